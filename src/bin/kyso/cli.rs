@@ -1,0 +1,61 @@
+//! The top-level clap definition. Each command group's arguments live in its own module; this
+//! file only lists them and dispatches.
+
+use crate::util::CliError;
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes shared by every command (DESIGN.md §3).
+pub const EXIT_CODES_HELP: &str = "\
+EXIT CODES:
+  0  success / every signature TOTAL_PASSED
+  1  an operation failed / some signature TOTAL_FAILED / in a batch, some file failed
+  2  usage error, or an input that stops the whole run
+  3  verification INDETERMINATE (and none failed)";
+
+/// kyso — digital signatures for official documents (ký số văn bản).
+#[derive(Debug, Parser)]
+#[command(name = "kyso", version, about, long_about = None, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print shell completions (bash, zsh or fish)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<ExitCode, CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print and exit 0; real usage errors exit 2.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,17 @@
+//! The `kyso` command: a thin shell over the library. `main → run() → ExitCode`.
+
+mod cli;
+#[allow(dead_code)] // shared plumbing; each command module uses part of it
+mod util;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run() {
+        Ok(code) => code,
+        Err(e) => {
+            e.print();
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Shared CLI plumbing: the error type with its exit code, passphrase sources, reading input
+//! files with clear messages.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+/// A command failure: the message, an optional hint saying how to fix it, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// 1 = operation failed, 2 = usage error / input that stops the run.
+    pub code: u8,
+    /// What went wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    /// An operation failed (exit 1).
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError { code: 1, message: message.into(), hint: None }
+    }
+    /// A usage error or an input that stops the run (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError { code: 2, message: message.into(), hint: None }
+    }
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    /// Prints `error: …` and `hint: …` to stderr.
+    pub fn print(&self) {
+        eprintln!("error: {}", self.message);
+        if let Some(h) = &self.hint {
+            eprintln!("hint: {h}");
+        }
+    }
+    /// The process exit code.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code)
+    }
+}
+
+/// Where a passphrase comes from: `--pass-file FILE` (first line), else `KYSO_PASSPHRASE`, else a
+/// prompt on a terminal. Never the command line itself.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PassArgs {
+    /// Read the key passphrase from the first line of FILE (else $KYSO_PASSPHRASE, else a prompt)
+    #[arg(long, value_name = "FILE")]
+    pub pass_file: Option<PathBuf>,
+}
+
+impl PassArgs {
+    /// The passphrase to open an existing key.
+    pub fn get(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        self.obtain(what, false)
+    }
+
+    /// The passphrase for a new key (asked twice on a terminal).
+    pub fn get_new(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        self.obtain(what, true)
+    }
+
+    fn obtain(&self, what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        if let Some(f) = &self.pass_file {
+            let bytes = Zeroizing::new(std::fs::read(f).map_err(|e| {
+                CliError::usage(format!("cannot read the passphrase file {}: {e}", f.display()))
+            })?);
+            let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                return Err(CliError::usage(format!("the passphrase file {} is empty", f.display())));
+            }
+            return Ok(Zeroizing::new(line.to_vec()));
+        }
+        if let Some(v) = std::env::var_os("KYSO_PASSPHRASE") {
+            let v = Zeroizing::new(v.into_encoded_bytes());
+            if !v.is_empty() {
+                return Ok(v);
+            }
+        }
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            let p = Zeroizing::new(
+                rpassword::prompt_password(format!("Passphrase for {what}: "))
+                    .map_err(|e| CliError::usage(format!("cannot read the passphrase: {e}")))?,
+            );
+            if confirm {
+                let again = Zeroizing::new(
+                    rpassword::prompt_password("Repeat the passphrase: ")
+                        .map_err(|e| CliError::usage(format!("cannot read the passphrase: {e}")))?,
+                );
+                if *again != *p {
+                    return Err(CliError::usage("the two passphrases differ"));
+                }
+            }
+            if p.is_empty() {
+                return Err(CliError::usage("empty passphrase"));
+            }
+            return Ok(Zeroizing::new(p.as_bytes().to_vec()));
+        }
+        Err(CliError::usage(format!("a passphrase is needed for {what} and none is available"))
+            .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"))
+    }
+}
+
+/// Reads an input file, with "file not found" and size errors that name the file (exit 2).
+pub fn read_input(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, CliError> {
+    kyso::files::read_limited(path, limit).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            CliError::usage(format!("{what} {} does not exist", path.display())).hint("check the path")
+        }
+        _ => CliError::usage(format!("cannot read {what} {}: {e}", path.display())),
+    })
+}

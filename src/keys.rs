@@ -1,0 +1,472 @@
+//! Private keys: generation, encrypted PKCS#8 at rest (PBES2: PBKDF2-SHA256 or scrypt with
+//! AES-256-CBC), reading keys made by OpenSSL, and the [`Signer`] abstraction that a hardware
+//! token can implement later.
+//!
+//! Key material is held in [`Zeroizing`] buffers and never printed: [`PrivateKey`]'s `Debug`
+//! shows only the algorithm.
+
+use crate::alg::{oid, SignatureAlgorithm};
+use der::asn1::{AnyRef, BitString, ObjectIdentifier};
+use der::{Decode, Encode};
+use ring::rand::SystemRandom;
+use ring::signature::{self as rsig, KeyPair as _};
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// PBKDF2-SHA256 iteration count for new keys: OWASP's 2023 recommendation (600,000),
+/// about 60 ms to open on this kind of machine.
+pub const PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// The algorithm of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAlgorithm {
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// Ed25519.
+    Ed25519,
+    /// RSA with a modulus of this many bits.
+    Rsa(usize),
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::EcdsaP256 => f.write_str("ECDSA P-256"),
+            KeyAlgorithm::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Rsa(bits) => write!(f, "RSA {bits}"),
+        }
+    }
+}
+
+/// RSA signature padding for new signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RsaPadding {
+    /// RSASSA-PSS (the default: Vietnamese rules ask for PSS in new signatures).
+    #[default]
+    Pss,
+    /// PKCS#1 v1.5, for recipients that need it.
+    Pkcs1,
+}
+
+/// The key-derivation function used to encrypt a key at rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kdf {
+    /// PBKDF2-HMAC-SHA256 with this many iterations.
+    Pbkdf2Sha256 {
+        /// Iteration count ([`PBKDF2_ITERATIONS`] by default).
+        iterations: u32,
+    },
+    /// scrypt with log2(N) = 14, r = 8, p = 1 (within OpenSSL's default memory limit).
+    Scrypt,
+}
+
+impl Default for Kdf {
+    fn default() -> Self {
+        Kdf::Pbkdf2Sha256 { iterations: PBKDF2_ITERATIONS }
+    }
+}
+
+/// Errors of key handling.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key file is encrypted and no passphrase was given.
+    #[error("the key is encrypted and no passphrase was given")]
+    PassphraseRequired,
+    /// Decryption failed: the passphrase is wrong (or the file is damaged).
+    #[error("wrong passphrase (or a damaged key file)")]
+    WrongPassphrase,
+    /// The file is not a private key kyso can read.
+    #[error("not a private key: {0}")]
+    Malformed(String),
+    /// A key algorithm or curve kyso does not support.
+    #[error("unsupported key: {0}")]
+    Unsupported(String),
+    /// The key is too weak for the policy (e.g. RSA < 2048).
+    #[error("key too weak: {0}")]
+    TooWeak(String),
+    /// Key generation or signing failed in the crypto library.
+    #[error("cryptographic failure: {0}")]
+    Crypto(&'static str),
+}
+
+/// Signs messages with a private key. File keys implement it; a PKCS#11 token can too.
+pub trait Signer: Send + Sync {
+    /// The algorithm of the signatures this signer makes.
+    fn signature_algorithm(&self) -> SignatureAlgorithm;
+    /// The public key as a DER SubjectPublicKeyInfo.
+    fn public_key_spki(&self) -> &[u8];
+    /// Signs `message` (the signer hashes it).
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+}
+
+enum Inner {
+    Ecdsa(rsig::EcdsaKeyPair),
+    Ed25519(rsig::Ed25519KeyPair),
+    Rsa(rsig::RsaKeyPair),
+}
+
+/// A private key held in memory.
+pub struct PrivateKey {
+    pkcs8: Zeroizing<Vec<u8>>,
+    algorithm: KeyAlgorithm,
+    spki: Vec<u8>,
+    rsa_padding: RsaPadding,
+    inner: Inner,
+    rng: SystemRandom,
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey").field("algorithm", &self.algorithm).finish_non_exhaustive()
+    }
+}
+
+/// A key file as read from disk, before decryption.
+pub enum KeyFile {
+    /// An EncryptedPrivateKeyInfo (DER).
+    Encrypted(Vec<u8>),
+    /// A plain PKCS#8 PrivateKeyInfo (DER); SEC1 and PKCS#1 inputs are converted to it.
+    Plain(Zeroizing<Vec<u8>>),
+}
+
+impl fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyFile::Encrypted(_) => f.write_str("KeyFile::Encrypted"),
+            KeyFile::Plain(_) => f.write_str("KeyFile::Plain"),
+        }
+    }
+}
+
+impl KeyFile {
+    /// Reads a key file: PEM (`ENCRYPTED PRIVATE KEY`, `PRIVATE KEY`, `EC PRIVATE KEY`,
+    /// `RSA PRIVATE KEY`) or DER (PKCS#8, encrypted or not).
+    pub fn parse(bytes: &[u8]) -> Result<KeyFile, KeyError> {
+        if crate::objects::is_pem(bytes) {
+            let blocks = crate::objects::pem_blocks(bytes).map_err(|e| KeyError::Malformed(e.to_string()))?;
+            for (label, der) in blocks {
+                let der = Zeroizing::new(der);
+                match label.as_str() {
+                    "ENCRYPTED PRIVATE KEY" => return Ok(KeyFile::Encrypted(der.to_vec())),
+                    "PRIVATE KEY" => return Ok(KeyFile::Plain(der)),
+                    "EC PRIVATE KEY" => return sec1_to_pkcs8(&der).map(KeyFile::Plain),
+                    "RSA PRIVATE KEY" => {
+                        return Ok(KeyFile::Plain(wrap_pkcs8(oid::RSA_ENCRYPTION, Some(AnyRef::NULL), &der)?))
+                    }
+                    "CERTIFICATE" | "CERTIFICATE REQUEST" | "X509 CRL" | "PUBLIC KEY" => {
+                        return Err(KeyError::Malformed(format!(
+                            "this file holds a '{label}', not a private key"
+                        )))
+                    }
+                    _ => continue,
+                }
+            }
+            return Err(KeyError::Malformed("no PRIVATE KEY block in the PEM file".into()));
+        }
+        crate::objects::check_single_der(bytes).map_err(|e| KeyError::Malformed(e.to_string()))?;
+        if pkcs8::EncryptedPrivateKeyInfoRef::try_from(bytes).is_ok() {
+            return Ok(KeyFile::Encrypted(bytes.to_vec()));
+        }
+        if pkcs8::PrivateKeyInfoRef::try_from(bytes).is_ok() {
+            return Ok(KeyFile::Plain(Zeroizing::new(bytes.to_vec())));
+        }
+        Err(KeyError::Malformed("neither a PKCS#8 key nor an encrypted PKCS#8 key".into()))
+    }
+
+    /// True when a passphrase is needed to open it.
+    pub fn is_encrypted(&self) -> bool {
+        matches!(self, KeyFile::Encrypted(_))
+    }
+
+    /// Decrypts (if needed) and loads the key.
+    pub fn open(&self, passphrase: Option<&[u8]>) -> Result<PrivateKey, KeyError> {
+        match self {
+            KeyFile::Plain(der) => PrivateKey::from_pkcs8_der(der),
+            KeyFile::Encrypted(der) => {
+                let pass = passphrase.ok_or(KeyError::PassphraseRequired)?;
+                let info: pkcs8::EncryptedPrivateKeyInfoRef<'_> = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice())
+                    .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                let doc = info.decrypt(pass).map_err(|_| KeyError::WrongPassphrase)?;
+                match PrivateKey::from_pkcs8_der(doc.as_bytes()) {
+                    // A wrong passphrase that happens to give valid padding yields garbage.
+                    Err(KeyError::Malformed(_)) => Err(KeyError::WrongPassphrase),
+                    other => other,
+                }
+            }
+        }
+    }
+}
+
+fn wrap_pkcs8(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, key: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let ai = spki::AlgorithmIdentifier { oid: alg, parameters: params };
+    let pki = pkcs8::PrivateKeyInfoRef::new(
+        ai,
+        der::asn1::OctetStringRef::new(key).map_err(|e| KeyError::Malformed(e.to_string()))?,
+    );
+    pki.to_der().map(Zeroizing::new).map_err(|e| KeyError::Malformed(e.to_string()))
+}
+
+/// SEC1 ECPrivateKey (RFC 5915) → PKCS#8, taking the curve from the [0] parameters.
+fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    #[derive(der::Sequence)]
+    struct EcPrivateKey<'a> {
+        version: u8,
+        private_key: &'a der::asn1::OctetStringRef,
+        #[asn1(context_specific = "0", optional = "true")]
+        parameters: Option<ObjectIdentifier>,
+        #[asn1(context_specific = "1", optional = "true")]
+        public_key: Option<der::asn1::BitStringRef<'a>>,
+    }
+    let k = EcPrivateKey::from_der(sec1).map_err(|e| KeyError::Malformed(format!("EC private key: {e}")))?;
+    let _ = (k.version, k.private_key, k.public_key);
+    let curve = k.parameters.ok_or_else(|| KeyError::Malformed("EC private key without a named curve".into()))?;
+    let curve_any = AnyRef::from(&curve);
+    // ring wants the curve only in the PKCS#8 algorithm; the inner key may keep it too.
+    wrap_pkcs8(oid::EC_PUBLIC_KEY, Some(curve_any), sec1)
+}
+
+fn spki_der(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let spki = spki::SubjectPublicKeyInfo {
+        algorithm: spki::AlgorithmIdentifier { oid: alg, parameters: params },
+        subject_public_key: BitString::from_bytes(public_key).map_err(|e| KeyError::Malformed(e.to_string()))?,
+    };
+    spki.to_der().map_err(|e| KeyError::Malformed(e.to_string()))
+}
+
+impl PrivateKey {
+    /// Generates a new key. RSA generation is not available (ring cannot generate RSA keys):
+    /// import one made by OpenSSL instead.
+    pub fn generate(algorithm: KeyAlgorithm) -> Result<PrivateKey, KeyError> {
+        let rng = SystemRandom::new();
+        let pkcs8 = match algorithm {
+            KeyAlgorithm::EcdsaP256 => {
+                rsig::EcdsaKeyPair::generate_pkcs8(&rsig::ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                    .map_err(|_| KeyError::Crypto("P-256 key generation"))?
+                    .as_ref()
+                    .to_vec()
+            }
+            KeyAlgorithm::EcdsaP384 => {
+                rsig::EcdsaKeyPair::generate_pkcs8(&rsig::ECDSA_P384_SHA384_ASN1_SIGNING, &rng)
+                    .map_err(|_| KeyError::Crypto("P-384 key generation"))?
+                    .as_ref()
+                    .to_vec()
+            }
+            KeyAlgorithm::Ed25519 => {
+                let v2 = rsig::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| KeyError::Crypto("Ed25519 key generation"))?;
+                // ring writes PKCS#8 v2 (RFC 5958), which OpenSSL 3.0 cannot read: export v1.
+                let seed = v2.as_ref().get(16..48).ok_or(KeyError::Crypto("Ed25519 PKCS#8 layout"))?;
+                let mut v1 = vec![0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+                v1.extend_from_slice(seed);
+                v1
+            }
+            KeyAlgorithm::Rsa(_) => {
+                return Err(KeyError::Unsupported(
+                    "kyso cannot generate RSA keys; make one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072` and import it".into(),
+                ))
+            }
+        };
+        PrivateKey::from_pkcs8_der(&pkcs8)
+    }
+
+    /// Loads an unencrypted PKCS#8 PrivateKeyInfo (v1 or v2).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|e| KeyError::Malformed(e.to_string()))?;
+        let alg_oid = info.algorithm.oid;
+        let rng = SystemRandom::new();
+        let (algorithm, inner, spki) = if alg_oid == oid::EC_PUBLIC_KEY {
+            let curve: ObjectIdentifier = info
+                .algorithm
+                .parameters
+                .ok_or_else(|| KeyError::Malformed("EC key without curve parameters".into()))?
+                .decode_as::<ObjectIdentifier>()
+                .map_err(|e: der::Error| KeyError::Malformed(e.to_string()))?;
+            let (ka, ring_alg) = if curve == oid::P256 {
+                (KeyAlgorithm::EcdsaP256, &rsig::ECDSA_P256_SHA256_ASN1_SIGNING)
+            } else if curve == oid::P384 {
+                (KeyAlgorithm::EcdsaP384, &rsig::ECDSA_P384_SHA384_ASN1_SIGNING)
+            } else {
+                return Err(KeyError::Unsupported(format!("elliptic curve {curve} (only P-256 and P-384)")));
+            };
+            let kp = rsig::EcdsaKeyPair::from_pkcs8(ring_alg, der, &rng)
+                .map_err(|e| KeyError::Malformed(format!("EC key rejected: {e}")))?;
+            let spki = spki_der(oid::EC_PUBLIC_KEY, Some(AnyRef::from(&curve)), kp.public_key().as_ref())?;
+            (ka, Inner::Ecdsa(kp), spki)
+        } else if alg_oid == oid::ED25519 {
+            let kp = rsig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                .map_err(|e| KeyError::Malformed(format!("Ed25519 key rejected: {e}")))?;
+            let spki = spki_der(oid::ED25519, None, kp.public_key().as_ref())?;
+            (KeyAlgorithm::Ed25519, Inner::Ed25519(kp), spki)
+        } else if alg_oid == oid::RSA_ENCRYPTION {
+            let kp = rsig::RsaKeyPair::from_pkcs8(der).map_err(|e| KeyError::Malformed(format!("RSA key rejected: {e}")))?;
+            let bits = kp.public().modulus_len() * 8;
+            if bits < 2048 {
+                return Err(KeyError::TooWeak(format!("RSA {bits} bits (at least 2048 required)")));
+            }
+            let spki = spki_der(oid::RSA_ENCRYPTION, Some(AnyRef::NULL), kp.public().as_ref())?;
+            (KeyAlgorithm::Rsa(bits), Inner::Rsa(kp), spki)
+        } else {
+            return Err(KeyError::Unsupported(format!("key algorithm {alg_oid}")));
+        };
+        Ok(PrivateKey { pkcs8: Zeroizing::new(der.to_vec()), algorithm, spki, rsa_padding: RsaPadding::Pss, inner, rng })
+    }
+
+    /// Reads a key file and opens it with `passphrase` when it is encrypted.
+    pub fn load(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<PrivateKey, KeyError> {
+        KeyFile::parse(bytes)?.open(passphrase)
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// Chooses the RSA padding of new signatures (no effect on other keys).
+    pub fn set_rsa_padding(&mut self, padding: RsaPadding) {
+        self.rsa_padding = padding;
+    }
+
+    /// The unencrypted PKCS#8 DER (secret!).
+    pub fn pkcs8_der(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The key encrypted as PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`), PBES2 with AES-256-CBC.
+    pub fn to_encrypted_pem(&self, passphrase: &[u8], kdf: Kdf) -> Result<Zeroizing<String>, KeyError> {
+        let mut salt = [0u8; 16];
+        let mut iv = [0u8; 16];
+        ring::rand::SecureRandom::fill(&self.rng, &mut salt).map_err(|_| KeyError::Crypto("random salt"))?;
+        ring::rand::SecureRandom::fill(&self.rng, &mut iv).map_err(|_| KeyError::Crypto("random IV"))?;
+        let params = match kdf {
+            Kdf::Pbkdf2Sha256 { iterations } => {
+                pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &salt, iv)
+            }
+            Kdf::Scrypt => {
+                let sp = pkcs8::pkcs5::scrypt::Params::new(14, 8, 1).map_err(|_| KeyError::Crypto("scrypt parameters"))?;
+                pkcs8::pkcs5::pbes2::Parameters::generate_scrypt_aes256cbc(sp, &salt, iv)
+            }
+        }
+        .map_err(|_| KeyError::Crypto("PBES2 parameters"))?;
+        let info = pkcs8::PrivateKeyInfoRef::try_from(self.pkcs8.as_slice()).map_err(|e| KeyError::Malformed(e.to_string()))?;
+        let doc = info.encrypt_with_params(params, passphrase).map_err(|_| KeyError::Crypto("key encryption"))?;
+        let pem = der::pem::encode_string("ENCRYPTED PRIVATE KEY", der::pem::LineEnding::LF, doc.as_bytes())
+            .map_err(|_| KeyError::Crypto("PEM encoding"))?;
+        Ok(Zeroizing::new(pem))
+    }
+
+    /// The key as unencrypted PKCS#8 PEM (`PRIVATE KEY`) — only on explicit request.
+    pub fn to_unencrypted_pem(&self) -> Result<Zeroizing<String>, KeyError> {
+        der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &self.pkcs8)
+            .map(Zeroizing::new)
+            .map_err(|_| KeyError::Crypto("PEM encoding"))
+    }
+
+    /// An rcgen key pair for certificate and CRL issuance.
+    pub fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair, KeyError> {
+        let der = rustls_pki_types::PrivatePkcs8KeyDer::from(self.pkcs8.to_vec());
+        let alg: &'static rcgen::SignatureAlgorithm = match self.algorithm {
+            KeyAlgorithm::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            KeyAlgorithm::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            KeyAlgorithm::Ed25519 => &rcgen::PKCS_ED25519,
+            KeyAlgorithm::Rsa(_) => &rcgen::PKCS_RSA_SHA256,
+        };
+        rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, alg).map_err(|e| KeyError::Malformed(e.to_string()))
+    }
+
+    /// True when `spki_der` (a certificate's SubjectPublicKeyInfo) is this key's public key.
+    pub fn matches_spki(&self, spki_der: &[u8]) -> bool {
+        // Compare the algorithm OID and the key bits, not the encoding of the parameters.
+        match (
+            spki::SubjectPublicKeyInfoRef::from_der(spki_der),
+            spki::SubjectPublicKeyInfoRef::from_der(&self.spki),
+        ) {
+            (Ok(a), Ok(b)) => a.algorithm.oid == b.algorithm.oid && a.subject_public_key == b.subject_public_key,
+            _ => false,
+        }
+    }
+}
+
+impl Signer for PrivateKey {
+    fn signature_algorithm(&self) -> SignatureAlgorithm {
+        match (self.algorithm, self.rsa_padding) {
+            (KeyAlgorithm::EcdsaP256, _) => SignatureAlgorithm::EcdsaP256Sha256,
+            (KeyAlgorithm::EcdsaP384, _) => SignatureAlgorithm::EcdsaP384Sha384,
+            (KeyAlgorithm::Ed25519, _) => SignatureAlgorithm::Ed25519,
+            (KeyAlgorithm::Rsa(_), RsaPadding::Pss) => SignatureAlgorithm::RsaPssSha256,
+            (KeyAlgorithm::Rsa(_), RsaPadding::Pkcs1) => SignatureAlgorithm::RsaPkcs1Sha256,
+        }
+    }
+
+    fn public_key_spki(&self) -> &[u8] {
+        &self.spki
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match &self.inner {
+            Inner::Ecdsa(kp) => kp
+                .sign(&self.rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Crypto("ECDSA signing")),
+            Inner::Ed25519(kp) => Ok(kp.sign(message).as_ref().to_vec()),
+            Inner::Rsa(kp) => {
+                let mut sig = vec![0u8; kp.public().modulus_len()];
+                let pad: &'static dyn rsig::RsaEncoding = match self.rsa_padding {
+                    RsaPadding::Pss => &rsig::RSA_PSS_SHA256,
+                    RsaPadding::Pkcs1 => &rsig::RSA_PKCS1_SHA256,
+                };
+                kp.sign(pad, &self.rng, message, &mut sig).map_err(|_| KeyError::Crypto("RSA signing"))?;
+                Ok(sig)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_encrypted_and_wrong_passphrase() {
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let pem = k.to_encrypted_pem(b"pass", Kdf::Pbkdf2Sha256 { iterations: 1000 }).unwrap();
+        assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        let f = KeyFile::parse(pem.as_bytes()).unwrap();
+        assert!(f.is_encrypted());
+        assert_eq!(f.open(None).unwrap_err(), KeyError::PassphraseRequired);
+        assert_eq!(f.open(Some(b"nope")).unwrap_err(), KeyError::WrongPassphrase);
+        let k2 = f.open(Some(b"pass")).unwrap();
+        assert_eq!(k2.public_key_spki(), k.public_key_spki());
+        assert!(k2.matches_spki(k.public_key_spki()));
+    }
+
+    #[test]
+    fn scrypt_and_other_algorithms() {
+        for alg in [KeyAlgorithm::EcdsaP384, KeyAlgorithm::Ed25519] {
+            let k = PrivateKey::generate(alg).unwrap();
+            let pem = k.to_encrypted_pem(b"x", Kdf::Scrypt).unwrap();
+            let k2 = PrivateKey::load(pem.as_bytes(), Some(b"x")).unwrap();
+            assert_eq!(k2.algorithm(), alg);
+            assert!(!k2.sign(b"msg").unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_key_material() {
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        assert_eq!(format!("{k:?}"), "PrivateKey { algorithm: EcdsaP256, .. }");
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_panic() {
+        assert!(matches!(KeyFile::parse(b"hello"), Err(KeyError::Malformed(_))));
+        assert!(matches!(KeyFile::parse(&[0x30, 0x03, 0x02, 0x01, 0x00]), Err(KeyError::Malformed(_))));
+        let cert = b"-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+        match KeyFile::parse(cert) {
+            Err(KeyError::Malformed(m)) => assert!(m.contains("'CERTIFICATE'"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! kyso's integration tests: one binary, grouped by topic (CLI, OpenSSL interop, attack cases).
+
+mod cli;
+mod pki;
