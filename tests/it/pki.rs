@@ -239,3 +239,25 @@ pub fn openssl_cms_verify(dir: &Path, sig: &Path, content: &Path, ca_file: &Path
     let out = Command::new("openssl").args(&args).current_dir(dir).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+#[test]
+fn fixture_chain_verifies_with_openssl_and_crl_marks_revoked() {
+    let pki = Pki::new(KeyKind::P256);
+    let leaf = pki.leaf("Unit A", Leaf::default());
+    let d = pki.dir.path();
+    let ok = Command::new("openssl")
+        .args(["verify", "-x509_strict", "-CAfile", pki.root.cert.to_str().unwrap(), "-untrusted", pki.sub.cert.to_str().unwrap(), leaf.cert.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    pki.revoke(By::Sub, &leaf, "keyCompromise");
+    let crl = pki.crl(By::Sub, "sub-crl.pem", 30);
+    let root_crl = pki.crl(By::Root, "root-crl.pem", 30);
+    let bad = Command::new("openssl")
+        .args(["verify", "-crl_check_all", "-CAfile", pki.root.cert.to_str().unwrap(), "-untrusted", pki.sub.cert.to_str().unwrap(), "-CRLfile", crl.to_str().unwrap(), "-CRLfile", root_crl.to_str().unwrap(), leaf.cert.to_str().unwrap()])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("revoked") || String::from_utf8_lossy(&bad.stderr).contains("revoked"));
+}
