@@ -24,6 +24,10 @@ pub mod keys;
 pub mod objects;
 
 // --- section: ca (issue 2) ---
+pub mod ca;
+pub mod csr;
+pub mod inspect;
+pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
 // --- section: verify (issue 4) ---
 
