@@ -23,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play the whole story on an example province: CA, signing, verification, revocation
+    Demo(crate::cmd_demo::DemoArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -50,6 +52,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         }
     };
     match cli.command {
+        Command::Demo(a) => crate::cmd_demo::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());
