@@ -29,6 +29,7 @@ pub mod csr;
 pub mod inspect;
 pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
+pub mod cms;
 // --- section: verify (issue 4) ---
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
