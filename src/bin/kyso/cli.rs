@@ -23,6 +23,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The provincial CA: init, issue, revoke, crl, list, audit
+    Ca {
+        #[command(subcommand)]
+        cmd: crate::cmd_ca::CaCommand,
+    },
+    /// Private keys: new
+    Key {
+        #[command(subcommand)]
+        cmd: crate::cmd_key::KeyCommand,
+    },
+    /// Certificate requests (PKCS#10): new
+    Csr {
+        #[command(subcommand)]
+        cmd: crate::cmd_key::CsrCommand,
+    },
+    /// Describe a certificate, request, CRL or key (never key material)
+    Inspect(crate::cmd_inspect::InspectArgs),
     /// Play the whole story on an example province: CA, signing, verification, revocation
     Demo(crate::cmd_demo::DemoArgs),
     /// Print shell completions (bash, zsh or fish)
@@ -52,6 +69,10 @@ pub fn run() -> Result<ExitCode, CliError> {
         }
     };
     match cli.command {
+        Command::Ca { cmd } => crate::cmd_ca::run(cmd),
+        Command::Key { cmd } => crate::cmd_key::run_key(cmd),
+        Command::Csr { cmd } => crate::cmd_key::run_csr(cmd),
+        Command::Inspect(a) => crate::cmd_inspect::run(a),
         Command::Demo(a) => crate::cmd_demo::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
