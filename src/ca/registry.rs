@@ -179,7 +179,7 @@ pub(crate) fn cert(tx: &Tx<'_>, serial: &str) -> rusqlite::Result<Option<CertRow
 }
 
 pub(crate) fn all_certs(tx: &Tx<'_>) -> rusqlite::Result<Vec<CertRow>> {
-    let mut st = tx.prepare(&format!("SELECT {CERT_COLUMNS} FROM certificates ORDER BY issued_at, serial"))?;
+    let mut st = tx.prepare(&format!("SELECT {CERT_COLUMNS} FROM certificates ORDER BY issued_at, rowid"))?;
     let rows = st.query_map([], cert_from_row)?.collect::<rusqlite::Result<Vec<_>>>();
     rows
 }
