@@ -297,6 +297,7 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) => {
             CliError::failed(e.to_string()).hint("`kyso ca list --dir DIR` shows the serials and their status")
         }
+        CaError::BadParameter(_) | CaError::Profile(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
         _ => CliError::failed(e.to_string()),
     }
 }
