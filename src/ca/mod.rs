@@ -464,6 +464,16 @@ fn random_serial() -> Result<Vec<u8>, CaError> {
     Ok(b.to_vec())
 }
 
+/// The key identifier of RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits —
+/// what OpenSSL writes for `subjectKeyIdentifier=hash` and what linters recognise. (SHA-1 is
+/// harmless here: the identifier only helps path building.)
+fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, CaError> {
+    use der::Decode;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CaError::Build { what: "certificate", message: format!("subject public key: {e}") })?;
+    Ok(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, spki.subject_public_key.raw_bytes()).as_ref().to_vec())
+}
+
 fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
@@ -567,6 +577,7 @@ impl Ca {
                 cp.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
                 cp.key_usages = profile::key_usages(Profile::SubCa);
                 cp.use_authority_key_identifier_extension = true;
+                cp.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(key.public_key_spki())?);
                 cp.serial_number = Some(rcgen::SerialNumber::from_slice(&random_serial()?));
                 cp.not_before = now;
                 cp.not_after = add_years(now, years)?;
@@ -730,6 +741,7 @@ impl Ca {
         cp.key_usages = profile::key_usages(req.profile);
         cp.extended_key_usages = profile::extended_key_usages(req.profile);
         cp.use_authority_key_identifier_extension = true;
+        cp.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(subject_spki)?);
         cp.is_ca = match req.profile {
             Profile::SubCa => match facts.path_len {
                 Some(Some(0)) => return Err(CaError::PathLenExhausted(self.dir.clone())),

@@ -648,8 +648,7 @@ fn pkilint_finds_no_warning() {
             return p;
         }
         let found = std::env::var_os("PATH")
-            .map(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()))
-            .flatten();
+            .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()));
         found.unwrap_or_else(|| panic!("{name} not found: install pkilint (pip install pkilint) or set KYSO_PKILINT"))
     };
     let p = Province::new();
