@@ -6,6 +6,7 @@
 //! it to DER before the strict decoders here see it.
 
 pub mod ber;
+pub mod assemble;
 pub mod ess;
 
 pub use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
