@@ -8,6 +8,7 @@
 pub mod ber;
 pub mod assemble;
 pub mod ess;
+pub mod input;
 
 pub use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 pub use cms::content_info::{CmsVersion, ContentInfo};
@@ -16,6 +17,7 @@ pub use cms::signed_data::{
     SignedData, SignerIdentifier, SignerInfo, SignerInfos, UnsignedAttributes,
 };
 pub use ess::{EssCertId, EssCertIdV2, IssuerSerial, SigningCertificate, SigningCertificateV2};
+pub use input::{signature_der, InputError};
 pub use x509_cert::attr::{Attribute, AttributeValue, Attributes};
 
 use der::asn1::{ObjectIdentifier, SetOfVec};
