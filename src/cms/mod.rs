@@ -7,6 +7,7 @@
 
 pub mod ber;
 pub mod assemble;
+pub mod describe;
 pub mod ess;
 pub mod input;
 
@@ -17,6 +18,7 @@ pub use cms::signed_data::{
     SignedData, SignerIdentifier, SignerInfo, SignerInfos, UnsignedAttributes,
 };
 pub use ess::{EssCertId, EssCertIdV2, IssuerSerial, SigningCertificate, SigningCertificateV2};
+pub use describe::{describe, DescribeError};
 pub use input::{signature_der, InputError};
 pub use x509_cert::attr::{Attribute, AttributeValue, Attributes};
 
