@@ -74,9 +74,12 @@ pub enum SignError {
     /// A CA certificate cannot sign documents.
     #[error("the certificate is a CA certificate (basicConstraints CA:TRUE); documents are signed with a unit's or a person's certificate")]
     CaCertificate,
-    /// keyUsage lacks digitalSignature and nonRepudiation (or is absent).
-    #[error("the certificate's keyUsage {0} digitalSignature or nonRepudiation, which document signatures need")]
-    KeyUsage(&'static str),
+    /// keyUsage has neither digitalSignature nor nonRepudiation.
+    #[error("the certificate's keyUsage has neither digitalSignature nor nonRepudiation, which document signatures need")]
+    KeyUsage,
+    /// The certificate has no keyUsage extension (DESIGN.md §4 rule 3 needs one of the bits).
+    #[error("the certificate has no keyUsage extension; document signatures need digitalSignature or nonRepudiation")]
+    NoKeyUsage,
     /// extendedKeyUsage is present and allows neither documentSigning nor emailProtection.
     #[error("the certificate's extendedKeyUsage allows neither documentSigning (1.3.6.1.5.5.7.3.36) nor emailProtection")]
     ExtendedKeyUsage,
@@ -200,10 +203,8 @@ fn check_signer_certificate(cert: &x509_parser::certificate::X509Certificate<'_>
         return Err(SignError::CaCertificate);
     }
     match cert.key_usage().map_err(|e| SignError::CertificateMalformed(format!("keyUsage: {e}")))? {
-        None => return Err(SignError::KeyUsage("extension is absent; it must state")),
-        Some(ku) if !(ku.value.digital_signature() || ku.value.non_repudiation()) => {
-            return Err(SignError::KeyUsage("has neither"))
-        }
+        None => return Err(SignError::NoKeyUsage),
+        Some(ku) if !(ku.value.digital_signature() || ku.value.non_repudiation()) => return Err(SignError::KeyUsage),
         Some(_) => {}
     }
     if let Some(eku) = cert
@@ -685,9 +686,9 @@ mod tests {
         let (k, c) = leaf(&ca, KeyAlgorithm::EcdsaP256, "CA", |p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained));
         assert!(matches!(DocumentSigner::new(k, &c, &[]), Err(SignError::CaCertificate)));
         let (k, c) = leaf(&ca, KeyAlgorithm::EcdsaP256, "KE", |p| p.key_usages = vec![KeyUsagePurpose::KeyEncipherment]);
-        assert!(matches!(DocumentSigner::new(k, &c, &[]), Err(SignError::KeyUsage("has neither"))));
+        assert!(matches!(DocumentSigner::new(k, &c, &[]), Err(SignError::KeyUsage)));
         let (k, c) = leaf(&ca, KeyAlgorithm::EcdsaP256, "NoKU", |p| p.key_usages = vec![]);
-        assert!(matches!(DocumentSigner::new(k, &c, &[]), Err(SignError::KeyUsage(_))));
+        assert!(matches!(DocumentSigner::new(k, &c, &[]), Err(SignError::NoKeyUsage)));
         let (k, c) = leaf(&ca, KeyAlgorithm::EcdsaP256, "TLS", |p| {
             p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth]
         });

@@ -3,4 +3,5 @@
 mod cli;
 mod pki;
 mod readme;
+mod sign;
 mod snapshots;

@@ -23,24 +23,27 @@ const SIGNATURE_LIMIT: u64 = 64 << 20;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 EXAMPLES:
+  # the competent person signs: writes cong-van-123.pdf.p7s
   kyso sign --cert person.pem --key person.key --chain ca/chain.pem cong-van-123.pdf
-      # writes cong-van-123.pdf.p7s (the competent person's signature)
+  # the clerk adds the agency's signature to cong-van-123.pdf.p7s
   kyso sign --add --cert agency.pem --key agency.key --chain ca/chain.pem cong-van-123.pdf
-      # adds the agency's signature to cong-van-123.pdf.p7s
+  # a whole folder, in parallel, one .p7s per file in signed/
   kyso sign --cert unit.pem --key unit.key --out-dir signed/ outgoing/*.pdf
-      # a whole folder, in parallel, one .p7s per file in signed/
-  kyso sign --cert unit.pem --key unit.key --out doc.sig doc.txt
-  openssl cms -verify -binary -inform DER -in doc.txt.p7s -content doc.txt -CAfile root.pem -purpose any
+  # check with OpenSSL
+  openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
+      -CAfile root.pem -purpose any
 
-The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-type, message-digest,
-signing-time and signing-certificate-v2; the certificate and its chain without the root are embedded.
-ECDSA P-256 signs with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and SHA-256 (--rsa-pkcs1 for
-PKCS#1 v1.5). The key passphrase comes from --pass-file, else $KYSO_PASSPHRASE, else a prompt.
+The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-type,
+message-digest, signing-time and signing-certificate-v2, with the certificate and its chain
+(not the root). P-256 keys sign with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and
+SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
+$KYSO_PASSPHRASE, else a prompt.
 
 EXIT CODES:
   0  every file signed
   1  some file failed (the others are still signed; each failure is reported)
-  2  usage error, or an input that stops the whole run (certificate, key, chain; a single missing file)")]
+  2  usage error, or an input that stops the whole run (certificate, key, chain,
+     a single missing document)")]
 pub struct SignArgs {
     /// The signer's certificate (PEM or DER; further certificates in the file count as chain)
     #[arg(long, value_name = "FILE")]
@@ -96,7 +99,7 @@ fn sign_error(e: SignError) -> CliError {
         SignError::KeyMismatch => Some("check that --key is the key the certificate was issued for"),
         SignError::Expired { .. } | SignError::NotYetValid { .. } => Some("ask the CA for a current certificate"),
         SignError::CaCertificate => Some("issue a unit or person certificate with `kyso ca issue` and sign with it"),
-        SignError::KeyUsage(_) | SignError::ExtendedKeyUsage => {
+        SignError::KeyUsage | SignError::NoKeyUsage | SignError::ExtendedKeyUsage => {
             Some("this certificate was not issued for signing documents; ask the CA for a document-signing certificate")
         }
         _ => None,
