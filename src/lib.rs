@@ -30,7 +30,9 @@ pub mod inspect;
 pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
 pub mod cms;
+pub mod sign;
 // --- section: verify (issue 4) ---
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
+pub use sign::{DocumentSigner, SignError};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};

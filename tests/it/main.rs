@@ -4,4 +4,5 @@ mod ca;
 mod cli;
 mod pki;
 mod readme;
+mod sign;
 mod snapshots;

@@ -42,6 +42,8 @@ pub enum Command {
     Inspect(crate::cmd_inspect::InspectArgs),
     /// Play the whole story on an example province: CA, signing, verification, revocation
     Demo(crate::cmd_demo::DemoArgs),
+    /// Sign documents: a detached CAdES signature FILE.p7s beside each file (--add: add a signer)
+    Sign(crate::cmd_sign::SignArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -74,6 +76,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Csr { cmd } => crate::cmd_key::run_csr(cmd),
         Command::Inspect(a) => crate::cmd_inspect::run(a),
         Command::Demo(a) => crate::cmd_demo::run(a),
+        Command::Sign(a) => crate::cmd_sign::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

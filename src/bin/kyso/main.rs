@@ -5,6 +5,7 @@ mod cmd_ca;
 mod cmd_inspect;
 mod cmd_key;
 mod cmd_demo;
+mod cmd_sign;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
