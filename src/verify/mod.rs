@@ -26,9 +26,6 @@
 //! ```
 
 mod algs;
-// Until the signing branch's src/cms/mod.rs lands on main (it declares `pub mod ber`).
-#[path = "../cms/ber.rs"]
-pub(crate) mod ber;
 mod crl;
 mod der;
 mod path;
@@ -780,7 +777,7 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if binary.is_empty() {
         return Err("the signature file is empty".into());
     }
-    match ber::to_der(&binary) {
+    match crate::cms::ber::to_der(&binary) {
         Ok(d) => Ok(d.into_owned()),
         Err(e) => Err(format!("the signature file is not CMS: {e}")),
     }

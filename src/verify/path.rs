@@ -94,7 +94,7 @@ pub(crate) fn name_text(raw: &[u8]) -> String {
 
 fn wrap_seq(body: &[u8]) -> Vec<u8> {
     let mut v = vec![0x30];
-    super::ber::push_len(&mut v, body.len());
+    crate::cms::ber::push_len(&mut v, body.len());
     v.extend_from_slice(body);
     v
 }

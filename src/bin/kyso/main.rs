@@ -1,6 +1,7 @@
 //! The `kyso` command: a thin shell over the library. `main → run() → ExitCode`.
 
 mod cli;
+mod cmd_demo;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
