@@ -12,7 +12,8 @@
 //!
 //! What is **not** checked: signature timestamps and archive attributes (B-T/B-LT/B-LTA),
 //! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
-//! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE).
+//! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
+//! is accepted only when it equals the given document.
 //!
 //! ```no_run
 //! use kyso::verify::{Options, Verifier};
@@ -302,13 +303,20 @@ impl Verifier {
         if parts.econtent_type != signed_data::OID_DATA {
             return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, "the encapsulated content type is not id-data".into());
         }
-        if parts.attached {
-            return DocumentReport::failed(
-                label,
-                sha256,
-                SubIndication::FormatFailure,
-                "the signature file embeds its content (attached signature); kyso verifies detached signatures".into(),
-            );
+        // An attached signature (what `openssl cms -sign -stream` writes) is verified over the
+        // given document like a detached one; the embedded copy must be the same bytes.
+        let mut attached_warning = None;
+        if let Some(content) = parts.econtent {
+            let same = sha256.as_deref() == Some(hex::encode(DigestAlgorithm::Sha256.digest(content)).as_str());
+            if !same {
+                return DocumentReport::failed(
+                    label,
+                    sha256,
+                    SubIndication::FormatFailure,
+                    "the signature file embeds content that differs from the document".into(),
+                );
+            }
+            attached_warning = Some("the signature file also embeds the document (attached signature); it equals the given document".to_string());
         }
         // Certificates: embedded ones and --chain ones, all candidates for sids and paths.
         let mut pool: Vec<Vec<u8>> = parts.certificates.iter().map(|c| c.to_vec()).collect();
@@ -337,6 +345,7 @@ impl Verifier {
         for raw in &parts.signers {
             let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash);
             r.warnings.extend(embedded_crl_problems.iter().cloned());
+            r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
         }
         let mut doc = DocumentReport {

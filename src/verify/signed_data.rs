@@ -35,8 +35,8 @@ pub(crate) struct SignedDataParts<'a> {
     pub signers: Vec<&'a [u8]>,
     /// eContentType as received (OID TLV).
     pub econtent_type: &'a [u8],
-    /// Whether eContent is present (an attached signature).
-    pub attached: bool,
+    /// eContent, when present (an attached signature, e.g. `openssl cms -sign -stream`).
+    pub econtent: Option<&'a [u8]>,
 }
 
 fn e(what: &'static str) -> impl Fn(DerError) -> String {
@@ -69,12 +69,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, String> {
     let (_digest_algs, rest) = der::expect(rest, 0x31, "digestAlgorithms").map_err(e("SignedData digestAlgorithms"))?;
     let (eci, mut rest) = der::expect(rest, 0x30, "encapContentInfo").map_err(e("SignedData encapContentInfo"))?;
     let (econtent_type, eci_rest) = der::expect(eci.body, 0x06, "eContentType").map_err(e("encapContentInfo"))?;
-    let attached = !eci_rest.is_empty();
-    if attached {
+    let mut econtent = None;
+    if !eci_rest.is_empty() {
         let ec = der::read_all(eci_rest).map_err(e("eContent"))?;
         if ec.tag != 0xa0 {
             return Err("eContent is not [0] EXPLICIT".into());
         }
+        let octets = der::read_all(ec.body).map_err(e("eContent"))?;
+        if octets.tag != 0x04 {
+            return Err("eContent is not an OCTET STRING".into());
+        }
+        econtent = Some(octets.body);
     }
     let mut certificates = Vec::new();
     let mut crls = Vec::new();
@@ -111,7 +116,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, String> {
         .into_iter()
         .map(|t| t.raw)
         .collect();
-    Ok(SignedDataParts { certificates, crls, signers, econtent_type: econtent_type.raw, attached })
+    Ok(SignedDataParts { certificates, crls, signers, econtent_type: econtent_type.raw, econtent })
 }
 
 /// How a SignerInfo names its certificate.

@@ -25,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Play the whole story on an example province: CA, signing, verification, revocation
     Demo(crate::cmd_demo::DemoArgs),
+    /// Verify detached signatures (.p7s) of one or many documents against trust anchors
+    Verify(crate::cmd_verify::VerifyArgs),
+    /// Certificate commands (`cert verify`: validate a certificate's path)
+    Cert(crate::cmd_verify::CertArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -53,6 +57,8 @@ pub fn run() -> Result<ExitCode, CliError> {
     };
     match cli.command {
         Command::Demo(a) => crate::cmd_demo::run(a),
+        Command::Verify(a) => crate::cmd_verify::run_verify(a),
+        Command::Cert(a) => crate::cmd_verify::run_cert(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_demo;
+mod cmd_verify;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
