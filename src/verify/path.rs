@@ -241,7 +241,8 @@ fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<String, String> {
 fn map_webpki(e: &WError) -> SubIndication {
     #[allow(deprecated)]
     match e {
-        WError::UnknownIssuer => SubIndication::NoCertificateChainFound,
+        // An issuer with the right name whose signature does not verify is not an issuer.
+        WError::UnknownIssuer | WError::InvalidSignatureForPublicKey => SubIndication::NoCertificateChainFound,
         WError::CertExpired { .. } => SubIndication::OutOfBoundsNoPoe,
         WError::CertNotValidYet { .. } => SubIndication::NotYetValid,
         WError::CertRevoked => SubIndication::Revoked,
@@ -278,6 +279,9 @@ fn describe_webpki(e: &WError) -> String {
             fmt_unix(time.as_secs() as i64)
         ),
         WError::CaUsedAsEndEntity => "a CA certificate is used as the end entity".into(),
+        WError::InvalidSignatureForPublicKey => {
+            "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into()
+        }
         other => format!("path validation failed: {other}"),
     }
 }
