@@ -68,6 +68,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
     }
     let mut unusable = None;
     let (mut only_user, mut only_ca) = (false, false);
+    let mut has_number = false;
     for ext in crl.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::IssuingDistributionPoint(idp) => {
@@ -82,10 +83,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
                 }
             }
             _ if ext.oid.to_id_string() == "2.5.29.27" => unusable = Some("delta CRL (not supported)".into()),
-            ParsedExtension::CRLNumber(_) | ParsedExtension::AuthorityKeyIdentifier(_) => {}
+            ParsedExtension::CRLNumber(_) => {
+                has_number = true;
+                if ext.critical {
+                    unusable = Some("the CRL number extension is marked critical (RFC 5280 §5.2.3)".into());
+                }
+            }
+            ParsedExtension::AuthorityKeyIdentifier(_) => {}
             _ if ext.critical => unusable = Some(format!("unknown critical CRL extension {}", ext.oid)),
             _ => {}
         }
+    }
+    if !has_number && unusable.is_none() {
+        // RFC 5280 §5.2.3: conforming CRL issuers MUST include the CRL number.
+        unusable = Some("the CRL has no CRL number (RFC 5280 §5.2.3)".into());
     }
     let mut revoked = HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len());
     for r in crl.iter_revoked_certificates() {

@@ -152,6 +152,15 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
     };
     let ekus = eku_oids(leaf);
     let is_ca = matches!(leaf.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+    // RFC 5280 §4.2.1.3 and §4.2.1.10: keyCertSign and nameConstraints belong to CA certificates.
+    if !is_ca && ku.as_ref().is_some_and(|k| k.key_cert_sign()) {
+        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "keyCertSign in a certificate that is not a CA (RFC 5280 §4.2.1.3)"));
+        return Some(SubIndication::ChainConstraintsFailure);
+    }
+    if !is_ca && leaf.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS) {
+        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)"));
+        return Some(SubIndication::ChainConstraintsFailure);
+    }
     match purpose {
         Purpose::Any => {
             checks.push(Check::new("signer_key_usage", CheckStatus::Skipped, "purpose any: no key usage or EKU imposed"));
@@ -346,18 +355,37 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         }
     };
     let tas: Vec<TrustAnchor<'static>> = p.anchors.iter().map(|a| a.ta.clone()).collect();
-    let depth_check = |path: &webpki::VerifiedPath<'_>| -> Result<(), WError> {
+    // EKU chaining when no particular EKU is required: a CA whose EKU extension lists purposes
+    // constrains its subordinates to them, so the leaf must share at least one.
+    let chain_ekus = match p.purpose {
+        Purpose::Custom { required_eku: None, .. } => eku_oids(&leaf),
+        _ => None,
+    };
+    let any_eku = const_oid::ObjectIdentifier::new_unwrap("2.5.29.37.0");
+    // Checked on each candidate path, so that webpki goes on to other paths when one fails.
+    let path_check = |path: &webpki::VerifiedPath<'_>| -> Result<(), WError> {
         // RFC 5280 §6.1.4 (l): self-issued intermediates do not count toward the depth.
         let counted = path.intermediate_certificates().filter(|c| c.issuer() != c.subject()).count();
         if counted > max_depth {
-            Err(WError::MaximumPathDepthExceeded)
-        } else {
-            Ok(())
+            return Err(WError::MaximumPathDepthExceeded);
         }
+        if let Some(leaf_ekus) = &chain_ekus {
+            for c in path.intermediate_certificates() {
+                let der = c.der();
+                let Ok((_, ca)) = X509Certificate::from_der(der.as_ref()) else { continue };
+                if let Some(ca_ekus) = eku_oids(&ca) {
+                    if !ca_ekus.iter().any(|o| o.as_slice() == any_eku.as_bytes() || leaf_ekus.contains(o)) {
+                        #[allow(deprecated)]
+                        return Err(WError::RequiredEkuNotFound);
+                    }
+                }
+            }
+        }
+        Ok(())
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(p.time.max(0) as u64));
     let algs = super::algs::allowed(p.policy);
-    let path = match ee.verify_for_usage(algs, &tas, p.intermediates, time, eku, None, Some(&depth_check)) {
+    let path = match ee.verify_for_usage(algs, &tas, p.intermediates, time, eku, None, Some(&path_check)) {
         Ok(path) => path,
         Err(e) => {
             out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe_webpki(&e)));
@@ -385,6 +413,19 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         out.chain.push(X509Certificate::from_der(c).map(|(_, c)| c.subject().to_string()).unwrap_or_default());
     }
     let anchor_text = name_text(&anchor_name);
+    // The trust anchor's own validity period: a provincial root past its notAfter is not a basis
+    // for trust (webpki takes anchors as name + key only).
+    if let Some(Ok((_, a))) = anchor.map(|a| X509Certificate::from_der(&a.der)) {
+        let (nb, na) = (a.validity().not_before.timestamp(), a.validity().not_after.timestamp());
+        if p.time > na || p.time < nb {
+            out.checks.push(Check::new(
+                "certificate_path",
+                CheckStatus::Failed,
+                format!("the trust anchor {anchor_text} is valid only from {} to {}", fmt_unix(nb), fmt_unix(na)),
+            ));
+            out.failures.push(if p.time > na { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid });
+        }
+    }
     out.chain.push(anchor_text.clone());
     out.checks.push(Check::new(
         "certificate_path",

@@ -1,6 +1,7 @@
 //! kyso's integration tests: one binary, grouped by topic (CLI, OpenSSL interop, attack cases).
 
 mod cli;
+mod limbo;
 mod pki;
 mod readme;
 mod snapshots;
