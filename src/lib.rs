@@ -32,6 +32,8 @@ pub use ca::{Ca, CaError};
 pub mod cms;
 pub mod sign;
 // --- section: verify (issue 4) ---
+pub mod report;
+pub mod verify;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use sign::{DocumentSigner, SignError};

@@ -2,7 +2,9 @@
 
 mod ca;
 mod cli;
+mod limbo;
 mod pki;
 mod readme;
 mod sign;
 mod snapshots;
+mod verify;

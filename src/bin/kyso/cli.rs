@@ -44,6 +44,10 @@ pub enum Command {
     Demo(crate::cmd_demo::DemoArgs),
     /// Sign documents: a detached CAdES signature FILE.p7s beside each file (--add: add a signer)
     Sign(crate::cmd_sign::SignArgs),
+    /// Verify detached signatures (.p7s) of one or many documents against trust anchors
+    Verify(crate::cmd_verify::VerifyArgs),
+    /// Certificate commands (`cert verify`: validate a certificate's path)
+    Cert(crate::cmd_verify::CertArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -77,6 +81,8 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Inspect(a) => crate::cmd_inspect::run(a),
         Command::Demo(a) => crate::cmd_demo::run(a),
         Command::Sign(a) => crate::cmd_sign::run(a),
+        Command::Verify(a) => crate::cmd_verify::run_verify(a),
+        Command::Cert(a) => crate::cmd_verify::run_cert(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

@@ -6,6 +6,7 @@ mod cmd_inspect;
 mod cmd_key;
 mod cmd_demo;
 mod cmd_sign;
+mod cmd_verify;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
