@@ -23,6 +23,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run an RFC 3161 timestamp authority (kyso tsa serve)
+    Tsa(crate::cmd_tsa::TsaArgs),
+    /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
+    Timestamp(crate::cmd_timestamp::TimestampArgs),
     /// Print shell completions (bash, zsh or fish)
     Completions {
         /// The shell
@@ -42,6 +46,8 @@ pub fn run() -> Result<ExitCode, CliError> {
         }
     };
     match cli.command {
+        Command::Tsa(a) => crate::cmd_tsa::run(a),
+        Command::Timestamp(a) => crate::cmd_timestamp::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());
