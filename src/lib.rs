@@ -25,6 +25,7 @@ pub mod objects;
 
 // --- section: ca (issue 2) ---
 // --- section: sign (issue 3) ---
+pub mod cms;
 // --- section: verify (issue 4) ---
 // --- section: tsp (issue 9) ---
 pub mod tsp;

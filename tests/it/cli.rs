@@ -39,3 +39,14 @@ fn unknown_option_is_usage_error_2() {
     let o = kyso().args(["--no-such-flag"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn man_pages_are_generated() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("man");
+    let o = kyso().args(["man", "--out", out.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(out.join("kyso.1")).unwrap();
+    assert!(page.contains(".TH kyso"), "{page}");
+    assert!(out.join("kyso-completions.1").exists());
+}

@@ -2,3 +2,5 @@
 
 mod cli;
 mod pki;
+mod readme;
+mod snapshots;

@@ -23,14 +23,24 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play the whole story on an example province: CA, signing, verification, revocation
+    Demo(crate::cmd_demo::DemoArgs),
     /// Run an RFC 3161 timestamp authority (kyso tsa serve)
     Tsa(crate::cmd_tsa::TsaArgs),
     /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
     Timestamp(crate::cmd_timestamp::TimestampArgs),
     /// Print shell completions (bash, zsh or fish)
+    #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
         /// The shell
         shell: clap_complete::Shell,
+    },
+    /// Write man pages (kyso.1 and one per subcommand) into a folder
+    #[command(after_help = "EXAMPLES:\n  kyso man --out /usr/local/share/man/man1")]
+    Man {
+        /// The folder to write into (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
     },
 }
 
@@ -46,11 +56,20 @@ pub fn run() -> Result<ExitCode, CliError> {
         }
     };
     match cli.command {
+        Command::Demo(a) => crate::cmd_demo::run(a),
         Command::Tsa(a) => crate::cmd_tsa::run(a),
         Command::Timestamp(a) => crate::cmd_timestamp::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => {
+            std::fs::create_dir_all(&out)
+                .map_err(|e| CliError::failed(format!("cannot create {}: {e}", out.display())))?;
+            clap_mangen::generate_to(Cli::command(), &out)
+                .map_err(|e| CliError::failed(format!("cannot write man pages into {}: {e}", out.display())))?;
+            eprintln!("man pages written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }

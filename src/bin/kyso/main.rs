@@ -1,6 +1,7 @@
 //! The `kyso` command: a thin shell over the library. `main → run() → ExitCode`.
 
 mod cli;
+mod cmd_demo;
 mod cmd_timestamp;
 mod cmd_tsa;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it

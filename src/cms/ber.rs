@@ -1,0 +1,1 @@
+//! BER to DER normalisation (owned by the verification engineer).
