@@ -16,7 +16,6 @@
 mod asn1;
 mod cades;
 mod client;
-mod ess;
 pub mod server;
 mod tlv;
 mod token;

@@ -1,7 +1,7 @@
 //! Issuing tokens: the timestamp authority's core, independent of any transport.
 
 use super::asn1::{Accuracy, GenTime, PkiStatusInfo, TimeStampReq, TimeStampResp, TstInfo};
-use super::ess::{EssCertIdV2, IssuerSerial, SigningCertificateV2};
+use crate::cms::ess::SigningCertificateV2;
 use super::{malformed, positive_int, TspError};
 use crate::alg::{oid, DigestAlgorithm};
 use crate::keys::Signer;
@@ -164,15 +164,9 @@ impl Tsa {
         let digest = signer.signature_algorithm().digest();
         let issuer = cert.tbs_certificate().issuer().clone();
         let serial = cert.tbs_certificate().serial_number().clone();
-        let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber { issuer: issuer.clone(), serial_number: serial.clone() });
-        let ess = SigningCertificateV2 {
-            certs: vec![EssCertIdV2 {
-                hash_algorithm: None, // SHA-256 is the DEFAULT: left out (DER)
-                cert_hash: OctetString::new(DigestAlgorithm::Sha256.digest(cert_der)).map_err(|e| TspError::Config(e.to_string()))?,
-                issuer_serial: Some(IssuerSerial { issuer: vec![GeneralName::DirectoryName(issuer)], serial_number: serial }),
-            }],
-            policies: None,
-        };
+        let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber { issuer, serial_number: serial });
+        // ESSCertIDv2 with SHA-256 (the DEFAULT, left out of the encoding) and issuerSerial.
+        let ess = SigningCertificateV2::for_certificate(cert_der, DigestAlgorithm::Sha256).map_err(|e| TspError::Config(e.to_string()))?;
         let ess_attr = attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, Any::encode_from(&ess).map_err(|e| TspError::Config(e.to_string()))?)?;
         let tsa_name = GeneralName::DirectoryName(cert.tbs_certificate().subject().clone());
         Ok(Tsa { signer, cert, chain, policy, accuracy: Accuracy { seconds: Some(1), millis: None, micros: None }, digest, sid, ess_attr, tsa_name })

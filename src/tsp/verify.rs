@@ -1,7 +1,7 @@
 //! Token verification: what a timestamp proves, and against what.
 
 use super::asn1::TstInfo;
-use super::ess::{cert_id_v2_digest, SigningCertificate, SigningCertificateV2};
+use crate::cms::ess::{SigningCertificate, SigningCertificateV2};
 use super::{malformed, positive_int, tlv, Imprint, TspError, MAX_TOKEN_BYTES};
 use crate::alg::{oid, DigestAlgorithm, RSA_PSS_SHA256_ALG_ID};
 use cms::content_info::ContentInfo;
@@ -18,7 +18,7 @@ use x509_parser::prelude::FromDer;
 /// handful; 32 bounds the path search that webpki performs over them.
 const MAX_CERTS: usize = 32;
 
-/// id-kp-timeStamping, the DER value of the OID (for rustls-webpki's `KeyUsage::required`).
+/// id-kp-timeStamping, the DER value of the OID (for rustls-webpki's `KeyUsage`).
 const KP_TIME_STAMPING_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
 
 /// What a verified token says.
@@ -76,8 +76,9 @@ pub struct TokenCheck<'a> {
 /// issuer/serial when present); the TSA certificate has the extended key usage
 /// id-kp-timeStamping alone and critical, a key usage (if present) allowing digitalSignature or
 /// nonRepudiation, and is not a CA; genTime lies within the TSA certificate's validity; the
-/// TSA certificate chains to an anchor at `time` (rustls-webpki, with id-kp-timeStamping
-/// required as EKU), signatures SHA-256 or better.
+/// TSA certificate chains to an anchor at `time` (rustls-webpki: signatures, validity,
+/// basicConstraints, name constraints; CA certificates with an EKU must allow
+/// id-kp-timeStamping), signatures SHA-256 or better.
 ///
 /// NOT checked: the revocation status of the TSA certificate or its issuers (no CRLs are
 /// consulted — the caller does that if it needs it); the policy OID (returned, the caller
@@ -268,22 +269,15 @@ fn find_signer(sid: &SignerIdentifier, certs: &[Vec<u8>]) -> Result<Option<usize
 }
 
 fn check_ess(v2: &Option<der::asn1::Any>, v1: &Option<der::asn1::Any>, signer_der: &[u8]) -> Result<(), TspError> {
-    let cert = Certificate::from_der(signer_der).map_err(|e| malformed("TSA certificate", e))?;
-    let issuer_serial_ok = |is: &Option<super::ess::IssuerSerial>| -> bool {
-        match is {
-            None => true,
-            Some(is) => {
-                is.serial_number == *cert.tbs_certificate().serial_number()
-                    && is.issuer.iter().any(|g| matches!(g, x509_cert::ext::pkix::name::GeneralName::DirectoryName(n) if n == cert.tbs_certificate().issuer()))
-            }
-        }
-    };
     if let Some(v) = v2 {
-        let sc: SigningCertificateV2 = SigningCertificateV2::from_der(&v.to_der().map_err(|e| malformed("attribute", e))?)
+        let sc = SigningCertificateV2::from_der(&v.to_der().map_err(|e| malformed("attribute", e))?)
             .map_err(|_| TspError::EssCertificate("is malformed"))?;
-        let first = sc.certs.iter().next().ok_or(TspError::EssCertificate("lists no certificate"))?;
-        let alg = cert_id_v2_digest(first).ok_or(TspError::EssCertificate("uses an unsupported hash"))?;
-        if first.cert_hash.as_bytes() != alg.digest(signer_der) || !issuer_serial_ok(&first.issuer_serial) {
+        let first = sc.certs.first().ok_or(TspError::EssCertificate("lists no certificate"))?;
+        // v2 exists to move away from SHA-1: a v2 identifier with SHA-1 is refused.
+        if first.digest_algorithm().is_none_or(|d| d == DigestAlgorithm::Sha1) {
+            return Err(TspError::EssCertificate("uses an unsupported hash"));
+        }
+        if !first.matches(signer_der) {
             return Err(TspError::EssCertificate("names another certificate than the signer's"));
         }
         return Ok(());
@@ -291,8 +285,8 @@ fn check_ess(v2: &Option<der::asn1::Any>, v1: &Option<der::asn1::Any>, signer_de
     if let Some(v) = v1 {
         let sc = SigningCertificate::from_der(&v.to_der().map_err(|e| malformed("attribute", e))?)
             .map_err(|_| TspError::EssCertificate("is malformed"))?;
-        let first = sc.certs.iter().next().ok_or(TspError::EssCertificate("lists no certificate"))?;
-        if first.cert_hash.as_bytes() != DigestAlgorithm::Sha1.digest(signer_der) || !issuer_serial_ok(&first.issuer_serial) {
+        let first = sc.certs.first().ok_or(TspError::EssCertificate("lists no certificate"))?;
+        if !first.matches(signer_der) {
             return Err(TspError::EssCertificate("names another certificate than the signer's"));
         }
         return Ok(());
@@ -347,7 +341,10 @@ fn validate_path(signer_der: &[u8], certs: &[Vec<u8>], signer_idx: usize, anchor
             &trust,
             &intermediates,
             UnixTime::since_unix_epoch(secs),
-            webpki::KeyUsage::required(KP_TIME_STAMPING_DER),
+            // webpki applies this to the CA certificates too, where an EKU is usually absent:
+            // "if present" there; the TSA certificate's own EKU is required by
+            // check_tsa_certificate (critical, id-kp-timeStamping alone).
+            webpki::KeyUsage::required_if_present(KP_TIME_STAMPING_DER),
             None,
             None,
         )

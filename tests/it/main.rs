@@ -4,3 +4,4 @@ mod cli;
 mod pki;
 mod readme;
 mod snapshots;
+mod tsa;
