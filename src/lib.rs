@@ -34,6 +34,8 @@ pub mod sign;
 // --- section: verify (issue 4) ---
 pub mod report;
 pub mod verify;
+// --- section: tsp (issue 9) ---
+pub mod tsp;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use sign::{DocumentSigner, SignError};

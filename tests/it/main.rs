@@ -8,3 +8,4 @@ mod readme;
 mod sign;
 mod snapshots;
 mod verify;
+mod tsa;
