@@ -2,6 +2,10 @@
 
 mod ca;
 mod cli;
+mod limbo;
 mod pki;
 mod readme;
+mod sign;
 mod snapshots;
+mod verify;
+mod tsa;
