@@ -1090,3 +1090,99 @@ mod tests {
         assert_eq!(Reason::from_name("bogus"), None);
     }
 }
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const FAST: Kdf = Kdf::Pbkdf2Sha256 { iterations: 1000 };
+
+    fn root(dir: &Path, years: u32) -> (Ca, PrivateKey) {
+        let mut p = InitParams::new("Root CA Tỉnh Bắc Ninh");
+        p.years = Some(years);
+        let ca = Ca::init(dir, &p, None, b"pw", FAST, datetime!(2026-11-30 00:00 UTC)).unwrap();
+        let key = ca.open_key(Some(b"pw")).unwrap();
+        (ca, key)
+    }
+
+    fn agency() -> IssueRequest {
+        IssueRequest {
+            profile: Profile::Agency,
+            subject: SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() },
+            years: None,
+        }
+    }
+
+    #[test]
+    fn time_is_a_parameter_and_the_ca_validity_is_enforced() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 2);
+        let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        // a certificate issued "in 2027" is clipped to the root's notAfter (2028-11-30)
+        let i = ca.issue(&key, &agency(), unit.public_key_spki(), datetime!(2027-06-01 12:00 UTC)).unwrap();
+        assert_eq!(i.not_before, datetime!(2027-06-01 12:00 UTC));
+        assert_eq!(i.not_after, datetime!(2028-11-30 00:00 UTC));
+        assert!(i.shortened);
+        // before or after the CA's validity: refused
+        for t in [datetime!(2026-11-29 00:00 UTC), datetime!(2028-11-30 00:00 UTC)] {
+            match ca.issue(&key, &agency(), unit.public_key_spki(), t) {
+                Err(CaError::CaNotValid { .. }) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        // status at a given time
+        let later = ca.list(datetime!(2029-01-01 00:00 UTC)).unwrap();
+        assert_eq!(later[0].status, Status::Expired);
+        let now = ca.list(datetime!(2027-07-01 00:00 UTC)).unwrap();
+        assert_eq!(now[0].status, Status::Valid);
+    }
+
+    #[test]
+    fn wrong_key_wrong_passphrase_and_duplicate_init_are_typed_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("r");
+        let (mut ca, _) = root(&dir, 5);
+        match ca.open_key(Some(b"wrong")) {
+            Err(CaError::Key { source: KeyError::WrongPassphrase, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        match ca.open_key(None) {
+            Err(CaError::Key { source: KeyError::PassphraseRequired, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        let other = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        match ca.issue(&other, &agency(), other.public_key_spki(), datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::KeyMismatch(_)) => {}
+            r => panic!("{r:?}"),
+        }
+        match ca.revoke(&other, "01", Reason::Superseded, datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::UnknownSerial(s)) => assert_eq!(s, "1"),
+            r => panic!("{r:?}"),
+        }
+        match Ca::init(&dir, &InitParams::new("again"), None, b"pw", FAST, datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::AlreadyExists { found: "ca.pem", .. }) => {}
+            r => panic!("{r:?}"),
+        }
+        match Ca::open(&d.path().join("missing")) {
+            Err(CaError::NoSuchDir(_)) => {}
+            r => panic!("{r:?}"),
+        }
+        match Ca::open(d.path()) {
+            Err(CaError::NotACa { missing: "ca.pem", .. }) => {}
+            r => panic!("{r:?}"),
+        }
+    }
+
+    #[test]
+    fn weak_or_unsupported_subject_keys_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 5);
+        match ca.issue(&key, &agency(), b"\x30\x00", datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::SubjectKey(crate::csr::CsrError::Malformed(_))) => {}
+            r => panic!("{r:?}"),
+        }
+        assert!(ca.list(datetime!(2027-01-01 00:00 UTC)).unwrap().is_empty());
+        assert_eq!(ca.audit().unwrap().certificates, 0);
+    }
+}
