@@ -603,7 +603,24 @@ fn inspect_describes_without_key_material() {
     ok(d, &["csr", "new", "--key", "binh.key", "--cn", "Trần Thị Bình", "--out", "binh.csr"]);
     let out = ok(d, &["inspect", "binh.csr"]);
     assert!(out.contains("Certificate request") && out.contains("valid (signed by the key it contains)"), "{out}");
-    // garbage and CMS: clear errors
+    // a CMS signature made by OpenSSL (DER, and BER with -stream): its structure
+    std::fs::write(d.join("doc.txt"), "Công văn số 1234/VP-HCC").unwrap();
+    for (name, extra) in [("doc.p7s", None), ("doc-ber.p7s", Some("-stream"))] {
+        let mut args = vec!["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256", "-signer", "binh.pem", "-inkey", "binh.key"];
+        let pass = format!("pass:{PASS}");
+        args.extend(["-passin", &pass, "-in", "doc.txt", "-out", name]);
+        args.extend(extra);
+        openssl(d, &args);
+        let (code, out, err) = summary(&k(d, &["inspect", name]));
+        if extra.is_none() || code == 0 {
+            assert_eq!(code, 0, "{name}: {err}");
+            assert!(out.contains("SignedData") && out.contains("Trần Thị Bình"), "{name}: {out}");
+        } else {
+            // BER is decoded by the CMS module (not the CA's part): at least the error names it
+            assert!(code == 1 && err.contains("CMS signature"), "{name}: {err}");
+        }
+    }
+    // garbage: clear errors
     std::fs::write(d.join("junk.bin"), b"\x30\x03\x01\x01\xff").unwrap();
     fails(d, &["inspect", "junk.bin"], 1, "not a certificate, certificate request, CRL or private key");
     fails(d, &["inspect", "missing.pem"], 2, "does not exist");
