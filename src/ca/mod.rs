@@ -914,7 +914,11 @@ impl Ca {
                 "crl" => {
                     crls.insert(d.get("number").and_then(|v| v.as_i64()).unwrap_or(-1), s("sha256"));
                 }
-                "init" => {}
+                "init" => {
+                    if s("sha256") != sha256_hex(&self.cert_der) {
+                        return Err(broken(format!("{CA_CERT_FILE} is not the certificate this CA was created with")));
+                    }
+                }
                 other => return Err(broken(format!("unknown operation '{other}'"))),
             }
         }

@@ -192,6 +192,8 @@ fn keys_are_encrypted_0600_and_openssl_decrypts_them() {
     let plain = std::fs::read_to_string(d.join("plain.key")).unwrap();
     assert!(plain.starts_with("-----BEGIN PRIVATE KEY-----"));
     openssl(d, &["pkey", "-in", "plain.key", "-noout"]);
+    let out = ok(d, &["inspect", "plain.key"]);
+    assert!(out.contains("NOT encrypted") && out.contains("Public key SHA-256"), "{out}");
     // no passphrase anywhere: exit 2 and a hint
     let o = kyso().args(["key", "new", "--out", "nopass.key"]).current_dir(d).output().unwrap();
     let (code, _, err) = summary(&o);
@@ -397,6 +399,14 @@ fn ca_directory_errors() {
     // refuses to overwrite outputs
     p.agency("Sở Y tế tỉnh Bắc Ninh", "dup");
     fails(d, &["ca", "issue", "--dir", "ca", "--cn", "Sở Y tế", "--key-out", "new.key", "--cert-out", "dup.pem"], 1, "already exists");
+    // wrong passphrase for the parent CA's key
+    std::fs::write(d.join("wrong.txt"), "sai\n").unwrap();
+    let err = fails(d, &["ca", "init", "--dir", "sub2", "--name", "X", "--parent", "root", "--parent-pass-file", "wrong.txt"], 1, "wrong passphrase");
+    assert!(err.contains("root/ca.key"), "{err}");
+    assert!(!d.join("sub2/ca.pem").exists());
+    // a missing output folder: refused before anything is recorded or written
+    fails(d, &["ca", "issue", "--dir", "ca", "--cn", "Sở Y tế", "--key-out", "k9.key", "--cert-out", "no/such/dir/c.pem"], 2, "does not exist");
+    assert!(!d.join("k9.key").exists());
     // an issuing CA with pathLen 0 cannot certify another CA
     fails(d, &["ca", "init", "--dir", "subsub", "--name", "X", "--parent", "ca"], 1, "pathLenConstraint is 0");
     assert!(!d.join("subsub/ca.pem").exists());
@@ -541,6 +551,11 @@ fn audit_detects_edits_of_the_log_and_of_the_registry() {
         .unwrap();
     fails(d, &["ca", "audit", "--dir", "ca"], 1, "certificate abcd in the registry was never logged as issued");
     restore();
+    // 7. the CA certificate replaced by another CA's
+    let ca_pem = std::fs::read(d.join("ca/ca.pem")).unwrap();
+    std::fs::copy(d.join("root/ca.pem"), d.join("ca/ca.pem")).unwrap();
+    fails(d, &["ca", "audit", "--dir", "ca"], 1, "ca.pem is not the certificate this CA was created with");
+    std::fs::write(d.join("ca/ca.pem"), ca_pem).unwrap();
     ok(d, &["ca", "audit", "--dir", "ca"]);
 }
 

@@ -429,11 +429,29 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }),
         _ => None,
     };
-    let issued = ca.issue(&ca_key, &req, &spki, now()).map_err(ca_error)?;
+    // The key is written before the certificate is recorded, and removed again if issuance
+    // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
+    if let Some(dir) = a.cert_out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!("the folder {} of --cert-out does not exist", dir.display())));
+        }
+    }
     if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
         write_out(path, pem.as_bytes(), a.force, Secrecy::Secret)?;
     }
-    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public)?;
+    let issued = match ca.issue(&ca_key, &req, &spki, now()) {
+        Ok(i) => i,
+        Err(e) => {
+            if let Some(path) = &a.key_out {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(ca_error(e));
+        }
+    };
+    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(|e| {
+        let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
+        CliError { message: m, ..e }
+    })?;
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
     println!("issued {} certificate, serial {}", profile, issued.serial);
     println!("  subject:     {subject}");
