@@ -270,10 +270,10 @@ fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     assert!(err.contains("not encrypted"), "{err}");
     let (good, out) = openssl_try(d, &["req", "-in", "rsa-kyso.csr", "-verify", "-noout"]);
     assert!(good, "{out}");
-    // wrong passphrase for the unit key: exit 1
+    // wrong passphrase for the unit key: exit 2 (as `kyso sign`)
     let o = kyso().args(["csr", "new", "--key", "unit.key", "--cn", "X", "--out", "x.csr"]).env("KYSO_PASSPHRASE", "sai").current_dir(d).output().unwrap();
     let (code, _, err) = summary(&o);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("wrong passphrase"), "{err}");
 }
 
@@ -371,7 +371,7 @@ fn ca_directory_errors() {
     }
     std::fs::write(d.join("broken/registry.db"), b"not sqlite").unwrap();
     fails(d, &["ca", "list", "--dir", "broken"], 1, "registry error");
-    // wrong passphrase: exit 1, never a panic; nothing issued
+    // wrong passphrase: exit 2 (as `kyso sign`), never a panic; nothing issued
     let before = list_json(d, "ca").len();
     let o = kyso()
         .args(["ca", "issue", "--dir", "ca", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--key-out", "w.key", "--cert-out", "w.pem"])
@@ -380,7 +380,7 @@ fn ca_directory_errors() {
         .output()
         .unwrap();
     let (code, _, err) = summary(&o);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot open the CA key") && err.contains("wrong passphrase"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!d.join("w.pem").exists() && !d.join("w.key").exists());
@@ -401,7 +401,7 @@ fn ca_directory_errors() {
     fails(d, &["ca", "issue", "--dir", "ca", "--cn", "Sở Y tế", "--key-out", "new.key", "--cert-out", "dup.pem"], 1, "already exists");
     // wrong passphrase for the parent CA's key
     std::fs::write(d.join("wrong.txt"), "sai\n").unwrap();
-    let err = fails(d, &["ca", "init", "--dir", "sub2", "--name", "X", "--parent", "root", "--parent-pass-file", "wrong.txt"], 1, "wrong passphrase");
+    let err = fails(d, &["ca", "init", "--dir", "sub2", "--name", "X", "--parent", "root", "--parent-pass-file", "wrong.txt"], 2, "wrong passphrase");
     assert!(err.contains("root/ca.key"), "{err}");
     assert!(!d.join("sub2/ca.pem").exists());
     // a missing output folder: refused before anything is recorded or written
