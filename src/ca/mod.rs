@@ -1011,15 +1011,14 @@ fn make_crl(
     let facts = ca_facts(cert_der, &cert_path)?;
     let number = registry::next_crl_number(tx)?;
     let next_update = now + time::Duration::days(i64::from(days));
-    let revoked: Vec<rcgen::RevokedCertParams> = registry::all_certs(tx)?
+    let revoked: Vec<rcgen::RevokedCertParams> = registry::revoked(tx)?
         .into_iter()
-        .filter_map(|r| {
-            let at = r.revoked_at?;
-            let serial = hex::decode(if r.serial.len() % 2 == 1 { format!("0{}", r.serial) } else { r.serial.clone() }).ok()?;
+        .filter_map(|(serial, at, reason)| {
+            let serial = hex::decode(if serial.len() % 2 == 1 { format!("0{serial}") } else { serial }).ok()?;
             Some(rcgen::RevokedCertParams {
                 serial_number: rcgen::SerialNumber::from_slice(&serial),
                 revocation_time: from_unix(at),
-                reason_code: r.reason.as_deref().and_then(Reason::from_name).map(Reason::rcgen),
+                reason_code: reason.as_deref().and_then(Reason::from_name).map(Reason::rcgen),
                 invalidity_date: None,
             })
         })
