@@ -667,6 +667,45 @@ fn certs_example_is_consistent_and_verifies_with_openssl() {
     ok(&root, &["ca", "audit", "--dir", "root"]);
 }
 
+fn files_under(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(base, &p, out);
+        } else {
+            out.push(p.strip_prefix(base).unwrap().display().to_string());
+        }
+    }
+}
+
+/// certs-example/generate.sh, run on a copy with this build's kyso, reproduces the checked-in
+/// layout file for file (the contents differ: new keys and serials).
+#[test]
+fn certs_example_generate_script_reproduces_the_layout() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
+    let t = tempfile::tempdir().unwrap();
+    let dst = t.path().join("certs-example");
+    std::fs::create_dir_all(dst.join("docs")).unwrap();
+    for f in ["generate.sh", "passphrase.txt", "README.md", "docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    let o = Command::new("bash")
+        .arg(dst.join("generate.sh"))
+        .env("KYSO", env!("CARGO_BIN_EXE_kyso"))
+        .env_remove("KYSO_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let (mut want, mut got) = (Vec::new(), Vec::new());
+    files_under(&src, &src, &mut want);
+    files_under(&dst, &dst, &mut got);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    let (v, out) = openssl_try(&dst, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "units/so-y-te/person.pem"]);
+    assert!(v, "{out}");
+}
+
 /// pkilint on every kind of object kyso issues. Ignored by default (pkilint is a Python tool):
 /// run with `cargo test --test it ca::pkilint -- --ignored`, with `lint_pkix_cert` and `lint_crl`
 /// on PATH or in the directory named by KYSO_PKILINT. Fails if the tools are missing.
