@@ -26,6 +26,8 @@ pub mod objects;
 // --- section: ca (issue 2) ---
 // --- section: sign (issue 3) ---
 // --- section: verify (issue 4) ---
+// --- section: pdf (issue 8) ---
+pub mod pdf;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};
