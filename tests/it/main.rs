@@ -3,6 +3,7 @@
 mod ca;
 mod cli;
 mod limbo;
+mod pdf;
 mod pki;
 mod readme;
 mod sign;
