@@ -36,6 +36,8 @@ pub mod report;
 pub mod verify;
 // --- section: tsp (issue 9) ---
 pub mod tsp;
+// --- section: pdf (issue 8) ---
+pub mod pdf;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use sign::{DocumentSigner, SignError};

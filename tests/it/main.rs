@@ -2,7 +2,9 @@
 
 mod ca;
 mod cli;
+mod demo;
 mod limbo;
+mod pdf;
 mod pki;
 mod readme;
 mod sign;
