@@ -634,7 +634,7 @@ mod tests {
     fn signs_and_the_signature_checks_out() {
         let ca = root();
         let (key, cert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Sở Y tế tỉnh Bắc Ninh", |_| {});
-        let s = DocumentSigner::new(key, &cert, &[ca.der.clone()]).unwrap();
+        let s = DocumentSigner::new(key, &cert, std::slice::from_ref(&ca.der)).unwrap();
         assert_eq!(s.embedded_certificates().len(), 1, "the root is left out");
         let doc = "Giấy mời số 45/GM-SYT".as_bytes();
         let p7s = s.sign_bytes(doc, AT).unwrap();
@@ -737,6 +737,26 @@ mod tests {
         let raw3 = RawSignedData::parse(&three).unwrap();
         assert_eq!((raw3.signer_infos.len(), raw3.digest_algorithms.len(), raw3.certificates.len()), (3, 2, 3));
         assert!(matches!(clerk.add_to(b"\x30\x03\x02\x01\x01", &doc[..], AT), Err(SignError::Existing(_))));
+    }
+
+    #[test]
+    fn mutated_signatures_never_panic() {
+        let ca = root();
+        let (pk, pcert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Person", |_| {});
+        let (ak, acert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Agency", |_| {});
+        let person = DocumentSigner::new(pk, &pcert, &[]).unwrap();
+        let agency = DocumentSigner::new(ak, &acert, &[]).unwrap();
+        let p7s = person.sign_bytes(b"doc", AT).unwrap();
+        for i in 0..p7s.len() {
+            for delta in [0x01u8, 0x80, 0xff] {
+                let mut m = p7s.clone();
+                m[i] ^= delta;
+                let _ = crate::cms::describe(&m);
+                let _ = agency.add_to(&m, &b"doc"[..], AT);
+            }
+            let _ = crate::cms::describe(&p7s[..i]);
+            assert!(agency.add_to(&p7s[..i], &b"doc"[..], AT).is_err(), "truncated at {i} accepted");
+        }
     }
 
     #[test]

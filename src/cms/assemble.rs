@@ -46,10 +46,9 @@ pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = len.leading_zeros() as usize / 8;
-        let n = bytes.len() - skip;
-        out.push(0x80 | n as u8);
-        out.extend_from_slice(&bytes[skip..]);
+        let significant = bytes.get(len.leading_zeros() as usize / 8..).unwrap_or(&bytes);
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
     }
 }
 
@@ -68,9 +67,10 @@ pub fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
 /// the shorter one padded at its end with zero octets.
 pub fn der_set_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
-    match a[..n].cmp(&b[..n]) {
+    let (head_a, rest_a) = a.split_at(n);
+    let (head_b, rest_b) = b.split_at(n);
+    match head_a.cmp(head_b) {
         std::cmp::Ordering::Equal => {
-            let (rest_a, rest_b) = (&a[n..], &b[n..]);
             if rest_a.iter().any(|&x| x != 0) {
                 std::cmp::Ordering::Greater
             } else if rest_b.iter().any(|&x| x != 0) {
@@ -233,7 +233,7 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
         if n > 4 {
             return Err(RawError::Malformed("length too large"));
         }
-        let bytes = rest.get(..n).ok_or(RawError::Malformed("truncated length"))?;
+        let (bytes, rest) = rest.split_at_checked(n).ok_or(RawError::Malformed("truncated length"))?;
         if bytes.first() == Some(&0) {
             return Err(RawError::Ber);
         }
@@ -241,12 +241,12 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
         if len < 0x80 {
             return Err(RawError::Ber);
         }
-        (len, &rest[n..])
+        (len, rest)
     };
-    let value = rest.get(..len).ok_or(RawError::Malformed("truncated contents"))?;
-    let consumed = input.len() - rest.len() + len;
+    let (value, after) = rest.split_at_checked(len).ok_or(RawError::Malformed("truncated contents"))?;
+    let consumed = input.len() - after.len();
     let raw = input.get(..consumed).ok_or(RawError::Malformed("truncated"))?;
-    Ok((Tlv { tag, value, raw }, &rest[len..]))
+    Ok((Tlv { tag, value, raw }, after))
 }
 
 /// Reads one TLV with the expected tag.

@@ -421,3 +421,34 @@ fn sparse_file_of_gigabytes() {
     let (ok, err) = verify(&pki, &doc);
     assert!(ok, "{err}");
 }
+
+#[test]
+fn describe_reads_openssl_and_kyso_signatures() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Nguyễn Văn An", Leaf::default());
+    let agency = pki.leaf("Văn phòng UBND tỉnh Bắc Ninh", Leaf { key: KeyKind::P384, ..Leaf::default() });
+    let d = pki.dir.path();
+    let doc = write(d, "doc.txt", b"x");
+    // OpenSSL's CAdES signature (-cades adds signingCertificateV2), DER and PEM
+    openssl(d, &["cms", "-sign", "-cades", "-binary", "-outform", "DER", "-md", "sha256", "-signer", s(&person.cert), "-inkey", s(&person.key), "-in", s(&doc), "-out", "ossl.p7s"]);
+    openssl(d, &["cms", "-sign", "-cades", "-binary", "-outform", "PEM", "-md", "sha256", "-signer", s(&person.cert), "-inkey", s(&person.key), "-in", s(&doc), "-out", "ossl.pem"]);
+    for f in ["ossl.p7s", "ossl.pem"] {
+        let text = kyso::cms::describe(&std::fs::read(d.join(f)).unwrap()).unwrap();
+        assert!(text.contains("content: id-data (detached)"), "{f}: {text}");
+        assert!(text.contains("signers: 1"), "{text}");
+        assert!(text.contains("certificate: C=VN, O=Test Province, CN=Nguyễn Văn An"), "{text}");
+        assert!(text.contains("signature algorithm: ECDSA with SHA-256"), "{text}");
+        assert!(text.contains("signing-certificate-v2 present (SHA-256), matches the signer certificate"), "{text}");
+    }
+    // kyso person + agency
+    sign_ok(&pki, &person, Some(&pki.chain()), &[], &doc);
+    sign_ok(&pki, &agency, Some(&pki.chain()), &["--add"], &doc);
+    let text = kyso::cms::describe(&std::fs::read(p7s(&doc)).unwrap()).unwrap();
+    assert!(text.contains("digest algorithms: SHA-256, SHA-384") || text.contains("digest algorithms: SHA-384, SHA-256"), "{text}");
+    assert!(text.contains("certificates: 3"), "{text}");
+    assert!(text.contains("signers: 2"), "{text}");
+    assert!(text.contains("signing-certificate-v2 present (SHA-384), matches the signer certificate"), "{text}");
+    assert!(text.contains("certificate: C=VN, O=Test Province, CN=Văn phòng UBND tỉnh Bắc Ninh"), "{text}");
+    // Not a signature
+    assert!(kyso::cms::describe(b"hello").is_err());
+}
