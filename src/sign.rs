@@ -115,6 +115,9 @@ pub enum SignError {
         /// The digest algorithm compared.
         algorithm: DigestAlgorithm,
     },
+    /// The existing signature encapsulates a content that is not this document.
+    #[error("the existing signature encapsulates a different content than this document")]
+    ContentDiffers,
     /// This certificate has already signed.
     #[error("this certificate has already signed it (signer {index})")]
     AlreadySigned {
@@ -329,7 +332,13 @@ impl<K: Signer> DocumentSigner<K> {
         assemble::push_header(&mut message_digest_head, assemble::TAG_OCTET_STRING, md_len);
 
         let mut certs: Vec<&[u8]> = certificates.iter().map(Vec::as_slice).collect();
-        let prefix = assemble::signed_data_prefix(1, &mut [digest.algorithm_identifier_der()], &mut certs, None);
+        let prefix = assemble::signed_data_prefix(
+            1,
+            &mut [digest.algorithm_identifier_der()],
+            &assemble::DETACHED_DATA_ECI,
+            &mut certs,
+            None,
+        );
         Ok(DocumentSigner {
             key,
             signature_algorithm,
@@ -451,8 +460,10 @@ impl<K: Signer> DocumentSigner<K> {
         Ok(out)
     }
 
-    /// Adds this signer to `existing` (a DER detached SignedData of the same document, e.g. the
-    /// competent person's signature), reading the document from `document`.
+    /// Adds this signer to `existing` (a DER SignedData of the same document, e.g. the
+    /// competent person's signature), reading the document from `document`. A detached
+    /// signature stays detached; one that encapsulates the document keeps it (its content must
+    /// equal the document: [`SignError::ContentDiffers`]).
     ///
     /// Every existing signer's message-digest attribute must equal the document's digest
     /// (computed in one pass with each algorithm they used), otherwise
@@ -510,6 +521,12 @@ impl<K: Signer> DocumentSigner<K> {
             }
         }
         let mine = digest_of(self.digest).ok_or(SignError::Encoding(der::ErrorKind::Failed.into()))?;
+        if let Some(content) = raw.econtent {
+            // An attached signature keeps its content: it must be this document.
+            if self.digest.digest(content) != *mine {
+                return Err(SignError::ContentDiffers);
+            }
+        }
         let signer_info = self.signer_info(mine, signing_time)?;
 
         let mut digest_algorithms: Vec<&[u8]> = raw.digest_algorithms.iter().map(|t| t.raw).collect();
@@ -532,6 +549,7 @@ impl<K: Signer> DocumentSigner<K> {
         Ok(assemble::signed_data(SignedDataParts {
             version,
             digest_algorithms,
+            encap_content_info: raw.encap_content_info.raw,
             certificates,
             crls: raw.crls.map(|t| t.raw),
             signer_infos,
@@ -756,6 +774,40 @@ mod tests {
             }
             let _ = crate::cms::describe(&p7s[..i]);
             assert!(agency.add_to(&p7s[..i], &b"doc"[..], AT).is_err(), "truncated at {i} accepted");
+        }
+    }
+
+    #[test]
+    fn add_keeps_encapsulated_content_and_checks_it() {
+        let ca = root();
+        let (pk, pcert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Person", |_| {});
+        let (ak, acert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Agency", |_| {});
+        let person = DocumentSigner::new(pk, &pcert, &[]).unwrap();
+        let agency = DocumentSigner::new(ak, &acert, &[]).unwrap();
+        let detached = person.sign_bytes(b"doc", AT).unwrap();
+        let raw = RawSignedData::parse(&detached).unwrap();
+        // Re-assemble with an encapsulated content: the real document, then another one.
+        for (content, ok) in [(&b"doc"[..], true), (&b"other"[..], false)] {
+            let oct = assemble::tlv(assemble::TAG_OCTET_STRING, &[content]);
+            let eci = assemble::tlv(
+                assemble::TAG_SEQUENCE,
+                &[&assemble::DETACHED_DATA_ECI[2..], &assemble::tlv(assemble::TAG_CTX0, &[&oct])],
+            );
+            let attached = assemble::signed_data(SignedDataParts {
+                version: 1,
+                digest_algorithms: raw.digest_algorithms.iter().map(|t| t.raw).collect(),
+                encap_content_info: &eci,
+                certificates: raw.certificates.iter().map(|t| t.raw).collect(),
+                crls: None,
+                signer_infos: raw.signer_infos.iter().map(|t| t.raw).collect(),
+            });
+            let r = agency.add_to(&attached, &b"doc"[..], AT);
+            if ok {
+                let both = r.unwrap();
+                assert_eq!(RawSignedData::parse(&both).unwrap().econtent, Some(&b"doc"[..]));
+            } else {
+                assert!(matches!(r, Err(SignError::ContentDiffers)), "{r:?}");
+            }
         }
     }
 

@@ -114,6 +114,8 @@ pub struct SignedDataParts<'a> {
     pub version: u8,
     /// DigestAlgorithmIdentifier TLVs.
     pub digest_algorithms: Vec<&'a [u8]>,
+    /// The EncapsulatedContentInfo TLV.
+    pub encap_content_info: &'a [u8],
     /// Certificate TLVs (CertificateChoices).
     pub certificates: Vec<&'a [u8]>,
     /// The `[1] crls` TLV as received, if any.
@@ -128,16 +130,18 @@ pub const DETACHED_DATA_ECI: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x4
 pub const ID_SIGNED_DATA_TLV: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /// The SignedData contents before `signerInfos`: version, digestAlgorithms,
-/// encapContentInfo (detached id-data), `[0] certificates` (if any) and `[1] crls` (if any).
+/// encapContentInfo (e.g. [`DETACHED_DATA_ECI`]), `[0] certificates` (if any) and `[1] crls`
+/// (if any).
 pub fn signed_data_prefix(
     version: u8,
     digest_algorithms: &mut [&[u8]],
+    encap_content_info: &[u8],
     certificates: &mut [&[u8]],
     crls: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut out = vec![TAG_INTEGER, 0x01, version];
     out.extend_from_slice(&set_of(TAG_SET, digest_algorithms));
-    out.extend_from_slice(&DETACHED_DATA_ECI);
+    out.extend_from_slice(encap_content_info);
     if !certificates.is_empty() {
         out.extend_from_slice(&set_of(TAG_CTX0, certificates));
     }
@@ -170,7 +174,13 @@ pub fn content_info(prefix: &[u8], signer_infos: &mut [&[u8]]) -> Vec<u8> {
 
 /// Joins [`SignedDataParts`] into a DER ContentInfo.
 pub fn signed_data(mut parts: SignedDataParts<'_>) -> Vec<u8> {
-    let prefix = signed_data_prefix(parts.version, &mut parts.digest_algorithms, &mut parts.certificates, parts.crls);
+    let prefix = signed_data_prefix(
+        parts.version,
+        &mut parts.digest_algorithms,
+        parts.encap_content_info,
+        &mut parts.certificates,
+        parts.crls,
+    );
     content_info(&prefix, &mut parts.signer_infos)
 }
 
@@ -187,9 +197,6 @@ pub enum RawError {
     /// Not a SignedData ContentInfo.
     #[error("not a CMS SignedData (content type {0})")]
     NotSignedData(String),
-    /// A signature with the document inside (not detached).
-    #[error("the signature encapsulates its content (not a detached signature)")]
-    Attached,
     /// The content type is not id-data.
     #[error("the signed content type is {0}, not id-data")]
     ContentType(String),
@@ -279,6 +286,10 @@ pub struct RawSignedData<'a> {
     pub version: u8,
     /// DigestAlgorithmIdentifier TLVs.
     pub digest_algorithms: Vec<Tlv<'a>>,
+    /// The EncapsulatedContentInfo TLV.
+    pub encap_content_info: Tlv<'a>,
+    /// The encapsulated content's octets, when the signature is not detached.
+    pub econtent: Option<&'a [u8]>,
     /// CertificateChoices TLVs.
     pub certificates: Vec<Tlv<'a>>,
     /// The `[1] crls` TLV, if present.
@@ -288,8 +299,8 @@ pub struct RawSignedData<'a> {
 }
 
 impl<'a> RawSignedData<'a> {
-    /// Splits a DER `ContentInfo` holding a detached id-data SignedData. Trailing bytes,
-    /// attached content and other content types are refused.
+    /// Splits a DER `ContentInfo` holding an id-data SignedData (detached, or with the content
+    /// encapsulated). Trailing bytes and other content types are refused.
     pub fn parse(der: &'a [u8]) -> Result<RawSignedData<'a>, RawError> {
         let (ci, rest) = expect(der, TAG_SEQUENCE, "ContentInfo is not a SEQUENCE")?;
         if !rest.is_empty() {
@@ -316,12 +327,19 @@ impl<'a> RawSignedData<'a> {
         let digest_algorithms = elements(das.value, "digest algorithms", MAX_DIGEST_ALGORITHMS)?;
         let (eci, mut rest) = expect(rest, TAG_SEQUENCE, "encapContentInfo is not a SEQUENCE")?;
         let (ect, eci_rest) = expect(eci.value, TAG_OID, "eContentType is not an OID")?;
-        if !eci_rest.is_empty() {
-            return Err(RawError::Attached);
-        }
         if *ect.raw != DETACHED_DATA_ECI[2..] {
             return Err(RawError::ContentType(oid_string(ect.raw)));
         }
+        let econtent = if eci_rest.is_empty() {
+            None
+        } else {
+            let (explicit, after) = expect(eci_rest, TAG_CTX0, "eContent is not [0]")?;
+            let (octets, inner_after) = expect(explicit.value, TAG_OCTET_STRING, "eContent is not an OCTET STRING")?;
+            if !after.is_empty() || !inner_after.is_empty() {
+                return Err(RawError::Malformed("trailing bytes in encapContentInfo"));
+            }
+            Some(octets.value)
+        };
         let mut certificates = Vec::new();
         let mut crls = None;
         let (mut t, mut after) = read_tlv(rest)?;
@@ -343,7 +361,7 @@ impl<'a> RawSignedData<'a> {
             return Err(RawError::Malformed("trailing bytes after signerInfos"));
         }
         let signer_infos = elements(t.value, "signers", MAX_SIGNERS)?;
-        Ok(RawSignedData { version, digest_algorithms, certificates, crls, signer_infos })
+        Ok(RawSignedData { version, digest_algorithms, encap_content_info: eci, econtent, certificates, crls, signer_infos })
     }
 }
 
