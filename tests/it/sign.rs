@@ -456,3 +456,35 @@ fn describe_reads_openssl_and_kyso_signatures() {
     // Not a signature
     assert!(kyso::cms::describe(b"hello").is_err());
 }
+
+#[test]
+fn weak_rsa_key_and_duplicate_outputs_are_usage_errors() {
+    let pki = Pki::new(KeyKind::P256);
+    let weak = pki.leaf("RSA 1024", Leaf { key: KeyKind::Rsa1024, ..Leaf::default() });
+    let doc = write(pki.dir.path(), "doc.txt", b"x");
+    let (code, _, err) = summary(&sign(&pki, &["--cert", s(&weak.cert), "--key", s(&weak.key), s(&doc)]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("key too weak: RSA key under 2048 bits (at least 2048 required)"), "{err}");
+    let unit = pki.leaf("Unit", Leaf::default());
+    let (code, _, err) = summary(&sign(&pki, &["--cert", s(&unit.cert), "--key", s(&unit.key), s(&doc), s(&doc)]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("two input files would write the same signature file"), "{err}");
+    assert!(!p7s(&doc).exists());
+}
+
+#[test]
+fn add_into_an_explicit_out_file() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Person", Leaf::default());
+    let agency = pki.leaf("Agency", Leaf::default());
+    let d = pki.dir.path();
+    let doc = write(d, "doc.txt", b"text");
+    let out = d.join("both.sig");
+    sign_ok(&pki, &person, Some(&pki.chain()), &["--out", s(&out)], &doc);
+    sign_ok(&pki, &agency, Some(&pki.chain()), &["--add", "--out", s(&out)], &doc);
+    let (ok, err) = openssl_cms_verify(d, &out, &doc, &pki.root.cert, &[]);
+    assert!(ok, "{err}");
+    let printed = cms_print(&pki, &out);
+    assert_eq!(printed.matches("d.issuerAndSerialNumber:").count(), 2, "{printed}");
+    assert_eq!(printed.matches("d.certificate:").count(), 3, "the issuing CA only once: {printed}");
+}
