@@ -273,6 +273,18 @@ pub fn signing_time_der(t: OffsetDateTime) -> Result<Vec<u8>, SignError> {
     Ok(assemble::tlv(tag, &[text.as_bytes()]))
 }
 
+/// `SigningCertificateV2 { certs { ESSCertIDv2 { [hashAlgorithm], certHash, issuerSerial } } }`
+/// (RFC 5035) built from the certificate's bytes; hashAlgorithm omitted for SHA-256 (DEFAULT).
+/// Same value as [`SigningCertificateV2::for_certificate`], without re-encoding the issuer.
+fn signing_certificate_v2_der(cert: &[u8], digest: DigestAlgorithm, issuer: &[u8], serial: &[u8]) -> Result<Vec<u8>, SignError> {
+    let hash = assemble::tlv(assemble::TAG_OCTET_STRING, &[&digest.digest(cert)]);
+    let general_names = assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(0xa4, &[issuer])]);
+    let issuer_serial = assemble::tlv(assemble::TAG_SEQUENCE, &[&general_names, serial]);
+    let hash_alg: &[u8] = if digest == DigestAlgorithm::Sha256 { &[] } else { digest.algorithm_identifier_der() };
+    let id = assemble::tlv(assemble::TAG_SEQUENCE, &[hash_alg, &hash, &issuer_serial]);
+    Ok(assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(assemble::TAG_SEQUENCE, &[&id])]))
+}
+
 impl<K: Signer> DocumentSigner<K> {
     /// Prepares to sign with `key` and the DER certificate `certificate`; `chain` holds the
     /// DER certificates of its issuers. Self-issued certificates (roots) and duplicates are
@@ -308,19 +320,16 @@ impl<K: Signer> DocumentSigner<K> {
 
         let signature_algorithm = key.signature_algorithm();
         let digest = signature_algorithm.digest();
-        let x509 = x509_cert::Certificate::from_der(certificate)
+        // sid and ESS IssuerSerial from the certificate's own bytes (no re-encoding).
+        let (issuer, serial) = assemble::issuer_and_serial(certificate)
             .map_err(|e| SignError::CertificateMalformed(format!("signer certificate: {e}")))?;
-        let sid = crate::cms::IssuerAndSerialNumber {
-            issuer: x509.tbs_certificate().issuer().clone(),
-            serial_number: x509.tbs_certificate().serial_number().clone(),
-        }
-        .to_der()?;
+        let sid = assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]);
         let mut signer_info_head = vec![assemble::TAG_INTEGER, 0x01, 0x01];
         signer_info_head.extend_from_slice(&sid);
         signer_info_head.extend_from_slice(digest.algorithm_identifier_der());
 
         let content_type_attr = assemble::attribute_der(&oid::ATTR_CONTENT_TYPE, &oid::CT_DATA.to_der()?)?;
-        let ess = SigningCertificateV2::for_certificate(certificate, digest)?.to_der()?;
+        let ess = signing_certificate_v2_der(certificate, digest, issuer, serial)?;
         let ess_attr = assemble::attribute_der(&oid::ATTR_SIGNING_CERTIFICATE_V2, &ess)?;
         let md_len = digest.output_len();
         let md_oid = oid::ATTR_MESSAGE_DIGEST.to_der()?;
@@ -667,6 +676,24 @@ mod tests {
         assert!(text.contains("signing time: 2026-11-30T01:00:00Z"), "{text}");
         assert!(text.contains("signing-certificate-v2 present (SHA-256), matches the signer certificate"), "{text}");
         assert!(text.contains("Sở Y tế tỉnh Bắc Ninh"), "{text}");
+    }
+
+    #[test]
+    fn hand_built_ess_and_sid_equal_the_typed_encodings() {
+        let ca = root();
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384] {
+            let (_, cert) = leaf(&ca, alg, "Sở Kế hoạch và Đầu tư", |_| {});
+            let digest = if alg == KeyAlgorithm::EcdsaP384 { DigestAlgorithm::Sha384 } else { DigestAlgorithm::Sha256 };
+            let (issuer, serial) = assemble::issuer_and_serial(&cert).unwrap();
+            let typed = SigningCertificateV2::for_certificate(&cert, digest).unwrap().to_der().unwrap();
+            assert_eq!(signing_certificate_v2_der(&cert, digest, issuer, serial).unwrap(), typed);
+            let x = x509_cert::Certificate::from_der(&cert).unwrap();
+            let isn = crate::cms::IssuerAndSerialNumber {
+                issuer: x.tbs_certificate().issuer().clone(),
+                serial_number: x.tbs_certificate().serial_number().clone(),
+            };
+            assert_eq!(assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]), isn.to_der().unwrap());
+        }
     }
 
     #[test]

@@ -279,6 +279,25 @@ fn elements<'a>(mut contents: &'a [u8], what: &'static str, limit: usize) -> Res
     Ok(out)
 }
 
+/// The issuer Name and serialNumber INTEGER of a DER certificate, as encoded in it (complete
+/// TLVs). Used to build `issuerAndSerialNumber` and ESS `IssuerSerial` from the certificate's own
+/// bytes rather than a re-encoding.
+pub fn issuer_and_serial(cert: &[u8]) -> Result<(&[u8], &[u8]), RawError> {
+    let (c, _) = expect(cert, TAG_SEQUENCE, "certificate is not a SEQUENCE")?;
+    let (tbs, _) = expect(c.value, TAG_SEQUENCE, "tbsCertificate is not a SEQUENCE")?;
+    let (mut t, mut rest) = read_tlv(tbs.value)?;
+    if t.tag == TAG_CTX0 {
+        (t, rest) = read_tlv(rest)?;
+    }
+    if t.tag != TAG_INTEGER {
+        return Err(RawError::Malformed("certificate serialNumber is not an INTEGER"));
+    }
+    let serial = t.raw;
+    let (_signature, rest) = expect(rest, TAG_SEQUENCE, "certificate signature algorithm is not a SEQUENCE")?;
+    let (issuer, _) = expect(rest, TAG_SEQUENCE, "certificate issuer is not a SEQUENCE")?;
+    Ok((issuer.raw, serial))
+}
+
 /// A DER detached SignedData split into verbatim pieces.
 #[derive(Debug, Clone)]
 pub struct RawSignedData<'a> {
