@@ -33,7 +33,6 @@
 
 use crate::alg::{oid, DigestAlgorithm, SignatureAlgorithm};
 use crate::cms::assemble::{self, RawError, RawSignedData, SignedDataParts};
-use crate::cms::ess::SigningCertificateV2;
 use crate::keys::{KeyError, PrivateKey, Signer};
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
@@ -275,7 +274,8 @@ pub fn signing_time_der(t: OffsetDateTime) -> Result<Vec<u8>, SignError> {
 
 /// `SigningCertificateV2 { certs { ESSCertIDv2 { [hashAlgorithm], certHash, issuerSerial } } }`
 /// (RFC 5035) built from the certificate's bytes; hashAlgorithm omitted for SHA-256 (DEFAULT).
-/// Same value as [`SigningCertificateV2::for_certificate`], without re-encoding the issuer.
+/// Same value as [`crate::cms::SigningCertificateV2::for_certificate`], without re-encoding the
+/// issuer.
 fn signing_certificate_v2_der(cert: &[u8], digest: DigestAlgorithm, issuer: &[u8], serial: &[u8]) -> Result<Vec<u8>, SignError> {
     let hash = assemble::tlv(assemble::TAG_OCTET_STRING, &[&digest.digest(cert)]);
     let general_names = assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(0xa4, &[issuer])]);
@@ -590,6 +590,7 @@ pub fn content_type_name(o: &ObjectIdentifier) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cms::SigningCertificateV2;
     use crate::KeyAlgorithm;
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyUsagePurpose};
     use time::macros::datetime;
