@@ -488,3 +488,32 @@ fn add_into_an_explicit_out_file() {
     assert_eq!(printed.matches("d.issuerAndSerialNumber:").count(), 2, "{printed}");
     assert_eq!(printed.matches("d.certificate:").count(), 3, "the issuing CA only once: {printed}");
 }
+
+/// pyHanko as a second, independent CMS verifier (single signer: pyHanko's detached validation
+/// accepts exactly one SignerInfo). Needs `pip install pyhanko pyhanko-cli`; run from .ci/run:
+/// `cargo test --test it sign::pyhanko_validates_kyso_signatures -- --ignored`.
+#[test]
+#[ignore = "needs pyhanko (pip install pyhanko pyhanko-cli)"]
+fn pyhanko_validates_kyso_signatures() {
+    let pki = Pki::new(KeyKind::P256);
+    for (kind, extra) in [(KeyKind::P256, &[][..]), (KeyKind::P384, &[][..]), (KeyKind::Rsa2048, &[][..]), (KeyKind::Rsa2048, &["--rsa-pkcs1"][..])] {
+        let unit = pki.leaf(&format!("Unit {kind:?} {}", extra.len()), Leaf { key: kind, ..Leaf::default() });
+        let doc = write(pki.dir.path(), &format!("py-{kind:?}-{}.txt", extra.len()), "Báo cáo số 67".as_bytes());
+        sign_ok(&pki, &unit, Some(&pki.chain()), extra, &doc);
+        let o = std::process::Command::new("pyhanko")
+            .args(["sign", "validate", "--detached", s(&p7s(&doc)), "--trust", s(&pki.root.cert), "--trust-replace", "--no-revocation-check", s(&doc)])
+            .current_dir(pki.dir.path())
+            .output()
+            .expect("pyhanko must be installed for this test");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success() && out.contains("INTACT:TRUSTED"), "{kind:?} {extra:?}: {out} {}", String::from_utf8_lossy(&o.stderr));
+        // a modified document is not INTACT
+        std::fs::write(&doc, "Báo cáo số 68").unwrap();
+        let o = std::process::Command::new("pyhanko")
+            .args(["sign", "validate", "--detached", s(&p7s(&doc)), "--trust", s(&pki.root.cert), "--trust-replace", "--no-revocation-check", s(&doc)])
+            .current_dir(pki.dir.path())
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("INTACT:TRUSTED"), "{kind:?}: modified document accepted");
+    }
+}
