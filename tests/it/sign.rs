@@ -517,3 +517,32 @@ fn pyhanko_validates_kyso_signatures() {
         assert!(!String::from_utf8_lossy(&o.stdout).contains("INTACT:TRUSTED"), "{kind:?}: modified document accepted");
     }
 }
+
+/// What `kyso sign` writes, `kyso verify` (written independently, from DESIGN.md §4) accepts:
+/// every key type, person + agency in one file.
+#[test]
+fn kyso_verify_accepts_what_kyso_sign_writes() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Lê Văn Cường", Leaf { key: KeyKind::P384, ..Leaf::default() });
+    let agency = pki.leaf("Sở Kế hoạch và Đầu tư", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let clerk = pki.leaf("Văn thư", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let doc = write(pki.dir.path(), "bao-cao.txt", "Báo cáo số 67/BC-SKHDT".as_bytes());
+    sign_ok(&pki, &person, Some(&pki.chain()), &[], &doc);
+    sign_ok(&pki, &agency, Some(&pki.chain()), &["--add"], &doc);
+    sign_ok(&pki, &clerk, Some(&pki.chain()), &["--add", "--rsa-pkcs1"], &doc);
+    let o = kyso()
+        .args(["verify", s(&doc), "--trust", s(&pki.root.cert), "--revocation", "off", "--json"])
+        .current_dir(pki.dir.path())
+        .output()
+        .unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sigs = v["documents"][0]["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 3, "{out}");
+    assert!(sigs.iter().all(|s| s["indication"] == "TOTAL_PASSED"), "{out}");
+    // and a modified document fails all three
+    std::fs::write(&doc, "Báo cáo số 68/BC-SKHDT").unwrap();
+    let o = kyso().args(["verify", s(&doc), "--trust", s(&pki.root.cert), "--revocation", "off"]).current_dir(pki.dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+}
