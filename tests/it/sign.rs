@@ -44,27 +44,35 @@ fn cms_print(pki: &Pki, sig: &Path) -> String {
 #[test]
 fn each_key_type_signs_through_the_issuing_ca_and_openssl_verifies() {
     let pki = Pki::new(KeyKind::P256);
+    // A chain file as `ca init --parent` writes it: the issuing CA and the root (left out).
+    let mut bundle = std::fs::read(&pki.sub.cert).unwrap();
+    bundle.extend(std::fs::read(&pki.root.cert).unwrap());
+    let bundle = write(pki.dir.path(), "chain-with-root.pem", &bundle);
     for (kind, extra, sig_alg, digest) in [
         (KeyKind::P256, &[][..], "ecdsa-with-SHA256", "sha256"),
         (KeyKind::P384, &[][..], "ecdsa-with-SHA384", "sha384"),
         (KeyKind::Rsa2048, &[][..], "rsassaPss", "sha256"),
         (KeyKind::Rsa2048, &["--rsa-pkcs1"][..], "sha256WithRSAEncryption", "sha256"),
     ] {
-        let unit = pki.leaf(&format!("Sở Y tế {kind:?} {extra:?}"), Leaf { key: kind, ..Leaf::default() });
-        let doc = write(pki.dir.path(), &format!("doc-{kind:?}-{}.txt", extra.len()), "Giấy mời số 45/GM-SYT".as_bytes());
-        sign_ok(&pki, &unit, Some(&pki.chain()), extra, &doc);
+      for by in [By::Sub, By::Root] {
+        let unit = pki.leaf(&format!("Sở Y tế {kind:?} {extra:?} {by:?}"), Leaf { key: kind, by, ..Leaf::default() });
+        let doc = write(pki.dir.path(), &format!("doc-{kind:?}-{}-{by:?}.txt", extra.len()), "Giấy mời số 45/GM-SYT".as_bytes());
+        // Through the issuing CA the chain file is needed; straight from the root, none.
+        let chain = (by == By::Sub).then(|| bundle.clone());
+        sign_ok(&pki, &unit, chain.as_deref(), extra, &doc);
         let (ok, err) = verify(&pki, &doc);
         assert!(ok, "{kind:?} {extra:?}: openssl cms -verify failed: {err}");
         let printed = cms_print(&pki, &p7s(&doc));
         assert!(printed.contains(&format!("signatureAlgorithm: \n          algorithm: {sig_alg}")), "{kind:?}: {printed}");
         assert!(printed.contains(&format!("digestAlgorithm: \n          algorithm: {digest}")), "{kind:?}: {printed}");
-        // the chain is embedded without the root: the signer and the issuing CA
-        assert_eq!(printed.matches("d.certificate:").count(), 2, "{printed}");
+        // the chain is embedded without the root: the signer and (through it) the issuing CA
+        assert_eq!(printed.matches("d.certificate:").count(), if by == By::Sub { 2 } else { 1 }, "{printed}");
         assert!(!printed.contains("subject: C=VN, O=Test Province, CN=Test Root CA"), "root embedded: {printed}");
         // modifying the document breaks it
         std::fs::write(&doc, "Giấy mời số 46/GM-SYT").unwrap();
         let (ok, _) = verify(&pki, &doc);
         assert!(!ok, "{kind:?}: openssl accepted a modified document");
+      }
     }
 }
 
