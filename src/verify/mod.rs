@@ -343,7 +343,7 @@ impl Verifier {
 
         let mut signatures = Vec::new();
         for raw in &parts.signers {
-            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash);
+            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms);
             r.warnings.extend(embedded_crl_problems.iter().cloned());
             r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
@@ -438,6 +438,7 @@ impl Verifier {
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
         context_hash: &[u8],
+        listed_digests: &[&[u8]],
     ) -> SignatureReport {
         let mut r = SignatureReport {
             indication: Indication::TotalPassed,
@@ -468,6 +469,12 @@ impl Verifier {
             }
         };
         let digest = digest_of(si.digest_alg);
+        // RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms (OpenSSL insists).
+        let listed = der::read(si.digest_alg).map(|(oid, _)| listed_digests.contains(&oid.raw)).unwrap_or(false);
+        if !listed {
+            fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "the SignerInfo's digest algorithm is not listed in SignedData digestAlgorithms".into());
+            return finish(r, &failures);
+        }
         r.digest_algorithm = Some(digest.map(|d| d.name().to_string()).unwrap_or_else(|| "unknown".into()));
         let Some(attrs_tlv) = si.signed_attrs else {
             fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "no signed attributes (CAdES requires content-type and message-digest)".into());

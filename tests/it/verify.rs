@@ -557,3 +557,130 @@ fn cert_verify_json_and_exit_codes() {
         .unwrap();
     assert!(ok.status.success());
 }
+
+#[test]
+fn kyso_sign_output_single_and_double_verifies_and_openssl_agrees() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Nguyễn Văn An", Leaf::default());
+    let agency = pki.leaf("Sở Y tế tỉnh Bắc Ninh", Leaf::default());
+    let rsa = pki.leaf("Unit RSA", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let doc = write_doc(&pki, "gm.txt", DOC);
+    let d = pki.dir.path();
+    let sign = |who: &Party, add: bool| {
+        let mut a = vec!["sign", "--cert", s(&who.cert), "--key", s(&who.key), "--chain", s(&pki.sub.cert)];
+        if add {
+            a.push("--add");
+        }
+        a.push("gm.txt");
+        let (code, _, err) = summary(&run(d, &a));
+        assert_eq!(code, 0, "kyso sign: {err}");
+    };
+    sign(&person, false);
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["documents"][0]["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(check(&v, "signing_certificate").0, "passed");
+    // the agency's signature is added after the person's
+    sign(&agency, true);
+    sign(&rsa, true);
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 0, "{v:#}");
+    let sigs = v["documents"][0]["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 3);
+    let mut subjects: Vec<String> = sigs.iter().map(|s| s["signer"]["subject"].as_str().unwrap().to_string()).collect();
+    subjects.sort();
+    assert!(subjects.iter().any(|x| x.contains("Nguyễn Văn An")) && subjects.iter().any(|x| x.contains("Sở Y tế tỉnh Bắc Ninh")));
+    for s in sigs {
+        assert_eq!(s["indication"], "TOTAL_PASSED", "{s:#}");
+        assert_eq!(s["checks"].as_array().unwrap().iter().find(|c| c["name"] == "signing_certificate").unwrap()["status"], "passed");
+    }
+    let (ok, err) = openssl_cms_verify(d, &pki.path("gm.txt.p7s"), &doc, &pki.root.cert, &[]);
+    assert!(ok, "{err}");
+    // altering the document breaks every signature
+    std::fs::write(&doc, DOC.replace("123", "321")).unwrap();
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 1);
+    for s in v["documents"][0]["signatures"].as_array().unwrap() {
+        assert_eq!(s["sub_indication"], "HASH_FAILURE");
+    }
+}
+
+/// Deterministic mutation of real signatures (DER and BER) through the library: whatever the
+/// bytes, the verifier returns a report and never panics; a mutation never yields TOTAL_PASSED
+/// unless it left the signed bytes' meaning intact (checked by requiring the oracle to agree).
+#[test]
+fn mutated_signatures_never_panic_and_never_pass_unless_openssl_agrees() {
+    use kyso::verify::{Options, Verifier};
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Unit", Leaf::default());
+    let doc = write_doc(&pki, "m.txt", DOC);
+    cms_sign(&pki, &unit, &doc, "der.p7s", &["-cades", "-certfile", s(&pki.sub.cert)]);
+    openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-stream", "-outform", "DER", "-md", "sha256", "-signer", s(&unit.cert), "-inkey", s(&unit.key), "-certfile", s(&pki.sub.cert), "-in", "m.txt", "-out", "ber.p7s"]);
+    let root = kyso::objects::certificates(&std::fs::read(&pki.root.cert).unwrap()).unwrap();
+    // the chain comes only from inside the signature files, as for OpenSSL below
+    let v = Verifier::new(&root, &[], &[], Options::at(time::OffsetDateTime::now_utc())).unwrap();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut passed_mutants = Vec::new();
+    for name in ["der.p7s", "ber.p7s"] {
+        let good = std::fs::read(pki.path(name)).unwrap();
+        assert_eq!(v.verify_detached("m.txt", DOC.as_bytes(), &good).indication, kyso::report::Indication::TotalPassed);
+        for i in 0..1500 {
+            let mut m = good.clone();
+            match i % 4 {
+                0 => {
+                    let p = (next() as usize) % m.len();
+                    m[p] ^= 1 << (next() % 8);
+                }
+                1 => {
+                    let p = (next() as usize) % m.len();
+                    m[p] = next() as u8;
+                }
+                2 => m.truncate((next() as usize) % m.len()),
+                _ => {
+                    let p = (next() as usize) % m.len();
+                    m.insert(p, next() as u8);
+                }
+            }
+            let r = v.verify_detached("m.txt", DOC.as_bytes(), &m);
+            if r.indication == kyso::report::Indication::TotalPassed && m != good {
+                passed_mutants.push(m);
+            }
+        }
+    }
+    // Mutants that still pass must be ones OpenSSL also accepts (changes to unsigned parts
+    // that neither uses, e.g. the digestAlgorithms SET).
+    for (n, m) in passed_mutants.iter().enumerate().take(20) {
+        let p = crate::pki::write(pki.dir.path(), &format!("mut{n}.p7s"), m);
+        let (ok, err) = openssl_cms_verify(pki.dir.path(), &p, &doc, &pki.root.cert, &[]);
+        assert!(ok, "kyso passed a mutant that OpenSSL refuses ({err}); mutant saved as {}", p.display());
+    }
+}
+
+#[test]
+fn batch_caches_one_path_validation_per_signer_certificate() {
+    use kyso::verify::{Job, Options, Verifier};
+    let pki = Pki::new(KeyKind::P256);
+    let a = pki.leaf("Unit A", Leaf::default());
+    let b = pki.leaf("Unit B", Leaf::default());
+    let mut jobs = Vec::new();
+    for i in 0..6 {
+        let name = format!("d{i}.txt");
+        let doc = write_doc(&pki, &name, &format!("document {i}"));
+        let who = if i % 2 == 0 { &a } else { &b };
+        cms_sign(&pki, who, &doc, &format!("{name}.p7s"), &["-cades"]);
+        jobs.push(Job { document: doc.clone(), signature: pki.path(&format!("{name}.p7s")) });
+    }
+    let root = kyso::objects::certificates(&std::fs::read(&pki.root.cert).unwrap()).unwrap();
+    let chain = kyso::objects::certificates(&std::fs::read(&pki.sub.cert).unwrap()).unwrap();
+    let v = Verifier::new(&root, &chain, &[], Options::at(time::OffsetDateTime::now_utc())).unwrap();
+    let report = v.verify_batch(&jobs);
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.documents.len(), 6);
+    assert_eq!(v.cached_paths(), 2, "one path validation per signer certificate");
+}
