@@ -430,6 +430,7 @@ impl Verifier {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
+    #[allow(clippy::too_many_arguments)] // the per-document context, passed as is
     fn verify_signer(
         &self,
         raw: &[u8],

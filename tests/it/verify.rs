@@ -61,7 +61,7 @@ fn rfc3339_in_days(days: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 
-fn args<'a>(v: &'a [String]) -> Vec<&'a str> {
+fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
