@@ -612,19 +612,20 @@ impl Verifier {
             }
         }
 
-        // 6. signing-certificate-v2 / v1 against the signer certificate.
-        match (scv2, scv1) {
-            (Some(v), _) => match ess_matches(v.raw, cert_der, &cert, true) {
-                Ok(()) => r.checks.push(Check::new("signing_certificate", CheckStatus::Passed, "signing-certificate-v2 matches the signer certificate")),
+        // 6. signing-certificate-v2 and v1 (each when present) against the signer certificate.
+        if scv2.is_none() && scv1.is_none() {
+            r.checks.push(Check::new("signing_certificate", CheckStatus::Warning, "no signing-certificate attribute"));
+            r.warnings.push("no signing-certificate attribute: the signature does not bind its certificate (not CAdES)".into());
+        }
+        for (attr, v2) in [(scv2, true), (scv1, false)] {
+            let Some(v) = attr else { continue };
+            match ess_matches(v.raw, cert_der, v2) {
+                Ok(()) => r.checks.push(Check::new(
+                    "signing_certificate",
+                    CheckStatus::Passed,
+                    format!("{} matches the signer certificate", if v2 { "signing-certificate-v2" } else { "signing-certificate (v1)" }),
+                )),
                 Err(why) => fail(&mut r, &mut failures, "signing_certificate", SubIndication::NoSigningCertificateFound, why),
-            },
-            (None, Some(v)) => match ess_matches(v.raw, cert_der, &cert, false) {
-                Ok(()) => r.checks.push(Check::new("signing_certificate", CheckStatus::Passed, "signing-certificate (v1) matches the signer certificate")),
-                Err(why) => fail(&mut r, &mut failures, "signing_certificate", SubIndication::NoSigningCertificateFound, why),
-            },
-            (None, None) => {
-                r.checks.push(Check::new("signing_certificate", CheckStatus::Warning, "no signing-certificate attribute"));
-                r.warnings.push("no signing-certificate attribute: the signature does not bind its certificate (not CAdES)".into());
             }
         }
 
@@ -731,44 +732,35 @@ fn signing_time(raw: &[u8]) -> Option<i64> {
     i64::try_from(t.to_unix_duration().as_secs()).ok()
 }
 
-/// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value against the
-/// signer certificate: the first ESSCertID's hash must be the certificate's, and its
-/// issuerSerial, when present, must name the certificate's issuer and serial number.
-fn ess_matches(value: &[u8], cert_der: &[u8], cert: &X509Certificate<'_>, v2: bool) -> Result<(), String> {
-    let bad = |what: &str| format!("malformed signing-certificate attribute: {what}");
-    let sc = der::read_all(value).map_err(|e| bad(e.0))?;
-    let (certs, _policies) = der::expect(sc.body, 0x30, "certs").map_err(|e| bad(e.0))?;
-    let (first, _) = der::expect(certs.body, 0x30, "ESSCertID").map_err(|e| bad(e.0))?;
-    let mut rest = first.body;
-    let mut hash_alg = DigestAlgorithm::Sha1;
-    if v2 {
-        hash_alg = DigestAlgorithm::Sha256;
-        if let Ok((t, r)) = der::read(rest) {
-            if t.tag == 0x30 {
-                hash_alg = digest_of(t.body).ok_or_else(|| bad("unknown hash algorithm"))?;
-                rest = r;
-            }
-        }
-    }
-    let (hash, rest) = der::expect(rest, 0x04, "certHash").map_err(|e| bad(e.0))?;
-    if hash_alg.digest(cert_der) != hash.body {
+/// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value (decoded with
+/// [`crate::cms::ess`]) against the signer certificate: the first ESSCertID's hash must be the
+/// certificate's, and its issuerSerial, when present, must name the certificate's issuer and
+/// serial number.
+fn ess_matches(value: &[u8], cert_der: &[u8], v2: bool) -> Result<(), String> {
+    use crate::cms::ess::{SigningCertificate, SigningCertificateV2};
+    use ::der::Decode;
+    let (name, hash_alg, hash, matches) = if v2 {
+        let sc = SigningCertificateV2::from_der(value).map_err(|e| format!("malformed signing-certificate-v2 attribute: {e}"))?;
+        let first = sc.certs.first().ok_or("the signing-certificate-v2 attribute lists no certificate")?;
+        let alg = first.digest_algorithm().ok_or("the signing-certificate-v2 attribute uses an unknown hash algorithm")?;
+        (
+            "signing-certificate-v2",
+            alg,
+            first.cert_hash.as_bytes().to_vec(),
+            first.matches(cert_der),
+        )
+    } else {
+        let sc = SigningCertificate::from_der(value).map_err(|e| format!("malformed signing-certificate attribute: {e}"))?;
+        let first = sc.certs.first().ok_or("the signing-certificate attribute lists no certificate")?;
+        ("signing-certificate", DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec(), first.matches(cert_der))
+    };
+    if hash_alg.digest(cert_der) != hash {
         return Err(format!(
-            "the signing-certificate attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
+            "the {name} attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
         ));
     }
-    if !rest.is_empty() {
-        let is = der::read_all(rest).map_err(|e| bad(e.0))?;
-        let (names, r) = der::expect(is.body, 0x30, "issuer").map_err(|e| bad(e.0))?;
-        let serial = der::read_all(r).map_err(|e| bad(e.0))?;
-        if serial.tag != 0x02 || serial.body != cert.raw_serial() {
-            return Err("the signing-certificate attribute names another serial number".into());
-        }
-        let names = der::children(names.body, 16, "too many names").map_err(|e| bad(e.0))?;
-        // directoryName [4] EXPLICIT Name
-        let issuer_ok = names.iter().any(|n| n.tag == 0xa4 && n.body == cert.issuer().as_raw());
-        if !issuer_ok {
-            return Err("the signing-certificate attribute names another issuer".into());
-        }
+    if !matches {
+        return Err(format!("the {name} attribute names another issuer or serial number than the signer certificate"));
     }
     Ok(())
 }

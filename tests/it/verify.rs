@@ -392,7 +392,8 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let pki = Pki::new(KeyKind::Rsa2048);
     let old = pki.leaf("Unit 2012", Leaf { key: KeyKind::Rsa2048, md: "sha1".into(), key_usage: Some("critical,nonRepudiation".into()), eku: None, ..Leaf::default() });
     let doc = write_doc(&pki, "old.txt", DOC);
-    cms_sign(&pki, &old, &doc, "old.txt.p7s", &["-md", "sha1", "-certfile", s(&pki.sub.cert)]);
+    // with -cades and SHA-1, OpenSSL writes the ESS v1 signingCertificate attribute
+    cms_sign(&pki, &old, &doc, "old.txt.p7s", &["-md", "sha1", "-cades", "-certfile", s(&pki.sub.cert)]);
     let (code, v) = verify_json(&pki, &["old.txt", "--trust", s(&pki.root.cert)]);
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(sig0(&v), ("INDETERMINATE".into(), "CRYPTO_CONSTRAINTS_FAILURE".into()));
@@ -403,6 +404,10 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let warnings = v["documents"][0]["signatures"][0]["warnings"].as_array().unwrap().clone();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("legacy policy: the signature uses SHA-1")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("signed with SHA-1")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
+    let (st, detail) = check(&v, "signing_certificate");
+    assert_eq!(st, "passed");
+    assert!(detail.contains("signing-certificate (v1)"), "{detail}");
     // the human output shows the warning in Vietnamese
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy"]));
     assert!(out.contains("Cảnh báo: chính sách legacy"), "{out}");
