@@ -689,3 +689,43 @@ fn batch_caches_one_path_validation_per_signer_certificate() {
     assert_eq!(report.documents.len(), 6);
     assert_eq!(v.cached_paths(), 2, "one path validation per signer certificate");
 }
+
+/// Inserts `crl_der` into the SignedData `crls` field ([1] IMPLICIT RevocationInfoChoices).
+fn embed_crl(path: &Path, crl_der: &[u8]) {
+    use der::{Decode, Encode};
+    let bytes = std::fs::read(path).unwrap();
+    let ci = cms::content_info::ContentInfo::from_der(&bytes).unwrap();
+    let mut fields: Vec<der::Any> = ci.content.decode_as().unwrap();
+    let tag = der::Tag::ContextSpecific { constructed: true, number: der::TagNumber(1) };
+    fields.insert(fields.len() - 1, der::Any::new(tag, crl_der.to_vec()).unwrap());
+    let content = der::Any::encode_from(&fields).unwrap();
+    let ci = cms::content_info::ContentInfo { content_type: ci.content_type, content };
+    std::fs::write(path, ci.to_der().unwrap()).unwrap();
+}
+
+#[test]
+fn crl_embedded_in_the_signed_data_is_used_and_a_revoked_issuing_ca_revokes_its_signers() {
+    let c = case();
+    c.pki.revoke(By::Sub, &c.unit, "keyCompromise");
+    let sub_crl = c.pki.crl(By::Sub, "sub-crl.pem", 30);
+    let der = kyso::objects::crls(&std::fs::read(&sub_crl).unwrap()).unwrap().remove(0);
+    embed_crl(&c.pki.path("cv.txt.p7s"), &der);
+    // no --crl: the embedded CRL is verified and used
+    let (code, v) = verify_case(&c, &[]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "REVOKED".into()));
+
+    // an issuing CA revoked by the root: every signer under it is revoked
+    let c = case();
+    c.pki.revoke(By::Root, &c.pki.sub, "cACompromise");
+    let root_crl = c.pki.crl(By::Root, "root-crl.pem", 30);
+    let sub_crl = c.pki.crl(By::Sub, "sub-crl.pem", 30);
+    let (code, v) = verify_case(&c, &["--crl", s(&root_crl), "--crl", s(&sub_crl)]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "REVOKED".into()));
+    assert!(check(&v, "revocation").1.contains("Test Issuing CA"), "{v:#}");
+    // without the root's CRL the issuing CA's status is unknown: TRY_LATER under require
+    let (code, v) = verify_case(&c, &["--crl", s(&sub_crl), "--revocation", "require"]);
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(sig0(&v), ("INDETERMINATE".into(), "TRY_LATER".into()));
+}
