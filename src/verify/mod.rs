@@ -529,7 +529,7 @@ impl Verifier {
         r.signer = Some(Signer {
             subject: cert.subject().to_string(),
             organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
-            serial: hex::encode(cert.raw_serial()),
+            serial: serial_hex(cert.raw_serial()),
             issuer: cert.issuer().to_string(),
         });
         let nb = cert.validity().not_before.timestamp();
@@ -659,6 +659,17 @@ impl Verifier {
         }
         failures.extend(outcome.failures.iter().copied());
         finish(r, &failures)
+    }
+}
+
+/// Lower-case hex of a serial number without leading zeros (the form `kyso ca list` prints).
+fn serial_hex(bytes: &[u8]) -> String {
+    let h = hex::encode(bytes);
+    let t = h.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
     }
 }
 

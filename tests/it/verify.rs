@@ -93,6 +93,10 @@ fn openssl_cades_ecdsa_with_chain_passes_and_json_has_the_design_fields() {
     }
     assert!(sig["signer"]["subject"].as_str().unwrap().contains("Sở Y tế tỉnh Bắc Ninh"));
     assert_eq!(sig["signer"]["organization"], "Test Province");
+    // the same serial form as `kyso ca list`: lower-case hex, no leading zeros
+    let want = String::from_utf8(openssl(pki.dir.path(), &["x509", "-in", s(&unit.cert), "-noout", "-serial"]).stdout).unwrap();
+    let want = want.trim().trim_start_matches("serial=").trim_start_matches('0').to_ascii_lowercase();
+    assert_eq!(sig["signer"]["serial"], want.as_str());
     assert!(sig["signer"]["issuer"].as_str().unwrap().contains("Test Issuing CA"));
     assert_eq!(sig["digest_algorithm"], "SHA-256");
     assert!(sig["certificate"]["not_before"].as_str().unwrap().ends_with('Z'));
