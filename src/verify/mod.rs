@@ -514,7 +514,16 @@ impl Verifier {
         r.checks.push(Check::new("format", CheckStatus::Passed, "SignerInfo and signed attributes parse"));
 
         // 2. The signer certificate by its sid.
-        let cert_der = pool.iter().find(|c| sid_matches(&si.sid, c));
+        // Several certificates may fit the sid (same key → same subjectKeyIdentifier): the
+        // signing-certificate attribute, when present, identifies the right one (ETSI EN 319
+        // 102-1 §5.2.3); otherwise the first fit is taken.
+        let fits: Vec<&Vec<u8>> = pool.iter().filter(|c| sid_matches(&si.sid, c)).collect();
+        let identified = fits.iter().copied().find(|c| match (scv2, scv1) {
+            (Some(v), _) => ess_matches(v.raw, c, true).is_ok(),
+            (None, Some(v)) => ess_matches(v.raw, c, false).is_ok(),
+            (None, None) => false,
+        });
+        let cert_der = identified.or_else(|| fits.first().copied());
         let Some(cert_der) = cert_der else {
             fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
             return finish(r, &failures);

@@ -341,6 +341,28 @@ fn substituted_signer_certificate_is_caught_by_signing_certificate_v2() {
     let (st, detail) = check(&v, "signing_certificate");
     assert_eq!(st, "failed");
     assert!(detail.contains("does not match"), "{detail}");
+
+    // both certificates embedded: the attribute identifies the right one, whatever the order
+    cms_sign(&c.pki, &c.unit, &c.doc, "cv.txt.p7s", &["-cades", "-keyid", "-certfile", s(&c.pki.sub.cert)]);
+    let twin_cert = {
+        use der::Decode;
+        let der = kyso::objects::certificates(&std::fs::read(&twin.cert).unwrap()).unwrap().remove(0);
+        x509_cert::Certificate::from_der(&der).unwrap()
+    };
+    edit_signed_data(&c.pki.path("cv.txt.p7s"), |sd| {
+        let certs = sd.certificates.as_mut().unwrap();
+        let mut v: Vec<cms::cert::CertificateChoices> = certs.0.iter().cloned().collect();
+        v.push(cms::cert::CertificateChoices::Certificate(twin_cert));
+        certs.0 = der::asn1::SetOfVec::try_from(v).unwrap();
+    });
+    let (code, v) = verify_case(&c, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let serial_of = |p: &Party| {
+        let out = String::from_utf8(openssl(c.pki.dir.path(), &["x509", "-in", s(&p.cert), "-noout", "-serial"]).stdout).unwrap();
+        out.trim().trim_start_matches("serial=").trim_start_matches('0').to_ascii_lowercase()
+    };
+    assert_ne!(serial_of(&c.unit), serial_of(&twin));
+    assert_eq!(v["documents"][0]["signatures"][0]["signer"]["serial"], serial_of(&c.unit).as_str(), "{v:#}");
 }
 
 #[test]
@@ -471,6 +493,7 @@ fn human_output_in_vietnamese_and_english() {
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
+    assert!(!out.chars().any(|ch| ('\u{300}'..='\u{36f}').contains(&ch)), "decomposed diacritics in:\n{out}");
     std::fs::write(&c.doc, "changed").unwrap();
     let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert)]));
     assert_eq!(code, 1);
