@@ -34,6 +34,8 @@ pub mod sign;
 // --- section: verify (issue 4) ---
 pub mod report;
 pub mod verify;
+pub use report::{Indication, SubIndication};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use sign::{DocumentSigner, SignError};

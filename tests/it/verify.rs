@@ -123,9 +123,12 @@ fn openssl_rsa_without_cades_p384_pem_and_streamed_ber_pass() {
     openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-outform", "PEM", "-md", "sha256", "-cades", "-signer", s(&rsa.cert), "-inkey", s(&rsa.key), "-certfile", &chain, "-in", "d.txt", "-out", "pem.p7s"]);
     // BER with indefinite lengths (-stream writes the content inside: an attached signature)
     openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-stream", "-outform", "DER", "-md", "sha256", "-signer", s(&p384.cert), "-inkey", s(&p384.key), "-certfile", &chain, "-in", "d.txt", "-out", "ber.p7s"]);
+    let pem = std::fs::read_to_string(pki.path("pem.p7s")).unwrap();
+    assert!(pem.starts_with("-----BEGIN CMS-----"), "{pem}");
+    std::fs::write(pki.path("pkcs7.p7s"), pem.replace("BEGIN CMS", "BEGIN PKCS7").replace("END CMS", "END PKCS7")).unwrap();
     let ber = std::fs::read(pki.path("ber.p7s")).unwrap();
     assert_eq!(&ber[..2], &[0x30, 0x80], "openssl -stream writes indefinite lengths");
-    for (sig, alg) in [("rsa.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("p384.p7s", "ECDSA with SHA-384"), ("pem.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("ber.p7s", "ECDSA with SHA-256")] {
+    for (sig, alg) in [("rsa.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("p384.p7s", "ECDSA with SHA-384"), ("pem.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("pkcs7.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("ber.p7s", "ECDSA with SHA-256")] {
         let mut a = vec!["d.txt".to_string(), "--sig".into(), sig.into()];
         a.extend(trust_args(&pki));
         let (code, v) = verify_json(&pki, &args(&a));
