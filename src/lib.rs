@@ -39,6 +39,8 @@ pub mod verify;
 pub mod tsp;
 // --- section: pdf (issue 8) ---
 pub mod pdf;
+pub use report::{Indication, SubIndication};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};
