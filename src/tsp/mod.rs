@@ -22,7 +22,10 @@ mod token;
 mod verify;
 
 pub use asn1::{Accuracy, GenTime, MessageImprint, PkiStatusInfo, TimeStampReq, TimeStampResp, TstInfo};
-pub use cades::{add_signature_timestamp, signature_imprint, signature_timestamp_tokens, verify_signature_timestamp, TimestampedSignature};
+pub use cades::{
+    add_signature_timestamp, signature_imprint, signature_timestamp_tokens, timestamp_signature, verify_signature_timestamp, SignerTimestamps,
+    TimestampedSignature,
+};
 pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
 pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck};

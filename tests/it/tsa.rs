@@ -349,7 +349,7 @@ fn kyso_server_answers_bad_requests_with_the_right_failure_status_and_http_error
     assert_eq!(raw_post(&server.url, "text/plain", &ok, "POST").0, 415);
     assert_eq!(raw_post(&server.url, "application/timestamp-query", &vec![0x30; 1025], "POST").0, 413);
     // The server is still serving, and the error path of the client names the HTTP status.
-    let e = tsp::HttpClient::new(&server.url.replace("127.0.0.1", "127.0.0.1"), Duration::from_secs(5))
+    let e = tsp::HttpClient::new(&server.url, Duration::from_secs(5))
         .unwrap()
         .exchange(&vec![0u8; 2000])
         .unwrap_err();
@@ -621,7 +621,8 @@ fn kyso_timestamp_upgrades_openssl_signature_to_b_t_still_verified_by_openssl() 
     let root = [cert_der(&pki.root.cert)];
     let untrusted = d.join("untrusted.pem");
     std::fs::write(&untrusted, [std::fs::read(&tsa.cert).unwrap(), std::fs::read(&pki.sub.cert).unwrap()].concat()).unwrap();
-    for (i, (sig, tokens)) in per_signer.iter().enumerate() {
+    for (i, st) in per_signer.iter().enumerate() {
+        let (sig, tokens) = (&st.signature_value, &st.tokens);
         assert_eq!(tokens.len(), 1);
         let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: SystemTime::now(), nonce: None };
         let info = tsp::verify_signature_timestamp(&tokens[0], sig, &check).unwrap();
@@ -697,8 +698,8 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: now, nonce: None };
     let up = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &check).unwrap();
     assert_eq!(up.timestamps.len(), 1);
-    let (sig, tokens) = tsp::signature_timestamp_tokens(&up.p7s).unwrap().remove(0);
-    let token = tokens[0].clone();
+    let st = tsp::signature_timestamp_tokens(&up.p7s).unwrap().remove(0);
+    let (sig, token) = (st.signature_value, st.tokens[0].clone());
     tsp::verify_signature_timestamp(&token, &sig, &check).unwrap();
 
     // 1. A changed digit of genTime inside the TSTInfo: the message-digest attribute no longer matches.
@@ -813,4 +814,93 @@ fn ber_signature_from_openssl_stream_is_upgraded_and_still_verifies() {
     std::fs::write(d.join("bt.p7s"), &up.p7s).unwrap();
     let (ok, msg) = cms_verify(&pki, "bt.p7s", "doc.txt");
     assert!(ok, "{msg}");
+}
+
+/// Every single-bit flip anywhere in a token: verification never panics, and a flipped token
+/// that still verifies attests exactly what the original did (the flip hit a part no one
+/// signs and that means nothing, e.g. the SignedData's digestAlgorithms list).
+#[test]
+fn every_bit_flip_of_a_token_is_refused_or_harmless_never_a_panic() {
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA flips");
+    let tsa = library_tsa(&pki, &party);
+    let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
+    let t = SystemTime::now();
+    let req = tsp::request(&imprint, Some(&[1, 2, 3]), true, None).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x42]).der).unwrap();
+    let root = [cert_der(&pki.root.cert)];
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: t, nonce: Some(&[1, 2, 3]) };
+    let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
+    let mut still_ok = 0;
+    for i in 0..token.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut m = token.clone();
+            m[i] ^= bit;
+            if let Ok(info) = tsp::verify_token_with(&m, &imprint, &check) {
+                still_ok += 1;
+                assert_eq!(
+                    (info.gen_time, &info.serial, info.policy, &info.nonce, &info.tsa_certificate),
+                    (good.gen_time, &good.serial, good.policy, &good.nonce, &good.tsa_certificate),
+                    "flip at {i} changed what the token attests"
+                );
+            }
+        }
+        // Truncation at every length is malformed.
+        assert!(matches!(tsp::verify_token_with(&token[..i], &imprint, &check), Err(TspError::Malformed { .. })), "truncated at {i}");
+    }
+    assert!(still_ok < 40, "{still_ok} flips were accepted");
+}
+
+/// Every single-byte change and truncation of a request gets an answer (granted or a
+/// PKIStatus rejection), never a panic; the TSA never signs an imprint it was not sent.
+#[test]
+fn mutated_requests_are_answered_never_a_panic() {
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA fuzz");
+    let tsa = library_tsa(&pki, &party);
+    let imprint = Imprint::of(DigestAlgorithm::Sha384, b"doc");
+    let req = tsp::request(&imprint, Some(&[9; 8]), true, Some("0.4.0.2023.1.1".parse().unwrap())).unwrap();
+    let t = SystemTime::now();
+    let mut granted = 0;
+    for i in 0..req.len() {
+        for v in [0x00u8, 0xff, req[i] ^ 0x01] {
+            let mut m = req.clone();
+            m[i] = v;
+            let reply = tsa.respond(&m, t, &[1]);
+            match tsp::parse_response(&reply.der) {
+                Ok(_) => granted += 1,
+                Err(TspError::Rejected { status: 2, fail_info, .. }) => assert_eq!(fail_info.len(), 1),
+                Err(e) => panic!("byte {i} = {v:#x}: unreadable reply {e}"),
+            }
+        }
+        let reply = tsa.respond(&req[..i], t, &[1]);
+        assert!(matches!(tsp::parse_response(&reply.der), Err(TspError::Rejected { .. })), "truncated at {i}");
+    }
+    assert!(granted > 0 && granted < req.len() * 3, "granted {granted}");
+}
+
+/// Bit flips and truncations of a signature file given to the CAdES upgrade: typed errors, no
+/// panic, and nothing is sent to the TSA for a file that is not a SignedData.
+#[test]
+fn mutated_signature_files_never_panic_the_upgrade() {
+    let pki = Pki::new(KeyKind::P256);
+    let signer = pki.leaf("Signer", Leaf::default());
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"x");
+    openssl_sign(&pki, "doc.txt", "doc.p7s", &[&signer]);
+    let p7s = std::fs::read(d.join("doc.p7s")).unwrap();
+    let party = tsa_leaf(&pki, "TSA");
+    let tsa = library_tsa(&pki, &party);
+    let now = SystemTime::now();
+    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[3]).der);
+    let check = TokenCheck { anchors: None, extra_certificates: &[], time: now, nonce: None };
+    // Positions step through the whole file (every 7th byte keeps the run short).
+    for i in (0..p7s.len()).step_by(7) {
+        let mut m = p7s.clone();
+        m[i] ^= 0x55;
+        let _ = tsp::add_signature_timestamp(&m, &client, &check);
+        let _ = tsp::signature_timestamp_tokens(&m);
+        let e = tsp::add_signature_timestamp(&p7s[..i], &client, &check).unwrap_err();
+        assert!(matches!(e, TspError::Malformed { .. }), "truncated at {i}: {e}");
+    }
 }
