@@ -904,3 +904,54 @@ fn mutated_signature_files_never_panic_the_upgrade() {
         assert!(matches!(e, TspError::Malformed { .. }), "truncated at {i}: {e}");
     }
 }
+
+#[test]
+fn pem_signature_stays_pem_and_verifies() {
+    let pki = Pki::new(KeyKind::P256);
+    let signer = pki.leaf("Signer", Leaf::default());
+    let tsa = tsa_leaf(&pki, "TSA");
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"pem");
+    openssl(
+        d,
+        &["cms", "-sign", "-binary", "-outform", "PEM", "-md", "sha256", "-signer", signer.cert.to_str().unwrap(), "-inkey", signer.key.to_str().unwrap(), "-certfile", pki.sub.cert.to_str().unwrap(), "-in", "doc.txt", "-out", "doc.pem.p7s"],
+    );
+    let server = Server::start(&pki, &tsa, &[]);
+    let o = run(d, &["timestamp", "--tsa", &server.url, "--tsa-trust", pki.root.cert.to_str().unwrap(), "--out", "bt.p7s", "doc.pem.p7s"]);
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(d.join("bt.p7s")).unwrap();
+    assert!(text.starts_with("-----BEGIN CMS-----"), "{text}");
+    let (ok, msg) = openssl_ok(
+        d,
+        &["cms", "-verify", "-binary", "-inform", "PEM", "-in", "bt.p7s", "-content", "doc.txt", "-CAfile", pki.root.cert.to_str().unwrap(), "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(ok, "{msg}");
+    // Without --tsa-trust: embedded, but the output says the chain was not checked, with a warning.
+    let o = run(d, &["timestamp", "--tsa", &server.url, "doc.pem.p7s"]);
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TSA chain NOT checked"), "{out}");
+    assert!(err.contains("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked"), "{err}");
+    assert_eq!(server.terminate().0, Some(0));
+}
+
+#[test]
+fn client_times_out_on_a_silent_server_and_serve_reports_a_busy_port() {
+    // A listener that accepts and never answers: the client gives up after its timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let c = tsp::HttpClient::new(&format!("http://{addr}/"), Duration::from_secs(1)).unwrap();
+    let started = Instant::now();
+    let e = c.exchange(b"x").unwrap_err();
+    assert_eq!(e, TspError::Transport("no answer within 1 s".into()));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // `kyso tsa serve` on a port already in use: exit 1 and the reason.
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA");
+    let o = run(pki.dir.path(), &["tsa", "serve", "--cert", tsa.cert.to_str().unwrap(), "--key", tsa.key.to_str().unwrap(), "--listen", &addr.to_string()]);
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("TSA configuration: cannot listen on {addr}")), "{err}");
+    drop(silent);
+}
