@@ -24,11 +24,19 @@ pub mod keys;
 pub mod objects;
 
 // --- section: ca (issue 2) ---
+pub mod ca;
+pub mod csr;
+pub mod inspect;
+pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
 pub mod cms;
+pub mod sign;
 // --- section: verify (issue 4) ---
+pub mod report;
+pub mod verify;
 // --- section: tsp (issue 9) ---
 pub mod tsp;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
+pub use sign::{DocumentSigner, SignError};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};

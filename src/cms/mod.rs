@@ -6,7 +6,10 @@
 //! it to DER before the strict decoders here see it.
 
 pub mod ber;
+pub mod assemble;
+pub mod describe;
 pub mod ess;
+pub mod input;
 
 pub use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 pub use cms::content_info::{CmsVersion, ContentInfo};
@@ -15,6 +18,8 @@ pub use cms::signed_data::{
     SignedData, SignerIdentifier, SignerInfo, SignerInfos, UnsignedAttributes,
 };
 pub use ess::{EssCertId, EssCertIdV2, IssuerSerial, SigningCertificate, SigningCertificateV2};
+pub use describe::{describe, DescribeError};
+pub use input::{signature_der, InputError};
 pub use x509_cert::attr::{Attribute, AttributeValue, Attributes};
 
 use der::asn1::{ObjectIdentifier, SetOfVec};

@@ -1,7 +1,11 @@
 //! kyso's integration tests: one binary, grouped by topic (CLI, OpenSSL interop, attack cases).
 
+mod ca;
 mod cli;
+mod limbo;
 mod pki;
 mod readme;
+mod sign;
 mod snapshots;
+mod verify;
 mod tsa;
