@@ -955,3 +955,59 @@ fn client_times_out_on_a_silent_server_and_serve_reports_a_busy_port() {
     assert!(err.contains(&format!("TSA configuration: cannot listen on {addr}")), "{err}");
     drop(silent);
 }
+
+/// The whole kyso story with a timestamp: kyso's CA issues the TSA certificate (--profile tsa),
+/// kyso serves timestamps with the encrypted key, kyso signs, kyso timestamps; OpenSSL verifies
+/// the B-T signature and the embedded token, and `kyso verify` still passes the signature.
+#[test]
+fn kyso_ca_tsa_profile_serve_sign_timestamp_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pass.txt"), "mật khẩu dài 123\n").unwrap();
+    let ok = |args: &[&str]| {
+        let o = kyso().args(args).arg("--pass-file").arg(d.join("pass.txt")).current_dir(d).output().unwrap();
+        let (code, out, err) = summary(&o);
+        assert_eq!(code, 0, "kyso {args:?}: {out}{err}");
+        out
+    };
+    ok(&["ca", "init", "--dir", "root-ca", "--name", "Root CA Tỉnh Bắc Ninh", "--years", "20"]);
+    ok(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--years", "10", "--parent", "root-ca"]);
+    ok(&["ca", "issue", "--dir", "ca", "--profile", "tsa", "--cn", "TSA Tỉnh Bắc Ninh", "--key-out", "tsa.key", "--cert-out", "tsa.pem"]);
+    ok(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--org", "Sở Y tế tỉnh Bắc Ninh", "--key-out", "unit.key", "--cert-out", "unit.pem"]);
+    std::fs::write(d.join("doc.txt"), "Quyết định số 1/QĐ-SYT").unwrap();
+    ok(&["sign", "--cert", "unit.pem", "--key", "unit.key", "--chain", "ca/chain.pem", "doc.txt"]);
+
+    let mut child = kyso()
+        .args(["tsa", "serve", "--cert", "tsa.pem", "--key", "tsa.key", "--chain", "ca/chain.pem", "--listen", "127.0.0.1:0", "--pass-file", "pass.txt"])
+        .current_dir(d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("kyso tsa: listening on ").unwrap_or_else(|| panic!("{first}")).split_whitespace().next().unwrap().to_string();
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+
+    let o = kyso().args(["timestamp", "--tsa", &url, "--tsa-trust", "root-ca/ca.pem", "doc.txt.p7s"]).current_dir(d).output().unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("by ") && out.contains("TSA Tỉnh Bắc Ninh") && out.contains("TSA chain trusted"), "{out}");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let log = drain.join().unwrap();
+    assert_eq!(log.iter().filter(|l| l.starts_with("tsa: token serial=")).count(), 1, "{log:?}");
+
+    let (ok_cms, msg) = openssl_ok(
+        d,
+        &["cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.txt.p7s", "-content", "doc.txt", "-CAfile", "root-ca/ca.pem", "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(ok_cms, "{msg}");
+    let st = tsp::signature_timestamp_tokens(&std::fs::read(d.join("doc.txt.p7s")).unwrap()).unwrap().remove(0);
+    std::fs::write(d.join("tok.der"), &st.tokens[0]).unwrap();
+    let digest = hex::encode(DigestAlgorithm::Sha256.digest(&st.signature_value));
+    let (ok_ts, out) = openssl_ok(d, &["ts", "-verify", "-digest", &digest, "-in", "tok.der", "-token_in", "-CAfile", "root-ca/ca.pem", "-untrusted", "ca/chain.pem"]);
+    assert!(ok_ts && out.contains("Verification: OK"), "{out}");
+    let o = kyso().args(["verify", "doc.txt", "--trust", "root-ca/ca.pem", "--revocation", "off"]).current_dir(d).output().unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "kyso verify of the B-T signature: {out}{err}");
+}
