@@ -384,7 +384,9 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let party = tsa_leaf(&pki, "TSA lib");
     let tsa = library_tsa(&pki, &party);
     let imprint = Imprint::of(DigestAlgorithm::Sha512, b"doc");
-    let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_796_020_227_250);
+    // Now (the certificates were just made), on a whole second plus 250 ms.
+    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() + 5;
+    let t = SystemTime::UNIX_EPOCH + Duration::from_millis(secs * 1000 + 250);
     let root = [cert_der(&pki.root.cert)];
     let nonce = [0x80, 1, 2, 3, 4, 5, 6, 7, 8];
     let req = tsp::request(&imprint, Some(&nonce), false, None).unwrap();
@@ -402,7 +404,8 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
             &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: t, nonce: Some(&nonce) },
         )
         .unwrap();
-        assert_eq!(info.gen_time_text, "2026-11-30T06:30:27.25Z");
+        assert_eq!(info.gen_time, t);
+        assert!(info.gen_time_text.ends_with(".25Z"), "{}", info.gen_time_text);
         assert_eq!(info.accuracy, Some(Duration::from_secs(1)));
         assert_eq!(info.nonce.as_deref(), Some(&[0x00, 0x80, 1, 2, 3, 4, 5, 6, 7, 8][..]));
         let wrong_nonce = tsp::verify_token_with(
@@ -422,8 +425,16 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let info = tsp::verify_token(&token, &imprint, &root, t).unwrap();
     assert_eq!(info.chain.len(), 3);
     assert!(info.chain[0].contains("TSA lib"));
-    // The validation time matters: after the TSA certificate expired, the chain fails.
+    // The TSA refuses to issue outside its certificate's validity (the leaf lasts 365 days).
     let late = t + Duration::from_secs(400 * 86_400);
+    match tsp::parse_response(&tsa.respond(&req, late, &[10]).der) {
+        Err(TspError::Rejected { fail_info, text, .. }) => {
+            assert_eq!(fail_info, vec!["systemFailure"]);
+            assert_eq!(text.as_deref(), Some("the TSA certificate is not valid at this time"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The validation time matters: after the TSA certificate expired, the chain fails.
     let e = tsp::verify_token(&token, &imprint, &root, late).unwrap_err();
     assert!(matches!(&e, TspError::UntrustedTsa(m) if m.contains("CertExpired")), "{e}");
 }
