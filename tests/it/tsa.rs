@@ -1022,3 +1022,28 @@ fn kyso_ca_tsa_profile_serve_sign_timestamp_end_to_end() {
     let (code, out, err) = summary(&o);
     assert_eq!(code, 0, "kyso verify of the B-T signature: {out}{err}");
 }
+
+/// pyHanko (an independent CAdES validator) validates kyso's B-T signature and reports the
+/// signature timestamp as intact and trusted.
+#[test]
+#[ignore = "needs pyhanko on PATH (pip install pyhanko pyhanko-cli); run by .ci/run with --ignored"]
+fn pyhanko_validates_kyso_b_t_signature_with_its_timestamp() {
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA pyHanko");
+    let signer = pki.leaf("Unit", Leaf::default());
+    let d = pki.dir.path();
+    write(d, "doc.txt", "Tờ trình".as_bytes());
+    openssl_sign(&pki, "doc.txt", "doc.txt.p7s", &[&signer]);
+    let server = Server::start(&pki, &tsa, &[]);
+    let o = run(d, &["timestamp", "--tsa", &server.url, "--tsa-trust", pki.root.cert.to_str().unwrap(), "doc.txt.p7s"]);
+    assert_eq!(summary(&o).0, 0, "{}", summary(&o).2);
+    assert_eq!(server.terminate().0, Some(0));
+    let out = Command::new("pyhanko")
+        .args(["sign", "validate", "--detached", "doc.txt.p7s", "--trust", pki.root.cert.to_str().unwrap(), "--trust-replace", "--no-revocation-check", "doc.txt"])
+        .current_dir(d)
+        .output()
+        .expect("pyhanko must be on PATH");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "{text}");
+}
