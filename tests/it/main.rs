@@ -11,3 +11,4 @@ mod sign;
 mod snapshots;
 mod verify;
 mod tsa;
+mod robust_mutation;
