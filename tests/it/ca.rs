@@ -699,6 +699,8 @@ fn certs_example_generate_script_reproduces_the_layout() {
     let (mut want, mut got) = (Vec::new(), Vec::new());
     files_under(&src, &src, &mut want);
     files_under(&dst, &dst, &mut got);
+    // certs-example/pdf/ has its own generator (pdf/make_samples.py) and is not made by generate.sh
+    want.retain(|f| !f.starts_with("pdf/"));
     want.sort();
     got.sort();
     assert_eq!(got, want);
