@@ -3,6 +3,7 @@
 mod ca;
 mod cli;
 mod demo;
+mod errors;
 mod limbo;
 mod pdf;
 mod pki;
@@ -11,3 +12,4 @@ mod sign;
 mod snapshots;
 mod verify;
 mod tsa;
+mod robust_mutation;
