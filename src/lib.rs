@@ -37,6 +37,10 @@ pub mod report;
 pub mod verify;
 // --- section: tsp (issue 9) ---
 pub mod tsp;
+// --- section: pdf (issue 8) ---
+pub mod pdf;
+pub use report::{Indication, SubIndication};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};
