@@ -36,6 +36,10 @@ pub mod report;
 pub mod verify;
 pub use report::{Indication, SubIndication};
 pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
+// --- section: tsp (issue 9) ---
+pub mod tsp;
+// --- section: pdf (issue 8) ---
+pub mod pdf;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use sign::{DocumentSigner, SignError};

@@ -3,8 +3,10 @@
 mod ca;
 mod cli;
 mod limbo;
+mod pdf;
 mod pki;
 mod readme;
 mod sign;
 mod snapshots;
 mod verify;
+mod tsa;

@@ -48,6 +48,10 @@ pub enum Command {
     Verify(crate::cmd_verify::VerifyArgs),
     /// Certificate commands (`cert verify`: validate a certificate's path)
     Cert(crate::cmd_verify::CertArgs),
+    /// Run an RFC 3161 timestamp authority (kyso tsa serve)
+    Tsa(crate::cmd_tsa::TsaArgs),
+    /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
+    Timestamp(crate::cmd_timestamp::TimestampArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -83,6 +87,8 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Sign(a) => crate::cmd_sign::run(a),
         Command::Verify(a) => crate::cmd_verify::run_verify(a),
         Command::Cert(a) => crate::cmd_verify::run_cert(a),
+        Command::Tsa(a) => crate::cmd_tsa::run(a),
+        Command::Timestamp(a) => crate::cmd_timestamp::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

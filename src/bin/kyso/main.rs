@@ -7,6 +7,8 @@ mod cmd_key;
 mod cmd_demo;
 mod cmd_sign;
 mod cmd_verify;
+mod cmd_timestamp;
+mod cmd_tsa;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
