@@ -341,6 +341,13 @@ impl Verifier {
         }
         let context_hash = ctx.finish().as_ref().to_vec();
 
+        // The same SignerInfo twice would be reported as two signatures: a reader counting
+        // signatures (person + agency) would be fooled by a copy of one of them.
+        for (i, a) in parts.signers.iter().enumerate() {
+            if parts.signers[..i].contains(a) {
+                return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, "the signature file holds the same SignerInfo twice".into());
+            }
+        }
         let mut signatures = Vec::new();
         for raw in &parts.signers {
             let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms);

@@ -2,6 +2,7 @@
 
 mod ca;
 mod cli;
+mod demo;
 mod limbo;
 mod pdf;
 mod pki;
@@ -10,3 +11,4 @@ mod sign;
 mod snapshots;
 mod verify;
 mod tsa;
+mod robust_mutation;
