@@ -3,6 +3,7 @@
 mod ca;
 mod cli;
 mod demo;
+mod errors;
 mod limbo;
 mod pdf;
 mod pki;
