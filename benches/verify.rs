@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("kyso_verify_warm_cache", name), |b| {
             b.iter(|| warm.verify_detached("d", black_box(&doc[..]), black_box(&p7s)))
         });
-        let (_, key_bits) = split_spki(&spki);
+        let (_, key_bits) = split_spki(spki);
         g.bench_function(BenchmarkId::new("ring_ecdsa_p256_verify_plus_sha256", name), |b| {
             b.iter(|| {
                 let d = ring::digest::digest(&ring::digest::SHA256, black_box(&doc));
