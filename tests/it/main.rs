@@ -2,10 +2,13 @@
 
 mod ca;
 mod cli;
+mod demo;
 mod limbo;
+mod pdf;
 mod pki;
 mod readme;
 mod sign;
 mod snapshots;
 mod verify;
 mod tsa;
+mod robust_mutation;
