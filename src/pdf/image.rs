@@ -1,7 +1,7 @@
 //! PNG images for signature and seal appearances: colour samples as an image XObject, the alpha
 //! channel as its /SMask, and the real size from the pHYs chunk.
 
-use super::font::deflate;
+use super::font::deflate_level;
 use super::PdfError;
 use lopdf::{Dictionary, Object, Stream};
 
@@ -84,7 +84,7 @@ impl Png {
             d.set("ColorSpace", Object::Name(if gray { b"DeviceGray".to_vec() } else { b"DeviceRGB".to_vec() }));
             d.set("BitsPerComponent", Object::Integer(8));
             d.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-            Stream::new(d, deflate(data))
+            Stream::new(d, deflate_level(data, flate2::Compression::fast()))
         };
         let mut main = image(&self.color, self.gray);
         let smask = self.alpha.as_ref().map(|a| {

@@ -421,6 +421,11 @@ fn malformed_pdfs_never_panic() {
         }
     }
     inputs.push(b"%PDF-1.7\n1 0 obj <</Type/Catalog/AcroForm<</Fields[2 0 R]>>>> endobj\n2 0 obj <</FT/Sig/T(x)/V<</ByteRange[0 1 2]/Contents<00>>>>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF".to_vec());
+    // Deep nesting (stack exhaustion is not catchable: the parser must bound it).
+    let deep = format!("%PDF-1.7\n1 0 obj <</Type/Catalog/X {}{}>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF", "[".repeat(100_000), "]".repeat(100_000));
+    inputs.push(deep.into_bytes());
+    let deep_dict = format!("%PDF-1.7\n1 0 obj {}{} endobj\ntrailer <</Root 1 0 R>>\n%%EOF", "<</A ".repeat(50_000), ">>".repeat(50_000));
+    inputs.push(deep_dict.into_bytes());
     let mut outcomes = [0usize; 3];
     for input in &inputs {
         let r = std::panic::catch_unwind(|| {
@@ -469,7 +474,8 @@ fn pyhanko_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "pyhanko sign validate failed on {}:\n{text}", pdf.display());
     assert_eq!(text.matches("The signature is judged VALID").count(), expected, "{text}");
-    assert_eq!(text.matches("trusted").count() >= expected, true, "{text}");
+    assert_eq!(text.matches("The signer's certificate is trusted.").count(), expected, "{text}");
+    assert_eq!(text.matches("The signature is cryptographically sound.").count(), expected, "{text}");
     assert!(!text.contains("INVALID") && !text.contains("untrusted"), "{text}");
     text
 }
@@ -518,7 +524,7 @@ fn external_validators_accept_single_person_agency_and_stamp_signatures() {
             if n == 2 {
                 // The person's signature is followed by the agency's: pyHanko's difference analysis
                 // must accept it as a signature addition (not "unclear modifications").
-                assert!(!py.contains("incompatible") && !py.contains("UNTRUSTED"), "{py}");
+                assert!(py.contains("All modifications relate to signing and form filling operations"), "{py}");
             }
             pdfsig_validate(&pki, &path, n);
         }
