@@ -27,8 +27,7 @@ pub(crate) struct Png {
 impl Png {
     pub fn decode(bytes: &[u8]) -> Result<Png, PdfError> {
         let bad = |e: String| PdfError::Image(e);
-        let mut limits = png::Limits::default();
-        limits.bytes = MAX_DECODE_BYTES;
+        let limits = png::Limits { bytes: MAX_DECODE_BYTES };
         let mut dec = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
         dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
         let mut reader = dec.read_info().map_err(|e| bad(format!("not a readable PNG: {e}")))?;

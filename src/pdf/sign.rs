@@ -222,16 +222,16 @@ impl Plan {
                 let mut xo = Dictionary::new();
                 xo.set("Im1", Object::Reference(img_id));
                 resources.set("XObject", Object::Dictionary(xo));
-                let _ = write!(content, "q {} 0 0 {} 0 0 cm /Im1 Do Q\n", real(w), real(h));
+                let _ = writeln!(content, "q {} 0 0 {} 0 0 cm /Im1 Do Q", real(w), real(h));
             }
             Some(AppearancePlan::Stamp { lines, font }) => {
                 let mut f = TextFont::parse(font)?;
-                let _ = write!(content, "BT /F1 {} Tf 0 g\n", real(STAMP_PT));
+                let _ = writeln!(content, "BT /F1 {} Tf 0 g", real(STAMP_PT));
                 for (i, l) in lines.iter().enumerate() {
                     let (cids, _) = f.encode(l, STAMP_PT)?;
                     // Baselines from the top: first line's ascent ≈ 0.9 em below the top padding.
                     let y = h - STAMP_PAD - 0.9 * STAMP_PT - i as f64 * STAMP_LEAD;
-                    let _ = write!(content, "1 0 0 1 {} {} Tm <{}> Tj\n", real(STAMP_PAD), real(y), hex::encode_upper(cids));
+                    let _ = writeln!(content, "1 0 0 1 {} {} Tm <{}> Tj", real(STAMP_PAD), real(y), hex::encode_upper(cids));
                 }
                 content.extend_from_slice(b"ET\n");
                 let font_objs = f.into_objects(&mut alloc)?;
@@ -496,14 +496,14 @@ fn last_visible_signature(doc: &Document, page_id: ObjectId) -> Option<[f64; 4]>
     annots
         .iter()
         .take(MAX_FIELDS)
+        .rev()
         .filter_map(|a| match deref(doc, a) {
             Object::Dictionary(d) => Some(d),
             _ => None,
         })
         .filter(|d| is_sig_field(doc, d))
         .filter_map(|d| d.get(b"Rect").ok().and_then(|r| rect_of(doc, r)))
-        .filter(|r| r[2] - r[0] > 1.0 && r[3] - r[1] > 1.0)
-        .last()
+        .find(|r| r[2] - r[0] > 1.0 && r[3] - r[1] > 1.0)
 }
 
 /// A field (or widget) whose field type, possibly inherited, is /Sig.

@@ -63,7 +63,7 @@ pub fn pades_cms(data: &[u8], signer: &Party, chain: &[&Path]) -> Vec<u8> {
     let oid = |o: &[u8]| tlv(0x06, o);
     let id_data = oid(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01]);
     let attr = |o: &[u8], value: Vec<u8>| tlv(0x30, &cat(&[&oid(o), &tlv(0x31, &value)]));
-    let mut attrs = vec![
+    let mut attrs = [
         attr(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03], id_data.clone()),
         attr(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04], tlv(0x04, &sha256.digest(data))),
         // signing-certificate-v2 { certs { ESSCertIDv2 { certHash } } } (SHA-256 is the default)
