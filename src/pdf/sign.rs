@@ -153,17 +153,7 @@ impl Plan {
             }
             Appearance::Stamp { doc_number } => {
                 let font = opts.font.clone().ok_or(PdfError::NoFont)?;
-                let t = opts.signing_time.to_offset(time::macros::offset!(+7));
-                let when = format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                );
-                let lines = vec![doc_number.clone(), when];
+                let lines = vec![doc_number.clone(), stamp_time(opts.signing_time)];
                 let mut f = TextFont::parse(&font)?;
                 let mut width: f64 = 0.0;
                 for l in &lines {
@@ -379,6 +369,12 @@ const STAMP_PT: f64 = 10.0;
 const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
 
+/// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
+fn stamp_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::macros::offset!(+7));
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+}
+
 /// `D:YYYYMMDDHHmmSS+07'00'` in the time's own offset.
 fn pdf_date(t: time::OffsetDateTime) -> String {
     let off = t.offset();
@@ -590,6 +586,12 @@ mod tests {
     fn pdf_date_keeps_the_offset() {
         assert_eq!(pdf_date(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "D:20261130063027+07'00'");
         assert_eq!(pdf_date(time::macros::datetime!(2026-11-30 06:30:27 -03:30)), "D:20261130063027-03'30'");
+    }
+
+    #[test]
+    fn stamp_time_is_shown_at_plus_seven() {
+        assert_eq!(stamp_time(time::macros::datetime!(2026-11-29 23:30:27 UTC)), "2026-11-30T06:30:27+07:00");
+        assert_eq!(stamp_time(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "2026-11-30T06:30:27+07:00");
     }
 
     #[test]

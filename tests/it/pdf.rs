@@ -797,3 +797,31 @@ fn a_signature_field_whose_value_is_replaced_later_is_reported_broken() {
     assert!(matches!(&sigs[0].byte_range_problems[..], [ByteRangeProblem::Malformed(_), ..]), "{:?}", sigs[0].byte_range_problems);
     assert!(!sigs[0].covers_whole_document);
 }
+
+#[test]
+fn junk_after_the_last_revision_is_a_change_and_vietnamese_field_names_round_trip() {
+    let pki = Pki::new(pki::KeyKind::P256);
+    let mut o = opts(Appearance::None);
+    o.field_name = Some("Chữ ký Văn phòng".into());
+    o.reason = Some("Phát hành văn bản".into());
+    let signed = sign_as(&pki, &agency(&pki), &sample("cong-van-xref-stream.pdf"), &o);
+    let sigs = pdf::signatures(&signed).unwrap();
+    assert_eq!(sigs[0].field_name, "Chữ ký Văn phòng");
+    // Trailing whitespace is not a change.
+    let mut ws = signed.clone();
+    ws.extend_from_slice(b"\r\n\n");
+    let s = pdf::signatures(&ws).unwrap().remove(0);
+    assert!(s.covers_whole_document);
+    assert_eq!(s.modifications, Modifications::None);
+    // Trailing data is.
+    let mut junk = signed.clone();
+    junk.extend_from_slice(b"\n% appended text, no revision\n");
+    let s = pdf::signatures(&junk).unwrap().remove(0);
+    assert!(!s.covers_whole_document);
+    match &s.modifications {
+        Modifications::Other { changes } => assert!(changes[0].contains("after the last revision"), "{changes:?}"),
+        m => panic!("{m:?}"),
+    }
+    assert_eq!(s.modifications.code(), "other");
+    assert!(!s.modifications.is_acceptable());
+}
