@@ -24,10 +24,23 @@ pub mod keys;
 pub mod objects;
 
 // --- section: ca (issue 2) ---
+pub mod ca;
+pub mod csr;
+pub mod inspect;
+pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
+pub mod cms;
+pub mod sign;
+pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
+pub mod report;
+pub mod verify;
+// --- section: tsp (issue 9) ---
+pub mod tsp;
 // --- section: pdf (issue 8) ---
 pub mod pdf;
+pub use report::{Indication, SubIndication};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};

@@ -1,6 +1,14 @@
 //! kyso's integration tests: one binary, grouped by topic (CLI, OpenSSL interop, attack cases).
 
+mod ca;
 mod cli;
+mod demo;
+mod limbo;
 mod pdf;
 mod pki;
+mod readme;
+mod sign;
 mod snapshots;
+mod verify;
+mod tsa;
+mod robust_mutation;

@@ -23,6 +23,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The provincial CA: init, issue, revoke, crl, list, audit
+    Ca {
+        #[command(subcommand)]
+        cmd: crate::cmd_ca::CaCommand,
+    },
+    /// Private keys: new
+    Key {
+        #[command(subcommand)]
+        cmd: crate::cmd_key::KeyCommand,
+    },
+    /// Certificate requests (PKCS#10): new
+    Csr {
+        #[command(subcommand)]
+        cmd: crate::cmd_key::CsrCommand,
+    },
+    /// Describe a certificate, request, CRL or key (never key material)
+    Inspect(crate::cmd_inspect::InspectArgs),
+    /// Play the whole story on an example province: CA, signing, verification, revocation
+    Demo(crate::cmd_demo::DemoArgs),
+    /// Sign documents: a detached CAdES signature FILE.p7s beside each file (--add: add a signer)
+    Sign(crate::cmd_sign::SignArgs),
+    /// Verify detached signatures (.p7s) of one or many documents against trust anchors
+    Verify(crate::cmd_verify::VerifyArgs),
+    /// Certificate commands (`cert verify`: validate a certificate's path)
+    Cert(crate::cmd_verify::CertArgs),
+    /// Run an RFC 3161 timestamp authority (kyso tsa serve)
+    Tsa(crate::cmd_tsa::TsaArgs),
+    /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
+    Timestamp(crate::cmd_timestamp::TimestampArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -50,6 +79,16 @@ pub fn run() -> Result<ExitCode, CliError> {
         }
     };
     match cli.command {
+        Command::Ca { cmd } => crate::cmd_ca::run(cmd),
+        Command::Key { cmd } => crate::cmd_key::run_key(cmd),
+        Command::Csr { cmd } => crate::cmd_key::run_csr(cmd),
+        Command::Inspect(a) => crate::cmd_inspect::run(a),
+        Command::Demo(a) => crate::cmd_demo::run(a),
+        Command::Sign(a) => crate::cmd_sign::run(a),
+        Command::Verify(a) => crate::cmd_verify::run_verify(a),
+        Command::Cert(a) => crate::cmd_verify::run_cert(a),
+        Command::Tsa(a) => crate::cmd_tsa::run(a),
+        Command::Timestamp(a) => crate::cmd_timestamp::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

@@ -1,6 +1,14 @@
 //! The `kyso` command: a thin shell over the library. `main → run() → ExitCode`.
 
 mod cli;
+mod cmd_ca;
+mod cmd_inspect;
+mod cmd_key;
+mod cmd_demo;
+mod cmd_sign;
+mod cmd_verify;
+mod cmd_timestamp;
+mod cmd_tsa;
 #[allow(dead_code)] // PAdES glue (issue 8): wired into `kyso sign --pades` by the lead once `sign` lands
 mod cmd_pdf;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it

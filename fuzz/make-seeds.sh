@@ -1,0 +1,85 @@
+#!/bin/sh
+# Generates the fixed fuzzing fixture (fuzz/fixtures/) and the seed corpora (fuzz/seeds/<target>/)
+# from kyso's own output and OpenSSL's. Run once from the repository root after `cargo build`:
+#   sh fuzz/make-seeds.sh
+# The outputs are committed: the `verify` target embeds fixtures/ with include_bytes!, so they must
+# not change between runs (regenerate only deliberately; the validation time in the `verify` target,
+# 2027-01-01, must stay inside the certificates' validity).
+set -eu
+KYSO=${KYSO:-$PWD/target/debug/kyso}
+EX=$PWD/certs-example
+F=$PWD/fuzz/fixtures
+S=$PWD/fuzz/seeds
+export KYSO_PASSPHRASE=$(head -n1 "$EX/passphrase.txt")
+rm -rf "$F" "$S"
+mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# Fixture: the example root (anchor), chain, two signers of one document.
+U=$EX/units/van-phong-ubnd
+openssl x509 -in "$EX/root.pem" -outform DER -out "$F/anchor.der"
+cp "$EX/chain.pem" "$F/chain.pem"
+printf 'Công văn số 123/UBND-VP\nKính gửi: Sở Y tế tỉnh Bắc Ninh\n' > "$F/document.txt"
+cp "$F/document.txt" "$T/doc"
+"$KYSO" sign --cert "$U/person.pem" --key "$U/person.key" --chain "$EX/chain.pem" --out "$T/one.p7s" "$T/doc"
+cp "$T/one.p7s" "$T/doc.p7s"
+"$KYSO" sign --add --cert "$U/agency.pem" --key "$U/agency.key" --chain "$EX/chain.pem" "$T/doc"
+cp "$T/one.p7s" "$F/single.p7s"
+cp "$T/doc.p7s" "$F/double.p7s"
+
+# p7s / verify seeds: kyso's single and double signer, OpenSSL's DER, BER (-stream) and PEM.
+openssl pkcs8 -in "$U/person.key" -passin env:KYSO_PASSPHRASE -out "$T/person-plain.key"
+openssl cms -sign -binary -outform DER -md sha256 -cades -signer "$U/person.pem" -inkey "$T/person-plain.key" \
+  -certfile "$EX/chain.pem" -in "$T/doc" -out "$T/openssl.p7s"
+openssl cms -sign -binary -stream -outform DER -md sha256 -signer "$U/person.pem" -inkey "$T/person-plain.key" \
+  -certfile "$EX/chain.pem" -in "$T/doc" -out "$T/openssl-ber.p7s"
+openssl cms -sign -binary -outform PEM -md sha256 -nodetach -signer "$U/person.pem" -inkey "$T/person-plain.key" \
+  -in "$T/doc" -out "$T/openssl-attached.pem"
+for f in single.p7s double.p7s openssl.p7s openssl-ber.p7s openssl-attached.pem; do
+  src="$T/$f"; [ -f "$src" ] || src="$F/$f"
+  cp "$src" "$S/p7s_parse/$f"; cp "$src" "$S/verify/$f"
+done
+
+# objects seeds: certificates, chains, CRLs, CSRs in PEM and DER (kyso's and OpenSSL's).
+cp "$EX/root.pem" "$EX/chain.pem" "$EX/crl.pem" "$U/person.pem" "$S/objects/"
+openssl x509 -in "$U/agency.pem" -outform DER -out "$S/objects/agency.der"
+openssl crl -in "$EX/crl.pem" -outform DER -out "$S/objects/crl.der"
+"$KYSO" csr new --key "$U/person.key" --cn "Nguyễn Văn An" --org "Văn phòng UBND tỉnh Bắc Ninh" --out "$S/objects/kyso.csr"
+openssl req -new -key "$T/person-plain.key" -subj "/CN=OpenSSL CSR/O=Test" -out "$S/objects/openssl.csr"
+openssl req -in "$S/objects/openssl.csr" -outform DER -out "$S/objects/openssl-csr.der"
+
+# keys seeds: low PBKDF2 iteration counts so that each execution stays fast (passphrase "fuzz").
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$S/keys/p256-plain.pem"
+openssl pkcs8 -topk8 -in "$S/keys/p256-plain.pem" -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 1 \
+  -passout pass:fuzz -out "$S/keys/p256-pbkdf2-1.pem"
+openssl pkcs8 -topk8 -in "$S/keys/p256-plain.pem" -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 1 \
+  -passout pass:fuzz -outform DER -out "$S/keys/p256-pbkdf2-1.der"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -outform DER -out "$S/keys/p384-plain.der"
+openssl ec -in "$S/keys/p256-plain.pem" -out "$S/keys/p256-sec1.pem" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$S/keys/ed25519.pem"
+openssl genrsa -traditional -out "$S/keys/rsa1024-pkcs1.pem" 1024 2>/dev/null
+
+# pdf seeds: the example PDFs, and one signed by kyso.
+cp "$EX/pdf/cong-van.pdf" "$EX/pdf/cong-van-xref-stream.pdf" "$S/pdf/"
+"$KYSO" sign --pades --appearance none --cert "$U/person.pem" --key "$U/person.key" --chain "$EX/chain.pem" \
+  --out "$S/pdf/signed.pdf" "$EX/pdf/cong-van.pdf" || echo "note: PAdES seed not made"
+
+# tsp seeds: an OpenSSL timestamp response and query.
+openssl ts -query -data "$T/doc" -sha256 -cert -out "$S/tsp/query.tsq"
+cat > "$T/ts.cnf" <<CNF
+[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+serial = $T/tsaserial
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256
+accuracy = secs:1
+ess_cert_id_alg = sha256
+CNF
+echo 01 > "$T/tsaserial"
+openssl pkcs8 -in "$EX/tsa/tsa.key" -passin env:KYSO_PASSPHRASE -out "$T/tsa-plain.key" 2>/dev/null || cp "$EX/tsa/tsa.key" "$T/tsa-plain.key"
+openssl ts -reply -config "$T/ts.cnf" -queryfile "$S/tsp/query.tsq" -signer "$EX/tsa/tsa.pem" -inkey "$T/tsa-plain.key" \
+  -chain "$EX/chain.pem" -out "$S/tsp/openssl.tsr" || echo "note: TSA seed not made"
+echo "fixtures in $F, seeds in $S"

@@ -1,0 +1,561 @@
+//! `kyso ca …`: the CA administrator's commands. Argument definitions and output only; the
+//! work is done by `kyso::ca`.
+
+use crate::util::{read_input, CliError, PassArgs};
+use clap::{Args, Subcommand, ValueEnum};
+use kyso::ca::{Ca, CaError, InitParams, IssueRequest, Profile, Reason, SubjectInfo};
+use kyso::files::{write_atomic, Overwrite, Secrecy};
+use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Largest CSR accepted (64 KiB: a request is a few hundred bytes to a few KB).
+const MAX_CSR_FILE: u64 = 64 * 1024;
+
+/// Key algorithm for new keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgArg {
+    /// ECDSA P-256 (default)
+    P256,
+    /// ECDSA P-384
+    P384,
+}
+
+impl AlgArg {
+    pub fn key_algorithm(self) -> KeyAlgorithm {
+        match self {
+            AlgArg::P256 => KeyAlgorithm::EcdsaP256,
+            AlgArg::P384 => KeyAlgorithm::EcdsaP384,
+        }
+    }
+}
+
+/// Certificate profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// An organisation's seal signature (CN/O = the unit, --uid MST:/MNS:)
+    Agency,
+    /// A competent person (CN = full name, --title and --org required, --uid CCCD:)
+    Person,
+    /// A timestamping unit (EKU timeStamping, critical)
+    Tsa,
+}
+
+/// RFC 5280 revocation reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReasonArg {
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    CertificateHold,
+    Unspecified,
+}
+
+impl ReasonArg {
+    fn reason(self) -> Reason {
+        match self {
+            ReasonArg::KeyCompromise => Reason::KeyCompromise,
+            ReasonArg::AffiliationChanged => Reason::AffiliationChanged,
+            ReasonArg::Superseded => Reason::Superseded,
+            ReasonArg::CessationOfOperation => Reason::CessationOfOperation,
+            ReasonArg::CertificateHold => Reason::CertificateHold,
+            ReasonArg::Unspecified => Reason::Unspecified,
+        }
+    }
+}
+
+/// Subject fields shared by `ca issue` and `csr new`.
+#[derive(Debug, Clone, Args)]
+pub struct SubjectArgs {
+    /// Common name: the unit's name (agency) or the person's full name
+    #[arg(long, value_name = "NAME")]
+    pub cn: String,
+    /// Organisation: the unit
+    #[arg(long, value_name = "O")]
+    pub org: Option<String>,
+    /// Organisational unit
+    #[arg(long, value_name = "OU")]
+    pub ou: Option<String>,
+    /// The person's title (required for --profile person), e.g. "Giám đốc"
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// Identifier: MST:… or MNS:… for a unit, CCCD:… for a person
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<String>,
+    /// E-mail address (written as a subjectAltName)
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+    /// Province, e.g. "Bắc Ninh"
+    #[arg(long, value_name = "ST")]
+    pub province: Option<String>,
+    /// Locality
+    #[arg(long, value_name = "L")]
+    pub locality: Option<String>,
+}
+
+impl SubjectArgs {
+    pub fn subject(&self) -> SubjectInfo {
+        SubjectInfo {
+            cn: self.cn.clone(),
+            org: self.org.clone(),
+            ou: self.ou.clone(),
+            title: self.title.clone(),
+            uid: self.uid.clone(),
+            email: self.email.clone(),
+            province: self.province.clone(),
+            locality: self.locality.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create a root CA, or with --parent an issuing CA under another CA
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" --org \"Sở Thông tin và Truyền thông tỉnh Bắc Ninh\" --province \"Bắc Ninh\" --years 20\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca --crl-url http://ca.bacninh.example/ca.crl\n",
+        "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
+        "   the parent key's from --parent-pass-file, else the same source)\n\n",
+        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
+    Init(InitArgs),
+    /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --key-out syt.key --cert-out syt.pem\n",
+        "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 --csr binh.csr --cert-out binh.pem\n\n",
+        "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
+        "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
+        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase"))]
+    Issue(IssueArgs),
+    /// Revoke a certificate and publish a new CRL at once
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca revoke --dir ca --serial 5a3c…e1 --reason key-compromise\n",
+        "  kyso ca list --dir ca --json | jq -r '.[] | select(.status==\"valid\") | .serial'\n\n",
+        "EXIT CODES:\n  0  revoked, crl.pem rewritten\n  1  unknown serial, already revoked\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
+    Revoke(RevokeArgs),
+    /// Publish a CRL (also written to DIR/crl.pem)
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca crl --dir ca                       # DIR/crl.pem, valid 30 days (or the last --days)\n",
+        "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n\n",
+        "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
+    Crl(CrlArgs),
+    /// List the certificates this CA issued, with their status
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca list --dir ca\n",
+        "  kyso ca list --dir ca --json   # [{serial, subject, profile, not_before, not_after, status, revoked_at?, reason?}]\n\n",
+        "EXIT CODES:\n  0  success\n  1  the registry cannot be read\n  2  usage error, CA directory missing or not a CA"))]
+    List(ListArgs),
+    /// Verify the hash-chained audit log against the registry
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca audit --dir ca\n\n",
+        "Checks that every log entry chains to the previous one and matches its hash, and that every\n",
+        "certificate, revocation and CRL in the registry matches a log entry (and the reverse).\n",
+        "Keep the printed head hash elsewhere to detect the removal of the newest entries later.\n\n",
+        "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The CA directory to create
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The CA's name (CN), e.g. "CA Tỉnh Bắc Ninh"
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The organisation running the CA
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Province
+    #[arg(long, value_name = "ST")]
+    pub province: Option<String>,
+    /// Key algorithm
+    #[arg(long, value_enum, default_value_t = AlgArg::P256)]
+    pub alg: AlgArg,
+    /// Validity in years (default 20 for a root, 10 for an issuing CA; never past the parent's)
+    #[arg(long, value_name = "N")]
+    pub years: Option<u32>,
+    /// URL where this CA's CRL is published (put in the certificates it issues)
+    #[arg(long, value_name = "URL")]
+    pub crl_url: Option<String>,
+    /// Make DIR an issuing CA certified by the CA in this directory
+    #[arg(long, value_name = "DIR")]
+    pub parent: Option<PathBuf>,
+    #[command(flatten)]
+    pub pass: PassArgs,
+    /// Passphrase file of the parent CA's key (default: the same source as the new key's)
+    #[arg(long, value_name = "FILE", requires = "parent")]
+    pub parent_pass_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("keysource").required(true).args(["csr", "key_out"]))]
+pub struct IssueArgs {
+    /// The CA directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// Certificate profile
+    #[arg(long, value_enum, default_value_t = ProfileArg::Agency)]
+    pub profile: ProfileArg,
+    /// Validity in years (default and maximum 5; never past the CA's own notAfter)
+    #[arg(long, value_name = "N")]
+    pub years: Option<u32>,
+    /// Certify the public key of this PKCS#10 request (PEM or DER)
+    #[arg(long, value_name = "FILE")]
+    pub csr: Option<PathBuf>,
+    /// Generate a key and write it here (encrypted PKCS#8, mode 0600)
+    #[arg(long, value_name = "FILE")]
+    pub key_out: Option<PathBuf>,
+    /// Algorithm of the generated key
+    #[arg(long, value_enum, default_value_t = AlgArg::P256, requires = "key_out")]
+    pub alg: AlgArg,
+    /// Write the new key unencrypted (not recommended)
+    #[arg(long, requires = "key_out")]
+    pub no_passphrase: bool,
+    /// Passphrase file for the new key (default: the same source as the CA key's)
+    #[arg(long, value_name = "FILE", requires = "key_out")]
+    pub key_pass_file: Option<PathBuf>,
+    /// Where to write the certificate (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: PathBuf,
+    /// Overwrite --cert-out / --key-out if they exist
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The CA directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Serial number in hex (as `ca list` or `openssl x509 -serial` print it)
+    #[arg(long, value_name = "HEX")]
+    pub serial: String,
+    /// Reason (RFC 5280)
+    #[arg(long, value_enum, default_value_t = ReasonArg::Unspecified)]
+    pub reason: ReasonArg,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CrlArgs {
+    /// The CA directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Also write the CRL here (.der or .crl: DER; otherwise PEM)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Validity in days (nextUpdate); default 30, or the last value used
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The CA directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Print a JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The CA directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// Maps a library error to an exit code: 2 when the command could not start (missing or
+/// non-CA directory, bad parameter, no or wrong passphrase — as `kyso sign` does), 1 when the
+/// operation was refused or failed.
+pub fn ca_error(e: CaError) -> CliError {
+    match e {
+        CaError::NoSuchDir(_) => CliError::usage(e.to_string()).hint("check --dir, or create the CA with `kyso ca init`"),
+        CaError::NotACa { .. } => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
+        CaError::Key { source: KeyError::WrongPassphrase, .. } => {
+            CliError::usage(e.to_string()).hint("check --pass-file / KYSO_PASSPHRASE")
+        }
+        CaError::Key { source: KeyError::PassphraseRequired, .. } => CliError::usage(e.to_string())
+            .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"),
+        CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) => {
+            CliError::failed(e.to_string()).hint("`kyso ca list --dir DIR` shows the serials and their status")
+        }
+        CaError::BadParameter(_) | CaError::Profile(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
+        _ => CliError::failed(e.to_string()),
+    }
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// Opens the CA key, asking for its passphrase only when it is encrypted.
+fn open_ca_key(ca: &Ca, pass: &PassArgs) -> Result<PrivateKey, CliError> {
+    let what = format!("the CA key {}", ca.dir().join(kyso::ca::CA_KEY_FILE).display());
+    if ca.key_is_encrypted().map_err(ca_error)? {
+        let p = pass.get(&what)?;
+        ca.open_key(Some(&p)).map_err(ca_error)
+    } else {
+        eprintln!("warning: {what} is not encrypted");
+        ca.open_key(None).map_err(ca_error)
+    }
+}
+
+fn pass_from_file(file: &Option<PathBuf>, fallback: &PassArgs) -> PassArgs {
+    match file {
+        Some(f) => PassArgs { pass_file: Some(f.clone()) },
+        None => fallback.clone(),
+    }
+}
+
+fn check_output(path: &Path, force: bool, what: &str) -> Result<(), CliError> {
+    if path.exists() && !force {
+        return Err(CliError::failed(format!("{what} {} already exists", path.display())).hint("use --force to overwrite it"));
+    }
+    Ok(())
+}
+
+fn write_out(path: &Path, bytes: &[u8], force: bool, secrecy: Secrecy) -> Result<(), CliError> {
+    let ow = if force { Overwrite::Replace } else { Overwrite::Refuse };
+    write_atomic(path, bytes, ow, secrecy).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::failed(format!("{} already exists", path.display())).hint("use --force to overwrite it"),
+        _ => CliError::failed(format!("cannot write {}: {e}", path.display())),
+    })
+}
+
+pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        CaCommand::Init(a) => init(a),
+        CaCommand::Issue(a) => issue(a),
+        CaCommand::Revoke(a) => revoke(a),
+        CaCommand::Crl(a) => crl(a),
+        CaCommand::List(a) => list(a),
+        CaCommand::Audit(a) => audit(a),
+    }
+}
+
+fn init(a: InitArgs) -> Result<ExitCode, CliError> {
+    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::REGISTRY_FILE] {
+        if a.dir.join(f).exists() {
+            return Err(ca_error(CaError::AlreadyExists { dir: a.dir.clone(), found: f }));
+        }
+    }
+    let mut parent = match &a.parent {
+        Some(p) => Some(Ca::open(p).map_err(ca_error)?),
+        None => None,
+    };
+    let parent_key = match &parent {
+        Some(p) => Some(open_ca_key(p, &pass_from_file(&a.parent_pass_file, &a.pass))?),
+        None => None,
+    };
+    let pass = a.pass.get_new(&format!("the new CA key {}", a.dir.join(kyso::ca::CA_KEY_FILE).display()))?;
+    let params = InitParams {
+        name: a.name.clone(),
+        org: a.org.clone(),
+        province: a.province.clone(),
+        alg: a.alg.key_algorithm(),
+        years: a.years,
+        crl_url: a.crl_url.clone(),
+    };
+    let par = match (&mut parent, &parent_key) {
+        (Some(p), Some(k)) => Some((p, k as &dyn Signer)),
+        _ => None,
+    };
+    let ca = Ca::init(&a.dir, &params, par, &pass, Kdf::default(), now()).map_err(ca_error)?;
+    let subject = kyso::inspect::cert_subject(ca.certificate()).unwrap_or_default();
+    match &a.parent {
+        Some(p) => println!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
+        None => println!("root CA created in {}: {subject}", a.dir.display()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
+    // Cheap checks first: outputs, request, profile rules — before any passphrase is asked.
+    check_output(&a.cert_out, a.force, "--cert-out")?;
+    if let Some(k) = &a.key_out {
+        check_output(k, a.force, "--key-out")?;
+    }
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let profile = match a.profile {
+        ProfileArg::Agency => Profile::Agency,
+        ProfileArg::Person => Profile::Person,
+        ProfileArg::Tsa => Profile::Tsa,
+    };
+    let req = IssueRequest { profile, subject: a.subject.subject(), years: a.years };
+    req.subject.check(profile).map_err(|e| CliError::usage(e.to_string()))?;
+    let (spki, new_key) = match (&a.csr, &a.key_out) {
+        (Some(csr), _) => {
+            let bytes = read_input(csr, "the request", MAX_CSR_FILE)?;
+            let v = kyso::csr::verify_csr(&bytes)
+                .map_err(|e| CliError::failed(format!("{}: {e}", csr.display())))?;
+            if v.ignored_extensions > 0 {
+                eprintln!("note: the request asks for {} extension(s); the CA ignores them and sets its own", v.ignored_extensions);
+            }
+            (v.spki, None)
+        }
+        (None, Some(_)) => {
+            let k = PrivateKey::generate(a.alg.key_algorithm()).map_err(|e| CliError::failed(e.to_string()))?;
+            (k.public_key_spki().to_vec(), Some(k))
+        }
+        (None, None) => return Err(CliError::usage("give --csr FILE or --key-out FILE")),
+    };
+    let ca_key = open_ca_key(&ca, &a.pass)?;
+    // The new key's passphrase before issuing, so a missing one does not leave a recorded
+    // certificate without its key.
+    let key_pem = match (&new_key, &a.key_out) {
+        (Some(k), Some(path)) => Some(if a.no_passphrase {
+            k.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?
+        } else {
+            let p = pass_from_file(&a.key_pass_file, &a.pass).get_new(&format!("the new key {}", path.display()))?;
+            k.to_encrypted_pem(&p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?
+        }),
+        _ => None,
+    };
+    // The key is written before the certificate is recorded, and removed again if issuance
+    // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
+    if let Some(dir) = a.cert_out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!("the folder {} of --cert-out does not exist", dir.display())));
+        }
+    }
+    if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
+        write_out(path, pem.as_bytes(), a.force, Secrecy::Secret)?;
+    }
+    let issued = match ca.issue(&ca_key, &req, &spki, now()) {
+        Ok(i) => i,
+        Err(e) => {
+            if let Some(path) = &a.key_out {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(ca_error(e));
+        }
+    };
+    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(|e| {
+        let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
+        CliError { message: m, ..e }
+    })?;
+    let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
+    println!("issued {} certificate, serial {}", profile, issued.serial);
+    println!("  subject:     {subject}");
+    println!("  valid until: {}", kyso::ca::rfc3339(issued.not_after));
+    if issued.shortened {
+        println!("  (shortened to the CA certificate's own notAfter)");
+    }
+    println!("  certificate: {}", a.cert_out.display());
+    if let Some(k) = &a.key_out {
+        println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
+    let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let key = open_ca_key(&ca, &a.pass)?;
+    let crl = ca.revoke(&key, &serial, a.reason.reason(), now()).map_err(ca_error)?;
+    println!("revoked {serial} ({}); CRL number {} written to {}", a.reason.reason(), crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
+    if let Some(out) = &a.out {
+        check_output(out, a.force, "--out")?;
+    }
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let key = open_ca_key(&ca, &a.pass)?;
+    let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
+    if let Some(out) = &a.out {
+        let der = matches!(out.extension().and_then(|e| e.to_str()), Some("der" | "crl"));
+        let bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
+        write_out(out, &bytes, a.force, Secrecy::Public)?;
+    }
+    println!(
+        "CRL number {} ({} revoked), next update {}, written to {}{}",
+        crl.number,
+        crl.revoked,
+        kyso::ca::rfc3339(crl.next_update),
+        a.dir.join(kyso::ca::CRL_FILE).display(),
+        a.out.as_ref().map(|o| format!(" and {}", o.display())).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(a: ListArgs) -> Result<ExitCode, CliError> {
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let records = ca.list(now()).map_err(ca_error)?;
+    if a.json {
+        let arr: Vec<serde_json::Value> = records
+            .iter()
+            .map(|r| {
+                let mut o = serde_json::json!({
+                    "serial": r.serial,
+                    "subject": r.subject,
+                    "profile": r.profile,
+                    "not_before": kyso::ca::rfc3339(r.not_before),
+                    "not_after": kyso::ca::rfc3339(r.not_after),
+                    "status": r.status.name(),
+                });
+                if let (Some((at, reason)), Some(m)) = (&r.revoked, o.as_object_mut()) {
+                    m.insert("revoked_at".into(), kyso::ca::rfc3339(*at).into());
+                    m.insert("reason".into(), reason.clone().into());
+                }
+                o
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&arr).map_err(|e| CliError::failed(e.to_string()))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if records.is_empty() {
+        println!("no certificates issued by {} yet", a.dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<32}  {:<7}  {:<7}  {:<10}  SUBJECT", "SERIAL", "STATUS", "PROFILE", "NOT AFTER");
+    for r in &records {
+        let date = kyso::ca::rfc3339(r.not_after);
+        println!(
+            "{:<32}  {:<7}  {:<7}  {:<10}  {}",
+            r.serial,
+            r.status.name(),
+            r.profile,
+            date.get(..10).unwrap_or(&date),
+            r.subject
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    match ca.audit() {
+        Ok(r) => {
+            println!(
+                "audit log intact: {} entries, {} certificates and {} CRLs accounted for",
+                r.entries, r.certificates, r.crls
+            );
+            println!("head {}", r.head);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ CaError::AuditBroken { .. }) => Err(CliError::failed(e.to_string())
+            .hint("the registry was modified outside kyso; restore it from a backup and investigate")),
+        Err(e) => Err(ca_error(e)),
+    }
+}

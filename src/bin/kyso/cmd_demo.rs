@@ -1,0 +1,330 @@
+//! `kyso demo`: the whole story of DESIGN.md §1 in a temporary folder, played with the real
+//! `kyso` commands (this same binary as a child process), each printed before it runs so a
+//! newcomer can copy it. Exit 0 when every step behaved as expected.
+
+use crate::util::CliError;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+
+/// Arguments of `kyso demo`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+EXAMPLES:
+  kyso demo                       # play the story in a temporary folder, then remove it
+  kyso demo --keep /tmp/kyso-demo # keep the CA, keys, documents and signatures to explore
+  kyso demo --lang en             # narrate in English
+
+EXIT CODES:
+  0  every step behaved as expected (including the expected failures)
+  1  some step did not behave as expected")]
+pub struct DemoArgs {
+    /// Play the demo in DIR (created, must be empty or absent) and keep it afterwards
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Language of the narration and of the verification reports
+    #[arg(long, value_enum, default_value = "vi")]
+    pub lang: Lang,
+}
+
+/// Narration language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Tiếng Việt
+    Vi,
+    /// English
+    En,
+}
+
+/// The demo passphrase of every key the demo creates (example only, never for real keys).
+const DEMO_PASSPHRASE: &str = "demo-kyso-bac-ninh";
+
+struct Unit {
+    slug: &'static str,
+    name: &'static str,
+    uid: &'static str,
+    head: &'static str,
+    title: &'static str,
+    cccd: &'static str,
+    doc: &'static str,
+    text: &'static str,
+}
+
+const UNITS: [Unit; 3] = [
+    Unit {
+        slug: "vp-ubnd",
+        name: "Văn phòng UBND tỉnh Bắc Ninh",
+        uid: "MNS:1045678",
+        head: "Nguyễn Văn An",
+        title: "Chánh Văn phòng",
+        cccd: "CCCD:027080001234",
+        doc: "cong-van-123-VP.txt",
+        text: "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\nVĂN PHÒNG\nSố: 123/VP-HCC\nV/v triển khai dịch vụ công trực tuyến tại Trung tâm Phục vụ hành chính công\n\nKính gửi: Các sở, ban, ngành tỉnh.\n\nVăn phòng UBND tỉnh đề nghị các đơn vị rà soát thủ tục hành chính và báo cáo trước ngày 15/12.\n",
+    },
+    Unit {
+        slug: "so-yte",
+        name: "Sở Y tế tỉnh Bắc Ninh",
+        uid: "MST:2300123456",
+        head: "Trần Thị Bình",
+        title: "Giám đốc",
+        cccd: "CCCD:027185004321",
+        doc: "giay-moi-45-SYT.txt",
+        text: "SỞ Y TẾ TỈNH BẮC NINH\nSố: 45/GM-SYT\nGIẤY MỜI\nHọp thẩm định hồ sơ cấp phép hoạt động phòng khám tư nhân\n\nThời gian: 8 giờ 00, thứ Hai. Địa điểm: Phòng họp tầng 3, Sở Y tế.\n",
+    },
+    Unit {
+        slug: "so-khdt",
+        name: "Sở Kế hoạch và Đầu tư tỉnh Bắc Ninh",
+        uid: "MST:2300654321",
+        head: "Lê Văn Cường",
+        title: "Giám đốc",
+        cccd: "CCCD:027079009876",
+        doc: "bao-cao-67-SKHDT.txt",
+        text: "SỞ KẾ HOẠCH VÀ ĐẦU TƯ TỈNH BẮC NINH\nSố: 67/BC-SKHĐT\nBÁO CÁO\nTình hình đăng ký doanh nghiệp tháng 11\n\nTrong tháng, toàn tỉnh có 412 doanh nghiệp đăng ký thành lập mới.\n",
+    },
+];
+
+struct Demo {
+    dir: PathBuf,
+    exe: PathBuf,
+    lang: Lang,
+    failures: Vec<String>,
+}
+
+impl Demo {
+    fn t<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    fn chapter(&self, vi: &str, en: &str) {
+        println!("\n━━ {} ━━", self.t(vi, en));
+    }
+
+    /// Runs `kyso args…` in the demo folder, prints the command, and checks its exit code.
+    fn kyso(&mut self, args: &[&str], expect: i32, show_stdout: bool) -> Output {
+        println!("$ kyso {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        let out = Command::new(&self.exe)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("KYSO_PASSPHRASE", DEMO_PASSPHRASE)
+            .output();
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                self.failures.push(format!("kyso {}: cannot run: {e}", args.join(" ")));
+                return Output { status: Default::default(), stdout: vec![], stderr: vec![] };
+            }
+        };
+        if show_stdout {
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                println!("    {line}");
+            }
+        }
+        let code = out.status.code().unwrap_or(-1);
+        if code != expect {
+            println!("    ✗ exit {code}, expected {expect}");
+            for line in String::from_utf8_lossy(&out.stderr).lines() {
+                println!("    {line}");
+            }
+            self.failures.push(format!("kyso {} exited {code}, expected {expect}", args.join(" ")));
+        } else {
+            println!("    ✓ exit {code}");
+        }
+        out
+    }
+
+    fn write(&mut self, rel: &str, data: &str) {
+        if let Err(e) = std::fs::write(self.dir.join(rel), data) {
+            self.failures.push(format!("cannot write {rel}: {e}"));
+        }
+    }
+
+    /// Checks the indication of each document in a `verify --json` output.
+    fn expect_indications(&mut self, out: &Output, expected: &[(&str, &str)]) {
+        let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                self.failures.push(format!("verify --json did not print JSON: {e}"));
+                return;
+            }
+        };
+        let docs = v["documents"].as_array().cloned().unwrap_or_default();
+        for (doc, ind) in expected {
+            let found = docs.iter().find(|d| d["path"].as_str().map(|p| p.ends_with(doc)).unwrap_or(false));
+            match found {
+                Some(d) if d["indication"] == *ind => {
+                    match d["sub_indication"].as_str() {
+                        Some(sub) => println!("    ✓ {doc}: {ind} {sub}"),
+                        None => println!("    ✓ {doc}: {ind}"),
+                    }
+                }
+                Some(d) => {
+                    println!("    ✗ {doc}: {} (expected {ind})", d["indication"]);
+                    self.failures.push(format!("{doc}: indication {} instead of {ind}", d["indication"]));
+                }
+                None => self.failures.push(format!("{doc}: missing from the report")),
+            }
+        }
+    }
+}
+
+fn shell_quote(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+/// Runs the demo.
+pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
+    let exe = std::env::current_exe().map_err(|e| CliError::failed(format!("cannot find the kyso executable: {e}")))?;
+    let (_tmp, dir) = match &args.keep {
+        Some(d) => {
+            if d.exists() && std::fs::read_dir(d).map(|mut r| r.next().is_some()).unwrap_or(true) {
+                return Err(CliError::usage(format!("{} is not an empty folder", d.display()))
+                    .hint("give --keep a new or empty folder"));
+            }
+            std::fs::create_dir_all(d).map_err(|e| CliError::failed(format!("cannot create {}: {e}", d.display())))?;
+            (None, d.clone())
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("kyso-demo-")
+                .tempdir()
+                .map_err(|e| CliError::failed(format!("cannot create a temporary folder: {e}")))?;
+            let p = t.path().to_path_buf();
+            (Some(t), p)
+        }
+    };
+    let mut d = Demo { dir: dir.clone(), exe, lang: args.lang, failures: Vec::new() };
+    play(&mut d);
+    println!();
+    if d.failures.is_empty() {
+        println!("{}", d.t("✓ Mọi bước đều diễn ra như mong đợi.", "✓ Every step behaved as expected."));
+        if args.keep.is_some() {
+            println!("{} {}", d.t("Các tệp được giữ lại tại", "The files are kept in"), dir.display());
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{}", d.t("✗ Một số bước không như mong đợi:", "✗ Some steps did not behave as expected:"));
+        for f in &d.failures {
+            println!("  - {f}");
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn play(d: &mut Demo) {
+    println!(
+        "{} {}",
+        d.t("kyso demo — thư mục làm việc:", "kyso demo — working folder:"),
+        Path::new(&d.dir).display()
+    );
+    println!(
+        "{}",
+        d.t(
+            "(mọi khóa trong demo được mã hóa bằng mật khẩu minh họa qua biến KYSO_PASSPHRASE)",
+            "(every key of the demo is encrypted with a demo passphrase passed in KYSO_PASSPHRASE)"
+        )
+    );
+    let org = "Sở Thông tin và Truyền thông tỉnh Bắc Ninh";
+
+    d.chapter(
+        "1. Sở TT&TT lập CA gốc và CA cấp phát của tỉnh",
+        "1. The Department of Information and Communications sets up the provincial root and issuing CAs",
+    );
+    d.kyso(&["ca", "init", "--dir", "root-ca", "--name", "Root CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "20"], 0, false);
+    d.kyso(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "10", "--parent", "root-ca"], 0, false);
+
+    d.chapter(
+        "2. CA cấp chứng thư số cho ba đơn vị thí điểm: chữ ký cơ quan và chữ ký người có thẩm quyền",
+        "2. The CA issues certificates to the three pilot units: the agency's and the competent person's",
+    );
+    for u in &UNITS {
+        let dir = format!("units/{}", u.slug);
+        if let Err(e) = std::fs::create_dir_all(d.dir.join(&dir)) {
+            d.failures.push(format!("cannot create {dir}: {e}"));
+        }
+        let (ak, ac, pk, pc) = (format!("{dir}/agency.key"), format!("{dir}/agency.pem"), format!("{dir}/person.key"), format!("{dir}/person.pem"));
+        d.kyso(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", u.name, "--org", u.name, "--uid", u.uid, "--province", "Bắc Ninh", "--key-out", &ak, "--cert-out", &ac], 0, false);
+        d.kyso(&["ca", "issue", "--dir", "ca", "--profile", "person", "--cn", u.head, "--title", u.title, "--org", u.name, "--uid", u.cccd, "--province", "Bắc Ninh", "--key-out", &pk, "--cert-out", &pc], 0, false);
+    }
+    d.kyso(&["ca", "list", "--dir", "ca"], 0, true);
+
+    d.chapter(
+        "3. Mỗi đơn vị ký văn bản đi: người có thẩm quyền ký trước, văn thư ký số cơ quan sau",
+        "3. Each unit signs an outgoing document: the competent person first, then the clerk adds the agency signature",
+    );
+    if let Err(e) = std::fs::create_dir_all(d.dir.join("docs")) {
+        d.failures.push(format!("cannot create docs: {e}"));
+    }
+    for u in &UNITS {
+        let doc = format!("docs/{}", u.doc);
+        d.write(&doc, u.text);
+        let dir = format!("units/{}", u.slug);
+        d.kyso(&["sign", "--cert", &format!("{dir}/person.pem"), "--key", &format!("{dir}/person.key"), "--chain", "ca/chain.pem", &doc], 0, false);
+        d.kyso(&["sign", "--add", "--cert", &format!("{dir}/agency.pem"), "--key", &format!("{dir}/agency.key"), "--chain", "ca/chain.pem", &doc], 0, false);
+    }
+
+    d.chapter(
+        "4. Nơi nhận kiểm tra cả ba văn bản (một báo cáo chung)",
+        "4. A recipient verifies all three documents (one combined report)",
+    );
+    let docs: Vec<String> = UNITS.iter().map(|u| format!("docs/{}", u.doc)).collect();
+    let mut verify: Vec<&str> = vec!["verify"];
+    verify.extend(docs.iter().map(String::as_str));
+    verify.extend(["--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem"]);
+    let lang_args: [&str; 2] = ["--lang", if d.lang == Lang::Vi { "vi" } else { "en" }];
+    let mut human = verify.clone();
+    human.extend(lang_args);
+    d.kyso(&human, 0, true);
+    let mut json = verify.clone();
+    json.push("--json");
+    let out = d.kyso(&json, 0, false);
+    let expected: Vec<(&str, &str)> = UNITS.iter().map(|u| (u.doc, "TOTAL_PASSED")).collect();
+    d.expect_indications(&out, &expected);
+
+    d.chapter(
+        "5. Một văn bản bị sửa sau khi ký: chữ ký không còn hợp lệ",
+        "5. A document is altered after signing: its signatures fail",
+    );
+    let altered = format!("docs/{}", UNITS[2].doc);
+    d.write(&altered, &UNITS[2].text.replace("412", "512"));
+    println!("{}", d.t("(sửa số liệu \"412\" thành \"512\" trong báo cáo)", "(the figure \"412\" changed to \"512\" in the report)"));
+    let v = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", lang_args[0], lang_args[1]];
+    d.kyso(&v, 1, true);
+    let vj = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", "--json"];
+    let out = d.kyso(&vj, 1, false);
+    d.expect_indications(&out, &[(UNITS[2].doc, "TOTAL_FAILED")]);
+
+    d.chapter(
+        "6. Sở Y tế báo mất thiết bị ký: CA thu hồi chứng thư số của cơ quan và công bố lại CRL",
+        "6. The Health Department reports its signing token lost: the CA revokes its agency certificate and republishes the CRL",
+    );
+    let list = d.kyso(&["ca", "list", "--dir", "ca", "--json"], 0, false);
+    let serial = serde_json::from_slice::<serde_json::Value>(&list.stdout)
+        .ok()
+        .and_then(|v| {
+            v.as_array()?
+                .iter()
+                .find(|c| c["subject"].as_str().map(|s| s.contains(UNITS[1].name)).unwrap_or(false) && c["profile"] == "agency")
+                .and_then(|c| c["serial"].as_str().map(str::to_string))
+        });
+    let Some(serial) = serial else {
+        d.failures.push("the Health Department's agency certificate is missing from `ca list --json`".into());
+        return;
+    };
+    d.kyso(&["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "key-compromise"], 0, false);
+    let new_doc = "docs/giay-moi-46-SYT.txt";
+    d.write(new_doc, &UNITS[1].text.replace("45/GM-SYT", "46/GM-SYT"));
+    let dir = format!("units/{}", UNITS[1].slug);
+    println!("{}", d.t("(ai đó vẫn dùng khóa đã bị thu hồi để ký một giấy mời mới)", "(someone still signs a new invitation with the revoked key)"));
+    d.kyso(&["sign", "--cert", &format!("{dir}/agency.pem"), "--key", &format!("{dir}/agency.key"), "--chain", "ca/chain.pem", new_doc], 0, false);
+    let v = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", lang_args[0], lang_args[1]];
+    d.kyso(&v, 1, true);
+    let vj = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", "--json"];
+    let out = d.kyso(&vj, 1, false);
+    d.expect_indications(&out, &[("giay-moi-46-SYT.txt", "TOTAL_FAILED")]);
+}

@@ -1,0 +1,265 @@
+//! `kyso sign`: detached CAdES-B-B signatures (`FILE.p7s`) for one file or a batch, and
+//! `--add` to append a signer (the agency's after the competent person's).
+
+use crate::util::{read_input, CliError, PassArgs};
+use kyso::files::{write_atomic, Overwrite, Secrecy};
+use kyso::sign::{DocumentSigner, SignError};
+use kyso::{KeyFile, RsaPadding};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Size limit for certificate and key files: a certificate bundle is a few KB; 1 MiB is far above
+/// any real one and keeps a wrong path (a video, a disk image) from being read into memory.
+const CREDENTIAL_LIMIT: u64 = 1 << 20;
+/// Size limit for an existing `.p7s` read by `--add`: a signature with its certificates is a few
+/// KB, with embedded CRLs at most a few MB; 64 MiB leaves room without risking memory.
+const SIGNATURE_LIMIT: u64 = 64 << 20;
+
+/// Arguments of `kyso sign`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+EXAMPLES:
+  # the competent person signs: writes cong-van-123.pdf.p7s
+  kyso sign --cert person.pem --key person.key --chain ca/chain.pem cong-van-123.pdf
+  # the clerk adds the agency's signature to cong-van-123.pdf.p7s
+  kyso sign --add --cert agency.pem --key agency.key --chain ca/chain.pem cong-van-123.pdf
+  # a whole folder, in parallel, one .p7s per file in signed/
+  kyso sign --cert unit.pem --key unit.key --out-dir signed/ outgoing/*.pdf
+  # check with OpenSSL
+  openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
+      -CAfile root.pem -purpose any
+
+The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-type,
+message-digest, signing-time and signing-certificate-v2, with the certificate and its chain
+(not the root). P-256 keys sign with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and
+SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
+$KYSO_PASSPHRASE, else a prompt.
+
+EXIT CODES:
+  0  every file signed
+  1  some file failed (the others are still signed; each failure is reported)
+  2  usage error, or an input that stops the whole run (certificate, key, chain,
+     a single missing document)")]
+pub struct SignArgs {
+    /// The signer's certificate (PEM or DER; further certificates in the file count as chain)
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The signer's private key (kyso's encrypted PKCS#8, or a key made by openssl)
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The issuing CA certificates (PEM bundle or DER); the root is left out of signatures
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// Add this signature to the existing FILE.p7s (the agency's after the competent person's)
+    #[arg(long)]
+    pub add: bool,
+    /// Replace an existing signature file
+    #[arg(long, conflicts_with = "add")]
+    pub force: bool,
+    /// Write the signature to this file (only with one input file)
+    #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Write FILE.p7s into this folder instead of beside each file
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With an RSA key, sign with PKCS#1 v1.5 instead of RSASSA-PSS
+    #[arg(long)]
+    pub rsa_pkcs1: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+    /// The documents to sign
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// One document and where its signature goes.
+struct Job {
+    input: PathBuf,
+    output: PathBuf,
+}
+
+fn output_path(input: &Path, out_dir: Option<&Path>) -> Result<PathBuf, CliError> {
+    let name = input
+        .file_name()
+        .ok_or_else(|| CliError::usage(format!("{} is not a file name", input.display())))?;
+    let mut sig = name.to_os_string();
+    sig.push(".p7s");
+    Ok(match out_dir {
+        Some(d) => d.join(sig),
+        None => input.with_file_name(sig),
+    })
+}
+
+fn sign_error(e: SignError) -> CliError {
+    let hint = match &e {
+        SignError::KeyMismatch => Some("check that --key is the key the certificate was issued for"),
+        SignError::Expired { .. } | SignError::NotYetValid { .. } => Some("ask the CA for a current certificate"),
+        SignError::CaCertificate => Some("issue a unit or person certificate with `kyso ca issue` and sign with it"),
+        SignError::KeyUsage | SignError::NoKeyUsage | SignError::ExtendedKeyUsage => {
+            Some("this certificate was not issued for signing documents; ask the CA for a document-signing certificate")
+        }
+        _ => None,
+    };
+    let err = CliError::usage(e.to_string());
+    match hint {
+        Some(h) => err.hint(h),
+        None => err,
+    }
+}
+
+/// Runs `kyso sign`.
+pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
+    // Cross-flag checks before any work.
+    if args.out.is_some() && args.files.len() != 1 {
+        return Err(CliError::usage("--out takes one input file; use --out-dir for several"));
+    }
+    if let Some(d) = &args.out_dir {
+        if !d.is_dir() {
+            return Err(CliError::usage(format!("the output folder {} does not exist", d.display())));
+        }
+    }
+    let mut jobs = Vec::with_capacity(args.files.len());
+    let mut seen = HashSet::new();
+    for f in &args.files {
+        let output = match &args.out {
+            Some(o) => o.clone(),
+            None => output_path(f, args.out_dir.as_deref())?,
+        };
+        if !seen.insert(output.clone()) {
+            return Err(CliError::usage(format!(
+                "two input files would write the same signature file {}",
+                output.display()
+            )));
+        }
+        jobs.push(Job { input: f.clone(), output });
+    }
+    if jobs.len() == 1 {
+        if let Some(j) = jobs.first() {
+            if !j.input.exists() {
+                return Err(CliError::usage(format!("the document {} does not exist", j.input.display())).hint("check the path"));
+            }
+        }
+    }
+
+    // Credentials: read once, checked before anything is written.
+    let cert_bytes = read_input(&args.cert, "the certificate file", CREDENTIAL_LIMIT)?;
+    let certs = kyso::objects::certificates(&cert_bytes)
+        .map_err(|e| CliError::usage(format!("{}: {e}", args.cert.display())))?;
+    let mut certs = certs.into_iter();
+    let cert = certs
+        .next()
+        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", args.cert.display())))?;
+    let mut chain: Vec<Vec<u8>> = certs.collect();
+    for c in &args.chain {
+        let bytes = read_input(c, "the chain file", CREDENTIAL_LIMIT)?;
+        chain.extend(
+            kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?,
+        );
+    }
+    let key_bytes = zeroize::Zeroizing::new(read_input(&args.key, "the key file", CREDENTIAL_LIMIT)?);
+    let key_file =
+        KeyFile::parse(&key_bytes).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?;
+    let mut key = if key_file.is_encrypted() {
+        let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
+        key_file.open(Some(&pass)).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
+    } else {
+        eprintln!(
+            "warning: the key {} is not encrypted; anyone who can read the file can sign in your name",
+            args.key.display()
+        );
+        key_file.open(None).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
+    };
+    if args.rsa_pkcs1 {
+        if !matches!(key.algorithm(), kyso::KeyAlgorithm::Rsa(_)) {
+            return Err(CliError::usage(format!("--rsa-pkcs1 applies to RSA keys; {} is {}", args.key.display(), key.algorithm())));
+        }
+        key.set_rsa_padding(RsaPadding::Pkcs1);
+    }
+    let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
+    signer.check_validity(time::OffsetDateTime::now_utc()).map_err(sign_error)?;
+
+    let single = jobs.len() == 1;
+    let progress = (!single && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(jobs.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {msg}") {
+            pb.set_style(style);
+        }
+        pb
+    });
+    let failed = AtomicUsize::new(0);
+    let report = |msg: String| match &progress {
+        Some(pb) => pb.println(msg),
+        None => eprintln!("{msg}"),
+    };
+    let results: Vec<Result<(), String>> = jobs
+        .par_iter()
+        .map(|job| {
+            let r = sign_one(&signer, job, args.add, args.force);
+            if let Err(m) = &r {
+                failed.fetch_add(1, Ordering::Relaxed);
+                report(format!("error: {}: {m}", job.input.display()));
+            }
+            if let Some(pb) = &progress {
+                pb.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(pb) = &progress {
+        pb.finish_and_clear();
+    }
+    let failed = failed.load(Ordering::Relaxed);
+    let total = results.len();
+    let verb = if args.add { "added a signature to" } else { "signed" };
+    if single {
+        if let (Some(job), Some(Ok(()))) = (jobs.first(), results.first()) {
+            eprintln!("{verb} {} → {}", job.input.display(), job.output.display());
+        }
+    } else {
+        eprintln!("{verb} {} of {total} files, {failed} failed", total - failed);
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Signs one document; the error is the message for the batch report.
+fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool) -> Result<(), String> {
+    let now = time::OffsetDateTime::now_utc();
+    let bytes = if add {
+        let existing = match kyso::files::read_limited(&job.output, SIGNATURE_LIMIT) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!("no signature {} to add to (drop --add to create it)", job.output.display()))
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", job.output.display())),
+        };
+        let existing = kyso::cms::signature_der(&existing).map_err(|e| format!("{}: {e}", job.output.display()))?;
+        let doc = std::fs::File::open(&job.input).map_err(open_error)?;
+        signer.add_to(&existing, doc, now).map_err(|e| format!("{}: {e}", job.output.display()))?
+    } else {
+        if !force && std::fs::symlink_metadata(&job.output).is_ok() {
+            return Err(format!("{} already exists (use --force to replace it, or --add to add a signature)", job.output.display()));
+        }
+        signer.sign_file(&job.input, now).map_err(|e| match e {
+            SignError::Io(io) => open_error(io),
+            other => other.to_string(),
+        })?
+    };
+    let overwrite = if add || force { Overwrite::Replace } else { Overwrite::Refuse };
+    write_atomic(&job.output, &bytes, overwrite, Secrecy::Public).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{} already exists (use --force to replace it, or --add to add a signature)", job.output.display())
+        }
+        _ => format!("cannot write {}: {e}", job.output.display()),
+    })
+}
+
+fn open_error(e: std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "the document does not exist".into(),
+        _ => format!("cannot open the document: {e}"),
+    }
+}

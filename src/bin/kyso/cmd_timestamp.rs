@@ -1,0 +1,135 @@
+//! `kyso timestamp`: upgrade an existing CAdES signature to B-T with a signature timestamp.
+
+use crate::util::{read_input, CliError};
+use clap::Args;
+use kyso::files::{write_atomic, Overwrite, Secrecy};
+use kyso::tsp::{add_signature_timestamp, HttpClient, TokenCheck, TspError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// A .p7s may embed the document (attached signature): 256 MiB bounds what is read into memory.
+const P7S_LIMIT: u64 = 256 * 1024 * 1024;
+/// Certificate files are small.
+const CERT_LIMIT: u64 = 1024 * 1024;
+
+const EXAMPLES: &str = "\
+EXAMPLES:
+  # add a signature timestamp to every signature of doc.pdf.p7s (the file is replaced atomically)
+  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem doc.pdf.p7s
+
+  # write the B-T signature elsewhere
+  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem --out doc.pdf.bt.p7s doc.pdf.p7s
+
+Each token is checked before it is embedded: it must answer this request (imprint of the
+signature value, nonce), be signed by a certificate with the critical id-kp-timeStamping EKU
+named by its ESS signing-certificate attribute, and, with --tsa-trust, chain to one of those
+anchors now. Without --tsa-trust the TSA chain is not checked (a warning says so).
+Only http:// TSAs are supported (tokens are signed, so TLS adds nothing to their validity).
+
+EXIT CODES:
+  0  every signature without a timestamp got one
+  1  the TSA failed, refused, or sent a token that does not check; or every signature was
+     already timestamped (nothing written)
+  2  usage error, or an input that cannot be read (missing file, not a CMS signature)";
+
+/// `kyso timestamp`
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct TimestampArgs {
+    /// The TSA's URL (http://host:port/path)
+    #[arg(long, value_name = "URL")]
+    pub tsa: String,
+    /// Trust anchors for the TSA certificate (PEM bundle or DER); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub tsa_trust: Vec<PathBuf>,
+    /// Extra certificates to build the TSA's chain (PEM bundle or DER); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub tsa_chain: Vec<PathBuf>,
+    /// Seconds before giving up on the TSA
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Write the result here instead of replacing FILE.p7s
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// The signature file (.p7s, DER or PEM; written back in the same encoding)
+    #[arg(value_name = "FILE.p7s")]
+    pub file: PathBuf,
+}
+
+fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let b = read_input(p, "the certificate file", CERT_LIMIT)?;
+        out.extend(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
+    }
+    Ok(out)
+}
+
+/// Runs `kyso timestamp`.
+pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
+    let client = HttpClient::new(&a.tsa, Duration::from_secs(a.timeout)).map_err(|e| CliError::usage(format!("--tsa: {e}")))?;
+    let anchors = certs(&a.tsa_trust)?;
+    let extra = certs(&a.tsa_chain)?;
+    if let Some(out) = &a.out {
+        if out.exists() && !a.force {
+            return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
+        }
+    }
+    let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
+    // PEM input is written back as PEM with the same label; DER stays DER.
+    let (der, pem_label) = if kyso::objects::is_pem(&input) {
+        kyso::objects::pem_blocks(&input)
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.file.display())))?
+            .into_iter()
+            .find(|(l, _)| l == "PKCS7" || l == "CMS")
+            .map(|(l, d)| (d, Some(l)))
+            .ok_or_else(|| CliError::usage(format!("{}: no PKCS7/CMS PEM block", a.file.display())))?
+    } else {
+        (input, None)
+    };
+    if anchors.is_empty() {
+        eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
+    }
+    let check = TokenCheck {
+        anchors: (!anchors.is_empty()).then_some(anchors.as_slice()),
+        extra_certificates: &extra,
+        time: std::time::SystemTime::now(),
+        nonce: None,
+    };
+    let result = add_signature_timestamp(&der, &client, &check).map_err(|e| match e {
+        TspError::Malformed { .. } | TspError::TooLarge { .. } => CliError::usage(format!("{}: {e}", a.file.display())),
+        TspError::AlreadyTimestamped => CliError::failed(format!("{}: {e}", a.file.display())).hint("nothing was written"),
+        TspError::Transport(_) => CliError::failed(e.to_string()).hint("check the --tsa URL and that the TSA is running"),
+        _ => CliError::failed(format!("{}: {e}", a.tsa)),
+    })?;
+    let (path, overwrite) = match &a.out {
+        Some(o) => (o.clone(), if a.force { Overwrite::Replace } else { Overwrite::Refuse }),
+        None => (a.file.clone(), Overwrite::Replace),
+    };
+    let bytes = match pem_label {
+        Some(label) => pem::encode(&pem::Pem::new(label, result.p7s.clone())).into_bytes(),
+        None => result.p7s.clone(),
+    };
+    write_atomic(&path, &bytes, overwrite, Secrecy::Public)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+    for (i, t) in result.timestamps.iter().enumerate() {
+        println!(
+            "timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
+            i + 1,
+            t.gen_time_text,
+            t.tsa_subject,
+            t.serial,
+            t.policy,
+            if t.chain_checked { "trusted" } else { "NOT checked" }
+        );
+    }
+    if result.already_timestamped > 0 {
+        println!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
+    }
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}

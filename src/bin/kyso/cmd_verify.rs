@@ -1,0 +1,274 @@
+//! `kyso verify` and `kyso cert verify`: argument definitions and the thin glue to
+//! `kyso::verify`. The validation time is read here (now, or `--at`), never in the library.
+
+use crate::util::{read_input, CliError};
+use clap::{Args, Subcommand, ValueEnum};
+use kyso::report::{render_cert, render_run, Lang};
+use kyso::verify::{Job, Options, Purpose, RevocationMode, Verifier};
+use kyso::Policy;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Size limit for `--trust`, `--chain` and `--crl` files: a PEM bundle of a national root store
+/// is < 1 MB; a large CRL a few tens of MB.
+const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
+
+const VERIFY_EXAMPLES: &str = "\
+EXAMPLES:
+  kyso verify cong-van-123.pdf --trust root.pem --crl ca/crl.pem
+  kyso verify *.docx --trust root.pem --chain ca/chain.pem --json > report.json
+  kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
+  kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
+  kyso verify a.pdf --trust root.pem --crl ca/crl.pem --revocation require
+
+EXIT CODES:
+  0  every signature TOTAL_PASSED
+  1  some signature TOTAL_FAILED, or in a batch some file could not be read
+  2  usage error, or an input that stops the run (missing --trust, a single missing document)
+  3  some signature INDETERMINATE (and none failed)";
+
+const CERT_EXAMPLES: &str = "\
+EXAMPLES:
+  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem --crl ca/crl.pem
+  kyso cert verify unit.pem --trust root.pem --purpose any --json
+  kyso cert verify old.pem --trust root.pem --at 2020-06-01T00:00:00Z
+
+EXIT CODES:
+  0  TOTAL_PASSED
+  1  TOTAL_FAILED (revoked, not yet valid, malformed)
+  2  usage error, or an input that stops the run
+  3  INDETERMINATE (no path, expired, constraints, no revocation data under --revocation require)";
+
+/// Algorithm policy (DESIGN.md §4 rule 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// SHA-256+, RSA ≥ 2048, P-256/P-384, Ed25519
+    Strict,
+    /// strict + SHA-1 and RSA PKCS#1 v1.5 with SHA-1 (documents signed around 2012), with a warning
+    Legacy,
+}
+
+/// Revocation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RevocationArg {
+    /// no usable CRL → INDETERMINATE/TRY_LATER
+    Require,
+    /// no usable CRL → a warning
+    Warn,
+    /// do not check revocation
+    Off,
+}
+
+/// Language of the human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Tiếng Việt
+    Vi,
+    /// English
+    En,
+}
+
+/// Purpose imposed on the certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PurposeArg {
+    /// not a CA; digitalSignature or nonRepudiation; EKU, if any, allows documentSigning or emailProtection
+    DocumentSigning,
+    /// no key usage or EKU imposed
+    Any,
+}
+
+/// Trust inputs and options shared by `verify` and `cert verify`.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// Trust anchor certificate(s), PEM (several per file allowed) or DER
+    #[arg(long, value_name = "FILE", required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Extra intermediate CA certificates, PEM or DER
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// CRL(s), PEM or DER; each is verified before use
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// Validation time, RFC 3339 (default: now)
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// What to do when revocation status cannot be established
+    #[arg(long, value_enum, default_value = "warn")]
+    pub revocation: RevocationArg,
+    /// Algorithm policy
+    #[arg(long, value_enum, default_value = "strict")]
+    pub policy: PolicyArg,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the human output
+    #[arg(long, value_enum, default_value = "vi")]
+    pub lang: LangArg,
+}
+
+/// `kyso verify`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = VERIFY_EXAMPLES)]
+pub struct VerifyArgs {
+    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The detached signature file (only with a single document)
+    #[arg(long, value_name = "FILE")]
+    pub sig: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `kyso cert …`.
+#[derive(Debug, Clone, Args)]
+pub struct CertArgs {
+    #[command(subcommand)]
+    pub command: CertCommand,
+}
+
+/// Certificate commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum CertCommand {
+    /// Validate one certificate's path to a trust anchor (same core as `verify`)
+    #[command(after_help = CERT_EXAMPLES)]
+    Verify(CertVerifyArgs),
+}
+
+/// `kyso cert verify`.
+#[derive(Debug, Clone, Args)]
+pub struct CertVerifyArgs {
+    /// The certificate, PEM or DER
+    #[arg(value_name = "CERT")]
+    pub cert: PathBuf,
+    /// What the certificate must be good for
+    #[arg(long, value_enum, default_value = "document-signing")]
+    pub purpose: PurposeArg,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+fn parse_time(at: &Option<String>) -> Result<time::OffsetDateTime, CliError> {
+    match at {
+        None => Ok(time::OffsetDateTime::now_utc()),
+        Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|e| {
+            CliError::usage(format!("--at {s:?} is not an RFC 3339 time: {e}")).hint("for example --at 2026-11-30T09:00:00+07:00")
+        }),
+    }
+}
+
+fn read_certs(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let bytes = read_input(p, what, INPUT_LIMIT)?;
+        let certs = kyso::objects::certificates(&bytes)
+            .map_err(|e| CliError::usage(format!("{what} {}: {e}", p.display())))?;
+        out.extend(certs);
+    }
+    Ok(out)
+}
+
+fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
+    let time = parse_time(&t.at)?;
+    let anchors = read_certs(&t.trust, "the trust anchor file")?;
+    let chain = read_certs(&t.chain, "the chain file")?;
+    let mut crls = Vec::new();
+    for p in &t.crl {
+        let bytes = read_input(p, "the CRL file", INPUT_LIMIT)?;
+        crls.extend(kyso::objects::crls(&bytes).map_err(|e| CliError::usage(format!("the CRL file {}: {e}", p.display())))?);
+    }
+    let policy = match t.policy {
+        PolicyArg::Strict => Policy::Strict,
+        PolicyArg::Legacy => Policy::Legacy,
+    };
+    let revocation = match t.revocation {
+        RevocationArg::Require => RevocationMode::Require,
+        RevocationArg::Warn => RevocationMode::Warn,
+        RevocationArg::Off => RevocationMode::Off,
+    };
+    Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn lang(l: LangArg) -> Lang {
+    match l {
+        LangArg::Vi => Lang::Vi,
+        LangArg::En => Lang::En,
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`kyso verify … | head`).
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn sig_path(doc: &Path) -> PathBuf {
+    let mut s = doc.as_os_str().to_owned();
+    s.push(".p7s");
+    PathBuf::from(s)
+}
+
+/// Runs `kyso verify`.
+pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
+    if a.sig.is_some() && a.files.len() > 1 {
+        return Err(CliError::usage("--sig can only be used with a single document")
+            .hint("without --sig, the signature of FILE is read from FILE.p7s"));
+    }
+    if a.files.len() == 1 {
+        let doc = &a.files[0];
+        if !doc.exists() {
+            return Err(CliError::usage(format!("the document {} does not exist", doc.display())).hint("check the path"));
+        }
+        let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
+        if !sig.exists() {
+            return Err(CliError::usage(format!("the signature file {} does not exist", sig.display()))
+                .hint("give the signature file with --sig FILE"));
+        }
+    }
+    let v = verifier(&a.trust)?;
+    let jobs: Vec<Job> = a
+        .files
+        .iter()
+        .map(|f| Job { document: f.clone(), signature: a.sig.clone().unwrap_or_else(|| sig_path(f)) })
+        .collect();
+    let report = v.verify_batch(&jobs);
+    if a.trust.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
+        print_out(&format!("{text}\n"));
+    } else {
+        print_out(&render_run(&report, lang(a.trust.lang)));
+    }
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+/// Runs `kyso cert …`.
+pub fn run_cert(a: CertArgs) -> Result<ExitCode, CliError> {
+    match a.command {
+        CertCommand::Verify(a) => {
+            let v = verifier(&a.trust)?;
+            let bytes = read_input(&a.cert, "the certificate", INPUT_LIMIT)?;
+            let mut certs = kyso::objects::certificates(&bytes)
+                .map_err(|e| CliError::usage(format!("the certificate {}: {e}", a.cert.display())))?;
+            if certs.len() != 1 {
+                return Err(CliError::usage(format!("{} holds {} certificates; give exactly one", a.cert.display(), certs.len()))
+                    .hint("put intermediate CA certificates in a --chain file"));
+            }
+            let cert = certs.swap_remove(0);
+            let purpose = match a.purpose {
+                PurposeArg::DocumentSigning => Purpose::DocumentSigning,
+                PurposeArg::Any => Purpose::Any,
+            };
+            let report = v.verify_certificate(&cert, &purpose);
+            if a.trust.json {
+                let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
+                print_out(&format!("{text}\n"));
+            } else {
+                print_out(&render_cert(&report, lang(a.trust.lang)));
+            }
+            Ok(ExitCode::from(report.indication.exit_code()))
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Certificate profiles: the rules for each kind of certificate the provincial CA issues, as
+//! data checked before signing (DESIGN.md §1: agency seal certificates, competent persons'
+//! certificates, timestamping units, issuing sub-CAs).
+
+use crate::alg::oid;
+use rcgen::{DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, KeyUsagePurpose};
+use std::fmt;
+
+/// Longest validity of an official-duty certificate (DESIGN.md §1: at most 5 years).
+pub const MAX_LEAF_YEARS: u32 = 5;
+/// Longest validity of a CA certificate kyso creates. 30 years covers a provincial root's life.
+pub const MAX_CA_YEARS: u32 = 30;
+/// Longest attribute value kyso puts in a name (RFC 5280 appendix A upper bounds are 64 for
+/// CN/O/OU/title and 128 for ST/L; kyso enforces the same to stay interoperable).
+const MAX_NAME_CHARS: usize = 64;
+const MAX_PLACE_CHARS: usize = 128;
+
+/// What kind of certificate to issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Profile {
+    /// An organisation's seal signature: CN and O are the unit's name, UID `MST:`/`MNS:`.
+    Agency,
+    /// A competent person: CN is the full name, a title is required, O is the unit, UID `CCCD:`.
+    Person,
+    /// A timestamping unit (RFC 3161): EKU id-kp-timeStamping, critical and alone.
+    Tsa,
+    /// An issuing CA under this CA (made by `ca init --parent`).
+    SubCa,
+}
+
+impl Profile {
+    /// The name used on the command line and in the registry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Agency => "agency",
+            Profile::Person => "person",
+            Profile::Tsa => "tsa",
+            Profile::SubCa => "ca",
+        }
+    }
+
+    /// Parses a registry / command-line name.
+    pub fn from_name(s: &str) -> Option<Profile> {
+        [Profile::Agency, Profile::Person, Profile::Tsa, Profile::SubCa].into_iter().find(|p| p.name() == s)
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The subject of a certificate or request, in Vietnamese (UTF-8). Empty optional fields are
+/// left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectInfo {
+    /// commonName: the unit's or the person's name.
+    pub cn: String,
+    /// organizationName: the unit.
+    pub org: Option<String>,
+    /// organizationalUnitName.
+    pub ou: Option<String>,
+    /// title (X.520): the competent person's position.
+    pub title: Option<String>,
+    /// UID (RFC 4519) with a prefix: `MST:`, `MNS:` (units), `CCCD:` (persons).
+    pub uid: Option<String>,
+    /// An e-mail address, written as a subjectAltName rfc822Name.
+    pub email: Option<String>,
+    /// stateOrProvinceName.
+    pub province: Option<String>,
+    /// localityName.
+    pub locality: Option<String>,
+}
+
+/// A subject that breaks a profile rule; the message says which and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProfileError(pub String);
+
+/// UID prefixes accepted for organisations (tax code, budget-unit code).
+pub const AGENCY_UID_PREFIXES: &[&str] = &["MST:", "MNS:"];
+/// UID prefixes accepted for persons (citizen identity card, old identity card, passport).
+pub const PERSON_UID_PREFIXES: &[&str] = &["CCCD:", "CMND:", "HC:"];
+
+fn check_len(what: &str, v: &str, max: usize) -> Result<(), ProfileError> {
+    let n = v.chars().count();
+    if v.trim().is_empty() {
+        return Err(ProfileError(format!("{what} is empty")));
+    }
+    if n > max {
+        return Err(ProfileError(format!("{what} is {n} characters long (at most {max})")));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(ProfileError(format!("{what} contains control characters")));
+    }
+    Ok(())
+}
+
+fn check_uid(v: &str, prefixes: &[&str], who: &str) -> Result<(), ProfileError> {
+    check_len("--uid", v, MAX_NAME_CHARS)?;
+    match prefixes.iter().find(|p| v.starts_with(**p)) {
+        Some(p) if v.len() > p.len() => Ok(()),
+        Some(p) => Err(ProfileError(format!("--uid {p} has no value after the prefix"))),
+        None => Err(ProfileError(format!(
+            "--uid '{v}' for {who} must start with {}",
+            prefixes.join(" or ")
+        ))),
+    }
+}
+
+impl SubjectInfo {
+    /// Checks the subject against `profile`'s rules.
+    pub fn check(&self, profile: Profile) -> Result<(), ProfileError> {
+        check_len("the name (--cn)", &self.cn, MAX_NAME_CHARS)?;
+        for (what, v, max) in [
+            ("--org", &self.org, MAX_NAME_CHARS),
+            ("--ou", &self.ou, MAX_NAME_CHARS),
+            ("--title", &self.title, MAX_NAME_CHARS),
+            ("--province", &self.province, MAX_PLACE_CHARS),
+            ("--locality", &self.locality, MAX_PLACE_CHARS),
+        ] {
+            if let Some(v) = v {
+                check_len(what, v, max)?;
+            }
+        }
+        if let Some(e) = &self.email {
+            let ok = e.is_ascii() && e.split('@').count() == 2 && !e.starts_with('@') && !e.ends_with('@');
+            if !ok || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ProfileError(format!("--email '{e}' is not an ASCII e-mail address")));
+            }
+        }
+        match profile {
+            Profile::Agency => {
+                if self.title.is_some() {
+                    return Err(ProfileError(
+                        "--title belongs to a person certificate (--profile person), not to an agency".into(),
+                    ));
+                }
+                if let Some(u) = &self.uid {
+                    check_uid(u, AGENCY_UID_PREFIXES, "an agency")?;
+                }
+            }
+            Profile::Person => {
+                if self.title.is_none() {
+                    return Err(ProfileError(
+                        "a person certificate needs the person's title (--title, e.g. \"Giám đốc\")".into(),
+                    ));
+                }
+                if self.org.is_none() {
+                    return Err(ProfileError("a person certificate needs the person's unit (--org)".into()));
+                }
+                if let Some(u) = &self.uid {
+                    check_uid(u, PERSON_UID_PREFIXES, "a person")?;
+                }
+            }
+            Profile::Tsa | Profile::SubCa => {
+                if self.title.is_some() {
+                    return Err(ProfileError(format!("--title does not belong to a {profile} certificate")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The distinguished name: C=VN, ST, L, O, OU, title, CN, UID — all UTF8String but the
+    /// country (PrintableString, RFC 5280 appendix A). For an agency without `--org`, O = CN.
+    pub(crate) fn dn(&self, org_defaults_to_cn: bool) -> Result<DistinguishedName, ProfileError> {
+        let mut dn = DistinguishedName::new();
+        let vn = rcgen::string::PrintableString::try_from("VN").map_err(|e| ProfileError(e.to_string()))?;
+        dn.push(DnType::CountryName, DnValue::PrintableString(vn));
+        if let Some(v) = &self.province {
+            dn.push(DnType::StateOrProvinceName, v.as_str());
+        }
+        if let Some(v) = &self.locality {
+            dn.push(DnType::LocalityName, v.as_str());
+        }
+        let org = match &self.org {
+            Some(o) => Some(o.clone()),
+            None if org_defaults_to_cn => Some(self.cn.clone()),
+            None => None,
+        };
+        if let Some(v) = org {
+            dn.push(DnType::OrganizationName, v);
+        }
+        if let Some(v) = &self.ou {
+            dn.push(DnType::OrganizationalUnitName, v.as_str());
+        }
+        if let Some(v) = &self.title {
+            dn.push(DnType::CustomDnType(oid_arcs(&oid::AT_TITLE)), v.as_str());
+        }
+        dn.push(DnType::CommonName, self.cn.as_str());
+        if let Some(v) = &self.uid {
+            dn.push(DnType::CustomDnType(oid_arcs(&oid::AT_UID)), v.as_str());
+        }
+        Ok(dn)
+    }
+}
+
+/// The arcs of an OID as rcgen wants them.
+pub(crate) fn oid_arcs(o: &const_oid::ObjectIdentifier) -> Vec<u64> {
+    o.arcs().map(u64::from).collect()
+}
+
+/// Key usage of end-entity profiles (critical, written by rcgen).
+pub(crate) fn key_usages(profile: Profile) -> Vec<KeyUsagePurpose> {
+    match profile {
+        Profile::Agency | Profile::Person => {
+            vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment]
+        }
+        Profile::Tsa => vec![KeyUsagePurpose::DigitalSignature],
+        Profile::SubCa => vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
+    }
+}
+
+/// Extended key usage written by rcgen (non-critical). The TSA profile writes its own critical
+/// extension instead (see [`tsa_eku_extension`]).
+pub(crate) fn extended_key_usages(profile: Profile) -> Vec<ExtendedKeyUsagePurpose> {
+    match profile {
+        Profile::Agency | Profile::Person => vec![
+            ExtendedKeyUsagePurpose::EmailProtection,
+            ExtendedKeyUsagePurpose::Other(oid_arcs(&oid::KP_DOCUMENT_SIGNING)),
+        ],
+        Profile::Tsa | Profile::SubCa => Vec::new(),
+    }
+}
+
+/// RFC 3161 §2.3: the TSA certificate's EKU is id-kp-timeStamping alone, marked critical.
+pub(crate) fn tsa_eku_extension() -> rcgen::CustomExtension {
+    // SEQUENCE { OID 1.3.6.1.5.5.7.3.8 }
+    let content = vec![0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+    let mut ext = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], content);
+    ext.set_criticality(true);
+    ext
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> SubjectInfo {
+        SubjectInfo {
+            cn: "Nguyễn Văn An".into(),
+            org: Some("Văn phòng UBND tỉnh Bắc Ninh".into()),
+            title: Some("Chánh Văn phòng".into()),
+            uid: Some("CCCD:027080000001".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn person_rules() {
+        assert_eq!(person().check(Profile::Person), Ok(()));
+        let mut p = person();
+        p.title = None;
+        assert!(p.check(Profile::Person).unwrap_err().0.contains("--title"));
+        let mut p = person();
+        p.uid = Some("MST:0101".into());
+        assert!(p.check(Profile::Person).unwrap_err().0.contains("CCCD:"));
+        let mut p = person();
+        p.org = None;
+        assert!(p.check(Profile::Person).unwrap_err().0.contains("--org"));
+    }
+
+    #[test]
+    fn agency_rules() {
+        let a = SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), uid: Some("MNS:1000001".into()), ..Default::default() };
+        assert_eq!(a.check(Profile::Agency), Ok(()));
+        let mut b = a.clone();
+        b.title = Some("Giám đốc".into());
+        assert!(b.check(Profile::Agency).unwrap_err().0.contains("person"));
+        let mut b = a.clone();
+        b.uid = Some("MST:".into());
+        assert!(b.check(Profile::Agency).unwrap_err().0.contains("no value"));
+        let mut b = a;
+        b.cn = "x".repeat(65);
+        assert!(b.check(Profile::Agency).unwrap_err().0.contains("at most 64"));
+    }
+
+    #[test]
+    fn tsa_eku_is_id_kp_timestamping() {
+        let ext = tsa_eku_extension();
+        assert!(ext.criticality());
+        let seq: Vec<const_oid::ObjectIdentifier> = der::Decode::from_der(ext.content()).unwrap();
+        assert_eq!(seq, vec![oid::KP_TIME_STAMPING]);
+    }
+}

@@ -1,0 +1,75 @@
+//! Every `sh` command block of README.md, after the first (the two set-up commands, which CI
+//! runs itself), is executed as written, in order, in a scratch copy of the repository's
+//! certs-example/, with this build's `kyso` first on PATH — as a newcomer would paste them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The ```sh blocks of a Markdown text, in order.
+fn sh_blocks(md: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in md.lines() {
+        match &mut cur {
+            None if line.trim_start().starts_with("```sh") => cur = Some(String::new()),
+            Some(_) if line.trim_start().starts_with("```") => blocks.push(cur.take().unwrap_or_default()),
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn readme_command_blocks_run_as_written() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let md = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let blocks = sh_blocks(&md);
+    assert!(!blocks.is_empty(), "README.md has no sh blocks");
+    assert!(blocks[0].contains("cargo run --release -- demo") && blocks[0].contains("cargo test"), "the first block must be the two set-up commands");
+    let scratch = tempfile::tempdir().unwrap();
+    if root.join("certs-example").is_dir() {
+        copy_dir(&root.join("certs-example"), &scratch.path().join("certs-example"));
+    }
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_kyso")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    for (i, b) in blocks.iter().enumerate().skip(1) {
+        let out = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", b])
+            .current_dir(scratch.path())
+            .env("PATH", &path)
+            .env_remove("KYSO_PASSPHRASE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README block {} failed (exit {:?}):\n{b}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            i + 1,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn sh_block_extraction() {
+    let md = "x\n```sh\na\nb\n```\n```json\n{}\n```\n```sh\nc\n```\n";
+    assert_eq!(sh_blocks(md), vec!["a\nb\n".to_string(), "c\n".to_string()]);
+}
