@@ -517,6 +517,13 @@ fn external_validators_accept_single_person_agency_and_stamp_signatures() {
             ("person-agency", person_and_agency(&pki, &input), 2),
             ("stamp", sign_as(&pki, &agency(&pki), &input, &stamp_opts()), 1),
             ("invisible", sign_as(&pki, &agency(&pki), &input, &opts(Appearance::None)), 1),
+            ("document-signer", {
+                // The CMS as kyso::DocumentSigner makes it today (CAdES-B-B with signing-time).
+                let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+                let (p, a) = (document_signer(&pki, &person(&pki)), document_signer(&pki, &agency(&pki)));
+                let one = pdf::sign(&input, &signature_opts(), |r| p.sign_digest(&r.digest(p.digest_algorithm()), at)).unwrap().bytes;
+                pdf::sign(&one, &seal_opts(), |r| a.sign_digest(&r.digest(a.digest_algorithm()), at)).unwrap().bytes
+            }, 2),
         ];
         for (case, bytes, n) in cases {
             let path = pki::write(d, &format!("{case}-{name}"), &bytes);
@@ -579,6 +586,9 @@ fn pyhanko_signed_pdfs_are_extracted_correctly() {
         assert_eq!(sigs[0].modifications, Modifications::None);
         assert_eq!(sigs[0].revision, 2);
         assert_openssl_verifies_all(&pki, &bytes, 1);
+        // kyso's verification core accepts pyHanko's signature.
+        let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+        assert_eq!(kyso_verify_all(&pki, &bytes, at), vec![(kyso::Indication::TotalPassed, Modifications::None)]);
         // kyso then adds the agency signature after pyHanko's: pyHanko accepts both.
         let two = sign_as(&pki, &agency(&pki), &bytes, &stamp_opts());
         let sigs = pdf::signatures(&two).unwrap();
@@ -824,4 +834,55 @@ fn junk_after_the_last_revision_is_a_change_and_vietnamese_field_names_round_tri
     }
     assert_eq!(s.modifications.code(), "other");
     assert!(!s.modifications.is_acceptable());
+}
+
+// ---------------------------------------------------------------------------------------------
+// With the rest of kyso: the CMS from kyso::DocumentSigner, the check by kyso::verify. (What the
+// `kyso sign --pades` / `kyso verify FILE.pdf` wiring does, at the library level.)
+
+fn document_signer(pki: &Pki, party: &Party) -> kyso::DocumentSigner {
+    let key = PrivateKey::load(&std::fs::read(&party.key).unwrap(), None).unwrap();
+    kyso::DocumentSigner::new(key, &pem_to_der(&party.cert), &[pem_to_der(&pki.chain())]).unwrap()
+}
+
+/// kyso's verification core on every signature of `pdf` (revocation off: no CRLs here).
+fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
+    use kyso::verify::{Options, Verifier};
+    let opts = Options::at(at).revocation(kyso::RevocationMode::Off);
+    let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], opts).unwrap();
+    pdf::signatures(pdf_bytes)
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            let ranges = s.signed_ranges(pdf_bytes).unwrap();
+            let report = verifier.verify_detached(&s.field_name, ranges.reader(), &s.contents);
+            (report.indication, s.modifications)
+        })
+        .collect()
+}
+
+#[test]
+fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
+    let pki = Pki::new(pki::KeyKind::P256);
+    let (p, a) = (document_signer(&pki, &person(&pki)), document_signer(&pki, &agency(&pki)));
+    // The test certificates start now: sign and verify a minute later.
+    let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    for name in KINDS {
+        let sign = |signer: &kyso::DocumentSigner, pdf_bytes: &[u8], o: &PadesOptions| {
+            pdf::sign(pdf_bytes, o, |r| signer.sign_digest(&r.digest(signer.digest_algorithm()), at)).unwrap().bytes
+        };
+        let one = sign(&p, &sample(name), &signature_opts());
+        let two = sign(&a, &one, &seal_opts());
+        assert_openssl_verifies_all(&pki, &two, 2);
+        let results = kyso_verify_all(&pki, &two, at);
+        assert_eq!(
+            results,
+            vec![(kyso::Indication::TotalPassed, Modifications::SignaturesAndFormFilling), (kyso::Indication::TotalPassed, Modifications::None)]
+        );
+        // After a content change the signatures are still cryptographically intact; the PDF
+        // layer reports the change (the CLI must then not say TOTAL_PASSED for the document).
+        let tampered = append_content_change(&two);
+        let results = kyso_verify_all(&pki, &tampered, at);
+        assert!(results.iter().all(|(i, m)| *i == kyso::Indication::TotalPassed && m.code() == "other"), "{results:?}");
+    }
 }
