@@ -884,5 +884,28 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         let tampered = append_content_change(&two);
         let results = kyso_verify_all(&pki, &tampered, at);
         assert!(results.iter().all(|(i, m)| *i == kyso::Indication::TotalPassed && m.code() == "other"), "{results:?}");
+
+        // pdf::verify_pdf combines both: TOTAL_PASSED for the intact file, and for the tampered
+        // one TOTAL_FAILED/HASH_FAILURE on every signature, with the change named.
+        use kyso::verify::{Options, Verifier};
+        let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], Options::at(at).revocation(kyso::RevocationMode::Off)).unwrap();
+        let (report, facts) = pdf::verify_pdf(&verifier, name, &two);
+        assert_eq!(report.indication, kyso::Indication::TotalPassed, "{report:?}");
+        assert_eq!(report.signatures.len(), 2);
+        assert_eq!(facts.iter().map(|f| (f.revision, f.covers_whole_document)).collect::<Vec<_>>(), [(2, false), (3, true)]);
+        let check = |r: &kyso::report::SignatureReport, n: &str| r.checks.iter().find(|c| c.name == n).map(|c| (c.status, c.detail.clone())).unwrap();
+        assert_eq!(check(&report.signatures[0], "pdf_modifications").0, kyso::report::CheckStatus::Passed);
+        assert!(check(&report.signatures[0], "pdf_signature_field").1.contains("\"Signature1\", revision 2 of 3"));
+        let (report, _) = pdf::verify_pdf(&verifier, name, &tampered);
+        assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::HashFailure)));
+        for s in &report.signatures {
+            let (status, detail) = check(s, "pdf_modifications");
+            assert_eq!(status, kyso::report::CheckStatus::Failed);
+            assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
+        }
+        let (report, facts) = pdf::verify_pdf(&verifier, name, &sample(name));
+        assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));
+        assert_eq!(report.detail.as_deref(), Some("the PDF has no signature"));
+        assert!(facts.is_empty());
     }
 }
