@@ -1,0 +1,121 @@
+//! Verification cost of a 1 KiB document signed with CAdES-B-B (ECDSA P-256) by a unit of the
+//! example province (certs-example/: root → issuing CA → Sở Y tế), with its chain and both CRLs,
+//! next to the primitives measured in the same run:
+//!
+//! - `kyso_verify_uncached`: a fresh [`Verifier`] per signature (path building, two certificate
+//!   signatures, two CRL signatures, revocation lookup), the CRLs already parsed;
+//! - `kyso_verify_uncached_with_setup`: the same plus [`Verifier::new`] (parsing the anchor and
+//!   the CRLs): what one `kyso verify` process does besides I/O;
+//! - `kyso_verify_cached`: one Verifier for a batch, the path result of the signer certificate
+//!   cached (what every document after the first costs in `kyso verify *.pdf`);
+//! - `ring_ecdsa_p256_verify`: one raw ECDSA P-256 signature verification (with its SHA-256 of
+//!   the 1 KiB message), the floor of the cached case;
+//! - `ring_sha256`: SHA-256 of the 1 KiB document.
+//!
+//! And the signing side of the same document with the same key, for the sign target (the
+//! signing engineer's benches/sign.rs measures it with a throwaway PKI):
+//! `kyso_cms_sign` vs `ring_ecdsa_p256_sign`.
+//!
+//! `cargo bench --bench verify`
+
+#[path = "common/clock.rs"]
+mod clock;
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use kyso::sign::DocumentSigner;
+use kyso::verify::{Options, RevocationMode, Verifier};
+use kyso::KeyFile;
+use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
+use std::hint::black_box;
+use std::io::Cursor;
+use std::path::PathBuf;
+use time::macros::datetime;
+
+fn example(path: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example").join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The example PKI: anchors, chain, CRLs (DER), the unit's signer and its PKCS#8 key.
+struct Pki {
+    anchors: Vec<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    signer: DocumentSigner,
+    pkcs8: Vec<u8>,
+    leaf_spki_key: Vec<u8>,
+}
+
+fn pki() -> Pki {
+    let anchors = kyso::objects::certificates(&example("root.pem")).unwrap();
+    let chain = kyso::objects::certificates(&example("chain.pem")).unwrap();
+    let crls = kyso::objects::crls(&example("crl.pem")).unwrap();
+    let cert = kyso::objects::certificates(&example("units/so-y-te/agency.pem")).unwrap().remove(0);
+    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
+    let key = KeyFile::parse(&example("units/so-y-te/agency.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
+    let pkcs8 = key.pkcs8_der().to_vec();
+    let leaf_spki_key = public_key_bits(&cert);
+    let signer = DocumentSigner::new(key, &cert, &chain).unwrap();
+    Pki { anchors, chain, crls, signer, pkcs8, leaf_spki_key }
+}
+
+/// The subjectPublicKey bits of a DER certificate (what ring's verify takes).
+fn public_key_bits(cert: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    let c = x509_cert::Certificate::from_der(cert).unwrap();
+    c.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes().to_vec()
+}
+
+fn bench(c: &mut Criterion<clock::Clock>) {
+    let pki = pki();
+    let at_sign = datetime!(2026-12-01 08:00 +07:00);
+    let opts = Options::at(datetime!(2027-06-01 0:00 UTC)).revocation(RevocationMode::Require);
+    let doc: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
+    let p7s = pki.signer.sign_bytes(&doc, at_sign).unwrap();
+    let verifier = || Verifier::new(&pki.anchors, &pki.chain, &pki.crls, opts).unwrap();
+
+    // The measured work must be a full TOTAL_PASSED verification with the revocation check done.
+    let v = verifier();
+    let r = v.verify_detached("doc", Cursor::new(&doc), &p7s);
+    assert_eq!(r.indication.as_str(), "TOTAL_PASSED", "{r:?}");
+    assert!(r.signatures.iter().all(|s| s.revocation == Some(kyso::report::RevocationStatus::Good)), "{r:?}");
+    assert_eq!(v.cached_paths(), 1);
+
+    let rng = ring::rand::SystemRandom::new();
+    let raw = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pki.pkcs8, &rng).unwrap();
+    let raw_sig = raw.sign(&rng, &doc).unwrap();
+    let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, pki.leaf_spki_key.clone());
+    public.verify(&doc, raw_sig.as_ref()).unwrap();
+
+    let mut g = c.benchmark_group("verify/1KiB");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new("kyso_verify_uncached", "1KiB"), |b| {
+        b.iter_batched(verifier, |v| v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)), BatchSize::SmallInput)
+    });
+    g.bench_function(BenchmarkId::new("kyso_verify_uncached_with_setup", "1KiB"), |b| {
+        b.iter(|| verifier().verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
+    });
+    g.bench_function(BenchmarkId::new("kyso_verify_cached", "1KiB"), |b| {
+        b.iter(|| v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
+    });
+    g.bench_function(BenchmarkId::new("ring_ecdsa_p256_verify", "1KiB"), |b| {
+        b.iter(|| public.verify(black_box(&doc), black_box(raw_sig.as_ref())).unwrap())
+    });
+    g.bench_function(BenchmarkId::new("ring_sha256", "1KiB"), |b| {
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&doc)))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("sign/1KiB-example-pki");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new("kyso_cms_sign", "1KiB"), |b| b.iter(|| pki.signer.sign_bytes(black_box(&doc), at_sign).unwrap()));
+    g.bench_function(BenchmarkId::new("ring_ecdsa_p256_sign", "1KiB"), |b| b.iter(|| raw.sign(&rng, black_box(&doc)).unwrap()));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(clock::Clock::from_env());
+    targets = bench
+}
+criterion_main!(benches);
