@@ -11,3 +11,4 @@ mod snapshots;
 mod verify;
 mod tsa;
 mod robust_mutation;
+mod robust_limits;
