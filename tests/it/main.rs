@@ -12,3 +12,4 @@ mod verify;
 mod tsa;
 mod robust_mutation;
 mod robust_limits;
+mod robust_crash;
