@@ -13,3 +13,4 @@ mod tsa;
 mod robust_mutation;
 mod robust_limits;
 mod robust_crash;
+mod robust_files;
