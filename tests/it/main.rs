@@ -14,3 +14,4 @@ mod robust_mutation;
 mod robust_limits;
 mod robust_crash;
 mod robust_files;
+mod robust_regressions;
