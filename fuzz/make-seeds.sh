@@ -11,7 +11,7 @@ EX=$PWD/certs-example
 F=$PWD/fuzz/fixtures
 S=$PWD/fuzz/seeds
 export KYSO_PASSPHRASE=$(head -n1 "$EX/passphrase.txt")
-rm -rf "$F" "$S"
+rm -rf "$F"   # seeds/ is overwritten file by file (the PAdES seeds below are kept)
 mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
