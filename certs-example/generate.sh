@@ -52,7 +52,7 @@ done
 mkdir -p revoked
 k ca issue --dir ca --profile person --cn "Phạm Văn Cường" --title "Phó Giám đốc" --org "Sở Y tế tỉnh Bắc Ninh" \
   --uid CCCD:027082000004 --province "$ST" --key-out revoked/person.key --cert-out revoked/person.pem --pass-file "$PASS"
-serial=$(k ca list --dir ca --json | python3 -c 'import json,sys; print([c["serial"] for c in json.load(sys.stdin) if "Phạm Văn Cường" in c["subject"]][0])')
+serial=$(openssl x509 -in revoked/person.pem -noout -serial | cut -d= -f2)
 k ca revoke --dir ca --serial "$serial" --reason key-compromise --pass-file "$PASS"
 
 # The province's timestamping unit (RFC 3161; EKU timeStamping, critical and alone).

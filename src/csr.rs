@@ -153,3 +153,41 @@ pub fn new_csr(key: &PrivateKey, subject: &SubjectInfo) -> Result<Vec<u8>, CsrEr
     let csr = params.serialize_request(&signer).map_err(|e| CsrError::Build(e.to_string()))?;
     Ok(csr.der().to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeyAlgorithm;
+
+    fn subject() -> SubjectInfo {
+        SubjectInfo { cn: "Trần Thị Bình".into(), org: Some("Sở Y tế tỉnh Bắc Ninh".into()), ..Default::default() }
+    }
+
+    #[test]
+    fn roundtrip_and_tampering() {
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384, KeyAlgorithm::Ed25519] {
+            let key = PrivateKey::generate(alg).unwrap();
+            let der = new_csr(&key, &subject()).unwrap();
+            let v = verify_csr(&der).unwrap();
+            assert_eq!(v.key_algorithm, alg);
+            assert!(key.matches_spki(&v.spki));
+            assert_eq!(v.subject, "O=Sở Y tế tỉnh Bắc Ninh, CN=Trần Thị Bình".replace("O=", "C=VN, O="));
+            // flip one byte of the UTF-8 name: the signature no longer verifies
+            let name = "Bình".as_bytes();
+            let pos = der.windows(name.len()).position(|w| w == name).unwrap();
+            let mut bad = der.clone();
+            bad[pos] ^= 0x01;
+            assert_eq!(verify_csr(&bad).unwrap_err(), CsrError::BadSignature);
+        }
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        assert!(matches!(verify_csr(b""), Err(CsrError::Malformed(_))));
+        assert!(matches!(verify_csr(&[0x30, 0x02, 0x05, 0x00]), Err(CsrError::Malformed(_))));
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let mut der = new_csr(&key, &subject()).unwrap();
+        der.push(0);
+        assert!(matches!(verify_csr(&der), Err(CsrError::Malformed(m)) if m.contains("trailing")));
+    }
+}

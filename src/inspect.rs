@@ -78,8 +78,9 @@ pub enum InspectError {
     /// Not a certificate, request, CRL or key.
     #[error("not a certificate, certificate request, CRL or private key: {0}")]
     Unrecognised(String),
-    /// A CMS signature: `inspect` does not describe signatures yet.
-    #[error("this is a CMS signature (.p7s); describing signatures is not supported by `kyso inspect` yet — use `kyso verify`")]
+    /// A CMS signature: [`inspect`] leaves it to [`describe`] (which calls
+    /// [`crate::cms::describe`]).
+    #[error("this is a CMS signature (.p7s): use inspect::describe")]
     CmsUnsupported,
     /// The object was recognised but is malformed.
     #[error("malformed {what}: {message}")]
@@ -421,10 +422,15 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
 /// True when `der` looks like a CMS ContentInfo (SEQUENCE { OID pkcs7-… }).
 fn looks_like_cms(der: &[u8]) -> bool {
     const PKCS7_PREFIX: [u8; 10] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07];
-    match crate::objects::der_header(der) {
-        Some((h, _)) => der.get(h..h + PKCS7_PREFIX.len()) == Some(&PKCS7_PREFIX[..]),
-        None => false,
-    }
+    // DER, or BER with an indefinite length (`openssl cms -sign -stream`): 30 80 …
+    let h = match (der.first(), der.get(1)) {
+        (Some(0x30), Some(0x80)) => 2,
+        _ => match crate::objects::der_header(der) {
+            Some((h, _)) => h,
+            None => return false,
+        },
+    };
+    der.get(h..h + PKCS7_PREFIX.len()) == Some(&PKCS7_PREFIX[..])
 }
 
 /// Describes every object in a file (PEM bundle or single DER object). `passphrase` opens an
@@ -452,10 +458,10 @@ pub fn inspect(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Vec<Inspection
         }
         return Ok(out);
     }
-    crate::objects::check_single_der(bytes).map_err(|e| InspectError::Unrecognised(e.to_string()))?;
     if looks_like_cms(bytes) {
         return Err(InspectError::CmsUnsupported);
     }
+    crate::objects::check_single_der(bytes).map_err(|e| InspectError::Unrecognised(e.to_string()))?;
     if x509_parser::certificate::X509Certificate::from_der(bytes).is_ok() {
         return inspect_cert(bytes).map(|i| vec![i]);
     }
@@ -469,6 +475,26 @@ pub fn inspect(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Vec<Inspection
         return inspect_key(bytes, passphrase).map(|i| vec![i]);
     }
     Err(InspectError::Unrecognised("a DER object of an unknown kind".into()))
+}
+
+/// Describes any file `kyso inspect` accepts as text: certificates, requests, CRLs and keys by
+/// [`inspect`], CMS signatures (DER, BER or PEM) by [`crate::cms::describe`] (structure only;
+/// nothing is verified).
+pub fn describe(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<String, InspectError> {
+    let cms = |first: Option<InspectError>| {
+        crate::cms::describe(bytes).map_err(|e| match first.clone() {
+            Some(f) => f,
+            None => InspectError::Malformed { what: "CMS signature", message: e.to_string() },
+        })
+    };
+    match inspect(bytes, passphrase) {
+        Ok(items) => Ok(items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(InspectError::CmsUnsupported) => cms(None),
+        // BER (e.g. `openssl cms -sign -stream`) is not a single DER object: try CMS before
+        // giving up, and report the first error if that fails too.
+        Err(e @ InspectError::Unrecognised(_)) => cms(Some(e)),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

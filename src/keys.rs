@@ -301,7 +301,11 @@ impl PrivateKey {
             let spki = spki_der(oid::ED25519, None, kp.public_key().as_ref())?;
             (KeyAlgorithm::Ed25519, Inner::Ed25519(kp), spki)
         } else if alg_oid == oid::RSA_ENCRYPTION {
-            let kp = rsig::RsaKeyPair::from_pkcs8(der).map_err(|e| KeyError::Malformed(format!("RSA key rejected: {e}")))?;
+            let kp = rsig::RsaKeyPair::from_pkcs8(der).map_err(|e| match e.to_string().as_str() {
+                // ring refuses moduli under 2048 bits itself, before the check below can.
+                "TooSmall" => KeyError::TooWeak("RSA key under 2048 bits (at least 2048 required)".into()),
+                _ => KeyError::Malformed(format!("RSA key rejected: {e}")),
+            })?;
             let bits = kp.public().modulus_len() * 8;
             if bits < 2048 {
                 return Err(KeyError::TooWeak(format!("RSA {bits} bits (at least 2048 required)")));

@@ -31,6 +31,7 @@ pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
 pub mod cms;
 pub mod sign;
+pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
 pub mod report;
 pub mod verify;
@@ -38,7 +39,8 @@ pub mod verify;
 pub mod tsp;
 // --- section: pdf (issue 8) ---
 pub mod pdf;
+pub use report::{Indication, SubIndication};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
-pub use sign::{DocumentSigner, SignError};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};

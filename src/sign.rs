@@ -33,7 +33,6 @@
 
 use crate::alg::{oid, DigestAlgorithm, SignatureAlgorithm};
 use crate::cms::assemble::{self, RawError, RawSignedData, SignedDataParts};
-use crate::cms::ess::SigningCertificateV2;
 use crate::keys::{KeyError, PrivateKey, Signer};
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
@@ -115,6 +114,9 @@ pub enum SignError {
         /// The digest algorithm compared.
         algorithm: DigestAlgorithm,
     },
+    /// The existing signature encapsulates a content that is not this document.
+    #[error("the existing signature encapsulates a different content than this document")]
+    ContentDiffers,
     /// This certificate has already signed.
     #[error("this certificate has already signed it (signer {index})")]
     AlreadySigned {
@@ -270,6 +272,19 @@ pub fn signing_time_der(t: OffsetDateTime) -> Result<Vec<u8>, SignError> {
     Ok(assemble::tlv(tag, &[text.as_bytes()]))
 }
 
+/// `SigningCertificateV2 { certs { ESSCertIDv2 { [hashAlgorithm], certHash, issuerSerial } } }`
+/// (RFC 5035) built from the certificate's bytes; hashAlgorithm omitted for SHA-256 (DEFAULT).
+/// Same value as [`crate::cms::SigningCertificateV2::for_certificate`], without re-encoding the
+/// issuer.
+fn signing_certificate_v2_der(cert: &[u8], digest: DigestAlgorithm, issuer: &[u8], serial: &[u8]) -> Result<Vec<u8>, SignError> {
+    let hash = assemble::tlv(assemble::TAG_OCTET_STRING, &[&digest.digest(cert)]);
+    let general_names = assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(0xa4, &[issuer])]);
+    let issuer_serial = assemble::tlv(assemble::TAG_SEQUENCE, &[&general_names, serial]);
+    let hash_alg: &[u8] = if digest == DigestAlgorithm::Sha256 { &[] } else { digest.algorithm_identifier_der() };
+    let id = assemble::tlv(assemble::TAG_SEQUENCE, &[hash_alg, &hash, &issuer_serial]);
+    Ok(assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(assemble::TAG_SEQUENCE, &[&id])]))
+}
+
 impl<K: Signer> DocumentSigner<K> {
     /// Prepares to sign with `key` and the DER certificate `certificate`; `chain` holds the
     /// DER certificates of its issuers. Self-issued certificates (roots) and duplicates are
@@ -305,19 +320,16 @@ impl<K: Signer> DocumentSigner<K> {
 
         let signature_algorithm = key.signature_algorithm();
         let digest = signature_algorithm.digest();
-        let x509 = x509_cert::Certificate::from_der(certificate)
+        // sid and ESS IssuerSerial from the certificate's own bytes (no re-encoding).
+        let (issuer, serial) = assemble::issuer_and_serial(certificate)
             .map_err(|e| SignError::CertificateMalformed(format!("signer certificate: {e}")))?;
-        let sid = crate::cms::IssuerAndSerialNumber {
-            issuer: x509.tbs_certificate().issuer().clone(),
-            serial_number: x509.tbs_certificate().serial_number().clone(),
-        }
-        .to_der()?;
+        let sid = assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]);
         let mut signer_info_head = vec![assemble::TAG_INTEGER, 0x01, 0x01];
         signer_info_head.extend_from_slice(&sid);
         signer_info_head.extend_from_slice(digest.algorithm_identifier_der());
 
         let content_type_attr = assemble::attribute_der(&oid::ATTR_CONTENT_TYPE, &oid::CT_DATA.to_der()?)?;
-        let ess = SigningCertificateV2::for_certificate(certificate, digest)?.to_der()?;
+        let ess = signing_certificate_v2_der(certificate, digest, issuer, serial)?;
         let ess_attr = assemble::attribute_der(&oid::ATTR_SIGNING_CERTIFICATE_V2, &ess)?;
         let md_len = digest.output_len();
         let md_oid = oid::ATTR_MESSAGE_DIGEST.to_der()?;
@@ -329,7 +341,13 @@ impl<K: Signer> DocumentSigner<K> {
         assemble::push_header(&mut message_digest_head, assemble::TAG_OCTET_STRING, md_len);
 
         let mut certs: Vec<&[u8]> = certificates.iter().map(Vec::as_slice).collect();
-        let prefix = assemble::signed_data_prefix(1, &mut [digest.algorithm_identifier_der()], &mut certs, None);
+        let prefix = assemble::signed_data_prefix(
+            1,
+            &mut [digest.algorithm_identifier_der()],
+            &assemble::DETACHED_DATA_ECI,
+            &mut certs,
+            None,
+        );
         Ok(DocumentSigner {
             key,
             signature_algorithm,
@@ -451,8 +469,10 @@ impl<K: Signer> DocumentSigner<K> {
         Ok(out)
     }
 
-    /// Adds this signer to `existing` (a DER detached SignedData of the same document, e.g. the
-    /// competent person's signature), reading the document from `document`.
+    /// Adds this signer to `existing` (a DER SignedData of the same document, e.g. the
+    /// competent person's signature), reading the document from `document`. A detached
+    /// signature stays detached; one that encapsulates the document keeps it (its content must
+    /// equal the document: [`SignError::ContentDiffers`]).
     ///
     /// Every existing signer's message-digest attribute must equal the document's digest
     /// (computed in one pass with each algorithm they used), otherwise
@@ -510,6 +530,12 @@ impl<K: Signer> DocumentSigner<K> {
             }
         }
         let mine = digest_of(self.digest).ok_or(SignError::Encoding(der::ErrorKind::Failed.into()))?;
+        if let Some(content) = raw.econtent {
+            // An attached signature keeps its content: it must be this document.
+            if self.digest.digest(content) != *mine {
+                return Err(SignError::ContentDiffers);
+            }
+        }
         let signer_info = self.signer_info(mine, signing_time)?;
 
         let mut digest_algorithms: Vec<&[u8]> = raw.digest_algorithms.iter().map(|t| t.raw).collect();
@@ -532,6 +558,7 @@ impl<K: Signer> DocumentSigner<K> {
         Ok(assemble::signed_data(SignedDataParts {
             version,
             digest_algorithms,
+            encap_content_info: raw.encap_content_info.raw,
             certificates,
             crls: raw.crls.map(|t| t.raw),
             signer_infos,
@@ -563,6 +590,7 @@ pub fn content_type_name(o: &ObjectIdentifier) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cms::SigningCertificateV2;
     use crate::KeyAlgorithm;
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyUsagePurpose};
     use time::macros::datetime;
@@ -634,7 +662,7 @@ mod tests {
     fn signs_and_the_signature_checks_out() {
         let ca = root();
         let (key, cert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Sở Y tế tỉnh Bắc Ninh", |_| {});
-        let s = DocumentSigner::new(key, &cert, &[ca.der.clone()]).unwrap();
+        let s = DocumentSigner::new(key, &cert, std::slice::from_ref(&ca.der)).unwrap();
         assert_eq!(s.embedded_certificates().len(), 1, "the root is left out");
         let doc = "Giấy mời số 45/GM-SYT".as_bytes();
         let p7s = s.sign_bytes(doc, AT).unwrap();
@@ -649,6 +677,24 @@ mod tests {
         assert!(text.contains("signing time: 2026-11-30T01:00:00Z"), "{text}");
         assert!(text.contains("signing-certificate-v2 present (SHA-256), matches the signer certificate"), "{text}");
         assert!(text.contains("Sở Y tế tỉnh Bắc Ninh"), "{text}");
+    }
+
+    #[test]
+    fn hand_built_ess_and_sid_equal_the_typed_encodings() {
+        let ca = root();
+        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384] {
+            let (_, cert) = leaf(&ca, alg, "Sở Kế hoạch và Đầu tư", |_| {});
+            let digest = if alg == KeyAlgorithm::EcdsaP384 { DigestAlgorithm::Sha384 } else { DigestAlgorithm::Sha256 };
+            let (issuer, serial) = assemble::issuer_and_serial(&cert).unwrap();
+            let typed = SigningCertificateV2::for_certificate(&cert, digest).unwrap().to_der().unwrap();
+            assert_eq!(signing_certificate_v2_der(&cert, digest, issuer, serial).unwrap(), typed);
+            let x = x509_cert::Certificate::from_der(&cert).unwrap();
+            let isn = crate::cms::IssuerAndSerialNumber {
+                issuer: x.tbs_certificate().issuer().clone(),
+                serial_number: x.tbs_certificate().serial_number().clone(),
+            };
+            assert_eq!(assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]), isn.to_der().unwrap());
+        }
     }
 
     #[test]
@@ -737,6 +783,60 @@ mod tests {
         let raw3 = RawSignedData::parse(&three).unwrap();
         assert_eq!((raw3.signer_infos.len(), raw3.digest_algorithms.len(), raw3.certificates.len()), (3, 2, 3));
         assert!(matches!(clerk.add_to(b"\x30\x03\x02\x01\x01", &doc[..], AT), Err(SignError::Existing(_))));
+    }
+
+    #[test]
+    fn mutated_signatures_never_panic() {
+        let ca = root();
+        let (pk, pcert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Person", |_| {});
+        let (ak, acert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Agency", |_| {});
+        let person = DocumentSigner::new(pk, &pcert, &[]).unwrap();
+        let agency = DocumentSigner::new(ak, &acert, &[]).unwrap();
+        let p7s = person.sign_bytes(b"doc", AT).unwrap();
+        for i in 0..p7s.len() {
+            for delta in [0x01u8, 0x80, 0xff] {
+                let mut m = p7s.clone();
+                m[i] ^= delta;
+                let _ = crate::cms::describe(&m);
+                let _ = agency.add_to(&m, &b"doc"[..], AT);
+            }
+            let _ = crate::cms::describe(&p7s[..i]);
+            assert!(agency.add_to(&p7s[..i], &b"doc"[..], AT).is_err(), "truncated at {i} accepted");
+        }
+    }
+
+    #[test]
+    fn add_keeps_encapsulated_content_and_checks_it() {
+        let ca = root();
+        let (pk, pcert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Person", |_| {});
+        let (ak, acert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Agency", |_| {});
+        let person = DocumentSigner::new(pk, &pcert, &[]).unwrap();
+        let agency = DocumentSigner::new(ak, &acert, &[]).unwrap();
+        let detached = person.sign_bytes(b"doc", AT).unwrap();
+        let raw = RawSignedData::parse(&detached).unwrap();
+        // Re-assemble with an encapsulated content: the real document, then another one.
+        for (content, ok) in [(&b"doc"[..], true), (&b"other"[..], false)] {
+            let oct = assemble::tlv(assemble::TAG_OCTET_STRING, &[content]);
+            let eci = assemble::tlv(
+                assemble::TAG_SEQUENCE,
+                &[&assemble::DETACHED_DATA_ECI[2..], &assemble::tlv(assemble::TAG_CTX0, &[&oct])],
+            );
+            let attached = assemble::signed_data(SignedDataParts {
+                version: 1,
+                digest_algorithms: raw.digest_algorithms.iter().map(|t| t.raw).collect(),
+                encap_content_info: &eci,
+                certificates: raw.certificates.iter().map(|t| t.raw).collect(),
+                crls: None,
+                signer_infos: raw.signer_infos.iter().map(|t| t.raw).collect(),
+            });
+            let r = agency.add_to(&attached, &b"doc"[..], AT);
+            if ok {
+                let both = r.unwrap();
+                assert_eq!(RawSignedData::parse(&both).unwrap().econtent, Some(&b"doc"[..]));
+            } else {
+                assert!(matches!(r, Err(SignError::ContentDiffers)), "{r:?}");
+            }
+        }
     }
 
     #[test]

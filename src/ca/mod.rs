@@ -464,6 +464,16 @@ fn random_serial() -> Result<Vec<u8>, CaError> {
     Ok(b.to_vec())
 }
 
+/// The key identifier of RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits —
+/// what OpenSSL writes for `subjectKeyIdentifier=hash` and what linters recognise. (SHA-1 is
+/// harmless here: the identifier only helps path building.)
+fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, CaError> {
+    use der::Decode;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CaError::Build { what: "certificate", message: format!("subject public key: {e}") })?;
+    Ok(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, spki.subject_public_key.raw_bytes()).as_ref().to_vec())
+}
+
 fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
@@ -567,6 +577,7 @@ impl Ca {
                 cp.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
                 cp.key_usages = profile::key_usages(Profile::SubCa);
                 cp.use_authority_key_identifier_extension = true;
+                cp.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(key.public_key_spki())?);
                 cp.serial_number = Some(rcgen::SerialNumber::from_slice(&random_serial()?));
                 cp.not_before = now;
                 cp.not_after = add_years(now, years)?;
@@ -732,6 +743,7 @@ impl Ca {
         cp.key_usages = profile::key_usages(req.profile);
         cp.extended_key_usages = profile::extended_key_usages(req.profile);
         cp.use_authority_key_identifier_extension = true;
+        cp.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(subject_spki)?);
         cp.is_ca = match req.profile {
             Profile::SubCa => match facts.path_len {
                 Some(Some(0)) => return Err(CaError::PathLenExhausted(self.dir.clone())),
@@ -922,7 +934,11 @@ impl Ca {
                 "crl" => {
                     crls.insert(d.get("number").and_then(|v| v.as_i64()).unwrap_or(-1), s("sha256"));
                 }
-                "init" => {}
+                "init" => {
+                    if s("sha256") != sha256_hex(&self.cert_der) {
+                        return Err(broken(format!("{CA_CERT_FILE} is not the certificate this CA was created with")));
+                    }
+                }
                 other => return Err(broken(format!("unknown operation '{other}'"))),
             }
         }
@@ -1015,15 +1031,14 @@ fn make_crl(
     let facts = ca_facts(cert_der, &cert_path)?;
     let number = registry::next_crl_number(tx)?;
     let next_update = now + time::Duration::days(i64::from(days));
-    let revoked: Vec<rcgen::RevokedCertParams> = registry::all_certs(tx)?
+    let revoked: Vec<rcgen::RevokedCertParams> = registry::revoked(tx)?
         .into_iter()
-        .filter_map(|r| {
-            let at = r.revoked_at?;
-            let serial = hex::decode(if r.serial.len() % 2 == 1 { format!("0{}", r.serial) } else { r.serial.clone() }).ok()?;
+        .filter_map(|(serial, at, reason)| {
+            let serial = hex::decode(if serial.len() % 2 == 1 { format!("0{serial}") } else { serial }).ok()?;
             Some(rcgen::RevokedCertParams {
                 serial_number: rcgen::SerialNumber::from_slice(&serial),
                 revocation_time: from_unix(at),
-                reason_code: r.reason.as_deref().and_then(Reason::from_name).map(Reason::rcgen),
+                reason_code: reason.as_deref().and_then(Reason::from_name).map(Reason::rcgen),
                 invalidity_date: None,
             })
         })
@@ -1094,5 +1109,101 @@ mod tests {
             assert_eq!(Reason::from_name(r.name()), Some(r));
         }
         assert_eq!(Reason::from_name("bogus"), None);
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const FAST: Kdf = Kdf::Pbkdf2Sha256 { iterations: 1000 };
+
+    fn root(dir: &Path, years: u32) -> (Ca, PrivateKey) {
+        let mut p = InitParams::new("Root CA Tỉnh Bắc Ninh");
+        p.years = Some(years);
+        let ca = Ca::init(dir, &p, None, b"pw", FAST, datetime!(2026-11-30 00:00 UTC)).unwrap();
+        let key = ca.open_key(Some(b"pw")).unwrap();
+        (ca, key)
+    }
+
+    fn agency() -> IssueRequest {
+        IssueRequest {
+            profile: Profile::Agency,
+            subject: SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() },
+            years: None,
+        }
+    }
+
+    #[test]
+    fn time_is_a_parameter_and_the_ca_validity_is_enforced() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 2);
+        let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        // a certificate issued "in 2027" is clipped to the root's notAfter (2028-11-30)
+        let i = ca.issue(&key, &agency(), unit.public_key_spki(), datetime!(2027-06-01 12:00 UTC)).unwrap();
+        assert_eq!(i.not_before, datetime!(2027-06-01 12:00 UTC));
+        assert_eq!(i.not_after, datetime!(2028-11-30 00:00 UTC));
+        assert!(i.shortened);
+        // before or after the CA's validity: refused
+        for t in [datetime!(2026-11-29 00:00 UTC), datetime!(2028-11-30 00:00 UTC)] {
+            match ca.issue(&key, &agency(), unit.public_key_spki(), t) {
+                Err(CaError::CaNotValid { .. }) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        // status at a given time
+        let later = ca.list(datetime!(2029-01-01 00:00 UTC)).unwrap();
+        assert_eq!(later[0].status, Status::Expired);
+        let now = ca.list(datetime!(2027-07-01 00:00 UTC)).unwrap();
+        assert_eq!(now[0].status, Status::Valid);
+    }
+
+    #[test]
+    fn wrong_key_wrong_passphrase_and_duplicate_init_are_typed_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("r");
+        let (mut ca, _) = root(&dir, 5);
+        match ca.open_key(Some(b"wrong")) {
+            Err(CaError::Key { source: KeyError::WrongPassphrase, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        match ca.open_key(None) {
+            Err(CaError::Key { source: KeyError::PassphraseRequired, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        let other = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        match ca.issue(&other, &agency(), other.public_key_spki(), datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::KeyMismatch(_)) => {}
+            r => panic!("{r:?}"),
+        }
+        match ca.revoke(&other, "01", Reason::Superseded, datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::UnknownSerial(s)) => assert_eq!(s, "1"),
+            r => panic!("{r:?}"),
+        }
+        match Ca::init(&dir, &InitParams::new("again"), None, b"pw", FAST, datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::AlreadyExists { found: "ca.pem", .. }) => {}
+            r => panic!("{r:?}"),
+        }
+        match Ca::open(&d.path().join("missing")) {
+            Err(CaError::NoSuchDir(_)) => {}
+            r => panic!("{r:?}"),
+        }
+        match Ca::open(d.path()) {
+            Err(CaError::NotACa { missing: "ca.pem", .. }) => {}
+            r => panic!("{r:?}"),
+        }
+    }
+
+    #[test]
+    fn weak_or_unsupported_subject_keys_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 5);
+        match ca.issue(&key, &agency(), b"\x30\x00", datetime!(2027-01-01 00:00 UTC)) {
+            Err(CaError::SubjectKey(crate::csr::CsrError::Malformed(_))) => {}
+            r => panic!("{r:?}"),
+        }
+        assert!(ca.list(datetime!(2027-01-01 00:00 UTC)).unwrap().is_empty());
+        assert_eq!(ca.audit().unwrap().certificates, 0);
     }
 }

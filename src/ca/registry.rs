@@ -184,6 +184,13 @@ pub(crate) fn all_certs(tx: &Tx<'_>) -> rusqlite::Result<Vec<CertRow>> {
     rows
 }
 
+/// (serial, revoked_at, reason) of every revoked certificate, without loading the DER blobs.
+pub(crate) fn revoked(tx: &Tx<'_>) -> rusqlite::Result<Vec<(String, i64, Option<String>)>> {
+    let mut st = tx.prepare("SELECT serial, revoked_at, reason FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, rowid")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>();
+    rows
+}
+
 pub(crate) fn mark_revoked(tx: &Tx<'_>, serial: &str, at: i64, reason: &str) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE certificates SET revoked_at = ?2, reason = ?3 WHERE serial = ?1",

@@ -46,10 +46,9 @@ pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = len.leading_zeros() as usize / 8;
-        let n = bytes.len() - skip;
-        out.push(0x80 | n as u8);
-        out.extend_from_slice(&bytes[skip..]);
+        let significant = bytes.get(len.leading_zeros() as usize / 8..).unwrap_or(&bytes);
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
     }
 }
 
@@ -68,9 +67,10 @@ pub fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
 /// the shorter one padded at its end with zero octets.
 pub fn der_set_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
-    match a[..n].cmp(&b[..n]) {
+    let (head_a, rest_a) = a.split_at(n);
+    let (head_b, rest_b) = b.split_at(n);
+    match head_a.cmp(head_b) {
         std::cmp::Ordering::Equal => {
-            let (rest_a, rest_b) = (&a[n..], &b[n..]);
             if rest_a.iter().any(|&x| x != 0) {
                 std::cmp::Ordering::Greater
             } else if rest_b.iter().any(|&x| x != 0) {
@@ -114,6 +114,8 @@ pub struct SignedDataParts<'a> {
     pub version: u8,
     /// DigestAlgorithmIdentifier TLVs.
     pub digest_algorithms: Vec<&'a [u8]>,
+    /// The EncapsulatedContentInfo TLV.
+    pub encap_content_info: &'a [u8],
     /// Certificate TLVs (CertificateChoices).
     pub certificates: Vec<&'a [u8]>,
     /// The `[1] crls` TLV as received, if any.
@@ -128,16 +130,18 @@ pub const DETACHED_DATA_ECI: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x4
 pub const ID_SIGNED_DATA_TLV: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /// The SignedData contents before `signerInfos`: version, digestAlgorithms,
-/// encapContentInfo (detached id-data), `[0] certificates` (if any) and `[1] crls` (if any).
+/// encapContentInfo (e.g. [`DETACHED_DATA_ECI`]), `[0] certificates` (if any) and `[1] crls`
+/// (if any).
 pub fn signed_data_prefix(
     version: u8,
     digest_algorithms: &mut [&[u8]],
+    encap_content_info: &[u8],
     certificates: &mut [&[u8]],
     crls: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut out = vec![TAG_INTEGER, 0x01, version];
     out.extend_from_slice(&set_of(TAG_SET, digest_algorithms));
-    out.extend_from_slice(&DETACHED_DATA_ECI);
+    out.extend_from_slice(encap_content_info);
     if !certificates.is_empty() {
         out.extend_from_slice(&set_of(TAG_CTX0, certificates));
     }
@@ -170,7 +174,13 @@ pub fn content_info(prefix: &[u8], signer_infos: &mut [&[u8]]) -> Vec<u8> {
 
 /// Joins [`SignedDataParts`] into a DER ContentInfo.
 pub fn signed_data(mut parts: SignedDataParts<'_>) -> Vec<u8> {
-    let prefix = signed_data_prefix(parts.version, &mut parts.digest_algorithms, &mut parts.certificates, parts.crls);
+    let prefix = signed_data_prefix(
+        parts.version,
+        &mut parts.digest_algorithms,
+        parts.encap_content_info,
+        &mut parts.certificates,
+        parts.crls,
+    );
     content_info(&prefix, &mut parts.signer_infos)
 }
 
@@ -187,9 +197,6 @@ pub enum RawError {
     /// Not a SignedData ContentInfo.
     #[error("not a CMS SignedData (content type {0})")]
     NotSignedData(String),
-    /// A signature with the document inside (not detached).
-    #[error("the signature encapsulates its content (not a detached signature)")]
-    Attached,
     /// The content type is not id-data.
     #[error("the signed content type is {0}, not id-data")]
     ContentType(String),
@@ -233,7 +240,7 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
         if n > 4 {
             return Err(RawError::Malformed("length too large"));
         }
-        let bytes = rest.get(..n).ok_or(RawError::Malformed("truncated length"))?;
+        let (bytes, rest) = rest.split_at_checked(n).ok_or(RawError::Malformed("truncated length"))?;
         if bytes.first() == Some(&0) {
             return Err(RawError::Ber);
         }
@@ -241,12 +248,12 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
         if len < 0x80 {
             return Err(RawError::Ber);
         }
-        (len, &rest[n..])
+        (len, rest)
     };
-    let value = rest.get(..len).ok_or(RawError::Malformed("truncated contents"))?;
-    let consumed = input.len() - rest.len() + len;
+    let (value, after) = rest.split_at_checked(len).ok_or(RawError::Malformed("truncated contents"))?;
+    let consumed = input.len() - after.len();
     let raw = input.get(..consumed).ok_or(RawError::Malformed("truncated"))?;
-    Ok((Tlv { tag, value, raw }, &rest[len..]))
+    Ok((Tlv { tag, value, raw }, after))
 }
 
 /// Reads one TLV with the expected tag.
@@ -272,6 +279,25 @@ fn elements<'a>(mut contents: &'a [u8], what: &'static str, limit: usize) -> Res
     Ok(out)
 }
 
+/// The issuer Name and serialNumber INTEGER of a DER certificate, as encoded in it (complete
+/// TLVs). Used to build `issuerAndSerialNumber` and ESS `IssuerSerial` from the certificate's own
+/// bytes rather than a re-encoding.
+pub fn issuer_and_serial(cert: &[u8]) -> Result<(&[u8], &[u8]), RawError> {
+    let (c, _) = expect(cert, TAG_SEQUENCE, "certificate is not a SEQUENCE")?;
+    let (tbs, _) = expect(c.value, TAG_SEQUENCE, "tbsCertificate is not a SEQUENCE")?;
+    let (mut t, mut rest) = read_tlv(tbs.value)?;
+    if t.tag == TAG_CTX0 {
+        (t, rest) = read_tlv(rest)?;
+    }
+    if t.tag != TAG_INTEGER {
+        return Err(RawError::Malformed("certificate serialNumber is not an INTEGER"));
+    }
+    let serial = t.raw;
+    let (_signature, rest) = expect(rest, TAG_SEQUENCE, "certificate signature algorithm is not a SEQUENCE")?;
+    let (issuer, _) = expect(rest, TAG_SEQUENCE, "certificate issuer is not a SEQUENCE")?;
+    Ok((issuer.raw, serial))
+}
+
 /// A DER detached SignedData split into verbatim pieces.
 #[derive(Debug, Clone)]
 pub struct RawSignedData<'a> {
@@ -279,6 +305,10 @@ pub struct RawSignedData<'a> {
     pub version: u8,
     /// DigestAlgorithmIdentifier TLVs.
     pub digest_algorithms: Vec<Tlv<'a>>,
+    /// The EncapsulatedContentInfo TLV.
+    pub encap_content_info: Tlv<'a>,
+    /// The encapsulated content's octets, when the signature is not detached.
+    pub econtent: Option<&'a [u8]>,
     /// CertificateChoices TLVs.
     pub certificates: Vec<Tlv<'a>>,
     /// The `[1] crls` TLV, if present.
@@ -288,8 +318,8 @@ pub struct RawSignedData<'a> {
 }
 
 impl<'a> RawSignedData<'a> {
-    /// Splits a DER `ContentInfo` holding a detached id-data SignedData. Trailing bytes,
-    /// attached content and other content types are refused.
+    /// Splits a DER `ContentInfo` holding an id-data SignedData (detached, or with the content
+    /// encapsulated). Trailing bytes and other content types are refused.
     pub fn parse(der: &'a [u8]) -> Result<RawSignedData<'a>, RawError> {
         let (ci, rest) = expect(der, TAG_SEQUENCE, "ContentInfo is not a SEQUENCE")?;
         if !rest.is_empty() {
@@ -316,12 +346,19 @@ impl<'a> RawSignedData<'a> {
         let digest_algorithms = elements(das.value, "digest algorithms", MAX_DIGEST_ALGORITHMS)?;
         let (eci, mut rest) = expect(rest, TAG_SEQUENCE, "encapContentInfo is not a SEQUENCE")?;
         let (ect, eci_rest) = expect(eci.value, TAG_OID, "eContentType is not an OID")?;
-        if !eci_rest.is_empty() {
-            return Err(RawError::Attached);
-        }
         if *ect.raw != DETACHED_DATA_ECI[2..] {
             return Err(RawError::ContentType(oid_string(ect.raw)));
         }
+        let econtent = if eci_rest.is_empty() {
+            None
+        } else {
+            let (explicit, after) = expect(eci_rest, TAG_CTX0, "eContent is not [0]")?;
+            let (octets, inner_after) = expect(explicit.value, TAG_OCTET_STRING, "eContent is not an OCTET STRING")?;
+            if !after.is_empty() || !inner_after.is_empty() {
+                return Err(RawError::Malformed("trailing bytes in encapContentInfo"));
+            }
+            Some(octets.value)
+        };
         let mut certificates = Vec::new();
         let mut crls = None;
         let (mut t, mut after) = read_tlv(rest)?;
@@ -343,7 +380,7 @@ impl<'a> RawSignedData<'a> {
             return Err(RawError::Malformed("trailing bytes after signerInfos"));
         }
         let signer_infos = elements(t.value, "signers", MAX_SIGNERS)?;
-        Ok(RawSignedData { version, digest_algorithms, certificates, crls, signer_infos })
+        Ok(RawSignedData { version, digest_algorithms, encap_content_info: eci, econtent, certificates, crls, signer_infos })
     }
 }
 

@@ -1,5 +1,6 @@
-//! Reading a signature file as received: PEM armour removed, the encoding checked to be DER
-//! throughout (BER must go through [`super::ber`] first).
+//! Reading a signature file as received: PEM armour removed, BER normalised to DER with
+//! [`super::ber::to_der`] (which keeps DER parts such as signed attributes byte-identical), and
+//! the result checked to be DER throughout.
 
 use super::assemble::{read_tlv, RawError};
 
@@ -15,15 +16,16 @@ pub enum InputError {
     /// PEM armour without a PKCS7 / CMS block, or broken base64.
     #[error("PEM signature file without a readable PKCS7 or CMS block: {0}")]
     Pem(String),
-    /// The encoding is BER (indefinite lengths, constructed strings, non-minimal lengths).
-    #[error("the signature is BER-encoded (e.g. written by `openssl cms -sign -stream`); kyso needs DER here — re-encode it with `openssl cms -cmsout -inform DER -outform DER -in FILE -out FILE.der`")]
-    Ber,
+    /// BER that [`super::ber::to_der`] cannot normalise, or that is still not DER afterwards.
+    #[error("the signature's BER encoding cannot be normalised to DER: {0}")]
+    Ber(String),
     /// Not a DER structure at all.
     #[error("not a CMS signature: {0}")]
     Malformed(&'static str),
 }
 
-/// The DER bytes of a signature file: PEM (`PKCS7` or `CMS` blocks) is unwrapped; the result is
+/// The DER bytes of a signature file: PEM (`PKCS7` or `CMS` blocks) is unwrapped, BER
+/// (indefinite lengths, constructed OCTET STRINGs, non-minimal lengths) normalised; the result is
 /// checked to be DER throughout (definite minimal lengths, primitive strings, no trailing data).
 pub fn signature_der(bytes: &[u8]) -> Result<Vec<u8>, InputError> {
     let der = if crate::objects::is_pem(bytes) {
@@ -36,8 +38,13 @@ pub fn signature_der(bytes: &[u8]) -> Result<Vec<u8>, InputError> {
     } else {
         bytes.to_vec()
     };
+    let der = match super::ber::to_der(&der) {
+        Ok(std::borrow::Cow::Borrowed(_)) => der,
+        Ok(std::borrow::Cow::Owned(normalised)) => normalised,
+        Err(e) => return Err(InputError::Ber(e.to_string())),
+    };
     check_der(&der, 0).map_err(|e| match e {
-        RawError::Ber => InputError::Ber,
+        RawError::Ber => InputError::Ber("still not DER after normalisation".into()),
         RawError::Malformed(m) => InputError::Malformed(m),
         _ => InputError::Malformed("invalid structure"),
     })?;
@@ -79,16 +86,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ber_is_detected_deep_inside() {
-        // SEQUENCE { SEQUENCE (indefinite) { NULL } EOC }
-        let ber = [0x30, 0x06, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00];
-        assert_eq!(signature_der(&ber).unwrap_err(), InputError::Ber);
-        // constructed OCTET STRING
+    fn ber_is_normalised_and_der_kept() {
+        // SEQUENCE { SEQUENCE (indefinite) { NULL } EOC } → DER
+        let ber = [0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert_eq!(signature_der(&ber).unwrap(), [0x30, 0x04, 0x30, 0x02, 0x05, 0x00]);
+        // constructed OCTET STRING → primitive
         let ber = [0x30, 0x05, 0x24, 0x03, 0x04, 0x01, 0x41];
-        assert_eq!(signature_der(&ber).unwrap_err(), InputError::Ber);
+        assert_eq!(signature_der(&ber).unwrap(), [0x30, 0x03, 0x04, 0x01, 0x41]);
         let der = [0x30, 0x04, 0x30, 0x02, 0x05, 0x00];
         assert_eq!(signature_der(&der).unwrap(), der);
-        assert!(matches!(signature_der(&[0x30, 0x04, 0x30, 0x02, 0x05, 0x00, 0x00]), Err(InputError::Malformed(_))));
+        assert!(signature_der(&[0x30, 0x04, 0x30, 0x02, 0x05, 0x00, 0x00]).is_err());
+        assert!(signature_der(&[0x30, 0x80, 0x05, 0x00]).is_err(), "missing end-of-contents");
     }
 
     #[test]
@@ -107,6 +115,6 @@ mod tests {
             w.extend_from_slice(&v);
             v = w;
         }
-        assert_eq!(signature_der(&v).unwrap_err(), InputError::Malformed("nested too deeply"));
+        assert!(signature_der(&v).is_err());
     }
 }

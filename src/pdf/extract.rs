@@ -78,6 +78,18 @@ pub enum ByteRangeProblem {
     NotAtRevisionEnd,
 }
 
+impl std::fmt::Display for ByteRangeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ByteRangeProblem::Malformed(m) => write!(f, "malformed signature dictionary: {m}"),
+            ByteRangeProblem::NotFromStart => f.write_str("the byte range does not start at the beginning of the file"),
+            ByteRangeProblem::OutOfBounds => f.write_str("the byte range lies outside the file or its ranges overlap"),
+            ByteRangeProblem::GapIsNotContents => f.write_str("the unsigned gap is not exactly the signature's /Contents"),
+            ByteRangeProblem::NotAtRevisionEnd => f.write_str("the signed bytes do not end at the end of a revision"),
+        }
+    }
+}
+
 /// What changed after a signature's revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -94,6 +106,35 @@ pub enum Modifications {
     },
     /// The later file could not be compared (the signed revision does not parse).
     Unknown(String),
+}
+
+impl Modifications {
+    /// A stable machine-readable name: `none`, `signatures_and_form_filling`, `other`, `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Modifications::None => "none",
+            Modifications::SignaturesAndFormFilling => "signatures_and_form_filling",
+            Modifications::Other { .. } => "other",
+            Modifications::Unknown(_) => "unknown",
+        }
+    }
+
+    /// True when the document a reader sees is the one signed (no change, or only later
+    /// signatures and form filling).
+    pub fn is_acceptable(&self) -> bool {
+        matches!(self, Modifications::None | Modifications::SignaturesAndFormFilling)
+    }
+}
+
+impl std::fmt::Display for Modifications {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Modifications::None => f.write_str("no changes after this signature"),
+            Modifications::SignaturesAndFormFilling => f.write_str("only later signatures and form filling after this signature"),
+            Modifications::Other { changes } => write!(f, "the document was changed after this signature: {}", changes.join("; ")),
+            Modifications::Unknown(why) => write!(f, "changes after this signature could not be analysed: {why}"),
+        }
+    }
 }
 
 /// Lists the signatures of `pdf`: every signature field with a value, in field order.

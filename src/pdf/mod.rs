@@ -100,6 +100,9 @@ pub enum PdfError {
     /// The caller's CMS producer failed.
     #[error("producing the CMS signature failed: {0}")]
     Cms(Box<dyn std::error::Error + Send + Sync>),
+    /// Something kyso does not do (yet), named.
+    #[error("not supported: {0}")]
+    Unsupported(String),
     /// A budget on attacker-controlled structure was exceeded.
     #[error("PDF too complex: {0}")]
     TooComplex(String),

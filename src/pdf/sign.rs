@@ -180,6 +180,12 @@ impl Plan {
             }
         };
         if appearance.is_some() {
+            if geometry.rotate != 0 {
+                return Err(PdfError::Unsupported(format!(
+                    "visible appearances on rotated pages (/Rotate {}); use --appearance none or another page",
+                    geometry.rotate
+                )));
+            }
             geometry.check_inside(rect)?;
         }
         Ok(Plan { kind, prev: doc.xref_start, first_free, root_id, page_id, field_name, rect, appearance })
@@ -396,12 +402,15 @@ fn pdf_date(t: time::OffsetDateTime) -> String {
 struct PageGeometry {
     bx: [f64; 4],
     width: f64,
+    /// /Rotate in degrees, normalised to 0, 90, 180 or 270.
+    rotate: i64,
 }
 
 impl PageGeometry {
     fn of(doc: &Document, page_id: ObjectId) -> Result<PageGeometry, PdfError> {
         let mut media = None;
         let mut crop = None;
+        let mut rotate = None;
         let mut cur = Some(page_id);
         for _ in 0..MAX_DEPTH {
             let Some(id) = cur else { break };
@@ -411,6 +420,9 @@ impl PageGeometry {
             }
             if crop.is_none() {
                 crop = d.get(b"CropBox").ok().and_then(|o| rect_of(doc, o));
+            }
+            if rotate.is_none() {
+                rotate = d.get(b"Rotate").ok().and_then(|o| num(deref(doc, o)));
             }
             cur = match d.get(b"Parent") {
                 Ok(Object::Reference(p)) => Some(*p),
@@ -426,7 +438,8 @@ impl PageGeometry {
         if bx[2] - bx[0] < 1.0 || bx[3] - bx[1] < 1.0 {
             return Err(PdfError::Structure("the page has an empty MediaBox/CropBox".into()));
         }
-        Ok(PageGeometry { bx, width: bx[2] - bx[0] })
+        let rotate = (rotate.unwrap_or(0.0) as i64).rem_euclid(360);
+        Ok(PageGeometry { bx, width: bx[2] - bx[0], rotate })
     }
 
     /// A rectangle given in points from the top-left → PDF coordinates.

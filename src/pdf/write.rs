@@ -123,7 +123,7 @@ pub(crate) enum XrefKind {
 pub(crate) struct Update {
     /// The whole output: original bytes, then the update.
     pub buf: Vec<u8>,
-    offsets: Vec<(u32, usize)>,
+    offsets: Vec<(u32, u16, usize)>,
 }
 
 impl Update {
@@ -138,7 +138,7 @@ impl Update {
 
     /// Starts object `id`: records its offset and writes the `N G obj` header.
     pub fn begin(&mut self, id: ObjectId) {
-        self.offsets.push((id.0, self.buf.len()));
+        self.offsets.push((id.0, id.1, self.buf.len()));
         let _ = write!(self.buf, "{} {} obj\n", id.0, id.1);
     }
 
@@ -167,15 +167,15 @@ impl Update {
         trailer.set("Prev", Object::Integer(prev as i64));
         let mut entries = std::mem::take(&mut self.offsets);
         if kind == XrefKind::Stream {
-            entries.push((next_id, xref_offset));
+            entries.push((next_id, 0, xref_offset));
         }
         entries.sort_unstable();
         // Consecutive runs of object numbers become subsections.
-        let mut runs: Vec<(u32, Vec<usize>)> = Vec::new();
-        for (n, off) in entries {
+        let mut runs: Vec<(u32, Vec<(u16, usize)>)> = Vec::new();
+        for (n, gen, off) in entries {
             match runs.last_mut() {
-                Some((start, offs)) if *start + offs.len() as u32 == n => offs.push(off),
-                _ => runs.push((n, vec![off])),
+                Some((start, offs)) if *start + offs.len() as u32 == n => offs.push((gen, off)),
+                _ => runs.push((n, vec![(gen, off)])),
             }
         }
         match kind {
@@ -183,8 +183,8 @@ impl Update {
                 self.buf.extend_from_slice(b"xref\n");
                 for (start, offs) in &runs {
                     let _ = write!(self.buf, "{} {}\n", start, offs.len());
-                    for off in offs {
-                        let _ = write!(self.buf, "{off:010} 00000 n\r\n");
+                    for (gen, off) in offs {
+                        let _ = write!(self.buf, "{off:010} {gen:05} n\r\n");
                     }
                 }
                 self.buf.extend_from_slice(b"trailer\n");
@@ -198,10 +198,10 @@ impl Update {
                 for (start, offs) in &runs {
                     index.push(Object::Integer(i64::from(*start)));
                     index.push(Object::Integer(offs.len() as i64));
-                    for off in offs {
+                    for (gen, off) in offs {
                         data.push(1u8);
                         data.extend_from_slice(&(*off as u64).to_be_bytes());
-                        data.extend_from_slice(&[0, 0]);
+                        data.extend_from_slice(&gen.to_be_bytes());
                     }
                 }
                 trailer.set("Type", Object::Name(b"XRef".to_vec()));
@@ -232,6 +232,19 @@ mod tests {
         assert_eq!(real(-0.00001), "0");
         assert_eq!(real(2.0), "2");
         assert_eq!(real(f64::NAN), "0");
+    }
+
+    #[test]
+    fn xref_table_subsections_and_generations() {
+        let mut up = Update::new(b"%PDF-1.7\n%%EOF");
+        up.object((7, 0), &Object::Null);
+        up.object((3, 2), &Object::Integer(1));
+        up.object((8, 0), &Object::Null);
+        let out = up.finish(XrefKind::Table, Dictionary::new(), 9, 5);
+        let text = String::from_utf8_lossy(&out);
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(text.contains(&format!("xref\n3 1\n{:010} 00002 n\r\n7 2\n{:010} 00000 n\r\n{:010} 00000 n\r\ntrailer\n<</Size 9/Prev 5>>", at("3 2 obj"), at("7 0 obj"), at("8 0 obj"))), "{text}");
+        assert!(text.ends_with(&format!("startxref\n{}\n%%EOF\n", at("xref\n"))));
     }
 
     #[test]

@@ -35,6 +35,17 @@ pub fn signature_imprint(algorithm: DigestAlgorithm, signature_value: &[u8]) -> 
     Imprint::of(algorithm, signature_value)
 }
 
+/// For a signer (`kyso sign --tsa`): fetches a signature timestamp over `signature_value` (SHA-256
+/// imprint, fresh nonce, certReq) from `client` and checks it under `check` (the nonce of this
+/// request is checked; `check.nonce` is ignored) before returning it. The token's DER is the value
+/// of the unsigned attribute id-aa-signatureTimeStampToken (`alg::oid::ATTR_SIGNATURE_TIMESTAMP`).
+pub fn timestamp_signature(client: &dyn TsaClient, signature_value: &[u8], check: &TokenCheck<'_>) -> Result<(Vec<u8>, TimestampInfo), TspError> {
+    let imprint = signature_imprint(DigestAlgorithm::Sha256, signature_value);
+    let token = fetch_token(client, &imprint)?;
+    let info = verify::verify_token_with(&token, &imprint, &TokenCheck { nonce: None, ..*check })?;
+    Ok((token, info))
+}
+
 /// Adds a signature timestamp (SHA-256 imprint of the signature value) to every SignerInfo of the
 /// DER/BER CMS SignedData `p7s` that has none yet. Each token is fetched from `client` with a
 /// fresh nonce and checked with [`verify::verify_token_with`] under `check` (its `nonce` field is
@@ -104,9 +115,7 @@ pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &Token
             new_infos.push(si.full.to_vec());
             continue;
         }
-        let imprint = signature_imprint(DigestAlgorithm::Sha256, signature);
-        let token = fetch_token(client, &imprint)?;
-        let info = verify::verify_token_with(&token, &imprint, &TokenCheck { nonce: None, ..*check })?;
+        let (token, info) = timestamp_signature(client, signature, check)?;
         timestamps.push(info);
 
         let attr = tlv::encode(0x30, &[ts_oid.clone(), tlv::encode(0x31, &token)].concat());
@@ -141,9 +150,20 @@ pub fn verify_signature_timestamp(token_der: &[u8], signature_value: &[u8], chec
     verify::verify_token_with(token_der, &signature_imprint(alg, signature_value), check)
 }
 
-/// The signature timestamp tokens (DER) of each SignerInfo of a DER/BER SignedData, in file
-/// order, with each SignerInfo's signature value: `(signature_value, tokens)`.
-pub fn signature_timestamp_tokens(p7s: &[u8]) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, TspError> {
+/// One SignerInfo's signature value and the signature timestamp tokens found in its
+/// unsignedAttrs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignerTimestamps {
+    /// The SignerInfo's signature value (the OCTET STRING's contents).
+    pub signature_value: Vec<u8>,
+    /// The DER tokens of its id-aa-signatureTimeStampToken attributes, in file order.
+    pub tokens: Vec<Vec<u8>>,
+}
+
+/// The signature timestamp tokens of each SignerInfo of a DER/BER SignedData, in file order.
+/// Structure only: nothing is verified (see [`verify_signature_timestamp`]).
+pub fn signature_timestamp_tokens(p7s: &[u8]) -> Result<Vec<SignerTimestamps>, TspError> {
     let m = |e: tlv::TlvError| malformed("signature file", e);
     let ci = tlv::parse_exact(p7s).map_err(m)?;
     let explicit = ci.children().map_err(m)?.get(1).copied().ok_or_else(|| malformed("signature file", "no content"))?;
@@ -169,7 +189,7 @@ pub fn signature_timestamp_tokens(p7s: &[u8]) -> Result<Vec<(Vec<u8>, Vec<Vec<u8
                 }
             }
         }
-        out.push((sig, tokens));
+        out.push(SignerTimestamps { signature_value: sig, tokens });
     }
     Ok(out)
 }

@@ -12,6 +12,24 @@
 //!
 //! The library never reads the clock: issuing takes the time as an argument, and the server takes
 //! a clock function that the caller provides.
+//!
+//! ```
+//! use kyso::tsp::{self, Imprint, TimeStampReq};
+//! use kyso::DigestAlgorithm;
+//! use der::Decode;
+//! // What `openssl ts -query -data doc -sha256 -cert` sends, with a nonce.
+//! let imprint = Imprint::of(DigestAlgorithm::Sha256, "Công văn số 123".as_bytes());
+//! let der = tsp::request(&imprint, Some(&[0x12, 0x34]), true, None)?;
+//! let req = TimeStampReq::from_der(&der).unwrap();
+//! assert!(req.cert_req);
+//! // A TSA's refusal is a typed error with the failure bits.
+//! let refusal = [0x30, 0x0c, 0x30, 0x0a, 0x02, 0x01, 0x02, 0x03, 0x05, 0x06, 0x00, 0x00, 0x00, 0x40];
+//! assert!(matches!(
+//!     tsp::parse_response(&refusal),
+//!     Err(tsp::TspError::Rejected { status: 2, ref fail_info, .. }) if fail_info == &["systemFailure"]
+//! ));
+//! # Ok::<(), kyso::tsp::TspError>(())
+//! ```
 
 mod asn1;
 mod cades;
@@ -22,7 +40,10 @@ mod token;
 mod verify;
 
 pub use asn1::{Accuracy, GenTime, MessageImprint, PkiStatusInfo, TimeStampReq, TimeStampResp, TstInfo};
-pub use cades::{add_signature_timestamp, signature_imprint, signature_timestamp_tokens, verify_signature_timestamp, TimestampedSignature};
+pub use cades::{
+    add_signature_timestamp, signature_imprint, signature_timestamp_tokens, timestamp_signature, verify_signature_timestamp, SignerTimestamps,
+    TimestampedSignature,
+};
 pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
 pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck};

@@ -161,7 +161,10 @@ impl TsaServer {
         }
         let content_type = req.headers().iter().find(|h| h.field.equiv("Content-Type")).map(|h| h.value.as_str().to_ascii_lowercase());
         if let Some(ct) = content_type {
-            if !ct.trim().starts_with("application/timestamp-query") {
+            // RFC 3161 §3.4 names application/timestamp-query; some old clients send the name of
+            // an earlier draft, application/timestamp-request.
+            let ct = ct.trim();
+            if !ct.starts_with("application/timestamp-query") && !ct.starts_with("application/timestamp-request") {
                 return refuse(req, 415, "the body must be application/timestamp-query");
             }
         }

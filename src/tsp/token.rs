@@ -135,6 +135,8 @@ pub struct Tsa {
     sid: SignerIdentifier,
     ess_attr: Attribute,
     tsa_name: GeneralName,
+    /// The certificate's validity (Unix seconds): no token is issued outside it.
+    valid: (u64, u64),
 }
 
 impl std::fmt::Debug for Tsa {
@@ -169,7 +171,20 @@ impl Tsa {
         let ess = SigningCertificateV2::for_certificate(cert_der, DigestAlgorithm::Sha256).map_err(|e| TspError::Config(e.to_string()))?;
         let ess_attr = attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, Any::encode_from(&ess).map_err(|e| TspError::Config(e.to_string()))?)?;
         let tsa_name = GeneralName::DirectoryName(cert.tbs_certificate().subject().clone());
-        Ok(Tsa { signer, cert, chain, policy, accuracy: Accuracy { seconds: Some(1), millis: None, micros: None }, digest, sid, ess_attr, tsa_name })
+        let validity = cert.tbs_certificate().validity();
+        let valid = (validity.not_before.to_unix_duration().as_secs(), validity.not_after.to_unix_duration().as_secs());
+        Ok(Tsa {
+            signer,
+            cert,
+            chain,
+            policy,
+            accuracy: Accuracy { seconds: Some(1), millis: None, micros: None },
+            digest,
+            sid,
+            ess_attr,
+            tsa_name,
+            valid,
+        })
     }
 
     /// The policy stated in tokens.
@@ -213,6 +228,11 @@ impl Tsa {
             return Err((FailureInfo::UnacceptedExtension, "request extensions are not supported".into()));
         }
         let gen_time = GenTime::from_system_time(time, 3).ok_or((FailureInfo::TimeNotAvailable, "time out of range".to_string()))?;
+        let secs = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        if secs < self.valid.0 || secs > self.valid.1 {
+            // A token outside the certificate's validity would be refused by every verifier.
+            return Err((FailureInfo::SystemFailure, "the TSA certificate is not valid at this time".into()));
+        }
         let serial_int = positive_int(serial).map_err(|e| (FailureInfo::SystemFailure, e.to_string()))?;
         let tst = TstInfo {
             version: 1,

@@ -358,7 +358,7 @@ fn validate_path(signer_der: &[u8], certs: &[Vec<u8>], signer_idx: usize, anchor
         subjects.push(name(c.der().as_ref()));
     }
     // The anchor: the one whose subject matches the last certificate's issuer.
-    let last = path.intermediate_certificates().last().map(|c| c.der().as_ref().to_vec()).unwrap_or_else(|| signer_der.to_vec());
+    let last = path.intermediate_certificates().next_back().map(|c| c.der().as_ref().to_vec()).unwrap_or_else(|| signer_der.to_vec());
     if let Ok((_, l)) = x509_parser::certificate::X509Certificate::from_der(&last) {
         if let Some(a) = anchors.iter().find(|a| {
             x509_parser::certificate::X509Certificate::from_der(a).map(|(_, c)| c.subject().as_raw() == l.issuer().as_raw()).unwrap_or(false)

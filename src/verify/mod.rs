@@ -350,7 +350,7 @@ impl Verifier {
         }
         let mut signatures = Vec::new();
         for raw in &parts.signers {
-            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash);
+            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms);
             r.warnings.extend(embedded_crl_problems.iter().cloned());
             r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
@@ -437,6 +437,7 @@ impl Verifier {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
+    #[allow(clippy::too_many_arguments)] // the per-document context, passed as is
     fn verify_signer(
         &self,
         raw: &[u8],
@@ -445,6 +446,7 @@ impl Verifier {
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
         context_hash: &[u8],
+        listed_digests: &[&[u8]],
     ) -> SignatureReport {
         let mut r = SignatureReport {
             indication: Indication::TotalPassed,
@@ -475,6 +477,12 @@ impl Verifier {
             }
         };
         let digest = digest_of(si.digest_alg);
+        // RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms (OpenSSL insists).
+        let listed = der::read(si.digest_alg).map(|(oid, _)| listed_digests.contains(&oid.raw)).unwrap_or(false);
+        if !listed {
+            fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "the SignerInfo's digest algorithm is not listed in SignedData digestAlgorithms".into());
+            return finish(r, &failures);
+        }
         r.digest_algorithm = Some(digest.map(|d| d.name().to_string()).unwrap_or_else(|| "unknown".into()));
         let Some(attrs_tlv) = si.signed_attrs else {
             fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "no signed attributes (CAdES requires content-type and message-digest)".into());
@@ -513,7 +521,16 @@ impl Verifier {
         r.checks.push(Check::new("format", CheckStatus::Passed, "SignerInfo and signed attributes parse"));
 
         // 2. The signer certificate by its sid.
-        let cert_der = pool.iter().find(|c| sid_matches(&si.sid, c));
+        // Several certificates may fit the sid (same key → same subjectKeyIdentifier): the
+        // signing-certificate attribute, when present, identifies the right one (ETSI EN 319
+        // 102-1 §5.2.3); otherwise the first fit is taken.
+        let fits: Vec<&Vec<u8>> = pool.iter().filter(|c| sid_matches(&si.sid, c)).collect();
+        let identified = fits.iter().copied().find(|c| match (scv2, scv1) {
+            (Some(v), _) => ess_matches(v.raw, c, true).is_ok(),
+            (None, Some(v)) => ess_matches(v.raw, c, false).is_ok(),
+            (None, None) => false,
+        });
+        let cert_der = identified.or_else(|| fits.first().copied());
         let Some(cert_der) = cert_der else {
             fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
             return finish(r, &failures);
@@ -528,7 +545,7 @@ impl Verifier {
         r.signer = Some(Signer {
             subject: cert.subject().to_string(),
             organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
-            serial: hex::encode(cert.raw_serial()),
+            serial: serial_hex(cert.raw_serial()),
             issuer: cert.issuer().to_string(),
         });
         let nb = cert.validity().not_before.timestamp();
@@ -611,19 +628,20 @@ impl Verifier {
             }
         }
 
-        // 6. signing-certificate-v2 / v1 against the signer certificate.
-        match (scv2, scv1) {
-            (Some(v), _) => match ess_matches(v.raw, cert_der, &cert, true) {
-                Ok(()) => r.checks.push(Check::new("signing_certificate", CheckStatus::Passed, "signing-certificate-v2 matches the signer certificate")),
+        // 6. signing-certificate-v2 and v1 (each when present) against the signer certificate.
+        if scv2.is_none() && scv1.is_none() {
+            r.checks.push(Check::new("signing_certificate", CheckStatus::Warning, "no signing-certificate attribute"));
+            r.warnings.push("no signing-certificate attribute: the signature does not bind its certificate (not CAdES)".into());
+        }
+        for (attr, v2) in [(scv2, true), (scv1, false)] {
+            let Some(v) = attr else { continue };
+            match ess_matches(v.raw, cert_der, v2) {
+                Ok(()) => r.checks.push(Check::new(
+                    "signing_certificate",
+                    CheckStatus::Passed,
+                    format!("{} matches the signer certificate", if v2 { "signing-certificate-v2" } else { "signing-certificate (v1)" }),
+                )),
                 Err(why) => fail(&mut r, &mut failures, "signing_certificate", SubIndication::NoSigningCertificateFound, why),
-            },
-            (None, Some(v)) => match ess_matches(v.raw, cert_der, &cert, false) {
-                Ok(()) => r.checks.push(Check::new("signing_certificate", CheckStatus::Passed, "signing-certificate (v1) matches the signer certificate")),
-                Err(why) => fail(&mut r, &mut failures, "signing_certificate", SubIndication::NoSigningCertificateFound, why),
-            },
-            (None, None) => {
-                r.checks.push(Check::new("signing_certificate", CheckStatus::Warning, "no signing-certificate attribute"));
-                r.warnings.push("no signing-certificate attribute: the signature does not bind its certificate (not CAdES)".into());
             }
         }
 
@@ -657,6 +675,17 @@ impl Verifier {
         }
         failures.extend(outcome.failures.iter().copied());
         finish(r, &failures)
+    }
+}
+
+/// Lower-case hex of a serial number without leading zeros (the form `kyso ca list` prints).
+fn serial_hex(bytes: &[u8]) -> String {
+    let h = hex::encode(bytes);
+    let t = h.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
     }
 }
 
@@ -730,44 +759,35 @@ fn signing_time(raw: &[u8]) -> Option<i64> {
     i64::try_from(t.to_unix_duration().as_secs()).ok()
 }
 
-/// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value against the
-/// signer certificate: the first ESSCertID's hash must be the certificate's, and its
-/// issuerSerial, when present, must name the certificate's issuer and serial number.
-fn ess_matches(value: &[u8], cert_der: &[u8], cert: &X509Certificate<'_>, v2: bool) -> Result<(), String> {
-    let bad = |what: &str| format!("malformed signing-certificate attribute: {what}");
-    let sc = der::read_all(value).map_err(|e| bad(e.0))?;
-    let (certs, _policies) = der::expect(sc.body, 0x30, "certs").map_err(|e| bad(e.0))?;
-    let (first, _) = der::expect(certs.body, 0x30, "ESSCertID").map_err(|e| bad(e.0))?;
-    let mut rest = first.body;
-    let mut hash_alg = DigestAlgorithm::Sha1;
-    if v2 {
-        hash_alg = DigestAlgorithm::Sha256;
-        if let Ok((t, r)) = der::read(rest) {
-            if t.tag == 0x30 {
-                hash_alg = digest_of(t.body).ok_or_else(|| bad("unknown hash algorithm"))?;
-                rest = r;
-            }
-        }
-    }
-    let (hash, rest) = der::expect(rest, 0x04, "certHash").map_err(|e| bad(e.0))?;
-    if hash_alg.digest(cert_der) != hash.body {
+/// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value (decoded with
+/// [`crate::cms::ess`]) against the signer certificate: the first ESSCertID's hash must be the
+/// certificate's, and its issuerSerial, when present, must name the certificate's issuer and
+/// serial number.
+fn ess_matches(value: &[u8], cert_der: &[u8], v2: bool) -> Result<(), String> {
+    use crate::cms::ess::{SigningCertificate, SigningCertificateV2};
+    use ::der::Decode;
+    let (name, hash_alg, hash, matches) = if v2 {
+        let sc = SigningCertificateV2::from_der(value).map_err(|e| format!("malformed signing-certificate-v2 attribute: {e}"))?;
+        let first = sc.certs.first().ok_or("the signing-certificate-v2 attribute lists no certificate")?;
+        let alg = first.digest_algorithm().ok_or("the signing-certificate-v2 attribute uses an unknown hash algorithm")?;
+        (
+            "signing-certificate-v2",
+            alg,
+            first.cert_hash.as_bytes().to_vec(),
+            first.matches(cert_der),
+        )
+    } else {
+        let sc = SigningCertificate::from_der(value).map_err(|e| format!("malformed signing-certificate attribute: {e}"))?;
+        let first = sc.certs.first().ok_or("the signing-certificate attribute lists no certificate")?;
+        ("signing-certificate", DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec(), first.matches(cert_der))
+    };
+    if hash_alg.digest(cert_der) != hash {
         return Err(format!(
-            "the signing-certificate attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
+            "the {name} attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
         ));
     }
-    if !rest.is_empty() {
-        let is = der::read_all(rest).map_err(|e| bad(e.0))?;
-        let (names, r) = der::expect(is.body, 0x30, "issuer").map_err(|e| bad(e.0))?;
-        let serial = der::read_all(r).map_err(|e| bad(e.0))?;
-        if serial.tag != 0x02 || serial.body != cert.raw_serial() {
-            return Err("the signing-certificate attribute names another serial number".into());
-        }
-        let names = der::children(names.body, 16, "too many names").map_err(|e| bad(e.0))?;
-        // directoryName [4] EXPLICIT Name
-        let issuer_ok = names.iter().any(|n| n.tag == 0xa4 && n.body == cert.issuer().as_raw());
-        if !issuer_ok {
-            return Err("the signing-certificate attribute names another issuer".into());
-        }
+    if !matches {
+        return Err(format!("the {name} attribute names another issuer or serial number than the signer certificate"));
     }
     Ok(())
 }

@@ -144,7 +144,7 @@ impl KeyUsageBit {
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
 fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<String>) -> Option<SubIndication> {
     let ku = match leaf.key_usage() {
-        Ok(k) => k.map(|k| k.value.clone()),
+        Ok(k) => k.map(|k| *k.value),
         Err(e) => {
             checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("malformed keyUsage: {e}")));
             return Some(SubIndication::ChainConstraintsFailure);
@@ -313,7 +313,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         revocation: RevocationStatus::Unknown,
     };
     let leaf = match X509Certificate::from_der(leaf_der) {
-        Ok((rest, c)) if rest.is_empty() => c,
+        Ok(([], c)) => c,
         _ => {
             out.checks.push(Check::new("certificate_path", CheckStatus::Failed, "the certificate does not parse"));
             out.failures.push(SubIndication::FormatFailure);

@@ -33,6 +33,8 @@ pub(crate) struct SignedDataParts<'a> {
     pub certificates: Vec<&'a [u8]>,
     pub crls: Vec<&'a [u8]>,
     pub signers: Vec<&'a [u8]>,
+    /// The OIDs (TLVs) listed in digestAlgorithms.
+    pub digest_algorithms: Vec<&'a [u8]>,
     /// eContentType as received (OID TLV).
     pub econtent_type: &'a [u8],
     /// eContent, when present (an attached signature, e.g. `openssl cms -sign -stream`).
@@ -66,7 +68,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, String> {
         Some(1 | 3 | 4 | 5) => {}
         _ => return Err("unknown SignedData version".into()),
     }
-    let (_digest_algs, rest) = der::expect(rest, 0x31, "digestAlgorithms").map_err(e("SignedData digestAlgorithms"))?;
+    let (digest_algs, rest) = der::expect(rest, 0x31, "digestAlgorithms").map_err(e("SignedData digestAlgorithms"))?;
+    let mut digest_algorithms = Vec::new();
+    for a in der::children(digest_algs.body, MAX_SIGNERS, "too many digest algorithms").map_err(e("digestAlgorithms"))? {
+        let (oid, _) = der::expect(a.body, 0x06, "digest algorithm OID").map_err(e("digestAlgorithms"))?;
+        digest_algorithms.push(oid.raw);
+    }
     let (eci, mut rest) = der::expect(rest, 0x30, "encapContentInfo").map_err(e("SignedData encapContentInfo"))?;
     let (econtent_type, eci_rest) = der::expect(eci.body, 0x06, "eContentType").map_err(e("encapContentInfo"))?;
     let mut econtent = None;
@@ -116,7 +123,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, String> {
         .into_iter()
         .map(|t| t.raw)
         .collect();
-    Ok(SignedDataParts { certificates, crls, signers, econtent_type: econtent_type.raw, econtent })
+    Ok(SignedDataParts { certificates, crls, signers, digest_algorithms, econtent_type: econtent_type.raw, econtent })
 }
 
 /// How a SignerInfo names its certificate.

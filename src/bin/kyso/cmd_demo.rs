@@ -155,8 +155,10 @@ impl Demo {
             let found = docs.iter().find(|d| d["path"].as_str().map(|p| p.ends_with(doc)).unwrap_or(false));
             match found {
                 Some(d) if d["indication"] == *ind => {
-                    let sub = d["sub_indication"].as_str().unwrap_or("");
-                    println!("    ✓ {doc}: {ind} {sub}");
+                    match d["sub_indication"].as_str() {
+                        Some(sub) => println!("    ✓ {doc}: {ind} {sub}"),
+                        None => println!("    ✓ {doc}: {ind}"),
+                    }
                 }
                 Some(d) => {
                     println!("    ✗ {doc}: {} (expected {ind})", d["indication"]);

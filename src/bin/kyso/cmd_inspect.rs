@@ -14,8 +14,9 @@ const MAX_INSPECT_FILE: u64 = 16 << 20;
     "  kyso inspect certs-example/units/so-y-te/person.pem\n",
     "  kyso inspect certs-example/crl.pem\n",
     "  KYSO_PASSPHRASE=… kyso inspect unit.key   # with a passphrase: algorithm and public-key fingerprint\n\n",
-    "Certificates, requests, CRLs and private keys, PEM or DER; a PEM file may hold several objects.\n",
-    "Signatures (.p7s) are not described here yet: use `kyso verify`.\n\n",
+    "  kyso inspect letter.pdf.p7s              # a signature's structure (nothing is verified: use kyso verify)\n\n",
+    "Certificates, requests, CRLs, private keys and CMS signatures, PEM or DER (signatures also BER);\n",
+    "a PEM file may hold several objects.\n\n",
     "EXIT CODES:\n  0  success\n  1  not a recognised object, or malformed\n  2  usage error, the file does not exist"))]
 pub struct InspectArgs {
     /// The file to describe
@@ -33,13 +34,11 @@ pub fn run(a: InspectArgs) -> Result<ExitCode, CliError> {
     } else {
         None
     };
-    let items = kyso::inspect::inspect(&bytes, pass.as_ref().map(|p| p.as_slice()))
+    let text = kyso::inspect::describe(&bytes, pass.as_ref().map(|p| p.as_slice()))
         .map_err(|e| CliError::failed(format!("{}: {e}", a.file.display())))?;
-    for (n, i) in items.iter().enumerate() {
-        if n > 0 {
-            println!();
-        }
-        print!("{i}");
+    print!("{text}");
+    if !text.ends_with('\n') {
+        println!();
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -52,7 +52,7 @@ pub enum CsrCommand {
         "  kyso key new --out binh.key\n",
         "  kyso csr new --key binh.key --cn \"Trần Thị Bình\" --org \"Sở Y tế tỉnh Bắc Ninh\" --out binh.csr\n",
         "  (the CA then runs: kyso ca issue --dir ca --profile person … --csr binh.csr --cert-out binh.pem)\n\n",
-        "EXIT CODES:\n  0  success\n  1  wrong passphrase, unusable key, the output exists (use --force)\n  2  usage error, key file missing, no passphrase available"))]
+        "EXIT CODES:\n  0  success\n  1  unusable key, the output exists (use --force)\n  2  usage error, key file missing, no or wrong passphrase"))]
     New(CsrNewArgs),
 }
 
@@ -83,8 +83,8 @@ fn write_out(path: &std::path::Path, bytes: &[u8], force: bool, secrecy: Secrecy
     })
 }
 
-/// Opens a key file, asking for a passphrase only when it is encrypted. A wrong passphrase is
-/// exit 1; no passphrase available is exit 2.
+/// Opens a key file, asking for a passphrase only when it is encrypted. A wrong or missing
+/// passphrase is exit 2 (an input that stops the run, as in `kyso sign`).
 pub fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<PrivateKey, CliError> {
     let bytes = zeroize::Zeroizing::new(read_input(path, "the key file", MAX_KEY_FILE)?);
     let file = KeyFile::parse(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
@@ -96,7 +96,7 @@ pub fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<PrivateKey, C
         file.open(None)
     };
     res.map_err(|e| match e {
-        KeyError::WrongPassphrase => CliError::failed(format!("cannot open the key {}: {e}", path.display()))
+        KeyError::WrongPassphrase => CliError::usage(format!("cannot open the key {}: {e}", path.display()))
             .hint("check --pass-file / KYSO_PASSPHRASE"),
         _ => CliError::failed(format!("cannot open the key {}: {e}", path.display())),
     })

@@ -55,7 +55,7 @@ pub struct TimestampArgs {
     /// Overwrite --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
-    /// The signature file (.p7s, DER or PEM)
+    /// The signature file (.p7s, DER or PEM; written back in the same encoding)
     #[arg(value_name = "FILE.p7s")]
     pub file: PathBuf,
 }
@@ -80,15 +80,16 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         }
     }
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
-    let der = if kyso::objects::is_pem(&input) {
+    // PEM input is written back as PEM with the same label; DER stays DER.
+    let (der, pem_label) = if kyso::objects::is_pem(&input) {
         kyso::objects::pem_blocks(&input)
             .map_err(|e| CliError::usage(format!("{}: {e}", a.file.display())))?
             .into_iter()
             .find(|(l, _)| l == "PKCS7" || l == "CMS")
-            .map(|(_, d)| d)
+            .map(|(l, d)| (d, Some(l)))
             .ok_or_else(|| CliError::usage(format!("{}: no PKCS7/CMS PEM block", a.file.display())))?
     } else {
-        input
+        (input, None)
     };
     if anchors.is_empty() {
         eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
@@ -109,7 +110,11 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         Some(o) => (o.clone(), if a.force { Overwrite::Replace } else { Overwrite::Refuse }),
         None => (a.file.clone(), Overwrite::Replace),
     };
-    write_atomic(&path, &result.p7s, overwrite, Secrecy::Public)
+    let bytes = match pem_label {
+        Some(label) => pem::encode(&pem::Pem::new(label, result.p7s.clone())).into_bytes(),
+        None => result.p7s.clone(),
+    };
+    write_atomic(&path, &bytes, overwrite, Secrecy::Public)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     for (i, t) in result.timestamps.iter().enumerate() {
         println!(
