@@ -70,6 +70,8 @@ pub struct SignArgs {
     #[arg(long)]
     pub rsa_pkcs1: bool,
     #[command(flatten)]
+    pub trusted_time: crate::cmd_sign_bt::TrustedTimeArgs,
+    #[command(flatten)]
     pub pass: PassArgs,
     /// The documents to sign
     #[arg(value_name = "FILE", required = true)]
@@ -181,6 +183,8 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     }
     let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
     signer.check_validity(time::OffsetDateTime::now_utc()).map_err(sign_error)?;
+    // --tsa / --embed-revocation: applied to each signature before it is written.
+    let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
 
     let single = jobs.len() == 1;
     let progress = (!single && std::io::stderr().is_terminal()).then(|| {
@@ -198,7 +202,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     let results: Vec<Result<(), String>> = jobs
         .par_iter()
         .map(|job| {
-            let r = sign_one(&signer, job, args.add, args.force);
+            let r = sign_one(&signer, job, args.add, args.force, &finish);
             if let Err(m) = &r {
                 failed.fetch_add(1, Ordering::Relaxed);
                 report(format!("error: {}: {m}", job.input.display()));
@@ -226,7 +230,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Signs one document; the error is the message for the batch report.
-fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool) -> Result<(), String> {
+fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool, finish: &crate::cmd_sign_bt::Finisher) -> Result<(), String> {
     let now = time::OffsetDateTime::now_utc();
     let bytes = if add {
         let existing = match kyso::files::read_limited(&job.output, SIGNATURE_LIMIT) {
@@ -248,6 +252,7 @@ fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool) -> Resul
             other => other.to_string(),
         })?
     };
+    let bytes = finish.apply(bytes)?;
     let overwrite = if add || force { Overwrite::Replace } else { Overwrite::Refuse };
     write_atomic(&job.output, &bytes, overwrite, Secrecy::Public).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
