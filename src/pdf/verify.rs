@@ -63,6 +63,9 @@ fn empty_report() -> SignatureReport {
         warnings: Vec::new(),
         revocation: None,
         covered_signing_time: None,
+        timestamps: Vec::new(),
+        poe_time: None,
+        verdict_time: None,
     }
 }
 

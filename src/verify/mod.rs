@@ -10,7 +10,9 @@
 //! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
 //! ([`path`]); revocation from verified CRLs.
 //!
-//! What is **not** checked: signature timestamps and archive attributes (B-T/B-LT/B-LTA),
+//! Signature timestamps (CAdES-B-T) are verified and used as proof of existence ([`poe`]).
+//!
+//! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
 //! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
 //! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
 //! is accepted only when it equals the given document.
@@ -30,6 +32,7 @@ mod algs;
 mod crl;
 mod der;
 mod path;
+mod poe;
 mod pss;
 mod signed_data;
 
@@ -462,6 +465,9 @@ impl Verifier {
             warnings: Vec::new(),
             revocation: None,
             covered_signing_time: None,
+            timestamps: Vec::new(),
+            poe_time: None,
+            verdict_time: None,
         };
         let mut failures: Vec<SubIndication> = Vec::new();
         let fail = |r: &mut SignatureReport, failures: &mut Vec<SubIndication>, name, sub, detail: String| {
@@ -664,8 +670,11 @@ impl Verifier {
 
         // 8. Path, purpose, revocation (cached per certificate and context).
         let outcome = self.path_outcome(cert_der, intermediates, crls, context_hash, &Purpose::DocumentSigning);
+        // 9. Signature timestamps: a valid one may prove the signature existed before a
+        // revocation or an expiry; then the path is judged at that time (poe.rs).
+        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome);
         r.checks.extend(outcome.checks.iter().cloned());
-        if let Some(c) = validity_check(cert_der, self.opts.time.unix_timestamp()) {
+        if let Some(c) = validity_check(cert_der, check_time) {
             r.checks.push(c);
         }
         r.warnings.extend(outcome.warnings.iter().cloned());
