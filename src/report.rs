@@ -223,6 +223,8 @@ pub struct SignatureReport {
     /// validation time, or `poe_time` when the proof of existence was needed (revocation or
     /// expiry after it). Null when the signature failed before its certificate was checked.
     pub verdict_time: Option<String>,
+    /// Whether the verdict needed the proof of existence (`verdict_time` is then `poe_time`).
+    pub poe_used: bool,
 }
 
 /// One signature timestamp of a SignerInfo.
@@ -620,15 +622,13 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
             let _ = writeln!(s, "{ind}  {}", t.detail);
         }
     }
-    if let (Some(poe), Some(used)) = (&sig.poe_time, &sig.verdict_time) {
-        if poe == used {
-            let text = if vi {
-                "Thời điểm dùng để kết luận: {t} (bằng chứng tồn tại từ dấu thời gian)"
-            } else {
-                "Time used for the verdict: {t} (proof of existence from the timestamp)"
-            };
-            let _ = writeln!(s, "{ind}{}", text.replace("{t}", used));
-        }
+    if let (true, Some(used)) = (sig.poe_used, &sig.verdict_time) {
+        let text = if vi {
+            "Thời điểm dùng để kết luận: {t} (bằng chứng tồn tại từ dấu thời gian)"
+        } else {
+            "Time used for the verdict: {t} (proof of existence from the timestamp)"
+        };
+        let _ = writeln!(s, "{ind}{}", text.replace("{t}", used));
     }
 }
 
@@ -708,6 +708,7 @@ mod tests {
             timestamps: Vec::new(),
             poe_time: None,
             verdict_time: None,
+            poe_used: false,
         };
         let mut d = DocumentReport {
             path: "a".into(),

@@ -66,6 +66,7 @@ fn empty_report() -> SignatureReport {
         timestamps: Vec::new(),
         poe_time: None,
         verdict_time: None,
+        poe_used: false,
     }
 }
 

@@ -468,6 +468,7 @@ impl Verifier {
             timestamps: Vec::new(),
             poe_time: None,
             verdict_time: None,
+            poe_used: false,
         };
         let mut failures: Vec<SubIndication> = Vec::new();
         let fail = |r: &mut SignatureReport, failures: &mut Vec<SubIndication>, name, sub, detail: String| {

@@ -224,6 +224,7 @@ impl Verifier {
             }
         }
         r.verdict_time = Some(path::fmt_unix(poe));
+        r.poe_used = true;
         (past, poe)
     }
 }

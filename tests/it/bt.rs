@@ -93,6 +93,7 @@ fn revoked_superseded_after_the_timestamp_passes_key_compromise_and_no_timestamp
         let poe = sig["poe_time"].as_str().unwrap();
         assert_eq!(&ts["time"].as_str().unwrap()[..19], &poe[..19]);
         assert_eq!(sig["verdict_time"], sig["poe_time"], "the verdict used the proven time");
+        assert_eq!(sig["poe_used"], true);
         assert_eq!(check(&sig, "signature_timestamp")["status"], "passed");
         let rev = check(&sig, "revocation");
         assert_eq!(rev["status"], "passed", "{rev}");
@@ -105,6 +106,7 @@ fn revoked_superseded_after_the_timestamp_passes_key_compromise_and_no_timestamp
     assert_eq!((sig["indication"].as_str(), sig["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("REVOKED")));
     assert_eq!(sig["timestamps"], Value::Array(vec![]));
     assert_eq!(sig["poe_time"], Value::Null);
+    assert_eq!(sig["poe_used"], false);
     assert_eq!(check(&sig, "revocation")["status"], "failed");
     // keyCompromise after the timestamp: kyso's conservative rule keeps it REVOKED_NO_POE.
     let (code, sig) = verify(&pki, "kc.txt", &crls);
@@ -138,12 +140,21 @@ fn expired_certificate_with_a_timestamp_from_its_validity_passes() {
     sign(&pki, &unit, &["--tsa", &server.url, "--tsa-trust", p(&pki.root.cert)], &["bt.txt"]);
     sign(&pki, &unit, &[], &["bb.txt"]);
     assert_eq!(server.terminate().0, Some(0));
+    // Within the validity the timestamp is shown but not needed: the verdict uses the validation time.
+    let (code, sig) = verify(&pki, "bt.txt", &["--revocation", "off"]);
+    assert_eq!(code, 0, "{sig:#}");
+    assert_eq!((sig["poe_used"].as_bool(), sig["timestamps"][0]["status"].as_str()), (Some(false), Some("valid")));
+    assert!(sig["poe_time"].is_string() && sig["verdict_time"].is_string());
+    let o = run(d, &["verify", "bt.txt", "--trust", p(&pki.root.cert), "--revocation", "off", "--lang", "en"]);
+    let (_, out, _) = summary(&o);
+    assert!(out.contains("Timestamp: ") && !out.contains("Time used for the verdict"), "{out}");
     let at = (time::OffsetDateTime::now_utc() + time::Duration::days(3)).format(&time::format_description::well_known::Rfc3339).unwrap();
     let args = ["--at", at.as_str(), "--revocation", "off"];
     let (code, sig) = verify(&pki, "bt.txt", &args);
     assert_eq!(code, 0, "{sig:#}");
     assert_eq!(sig["indication"], "TOTAL_PASSED");
     assert_eq!(sig["verdict_time"], sig["poe_time"]);
+    assert_eq!(sig["poe_used"], true);
     assert_eq!(check(&sig, "validity")["status"], "passed");
     assert_eq!(sig["timestamps"][0]["status"], "valid");
     // Without the timestamp: expired at the validation time, nothing proves the signature older.

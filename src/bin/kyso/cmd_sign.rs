@@ -29,6 +29,9 @@ EXAMPLES:
   kyso sign --add --cert agency.pem --key agency.key --chain ca/chain.pem cong-van-123.pdf
   # a whole folder, in parallel, one .p7s per file in signed/
   kyso sign --cert unit.pem --key unit.key --out-dir signed/ outgoing/*.pdf
+  # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
+  kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
+      --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
