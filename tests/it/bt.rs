@@ -303,3 +303,23 @@ fn sign_help_names_the_trusted_time_options() {
         assert!(text.contains(opt), "{opt} missing from:\n{text}");
     }
 }
+
+/// A TSA that cannot be reached fails each document of the batch (exit 1, the reason named) and
+/// writes no signature: `--tsa` never silently falls back to B-B.
+#[test]
+fn unreachable_tsa_fails_each_document_and_writes_nothing() {
+    let pki = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let unit = pki.leaf("Unit", Leaf::default());
+    write(d, "a.txt", b"a");
+    write(d, "b.txt", b"b");
+    // A port that was free a moment ago: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let o = run(d, &["sign", "--cert", p(&unit.cert), "--key", p(&unit.key), "--tsa", &url, "--tsa-timeout", "5", "a.txt", "b.txt"]);
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(err.matches("cannot reach the TSA").count(), 2, "{err}");
+    assert!(err.contains("signed 0 of 2 files, 2 failed"), "{err}");
+    assert!(!d.join("a.txt.p7s").exists() && !d.join("b.txt.p7s").exists());
+}
