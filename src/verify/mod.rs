@@ -10,7 +10,8 @@
 //! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
 //! ([`path`]); revocation from verified CRLs.
 //!
-//! Signature timestamps (CAdES-B-T) are verified and used as proof of existence ([`poe`]).
+//! Signature timestamps (CAdES-B-T) are verified and used as proof of existence (see
+//! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
 //! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
