@@ -30,6 +30,7 @@ mod algs;
 mod crl;
 mod der;
 mod path;
+mod pss;
 mod signed_data;
 
 pub use crl::MAX_CRL_ENTRIES;
