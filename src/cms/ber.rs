@@ -269,7 +269,7 @@ mod tests {
     #[test]
     fn fast_path_agrees_with_the_normaliser() {
         // DER with long-form lengths (0x81, 0x82) is borrowed; each BER variant is rewritten.
-        let mut long = vec![0x30, 0x82, 0x01, 0x03, 0x04, 0x81, 0xff];
+        let mut long = vec![0x30, 0x82, 0x01, 0x04, 0x04, 0x81, 0xff];
         long.extend(std::iter::repeat_n(7u8, 0xff));
         long.extend_from_slice(&[0x05, 0x00]);
         assert!(matches!(to_der(&long), Ok(Cow::Borrowed(_))));
