@@ -85,7 +85,7 @@ measure() {
   R_RSS=$(printf '%s\n' "${rsss[@]}" | sort -g | tail -1)
   say "$(printf '%-46s wall %8.3f  cpu %8.3f  rss %8d' "$name" "$R_WALL" "$R_CPU" "$R_RSS")"
 }
-ratio() { echo "scale=3; $1 / $2" | bc -l; }
+ratio() { echo "scale=3; ($1) / ($2)" | bc -l; }
 
 # ---------------------------------------------------------------- 1. libcrypto in-process
 if [ $SKIP_LIBCRYPTO = 0 ]; then
