@@ -30,6 +30,7 @@ mod algs;
 mod crl;
 mod der;
 mod path;
+mod pdf;
 mod signed_data;
 
 pub use crl::MAX_CRL_ENTRIES;
@@ -461,6 +462,7 @@ impl Verifier {
             warnings: Vec::new(),
             revocation: None,
             covered_signing_time: None,
+            pdf: None,
         };
         let mut failures: Vec<SubIndication> = Vec::new();
         let fail = |r: &mut SignatureReport, failures: &mut Vec<SubIndication>, name, sub, detail: String| {
