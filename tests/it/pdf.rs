@@ -443,14 +443,14 @@ fn malformed_pdfs_never_panic() {
 // fonts-liberation2; see the report for the .ci/run commands). Each FAILS if its tool is missing.
 
 /// The pyhanko executable: $PYHANKO, else `pyhanko` on PATH.
-fn pyhanko() -> Command {
+pub(crate) fn pyhanko() -> Command {
     let exe = std::env::var("PYHANKO").unwrap_or_else(|_| "pyhanko".into());
     let probe = Command::new(&exe).arg("--version").output();
     assert!(probe.is_ok_and(|o| o.status.success()), "pyHanko is required: pip install pyhanko pyhanko-cli (or set PYHANKO)");
     Command::new(exe)
 }
 
-fn tool(name: &str, hint: &str) -> Command {
+pub(crate) fn tool(name: &str, hint: &str) -> Command {
     let probe = Command::new(name).arg("-v").output();
     assert!(probe.is_ok(), "{name} is required: {hint}");
     Command::new(name)
