@@ -112,7 +112,7 @@ pub struct TrustArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = VERIFY_EXAMPLES)]
 pub struct VerifyArgs {
-    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given
+    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given; a PDF without FILE.p7s is verified in place (every signature inside)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The detached signature file (only with a single document)
