@@ -13,8 +13,9 @@
 //! reader sees must be the one signed, as in EN 319 142-1's incremental-update rules), and
 //! ETSI names a failed constraint of the signature's context SIG_CONSTRAINTS_FAILURE. The
 //! signed revision itself is still verifiable: the detail says which objects changed. Bytes
-//! after the signed revision that change no object (junk appended) are treated the same way:
-//! the file is not the one signed, and nothing explains the extra bytes. A byte range that is
+//! after the signed revision that change no object, or that follow the file's last `%%EOF`
+//! (junk appended), are treated the same way, for every signature: the file is not the one
+//! signed, and nothing explains the extra bytes (the JSON `modifications` says `other`). A byte range that is
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
 
@@ -43,19 +44,22 @@ impl Verifier {
             indication: Indication::TotalPassed,
             sub_indication: None,
             detail: None,
-            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s)).collect(),
+            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s, trailing_junk(pdf))).collect(),
         };
         doc.summarise();
         doc
     }
 
-    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature) -> SignatureReport {
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, junk_at_end: bool) -> SignatureReport {
+        // Bytes after the signed revision that change no object (junk appended) still make the
+        // file differ from what was signed: reported as `other`, never as `none`.
+        let unexplained_bytes = !s.covers_whole_document && (junk_at_end || s.modifications == Modifications::None);
         let facts = PdfFacts {
             field_name: s.field_name.clone(),
             revision: s.revision,
             revision_count: s.revision_count,
             covers_whole_document: s.covers_whole_document,
-            modifications: s.modifications.code(),
+            modifications: if unexplained_bytes && s.modifications.is_acceptable() { "other" } else { s.modifications.code() },
             sub_filter: s.sub_filter.clone(),
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
@@ -97,13 +101,12 @@ impl Verifier {
         // What changed after the signed revision (see the module docs for the indication).
         let (status, detail) = match (&s.modifications, s.covers_whole_document) {
             (Modifications::None, true) => (CheckStatus::Passed, "the signature covers the whole file".to_string()),
-            (Modifications::SignaturesAndFormFilling, _) => {
-                (CheckStatus::Passed, "later revisions only add signatures or fill in form fields".to_string())
-            }
-            (Modifications::None, false) => {
+            (m, _) if !m.is_acceptable() => (CheckStatus::Failed, m.to_string()),
+            _ if junk_at_end => (CheckStatus::Failed, "the file ends with bytes that belong to no revision (appended after signing)".to_string()),
+            (Modifications::None, _) => {
                 (CheckStatus::Failed, format!("{} bytes after the signed revision are not a signature or form filling", pdf.len().saturating_sub(signed_end(s))))
             }
-            (m, _) => (CheckStatus::Failed, m.to_string()),
+            _ => (CheckStatus::Passed, "later revisions only add signatures or fill in form fields".to_string()),
         };
         r.checks.push(Check::new("pdf_changes_after_signing", status, detail));
         if status == CheckStatus::Failed {
@@ -113,6 +116,12 @@ impl Verifier {
         r.pdf = Some(facts);
         r
     }
+}
+
+/// The file does not end with a revision's `%%EOF` (trailing whitespace and NULs aside).
+fn trailing_junk(pdf: &[u8]) -> bool {
+    let end = pdf.iter().rposition(|b| !(b.is_ascii_whitespace() || *b == 0)).map_or(0, |i| i + 1);
+    !pdf.get(..end).is_some_and(|p| p.ends_with(b"%%EOF"))
 }
 
 fn signed_end(s: &PdfSignature) -> usize {
@@ -218,6 +227,14 @@ mod tests {
         for bad in ["", "D:", "D:202", "D:20261332000000Z", "D:20261130063027+25'00'", "D:20261130063027X", "D:2026113006302"] {
             assert_eq!(parse_pdf_date(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn junk_after_the_last_eof_is_detected() {
+        assert!(!trailing_junk(b"%PDF-1.7\n...startxref\n9\n%%EOF\n"));
+        assert!(!trailing_junk(b"%PDF-1.7\n%%EOF\r\n\0\0 "));
+        assert!(trailing_junk(b"%PDF-1.7\n%%EOF\n% added\n"));
+        assert!(trailing_junk(b""));
     }
 
     #[test]

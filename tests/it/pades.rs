@@ -233,7 +233,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     junk.extend_from_slice(b"\n% appended after signing\n1 0 obj (x) endobj\n");
     for (name, bytes, detail) in [
         ("drawn.pdf", append_drawing(&signed), "(Page) changed: /Contents"),
-        ("junk.pdf", junk, "bytes after the signed revision are not a signature or form filling"),
+        ("junk.pdf", junk, "the file ends with bytes that belong to no revision (appended after signing)"),
     ] {
         pki::write(d.path(), name, &bytes);
         let (code, v) = verify_json(d.path(), name);
@@ -256,6 +256,18 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
         assert_eq!(code, 3);
         assert!(out.contains("Integrity: the signed revision is intact, but the file was CHANGED after signing"), "{out}");
     }
+
+    // Junk after a person + agency pair: both signatures report it (not only the last one).
+    sign_ok(d.path(), PERSON, &person_signature("pair.pdf", input.to_str().unwrap()));
+    sign_ok(d.path(), AGENCY, &["--appearance", "seal", "--image", &seal_png(), "--in-place", "pair.pdf"]);
+    let mut pair = std::fs::read(d.path().join("pair.pdf")).unwrap();
+    pair.extend_from_slice(b"% added\n");
+    pki::write(d.path(), "pair-junk.pdf", &pair);
+    let (code, v) = verify_json(d.path(), "pair-junk.pdf");
+    assert_eq!(code, 3, "{v:#}");
+    let all = sigs(&v);
+    let got: Vec<(&str, &str)> = all.iter().map(|s| (s["sub_indication"].as_str().unwrap(), s["modifications"].as_str().unwrap())).collect();
+    assert_eq!(got, [("SIG_CONSTRAINTS_FAILURE", "other"), ("SIG_CONSTRAINTS_FAILURE", "other")]);
 
     // A byte flipped inside the signed range: the digest no longer matches.
     let mut flipped = signed.clone();
