@@ -4,6 +4,14 @@
 //! hashes the signed ranges and makes one real ECDSA P-256 signature, then returns a 3 KB blob of
 //! the size of a B-B CMS with two certificates: the numbers are the PDF layer plus hashing and one
 //! signature, not the CMS encoding (benchmarked with the signing code).
+//!
+//! Measured 2026-11-30 on the project machine (2 shared cores), `cargo bench --bench pdf`:
+//! | | 1 page | 100 pages (50 text lines each) |
+//! |---|---|---|
+//! | sign, invisible | 0.44 ms | 2.6 ms |
+//! | sign, signature image (PNG 590×236 RGBA → image + SMask) | 8.9 ms | 10.0 ms |
+//! | extract two signatures (+ classify changes after the first) | 5.9 ms | 14.2 ms |
+//! Extraction is dominated by lopdf parsing the 32K-hex-digit /Contents strings (~1.5 ms each).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kyso::pdf::{self, Appearance, MmRect, PadesOptions};

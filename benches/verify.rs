@@ -1,85 +1,121 @@
-//! Verification cost: `kyso` verifying a CAdES-B-B signature (ECDSA P-256, unit + issuing CA
-//! embedded, path to the root) of a 1 KiB and a 1 MiB document — cold (a new verifier, so the
-//! path is validated) and warm (the path-validation result comes from the cache, as for the
-//! second and later documents of a batch) — next to the floor: one raw ring ECDSA P-256
-//! verification plus the document's SHA-256.
+//! Verification cost of a 1 KiB document signed with CAdES-B-B (ECDSA P-256) by a unit of the
+//! example province (certs-example/: root → issuing CA → Sở Y tế), with its chain and both CRLs,
+//! next to the primitives measured in the same run:
+//!
+//! - `kyso_verify_uncached`: a fresh [`Verifier`] per signature (path building, two certificate
+//!   signatures, two CRL signatures, revocation lookup), the CRLs already parsed;
+//! - `kyso_verify_uncached_with_setup`: the same plus [`Verifier::new`] (parsing the anchor and
+//!   the CRLs): what one `kyso verify` process does besides I/O;
+//! - `kyso_verify_cached`: one Verifier for a batch, the path result of the signer certificate
+//!   cached (what every document after the first costs in `kyso verify *.pdf`);
+//! - `ring_ecdsa_p256_verify`: one raw ECDSA P-256 signature verification (with its SHA-256 of
+//!   the 1 KiB message), the floor of the cached case;
+//! - `ring_sha256`: SHA-256 of the 1 KiB document.
+//!
+//! And the signing side of the same document with the same key, for the sign target (the
+//! signing engineer's benches/sign.rs measures it with a throwaway PKI):
+//! `kyso_cms_sign` vs `ring_ecdsa_p256_sign`.
 //!
 //! `cargo bench --bench verify`
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+#[path = "common/clock.rs"]
+mod clock;
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use kyso::sign::DocumentSigner;
-use kyso::verify::{Options, Verifier};
-use kyso::{KeyAlgorithm, PrivateKey, Signer};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyUsagePurpose};
+use kyso::verify::{Options, RevocationMode, Verifier};
+use kyso::KeyFile;
+use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
 use std::hint::black_box;
+use std::io::Cursor;
+use std::path::PathBuf;
 use time::macros::datetime;
 
-/// Root DER, a signer for a unit certificate issued by an issuing CA, and the unit key.
-fn pki() -> (Vec<u8>, DocumentSigner, PrivateKey) {
-    let ca_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().rcgen_key_pair().unwrap();
-    let mut root = CertificateParams::new(vec![]).unwrap();
-    root.distinguished_name.push(DnType::CommonName, "Root CA Tỉnh Bắc Ninh");
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    root.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let root_der = root.self_signed(&ca_key).unwrap().der().to_vec();
-    let root_issuer = Issuer::from_params(&root, &ca_key);
-    let sub_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().rcgen_key_pair().unwrap();
-    let mut sub = CertificateParams::new(vec![]).unwrap();
-    sub.distinguished_name.push(DnType::CommonName, "CA Tỉnh Bắc Ninh");
-    sub.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    sub.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let sub_der = sub.signed_by(&sub_key, &root_issuer).unwrap().der().to_vec();
-    let sub_issuer = Issuer::from_params(&sub, &sub_key);
-    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
-    let mut unit = CertificateParams::new(vec![]).unwrap();
-    unit.distinguished_name.push(DnType::CommonName, "Sở Y tế tỉnh Bắc Ninh");
-    unit.distinguished_name.push(DnType::OrganizationName, "Sở Y tế tỉnh Bắc Ninh");
-    unit.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
-    unit.not_before = datetime!(2026-01-01 0:00 UTC);
-    unit.not_after = datetime!(2030-01-01 0:00 UTC);
-    let unit_der = unit.signed_by(&key.rcgen_key_pair().unwrap(), &sub_issuer).unwrap().der().to_vec();
-    let key2 = PrivateKey::from_pkcs8_der(key.pkcs8_der()).unwrap();
-    (root_der, DocumentSigner::new(key, &unit_der, &[sub_der]).unwrap(), key2)
+fn example(path: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example").join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn bench(c: &mut Criterion) {
-    let (root, signer, key) = pki();
-    let at = datetime!(2026-11-30 08:00 +07:00);
-    let opts = Options::at(at);
-    let spki = key.public_key_spki();
-    let raw_sig = key.sign(b"x").unwrap();
-    for (name, size) in [("1KiB", 1usize << 10), ("1MiB", 1 << 20)] {
-        let doc: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-        let p7s = signer.sign_bytes(&doc, at).unwrap();
-        let warm = Verifier::new(std::slice::from_ref(&root), &[], &[], opts).unwrap();
-        assert_eq!(warm.verify_detached("d", &doc[..], &p7s).indication, kyso::report::Indication::TotalPassed);
-        let mut g = c.benchmark_group(format!("verify/{name}"));
-        g.throughput(Throughput::Bytes(size as u64));
-        g.bench_function(BenchmarkId::new("kyso_verify_cold", name), |b| {
-            b.iter(|| {
-                let v = Verifier::new(std::slice::from_ref(&root), &[], &[], opts).unwrap();
-                v.verify_detached("d", black_box(&doc[..]), black_box(&p7s))
-            })
-        });
-        g.bench_function(BenchmarkId::new("kyso_verify_warm_cache", name), |b| {
-            b.iter(|| warm.verify_detached("d", black_box(&doc[..]), black_box(&p7s)))
-        });
-        let (_, key_bits) = split_spki(&spki);
-        g.bench_function(BenchmarkId::new("ring_ecdsa_p256_verify_plus_sha256", name), |b| {
-            b.iter(|| {
-                let d = ring::digest::digest(&ring::digest::SHA256, black_box(&doc));
-                let pk = ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, key_bits);
-                (d, pk.verify(b"x", &raw_sig).is_ok())
-            })
-        });
-        g.finish();
-    }
+/// The example PKI: anchors, chain, CRLs (DER), the unit's signer and its PKCS#8 key.
+struct Pki {
+    anchors: Vec<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    signer: DocumentSigner,
+    pkcs8: Vec<u8>,
+    leaf_spki_key: Vec<u8>,
 }
 
-/// The subjectPublicKey bits of a P-256 SubjectPublicKeyInfo (fixed 26-byte prefix).
-fn split_spki(spki: &[u8]) -> (&[u8], &[u8]) {
-    spki.split_at(26)
+fn pki() -> Pki {
+    let anchors = kyso::objects::certificates(&example("root.pem")).unwrap();
+    let chain = kyso::objects::certificates(&example("chain.pem")).unwrap();
+    let crls = kyso::objects::crls(&example("crl.pem")).unwrap();
+    let cert = kyso::objects::certificates(&example("units/so-y-te/agency.pem")).unwrap().remove(0);
+    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
+    let key = KeyFile::parse(&example("units/so-y-te/agency.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
+    let pkcs8 = key.pkcs8_der().to_vec();
+    let leaf_spki_key = public_key_bits(&cert);
+    let signer = DocumentSigner::new(key, &cert, &chain).unwrap();
+    Pki { anchors, chain, crls, signer, pkcs8, leaf_spki_key }
 }
 
-criterion_group!(benches, bench);
+/// The subjectPublicKey bits of a DER certificate (what ring's verify takes).
+fn public_key_bits(cert: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    let c = x509_cert::Certificate::from_der(cert).unwrap();
+    c.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes().to_vec()
+}
+
+fn bench(c: &mut Criterion<clock::Clock>) {
+    let pki = pki();
+    let at_sign = datetime!(2026-12-01 08:00 +07:00);
+    let opts = Options::at(datetime!(2027-06-01 0:00 UTC)).revocation(RevocationMode::Require);
+    let doc: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
+    let p7s = pki.signer.sign_bytes(&doc, at_sign).unwrap();
+    let verifier = || Verifier::new(&pki.anchors, &pki.chain, &pki.crls, opts).unwrap();
+
+    // The measured work must be a full TOTAL_PASSED verification with the revocation check done.
+    let v = verifier();
+    let r = v.verify_detached("doc", Cursor::new(&doc), &p7s);
+    assert_eq!(r.indication.as_str(), "TOTAL_PASSED", "{r:?}");
+    assert!(r.signatures.iter().all(|s| s.revocation == Some(kyso::report::RevocationStatus::Good)), "{r:?}");
+    assert_eq!(v.cached_paths(), 1);
+
+    let rng = ring::rand::SystemRandom::new();
+    let raw = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pki.pkcs8, &rng).unwrap();
+    let raw_sig = raw.sign(&rng, &doc).unwrap();
+    let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, pki.leaf_spki_key.clone());
+    public.verify(&doc, raw_sig.as_ref()).unwrap();
+
+    let mut g = c.benchmark_group("verify/1KiB");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new("kyso_verify_uncached", "1KiB"), |b| {
+        b.iter_batched(verifier, |v| v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)), BatchSize::SmallInput)
+    });
+    g.bench_function(BenchmarkId::new("kyso_verify_uncached_with_setup", "1KiB"), |b| {
+        b.iter(|| verifier().verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
+    });
+    g.bench_function(BenchmarkId::new("kyso_verify_cached", "1KiB"), |b| {
+        b.iter(|| v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
+    });
+    g.bench_function(BenchmarkId::new("ring_ecdsa_p256_verify", "1KiB"), |b| {
+        b.iter(|| public.verify(black_box(&doc), black_box(raw_sig.as_ref())).unwrap())
+    });
+    g.bench_function(BenchmarkId::new("ring_sha256", "1KiB"), |b| {
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&doc)))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("sign/1KiB-example-pki");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new("kyso_cms_sign", "1KiB"), |b| b.iter(|| pki.signer.sign_bytes(black_box(&doc), at_sign).unwrap()));
+    g.bench_function(BenchmarkId::new("ring_ecdsa_p256_sign", "1KiB"), |b| b.iter(|| raw.sign(&rng, black_box(&doc)).unwrap()));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(clock::Clock::from_env());
+    targets = bench
+}
 criterion_main!(benches);

@@ -11,7 +11,7 @@ EX=$PWD/certs-example
 F=$PWD/fuzz/fixtures
 S=$PWD/fuzz/seeds
 export KYSO_PASSPHRASE=$(head -n1 "$EX/passphrase.txt")
-rm -rf "$F" "$S"
+rm -rf "$F"   # seeds/ is overwritten file by file (the PAdES seeds below are kept)
 mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -63,7 +63,9 @@ openssl genrsa -traditional -out "$S/keys/rsa1024-pkcs1.pem" 1024 2>/dev/null
 # pdf seeds: the example PDFs, and one signed by kyso.
 cp "$EX/pdf/cong-van.pdf" "$EX/pdf/cong-van-xref-stream.pdf" "$S/pdf/"
 "$KYSO" sign --pades --appearance none --cert "$U/person.pem" --key "$U/person.key" --chain "$EX/chain.pem" \
-  --out "$S/pdf/signed.pdf" "$EX/pdf/cong-van.pdf" || echo "note: PAdES seed not made"
+  --out "$S/pdf/signed.pdf" "$EX/pdf/cong-van.pdf" || echo "note: PAdES seed not made (no sign --pades in this CLI yet)"
+# signed-once.pdf / signed-twice.pdf were made with kyso::pdf::sign (cong-van.pdf, appearance none,
+# /Contents = fixtures/single.p7s, a second field "Sig2"), 2026-11-30, since the CLI had no --pades.
 
 # tsp seeds: an OpenSSL timestamp response and query.
 openssl ts -query -data "$T/doc" -sha256 -cert -out "$S/tsp/query.tsq"

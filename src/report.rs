@@ -569,7 +569,7 @@ fn render_signature(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str
         _ => w.not_checked,
     };
     // A PDF signature whose signed revision is intact but whose file changed afterwards.
-    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_changes_after_signing" && c.status == CheckStatus::Failed);
+    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_modifications" && c.status == CheckStatus::Failed);
     let integrity = match (changed_after, lang) {
         (true, Lang::Vi) => "phần đã ký còn nguyên vẹn, nhưng tệp ĐÃ BỊ THAY ĐỔI sau khi ký",
         (true, _) => "the signed revision is intact, but the file was CHANGED after signing",

@@ -40,6 +40,9 @@ use std::io::{self, Read};
 use std::path::Path;
 use time::{OffsetDateTime, UtcOffset};
 
+/// `OBJECT IDENTIFIER id-signingTime` (1.2.840.113549.1.9.5).
+const ATTR_SIGNING_TIME_TLV: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05];
+
 /// Size of the read buffer of the streaming digest: large enough that system-call overhead is
 /// negligible next to SHA-256 (~1.8 GB/s), small enough for many parallel signers.
 pub const READ_BUFFER: usize = 1 << 20;
@@ -276,16 +279,41 @@ fn buffer_for(len: u64) -> usize {
 /// `SigningTime ::= Time`: UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3),
 /// in UTC, whole seconds.
 pub fn signing_time_der(t: OffsetDateTime) -> Result<Vec<u8>, SignError> {
+    let (tag, text, n) = time_text(t)?;
+    Ok(assemble::tlv(tag, &[text.get(..n).unwrap_or_default()]))
+}
+
+/// The tag (UTCTime 0x17 or GeneralizedTime 0x18) and the characters of a signing time.
+fn time_text(t: OffsetDateTime) -> Result<(u8, [u8; 15], usize), SignError> {
     let t = t.to_offset(UtcOffset::UTC);
-    let (y, mo, d, h, mi, s) = (t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second());
-    let (tag, text) = if (1950..2050).contains(&y) {
-        (0x17, format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z", y % 100))
+    let y = t.year();
+    let mut text = [0u8; 15];
+    let mut n = 0;
+    let push2 = |v: u32, text: &mut [u8; 15], n: &mut usize| {
+        for d in [(v / 10 % 10) as u8, (v % 10) as u8] {
+            if let Some(c) = text.get_mut(*n) {
+                *c = b'0' + d;
+            }
+            *n += 1;
+        }
+    };
+    let tag = if (1950..2050).contains(&y) {
+        push2(y as u32 % 100, &mut text, &mut n);
+        0x17
     } else if (0..=9999).contains(&y) {
-        (0x18, format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z"))
+        push2(y as u32 / 100, &mut text, &mut n);
+        push2(y as u32 % 100, &mut text, &mut n);
+        0x18
     } else {
         return Err(SignError::Time(rfc3339(&t)));
     };
-    Ok(assemble::tlv(tag, &[text.as_bytes()]))
+    for v in [t.month() as u32, t.day() as u32, t.hour() as u32, t.minute() as u32, t.second() as u32] {
+        push2(v, &mut text, &mut n);
+    }
+    if let Some(c) = text.get_mut(n) {
+        *c = b'Z';
+    }
+    Ok((tag, text, n + 1))
 }
 
 /// `SigningCertificateV2 { certs { ESSCertIDv2 { [hashAlgorithm], certHash, issuerSerial } } }`
@@ -463,42 +491,89 @@ impl<K: Signer> DocumentSigner<K> {
     /// Signs a document given by its digest (computed with [`Self::digest_algorithm`]):
     /// a DER `ContentInfo` holding a detached SignedData with this one signer.
     pub fn sign_digest(&self, digest: &[u8], signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
-        let signer_info = self.signer_info(digest, signing_time)?;
-        Ok(assemble::content_info(&self.prefix, &mut [&signer_info]))
+        let (signed_attrs, signature) = self.signed_attributes_and_signature(digest, signing_time)?;
+        // Written in one pass into one buffer: ContentInfo { id-signedData, [0] SignedData {
+        // prefix, SET { SignerInfo } } }.
+        let si_len = self.signer_info_len(signed_attrs.len(), signature.len());
+        let set_len = assemble::header_len(si_len) + si_len;
+        let sd_len = self.prefix.len() + assemble::header_len(set_len) + set_len;
+        let explicit_len = assemble::header_len(sd_len) + sd_len;
+        let ci_len = assemble::ID_SIGNED_DATA_TLV.len() + assemble::header_len(explicit_len) + explicit_len;
+        let mut out = Vec::with_capacity(assemble::header_len(ci_len) + ci_len);
+        assemble::push_header(&mut out, assemble::TAG_SEQUENCE, ci_len);
+        out.extend_from_slice(&assemble::ID_SIGNED_DATA_TLV);
+        assemble::push_header(&mut out, assemble::TAG_CTX0, explicit_len);
+        assemble::push_header(&mut out, assemble::TAG_SEQUENCE, sd_len);
+        out.extend_from_slice(&self.prefix);
+        assemble::push_header(&mut out, assemble::TAG_SET, set_len);
+        self.push_signer_info(&mut out, si_len, &signed_attrs, &signature);
+        Ok(out)
     }
 
     /// The SignerInfo (DER) for a document digest.
     pub fn signer_info(&self, digest: &[u8], signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
+        let (signed_attrs, signature) = self.signed_attributes_and_signature(digest, signing_time)?;
+        let si_len = self.signer_info_len(signed_attrs.len(), signature.len());
+        let mut out = Vec::with_capacity(assemble::header_len(si_len) + si_len);
+        self.push_signer_info(&mut out, si_len, &signed_attrs, &signature);
+        Ok(out)
+    }
+
+    /// The signed attributes as a DER SET (the bytes signed, RFC 5652 §5.4) and their signature.
+    fn signed_attributes_and_signature(
+        &self,
+        digest: &[u8],
+        signing_time: OffsetDateTime,
+    ) -> Result<(Vec<u8>, Vec<u8>), SignError> {
         self.check_validity(signing_time)?;
         if digest.len() != self.digest.output_len() {
             return Err(SignError::Encoding(der::Error::from(der::ErrorKind::Length { tag: der::Tag::OctetString })));
         }
-        let mut md = Vec::with_capacity(self.message_digest_head.len() + digest.len());
-        md.extend_from_slice(&self.message_digest_head);
-        md.extend_from_slice(digest);
-        let st = assemble::attribute_der(&oid::ATTR_SIGNING_TIME, &signing_time_der(signing_time)?)?;
-        let mut attrs: Vec<&[u8]> = vec![&self.content_type_attr, &md, &self.ess_attr];
-        if self.profile == Profile::Cades {
-            attrs.push(&st);
-        }
+        // message-digest and signing-time attributes, side by side in one buffer.
+        let (time_tag, time, time_len) = time_text(signing_time)?;
+        let st_oid = ATTR_SIGNING_TIME_TLV;
+        let st_len = st_oid.len() + 2 + 2 + time_len;
+        let mut scratch = Vec::with_capacity(self.message_digest_head.len() + digest.len() + 2 + st_len);
+        scratch.extend_from_slice(&self.message_digest_head);
+        scratch.extend_from_slice(digest);
+        let md_end = scratch.len();
+        // All lengths here are below 128: one-byte DER lengths.
+        scratch.extend_from_slice(&[assemble::TAG_SEQUENCE, st_len as u8]);
+        scratch.extend_from_slice(&st_oid);
+        scratch.extend_from_slice(&[assemble::TAG_SET, (2 + time_len) as u8, time_tag, time_len as u8]);
+        scratch.extend_from_slice(time.get(..time_len).unwrap_or_default());
+        let (md, st) = scratch.split_at(md_end);
+        let mut all: [&[u8]; 4] = [&self.content_type_attr, md, &self.ess_attr, st];
+        // The PAdES profile leaves the signing-time attribute out (the time goes in /M).
+        let attrs = match self.profile {
+            Profile::Pades => all.get_mut(..3).unwrap_or_default(),
+            _ => &mut all[..],
+        };
         // DER SET OF order (X.690 §11.6); RFC 5652 §5.4 signs the SET encoding.
-        let signed_attrs = assemble::set_of(assemble::TAG_SET, &mut attrs);
+        let signed_attrs = assemble::set_of(assemble::TAG_SET, attrs);
         let signature = self.key.sign(&signed_attrs)?;
-        let sig_alg = self.signature_algorithm.algorithm_identifier_der();
+        Ok((signed_attrs, signature))
+    }
 
-        let attrs_len = signed_attrs.len();
-        let sig_len = assemble::header_len(signature.len()) + signature.len();
-        let body = self.signer_info_head.len() + attrs_len + sig_alg.len() + sig_len;
-        let mut out = Vec::with_capacity(assemble::header_len(body) + body);
-        assemble::push_header(&mut out, assemble::TAG_SEQUENCE, body);
+    /// Length of the SignerInfo contents.
+    fn signer_info_len(&self, signed_attrs_len: usize, signature_len: usize) -> usize {
+        self.signer_info_head.len()
+            + signed_attrs_len
+            + self.signature_algorithm.algorithm_identifier_der().len()
+            + assemble::header_len(signature_len)
+            + signature_len
+    }
+
+    /// Appends the SignerInfo TLV (contents of `si_len` bytes).
+    fn push_signer_info(&self, out: &mut Vec<u8>, si_len: usize, signed_attrs: &[u8], signature: &[u8]) {
+        assemble::push_header(out, assemble::TAG_SEQUENCE, si_len);
         out.extend_from_slice(&self.signer_info_head);
-        // signedAttrs [0] IMPLICIT: the same bytes with the SET tag replaced by [0].
+        // signedAttrs [0] IMPLICIT: the signed SET bytes with the tag replaced by [0].
         out.push(assemble::TAG_CTX0);
         out.extend_from_slice(signed_attrs.get(1..).unwrap_or_default());
-        out.extend_from_slice(sig_alg);
-        assemble::push_header(&mut out, assemble::TAG_OCTET_STRING, signature.len());
-        out.extend_from_slice(&signature);
-        Ok(out)
+        out.extend_from_slice(self.signature_algorithm.algorithm_identifier_der());
+        assemble::push_header(out, assemble::TAG_OCTET_STRING, signature.len());
+        out.extend_from_slice(signature);
     }
 
     /// Adds this signer to `existing` (a DER SignedData of the same document, e.g. the
@@ -889,6 +964,19 @@ mod tests {
                 assert!(matches!(r, Err(SignError::ContentDiffers)), "{r:?}");
             }
         }
+    }
+
+    #[test]
+    fn signing_time_attribute_matches_the_generic_encoding() {
+        assert_eq!(ATTR_SIGNING_TIME_TLV.to_vec(), oid::ATTR_SIGNING_TIME.to_der().unwrap());
+        let ca = root();
+        let (key, cert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "T", |_| {});
+        let s = DocumentSigner::new(key, &cert, &[]).unwrap();
+        let si = crate::cms::SignerInfo::from_der(&s.signer_info(&[7u8; 32], AT).unwrap()).unwrap();
+        let attrs = si.signed_attrs.unwrap();
+        let st = attrs.iter().find(|a| a.oid == oid::ATTR_SIGNING_TIME).unwrap();
+        let expected = assemble::attribute_der(&oid::ATTR_SIGNING_TIME, &signing_time_der(AT).unwrap()).unwrap();
+        assert_eq!(st.to_der().unwrap(), expected);
     }
 
     #[test]

@@ -650,7 +650,9 @@ impl Ca {
         }
         let reg_path = dir.join(REGISTRY_FILE);
         let registry = Registry::open(&reg_path).map_err(|e| CaError::Registry(format!("{}: {e}", reg_path.display())))?;
-        Ok(Ca { dir: dir.to_path_buf(), cert_der, registry })
+        let mut ca = Ca { dir: dir.to_path_buf(), cert_der, registry };
+        ca.write_crl_file()?;
+        Ok(ca)
     }
 
     /// The CA directory.
@@ -833,6 +835,7 @@ impl Ca {
         registry::append_audit(&tx, unix(now), "revoke", &detail.to_string())?;
         let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
         tx.commit()?;
+        self.write_crl_file()?;
         Ok(crl)
     }
 
@@ -846,7 +849,24 @@ impl Ca {
         let tx = self.registry.write()?;
         let crl = make_crl(&tx, &dir, &cert_der, &signer, days, now)?;
         tx.commit()?;
+        self.write_crl_file()?;
         Ok(crl)
+    }
+
+    /// Makes `crl.pem` the registry's newest CRL, if it is not already. Runs after every commit
+    /// that adds a CRL, and when the CA is opened (repairing a `crl.pem` left behind by a process
+    /// that died between its commit and the write). Holds the write lock while writing, so
+    /// concurrent publishers leave the newest CRL in place.
+    fn write_crl_file(&mut self) -> Result<(), CaError> {
+        let path = self.dir.join(CRL_FILE);
+        let tx = self.registry.write()?;
+        let Some((_, der)) = registry::latest_crl(&tx)? else { return Ok(()) };
+        let pem = pem_encode("X509 CRL", &der);
+        if std::fs::read(&path).ok().as_deref() != Some(pem.as_bytes()) {
+            write_atomic(&path, pem.as_bytes(), Overwrite::Replace, Secrecy::Public).map_err(|e| io_err(&path, e))?;
+        }
+        drop(tx);
+        Ok(())
     }
 
     /// The inventory, with each certificate's status at `now`.
@@ -1048,12 +1068,10 @@ fn make_crl(
         "sha256": sha256_hex(&der),
     });
     registry::append_audit(tx, unix(now), "crl", &detail.to_string())?;
-    let out = Crl { number, der, this_update: now, next_update, revoked: count };
-    // Written while the transaction holds the lock, so concurrent publishers write crl.pem in
-    // CRL-number order.
-    let path = dir.join(CRL_FILE);
-    write_atomic(&path, out.pem().as_bytes(), Overwrite::Replace, Secrecy::Public).map_err(|e| io_err(&path, e))?;
-    Ok(out)
+    // crl.pem is written only after the commit (Ca::write_crl_file): written here, a crash
+    // before the commit would publish a revocation the registry never recorded, under a CRL
+    // number that the next CRL reuses.
+    Ok(Crl { number, der, this_update: now, next_update, revoked: count })
 }
 
 #[cfg(test)]

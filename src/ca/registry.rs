@@ -204,6 +204,12 @@ pub(crate) fn next_crl_number(tx: &Tx<'_>) -> rusqlite::Result<i64> {
     Ok(max.unwrap_or(0) + 1)
 }
 
+/// The newest CRL (highest number): its number and DER.
+pub(crate) fn latest_crl(tx: &Tx<'_>) -> rusqlite::Result<Option<(i64, Vec<u8>)>> {
+    tx.query_row("SELECT number, der FROM crls ORDER BY number DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
 pub(crate) fn insert_crl(tx: &Tx<'_>, number: i64, this_update: i64, next_update: i64, der: &[u8]) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO crls (number, this_update, next_update, der) VALUES (?1, ?2, ?3, ?4)",

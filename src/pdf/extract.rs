@@ -210,9 +210,19 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
             Modifications::Unknown("the byte range does not delimit a revision".into())
         } else {
             let prev = prefix_docs.entry(signed_end).or_insert_with(|| load(&pdf[..signed_end]).map_err(|e| e.to_string()));
-            match prev {
+            let m = match prev {
                 Ok(prev) => classify(prev, &doc),
                 Err(e) => Modifications::Unknown(format!("the signed revision does not parse: {e}")),
+            };
+            // Bytes after the last revision are no revision at all: readers may interpret them
+            // (e.g. by rebuilding the xref), so they are a change of their own.
+            let last_end = revision_ends.last().map_or(0, |e| e.1).max(signed_end);
+            let junk = pdf.get(last_end..).map_or(0, |rest| rest.iter().filter(|b| !(b.is_ascii_whitespace() || **b == 0)).count());
+            match m {
+                Modifications::None | Modifications::SignaturesAndFormFilling if junk > 0 => Modifications::Other {
+                    changes: vec![format!("{junk} bytes of data after the last revision (not an incremental update)")],
+                },
+                m => m,
             }
         };
         let name_of = |k: &[u8]| match dict_get(&doc, sig, k) {

@@ -165,8 +165,13 @@ impl<'a> TextFont<'a> {
 
 /// zlib (FlateDecode) compression.
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
+    deflate_level(data, flate2::Compression::default())
+}
+
+/// zlib compression at a chosen level (images use the fast level: 3x faster, ~10% larger).
+pub(crate) fn deflate_level(data: &[u8], level: flate2::Compression) -> Vec<u8> {
     use std::io::Write as _;
-    let mut e = flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 64), flate2::Compression::default());
+    let mut e = flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 64), level);
     // Writing into a Vec cannot fail.
     let _ = e.write_all(data);
     e.finish().unwrap_or_default()

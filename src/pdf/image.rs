@@ -1,7 +1,7 @@
 //! PNG images for signature and seal appearances: colour samples as an image XObject, the alpha
 //! channel as its /SMask, and the real size from the pHYs chunk.
 
-use super::font::deflate;
+use super::font::deflate_level;
 use super::PdfError;
 use lopdf::{Dictionary, Object, Stream};
 
@@ -27,8 +27,7 @@ pub(crate) struct Png {
 impl Png {
     pub fn decode(bytes: &[u8]) -> Result<Png, PdfError> {
         let bad = |e: String| PdfError::Image(e);
-        let mut limits = png::Limits::default();
-        limits.bytes = MAX_DECODE_BYTES;
+        let limits = png::Limits { bytes: MAX_DECODE_BYTES };
         let mut dec = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
         dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
         let mut reader = dec.read_info().map_err(|e| bad(format!("not a readable PNG: {e}")))?;
@@ -84,7 +83,7 @@ impl Png {
             d.set("ColorSpace", Object::Name(if gray { b"DeviceGray".to_vec() } else { b"DeviceRGB".to_vec() }));
             d.set("BitsPerComponent", Object::Integer(8));
             d.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-            Stream::new(d, deflate(data))
+            Stream::new(d, deflate_level(data, flate2::Compression::fast()))
         };
         let mut main = image(&self.color, self.gray);
         let smask = self.alpha.as_ref().map(|a| {

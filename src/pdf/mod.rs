@@ -27,10 +27,12 @@ mod extract;
 mod font;
 mod image;
 mod sign;
+mod verify;
 mod write;
 
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
+pub use verify::verify_pdf;
 
 use crate::DigestAlgorithm;
 use std::path::PathBuf;

@@ -153,17 +153,7 @@ impl Plan {
             }
             Appearance::Stamp { doc_number } => {
                 let font = opts.font.clone().ok_or(PdfError::NoFont)?;
-                let t = opts.signing_time.to_offset(time::macros::offset!(+7));
-                let when = format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                );
-                let lines = vec![doc_number.clone(), when];
+                let lines = vec![doc_number.clone(), stamp_time(opts.signing_time)];
                 let mut f = TextFont::parse(&font)?;
                 let mut width: f64 = 0.0;
                 for l in &lines {
@@ -222,16 +212,16 @@ impl Plan {
                 let mut xo = Dictionary::new();
                 xo.set("Im1", Object::Reference(img_id));
                 resources.set("XObject", Object::Dictionary(xo));
-                let _ = write!(content, "q {} 0 0 {} 0 0 cm /Im1 Do Q\n", real(w), real(h));
+                let _ = writeln!(content, "q {} 0 0 {} 0 0 cm /Im1 Do Q", real(w), real(h));
             }
             Some(AppearancePlan::Stamp { lines, font }) => {
                 let mut f = TextFont::parse(font)?;
-                let _ = write!(content, "BT /F1 {} Tf 0 g\n", real(STAMP_PT));
+                let _ = writeln!(content, "BT /F1 {} Tf 0 g", real(STAMP_PT));
                 for (i, l) in lines.iter().enumerate() {
                     let (cids, _) = f.encode(l, STAMP_PT)?;
                     // Baselines from the top: first line's ascent ≈ 0.9 em below the top padding.
                     let y = h - STAMP_PAD - 0.9 * STAMP_PT - i as f64 * STAMP_LEAD;
-                    let _ = write!(content, "1 0 0 1 {} {} Tm <{}> Tj\n", real(STAMP_PAD), real(y), hex::encode_upper(cids));
+                    let _ = writeln!(content, "1 0 0 1 {} {} Tm <{}> Tj", real(STAMP_PAD), real(y), hex::encode_upper(cids));
                 }
                 content.extend_from_slice(b"ET\n");
                 let font_objs = f.into_objects(&mut alloc)?;
@@ -379,6 +369,12 @@ const STAMP_PT: f64 = 10.0;
 const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
 
+/// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
+fn stamp_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::macros::offset!(+7));
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+}
+
 /// `D:YYYYMMDDHHmmSS+07'00'` in the time's own offset.
 fn pdf_date(t: time::OffsetDateTime) -> String {
     let off = t.offset();
@@ -496,14 +492,14 @@ fn last_visible_signature(doc: &Document, page_id: ObjectId) -> Option<[f64; 4]>
     annots
         .iter()
         .take(MAX_FIELDS)
+        .rev()
         .filter_map(|a| match deref(doc, a) {
             Object::Dictionary(d) => Some(d),
             _ => None,
         })
         .filter(|d| is_sig_field(doc, d))
         .filter_map(|d| d.get(b"Rect").ok().and_then(|r| rect_of(doc, r)))
-        .filter(|r| r[2] - r[0] > 1.0 && r[3] - r[1] > 1.0)
-        .last()
+        .find(|r| r[2] - r[0] > 1.0 && r[3] - r[1] > 1.0)
 }
 
 /// A field (or widget) whose field type, possibly inherited, is /Sig.
@@ -590,6 +586,12 @@ mod tests {
     fn pdf_date_keeps_the_offset() {
         assert_eq!(pdf_date(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "D:20261130063027+07'00'");
         assert_eq!(pdf_date(time::macros::datetime!(2026-11-30 06:30:27 -03:30)), "D:20261130063027-03'30'");
+    }
+
+    #[test]
+    fn stamp_time_is_shown_at_plus_seven() {
+        assert_eq!(stamp_time(time::macros::datetime!(2026-11-29 23:30:27 UTC)), "2026-11-30T06:30:27+07:00");
+        assert_eq!(stamp_time(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "2026-11-30T06:30:27+07:00");
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl Update {
     /// Starts object `id`: records its offset and writes the `N G obj` header.
     pub fn begin(&mut self, id: ObjectId) {
         self.offsets.push((id.0, id.1, self.buf.len()));
-        let _ = write!(self.buf, "{} {} obj\n", id.0, id.1);
+        let _ = writeln!(self.buf, "{} {} obj", id.0, id.1);
     }
 
     /// Ends the current object.
@@ -182,9 +182,9 @@ impl Update {
             XrefKind::Table => {
                 self.buf.extend_from_slice(b"xref\n");
                 for (start, offs) in &runs {
-                    let _ = write!(self.buf, "{} {}\n", start, offs.len());
+                    let _ = writeln!(self.buf, "{} {}", start, offs.len());
                     for (gen, off) in offs {
-                        let _ = write!(self.buf, "{off:010} {gen:05} n\r\n");
+                        let _ = writeln!(self.buf, "{off:010} {gen:05} n\r");
                     }
                 }
                 self.buf.extend_from_slice(b"trailer\n");
@@ -211,7 +211,7 @@ impl Update {
                 self.object((next_id, 0), &stream);
             }
         }
-        let _ = write!(self.buf, "startxref\n{xref_offset}\n%%EOF\n");
+        let _ = writeln!(self.buf, "startxref\n{xref_offset}\n%%EOF");
         self.buf
     }
 }

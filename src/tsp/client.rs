@@ -121,20 +121,21 @@ impl TsaClient for HttpClient {
             if buf.len() > MAX_RESPONSE_BYTES {
                 return Err(TspError::TooLarge { what: "TSA answer", size: buf.len(), limit: MAX_RESPONSE_BYTES });
             }
-            if let Some(body) = complete_body(&buf)? {
+            if let Some(body) = complete_body(&buf, false)? {
                 return Ok(body);
             }
             if Instant::now() >= deadline {
                 return Err(TspError::Transport(format!("no complete answer within {} s", self.timeout.as_secs_f32())));
             }
         }
-        complete_body(&buf)?.ok_or_else(|| TspError::Transport("the TSA closed the connection before a complete answer".into()))
+        complete_body(&buf, true)?.ok_or_else(|| TspError::Transport("the TSA closed the connection before a complete answer".into()))
     }
 }
 
 /// The body of a complete HTTP response in `buf`, `None` if more bytes are needed; an error for
-/// a non-200 status or a malformed response.
-fn complete_body(buf: &[u8]) -> Result<Option<Vec<u8>>, TspError> {
+/// a non-200 status or a malformed response. `eof`: the server closed the connection (which
+/// ends a body sent without a length).
+fn complete_body(buf: &[u8], eof: bool) -> Result<Option<Vec<u8>>, TspError> {
     let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { return Ok(None) };
     let head = String::from_utf8_lossy(buf.get(..end).unwrap_or(&[]));
     let body = buf.get(end + 4..).unwrap_or(&[]);
@@ -166,7 +167,9 @@ fn complete_body(buf: &[u8]) -> Result<Option<Vec<u8>>, TspError> {
     match length {
         Some(n) if n > MAX_RESPONSE_BYTES => Err(TspError::TooLarge { what: "TSA answer", size: n, limit: MAX_RESPONSE_BYTES }),
         Some(n) if body.len() >= n => Ok(Some(body.get(..n).unwrap_or(&[]).to_vec())),
-        _ => Ok(None), // without a length: the body ends when the server closes
+        Some(n) if eof => Err(TspError::Transport(format!("the answer ended after {} of {n} bytes", body.len()))),
+        None if eof => Ok(Some(body.to_vec())), // without a length the body ends when the server closes
+        _ => Ok(None),
     }
 }
 
@@ -223,13 +226,16 @@ mod tests {
 
     #[test]
     fn reads_bodies_by_length_and_chunks_and_reports_status() {
-        assert_eq!(complete_body(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc").unwrap(), Some(b"abc".to_vec()));
-        assert_eq!(complete_body(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabc").unwrap(), None);
+        assert_eq!(complete_body(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", false).unwrap(), Some(b"abc".to_vec()));
+        assert_eq!(complete_body(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabc", false).unwrap(), None);
+        assert!(matches!(complete_body(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabc", true), Err(TspError::Transport(m)) if m == "the answer ended after 3 of 4 bytes"));
+        assert_eq!(complete_body(b"HTTP/1.0 200 OK\r\n\r\nabc", false).unwrap(), None);
+        assert_eq!(complete_body(b"HTTP/1.0 200 OK\r\n\r\nabc", true).unwrap(), Some(b"abc".to_vec()));
         assert_eq!(
-            complete_body(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n").unwrap(),
+            complete_body(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n", false).unwrap(),
             Some(b"abc".to_vec())
         );
-        assert!(matches!(complete_body(b"HTTP/1.1 413 Payload Too Large\r\n\r\n"), Err(TspError::Transport(m)) if m.contains("413")));
-        assert!(matches!(complete_body(b"SSH-2.0\r\n\r\n"), Err(TspError::Transport(m)) if m.contains("not an HTTP answer")));
+        assert!(matches!(complete_body(b"HTTP/1.1 413 Payload Too Large\r\n\r\n", false), Err(TspError::Transport(m)) if m.contains("413")));
+        assert!(matches!(complete_body(b"SSH-2.0\r\n\r\n", false), Err(TspError::Transport(m)) if m.contains("not an HTTP answer")));
     }
 }

@@ -131,6 +131,8 @@ pub(crate) enum CmsSigAlg {
     Ecdsa(DigestAlgorithm),
     RsaPkcs1(DigestAlgorithm),
     RsaPss(DigestAlgorithm),
+    /// RSASSA-PSS with a salt length ring does not support (OpenSSL's default maximum salt).
+    RsaPssSalt(super::pss::PssParams),
     Ed25519,
 }
 
@@ -141,6 +143,7 @@ impl CmsSigAlg {
             CmsSigAlg::Ecdsa(d) => format!("ECDSA with {d}"),
             CmsSigAlg::RsaPkcs1(d) => format!("RSA PKCS#1 v1.5 with {d}"),
             CmsSigAlg::RsaPss(d) => format!("RSASSA-PSS with {d}"),
+            CmsSigAlg::RsaPssSalt(p) => format!("RSASSA-PSS with {} (salt {} bytes)", p.hash, p.salt_len),
             CmsSigAlg::Ed25519 => "Ed25519".into(),
         }
     }
@@ -149,6 +152,7 @@ impl CmsSigAlg {
     pub(crate) fn digest(self) -> DigestAlgorithm {
         match self {
             CmsSigAlg::Ecdsa(d) | CmsSigAlg::RsaPkcs1(d) | CmsSigAlg::RsaPss(d) => d,
+            CmsSigAlg::RsaPssSalt(p) => p.hash,
             CmsSigAlg::Ed25519 => DigestAlgorithm::Sha512,
         }
     }
@@ -198,6 +202,7 @@ pub(crate) fn resolve_cms(sig_alg_body: &[u8], digest: DigestAlgorithm) -> Optio
                 return Some(CmsSigAlg::RsaPss(d));
             }
         }
+        return super::pss::parse_params(params).map(CmsSigAlg::RsaPssSalt);
     }
     None
 }
@@ -206,6 +211,20 @@ pub(crate) fn resolve_cms(sig_alg_body: &[u8], digest: DigestAlgorithm) -> Optio
 /// available here; the policy decision about them is reported separately.
 pub(crate) fn verify_cms(alg: CmsSigAlg, spki: &[u8], message: &[u8], signature: &[u8]) -> Result<(), SigError> {
     use DigestAlgorithm::*;
+    if let CmsSigAlg::RsaPssSalt(p) = alg {
+        use x509_parser::prelude::FromDer;
+        let (_, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).map_err(|_| SigError::BadKey)?;
+        return match info.parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+                if super::pss::verify(p, rsa.modulus, rsa.exponent, message, signature) {
+                    Ok(())
+                } else {
+                    Err(SigError::Invalid)
+                }
+            }
+            _ => Err(SigError::Unsupported),
+        };
+    }
     let candidates: Vec<&dyn SignatureVerificationAlgorithm> = match alg {
         CmsSigAlg::Ecdsa(Sha256) => vec![w::ECDSA_P256_SHA256, w::ECDSA_P384_SHA256],
         CmsSigAlg::Ecdsa(Sha384) => vec![w::ECDSA_P256_SHA384, w::ECDSA_P384_SHA384],
@@ -219,6 +238,7 @@ pub(crate) fn verify_cms(alg: CmsSigAlg, spki: &[u8], message: &[u8], signature:
         CmsSigAlg::RsaPss(Sha512) => vec![w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
         CmsSigAlg::RsaPss(Sha1) => vec![],
         CmsSigAlg::Ed25519 => vec![w::ED25519],
+        CmsSigAlg::RsaPssSalt(_) => vec![],
     };
     let (pk_alg, key) = split_spki(spki).ok_or(SigError::BadKey)?;
     let alg = candidates.into_iter().find(|a| a.public_key_alg_id().as_ref() == pk_alg).ok_or(SigError::Unsupported)?;

@@ -31,6 +31,7 @@ mod crl;
 mod der;
 mod path;
 mod pdf;
+mod pss;
 mod signed_data;
 
 pub use crl::MAX_CRL_ENTRIES;

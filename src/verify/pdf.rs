@@ -6,14 +6,14 @@
 //!
 //! **Changes after signing.** A signature whose later revisions hold anything other than further
 //! signatures and form filling is not TOTAL_PASSED: **INDETERMINATE / SIG_CONSTRAINTS_FAILURE**,
-//! check `pdf_changes_after_signing` failed. Why this sub-indication: the signed bytes are intact
+//! check `pdf_modifications` failed. Why this sub-indication: the signed bytes are intact
 //! and the cryptography verifies, so HASH_FAILURE or SIG_CRYPTO_FAILURE (TOTAL_FAILED) would
 //! claim something false about the signature; what fails is a validation constraint kyso
 //! applies to PDFs (ETSI EN 319 102-1 §5.2.8 "signature acceptance validation": the document a
 //! reader sees must be the one signed, as in EN 319 142-1's incremental-update rules), and
 //! ETSI names a failed constraint of the signature's context SIG_CONSTRAINTS_FAILURE. The
 //! signed revision itself is still verifiable: the detail says which objects changed. Bytes
-//! after the signed revision that change no object, or that follow the file's last `%%EOF`
+//! after the signed revision that change no object, or that follow the file's last revision
 //! (junk appended), are treated the same way, for every signature: the file is not the one
 //! signed, and nothing explains the extra bytes (the JSON `modifications` says `other`). A byte range that is
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
@@ -29,14 +29,26 @@ const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
 impl Verifier {
     /// Verifies every signature of the PDF `pdf` in place. `label` is the document's name in the
     /// report. A PDF without signatures, or that cannot be read, is a FORMAT_FAILURE.
+    ///
+    /// Per signature: the CMS by [`Verifier::verify_detached`] over the signed byte ranges, and
+    /// the checks `pdf_signature_field` (field, revision, coverage), `pdf_sub_filter`,
+    /// `pdf_byte_range` and `pdf_modifications` (see the module docs for the indications); the
+    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. Not checked:
+    /// DocMDP/FieldMDP permissions, /Lock dictionaries, document timestamps, signatures outside
+    /// the AcroForm.
     pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
+        self.verify_pdf_parts(label, pdf).0
+    }
+
+    /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
+    pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
         let sigs = match crate::pdf::signatures(pdf) {
             Ok(s) => s,
-            Err(e) => return DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()),
+            Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()), Vec::new()),
         };
         if sigs.is_empty() {
-            return DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, "the PDF holds no signature".into());
+            return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, "the PDF has no signature".into()), sigs);
         }
         let mut doc = DocumentReport {
             path: label.to_string(),
@@ -44,22 +56,23 @@ impl Verifier {
             indication: Indication::TotalPassed,
             sub_indication: None,
             detail: None,
-            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s, trailing_junk(pdf))).collect(),
+            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s)).collect(),
         };
         doc.summarise();
-        doc
+        (doc, sigs)
     }
 
-    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, junk_at_end: bool) -> SignatureReport {
-        // Bytes after the signed revision that change no object (junk appended) still make the
-        // file differ from what was signed: reported as `other`, never as `none`.
-        let unexplained_bytes = !s.covers_whole_document && (junk_at_end || s.modifications == Modifications::None);
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature) -> SignatureReport {
+        // Bytes after the signed revision that change no object still make the file differ from
+        // what was signed: reported as `other`, never as `none`. (Junk after the last revision
+        // is already `Other` from `pdf::signatures`, for every signature.)
+        let unexplained_bytes = !s.covers_whole_document && s.modifications == Modifications::None;
         let facts = PdfFacts {
             field_name: s.field_name.clone(),
             revision: s.revision,
             revision_count: s.revision_count,
             covers_whole_document: s.covers_whole_document,
-            modifications: if unexplained_bytes && s.modifications.is_acceptable() { "other" } else { s.modifications.code() },
+            modifications: if unexplained_bytes { "other" } else { s.modifications.code() },
             sub_filter: s.sub_filter.clone(),
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
@@ -75,6 +88,13 @@ impl Verifier {
             Err(e) => return format_failure(facts, "pdf_byte_range", e.to_string()),
         };
         let inner = self.verify_detached(label, ranges.reader(), &s.contents);
+        let field = format!(
+            "field {:?}, revision {} of {}, {}",
+            s.field_name,
+            s.revision,
+            s.revision_count,
+            if s.covers_whole_document { "covers the whole document" } else { "does not cover the whole document" }
+        );
         let mut r = match <[SignatureReport; 1]>::try_from(inner.signatures) {
             Ok([one]) => one,
             Err(v) if v.is_empty() => {
@@ -86,6 +106,8 @@ impl Verifier {
                 return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
             }
         };
+        r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));
+        r.checks.push(Check::new("pdf_sub_filter", CheckStatus::Passed, sub_filter.to_string()));
         // The byte range: the signed bytes end at the end of a revision.
         match s.byte_range_problems.first() {
             None => r.checks.push(Check::new(
@@ -102,13 +124,12 @@ impl Verifier {
         let (status, detail) = match (&s.modifications, s.covers_whole_document) {
             (Modifications::None, true) => (CheckStatus::Passed, "the signature covers the whole file".to_string()),
             (m, _) if !m.is_acceptable() => (CheckStatus::Failed, m.to_string()),
-            _ if junk_at_end => (CheckStatus::Failed, "the file ends with bytes that belong to no revision (appended after signing)".to_string()),
             (Modifications::None, _) => {
                 (CheckStatus::Failed, format!("{} bytes after the signed revision are not a signature or form filling", pdf.len().saturating_sub(signed_end(s))))
             }
             _ => (CheckStatus::Passed, "later revisions only add signatures or fill in form fields".to_string()),
         };
-        r.checks.push(Check::new("pdf_changes_after_signing", status, detail));
+        r.checks.push(Check::new("pdf_modifications", status, detail));
         if status == CheckStatus::Failed {
             demote(&mut r, SubIndication::SigConstraintsFailure);
         }
@@ -116,12 +137,6 @@ impl Verifier {
         r.pdf = Some(facts);
         r
     }
-}
-
-/// The file does not end with a revision's `%%EOF` (trailing whitespace and NULs aside).
-fn trailing_junk(pdf: &[u8]) -> bool {
-    let end = pdf.iter().rposition(|b| !(b.is_ascii_whitespace() || *b == 0)).map_or(0, |i| i + 1);
-    !pdf.get(..end).is_some_and(|p| p.ends_with(b"%%EOF"))
 }
 
 fn signed_end(s: &PdfSignature) -> usize {
@@ -227,14 +242,6 @@ mod tests {
         for bad in ["", "D:", "D:202", "D:20261332000000Z", "D:20261130063027+25'00'", "D:20261130063027X", "D:2026113006302"] {
             assert_eq!(parse_pdf_date(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn junk_after_the_last_eof_is_detected() {
-        assert!(!trailing_junk(b"%PDF-1.7\n...startxref\n9\n%%EOF\n"));
-        assert!(!trailing_junk(b"%PDF-1.7\n%%EOF\r\n\0\0 "));
-        assert!(trailing_junk(b"%PDF-1.7\n%%EOF\n% added\n"));
-        assert!(trailing_junk(b""));
     }
 
     #[test]

@@ -14,3 +14,7 @@ mod snapshots;
 mod verify;
 mod tsa;
 mod robust_mutation;
+mod robust_limits;
+mod robust_crash;
+mod robust_files;
+mod robust_regressions;

@@ -119,7 +119,7 @@ fn single_signature_through_the_cli_verifies_total_passed() {
         assert!(s[0]["signing_time"].as_str().is_some_and(|t| t.ends_with('Z')), "{:#}", s[0]);
         assert!(!s[0]["warnings"].to_string().contains("no signing-time"), "{:#}", s[0]);
         let names: Vec<&str> = s[0]["checks"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
-        assert!(names.contains(&"pdf_byte_range") && names.contains(&"pdf_changes_after_signing") && names.contains(&"message_digest"), "{names:?}");
+        assert!(names.contains(&"pdf_byte_range") && names.contains(&"pdf_modifications") && names.contains(&"message_digest"), "{names:?}");
     }
 }
 
@@ -233,7 +233,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     junk.extend_from_slice(b"\n% appended after signing\n1 0 obj (x) endobj\n");
     for (name, bytes, detail) in [
         ("drawn.pdf", append_drawing(&signed), "(Page) changed: /Contents"),
-        ("junk.pdf", junk, "the file ends with bytes that belong to no revision (appended after signing)"),
+        ("junk.pdf", junk, "bytes of data after the last revision (not an incremental update)"),
     ] {
         pki::write(d.path(), name, &bytes);
         let (code, v) = verify_json(d.path(), name);
@@ -244,7 +244,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
         assert_eq!((s[0]["indication"].as_str(), s[0]["sub_indication"].as_str()), (Some("INDETERMINATE"), Some("SIG_CONSTRAINTS_FAILURE")));
         assert_eq!(s[0]["covers_whole_document"], false);
         let checks = s[0]["checks"].as_array().unwrap();
-        let changes = checks.iter().find(|c| c["name"] == "pdf_changes_after_signing").unwrap();
+        let changes = checks.iter().find(|c| c["name"] == "pdf_modifications").unwrap();
         assert_eq!(changes["status"], "failed");
         assert!(changes["detail"].as_str().unwrap().contains(detail), "{name}: {changes}");
         // The signed revision itself is intact: digest and signature pass.
@@ -286,7 +286,7 @@ fn unsigned_or_unreadable_pdfs_are_format_failures() {
     let (code, v) = verify_json(d.path(), "unsigned.pdf");
     assert_eq!(code, 1);
     assert_eq!((v["indication"].as_str(), v["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("FORMAT_FAILURE")));
-    assert_eq!(v["documents"][0]["detail"], "the PDF holds no signature");
+    assert_eq!(v["documents"][0]["detail"], "the PDF has no signature");
     std::fs::copy(samples().join("cong-van-encrypted.pdf"), d.path().join("enc.pdf")).unwrap();
     let (code, v) = verify_json(d.path(), "enc.pdf");
     assert_eq!(code, 1);

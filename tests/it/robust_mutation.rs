@@ -120,15 +120,15 @@ fn encode_len(len: usize) -> Vec<u8> {
 /// A DER tree, to make mutants whose enclosing lengths stay consistent (so that they reach the
 /// inner parsers instead of failing at the outermost length).
 #[derive(Clone)]
-struct Node {
-    tag: u8,
+pub struct Node {
+    pub tag: u8,
     /// Length form: None = minimal DER, Some(0) = indefinite (constructed only), Some(k) = k octets.
-    form: Option<usize>,
-    prim: Vec<u8>,
-    kids: Option<Vec<Node>>,
+    pub form: Option<usize>,
+    pub prim: Vec<u8>,
+    pub kids: Option<Vec<Node>>,
 }
 
-fn tree(buf: &[u8]) -> Option<Vec<Node>> {
+pub fn tree(buf: &[u8]) -> Option<Vec<Node>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < buf.len() {
@@ -148,7 +148,7 @@ fn tree(buf: &[u8]) -> Option<Vec<Node>> {
     Some(out)
 }
 
-fn serialize(nodes: &[Node], out: &mut Vec<u8>) {
+pub fn serialize(nodes: &[Node], out: &mut Vec<u8>) {
     for nd in nodes {
         let mut body = Vec::new();
         match &nd.kids {

@@ -1047,3 +1047,74 @@ fn pyhanko_validates_kyso_b_t_signature_with_its_timestamp() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "{text}");
 }
+
+/// The HTTP layer's budgets, on the library server with one
+/// worker (3-second request deadline): a silent client gets 408, a header flood 431, a full queue 503 at once, and
+/// `Expect: 100-continue` is honoured. The server then stops on its flag.
+#[test]
+fn http_budgets_timeout_header_flood_overload_and_continue() {
+    use kyso::tsp::server::{ServerOptions, TsaServer};
+    use std::io::{Read, Write};
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA http");
+    let tsa = library_tsa(&pki, &party);
+    let options = ServerOptions { workers: 1, request_timeout: Duration::from_secs(3), ..ServerOptions::default() };
+    let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(SystemTime::now), options).unwrap();
+    let addr = server.local_addr().unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let log = Mutex::new(Vec::<String>::new());
+    let read_all = |s: &mut std::net::TcpStream| {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut v = Vec::new();
+        let _ = s.read_to_end(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    };
+    struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst); // a failed assertion must not hang the test
+        }
+    }
+    std::thread::scope(|sc| {
+        let h = sc.spawn(|| server.run(&stop, &|l| log.lock().unwrap().push(l.to_string())));
+        let guard = StopOnDrop(&stop);
+        // 408: the request line, then silence.
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"POST / HTTP/1.1\r\n").unwrap();
+        let t = Instant::now();
+        assert!(read_all(&mut s).starts_with("HTTP/1.1 408 Request Timeout"));
+        assert!(t.elapsed() < Duration::from_secs(8));
+        // 431: 10 KiB of headers.
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let mut flood = b"POST / HTTP/1.1\r\n".to_vec();
+        for i in 0..500 {
+            flood.extend_from_slice(format!("X-Filler-{i}: aaaaaaaaaa\r\n").as_bytes());
+        }
+        let _ = s.write_all(&flood);
+        assert!(read_all(&mut s).starts_with("HTTP/1.1 431 Request Header Fields Too Large"));
+        // 100-continue, then the body, then a token.
+        let req = tsp::request(&Imprint::of(DigestAlgorithm::Sha256, b"x"), None, false, None).unwrap();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/timestamp-query\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", req.len()).as_bytes()).unwrap();
+        let mut first = [0u8; 25];
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 100 Continue\r\n\r\n");
+        s.write_all(&req).unwrap();
+        let answer = read_all(&mut s);
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply"), "{answer}");
+        // 503: the worker is held by a silent client, the queue (16 per worker) fills up.
+        let idle: Vec<std::net::TcpStream> = (0..20).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        let mut extra = std::net::TcpStream::connect(addr).unwrap();
+        assert!(read_all(&mut extra).starts_with("HTTP/1.1 503 Service Unavailable"));
+        drop(idle); // closed without a request: the worker drops them at once
+        drop(guard);
+        let stats = h.join().unwrap();
+        assert_eq!(stats.granted, 1);
+        assert!(stats.refused >= 3, "{stats:?}");
+    });
+    let log = log.into_inner().unwrap();
+    assert!(log.iter().any(|l| l.contains("refused HTTP 408")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("refused HTTP 431")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("refused HTTP 503")), "{log:?}");
+}

@@ -759,3 +759,36 @@ fn crl_embedded_in_the_signed_data_is_used_and_a_revoked_issuing_ca_revokes_its_
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(sig0(&v), ("INDETERMINATE".into(), "TRY_LATER".into()));
 }
+
+#[test]
+fn openssl_rsa_pss_with_its_default_maximum_salt_and_other_salts_verifies() {
+    let pki = Pki::new(KeyKind::Rsa2048);
+    let unit = pki.leaf("Unit PSS", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let doc = write_doc(&pki, "p.txt", DOC);
+    let chain = s(&pki.sub.cert).to_string();
+    let cases: [(&str, &[&str], &str); 4] = [
+        ("max256.p7s", &["-md", "sha256", "-keyopt", "rsa_padding_mode:pss"], "RSASSA-PSS with SHA-256 (salt 222 bytes)"),
+        ("max384.p7s", &["-md", "sha384", "-keyopt", "rsa_padding_mode:pss"], "RSASSA-PSS with SHA-384 (salt 206 bytes)"),
+        ("s32.p7s", &["-md", "sha256", "-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:32"], "RSASSA-PSS with SHA-256"),
+        ("s0.p7s", &["-md", "sha512", "-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:0"], "RSASSA-PSS with SHA-512 (salt 0 bytes)"),
+    ];
+    for (out, extra, alg) in cases {
+        let mut a: Vec<&str> = vec!["-cades", "-certfile", &chain];
+        a.extend_from_slice(extra);
+        cms_sign(&pki, &unit, &doc, out, &a);
+        let (ok, err) = openssl_cms_verify(pki.dir.path(), &pki.path(out), &doc, &pki.root.cert, &[]);
+        assert!(ok, "{out}: {err}");
+        let (code, v) = verify_json(&pki, &["p.txt", "--sig", out, "--trust", s(&pki.root.cert)]);
+        assert_eq!(code, 0, "{out}: {v:#}");
+        assert_eq!(v["documents"][0]["signatures"][0]["signature_algorithm"], alg, "{out}");
+        // one flipped bit of the signature value
+        let mut b = std::fs::read(pki.path(out)).unwrap();
+        let last = b.len() - 1;
+        b[last] ^= 0x01;
+        let bad = format!("bad-{out}");
+        std::fs::write(pki.path(&bad), &b).unwrap();
+        let (code, v) = verify_json(&pki, &["p.txt", "--sig", &bad, "--trust", s(&pki.root.cert)]);
+        assert_eq!(code, 1, "{bad}: {v:#}");
+        assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "SIG_CRYPTO_FAILURE".into()), "{bad}");
+    }
+}

@@ -97,12 +97,26 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Man { out } => {
             std::fs::create_dir_all(&out)
                 .map_err(|e| CliError::failed(format!("cannot create {}: {e}", out.display())))?;
-            clap_mangen::generate_to(Cli::command(), &out)
+            write_man_pages(Cli::command().disable_help_subcommand(true), &out)
                 .map_err(|e| CliError::failed(format!("cannot write man pages into {}: {e}", out.display())))?;
             eprintln!("man pages written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Man pages for `cmd` and its subcommands (what `clap_mangen::generate_to` makes), each written
+/// atomically (it would write into files it creates in place).
+fn write_man_pages(mut cmd: clap::Command, out: &std::path::Path) -> std::io::Result<()> {
+    cmd.build();
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+        write_man_pages(sub, out)?;
+    }
+    let man = clap_mangen::Man::new(cmd);
+    let mut page = Vec::new();
+    man.render(&mut page)?;
+    let path = out.join(man.get_filename());
+    kyso::files::write_atomic(&path, &page, kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public)
 }
 
 #[cfg(test)]

@@ -135,7 +135,8 @@ impl Demo {
     }
 
     fn write(&mut self, rel: &str, data: &str) {
-        if let Err(e) = std::fs::write(self.dir.join(rel), data) {
+        let path = self.dir.join(rel);
+        if let Err(e) = kyso::files::write_atomic(&path, data.as_bytes(), kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public) {
             self.failures.push(format!("cannot write {rel}: {e}"));
         }
     }

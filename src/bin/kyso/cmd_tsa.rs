@@ -65,8 +65,8 @@ pub struct ServeArgs {
     /// time-stamp policy]
     #[arg(long, value_name = "OID")]
     pub policy: Option<String>,
-    /// Threads signing tokens
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Threads serving connections (each reads a request, signs, answers)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
     /// Largest request body accepted, in bytes (HTTP 413 beyond)
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_REQUEST_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
@@ -117,7 +117,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);
-    let options = ServerOptions { max_request_bytes, workers: usize::from(a.workers) };
+    let options = ServerOptions { max_request_bytes, workers: usize::from(a.workers), ..ServerOptions::default() };
     let server = TsaServer::bind(&a.listen, tsa, Arc::new(std::time::SystemTime::now), options)
         .map_err(|e| CliError::failed(e.to_string()))?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -1,0 +1,129 @@
+//! The bodies of the fuzz targets, shared with the regression test that replays every input kept
+//! in tests/regressions/<target>/ under `cargo test` (tests/it/robust_regressions.rs includes this
+//! file). Any outcome but a panic, a hang or an out-of-memory is fine, except where an invariant
+//! is asserted.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+/// The example root of certs-example, copied by fuzz/make-seeds.sh.
+pub static ANCHOR: &[u8] = include_bytes!("fixtures/anchor.der");
+/// The document the fixture signatures sign.
+pub static DOCUMENT: &[u8] = include_bytes!("fixtures/document.txt");
+/// 2027-01-01T00:00:00Z: inside the fixture certificates' validity.
+pub const AT_UNIX: i64 = 1_798_761_600;
+
+/// Parsing a `.p7s`: PEM/DER input checking, the BER normaliser, the raw SignedData splitter used
+/// by `sign --add`, and the describer used by `kyso inspect`.
+pub fn p7s_parse(data: &[u8]) {
+    let _ = kyso::cms::signature_der(data);
+    if let Ok(der) = kyso::cms::ber::to_der(data) {
+        let _ = kyso::cms::assemble::RawSignedData::parse(&der);
+        let _ = kyso::cms::describe(&der);
+    }
+    let _ = kyso::cms::assemble::RawSignedData::parse(data);
+    let _ = kyso::cms::describe(data);
+}
+
+fn verifier() -> &'static kyso::verify::Verifier {
+    static V: OnceLock<kyso::verify::Verifier> = OnceLock::new();
+    V.get_or_init(|| {
+        let t = time::OffsetDateTime::from_unix_timestamp(AT_UNIX).expect("fixed time");
+        kyso::verify::Verifier::new(&[ANCHOR.to_vec()], &[], &[], kyso::verify::Options::at(t)).expect("fixed anchor")
+    })
+}
+
+/// The whole verification of the fixed document + `data` as the `.p7s`, against the fixed
+/// anchor. Invariant: the report serialises to JSON (what `kyso verify --json` prints).
+pub fn verify(data: &[u8]) {
+    let report = verifier().verify_detached("document.txt", DOCUMENT, data);
+    let run = kyso::report::RunReport::new(vec![report]);
+    let json = serde_json::to_string(&run).expect("the report serialises");
+    assert!(json.starts_with('{'));
+}
+
+/// Reading certificates, CRLs and CSRs (PEM and DER) as every command does, plus `kyso inspect`.
+pub fn objects(data: &[u8]) {
+    let _ = kyso::objects::pem_blocks(data);
+    let _ = kyso::objects::check_single_der(data);
+    let _ = kyso::objects::der_header(data);
+    let _ = kyso::objects::certificates(data);
+    let _ = kyso::objects::crls(data);
+    let _ = kyso::objects::csr(data);
+    let _ = kyso::csr::verify_csr(data);
+    let _ = kyso::inspect::inspect(data, None);
+}
+
+/// Whether opening an encrypted key costs no more than the seeds' KDF (PBKDF2 up to 2048
+/// iterations, scrypt up to N = 1024, r 8, p 1). A mutated iteration count would make one
+/// execution take seconds and drown the fuzzer in timeouts; real key files are the user's own,
+/// not attacker input.
+fn cheap(der: &[u8]) -> bool {
+    use pkcs8::pkcs5::{pbes2::Kdf, EncryptionScheme};
+    let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der) else { return true };
+    match info.encryption_algorithm {
+        EncryptionScheme::Pbes2(p) => match p.kdf {
+            Kdf::Pbkdf2(k) => k.iteration_count <= 2048,
+            Kdf::Scrypt(s) => s.cost_parameter <= 1024 && s.block_size <= 8 && s.parallelization <= 1,
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
+/// Reading key files (PEM and DER; PKCS#8 encrypted or not, SEC1, PKCS#1) and opening them with
+/// the seeds' passphrase ("fuzz"), then signing with the key.
+pub fn keys(data: &[u8]) {
+    if let Ok(kf) = kyso::KeyFile::parse(data) {
+        let _ = kf.is_encrypted();
+        let costly = match &kf {
+            kyso::KeyFile::Encrypted(d) => !cheap(d),
+            _ => false,
+        };
+        if !costly {
+            if let Ok(k) = kf.open(Some(b"fuzz")) {
+                let _ = kyso::Signer::sign(&k, b"data");
+            }
+        }
+    }
+}
+
+/// PDF signature extraction (`kyso verify FILE.pdf`): signature fields, /ByteRange checks and
+/// the classification of later changes.
+pub fn pdf(data: &[u8]) {
+    if let Ok(sigs) = kyso::pdf::signatures(data) {
+        for s in sigs {
+            if let Ok(r) = s.signed_ranges(data) {
+                let _ = r.len();
+            }
+            let _ = kyso::cms::signature_der(&s.contents);
+        }
+    }
+}
+
+/// RFC 3161: a TimeStampResp as a client reads it, the token verified against the fixed anchor,
+/// and the timestamp tokens of a CAdES-B-T signature.
+pub fn tsp(data: &[u8]) {
+    let imprint = kyso::tsp::Imprint::of(kyso::DigestAlgorithm::Sha256, b"fuzz");
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(AT_UNIX as u64);
+    let anchors = [ANCHOR.to_vec()];
+    if let Ok(token) = kyso::tsp::parse_response(data) {
+        let _ = kyso::tsp::verify_token(&token, &imprint, &anchors, at);
+    }
+    let _ = kyso::tsp::verify_token(data, &imprint, &anchors, at);
+    let _ = kyso::tsp::signature_timestamp_tokens(data);
+}
+
+/// The body of target `name`.
+pub fn by_name(name: &str) -> Option<fn(&[u8])> {
+    Some(match name {
+        "p7s_parse" => p7s_parse,
+        "verify" => verify,
+        "objects" => objects,
+        "keys" => keys,
+        "pdf" => pdf,
+        "tsp" => tsp,
+        _ => return None,
+    })
+}
