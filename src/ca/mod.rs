@@ -900,9 +900,12 @@ impl Ca {
 
     /// Verifies the audit log: the hash chain from the first entry to the last, and that every
     /// certificate, revocation and CRL in the registry is accounted for by a log entry with the
-    /// same content (and the reverse). Does not detect the removal of the newest entries
-    /// together with the rows they account for: compare [`AuditReport::head`] with a copy kept
-    /// elsewhere for that.
+    /// same content (and the reverse), that every stored certificate and CRL is signed by this
+    /// CA, and that `ca.pem` is the certificate the CA was created with. The chain holds no
+    /// secret, so someone able to write the database could rewrite the whole log consistently
+    /// (though not forge a CA signature); nor is the removal of the newest entries together with
+    /// the rows they account for detected: compare [`AuditReport::head`] with a copy kept
+    /// elsewhere for both.
     pub fn audit(&mut self) -> Result<AuditReport, CaError> {
         let tx = self.registry.read()?;
         let rows = registry::audit_rows(&tx)?;
@@ -944,6 +947,12 @@ impl Ca {
         }
         let certs = registry::all_certs(&tx)?;
         let broken0 = |reason: String| CaError::AuditBroken { seq: 0, reason };
+        // The chain holds no secret: whoever can write the database can rewrite the whole log
+        // consistently. What they cannot forge is the CA's signature: every stored certificate
+        // and CRL must be signed by this CA (and a certificate must carry its row's serial).
+        let (_, ca_cert) = x509_parser::certificate::X509Certificate::from_der(&self.cert_der)
+            .map_err(|e| CaError::BadCaCert { path: self.dir.join(CA_CERT_FILE), message: e.to_string() })?;
+        let ca_key = ca_cert.public_key();
         for c in &certs {
             match issued.remove(&c.serial) {
                 Some(h) if h == sha256_hex(&c.der) => {}
@@ -957,6 +966,15 @@ impl Ca {
                 (None, Some(_)) => return Err(broken0(format!("certificate {} was logged as revoked but the registry shows it valid", c.serial))),
                 (Some(_), _) => return Err(broken0(format!("the revocation of certificate {} does not match the log", c.serial))),
             }
+            let signed = match x509_parser::certificate::X509Certificate::from_der(&c.der) {
+                Ok(([], cert)) => {
+                    serial_hex(cert.raw_serial()) == c.serial && cert.verify_signature(Some(ca_key)).is_ok()
+                }
+                _ => false,
+            };
+            if !signed {
+                return Err(broken0(format!("certificate {} in the registry is not one this CA signed with that serial", c.serial)));
+            }
         }
         if let Some(serial) = issued.keys().next() {
             return Err(broken0(format!("certificate {serial} was logged as issued but is missing from the registry")));
@@ -969,6 +987,13 @@ impl Ca {
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (n, der) in &crl_rows {
+            let signed = match x509_parser::revocation_list::CertificateRevocationList::from_der(der) {
+                Ok(([], crl)) => crl.verify_signature(ca_key).is_ok(),
+                _ => false,
+            };
+            if !signed {
+                return Err(broken0(format!("CRL number {n} in the registry is not signed by this CA")));
+            }
             match crls.remove(n) {
                 Some(h) if h == sha256_hex(der) => {}
                 _ => return Err(broken0(format!("CRL number {n} in the registry does not match the log"))),

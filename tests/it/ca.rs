@@ -551,6 +551,43 @@ fn audit_detects_edits_of_the_log_and_of_the_registry() {
         .unwrap();
     fails(d, &["ca", "audit", "--dir", "ca"], 1, "certificate abcd in the registry was never logged as issued");
     restore();
+    // 8. a forged certificate with the whole log rewritten consistently (the chain holds no
+    //    secret): caught because the CA did not sign it
+    {
+        let forged = std::fs::read_to_string(d.join("root/ca.pem")).unwrap();
+        let der = kyso::objects::certificates(forged.as_bytes()).unwrap().remove(0);
+        let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &der));
+        let c = db(d);
+        c.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        let (serial, old_detail): (String, String) = c
+            .query_row("SELECT c.serial, a.detail FROM certificates c JOIN audit a ON a.operation = 'issue' AND a.detail LIKE '%' || c.serial || '%' LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&old_detail).unwrap();
+        v["sha256"] = sha.clone().into();
+        c.execute("UPDATE certificates SET der = ?1 WHERE serial = ?2", rusqlite::params![der, serial]).unwrap();
+        c.execute("UPDATE audit SET detail = ?1 WHERE detail = ?2", rusqlite::params![v.to_string(), old_detail]).unwrap();
+        // recompute every hash, as kyso does (src/ca/registry.rs entry_hash)
+        let rows: Vec<(i64, i64, String, String)> = {
+            let mut st = c.prepare("SELECT seq, time, operation, detail FROM audit ORDER BY seq").unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+        };
+        let mut prev = "0".repeat(64);
+        for (seq, time, op, detail) in rows {
+            let mut buf = b"kyso-audit-v1\0".to_vec();
+            buf.extend_from_slice(prev.as_bytes());
+            buf.extend_from_slice(&seq.to_be_bytes());
+            buf.extend_from_slice(&time.to_be_bytes());
+            for f in [op.as_str(), detail.as_str()] {
+                buf.extend_from_slice(&(f.len() as u64).to_be_bytes());
+                buf.extend_from_slice(f.as_bytes());
+            }
+            let h = hex::encode(ring::digest::digest(&ring::digest::SHA256, &buf));
+            c.execute("UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE seq = ?3", rusqlite::params![prev, h, seq]).unwrap();
+            prev = h;
+        }
+    }
+    fails(d, &["ca", "audit", "--dir", "ca"], 1, "is not one this CA signed with that serial");
+    restore();
     // 7. the CA certificate replaced by another CA's
     let ca_pem = std::fs::read(d.join("ca/ca.pem")).unwrap();
     std::fs::copy(d.join("root/ca.pem"), d.join("ca/ca.pem")).unwrap();

@@ -154,9 +154,10 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca audit --dir ca\n\n",
-        "Checks that every log entry chains to the previous one and matches its hash, and that every\n",
-        "certificate, revocation and CRL in the registry matches a log entry (and the reverse).\n",
-        "Keep the printed head hash elsewhere to detect the removal of the newest entries later.\n\n",
+        "Checks that every log entry chains to the previous one and matches its hash, that every\n",
+        "certificate, revocation and CRL in the registry matches a log entry (and the reverse), and\n",
+        "that every stored certificate and CRL carries this CA's signature. Keep the printed head\n",
+        "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
         "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
 }
