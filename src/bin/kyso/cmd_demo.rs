@@ -134,9 +134,9 @@ impl Demo {
         out
     }
 
-    fn write(&mut self, rel: &str, data: &str) {
+    fn write(&mut self, rel: &str, data: impl AsRef<[u8]>) {
         let path = self.dir.join(rel);
-        if let Err(e) = kyso::files::write_atomic(&path, data.as_bytes(), kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public) {
+        if let Err(e) = kyso::files::write_atomic(&path, data.as_ref(), kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public) {
             self.failures.push(format!("cannot write {rel}: {e}"));
         }
     }
@@ -345,9 +345,7 @@ fn play_pdf(d: &mut Demo) {
         "7. A PDF document: the competent person signs (signature image), the clerk adds the agency's seal, the recipient verifies",
     );
     for (rel, bytes) in [("docs/cong-van-124-VP.pdf", SAMPLE_PDF), ("chu-ky.png", SIGNATURE_PNG), ("con-dau.png", SEAL_PNG)] {
-        if let Err(e) = std::fs::write(d.dir.join(rel), bytes) {
-            d.failures.push(format!("cannot write {rel}: {e}"));
-        }
+        d.write(rel, bytes);
     }
     let dir = format!("units/{}", UNITS[0].slug);
     let (signed, signed_name) = ("docs/cong-van-124-VP-da-ky.pdf", "cong-van-124-VP-da-ky.pdf");
@@ -390,9 +388,7 @@ fn play_pdf(d: &mut Demo) {
     match std::fs::read(d.dir.join(signed)) {
         Ok(mut bytes) => {
             bytes.extend_from_slice(b"\n% added after signing\n");
-            if let Err(e) = std::fs::write(d.dir.join(changed), bytes) {
-                d.failures.push(format!("cannot write {changed}: {e}"));
-            }
+            d.write(changed, bytes);
         }
         Err(e) => d.failures.push(format!("cannot read {signed}: {e}")),
     }
