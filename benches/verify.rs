@@ -12,6 +12,8 @@
 //!   the 1 KiB message), the floor of the cached case;
 //! - `ring_sha256`: SHA-256 of the 1 KiB document.
 //!
+//! `verify/1KiB-crl-10k` repeats the uncached and cached cases with a 10,000-entry CRL.
+//!
 //! And the signing side of the same document with the same key, for the sign target (the
 //! signing engineer's benches/sign.rs measures it with a throwaway PKI):
 //! `kyso_cms_sign` vs `ring_ecdsa_p256_sign`.
@@ -59,6 +61,36 @@ fn pki() -> Pki {
     Pki { anchors, chain, crls, signer, pkcs8, leaf_spki_key }
 }
 
+/// The root's CRL (certs-example/root/crl.pem) and an issuing-CA CRL listing 10,000 serials
+/// (none of them the signer's), signed with certs-example/ca/ca.key.
+fn big_crls() -> Vec<Vec<u8>> {
+    use rcgen::{CertificateRevocationListParams, Issuer, KeyIdMethod, RevokedCertParams, SerialNumber};
+    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
+    let ca_key = KeyFile::parse(&example("ca/ca.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
+    let ca_der = kyso::objects::certificates(&example("ca/ca.pem")).unwrap().remove(0);
+    let issuer = Issuer::from_ca_cert_der(&ca_der.into(), ca_key.rcgen_key_pair().unwrap()).unwrap();
+    let revoked_certs = (0..10_000u32)
+        .map(|i| RevokedCertParams {
+            serial_number: SerialNumber::from_slice(&[&[0x7f, 0xee][..], &i.to_be_bytes()].concat()),
+            revocation_time: datetime!(2026-11-30 0:00 UTC),
+            reason_code: None,
+            invalidity_date: None,
+        })
+        .collect();
+    let params = CertificateRevocationListParams {
+        this_update: datetime!(2026-11-30 0:00 UTC),
+        next_update: datetime!(2031-11-30 0:00 UTC),
+        crl_number: SerialNumber::from(2u64),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let big = params.signed_by(&issuer).unwrap().der().to_vec();
+    let mut crls = kyso::objects::crls(&example("root/crl.pem")).unwrap();
+    crls.push(big);
+    crls
+}
+
 /// The subjectPublicKey bits of a DER certificate (what ring's verify takes).
 fn public_key_bits(cert: &[u8]) -> Vec<u8> {
     use der::Decode;
@@ -90,7 +122,8 @@ fn bench(c: &mut Criterion<clock::Clock>) {
     let mut g = c.benchmark_group("verify/1KiB");
     g.throughput(Throughput::Elements(1));
     g.bench_function(BenchmarkId::new("kyso_verify_uncached", "1KiB"), |b| {
-        b.iter_batched(verifier, |v| v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)), BatchSize::SmallInput)
+        // The verifier is returned so that dropping it is not timed.
+        b.iter_batched(verifier, |v| { let r = v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)); (v, r) }, BatchSize::SmallInput)
     });
     g.bench_function(BenchmarkId::new("kyso_verify_uncached_with_setup", "1KiB"), |b| {
         b.iter(|| verifier().verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
@@ -103,6 +136,23 @@ fn bench(c: &mut Criterion<clock::Clock>) {
     });
     g.bench_function(BenchmarkId::new("ring_sha256", "1KiB"), |b| {
         b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&doc)))
+    });
+    g.finish();
+
+    // The same with a provincial-size CRL: the issuing CA's CRL with 10,000 entries (made here
+    // with the example CA's key), so that per-document costs proportional to the CRL show.
+    let big = big_crls();
+    let big_verifier = || Verifier::new(&pki.anchors, &pki.chain, &big, opts).unwrap();
+    let bv = big_verifier();
+    let r = bv.verify_detached("doc", Cursor::new(&doc), &p7s);
+    assert_eq!(r.indication.as_str(), "TOTAL_PASSED", "{r:?}");
+    let mut g = c.benchmark_group("verify/1KiB-crl-10k");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new("kyso_verify_uncached", "1KiB"), |b| {
+        b.iter_batched(big_verifier, |v| { let r = v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)); (v, r) }, BatchSize::LargeInput)
+    });
+    g.bench_function(BenchmarkId::new("kyso_verify_cached", "1KiB"), |b| {
+        b.iter(|| bv.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)))
     });
     g.finish();
 

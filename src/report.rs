@@ -214,6 +214,17 @@ pub struct SignatureReport {
     /// Whether the certificate's validity covered the claimed signing time.
     #[serde(skip)]
     pub covered_signing_time: Option<bool>,
+    /// The signature timestamps (id-aa-signatureTimeStampToken) found, each with its status.
+    pub timestamps: Vec<TimestampReport>,
+    /// The proven existence time: genTime of the earliest valid signature timestamp (RFC 3339),
+    /// null without one.
+    pub poe_time: Option<String>,
+    /// The time at which certificate validity and revocation were judged (RFC 3339): the
+    /// validation time, or `poe_time` when the proof of existence was needed (revocation or
+    /// expiry after it). Null when the signature failed before its certificate was checked.
+    pub verdict_time: Option<String>,
+    /// Whether the verdict needed the proof of existence (`verdict_time` is then `poe_time`).
+    pub poe_used: bool,
     /// For a signature inside a PDF: where it is and what changed after it (flattened into the
     /// JSON object: `field_name`, `revision`, `covers_whole_document`, …).
     #[serde(flatten)]
@@ -235,6 +246,23 @@ pub struct PdfFacts {
     pub modifications: &'static str,
     /// The /SubFilter (e.g. `ETSI.CAdES.detached`).
     pub sub_filter: Option<String>,
+}
+
+/// One signature timestamp of a SignerInfo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimestampReport {
+    /// `valid` (verified, TSA trusted: a proof of existence), `untrusted` (verifies, but the TSA
+    /// does not chain to a trust anchor at the validation time) or `invalid` (does not verify
+    /// or does not cover this signature).
+    pub status: &'static str,
+    /// genTime (RFC 3339), when the token could be read.
+    pub time: Option<String>,
+    /// The TSA certificate's subject, when the token could be read.
+    pub tsa: Option<String>,
+    /// The token's serial number (hex), when it could be read.
+    pub serial: Option<String>,
+    /// What was found (English).
+    pub detail: String,
 }
 
 /// One document's verdict.
@@ -592,6 +620,7 @@ fn render_signature(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str
         None => w.not_checked,
     };
     let _ = writeln!(s, "{ind}{}: {rev}", w.revocation);
+    render_timestamps(s, sig, lang, ind);
     if !sig.chain.is_empty() {
         let _ = writeln!(s, "{ind}{}: {}", w.chain, sig.chain.join(" → "));
     }
@@ -619,6 +648,40 @@ fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
     let _ = writeln!(s, "{ind}{field}: {}", p.field_name);
     let _ = writeln!(s, "{ind}{revision}: {} {of} {}", p.revision, p.revision_count);
     let _ = writeln!(s, "{ind}{changes}: {what}");
+}
+
+/// The signature timestamps and the time the verdict used (CAdES-B-T, proof of existence).
+fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
+    let vi = matches!(lang, Lang::Vi);
+    for t in &sig.timestamps {
+        let status = match (t.status, vi) {
+            ("valid", true) => "hợp lệ, TSA được tin cậy",
+            ("valid", false) => "valid, trusted TSA",
+            ("untrusted", true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
+            ("untrusted", false) => "TSA NOT trusted, not used as proof",
+            (_, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
+            (_, false) => "INVALID, not used as proof",
+        };
+        let label = if vi { "Dấu thời gian" } else { "Timestamp" };
+        let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
+        let _ = writeln!(
+            s,
+            "{ind}{label}: {} — {} ({status})",
+            t.time.as_deref().unwrap_or(unknown),
+            t.tsa.as_deref().unwrap_or(unknown)
+        );
+        if t.status != "valid" {
+            let _ = writeln!(s, "{ind}  {}", t.detail);
+        }
+    }
+    if let (true, Some(used)) = (sig.poe_used, &sig.verdict_time) {
+        let text = if vi {
+            "Thời điểm dùng để kết luận: {t} (bằng chứng tồn tại từ dấu thời gian)"
+        } else {
+            "Time used for the verdict: {t} (proof of existence from the timestamp)"
+        };
+        let _ = writeln!(s, "{ind}{}", text.replace("{t}", used));
+    }
 }
 
 /// Renders a `cert verify` result for a human reader.
@@ -695,6 +758,10 @@ mod tests {
             revocation: None,
             covered_signing_time: None,
             pdf: None,
+            timestamps: Vec::new(),
+            poe_time: None,
+            verdict_time: None,
+            poe_used: false,
         };
         let mut d = DocumentReport {
             path: "a".into(),

@@ -44,8 +44,10 @@ use time::{OffsetDateTime, UtcOffset};
 const ATTR_SIGNING_TIME_TLV: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05];
 
 /// Size of the read buffer of the streaming digest: large enough that system-call overhead is
-/// negligible next to SHA-256 (~1.8 GB/s), small enough for many parallel signers.
-pub const READ_BUFFER: usize = 1 << 20;
+/// negligible next to SHA-256 (~1.8 GB/s), small enough to stay in the L2 cache between the
+/// kernel's copy and the hash. Measured on a 1 GiB file (benches/compare.sh): 1 MiB blocks cost
+/// 1.46 s of CPU against 0.90 s for verification's 64 KiB blocks and 1.0 s for `openssl dgst`.
+pub const READ_BUFFER: usize = 1 << 16;
 
 /// Errors of signing.
 #[derive(Debug, thiserror::Error)]

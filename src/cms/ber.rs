@@ -60,6 +60,13 @@ impl std::error::Error for BerError {}
 /// Normalises one BER element (the whole input, nothing may follow) to DER as described in the
 /// module documentation. Input that is already DER is returned borrowed, unchanged.
 pub fn to_der(input: &[u8]) -> Result<Cow<'_, [u8]>, BerError> {
+    // Fast path: most input is already DER (kyso's own signatures, `openssl cms` without
+    // -stream). A walk that only reads, without copying, confirms it; anything else (BER,
+    // or an error to report) takes the normalising path below.
+    let mut budget = MAX_ELEMENTS;
+    if der_walk(input, 0, &mut budget) == Some(input.len()) {
+        return Ok(Cow::Borrowed(input));
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut budget = MAX_ELEMENTS;
     let used = element(input, &mut out, 0, &mut budget)?;
@@ -121,6 +128,38 @@ pub(crate) fn push_len(out: &mut Vec<u8>, len: usize) {
     let skip = bytes.iter().take_while(|&&b| b == 0).count();
     out.push(0x80 | (bytes.len() - skip) as u8);
     out.extend_from_slice(&bytes[skip..]);
+}
+
+/// The size of the element at the start of `input` when it is already DER in the sense of
+/// [`element`] (definite minimal lengths, no constructed OCTET STRING or other constructed
+/// string type), so that normalising it would copy it unchanged; `None` otherwise. Same depth
+/// and element budgets as [`element`].
+fn der_walk(input: &[u8], depth: usize, budget: &mut usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    *budget = budget.checked_sub(1)?;
+    let tl = tag_len(input).ok()?;
+    let first = *input.first()?;
+    let (len, ll) = read_len(input.get(tl..)?).ok()?;
+    let len = len?;
+    let minimal_ll = if len < 0x80 { 1 } else { 1 + (usize::BITS / 8 - len.leading_zeros() / 8) as usize };
+    if ll != minimal_ll {
+        return None;
+    }
+    let body_start = tl + ll;
+    let end = body_start.checked_add(len)?;
+    let body = input.get(body_start..end)?;
+    if first & 0x20 != 0 {
+        if tl == 1 && (0x21..=0x3e).contains(&first) && first != 0x30 && first != 0x31 {
+            return None; // constructed OCTET STRING (rewritten) or string type (refused)
+        }
+        let mut pos = 0;
+        while pos < body.len() {
+            pos += der_walk(body.get(pos..)?, depth + 1, budget)?;
+        }
+    }
+    Some(end)
 }
 
 /// Normalises the element at the start of `input` into `out`; returns the input bytes consumed.
@@ -225,6 +264,23 @@ mod tests {
         ];
         let der = to_der(&ber).unwrap();
         assert_eq!(&der[..], &[0x30, 0x0a, 0x02, 0x01, 0x01, 0xa0, 0x05, 0x04, 0x03, b'a', b'b', b'c']);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_normaliser() {
+        // DER with long-form lengths (0x81, 0x82) is borrowed; each BER variant is rewritten.
+        let mut long = vec![0x30, 0x82, 0x01, 0x04, 0x04, 0x81, 0xff];
+        long.extend(std::iter::repeat_n(7u8, 0xff));
+        long.extend_from_slice(&[0x05, 0x00]);
+        assert!(matches!(to_der(&long), Ok(Cow::Borrowed(_))));
+        for ber in [&[0x30, 0x81, 0x03, 0x02, 0x01, 0x01][..], &[0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00], &[0x24, 0x03, 0x04, 0x01, 0x07]] {
+            let mut out = Vec::new();
+            let used = element(ber, &mut out, 0, &mut MAX_ELEMENTS.clone()).unwrap();
+            assert_eq!(used, ber.len());
+            assert!(matches!(to_der(ber), Ok(Cow::Owned(ref o)) if *o == out), "{ber:?}");
+        }
+        // a constructed UTF8String is refused, not borrowed
+        assert!(matches!(to_der(&[0x2c, 0x03, 0x0c, 0x01, b'a']), Err(BerError::Unsupported(_))));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub(crate) struct PathOutcome {
     pub checks: Vec<Check>,
     pub warnings: Vec<String>,
     pub revocation: RevocationStatus,
+    /// The first revocation found in the path: (revocationDate, CRLReason code), for the
+    /// proof-of-existence rule (super::poe).
+    pub revoked_at: Option<(i64, Option<u8>)>,
 }
 
 /// Inputs of one path validation.
@@ -311,6 +314,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         checks: Vec::new(),
         warnings: Vec::new(),
         revocation: RevocationStatus::Unknown,
+        revoked_at: None,
     };
     let leaf = match X509Certificate::from_der(leaf_der) {
         Ok(([], c)) => c,
@@ -501,6 +505,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     if let Some((who, r)) = revoked {
         let reason = r.reason.map(|c| format!(", reason code {c}")).unwrap_or_default();
         out.revocation = RevocationStatus::Revoked;
+        out.revoked_at = Some((r.date, r.reason));
         let detail = format!("{who} was revoked at {}{reason}", fmt_unix(r.date));
         out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
         out.failures.push(if r.date <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });

@@ -167,6 +167,10 @@ fn format_failure(facts: PdfFacts, check: &'static str, detail: String) -> Signa
         revocation: None,
         covered_signing_time: None,
         pdf: Some(facts),
+        timestamps: Vec::new(),
+        poe_time: None,
+        verdict_time: None,
+        poe_used: false,
     }
 }
 

@@ -13,6 +13,7 @@ mod sign;
 mod snapshots;
 mod verify;
 mod tsa;
+mod bt;
 mod robust_mutation;
 mod robust_limits;
 mod robust_crash;

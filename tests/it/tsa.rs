@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// A TSA certificate as RFC 3161 §2.3 wants it, made by openssl under the sub-CA.
-fn tsa_leaf(pki: &Pki, cn: &str) -> Party {
+pub(crate) fn tsa_leaf(pki: &Pki, cn: &str) -> Party {
     pki.leaf(
         cn,
         Leaf {
@@ -37,15 +37,15 @@ fn library_tsa(pki: &Pki, party: &Party) -> Tsa {
 }
 
 /// `kyso tsa serve` running on a free loopback port; its stderr lines are collected.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     log: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    fn start(pki: &Pki, party: &Party, extra: &[&str]) -> Server {
+    pub(crate) fn start(pki: &Pki, party: &Party, extra: &[&str]) -> Server {
         let mut child = kyso()
             .args(["tsa", "serve", "--cert"])
             .arg(&party.cert)
@@ -84,7 +84,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits (bounded) for the exit; returns the exit code and the log.
-    fn terminate(mut self) -> (Option<i32>, Vec<String>) {
+    pub(crate) fn terminate(mut self) -> (Option<i32>, Vec<String>) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let deadline = Instant::now() + Duration::from_secs(20);

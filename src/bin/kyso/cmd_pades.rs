@@ -30,6 +30,9 @@ pub fn prepare(args: &SignArgs) -> Result<Prepared, CliError> {
         return Err(CliError::usage("--add is for .p7s files; a PDF signature is always added to the PDF")
             .hint("sign the already signed PDF again with --pades --in-place (or --out) to add a signature"));
     }
+    if args.trusted_time.tsa.is_some() || args.trusted_time.embed_revocation {
+        return Err(CliError::usage("--tsa and --embed-revocation are for .p7s files; PDF signatures are PAdES-B-B for now"));
+    }
     if args.out_dir.is_some() {
         return Err(CliError::usage("--out-dir is for .p7s files; a signed PDF is written with --out OUT.pdf or --in-place"));
     }

@@ -29,6 +29,9 @@ EXAMPLES:
   kyso sign --add --cert agency.pem --key agency.key --chain ca/chain.pem cong-van-123.pdf
   # a whole folder, in parallel, one .p7s per file in signed/
   kyso sign --cert unit.pem --key unit.key --out-dir signed/ outgoing/*.pdf
+  # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
+  kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
+      --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
@@ -82,6 +85,8 @@ pub struct SignArgs {
     /// With an RSA key, sign with PKCS#1 v1.5 instead of RSASSA-PSS
     #[arg(long)]
     pub rsa_pkcs1: bool,
+    #[command(flatten)]
+    pub trusted_time: crate::cmd_sign_bt::TrustedTimeArgs,
     #[command(flatten)]
     pub pass: PassArgs,
     #[command(flatten)]
@@ -202,6 +207,8 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     if let Some(p) = pades {
         return crate::cmd_pades::run(&args, p, signer);
     }
+    // --tsa / --embed-revocation: applied to each signature before it is written.
+    let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
 
     let single = jobs.len() == 1;
     let progress = (!single && std::io::stderr().is_terminal()).then(|| {
@@ -219,7 +226,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     let results: Vec<Result<(), String>> = jobs
         .par_iter()
         .map(|job| {
-            let r = sign_one(&signer, job, args.add, args.force);
+            let r = sign_one(&signer, job, args.add, args.force, &finish);
             if let Err(m) = &r {
                 failed.fetch_add(1, Ordering::Relaxed);
                 report(format!("error: {}: {m}", job.input.display()));
@@ -247,7 +254,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Signs one document; the error is the message for the batch report.
-fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool) -> Result<(), String> {
+fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool, finish: &crate::cmd_sign_bt::Finisher) -> Result<(), String> {
     let now = time::OffsetDateTime::now_utc();
     let bytes = if add {
         let existing = match kyso::files::read_limited(&job.output, SIGNATURE_LIMIT) {
@@ -269,6 +276,7 @@ fn sign_one(signer: &DocumentSigner, job: &Job, add: bool, force: bool) -> Resul
             other => other.to_string(),
         })?
     };
+    let bytes = finish.apply(bytes)?;
     let overwrite = if add || force { Overwrite::Replace } else { Overwrite::Refuse };
     write_atomic(&job.output, &bytes, overwrite, Secrecy::Public).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {

@@ -1,0 +1,69 @@
+//! Offline evidence (`kyso sign --embed-revocation`): CRLs added to a SignedData's `crls` field
+//! (RFC 5652 §5.1, `RevocationInfoChoices`) so that a recipient can check revocation without
+//! being given the CRLs. Like the CAdES-B-T upgrade, this works on the bytes: the SignerInfos and
+//! everything else are copied as received, so no signature breaks (the `crls` field is not
+//! covered by any signature).
+
+use super::{malformed, tlv, TspError};
+
+/// Budget on CRLs in one SignedData: one per CA of the signer's path is what a verifier needs;
+/// 32 is the verifier's own limit (`verify::MAX_CRLS`), so more would be ignored there anyway.
+pub const MAX_EMBEDDED_CRLS: usize = 32;
+
+/// Adds `crls` (DER CertificateLists) to the `crls` field of the DER/BER CMS SignedData `p7s`,
+/// after the CRLs it already holds; a CRL already present (same bytes) is not added twice. The
+/// result is DER at the outer layers (definite lengths), the inner values as received.
+pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
+    let m = |e: tlv::TlvError| malformed("signature file", e);
+    let ci = tlv::parse_exact(p7s).map_err(m)?;
+    if ci.tag != 0x30 {
+        return Err(malformed("signature file", "not a CMS ContentInfo"));
+    }
+    let (ct, explicit) = match ci.children().map_err(m)?.as_slice() {
+        [ct, ex] if ct.tag == 0x06 && ex.tag == 0xa0 => (*ct, *ex),
+        _ => return Err(malformed("signature file", "not a CMS ContentInfo")),
+    };
+    let sd = match explicit.children().map_err(m)?.as_slice() {
+        [sd] if sd.tag == 0x30 => *sd,
+        _ => return Err(malformed("signature file", "bad SignedData wrapper")),
+    };
+    let fields = sd.children().map_err(m)?;
+    // version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
+    let (sis, head) = fields.split_last().ok_or_else(|| malformed("signature file", "empty SignedData"))?;
+    if sis.tag != 0x31 || head.len() < 3 {
+        return Err(malformed("signature file", "SignedData without SignerInfos"));
+    }
+    let mut present: Vec<Vec<u8>> = Vec::new();
+    let mut before: Vec<u8> = Vec::new();
+    for f in head {
+        if f.tag == 0xa1 {
+            present.extend(f.children().map_err(m)?.iter().map(|c| c.full.to_vec()));
+        } else {
+            before.extend_from_slice(f.full);
+        }
+    }
+    for c in crls {
+        let t = tlv::parse_exact(c).map_err(|e| malformed("CRL", e))?;
+        if t.tag != 0x30 {
+            return Err(malformed("CRL", "not a DER CertificateList"));
+        }
+        if !present.contains(c) {
+            present.push(c.clone());
+        }
+    }
+    if present.len() > MAX_EMBEDDED_CRLS {
+        return Err(TspError::TooLarge { what: "CRL count", size: present.len(), limit: MAX_EMBEDDED_CRLS });
+    }
+    let mut sd_content = before;
+    if !present.is_empty() {
+        // [1] IMPLICIT SET OF RevocationInfoChoice, DER order.
+        let mut set = tlv::encode_set_of(present);
+        if let Some(t) = set.first_mut() {
+            *t = 0xa1;
+        }
+        sd_content.extend_from_slice(&set);
+    }
+    sd_content.extend_from_slice(sis.full);
+    let sd_der = tlv::encode(0x30, &sd_content);
+    Ok(tlv::encode(0x30, &[ct.full.to_vec(), tlv::encode(0xa0, &sd_der)].concat()))
+}
