@@ -225,6 +225,27 @@ pub struct SignatureReport {
     pub verdict_time: Option<String>,
     /// Whether the verdict needed the proof of existence (`verdict_time` is then `poe_time`).
     pub poe_used: bool,
+    /// For a signature inside a PDF: where it is and what changed after it (flattened into the
+    /// JSON object: `field_name`, `revision`, `covers_whole_document`, …).
+    #[serde(flatten)]
+    pub pdf: Option<PdfFacts>,
+}
+
+/// The PDF facts of a PAdES signature (issue 8), shown beside the CMS checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PdfFacts {
+    /// The signature field's fully qualified name.
+    pub field_name: String,
+    /// The revision (1-based) the signature signs; 0 when its byte range ends at no revision.
+    pub revision: usize,
+    /// Number of revisions of the file.
+    pub revision_count: usize,
+    /// The signature covers the whole file (nothing was appended after it).
+    pub covers_whole_document: bool,
+    /// What changed after it: `none`, `signatures_and_form_filling`, `other`, `unknown`.
+    pub modifications: &'static str,
+    /// The /SubFilter (e.g. `ETSI.CAdES.detached`).
+    pub sub_filter: Option<String>,
 }
 
 /// One signature timestamp of a SignerInfo.
@@ -476,7 +497,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             ChainConstraintsFailure => "chứng thư số không đáp ứng ràng buộc (mục đích sử dụng khóa, EKU, chứng thư CA, độ dài chuỗi)",
             CertificateChainGeneralFailure => "lỗi khi kiểm tra chuỗi chứng thư",
             CryptoConstraintsFailure => "thuật toán hoặc độ dài khóa không được chính sách cho phép",
-            SigConstraintsFailure => "thuộc tính ký không đáp ứng yêu cầu",
+            SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
             NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
             TryLater => "không có thông tin thu hồi (CRL) dùng được; hãy kiểm tra lại khi có CRL mới",
         },
@@ -492,7 +513,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             ChainConstraintsFailure => "the certificate violates a constraint (key usage, EKU, CA certificate as signer, path length)",
             CertificateChainGeneralFailure => "certificate path validation failed",
             CryptoConstraintsFailure => "an algorithm or key size is not allowed by the policy",
-            SigConstraintsFailure => "a signed attribute does not meet the requirements",
+            SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
             NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
             TryLater => "no usable revocation information (CRL); try again when a fresh CRL is available",
         },
@@ -567,10 +588,20 @@ fn render_signature(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str
         }
     }
     let _ = writeln!(s, "{ind}{}: {}", w.signing_time, sig.signing_time.as_deref().unwrap_or(w.none));
+    if let Some(p) = &sig.pdf {
+        render_pdf_facts(s, p, lang, ind);
+    }
     let integrity = match sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status) {
         Some(CheckStatus::Passed) => w.intact,
         Some(CheckStatus::Failed) => w.modified,
         _ => w.not_checked,
+    };
+    // A PDF signature whose signed revision is intact but whose file changed afterwards.
+    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_modifications" && c.status == CheckStatus::Failed);
+    let integrity = match (changed_after, lang) {
+        (true, Lang::Vi) => "phần đã ký còn nguyên vẹn, nhưng tệp ĐÃ BỊ THAY ĐỔI sau khi ký",
+        (true, _) => "the signed revision is intact, but the file was CHANGED after signing",
+        (false, _) => integrity,
     };
     let _ = writeln!(s, "{ind}{}: {integrity}", w.integrity);
     if let Some(v) = &sig.certificate {
@@ -596,6 +627,27 @@ fn render_signature(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str
     for warn in &sig.warnings {
         let _ = writeln!(s, "{ind}{}: {}", w.warning, translate_warning(warn, lang));
     }
+}
+
+/// The PDF lines of a signature: field, revision, and what changed after it.
+fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
+    let (field, revision, of, changes) = match lang {
+        Lang::Vi => ("Trường chữ ký", "Phiên bản được ký", "trên", "Thay đổi sau khi ký"),
+        Lang::En => ("Signature field", "Signed revision", "of", "Changes after signing"),
+    };
+    let what = match (lang, p.modifications) {
+        (Lang::Vi, "none") => "không có (chữ ký bao trùm toàn bộ tệp)",
+        (Lang::Vi, "signatures_and_form_filling") => "chỉ thêm chữ ký sau hoặc điền biểu mẫu (được phép)",
+        (Lang::Vi, "other") => "CÓ THAY ĐỔI NỘI DUNG sau khi ký (tài liệu hiển thị có thể khác bản đã ký)",
+        (Lang::Vi, _) => "không phân tích được",
+        (_, "none") => "none (the signature covers the whole file)",
+        (_, "signatures_and_form_filling") => "only later signatures or form filling (allowed)",
+        (_, "other") => "OTHER CHANGES after signing (the document shown may differ from the one signed)",
+        (_, _) => "could not be analysed",
+    };
+    let _ = writeln!(s, "{ind}{field}: {}", p.field_name);
+    let _ = writeln!(s, "{ind}{revision}: {} {of} {}", p.revision, p.revision_count);
+    let _ = writeln!(s, "{ind}{changes}: {what}");
 }
 
 /// The signature timestamps and the time the verdict used (CAdES-B-T, proof of existence).
@@ -705,6 +757,7 @@ mod tests {
             warnings: vec![],
             revocation: None,
             covered_signing_time: None,
+            pdf: None,
             timestamps: Vec::new(),
             poe_time: None,
             verdict_time: None,

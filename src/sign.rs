@@ -164,6 +164,22 @@ pub struct DocumentSigner<K: Signer = PrivateKey> {
     message_digest_head: Vec<u8>,
     /// SignedData contents before signerInfos, for a signature with this signer alone.
     prefix: Vec<u8>,
+    /// Which signed attributes go in (see [`Profile`]).
+    profile: Profile,
+}
+
+/// The signed-attribute profile of the signatures a [`DocumentSigner`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Profile {
+    /// CAdES-B-B (detached `.p7s`): content-type, message-digest, signing-time,
+    /// signing-certificate-v2.
+    #[default]
+    Cades,
+    /// PAdES-B-B (the CMS inside a PDF, ETSI EN 319 142-1 §6.3): content-type, message-digest,
+    /// signing-certificate-v2 and **no** signing-time attribute (the time goes in the signature
+    /// dictionary's /M).
+    Pades,
 }
 
 impl<K: Signer> std::fmt::Debug for DocumentSigner<K> {
@@ -394,7 +410,20 @@ impl<K: Signer> DocumentSigner<K> {
             ess_attr,
             message_digest_head,
             prefix,
+            profile: Profile::Cades,
         })
+    }
+
+    /// The same signer with another signed-attribute profile (e.g. [`Profile::Pades`] for the
+    /// CMS of a PDF signature).
+    pub fn with_profile(mut self, profile: Profile) -> DocumentSigner<K> {
+        self.profile = profile;
+        self
+    }
+
+    /// The signed-attribute profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// The signature algorithm.
@@ -516,9 +545,14 @@ impl<K: Signer> DocumentSigner<K> {
         scratch.extend_from_slice(&[assemble::TAG_SET, (2 + time_len) as u8, time_tag, time_len as u8]);
         scratch.extend_from_slice(time.get(..time_len).unwrap_or_default());
         let (md, st) = scratch.split_at(md_end);
-        let mut attrs: [&[u8]; 4] = [&self.content_type_attr, md, st, &self.ess_attr];
+        let mut all: [&[u8]; 4] = [&self.content_type_attr, md, &self.ess_attr, st];
+        // The PAdES profile leaves the signing-time attribute out (the time goes in /M).
+        let attrs = match self.profile {
+            Profile::Pades => all.get_mut(..3).unwrap_or_default(),
+            _ => &mut all[..],
+        };
         // DER SET OF order (X.690 §11.6); RFC 5652 §5.4 signs the SET encoding.
-        let signed_attrs = assemble::set_of(assemble::TAG_SET, &mut attrs);
+        let signed_attrs = assemble::set_of(assemble::TAG_SET, attrs);
         let signature = self.key.sign(&signed_attrs)?;
         Ok((signed_attrs, signature))
     }
@@ -770,6 +804,26 @@ mod tests {
             };
             assert_eq!(assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]), isn.to_der().unwrap());
         }
+    }
+
+    #[test]
+    fn pades_profile_has_no_signing_time_attribute() {
+        let ca = root();
+        let (key, cert) = leaf(&ca, KeyAlgorithm::EcdsaP256, "Sở Y tế", |_| {});
+        let s = DocumentSigner::new(key, &cert, &[]).unwrap().with_profile(Profile::Pades);
+        assert_eq!(s.profile(), Profile::Pades);
+        let p7s = s.sign_bytes(b"pdf ranges", AT).unwrap();
+        check_ecdsa_signer(&p7s, b"pdf ranges", &cert, 1);
+        let raw = RawSignedData::parse(&p7s).unwrap();
+        let si = crate::cms::SignerInfo::from_der(raw.signer_infos[0].raw).unwrap();
+        let attrs = si.signed_attrs.unwrap();
+        let oids: Vec<_> = attrs.iter().map(|a| a.oid).collect();
+        assert_eq!(oids.len(), 3, "{oids:?}");
+        assert!(!oids.contains(&oid::ATTR_SIGNING_TIME));
+        assert!(oids.contains(&oid::ATTR_SIGNING_CERTIFICATE_V2) && oids.contains(&oid::ATTR_MESSAGE_DIGEST));
+        assert!(matches!(si.sid, crate::cms::SignerIdentifier::IssuerAndSerialNumber(_)));
+        // validity is still checked at the signing time given
+        assert!(matches!(s.sign_bytes(b"x", time::macros::datetime!(2028-01-01 0:00 UTC)), Err(SignError::Expired { .. })));
     }
 
     #[test]

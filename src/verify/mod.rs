@@ -33,6 +33,7 @@ mod algs;
 mod crl;
 mod der;
 mod path;
+mod pdf;
 mod poe;
 mod pss;
 mod signed_data;
@@ -471,6 +472,7 @@ impl Verifier {
             warnings: Vec::new(),
             revocation: None,
             covered_signing_time: None,
+            pdf: None,
             timestamps: Vec::new(),
             poe_time: None,
             verdict_time: None,

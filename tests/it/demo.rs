@@ -10,7 +10,7 @@ fn key_lines(out: &str) -> String {
     out.lines()
         .filter(|l| {
             l.starts_with("━━")
-                || l.starts_with("    ✓ ") && l.contains(".txt:")
+                || l.starts_with("    ✓ ") && (l.contains(".txt:") || l.contains(".pdf:"))
                 || l.starts_with("    ✗")
                 || l.starts_with("✓ ")
                 || l.starts_with("✗ ")

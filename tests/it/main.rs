@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod errors;
 mod limbo;
+mod pades;
 mod pdf;
 mod pki;
 mod readme;

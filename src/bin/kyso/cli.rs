@@ -42,9 +42,9 @@ pub enum Command {
     Inspect(crate::cmd_inspect::InspectArgs),
     /// Play the whole story on an example province: CA, signing, verification, revocation
     Demo(crate::cmd_demo::DemoArgs),
-    /// Sign documents: a detached CAdES signature FILE.p7s beside each file (--add: add a signer)
+    /// Sign documents: a detached CAdES signature FILE.p7s beside each file (--add: add a signer; --pades: inside a PDF)
     Sign(crate::cmd_sign::SignArgs),
-    /// Verify detached signatures (.p7s) of one or many documents against trust anchors
+    /// Verify detached signatures (.p7s), or the signatures inside PDFs, against trust anchors
     Verify(crate::cmd_verify::VerifyArgs),
     /// Certificate commands (`cert verify`: validate a certificate's path)
     Cert(crate::cmd_verify::CertArgs),

@@ -134,9 +134,9 @@ impl Demo {
         out
     }
 
-    fn write(&mut self, rel: &str, data: &str) {
+    fn write(&mut self, rel: &str, data: impl AsRef<[u8]>) {
         let path = self.dir.join(rel);
-        if let Err(e) = kyso::files::write_atomic(&path, data.as_bytes(), kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public) {
+        if let Err(e) = kyso::files::write_atomic(&path, data.as_ref(), kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public) {
             self.failures.push(format!("cannot write {rel}: {e}"));
         }
     }
@@ -201,6 +201,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     };
     let mut d = Demo { dir: dir.clone(), exe, lang: args.lang, failures: Vec::new() };
     play(&mut d);
+    play_pdf(&mut d);
     println!();
     if d.failures.is_empty() {
         println!("{}", d.t("✓ Mọi bước đều diễn ra như mong đợi.", "✓ Every step behaved as expected."));
@@ -328,4 +329,76 @@ fn play(d: &mut Demo) {
     let vj = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", "--json"];
     let out = d.kyso(&vj, 1, false);
     d.expect_indications(&out, &[("giay-moi-46-SYT.txt", "TOTAL_FAILED")]);
+}
+
+/// The sample dispatch and the drawn signature and seal images of certs-example/pdf, embedded so
+/// that the demo runs from any folder.
+const SAMPLE_PDF: &[u8] = include_bytes!("../../../certs-example/pdf/cong-van.pdf");
+const SIGNATURE_PNG: &[u8] = include_bytes!("../../../certs-example/pdf/signature.png");
+const SEAL_PNG: &[u8] = include_bytes!("../../../certs-example/pdf/seal.png");
+
+/// Chapter 7: a PDF signed in place (PAdES) by the competent person (signature image) and the
+/// agency (seal), verified by a recipient; then a copy changed after signing.
+fn play_pdf(d: &mut Demo) {
+    d.chapter(
+        "7. Văn bản PDF: người có thẩm quyền ký (hình chữ ký), văn thư đóng dấu số của cơ quan, nơi nhận kiểm tra",
+        "7. A PDF document: the competent person signs (signature image), the clerk adds the agency's seal, the recipient verifies",
+    );
+    for (rel, bytes) in [("docs/cong-van-124-VP.pdf", SAMPLE_PDF), ("chu-ky.png", SIGNATURE_PNG), ("con-dau.png", SEAL_PNG)] {
+        d.write(rel, bytes);
+    }
+    let dir = format!("units/{}", UNITS[0].slug);
+    let (signed, signed_name) = ("docs/cong-van-124-VP-da-ky.pdf", "cong-van-124-VP-da-ky.pdf");
+    d.kyso(
+        &[
+            "sign", "--pades", "--cert", &format!("{dir}/person.pem"), "--key", &format!("{dir}/person.key"), "--chain", "ca/chain.pem",
+            "--appearance", "signature", "--image", "chu-ky.png", "--page", "1", "--rect", "115,205,65,25", "--out", signed, "docs/cong-van-124-VP.pdf",
+        ],
+        0,
+        false,
+    );
+    d.kyso(
+        &[
+            "sign", "--pades", "--cert", &format!("{dir}/agency.pem"), "--key", &format!("{dir}/agency.key"), "--chain", "ca/chain.pem",
+            "--appearance", "seal", "--image", "con-dau.png", "--in-place", signed,
+        ],
+        0,
+        false,
+    );
+    let lang = if d.lang == Lang::Vi { "vi" } else { "en" };
+    let trust = ["--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem"];
+    let mut human = vec!["verify", signed];
+    human.extend(trust);
+    human.extend(["--lang", lang]);
+    d.kyso(&human, 0, true);
+    let mut json = vec!["verify", signed];
+    json.extend(trust);
+    json.push("--json");
+    let out = d.kyso(&json, 0, false);
+    d.expect_indications(&out, &[(signed_name, "TOTAL_PASSED")]);
+
+    println!(
+        "{}",
+        d.t(
+            "(một bản sao bị ghi thêm dữ liệu vào cuối tệp sau khi ký)",
+            "(a copy gets data appended to the end of the file after signing)"
+        )
+    );
+    let (changed, changed_name) = ("docs/cong-van-124-VP-bi-sua.pdf", "cong-van-124-VP-bi-sua.pdf");
+    match std::fs::read(d.dir.join(signed)) {
+        Ok(mut bytes) => {
+            bytes.extend_from_slice(b"\n% added after signing\n");
+            d.write(changed, bytes);
+        }
+        Err(e) => d.failures.push(format!("cannot read {signed}: {e}")),
+    }
+    let mut human = vec!["verify", changed];
+    human.extend(trust);
+    human.extend(["--lang", lang]);
+    d.kyso(&human, 3, true);
+    let mut json = vec!["verify", changed];
+    json.extend(trust);
+    json.push("--json");
+    let out = d.kyso(&json, 3, false);
+    d.expect_indications(&out, &[(changed_name, "INDETERMINATE")]);
 }

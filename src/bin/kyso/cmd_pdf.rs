@@ -64,13 +64,6 @@ fn parse_rect(s: &str) -> Result<MmRect, String> {
     s.parse()
 }
 
-/// Example lines for the sign command's help.
-pub const PADES_EXAMPLES: &str = "\
-  kyso sign --pades --cert nguoi-ky.pem --key nguoi-ky.key --appearance signature \\
-            --image chu-ky.png --rect 115,205,65,25 --out cong-van-ky.pdf cong-van.pdf
-  kyso sign --pades --cert co-quan.pem --key co-quan.key --appearance seal --image con-dau.png --in-place cong-van-ky.pdf
-  kyso sign --pades --cert co-quan.pem --key co-quan.key --appearance stamp --doc-number 'Số: 123/UBND-VP' --in-place phu-luc.pdf";
-
 /// Checks the flags together and loads the files they name. `now` is the signing time (the CLI
 /// reads the clock; the library never does).
 pub fn pades_options(args: &PadesArgs, now: time::OffsetDateTime) -> Result<PadesOptions, CliError> {

@@ -35,12 +35,25 @@ EXAMPLES:
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
+  # PDF (PAdES, signed inside the PDF): the person's signature image, then the agency's seal
+  kyso sign --pades --cert person.pem --key person.key --chain ca/chain.pem --appearance signature \\
+      --image chu-ky.png --page 1 --rect 115,205,65,25 --out cong-van-ky.pdf cong-van.pdf
+  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --appearance seal \\
+      --image con-dau.png --in-place cong-van-ky.pdf
+  # an attachment in a separate file: the agency's text stamp, top right of page 1
+  kyso sign --pades --cert agency.pem --key agency.key --appearance stamp \\
+      --doc-number 'Số: 123/UBND-VP' --in-place phu-luc.pdf
 
 The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-type,
 message-digest, signing-time and signing-certificate-v2, with the certificate and its chain
 (not the root). P-256 keys sign with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and
 SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
 $KYSO_PASSPHRASE, else a prompt.
+
+With --pades, the signature goes inside the PDF (PAdES-B-B, an incremental update: earlier
+signatures stay valid) and the signing time in /M instead of a signing-time attribute;
+--rect is in millimetres from the page's top-left; --out refuses an existing file without
+--force, --in-place replaces the input atomically.
 
 EXIT CODES:
   0  every file signed
@@ -76,6 +89,8 @@ pub struct SignArgs {
     pub trusted_time: crate::cmd_sign_bt::TrustedTimeArgs,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pades: crate::cmd_pdf::PadesArgs,
     /// The documents to sign
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
@@ -150,6 +165,9 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
         }
     }
 
+    // PDF signatures (--pades): flags checked and images/font loaded before the key is opened.
+    let pades = if args.pades.pades { Some(crate::cmd_pades::prepare(&args)?) } else { None };
+
     // Credentials: read once, checked before anything is written.
     let cert_bytes = read_input(&args.cert, "the certificate file", CREDENTIAL_LIMIT)?;
     let certs = kyso::objects::certificates(&cert_bytes)
@@ -186,6 +204,9 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     }
     let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
     signer.check_validity(time::OffsetDateTime::now_utc()).map_err(sign_error)?;
+    if let Some(p) = pades {
+        return crate::cmd_pades::run(&args, p, signer);
+    }
     // --tsa / --embed-revocation: applied to each signature before it is written.
     let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
 

@@ -4,7 +4,7 @@
 use crate::util::{read_input, CliError};
 use clap::{Args, Subcommand, ValueEnum};
 use kyso::report::{render_cert, render_run, Lang};
-use kyso::verify::{Job, Options, Purpose, RevocationMode, Verifier};
+use kyso::verify::{Options, Purpose, RevocationMode, Verifier};
 use kyso::Policy;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,6 +20,8 @@ EXAMPLES:
   kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
   kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
   kyso verify a.pdf --trust root.pem --crl ca/crl.pem --revocation require
+  # a signed PDF (PAdES) without a .p7s beside it: every signature inside is verified
+  kyso verify cong-van-ky.pdf --trust root.pem --crl crl.pem --json
 
 EXIT CODES:
   0  every signature TOTAL_PASSED
@@ -110,7 +112,7 @@ pub struct TrustArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = VERIFY_EXAMPLES)]
 pub struct VerifyArgs {
-    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given
+    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given; a PDF without FILE.p7s is verified in place (every signature inside)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The detached signature file (only with a single document)
@@ -223,18 +225,14 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::usage(format!("the document {} does not exist", doc.display())).hint("check the path"));
         }
         let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
-        if !sig.exists() {
+        if !sig.exists() && !crate::cmd_pades::verify_in_place(doc, a.sig.as_deref()) {
             return Err(CliError::usage(format!("the signature file {} does not exist", sig.display()))
                 .hint("give the signature file with --sig FILE"));
         }
     }
     let v = verifier(&a.trust)?;
-    let jobs: Vec<Job> = a
-        .files
-        .iter()
-        .map(|f| Job { document: f.clone(), signature: a.sig.clone().unwrap_or_else(|| sig_path(f)) })
-        .collect();
-    let report = v.verify_batch(&jobs);
+    // PDFs without a .p7s are verified in place (every signature); the others as before.
+    let report = crate::cmd_pades::verify_all(&v, &a.files, a.sig.as_deref());
     if a.trust.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));

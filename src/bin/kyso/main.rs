@@ -10,7 +10,7 @@ mod cmd_sign_bt;
 mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
-#[allow(dead_code)] // PAdES glue (issue 8): wired into `kyso sign --pades` by the lead once `sign` lands
+mod cmd_pades;
 mod cmd_pdf;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;

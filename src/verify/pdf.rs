@@ -1,0 +1,269 @@
+//! PDF signatures (PAdES) verified in place: every signature field of the PDF is checked with the
+//! same core as a detached `.p7s` ([`Verifier::verify_detached`]), the signed bytes being the
+//! /ByteRange ranges, plus the PDF checks of [`crate::pdf::signatures`]: the byte range covers a
+//! whole revision and excludes exactly the /Contents string, and what changed after the
+//! signature.
+//!
+//! **Changes after signing.** A signature whose later revisions hold anything other than further
+//! signatures and form filling is not TOTAL_PASSED: **INDETERMINATE / SIG_CONSTRAINTS_FAILURE**,
+//! check `pdf_modifications` failed. Why this sub-indication: the signed bytes are intact
+//! and the cryptography verifies, so HASH_FAILURE or SIG_CRYPTO_FAILURE (TOTAL_FAILED) would
+//! claim something false about the signature; what fails is a validation constraint kyso
+//! applies to PDFs (ETSI EN 319 102-1 §5.2.8 "signature acceptance validation": the document a
+//! reader sees must be the one signed, as in EN 319 142-1's incremental-update rules), and
+//! ETSI names a failed constraint of the signature's context SIG_CONSTRAINTS_FAILURE. The
+//! signed revision itself is still verifiable: the detail says which objects changed. Bytes
+//! after the signed revision that change no object, or that follow the file's last revision
+//! (junk appended), are treated the same way, for every signature: the file is not the one
+//! signed, and nothing explains the extra bytes (the JSON `modifications` says `other`). A byte range that is
+//! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
+//! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
+
+use super::{path, Verifier};
+use crate::pdf::{ByteRangeProblem, Modifications, PdfSignature};
+use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, SignatureReport, SubIndication};
+
+/// SubFilters whose /Contents is a detached CMS SignedData over the byte ranges.
+const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
+
+impl Verifier {
+    /// Verifies every signature of the PDF `pdf` in place. `label` is the document's name in the
+    /// report. A PDF without signatures, or that cannot be read, is a FORMAT_FAILURE.
+    ///
+    /// Per signature: the CMS by [`Verifier::verify_detached`] over the signed byte ranges, and
+    /// the checks `pdf_signature_field` (field, revision, coverage), `pdf_sub_filter`,
+    /// `pdf_byte_range` and `pdf_modifications` (see the module docs for the indications); the
+    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. Not checked:
+    /// DocMDP/FieldMDP permissions, /Lock dictionaries, document timestamps, signatures outside
+    /// the AcroForm.
+    pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
+        self.verify_pdf_parts(label, pdf).0
+    }
+
+    /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
+    pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
+        let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
+        let sigs = match crate::pdf::signatures(pdf) {
+            Ok(s) => s,
+            Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()), Vec::new()),
+        };
+        if sigs.is_empty() {
+            return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, "the PDF has no signature".into()), sigs);
+        }
+        let mut doc = DocumentReport {
+            path: label.to_string(),
+            sha256,
+            indication: Indication::TotalPassed,
+            sub_indication: None,
+            detail: None,
+            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s)).collect(),
+        };
+        doc.summarise();
+        (doc, sigs)
+    }
+
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature) -> SignatureReport {
+        // Bytes after the signed revision that change no object still make the file differ from
+        // what was signed: reported as `other`, never as `none`. (Junk after the last revision
+        // is already `Other` from `pdf::signatures`, for every signature.)
+        let unexplained_bytes = !s.covers_whole_document && s.modifications == Modifications::None;
+        let facts = PdfFacts {
+            field_name: s.field_name.clone(),
+            revision: s.revision,
+            revision_count: s.revision_count,
+            covers_whole_document: s.covers_whole_document,
+            modifications: if unexplained_bytes { "other" } else { s.modifications.code() },
+            sub_filter: s.sub_filter.clone(),
+        };
+        let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
+        if !DETACHED_CMS.contains(&sub_filter) {
+            return format_failure(facts, "pdf_sub_filter", format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached and adbe.pkcs7.detached)"));
+        }
+        // Problems that leave it unclear what was signed come first: no CMS check is meaningful.
+        if let Some(p) = s.byte_range_problems.iter().find(|p| !matches!(p, ByteRangeProblem::NotAtRevisionEnd)) {
+            return format_failure(facts, "pdf_byte_range", p.to_string());
+        }
+        let ranges = match s.signed_ranges(pdf) {
+            Ok(r) => r,
+            Err(e) => return format_failure(facts, "pdf_byte_range", e.to_string()),
+        };
+        let inner = self.verify_detached(label, ranges.reader(), &s.contents);
+        let field = format!(
+            "field {:?}, revision {} of {}, {}",
+            s.field_name,
+            s.revision,
+            s.revision_count,
+            if s.covers_whole_document { "covers the whole document" } else { "does not cover the whole document" }
+        );
+        let mut r = match <[SignatureReport; 1]>::try_from(inner.signatures) {
+            Ok([one]) => one,
+            Err(v) if v.is_empty() => {
+                let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
+                return format_failure(facts, "format", why);
+            }
+            Err(v) => {
+                // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
+                return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+            }
+        };
+        r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));
+        r.checks.push(Check::new("pdf_sub_filter", CheckStatus::Passed, sub_filter.to_string()));
+        // The byte range: the signed bytes end at the end of a revision.
+        match s.byte_range_problems.first() {
+            None => r.checks.push(Check::new(
+                "pdf_byte_range",
+                CheckStatus::Passed,
+                format!("/ByteRange {:?} signs revision {} of {} without its /Contents", s.byte_range, s.revision, s.revision_count),
+            )),
+            Some(p) => {
+                r.checks.push(Check::new("pdf_byte_range", CheckStatus::Failed, p.to_string()));
+                demote(&mut r, SubIndication::SigConstraintsFailure);
+            }
+        }
+        // What changed after the signed revision (see the module docs for the indication).
+        let (status, detail) = match (&s.modifications, s.covers_whole_document) {
+            (Modifications::None, true) => (CheckStatus::Passed, "the signature covers the whole file".to_string()),
+            (m, _) if !m.is_acceptable() => (CheckStatus::Failed, m.to_string()),
+            (Modifications::None, _) => {
+                (CheckStatus::Failed, format!("{} bytes after the signed revision are not a signature or form filling", pdf.len().saturating_sub(signed_end(s))))
+            }
+            _ => (CheckStatus::Passed, "later revisions only add signatures or fill in form fields".to_string()),
+        };
+        r.checks.push(Check::new("pdf_modifications", status, detail));
+        if status == CheckStatus::Failed {
+            demote(&mut r, SubIndication::SigConstraintsFailure);
+        }
+        claimed_time_from_m(&mut r, s);
+        r.pdf = Some(facts);
+        r
+    }
+}
+
+fn signed_end(s: &PdfSignature) -> usize {
+    usize::try_from(s.byte_range[2].saturating_add(s.byte_range[3])).unwrap_or(usize::MAX)
+}
+
+/// Adds a failure found after the CMS checks: a TOTAL_FAILED result stays; otherwise the
+/// earlier failure (if any) keeps ranking first, as in the core's `rank`.
+fn demote(r: &mut SignatureReport, sub: SubIndication) {
+    if r.indication == Indication::TotalPassed || (sub.indication() == Indication::TotalFailed && r.indication != Indication::TotalFailed) {
+        r.indication = sub.indication();
+        r.sub_indication = Some(sub);
+    }
+}
+
+fn format_failure(facts: PdfFacts, check: &'static str, detail: String) -> SignatureReport {
+    SignatureReport {
+        indication: Indication::TotalFailed,
+        sub_indication: Some(SubIndication::FormatFailure),
+        signer: None,
+        signing_time: None,
+        digest_algorithm: None,
+        signature_algorithm: None,
+        certificate: None,
+        chain: Vec::new(),
+        checks: vec![Check::new(check, CheckStatus::Failed, detail)],
+        warnings: Vec::new(),
+        revocation: None,
+        covered_signing_time: None,
+        pdf: Some(facts),
+        timestamps: Vec::new(),
+        poe_time: None,
+        verdict_time: None,
+        poe_used: false,
+    }
+}
+
+/// PAdES puts the signing time in /M, not in a signing-time attribute (EN 319 142-1 §5.3): the
+/// core's warning about the missing attribute is replaced by the /M claim.
+fn claimed_time_from_m(r: &mut SignatureReport, s: &PdfSignature) {
+    if r.signing_time.is_some() {
+        return;
+    }
+    let Some(t) = s.claimed_time.as_deref().and_then(parse_pdf_date) else { return };
+    r.warnings.retain(|w| w != "no signing-time attribute");
+    r.signing_time = Some(path::fmt_unix(t));
+    let bound = |v: &str| ::time::OffsetDateTime::parse(v, &::time::format_description::well_known::Rfc3339).ok().map(|d| d.unix_timestamp());
+    if let Some(c) = &r.certificate {
+        if let (Some(nb), Some(na)) = (bound(&c.not_before), bound(&c.not_after)) {
+            let covered = nb <= t && t <= na;
+            r.covered_signing_time = Some(covered);
+            if !covered {
+                r.warnings.push("the signing time lies outside the certificate's validity period".into());
+            }
+        }
+    }
+}
+
+/// A PDF date `D:YYYYMMDDHHmmSS` with an optional `Z`, or `+HH'mm'` / `-HH'mm'` offset
+/// (ISO 32000-1 §7.9.4), as Unix seconds. Missing trailing parts default as the standard says.
+fn parse_pdf_date(s: &str) -> Option<i64> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() < 4 || digits.len() > 14 || digits.len() % 2 != 0 {
+        return None;
+    }
+    let part = |i: usize, default: u32| -> Option<u32> {
+        match digits.get(i..i + 2) {
+            Some(p) => p.parse().ok(),
+            None => Some(default),
+        }
+    };
+    let year: i32 = digits.get(..4)?.parse().ok()?;
+    let month = ::time::Month::try_from(u8::try_from(part(4, 1)?).ok()?).ok()?;
+    let date = ::time::Date::from_calendar_date(year, month, u8::try_from(part(6, 1)?).ok()?).ok()?;
+    let t = ::time::Time::from_hms(u8::try_from(part(8, 0)?).ok()?, u8::try_from(part(10, 0)?).ok()?, u8::try_from(part(12, 0)?).ok()?).ok()?;
+    let rest = s.get(digits.len()..)?;
+    let offset = match rest.chars().next() {
+        None | Some('Z') => 0,
+        Some(c @ ('+' | '-')) => {
+            let o: String = rest.get(1..)?.chars().filter(char::is_ascii_digit).collect();
+            let h: i32 = o.get(..2)?.parse().ok()?;
+            let m: i32 = o.get(2..4).map_or(Some(0), |m| m.parse().ok())?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = h * 3600 + m * 60;
+            if c == '-' { -secs } else { secs }
+        }
+        Some(_) => return None,
+    };
+    Some(::time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp() - i64::from(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates_parse_with_offsets() {
+        let hanoi = time::macros::datetime!(2026-11-30 06:30:27 +07:00).unix_timestamp();
+        assert_eq!(parse_pdf_date("D:20261130063027+07'00'"), Some(hanoi));
+        assert_eq!(parse_pdf_date("D:20261129233027Z"), Some(hanoi));
+        assert_eq!(parse_pdf_date("D:20261129233027"), Some(hanoi));
+        assert_eq!(parse_pdf_date("D:20261129"), Some(time::macros::datetime!(2026-11-29 0:00 UTC).unix_timestamp()));
+        assert_eq!(parse_pdf_date("D:20261130063027-03'30'"), Some(time::macros::datetime!(2026-11-30 06:30:27 -03:30).unix_timestamp()));
+        for bad in ["", "D:", "D:202", "D:20261332000000Z", "D:20261130063027+25'00'", "D:20261130063027X", "D:2026113006302"] {
+            assert_eq!(parse_pdf_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_later_failure_does_not_hide_an_earlier_one() {
+        let mut r = format_failure(
+            PdfFacts { field_name: "S".into(), revision: 1, revision_count: 1, covers_whole_document: true, modifications: "none", sub_filter: None },
+            "x",
+            "y".into(),
+        );
+        demote(&mut r, SubIndication::SigConstraintsFailure);
+        assert_eq!((r.indication, r.sub_indication), (Indication::TotalFailed, Some(SubIndication::FormatFailure)));
+        r.indication = Indication::TotalPassed;
+        r.sub_indication = None;
+        demote(&mut r, SubIndication::SigConstraintsFailure);
+        assert_eq!((r.indication, r.sub_indication), (Indication::Indeterminate, Some(SubIndication::SigConstraintsFailure)));
+        r.indication = Indication::Indeterminate;
+        r.sub_indication = Some(SubIndication::TryLater);
+        demote(&mut r, SubIndication::SigConstraintsFailure);
+        assert_eq!(r.sub_indication, Some(SubIndication::TryLater));
+    }
+}
