@@ -231,6 +231,31 @@ pub struct SignatureReport {
     pub pdf: Option<PdfFacts>,
 }
 
+impl SignatureReport {
+    /// A report with this verdict and nothing else known yet (checks are added as they run).
+    pub fn new(indication: Indication, sub_indication: Option<SubIndication>) -> SignatureReport {
+        SignatureReport {
+            indication,
+            sub_indication,
+            signer: None,
+            signing_time: None,
+            digest_algorithm: None,
+            signature_algorithm: None,
+            certificate: None,
+            chain: Vec::new(),
+            checks: Vec::new(),
+            warnings: Vec::new(),
+            revocation: None,
+            covered_signing_time: None,
+            timestamps: Vec::new(),
+            poe_time: None,
+            verdict_time: None,
+            poe_used: false,
+            pdf: None,
+        }
+    }
+}
+
 /// The PDF facts of a PAdES signature (issue 8), shown beside the CMS checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PdfFacts {
@@ -744,25 +769,7 @@ mod tests {
 
     #[test]
     fn worst_indication_wins_and_exit_codes() {
-        let sig = |i, s| SignatureReport {
-            indication: i,
-            sub_indication: s,
-            signer: None,
-            signing_time: None,
-            digest_algorithm: None,
-            signature_algorithm: None,
-            certificate: None,
-            chain: vec![],
-            checks: vec![],
-            warnings: vec![],
-            revocation: None,
-            covered_signing_time: None,
-            pdf: None,
-            timestamps: Vec::new(),
-            poe_time: None,
-            verdict_time: None,
-            poe_used: false,
-        };
+        let sig = SignatureReport::new;
         let mut d = DocumentReport {
             path: "a".into(),
             sha256: None,

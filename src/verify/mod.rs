@@ -459,25 +459,7 @@ impl Verifier {
         context_hash: &[u8],
         listed_digests: &[&[u8]],
     ) -> SignatureReport {
-        let mut r = SignatureReport {
-            indication: Indication::TotalPassed,
-            sub_indication: None,
-            signer: None,
-            signing_time: None,
-            digest_algorithm: None,
-            signature_algorithm: None,
-            certificate: None,
-            chain: Vec::new(),
-            checks: Vec::new(),
-            warnings: Vec::new(),
-            revocation: None,
-            covered_signing_time: None,
-            pdf: None,
-            timestamps: Vec::new(),
-            poe_time: None,
-            verdict_time: None,
-            poe_used: false,
-        };
+        let mut r = SignatureReport::new(Indication::TotalPassed, None);
         let mut failures: Vec<SubIndication> = Vec::new();
         let fail = |r: &mut SignatureReport, failures: &mut Vec<SubIndication>, name, sub, detail: String| {
             r.checks.push(Check::new(name, CheckStatus::Failed, detail));

@@ -154,23 +154,9 @@ fn demote(r: &mut SignatureReport, sub: SubIndication) {
 
 fn format_failure(facts: PdfFacts, check: &'static str, detail: String) -> SignatureReport {
     SignatureReport {
-        indication: Indication::TotalFailed,
-        sub_indication: Some(SubIndication::FormatFailure),
-        signer: None,
-        signing_time: None,
-        digest_algorithm: None,
-        signature_algorithm: None,
-        certificate: None,
-        chain: Vec::new(),
         checks: vec![Check::new(check, CheckStatus::Failed, detail)],
-        warnings: Vec::new(),
-        revocation: None,
-        covered_signing_time: None,
         pdf: Some(facts),
-        timestamps: Vec::new(),
-        poe_time: None,
-        verdict_time: None,
-        poe_used: false,
+        ..SignatureReport::new(Indication::TotalFailed, Some(SubIndication::FormatFailure))
     }
 }
 
