@@ -114,8 +114,8 @@ pub enum CaCommand {
     /// Create a root CA, or with --parent an issuing CA under another CA
     #[command(after_help = concat!(
         "EXAMPLES:\n",
-        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" --org \"Sở Thông tin và Truyền thông tỉnh Bắc Ninh\" --province \"Bắc Ninh\" --years 20\n",
-        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca --crl-url http://ca.bacninh.example/ca.crl\n",
+        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --org \"Sở Thông tin và Truyền thông tỉnh Bắc Ninh\" --province \"Bắc Ninh\" --years 20\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca.crl\n",
         "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
         "   the parent key's from --parent-pass-file, else the same source)\n\n",
         "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
@@ -124,7 +124,7 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --key-out syt.key --cert-out syt.pem\n",
-        "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 --csr binh.csr --cert-out binh.pem\n\n",
+        "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 \\\n      --csr binh.csr --cert-out binh.pem\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
         "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase"))]

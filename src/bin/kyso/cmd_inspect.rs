@@ -14,7 +14,7 @@ const MAX_INSPECT_FILE: u64 = 16 << 20;
     "  kyso inspect certs-example/units/so-y-te/person.pem\n",
     "  kyso inspect certs-example/crl.pem\n",
     "  KYSO_PASSPHRASE=… kyso inspect unit.key   # with a passphrase: algorithm and public-key fingerprint\n\n",
-    "  kyso inspect letter.pdf.p7s              # a signature's structure (nothing is verified: use kyso verify)\n\n",
+    "  kyso inspect letter.pdf.p7s              # a signature's structure (not verified: see kyso verify)\n\n",
     "Certificates, requests, CRLs, private keys and CMS signatures, PEM or DER (signatures also BER);\n",
     "a PEM file may hold several objects.\n\n",
     "EXIT CODES:\n  0  success\n  1  not a recognised object, or malformed\n  2  usage error, the file does not exist"))]

@@ -50,8 +50,8 @@ pub enum CsrCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso key new --out binh.key\n",
-        "  kyso csr new --key binh.key --cn \"Trần Thị Bình\" --org \"Sở Y tế tỉnh Bắc Ninh\" --out binh.csr\n",
-        "  (the CA then runs: kyso ca issue --dir ca --profile person … --csr binh.csr --cert-out binh.pem)\n\n",
+        "  kyso csr new --key binh.key --cn \"Trần Thị Bình\" --org \"Sở Y tế tỉnh Bắc Ninh\" \\\n      --out binh.csr\n",
+        "  # the CA then runs:\n  kyso ca issue --dir ca --profile person … --csr binh.csr --cert-out binh.pem\n\n",
         "EXIT CODES:\n  0  success\n  1  unusable key, the output exists (use --force)\n  2  usage error, key file missing, no or wrong passphrase"))]
     New(CsrNewArgs),
 }

@@ -36,8 +36,8 @@ EXAMPLES:
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
   # PDF (PAdES, signed inside the PDF): the person's signature image, then the agency's seal
-  kyso sign --pades --cert person.pem --key person.key --chain ca/chain.pem --appearance signature \\
-      --image chu-ky.png --page 1 --rect 115,205,65,25 --out cong-van-ky.pdf cong-van.pdf
+  kyso sign --pades --cert person.pem --key person.key --chain ca/chain.pem \\
+      --appearance signature --image chu-ky.png --page 1 --rect 115,205,65,25 --out cong-van-ky.pdf cong-van.pdf
   kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --appearance seal \\
       --image con-dau.png --in-place cong-van-ky.pdf
   # an attachment in a separate file: the agency's text stamp, top right of page 1

@@ -19,7 +19,8 @@ EXAMPLES:
   kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem doc.pdf.p7s
 
   # write the B-T signature elsewhere
-  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem --out doc.pdf.bt.p7s doc.pdf.p7s
+  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
+      --out doc.pdf.bt.p7s doc.pdf.p7s
 
 Each token is checked before it is embedded: it must answer this request (imprint of the
 signature value, nonce), be signed by a certificate with the critical id-kp-timeStamping EKU

@@ -15,12 +15,15 @@ const INPUT_LIMIT: u64 = 1024 * 1024;
 const EXAMPLES: &str = "\
 EXAMPLES:
   # a TSA certificate from the provincial CA, then serve on loopback
-  kyso ca issue --dir ca --profile tsa --cn 'TSA tỉnh Bắc Ninh' --key-out tsa.key --cert-out tsa.pem
-  kyso tsa serve --cert tsa.pem --key tsa.key --chain ca/chain.pem --listen 127.0.0.1:3180 --pass-file pass.txt
+  kyso ca issue --dir ca --profile tsa --cn 'TSA tỉnh Bắc Ninh' \\
+      --key-out tsa.key --cert-out tsa.pem
+  kyso tsa serve --cert tsa.pem --key tsa.key --chain ca/chain.pem \\
+      --listen 127.0.0.1:3180 --pass-file pass.txt
 
   # ask it for a timestamp with OpenSSL and check the answer
   openssl ts -query -data doc.pdf -sha256 -cert -out req.tsq
-  curl -s -H 'Content-Type: application/timestamp-query' --data-binary @req.tsq http://127.0.0.1:3180/ -o resp.tsr
+  curl -s -H 'Content-Type: application/timestamp-query' --data-binary @req.tsq \\
+      http://127.0.0.1:3180/ -o resp.tsr
   openssl ts -verify -data doc.pdf -in resp.tsr -CAfile root.pem -untrusted tsa.pem
 
 One line per token issued or request refused goes to stderr. SIGTERM or SIGINT stops the
