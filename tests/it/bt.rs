@@ -323,3 +323,59 @@ fn unreachable_tsa_fails_each_document_and_writes_nothing() {
     assert!(err.contains("signed 0 of 2 files, 2 failed"), "{err}");
     assert!(!d.join("a.txt.p7s").exists() && !d.join("b.txt.p7s").exists());
 }
+
+/// `kyso sign --pades --tsa`: PAdES-B-T. The signature timestamp is inside the CMS in /Contents;
+/// `kyso verify` checks it (status valid, TSA named) and the signature passes.
+fn pades_b_t(pki: &Pki, server_url: &str) -> std::path::PathBuf {
+    let d = pki.dir.path();
+    let unit = pki.leaf("Văn phòng UBND", Leaf::default());
+    let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example/pdf/cong-van.pdf");
+    std::fs::copy(sample, d.join("cong-van.pdf")).unwrap();
+    sign(pki, &unit, &["--pades", "--tsa", server_url, "--tsa-trust", p(&pki.root.cert), "--out", "cong-van-bt.pdf"], &["cong-van.pdf"]);
+    d.join("cong-van-bt.pdf")
+}
+
+#[test]
+fn pades_with_tsa_embeds_a_checked_signature_timestamp() {
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA PAdES");
+    let server = Server::start(&pki, &tsa, &[]);
+    let pdf = pades_b_t(&pki, &server.url);
+    let (status, log) = server.terminate();
+    assert_eq!(status, Some(0));
+    assert!(tokens_issued(&log) >= 1, "{log:?}");
+    let (code, sig) = verify(&pki, p(&pdf), &[]);
+    assert_eq!(code, 0, "{sig:#}");
+    assert_eq!(sig["indication"], "TOTAL_PASSED", "{sig:#}");
+    assert_eq!(sig["timestamps"][0]["status"], "valid", "{sig:#}");
+    assert!(sig["timestamps"][0]["tsa"].as_str().unwrap_or("").contains("TSA PAdES"), "{sig:#}");
+    assert_eq!(check(&sig, "signature_timestamp")["status"], "passed", "{sig:#}");
+    assert_eq!(sig["field_name"].as_str().map(|s| !s.is_empty()), Some(true), "{sig:#}");
+}
+
+/// pyHanko validates the PAdES-B-T signature and sees its timestamp.
+#[test]
+#[ignore = "needs pyhanko on PATH (pip install pyhanko pyhanko-cli); run by .ci/run with --ignored"]
+fn pyhanko_validates_kyso_pades_b_t() {
+    let pki = Pki::new(KeyKind::P256);
+    let tsa = tsa_leaf(&pki, "TSA PAdES pyHanko");
+    let server = Server::start(&pki, &tsa, &[]);
+    let pdf = pades_b_t(&pki, &server.url);
+    assert_eq!(server.terminate().0, Some(0));
+    let out = pyhanko()
+        .args(["sign", "validate", "--pretty-print", "--trust", p(&pki.root.cert), "--trust-replace", "--no-revocation-check", "--other-certs", p(&pki.sub.cert), p(&pdf)])
+        .current_dir(pki.dir.path())
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "The timestamp token is cryptographically sound.",
+        "The TSA certificate is trusted.",
+        "The signer's certificate is trusted.",
+        "The signature covers the entire file.",
+        "The signature is judged VALID.",
+    ] {
+        assert!(text.contains(line), "pyHanko did not say {line:?}:\n{text}");
+    }
+}

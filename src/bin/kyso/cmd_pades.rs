@@ -30,8 +30,9 @@ pub fn prepare(args: &SignArgs) -> Result<Prepared, CliError> {
         return Err(CliError::usage("--add is for .p7s files; a PDF signature is always added to the PDF")
             .hint("sign the already signed PDF again with --pades --in-place (or --out) to add a signature"));
     }
-    if args.trusted_time.tsa.is_some() || args.trusted_time.embed_revocation {
-        return Err(CliError::usage("--tsa and --embed-revocation are for .p7s files; PDF signatures are PAdES-B-B for now"));
+    if args.trusted_time.embed_revocation {
+        return Err(CliError::usage("--embed-revocation is for .p7s files: PDFs would need a /DSS dictionary, not written yet")
+            .hint("sign the PDF without it; give the CRLs to the recipient (kyso verify --crl)"));
     }
     if args.out_dir.is_some() {
         return Err(CliError::usage("--out-dir is for .p7s files; a signed PDF is written with --out OUT.pdf or --in-place"));
@@ -61,6 +62,8 @@ pub fn run(args: &SignArgs, prepared: Prepared, signer: DocumentSigner) -> Resul
     // The signing time: read once per run by the CLI (the library never reads the clock).
     opts.signing_time = time::OffsetDateTime::now_utc().to_offset(vietnam_offset());
     opts.signer_name = Some(common_name(signer.subject()));
+    // --tsa: PAdES-B-T, the signature timestamp added to the CMS before it goes into /Contents.
+    let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
     let single = args.files.len() == 1;
     let mut failed = 0usize;
     for input in &args.files {
@@ -70,7 +73,8 @@ pub fn run(args: &SignArgs, prepared: Prepared, signer: DocumentSigner) -> Resul
         }
         let time = opts.signing_time;
         let r = sign_pdf_file(input, &output, prepared.args.in_place, args.force, &opts, |ranges: &SignedRanges<'_>| {
-            signer.sign_reader(ranges.reader(), time)
+            let cms = signer.sign_reader(ranges.reader(), time).map_err(|e| e.to_string())?;
+            finish.apply(cms)
         });
         match r {
             Ok(signed) => eprintln!("signed {} → {} (field {})", input.display(), output.display(), signed.field_name),
