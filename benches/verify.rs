@@ -23,7 +23,7 @@
 #[path = "common/clock.rs"]
 mod clock;
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use kyso::sign::DocumentSigner;
 use kyso::verify::{Options, RevocationMode, Verifier};
 use kyso::KeyFile;
@@ -168,4 +168,56 @@ criterion_group! {
     config = Criterion::default().with_measurement(clock::Clock::from_env());
     targets = bench
 }
-criterion_main!(benches);
+
+/// `KYSO_PROFILE=<case> [KYSO_PROFILE_N=2000] target/release/deps/verify-*`: runs one case N
+/// times without criterion, for `valgrind --tool=callgrind --collect-atstart=no
+/// --toggle-collect='*profile_loop*'`, whose instruction counts (Ir) are repeatable on a
+/// shared machine where time is not. Cases: `cached` (kyso_verify_cached), `ecdsa`
+/// (ring_ecdsa_p256_verify), `sign` (kyso_cms_sign), `ecdsa_sign` (ring_ecdsa_p256_sign).
+fn profile(case: &str) {
+    let n: usize = std::env::var("KYSO_PROFILE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let pki = pki();
+    let at_sign = datetime!(2026-12-01 08:00 +07:00);
+    let opts = Options::at(datetime!(2027-06-01 0:00 UTC)).revocation(RevocationMode::Require);
+    let doc: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
+    let p7s = pki.signer.sign_bytes(&doc, at_sign).unwrap();
+    let v = Verifier::new(&pki.anchors, &pki.chain, &pki.crls, opts).unwrap();
+    let r = v.verify_detached("doc", Cursor::new(&doc), &p7s);
+    assert_eq!(r.indication.as_str(), "TOTAL_PASSED", "{r:?}");
+    let rng = ring::rand::SystemRandom::new();
+    let raw = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pki.pkcs8, &rng).unwrap();
+    let raw_sig = raw.sign(&rng, &doc).unwrap();
+    let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, pki.leaf_spki_key.clone());
+    let work: Box<dyn Fn()> = match case {
+        "cached" => Box::new(|| {
+            black_box(v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)));
+        }),
+        "ecdsa" => Box::new(|| public.verify(black_box(&doc), black_box(raw_sig.as_ref())).unwrap()),
+        "sign" => Box::new(|| {
+            black_box(pki.signer.sign_bytes(black_box(&doc), at_sign).unwrap());
+        }),
+        "ecdsa_sign" => Box::new(|| {
+            black_box(raw.sign(&rng, black_box(&doc)).unwrap());
+        }),
+        other => panic!("unknown KYSO_PROFILE case {other}"),
+    };
+    let t = std::time::Instant::now();
+    profile_loop(n, &*work);
+    eprintln!("{case}: {n} iterations, {:?} wall each", t.elapsed() / n as u32);
+}
+
+#[inline(never)]
+fn profile_loop(n: usize, work: &dyn Fn()) {
+    for _ in 0..n {
+        work();
+    }
+}
+
+fn main() {
+    if let Ok(case) = std::env::var("KYSO_PROFILE") {
+        profile(&case);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -30,6 +30,7 @@
 //! ```
 
 mod algs;
+mod certcache;
 mod crl;
 mod der;
 mod path;
@@ -43,8 +44,8 @@ pub use path::{KeyUsageBit, MAX_CHAIN_DEPTH};
 
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::report::{
-    Check, CheckStatus, CertReport, DocumentReport, Indication, RevocationStatus, RunReport, SignatureReport, Signer,
-    SubIndication, Validity,
+    Check, CheckStatus, CertReport, DocumentReport, Indication, RevocationStatus, RunReport, SignatureReport,
+    SubIndication,
 };
 use rustls_pki_types::CertificateDer;
 use std::collections::HashMap;
@@ -189,6 +190,8 @@ pub struct Verifier {
     cache: Mutex<HashMap<Vec<u8>, path::PathOutcome>>,
     /// SHA-256 of the embedded certificates already decoded strictly (see `cms_crate_check`).
     strict_certs: Mutex<std::collections::HashSet<[u8; 32]>>,
+    /// Candidate signer certificates parsed once per run (see `certcache`).
+    signer_certs: certcache::CertCache,
 }
 
 /// One document of a batch: the document and its signature file.
@@ -246,6 +249,7 @@ impl Verifier {
             config_hash: hasher.finish().as_ref().to_vec(),
             cache: Mutex::new(HashMap::new()),
             strict_certs: Mutex::new(std::collections::HashSet::new()),
+            signer_certs: certcache::CertCache::default(),
         })
     }
 
@@ -259,7 +263,7 @@ impl Verifier {
     pub fn verify_certificate(&self, cert_der: &[u8], purpose: &Purpose) -> CertReport {
         let mut checks = Vec::new();
         let mut warnings = Vec::new();
-        let outcome = self.path_outcome(cert_der, &self.intermediates, &self.crls, &[], purpose);
+        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &[], purpose);
         let leaf_validity = validity_check(cert_der, self.opts.time.unix_timestamp());
         checks.extend(outcome.checks.iter().cloned());
         if let Some(c) = leaf_validity {
@@ -342,15 +346,7 @@ impl Verifier {
                 Err(why) => embedded_crl_problems.push(format!("an embedded CRL was ignored: {why}")),
             }
         }
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        for c in &parts.certificates {
-            feed(&mut ctx, c);
-        }
-        ctx.update(b"|crls");
-        for c in &parts.crls {
-            feed(&mut ctx, c);
-        }
-        let context_hash = ctx.finish().as_ref().to_vec();
+        let context_hash = self.context_hash(&parts.certificates, &parts.crls);
 
         // The same SignerInfo twice would be reported as two signatures: a reader counting
         // signatures (person + agency) would be fooled by a copy of one of them.
@@ -405,9 +401,12 @@ impl Verifier {
         }
     }
 
+    /// The path outcome of `leaf`, from the cache when this run has validated the same leaf
+    /// (identified by its SHA-256, `leaf_sha256` when the caller has it) in the same context.
     fn path_outcome(
         &self,
         leaf: &[u8],
+        leaf_sha256: Option<&[u8; 32]>,
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
         context_hash: &[u8],
@@ -415,9 +414,15 @@ impl Verifier {
     ) -> path::PathOutcome {
         let mut h = ring::digest::Context::new(&ring::digest::SHA256);
         h.update(&self.config_hash);
-        h.update(context_hash);
-        feed(&mut h, leaf);
-        h.update(format!("{purpose:?}").as_bytes());
+        feed(&mut h, context_hash);
+        match leaf_sha256 {
+            Some(d) => h.update(d),
+            None => h.update(DigestAlgorithm::Sha256.digest(leaf).as_slice()),
+        }
+        match purpose {
+            Purpose::DocumentSigning => h.update(b"DocumentSigning"),
+            other => h.update(format!("{other:?}").as_bytes()),
+        }
         let key = h.finish().as_ref().to_vec();
         if let Ok(cache) = self.cache.lock() {
             if let Some(hit) = cache.get(&key) {
@@ -441,6 +446,21 @@ impl Verifier {
             cache.insert(key, outcome.clone());
         }
         outcome
+    }
+
+    /// The part of the path-cache key that the signature file adds: its embedded certificates
+    /// (by their SHA-256, from the certificate cache: computed once per run) and CRLs.
+    fn context_hash(&self, certificates: &[&[u8]], crls: &[&[u8]]) -> Vec<u8> {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(&(certificates.len() as u64).to_be_bytes());
+        for c in certificates {
+            ctx.update(&self.signer_certs.get(c).sha256);
+        }
+        ctx.update(b"|crls");
+        for c in crls {
+            feed(&mut ctx, c);
+        }
+        ctx.finish().as_ref().to_vec()
     }
 
     /// Number of cached path validations (for tests and benchmarks).
@@ -522,35 +542,40 @@ impl Verifier {
         // Several certificates may fit the sid (same key → same subjectKeyIdentifier): the
         // signing-certificate attribute, when present, identifies the right one (ETSI EN 319
         // 102-1 §5.2.3); otherwise the first fit is taken. Each candidate is parsed once.
-        let fits: Vec<(&Vec<u8>, X509Certificate<'_>)> = pool
+        let entries: Vec<(&Vec<u8>, std::sync::Arc<certcache::CertEntry>)> = pool
             .iter()
             .filter_map(|c| {
-                let (_, x) = X509Certificate::from_der(c).ok()?;
-                sid_matches(&si.sid, &x).then_some((c, x))
+                let e = self.signer_certs.get(c);
+                e.facts.as_ref().is_some_and(|f| f.matches_sid(&si.sid)).then_some((c, e))
             })
             .collect();
-        let pick = fits
-            .iter()
-            .position(|(c, _)| match (scv2, scv1) {
-                (Some(v), _) => ess_matches(v.raw, c, true).is_ok(),
-                (None, Some(v)) => ess_matches(v.raw, c, false).is_ok(),
-                (None, None) => false,
-            })
-            .unwrap_or(0);
-        let Some((cert_der, cert)) = fits.into_iter().nth(pick) else {
+        // With one fit there is nothing to choose (the attribute is checked in step 6).
+        let pick = if entries.len() < 2 {
+            0
+        } else {
+            entries
+                .iter()
+                .position(|(c, e)| match (scv2, scv1) {
+                    (Some(v), _) => ess_matches(v.raw, c, e, true).is_ok(),
+                    (None, Some(v)) => ess_matches(v.raw, c, e, false).is_ok(),
+                    (None, None) => false,
+                })
+                .unwrap_or(0)
+        };
+        let Some((cert_der, entry)) = entries.into_iter().nth(pick) else {
             fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
             return finish(r, &failures);
         };
-        r.signer = Some(Signer {
-            subject: cert.subject().to_string(),
-            organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
-            serial: serial_hex(cert.raw_serial()),
-            issuer: cert.issuer().to_string(),
-        });
-        let nb = cert.validity().not_before.timestamp();
-        let na = cert.validity().not_after.timestamp();
-        r.certificate = Some(Validity { not_before: path::fmt_unix(nb), not_after: path::fmt_unix(na) });
-        r.checks.push(Check::new("signer_certificate", CheckStatus::Passed, format!("found: {}", cert.subject())));
+        let Some(cert) = entry.facts.as_ref() else {
+            // Unreachable: only certificates with facts match a sid.
+            fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
+            return finish(r, &failures);
+        };
+        r.signer = Some(cert.signer.clone());
+        let nb = cert.not_before;
+        let na = cert.not_after;
+        r.certificate = Some(cert.validity.clone());
+        r.checks.push(Check::new("signer_certificate", CheckStatus::Passed, format!("found: {}", cert.signer.subject)));
 
         // 3. content-type.
         match ct {
@@ -591,7 +616,7 @@ impl Verifier {
                 if let Some(tag) = msg.first_mut() {
                     *tag = 0x31; // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
                 }
-                match algs::verify_cms(alg, cert.public_key().raw, &msg, si.signature) {
+                match algs::verify_cms(alg, &cert.spki_raw, &msg, si.signature) {
                     Ok(()) => r.checks.push(Check::new("signature", CheckStatus::Passed, format!("{} signature verifies", alg.name()))),
                     Err(algs::SigError::Invalid) | Err(algs::SigError::BadKey) => fail(
                         &mut r,
@@ -634,7 +659,7 @@ impl Verifier {
         }
         for (attr, v2) in [(scv2, true), (scv1, false)] {
             let Some(v) = attr else { continue };
-            match ess_matches(v.raw, cert_der, v2) {
+            match ess_matches(v.raw, cert_der, &entry, v2) {
                 Ok(()) => r.checks.push(Check::new(
                     "signing_certificate",
                     CheckStatus::Passed,
@@ -661,7 +686,7 @@ impl Verifier {
         }
 
         // 8. Path, purpose, revocation (cached per certificate and context).
-        let outcome = self.path_outcome(cert_der, intermediates, crls, context_hash, &Purpose::DocumentSigning);
+        let outcome = self.path_outcome(cert_der, Some(&entry.sha256), intermediates, crls, context_hash, &Purpose::DocumentSigning);
         // 9. Signature timestamps: a valid one may prove the signature existed before a
         // revocation or an expiry; then the path is judged at that time (poe.rs).
         let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome);
@@ -744,16 +769,6 @@ fn digest_of(alg_body: &[u8]) -> Option<DigestAlgorithm> {
     DigestAlgorithm::from_oid(&o)
 }
 
-fn sid_matches(sid: &signed_data::Sid<'_>, c: &X509Certificate<'_>) -> bool {
-    match sid {
-        signed_data::Sid::IssuerSerial { issuer, serial } => c.issuer().as_raw() == *issuer && c.raw_serial() == *serial,
-        signed_data::Sid::Ski(ski) => c.extensions().iter().any(|e| match e.parsed_extension() {
-            ParsedExtension::SubjectKeyIdentifier(k) => k.0 == *ski,
-            _ => false,
-        }),
-    }
-}
-
 /// Decodes the signing-time attribute value (UTCTime or GeneralizedTime) to Unix seconds.
 fn signing_time(raw: &[u8]) -> Option<i64> {
     use ::der::Decode;
@@ -762,32 +777,32 @@ fn signing_time(raw: &[u8]) -> Option<i64> {
 }
 
 /// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value (decoded with
-/// [`crate::cms::ess`]) against the signer certificate: the first ESSCertID's hash must be the
-/// certificate's, and its issuerSerial, when present, must name the certificate's issuer and
-/// serial number.
-fn ess_matches(value: &[u8], cert_der: &[u8], v2: bool) -> Result<(), String> {
-    use crate::cms::ess::{SigningCertificate, SigningCertificateV2};
+/// [`crate::cms::ess`]) against the signer certificate `cert_der` (its cached digests and
+/// x509-cert decoding in `entry`): the first ESSCertID's hash must be the certificate's, and
+/// its issuerSerial, when present, must name the certificate's issuer and serial number.
+fn ess_matches(value: &[u8], cert_der: &[u8], entry: &certcache::CertEntry, v2: bool) -> Result<(), String> {
+    use crate::cms::ess::{IssuerSerial, SigningCertificate, SigningCertificateV2};
     use ::der::Decode;
-    let (name, hash_alg, hash, matches) = if v2 {
+    let (name, hash_alg, hash, issuer_serial): (_, _, Vec<u8>, Option<IssuerSerial>) = if v2 {
         let sc = SigningCertificateV2::from_der(value).map_err(|e| format!("malformed signing-certificate-v2 attribute: {e}"))?;
-        let first = sc.certs.first().ok_or("the signing-certificate-v2 attribute lists no certificate")?;
+        let first = sc.certs.into_iter().next().ok_or("the signing-certificate-v2 attribute lists no certificate")?;
         let alg = first.digest_algorithm().ok_or("the signing-certificate-v2 attribute uses an unknown hash algorithm")?;
-        (
-            "signing-certificate-v2",
-            alg,
-            first.cert_hash.as_bytes().to_vec(),
-            first.matches(cert_der),
-        )
+        ("signing-certificate-v2", alg, first.cert_hash.as_bytes().to_vec(), first.issuer_serial)
     } else {
         let sc = SigningCertificate::from_der(value).map_err(|e| format!("malformed signing-certificate attribute: {e}"))?;
-        let first = sc.certs.first().ok_or("the signing-certificate attribute lists no certificate")?;
-        ("signing-certificate", DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec(), first.matches(cert_der))
+        let first = sc.certs.into_iter().next().ok_or("the signing-certificate attribute lists no certificate")?;
+        ("signing-certificate", DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec(), first.issuer_serial)
     };
-    if hash_alg.digest(cert_der) != hash {
+    if entry.digest(hash_alg, cert_der).as_ref() != hash.as_slice() {
         return Err(format!(
             "the {name} attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
         ));
     }
+    let matches = match (&issuer_serial, entry.facts.as_ref().and_then(|f| f.x509_cert.as_ref())) {
+        (None, _) => true,
+        (Some(is), Some(cert)) => is.matches(cert),
+        (Some(_), None) => false,
+    };
     if !matches {
         return Err(format!("the {name} attribute names another issuer or serial number than the signer certificate"));
     }
