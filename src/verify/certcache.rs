@@ -36,6 +36,9 @@ pub(super) struct CertEntry {
     pub sha1: [u8; 20],
     /// `None` when the certificate does not parse (it can then match no sid).
     pub facts: Option<CertFacts>,
+    /// Whether the RustCrypto `cms` crate decodes it strictly as `CertificateChoices` (the
+    /// cross-check of embedded certificates; the error text when not).
+    pub strict: Result<(), String>,
 }
 
 /// The parsed facts of a certificate, as verify_signer uses them.
@@ -68,7 +71,9 @@ impl CertEntry {
         sha256.copy_from_slice(DigestAlgorithm::Sha256.digest(der).as_slice());
         let mut sha1 = [0u8; 20];
         sha1.copy_from_slice(DigestAlgorithm::Sha1.digest(der).as_slice());
-        CertEntry { sha256, sha1, facts: CertFacts::parse(der) }
+        use ::der::Decode;
+        let strict = cms::cert::CertificateChoices::from_der(der).map(|_| ()).map_err(|e| e.to_string());
+        CertEntry { sha256, sha1, facts: CertFacts::parse(der), strict }
     }
 
     /// The hash of the certificate with `alg` (computed only for algorithms not kept here).
@@ -189,7 +194,9 @@ mod tests {
         assert!(!Arc::ptr_eq(&ea, &cache.get(&a2)));
         assert_eq!(cache.len(), 3);
         // garbage is cached as unparsable, not a panic
-        assert!(cache.get(b"\x30\x03\x02\x01\x01").facts.is_none());
+        let garbage = cache.get(b"\x30\x03\x02\x01\x01");
+        assert!(garbage.facts.is_none() && garbage.strict.is_err());
+        assert!(ea.strict.is_ok());
         for i in 0..MAX_CERT_CACHE_ENTRIES {
             cache.get(format!("not a certificate {i}").as_bytes());
         }

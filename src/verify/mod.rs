@@ -188,9 +188,8 @@ pub struct Verifier {
     opts: Options,
     config_hash: Vec<u8>,
     cache: Mutex<HashMap<Vec<u8>, path::PathOutcome>>,
-    /// SHA-256 of the embedded certificates already decoded strictly (see `cms_crate_check`).
-    strict_certs: Mutex<std::collections::HashSet<[u8; 32]>>,
-    /// Candidate signer certificates parsed once per run (see `certcache`).
+    /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
+    /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
 }
 
@@ -248,7 +247,6 @@ impl Verifier {
             opts,
             config_hash: hasher.finish().as_ref().to_vec(),
             cache: Mutex::new(HashMap::new()),
-            strict_certs: Mutex::new(std::collections::HashSet::new()),
             signer_certs: certcache::CertCache::default(),
         })
     }
@@ -309,7 +307,7 @@ impl Verifier {
             Ok(d) => d,
             Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, why),
         };
-        let parts = match signed_data::parse(&der).and_then(|p| cms_crate_check(&der, &self.strict_certs).map(|_| p)) {
+        let parts = match signed_data::parse(&der).and_then(|p| cms_crate_check(&der, &self.signer_certs).map(|_| p)) {
             Ok(p) => p,
             Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, why),
         };
@@ -837,11 +835,11 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Cross-check with the RustCrypto `cms` types: the SignedData must decode strictly as well.
-/// The certificate set is decoded element by element, and a certificate already decoded
-/// strictly in this run (the same signer and chain in every file of a batch) is not decoded
-/// again: `strict_certs` holds the SHA-256 of those seen (bounded by [`MAX_CACHE_ENTRIES`]).
-/// Decoding the embedded certificates was ~40% of a cached verification's overhead.
-fn cms_crate_check(der_bytes: &[u8], strict_certs: &Mutex<std::collections::HashSet<[u8; 32]>>) -> Result<(), String> {
+/// The certificate set is decoded element by element; each distinct certificate is decoded as
+/// `CertificateChoices` once per run (the same signer and chain in every file of a batch), its
+/// result kept in the certificate cache. Decoding the embedded certificates was ~40% of a
+/// cached verification's overhead.
+fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(), String> {
     use ::der::{Decode, Encode};
     let ci = cms::content_info::ContentInfo::from_der(der_bytes).map_err(|e| format!("CMS ContentInfo does not decode: {e}"))?;
     let sd = ci
@@ -850,17 +848,8 @@ fn cms_crate_check(der_bytes: &[u8], strict_certs: &Mutex<std::collections::Hash
         .map_err(|e| format!("CMS SignedData does not decode: {e}"))?;
     for c in sd.certificates.iter().flat_map(|set| set.iter()) {
         let bytes = c.to_der().map_err(|e| format!("CMS SignedData does not decode: {e}"))?;
-        let mut key = [0u8; 32];
-        key.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
-        if strict_certs.lock().map(|seen| seen.contains(&key)).unwrap_or(false) {
-            continue;
-        }
-        cms::cert::CertificateChoices::from_der(&bytes).map_err(|e| format!("CMS SignedData does not decode: {e}"))?;
-        if let Ok(mut seen) = strict_certs.lock() {
-            if seen.len() >= MAX_CACHE_ENTRIES {
-                seen.clear();
-            }
-            seen.insert(key);
+        if let Err(e) = &certs.get(&bytes).strict {
+            return Err(format!("CMS SignedData does not decode: {e}"));
         }
     }
     Ok(())
@@ -892,9 +881,33 @@ mod strict {
 fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result<HashMap<DigestAlgorithm, Vec<u8>>> {
     let mut ctxs: Vec<(DigestAlgorithm, ring::digest::Context)> =
         algs.iter().map(|a| (*a, ring::digest::Context::new(a.ring()))).collect();
-    let mut buf = vec![0u8; 1 << 16];
+    // One 64 KiB buffer per thread, reused: zeroing a fresh one per document was 6% of a
+    // cached verification.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|cell| {
+        // A re-entrant call (not done today) gets a buffer of its own instead of a panic.
+        let mut own = Vec::new();
+        let mut borrowed = cell.try_borrow_mut();
+        let buf: &mut Vec<u8> = match borrowed.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
+        };
+        if buf.len() != STREAM_BUFFER {
+            buf.resize(STREAM_BUFFER, 0);
+        }
+        read_into(&mut r, buf, &mut ctxs)
+    })?;
+    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish().as_ref().to_vec())).collect())
+}
+
+/// Read size for documents (64 KiB: fits the L2 cache with the hash state; see benches/RESULTS.md).
+const STREAM_BUFFER: usize = 1 << 16;
+
+fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, ring::digest::Context)]) -> std::io::Result<()> {
     loop {
-        let n = match r.read(&mut buf) {
+        let n = match r.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -905,7 +918,7 @@ fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result
             c.update(chunk);
         }
     }
-    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish().as_ref().to_vec())).collect())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod pdf;
 mod pki;
 mod readme;
 mod sign;
+mod sign_batch;
 mod snapshots;
 mod verify;
 mod tsa;
