@@ -96,9 +96,9 @@ pub struct SignArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// Signatures committed together (renamed, then one fsync per folder). Bounds what a crash or
-/// a kill can lose (the staged temporary files of one chunk, removed by a later run) and the
-/// temporary files present at once, while making the per-chunk fsync negligible (1 in 512).
+/// Signatures committed together ([`kyso::files::commit`]). Bounds what a crash or a kill can
+/// lose (the staged temporary files of one chunk, removed by a later run) and the temporary
+/// files present at once, while making the per-chunk folder fsync negligible (1 in 512).
 const COMMIT_CHUNK: usize = 512;
 
 /// Age after which a kyso temporary file in an output folder is taken as left by an interrupted
@@ -244,9 +244,11 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             report(format!("note: removed {n} temporary file(s) left in {} by an interrupted kyso", d.display()));
         }
     }
-    // Signatures are signed and written to fsynced temporary files in parallel, then each chunk
-    // is committed at once (renames, one fsync per folder): a file is reported signed only once
-    // its data and its name are on disk, and two fsyncs per file become one plus one per chunk.
+    // Signatures are signed and written to temporary files in parallel, then each chunk is
+    // committed at once (the temporary files fsynced together, renamed, one fsync per folder):
+    // a file is reported signed only once its data and its name are on disk, and the disk
+    // waits of a chunk overlap instead of adding up (two fsyncs per file, one after the other,
+    // bounded the batch by the disk before).
     let mut results: Vec<Result<(), String>> = Vec::with_capacity(jobs.len());
     for chunk in jobs.chunks(COMMIT_CHUNK) {
         let staged: Vec<Result<kyso::files::Staged, String>> =
