@@ -16,6 +16,7 @@
 #
 # usage: benches/compare.sh [--skip-large] [--skip-batch] [--skip-libcrypto]
 # env:   REPS=3  FILES=2000  SINGLE_RUNS=200  KYSO=path/to/kyso (default: cargo build --release)
+#        WORK=folder for the batch files and results (default target/bench-data/compare)
 #        OPENSSL_BATCH_REPS=$REPS (the openssl batches take minutes each on a loaded machine)
 set -euo pipefail
 
@@ -30,7 +31,10 @@ FILES=${FILES:-2000}
 SINGLE_RUNS=${SINGLE_RUNS:-200}
 OPENSSL_BATCH_REPS=${OPENSSL_BATCH_REPS:-$REPS}
 DATA=$ROOT/target/bench-data
-WORK=$DATA/compare
+# WORK=/dev/shm/kyso-compare puts the batch on tmpfs, where fsync costs nothing: what is left
+# is the CPU and the kernel's file handling, i.e. whether the batch scales when the disk is not
+# the limit (on a shared machine the disk journal is shared with everyone's builds).
+WORK=${WORK:-$DATA/compare}
 SKIP_LARGE=0 SKIP_BATCH=0 SKIP_LIBCRYPTO=0
 for a in "$@"; do
   case $a in

@@ -272,6 +272,17 @@ pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buf
     Ok(contexts.into_iter().map(|c| c.finish().as_ref().to_vec()).collect())
 }
 
+/// The digest of the file at `path` with `algorithm`, read as [`DocumentSigner::sign_file`]
+/// reads it (streamed, the same buffer size). With [`DocumentSigner::sign_digest`] it splits
+/// `sign_file` in two, so that a batch can hash its documents before the key is ready
+/// (`kyso sign` hashes them while the key's passphrase is being stretched).
+pub fn digest_file(path: &Path, algorithm: DigestAlgorithm) -> io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut digest = digest_reader(f, &[algorithm], buffer_for(len))?;
+    Ok(digest.pop().unwrap_or_default())
+}
+
 /// The read buffer for a file of `len` bytes: no larger than the file (small documents are
 /// the common case), at most [`READ_BUFFER`].
 fn buffer_for(len: u64) -> usize {

@@ -122,3 +122,42 @@ fn batch_across_commit_chunks_refuses_existing_signatures() {
         assert_eq!(text.matches("signatureAlgorithm:").count(), 2, "two SignerInfos in {f} ({} bytes)", der.len());
     }
 }
+
+/// With an encrypted key, a batch hashes its documents while the passphrase is stretched, with
+/// the digest algorithm guessed from the certificate: for P-256, P-384 (SHA-384) and RSA keys
+/// every signature verifies with openssl and names the right digest; a missing document fails
+/// alone with the usual message; a wrong passphrase still stops the run before anything is
+/// written.
+#[test]
+fn encrypted_key_batches_hash_ahead_with_the_right_digest() {
+    for (kind, digest) in [(KeyKind::P256, "sha256"), (KeyKind::P384, "sha384"), (KeyKind::Rsa2048, "sha256")] {
+        let pki = Pki::new(KeyKind::P256);
+        let unit = pki.leaf("Văn thư", Leaf { key: kind, ..Leaf::default() });
+        let d = pki.dir.path();
+        crate::pki::openssl(d, &["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", s(&unit.key), "-out", "enc.key", "-passout", "pass:mật khẩu"]);
+        let docs: Vec<String> = (0..4).map(|i| s(&write(d, &format!("doc-{i}.txt"), format!("Công văn {i}").as_bytes())).to_string()).collect();
+        let mut args = vec!["--cert", s(&unit.cert), "--key", "enc.key", "--chain", s(&pki.sub.cert)];
+        args.extend(docs.iter().map(String::as_str));
+        args.push("missing.txt");
+
+        let o = kyso().arg("sign").args(&args).env("KYSO_PASSPHRASE", "sai").current_dir(d).output().unwrap();
+        let (code, _, err) = summary(&o);
+        assert_eq!(code, 2, "{kind:?}: {err}");
+        assert!(err.contains("wrong passphrase"), "{kind:?}: {err}");
+        assert!(names(d).iter().all(|n| !n.ends_with(".p7s") && !n.starts_with(".kyso-tmp")), "{kind:?}: {:?}", names(d));
+
+        let o = kyso().arg("sign").args(&args).env("KYSO_PASSPHRASE", "mật khẩu").current_dir(d).output().unwrap();
+        let (code, _, err) = summary(&o);
+        assert_eq!(code, 1, "{kind:?}: {err}");
+        assert!(err.contains("error: missing.txt: the document does not exist"), "{kind:?}: {err}");
+        assert!(err.contains("signed 4 of 5 files, 1 failed"), "{kind:?}: {err}");
+        for doc in &docs {
+            let sig = d.join(format!("{doc}.p7s"));
+            let (ok, out) = openssl_cms_verify(d, &sig, &d.join(doc), &pki.root.cert, &[]);
+            assert!(ok, "{kind:?} {doc}: {out}");
+            let print = crate::pki::openssl(d, &["cms", "-cmsout", "-print", "-inform", "DER", "-in", s(&sig)]);
+            let text = String::from_utf8_lossy(&print.stdout);
+            assert!(text.contains(&format!("algorithm: {digest} ")), "{kind:?} {doc}: digest {digest} expected in\n{text}");
+        }
+    }
+}
