@@ -11,12 +11,12 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-fn p(path: &Path) -> &str {
+pub(crate) fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// `kyso sign` with the test signer and its chain, plus `extra` arguments; must succeed.
-fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
+pub(crate) fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
     let mut args = vec!["sign", "--cert", p(&signer.cert), "--key", p(&signer.key), "--chain", p(&pki.sub.cert)];
     args.extend_from_slice(extra);
     args.extend_from_slice(files);
@@ -26,7 +26,7 @@ fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
 }
 
 /// `kyso verify --json`: exit code and the first signature's JSON.
-fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
+pub(crate) fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
     let mut args = vec!["verify", doc, "--trust", p(&pki.root.cert), "--json"];
     args.extend_from_slice(extra);
     let o = run(pki.dir.path(), &args);
@@ -36,7 +36,7 @@ fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
 }
 
 /// The one check named `name` (panics if there is not exactly one).
-fn check<'a>(sig: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn check<'a>(sig: &'a Value, name: &str) -> &'a Value {
     let found: Vec<&Value> = sig["checks"].as_array().unwrap().iter().filter(|c| c["name"] == name).collect();
     assert_eq!(found.len(), 1, "check {name} in {sig:#}");
     found[0]
@@ -47,7 +47,7 @@ fn tokens_issued(log: &[String]) -> usize {
 }
 
 /// Revocation takes whole seconds: make sure it is dated strictly after the timestamps.
-fn after_a_second() {
+pub(crate) fn after_a_second() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
 }
 
@@ -265,7 +265,7 @@ fn embedded_crls_let_the_recipient_check_revocation_offline() {
 
 /// The pyhanko executable: $PYHANKO, else `pyhanko` on PATH (as tests/it/pdf.rs finds it); the
 /// test fails when it is missing.
-fn pyhanko() -> Command {
+pub(crate) fn pyhanko() -> Command {
     let exe = std::env::var("PYHANKO").unwrap_or_else(|_| "pyhanko".into());
     let probe = Command::new(&exe).arg("--version").output();
     assert!(probe.is_ok_and(|o| o.status.success()), "pyHanko is required: pip install pyhanko pyhanko-cli (or set PYHANKO)");
