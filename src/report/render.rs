@@ -55,6 +55,17 @@ fn verdict(w: &Words, i: Indication) -> &'static str {
     }
 }
 
+/// "HỢP LỆ (TOTAL_PASSED)"; the ETSI name alone when it is the word itself (English
+/// INDETERMINATE).
+fn verdict_with_code(w: &Words, i: Indication) -> String {
+    let word = verdict(w, i);
+    if word == i.as_str() {
+        word.to_string()
+    } else {
+        format!("{word} ({})", i.as_str())
+    }
+}
+
 /// Renders a run for a human reader (not verbose, no validation time line).
 pub fn render_run(run: &RunReport, lang: Lang) -> String {
     render_run_with(run, &RenderOptions::new(lang))
@@ -111,7 +122,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     let lang = opts.lang;
     let w = words(lang);
     let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
-    let _ = writeln!(s, "{}: {} ({})", w.result, verdict(w, doc.indication), doc.indication.as_str());
+    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, doc.indication));
     if let Some(sub) = doc.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
     }
@@ -146,7 +157,16 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     for (k, &i) in reading_order(doc).iter().enumerate() {
         let Some(sig) = doc.signatures.get(i) else { continue };
         s.push('\n');
-        let _ = writeln!(s, "  {} {}/{n}: {} ({})", w.signature, k + 1, verdict(w, sig.indication), sig.indication.as_str());
+        // Say up front that warnings follow, so that a VALID with reservations is not read as
+        // a plain VALID (e.g. SHA-1 accepted by the legacy policy).
+        let warnings = distinct_warnings(sig).len();
+        let note = match (warnings, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Vi) => format!(" — có {n} cảnh báo, xem cuối mục"),
+            (1, Lang::En) => " — 1 warning, see below".to_string(),
+            (n, Lang::En) => format!(" — {n} warnings, see below"),
+        };
+        let _ = writeln!(s, "  {} {}/{n}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
         render_signature(s, sig, i, opts, "    ");
     }
 }
@@ -168,16 +188,23 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
             let _ = writeln!(s, "{ind}{}: {}", w.detail, text::detail(c.name, &c.detail, lang, signer_dn));
         }
     }
-    // 2. Who signed, and who vouches for them.
+    // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
+    // names are only what the certificate claims: said on the lines themselves.
+    let path_ok = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Passed);
+    let unverified = match (path_ok, lang) {
+        (true, _) => "",
+        (false, Lang::Vi) => " (chưa xác thực)",
+        (false, Lang::En) => " (unverified)",
+    };
     match &sig.signer {
         Some(signer) => {
-            let _ = writeln!(s, "{ind}{}: {}", w.signer, text::person_line(&signer.subject_parts, &signer.subject));
+            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.signer, text::person_line(&signer.subject_parts, &signer.subject));
             if let Some(uid) = &signer.subject_parts.uid {
                 let _ = writeln!(s, "{ind}{}: {}", w.identifier, clean(uid));
             }
             let unit = signer.organization.as_deref().or(signer.subject_parts.organization.as_deref());
             let _ = writeln!(s, "{ind}{}: {}", w.unit, unit.map(clean).unwrap_or_else(|| w.none.to_string()));
-            let _ = writeln!(s, "{ind}{}: {}", w.issuing_ca, text::ca_line(&signer.issuer_parts, &signer.issuer));
+            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.issuing_ca, text::ca_line(&signer.issuer_parts, &signer.issuer));
             if opts.verbose {
                 let _ = writeln!(s, "{ind}{}: {}", w.subject_dn, clean(&signer.subject));
                 let _ = writeln!(s, "{ind}{}: {}", w.issuer_dn, clean(&signer.issuer));
@@ -247,14 +274,20 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         }
     }
     // 6. Warnings last.
-    let mut seen: Vec<&str> = Vec::new();
-    for warn in &sig.warnings {
-        if seen.contains(&warn.as_str()) {
-            continue;
-        }
-        seen.push(warn);
+    for warn in distinct_warnings(sig) {
         let _ = writeln!(s, "{ind}{}: {}", w.warning, text::warning(warn, lang));
     }
+}
+
+/// The signature's warnings, each once, in order.
+fn distinct_warnings(sig: &SignatureReport) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for warn in &sig.warnings {
+        if !out.contains(&warn.as_str()) {
+            out.push(warn);
+        }
+    }
+    out
 }
 
 /// The revocation line: the status, and for a revoked certificate when and why.
@@ -337,7 +370,7 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
 pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {} ({})", w.result, verdict(w, r.indication), r.indication.as_str());
+    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
     let leaf = r.chain.first().map(String::as_str);
     if let Some(sub) = r.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));

@@ -502,7 +502,7 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         ("the signing-time attribute is malformed", "thuộc tính thời điểm ký sai định dạng"),
         ("unsupported signature algorithm", "thuật toán chữ ký không được hỗ trợ"),
         ("unknown digest algorithm", "thuật toán băm không được hỗ trợ"),
-        ("SignerInfo and signed attributes parse", "SignerInfo và các thuộc tính ký đọc được"),
+        ("SignerInfo and signed attributes parse", "cấu trúc chữ ký và các thuộc tính ký đọc được"),
         ("id-data", "id-data (dữ liệu)"),
         ("signing-certificate-v2 matches the signer certificate", "signing-certificate-v2 khớp với chứng thư số của người ký"),
         ("signing-certificate (v1) matches the signer certificate", "signing-certificate (v1) khớp với chứng thư số của người ký"),
@@ -739,6 +739,21 @@ pub(super) fn warning(text: &str, lang: Lang) -> String {
 /// English warnings keep their words; full DNs become short names where the shape is known,
 /// and times are shown in Vietnam time.
 fn localise_english_warning(text: &str) -> String {
+    if let Some(rest) = text.strip_prefix("revocation not checked: ") {
+        let entries: Vec<String> = split_top_level(rest)
+            .into_iter()
+            .map(|e| match e.strip_prefix("no usable CRL for ") {
+                Some(r) => match r.find(" (") {
+                    Some(i) if r.ends_with(')') => {
+                        format!("no usable CRL for {} {}", short_name(r.get(..i).unwrap_or(r)), localise_times(&clean(r.get(i + 1..).unwrap_or("")), Lang::En))
+                    }
+                    _ => format!("no usable CRL for {}", short_name(r)),
+                },
+                None => localise_times(&clean(e), Lang::En),
+            })
+            .collect();
+        return format!("revocation not checked: {}", entries.join("; "));
+    }
     if let Some(who) = text.strip_prefix("legacy policy: the certificate ").and_then(|r| r.strip_suffix(" is signed with SHA-1")) {
         return format!("legacy policy: the certificate of {} is signed with SHA-1", short_name(who));
     }
@@ -805,5 +820,7 @@ mod tests {
         );
         assert!(w.starts_with("chứng thư số bị thu hồi lúc 30/11/2026 06:00:00 (+07:00) (lý do: được thay thế bằng chứng thư mới (superseded)), sau thời điểm của dấu thời gian 30/11/2026 05:00:00 (+07:00)"), "{w}");
         assert_eq!(warning("legacy policy: the certificate C=VN, CN=Old CA is signed with SHA-1", Lang::En), "legacy policy: the certificate of Old CA is signed with SHA-1");
+        let w = warning("revocation not checked: no usable CRL for C=VN, CN=A (the CRL of C=VN, CN=CA is stale (nextUpdate 2026-01-01T00:00:00Z)); no usable CRL for C=VN, CN=CA", Lang::En);
+        assert_eq!(w, "revocation not checked: no usable CRL for A (the CRL of C=VN, CN=CA is stale (nextUpdate 2026-01-01 07:00:00 +07:00)); no usable CRL for CA");
     }
 }
