@@ -10,7 +10,7 @@
 use super::text::{self, clean, words, Words};
 use super::{
     CertReport, Check, CheckStatus, DocumentReport, Indication, Lang, PdfFacts, RevocationStatus, RunReport,
-    SignatureReport,
+    SignatureReport, SubIndication,
 };
 use std::fmt::Write as _;
 
@@ -190,7 +190,9 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
     }
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
     // names are only what the certificate claims: said on the lines themselves.
-    let path_ok = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Passed);
+    // (A path that failed only on time — expired, not yet valid — is not in doubt.)
+    let path_ok = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Passed)
+        || matches!(sig.sub_indication, Some(SubIndication::OutOfBoundsNoPoe | SubIndication::NotYetValid));
     let unverified = match (path_ok, lang) {
         (true, _) => "",
         (false, Lang::Vi) => " (chưa xác thực)",
