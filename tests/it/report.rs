@@ -357,3 +357,19 @@ fn json_output_is_unchanged_by_the_human_rendering() {
     assert!(sig["signing_time"].as_str().unwrap().ends_with('Z'));
     assert!(sig["signer"]["subject"].as_str().unwrap().starts_with("C=VN, ST=Bắc Ninh, O=Sở Y tế tỉnh Bắc Ninh, title=Giám đốc, CN=Trần Thị Bình"));
 }
+
+#[test]
+fn the_readme_sample_is_the_snapshot() {
+    // The README's sample report is a cut of tests/snapshots/report-passed-vi.txt and
+    // report-revoked-en.txt: it must not drift from what kyso prints.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let passed = std::fs::read_to_string(root.join("tests/snapshots/report-passed-vi.txt")).unwrap();
+    let head: Vec<&str> = passed.lines().take_while(|l| !l.starts_with("    Mã định danh: MNS:")).collect();
+    assert!(head.len() > 15, "{passed}");
+    assert!(readme.contains(&head.join("\n")), "README.md's sample differs from report-passed-vi.txt:\n{}", head.join("\n"));
+    let revoked = std::fs::read_to_string(root.join("tests/snapshots/report-revoked-en.txt")).unwrap();
+    for l in revoked.lines().filter(|l| l.contains("Signature 1/1") || l.contains("Reason:") || l.contains("Signer:") || l.contains("Revocation:")) {
+        assert!(readme.contains(l), "README.md lacks {l:?} of report-revoked-en.txt");
+    }
+}
