@@ -265,6 +265,8 @@ pub(super) fn localise_times(text: &str, lang: Lang) -> String {
             .take(40)
             .position(|b| !(b.is_ascii_digit() || matches!(b, b'-' | b':' | b'T' | b'Z' | b'.' | b'+')))
             .unwrap_or(tail.len().min(40));
+        // Punctuation after the time (": accepted …") is not part of it.
+        let end = tail.get(..end).map_or(end, |c| c.trim_end_matches([':', '.', '-', '+']).len());
         let candidate = tail.get(..end).unwrap_or("");
         match parse_time(candidate) {
             Some(d) if candidate.len() >= 20 => {
@@ -362,7 +364,7 @@ fn reason_text(code: u8, lang: Lang) -> String {
         3 => ("thay đổi đơn vị công tác", "affiliationChanged"),
         4 => ("được thay thế bằng chứng thư mới", "superseded"),
         5 => ("ngừng hoạt động", "cessationOfOperation"),
-        6 => ("tạm dừng", "certificateHold"),
+        6 => ("tạm dừng hiệu lực", "certificateHold"),
         8 => ("gỡ khỏi CRL", "removeFromCRL"),
         9 => ("bị rút quyền", "privilegeWithdrawn"),
         10 => ("AA bị lộ khóa", "aACompromise"),
@@ -782,6 +784,9 @@ mod tests {
             localise_times("expired at 2026-11-29T23:30:27Z (valid 2020-01-01T00:00:00Z to x) 12", Lang::En),
             "expired at 2026-11-30 06:30:27 +07:00 (valid 2020-01-01 07:00:00 +07:00 to x) 12"
         );
+        assert_eq!(localise_times("timestamp 2026-11-29T23:30:27Z: accepted", Lang::En), "timestamp 2026-11-30 06:30:27 +07:00: accepted");
+        assert_eq!(localise_times("2026-11-29T23:30:27.5Z.", Lang::Vi), "30/11/2026 06:30:27 (+07:00).");
+        assert_eq!(localise_times("serial 12345678901234567890123456789012345678901234567890", Lang::En), "serial 12345678901234567890123456789012345678901234567890");
     }
 
     #[test]
