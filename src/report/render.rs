@@ -350,6 +350,8 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
             ("valid", false) => "valid, trusted TSA",
             ("untrusted", true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
             ("untrusted", false) => "TSA NOT trusted, not used as proof",
+            ("revoked", true) => "chứng thư số của TSA ĐÃ BỊ THU HỒI, không dùng làm bằng chứng",
+            ("revoked", false) => "the TSA certificate is REVOKED, not used as proof",
             (_, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
             (_, false) => "INVALID, not used as proof",
         };
@@ -431,6 +433,7 @@ fn check_name(name: &str, lang: Lang) -> String {
         ("pdf_sub_filter", "Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),
         ("pdf_byte_range", "Phạm vi byte được ký (PDF)", "PDF byte range"),
         ("pdf_modifications", "Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
+        ("pdf_dss", "Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
     ];
     match NAMES.iter().find(|(n, _, _)| *n == name) {
         Some((_, vi, en)) => (if lang == Lang::Vi { *vi } else { *en }).to_string(),

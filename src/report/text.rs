@@ -508,9 +508,6 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         ("the signature file embeds content that differs from the document", "tệp chữ ký chứa kèm một nội dung khác với tài liệu được kiểm tra"),
         ("the PDF has no signature", "tệp PDF không có chữ ký nào"),
         ("not verified", "không được kiểm tra"),
-        ("cannot read the document: ", "không đọc được tài liệu: (tiếng Anh) "),
-        ("cannot open the document: ", "không mở được tài liệu: (tiếng Anh) "),
-        ("cannot read the signature file ", "không đọc được tệp chữ ký: (tiếng Anh) "),
         ("SignerInfo and signed attributes parse", "cấu trúc chữ ký và các thuộc tính ký đọc được"),
         ("id-data", "id-data (dữ liệu)"),
         ("signing-certificate-v2 matches the signer certificate", "signing-certificate-v2 khớp với chứng thư số của người ký"),
@@ -521,10 +518,6 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         ("the required key usage and EKU are present", "có đủ keyUsage và EKU cần thiết"),
         ("the signature covers the whole file", "chữ ký bao trùm toàn bộ tệp"),
         ("later revisions only add signatures or fill in form fields", "các phiên bản sau chỉ thêm chữ ký hoặc điền biểu mẫu"),
-        ("signature timestamp not used as proof of existence: the TSA certificate is not trusted", "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy"),
-        ("signature timestamp not used as proof of existence: ", "dấu thời gian không được dùng làm bằng chứng tồn tại: (tiếng Anh) "),
-        ("the signature timestamp attribute cannot be read: ", "không đọc được dấu thời gian: (tiếng Anh) "),
-        ("an embedded CRL was ignored: ", "một CRL gắn kèm bị bỏ qua: (tiếng Anh) "),
     ];
     for (en, vi) in PREFIXES {
         if let Some(rest) = text.strip_prefix(en) {
@@ -535,6 +528,53 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
     if let Some(rest) = text.strip_prefix("legacy policy: the certificate ") {
         let who = rest.strip_suffix(" is signed with SHA-1")?;
         return Some(format!("chính sách legacy: chứng thư số {} được ký bằng SHA-1 (thuật toán cũ)", short_name(who)));
+    }
+    if let Some(rest) = text.strip_prefix("signature timestamp not used as proof of existence: the TSA certificate is not trusted") {
+        let head = "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy";
+        let why = rest.strip_prefix(": ").unwrap_or(rest);
+        return Some(match why {
+            "" => head.to_string(),
+            "UnknownIssuer" => format!("{head} (không có đường dẫn tới CA tin cậy)"),
+            "InvalidSignatureForPublicKey" => format!("{head} (chữ ký trên một chứng thư số trong chuỗi của TSA không đúng: không có đường dẫn tới CA tin cậy)"),
+            w if w.starts_with("RequiredEkuNotFound") => format!("{head} (chứng thư số không có mục đích đóng dấu thời gian)"),
+            w if w.starts_with("CertExpired") => format!("{head} (chứng thư số của TSA đã hết hạn)"),
+            w if w.starts_with("CertNotValidYet") => format!("{head} (chứng thư số của TSA chưa có hiệu lực)"),
+            w => format!("{head}: (tiếng Anh) {}", t(w)),
+        });
+    }
+    if let Some(rest) = text.strip_prefix("the TSA certificate's revocation could not be checked: ") {
+        return Some(format!("chưa kiểm tra được tình trạng thu hồi của chứng thư số TSA: {}", unknown_revocation_vi(rest)));
+    }
+    if let Some(rest) = text.strip_prefix("signature timestamp not used as proof of existence: the TSA certificate was revoked at ") {
+        // "{T} ({reason}), before the timestamp" or "{T} ({reason}): its key may have made backdated timestamps"
+        let (at, rest) = rest.split_once(" (")?;
+        let (reason, tail) = rest.split_once(')')?;
+        let why = match tail {
+            ", before the timestamp" => "trước thời điểm của dấu thời gian",
+            ": its key may have made backdated timestamps" => "khóa của TSA có thể đã bị dùng để tạo dấu thời gian lùi ngày",
+            _ => return None,
+        };
+        return Some(format!(
+            "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA bị thu hồi lúc {} (lý do: {}), {why}",
+            local_time(at, lang, true),
+            reason_from_name(reason, lang)
+        ));
+    }
+    if let Some(rest) = text.strip_prefix("only the first ") {
+        let (certs, rest) = rest.split_once(" certificates and ")?;
+        let crls = rest.strip_suffix(" CRLs of the /DSS were used (verifier budget)")?;
+        return Some(format!("chỉ dùng {} chứng thư số và {} CRL đầu tiên của /DSS (giới hạn của trình kiểm tra)", clean(certs), clean(crls)));
+    }
+    if let Some(rest) = text.strip_prefix("the document security store (/DSS) holds ") {
+        let (certs, rest) = rest.split_once(" certificate(s) and ")?;
+        let (crls, rest) = rest.split_once(" CRL(s), used for the path and revocation checks")?;
+        let mut out = format!("kho dữ liệu kiểm tra của tài liệu (/DSS) có {} chứng thư số và {} CRL, dùng để kiểm tra chuỗi và thu hồi", clean(certs), clean(crls));
+        if let Some(n) = rest.strip_prefix("; its ").and_then(|r| r.strip_suffix(" OCSP response(s) are not used (kyso checks revocation with CRLs)")) {
+            out.push_str(&format!("; {} phản hồi OCSP không được dùng (kyso kiểm tra thu hồi bằng CRL)", clean(n)));
+        } else if !rest.is_empty() {
+            return None;
+        }
+        return Some(out);
     }
     if let Some(rest) = text.strip_prefix("revocation not checked: ") {
         return Some(format!("chưa kiểm tra được tình trạng thu hồi: {}", unknown_revocation_vi(rest)));
@@ -646,7 +686,8 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         return Some(format!("{} không dùng được với khóa này", algorithm(algo, lang)));
     }
     if let Some(rest) = text.strip_prefix("the document was changed after this signature: ") {
-        return Some(format!("tệp đã bị thay đổi sau chữ ký này — (tiếng Anh) {}", t(rest)));
+        let changes: Vec<String> = rest.split("; ").map(pdf_change_vi).collect();
+        return Some(format!("tệp đã bị thay đổi sau chữ ký này: {}", changes.join("; ")));
     }
     if let Some(rest) = text.strip_prefix("changes after this signature could not be analysed: ") {
         return Some(format!("không phân tích được các thay đổi sau chữ ký này — (tiếng Anh) {}", t(rest)));
@@ -661,7 +702,61 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
     if let Some(rest) = text.strip_prefix("the leaf lacks key usage ") {
         return Some(format!("chứng thư số thiếu mục đích sử dụng khóa {}", clean(rest)));
     }
+    // Known beginnings whose rest is a technical text (an OS or parser error): the beginning in
+    // Vietnamese, the rest labelled as English. Tried last, after the precise shapes above.
+    const FALLBACK: &[(&str, &str)] = &[
+        ("cannot read the document: ", "không đọc được tài liệu: (tiếng Anh) "),
+        ("cannot open the document: ", "không mở được tài liệu: (tiếng Anh) "),
+        ("cannot read the signature file ", "không đọc được tệp chữ ký: (tiếng Anh) "),
+        ("a CRL of the signature was ignored: ", "một CRL gắn trong chữ ký bị bỏ qua: (tiếng Anh) "),
+        ("a CRL of the document's /DSS was ignored: ", "một CRL trong /DSS của tài liệu bị bỏ qua: (tiếng Anh) "),
+        ("part of the /DSS was ignored: ", "một phần của /DSS bị bỏ qua: (tiếng Anh) "),
+        ("signature timestamp not used as proof of existence: ", "dấu thời gian không được dùng làm bằng chứng tồn tại: (tiếng Anh) "),
+        ("the signature timestamp attribute cannot be read: ", "không đọc được dấu thời gian: (tiếng Anh) "),
+        ("an embedded CRL was ignored: ", "một CRL gắn kèm bị bỏ qua: (tiếng Anh) "),
+    ];
+    for (en, vi) in FALLBACK {
+        if let Some(rest) = text.strip_prefix(en) {
+            return Some(format!("{vi}{}", t(rest)));
+        }
+    }
     None
+}
+
+/// One change found in a PDF after a signature (src/pdf/extract.rs), in Vietnamese; PDF
+/// names (/Annots, object numbers) are kept as they are.
+fn pdf_change_vi(change: &str) -> String {
+    if let Some(n) = change.strip_suffix(" bytes of data after the last revision (not an incremental update)") {
+        return format!("{} byte dữ liệu sau phiên bản cuối (không phải một lần cập nhật gia tăng)", clean(n));
+    }
+    if change == "AcroForm removed" {
+        return "biểu mẫu (AcroForm) bị xóa".into();
+    }
+    if let Some(rest) = change.strip_prefix("AcroForm changed: ") {
+        return format!("biểu mẫu (AcroForm) bị sửa: {}", clean(rest));
+    }
+    if let Some(obj) = change.strip_suffix(" deleted") {
+        return format!("{} bị xóa", clean(obj));
+    }
+    if let Some(obj) = change.strip_suffix(" added") {
+        return format!("{} được thêm vào", clean(obj));
+    }
+    if let Some((obj, what)) = change.split_once(" changed: ") {
+        let what = match what {
+            "stream content" => "nội dung luồng (stream)".to_string(),
+            "/Annots other than new widgets" => "/Annots, ngoài các widget mới".to_string(),
+            "/Fields other than new fields" => "/Fields, ngoài các trường mới".to_string(),
+            other => clean(other),
+        };
+        return format!("{} bị sửa: {what}", clean(obj));
+    }
+    if let Some(obj) = change.strip_suffix(" changed (array)") {
+        return format!("{} (mảng) bị sửa", clean(obj));
+    }
+    if let Some(obj) = change.strip_suffix(" changed") {
+        return format!("{} bị sửa", clean(obj));
+    }
+    format!("(tiếng Anh) {}", clean(change))
 }
 
 /// "no usable CRL for {DN} ({reasons})" entries joined by "; ", in Vietnamese.
@@ -831,6 +926,15 @@ mod tests {
             Lang::Vi,
         );
         assert!(w.starts_with("chứng thư số bị thu hồi lúc 30/11/2026 06:00:00 (+07:00) (lý do: được thay thế bằng chứng thư mới (superseded)), sau thời điểm của dấu thời gian 30/11/2026 05:00:00 (+07:00)"), "{w}");
+        let d = detail("pdf_modifications", "the document was changed after this signature: object 12 0 (/Page) changed: stream content; object 9 0 deleted; 6 bytes of data after the last revision (not an incremental update)", Lang::Vi, None);
+        assert_eq!(d, "tệp đã bị thay đổi sau chữ ký này: object 12 0 (/Page) bị sửa: nội dung luồng (stream); object 9 0 bị xóa; 6 byte dữ liệu sau phiên bản cuối (không phải một lần cập nhật gia tăng)");
+        assert_eq!(
+            warning("signature timestamp not used as proof of existence: the TSA certificate is not trusted: UnknownIssuer", Lang::Vi),
+            "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy (không có đường dẫn tới CA tin cậy)"
+        );
+        assert_eq!(warning("legacy policy: the certificate C=VN, CN=Old CA is signed with SHA-1", Lang::Vi), "chính sách legacy: chứng thư số Old CA được ký bằng SHA-1 (thuật toán cũ)");
+        let w = warning("signature timestamp not used as proof of existence: the TSA certificate was revoked at 2026-11-29T23:00:00Z (keyCompromise): its key may have made backdated timestamps", Lang::Vi);
+        assert_eq!(w, "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA bị thu hồi lúc 30/11/2026 06:00:00 (+07:00) (lý do: lộ khóa bí mật (keyCompromise)), khóa của TSA có thể đã bị dùng để tạo dấu thời gian lùi ngày");
         assert_eq!(warning("legacy policy: the certificate C=VN, CN=Old CA is signed with SHA-1", Lang::En), "legacy policy: the certificate of Old CA is signed with SHA-1");
         let w = warning("revocation not checked: no usable CRL for C=VN, CN=A (the CRL of C=VN, CN=CA is stale (nextUpdate 2026-01-01T00:00:00Z)); no usable CRL for C=VN, CN=CA", Lang::En);
         assert_eq!(w, "revocation not checked: no usable CRL for A (the CRL of C=VN, CN=CA is stale (nextUpdate 2026-01-01 07:00:00 +07:00)); no usable CRL for CA");

@@ -234,6 +234,11 @@ fn tampered_or_untrusted_tokens_are_reported_and_not_used_as_proof() {
     let o = run(d, &["verify", "fr.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl", "--lang", "en"]);
     let (_, out, _) = summary(&o);
     assert!(out.contains("(TSA NOT trusted, not used as proof)"), "{out}");
+    let o = run(d, &["verify", "fr.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl"]);
+    let (_, out, _) = summary(&o);
+    assert!(out.contains("— TSA lạ (TSA KHÔNG được tin cậy, không dùng làm bằng chứng)"), "{out}");
+    assert!(out.contains("Cảnh báo: dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy"), "{out}");
+    assert!(!out.contains("(tiếng Anh)"), "{out}");
 }
 
 #[test]
