@@ -655,21 +655,36 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         return Some(names.join("; "));
     }
     if let Some(rest) = text.strip_prefix("signature timestamp ") {
-        // "{T} by {TSA} (serial {S}) verifies over this signature; TSA chain: {A → B}"
+        // "{T} by {TSA} (serial {S}) verifies over this signature; TSA chain: {A → B}[; note]"
         let (time, rest) = rest.split_once(" by ")?;
         let (tsa, rest) = rest.split_once(" (serial ")?;
-        let (serial, chain) = rest.split_once(") verifies over this signature; TSA chain: ")?;
+        let (serial, rest) = rest.split_once(") verifies over this signature; TSA chain: ")?;
+        let (chain, notes) = rest.split_once("; ").unwrap_or((rest, ""));
         let chain: Vec<String> = chain.split(" → ").map(short_name).collect();
-        return Some(format!(
+        let mut out = format!(
             "dấu thời gian {} của {} (số hiệu {}) đúng với chữ ký này; chuỗi của TSA: {}",
             local_time(time, lang, true),
             short_name(tsa),
             clean(serial),
             chain.join(" → ")
-        ));
+        );
+        for note in notes.split("; ").filter(|n| !n.is_empty()) {
+            out.push_str("; ");
+            out.push_str(&tsa_note_vi(note));
+        }
+        return Some(out);
     }
-    if name == "pdf_signature_field" {
-        return Some(clean(text));
+    if let Some(rest) = text.strip_prefix("field ") {
+        // `field "{name}", revision {r} of {n}, (does not )cover(s) the whole document`
+        let (field, rest) = rest.rsplit_once(", revision ")?;
+        let (rev, rest) = rest.split_once(" of ")?;
+        let (count, whole) = rest.split_once(", ")?;
+        let whole = match whole {
+            "covers the whole document" => "bao trùm toàn bộ tệp",
+            "does not cover the whole document" => "không bao trùm toàn bộ tệp",
+            _ => return None,
+        };
+        return Some(format!("trường {}, phiên bản {} trên {}, {whole}", clean(field), clean(rev), clean(count)));
     }
     if name == "pdf_sub_filter" {
         return Some(clean(text));
@@ -721,6 +736,23 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A note on the TSA certificate's revocation, appended to a valid timestamp's detail.
+fn tsa_note_vi(note: &str) -> String {
+    if note == "the TSA certificate is not revoked" {
+        return "chứng thư số của TSA chưa bị thu hồi".into();
+    }
+    if let Some(rest) = note.strip_prefix("the TSA certificate was revoked later, at ") {
+        if let Some((at, reason)) = rest.strip_suffix("), which does not affect earlier timestamps").and_then(|r| r.split_once(" (")) {
+            return format!(
+                "chứng thư số của TSA bị thu hồi sau đó, lúc {} (lý do: {}), không ảnh hưởng tới các dấu thời gian có trước",
+                local_time(at, Lang::Vi, true),
+                reason_from_name(reason, Lang::Vi)
+            );
+        }
+    }
+    format!("(tiếng Anh) {}", localise_times(&clean(note), Lang::Vi))
 }
 
 /// One change found in a PDF after a signature (src/pdf/extract.rs), in Vietnamese; PDF
@@ -928,6 +960,14 @@ mod tests {
         assert!(w.starts_with("chứng thư số bị thu hồi lúc 30/11/2026 06:00:00 (+07:00) (lý do: được thay thế bằng chứng thư mới (superseded)), sau thời điểm của dấu thời gian 30/11/2026 05:00:00 (+07:00)"), "{w}");
         let d = detail("pdf_modifications", "the document was changed after this signature: object 12 0 (/Page) changed: stream content; object 9 0 deleted; 6 bytes of data after the last revision (not an incremental update)", Lang::Vi, None);
         assert_eq!(d, "tệp đã bị thay đổi sau chữ ký này: object 12 0 (/Page) bị sửa: nội dung luồng (stream); object 9 0 bị xóa; 6 byte dữ liệu sau phiên bản cuối (không phải một lần cập nhật gia tăng)");
+        let d = detail(
+            "signature_timestamp",
+            "signature timestamp 2026-11-29T23:00:00Z by C=VN, CN=TSA (serial 01) verifies over this signature; TSA chain: C=VN, CN=TSA → C=VN, CN=Root; the TSA certificate was revoked later, at 2026-12-29T23:00:00Z (superseded), which does not affect earlier timestamps",
+            Lang::Vi,
+            None,
+        );
+        assert_eq!(d, "dấu thời gian 30/11/2026 06:00:00 (+07:00) của TSA (số hiệu 01) đúng với chữ ký này; chuỗi của TSA: TSA → Root; chứng thư số của TSA bị thu hồi sau đó, lúc 30/12/2026 06:00:00 (+07:00) (lý do: được thay thế bằng chứng thư mới (superseded)), không ảnh hưởng tới các dấu thời gian có trước");
+        assert_eq!(detail("pdf_signature_field", "field \"Chữ ký, số 1\", revision 2 of 3, covers the whole document", Lang::Vi, None), "trường \"Chữ ký, số 1\", phiên bản 2 trên 3, bao trùm toàn bộ tệp");
         assert_eq!(
             warning("signature timestamp not used as proof of existence: the TSA certificate is not trusted: UnknownIssuer", Lang::Vi),
             "dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy (không có đường dẫn tới CA tin cậy)"

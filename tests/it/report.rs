@@ -139,7 +139,7 @@ fn check_report(out: &str, vi: bool) {
             "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "REVOKED_NO_POE", "REVOKED",
             "OUT_OF_BOUNDS_NO_POE", "NOT_YET_VALID", "NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE", "CRYPTO_CONSTRAINTS_FAILURE",
             "SIG_CONSTRAINTS_FAILURE", "NO_SIGNING_CERTIFICATE_FOUND", "TRY_LATER", "signing-certificate", "digitalSignature", "nonRepudiation",
-            "Digital Signature, Non Repudiation",
+            "Digital Signature, Non Repudiation", "Signature1", "Signature2",
         ] {
             text = text.replace(code, "");
         }
@@ -371,5 +371,50 @@ fn the_readme_sample_is_the_snapshot() {
     let revoked = std::fs::read_to_string(root.join("tests/snapshots/report-revoked-en.txt")).unwrap();
     for l in revoked.lines().filter(|l| l.contains("Signature 1/1") || l.contains("Reason:") || l.contains("Signer:") || l.contains("Revocation:")) {
         assert!(readme.contains(l), "README.md lacks {l:?} of report-revoked-en.txt");
+    }
+}
+
+#[test]
+fn pdf_with_person_and_agency_signatures_in_both_languages() {
+    // The PDF path of the report: signed with the CLI (the signing time is now), so only
+    // properties are asserted, not a snapshot.
+    let d = tempfile::tempdir().unwrap();
+    let pass = ex("passphrase.txt");
+    let sign = |stem: &str, extra: &[&str]| {
+        let cert = ex(&format!("{stem}.pem"));
+        let key = ex(&format!("{stem}.key"));
+        let chain = ex("chain.pem");
+        let mut args = vec!["sign", "--pades", "--cert", s(&cert), "--key", s(&key), "--chain", s(&chain), "--pass-file", s(&pass)];
+        args.extend_from_slice(extra);
+        let (code, _, err) = summary(&run(d.path(), &args));
+        assert_eq!(code, 0, "{err}");
+    };
+    let input = ex("pdf/cong-van.pdf");
+    sign("units/so-y-te/person", &["--appearance", "none", "--out", "cv.pdf", s(&input)]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    sign("units/so-y-te/agency", &["--appearance", "none", "--in-place", "cv.pdf"]);
+    let root = ex("root.pem");
+    let crl = ex("crl.pem");
+    for (lang, verbose) in [("vi", false), ("vi", true), ("en", false), ("en", true)] {
+        let mut args = vec!["verify", "cv.pdf", "--trust", s(&root), "--crl", s(&crl), "--lang", lang];
+        if verbose {
+            args.push("--verbose");
+        }
+        let (code, out, err) = summary(&run(d.path(), &args));
+        assert_eq!(code, 0, "{out}{err}");
+        check_report(&out, lang == "vi");
+        let signers: Vec<&str> = out.lines().filter_map(|l| l.trim_start().strip_prefix(if lang == "vi" { "Người ký: " } else { "Signer: " })).collect();
+        assert_eq!(signers, [PERSON, AGENCY], "{out}");
+        let want = if lang == "vi" {
+            ["Trường chữ ký: Signature1", "Phiên bản được ký: 2 trên 3", "Thay đổi sau khi ký: không có (chữ ký bao trùm toàn bộ tệp)"]
+        } else {
+            ["Signature field: Signature1", "Signed revision: 2 of 3", "Changes after signing: none (the signature covers the whole file)"]
+        };
+        for w in want {
+            assert!(out.contains(w), "{lang}: missing {w:?} in\n{out}");
+        }
+        if verbose && lang == "vi" {
+            assert!(out.contains("[đạt] Trường chữ ký PDF: trường \"Signature1\", phiên bản 2 trên 3, không bao trùm toàn bộ tệp"), "{out}");
+        }
     }
 }
