@@ -939,6 +939,46 @@ mod tests {
     }
 
     #[test]
+    fn odd_texts_never_panic_and_stay_on_one_line() {
+        let odd = [
+            "",
+            " was revoked at ",
+            "x was revoked at , reason code 99999999999",
+            "field ",
+            "field \"a\", revision  of , ",
+            "expired at  (valid ",
+            "revocation not checked: no usable CRL for  (",
+            "revocation not checked: no usable CRL for )",
+            "revocation not checked: ; ; (((",
+            "the certificate was revoked at x (y), after the signature timestamp z: accepted with the timestamp as proof of existence",
+            "signature timestamp  by  (serial ) verifies over this signature; TSA chain: ",
+            "signature timestamp not used as proof of existence: the TSA certificate was revoked at  (",
+            "the document was changed after this signature: ; ;  changed: ",
+            "only the first  certificates and ",
+            "2026-11-30T00:00:00Z2026-11-30T00:00:00Z:::---TTTZZZ",
+            "Tỉnh Bắc Ninh\n\u{1b}[31m\u{202e} was revoked at 2026-11-30T00:00:00Z, reason code 1 — after",
+            "C=VN, CN=, O=, , =, CN=Ạ",
+        ];
+        for text in odd {
+            for lang in [Lang::Vi, Lang::En] {
+                for name in ["revocation", "validity", "pdf_signature_field", "x"] {
+                    let d = detail(name, text, lang, Some(text));
+                    assert!(!d.contains('\n') && !d.contains('\u{1b}'), "{d:?}");
+                }
+                let w = warning(text, lang);
+                assert!(!w.contains('\n') && !w.contains('\u{1b}'), "{w:?}");
+                let _ = short_name(text);
+                let _ = local_time(text, lang, true);
+            }
+        }
+        // A long crafted DN is handled (linear scans; no timing asserted here).
+        let big = ", CN=x".repeat(20_000);
+        assert_eq!(short_name(&big), "x");
+        let digits = "1-".repeat(50_000);
+        assert_eq!(localise_times(&digits, Lang::En).len(), digits.len());
+    }
+
+    #[test]
     fn known_details_are_translated_and_unknown_ones_are_labelled() {
         let d = detail("revocation", "C=VN, CN=X was revoked at 2026-11-29T23:00:00Z, reason code 1", Lang::Vi, Some("C=VN, CN=X"));
         assert_eq!(d, "bị thu hồi lúc 30/11/2026 06:00:00 (+07:00), lý do: lộ khóa bí mật (keyCompromise)");

@@ -418,3 +418,23 @@ fn pdf_with_person_and_agency_signatures_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn cert_verify_human_output_in_both_languages() {
+    let f = Fixture::new();
+    let at = rfc3339(f.day);
+    let (cert, root, chain, crl) = (ex("revoked/person.pem"), ex("root.pem"), ex("chain.pem"), ex("crl.pem"));
+    let args = ["cert", "verify", s(&cert), "--trust", s(&root), "--chain", s(&chain), "--crl", s(&crl), "--at", &at];
+    let (code, vi, _) = summary(&run(f.dir.path(), &args));
+    assert_eq!(code, 1, "{vi}");
+    check_report(&vi, true);
+    check_snapshot("report-cert-revoked-vi", &vi);
+    assert!(vi.contains("Chi tiết: bị thu hồi lúc ") && vi.contains("[KHÔNG ĐẠT] Tình trạng thu hồi: ") && vi.contains("Chứng thư số: Phạm Văn Cường"), "{vi}");
+    let mut en_args = args.to_vec();
+    en_args.extend_from_slice(&["--lang", "en"]);
+    let (code, en, _) = summary(&run(f.dir.path(), &en_args));
+    assert_eq!(code, 1, "{en}");
+    check_report(&en, false);
+    check_snapshot("report-cert-revoked-en", &en);
+    assert!(en.contains("[FAILED] Revocation: revoked at ") && en.contains("reason: keyCompromise"), "{en}");
+}
