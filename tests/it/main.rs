@@ -21,3 +21,4 @@ mod robust_crash;
 mod robust_files;
 mod robust_regressions;
 mod dss;
+mod doc_ts;
