@@ -166,7 +166,12 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (1, Lang::En) => " — 1 warning, see below".to_string(),
             (n, Lang::En) => format!(" — {n} warnings, see below"),
         };
-        let _ = writeln!(s, "  {} {}/{n}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
+        let kind = match (is_document_timestamp(sig), lang) {
+            (false, _) => "",
+            (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
+            (true, Lang::En) => " (document timestamp)",
+        };
+        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
         render_signature(s, sig, i, opts, "    ");
     }
 }
@@ -191,16 +196,23 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
     // names are only what the certificate claims: said on the lines themselves.
     // (A path that failed only on time — expired, not yet valid — is not in doubt.)
-    let path_ok = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Passed)
-        || matches!(sig.sub_indication, Some(SubIndication::OutOfBoundsNoPoe | SubIndication::NotYetValid));
-    let unverified = match (path_ok, lang) {
-        (true, _) => "",
-        (false, Lang::Vi) => " (chưa xác thực)",
-        (false, Lang::En) => " (unverified)",
+    let path_failed = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Failed)
+        && !matches!(sig.sub_indication, Some(SubIndication::OutOfBoundsNoPoe | SubIndication::NotYetValid));
+    let no_path = matches!(sig.sub_indication, Some(SubIndication::NoCertificateChainFound));
+    let doc_ts = is_document_timestamp(sig);
+    let unverified = match (path_failed || no_path, lang) {
+        (false, _) => "",
+        (true, Lang::Vi) => " (chưa xác thực)",
+        (true, Lang::En) => " (unverified)",
     };
     match &sig.signer {
         Some(signer) => {
-            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.signer, text::person_line(&signer.subject_parts, &signer.subject));
+            let label = match (doc_ts, lang) {
+                (false, _) => w.signer,
+                (true, Lang::Vi) => "Đơn vị cấp dấu thời gian (TSA)",
+                (true, Lang::En) => "Timestamping authority (TSA)",
+            };
+            let _ = writeln!(s, "{ind}{label}: {}{unverified}", text::person_line(&signer.subject_parts, &signer.subject));
             if let Some(uid) = &signer.subject_parts.uid {
                 let _ = writeln!(s, "{ind}{}: {}", w.identifier, clean(uid));
             }
@@ -218,16 +230,22 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         }
     }
     // 3. When.
-    let when = match &sig.signing_time {
-        Some(t) => format!("{}, {}", text::local_time(t, lang, true), w.claimed),
-        None => w.none.to_string(),
-    };
-    let _ = writeln!(s, "{ind}{}: {when}", w.signing_time);
+    // (A document timestamp's time is the token's, on its "Dấu thời gian" line.)
+    if !doc_ts {
+        let when = match &sig.signing_time {
+            Some(t) => format!("{}, {}", text::local_time(t, lang, true), w.claimed),
+            None => w.none.to_string(),
+        };
+        let _ = writeln!(s, "{ind}{}: {when}", w.signing_time);
+    }
     render_timestamps(s, sig, lang, ind);
     // 4. Integrity (and, for a PDF, what changed after the signature).
-    let integrity = match sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status) {
-        Some(CheckStatus::Passed) => w.intact,
-        Some(CheckStatus::Failed) => w.modified,
+    let digest_check = sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status);
+    let integrity = match (digest_check, doc_ts, sig.sub_indication) {
+        (Some(CheckStatus::Passed), _, _) => w.intact,
+        (Some(CheckStatus::Failed), _, _) | (_, true, Some(SubIndication::HashFailure)) => w.modified,
+        // A document timestamp that verifies has matched the digest of the signed bytes.
+        (_, true, _) if sig.checks.iter().any(|c| c.name == "document_timestamp" && c.status == CheckStatus::Passed) => w.intact,
         _ => w.not_checked,
     };
     // A PDF signature whose signed revision is intact but whose file changed afterwards.
@@ -279,6 +297,12 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
     for warn in distinct_warnings(sig) {
         let _ = writeln!(s, "{ind}{}: {}", w.warning, text::warning(warn, lang));
     }
+}
+
+/// A PDF document timestamp (/SubFilter ETSI.RFC3161): a TSA's token over the document, listed
+/// with the signatures.
+fn is_document_timestamp(sig: &SignatureReport) -> bool {
+    sig.pdf.as_ref().is_some_and(|p| p.sub_filter.as_deref() == Some("ETSI.RFC3161")) || sig.checks.iter().any(|c| c.name == "document_timestamp")
 }
 
 /// The signature's warnings, each once, in order.
@@ -434,6 +458,7 @@ fn check_name(name: &str, lang: Lang) -> String {
         ("pdf_byte_range", "Phạm vi byte được ký (PDF)", "PDF byte range"),
         ("pdf_modifications", "Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
         ("pdf_dss", "Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
+        ("document_timestamp", "Dấu thời gian cho tài liệu", "Document timestamp"),
     ];
     match NAMES.iter().find(|(n, _, _)| *n == name) {
         Some((_, vi, en)) => (if lang == Lang::Vi { *vi } else { *en }).to_string(),

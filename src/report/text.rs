@@ -674,6 +674,34 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         }
         return Some(out);
     }
+    if let Some(rest) = text.strip_prefix("document timestamp ") {
+        // "{T} by {TSA} (serial {S}) over the signed byte ranges ({alg}); TSA chain: {A → B}"
+        let (time, rest) = rest.split_once(" by ")?;
+        let (tsa, rest) = rest.split_once(" (serial ")?;
+        let (serial, rest) = rest.split_once(") over the signed byte ranges (")?;
+        let (alg, chain) = rest.split_once("); TSA chain: ")?;
+        let chain: Vec<String> = chain.split(" → ").map(short_name).collect();
+        return Some(format!(
+            "dấu thời gian {} của {} (số hiệu {}) trên các đoạn byte được ký ({}); chuỗi của TSA: {}",
+            local_time(time, lang, true),
+            short_name(tsa),
+            clean(serial),
+            clean(alg),
+            chain.join(" → ")
+        ));
+    }
+    if let Some(rest) = text.strip_prefix("the imprint's hash algorithm ") {
+        let alg = rest.strip_suffix(" is not supported")?;
+        return Some(format!("thuật toán băm {} của dấu thời gian không được hỗ trợ", clean(alg)));
+    }
+    if let Some(rest) = text.strip_prefix("the signature's CMS holds ") {
+        let n = rest.strip_suffix(" SignerInfos; a PDF signature has exactly one")?;
+        return Some(format!("CMS của chữ ký chứa {} SignerInfo; một chữ ký PDF chỉ được có một", clean(n)));
+    }
+    if let Some(rest) = text.strip_prefix("/SubFilter ") {
+        let sf = rest.strip_suffix(" is not supported (kyso verifies ETSI.CAdES.detached, adbe.pkcs7.detached and ETSI.RFC3161)")?;
+        return Some(format!("/SubFilter {} không được hỗ trợ (kyso kiểm tra ETSI.CAdES.detached, adbe.pkcs7.detached và ETSI.RFC3161)", clean(sf)));
+    }
     if let Some(rest) = text.strip_prefix("field ") {
         // `field "{name}", revision {r} of {n}, (does not )cover(s) the whole document`
         let (field, rest) = rest.rsplit_once(", revision ")?;
@@ -727,6 +755,8 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         ("a CRL of the document's /DSS was ignored: ", "một CRL trong /DSS của tài liệu bị bỏ qua: (tiếng Anh) "),
         ("part of the /DSS was ignored: ", "một phần của /DSS bị bỏ qua: (tiếng Anh) "),
         ("signature timestamp not used as proof of existence: ", "dấu thời gian không được dùng làm bằng chứng tồn tại: (tiếng Anh) "),
+        ("the document timestamp does not verify: ", "dấu thời gian cho tài liệu không đúng: (tiếng Anh) "),
+        ("the document timestamp is not an RFC 3161 token: ", "dấu thời gian cho tài liệu không phải token RFC 3161: (tiếng Anh) "),
         ("the signature timestamp attribute cannot be read: ", "không đọc được dấu thời gian: (tiếng Anh) "),
         ("an embedded CRL was ignored: ", "một CRL gắn kèm bị bỏ qua: (tiếng Anh) "),
     ];

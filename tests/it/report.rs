@@ -139,7 +139,7 @@ fn check_report(out: &str, vi: bool) {
             "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "REVOKED_NO_POE", "REVOKED",
             "OUT_OF_BOUNDS_NO_POE", "NOT_YET_VALID", "NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE", "CRYPTO_CONSTRAINTS_FAILURE",
             "SIG_CONSTRAINTS_FAILURE", "NO_SIGNING_CERTIFICATE_FOUND", "TRY_LATER", "signing-certificate", "digitalSignature", "nonRepudiation",
-            "Digital Signature, Non Repudiation", "Signature1", "Signature2",
+            "Digital Signature, Non Repudiation", "Signature1", "Signature2", "Timestamp1",
         ] {
             text = text.replace(code, "");
         }
@@ -437,4 +437,62 @@ fn cert_verify_human_output_in_both_languages() {
     check_report(&en, false);
     check_snapshot("report-cert-revoked-en", &en);
     assert!(en.contains("[FAILED] Revocation: revoked at ") && en.contains("reason: keyCompromise"), "{en}");
+}
+
+#[test]
+fn timestamps_and_a_pdf_document_timestamp_in_both_languages() {
+    // A PAdES-B-T signature by the person, then a document timestamp over the whole PDF, from
+    // certs-example's TSA (signing times are now: properties only).
+    let d = tempfile::tempdir().unwrap();
+    let (pass, chain, root, crl) = (ex("passphrase.txt"), ex("chain.pem"), ex("root.pem"), ex("crl.pem"));
+    let server = crate::tsa::Server::start_with(&ex("tsa/tsa.pem"), &ex("tsa/tsa.key"), &chain, &["--pass-file", s(&pass)]);
+    let (cert, key, input) = (ex("units/so-y-te/person.pem"), ex("units/so-y-te/person.key"), ex("pdf/cong-van.pdf"));
+    let sign = [
+        "sign", "--pades", "--cert", s(&cert), "--key", s(&key), "--chain", s(&chain), "--pass-file", s(&pass), "--appearance", "none", "--tsa", &server.url,
+        "--tsa-trust", s(&root), "--out", "bt.pdf", s(&input),
+    ];
+    let (code, _, err) = summary(&run(d.path(), &sign));
+    assert_eq!(code, 0, "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (code, _, err) = summary(&run(d.path(), &["timestamp", "--tsa", &server.url, "--tsa-trust", s(&root), "--out", "lta.pdf", "bt.pdf"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.terminate().0, Some(0));
+    for (lang, verbose) in [("vi", false), ("vi", true), ("en", false)] {
+        let mut args = vec!["verify", "lta.pdf", "--trust", s(&root), "--crl", s(&crl), "--lang", lang];
+        if verbose {
+            args.push("-v");
+        }
+        let (code, out, err) = summary(&run(d.path(), &args));
+        assert_eq!(code, 0, "{out}{err}");
+        check_report(&out, lang == "vi");
+        let (second, wants) = if lang == "vi" {
+            let second = out.split("Chữ ký 2/2").nth(1).unwrap_or_default().to_string();
+            (
+                second,
+                [
+                    "Chữ ký 1/2: HỢP LỆ (TOTAL_PASSED)",
+                    " — TSA Tỉnh Bắc Ninh (hợp lệ, TSA được tin cậy)",
+                    "Chữ ký 2/2 (dấu thời gian cho tài liệu): HỢP LỆ (TOTAL_PASSED)",
+                    "Đơn vị cấp dấu thời gian (TSA): TSA Tỉnh Bắc Ninh — Sở Thông tin và Truyền thông tỉnh Bắc Ninh",
+                ],
+            )
+        } else {
+            let second = out.split("Signature 2/2").nth(1).unwrap_or_default().to_string();
+            (
+                second,
+                [
+                    "Signature 1/2: VALID (TOTAL_PASSED)",
+                    " — TSA Tỉnh Bắc Ninh (valid, trusted TSA)",
+                    "Signature 2/2 (document timestamp): VALID (TOTAL_PASSED)",
+                    "Timestamping authority (TSA): TSA Tỉnh Bắc Ninh — Sở Thông tin và Truyền thông tỉnh Bắc Ninh",
+                ],
+            )
+        };
+        for w in wants {
+            assert!(out.contains(w), "{lang}: missing {w:?} in\n{out}");
+        }
+        // The document timestamp's block: its integrity is known, it has no claimed signing time.
+        assert!(second.contains(if lang == "vi" { "Tính toàn vẹn: nội dung còn nguyên vẹn" } else { "Integrity: intact" }), "{out}");
+        assert!(!second.contains("Thời điểm ký:") && !second.contains("Signing time:") && !second.contains("chưa xác thực"), "{out}");
+    }
 }
