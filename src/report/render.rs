@@ -162,9 +162,9 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
         let warnings = distinct_warnings(sig).len();
         let note = match (warnings, lang) {
             (0, _) => String::new(),
-            (n, Lang::Vi) => format!(" — có {n} cảnh báo, xem cuối mục"),
+            (c, Lang::Vi) => format!(" — có {c} cảnh báo, xem cuối mục"),
             (1, Lang::En) => " — 1 warning, see below".to_string(),
-            (n, Lang::En) => format!(" — {n} warnings, see below"),
+            (c, Lang::En) => format!(" — {c} warnings, see below"),
         };
         let kind = match (is_document_timestamp(sig), lang) {
             (false, _) => "",
