@@ -408,7 +408,12 @@ pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     }
     if let Some(l) = leaf {
         let label = if lang == Lang::Vi { "Chứng thư số" } else { "Certificate" };
-        let _ = writeln!(s, "{label}: {}", text::short_name(l));
+        let unverified = match (r.sub_indication, lang) {
+            (Some(SubIndication::NoCertificateChainFound), Lang::Vi) => " (chưa xác thực)",
+            (Some(SubIndication::NoCertificateChainFound), Lang::En) => " (unverified)",
+            _ => "",
+        };
+        let _ = writeln!(s, "{label}: {}{unverified}", text::short_name(l));
         let _ = writeln!(s, "  {}: {}", w.subject_dn, clean(l));
     }
     if r.chain.len() > 1 {

@@ -437,6 +437,12 @@ fn cert_verify_human_output_in_both_languages() {
     check_report(&en, false);
     check_snapshot("report-cert-revoked-en", &en);
     assert!(en.contains("[FAILED] Revocation: revoked at ") && en.contains("reason: keyCompromise"), "{en}");
+    // Without a path to the anchor, the name is marked as unverified.
+    let tsa = ex("tsa/tsa.pem");
+    let (code, vi, _) = summary(&run(f.dir.path(), &["cert", "verify", s(&cert), "--trust", s(&tsa), "--at", &at]));
+    assert_eq!(code, 3, "{vi}");
+    check_report(&vi, true);
+    assert!(vi.contains("Chứng thư số: Phạm Văn Cường (chưa xác thực)") && vi.contains("Lý do: NO_CERTIFICATE_CHAIN_FOUND"), "{vi}");
 }
 
 #[test]
