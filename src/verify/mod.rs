@@ -591,6 +591,8 @@ impl Verifier {
             organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
             serial: serial_hex(cert.raw_serial()),
             issuer: cert.issuer().to_string(),
+            subject_parts: crate::report::NameParts::from_x509(cert.subject()),
+            issuer_parts: crate::report::NameParts::from_x509(cert.issuer()),
         });
         let nb = cert.validity().not_before.timestamp();
         let na = cert.validity().not_after.timestamp();
