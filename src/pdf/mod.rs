@@ -23,6 +23,7 @@
 //! # let _ = signed; Ok(()) }
 //! ```
 
+mod dss;
 mod extract;
 mod font;
 mod image;
@@ -30,6 +31,8 @@ mod sign;
 mod verify;
 mod write;
 
+pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
+pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
 pub use verify::verify_pdf;
@@ -195,6 +198,10 @@ pub struct PadesOptions {
     pub contents_reserve: usize,
     /// Resolution assumed for PNGs without a pHYs chunk.
     pub image_dpi: f64,
+    /// Write a document timestamp instead of a signature (/Type /DocTimeStamp, /SubFilter
+    /// ETSI.RFC3161, no /M, invisible): the producer returns an RFC 3161 TimeStampToken whose
+    /// imprint is the digest of the signed ranges. Default field name `TimestampN`.
+    pub document_timestamp: bool,
 }
 
 impl PadesOptions {
@@ -212,6 +219,7 @@ impl PadesOptions {
             signer_name: None,
             contents_reserve: 16 * 1024,
             image_dpi: 300.0,
+            document_timestamp: false,
         }
     }
 }

@@ -111,6 +111,8 @@ impl CertFacts {
                 organization,
                 serial: super::serial_hex(c.raw_serial()),
                 issuer: c.issuer().to_string(),
+                subject_parts: crate::report::NameParts::from_x509(c.subject()),
+                issuer_parts: crate::report::NameParts::from_x509(c.issuer()),
             },
             not_before,
             not_after,

@@ -33,6 +33,7 @@ mod algs;
 mod certcache;
 mod crl;
 mod der;
+mod doc_ts;
 mod path;
 mod pdf;
 mod poe;
@@ -79,6 +80,34 @@ pub const MAX_ATTRIBUTES: usize = 64;
 /// Limit on cached path-validation results (one per distinct signer certificate and context);
 /// the cache is cleared when it reaches this size, which bounds its memory in long batches.
 pub const MAX_CACHE_ENTRIES: usize = 10_000;
+
+/// Validation data that comes with a signature but outside its SignedData (a PDF's /DSS).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Evidence<'a> {
+    /// Where it comes from, for warnings ("the document's /DSS").
+    pub source: &'a str,
+    /// DER certificates: path-building candidates only.
+    pub certificates: &'a [Vec<u8>],
+    /// DER CRLs: verified like embedded ones before use.
+    pub crls: &'a [Vec<u8>],
+    /// A proof of existence from outside the signature: a valid document timestamp that covers
+    /// it (used like a signature timestamp, see `poe`).
+    pub poe: Option<&'a ExternalPoe>,
+}
+
+/// A proof that a signature existed at `time` (Unix seconds), and what proves it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExternalPoe {
+    pub time: i64,
+    /// E.g. "the document timestamp Timestamp1 by CN=TSA".
+    pub what: String,
+}
+
+impl Default for Evidence<'_> {
+    fn default() -> Self {
+        Evidence { source: "the signature", certificates: &[], crls: &[], poe: None }
+    }
+}
 
 /// How missing revocation information is treated (DESIGN.md §4 rule 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -281,6 +310,13 @@ impl Verifier {
     /// Verifies a detached signature: `p7s` (DER, BER or PEM) over the document read from
     /// `document` (streamed). `label` is the document's name in the report.
     pub fn verify_detached(&self, label: &str, document: impl Read, p7s: &[u8]) -> DocumentReport {
+        self.verify_detached_with(label, document, p7s, &Evidence::default())
+    }
+
+    /// [`Verifier::verify_detached`] with validation data found beside the signature (a PDF's
+    /// /DSS): its certificates are path-building candidates and its CRLs are used like embedded
+    /// ones — each verified before use, a problem reported as a warning.
+    pub(crate) fn verify_detached_with(&self, label: &str, document: impl Read, p7s: &[u8], extra: &Evidence<'_>) -> DocumentReport {
         let label = label.to_string();
         let parsed = decode_p7s(p7s);
         // Which digests the document needs: SHA-256 for the report, plus each signer's.
@@ -332,8 +368,10 @@ impl Verifier {
         // Certificates: embedded ones and --chain ones, all candidates for sids and paths.
         let mut pool: Vec<Vec<u8>> = parts.certificates.iter().map(|c| c.to_vec()).collect();
         pool.extend(self.intermediates.iter().map(|c| c.as_ref().to_vec()));
+        pool.extend(extra.certificates.iter().cloned());
         let mut intermediates = self.intermediates.clone();
         intermediates.extend(parts.certificates.iter().map(|c| CertificateDer::from(c.to_vec())));
+        intermediates.extend(extra.certificates.iter().map(|c| CertificateDer::from(c.clone())));
         // The --crl CRLs are borrowed, not cloned per document (a CRL with many entries is a
         // large map); a copy is made only when the signature embeds CRLs of its own.
         let mut crls: std::borrow::Cow<'_, [crl::Crl]> = std::borrow::Cow::Borrowed(&self.crls);
@@ -344,7 +382,16 @@ impl Verifier {
                 Err(why) => embedded_crl_problems.push(format!("an embedded CRL was ignored: {why}")),
             }
         }
-        let context_hash = self.context_hash(&parts.certificates, &parts.crls);
+        for c in extra.crls {
+            match crl::parse(c) {
+                Ok(p) => crls.to_mut().push(p),
+                Err(why) => embedded_crl_problems.push(format!("a CRL of {} was ignored: {why}", extra.source)),
+            }
+        }
+        let context_hash = self.context_hash(
+            parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)),
+            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)),
+        );
 
         // The same SignerInfo twice would be reported as two signatures: a reader counting
         // signatures (person + agency) would be fooled by a copy of one of them.
@@ -355,7 +402,7 @@ impl Verifier {
         }
         let mut signatures = Vec::new();
         for raw in &parts.signers {
-            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms);
+            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms, extra.poe);
             r.warnings.extend(embedded_crl_problems.iter().cloned());
             r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
@@ -446,13 +493,13 @@ impl Verifier {
         outcome
     }
 
-    /// The part of the path-cache key that the signature file adds: its embedded certificates
-    /// (by their SHA-256, from the certificate cache: computed once per run) and CRLs.
-    fn context_hash(&self, certificates: &[&[u8]], crls: &[&[u8]]) -> Vec<u8> {
+    /// The part of the path-cache key that the signature file (and any extra evidence given
+    /// with it) adds: its certificates, by their SHA-256 from the certificate cache (computed
+    /// once per run), and its CRLs.
+    fn context_hash<'a>(&self, certificates: impl Iterator<Item = &'a [u8]>, crls: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        ctx.update(&(certificates.len() as u64).to_be_bytes());
         for c in certificates {
-            ctx.update(&self.signer_certs.get(c).sha256);
+            feed(&mut ctx, &self.signer_certs.get(c).sha256);
         }
         ctx.update(b"|crls");
         for c in crls {
@@ -476,6 +523,7 @@ impl Verifier {
         crls: &[crl::Crl],
         context_hash: &[u8],
         listed_digests: &[&[u8]],
+        external_poe: Option<&ExternalPoe>,
     ) -> SignatureReport {
         let mut r = SignatureReport::new(Indication::TotalPassed, None);
         let mut failures: Vec<SubIndication> = Vec::new();
@@ -687,7 +735,7 @@ impl Verifier {
         let outcome = self.path_outcome(cert_der, Some(&entry.sha256), intermediates, crls, context_hash, &Purpose::DocumentSigning);
         // 9. Signature timestamps: a valid one may prove the signature existed before a
         // revocation or an expiry; then the path is judged at that time (poe.rs).
-        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome);
+        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome, external_poe);
         r.checks.extend(outcome.checks.iter().cloned());
         r.checks.push(validity_period_check(nb, na, check_time));
         r.warnings.extend(outcome.warnings.iter().cloned());

@@ -19,12 +19,14 @@
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
 
-use super::{path, Verifier};
-use crate::pdf::{ByteRangeProblem, Modifications, PdfSignature};
+use super::{path, Evidence, ExternalPoe, Verifier, MAX_CERTIFICATES, MAX_CRLS};
+use crate::pdf::{ByteRangeProblem, Dss, Modifications, PdfSignature};
 use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, SignatureReport, SubIndication};
 
 /// SubFilters whose /Contents is a detached CMS SignedData over the byte ranges.
 const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
+/// The SubFilter of a document timestamp: /Contents is an RFC 3161 token over the byte ranges.
+const DOC_TIMESTAMP: &str = "ETSI.RFC3161";
 
 impl Verifier {
     /// Verifies every signature of the PDF `pdf` in place. `label` is the document's name in the
@@ -33,8 +35,13 @@ impl Verifier {
     /// Per signature: the CMS by [`Verifier::verify_detached`] over the signed byte ranges, and
     /// the checks `pdf_signature_field` (field, revision, coverage), `pdf_sub_filter`,
     /// `pdf_byte_range` and `pdf_modifications` (see the module docs for the indications); the
-    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. Not checked:
-    /// DocMDP/FieldMDP permissions, /Lock dictionaries, document timestamps, signatures outside
+    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. A document
+    /// security store (/DSS, PAdES-B-LT) is evidence for every signature: its certificates are
+    /// path-building candidates and its CRLs are verified and used like CRLs embedded in the CMS
+    /// (check `pdf_dss`; unusable entries are warnings). Its OCSP responses are not used. A
+    /// document timestamp (/SubFilter ETSI.RFC3161) is verified as a token over its byte ranges
+    /// (see `doc_ts`), reported like a signature whose signer is the TSA. Not checked:
+    /// DocMDP/FieldMDP permissions, /Lock dictionaries, signatures outside
     /// the AcroForm.
     pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
         self.verify_pdf_parts(label, pdf).0
@@ -43,7 +50,7 @@ impl Verifier {
     /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
     pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
-        let sigs = match crate::pdf::signatures(pdf) {
+        let (sigs, dss) = match crate::pdf::signatures_and_dss(pdf) {
             Ok(s) => s,
             Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()), Vec::new()),
         };
@@ -56,13 +63,43 @@ impl Verifier {
             indication: Indication::TotalPassed,
             sub_indication: None,
             detail: None,
-            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s)).collect(),
+            signatures: self.verify_pdf_entries(label, pdf, &sigs, dss.as_ref()),
         };
         doc.summarise();
         (doc, sigs)
     }
 
-    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature) -> SignatureReport {
+    /// Every entry: document timestamps first (a valid one is a proof of existence for the
+    /// signatures of the revisions it covers), then the signatures; reported in field order.
+    fn verify_pdf_entries(&self, label: &str, pdf: &[u8], sigs: &[PdfSignature], dss: Option<&Dss>) -> Vec<SignatureReport> {
+        let is_ts = |s: &PdfSignature| s.sub_filter.as_deref() == Some(DOC_TIMESTAMP);
+        let mut out: Vec<Option<SignatureReport>> = sigs.iter().map(|_| None).collect();
+        let mut proofs: Vec<(usize, ExternalPoe)> = Vec::new();
+        for (i, s) in sigs.iter().enumerate().filter(|(_, s)| is_ts(s)) {
+            let r = self.verify_pdf_signature(label, pdf, s, dss, None);
+            let time = r.poe_time.as_deref().and_then(|t| ::time::OffsetDateTime::parse(t, &::time::format_description::well_known::Rfc3339).ok());
+            if let (Indication::TotalPassed, Some(t)) = (r.indication, time) {
+                let tsa = r.signer.as_ref().map_or("an unknown TSA", |sg| sg.subject.as_str());
+                proofs.push((signed_end(s), ExternalPoe { time: t.unix_timestamp(), what: format!("the document timestamp {:?} by {tsa}", s.field_name) }));
+            }
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+        for (i, s) in sigs.iter().enumerate() {
+            if is_ts(s) {
+                continue;
+            }
+            // The earliest valid document timestamp whose signed bytes include this signature's.
+            let poe = proofs.iter().filter(|(end, _)| *end >= signed_end(s)).map(|(_, p)| p).min_by_key(|p| p.time);
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(self.verify_pdf_signature(label, pdf, s, dss, poe));
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, dss: Option<&Dss>, poe: Option<&ExternalPoe>) -> SignatureReport {
         // Bytes after the signed revision that change no object still make the file differ from
         // what was signed: reported as `other`, never as `none`. (Junk after the last revision
         // is already `Other` from `pdf::signatures`, for every signature.)
@@ -76,8 +113,12 @@ impl Verifier {
             sub_filter: s.sub_filter.clone(),
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
-        if !DETACHED_CMS.contains(&sub_filter) {
-            return format_failure(facts, "pdf_sub_filter", format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached and adbe.pkcs7.detached)"));
+        if !DETACHED_CMS.contains(&sub_filter) && sub_filter != DOC_TIMESTAMP {
+            return format_failure(
+                facts,
+                "pdf_sub_filter",
+                format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached, adbe.pkcs7.detached and ETSI.RFC3161)"),
+            );
         }
         // Problems that leave it unclear what was signed come first: no CMS check is meaningful.
         if let Some(p) = s.byte_range_problems.iter().find(|p| !matches!(p, ByteRangeProblem::NotAtRevisionEnd)) {
@@ -87,7 +128,13 @@ impl Verifier {
             Ok(r) => r,
             Err(e) => return format_failure(facts, "pdf_byte_range", e.to_string()),
         };
-        let inner = self.verify_detached(label, ranges.reader(), &s.contents);
+        // The /DSS (PAdES-B-LT): its certificates and CRLs are evidence for every signature,
+        // within the verifier's budgets for a signature's own certificates and CRLs.
+        let (dss_certs, dss_crls) = match dss {
+            Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
+            None => (&[][..], &[][..]),
+        };
+        let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls, poe };
         let field = format!(
             "field {:?}, revision {} of {}, {}",
             s.field_name,
@@ -95,19 +142,27 @@ impl Verifier {
             s.revision_count,
             if s.covers_whole_document { "covers the whole document" } else { "does not cover the whole document" }
         );
-        let mut r = match <[SignatureReport; 1]>::try_from(inner.signatures) {
-            Ok([one]) => one,
-            Err(v) if v.is_empty() => {
-                let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
-                return format_failure(facts, "format", why);
-            }
-            Err(v) => {
-                // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
-                return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+        let mut r = if sub_filter == DOC_TIMESTAMP {
+            self.verify_document_timestamp(&s.contents, &ranges, &evidence)
+        } else {
+            let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
+            match <[SignatureReport; 1]>::try_from(inner.signatures) {
+                Ok([one]) => one,
+                Err(v) if v.is_empty() => {
+                    let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
+                    return format_failure(facts, "format", why);
+                }
+                Err(v) => {
+                    // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
+                    return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+                }
             }
         };
         r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));
         r.checks.push(Check::new("pdf_sub_filter", CheckStatus::Passed, sub_filter.to_string()));
+        if let Some(d) = dss {
+            dss_check(&mut r, d, dss_certs.len(), dss_crls.len());
+        }
         // The byte range: the signed bytes end at the end of a revision.
         match s.byte_range_problems.first() {
             None => r.checks.push(Check::new(
@@ -137,6 +192,25 @@ impl Verifier {
         r.pdf = Some(facts);
         r
     }
+}
+
+/// The `pdf_dss` check: what the document security store holds and what of it was used.
+fn dss_check(r: &mut SignatureReport, d: &Dss, certs_used: usize, crls_used: usize) {
+    let mut detail = format!(
+        "the document security store (/DSS) holds {} certificate(s) and {} CRL(s), used for the path and revocation checks",
+        d.certificates.len(),
+        d.crls.len()
+    );
+    if !d.ocsps.is_empty() {
+        detail.push_str(&format!("; its {} OCSP response(s) are not used (kyso checks revocation with CRLs)", d.ocsps.len()));
+    }
+    let mut warnings: Vec<String> = d.problems.iter().map(|p| format!("part of the /DSS was ignored: {p}")).collect();
+    if certs_used < d.certificates.len() || crls_used < d.crls.len() {
+        warnings.push(format!("only the first {certs_used} certificates and {crls_used} CRLs of the /DSS were used (verifier budget)"));
+    }
+    let status = if warnings.is_empty() { CheckStatus::Passed } else { CheckStatus::Warning };
+    r.checks.push(Check::new("pdf_dss", status, detail));
+    r.warnings.extend(warnings);
 }
 
 fn signed_end(s: &PdfSignature) -> usize {
