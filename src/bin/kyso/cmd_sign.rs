@@ -331,9 +331,9 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Signs one document and stages its signature file (written and fsynced under a temporary
-/// name; [`kyso::files::commit`] makes it visible); the error is the message for the batch
-/// report.
+/// Signs one document (from its digest when it was hashed ahead) and stages its signature
+/// file (written under a temporary name; [`kyso::files::commit`] makes it durable and
+/// visible); the error is the message for the batch report.
 fn sign_one(
     signer: &DocumentSigner,
     job: &Job,
