@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The name prefix of kyso's temporary files; the rest of the name is
-/// [`TEMP_RANDOM_CHARS`] random ASCII letters and digits (see [`is_temporary_name`]).
+/// six random ASCII letters and digits (see [`is_temporary_name`]).
 pub const TEMP_PREFIX: &str = ".kyso-tmp-";
 
 /// Random characters after [`TEMP_PREFIX`] (tempfile's default, set explicitly so that the
@@ -140,7 +140,7 @@ const SYNC_THREADS: usize = 16;
 /// staged file, in the same order. `Ok` means the file's data and its directory entry are on
 /// disk.
 ///
-/// 1. every temporary file is fsynced (several at once, see [`SYNC_THREADS`]);
+/// 1. every temporary file is fsynced (16 at once, from as many threads that only wait for the disk);
 /// 2. each one is renamed to its destination, in order — only after its data is on disk, so a
 ///    crash never shows a destination with incomplete content;
 /// 3. each distinct destination folder is fsynced once (instead of once per file).
