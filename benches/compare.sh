@@ -137,7 +137,8 @@ EOF
   # The machine's own ceiling for "2 cores vs 1": two independent 1-thread runs at once (each
   # on half of the files, so the pair does the same work as one run over all of them). A
   # speed-up below 2 here comes from the machine (shared disk journal, frequency, caches), not
-  # from kyso's threads.
+  # from kyso's threads. Each half starts its own process and, for sign, decrypts the key again
+  # (PBKDF2, ~0.07 s of CPU), so for sign this reference is somewhat pessimistic.
   half=$((FILES / 2))
   S2=$WORK/batch-sigs-b
   clean_sigs2() { rm -rf "$S" "$S2"; mkdir -p "$S" "$S2"; }
