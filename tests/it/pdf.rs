@@ -762,6 +762,33 @@ fn indirect_annots_and_fields_arrays_are_extended_in_place() {
     assert_openssl_verifies_all(&pki, &two, 2);
 }
 
+/// /Annots and /Fields that are references to something other than an array (malformed, seen
+/// in the wild) get a new inline array; the object they pointed to is never overwritten.
+#[test]
+fn annots_and_fields_referring_to_a_non_array_leave_that_object_alone() {
+    use lopdf::{dictionary, Object};
+    let pki = Pki::new(pki::KeyKind::P256);
+    let mut shared = (0, 0);
+    let input = lopdf_pdf(|doc, page, catalog| {
+        shared = doc.add_object(dictionary! {"Kyso" => "shared"});
+        doc.get_dictionary_mut(page).unwrap().set("Annots", shared);
+        let form = doc.add_object(dictionary! {"Fields" => shared});
+        doc.get_dictionary_mut(catalog).unwrap().set("AcroForm", form);
+    });
+    let one = sign_as(&pki, &person(&pki), &input, &signature_opts());
+    let update = String::from_utf8_lossy(&one[input.len()..]).into_owned();
+    assert!(!update.contains(&format!("\n{} {} obj", shared.0, shared.1)), "the shared object was overwritten:\n{update}");
+    let doc = lopdf::Document::load_mem(&one).unwrap();
+    assert_eq!(doc.get_dictionary(shared).unwrap().get(b"Kyso").unwrap().as_name().unwrap(), b"shared");
+    let page = doc.get_dictionary(*doc.get_pages().get(&1).unwrap()).unwrap();
+    assert!(matches!(page.get(b"Annots"), Ok(Object::Array(a)) if a.len() == 1), "{page:?}");
+    assert_eq!(widget_rects(&one).len(), 1);
+    let sigs = pdf::signatures(&one).unwrap();
+    assert_eq!(sigs.len(), 1);
+    assert_eq!(sigs[0].field_name, "Signature1");
+    assert_openssl_verifies_all(&pki, &one, 1);
+}
+
 #[test]
 fn certified_no_changes_documents_are_refused_and_rotated_pages_only_sign_invisibly() {
     use lopdf::{dictionary, Object};
