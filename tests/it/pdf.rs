@@ -20,7 +20,7 @@ fn sample(name: &str) -> Vec<u8> {
 }
 
 /// The sample PDFs with a classic xref table and with xref + object streams.
-const KINDS: [&str; 2] = ["cong-van.pdf", "cong-van-xref-stream.pdf"];
+pub(crate) const KINDS: [&str; 2] = ["cong-van.pdf", "cong-van-xref-stream.pdf"];
 /// Where the person signs on the samples (see make_samples.py).
 const SIG_RECT: MmRect = MmRect { x: 115.0, y: 205.0, w: 65.0, h: 25.0 };
 
@@ -300,7 +300,8 @@ fn cms_errors_and_oversized_cms_are_reported() {
 }
 
 /// Appends a revision to `pdf` (with lopdf, an independent writer) that draws on page 1.
-fn append_content_change(pdf: &[u8]) -> Vec<u8> {
+/// Shared with pades.rs.
+pub(crate) fn append_content_change(pdf: &[u8]) -> Vec<u8> {
     let prev = lopdf::Document::load_mem(pdf).unwrap();
     let page = *prev.get_pages().get(&1).unwrap();
     let mut inc = lopdf::IncrementalDocument::create_from(pdf.to_vec(), prev);
@@ -461,13 +462,15 @@ pub(crate) fn tool(name: &str, hint: &str) -> Command {
     Command::new(name)
 }
 
-/// pyHanko's validation of every signature in `pdf` against the test root.
-fn pyhanko_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
+/// pyHanko's validation of every signature in `pdf`: `expected` signatures, each judged VALID,
+/// cryptographically sound and with a trusted signer (`root` the only anchor, `chain` the
+/// intermediates; revocation not checked). Returns pyHanko's text. Shared with pades.rs.
+pub(crate) fn pyhanko_validate(root: &Path, chain: &Path, pdf: &Path, expected: usize) -> String {
     let out = pyhanko()
         .args(["sign", "validate", "--pretty-print", "--trust"])
-        .arg(&pki.root.cert)
+        .arg(root)
         .args(["--trust-replace", "--no-revocation-check", "--other-certs"])
-        .arg(pki.chain())
+        .arg(chain)
         .arg(pdf)
         .output()
         .unwrap();
@@ -480,9 +483,11 @@ fn pyhanko_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
     text
 }
 
-/// pdfsig's verdict on every signature with the test root in a fresh NSS database.
-fn pdfsig_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
-    let db = pki.dir.path().join("nssdb");
+/// pdfsig's verdict on every signature of `pdf`: `expected` valid signatures with trusted
+/// certificates, `root` the only anchor in an NSS database made once under `dir`. pdfsig always
+/// exits 0, so its text is what is checked. Shared with pades.rs.
+pub(crate) fn pdfsig_validate(dir: &Path, root: &Path, pdf: &Path, expected: usize) -> String {
+    let db = dir.join("nssdb");
     if !db.exists() {
         std::fs::create_dir_all(&db).unwrap();
         let certutil = |args: &[&str]| {
@@ -491,7 +496,7 @@ fn pdfsig_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
         };
         let sql = format!("sql:{}", db.display());
         certutil(&["-N", "-d", &sql, "--empty-password"]);
-        certutil(&["-A", "-d", &sql, "-n", "root", "-t", "CT,C,C", "-i", pki.root.cert.to_str().unwrap()]);
+        certutil(&["-A", "-d", &sql, "-n", "root", "-t", "CT,C,C", "-i", root.to_str().unwrap()]);
     }
     let out = tool("pdfsig", "apt-get install poppler-utils")
         .arg("-nssdir")
@@ -527,13 +532,13 @@ fn external_validators_accept_single_person_agency_and_stamp_signatures() {
         ];
         for (case, bytes, n) in cases {
             let path = pki::write(d, &format!("{case}-{name}"), &bytes);
-            let py = pyhanko_validate(&pki, &path, n);
+            let py = pyhanko_validate(&pki.root.cert, &pki.chain(), &path, n);
             if n == 2 {
                 // The person's signature is followed by the agency's: pyHanko's difference analysis
                 // must accept it as a signature addition (not "unclear modifications").
                 assert!(py.contains("All modifications relate to signing and form filling operations"), "{py}");
             }
-            pdfsig_validate(&pki, &path, n);
+            pdfsig_validate(pki.dir.path(), &pki.root.cert, &path, n);
         }
     }
 }
@@ -594,7 +599,7 @@ fn pyhanko_signed_pdfs_are_extracted_correctly() {
         let sigs = pdf::signatures(&two).unwrap();
         assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
         let p = pki::write(d, &format!("pyhanko-then-kyso-{name}"), &two);
-        pyhanko_validate(&pki, &p, 2);
+        pyhanko_validate(&pki.root.cert, &pki.chain(), &p, 2);
     }
 }
 
