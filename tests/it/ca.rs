@@ -208,6 +208,40 @@ fn keys_are_encrypted_0600_and_openssl_decrypts_them() {
     assert!(good, "{out}");
 }
 
+/// Key files OpenSSL encrypted with its defaults open; ones that state a KDF cost over kyso's caps
+/// (made by OpenSSL too, so honestly encrypted: without the caps kyso would open them) are
+/// refused with the typed error's message, before any derivation.
+#[test]
+fn key_files_stating_excessive_kdf_cost_are_refused_openssl_defaults_open() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "plain.key"]);
+    let pass = format!("pass:{PASS}");
+    let topk8 = |out: &str, extra: &[&str]| {
+        let mut args = vec!["pkcs8", "-topk8", "-in", "plain.key", "-passout", &pass, "-out", out];
+        args.extend_from_slice(extra);
+        openssl(d, &args);
+    };
+    // OpenSSL's defaults: PBKDF2-SHA256 with 2,048 iterations; scrypt N = 16384, r = 8, p = 1.
+    topk8("default.key", &["-v2", "aes-256-cbc"]);
+    topk8("scrypt.key", &["-scrypt"]);
+    // One iteration over the cap (RFC 8018's 10,000,000), and scrypt work 1024·8·300 > 2^21.
+    topk8("iter.key", &["-v2", "aes-256-cbc", "-iter", "10000001"]);
+    topk8("work.key", &["-scrypt", "-scrypt_N", "1024", "-scrypt_r", "8", "-scrypt_p", "300"]);
+    for f in ["iter.key", "work.key"] {
+        let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", &pass, "-out", "/dev/null"]);
+        assert!(good, "openssl opens {f}: {out}");
+    }
+    for f in ["default.key", "scrypt.key"] {
+        ok(d, &["csr", "new", "--key", f, "--cn", "Sở Y tế tỉnh Bắc Ninh", "--out", &format!("{f}.csr")]);
+    }
+    let err = fails(d, &["csr", "new", "--key", "iter.key", "--cn", "X", "--out", "x.csr"], 1, "too much key-derivation work");
+    assert!(err.contains("PBKDF2 iterations 10000001 (at most 10000000)"), "{err}");
+    let err = fails(d, &["csr", "new", "--key", "work.key", "--cn", "X", "--out", "x.csr"], 1, "too much key-derivation work");
+    assert!(err.contains("scrypt work (N·r·p) 2457600 (at most 2097152)"), "{err}");
+    assert!(!d.join("x.csr").exists());
+}
+
 #[test]
 fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     let p = Province::new();
