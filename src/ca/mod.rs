@@ -166,6 +166,18 @@ pub enum CaError {
         /// rcgen's message.
         message: String,
     },
+    /// `init` of an issuing CA failed after the parent CA had issued its certificate. Nothing
+    /// was left in the new CA's directory (its key is gone), but the parent's registry keeps the
+    /// record of the certificate (the audit log is append-only): revoke it at the parent.
+    #[error("{source}; nothing was kept in {dir}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --serial {serial} --reason cessation-of-operation)")]
+    InitFailedAfterParentIssued {
+        /// The new CA's directory.
+        dir: PathBuf,
+        /// The serial of the certificate the parent issued.
+        serial: String,
+        /// What failed.
+        source: Box<CaError>,
+    },
     /// `audit` found the log or the registry tampered with.
     #[error("audit log broken at entry #{seq}: {reason}")]
     AuditBroken {
@@ -535,11 +547,79 @@ fn read_cert_file(path: &Path) -> Result<Vec<u8>, CaError> {
     Ok(certs.swap_remove(0))
 }
 
+/// The files `init` makes, in the order they are linked into the CA directory. The key comes
+/// first: when two `init`s race for one directory, the one whose key link fails gives way.
+const INIT_FILES: [&str; 5] = [CA_KEY_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, CRL_FILE];
+
+/// A staging folder (`.kyso-init-*`) inside a new CA's directory. [`Staging::commit`] links its
+/// files into the directory, refusing to replace any (except `crl.pem`, which `init` has always
+/// replaced), and undoes the links already made if one fails. Dropped without a commit, it
+/// removes itself, and the directory too when it created it and it is empty.
+struct Staging {
+    dir: PathBuf,
+    tmp: Option<tempfile::TempDir>,
+    created_dir: bool,
+    committed: std::cell::Cell<bool>,
+}
+
+impl Staging {
+    fn new(dir: &Path) -> Result<Staging, CaError> {
+        let created_dir = !dir.exists();
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let mut staging = Staging { dir: dir.to_path_buf(), tmp: None, created_dir, committed: std::cell::Cell::new(false) };
+        // On failure `staging` is dropped here, removing the directory it created.
+        let tmp = tempfile::Builder::new().prefix(".kyso-init-").tempdir_in(dir).map_err(|e| io_err(dir, e))?;
+        staging.tmp = Some(tmp);
+        Ok(staging)
+    }
+
+    fn path(&self) -> &Path {
+        self.tmp.as_ref().map_or(self.dir.as_path(), |t| t.path())
+    }
+
+    fn commit(&self) -> Result<(), CaError> {
+        let mut linked: Vec<PathBuf> = Vec::new();
+        for name in INIT_FILES {
+            let (from, to) = (self.path().join(name), self.dir.join(name));
+            if !from.exists() {
+                continue; // chain.pem of a root CA
+            }
+            let res = if name == CRL_FILE { std::fs::rename(&from, &to) } else { std::fs::hard_link(&from, &to) };
+            if let Err(e) = res {
+                for p in linked.iter().rev() {
+                    let _ = std::fs::remove_file(p);
+                }
+                return Err(io_err(&to, e));
+            }
+            linked.push(to);
+        }
+        if let Ok(d) = std::fs::File::open(&self.dir) {
+            let _ = d.sync_all(); // best effort, as files::write_atomic does
+        }
+        self.committed.set(true);
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        drop(self.tmp.take());
+        if !self.committed.get() && self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir); // only if empty
+        }
+    }
+}
+
 impl Ca {
     /// Creates a CA in `dir` (created if missing; refused if it already holds a CA): a new key
     /// of `params.alg` encrypted with `passphrase`, a self-signed root certificate, or — with
     /// `parent` — an issuing CA certified by the parent CA (recorded in the parent's
     /// registry, `chain.pem` written), an empty registry and a first CRL.
+    ///
+    /// The files are made in a staging folder inside `dir` and linked into place only when all
+    /// are complete: on failure nothing is left in `dir` (and `dir` itself is removed when this
+    /// call created it), so `init` can be run again. Only the parent's record of a certificate
+    /// it already issued remains ([`CaError::InitFailedAfterParentIssued`] names it).
     pub fn init(
         dir: &Path,
         params: &InitParams,
@@ -567,8 +647,18 @@ impl Ca {
             check_url(u)?;
         }
         let key = PrivateKey::generate(params.alg).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+        let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
-        let (cert_der, chain) = match parent {
+        // Everything is made in a staging folder inside `dir` and linked into place only when
+        // complete, so that a failure leaves no CA file behind (and `ca init` can be run again).
+        // The key is written first: if it cannot be, no parent is asked to certify it.
+        let staging = Staging::new(dir)?;
+        let w = |name: &str, bytes: &[u8], s: Secrecy| {
+            let p = staging.path().join(name);
+            write_atomic(&p, bytes, Overwrite::Refuse, s).map_err(|e| io_err(&dir.join(name), e))
+        };
+        w(CA_KEY_FILE, key_pem.as_bytes(), Secrecy::Secret)?;
+        let (cert_der, chain, parent_serial) = match parent {
             None => {
                 let years = params.years.unwrap_or(DEFAULT_ROOT_YEARS);
                 check_years(years, profile::MAX_CA_YEARS)?;
@@ -583,7 +673,7 @@ impl Ca {
                 cp.not_after = add_years(now, years)?;
                 let signer = RcgenSigner::new(&key).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
                 let cert = cp.self_signed(&signer).map_err(|e| CaError::Build { what: "certificate", message: e.to_string() })?;
-                (cert.der().to_vec(), None)
+                (cert.der().to_vec(), None, None)
             }
             Some((parent, parent_key)) => {
                 let years = params.years.unwrap_or(DEFAULT_ISSUING_YEARS);
@@ -592,45 +682,55 @@ impl Ca {
                 let issued = parent.issue_inner(parent_key, &req, key.public_key_spki(), now, profile::MAX_CA_YEARS)?;
                 let mut chain = issued.pem();
                 let parent_chain = parent.dir.join(CHAIN_FILE);
-                if parent_chain.exists() {
-                    let b = crate::files::read_limited(&parent_chain, MAX_CA_FILE).map_err(|e| io_err(&parent_chain, e))?;
-                    chain.push_str(&String::from_utf8_lossy(&b));
+                let parent_pem = if parent_chain.exists() {
+                    crate::files::read_limited(&parent_chain, MAX_CA_FILE)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .map_err(|e| io_err(&parent_chain, e))
                 } else {
-                    chain.push_str(&pem_encode("CERTIFICATE", &parent.cert_der));
+                    Ok(pem_encode("CERTIFICATE", &parent.cert_der))
+                };
+                let serial = issued.serial.clone();
+                let after_issue = |e: CaError| CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), serial: serial.clone(), source: Box::new(e) };
+                chain.push_str(&parent_pem.map_err(after_issue)?);
+                (issued.der, Some(chain), Some(serial))
+            }
+        };
+        let finish = || -> Result<Registry, CaError> {
+            w(CA_CERT_FILE, pem_encode("CERTIFICATE", &cert_der).as_bytes(), Secrecy::Public)?;
+            if let Some(chain) = &chain {
+                w(CHAIN_FILE, chain.as_bytes(), Secrecy::Public)?;
+            }
+            let mut registry = Registry::create(&staging.path().join(REGISTRY_FILE))?;
+            {
+                let tx = registry.write()?;
+                registry::set_meta(&tx, "format", "kyso-ca-1")?;
+                registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
+                if let Some(u) = &params.crl_url {
+                    registry::set_meta(&tx, "crl_url", u)?;
                 }
-                (issued.der, Some(chain))
+                let detail = serde_json::json!({
+                    "subject": crate::inspect::cert_subject(&cert_der).unwrap_or_default(),
+                    "sha256": sha256_hex(&cert_der),
+                    "issuing_ca": chain.is_some(),
+                });
+                registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
+                tx.commit()?;
             }
+            let mut staged = Ca { dir: staging.path().to_path_buf(), cert_der: cert_der.clone(), registry };
+            staged.publish_crl(&key, None, now)?;
+            // The registry is closed before it is linked into place (SQLite names its journal
+            // after the path it was opened with).
+            drop(staged);
+            staging.commit()?;
+            Registry::open(&dir.join(REGISTRY_FILE)).map_err(CaError::from)
         };
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
-        let w = |name: &str, bytes: &[u8], s: Secrecy| {
-            let p = dir.join(name);
-            write_atomic(&p, bytes, Overwrite::Refuse, s).map_err(|e| io_err(&p, e))
-        };
-        w(CA_KEY_FILE, key_pem.as_bytes(), Secrecy::Secret)?;
-        w(CA_CERT_FILE, pem_encode("CERTIFICATE", &cert_der).as_bytes(), Secrecy::Public)?;
-        if let Some(chain) = &chain {
-            w(CHAIN_FILE, chain.as_bytes(), Secrecy::Public)?;
+        match finish() {
+            Ok(registry) => Ok(Ca { dir: dir.to_path_buf(), cert_der, registry }),
+            Err(e) => Err(match parent_serial {
+                Some(serial) => CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), serial, source: Box::new(e) },
+                None => e,
+            }),
         }
-        let mut registry = Registry::create(&dir.join(REGISTRY_FILE))?;
-        {
-            let tx = registry.write()?;
-            registry::set_meta(&tx, "format", "kyso-ca-1")?;
-            registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
-            if let Some(u) = &params.crl_url {
-                registry::set_meta(&tx, "crl_url", u)?;
-            }
-            let detail = serde_json::json!({
-                "subject": crate::inspect::cert_subject(&cert_der).unwrap_or_default(),
-                "sha256": sha256_hex(&cert_der),
-                "issuing_ca": chain.is_some(),
-            });
-            registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
-            tx.commit()?;
-        }
-        let mut ca = Ca { dir: dir.to_path_buf(), cert_der, registry };
-        ca.publish_crl(&key, None, now)?;
-        Ok(ca)
     }
 
     /// Opens the CA in `dir`, checking that it holds a CA certificate and a registry.

@@ -446,6 +446,56 @@ fn ca_directory_errors() {
     assert!(!d.join("subsub/ca.pem").exists());
 }
 
+/// The names in `dir`, sorted (hidden staging folders included).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// `ca init` failing after the CA key was written leaves nothing half-made: no ca.key (which
+/// made every retry fail with "already holds a CA"), no staging folder, no directory it created.
+#[test]
+fn failed_ca_init_leaves_nothing_behind_and_can_be_run_again() {
+    let p = Province::new();
+    let d = p.path();
+    // A root CA whose crl.pem cannot be written (a non-empty directory stands there): the key,
+    // certificate and registry are already made when the CRL fails.
+    std::fs::create_dir_all(d.join("r/crl.pem/x")).unwrap();
+    let err = fails(d, &["ca", "init", "--dir", "r", "--name", "Root CA thử"], 1, "crl.pem");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(names_in(&d.join("r")), ["crl.pem"], "{err}");
+    std::fs::remove_dir_all(d.join("r/crl.pem")).unwrap();
+    ok(d, &["ca", "init", "--dir", "r", "--name", "Root CA thử"]);
+    assert_eq!(names_in(&d.join("r")), ["ca.key", "ca.pem", "crl.pem", "registry.db"]);
+    let (good, out) = openssl_try(d, &["crl", "-in", "r/crl.pem", "-CAfile", "r/ca.pem", "-verify", "-noout"]);
+    assert!(good && out.contains("verify OK"), "{out}");
+    ok(d, &["ca", "audit", "--dir", "r"]);
+
+    // An issuing CA whose directory already holds a stray chain.pem: the parent has issued the
+    // certificate when the chain cannot be written. The stray file is left as it was, and the
+    // error names the serial the parent recorded, so that it can be revoked there.
+    std::fs::create_dir(d.join("i")).unwrap();
+    std::fs::write(d.join("i/chain.pem"), "stray").unwrap();
+    let before = list_json(d, "root").len();
+    let err = fails(d, &["ca", "init", "--dir", "i", "--name", "CA thử", "--parent", "root"], 1, "chain.pem");
+    assert_eq!(names_in(&d.join("i")), ["chain.pem"], "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("i/chain.pem")).unwrap(), "stray");
+    let list = list_json(d, "root");
+    assert_eq!(list.len(), before + 1);
+    let serial = list.iter().map(|c| c["serial"].as_str().unwrap()).find(|s| err.contains(&format!("certificate {s} for the discarded key"))).unwrap_or_else(|| panic!("{err}"));
+    ok(d, &["ca", "revoke", "--dir", "root", "--serial", serial, "--reason", "cessation-of-operation"]);
+    std::fs::remove_file(d.join("i/chain.pem")).unwrap();
+    ok(d, &["ca", "init", "--dir", "i", "--name", "CA thử", "--parent", "root"]);
+    let (good, out) = openssl_try(d, &["verify", "-x509_strict", "-CAfile", "root/ca.pem", "i/ca.pem"]);
+    assert!(good, "{out}");
+
+    // A failure before anything is linked (the parent cannot certify a CA) removes the directory
+    // init created.
+    fails(d, &["ca", "init", "--dir", "subsub", "--name", "X", "--parent", "ca"], 1, "pathLenConstraint is 0");
+    assert!(!d.join("subsub").exists());
+}
+
 #[test]
 fn validity_is_capped_by_the_issuing_ca() {
     let p = Province::new();
