@@ -155,6 +155,15 @@ pub enum CaError {
         /// Why.
         reason: String,
     },
+    /// `remove-from-crl` of a certificate that is not on hold: only a certificate-hold can be
+    /// lifted; any other revocation is final.
+    #[error("the certificate {serial} is not on hold ({state}): only a certificate-hold can be lifted")]
+    NotOnHold {
+        /// Its serial.
+        serial: String,
+        /// `valid`, or `revoked since …, reason …`.
+        state: String,
+    },
     /// The serial given is not hexadecimal.
     #[error("'{0}' is not a serial number (hexadecimal, at most 20 bytes)")]
     BadSerial(String),
@@ -939,6 +948,38 @@ impl Ca {
         Ok(crl)
     }
 
+    /// Lifts a certificate-hold on `serial` at `now` (RFC 5280 §5.3.1 removeFromCRL): the
+    /// certificate is valid again, the lifting is recorded in the audit log
+    /// (`remove-from-crl`, with the hold's time) and a new CRL that no longer lists it is
+    /// published at once (written to `crl.pem`), all in one transaction. kyso publishes full
+    /// CRLs only, where a lifted hold simply disappears; the removeFromCRL reason code itself
+    /// belongs in delta CRLs and is never written. Refused with [`CaError::NotOnHold`] for a
+    /// certificate that is valid or revoked for any other reason.
+    pub fn remove_from_crl(&mut self, ca_key: &dyn Signer, serial: &str, now: OffsetDateTime) -> Result<Crl, CaError> {
+        let serial = normalize_serial(serial)?;
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
+        let cert_der = self.cert_der.clone();
+        let dir = self.dir.clone();
+        let tx = self.registry.write()?;
+        let row = registry::cert(&tx, &serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
+        let held_since = match (row.revoked_at, row.reason.as_deref()) {
+            (Some(at), Some(r)) if r == Reason::CertificateHold.name() => at,
+            (None, _) => return Err(CaError::NotOnHold { serial, state: "valid".into() }),
+            (Some(at), reason) => {
+                let state = format!("revoked since {}, reason {}", rfc3339(from_unix(at)), reason.unwrap_or("unspecified"));
+                return Err(CaError::NotOnHold { serial, state });
+            }
+        };
+        registry::mark_unrevoked(&tx, &serial)?;
+        let detail = serde_json::json!({ "serial": serial, "held_since": rfc3339(from_unix(held_since)), "removed_at": rfc3339(now) });
+        registry::append_audit(&tx, unix(now), "remove-from-crl", &detail.to_string())?;
+        let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
+        tx.commit()?;
+        self.write_crl_file()?;
+        Ok(crl)
+    }
+
     /// Publishes a new CRL valid for `days` (default: the last value used, else
     /// [`DEFAULT_CRL_DAYS`]), writes it to `crl.pem` and returns it.
     pub fn publish_crl(&mut self, ca_key: &dyn Signer, days: Option<u32>, now: OffsetDateTime) -> Result<Crl, CaError> {
@@ -1034,6 +1075,10 @@ impl Ca {
                 "revoke" => {
                     revoked.insert(s("serial"), (s("reason"), s("revoked_at")));
                 }
+                "remove-from-crl" => match revoked.remove(&s("serial")) {
+                    Some((reason, at)) if reason == Reason::CertificateHold.name() && at == s("held_since") => {}
+                    _ => return Err(broken(format!("certificate {} was taken off the CRL but the log shows no hold to lift", s("serial")))),
+                },
                 "crl" => {
                     crls.insert(d.get("number").and_then(|v| v.as_i64()).unwrap_or(-1), s("sha256"));
                 }
@@ -1282,6 +1327,57 @@ mod lifecycle_tests {
         assert_eq!(later[0].status, Status::Expired);
         let now = ca.list(datetime!(2027-07-01 00:00 UTC)).unwrap();
         assert_eq!(now[0].status, Status::Valid);
+    }
+
+    #[test]
+    fn only_a_hold_is_lifted_and_the_audit_replays_it() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 5);
+        let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let t = |day: u8| OffsetDateTime::new_utc(time::Date::from_calendar_date(2027, time::Month::January, day).unwrap(), time::Time::MIDNIGHT);
+        let a = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+        let b = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+        match ca.remove_from_crl(&key, &a, t(2)) {
+            Err(CaError::NotOnHold { serial, state }) => assert_eq!((serial, state.as_str()), (a.clone(), "valid")),
+            r => panic!("{r:?}"),
+        }
+        ca.revoke(&key, &b, Reason::Superseded, t(2)).unwrap();
+        match ca.remove_from_crl(&key, &b, t(3)) {
+            Err(CaError::NotOnHold { state, .. }) => assert_eq!(state, "revoked since 2027-01-02T00:00:00Z, reason superseded"),
+            r => panic!("{r:?}"),
+        }
+        match ca.remove_from_crl(&key, "77", t(3)) {
+            Err(CaError::UnknownSerial(s)) => assert_eq!(s, "77"),
+            r => panic!("{r:?}"),
+        }
+        ca.revoke(&key, &a, Reason::CertificateHold, t(3)).unwrap();
+        let crl = ca.remove_from_crl(&key, &a, t(4)).unwrap();
+        let statuses: Vec<_> = ca.list(t(5)).unwrap().into_iter().map(|r| (r.serial, r.status)).collect();
+        assert_eq!(statuses, [(a.clone(), Status::Valid), (b.clone(), Status::Revoked)]);
+        let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&crl.der).unwrap();
+        let listed: Vec<String> = parsed.iter_revoked_certificates().map(|r| serial_hex(r.raw_serial())).collect();
+        assert_eq!(listed, [b.clone()]);
+        ca.audit().unwrap();
+        // A registry row cleared without the log entry is caught; so is a logged lifting of a
+        // certificate that was never on hold.
+        ca.revoke(&key, &a, Reason::CertificateHold, t(6)).unwrap();
+        {
+            let tx = ca.registry.write().unwrap();
+            registry::mark_unrevoked(&tx, &a).unwrap();
+            tx.commit().unwrap();
+        }
+        assert!(matches!(ca.audit(), Err(CaError::AuditBroken { seq: 0, .. })));
+        {
+            let tx = ca.registry.write().unwrap();
+            registry::mark_revoked(&tx, &a, unix(t(6)), "certificate-hold").unwrap();
+            let detail = serde_json::json!({ "serial": b, "held_since": "2027-01-02T00:00:00Z", "removed_at": "2027-01-07T00:00:00Z" });
+            registry::append_audit(&tx, unix(t(7)), "remove-from-crl", &detail.to_string()).unwrap();
+            tx.commit().unwrap();
+        }
+        match ca.audit() {
+            Err(CaError::AuditBroken { reason, .. }) => assert!(reason.contains("shows no hold to lift"), "{reason}"),
+            r => panic!("{r:?}"),
+        }
     }
 
     #[test]

@@ -496,6 +496,75 @@ fn failed_ca_init_leaves_nothing_behind_and_can_be_run_again() {
     assert!(!d.join("subsub").exists());
 }
 
+/// A certificate-hold is lifted with `ca revoke --reason remove-from-crl`: openssl sees the
+/// certificate revoked ("Certificate Hold") while held, then valid and absent from the new CRL;
+/// the lifting is in the audit log; any other state is refused and changes nothing.
+#[test]
+fn certificate_hold_is_lifted_with_remove_from_crl_and_nothing_else_is() {
+    let p = Province::new();
+    let d = p.path();
+    let (held, _) = p.agency("Sở Y tế tỉnh Bắc Ninh", "held");
+    let (other, _) = p.agency("Sở Kế hoạch và Đầu tư tỉnh Bắc Ninh", "other");
+    let (held_serial, other_serial) = (serial_of(d, &held), serial_of(d, &other));
+    let crl_check = ["-crl_check", "-CRLfile", "ca/crl.pem"];
+    let crl_text = || String::from_utf8_lossy(&openssl(d, &["crl", "-in", "ca/crl.pem", "-noout", "-text"]).stdout).into_owned();
+    let crl_number = || {
+        let t = crl_text();
+        let n = t.split("X509v3 CRL Number:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("{t}"));
+        n.parse::<u64>().unwrap()
+    };
+    let audit_ops = || -> Vec<String> {
+        let c = db(d);
+        let mut st = c.prepare("SELECT operation FROM audit ORDER BY seq").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "certificate-hold"]);
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+    let t = crl_text();
+    assert!(t.contains(&format!("Serial Number: {held_serial}")) && t.contains("Certificate Hold"), "{t}");
+    let before = crl_number();
+
+    let out = ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "remove-from-crl"]);
+    assert!(out.contains("hold lifted"), "{out}");
+    assert_eq!(crl_number(), before + 1);
+    let t = crl_text();
+    assert!(!t.contains(&format!("Serial Number: {held_serial}")) && !t.contains("Remove From CRL"), "a full CRL simply stops listing it:\n{t}");
+    let (good, out) = openssl_try(d, &["crl", "-in", "ca/crl.pem", "-CAfile", "ca/chain.pem", "-verify", "-noout"]);
+    assert!(good && out.contains("verify OK"), "{out}");
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(v, "valid again for openssl: {out}");
+    let row = list_json(d, "ca").into_iter().find(|c| c["serial"].as_str().is_some_and(|s| held_serial.to_lowercase().trim_start_matches('0') == s)).unwrap();
+    assert_eq!(row["status"], "valid");
+    assert!(row.get("revoked_at").is_none() && row.get("reason").is_none(), "{row}");
+    let ops = audit_ops();
+    assert_eq!(&ops[ops.len() - 4..], ["revoke", "crl", "remove-from-crl", "crl"], "{ops:?}");
+    let detail: serde_json::Value = db(d).query_row("SELECT detail FROM audit WHERE operation = 'remove-from-crl'", [], |r| r.get::<_, String>(0)).map(|s| serde_json::from_str(&s).unwrap()).unwrap();
+    assert!(detail["held_since"].as_str().is_some_and(|t| t.ends_with('Z')) && detail["removed_at"].as_str().is_some(), "{detail}");
+    ok(d, &["ca", "audit", "--dir", "ca"]);
+
+    // Refused, nothing changes: a valid certificate, one revoked for another reason, an unknown
+    // serial; and the certificate just released (it is valid now).
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &other_serial, "--reason", "key-compromise"]);
+    let (number, ops) = (crl_number(), audit_ops().len());
+    let err = fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "remove-from-crl"], 1, "is not on hold (valid)");
+    assert!(err.contains("only a certificate-hold can be lifted"), "{err}");
+    let err = fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &other_serial, "--reason", "remove-from-crl"], 1, "is not on hold (revoked since");
+    assert!(err.contains("reason key-compromise"), "{err}");
+    fails(d, &["ca", "revoke", "--dir", "ca", "--serial", "0abc", "--reason", "remove-from-crl"], 1, "no certificate with serial abc");
+    assert_eq!((crl_number(), audit_ops().len()), (number, ops));
+    let (v, out) = p.verify(&other, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+
+    // It can be held again, and a hold can still not be overridden (existing behaviour).
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "certificate-hold"]);
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+    fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "key-compromise"], 1, "already revoked");
+    ok(d, &["ca", "audit", "--dir", "ca"]);
+}
+
 #[test]
 fn validity_is_capped_by_the_issuing_ca() {
     let p = Province::new();
