@@ -100,6 +100,9 @@ pub fn pdf(data: &[u8]) {
             let _ = kyso::cms::signature_der(&s.contents);
         }
     }
+    if let Ok(Some(dss)) = kyso::pdf::document_security_store(data) {
+        let _ = dss.is_empty();
+    }
 }
 
 /// RFC 3161: a TimeStampResp as a client reads it, the token verified against the fixed anchor,
@@ -113,6 +116,7 @@ pub fn tsp(data: &[u8]) {
     }
     let _ = kyso::tsp::verify_token(data, &imprint, &anchors, at);
     let _ = kyso::tsp::signature_timestamp_tokens(data);
+    let _ = kyso::tsp::evidence_certificates(data);
 }
 
 /// The body of target `name`.

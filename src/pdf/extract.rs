@@ -143,7 +143,13 @@ impl std::fmt::Display for Modifications {
 /// /Contents, the signed part ending at a revision end, and the classification of later changes.
 /// Not done here: anything about the CMS (digest, signature, certificates) — the verification core.
 pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
+    signatures_and_dss(pdf).map(|(s, _)| s)
+}
+
+/// [`signatures`] and the document's /DSS ([`super::document_security_store`]), from one parse.
+pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Option<super::Dss>), PdfError> {
     let doc = load(pdf)?;
+    let dss = super::dss::read(&doc);
     let root = match doc.trailer.get(b"Root") {
         Ok(o) => deref(&doc, o),
         Err(_) => return Err(PdfError::Structure("the trailer has no /Root".into())),
@@ -247,7 +253,7 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
             modifications,
         });
     }
-    Ok(out)
+    Ok((out, dss))
 }
 
 /// Ends of revisions: for each `%%EOF` that follows a `startxref <offset>`, the offset just after

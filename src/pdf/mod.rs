@@ -23,6 +23,7 @@
 //! # let _ = signed; Ok(()) }
 //! ```
 
+mod dss;
 mod extract;
 mod font;
 mod image;
@@ -30,6 +31,8 @@ mod sign;
 mod verify;
 mod write;
 
+pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
+pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
 pub use verify::verify_pdf;

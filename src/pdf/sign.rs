@@ -2,7 +2,7 @@
 
 use super::font::{deflate, TextFont};
 use super::image::Png;
-use super::write::{real, text_string, write_object, Update, XrefKind};
+use super::write::{next_object_number, real, text_string, update_trailer, write_object, Update, XrefKind};
 use super::{deref, dict_get, load, num, rect_of, Appearance, MmRect, PadesOptions, PdfError, SignedPdf, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use std::collections::BTreeSet;
@@ -109,13 +109,7 @@ impl Plan {
             _ => return Err(PdfError::Structure("the catalog is not a dictionary".into())),
         };
         check_docmdp(doc, catalog)?;
-        let size = doc.trailer.get(b"Size").ok().and_then(num).unwrap_or(0.0);
-        let max_in_xref = doc.reference_table.entries.keys().next_back().copied().unwrap_or(0);
-        let first_free = (size.max(0.0).min(f64::from(u32::MAX / 2)) as u32).max(doc.max_id + 1).max(max_in_xref + 1);
-        if first_free > 8_000_000 {
-            // The PDF limit on indirect objects (Annex C of ISO 32000-1) is 8,388,607.
-            return Err(PdfError::TooComplex("too many objects".into()));
-        }
+        let first_free = next_object_number(doc)?;
         let pages = doc.get_pages();
         let page_id = *pages.get(&opts.page).ok_or(PdfError::NoSuchPage { page: opts.page, count: pages.len() })?;
         let geometry = PageGeometry::of(doc, page_id)?;
@@ -320,19 +314,7 @@ impl Plan {
         for (id, obj) in &objects {
             up.object(*id, obj);
         }
-        let mut trailer = Dictionary::new();
-        trailer.set("Root", Object::Reference(self.root_id));
-        if let Ok(info @ Object::Reference(_)) = doc.trailer.get(b"Info") {
-            trailer.set("Info", info.clone());
-        }
-        let id0 = match doc.trailer.get(b"ID") {
-            Ok(Object::Array(a)) => a.first().cloned(),
-            _ => None,
-        };
-        let digest = ring::digest::digest(&ring::digest::SHA256, pdf);
-        let new_id = Object::String(digest.as_ref().get(..16).unwrap_or_default().to_vec(), StringFormat::Hexadecimal);
-        let id0 = id0.unwrap_or_else(|| new_id.clone());
-        trailer.set("ID", Object::Array(vec![id0, new_id]));
+        let trailer = update_trailer(doc, pdf, self.root_id);
         let xref_id = next;
         let out = up.finish(self.kind, trailer, xref_id, self.prev);
         Ok((out, contents_at, br_at))

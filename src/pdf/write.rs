@@ -119,6 +119,39 @@ pub(crate) enum XrefKind {
     Stream,
 }
 
+/// The first object number an incremental update of `doc` may use: above /Size, the parser's
+/// highest object and the highest number in the cross-reference data.
+pub(crate) fn next_object_number(doc: &lopdf::Document) -> Result<u32, super::PdfError> {
+    let size = doc.trailer.get(b"Size").ok().and_then(super::num).unwrap_or(0.0);
+    let max_in_xref = doc.reference_table.entries.keys().next_back().copied().unwrap_or(0);
+    let first_free = (size.max(0.0).min(f64::from(u32::MAX / 2)) as u32).max(doc.max_id + 1).max(max_in_xref + 1);
+    if first_free > 8_000_000 {
+        // The PDF limit on indirect objects (Annex C of ISO 32000-1) is 8,388,607.
+        return Err(super::PdfError::TooComplex("too many objects".into()));
+    }
+    Ok(first_free)
+}
+
+/// The trailer of an incremental update of `doc` (whose bytes are `pdf`): the same /Root and
+/// /Info, and an /ID whose first element is kept and whose second is new (ISO 32000-1 §14.4).
+/// /Size and /Prev are set by [`Update::finish`].
+pub(crate) fn update_trailer(doc: &lopdf::Document, pdf: &[u8], root_id: ObjectId) -> Dictionary {
+    let mut trailer = Dictionary::new();
+    trailer.set("Root", Object::Reference(root_id));
+    if let Ok(info @ Object::Reference(_)) = doc.trailer.get(b"Info") {
+        trailer.set("Info", info.clone());
+    }
+    let id0 = match doc.trailer.get(b"ID") {
+        Ok(Object::Array(a)) => a.first().cloned(),
+        _ => None,
+    };
+    let digest = ring::digest::digest(&ring::digest::SHA256, pdf);
+    let new_id = Object::String(digest.as_ref().get(..16).unwrap_or_default().to_vec(), StringFormat::Hexadecimal);
+    let id0 = id0.unwrap_or_else(|| new_id.clone());
+    trailer.set("ID", Object::Array(vec![id0, new_id]));
+    trailer
+}
+
 /// An incremental update being written after the original bytes.
 pub(crate) struct Update {
     /// The whole output: original bytes, then the update.

@@ -67,3 +67,42 @@ pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
     let sd_der = tlv::encode(0x30, &sd_content);
     Ok(tlv::encode(0x30, &[ct.full.to_vec(), tlv::encode(0xa0, &sd_der)].concat()))
 }
+
+/// The certificates a verifier needs to check a signature offline, for a PDF's /DSS: those of
+/// the SignedData `p7s` (signer and chain) and those of each signature timestamp token (the
+/// TSA's), DER, each once, in file order. Structure only: nothing is verified.
+pub fn evidence_certificates(p7s: &[u8]) -> Result<Vec<Vec<u8>>, TspError> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut add = |certs: Vec<&[u8]>| {
+        for c in certs {
+            if !out.iter().any(|o| o.as_slice() == c) {
+                out.push(c.to_vec());
+            }
+        }
+    };
+    add(signed_data_certificates(p7s)?);
+    for signer in super::signature_timestamp_tokens(p7s)? {
+        for token in &signer.tokens {
+            add(signed_data_certificates(token)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The X.509 certificates (SEQUENCE choices) of a ContentInfo's SignedData `certificates` field.
+fn signed_data_certificates(ci_der: &[u8]) -> Result<Vec<&[u8]>, TspError> {
+    let m = |e: tlv::TlvError| malformed("signature file", e);
+    let ci = tlv::parse_exact(ci_der).map_err(m)?;
+    if ci.tag != 0x30 {
+        return Err(malformed("signature file", "not a CMS ContentInfo"));
+    }
+    let explicit = ci.children().map_err(m)?.get(1).copied().filter(|e| e.tag == 0xa0).ok_or_else(|| malformed("signature file", "no content"))?;
+    let sd = explicit.children().map_err(m)?.first().copied().filter(|s| s.tag == 0x30).ok_or_else(|| malformed("signature file", "no SignedData"))?;
+    let mut certs = Vec::new();
+    for f in sd.children().map_err(m)? {
+        if f.tag == 0xa0 {
+            certs.extend(f.children().map_err(m)?.into_iter().filter(|c| c.tag == 0x30).map(|c| c.full));
+        }
+    }
+    Ok(certs)
+}

@@ -9,7 +9,8 @@
 //!   existence; see its documentation for what it does **not** check.
 //! - [`add_signature_timestamp`] adds a signature timestamp (id-aa-signatureTimeStampToken) to
 //!   every SignerInfo of a `.p7s`, keeping the rest of the file as it was.
-//! - [`embed_crls`] adds CRLs to a `.p7s` (offline evidence for `kyso sign --embed-revocation`).
+//! - [`embed_crls`] adds CRLs to a `.p7s` (offline evidence for `kyso sign --embed-revocation`);
+//!   [`evidence_certificates`] lists the certificates a PDF's /DSS needs for the same purpose.
 //!
 //! The library never reads the clock: issuing takes the time as an argument, and the server takes
 //! a clock function that the caller provides.
@@ -46,7 +47,7 @@ pub use cades::{
     add_signature_timestamp, signature_imprint, signature_timestamp_tokens, timestamp_signature, verify_signature_timestamp, SignerTimestamps,
     TimestampedSignature,
 };
-pub use evidence::{embed_crls, MAX_EMBEDDED_CRLS};
+pub use evidence::{embed_crls, evidence_certificates, MAX_EMBEDDED_CRLS};
 pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
 pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck};

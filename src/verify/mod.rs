@@ -79,6 +79,23 @@ pub const MAX_ATTRIBUTES: usize = 64;
 /// the cache is cleared when it reaches this size, which bounds its memory in long batches.
 pub const MAX_CACHE_ENTRIES: usize = 10_000;
 
+/// Validation data that comes with a signature but outside its SignedData (a PDF's /DSS).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Evidence<'a> {
+    /// Where it comes from, for warnings ("the document's /DSS").
+    pub source: &'a str,
+    /// DER certificates: path-building candidates only.
+    pub certificates: &'a [Vec<u8>],
+    /// DER CRLs: verified like embedded ones before use.
+    pub crls: &'a [Vec<u8>],
+}
+
+impl Default for Evidence<'_> {
+    fn default() -> Self {
+        Evidence { source: "the signature", certificates: &[], crls: &[] }
+    }
+}
+
 /// How missing revocation information is treated (DESIGN.md §4 rule 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -279,6 +296,13 @@ impl Verifier {
     /// Verifies a detached signature: `p7s` (DER, BER or PEM) over the document read from
     /// `document` (streamed). `label` is the document's name in the report.
     pub fn verify_detached(&self, label: &str, document: impl Read, p7s: &[u8]) -> DocumentReport {
+        self.verify_detached_with(label, document, p7s, &Evidence::default())
+    }
+
+    /// [`Verifier::verify_detached`] with validation data found beside the signature (a PDF's
+    /// /DSS): its certificates are path-building candidates and its CRLs are used like embedded
+    /// ones — each verified before use, a problem reported as a warning.
+    pub(crate) fn verify_detached_with(&self, label: &str, document: impl Read, p7s: &[u8], extra: &Evidence<'_>) -> DocumentReport {
         let label = label.to_string();
         let parsed = decode_p7s(p7s);
         // Which digests the document needs: SHA-256 for the report, plus each signer's.
@@ -330,8 +354,10 @@ impl Verifier {
         // Certificates: embedded ones and --chain ones, all candidates for sids and paths.
         let mut pool: Vec<Vec<u8>> = parts.certificates.iter().map(|c| c.to_vec()).collect();
         pool.extend(self.intermediates.iter().map(|c| c.as_ref().to_vec()));
+        pool.extend(extra.certificates.iter().cloned());
         let mut intermediates = self.intermediates.clone();
         intermediates.extend(parts.certificates.iter().map(|c| CertificateDer::from(c.to_vec())));
+        intermediates.extend(extra.certificates.iter().map(|c| CertificateDer::from(c.clone())));
         // The --crl CRLs are borrowed, not cloned per document (a CRL with many entries is a
         // large map); a copy is made only when the signature embeds CRLs of its own.
         let mut crls: std::borrow::Cow<'_, [crl::Crl]> = std::borrow::Cow::Borrowed(&self.crls);
@@ -342,12 +368,18 @@ impl Verifier {
                 Err(why) => embedded_crl_problems.push(format!("an embedded CRL was ignored: {why}")),
             }
         }
+        for c in extra.crls {
+            match crl::parse(c) {
+                Ok(p) => crls.to_mut().push(p),
+                Err(why) => embedded_crl_problems.push(format!("a CRL of {} was ignored: {why}", extra.source)),
+            }
+        }
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        for c in &parts.certificates {
+        for c in parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)) {
             feed(&mut ctx, c);
         }
         ctx.update(b"|crls");
-        for c in &parts.crls {
+        for c in parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)) {
             feed(&mut ctx, c);
         }
         let context_hash = ctx.finish().as_ref().to_vec();

@@ -19,8 +19,8 @@
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
 
-use super::{path, Verifier};
-use crate::pdf::{ByteRangeProblem, Modifications, PdfSignature};
+use super::{path, Evidence, Verifier, MAX_CERTIFICATES, MAX_CRLS};
+use crate::pdf::{ByteRangeProblem, Dss, Modifications, PdfSignature};
 use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, SignatureReport, SubIndication};
 
 /// SubFilters whose /Contents is a detached CMS SignedData over the byte ranges.
@@ -33,7 +33,10 @@ impl Verifier {
     /// Per signature: the CMS by [`Verifier::verify_detached`] over the signed byte ranges, and
     /// the checks `pdf_signature_field` (field, revision, coverage), `pdf_sub_filter`,
     /// `pdf_byte_range` and `pdf_modifications` (see the module docs for the indications); the
-    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. Not checked:
+    /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. A document
+    /// security store (/DSS, PAdES-B-LT) is evidence for every signature: its certificates are
+    /// path-building candidates and its CRLs are verified and used like CRLs embedded in the CMS
+    /// (check `pdf_dss`; unusable entries are warnings). Its OCSP responses are not used. Not checked:
     /// DocMDP/FieldMDP permissions, /Lock dictionaries, document timestamps, signatures outside
     /// the AcroForm.
     pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
@@ -43,7 +46,7 @@ impl Verifier {
     /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
     pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
-        let sigs = match crate::pdf::signatures(pdf) {
+        let (sigs, dss) = match crate::pdf::signatures_and_dss(pdf) {
             Ok(s) => s,
             Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()), Vec::new()),
         };
@@ -56,13 +59,13 @@ impl Verifier {
             indication: Indication::TotalPassed,
             sub_indication: None,
             detail: None,
-            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s)).collect(),
+            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s, dss.as_ref())).collect(),
         };
         doc.summarise();
         (doc, sigs)
     }
 
-    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature) -> SignatureReport {
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, dss: Option<&Dss>) -> SignatureReport {
         // Bytes after the signed revision that change no object still make the file differ from
         // what was signed: reported as `other`, never as `none`. (Junk after the last revision
         // is already `Other` from `pdf::signatures`, for every signature.)
@@ -87,7 +90,14 @@ impl Verifier {
             Ok(r) => r,
             Err(e) => return format_failure(facts, "pdf_byte_range", e.to_string()),
         };
-        let inner = self.verify_detached(label, ranges.reader(), &s.contents);
+        // The /DSS (PAdES-B-LT): its certificates and CRLs are evidence for every signature,
+        // within the verifier's budgets for a signature's own certificates and CRLs.
+        let (dss_certs, dss_crls) = match dss {
+            Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
+            None => (&[][..], &[][..]),
+        };
+        let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls };
+        let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
         let field = format!(
             "field {:?}, revision {} of {}, {}",
             s.field_name,
@@ -108,6 +118,9 @@ impl Verifier {
         };
         r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));
         r.checks.push(Check::new("pdf_sub_filter", CheckStatus::Passed, sub_filter.to_string()));
+        if let Some(d) = dss {
+            dss_check(&mut r, d, dss_certs.len(), dss_crls.len());
+        }
         // The byte range: the signed bytes end at the end of a revision.
         match s.byte_range_problems.first() {
             None => r.checks.push(Check::new(
@@ -137,6 +150,25 @@ impl Verifier {
         r.pdf = Some(facts);
         r
     }
+}
+
+/// The `pdf_dss` check: what the document security store holds and what of it was used.
+fn dss_check(r: &mut SignatureReport, d: &Dss, certs_used: usize, crls_used: usize) {
+    let mut detail = format!(
+        "the document security store (/DSS) holds {} certificate(s) and {} CRL(s), used for the path and revocation checks",
+        d.certificates.len(),
+        d.crls.len()
+    );
+    if !d.ocsps.is_empty() {
+        detail.push_str(&format!("; its {} OCSP response(s) are not used (kyso checks revocation with CRLs)", d.ocsps.len()));
+    }
+    let mut warnings: Vec<String> = d.problems.iter().map(|p| format!("part of the /DSS was ignored: {p}")).collect();
+    if certs_used < d.certificates.len() || crls_used < d.crls.len() {
+        warnings.push(format!("only the first {certs_used} certificates and {crls_used} CRLs of the /DSS were used (verifier budget)"));
+    }
+    let status = if warnings.is_empty() { CheckStatus::Passed } else { CheckStatus::Warning };
+    r.checks.push(Check::new("pdf_dss", status, detail));
+    r.warnings.extend(warnings);
 }
 
 fn signed_end(s: &PdfSignature) -> usize {

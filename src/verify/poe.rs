@@ -20,8 +20,10 @@
 //! does not chain to a trust anchor is reported (check `signature_timestamp` with status
 //! `warning`, an entry in `timestamps` and a warning) and not used as proof; it does not by
 //! itself fail a signature that is valid without it (ETSI: a signature timestamp that fails is
-//! ignored for proof of existence). The TSA certificate's revocation is not checked
-//! (see [`crate::tsp::verify_token`]).
+//! ignored for proof of existence). The TSA certificate's own revocation is checked with the
+//! same CRLs as the signer's path, at the token's time: a TSA certificate revoked before the
+//! token, or later for a compromise-type reason, makes the token no proof (status `revoked`);
+//! an unknown status is a warning.
 
 use super::{crl, der, path, Verifier};
 use crate::report::{Check, CheckStatus, SignatureReport, SubIndication, TimestampReport};
@@ -92,7 +94,60 @@ fn unix(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 
+/// The revocation status of a TSA certificate at its token's time.
+enum TsaStatus {
+    /// Revocation checking is off.
+    NotChecked,
+    /// A usable CRL does not list it.
+    Good,
+    /// No usable CRL (the reason).
+    Unknown(String),
+    /// Revoked after the token's time for a reason that says nothing against earlier tokens
+    /// (the note says when and why).
+    RevokedLater(String),
+    /// Revoked at or before the token's time, or later for a compromise-type reason (the key
+    /// may have been used to backdate tokens): the token proves nothing.
+    Revoked(String),
+}
+
 impl Verifier {
+    /// The TSA certificate's own revocation (ETSI EN 319 102-1 §5.4: a timestamp is validated
+    /// like a signature), with the same CRLs as the signer's path (given, embedded, /DSS), its
+    /// path validated at the token's time `t`.
+    fn tsa_revocation(&self, tsa_cert: &[u8], intermediates: &[CertificateDer<'static>], crls: &[crl::Crl], t: i64) -> TsaStatus {
+        if self.opts.revocation == super::RevocationMode::Off {
+            return TsaStatus::NotChecked;
+        }
+        let params = path::PathParams {
+            anchors: &self.anchors,
+            intermediates,
+            crls,
+            time: t,
+            policy: self.opts.policy,
+            revocation: super::RevocationMode::Warn,
+            purpose: &super::Purpose::Any,
+        };
+        let out = path::validate(tsa_cert, &params);
+        if let Some((date, reason)) = out.revoked_at {
+            let name = reason_name(reason);
+            let when = path::fmt_unix(date);
+            return if date <= t {
+                TsaStatus::Revoked(format!("the TSA certificate was revoked at {when} ({name}), before the timestamp"))
+            } else if reason_allows_poe(reason) {
+                TsaStatus::RevokedLater(format!("the TSA certificate was revoked later, at {when} ({name}), which does not affect earlier timestamps"))
+            } else {
+                TsaStatus::Revoked(format!("the TSA certificate was revoked at {when} ({name}): its key may have made backdated timestamps"))
+            };
+        }
+        match out.revocation {
+            crate::report::RevocationStatus::Good => TsaStatus::Good,
+            _ => {
+                let why = out.checks.iter().find(|c| c.name == "revocation").map(|c| c.detail.clone()).unwrap_or_else(|| "no usable CRL".into());
+                TsaStatus::Unknown(why)
+            }
+        }
+    }
+
     /// Step 9 of a SignerInfo's verification: its signature timestamps. Records them in `r`
     /// and returns the path outcome and the time the certificate checks use: `outcome` and the
     /// validation time, or the outcome of a validation at the proven existence time.
@@ -132,14 +187,37 @@ impl Verifier {
             match tsp::verify_signature_timestamp(token, signature, &check) {
                 Ok(info) => {
                     let t = unix(info.gen_time);
-                    poe = Some(poe.map_or(t, |p| p.min(t)));
-                    let detail = format!(
+                    let tsa_status = self.tsa_revocation(&info.tsa_certificate, intermediates, crls, t);
+                    let mut detail = format!(
                         "signature timestamp {} by {} (serial {}) verifies over this signature; TSA chain: {}",
                         info.gen_time_text,
                         info.tsa_subject,
                         info.serial,
                         info.chain.join(" → ")
                     );
+                    match &tsa_status {
+                        TsaStatus::NotChecked => {}
+                        TsaStatus::Good => detail.push_str("; the TSA certificate is not revoked"),
+                        TsaStatus::Unknown(why) => {
+                            detail.push_str("; the TSA certificate's revocation status is unknown");
+                            r.warnings.push(format!("the TSA certificate's revocation could not be checked: {why}"));
+                        }
+                        TsaStatus::RevokedLater(note) => detail.push_str(&format!("; {note}")),
+                        TsaStatus::Revoked(why) => {
+                            let detail = format!("signature timestamp not used as proof of existence: {why}");
+                            r.checks.push(Check::new("signature_timestamp", CheckStatus::Warning, detail.clone()));
+                            r.warnings.push(detail.clone());
+                            r.timestamps.push(TimestampReport {
+                                status: "revoked",
+                                time: Some(info.gen_time_text),
+                                tsa: Some(info.tsa_subject),
+                                serial: Some(info.serial),
+                                detail,
+                            });
+                            continue;
+                        }
+                    }
+                    poe = Some(poe.map_or(t, |p| p.min(t)));
                     r.checks.push(Check::new("signature_timestamp", CheckStatus::Passed, detail.clone()));
                     r.timestamps.push(TimestampReport {
                         status: "valid",

@@ -11,12 +11,12 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-fn p(path: &Path) -> &str {
+pub(crate) fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// `kyso sign` with the test signer and its chain, plus `extra` arguments; must succeed.
-fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
+pub(crate) fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
     let mut args = vec!["sign", "--cert", p(&signer.cert), "--key", p(&signer.key), "--chain", p(&pki.sub.cert)];
     args.extend_from_slice(extra);
     args.extend_from_slice(files);
@@ -26,7 +26,7 @@ fn sign(pki: &Pki, signer: &Party, extra: &[&str], files: &[&str]) {
 }
 
 /// `kyso verify --json`: exit code and the first signature's JSON.
-fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
+pub(crate) fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
     let mut args = vec!["verify", doc, "--trust", p(&pki.root.cert), "--json"];
     args.extend_from_slice(extra);
     let o = run(pki.dir.path(), &args);
@@ -36,7 +36,7 @@ fn verify(pki: &Pki, doc: &str, extra: &[&str]) -> (i32, Value) {
 }
 
 /// The one check named `name` (panics if there is not exactly one).
-fn check<'a>(sig: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn check<'a>(sig: &'a Value, name: &str) -> &'a Value {
     let found: Vec<&Value> = sig["checks"].as_array().unwrap().iter().filter(|c| c["name"] == name).collect();
     assert_eq!(found.len(), 1, "check {name} in {sig:#}");
     found[0]
@@ -47,7 +47,7 @@ fn tokens_issued(log: &[String]) -> usize {
 }
 
 /// Revocation takes whole seconds: make sure it is dated strictly after the timestamps.
-fn after_a_second() {
+pub(crate) fn after_a_second() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
 }
 
@@ -265,7 +265,7 @@ fn embedded_crls_let_the_recipient_check_revocation_offline() {
 
 /// The pyhanko executable: $PYHANKO, else `pyhanko` on PATH (as tests/it/pdf.rs finds it); the
 /// test fails when it is missing.
-fn pyhanko() -> Command {
+pub(crate) fn pyhanko() -> Command {
     let exe = std::env::var("PYHANKO").unwrap_or_else(|_| "pyhanko".into());
     let probe = Command::new(&exe).arg("--version").output();
     assert!(probe.is_ok_and(|o| o.status.success()), "pyHanko is required: pip install pyhanko pyhanko-cli (or set PYHANKO)");
@@ -378,4 +378,57 @@ fn pyhanko_validates_kyso_pades_b_t() {
     ] {
         assert!(text.contains(line), "pyHanko did not say {line:?}:\n{text}");
     }
+}
+
+/// The TSA certificate's own revocation is checked with the same CRLs: a TSA whose key was
+/// compromised (revoked keyCompromise, even after the token) proves nothing, so the signer's
+/// later revocation is not excused; a TSA certificate merely superseded later still proves; an
+/// unknown TSA status is a warning.
+#[test]
+fn tsa_certificate_revocation_is_checked_before_its_token_is_used_as_proof() {
+    let pki = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let leaked = tsa_leaf(&pki, "TSA lộ khóa");
+    let replaced = tsa_leaf(&pki, "TSA thay thế");
+    let a = pki.leaf("Sở Tài chính", Leaf::default());
+    let b = pki.leaf("Sở Xây dựng", Leaf::default());
+    write(d, "a.txt", "Tờ trình A".as_bytes());
+    write(d, "b.txt", "Tờ trình B".as_bytes());
+    for (tsa, signer, doc) in [(&leaked, &a, "a.txt"), (&replaced, &b, "b.txt")] {
+        let server = Server::start(&pki, tsa, &[]);
+        sign(&pki, signer, &["--tsa", &server.url, "--tsa-trust", p(&pki.root.cert)], &[doc]);
+        assert_eq!(server.terminate().0, Some(0));
+    }
+    after_a_second();
+    pki.revoke(By::Sub, &leaked, "keyCompromise");
+    pki.revoke(By::Sub, &replaced, "superseded");
+    pki.revoke(By::Sub, &a, "superseded");
+    pki.revoke(By::Sub, &b, "superseded");
+    pki.crl(By::Sub, "sub.crl", 30);
+    pki.crl(By::Root, "root.crl", 30);
+    let crls = ["--crl", "sub.crl", "--crl", "root.crl"];
+
+    // The compromised TSA's token is no proof: the signer's revocation stands.
+    let (code, sig) = verify(&pki, "a.txt", &crls);
+    assert_eq!(code, 1, "{sig:#}");
+    assert_eq!((sig["indication"].as_str(), sig["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("REVOKED")), "{sig:#}");
+    assert_eq!(sig["timestamps"][0]["status"], "revoked", "{sig:#}");
+    assert_eq!(sig["poe_used"], false);
+    let ts = check(&sig, "signature_timestamp");
+    assert_eq!(ts["status"], "warning");
+    let detail = ts["detail"].as_str().unwrap();
+    assert!(detail.contains("the TSA certificate was revoked at") && detail.contains("keyCompromise") && detail.contains("backdated"), "{detail}");
+
+    // The superseded TSA's token still proves existence: the signer's later revocation is excused.
+    let (code, sig) = verify(&pki, "b.txt", &crls);
+    assert_eq!(code, 0, "{sig:#}");
+    assert_eq!(sig["timestamps"][0]["status"], "valid", "{sig:#}");
+    assert_eq!(sig["poe_used"], true);
+    let detail = check(&sig, "signature_timestamp")["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("the TSA certificate was revoked later") && detail.contains("superseded"), "{detail}");
+
+    // Without the issuing CA's CRL the TSA's status is unknown: said in a warning.
+    let (_, sig) = verify(&pki, "b.txt", &["--crl", "root.crl"]);
+    let warnings: Vec<&str> = sig["warnings"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(warnings.iter().any(|w| w.starts_with("the TSA certificate's revocation could not be checked: no usable CRL for")), "{warnings:?}");
 }

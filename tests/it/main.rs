@@ -19,3 +19,4 @@ mod robust_limits;
 mod robust_crash;
 mod robust_files;
 mod robust_regressions;
+mod dss;

@@ -354,7 +354,7 @@ fn out_refuses_to_overwrite_without_force_and_in_place_replaces_atomically() {
         (vec!["--appearance", "signature", "--image", &seal, "--in-place", "cv.pdf"], "--appearance signature needs --rect"),
         (vec!["--appearance", "seal", "--in-place", "cv.pdf"], "--appearance seal needs --image PNG"),
         (vec!["--out", "cv.pdf", "cv.pdf"], "--out names the input file"),
-        (vec!["--embed-revocation", "--crl", "cv.pdf", "--in-place", "cv.pdf"], "--embed-revocation is for .p7s files"),
+        (vec!["--embed-revocation", "--crl", "cv.pdf", "--in-place", "cv.pdf"], "cv.pdf: not a DER object"),
     ] {
         let (code, _, err) = summary(&sign(d.path(), AGENCY, &args));
         assert_eq!(code, 2, "{args:?}: {err}");

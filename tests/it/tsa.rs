@@ -46,13 +46,19 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(pki: &Pki, party: &Party, extra: &[&str]) -> Server {
+        Server::start_with(&party.cert, &party.key, &pki.sub.cert, extra)
+    }
+
+    /// A server over any certificate, key and chain files (e.g. certs-example's TSA, with
+    /// `--pass-file` in `extra`).
+    pub(crate) fn start_with(cert: &Path, key: &Path, chain: &Path, extra: &[&str]) -> Server {
         let mut child = kyso()
             .args(["tsa", "serve", "--cert"])
-            .arg(&party.cert)
+            .arg(cert)
             .arg("--key")
-            .arg(&party.key)
+            .arg(key)
             .arg("--chain")
-            .arg(&pki.sub.cert)
+            .arg(chain)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::null())

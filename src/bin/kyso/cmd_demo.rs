@@ -202,6 +202,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let mut d = Demo { dir: dir.clone(), exe, lang: args.lang, failures: Vec::new() };
     play(&mut d);
     play_pdf(&mut d);
+    play_trusted_time(&mut d);
     println!();
     if d.failures.is_empty() {
         println!("{}", d.t("✓ Mọi bước đều diễn ra như mong đợi.", "✓ Every step behaved as expected."));
@@ -401,4 +402,161 @@ fn play_pdf(d: &mut Demo) {
     json.push("--json");
     let out = d.kyso(&json, 3, false);
     d.expect_indications(&out, &[(changed_name, "INDETERMINATE")]);
+}
+
+/// `kyso tsa serve` started in the background for chapter 8 (this binary as a child process).
+struct TsaProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl TsaProcess {
+    /// Starts the server on a free loopback port and waits for its "listening on URL" line.
+    fn start(d: &mut Demo, args: &[&str]) -> Option<TsaProcess> {
+        use std::io::{BufRead, BufReader};
+        println!("$ kyso {} &", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        let spawned = Command::new(&d.exe)
+            .args(args)
+            .current_dir(&d.dir)
+            .env("KYSO_PASSPHRASE", DEMO_PASSPHRASE)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                d.failures.push(format!("kyso tsa serve: cannot run: {e}"));
+                return None;
+            }
+        };
+        let Some(stderr) = child.stderr.take() else {
+            d.failures.push("kyso tsa serve: no stderr".into());
+            let _ = child.kill();
+            return None;
+        };
+        let mut lines = BufReader::new(stderr).lines();
+        let mut url = None;
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("kyso tsa: listening on ") {
+                url = rest.split_whitespace().next().map(str::to_string);
+                break;
+            }
+        }
+        // Keep reading its log (one line per token) so that it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        match url {
+            Some(url) => {
+                println!("    ✓ {} {url}", d.t("máy chủ dấu thời gian đang chạy tại", "the timestamp server listens on"));
+                Some(TsaProcess { child, url })
+            }
+            None => {
+                d.failures.push("kyso tsa serve did not start".into());
+                let _ = child.kill();
+                let _ = child.wait();
+                None
+            }
+        }
+    }
+
+    /// Stops the server the way an operator would: SIGTERM (clean shutdown), bounded wait.
+    fn stop(mut self, d: &mut Demo) {
+        println!("$ kill -TERM {}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) if status.success() => return println!("    ✓ exit 0"),
+                Ok(Some(status)) => return d.failures.push(format!("kyso tsa serve exited with {status}")),
+                Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(50)),
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    return d.failures.push("kyso tsa serve did not stop on SIGTERM".into());
+                }
+            }
+        }
+    }
+}
+
+/// Chapter 8: trusted time. The CA issues a timestamping certificate, a TSA runs on loopback, the
+/// Planning and Investment Department's director signs a report and a PDF with a signature
+/// timestamp and the revocation evidence embedded (CAdES-B-T, PAdES-B-LT); a recipient verifies
+/// them offline; then the director moves to another post (certificate revoked, reason
+/// affiliationChanged): the timestamped signatures still pass, an untimestamped one does not.
+fn play_trusted_time(d: &mut Demo) {
+    d.chapter(
+        "8. Thời gian tin cậy: máy chủ cấp dấu thời gian, chữ ký kèm dấu thời gian và chứng cứ thu hồi để kiểm tra ngoại tuyến",
+        "8. Trusted time: a timestamp server, signatures with a timestamp and revocation evidence, verified offline",
+    );
+    let org = "Sở Thông tin và Truyền thông tỉnh Bắc Ninh";
+    if let Err(e) = std::fs::create_dir_all(d.dir.join("tsa")) {
+        d.failures.push(format!("cannot create tsa: {e}"));
+    }
+    d.kyso(&["ca", "issue", "--dir", "ca", "--profile", "tsa", "--cn", "TSA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--key-out", "tsa/tsa.key", "--cert-out", "tsa/tsa.pem"], 0, false);
+    let Some(tsa) = TsaProcess::start(d, &["tsa", "serve", "--cert", "tsa/tsa.pem", "--key", "tsa/tsa.key", "--chain", "ca/chain.pem", "--listen", "127.0.0.1:0"]) else {
+        return;
+    };
+    let u = &UNITS[2];
+    let dir = format!("units/{}", u.slug);
+    let (cert, key) = (format!("{dir}/person.pem"), format!("{dir}/person.key"));
+    let (bt, bb, pdf_in, pdf) = ("docs/bao-cao-68-SKHDT.txt", "docs/bao-cao-69-SKHDT.txt", "docs/cong-van-125-SKHDT.pdf", "docs/cong-van-125-SKHDT-da-ky.pdf");
+    d.write(bt, u.text.replace("67/BC", "68/BC"));
+    d.write(bb, u.text.replace("67/BC", "69/BC"));
+    d.write(pdf_in, SAMPLE_PDF);
+    let url = tsa.url.clone();
+    let evidence = ["--tsa", url.as_str(), "--tsa-trust", "root-ca/ca.pem", "--embed-revocation", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem"];
+    let base = ["sign", "--cert", cert.as_str(), "--key", key.as_str(), "--chain", "ca/chain.pem"];
+    d.kyso(&[&base[..], &evidence[..], &[bt]].concat(), 0, false);
+    d.kyso(&[&base[..], &["--pades"], &evidence[..], &["--out", pdf, pdf_in]].concat(), 0, false);
+    println!("{}", d.t("(một báo cáo khác được ký không kèm dấu thời gian)", "(another report is signed without a timestamp)"));
+    d.kyso(&[&base[..], &[bb]].concat(), 0, false);
+    tsa.stop(d);
+
+    println!(
+        "{}",
+        d.t(
+            "(nơi nhận chỉ có chứng thư CA gốc, không có CRL: dùng CRL đã nhúng trong chữ ký và trong /DSS của PDF)",
+            "(the recipient has only the root certificate, no CRL: the CRLs embedded in the signature and in the PDF's /DSS are used)"
+        )
+    );
+    let lang = if d.lang == Lang::Vi { "vi" } else { "en" };
+    d.kyso(&["verify", bt, pdf, "--trust", "root-ca/ca.pem", "--revocation", "require", "--lang", lang], 0, true);
+    let out = d.kyso(&["verify", bt, pdf, "--trust", "root-ca/ca.pem", "--revocation", "require", "--json"], 0, false);
+    d.expect_indications(&out, &[("bao-cao-68-SKHDT.txt", "TOTAL_PASSED"), ("cong-van-125-SKHDT-da-ky.pdf", "TOTAL_PASSED")]);
+
+    println!(
+        "{}",
+        d.t(
+            "(Giám đốc Sở chuyển công tác: CA thu hồi chứng thư số của ông với lý do affiliation-changed)",
+            "(the director moves to another post: the CA revokes his certificate, reason affiliation-changed)"
+        )
+    );
+    // The revocation must be dated strictly after the timestamps (whole seconds).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let list = d.kyso(&["ca", "list", "--dir", "ca", "--json"], 0, false);
+    let serial = serde_json::from_slice::<serde_json::Value>(&list.stdout).ok().and_then(|v| {
+        v.as_array()?
+            .iter()
+            .find(|c| c["subject"].as_str().is_some_and(|s| s.contains(u.head)) && c["profile"] == "person")
+            .and_then(|c| c["serial"].as_str().map(str::to_string))
+    });
+    let Some(serial) = serial else {
+        d.failures.push(format!("{}'s certificate is missing from `ca list --json`", u.head));
+        return;
+    };
+    d.kyso(&["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "affiliation-changed"], 0, false);
+    println!(
+        "{}",
+        d.t(
+            "(chữ ký có dấu thời gian trước thời điểm thu hồi vẫn hợp lệ; chữ ký không có dấu thời gian thì không)",
+            "(the signatures timestamped before the revocation still pass; the one without a timestamp does not)"
+        )
+    );
+    let v = ["verify", bt, pdf, bb, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem"];
+    d.kyso(&[&v[..], &["--lang", lang]].concat(), 1, true);
+    let out = d.kyso(&[&v[..], &["--json"]].concat(), 1, false);
+    d.expect_indications(
+        &out,
+        &[("bao-cao-68-SKHDT.txt", "TOTAL_PASSED"), ("cong-van-125-SKHDT-da-ky.pdf", "TOTAL_PASSED"), ("bao-cao-69-SKHDT.txt", "TOTAL_FAILED")],
+    );
 }

@@ -6,7 +6,7 @@
 //! the time goes in /M). Verification: a PDF given without `--sig` and without a `FILE.pdf.p7s`
 //! beside it is verified in place, every signature, with `Verifier::verify_pdf`.
 
-use crate::cmd_pdf::{pades_options, pades_output, sign_pdf_file, PadesArgs, MAX_PDF_BYTES};
+use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs, MAX_PDF_BYTES};
 use crate::cmd_sign::SignArgs;
 use crate::util::CliError;
 use kyso::pdf::{PadesOptions, SignedRanges};
@@ -29,10 +29,6 @@ pub fn prepare(args: &SignArgs) -> Result<Prepared, CliError> {
     if args.add {
         return Err(CliError::usage("--add is for .p7s files; a PDF signature is always added to the PDF")
             .hint("sign the already signed PDF again with --pades --in-place (or --out) to add a signature"));
-    }
-    if args.trusted_time.embed_revocation {
-        return Err(CliError::usage("--embed-revocation is for .p7s files: PDFs would need a /DSS dictionary, not written yet")
-            .hint("sign the PDF without it; give the CRLs to the recipient (kyso verify --crl)"));
     }
     if args.out_dir.is_some() {
         return Err(CliError::usage("--out-dir is for .p7s files; a signed PDF is written with --out OUT.pdf or --in-place"));
@@ -72,12 +68,38 @@ pub fn run(args: &SignArgs, prepared: Prepared, signer: DocumentSigner) -> Resul
             return Err(CliError::usage(format!("the document {} does not exist", input.display())).hint("check the path"));
         }
         let time = opts.signing_time;
-        let r = sign_pdf_file(input, &output, prepared.args.in_place, args.force, &opts, |ranges: &SignedRanges<'_>| {
-            let cms = signer.sign_reader(ranges.reader(), time).map_err(|e| e.to_string())?;
-            finish.apply(cms)
-        });
+        // The CMS that went into /Contents (the closure runs again if the first did not fit).
+        let cms_written = std::cell::RefCell::new(Vec::new());
+        let mut dss_note = String::new();
+        let r = sign_pdf_file(
+            input,
+            &output,
+            prepared.args.in_place,
+            args.force,
+            &opts,
+            |ranges: &SignedRanges<'_>| {
+                let cms = signer.sign_reader(ranges.reader(), time).map_err(|e| e.to_string())?;
+                let cms = finish.timestamp(cms)?;
+                cms_written.borrow_mut().clone_from(&cms);
+                Ok::<_, String>(cms)
+            },
+            |signed| {
+                if !args.trusted_time.embed_revocation {
+                    return Ok(signed);
+                }
+                // PAdES-B-LT: the chain (signer's and TSA's) and the CRLs in the /DSS, in a
+                // second incremental update after the signature's.
+                let certs = kyso::tsp::evidence_certificates(&cms_written.borrow())
+                    .map_err(|e| CliError::failed(format!("{}: cannot list the signature's certificates: {e}", input.display())))?;
+                let up = kyso::pdf::add_dss(&signed.bytes, &certs, finish.crls()).map_err(|e| pdf_error(input, e))?;
+                dss_note = format!("; /DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+                let mut signed = signed;
+                signed.bytes = up.bytes;
+                Ok(signed)
+            },
+        );
         match r {
-            Ok(signed) => eprintln!("signed {} → {} (field {})", input.display(), output.display(), signed.field_name),
+            Ok(signed) => eprintln!("signed {} → {} (field {}{dss_note})", input.display(), output.display(), signed.field_name),
             Err(e) if single => return Err(e),
             Err(e) => {
                 failed += 1;

@@ -120,13 +120,24 @@ pub fn pades_output(input: &Path, out: Option<&Path>, in_place: bool) -> Result<
 
 /// Signs one PDF file: reads it, signs with `make_cms`, writes atomically (`--in-place` replaces
 /// the input; `--out` refuses an existing file unless `force`).
-pub fn sign_pdf_file<F, E>(input: &Path, output: &Path, in_place: bool, force: bool, opts: &PadesOptions, make_cms: F) -> Result<pdf::SignedPdf, CliError>
+/// `then` may change the signed PDF (add a /DSS) before it is written.
+pub fn sign_pdf_file<F, E, T>(
+    input: &Path,
+    output: &Path,
+    in_place: bool,
+    force: bool,
+    opts: &PadesOptions,
+    make_cms: F,
+    then: T,
+) -> Result<pdf::SignedPdf, CliError>
 where
     F: FnMut(&SignedRanges<'_>) -> Result<Vec<u8>, E>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    T: FnOnce(pdf::SignedPdf) -> Result<pdf::SignedPdf, CliError>,
 {
     let bytes = read_input(input, "PDF", MAX_PDF_BYTES)?;
     let signed = pdf::sign(&bytes, opts, make_cms).map_err(|e| pdf_error(input, e))?;
+    let signed = then(signed)?;
     let overwrite = if in_place || force { Overwrite::Replace } else { Overwrite::Refuse };
     write_atomic(output, &signed.bytes, overwrite, Secrecy::Public).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {

@@ -25,7 +25,8 @@ pub struct TrustedTimeArgs {
     /// Seconds before giving up on the TSA (per request)
     #[arg(long, value_name = "SECS", default_value_t = 30, requires = "tsa", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub tsa_timeout: u64,
-    /// Embed the CRLs given with --crl in the signature (SignedData crls) for offline verification
+    /// Embed the CRLs given with --crl for offline verification: in the SignedData (crls) of a
+    /// .p7s; in the document security store (/DSS, with the certificates) of a PDF: PAdES-B-LT
     #[arg(long, requires = "crl")]
     pub embed_revocation: bool,
     /// A CRL to embed (PEM or DER; repeatable); needs --embed-revocation
@@ -78,6 +79,18 @@ impl Finisher {
         if !self.crls.is_empty() {
             p7s = embed_crls(&p7s, &self.crls).map_err(|e| format!("cannot embed the CRLs: {e}"))?;
         }
+        self.timestamp(p7s)
+    }
+
+    /// The CRLs given with --crl (DER), for a PDF's /DSS.
+    pub fn crls(&self) -> &[Vec<u8>] {
+        &self.crls
+    }
+
+    /// With --tsa: timestamps every SignerInfo that has no signature timestamp yet (see
+    /// [`Finisher::apply`]); without it, returns `p7s` unchanged.
+    pub fn timestamp(&self, p7s: Vec<u8>) -> Result<Vec<u8>, String> {
+        let mut p7s = p7s;
         if let Some((client, url)) = &self.tsa {
             let check = TokenCheck {
                 anchors: (!self.anchors.is_empty()).then_some(self.anchors.as_slice()),
