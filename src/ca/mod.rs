@@ -925,27 +925,19 @@ impl Ca {
     /// Revokes the certificate `serial` (any hex form) at `now` and publishes a new CRL at
     /// once (written to `crl.pem`), all in one transaction.
     pub fn revoke(&mut self, ca_key: &dyn Signer, serial: &str, reason: Reason, now: OffsetDateTime) -> Result<Crl, CaError> {
-        let serial = normalize_serial(serial)?;
-        let now = now.replace_nanosecond(0).unwrap_or(now);
-        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
-        let cert_der = self.cert_der.clone();
-        let dir = self.dir.clone();
-        let tx = self.registry.write()?;
-        let row = registry::cert(&tx, &serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
-        if let Some(at) = row.revoked_at {
-            return Err(CaError::AlreadyRevoked {
-                serial,
-                revoked_at: rfc3339(from_unix(at)),
-                reason: row.reason.unwrap_or_else(|| "unspecified".into()),
-            });
-        }
-        registry::mark_revoked(&tx, &serial, unix(now), reason.name())?;
-        let detail = serde_json::json!({ "serial": serial, "reason": reason.name(), "revoked_at": rfc3339(now) });
-        registry::append_audit(&tx, unix(now), "revoke", &detail.to_string())?;
-        let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
-        tx.commit()?;
-        self.write_crl_file()?;
-        Ok(crl)
+        self.change_status(ca_key, serial, now, |tx, serial, row, now| {
+            if let Some(at) = row.revoked_at {
+                return Err(CaError::AlreadyRevoked {
+                    serial: serial.to_string(),
+                    revoked_at: rfc3339(from_unix(at)),
+                    reason: row.reason.clone().unwrap_or_else(|| "unspecified".into()),
+                });
+            }
+            registry::mark_revoked(tx, serial, unix(now), reason.name())?;
+            let detail = serde_json::json!({ "serial": serial, "reason": reason.name(), "revoked_at": rfc3339(now) });
+            registry::append_audit(tx, unix(now), "revoke", &detail.to_string())?;
+            Ok(())
+        })
     }
 
     /// Lifts a certificate-hold on `serial` at `now` (RFC 5280 §5.3.1 removeFromCRL): the
@@ -956,6 +948,32 @@ impl Ca {
     /// belongs in delta CRLs and is never written. Refused with [`CaError::NotOnHold`] for a
     /// certificate that is valid or revoked for any other reason.
     pub fn remove_from_crl(&mut self, ca_key: &dyn Signer, serial: &str, now: OffsetDateTime) -> Result<Crl, CaError> {
+        self.change_status(ca_key, serial, now, |tx, serial, row, now| {
+            let held_since = match (row.revoked_at, row.reason.as_deref()) {
+                (Some(at), Some(r)) if r == Reason::CertificateHold.name() => at,
+                (None, _) => return Err(CaError::NotOnHold { serial: serial.to_string(), state: "valid".into() }),
+                (Some(at), reason) => {
+                    let state = format!("revoked since {}, reason {}", rfc3339(from_unix(at)), reason.unwrap_or("unspecified"));
+                    return Err(CaError::NotOnHold { serial: serial.to_string(), state });
+                }
+            };
+            registry::mark_unrevoked(tx, serial)?;
+            let detail = serde_json::json!({ "serial": serial, "held_since": rfc3339(from_unix(held_since)), "removed_at": rfc3339(now) });
+            registry::append_audit(tx, unix(now), "remove-from-crl", &detail.to_string())?;
+            Ok(())
+        })
+    }
+
+    /// Changes the revocation status of `serial` with `change` (which checks the current row,
+    /// updates it and appends the audit entry), then publishes a new CRL, in one transaction;
+    /// `crl.pem` is written after the commit.
+    fn change_status(
+        &mut self,
+        ca_key: &dyn Signer,
+        serial: &str,
+        now: OffsetDateTime,
+        change: impl FnOnce(&registry::Tx<'_>, &str, &CertRow, OffsetDateTime) -> Result<(), CaError>,
+    ) -> Result<Crl, CaError> {
         let serial = normalize_serial(serial)?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
@@ -963,17 +981,7 @@ impl Ca {
         let dir = self.dir.clone();
         let tx = self.registry.write()?;
         let row = registry::cert(&tx, &serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
-        let held_since = match (row.revoked_at, row.reason.as_deref()) {
-            (Some(at), Some(r)) if r == Reason::CertificateHold.name() => at,
-            (None, _) => return Err(CaError::NotOnHold { serial, state: "valid".into() }),
-            (Some(at), reason) => {
-                let state = format!("revoked since {}, reason {}", rfc3339(from_unix(at)), reason.unwrap_or("unspecified"));
-                return Err(CaError::NotOnHold { serial, state });
-            }
-        };
-        registry::mark_unrevoked(&tx, &serial)?;
-        let detail = serde_json::json!({ "serial": serial, "held_since": rfc3339(from_unix(held_since)), "removed_at": rfc3339(now) });
-        registry::append_audit(&tx, unix(now), "remove-from-crl", &detail.to_string())?;
+        change(&tx, &serial, &row, now)?;
         let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
         tx.commit()?;
         self.write_crl_file()?;
