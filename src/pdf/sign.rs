@@ -270,14 +270,7 @@ impl Plan {
             Some(Object::Dictionary(d)) => d,
             _ => return Err(PdfError::Structure("the catalog is not a dictionary".into())),
         };
-        let (form_id, mut acroform, rewrite_catalog) = match catalog.get(b"AcroForm") {
-            Ok(Object::Reference(id)) => match doc.objects.get(id) {
-                Some(Object::Dictionary(d)) => (*id, d.clone(), false),
-                _ => (alloc(), Dictionary::new(), true),
-            },
-            Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
-            _ => (alloc(), Dictionary::new(), true),
-        };
+        let (form_id, mut acroform, rewrite_catalog) = catalog_entry_object(doc, catalog, b"AcroForm", &mut alloc);
         match append_ref(doc, acroform.get(b"Fields"), field_id) {
             Extended::InPlace(arr_id, arr) => objects.push((arr_id, Object::Array(arr))),
             Extended::Inline(arr) => acroform.set("Fields", Object::Array(arr)),
@@ -326,6 +319,26 @@ const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
 
 /// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
+/// The catalog entry `key` (/AcroForm, /DSS) as a dictionary object of its own, to be rewritten
+/// in the update: (its object number, its dictionary, whether the catalog must be rewritten to
+/// point at it). An entry that is already a reference to a dictionary keeps its object; an
+/// inline dictionary moves to a new object (`alloc`); anything else starts empty.
+pub(crate) fn catalog_entry_object(
+    doc: &Document,
+    catalog: &Dictionary,
+    key: &[u8],
+    alloc: &mut impl FnMut() -> ObjectId,
+) -> (ObjectId, Dictionary, bool) {
+    match catalog.get(key) {
+        Ok(Object::Reference(id)) => match doc.objects.get(id) {
+            Some(Object::Dictionary(d)) => (*id, d.clone(), false),
+            _ => (alloc(), Dictionary::new(), true),
+        },
+        Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
+        _ => (alloc(), Dictionary::new(), true),
+    }
+}
+
 /// An array with a reference appended, and where it must be written.
 enum Extended {
     /// The array is its own object (`id`): rewrite that object, not its owner.
