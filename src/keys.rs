@@ -282,7 +282,7 @@ fn wrap_pkcs8(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, key: &[u8]) -> 
     pki.to_der().map(Zeroizing::new).map_err(|e| KeyError::Malformed(e.to_string()))
 }
 
-/// SEC1 ECPrivateKey (RFC 5915) → PKCS#8, taking the curve from the [0] parameters.
+/// SEC1 ECPrivateKey (RFC 5915) → PKCS#8, taking the curve from the \[0\] parameters.
 fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     #[derive(der::Sequence)]
     struct EcPrivateKey<'a> {
