@@ -215,7 +215,9 @@ impl KeyFile {
         matches!(self, KeyFile::Encrypted(_))
     }
 
-    /// Decrypts (if needed) and loads the key.
+    /// Decrypts (if needed) and loads the key. The key-derivation cost the file states is
+    /// checked first ([`MAX_PBKDF2_ITERATIONS`], [`MAX_SCRYPT_MEMORY`], [`MAX_SCRYPT_WORK`]):
+    /// over a cap, [`KeyError::ExcessiveWork`] is returned without deriving anything.
     pub fn open(&self, passphrase: Option<&[u8]>) -> Result<PrivateKey, KeyError> {
         match self {
             KeyFile::Plain(der) => PrivateKey::from_pkcs8_der(der),
