@@ -178,10 +178,12 @@ pub enum CaError {
     /// `init` of an issuing CA failed after the parent CA had issued its certificate. Nothing
     /// was left in the new CA's directory (its key is gone), but the parent's registry keeps the
     /// record of the certificate (the audit log is append-only): revoke it at the parent.
-    #[error("{source}; nothing was kept in {dir}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --serial {serial} --reason cessation-of-operation)")]
+    #[error("{source}; nothing was kept in {dir}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {parent} --serial {serial} --reason cessation-of-operation)")]
     InitFailedAfterParentIssued {
         /// The new CA's directory.
         dir: PathBuf,
+        /// The parent CA's directory.
+        parent: PathBuf,
         /// The serial of the certificate the parent issued.
         serial: String,
         /// What failed.
@@ -699,9 +701,10 @@ impl Ca {
                     Ok(pem_encode("CERTIFICATE", &parent.cert_der))
                 };
                 let serial = issued.serial.clone();
-                let after_issue = |e: CaError| CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), serial: serial.clone(), source: Box::new(e) };
+                let parent_dir = parent.dir.clone();
+                let after_issue = |e: CaError| CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), parent: parent_dir.clone(), serial: serial.clone(), source: Box::new(e) };
                 chain.push_str(&parent_pem.map_err(after_issue)?);
-                (issued.der, Some(chain), Some(serial))
+                (issued.der, Some(chain), Some((serial, parent.dir.clone())))
             }
         };
         let finish = || -> Result<Registry, CaError> {
@@ -736,7 +739,7 @@ impl Ca {
         match finish() {
             Ok(registry) => Ok(Ca { dir: dir.to_path_buf(), cert_der, registry }),
             Err(e) => Err(match parent_serial {
-                Some(serial) => CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), serial, source: Box::new(e) },
+                Some((serial, parent)) => CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), parent, serial, source: Box::new(e) },
                 None => e,
             }),
         }

@@ -484,6 +484,7 @@ fn failed_ca_init_leaves_nothing_behind_and_can_be_run_again() {
     let list = list_json(d, "root");
     assert_eq!(list.len(), before + 1);
     let serial = list.iter().map(|c| c["serial"].as_str().unwrap()).find(|s| err.contains(&format!("certificate {s} for the discarded key"))).unwrap_or_else(|| panic!("{err}"));
+    assert!(err.contains(&format!("kyso ca revoke --dir root --serial {serial} --reason cessation-of-operation")), "{err}");
     ok(d, &["ca", "revoke", "--dir", "root", "--serial", serial, "--reason", "cessation-of-operation"]);
     std::fs::remove_file(d.join("i/chain.pem")).unwrap();
     ok(d, &["ca", "init", "--dir", "i", "--name", "CA thử", "--parent", "root"]);
