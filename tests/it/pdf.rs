@@ -109,18 +109,26 @@ pub fn sign_as(pki: &Pki, signer: &Party, pdf: &[u8], opts: &PadesOptions) -> Ve
     pdf::sign(pdf, opts, |r| -> Result<Vec<u8>, std::io::Error> { Ok(pades_cms(&r.to_vec(), signer, &[&chain])) }).unwrap().bytes
 }
 
-/// `openssl cms -verify` of every signature of `pdf` over the ranges kyso extracts.
-fn assert_openssl_verifies_all(pki: &Pki, pdf: &[u8], expected: usize) {
+/// `openssl cms -verify` of every signature of `pdf` over the ranges kyso extracts, `root` the
+/// only anchor; there must be `expected` of them. Returns the CMS files it wrote under `dir`
+/// (one per signature, in order). Shared with pades.rs.
+pub(crate) fn openssl_verifies_all(dir: &Path, root: &Path, pdf: &[u8], expected: usize) -> Vec<PathBuf> {
     let sigs = pdf::signatures(pdf).unwrap();
     assert_eq!(sigs.len(), expected);
+    let mut written = Vec::new();
     for (i, s) in sigs.iter().enumerate() {
         assert!(s.byte_range_problems.is_empty(), "{:?}", s.byte_range_problems);
-        let d = pki.dir.path();
-        let content = pki::write(d, &format!("signed{i}.bin"), &s.signed_ranges(pdf).unwrap().to_vec());
-        let cms = pki::write(d, &format!("sig{i}.der"), &s.contents);
-        let (ok, err) = pki::openssl_cms_verify(d, &cms, &content, &pki.root.cert, &[]);
+        let content = pki::write(dir, &format!("signed{i}.bin"), &s.signed_ranges(pdf).unwrap().to_vec());
+        let cms = pki::write(dir, &format!("sig{i}.der"), &s.contents);
+        let (ok, err) = pki::openssl_cms_verify(dir, &cms, &content, root, &[]);
         assert!(ok, "signature {} ({}) does not verify with openssl: {err}", i, s.field_name);
+        written.push(cms);
     }
+    written
+}
+
+fn assert_openssl_verifies_all(pki: &Pki, pdf: &[u8], expected: usize) {
+    openssl_verifies_all(pki.dir.path(), &pki.root.cert, pdf, expected);
 }
 
 fn person(pki: &Pki) -> Party {
