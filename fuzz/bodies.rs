@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 
 /// The example root of certs-example, copied by fuzz/make-seeds.sh.
 pub static ANCHOR: &[u8] = include_bytes!("fixtures/anchor.der");
+/// The root of the certs-example that signed fuzz/seeds/pdf_verify (B-LT and document timestamp
+/// PDFs made in session 2), so that the seeds reach path, revocation and /DSS checks.
+pub static PDF_ANCHOR: &[u8] = include_bytes!("fixtures/pdf-anchor.der");
 /// The document the fixture signatures sign.
 pub static DOCUMENT: &[u8] = include_bytes!("fixtures/document.txt");
 /// 2027-01-01T00:00:00Z: inside the fixture certificates' validity.
@@ -119,6 +122,21 @@ pub fn tsp(data: &[u8]) {
     let _ = kyso::tsp::evidence_certificates(data);
 }
 
+/// The whole verification of `data` as a signed PDF (`kyso verify FILE.pdf`): signatures,
+/// document timestamps, the /DSS, change classification, against the fixed anchor. Invariant:
+/// the report serialises to JSON.
+pub fn pdf_verify(data: &[u8]) {
+    static V: OnceLock<kyso::verify::Verifier> = OnceLock::new();
+    let v = V.get_or_init(|| {
+        let t = time::OffsetDateTime::from_unix_timestamp(AT_UNIX).expect("fixed time");
+        kyso::verify::Verifier::new(&[PDF_ANCHOR.to_vec()], &[], &[], kyso::verify::Options::at(t)).expect("fixed anchor")
+    });
+    let report = v.verify_pdf("document.pdf", data);
+    let run = kyso::report::RunReport::new(vec![report]);
+    let json = serde_json::to_string(&run).expect("the report serialises");
+    assert!(json.starts_with('{'));
+}
+
 /// The body of target `name`.
 pub fn by_name(name: &str) -> Option<fn(&[u8])> {
     Some(match name {
@@ -127,6 +145,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "objects" => objects,
         "keys" => keys,
         "pdf" => pdf,
+        "pdf_verify" => pdf_verify,
         "tsp" => tsp,
         _ => return None,
     })

@@ -507,7 +507,9 @@ fn classify(r: &Document, f: &Document) -> Modifications {
                     let diff = diff_keys(rd, fd);
                     let content_changed = matches!((ro, fo), (Object::Stream(x), Object::Stream(y)) if x.content != y.content);
                     let allowed: &[&[u8]] = if Some(*id) == f_root {
-                        &[b"AcroForm", b"DSS", b"Extensions"]
+                        // /Version: a later update may declare a newer PDF version (e.g. 2.0 for
+                        // document timestamps); it changes no content.
+                        &[b"AcroForm", b"DSS", b"Extensions", b"Version"]
                     } else if Some(*id) == acroform_id {
                         &[b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"]
                     } else if Some(*id) == dss_id {

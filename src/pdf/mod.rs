@@ -198,6 +198,10 @@ pub struct PadesOptions {
     pub contents_reserve: usize,
     /// Resolution assumed for PNGs without a pHYs chunk.
     pub image_dpi: f64,
+    /// Write a document timestamp instead of a signature (/Type /DocTimeStamp, /SubFilter
+    /// ETSI.RFC3161, no /M, invisible): the producer returns an RFC 3161 TimeStampToken whose
+    /// imprint is the digest of the signed ranges. Default field name `TimestampN`.
+    pub document_timestamp: bool,
 }
 
 impl PadesOptions {
@@ -215,6 +219,7 @@ impl PadesOptions {
             signer_name: None,
             contents_reserve: 16 * 1024,
             image_dpi: 300.0,
+            document_timestamp: false,
         }
     }
 }

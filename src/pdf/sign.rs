@@ -118,9 +118,15 @@ impl Plan {
         let field_name = match &opts.field_name {
             Some(n) if existing.contains(n) => return Err(PdfError::FieldExists(n.clone())),
             Some(n) => n.clone(),
-            None => (1..).map(|i| format!("Signature{i}")).find(|n| !existing.contains(n)).unwrap_or_default(),
+            None => {
+                let stem = if opts.document_timestamp { "Timestamp" } else { "Signature" };
+                (1..).map(|i| format!("{stem}{i}")).find(|n| !existing.contains(n)).unwrap_or_default()
+            }
         };
 
+        if opts.document_timestamp && !matches!(opts.appearance, Appearance::None) {
+            return Err(PdfError::Unsupported("a visible appearance for a document timestamp (it is always invisible)".into()));
+        }
         let (rect, appearance) = match &opts.appearance {
             Appearance::None => ([0.0; 4], None),
             Appearance::Signature { png } => {
@@ -286,9 +292,15 @@ impl Plan {
         // Write: the signature dictionary first, by hand, to know where its slots are.
         let mut up = Update::new(pdf);
         up.begin(sig_id);
-        up.buf.extend_from_slice(b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M");
-        write_object(&mut up.buf, &Object::String(pdf_date(opts.signing_time).into_bytes(), StringFormat::Literal));
-        for (key, value) in [("Name", &opts.signer_name), ("Reason", &opts.reason), ("Location", &opts.location)] {
+        if opts.document_timestamp {
+            // ISO 32000-2 §12.8.5: the time is the token's; no /M, /Name, /Reason, /Location.
+            up.buf.extend_from_slice(b"<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161");
+        } else {
+            up.buf.extend_from_slice(b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M");
+            write_object(&mut up.buf, &Object::String(pdf_date(opts.signing_time).into_bytes(), StringFormat::Literal));
+        }
+        let claims = [("Name", &opts.signer_name), ("Reason", &opts.reason), ("Location", &opts.location)];
+        for (key, value) in claims.iter().filter(|_| !opts.document_timestamp) {
             if let Some(v) = value {
                 up.buf.push(b'/');
                 up.buf.extend_from_slice(key.as_bytes());

@@ -51,6 +51,7 @@ pub use evidence::{embed_crls, evidence_certificates, MAX_EMBEDDED_CRLS};
 pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
 pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck};
+pub(crate) use verify::decode_tst_info;
 
 use crate::alg::DigestAlgorithm;
 use der::asn1::{Int, OctetString};

@@ -32,6 +32,7 @@
 mod algs;
 mod crl;
 mod der;
+mod doc_ts;
 mod path;
 mod pdf;
 mod poe;

@@ -25,6 +25,8 @@ use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, Si
 
 /// SubFilters whose /Contents is a detached CMS SignedData over the byte ranges.
 const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
+/// The SubFilter of a document timestamp: /Contents is an RFC 3161 token over the byte ranges.
+const DOC_TIMESTAMP: &str = "ETSI.RFC3161";
 
 impl Verifier {
     /// Verifies every signature of the PDF `pdf` in place. `label` is the document's name in the
@@ -36,8 +38,10 @@ impl Verifier {
     /// report's `pdf` facts carry `field_name`, `revision`, `covers_whole_document`. A document
     /// security store (/DSS, PAdES-B-LT) is evidence for every signature: its certificates are
     /// path-building candidates and its CRLs are verified and used like CRLs embedded in the CMS
-    /// (check `pdf_dss`; unusable entries are warnings). Its OCSP responses are not used. Not checked:
-    /// DocMDP/FieldMDP permissions, /Lock dictionaries, document timestamps, signatures outside
+    /// (check `pdf_dss`; unusable entries are warnings). Its OCSP responses are not used. A
+    /// document timestamp (/SubFilter ETSI.RFC3161) is verified as a token over its byte ranges
+    /// (see `doc_ts`), reported like a signature whose signer is the TSA. Not checked:
+    /// DocMDP/FieldMDP permissions, /Lock dictionaries, signatures outside
     /// the AcroForm.
     pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
         self.verify_pdf_parts(label, pdf).0
@@ -79,8 +83,12 @@ impl Verifier {
             sub_filter: s.sub_filter.clone(),
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
-        if !DETACHED_CMS.contains(&sub_filter) {
-            return format_failure(facts, "pdf_sub_filter", format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached and adbe.pkcs7.detached)"));
+        if !DETACHED_CMS.contains(&sub_filter) && sub_filter != DOC_TIMESTAMP {
+            return format_failure(
+                facts,
+                "pdf_sub_filter",
+                format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached, adbe.pkcs7.detached and ETSI.RFC3161)"),
+            );
         }
         // Problems that leave it unclear what was signed come first: no CMS check is meaningful.
         if let Some(p) = s.byte_range_problems.iter().find(|p| !matches!(p, ByteRangeProblem::NotAtRevisionEnd)) {
@@ -97,7 +105,6 @@ impl Verifier {
             None => (&[][..], &[][..]),
         };
         let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls };
-        let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
         let field = format!(
             "field {:?}, revision {} of {}, {}",
             s.field_name,
@@ -105,15 +112,20 @@ impl Verifier {
             s.revision_count,
             if s.covers_whole_document { "covers the whole document" } else { "does not cover the whole document" }
         );
-        let mut r = match <[SignatureReport; 1]>::try_from(inner.signatures) {
-            Ok([one]) => one,
-            Err(v) if v.is_empty() => {
-                let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
-                return format_failure(facts, "format", why);
-            }
-            Err(v) => {
-                // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
-                return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+        let mut r = if sub_filter == DOC_TIMESTAMP {
+            self.verify_document_timestamp(&s.contents, &ranges, &evidence)
+        } else {
+            let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
+            match <[SignatureReport; 1]>::try_from(inner.signatures) {
+                Ok([one]) => one,
+                Err(v) if v.is_empty() => {
+                    let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
+                    return format_failure(facts, "format", why);
+                }
+                Err(v) => {
+                    // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
+                    return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+                }
             }
         };
         r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));

@@ -114,13 +114,16 @@ impl Verifier {
     /// The TSA certificate's own revocation (ETSI EN 319 102-1 §5.4: a timestamp is validated
     /// like a signature), with the same CRLs as the signer's path (given, embedded, /DSS), its
     /// path validated at the token's time `t`.
-    fn tsa_revocation(&self, tsa_cert: &[u8], intermediates: &[CertificateDer<'static>], crls: &[crl::Crl], t: i64) -> TsaStatus {
+    fn tsa_revocation(&self, token: &[u8], tsa_cert: &[u8], intermediates: &[CertificateDer<'static>], crls: &[crl::Crl], t: i64) -> TsaStatus {
         if self.opts.revocation == super::RevocationMode::Off {
             return TsaStatus::NotChecked;
         }
+        // The TSA's path may need the token's own certificates (a TSA of another CA).
+        let mut with_token: Vec<CertificateDer<'static>> = intermediates.to_vec();
+        with_token.extend(tsp::evidence_certificates(token).unwrap_or_default().into_iter().take(MAX_EXTRA_CERTS).map(CertificateDer::from));
         let params = path::PathParams {
             anchors: &self.anchors,
-            intermediates,
+            intermediates: &with_token,
             crls,
             time: t,
             policy: self.opts.policy,
@@ -187,7 +190,7 @@ impl Verifier {
             match tsp::verify_signature_timestamp(token, signature, &check) {
                 Ok(info) => {
                     let t = unix(info.gen_time);
-                    let tsa_status = self.tsa_revocation(&info.tsa_certificate, intermediates, crls, t);
+                    let tsa_status = self.tsa_revocation(token, &info.tsa_certificate, intermediates, crls, t);
                     let mut detail = format!(
                         "signature timestamp {} by {} (serial {}) verifies over this signature; TSA chain: {}",
                         info.gen_time_text,

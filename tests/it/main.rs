@@ -20,3 +20,4 @@ mod robust_crash;
 mod robust_files;
 mod robust_regressions;
 mod dss;
+mod doc_ts;

@@ -1,4 +1,5 @@
-//! `kyso timestamp`: upgrade an existing CAdES signature to B-T with a signature timestamp.
+//! `kyso timestamp`: upgrade an existing CAdES signature to B-T with a signature timestamp, or add a
+//! document timestamp to a PDF.
 
 use crate::util::{read_input, CliError};
 use clap::Args;
@@ -21,6 +22,9 @@ EXAMPLES:
   # write the B-T signature elsewhere
   kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
       --out doc.pdf.bt.p7s doc.pdf.p7s
+
+  # a signed PDF: add a document timestamp (PAdES, /SubFilter ETSI.RFC3161) over the whole file
+  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem cong-van-da-ky.pdf
 
 Each token is checked before it is embedded: it must answer this request (imprint of the
 signature value, nonce), be signed by a certificate with the critical id-kp-timeStamping EKU
@@ -56,8 +60,9 @@ pub struct TimestampArgs {
     /// Overwrite --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
-    /// The signature file (.p7s, DER or PEM; written back in the same encoding)
-    #[arg(value_name = "FILE.p7s")]
+    /// The signature file (.p7s, DER or PEM; written back in the same encoding), or a PDF: a
+    /// document timestamp is added to it
+    #[arg(value_name = "FILE.p7s|FILE.pdf")]
     pub file: PathBuf,
 }
 
@@ -81,6 +86,9 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         }
     }
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
+    if input.get(..1024.min(input.len())).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
+        return run_pdf(&a, &client, &anchors, &extra, &input);
+    }
     // PEM input is written back as PEM with the same label; DER stays DER.
     let (der, pem_label) = if kyso::objects::is_pem(&input) {
         kyso::objects::pem_blocks(&input)
@@ -130,6 +138,58 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     }
     if result.already_timestamped > 0 {
         println!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
+    }
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kyso timestamp FILE.pdf`: a document timestamp (PAdES: /SubFilter ETSI.RFC3161) over the whole
+/// PDF as it is, added as an incremental update; earlier signatures stay valid.
+fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &[Vec<u8>], pdf: &[u8]) -> Result<ExitCode, CliError> {
+    use kyso::pdf::{Appearance, PadesOptions, PdfError, SignedRanges};
+    use kyso::tsp::{fetch_token, verify_token_with, Imprint, TimestampInfo};
+    if anchors.is_empty() {
+        eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
+    }
+    let check = TokenCheck {
+        anchors: (!anchors.is_empty()).then_some(anchors),
+        extra_certificates: extra,
+        time: std::time::SystemTime::now(),
+        nonce: None,
+    };
+    let mut opts = PadesOptions::new(time::OffsetDateTime::now_utc(), Appearance::None);
+    opts.document_timestamp = true;
+    let mut issued: Option<TimestampInfo> = None;
+    let signed = kyso::pdf::sign(pdf, &opts, |ranges: &SignedRanges<'_>| -> Result<Vec<u8>, TspError> {
+        let imprint = Imprint { algorithm: kyso::DigestAlgorithm::Sha256, digest: ranges.digest(kyso::DigestAlgorithm::Sha256) };
+        let token = fetch_token(client, &imprint)?;
+        issued = Some(verify_token_with(&token, &imprint, &check)?);
+        Ok(token)
+    });
+    let signed = match signed {
+        Ok(s) => s,
+        Err(PdfError::Cms(e)) => {
+            let hint = if e.to_string().starts_with("cannot reach the TSA") { "check the --tsa URL and that the TSA is running" } else { "nothing was written" };
+            return Err(CliError::failed(format!("{}: {e}", a.tsa)).hint(hint));
+        }
+        Err(e) => return Err(crate::cmd_pdf::pdf_error(&a.file, e)),
+    };
+    let (path, overwrite) = match &a.out {
+        Some(o) => (o.clone(), if a.force { Overwrite::Replace } else { Overwrite::Refuse }),
+        None => (a.file.clone(), Overwrite::Replace),
+    };
+    write_atomic(&path, &signed.bytes, overwrite, Secrecy::Public)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+    if let Some(t) = issued {
+        println!(
+            "document timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
+            signed.field_name,
+            t.gen_time_text,
+            t.tsa_subject,
+            t.serial,
+            t.policy,
+            if t.chain_checked { "trusted" } else { "NOT checked" }
+        );
     }
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
