@@ -8,7 +8,12 @@
 //! not be checked).
 
 use serde::Serialize;
-use std::fmt::Write as _;
+
+mod render;
+mod text;
+
+pub use render::{render_cert, render_run, render_run_with, RenderOptions};
+pub use text::explain;
 
 /// Main indication (ETSI EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -159,6 +164,47 @@ pub struct Signer {
     pub serial: String,
     /// Issuer distinguished name (the issuing CA).
     pub issuer: String,
+    /// The subject's name parts a reader looks for (for the human rendering; not in the JSON).
+    #[serde(skip)]
+    pub subject_parts: NameParts,
+    /// The issuer's name parts (for the human rendering; not in the JSON).
+    #[serde(skip)]
+    pub issuer_parts: NameParts,
+}
+
+/// The attributes of a distinguished name that a reader looks for, read from the certificate
+/// (not from the DN text, whose values are not escaped). Display only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct NameParts {
+    /// commonName (CN): a person's full name, or the unit's name.
+    pub common_name: Option<String>,
+    /// title: a competent person's position (e.g. "Giám đốc").
+    pub title: Option<String>,
+    /// organizationName (O): the unit.
+    pub organization: Option<String>,
+    /// organizationalUnitName (OU).
+    pub organizational_unit: Option<String>,
+    /// UID (0.9.2342.19200300.100.1.1): identifiers such as `MST:…`, `MNS:…`, `CCCD:…`.
+    pub uid: Option<String>,
+}
+
+impl NameParts {
+    /// The parts of an X.509 name (the first value of each attribute; values that are not
+    /// strings are left out).
+    pub(crate) fn from_x509(name: &x509_parser::x509::X509Name<'_>) -> NameParts {
+        use x509_parser::oid_registry as oids;
+        let first = |oid: &x509_parser::der_parser::oid::Oid<'_>| {
+            name.iter_by_oid(oid).next().and_then(|a| a.as_str().ok()).map(str::to_string)
+        };
+        NameParts {
+            common_name: first(&oids::OID_X509_COMMON_NAME),
+            title: first(&oids::OID_X509_TITLE),
+            organization: first(&oids::OID_X509_ORGANIZATION_NAME),
+            organizational_unit: first(&oids::OID_X509_ORGANIZATIONAL_UNIT),
+            uid: first(&oids::OID_USERID),
+        }
+    }
 }
 
 /// The signer certificate's validity period (RFC 3339).
@@ -393,374 +439,6 @@ pub enum Lang {
     Vi,
     /// English.
     En,
-}
-
-struct Words {
-    document: &'static str,
-    result: &'static str,
-    reason: &'static str,
-    signature: &'static str,
-    signer: &'static str,
-    unit: &'static str,
-    issuing_ca: &'static str,
-    signing_time: &'static str,
-    integrity: &'static str,
-    intact: &'static str,
-    modified: &'static str,
-    not_checked: &'static str,
-    cert_validity: &'static str,
-    from: &'static str,
-    to: &'static str,
-    covered_yes: &'static str,
-    covered_no: &'static str,
-    revocation: &'static str,
-    rev_good: &'static str,
-    rev_revoked: &'static str,
-    rev_unknown: &'static str,
-    rev_off: &'static str,
-    warning: &'static str,
-    chain: &'static str,
-    none: &'static str,
-    summary: &'static str,
-    passed: &'static str,
-    failed: &'static str,
-    indeterminate: &'static str,
-}
-
-const VI: Words = Words {
-    document: "Tài liệu",
-    result: "Kết quả",
-    reason: "Lý do",
-    signature: "Chữ ký",
-    signer: "Người ký",
-    unit: "Đơn vị",
-    issuing_ca: "Tổ chức cấp chứng thư số (CA)",
-    signing_time: "Thời điểm ký",
-    integrity: "Tính toàn vẹn",
-    intact: "nội dung còn nguyên vẹn, không bị thay đổi sau khi ký",
-    modified: "nội dung ĐÃ BỊ THAY ĐỔI sau khi ký",
-    not_checked: "không kiểm tra được",
-    cert_validity: "Thời hạn chứng thư số",
-    from: "từ",
-    to: "đến",
-    covered_yes: "còn hiệu lực tại thời điểm ký",
-    covered_no: "KHÔNG có hiệu lực tại thời điểm ký",
-    revocation: "Tình trạng thu hồi",
-    rev_good: "chưa bị thu hồi (đã kiểm tra CRL)",
-    rev_revoked: "ĐÃ BỊ THU HỒI",
-    rev_unknown: "không kiểm tra được (không có CRL dùng được)",
-    rev_off: "không kiểm tra (đã tắt)",
-    warning: "Cảnh báo",
-    chain: "Chuỗi chứng thư",
-    none: "(không có)",
-    summary: "Tổng hợp",
-    passed: "HỢP LỆ",
-    failed: "KHÔNG HỢP LỆ",
-    indeterminate: "CHƯA XÁC ĐỊNH ĐƯỢC",
-};
-
-const EN: Words = Words {
-    document: "Document",
-    result: "Result",
-    reason: "Reason",
-    signature: "Signature",
-    signer: "Signer",
-    unit: "Unit",
-    issuing_ca: "Issuing CA",
-    signing_time: "Signing time",
-    integrity: "Integrity",
-    intact: "intact, not modified since signing",
-    modified: "MODIFIED after signing",
-    not_checked: "could not be checked",
-    cert_validity: "Certificate validity",
-    from: "from",
-    to: "to",
-    covered_yes: "valid at the signing time",
-    covered_no: "NOT valid at the signing time",
-    revocation: "Revocation",
-    rev_good: "not revoked (checked against a CRL)",
-    rev_revoked: "REVOKED",
-    rev_unknown: "could not be checked (no usable CRL)",
-    rev_off: "not checked (switched off)",
-    warning: "Warning",
-    chain: "Chain",
-    none: "(none)",
-    summary: "Summary",
-    passed: "VALID",
-    failed: "INVALID",
-    indeterminate: "INDETERMINATE",
-};
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::Vi => &VI,
-        Lang::En => &EN,
-    }
-}
-
-fn verdict(w: &Words, i: Indication) -> &'static str {
-    match i {
-        Indication::TotalPassed => w.passed,
-        Indication::TotalFailed => w.failed,
-        Indication::Indeterminate => w.indeterminate,
-    }
-}
-
-/// A one-line explanation of a sub-indication.
-pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
-    use SubIndication::*;
-    match lang {
-        Lang::Vi => match sub {
-            FormatFailure => "tệp chữ ký sai định dạng hoặc thiếu thành phần bắt buộc",
-            HashFailure => "giá trị băm của tài liệu không khớp với giá trị đã ký (tài liệu đã bị sửa)",
-            SigCryptoFailure => "giá trị chữ ký không đúng với khóa công khai của người ký",
-            Revoked => "chứng thư số đã bị thu hồi",
-            RevokedNoPoe => "chứng thư số bị thu hồi và không có bằng chứng chữ ký có trước thời điểm thu hồi",
-            OutOfBoundsNoPoe => "chứng thư số đã hết hạn tại thời điểm kiểm tra",
-            NotYetValid => "chứng thư số chưa có hiệu lực tại thời điểm kiểm tra",
-            NoCertificateChainFound => "không xây dựng được chuỗi chứng thư tới CA tin cậy",
-            ChainConstraintsFailure => "chứng thư số không đáp ứng ràng buộc (mục đích sử dụng khóa, EKU, chứng thư CA, độ dài chuỗi)",
-            CertificateChainGeneralFailure => "lỗi khi kiểm tra chuỗi chứng thư",
-            CryptoConstraintsFailure => "thuật toán hoặc độ dài khóa không được chính sách cho phép",
-            SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
-            NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
-            TryLater => "không có thông tin thu hồi (CRL) dùng được; hãy kiểm tra lại khi có CRL mới",
-        },
-        Lang::En => match sub {
-            FormatFailure => "the signature file is malformed or lacks a mandatory element",
-            HashFailure => "the document's digest differs from the signed digest (the document was modified)",
-            SigCryptoFailure => "the signature value does not verify with the signer's public key",
-            Revoked => "the certificate was revoked",
-            RevokedNoPoe => "the certificate was revoked and nothing proves the signature existed before",
-            OutOfBoundsNoPoe => "a certificate had expired at the validation time",
-            NotYetValid => "a certificate was not yet valid at the validation time",
-            NoCertificateChainFound => "no certificate path to a trusted CA",
-            ChainConstraintsFailure => "the certificate violates a constraint (key usage, EKU, CA certificate as signer, path length)",
-            CertificateChainGeneralFailure => "certificate path validation failed",
-            CryptoConstraintsFailure => "an algorithm or key size is not allowed by the policy",
-            SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
-            NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
-            TryLater => "no usable revocation information (CRL); try again when a fresh CRL is available",
-        },
-    }
-}
-
-fn failing_detail(checks: &[Check]) -> Option<&str> {
-    checks.iter().find(|c| c.status == CheckStatus::Failed).map(|c| c.detail.as_str())
-}
-
-/// Renders a run for a human reader.
-pub fn render_run(run: &RunReport, lang: Lang) -> String {
-    let w = words(lang);
-    let mut s = String::new();
-    for doc in &run.documents {
-        render_document(&mut s, doc, lang);
-        s.push('\n');
-    }
-    if run.documents.len() > 1 {
-        let count = |i: Indication| run.documents.iter().filter(|d| d.indication == i).count();
-        let _ = writeln!(
-            s,
-            "{}: {} {}, {} {}, {} {}",
-            w.summary,
-            count(Indication::TotalPassed),
-            w.passed,
-            count(Indication::TotalFailed),
-            w.failed,
-            count(Indication::Indeterminate),
-            w.indeterminate
-        );
-    }
-    s
-}
-
-fn render_document(s: &mut String, doc: &DocumentReport, lang: Lang) {
-    let w = words(lang);
-    let _ = writeln!(s, "{}: {}", w.document, doc.path);
-    if let Some(h) = &doc.sha256 {
-        let _ = writeln!(s, "  SHA-256: {h}");
-    }
-    let _ = writeln!(s, "  {}: {} ({})", w.result, verdict(w, doc.indication), doc.indication.as_str());
-    if let Some(sub) = doc.sub_indication {
-        let _ = writeln!(s, "  {}: {} — {}", w.reason, sub.as_str(), explain(sub, lang));
-    }
-    if let Some(d) = &doc.detail {
-        let _ = writeln!(s, "    {d}");
-    }
-    for (i, sig) in doc.signatures.iter().enumerate() {
-        let _ = writeln!(s, "  {} {}:", w.signature, i + 1);
-        render_signature(s, sig, lang, "    ");
-    }
-}
-
-fn render_signature(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
-    let w = words(lang);
-    let _ = writeln!(s, "{ind}{}: {} ({})", w.result, verdict(w, sig.indication), sig.indication.as_str());
-    if let Some(sub) = sig.sub_indication {
-        let _ = writeln!(s, "{ind}{}: {} — {}", w.reason, sub.as_str(), explain(sub, lang));
-        if let Some(d) = failing_detail(&sig.checks) {
-            let _ = writeln!(s, "{ind}  {d}");
-        }
-    }
-    match &sig.signer {
-        Some(signer) => {
-            let _ = writeln!(s, "{ind}{}: {}", w.signer, signer.subject);
-            let _ = writeln!(s, "{ind}{}: {}", w.unit, signer.organization.as_deref().unwrap_or(w.none));
-            let _ = writeln!(s, "{ind}{}: {}", w.issuing_ca, signer.issuer);
-        }
-        None => {
-            let _ = writeln!(s, "{ind}{}: {}", w.signer, w.none);
-        }
-    }
-    let _ = writeln!(s, "{ind}{}: {}", w.signing_time, sig.signing_time.as_deref().unwrap_or(w.none));
-    if let Some(p) = &sig.pdf {
-        render_pdf_facts(s, p, lang, ind);
-    }
-    let integrity = match sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status) {
-        Some(CheckStatus::Passed) => w.intact,
-        Some(CheckStatus::Failed) => w.modified,
-        _ => w.not_checked,
-    };
-    // A PDF signature whose signed revision is intact but whose file changed afterwards.
-    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_modifications" && c.status == CheckStatus::Failed);
-    let integrity = match (changed_after, lang) {
-        (true, Lang::Vi) => "phần đã ký còn nguyên vẹn, nhưng tệp ĐÃ BỊ THAY ĐỔI sau khi ký",
-        (true, _) => "the signed revision is intact, but the file was CHANGED after signing",
-        (false, _) => integrity,
-    };
-    let _ = writeln!(s, "{ind}{}: {integrity}", w.integrity);
-    if let Some(v) = &sig.certificate {
-        let covered = match sig.covered_signing_time {
-            Some(true) => format!("; {}", w.covered_yes),
-            Some(false) => format!("; {}", w.covered_no),
-            None => String::new(),
-        };
-        let _ = writeln!(s, "{ind}{}: {} {} {} {}{covered}", w.cert_validity, w.from, v.not_before, w.to, v.not_after);
-    }
-    let rev = match sig.revocation {
-        Some(RevocationStatus::Good) => w.rev_good,
-        Some(RevocationStatus::Revoked) => w.rev_revoked,
-        Some(RevocationStatus::Unknown) => w.rev_unknown,
-        Some(RevocationStatus::NotChecked) => w.rev_off,
-        None => w.not_checked,
-    };
-    let _ = writeln!(s, "{ind}{}: {rev}", w.revocation);
-    render_timestamps(s, sig, lang, ind);
-    if !sig.chain.is_empty() {
-        let _ = writeln!(s, "{ind}{}: {}", w.chain, sig.chain.join(" → "));
-    }
-    for warn in &sig.warnings {
-        let _ = writeln!(s, "{ind}{}: {}", w.warning, translate_warning(warn, lang));
-    }
-}
-
-/// The PDF lines of a signature: field, revision, and what changed after it.
-fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
-    let (field, revision, of, changes) = match lang {
-        Lang::Vi => ("Trường chữ ký", "Phiên bản được ký", "trên", "Thay đổi sau khi ký"),
-        Lang::En => ("Signature field", "Signed revision", "of", "Changes after signing"),
-    };
-    let what = match (lang, p.modifications) {
-        (Lang::Vi, "none") => "không có (chữ ký bao trùm toàn bộ tệp)",
-        (Lang::Vi, "signatures_and_form_filling") => "chỉ thêm chữ ký sau hoặc điền biểu mẫu (được phép)",
-        (Lang::Vi, "other") => "CÓ THAY ĐỔI NỘI DUNG sau khi ký (tài liệu hiển thị có thể khác bản đã ký)",
-        (Lang::Vi, _) => "không phân tích được",
-        (_, "none") => "none (the signature covers the whole file)",
-        (_, "signatures_and_form_filling") => "only later signatures or form filling (allowed)",
-        (_, "other") => "OTHER CHANGES after signing (the document shown may differ from the one signed)",
-        (_, _) => "could not be analysed",
-    };
-    let _ = writeln!(s, "{ind}{field}: {}", p.field_name);
-    let _ = writeln!(s, "{ind}{revision}: {} {of} {}", p.revision, p.revision_count);
-    let _ = writeln!(s, "{ind}{changes}: {what}");
-}
-
-/// The signature timestamps and the time the verdict used (CAdES-B-T, proof of existence).
-fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
-    let vi = matches!(lang, Lang::Vi);
-    for t in &sig.timestamps {
-        let status = match (t.status, vi) {
-            ("valid", true) => "hợp lệ, TSA được tin cậy",
-            ("valid", false) => "valid, trusted TSA",
-            ("untrusted", true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
-            ("untrusted", false) => "TSA NOT trusted, not used as proof",
-            (_, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
-            (_, false) => "INVALID, not used as proof",
-        };
-        let label = if vi { "Dấu thời gian" } else { "Timestamp" };
-        let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
-        let _ = writeln!(
-            s,
-            "{ind}{label}: {} — {} ({status})",
-            t.time.as_deref().unwrap_or(unknown),
-            t.tsa.as_deref().unwrap_or(unknown)
-        );
-        if t.status != "valid" {
-            let _ = writeln!(s, "{ind}  {}", t.detail);
-        }
-    }
-    if let (true, Some(used)) = (sig.poe_used, &sig.verdict_time) {
-        let text = if vi {
-            "Thời điểm dùng để kết luận: {t} (bằng chứng tồn tại từ dấu thời gian)"
-        } else {
-            "Time used for the verdict: {t} (proof of existence from the timestamp)"
-        };
-        let _ = writeln!(s, "{ind}{}", text.replace("{t}", used));
-    }
-}
-
-/// Renders a `cert verify` result for a human reader.
-pub fn render_cert(r: &CertReport, lang: Lang) -> String {
-    let w = words(lang);
-    let mut s = String::new();
-    let _ = writeln!(s, "{}: {} ({})", w.result, verdict(w, r.indication), r.indication.as_str());
-    if let Some(sub) = r.sub_indication {
-        let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), explain(sub, lang));
-        if let Some(d) = failing_detail(&r.checks) {
-            let _ = writeln!(s, "  {d}");
-        }
-    }
-    if !r.chain.is_empty() {
-        let _ = writeln!(s, "{}: {}", w.chain, r.chain.join(" → "));
-    }
-    for c in &r.checks {
-        let _ = writeln!(s, "  [{}] {}: {}", status_word(c.status), c.name, c.detail);
-    }
-    for warn in &r.warnings {
-        let _ = writeln!(s, "{}: {}", w.warning, translate_warning(warn, lang));
-    }
-    s
-}
-
-fn status_word(st: CheckStatus) -> &'static str {
-    match st {
-        CheckStatus::Passed => "ok",
-        CheckStatus::Failed => "FAILED",
-        CheckStatus::Warning => "warning",
-        CheckStatus::Skipped => "skipped",
-    }
-}
-
-/// Warning texts are produced in English by the verifier (they go to JSON as such); the
-/// Vietnamese rendering translates the known ones by their stable prefix.
-fn translate_warning(warn: &str, lang: Lang) -> String {
-    if lang == Lang::En {
-        return warn.to_string();
-    }
-    const TABLE: &[(&str, &str)] = &[
-        ("legacy policy:", "chính sách legacy (thuật toán cũ):"),
-        ("revocation not checked:", "chưa kiểm tra được tình trạng thu hồi:"),
-        ("revocation checking is off", "đã tắt kiểm tra thu hồi"),
-        ("no signing-certificate attribute:", "không có thuộc tính signing-certificate:"),
-        ("no signing-time attribute", "không có thuộc tính thời điểm ký"),
-        ("the signing time lies outside", "thời điểm ký nằm ngoài thời hạn chứng thư số"),
-    ];
-    for (en, vi) in TABLE {
-        if let Some(rest) = warn.strip_prefix(en) {
-            return format!("{vi}{rest}");
-        }
-    }
-    warn.to_string()
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@
 //! certificate TOTAL_FAILED/REVOKED (INDETERMINATE/REVOKED_NO_POE if after the token's time);
 //! revocation unknown a warning, or INDETERMINATE/TRY_LATER under `--revocation require`.
 //!
-//! Not done: a document timestamp is not yet used as proof of existence for the signatures it
-//! covers (PAdES-LTA long-term validation); each signature is judged on its own evidence.
+//! A valid document timestamp is a proof of existence for the signatures of the revisions it
+//! covers (see `pdf.rs`, `poe.rs`). Not done: validation at its time with revocation data that
+//! has expired since (full PAdES-LTA archival validation).
 
 use super::{crl, path, Evidence, Verifier};
 use crate::pdf::SignedRanges;
@@ -88,6 +89,8 @@ impl Verifier {
                 organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
                 serial: super::serial_hex(cert.raw_serial()),
                 issuer: cert.issuer().to_string(),
+                subject_parts: crate::report::NameParts::from_x509(cert.subject()),
+                issuer_parts: crate::report::NameParts::from_x509(cert.issuer()),
             });
             r.certificate = Some(Validity {
                 not_before: path::fmt_unix(cert.validity().not_before.timestamp()),

@@ -89,11 +89,22 @@ pub(crate) struct Evidence<'a> {
     pub certificates: &'a [Vec<u8>],
     /// DER CRLs: verified like embedded ones before use.
     pub crls: &'a [Vec<u8>],
+    /// A proof of existence from outside the signature: a valid document timestamp that covers
+    /// it (used like a signature timestamp, see `poe`).
+    pub poe: Option<&'a ExternalPoe>,
+}
+
+/// A proof that a signature existed at `time` (Unix seconds), and what proves it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExternalPoe {
+    pub time: i64,
+    /// E.g. "the document timestamp Timestamp1 by CN=TSA".
+    pub what: String,
 }
 
 impl Default for Evidence<'_> {
     fn default() -> Self {
-        Evidence { source: "the signature", certificates: &[], crls: &[] }
+        Evidence { source: "the signature", certificates: &[], crls: &[], poe: None }
     }
 }
 
@@ -394,7 +405,7 @@ impl Verifier {
         }
         let mut signatures = Vec::new();
         for raw in &parts.signers {
-            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms);
+            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms, extra.poe);
             r.warnings.extend(embedded_crl_problems.iter().cloned());
             r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
@@ -491,6 +502,7 @@ impl Verifier {
         crls: &[crl::Crl],
         context_hash: &[u8],
         listed_digests: &[&[u8]],
+        external_poe: Option<&ExternalPoe>,
     ) -> SignatureReport {
         let mut r = SignatureReport::new(Indication::TotalPassed, None);
         let mut failures: Vec<SubIndication> = Vec::new();
@@ -579,6 +591,8 @@ impl Verifier {
             organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
             serial: serial_hex(cert.raw_serial()),
             issuer: cert.issuer().to_string(),
+            subject_parts: crate::report::NameParts::from_x509(cert.subject()),
+            issuer_parts: crate::report::NameParts::from_x509(cert.issuer()),
         });
         let nb = cert.validity().not_before.timestamp();
         let na = cert.validity().not_after.timestamp();
@@ -697,7 +711,7 @@ impl Verifier {
         let outcome = self.path_outcome(cert_der, intermediates, crls, context_hash, &Purpose::DocumentSigning);
         // 9. Signature timestamps: a valid one may prove the signature existed before a
         // revocation or an expiry; then the path is judged at that time (poe.rs).
-        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome);
+        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome, external_poe);
         r.checks.extend(outcome.checks.iter().cloned());
         r.checks.push(validity_period_check(nb, na, check_time));
         r.warnings.extend(outcome.warnings.iter().cloned());

@@ -19,7 +19,7 @@
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
 
-use super::{path, Evidence, Verifier, MAX_CERTIFICATES, MAX_CRLS};
+use super::{path, Evidence, ExternalPoe, Verifier, MAX_CERTIFICATES, MAX_CRLS};
 use crate::pdf::{ByteRangeProblem, Dss, Modifications, PdfSignature};
 use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, SignatureReport, SubIndication};
 
@@ -63,13 +63,43 @@ impl Verifier {
             indication: Indication::TotalPassed,
             sub_indication: None,
             detail: None,
-            signatures: sigs.iter().map(|s| self.verify_pdf_signature(label, pdf, s, dss.as_ref())).collect(),
+            signatures: self.verify_pdf_entries(label, pdf, &sigs, dss.as_ref()),
         };
         doc.summarise();
         (doc, sigs)
     }
 
-    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, dss: Option<&Dss>) -> SignatureReport {
+    /// Every entry: document timestamps first (a valid one is a proof of existence for the
+    /// signatures of the revisions it covers), then the signatures; reported in field order.
+    fn verify_pdf_entries(&self, label: &str, pdf: &[u8], sigs: &[PdfSignature], dss: Option<&Dss>) -> Vec<SignatureReport> {
+        let is_ts = |s: &PdfSignature| s.sub_filter.as_deref() == Some(DOC_TIMESTAMP);
+        let mut out: Vec<Option<SignatureReport>> = sigs.iter().map(|_| None).collect();
+        let mut proofs: Vec<(usize, ExternalPoe)> = Vec::new();
+        for (i, s) in sigs.iter().enumerate().filter(|(_, s)| is_ts(s)) {
+            let r = self.verify_pdf_signature(label, pdf, s, dss, None);
+            let time = r.poe_time.as_deref().and_then(|t| ::time::OffsetDateTime::parse(t, &::time::format_description::well_known::Rfc3339).ok());
+            if let (Indication::TotalPassed, Some(t)) = (r.indication, time) {
+                let tsa = r.signer.as_ref().map_or("an unknown TSA", |sg| sg.subject.as_str());
+                proofs.push((signed_end(s), ExternalPoe { time: t.unix_timestamp(), what: format!("the document timestamp {:?} by {tsa}", s.field_name) }));
+            }
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+        for (i, s) in sigs.iter().enumerate() {
+            if is_ts(s) {
+                continue;
+            }
+            // The earliest valid document timestamp whose signed bytes include this signature's.
+            let poe = proofs.iter().filter(|(end, _)| *end >= signed_end(s)).map(|(_, p)| p).min_by_key(|p| p.time);
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(self.verify_pdf_signature(label, pdf, s, dss, poe));
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    fn verify_pdf_signature(&self, label: &str, pdf: &[u8], s: &PdfSignature, dss: Option<&Dss>, poe: Option<&ExternalPoe>) -> SignatureReport {
         // Bytes after the signed revision that change no object still make the file differ from
         // what was signed: reported as `other`, never as `none`. (Junk after the last revision
         // is already `Other` from `pdf::signatures`, for every signature.)
@@ -104,7 +134,7 @@ impl Verifier {
             Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
             None => (&[][..], &[][..]),
         };
-        let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls };
+        let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls, poe };
         let field = format!(
             "field {:?}, revision {} of {}, {}",
             s.field_name,

@@ -16,6 +16,10 @@
 //!   timestamp, so such a signature stays REVOKED_NO_POE (INDETERMINATE), with the reason named;
 //! - a revocation at or before the proven time stays REVOKED.
 //!
+//! A valid document timestamp of a PDF that covers the signature's revision (PAdES-B-LTA) is a
+//! proof of existence too, at its genTime (`ExternalPoe`, check `document_timestamp_poe`); the
+//! earliest proof is used.
+//!
 //! A token that does not verify, does not cover this signature value, or comes from a TSA that
 //! does not chain to a trust anchor is reported (check `signature_timestamp` with status
 //! `warning`, an entry in `timestamps` and a warning) and not used as proof; it does not by
@@ -165,6 +169,7 @@ impl Verifier {
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
         outcome: path::PathOutcome,
+        external: Option<&super::ExternalPoe>,
     ) -> (path::PathOutcome, i64) {
         let now = self.opts.time.unix_timestamp();
         r.verdict_time = Some(path::fmt_unix(now));
@@ -178,7 +183,7 @@ impl Verifier {
                 return (outcome, now);
             }
         };
-        if found.is_empty() {
+        if found.is_empty() && external.is_none() {
             return (outcome, now);
         }
         let anchors: Vec<Vec<u8>> = self.anchors.iter().map(|a| a.der.clone()).collect();
@@ -250,6 +255,14 @@ impl Verifier {
                     });
                 }
             }
+        }
+        if let Some(ext) = external {
+            r.checks.push(Check::new(
+                "document_timestamp_poe",
+                CheckStatus::Passed,
+                format!("the signature is covered by {}: it existed at {}", ext.what, path::fmt_unix(ext.time)),
+            ));
+            poe = Some(poe.map_or(ext.time, |p| p.min(ext.time)));
         }
         let Some(poe) = poe else { return (outcome, now) };
         r.poe_time = Some(path::fmt_unix(poe));

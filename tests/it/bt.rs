@@ -126,6 +126,14 @@ fn revoked_superseded_after_the_timestamp_passes_key_compromise_and_no_timestamp
     let o = run(d, &["verify", "bt.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl"]);
     let (_, out, _) = summary(&o);
     assert!(out.contains("Dấu thời gian: ") && out.contains("hợp lệ, TSA được tin cậy") && out.contains("Thời điểm dùng để kết luận: "), "{out}");
+    // The revocation after the timestamp, in Vietnamese and Vietnam time.
+    assert!(out.contains("Tình trạng thu hồi: bị thu hồi lúc ") && out.contains("lý do: được thay thế bằng chứng thư mới (superseded); sau thời điểm của dấu thời gian: chữ ký đã có trước khi thu hồi"), "{out}");
+    assert!(out.contains("Cảnh báo: chứng thư số bị thu hồi lúc ") && out.contains("HỢP LỆ (TOTAL_PASSED) — có 1 cảnh báo"), "{out}");
+    assert!(!out.contains("(tiếng Anh)") && !out.contains("Z:") && !out.contains("Z "), "{out}");
+    let o = run(d, &["verify", "kc.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl"]);
+    let (code, out, _) = summary(&o);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("Tình trạng thu hồi: ĐÃ BỊ THU HỒI — bị thu hồi lúc ") && out.contains("lý do: lộ khóa bí mật (keyCompromise); thu hồi sau thời điểm của dấu thời gian, nhưng lý do này không cho phép"), "{out}");
 }
 
 #[test]
@@ -226,6 +234,11 @@ fn tampered_or_untrusted_tokens_are_reported_and_not_used_as_proof() {
     let o = run(d, &["verify", "fr.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl", "--lang", "en"]);
     let (_, out, _) = summary(&o);
     assert!(out.contains("(TSA NOT trusted, not used as proof)"), "{out}");
+    let o = run(d, &["verify", "fr.txt", "--trust", p(&pki.root.cert), "--crl", "sub.crl", "--crl", "root.crl"]);
+    let (_, out, _) = summary(&o);
+    assert!(out.contains("— TSA lạ (TSA KHÔNG được tin cậy, không dùng làm bằng chứng)"), "{out}");
+    assert!(out.contains("Cảnh báo: dấu thời gian không được dùng làm bằng chứng tồn tại: chứng thư số của TSA không được tin cậy"), "{out}");
+    assert!(!out.contains("(tiếng Anh)"), "{out}");
 }
 
 #[test]

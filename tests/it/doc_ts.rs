@@ -6,7 +6,7 @@
 
 use crate::bt::{after_a_second, check, p, pyhanko};
 use crate::cli::{run, summary};
-use crate::pki::{By, KeyKind, Leaf, Pki};
+use crate::pki::{By, KeyKind, Leaf, Party, Pki};
 use crate::tsa::{tsa_leaf, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -33,8 +33,9 @@ fn doc_ts(sigs: &[Value]) -> &Value {
     found[0]
 }
 
-/// A signed PDF (B-B, `signed.pdf`) and the same with a kyso document timestamp (`ts.pdf`).
-fn signed_and_timestamped(pki: &Pki, tsa: &crate::pki::Party) {
+/// A signed PDF (B-B, `signed.pdf`) and the same with a kyso document timestamp (`ts.pdf`);
+/// returns the signer.
+fn signed_and_timestamped(pki: &Pki, tsa: &Party) -> Party {
     let d = pki.dir.path();
     let unit = pki.leaf("Sở Giáo dục", Leaf::default());
     sample(d, "cong-van.pdf");
@@ -48,6 +49,7 @@ fn signed_and_timestamped(pki: &Pki, tsa: &crate::pki::Party) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("document timestamp Timestamp1: ") && out.contains("TSA chain trusted") && out.contains("wrote ts.pdf"), "{out}");
     assert_eq!(server.terminate().0, Some(0));
+    unit
 }
 
 #[test]
@@ -172,4 +174,36 @@ fn pyhanko_and_kyso_agree_on_document_timestamps() {
     assert!(t["signer"]["subject"].as_str().unwrap().contains("TSA pyHanko"));
     let sig = sigs.iter().find(|s| s["sub_filter"] == "ETSI.CAdES.detached").unwrap();
     assert_eq!((sig["indication"].as_str(), sig["modifications"].as_str()), (Some("TOTAL_PASSED"), Some("signatures_and_form_filling")), "{sig:#}");
+}
+
+/// A document timestamp proves that the signatures it covers existed at its time: a B-B
+/// signature whose certificate is revoked (superseded) after the document timestamp still
+/// passes, with the document timestamp named as the proof; without it the signature is REVOKED.
+#[test]
+fn document_timestamp_is_proof_of_existence_for_the_signatures_it_covers() {
+    let pki = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let tsa = tsa_leaf(&pki, "TSA Lưu trữ");
+    let signer = signed_and_timestamped(&pki, &tsa);
+    after_a_second();
+    pki.revoke(By::Sub, &signer, "superseded");
+    pki.crl(By::Sub, "sub.crl", 30);
+    pki.crl(By::Root, "root.crl", 30);
+    let crls = ["--crl", "sub.crl", "--crl", "root.crl"];
+
+    let (code, sigs) = verify(d, "ts.pdf", &pki.root.cert, &crls);
+    assert_eq!(code, 0, "{sigs:#?}");
+    let sig = sigs.iter().find(|s| s["sub_filter"] == "ETSI.CAdES.detached").unwrap();
+    assert_eq!(sig["indication"], "TOTAL_PASSED", "{sig:#}");
+    assert_eq!(sig["poe_used"], true);
+    assert_eq!(sig["poe_time"], doc_ts(&sigs)["poe_time"]);
+    let c = check(sig, "document_timestamp_poe");
+    assert_eq!(c["status"], "passed");
+    assert!(c["detail"].as_str().unwrap().contains("the document timestamp \"Timestamp1\" by") && c["detail"].as_str().unwrap().contains("TSA Lưu trữ"), "{c}");
+    assert!(check(sig, "revocation")["detail"].as_str().unwrap().contains("after the proven existence time"), "{sig:#}");
+
+    // The same signature without the document timestamp: revoked, no proof.
+    let (code, sigs) = verify(d, "signed.pdf", &pki.root.cert, &crls);
+    assert_eq!(code, 1, "{sigs:#?}");
+    assert_eq!((sigs[0]["indication"].as_str(), sigs[0]["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("REVOKED")));
 }

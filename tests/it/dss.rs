@@ -5,7 +5,7 @@
 //! AdES validation (ignored test, run by .ci/run) judges the B-LT PDF VALID with revocation
 //! checking on and no network, and the same PDF without /DSS not.
 
-use crate::bt::{after_a_second, check, p, pyhanko, sign};
+use crate::bt::{after_a_second, check, p, pyhanko};
 use crate::cli::{run, summary};
 use crate::pki::{openssl, By, KeyKind, Leaf, Party, Pki};
 use crate::tsa::{tsa_leaf, Server};

@@ -9,6 +9,7 @@ mod pades;
 mod pdf;
 mod pki;
 mod readme;
+mod report;
 mod sign;
 mod snapshots;
 mod verify;

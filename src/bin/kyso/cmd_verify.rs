@@ -3,7 +3,7 @@
 
 use crate::util::{read_input, CliError};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::report::{render_cert, render_run, Lang};
+use kyso::report::{render_cert, render_run_with, Lang, RenderOptions};
 use kyso::verify::{Options, Purpose, RevocationMode, Verifier};
 use kyso::Policy;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ EXAMPLES:
   kyso verify cong-van-123.pdf --trust root.pem --crl ca/crl.pem
   kyso verify *.docx --trust root.pem --chain ca/chain.pem --json > report.json
   kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
+  kyso verify cong-van.txt --trust root.pem --crl ca/crl.pem --verbose   # full names, every check
   kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
   kyso verify a.pdf --trust root.pem --crl ca/crl.pem --revocation require
   # a signed PDF (PAdES) without a .p7s beside it: every signature inside is verified
@@ -118,6 +119,9 @@ pub struct VerifyArgs {
     /// The detached signature file (only with a single document)
     #[arg(long, value_name = "FILE")]
     pub sig: Option<PathBuf>,
+    /// Human output: also show full distinguished names, serial numbers and every check
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     #[command(flatten)]
     pub trust: TrustArgs,
 }
@@ -237,7 +241,8 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));
     } else {
-        print_out(&render_run(&report, lang(a.trust.lang)));
+        let opts = RenderOptions::new(lang(a.trust.lang)).verbose(a.verbose).validation_time(v.options().time);
+        print_out(&render_run_with(&report, &opts));
     }
     Ok(ExitCode::from(report.exit_code()))
 }

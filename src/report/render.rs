@@ -1,0 +1,472 @@
+//! The human rendering of a verification report, in Vietnamese (the default) or English.
+//!
+//! Layout, the same in both languages: for each document the verdict first (result, reason,
+//! how many signatures and how they fared), then each signature numbered in signing-time order
+//! (the JSON keeps the file's order) with its verdict, then its facts (signer, unit, issuing
+//! CA, signing time, timestamps, integrity, certificate validity, revocation, chain,
+//! algorithm), then its warnings. Times are shown in Vietnam time (+07:00); names as
+//! "CN — title — O", the full DN under `verbose`.
+
+use super::text::{self, clean, words, Words};
+use super::{
+    CertReport, Check, CheckStatus, DocumentReport, Indication, Lang, PdfFacts, RevocationStatus, RunReport,
+    SignatureReport, SubIndication,
+};
+use std::fmt::Write as _;
+
+/// How to render a report for a human reader.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RenderOptions {
+    /// Language.
+    pub lang: Lang,
+    /// Also show full distinguished names, serial numbers, the signature's position in the
+    /// file and every check.
+    pub verbose: bool,
+    /// The validation time, shown once per document (the caller knows it; the report does not
+    /// read the clock).
+    pub validation_time: Option<time::OffsetDateTime>,
+}
+
+impl RenderOptions {
+    /// Options for `lang`, not verbose, without a validation time line.
+    pub fn new(lang: Lang) -> RenderOptions {
+        RenderOptions { lang, verbose: false, validation_time: None }
+    }
+
+    /// Sets `verbose`.
+    pub fn verbose(mut self, verbose: bool) -> RenderOptions {
+        self.verbose = verbose;
+        self
+    }
+
+    /// Sets the validation time shown.
+    pub fn validation_time(mut self, time: time::OffsetDateTime) -> RenderOptions {
+        self.validation_time = Some(time);
+        self
+    }
+}
+
+fn verdict(w: &Words, i: Indication) -> &'static str {
+    match i {
+        Indication::TotalPassed => w.passed,
+        Indication::TotalFailed => w.failed,
+        Indication::Indeterminate => w.indeterminate,
+    }
+}
+
+/// "HỢP LỆ (TOTAL_PASSED)"; the ETSI name alone when it is the word itself (English
+/// INDETERMINATE).
+fn verdict_with_code(w: &Words, i: Indication) -> String {
+    let word = verdict(w, i);
+    if word == i.as_str() {
+        word.to_string()
+    } else {
+        format!("{word} ({})", i.as_str())
+    }
+}
+
+/// Renders a run for a human reader (not verbose, no validation time line).
+pub fn render_run(run: &RunReport, lang: Lang) -> String {
+    render_run_with(run, &RenderOptions::new(lang))
+}
+
+/// Renders a run for a human reader with these options.
+pub fn render_run_with(run: &RunReport, opts: &RenderOptions) -> String {
+    let w = words(opts.lang);
+    let mut s = String::new();
+    for (i, doc) in run.documents.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        render_document(&mut s, doc, opts);
+    }
+    if run.documents.len() > 1 {
+        let count = |i: Indication| run.documents.iter().filter(|d| d.indication == i).count();
+        let _ = writeln!(
+            s,
+            "\n{}: {} {} — {} {}, {} {}, {} {}",
+            w.summary,
+            run.documents.len(),
+            w.documents,
+            count(Indication::TotalPassed),
+            w.passed,
+            count(Indication::TotalFailed),
+            w.failed,
+            count(Indication::Indeterminate),
+            w.indeterminate
+        );
+    }
+    s
+}
+
+/// The signatures of a document in the order a reader expects: by signing time (the claimed
+/// signing time, else the proven time of a timestamp), then in file order; signatures with no
+/// time last. Returns indices into `doc.signatures`.
+pub(super) fn reading_order(doc: &DocumentReport) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..doc.signatures.len()).collect();
+    let key = |i: &usize| {
+        doc.signatures.get(*i).and_then(|s| {
+            s.signing_time.as_deref().or(s.poe_time.as_deref()).and_then(text::parse_time).map(|t| t.unix_timestamp_nanos())
+        })
+    };
+    // Stable: equal times keep the file's order. `None` sorts after every time.
+    order.sort_by_key(|i| match key(i) {
+        Some(t) => (0u8, t),
+        None => (1u8, 0),
+    });
+    order
+}
+
+fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
+    let lang = opts.lang;
+    let w = words(lang);
+    let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, doc.indication));
+    if let Some(sub) = doc.sub_indication {
+        let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+    }
+    if let Some(d) = &doc.detail {
+        let _ = writeln!(s, "{}: {}", w.detail, text::detail("document", d, lang, None));
+    }
+    let n = doc.signatures.len();
+    if n > 0 {
+        let count = |i: Indication| doc.signatures.iter().filter(|x| x.indication == i).count();
+        let parts: Vec<String> = [
+            (Indication::TotalPassed, w.n_passed),
+            (Indication::TotalFailed, w.n_failed),
+            (Indication::Indeterminate, w.n_indeterminate),
+        ]
+        .iter()
+        .filter(|(i, _)| count(*i) > 0)
+        .map(|(i, word)| format!("{} {word}", count(*i)))
+        .collect();
+        let order_note = match (n > 1, lang) {
+            (false, _) => "",
+            (true, Lang::Vi) => ", liệt kê theo thời điểm ký",
+            (true, Lang::En) => ", listed in signing-time order",
+        };
+        let _ = writeln!(s, "{}: {n} ({}){order_note}", w.signatures, parts.join(", "));
+    }
+    if let Some(h) = &doc.sha256 {
+        let _ = writeln!(s, "SHA-256: {}", clean(h));
+    }
+    if let Some(t) = opts.validation_time {
+        let _ = writeln!(s, "{}: {}", w.checked_at, text::format_local(t, lang, true));
+    }
+    for (k, &i) in reading_order(doc).iter().enumerate() {
+        let Some(sig) = doc.signatures.get(i) else { continue };
+        s.push('\n');
+        // Say up front that warnings follow, so that a VALID with reservations is not read as
+        // a plain VALID (e.g. SHA-1 accepted by the legacy policy).
+        let warnings = distinct_warnings(sig).len();
+        let note = match (warnings, lang) {
+            (0, _) => String::new(),
+            (c, Lang::Vi) => format!(" — có {c} cảnh báo, xem cuối mục"),
+            (1, Lang::En) => " — 1 warning, see below".to_string(),
+            (c, Lang::En) => format!(" — {c} warnings, see below"),
+        };
+        let kind = match (is_document_timestamp(sig), lang) {
+            (false, _) => "",
+            (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
+            (true, Lang::En) => " (document timestamp)",
+        };
+        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
+        render_signature(s, sig, i, opts, "    ");
+    }
+}
+
+fn failing(checks: &[Check]) -> Option<&Check> {
+    checks.iter().find(|c| c.status == CheckStatus::Failed)
+}
+
+fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, opts: &RenderOptions, ind: &str) {
+    let lang = opts.lang;
+    let w = words(lang);
+    let signer_dn = sig.signer.as_ref().map(|x| x.subject.as_str());
+    // 1. Why, when it did not pass.
+    let fail = failing(&sig.checks);
+    if let Some(sub) = sig.sub_indication {
+        let _ = writeln!(s, "{ind}{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+        // The revocation line below states the revocation itself.
+        if let Some(c) = fail.filter(|c| c.name != "revocation") {
+            let _ = writeln!(s, "{ind}{}: {}", w.detail, text::detail(c.name, &c.detail, lang, signer_dn));
+        }
+    }
+    // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
+    // names are only what the certificate claims: said on the lines themselves.
+    // (A path that failed only on time — expired, not yet valid — is not in doubt.)
+    let path_failed = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Failed)
+        && !matches!(sig.sub_indication, Some(SubIndication::OutOfBoundsNoPoe | SubIndication::NotYetValid));
+    let no_path = matches!(sig.sub_indication, Some(SubIndication::NoCertificateChainFound));
+    let doc_ts = is_document_timestamp(sig);
+    let unverified = match (path_failed || no_path, lang) {
+        (false, _) => "",
+        (true, Lang::Vi) => " (chưa xác thực)",
+        (true, Lang::En) => " (unverified)",
+    };
+    match &sig.signer {
+        Some(signer) => {
+            let label = match (doc_ts, lang) {
+                (false, _) => w.signer,
+                (true, Lang::Vi) => "Đơn vị cấp dấu thời gian (TSA)",
+                (true, Lang::En) => "Timestamping authority (TSA)",
+            };
+            let _ = writeln!(s, "{ind}{label}: {}{unverified}", text::person_line(&signer.subject_parts, &signer.subject));
+            if let Some(uid) = &signer.subject_parts.uid {
+                let _ = writeln!(s, "{ind}{}: {}", w.identifier, clean(uid));
+            }
+            let unit = signer.organization.as_deref().or(signer.subject_parts.organization.as_deref());
+            let _ = writeln!(s, "{ind}{}: {}", w.unit, unit.map(clean).unwrap_or_else(|| w.none.to_string()));
+            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.issuing_ca, text::ca_line(&signer.issuer_parts, &signer.issuer));
+            if opts.verbose {
+                let _ = writeln!(s, "{ind}{}: {}", w.subject_dn, clean(&signer.subject));
+                let _ = writeln!(s, "{ind}{}: {}", w.issuer_dn, clean(&signer.issuer));
+                let _ = writeln!(s, "{ind}{}: {}", w.serial, clean(&signer.serial));
+            }
+        }
+        None => {
+            let _ = writeln!(s, "{ind}{}: {}", w.signer, w.none);
+        }
+    }
+    // 3. When.
+    // (A document timestamp's time is the token's, on its "Dấu thời gian" line.)
+    if !doc_ts {
+        let when = match &sig.signing_time {
+            Some(t) => format!("{}, {}", text::local_time(t, lang, true), w.claimed),
+            None => w.none.to_string(),
+        };
+        let _ = writeln!(s, "{ind}{}: {when}", w.signing_time);
+    }
+    render_timestamps(s, sig, lang, ind);
+    // 4. Integrity (and, for a PDF, what changed after the signature).
+    let digest_check = sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status);
+    let integrity = match (digest_check, doc_ts, sig.sub_indication) {
+        (Some(CheckStatus::Passed), _, _) => w.intact,
+        (Some(CheckStatus::Failed), _, _) | (_, true, Some(SubIndication::HashFailure)) => w.modified,
+        // A document timestamp that verifies has matched the digest of the signed bytes.
+        (_, true, _) if sig.checks.iter().any(|c| c.name == "document_timestamp" && c.status == CheckStatus::Passed) => w.intact,
+        _ => w.not_checked,
+    };
+    // A PDF signature whose signed revision is intact but whose file changed afterwards.
+    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_modifications" && c.status == CheckStatus::Failed);
+    let integrity = match (changed_after, lang) {
+        (true, Lang::Vi) => "phần đã ký còn nguyên vẹn, nhưng tệp ĐÃ BỊ THAY ĐỔI sau khi ký",
+        (true, Lang::En) => "the signed revision is intact, but the file was CHANGED after signing",
+        (false, _) => integrity,
+    };
+    let _ = writeln!(s, "{ind}{}: {integrity}", w.integrity);
+    if let Some(p) = &sig.pdf {
+        render_pdf_facts(s, p, lang, ind);
+    }
+    // 5. The certificate: validity and revocation.
+    if let Some(v) = &sig.certificate {
+        let covered = match sig.covered_signing_time {
+            Some(true) => format!("; {}", w.covered_yes),
+            Some(false) => format!("; {}", w.covered_no),
+            None => String::new(),
+        };
+        let _ = writeln!(s, "{ind}{}: {}{covered}", w.cert_validity, text::local_period(&v.not_before, &v.not_after, lang));
+    }
+    let _ = writeln!(s, "{ind}{}: {}", w.revocation, revocation_line(sig, lang, signer_dn));
+    // A path that failed holds the signer certificate alone: nothing to show as a chain.
+    if sig.chain.len() > 1 {
+        let names: Vec<String> = sig.chain.iter().map(|c| text::short_name(c)).collect();
+        let _ = writeln!(s, "{ind}{}: {}", w.chain, names.join(" → "));
+        if opts.verbose {
+            for c in &sig.chain {
+                let _ = writeln!(s, "{ind}  {}", clean(c));
+            }
+        }
+    }
+    if let Some(a) = &sig.signature_algorithm {
+        let _ = writeln!(s, "{ind}{}: {}", w.algorithm, text::algorithm(a, lang));
+    }
+    if opts.verbose {
+        let position = match lang {
+            Lang::Vi => "Vị trí trong tệp chữ ký",
+            Lang::En => "Position in the signature file",
+        };
+        let _ = writeln!(s, "{ind}{position}: {}", file_index + 1);
+        let _ = writeln!(s, "{ind}{}:", w.checks);
+        for c in &sig.checks {
+            let _ = writeln!(s, "{ind}  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), text::detail(c.name, &c.detail, lang, signer_dn));
+        }
+    }
+    // 6. Warnings last.
+    for warn in distinct_warnings(sig) {
+        let _ = writeln!(s, "{ind}{}: {}", w.warning, text::warning(warn, lang));
+    }
+}
+
+/// A PDF document timestamp (/SubFilter ETSI.RFC3161): a TSA's token over the document, listed
+/// with the signatures.
+fn is_document_timestamp(sig: &SignatureReport) -> bool {
+    sig.pdf.as_ref().is_some_and(|p| p.sub_filter.as_deref() == Some("ETSI.RFC3161")) || sig.checks.iter().any(|c| c.name == "document_timestamp")
+}
+
+/// The signature's warnings, each once, in order.
+fn distinct_warnings(sig: &SignatureReport) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for warn in &sig.warnings {
+        if !out.contains(&warn.as_str()) {
+            out.push(warn);
+        }
+    }
+    out
+}
+
+/// The revocation line: the status, and for a revoked certificate when and why.
+fn revocation_line(sig: &SignatureReport, lang: Lang, signer_dn: Option<&str>) -> String {
+    let w = words(lang);
+    let check = sig.checks.iter().find(|c| c.name == "revocation");
+    match sig.revocation {
+        Some(RevocationStatus::Good) => w.rev_good.to_string(),
+        Some(RevocationStatus::Revoked) => match check {
+            // Revoked after a trusted timestamp, with a reason that allows it: the signature
+            // existed before the revocation.
+            Some(c) if c.status == CheckStatus::Passed => text::detail(c.name, &c.detail, lang, signer_dn),
+            Some(c) => match text::parse_revocation(&c.detail) {
+                Some(_) => format!("{} — {}", w.rev_revoked, text::detail(c.name, &c.detail, lang, signer_dn)),
+                None => w.rev_revoked.to_string(),
+            },
+            None => w.rev_revoked.to_string(),
+        },
+        // No revocation check at all: the path failed before it (the status is the default).
+        Some(RevocationStatus::Unknown) if check.is_none() => match lang {
+            Lang::Vi => "không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)".to_string(),
+            Lang::En => "not checked (no valid path to a trusted CA)".to_string(),
+        },
+        Some(RevocationStatus::Unknown) => w.rev_unknown.to_string(),
+        Some(RevocationStatus::NotChecked) => w.rev_off.to_string(),
+        None => w.not_checked.to_string(),
+    }
+}
+
+/// The PDF lines of a signature: field, revision, and what changed after it.
+fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
+    let (field, revision, of, changes) = match lang {
+        Lang::Vi => ("Trường chữ ký", "Phiên bản được ký", "trên", "Thay đổi sau khi ký"),
+        Lang::En => ("Signature field", "Signed revision", "of", "Changes after signing"),
+    };
+    let what = match (lang, p.modifications) {
+        (Lang::Vi, "none") => "không có (chữ ký bao trùm toàn bộ tệp)",
+        (Lang::Vi, "signatures_and_form_filling") => "chỉ thêm chữ ký sau hoặc điền biểu mẫu (được phép)",
+        (Lang::Vi, "other") => "CÓ THAY ĐỔI NỘI DUNG sau khi ký (tài liệu hiển thị có thể khác bản đã ký)",
+        (Lang::Vi, _) => "không phân tích được",
+        (Lang::En, "none") => "none (the signature covers the whole file)",
+        (Lang::En, "signatures_and_form_filling") => "only later signatures or form filling (allowed)",
+        (Lang::En, "other") => "OTHER CHANGES after signing (the document shown may differ from the one signed)",
+        (Lang::En, _) => "could not be analysed",
+    };
+    let _ = writeln!(s, "{ind}{field}: {}", clean(&p.field_name));
+    let _ = writeln!(s, "{ind}{revision}: {} {of} {}", p.revision, p.revision_count);
+    let _ = writeln!(s, "{ind}{changes}: {what}");
+}
+
+/// The signature timestamps and the time the verdict used (CAdES-B-T, proof of existence).
+/// Why a timestamp was not used is said among the warnings.
+fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
+    let vi = lang == Lang::Vi;
+    for t in &sig.timestamps {
+        let status = match (t.status, vi) {
+            ("valid", true) => "hợp lệ, TSA được tin cậy",
+            ("valid", false) => "valid, trusted TSA",
+            ("untrusted", true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
+            ("untrusted", false) => "TSA NOT trusted, not used as proof",
+            ("revoked", true) => "chứng thư số của TSA ĐÃ BỊ THU HỒI, không dùng làm bằng chứng",
+            ("revoked", false) => "the TSA certificate is REVOKED, not used as proof",
+            (_, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
+            (_, false) => "INVALID, not used as proof",
+        };
+        let label = if vi { "Dấu thời gian" } else { "Timestamp" };
+        let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
+        let time = t.time.as_deref().map(|x| text::local_time(x, lang, true)).unwrap_or_else(|| unknown.to_string());
+        let tsa = t.tsa.as_deref().map(text::short_name).unwrap_or_else(|| unknown.to_string());
+        let _ = writeln!(s, "{ind}{label}: {time} — {tsa} ({status})");
+    }
+    if let (true, Some(used)) = (sig.poe_used, &sig.verdict_time) {
+        let used = text::local_time(used, lang, true);
+        let _ = match lang {
+            Lang::Vi => writeln!(s, "{ind}Thời điểm dùng để kết luận: {used} (bằng chứng tồn tại từ dấu thời gian)"),
+            Lang::En => writeln!(s, "{ind}Time used for the verdict: {used} (proof of existence from the timestamp)"),
+        };
+    }
+}
+
+/// Renders a `cert verify` result for a human reader.
+pub fn render_cert(r: &CertReport, lang: Lang) -> String {
+    let w = words(lang);
+    let mut s = String::new();
+    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
+    let leaf = r.chain.first().map(String::as_str);
+    if let Some(sub) = r.sub_indication {
+        let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+        if let Some(c) = failing(&r.checks) {
+            let _ = writeln!(s, "{}: {}", w.detail, text::detail(c.name, &c.detail, lang, leaf));
+        }
+    }
+    if let Some(l) = leaf {
+        let label = if lang == Lang::Vi { "Chứng thư số" } else { "Certificate" };
+        let unverified = match (r.sub_indication, lang) {
+            (Some(SubIndication::NoCertificateChainFound), Lang::Vi) => " (chưa xác thực)",
+            (Some(SubIndication::NoCertificateChainFound), Lang::En) => " (unverified)",
+            _ => "",
+        };
+        let _ = writeln!(s, "{label}: {}{unverified}", text::short_name(l));
+        let _ = writeln!(s, "  {}: {}", w.subject_dn, clean(l));
+    }
+    if r.chain.len() > 1 {
+        let names: Vec<String> = r.chain.iter().map(|c| text::short_name(c)).collect();
+        let _ = writeln!(s, "{}: {}", w.chain, names.join(" → "));
+    }
+    let _ = writeln!(s, "{}:", w.checks);
+    for c in &r.checks {
+        let _ = writeln!(s, "  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), text::detail(c.name, &c.detail, lang, leaf));
+    }
+    for warn in &r.warnings {
+        let _ = writeln!(s, "{}: {}", w.warning, text::warning(warn, lang));
+    }
+    s
+}
+
+fn status_word(st: CheckStatus, lang: Lang) -> &'static str {
+    match (st, lang) {
+        (CheckStatus::Passed, Lang::Vi) => "đạt",
+        (CheckStatus::Failed, Lang::Vi) => "KHÔNG ĐẠT",
+        (CheckStatus::Warning, Lang::Vi) => "cảnh báo",
+        (CheckStatus::Skipped, Lang::Vi) => "bỏ qua",
+        (CheckStatus::Passed, Lang::En) => "ok",
+        (CheckStatus::Failed, Lang::En) => "FAILED",
+        (CheckStatus::Warning, Lang::En) => "warning",
+        (CheckStatus::Skipped, Lang::En) => "skipped",
+    }
+}
+
+/// A check's name for the reader (the JSON keeps the machine name).
+fn check_name(name: &str, lang: Lang) -> String {
+    const NAMES: &[(&str, &str, &str)] = &[
+        ("format", "Định dạng", "Format"),
+        ("signer_certificate", "Chứng thư số của người ký", "Signer certificate"),
+        ("content_type", "Kiểu nội dung", "Content type"),
+        ("message_digest", "Giá trị băm của tài liệu", "Document digest"),
+        ("signature", "Giá trị chữ ký", "Signature value"),
+        ("signing_certificate", "Thuộc tính signing-certificate", "Signing-certificate attribute"),
+        ("algorithm_policy", "Chính sách thuật toán", "Algorithm policy"),
+        ("certificate_path", "Chuỗi chứng thư", "Certificate path"),
+        ("signer_key_usage", "Mục đích sử dụng khóa", "Key usage"),
+        ("validity", "Thời hạn chứng thư số", "Certificate validity"),
+        ("revocation", "Tình trạng thu hồi", "Revocation"),
+        ("signature_timestamp", "Dấu thời gian", "Signature timestamp"),
+        ("pdf_signature_field", "Trường chữ ký PDF", "PDF signature field"),
+        ("pdf_sub_filter", "Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),
+        ("pdf_byte_range", "Phạm vi byte được ký (PDF)", "PDF byte range"),
+        ("pdf_modifications", "Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
+        ("pdf_dss", "Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
+        ("document_timestamp", "Dấu thời gian cho tài liệu", "Document timestamp"),
+    ];
+    match NAMES.iter().find(|(n, _, _)| *n == name) {
+        Some((_, vi, en)) => (if lang == Lang::Vi { *vi } else { *en }).to_string(),
+        None => clean(name),
+    }
+}
