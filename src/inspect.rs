@@ -390,6 +390,9 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
             "NOT encrypted — protect this file or re-encrypt it"
         },
     );
+    if let Some(e) = file.encryption() {
+        i.add("Encryption", e);
+    }
     match file.open(passphrase) {
         Ok(k) => {
             i.add("Algorithm", k.algorithm().to_string());

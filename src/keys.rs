@@ -210,6 +210,46 @@ impl KeyFile {
         Err(KeyError::Malformed("neither a PKCS#8 key nor an encrypted PKCS#8 key".into()))
     }
 
+    /// How the key is encrypted, for display (`kyso inspect`): the key-derivation function with
+    /// its parameters as the file states them, and the cipher, e.g. `PBES2: PBKDF2 with
+    /// HMAC-SHA-256, 600000 iterations; AES-256-CBC`. None for a plain key. Nothing is derived.
+    pub fn encryption(&self) -> Option<String> {
+        use pkcs8::pkcs5::{pbes2, EncryptionScheme};
+        let KeyFile::Encrypted(der) = self else { return None };
+        let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice()) else {
+            return Some("unreadable encryption parameters".into());
+        };
+        let params = match &info.encryption_algorithm {
+            EncryptionScheme::Pbes2(p) => p,
+            EncryptionScheme::Pbes1(p) => return Some(format!("PBES1 ({}), not supported", p.oid())),
+            _ => return Some("an unknown encryption scheme".into()),
+        };
+        let kdf = match &params.kdf {
+            pbes2::Kdf::Pbkdf2(p) => {
+                let prf = match p.prf {
+                    pbes2::Pbkdf2Prf::HmacWithSha1 => "HMAC-SHA-1",
+                    pbes2::Pbkdf2Prf::HmacWithSha224 => "HMAC-SHA-224",
+                    pbes2::Pbkdf2Prf::HmacWithSha256 => "HMAC-SHA-256",
+                    pbes2::Pbkdf2Prf::HmacWithSha384 => "HMAC-SHA-384",
+                    pbes2::Pbkdf2Prf::HmacWithSha512 => "HMAC-SHA-512",
+                    _ => "another PRF",
+                };
+                format!("PBKDF2 with {prf}, {} iterations", p.iteration_count)
+            }
+            pbes2::Kdf::Scrypt(p) => format!("scrypt N = {}, r = {}, p = {}", p.cost_parameter, p.block_size, p.parallelization),
+            other => format!("key derivation {}", other.oid()),
+        };
+        let cipher = match params.encryption {
+            pbes2::EncryptionScheme::Aes128Cbc { .. } => "AES-128-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes192Cbc { .. } => "AES-192-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes256Cbc { .. } => "AES-256-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes128Gcm { .. } => "AES-128-GCM".to_string(),
+            pbes2::EncryptionScheme::Aes256Gcm { .. } => "AES-256-GCM".to_string(),
+            other => format!("cipher {}", other.oid()),
+        };
+        Some(format!("PBES2: {kdf}; {cipher}"))
+    }
+
     /// True when a passphrase is needed to open it.
     pub fn is_encrypted(&self) -> bool {
         matches!(self, KeyFile::Encrypted(_))
@@ -613,6 +653,17 @@ mod tests {
             k.to_encrypted_pem(b"x", Kdf::Pbkdf2Sha256 { iterations: MAX_PBKDF2_ITERATIONS + 1 }).unwrap_err(),
             excessive("PBKDF2", "iterations", 10_000_001, 10_000_000)
         );
+    }
+
+    #[test]
+    fn encryption_is_described_from_the_file_without_deriving() {
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let describe = |kdf| KeyFile::parse(k.to_encrypted_pem(b"x", kdf).unwrap().as_bytes()).unwrap().encryption();
+        assert_eq!(describe(Kdf::default()).as_deref(), Some("PBES2: PBKDF2 with HMAC-SHA-256, 600000 iterations; AES-256-CBC"));
+        assert_eq!(describe(Kdf::Scrypt).as_deref(), Some("PBES2: scrypt N = 16384, r = 8, p = 1; AES-256-CBC"));
+        assert_eq!(with_kdf(scrypt(1 << 40, 8, 1)).encryption().as_deref(), Some("PBES2: scrypt N = 1099511627776, r = 8, p = 1; AES-256-CBC"));
+        let plain = KeyFile::parse(k.to_unencrypted_pem().unwrap().as_bytes()).unwrap();
+        assert_eq!(plain.encryption(), None);
     }
 
     #[test]

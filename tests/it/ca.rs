@@ -240,6 +240,15 @@ fn key_files_stating_excessive_kdf_cost_are_refused_openssl_defaults_open() {
     let err = fails(d, &["csr", "new", "--key", "work.key", "--cn", "X", "--out", "x.csr"], 1, "too much key-derivation work");
     assert!(err.contains("scrypt work (N·r·p) 2457600 (at most 2097152)"), "{err}");
     assert!(!d.join("x.csr").exists());
+    // inspect shows what each file states, and why the hostile one is not opened.
+    let out = ok(d, &["inspect", "default.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: PBKDF2 with HMAC-SHA-256, 2048 iterations; AES-256-CBC"), "{out}");
+    assert!(out.contains("ECDSA P-256"), "{out}");
+    let out = ok(d, &["inspect", "scrypt.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: scrypt N = 16384, r = 8, p = 1; AES-256-CBC"), "{out}");
+    let out = ok(d, &["inspect", "iter.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: PBKDF2 with HMAC-SHA-256, 10000001 iterations; AES-256-CBC"), "{out}");
+    assert!(out.contains("(cannot be opened: the key file asks for too much key-derivation work"), "{out}");
 }
 
 #[test]
