@@ -800,6 +800,12 @@ fn annots_and_fields_referring_to_a_non_array_leave_that_object_alone() {
     assert_eq!(sigs.len(), 1);
     assert_eq!(sigs[0].field_name, "Signature1");
     assert_openssl_verifies_all(&pki, &one, 1);
+    // A second signature extends the arrays made inline; the first counts it as form filling.
+    let two = sign_as(&pki, &agency(&pki), &one, &seal_opts());
+    assert_eq!(widget_rects(&two).len(), 2);
+    let sigs = pdf::signatures(&two).unwrap();
+    assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
+    assert_openssl_verifies_all(&pki, &two, 2);
 }
 
 #[test]
