@@ -464,6 +464,7 @@ fn check_name(name: &str, lang: Lang) -> String {
         ("pdf_modifications", "Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
         ("pdf_dss", "Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
         ("document_timestamp", "Dấu thời gian cho tài liệu", "Document timestamp"),
+        ("document_timestamp_poe", "Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
     ];
     match NAMES.iter().find(|(n, _, _)| *n == name) {
         Some((_, vi, en)) => (if lang == Lang::Vi { *vi } else { *en }).to_string(),

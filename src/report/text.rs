@@ -674,6 +674,17 @@ fn translate_vi(name: &str, text: &str) -> Option<String> {
         }
         return Some(out);
     }
+    if let Some(rest) = text.strip_prefix("the signature is covered by the document timestamp ") {
+        // "{field:?} by {TSA}: it existed at {T}"
+        let (field, rest) = rest.split_once(" by ")?;
+        let (tsa, time) = rest.rsplit_once(": it existed at ")?;
+        return Some(format!(
+            "chữ ký nằm trong phạm vi của dấu thời gian cho tài liệu {} của {}: chữ ký đã tồn tại lúc {}",
+            clean(field),
+            short_name(tsa),
+            local_time(time, lang, true)
+        ));
+    }
     if let Some(rest) = text.strip_prefix("document timestamp ") {
         // "{T} by {TSA} (serial {S}) over the signed byte ranges ({alg}); TSA chain: {A → B}"
         let (time, rest) = rest.split_once(" by ")?;
