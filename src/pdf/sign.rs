@@ -330,7 +330,6 @@ const STAMP_PT: f64 = 10.0;
 const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
 
-/// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
 /// The catalog entry `key` (/AcroForm, /DSS) as a dictionary object of its own, to be rewritten
 /// in the update: (its object number, its dictionary, whether the catalog must be rewritten to
 /// point at it). An entry that is already a reference to a dictionary keeps its object; an
@@ -374,6 +373,7 @@ fn append_ref(doc: &Document, entry: Result<&Object, lopdf::Error>, item: Object
     }
 }
 
+/// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
 fn stamp_time(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::macros::offset!(+7));
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
