@@ -14,11 +14,12 @@
 
 #[path = "common/clock.rs"]
 mod clock;
+#[path = "common/example.rs"]
+mod example;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use kyso::sign::DocumentSigner;
 use kyso::verify::{Job, Options, RevocationMode, Verifier};
-use kyso::KeyFile;
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,11 +27,6 @@ use std::time::Duration;
 use time::macros::datetime;
 
 const SIZE: u64 = 1 << 30;
-
-fn example(path: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example").join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// Pseudo-random bytes (xorshift64*), deterministic.
 fn fill(buf: &mut [u8], state: &mut u64) {
@@ -80,12 +76,7 @@ fn sha256_file(path: &Path) -> ring::digest::Digest {
 
 fn bench(c: &mut Criterion<clock::Clock>) {
     let path = big_file();
-    let anchors = kyso::objects::certificates(&example("root.pem")).unwrap();
-    let chain = kyso::objects::certificates(&example("chain.pem")).unwrap();
-    let crls = kyso::objects::crls(&example("crl.pem")).unwrap();
-    let cert = kyso::objects::certificates(&example("units/so-y-te/agency.pem")).unwrap().remove(0);
-    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
-    let key = KeyFile::parse(&example("units/so-y-te/agency.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
+    let example::Pki { anchors, chain, crls, cert, key } = example::pki();
     let signer = DocumentSigner::new(key, &cert, &chain).unwrap();
     let at = datetime!(2026-12-01 08:00 +07:00);
 

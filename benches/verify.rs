@@ -22,21 +22,16 @@
 
 #[path = "common/clock.rs"]
 mod clock;
+#[path = "common/example.rs"]
+mod example;
 
 use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use kyso::sign::DocumentSigner;
 use kyso::verify::{Options, RevocationMode, Verifier};
-use kyso::KeyFile;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
 use std::hint::black_box;
 use std::io::Cursor;
-use std::path::PathBuf;
 use time::macros::datetime;
-
-fn example(path: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example").join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// The example PKI: anchors, chain, CRLs (DER), the unit's signer and its PKCS#8 key.
 struct Pki {
@@ -49,12 +44,7 @@ struct Pki {
 }
 
 fn pki() -> Pki {
-    let anchors = kyso::objects::certificates(&example("root.pem")).unwrap();
-    let chain = kyso::objects::certificates(&example("chain.pem")).unwrap();
-    let crls = kyso::objects::crls(&example("crl.pem")).unwrap();
-    let cert = kyso::objects::certificates(&example("units/so-y-te/agency.pem")).unwrap().remove(0);
-    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
-    let key = KeyFile::parse(&example("units/so-y-te/agency.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
+    let example::Pki { anchors, chain, crls, cert, key } = example::pki();
     let pkcs8 = key.pkcs8_der().to_vec();
     let leaf_spki_key = public_key_bits(&cert);
     let signer = DocumentSigner::new(key, &cert, &chain).unwrap();
@@ -65,9 +55,8 @@ fn pki() -> Pki {
 /// (none of them the signer's), signed with certs-example/ca/ca.key.
 fn big_crls() -> Vec<Vec<u8>> {
     use rcgen::{CertificateRevocationListParams, Issuer, KeyIdMethod, RevokedCertParams, SerialNumber};
-    let pass = String::from_utf8(example("passphrase.txt")).unwrap();
-    let ca_key = KeyFile::parse(&example("ca/ca.key")).unwrap().open(Some(pass.trim().as_bytes())).unwrap();
-    let ca_der = kyso::objects::certificates(&example("ca/ca.pem")).unwrap().remove(0);
+    let ca_key = example::key("ca/ca.key");
+    let ca_der = kyso::objects::certificates(&example::file("ca/ca.pem")).unwrap().remove(0);
     let issuer = Issuer::from_ca_cert_der(&ca_der.into(), ca_key.rcgen_key_pair().unwrap()).unwrap();
     let revoked_certs = (0..10_000u32)
         .map(|i| RevokedCertParams {
@@ -86,7 +75,7 @@ fn big_crls() -> Vec<Vec<u8>> {
         key_identifier_method: KeyIdMethod::Sha256,
     };
     let big = params.signed_by(&issuer).unwrap().der().to_vec();
-    let mut crls = kyso::objects::crls(&example("root/crl.pem")).unwrap();
+    let mut crls = kyso::objects::crls(&example::file("root/crl.pem")).unwrap();
     crls.push(big);
     crls
 }

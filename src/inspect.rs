@@ -79,7 +79,7 @@ pub enum InspectError {
     #[error("not a certificate, certificate request, CRL or private key: {0}")]
     Unrecognised(String),
     /// A CMS signature: [`inspect`] leaves it to [`describe`] (which calls
-    /// [`crate::cms::describe`]).
+    /// [`crate::cms::describe()`]).
     #[error("this is a CMS signature (.p7s): use inspect::describe")]
     CmsUnsupported,
     /// The object was recognised but is malformed.
@@ -240,28 +240,16 @@ fn describe_extension(ext: &x509_parser::extensions::X509Extension<'_>) -> (Stri
         ),
         ParsedExtension::KeyUsage(ku) => ("Key usage", ku.to_string()),
         ParsedExtension::ExtendedKeyUsage(eku) => {
-            let mut v = Vec::new();
-            if eku.any {
-                v.push("any".to_string());
-            }
-            if eku.server_auth {
-                v.push("serverAuth".into());
-            }
-            if eku.client_auth {
-                v.push("clientAuth".into());
-            }
-            if eku.code_signing {
-                v.push("codeSigning".into());
-            }
-            if eku.email_protection {
-                v.push("emailProtection".into());
-            }
-            if eku.time_stamping {
-                v.push("timeStamping".into());
-            }
-            if eku.ocsp_signing {
-                v.push("OCSPSigning".into());
-            }
+            let named = [
+                (eku.any, "any"),
+                (eku.server_auth, "serverAuth"),
+                (eku.client_auth, "clientAuth"),
+                (eku.code_signing, "codeSigning"),
+                (eku.email_protection, "emailProtection"),
+                (eku.time_stamping, "timeStamping"),
+                (eku.ocsp_signing, "OCSPSigning"),
+            ];
+            let mut v: Vec<String> = named.iter().filter(|(set, _)| *set).map(|(_, name)| name.to_string()).collect();
             for o in &eku.other {
                 v.push(eku_name(&o.to_id_string()));
             }
@@ -402,6 +390,9 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
             "NOT encrypted — protect this file or re-encrypt it"
         },
     );
+    if let Some(e) = file.encryption() {
+        i.add("Encryption", e);
+    }
     match file.open(passphrase) {
         Ok(k) => {
             i.add("Algorithm", k.algorithm().to_string());
@@ -478,7 +469,7 @@ pub fn inspect(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Vec<Inspection
 }
 
 /// Describes any file `kyso inspect` accepts as text: certificates, requests, CRLs and keys by
-/// [`inspect`], CMS signatures (DER, BER or PEM) by [`crate::cms::describe`] (structure only;
+/// [`inspect`], CMS signatures (DER, BER or PEM) by [`crate::cms::describe()`] (structure only;
 /// nothing is verified).
 pub fn describe(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<String, InspectError> {
     let cms = |first: Option<InspectError>| {
@@ -508,6 +499,16 @@ mod tests {
         assert!(matches!(inspect(&[0x30, 0x03, 1, 2, 3], None), Err(InspectError::Unrecognised(_))));
         let cms = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
         assert_eq!(inspect(&cms, None).unwrap_err(), InspectError::CmsUnsupported);
+    }
+
+    #[test]
+    fn extended_key_usages_are_named_in_a_fixed_order() {
+        use rcgen::{CertificateParams, ExtendedKeyUsagePurpose as P, KeyPair};
+        let mut params = CertificateParams::new(vec![]).unwrap();
+        params.extended_key_usages = vec![P::TimeStamping, P::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 36]), P::EmailProtection, P::ServerAuth, P::Any];
+        let cert = params.self_signed(&KeyPair::generate().unwrap()).unwrap();
+        let found = inspect(cert.der(), None).unwrap();
+        assert_eq!(found[0].field("Extended key usage"), Some("any, serverAuth, emailProtection, timeStamping, documentSigning"));
     }
 
     #[test]

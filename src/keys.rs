@@ -17,6 +17,25 @@ use zeroize::Zeroizing;
 /// about 60 ms to open on this kind of machine.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// The most PBKDF2 iterations a key file may ask for before kyso refuses to open it: RFC 8018
+/// §4.2's figure for "especially critical keys" (10,000,000), about 17× [`PBKDF2_ITERATIONS`]
+/// and 4,900× OpenSSL's default (2,048), about 1 s to open on this kind of machine. The count is
+/// written in the (unauthenticated) file, so without a cap a hostile key file could state
+/// 2³²−1 iterations and keep `KeyFile::open` busy for minutes.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+/// The most memory an scrypt key file may ask for, in bytes, counted as OpenSSL counts it
+/// (128·r·(N+2) + 128·r·p): 32 MiB, OpenSSL's own default limit (`SCRYPT_MAX_MEM` in
+/// providers/implementations/kdfs/scrypt.c), so every scrypt key OpenSSL can open with its
+/// defaults opens here too. Without it a stated N of 2⁴⁰ asks the allocator for a petabyte.
+pub const MAX_SCRYPT_MEMORY: u64 = 32 * 1024 * 1024;
+
+/// The most scrypt work (N·r·p, to which its running time is proportional) a key file may ask
+/// for: 2²¹, 16× the parameters kyso and OpenSSL write (N = 2¹⁴, r = 8, p = 1), the same order
+/// of cost as [`MAX_PBKDF2_ITERATIONS`]. The memory cap alone would still let p (up to 65,535)
+/// multiply the time.
+pub const MAX_SCRYPT_WORK: u64 = 1 << 21;
+
 /// The algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
@@ -91,6 +110,20 @@ pub enum KeyError {
     /// Key generation or signing failed in the crypto library.
     #[error("cryptographic failure: {0}")]
     Crypto(&'static str),
+    /// The key file asks for more key-derivation work than kyso allows
+    /// ([`MAX_PBKDF2_ITERATIONS`], [`MAX_SCRYPT_MEMORY`], [`MAX_SCRYPT_WORK`]): a hostile or
+    /// damaged file. Nothing was derived.
+    #[error("the key file asks for too much key-derivation work: {kdf} {parameter} {stated} (at most {limit})")]
+    ExcessiveWork {
+        /// `PBKDF2` or `scrypt`.
+        kdf: &'static str,
+        /// What is over the limit: `iterations`, `memory (bytes)` or `work (N·r·p)`.
+        parameter: &'static str,
+        /// The value the file states (or implies).
+        stated: u64,
+        /// The limit.
+        limit: u64,
+    },
 }
 
 /// Signs messages with a private key. File keys implement it; a PKCS#11 token can too.
@@ -177,12 +210,54 @@ impl KeyFile {
         Err(KeyError::Malformed("neither a PKCS#8 key nor an encrypted PKCS#8 key".into()))
     }
 
+    /// How the key is encrypted, for display (`kyso inspect`): the key-derivation function with
+    /// its parameters as the file states them, and the cipher, e.g. `PBES2: PBKDF2 with
+    /// HMAC-SHA-256, 600000 iterations; AES-256-CBC`. None for a plain key. Nothing is derived.
+    pub fn encryption(&self) -> Option<String> {
+        use pkcs8::pkcs5::{pbes2, EncryptionScheme};
+        let KeyFile::Encrypted(der) = self else { return None };
+        let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice()) else {
+            return Some("unreadable encryption parameters".into());
+        };
+        let params = match &info.encryption_algorithm {
+            EncryptionScheme::Pbes2(p) => p,
+            EncryptionScheme::Pbes1(p) => return Some(format!("PBES1 ({}), not supported", p.oid())),
+            _ => return Some("an unknown encryption scheme".into()),
+        };
+        let kdf = match &params.kdf {
+            pbes2::Kdf::Pbkdf2(p) => {
+                let prf = match p.prf {
+                    pbes2::Pbkdf2Prf::HmacWithSha1 => "HMAC-SHA-1",
+                    pbes2::Pbkdf2Prf::HmacWithSha224 => "HMAC-SHA-224",
+                    pbes2::Pbkdf2Prf::HmacWithSha256 => "HMAC-SHA-256",
+                    pbes2::Pbkdf2Prf::HmacWithSha384 => "HMAC-SHA-384",
+                    pbes2::Pbkdf2Prf::HmacWithSha512 => "HMAC-SHA-512",
+                    _ => "another PRF",
+                };
+                format!("PBKDF2 with {prf}, {} iterations", p.iteration_count)
+            }
+            pbes2::Kdf::Scrypt(p) => format!("scrypt N = {}, r = {}, p = {}", p.cost_parameter, p.block_size, p.parallelization),
+            other => format!("key derivation {}", other.oid()),
+        };
+        let cipher = match params.encryption {
+            pbes2::EncryptionScheme::Aes128Cbc { .. } => "AES-128-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes192Cbc { .. } => "AES-192-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes256Cbc { .. } => "AES-256-CBC".to_string(),
+            pbes2::EncryptionScheme::Aes128Gcm { .. } => "AES-128-GCM".to_string(),
+            pbes2::EncryptionScheme::Aes256Gcm { .. } => "AES-256-GCM".to_string(),
+            other => format!("cipher {}", other.oid()),
+        };
+        Some(format!("PBES2: {kdf}; {cipher}"))
+    }
+
     /// True when a passphrase is needed to open it.
     pub fn is_encrypted(&self) -> bool {
         matches!(self, KeyFile::Encrypted(_))
     }
 
-    /// Decrypts (if needed) and loads the key.
+    /// Decrypts (if needed) and loads the key. The key-derivation cost the file states is
+    /// checked first ([`MAX_PBKDF2_ITERATIONS`], [`MAX_SCRYPT_MEMORY`], [`MAX_SCRYPT_WORK`]):
+    /// over a cap, [`KeyError::ExcessiveWork`] is returned without deriving anything.
     pub fn open(&self, passphrase: Option<&[u8]>) -> Result<PrivateKey, KeyError> {
         match self {
             KeyFile::Plain(der) => PrivateKey::from_pkcs8_der(der),
@@ -190,6 +265,7 @@ impl KeyFile {
                 let pass = passphrase.ok_or(KeyError::PassphraseRequired)?;
                 let info: pkcs8::EncryptedPrivateKeyInfoRef<'_> = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice())
                     .map_err(|e| KeyError::Malformed(e.to_string()))?;
+                check_kdf_cost(&info.encryption_algorithm)?;
                 let doc = info.decrypt(pass).map_err(|_| KeyError::WrongPassphrase)?;
                 match PrivateKey::from_pkcs8_der(doc.as_bytes()) {
                     // A wrong passphrase that happens to give valid padding yields garbage.
@@ -198,6 +274,44 @@ impl KeyFile {
                 }
             }
         }
+    }
+}
+
+/// Refuses key-derivation parameters over kyso's caps before any work is done (the parameters
+/// come from the file and are not authenticated). PBES1 is not capped here: it cannot be
+/// decrypted at all (pkcs5 refuses it).
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), KeyError> {
+    use pkcs8::pkcs5::pbes2::Kdf as K;
+    let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = scheme else { return Ok(()) };
+    match &params.kdf {
+        K::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(KeyError::ExcessiveWork {
+            kdf: "PBKDF2",
+            parameter: "iterations",
+            stated: p.iteration_count.into(),
+            limit: MAX_PBKDF2_ITERATIONS.into(),
+        }),
+        K::Pbkdf2(_) => Ok(()),
+        K::Scrypt(p) => {
+            let (n, r, par) = (p.cost_parameter, u64::from(p.block_size), u64::from(p.parallelization));
+            // RFC 7914 §2: N is a power of 2 greater than 1; r and p are positive.
+            if n < 2 || !n.is_power_of_two() || r == 0 || par == 0 {
+                return Err(KeyError::Malformed(format!("scrypt parameters N = {n}, r = {r}, p = {par} are invalid (RFC 7914)")));
+            }
+            // r, p < 2^16 and N ≤ 2^63: the products are computed in u128 so that none overflows.
+            let wide = |v: u128| u64::try_from(v).unwrap_or(u64::MAX);
+            let (n, r, par) = (u128::from(n), u128::from(r), u128::from(par));
+            let memory = wide(128 * r * (n + 2) + 128 * r * par);
+            if memory > MAX_SCRYPT_MEMORY {
+                return Err(KeyError::ExcessiveWork { kdf: "scrypt", parameter: "memory (bytes)", stated: memory, limit: MAX_SCRYPT_MEMORY });
+            }
+            let work = wide(n * r * par);
+            if work > MAX_SCRYPT_WORK {
+                return Err(KeyError::ExcessiveWork { kdf: "scrypt", parameter: "work (N·r·p)", stated: work, limit: MAX_SCRYPT_WORK });
+            }
+            Ok(())
+        }
+        // A KDF pkcs5 does not know cannot be run either.
+        _ => Ok(()),
     }
 }
 
@@ -210,7 +324,7 @@ fn wrap_pkcs8(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, key: &[u8]) -> 
     pki.to_der().map(Zeroizing::new).map_err(|e| KeyError::Malformed(e.to_string()))
 }
 
-/// SEC1 ECPrivateKey (RFC 5915) → PKCS#8, taking the curve from the [0] parameters.
+/// SEC1 ECPrivateKey (RFC 5915) → PKCS#8, taking the curve from the \[0\] parameters.
 fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     #[derive(der::Sequence)]
     struct EcPrivateKey<'a> {
@@ -345,6 +459,15 @@ impl PrivateKey {
         ring::rand::SecureRandom::fill(&self.rng, &mut salt).map_err(|_| KeyError::Crypto("random salt"))?;
         ring::rand::SecureRandom::fill(&self.rng, &mut iv).map_err(|_| KeyError::Crypto("random IV"))?;
         let params = match kdf {
+            Kdf::Pbkdf2Sha256 { iterations } if iterations > MAX_PBKDF2_ITERATIONS => {
+                // Never write a key that KeyFile::open would refuse.
+                return Err(KeyError::ExcessiveWork {
+                    kdf: "PBKDF2",
+                    parameter: "iterations",
+                    stated: iterations.into(),
+                    limit: MAX_PBKDF2_ITERATIONS.into(),
+                });
+            }
             Kdf::Pbkdf2Sha256 { iterations } => {
                 pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &salt, iv)
             }
@@ -455,6 +578,92 @@ mod tests {
             assert_eq!(k2.algorithm(), alg);
             assert!(!k2.sign(b"msg").unwrap().is_empty());
         }
+    }
+
+    /// A kyso-encrypted key file whose KDF parameters are replaced by `kdf` (made by hand: the
+    /// parameters are not authenticated, so an attacker can write any).
+    fn with_kdf(kdf: pkcs8::pkcs5::pbes2::Kdf) -> KeyFile {
+        let pem = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().to_encrypted_pem(b"x", Kdf::Scrypt).unwrap();
+        let der = pem::parse(pem.as_bytes()).unwrap().into_contents();
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice()).unwrap();
+        let pkcs8::pkcs5::EncryptionScheme::Pbes2(mut params) = info.encryption_algorithm.clone() else { panic!("PBES2 expected") };
+        params.kdf = kdf;
+        let hostile = pkcs8::EncryptedPrivateKeyInfoRef { encryption_algorithm: params.into(), encrypted_data: info.encrypted_data };
+        KeyFile::parse(&hostile.to_der().unwrap()).unwrap()
+    }
+
+    fn pbkdf2(iterations: u32) -> pkcs8::pkcs5::pbes2::Kdf {
+        pkcs8::pkcs5::pbes2::Pbkdf2Params::hmac_sha256(1, &[7; 16]).map(|mut p| {
+            p.iteration_count = iterations;
+            p.into()
+        }).unwrap()
+    }
+
+    fn scrypt(n: u64, r: u16, p: u16) -> pkcs8::pkcs5::pbes2::Kdf {
+        let mut sp = pkcs8::pkcs5::pbes2::ScryptParams::from_params_and_salt(pkcs8::pkcs5::scrypt::Params::new(1, 1, 1).unwrap(), &[7; 16]).unwrap();
+        (sp.cost_parameter, sp.block_size, sp.parallelization) = (n, r, p);
+        sp.into()
+    }
+
+    fn excessive(kdf: &'static str, parameter: &'static str, stated: u64, limit: u64) -> KeyError {
+        KeyError::ExcessiveWork { kdf, parameter, stated, limit }
+    }
+
+    #[test]
+    fn hostile_kdf_parameters_are_refused_before_any_work() {
+        // Without the caps: minutes of PBKDF2, a petabyte allocation (abort), a panic in pkcs5.
+        let cases = [
+            (pbkdf2(u32::MAX), excessive("PBKDF2", "iterations", u32::MAX.into(), 10_000_000)),
+            (pbkdf2(MAX_PBKDF2_ITERATIONS + 1), excessive("PBKDF2", "iterations", 10_000_001, 10_000_000)),
+            (scrypt(1 << 40, 8, 1), excessive("scrypt", "memory (bytes)", 128 * 8 * ((1 << 40) + 2) + 128 * 8, MAX_SCRYPT_MEMORY)),
+            (scrypt(1 << 63, u16::MAX, u16::MAX), excessive("scrypt", "memory (bytes)", u64::MAX, MAX_SCRYPT_MEMORY)),
+            // OpenSSL refuses this one too ("memory limit exceeded"): 128·8·(2^15+2) + 128·8 bytes.
+            (scrypt(1 << 15, 8, 1), excessive("scrypt", "memory (bytes)", 33_557_504, MAX_SCRYPT_MEMORY)),
+            (scrypt(1 << 10, 8, 300), excessive("scrypt", "work (N·r·p)", 1024 * 8 * 300, MAX_SCRYPT_WORK)),
+            (scrypt(1 << 17, 1, 17), excessive("scrypt", "work (N·r·p)", (1 << 17) * 17, MAX_SCRYPT_WORK)),
+        ];
+        for (kdf, want) in cases {
+            assert_eq!(with_kdf(kdf).open(Some(b"x")).unwrap_err(), want);
+        }
+        for (n, r, p) in [(0, 8, 1), (1, 8, 1), (3, 8, 1), (1 << 14, 0, 1), (1 << 14, 8, 0)] {
+            match with_kdf(scrypt(n, r, p)).open(Some(b"x")) {
+                Err(KeyError::Malformed(m)) => assert!(m.contains("RFC 7914"), "{m}"),
+                other => panic!("N={n} r={r} p={p}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn kdf_caps_admit_kyso_and_openssl_defaults_and_their_boundaries() {
+        use pkcs8::pkcs5::{pbes2, EncryptionScheme};
+        let check = |kdf: pbes2::Kdf| {
+            let params = pbes2::Parameters { kdf, encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: [0; 16] } };
+            check_kdf_cost(&EncryptionScheme::Pbes2(params))
+        };
+        // kyso's PBKDF2, OpenSSL's (2,048), the cap itself; kyso's and OpenSSL's scrypt
+        // (2^14, 8, 1), and the memory and work caps reached exactly.
+        for kdf in [pbkdf2(PBKDF2_ITERATIONS), pbkdf2(2048), pbkdf2(MAX_PBKDF2_ITERATIONS), scrypt(1 << 14, 8, 1), scrypt(1 << 17, 1, 16), scrypt(1 << 14, 15, 1)] {
+            assert_eq!(check(kdf), Ok(()));
+        }
+        // 128·15·(2^14+2) + 128·15 = 31,463,040 ≤ 32 MiB; 128·16·(2^14+2) + 128·16 = 33,560,576.
+        assert_eq!(check(scrypt(1 << 14, 16, 1)), Err(excessive("scrypt", "memory (bytes)", 33_560_576, MAX_SCRYPT_MEMORY)));
+        // kyso never writes a key it would refuse to open.
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        assert_eq!(
+            k.to_encrypted_pem(b"x", Kdf::Pbkdf2Sha256 { iterations: MAX_PBKDF2_ITERATIONS + 1 }).unwrap_err(),
+            excessive("PBKDF2", "iterations", 10_000_001, 10_000_000)
+        );
+    }
+
+    #[test]
+    fn encryption_is_described_from_the_file_without_deriving() {
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let describe = |kdf| KeyFile::parse(k.to_encrypted_pem(b"x", kdf).unwrap().as_bytes()).unwrap().encryption();
+        assert_eq!(describe(Kdf::default()).as_deref(), Some("PBES2: PBKDF2 with HMAC-SHA-256, 600000 iterations; AES-256-CBC"));
+        assert_eq!(describe(Kdf::Scrypt).as_deref(), Some("PBES2: scrypt N = 16384, r = 8, p = 1; AES-256-CBC"));
+        assert_eq!(with_kdf(scrypt(1 << 40, 8, 1)).encryption().as_deref(), Some("PBES2: scrypt N = 1099511627776, r = 8, p = 1; AES-256-CBC"));
+        let plain = KeyFile::parse(k.to_unencrypted_pem().unwrap().as_bytes()).unwrap();
+        assert_eq!(plain.encryption(), None);
     }
 
     #[test]

@@ -155,6 +155,15 @@ pub enum CaError {
         /// Why.
         reason: String,
     },
+    /// `remove-from-crl` of a certificate that is not on hold: only a certificate-hold can be
+    /// lifted; any other revocation is final.
+    #[error("the certificate {serial} is not on hold ({state}): only a certificate-hold can be lifted")]
+    NotOnHold {
+        /// Its serial.
+        serial: String,
+        /// `valid`, or `revoked since …, reason …`.
+        state: String,
+    },
     /// The serial given is not hexadecimal.
     #[error("'{0}' is not a serial number (hexadecimal, at most 20 bytes)")]
     BadSerial(String),
@@ -165,6 +174,20 @@ pub enum CaError {
         what: &'static str,
         /// rcgen's message.
         message: String,
+    },
+    /// `init` of an issuing CA failed after the parent CA had issued its certificate. Nothing
+    /// was left in the new CA's directory (its key is gone), but the parent's registry keeps the
+    /// record of the certificate (the audit log is append-only): revoke it at the parent.
+    #[error("{source}; nothing was kept in {dir}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {parent} --serial {serial} --reason cessation-of-operation)")]
+    InitFailedAfterParentIssued {
+        /// The new CA's directory.
+        dir: PathBuf,
+        /// The parent CA's directory.
+        parent: PathBuf,
+        /// The serial of the certificate the parent issued.
+        serial: String,
+        /// What failed.
+        source: Box<CaError>,
     },
     /// `audit` found the log or the registry tampered with.
     #[error("audit log broken at entry #{seq}: {reason}")]
@@ -535,11 +558,79 @@ fn read_cert_file(path: &Path) -> Result<Vec<u8>, CaError> {
     Ok(certs.swap_remove(0))
 }
 
+/// The files `init` makes, in the order they are linked into the CA directory. The key comes
+/// first: when two `init`s race for one directory, the one whose key link fails gives way.
+const INIT_FILES: [&str; 5] = [CA_KEY_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, CRL_FILE];
+
+/// A staging folder (`.kyso-init-*`) inside a new CA's directory. [`Staging::commit`] links its
+/// files into the directory, refusing to replace any (except `crl.pem`, which `init` has always
+/// replaced), and undoes the links already made if one fails. Dropped without a commit, it
+/// removes itself, and the directory too when it created it and it is empty.
+struct Staging {
+    dir: PathBuf,
+    tmp: Option<tempfile::TempDir>,
+    created_dir: bool,
+    committed: std::cell::Cell<bool>,
+}
+
+impl Staging {
+    fn new(dir: &Path) -> Result<Staging, CaError> {
+        let created_dir = !dir.exists();
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let mut staging = Staging { dir: dir.to_path_buf(), tmp: None, created_dir, committed: std::cell::Cell::new(false) };
+        // On failure `staging` is dropped here, removing the directory it created.
+        let tmp = tempfile::Builder::new().prefix(".kyso-init-").tempdir_in(dir).map_err(|e| io_err(dir, e))?;
+        staging.tmp = Some(tmp);
+        Ok(staging)
+    }
+
+    fn path(&self) -> &Path {
+        self.tmp.as_ref().map_or(self.dir.as_path(), |t| t.path())
+    }
+
+    fn commit(&self) -> Result<(), CaError> {
+        let mut linked: Vec<PathBuf> = Vec::new();
+        for name in INIT_FILES {
+            let (from, to) = (self.path().join(name), self.dir.join(name));
+            if !from.exists() {
+                continue; // chain.pem of a root CA
+            }
+            let res = if name == CRL_FILE { std::fs::rename(&from, &to) } else { std::fs::hard_link(&from, &to) };
+            if let Err(e) = res {
+                for p in linked.iter().rev() {
+                    let _ = std::fs::remove_file(p);
+                }
+                return Err(io_err(&to, e));
+            }
+            linked.push(to);
+        }
+        if let Ok(d) = std::fs::File::open(&self.dir) {
+            let _ = d.sync_all(); // best effort, as files::write_atomic does
+        }
+        self.committed.set(true);
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        drop(self.tmp.take());
+        if !self.committed.get() && self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir); // only if empty
+        }
+    }
+}
+
 impl Ca {
     /// Creates a CA in `dir` (created if missing; refused if it already holds a CA): a new key
     /// of `params.alg` encrypted with `passphrase`, a self-signed root certificate, or — with
     /// `parent` — an issuing CA certified by the parent CA (recorded in the parent's
     /// registry, `chain.pem` written), an empty registry and a first CRL.
+    ///
+    /// The files are made in a staging folder inside `dir` and linked into place only when all
+    /// are complete: on failure nothing is left in `dir` (and `dir` itself is removed when this
+    /// call created it), so `init` can be run again. Only the parent's record of a certificate
+    /// it already issued remains ([`CaError::InitFailedAfterParentIssued`] names it).
     pub fn init(
         dir: &Path,
         params: &InitParams,
@@ -567,8 +658,18 @@ impl Ca {
             check_url(u)?;
         }
         let key = PrivateKey::generate(params.alg).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+        let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
-        let (cert_der, chain) = match parent {
+        // Everything is made in a staging folder inside `dir` and linked into place only when
+        // complete, so that a failure leaves no CA file behind (and `ca init` can be run again).
+        // The key is written first: if it cannot be, no parent is asked to certify it.
+        let staging = Staging::new(dir)?;
+        let w = |name: &str, bytes: &[u8], s: Secrecy| {
+            let p = staging.path().join(name);
+            write_atomic(&p, bytes, Overwrite::Refuse, s).map_err(|e| io_err(&dir.join(name), e))
+        };
+        w(CA_KEY_FILE, key_pem.as_bytes(), Secrecy::Secret)?;
+        let (cert_der, chain, parent_serial) = match parent {
             None => {
                 let years = params.years.unwrap_or(DEFAULT_ROOT_YEARS);
                 check_years(years, profile::MAX_CA_YEARS)?;
@@ -583,7 +684,7 @@ impl Ca {
                 cp.not_after = add_years(now, years)?;
                 let signer = RcgenSigner::new(&key).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
                 let cert = cp.self_signed(&signer).map_err(|e| CaError::Build { what: "certificate", message: e.to_string() })?;
-                (cert.der().to_vec(), None)
+                (cert.der().to_vec(), None, None)
             }
             Some((parent, parent_key)) => {
                 let years = params.years.unwrap_or(DEFAULT_ISSUING_YEARS);
@@ -592,45 +693,56 @@ impl Ca {
                 let issued = parent.issue_inner(parent_key, &req, key.public_key_spki(), now, profile::MAX_CA_YEARS)?;
                 let mut chain = issued.pem();
                 let parent_chain = parent.dir.join(CHAIN_FILE);
-                if parent_chain.exists() {
-                    let b = crate::files::read_limited(&parent_chain, MAX_CA_FILE).map_err(|e| io_err(&parent_chain, e))?;
-                    chain.push_str(&String::from_utf8_lossy(&b));
+                let parent_pem = if parent_chain.exists() {
+                    crate::files::read_limited(&parent_chain, MAX_CA_FILE)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .map_err(|e| io_err(&parent_chain, e))
                 } else {
-                    chain.push_str(&pem_encode("CERTIFICATE", &parent.cert_der));
+                    Ok(pem_encode("CERTIFICATE", &parent.cert_der))
+                };
+                let serial = issued.serial.clone();
+                let parent_dir = parent.dir.clone();
+                let after_issue = |e: CaError| CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), parent: parent_dir.clone(), serial: serial.clone(), source: Box::new(e) };
+                chain.push_str(&parent_pem.map_err(after_issue)?);
+                (issued.der, Some(chain), Some((serial, parent.dir.clone())))
+            }
+        };
+        let finish = || -> Result<Registry, CaError> {
+            w(CA_CERT_FILE, pem_encode("CERTIFICATE", &cert_der).as_bytes(), Secrecy::Public)?;
+            if let Some(chain) = &chain {
+                w(CHAIN_FILE, chain.as_bytes(), Secrecy::Public)?;
+            }
+            let mut registry = Registry::create(&staging.path().join(REGISTRY_FILE))?;
+            {
+                let tx = registry.write()?;
+                registry::set_meta(&tx, "format", "kyso-ca-1")?;
+                registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
+                if let Some(u) = &params.crl_url {
+                    registry::set_meta(&tx, "crl_url", u)?;
                 }
-                (issued.der, Some(chain))
+                let detail = serde_json::json!({
+                    "subject": crate::inspect::cert_subject(&cert_der).unwrap_or_default(),
+                    "sha256": sha256_hex(&cert_der),
+                    "issuing_ca": chain.is_some(),
+                });
+                registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
+                tx.commit()?;
             }
+            let mut staged = Ca { dir: staging.path().to_path_buf(), cert_der: cert_der.clone(), registry };
+            staged.publish_crl(&key, None, now)?;
+            // The registry is closed before it is linked into place (SQLite names its journal
+            // after the path it was opened with).
+            drop(staged);
+            staging.commit()?;
+            Registry::open(&dir.join(REGISTRY_FILE)).map_err(CaError::from)
         };
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
-        let w = |name: &str, bytes: &[u8], s: Secrecy| {
-            let p = dir.join(name);
-            write_atomic(&p, bytes, Overwrite::Refuse, s).map_err(|e| io_err(&p, e))
-        };
-        w(CA_KEY_FILE, key_pem.as_bytes(), Secrecy::Secret)?;
-        w(CA_CERT_FILE, pem_encode("CERTIFICATE", &cert_der).as_bytes(), Secrecy::Public)?;
-        if let Some(chain) = &chain {
-            w(CHAIN_FILE, chain.as_bytes(), Secrecy::Public)?;
+        match finish() {
+            Ok(registry) => Ok(Ca { dir: dir.to_path_buf(), cert_der, registry }),
+            Err(e) => Err(match parent_serial {
+                Some((serial, parent)) => CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), parent, serial, source: Box::new(e) },
+                None => e,
+            }),
         }
-        let mut registry = Registry::create(&dir.join(REGISTRY_FILE))?;
-        {
-            let tx = registry.write()?;
-            registry::set_meta(&tx, "format", "kyso-ca-1")?;
-            registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
-            if let Some(u) = &params.crl_url {
-                registry::set_meta(&tx, "crl_url", u)?;
-            }
-            let detail = serde_json::json!({
-                "subject": crate::inspect::cert_subject(&cert_der).unwrap_or_default(),
-                "sha256": sha256_hex(&cert_der),
-                "issuing_ca": chain.is_some(),
-            });
-            registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
-            tx.commit()?;
-        }
-        let mut ca = Ca { dir: dir.to_path_buf(), cert_der, registry };
-        ca.publish_crl(&key, None, now)?;
-        Ok(ca)
     }
 
     /// Opens the CA in `dir`, checking that it holds a CA certificate and a registry.
@@ -816,6 +928,55 @@ impl Ca {
     /// Revokes the certificate `serial` (any hex form) at `now` and publishes a new CRL at
     /// once (written to `crl.pem`), all in one transaction.
     pub fn revoke(&mut self, ca_key: &dyn Signer, serial: &str, reason: Reason, now: OffsetDateTime) -> Result<Crl, CaError> {
+        self.change_status(ca_key, serial, now, |tx, serial, row, now| {
+            if let Some(at) = row.revoked_at {
+                return Err(CaError::AlreadyRevoked {
+                    serial: serial.to_string(),
+                    revoked_at: rfc3339(from_unix(at)),
+                    reason: row.reason.clone().unwrap_or_else(|| "unspecified".into()),
+                });
+            }
+            registry::mark_revoked(tx, serial, unix(now), reason.name())?;
+            let detail = serde_json::json!({ "serial": serial, "reason": reason.name(), "revoked_at": rfc3339(now) });
+            registry::append_audit(tx, unix(now), "revoke", &detail.to_string())?;
+            Ok(())
+        })
+    }
+
+    /// Lifts a certificate-hold on `serial` at `now` (RFC 5280 §5.3.1 removeFromCRL): the
+    /// certificate is valid again, the lifting is recorded in the audit log
+    /// (`remove-from-crl`, with the hold's time) and a new CRL that no longer lists it is
+    /// published at once (written to `crl.pem`), all in one transaction. kyso publishes full
+    /// CRLs only, where a lifted hold simply disappears; the removeFromCRL reason code itself
+    /// belongs in delta CRLs and is never written. Refused with [`CaError::NotOnHold`] for a
+    /// certificate that is valid or revoked for any other reason.
+    pub fn remove_from_crl(&mut self, ca_key: &dyn Signer, serial: &str, now: OffsetDateTime) -> Result<Crl, CaError> {
+        self.change_status(ca_key, serial, now, |tx, serial, row, now| {
+            let held_since = match (row.revoked_at, row.reason.as_deref()) {
+                (Some(at), Some(r)) if r == Reason::CertificateHold.name() => at,
+                (None, _) => return Err(CaError::NotOnHold { serial: serial.to_string(), state: "valid".into() }),
+                (Some(at), reason) => {
+                    let state = format!("revoked since {}, reason {}", rfc3339(from_unix(at)), reason.unwrap_or("unspecified"));
+                    return Err(CaError::NotOnHold { serial: serial.to_string(), state });
+                }
+            };
+            registry::mark_unrevoked(tx, serial)?;
+            let detail = serde_json::json!({ "serial": serial, "held_since": rfc3339(from_unix(held_since)), "removed_at": rfc3339(now) });
+            registry::append_audit(tx, unix(now), "remove-from-crl", &detail.to_string())?;
+            Ok(())
+        })
+    }
+
+    /// Changes the revocation status of `serial` with `change` (which checks the current row,
+    /// updates it and appends the audit entry), then publishes a new CRL, in one transaction;
+    /// `crl.pem` is written after the commit.
+    fn change_status(
+        &mut self,
+        ca_key: &dyn Signer,
+        serial: &str,
+        now: OffsetDateTime,
+        change: impl FnOnce(&registry::Tx<'_>, &str, &CertRow, OffsetDateTime) -> Result<(), CaError>,
+    ) -> Result<Crl, CaError> {
         let serial = normalize_serial(serial)?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
@@ -823,16 +984,7 @@ impl Ca {
         let dir = self.dir.clone();
         let tx = self.registry.write()?;
         let row = registry::cert(&tx, &serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
-        if let Some(at) = row.revoked_at {
-            return Err(CaError::AlreadyRevoked {
-                serial,
-                revoked_at: rfc3339(from_unix(at)),
-                reason: row.reason.unwrap_or_else(|| "unspecified".into()),
-            });
-        }
-        registry::mark_revoked(&tx, &serial, unix(now), reason.name())?;
-        let detail = serde_json::json!({ "serial": serial, "reason": reason.name(), "revoked_at": rfc3339(now) });
-        registry::append_audit(&tx, unix(now), "revoke", &detail.to_string())?;
+        change(&tx, &serial, &row, now)?;
         let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
         tx.commit()?;
         self.write_crl_file()?;
@@ -934,6 +1086,10 @@ impl Ca {
                 "revoke" => {
                     revoked.insert(s("serial"), (s("reason"), s("revoked_at")));
                 }
+                "remove-from-crl" => match revoked.remove(&s("serial")) {
+                    Some((reason, at)) if reason == Reason::CertificateHold.name() && at == s("held_since") => {}
+                    _ => return Err(broken(format!("certificate {} was taken off the CRL but the log shows no hold to lift", s("serial")))),
+                },
                 "crl" => {
                     crls.insert(d.get("number").and_then(|v| v.as_i64()).unwrap_or(-1), s("sha256"));
                 }
@@ -1182,6 +1338,57 @@ mod lifecycle_tests {
         assert_eq!(later[0].status, Status::Expired);
         let now = ca.list(datetime!(2027-07-01 00:00 UTC)).unwrap();
         assert_eq!(now[0].status, Status::Valid);
+    }
+
+    #[test]
+    fn only_a_hold_is_lifted_and_the_audit_replays_it() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut ca, key) = root(&d.path().join("r"), 5);
+        let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let t = |day: u8| OffsetDateTime::new_utc(time::Date::from_calendar_date(2027, time::Month::January, day).unwrap(), time::Time::MIDNIGHT);
+        let a = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+        let b = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+        match ca.remove_from_crl(&key, &a, t(2)) {
+            Err(CaError::NotOnHold { serial, state }) => assert_eq!((serial, state.as_str()), (a.clone(), "valid")),
+            r => panic!("{r:?}"),
+        }
+        ca.revoke(&key, &b, Reason::Superseded, t(2)).unwrap();
+        match ca.remove_from_crl(&key, &b, t(3)) {
+            Err(CaError::NotOnHold { state, .. }) => assert_eq!(state, "revoked since 2027-01-02T00:00:00Z, reason superseded"),
+            r => panic!("{r:?}"),
+        }
+        match ca.remove_from_crl(&key, "77", t(3)) {
+            Err(CaError::UnknownSerial(s)) => assert_eq!(s, "77"),
+            r => panic!("{r:?}"),
+        }
+        ca.revoke(&key, &a, Reason::CertificateHold, t(3)).unwrap();
+        let crl = ca.remove_from_crl(&key, &a, t(4)).unwrap();
+        let statuses: Vec<_> = ca.list(t(5)).unwrap().into_iter().map(|r| (r.serial, r.status)).collect();
+        assert_eq!(statuses, [(a.clone(), Status::Valid), (b.clone(), Status::Revoked)]);
+        let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&crl.der).unwrap();
+        let listed: Vec<String> = parsed.iter_revoked_certificates().map(|r| serial_hex(r.raw_serial())).collect();
+        assert_eq!(listed, [b.clone()]);
+        ca.audit().unwrap();
+        // A registry row cleared without the log entry is caught; so is a logged lifting of a
+        // certificate that was never on hold.
+        ca.revoke(&key, &a, Reason::CertificateHold, t(6)).unwrap();
+        {
+            let tx = ca.registry.write().unwrap();
+            registry::mark_unrevoked(&tx, &a).unwrap();
+            tx.commit().unwrap();
+        }
+        assert!(matches!(ca.audit(), Err(CaError::AuditBroken { seq: 0, .. })));
+        {
+            let tx = ca.registry.write().unwrap();
+            registry::mark_revoked(&tx, &a, unix(t(6)), "certificate-hold").unwrap();
+            let detail = serde_json::json!({ "serial": b, "held_since": "2027-01-02T00:00:00Z", "removed_at": "2027-01-07T00:00:00Z" });
+            registry::append_audit(&tx, unix(t(7)), "remove-from-crl", &detail.to_string()).unwrap();
+            tx.commit().unwrap();
+        }
+        match ca.audit() {
+            Err(CaError::AuditBroken { reason, .. }) => assert!(reason.contains("shows no hold to lift"), "{reason}"),
+            r => panic!("{r:?}"),
+        }
     }
 
     #[test]

@@ -199,6 +199,12 @@ pub(crate) fn mark_revoked(tx: &Tx<'_>, serial: &str, at: i64, reason: &str) -> 
     Ok(())
 }
 
+/// Clears a revocation (a lifted certificateHold): the certificate is valid again.
+pub(crate) fn mark_unrevoked(tx: &Tx<'_>, serial: &str) -> rusqlite::Result<()> {
+    tx.execute("UPDATE certificates SET revoked_at = NULL, reason = NULL WHERE serial = ?1", params![serial])?;
+    Ok(())
+}
+
 pub(crate) fn next_crl_number(tx: &Tx<'_>) -> rusqlite::Result<i64> {
     let max: Option<i64> = tx.query_row("SELECT max(number) FROM crls", [], |r| r.get(0))?;
     Ok(max.unwrap_or(0) + 1)

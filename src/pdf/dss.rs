@@ -16,6 +16,7 @@
 //! and OCSP responses (kyso's CA publishes CRLs; /OCSPs entries are read and kept, not used).
 
 use super::font::deflate;
+use super::sign::catalog_entry_object;
 use super::write::{next_object_number, update_trailer, Update, XrefKind};
 use super::{deref, load, PdfError};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
@@ -148,14 +149,7 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
         id
     };
     // The store as it is: its dictionary (kept whole) and where it lives.
-    let (dss_id, mut dss, rewrite_catalog) = match catalog.get(b"DSS") {
-        Ok(Object::Reference(id)) => match doc.objects.get(id) {
-            Some(Object::Dictionary(d)) => (*id, d.clone(), false),
-            _ => (alloc(), Dictionary::new(), true),
-        },
-        Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
-        _ => (alloc(), Dictionary::new(), true),
-    };
+    let (dss_id, mut dss, rewrite_catalog) = catalog_entry_object(&doc, catalog, b"DSS", &mut alloc);
     let mut objects: Vec<(ObjectId, Object)> = Vec::new();
     let mut added = [0usize; 2];
     for (n, (key, items, present)) in [("Certs", certificates, &existing.certificates), ("CRLs", crls, &existing.crls)].into_iter().enumerate() {

@@ -1,7 +1,7 @@
 //! PAdES signatures in PDF documents: signing as an incremental update with the appearances of
 //! Decree 30/2020 (Appendix I), and extracting the signatures of a PDF for verification.
 //!
-//! - [`sign`] appends one PAdES-B-B signature (SubFilter `ETSI.CAdES.detached`) to a PDF as an
+//! - [`sign()`] appends one PAdES-B-B signature (SubFilter `ETSI.CAdES.detached`) to a PDF as an
 //!   incremental update, so that earlier signatures stay valid. The CMS itself is produced by the
 //!   caller's closure over the signed byte ranges ([`SignedRanges`]): this module knows PDF, not CMS.
 //! - [`signatures`] lists the signature fields of a PDF with their byte ranges, the revision each
@@ -224,7 +224,7 @@ impl PadesOptions {
     }
 }
 
-/// The result of [`sign`].
+/// The result of [`sign()`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SignedPdf {

@@ -262,21 +262,9 @@ impl Plan {
             Some(Object::Dictionary(d)) => d,
             _ => return Err(PdfError::Structure("the page is not a dictionary".into())),
         };
-        match page.get(b"Annots") {
-            Ok(Object::Reference(arr_id)) => {
-                let mut arr = match doc.objects.get(arr_id) {
-                    Some(Object::Array(a)) => a.clone(),
-                    _ => Vec::new(),
-                };
-                arr.push(Object::Reference(field_id));
-                objects.push((*arr_id, Object::Array(arr)));
-            }
-            other => {
-                let mut arr = match other {
-                    Ok(Object::Array(a)) => a.clone(),
-                    _ => Vec::new(),
-                };
-                arr.push(Object::Reference(field_id));
+        match append_ref(doc, page.get(b"Annots"), field_id) {
+            Extended::InPlace(arr_id, arr) => objects.push((arr_id, Object::Array(arr))),
+            Extended::Inline(arr) => {
                 let mut p = page.clone();
                 p.set("Annots", Object::Array(arr));
                 objects.push((self.page_id, Object::Dictionary(p)));
@@ -288,31 +276,10 @@ impl Plan {
             Some(Object::Dictionary(d)) => d,
             _ => return Err(PdfError::Structure("the catalog is not a dictionary".into())),
         };
-        let (form_id, mut acroform, rewrite_catalog) = match catalog.get(b"AcroForm") {
-            Ok(Object::Reference(id)) => match doc.objects.get(id) {
-                Some(Object::Dictionary(d)) => (*id, d.clone(), false),
-                _ => (alloc(), Dictionary::new(), true),
-            },
-            Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
-            _ => (alloc(), Dictionary::new(), true),
-        };
-        match acroform.get(b"Fields") {
-            Ok(Object::Reference(arr_id)) if matches!(doc.objects.get(arr_id), Some(Object::Array(_))) => {
-                let mut arr = match doc.objects.get(arr_id) {
-                    Some(Object::Array(a)) => a.clone(),
-                    _ => Vec::new(),
-                };
-                arr.push(Object::Reference(field_id));
-                objects.push((*arr_id, Object::Array(arr)));
-            }
-            other => {
-                let mut arr = match other {
-                    Ok(Object::Array(a)) => a.clone(),
-                    _ => Vec::new(),
-                };
-                arr.push(Object::Reference(field_id));
-                acroform.set("Fields", Object::Array(arr));
-            }
+        let (form_id, mut acroform, rewrite_catalog) = catalog_entry_object(doc, catalog, b"AcroForm", &mut alloc);
+        match append_ref(doc, acroform.get(b"Fields"), field_id) {
+            Extended::InPlace(arr_id, arr) => objects.push((arr_id, Object::Array(arr))),
+            Extended::Inline(arr) => acroform.set("Fields", Object::Array(arr)),
         }
         acroform.set("SigFlags", Object::Integer(3)); // SignaturesExist + AppendOnly
         objects.push((form_id, Object::Dictionary(acroform)));
@@ -362,6 +329,49 @@ impl Plan {
 const STAMP_PT: f64 = 10.0;
 const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
+
+/// The catalog entry `key` (/AcroForm, /DSS) as a dictionary object of its own, to be rewritten
+/// in the update: (its object number, its dictionary, whether the catalog must be rewritten to
+/// point at it). An entry that is already a reference to a dictionary keeps its object; an
+/// inline dictionary moves to a new object (`alloc`); anything else starts empty.
+pub(crate) fn catalog_entry_object(
+    doc: &Document,
+    catalog: &Dictionary,
+    key: &[u8],
+    alloc: &mut impl FnMut() -> ObjectId,
+) -> (ObjectId, Dictionary, bool) {
+    match catalog.get(key) {
+        Ok(Object::Reference(id)) => match doc.objects.get(id) {
+            Some(Object::Dictionary(d)) => (*id, d.clone(), false),
+            _ => (alloc(), Dictionary::new(), true),
+        },
+        Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
+        _ => (alloc(), Dictionary::new(), true),
+    }
+}
+
+/// An array with a reference appended, and where it must be written.
+enum Extended {
+    /// The array is its own object (`id`): rewrite that object, not its owner.
+    InPlace(ObjectId, Vec<Object>),
+    /// The array goes inline into the owner, which must be rewritten.
+    Inline(Vec<Object>),
+}
+
+/// `entry` (a dictionary's /Annots or /Fields: an array, a reference to an array object, or
+/// absent) with a reference to `item` appended. Only a reference that resolves to an array is
+/// extended in place; anything else (absent, not an array, a dangling reference or one to another
+/// kind of object) becomes a new inline array, so that an unrelated object is never overwritten.
+fn append_ref(doc: &Document, entry: Result<&Object, lopdf::Error>, item: ObjectId) -> Extended {
+    match entry {
+        Ok(Object::Reference(id)) => match doc.objects.get(id) {
+            Some(Object::Array(a)) => Extended::InPlace(*id, [a.as_slice(), &[Object::Reference(item)]].concat()),
+            _ => Extended::Inline(vec![Object::Reference(item)]),
+        },
+        Ok(Object::Array(a)) => Extended::Inline([a.as_slice(), &[Object::Reference(item)]].concat()),
+        _ => Extended::Inline(vec![Object::Reference(item)]),
+    }
+}
 
 /// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
 fn stamp_time(t: time::OffsetDateTime) -> String {

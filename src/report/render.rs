@@ -259,6 +259,11 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
     if let Some(p) = &sig.pdf {
         render_pdf_facts(s, p, lang, ind);
     }
+    // PAdES-B-LT: the validation data the document carries.
+    if let Some(c) = sig.checks.iter().find(|c| c.name == "pdf_dss") {
+        let label = if lang == Lang::Vi { "Dữ liệu kiểm tra gắn trong PDF" } else { "Validation data in the PDF" };
+        let _ = writeln!(s, "{ind}{label}: {}", super::text::detail(c.name, &c.detail, lang, None));
+    }
     // 5. The certificate: validity and revocation.
     if let Some(v) = &sig.certificate {
         let covered = match sig.covered_signing_time {

@@ -42,41 +42,34 @@ pub(crate) static RSA_PKCS1_SHA1: &dyn SignatureVerificationAlgorithm = &RsaPkcs
 pub(crate) static RSA_PKCS1_SHA1_ABSENT: &dyn SignatureVerificationAlgorithm =
     &RsaPkcs1Sha1 { id: SHA1_WITH_RSA_ABSENT_ID };
 
-static STRICT: &[&dyn SignatureVerificationAlgorithm] = &[
-    w::ECDSA_P256_SHA256,
-    w::ECDSA_P256_SHA384,
-    w::ECDSA_P384_SHA256,
-    w::ECDSA_P384_SHA384,
-    w::ED25519,
-    w::RSA_PKCS1_2048_8192_SHA256,
-    w::RSA_PKCS1_2048_8192_SHA384,
-    w::RSA_PKCS1_2048_8192_SHA512,
-    w::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    w::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    w::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    w::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    w::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-];
+/// The strict list (DESIGN.md §4 rule 5) followed by `$extra`: one list written once, so that
+/// legacy can only ever add to strict.
+macro_rules! strict_plus {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            w::ECDSA_P256_SHA256,
+            w::ECDSA_P256_SHA384,
+            w::ECDSA_P384_SHA256,
+            w::ECDSA_P384_SHA384,
+            w::ED25519,
+            w::RSA_PKCS1_2048_8192_SHA256,
+            w::RSA_PKCS1_2048_8192_SHA384,
+            w::RSA_PKCS1_2048_8192_SHA512,
+            w::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+            w::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+            w::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+            w::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            w::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+            $($extra),*
+        ]
+    };
+}
 
-static LEGACY: &[&dyn SignatureVerificationAlgorithm] = &[
-    w::ECDSA_P256_SHA256,
-    w::ECDSA_P256_SHA384,
-    w::ECDSA_P384_SHA256,
-    w::ECDSA_P384_SHA384,
-    w::ED25519,
-    w::RSA_PKCS1_2048_8192_SHA256,
-    w::RSA_PKCS1_2048_8192_SHA384,
-    w::RSA_PKCS1_2048_8192_SHA512,
-    w::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    w::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    w::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    w::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    w::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-    RSA_PKCS1_SHA1,
-    RSA_PKCS1_SHA1_ABSENT,
-];
+static STRICT: &[&dyn SignatureVerificationAlgorithm] = strict_plus!();
+
+/// Strict plus RSA PKCS#1 v1.5 with SHA-1 (both parameter encodings).
+static LEGACY: &[&dyn SignatureVerificationAlgorithm] = strict_plus!(RSA_PKCS1_SHA1, RSA_PKCS1_SHA1_ABSENT);
 
 /// The certificate/CRL signature algorithms allowed under `policy`.
 pub(crate) fn allowed(policy: Policy) -> &'static [&'static dyn SignatureVerificationAlgorithm] {
@@ -243,4 +236,27 @@ pub(crate) fn verify_cms(alg: CmsSigAlg, spki: &[u8], message: &[u8], signature:
     let (pk_alg, key) = split_spki(spki).ok_or(SigError::BadKey)?;
     let alg = candidates.into_iter().find(|a| a.public_key_alg_id().as_ref() == pk_alg).ok_or(SigError::Unsupported)?;
     alg.verify_signature(key, message, signature).map_err(|_| SigError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&dyn SignatureVerificationAlgorithm]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        list.iter().map(|a| (a.signature_alg_id().as_ref().to_vec(), a.public_key_alg_id().as_ref().to_vec())).collect()
+    }
+
+    #[test]
+    fn legacy_is_strict_plus_the_two_sha1_encodings() {
+        let strict = ids(allowed(Policy::Strict));
+        let legacy = ids(allowed(Policy::Legacy));
+        assert_eq!(strict.len(), 14);
+        assert_eq!(&legacy[..strict.len()], &strict[..]);
+        let rsa = alg_id::RSA_ENCRYPTION.as_ref().to_vec();
+        assert_eq!(
+            &legacy[strict.len()..],
+            &[(SHA1_WITH_RSA_ID.to_vec(), rsa.clone()), (SHA1_WITH_RSA_ABSENT_ID.to_vec(), rsa)]
+        );
+        assert!(strict.iter().all(|(sig, _)| sig != SHA1_WITH_RSA_ID && sig != SHA1_WITH_RSA_ABSENT_ID));
+    }
 }

@@ -8,7 +8,7 @@
 //! equals the message-digest attribute; the signature verifies over the signed-attribute bytes
 //! as received (re-tagged as SET); signing-certificate-v2 (or v1) matches the signer
 //! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
-//! ([`path`]); revocation from verified CRLs.
+//! (`src/verify/path.rs`); revocation from verified CRLs.
 //!
 //! Signature timestamps (CAdES-B-T) are verified and used as proof of existence (see
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).

@@ -141,7 +141,7 @@ pub(crate) struct SignerParts<'a> {
     pub sid: Sid<'a>,
     /// digestAlgorithm contents.
     pub digest_alg: &'a [u8],
-    /// signedAttrs as received ([0] IMPLICIT tag), if present.
+    /// signedAttrs as received (\[0\] IMPLICIT tag), if present.
     pub signed_attrs: Option<Tlv<'a>>,
     /// signatureAlgorithm contents.
     pub sig_alg: &'a [u8],

@@ -208,6 +208,49 @@ fn keys_are_encrypted_0600_and_openssl_decrypts_them() {
     assert!(good, "{out}");
 }
 
+/// Key files OpenSSL encrypted with its defaults open; ones that state a KDF cost over kyso's caps
+/// (made by OpenSSL too, so honestly encrypted: without the caps kyso would open them) are
+/// refused with the typed error's message, before any derivation.
+#[test]
+fn key_files_stating_excessive_kdf_cost_are_refused_openssl_defaults_open() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "plain.key"]);
+    let pass = format!("pass:{PASS}");
+    let topk8 = |out: &str, extra: &[&str]| {
+        let mut args = vec!["pkcs8", "-topk8", "-in", "plain.key", "-passout", &pass, "-out", out];
+        args.extend_from_slice(extra);
+        openssl(d, &args);
+    };
+    // OpenSSL's defaults: PBKDF2-SHA256 with 2,048 iterations; scrypt N = 16384, r = 8, p = 1.
+    topk8("default.key", &["-v2", "aes-256-cbc"]);
+    topk8("scrypt.key", &["-scrypt"]);
+    // One iteration over the cap (RFC 8018's 10,000,000), and scrypt work 1024·8·300 > 2^21.
+    topk8("iter.key", &["-v2", "aes-256-cbc", "-iter", "10000001"]);
+    topk8("work.key", &["-scrypt", "-scrypt_N", "1024", "-scrypt_r", "8", "-scrypt_p", "300"]);
+    for f in ["iter.key", "work.key"] {
+        let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", &pass, "-out", "/dev/null"]);
+        assert!(good, "openssl opens {f}: {out}");
+    }
+    for f in ["default.key", "scrypt.key"] {
+        ok(d, &["csr", "new", "--key", f, "--cn", "Sở Y tế tỉnh Bắc Ninh", "--out", &format!("{f}.csr")]);
+    }
+    let err = fails(d, &["csr", "new", "--key", "iter.key", "--cn", "X", "--out", "x.csr"], 1, "too much key-derivation work");
+    assert!(err.contains("PBKDF2 iterations 10000001 (at most 10000000)"), "{err}");
+    let err = fails(d, &["csr", "new", "--key", "work.key", "--cn", "X", "--out", "x.csr"], 1, "too much key-derivation work");
+    assert!(err.contains("scrypt work (N·r·p) 2457600 (at most 2097152)"), "{err}");
+    assert!(!d.join("x.csr").exists());
+    // inspect shows what each file states, and why the hostile one is not opened.
+    let out = ok(d, &["inspect", "default.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: PBKDF2 with HMAC-SHA-256, 2048 iterations; AES-256-CBC"), "{out}");
+    assert!(out.contains("ECDSA P-256"), "{out}");
+    let out = ok(d, &["inspect", "scrypt.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: scrypt N = 16384, r = 8, p = 1; AES-256-CBC"), "{out}");
+    let out = ok(d, &["inspect", "iter.key"]);
+    assert!(has_field(&out, "Encryption", "PBES2: PBKDF2 with HMAC-SHA-256, 10000001 iterations; AES-256-CBC"), "{out}");
+    assert!(out.contains("(cannot be opened: the key file asks for too much key-derivation work"), "{out}");
+}
+
 #[test]
 fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     let p = Province::new();
@@ -410,6 +453,126 @@ fn ca_directory_errors() {
     // an issuing CA with pathLen 0 cannot certify another CA
     fails(d, &["ca", "init", "--dir", "subsub", "--name", "X", "--parent", "ca"], 1, "pathLenConstraint is 0");
     assert!(!d.join("subsub/ca.pem").exists());
+}
+
+/// The names in `dir`, sorted (hidden staging folders included).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// `ca init` failing after the CA key was written leaves nothing half-made: no ca.key (which
+/// made every retry fail with "already holds a CA"), no staging folder, no directory it created.
+#[test]
+fn failed_ca_init_leaves_nothing_behind_and_can_be_run_again() {
+    let p = Province::new();
+    let d = p.path();
+    // A root CA whose crl.pem cannot be written (a non-empty directory stands there): the key,
+    // certificate and registry are already made when the CRL fails.
+    std::fs::create_dir_all(d.join("r/crl.pem/x")).unwrap();
+    let err = fails(d, &["ca", "init", "--dir", "r", "--name", "Root CA thử"], 1, "crl.pem");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(names_in(&d.join("r")), ["crl.pem"], "{err}");
+    std::fs::remove_dir_all(d.join("r/crl.pem")).unwrap();
+    ok(d, &["ca", "init", "--dir", "r", "--name", "Root CA thử"]);
+    assert_eq!(names_in(&d.join("r")), ["ca.key", "ca.pem", "crl.pem", "registry.db"]);
+    let (good, out) = openssl_try(d, &["crl", "-in", "r/crl.pem", "-CAfile", "r/ca.pem", "-verify", "-noout"]);
+    assert!(good && out.contains("verify OK"), "{out}");
+    ok(d, &["ca", "audit", "--dir", "r"]);
+
+    // An issuing CA whose directory already holds a stray chain.pem: the parent has issued the
+    // certificate when the chain cannot be written. The stray file is left as it was, and the
+    // error names the serial the parent recorded, so that it can be revoked there.
+    std::fs::create_dir(d.join("i")).unwrap();
+    std::fs::write(d.join("i/chain.pem"), "stray").unwrap();
+    let before = list_json(d, "root").len();
+    let err = fails(d, &["ca", "init", "--dir", "i", "--name", "CA thử", "--parent", "root"], 1, "chain.pem");
+    assert_eq!(names_in(&d.join("i")), ["chain.pem"], "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("i/chain.pem")).unwrap(), "stray");
+    let list = list_json(d, "root");
+    assert_eq!(list.len(), before + 1);
+    let serial = list.iter().map(|c| c["serial"].as_str().unwrap()).find(|s| err.contains(&format!("certificate {s} for the discarded key"))).unwrap_or_else(|| panic!("{err}"));
+    assert!(err.contains(&format!("kyso ca revoke --dir root --serial {serial} --reason cessation-of-operation")), "{err}");
+    ok(d, &["ca", "revoke", "--dir", "root", "--serial", serial, "--reason", "cessation-of-operation"]);
+    std::fs::remove_file(d.join("i/chain.pem")).unwrap();
+    ok(d, &["ca", "init", "--dir", "i", "--name", "CA thử", "--parent", "root"]);
+    let (good, out) = openssl_try(d, &["verify", "-x509_strict", "-CAfile", "root/ca.pem", "i/ca.pem"]);
+    assert!(good, "{out}");
+
+    // A failure before anything is linked (the parent cannot certify a CA) removes the directory
+    // init created.
+    fails(d, &["ca", "init", "--dir", "subsub", "--name", "X", "--parent", "ca"], 1, "pathLenConstraint is 0");
+    assert!(!d.join("subsub").exists());
+}
+
+/// A certificate-hold is lifted with `ca revoke --reason remove-from-crl`: openssl sees the
+/// certificate revoked ("Certificate Hold") while held, then valid and absent from the new CRL;
+/// the lifting is in the audit log; any other state is refused and changes nothing.
+#[test]
+fn certificate_hold_is_lifted_with_remove_from_crl_and_nothing_else_is() {
+    let p = Province::new();
+    let d = p.path();
+    let (held, _) = p.agency("Sở Y tế tỉnh Bắc Ninh", "held");
+    let (other, _) = p.agency("Sở Kế hoạch và Đầu tư tỉnh Bắc Ninh", "other");
+    let (held_serial, other_serial) = (serial_of(d, &held), serial_of(d, &other));
+    let crl_check = ["-crl_check", "-CRLfile", "ca/crl.pem"];
+    let crl_text = || String::from_utf8_lossy(&openssl(d, &["crl", "-in", "ca/crl.pem", "-noout", "-text"]).stdout).into_owned();
+    let crl_number = || {
+        let t = crl_text();
+        let n = t.split("X509v3 CRL Number:").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("{t}"));
+        n.parse::<u64>().unwrap()
+    };
+    let audit_ops = || -> Vec<String> {
+        let c = db(d);
+        let mut st = c.prepare("SELECT operation FROM audit ORDER BY seq").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "certificate-hold"]);
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+    let t = crl_text();
+    assert!(t.contains(&format!("Serial Number: {held_serial}")) && t.contains("Certificate Hold"), "{t}");
+    let before = crl_number();
+
+    let out = ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "remove-from-crl"]);
+    assert!(out.contains("hold lifted"), "{out}");
+    assert_eq!(crl_number(), before + 1);
+    let t = crl_text();
+    assert!(!t.contains(&format!("Serial Number: {held_serial}")) && !t.contains("Remove From CRL"), "a full CRL simply stops listing it:\n{t}");
+    let (good, out) = openssl_try(d, &["crl", "-in", "ca/crl.pem", "-CAfile", "ca/chain.pem", "-verify", "-noout"]);
+    assert!(good && out.contains("verify OK"), "{out}");
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(v, "valid again for openssl: {out}");
+    let row = list_json(d, "ca").into_iter().find(|c| c["serial"].as_str().is_some_and(|s| held_serial.to_lowercase().trim_start_matches('0') == s)).unwrap();
+    assert_eq!(row["status"], "valid");
+    assert!(row.get("revoked_at").is_none() && row.get("reason").is_none(), "{row}");
+    let ops = audit_ops();
+    assert_eq!(&ops[ops.len() - 4..], ["revoke", "crl", "remove-from-crl", "crl"], "{ops:?}");
+    let detail: serde_json::Value = db(d).query_row("SELECT detail FROM audit WHERE operation = 'remove-from-crl'", [], |r| r.get::<_, String>(0)).map(|s| serde_json::from_str(&s).unwrap()).unwrap();
+    assert!(detail["held_since"].as_str().is_some_and(|t| t.ends_with('Z')) && detail["removed_at"].as_str().is_some(), "{detail}");
+    ok(d, &["ca", "audit", "--dir", "ca"]);
+
+    // Refused, nothing changes: a valid certificate, one revoked for another reason, an unknown
+    // serial; and the certificate just released (it is valid now).
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &other_serial, "--reason", "key-compromise"]);
+    let (number, ops) = (crl_number(), audit_ops().len());
+    let err = fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "remove-from-crl"], 1, "is not on hold (valid)");
+    assert!(err.contains("only a certificate-hold can be lifted"), "{err}");
+    let err = fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &other_serial, "--reason", "remove-from-crl"], 1, "is not on hold (revoked since");
+    assert!(err.contains("reason key-compromise"), "{err}");
+    fails(d, &["ca", "revoke", "--dir", "ca", "--serial", "0abc", "--reason", "remove-from-crl"], 1, "no certificate with serial abc");
+    assert_eq!((crl_number(), audit_ops().len()), (number, ops));
+    let (v, out) = p.verify(&other, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+
+    // It can be held again, and a hold can still not be overridden (existing behaviour).
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "certificate-hold"]);
+    let (v, out) = p.verify(&held, &crl_check);
+    assert!(!v && out.contains("certificate revoked"), "{out}");
+    fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &held_serial, "--reason", "key-compromise"], 1, "already revoked");
+    ok(d, &["ca", "audit", "--dir", "ca"]);
 }
 
 #[test]

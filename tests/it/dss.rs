@@ -118,6 +118,12 @@ fn pades_b_lt_dss_lets_the_recipient_verify_offline_and_never_hides_a_later_revo
         assert!(rev["detail"].as_str().unwrap().contains(&format!("{who}: not revoked")), "{rev}");
         assert_eq!(sig["timestamps"][0]["status"], "valid", "{sig:#}");
     }
+    // The human report names the evidence, in both languages.
+    for (lang, text) in [("vi", "Dữ liệu kiểm tra gắn trong PDF: kho dữ liệu kiểm tra của tài liệu (/DSS) có 4 chứng thư số và 2 CRL"), ("en", "Validation data in the PDF: the document security store (/DSS) holds 4 certificate(s) and 2 CRL(s)")] {
+        let (code, out, err) = summary(&run(d, &["verify", "lt.pdf", "--trust", p(&pki.root.cert), "--revocation", "require", "--lang", lang]));
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(out.matches(text).count(), 2, "{lang}: {out}");
+    }
     // The B-T PDF without /DSS: revocation cannot be checked offline.
     let (code, doc) = verify_doc(&pki, "bt.pdf", &["--revocation", "require"]);
     assert_eq!(code, 3, "{doc:#}");

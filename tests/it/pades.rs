@@ -4,7 +4,7 @@
 //! pyHanko and poppler's pdfsig on kyso CLI-signed PDFs, and kyso on a pyHanko-signed PDF.
 
 use crate::cli::{kyso, summary};
-use crate::pdf::{pyhanko, samples, tool};
+use crate::pdf::{append_content_change, pdfsig_validate, pyhanko, pyhanko_validate, samples, KINDS};
 use crate::pki;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -17,9 +17,6 @@ fn example() -> PathBuf {
 fn ex(rel: &str) -> String {
     example().join(rel).to_str().unwrap().to_string()
 }
-
-/// The sample PDFs with a classic xref table and with xref + object streams.
-const KINDS: [&str; 2] = ["cong-van.pdf", "cong-van-xref-stream.pdf"];
 
 /// `kyso sign --pades` as `who` (`units/<slug>/person` or `…/agency`) with extra args, in `dir`.
 fn sign<S: AsRef<str>>(dir: &Path, who: &str, extra: &[S]) -> Output {
@@ -77,16 +74,11 @@ fn sigs(v: &Value) -> Vec<Value> {
     v["documents"][0]["signatures"].as_array().cloned().unwrap_or_default()
 }
 
-/// openssl cms -verify of every signature of the PDF at `path`, over the ranges kyso extracts.
+/// openssl cms -verify of every signature of the PDF at `path`, over the ranges kyso extracts,
+/// and the PAdES profile of each CMS.
 fn openssl_verifies_all(dir: &Path, path: &Path, expected: usize) {
     let pdf = std::fs::read(path).unwrap();
-    let found = kyso::pdf::signatures(&pdf).unwrap();
-    assert_eq!(found.len(), expected);
-    for (i, s) in found.iter().enumerate() {
-        let content = pki::write(dir, &format!("ranges{i}.bin"), &s.signed_ranges(&pdf).unwrap().to_vec());
-        let cms = pki::write(dir, &format!("cms{i}.der"), &s.contents);
-        let (ok, err) = pki::openssl_cms_verify(dir, &cms, &content, &example().join("root.pem"), &[]);
-        assert!(ok, "signature {} of {} does not verify with openssl: {err}", s.field_name, path.display());
+    for cms in crate::pdf::openssl_verifies_all(dir, &example().join("root.pem"), &pdf, expected) {
         // The PAdES profile: no signing-time signed attribute (the time is in /M).
         let o = pki::openssl(dir, &["cms", "-cmsout", "-print", "-inform", "DER", "-in", cms.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&o.stdout);
@@ -199,28 +191,6 @@ fn stamp_on_an_attachment_verifies_or_names_the_missing_font() {
     assert!(widgets(&pdf) > widgets(&before), "a widget was added");
 }
 
-/// Appends a revision that draws on page 1 (written by lopdf, an independent writer).
-fn append_drawing(pdf: &[u8]) -> Vec<u8> {
-    let prev = lopdf::Document::load_mem(pdf).unwrap();
-    let page = *prev.get_pages().get(&1).unwrap();
-    let mut inc = lopdf::IncrementalDocument::create_from(pdf.to_vec(), prev);
-    inc.opt_clone_object_to_new_document(page).unwrap();
-    let content = lopdf::Stream::new(lopdf::Dictionary::new(), b"q 1 0 0 rg 100 100 200 50 re f Q".to_vec());
-    let new_id = inc.new_document.add_object(content);
-    let dict = inc.new_document.get_object_mut(page).unwrap().as_dict_mut().unwrap();
-    let arr = match dict.get(b"Contents").unwrap().clone() {
-        lopdf::Object::Array(mut a) => {
-            a.push(lopdf::Object::Reference(new_id));
-            a
-        }
-        o => vec![o, lopdf::Object::Reference(new_id)],
-    };
-    dict.set("Contents", lopdf::Object::Array(arr));
-    let mut out = Vec::new();
-    inc.save_to(&mut out).unwrap();
-    out
-}
-
 #[test]
 fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     let d = tempfile::tempdir().unwrap();
@@ -232,7 +202,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     let mut junk = signed.clone();
     junk.extend_from_slice(b"\n% appended after signing\n1 0 obj (x) endobj\n");
     for (name, bytes, detail) in [
-        ("drawn.pdf", append_drawing(&signed), "(Page) changed: /Contents"),
+        ("drawn.pdf", append_content_change(&signed), "(Page) changed: /Contents"),
         ("junk.pdf", junk, "bytes of data after the last revision (not an incremental update)"),
     ] {
         pki::write(d.path(), name, &bytes);
@@ -394,34 +364,14 @@ fn out_refuses_to_overwrite_without_force_and_in_place_replaces_atomically() {
 
 // ---------------------------------------------------------------------------------------------
 // External validators (#[ignore]: pyHanko via $PYHANKO or PATH, pdfsig + certutil). Each FAILS
-// if its tool is missing (see crate::pdf::pyhanko / tool).
+// if its tool is missing (see crate::pdf::pyhanko_validate / pdfsig_validate).
 
 fn pyhanko_validate_example(pdf: &Path, expected: usize) {
-    let o = pyhanko()
-        .args(["sign", "validate", "--pretty-print", "--trust", &ex("root.pem"), "--trust-replace", "--no-revocation-check", "--other-certs", &ex("chain.pem")])
-        .arg(pdf)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "pyhanko sign validate {}:\n{text}", pdf.display());
-    assert_eq!(text.matches("The signature is judged VALID").count(), expected, "{text}");
-    assert!(!text.contains("INVALID") && !text.contains("untrusted"), "{text}");
+    pyhanko_validate(&example().join("root.pem"), &example().join("chain.pem"), pdf, expected);
 }
 
 fn pdfsig_validate_example(dir: &Path, pdf: &Path, expected: usize) {
-    let db = dir.join("nssdb");
-    if !db.exists() {
-        std::fs::create_dir_all(&db).unwrap();
-        let sql = format!("sql:{}", db.display());
-        for args in [vec!["-N", "-d", &sql, "--empty-password"], vec!["-A", "-d", &sql, "-n", "root", "-t", "CT,C,C", "-i", &ex("root.pem")]] {
-            let o = tool("certutil", "apt-get install libnss3-tools").args(&args).output().unwrap();
-            assert!(o.status.success(), "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        }
-    }
-    let o = tool("pdfsig", "apt-get install poppler-utils").arg("-nssdir").arg(format!("sql:{}", db.display())).arg(pdf).output().unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    assert_eq!(text.matches("Signature Validation: Signature is Valid.").count(), expected, "{text}");
-    assert_eq!(text.matches("Certificate Validation: Certificate is Trusted.").count(), expected, "{text}");
+    pdfsig_validate(dir, &example().join("root.pem"), pdf, expected);
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn sample(name: &str) -> Vec<u8> {
 }
 
 /// The sample PDFs with a classic xref table and with xref + object streams.
-const KINDS: [&str; 2] = ["cong-van.pdf", "cong-van-xref-stream.pdf"];
+pub(crate) const KINDS: [&str; 2] = ["cong-van.pdf", "cong-van-xref-stream.pdf"];
 /// Where the person signs on the samples (see make_samples.py).
 const SIG_RECT: MmRect = MmRect { x: 115.0, y: 205.0, w: 65.0, h: 25.0 };
 
@@ -109,18 +109,26 @@ pub fn sign_as(pki: &Pki, signer: &Party, pdf: &[u8], opts: &PadesOptions) -> Ve
     pdf::sign(pdf, opts, |r| -> Result<Vec<u8>, std::io::Error> { Ok(pades_cms(&r.to_vec(), signer, &[&chain])) }).unwrap().bytes
 }
 
-/// `openssl cms -verify` of every signature of `pdf` over the ranges kyso extracts.
-fn assert_openssl_verifies_all(pki: &Pki, pdf: &[u8], expected: usize) {
+/// `openssl cms -verify` of every signature of `pdf` over the ranges kyso extracts, `root` the
+/// only anchor; there must be `expected` of them. Returns the CMS files it wrote under `dir`
+/// (one per signature, in order). Shared with pades.rs.
+pub(crate) fn openssl_verifies_all(dir: &Path, root: &Path, pdf: &[u8], expected: usize) -> Vec<PathBuf> {
     let sigs = pdf::signatures(pdf).unwrap();
     assert_eq!(sigs.len(), expected);
+    let mut written = Vec::new();
     for (i, s) in sigs.iter().enumerate() {
         assert!(s.byte_range_problems.is_empty(), "{:?}", s.byte_range_problems);
-        let d = pki.dir.path();
-        let content = pki::write(d, &format!("signed{i}.bin"), &s.signed_ranges(pdf).unwrap().to_vec());
-        let cms = pki::write(d, &format!("sig{i}.der"), &s.contents);
-        let (ok, err) = pki::openssl_cms_verify(d, &cms, &content, &pki.root.cert, &[]);
+        let content = pki::write(dir, &format!("signed{i}.bin"), &s.signed_ranges(pdf).unwrap().to_vec());
+        let cms = pki::write(dir, &format!("sig{i}.der"), &s.contents);
+        let (ok, err) = pki::openssl_cms_verify(dir, &cms, &content, root, &[]);
         assert!(ok, "signature {} ({}) does not verify with openssl: {err}", i, s.field_name);
+        written.push(cms);
     }
+    written
+}
+
+fn assert_openssl_verifies_all(pki: &Pki, pdf: &[u8], expected: usize) {
+    openssl_verifies_all(pki.dir.path(), &pki.root.cert, pdf, expected);
 }
 
 fn person(pki: &Pki) -> Party {
@@ -300,7 +308,8 @@ fn cms_errors_and_oversized_cms_are_reported() {
 }
 
 /// Appends a revision to `pdf` (with lopdf, an independent writer) that draws on page 1.
-fn append_content_change(pdf: &[u8]) -> Vec<u8> {
+/// Shared with pades.rs.
+pub(crate) fn append_content_change(pdf: &[u8]) -> Vec<u8> {
     let prev = lopdf::Document::load_mem(pdf).unwrap();
     let page = *prev.get_pages().get(&1).unwrap();
     let mut inc = lopdf::IncrementalDocument::create_from(pdf.to_vec(), prev);
@@ -461,13 +470,15 @@ pub(crate) fn tool(name: &str, hint: &str) -> Command {
     Command::new(name)
 }
 
-/// pyHanko's validation of every signature in `pdf` against the test root.
-fn pyhanko_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
+/// pyHanko's validation of every signature in `pdf`: `expected` signatures, each judged VALID,
+/// cryptographically sound and with a trusted signer (`root` the only anchor, `chain` the
+/// intermediates; revocation not checked). Returns pyHanko's text. Shared with pades.rs.
+pub(crate) fn pyhanko_validate(root: &Path, chain: &Path, pdf: &Path, expected: usize) -> String {
     let out = pyhanko()
         .args(["sign", "validate", "--pretty-print", "--trust"])
-        .arg(&pki.root.cert)
+        .arg(root)
         .args(["--trust-replace", "--no-revocation-check", "--other-certs"])
-        .arg(pki.chain())
+        .arg(chain)
         .arg(pdf)
         .output()
         .unwrap();
@@ -480,9 +491,11 @@ fn pyhanko_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
     text
 }
 
-/// pdfsig's verdict on every signature with the test root in a fresh NSS database.
-fn pdfsig_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
-    let db = pki.dir.path().join("nssdb");
+/// pdfsig's verdict on every signature of `pdf`: `expected` valid signatures with trusted
+/// certificates, `root` the only anchor in an NSS database made once under `dir`. pdfsig always
+/// exits 0, so its text is what is checked. Shared with pades.rs.
+pub(crate) fn pdfsig_validate(dir: &Path, root: &Path, pdf: &Path, expected: usize) -> String {
+    let db = dir.join("nssdb");
     if !db.exists() {
         std::fs::create_dir_all(&db).unwrap();
         let certutil = |args: &[&str]| {
@@ -491,7 +504,7 @@ fn pdfsig_validate(pki: &Pki, pdf: &Path, expected: usize) -> String {
         };
         let sql = format!("sql:{}", db.display());
         certutil(&["-N", "-d", &sql, "--empty-password"]);
-        certutil(&["-A", "-d", &sql, "-n", "root", "-t", "CT,C,C", "-i", pki.root.cert.to_str().unwrap()]);
+        certutil(&["-A", "-d", &sql, "-n", "root", "-t", "CT,C,C", "-i", root.to_str().unwrap()]);
     }
     let out = tool("pdfsig", "apt-get install poppler-utils")
         .arg("-nssdir")
@@ -527,13 +540,13 @@ fn external_validators_accept_single_person_agency_and_stamp_signatures() {
         ];
         for (case, bytes, n) in cases {
             let path = pki::write(d, &format!("{case}-{name}"), &bytes);
-            let py = pyhanko_validate(&pki, &path, n);
+            let py = pyhanko_validate(&pki.root.cert, &pki.chain(), &path, n);
             if n == 2 {
                 // The person's signature is followed by the agency's: pyHanko's difference analysis
                 // must accept it as a signature addition (not "unclear modifications").
                 assert!(py.contains("All modifications relate to signing and form filling operations"), "{py}");
             }
-            pdfsig_validate(&pki, &path, n);
+            pdfsig_validate(pki.dir.path(), &pki.root.cert, &path, n);
         }
     }
 }
@@ -594,7 +607,7 @@ fn pyhanko_signed_pdfs_are_extracted_correctly() {
         let sigs = pdf::signatures(&two).unwrap();
         assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
         let p = pki::write(d, &format!("pyhanko-then-kyso-{name}"), &two);
-        pyhanko_validate(&pki, &p, 2);
+        pyhanko_validate(&pki.root.cert, &pki.chain(), &p, 2);
     }
 }
 
@@ -758,6 +771,39 @@ fn indirect_annots_and_fields_arrays_are_extended_in_place() {
     assert_eq!(widget_rects(&two).len(), 3);
     let sigs = pdf::signatures(&two).unwrap();
     assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
+    assert_openssl_verifies_all(&pki, &two, 2);
+}
+
+/// /Annots and /Fields that are references to something other than an array (malformed, seen
+/// in the wild) get a new inline array; the object they pointed to is never overwritten.
+#[test]
+fn annots_and_fields_referring_to_a_non_array_leave_that_object_alone() {
+    use lopdf::{dictionary, Object};
+    let pki = Pki::new(pki::KeyKind::P256);
+    let mut shared = (0, 0);
+    let input = lopdf_pdf(|doc, page, catalog| {
+        shared = doc.add_object(dictionary! {"Kyso" => "shared"});
+        doc.get_dictionary_mut(page).unwrap().set("Annots", shared);
+        let form = doc.add_object(dictionary! {"Fields" => shared});
+        doc.get_dictionary_mut(catalog).unwrap().set("AcroForm", form);
+    });
+    let one = sign_as(&pki, &person(&pki), &input, &signature_opts());
+    let update = String::from_utf8_lossy(&one[input.len()..]).into_owned();
+    assert!(!update.contains(&format!("\n{} {} obj", shared.0, shared.1)), "the shared object was overwritten:\n{update}");
+    let doc = lopdf::Document::load_mem(&one).unwrap();
+    assert_eq!(doc.get_dictionary(shared).unwrap().get(b"Kyso").unwrap().as_name().unwrap(), b"shared");
+    let page = doc.get_dictionary(*doc.get_pages().get(&1).unwrap()).unwrap();
+    assert!(matches!(page.get(b"Annots"), Ok(Object::Array(a)) if a.len() == 1), "{page:?}");
+    assert_eq!(widget_rects(&one).len(), 1);
+    let sigs = pdf::signatures(&one).unwrap();
+    assert_eq!(sigs.len(), 1);
+    assert_eq!(sigs[0].field_name, "Signature1");
+    assert_openssl_verifies_all(&pki, &one, 1);
+    // A second signature extends the arrays made inline; the first counts it as form filling.
+    let two = sign_as(&pki, &agency(&pki), &one, &seal_opts());
+    assert_eq!(widget_rects(&two).len(), 2);
+    let sigs = pdf::signatures(&two).unwrap();
     assert_eq!(sigs[0].modifications, Modifications::SignaturesAndFormFilling);
     assert_openssl_verifies_all(&pki, &two, 2);
 }

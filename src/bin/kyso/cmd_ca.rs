@@ -50,17 +50,22 @@ pub enum ReasonArg {
     CessationOfOperation,
     CertificateHold,
     Unspecified,
+    // Lifts a certificate-hold (RFC 5280 removeFromCRL); no doc comment, so that --help keeps
+    // the compact list of values (the EXAMPLES section explains it).
+    RemoveFromCrl,
 }
 
 impl ReasonArg {
-    fn reason(self) -> Reason {
+    /// The revocation reason; None for remove-from-crl, which lifts a hold instead.
+    fn reason(self) -> Option<Reason> {
         match self {
-            ReasonArg::KeyCompromise => Reason::KeyCompromise,
-            ReasonArg::AffiliationChanged => Reason::AffiliationChanged,
-            ReasonArg::Superseded => Reason::Superseded,
-            ReasonArg::CessationOfOperation => Reason::CessationOfOperation,
-            ReasonArg::CertificateHold => Reason::CertificateHold,
-            ReasonArg::Unspecified => Reason::Unspecified,
+            ReasonArg::KeyCompromise => Some(Reason::KeyCompromise),
+            ReasonArg::AffiliationChanged => Some(Reason::AffiliationChanged),
+            ReasonArg::Superseded => Some(Reason::Superseded),
+            ReasonArg::CessationOfOperation => Some(Reason::CessationOfOperation),
+            ReasonArg::CertificateHold => Some(Reason::CertificateHold),
+            ReasonArg::Unspecified => Some(Reason::Unspecified),
+            ReasonArg::RemoveFromCrl => None,
         }
     }
 }
@@ -133,8 +138,12 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca revoke --dir ca --serial 5a3c…e1 --reason key-compromise\n",
+        "  kyso ca revoke --dir ca --serial 5a3c…e1 --reason certificate-hold   # suspend\n",
+        "  kyso ca revoke --dir ca --serial 5a3c…e1 --reason remove-from-crl    # lift the hold\n",
         "  kyso ca list --dir ca --json | jq -r '.[] | select(.status==\"valid\") | .serial'\n\n",
-        "EXIT CODES:\n  0  revoked, crl.pem rewritten\n  1  unknown serial, already revoked\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
+        "remove-from-crl lifts a certificate-hold only: the certificate is valid again and leaves\n",
+        "the new CRL; any other revocation is final.\n\n",
+        "EXIT CODES:\n  0  revoked (or hold lifted), crl.pem rewritten\n  1  unknown serial, already revoked, remove-from-crl of a certificate not on hold\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
     Revoke(RevokeArgs),
     /// Publish a CRL (also written to DIR/crl.pem)
     #[command(after_help = concat!(
@@ -296,7 +305,7 @@ pub fn ca_error(e: CaError) -> CliError {
         }
         CaError::Key { source: KeyError::PassphraseRequired, .. } => CliError::usage(e.to_string())
             .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"),
-        CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) => {
+        CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) | CaError::NotOnHold { .. } => {
             CliError::failed(e.to_string()).hint("`kyso ca list --dir DIR` shows the serials and their status")
         }
         CaError::BadParameter(_) | CaError::Profile(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
@@ -472,8 +481,13 @@ fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let key = open_ca_key(&ca, &a.pass)?;
-    let crl = ca.revoke(&key, &serial, a.reason.reason(), now()).map_err(ca_error)?;
-    println!("revoked {serial} ({}); CRL number {} written to {}", a.reason.reason(), crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+    let Some(reason) = a.reason.reason() else {
+        let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
+        println!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let crl = ca.revoke(&key, &serial, reason, now()).map_err(ca_error)?;
+    println!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
     Ok(ExitCode::SUCCESS)
 }
 
