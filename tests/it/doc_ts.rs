@@ -207,3 +207,51 @@ fn document_timestamp_is_proof_of_existence_for_the_signatures_it_covers() {
     assert_eq!(code, 1, "{sigs:#?}");
     assert_eq!((sigs[0]["indication"].as_str(), sigs[0]["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("REVOKED")));
 }
+
+/// `kyso timestamp --embed-revocation --crl … FILE.pdf`: the /DSS (the signature's certificates
+/// and the CRLs) is added first and the document timestamp covers it, so a recipient with only
+/// the root can check revocation offline; for a `.p7s` the CRLs go into the SignedData.
+#[test]
+fn timestamp_with_embedded_revocation_adds_the_dss_under_the_document_timestamp() {
+    let pki = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let tsa = tsa_leaf(&pki, "TSA LTA");
+    let unit = pki.leaf("Sở Nội vụ", Leaf::default());
+    pki.crl(By::Sub, "sub.crl", 30);
+    pki.crl(By::Root, "root.crl", 30);
+    sample(d, "cong-van.pdf");
+    let (code, out, err) = summary(&run(
+        d,
+        &["sign", "--pades", "--cert", p(&unit.cert), "--key", p(&unit.key), "--chain", p(&pki.sub.cert), "--out", "signed.pdf", "cong-van.pdf"],
+    ));
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(d.join("doc.txt"), "Báo cáo").unwrap();
+    let (code, out, err) = summary(&run(d, &["sign", "--cert", p(&unit.cert), "--key", p(&unit.key), "--chain", p(&pki.sub.cert), "doc.txt"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let server = Server::start(&pki, &tsa, &[]);
+    let evidence = ["--embed-revocation", "--crl", "sub.crl", "--crl", "root.crl"];
+    let mut args = vec!["timestamp", "--tsa", server.url.as_str(), "--tsa-trust", p(&pki.root.cert)];
+    args.extend(evidence);
+    let (code, out, err) = summary(&run(d, &[&args[..], &["--out", "lta.pdf", "signed.pdf"]].concat()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("/DSS: 2 certificate(s), 2 CRL(s) added"), "{out}");
+    let (code, out, err) = summary(&run(d, &[&args[..], &["doc.txt.p7s"]].concat()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(server.terminate().0, Some(0));
+
+    // Revision 1: the document; 2: the signature; 3: the /DSS; 4: the document timestamp.
+    let (code, sigs) = verify(d, "lta.pdf", &pki.root.cert, &["--revocation", "require"]);
+    assert_eq!(code, 0, "{sigs:#?}");
+    let sig = sigs.iter().find(|s| s["sub_filter"] == "ETSI.CAdES.detached").unwrap();
+    assert_eq!(sig["indication"], "TOTAL_PASSED", "{sig:#}");
+    assert_eq!(check(sig, "pdf_dss")["status"], "passed");
+    assert_eq!(check(sig, "revocation")["status"], "passed");
+    let t = doc_ts(&sigs);
+    assert_eq!((t["indication"].as_str(), t["revision"].as_u64(), t["revision_count"].as_u64()), (Some("TOTAL_PASSED"), Some(4), Some(4)), "{t:#}");
+    let dss = kyso::pdf::document_security_store(&std::fs::read(d.join("lta.pdf")).unwrap()).unwrap().unwrap();
+    assert_eq!(dss.crls.len(), 2);
+    // The .p7s got the CRLs and a signature timestamp: verified offline too.
+    let (code, sigs) = verify(d, "doc.txt", &pki.root.cert, &["--revocation", "require"]);
+    assert_eq!(code, 0, "{sigs:#?}");
+    assert_eq!(sigs[0]["timestamps"][0]["status"], "valid");
+}

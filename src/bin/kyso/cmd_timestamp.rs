@@ -26,6 +26,10 @@ EXAMPLES:
   # a signed PDF: add a document timestamp (PAdES, /SubFilter ETSI.RFC3161) over the whole file
   kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem cong-van-da-ky.pdf
 
+  # PAdES-LTA order: the /DSS (certificates and CRLs) first, then the document timestamp over it
+  kyso timestamp --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
+      --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-da-ky.pdf
+
 Each token is checked before it is embedded: it must answer this request (imprint of the
 signature value, nonce), be signed by a certificate with the critical id-kp-timeStamping EKU
 named by its ESS signing-certificate attribute, and, with --tsa-trust, chain to one of those
@@ -60,10 +64,33 @@ pub struct TimestampArgs {
     /// Overwrite --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Also embed the CRLs given with --crl for offline verification: in the SignedData (crls)
+    /// of a .p7s; in the /DSS of a PDF, with the certificates of its signatures, before the
+    /// document timestamp (which then covers them)
+    #[arg(long, requires = "crl")]
+    pub embed_revocation: bool,
+    /// A CRL to embed (PEM or DER; repeatable); needs --embed-revocation
+    #[arg(long, value_name = "FILE", requires = "embed_revocation")]
+    pub crl: Vec<PathBuf>,
     /// The signature file (.p7s, DER or PEM; written back in the same encoding), or a PDF: a
     /// document timestamp is added to it
     #[arg(value_name = "FILE.p7s|FILE.pdf")]
     pub file: PathBuf,
+}
+
+/// CRL files are kilobytes for a provincial CA; 32 MiB matches the verifier's limit.
+const CRL_LIMIT: u64 = 32 << 20;
+
+fn crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let b = read_input(p, "the CRL file", CRL_LIMIT)?;
+        out.extend(kyso::objects::crls(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
+    }
+    if out.len() > kyso::tsp::MAX_EMBEDDED_CRLS {
+        return Err(CliError::usage(format!("more than {} CRLs to embed", kyso::tsp::MAX_EMBEDDED_CRLS)));
+    }
+    Ok(out)
 }
 
 fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
@@ -80,6 +107,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     let client = HttpClient::new(&a.tsa, Duration::from_secs(a.timeout)).map_err(|e| CliError::usage(format!("--tsa: {e}")))?;
     let anchors = certs(&a.tsa_trust)?;
     let extra = certs(&a.tsa_chain)?;
+    let crls = crls(&a.crl)?;
     if let Some(out) = &a.out {
         if out.exists() && !a.force {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
@@ -87,7 +115,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     }
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
     if input.get(..1024.min(input.len())).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
-        return run_pdf(&a, &client, &anchors, &extra, &input);
+        return run_pdf(&a, &client, &anchors, &extra, &crls, &input);
     }
     // PEM input is written back as PEM with the same label; DER stays DER.
     let (der, pem_label) = if kyso::objects::is_pem(&input) {
@@ -108,6 +136,11 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         extra_certificates: &extra,
         time: std::time::SystemTime::now(),
         nonce: None,
+    };
+    let der = if crls.is_empty() {
+        der
+    } else {
+        kyso::tsp::embed_crls(&der, &crls).map_err(|e| CliError::usage(format!("{}: cannot embed the CRLs: {e}", a.file.display())))?
     };
     let result = add_signature_timestamp(&der, &client, &check).map_err(|e| match e {
         TspError::Malformed { .. } | TspError::TooLarge { .. } => CliError::usage(format!("{}: {e}", a.file.display())),
@@ -145,7 +178,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
 
 /// `kyso timestamp FILE.pdf`: a document timestamp (PAdES: /SubFilter ETSI.RFC3161) over the whole
 /// PDF as it is, added as an incremental update; earlier signatures stay valid.
-fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &[Vec<u8>], pdf: &[u8]) -> Result<ExitCode, CliError> {
+fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &[Vec<u8>], crls: &[Vec<u8>], pdf: &[u8]) -> Result<ExitCode, CliError> {
     use kyso::pdf::{Appearance, PadesOptions, PdfError, SignedRanges};
     use kyso::tsp::{fetch_token, verify_token_with, Imprint, TimestampInfo};
     if anchors.is_empty() {
@@ -156,6 +189,27 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &
         extra_certificates: extra,
         time: std::time::SystemTime::now(),
         nonce: None,
+    };
+    // --embed-revocation: the /DSS first (the signatures' certificates and the CRLs), so that the
+    // document timestamp covers it (the PAdES-LTA order).
+    let with_dss;
+    let mut dss_note = String::new();
+    let pdf = if a.embed_revocation {
+        let sigs = kyso::pdf::signatures(pdf).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
+        let mut certs: Vec<Vec<u8>> = Vec::new();
+        for s in &sigs {
+            for c in kyso::tsp::evidence_certificates(&s.contents).unwrap_or_default() {
+                if !certs.contains(&c) {
+                    certs.push(c);
+                }
+            }
+        }
+        let up = kyso::pdf::add_dss(pdf, &certs, crls).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
+        dss_note = format!("/DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+        with_dss = up.bytes;
+        &with_dss[..]
+    } else {
+        pdf
     };
     let mut opts = PadesOptions::new(time::OffsetDateTime::now_utc(), Appearance::None);
     opts.document_timestamp = true;
@@ -190,6 +244,9 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &
             t.policy,
             if t.chain_checked { "trusted" } else { "NOT checked" }
         );
+    }
+    if !dss_note.is_empty() {
+        println!("{dss_note}");
     }
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
