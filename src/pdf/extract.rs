@@ -328,11 +328,12 @@ fn trim_der(c: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Signature fields with a value: (fully qualified name, signature dictionary).
-fn signature_fields<'a>(doc: &'a Document, catalog: &'a Dictionary) -> Result<Vec<(String, &'a Dictionary)>, PdfError> {
-    let mut out = Vec::new();
-    let Some(Object::Dictionary(form)) = dict_get(doc, catalog, b"AcroForm") else { return Ok(out) };
-    let Some(Object::Array(fields)) = dict_get(doc, form, b"Fields") else { return Ok(out) };
+/// Walks the AcroForm's field tree in document order, calling `visit` with each field's fully
+/// qualified name and dictionary. Bounded by [`MAX_FIELDS`] and [`MAX_DEPTH`]; a field reached
+/// twice by reference (a cycle or a shared kid) is visited once.
+pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut visit: impl FnMut(&str, &'a Dictionary)) -> Result<(), PdfError> {
+    let Some(Object::Dictionary(form)) = dict_get(doc, catalog, b"AcroForm") else { return Ok(()) };
+    let Some(Object::Array(fields)) = dict_get(doc, form, b"Fields") else { return Ok(()) };
     let mut stack: Vec<(&Object, String, usize)> = fields.iter().rev().map(|f| (f, String::new(), 0)).collect();
     let mut seen = 0;
     let mut visited: BTreeSet<ObjectId> = BTreeSet::new();
@@ -354,17 +355,26 @@ fn signature_fields<'a>(doc: &'a Document, catalog: &'a Dictionary) -> Result<Ve
             }
             _ => prefix.clone(),
         };
-        if is_sig_field(doc, d) {
-            if let Some(Object::Dictionary(v)) = dict_get(doc, d, b"V") {
-                out.push((name.clone(), v));
-            }
-        }
+        visit(&name, d);
         if let Some(Object::Array(kids)) = dict_get(doc, d, b"Kids") {
             for k in kids.iter().rev() {
                 stack.push((k, name.clone(), depth + 1));
             }
         }
     }
+    Ok(())
+}
+
+/// Signature fields with a value: (fully qualified name, signature dictionary).
+fn signature_fields<'a>(doc: &'a Document, catalog: &'a Dictionary) -> Result<Vec<(String, &'a Dictionary)>, PdfError> {
+    let mut out = Vec::new();
+    walk_fields(doc, catalog, |name, d| {
+        if is_sig_field(doc, d) {
+            if let Some(Object::Dictionary(v)) = dict_get(doc, d, b"V") {
+                out.push((name.to_string(), v));
+            }
+        }
+    })?;
     Ok(out)
 }
 

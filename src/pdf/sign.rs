@@ -524,32 +524,11 @@ pub(crate) fn is_sig_field(doc: &Document, d: &Dictionary) -> bool {
 /// Fully qualified names of the document's form fields.
 fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>, PdfError> {
     let mut names = BTreeSet::new();
-    let Some(Object::Dictionary(form)) = dict_get(doc, catalog, b"AcroForm") else { return Ok(names) };
-    let Some(Object::Array(fields)) = dict_get(doc, form, b"Fields") else { return Ok(names) };
-    let mut stack: Vec<(&Object, String, usize)> = fields.iter().map(|f| (f, String::new(), 0)).collect();
-    let mut seen = 0;
-    while let Some((f, prefix, depth)) = stack.pop() {
-        seen += 1;
-        if seen > MAX_FIELDS || depth > MAX_DEPTH {
-            return Err(PdfError::TooComplex("too many or too deeply nested form fields".into()));
-        }
-        let Object::Dictionary(d) = deref(doc, f) else { continue };
-        let name = match d.get(b"T") {
-            Ok(Object::String(s, _)) => {
-                let part = decode_text(s);
-                if prefix.is_empty() { part } else { format!("{prefix}.{part}") }
-            }
-            _ => prefix.clone(),
-        };
+    super::extract::walk_fields(doc, catalog, |name, _| {
         if !name.is_empty() {
-            names.insert(name.clone());
+            names.insert(name.to_string());
         }
-        if let Some(Object::Array(kids)) = dict_get(doc, d, b"Kids") {
-            for k in kids {
-                stack.push((k, name.clone(), depth + 1));
-            }
-        }
-    }
+    })?;
     Ok(names)
 }
 

@@ -34,6 +34,19 @@ pub struct TrustedTimeArgs {
     pub crl: Vec<PathBuf>,
 }
 
+/// Reads the CRL files to embed (PEM bundles or DER), at most `tsp::MAX_EMBEDDED_CRLS` CRLs.
+pub fn read_crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
+    let mut crls = Vec::new();
+    for p in paths {
+        let b = read_input(p, "the CRL file", CRL_LIMIT)?;
+        crls.extend(kyso::objects::crls(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
+    }
+    if crls.len() > kyso::tsp::MAX_EMBEDDED_CRLS {
+        return Err(CliError::usage(format!("more than {} CRLs to embed", kyso::tsp::MAX_EMBEDDED_CRLS)));
+    }
+    Ok(crls)
+}
+
 /// What is done to each signature file before it is written.
 pub struct Finisher {
     tsa: Option<(HttpClient, String)>,
@@ -59,14 +72,7 @@ impl Finisher {
         if tsa.is_some() && anchors.is_empty() {
             eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
         }
-        let mut crls = Vec::new();
-        for p in &a.crl {
-            let b = read_input(p, "the CRL file", CRL_LIMIT)?;
-            crls.extend(kyso::objects::crls(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
-        }
-        if crls.len() > kyso::tsp::MAX_EMBEDDED_CRLS {
-            return Err(CliError::usage(format!("more than {} CRLs to embed", kyso::tsp::MAX_EMBEDDED_CRLS)));
-        }
+        let crls = read_crls(&a.crl)?;
         Ok(Finisher { tsa, anchors, crls })
     }
 

@@ -78,21 +78,6 @@ pub struct TimestampArgs {
     pub file: PathBuf,
 }
 
-/// CRL files are kilobytes for a provincial CA; 32 MiB matches the verifier's limit.
-const CRL_LIMIT: u64 = 32 << 20;
-
-fn crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let b = read_input(p, "the CRL file", CRL_LIMIT)?;
-        out.extend(kyso::objects::crls(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
-    }
-    if out.len() > kyso::tsp::MAX_EMBEDDED_CRLS {
-        return Err(CliError::usage(format!("more than {} CRLs to embed", kyso::tsp::MAX_EMBEDDED_CRLS)));
-    }
-    Ok(out)
-}
-
 fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
     let mut out = Vec::new();
     for p in paths {
@@ -107,15 +92,24 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     let client = HttpClient::new(&a.tsa, Duration::from_secs(a.timeout)).map_err(|e| CliError::usage(format!("--tsa: {e}")))?;
     let anchors = certs(&a.tsa_trust)?;
     let extra = certs(&a.tsa_chain)?;
-    let crls = crls(&a.crl)?;
+    let crls = crate::cmd_sign_bt::read_crls(&a.crl)?;
     if let Some(out) = &a.out {
         if out.exists() && !a.force {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
         }
     }
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
+    if anchors.is_empty() {
+        eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
+    }
+    let check = TokenCheck {
+        anchors: (!anchors.is_empty()).then_some(anchors.as_slice()),
+        extra_certificates: &extra,
+        time: std::time::SystemTime::now(),
+        nonce: None,
+    };
     if input.get(..1024.min(input.len())).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
-        return run_pdf(&a, &client, &anchors, &extra, &crls, &input);
+        return run_pdf(&a, &client, &check, &crls, &input);
     }
     // PEM input is written back as PEM with the same label; DER stays DER.
     let (der, pem_label) = if kyso::objects::is_pem(&input) {
@@ -127,15 +121,6 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
             .ok_or_else(|| CliError::usage(format!("{}: no PKCS7/CMS PEM block", a.file.display())))?
     } else {
         (input, None)
-    };
-    if anchors.is_empty() {
-        eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
-    }
-    let check = TokenCheck {
-        anchors: (!anchors.is_empty()).then_some(anchors.as_slice()),
-        extra_certificates: &extra,
-        time: std::time::SystemTime::now(),
-        nonce: None,
     };
     let der = if crls.is_empty() {
         der
@@ -178,18 +163,9 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
 
 /// `kyso timestamp FILE.pdf`: a document timestamp (PAdES: /SubFilter ETSI.RFC3161) over the whole
 /// PDF as it is, added as an incremental update; earlier signatures stay valid.
-fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &[Vec<u8>], crls: &[Vec<u8>], pdf: &[u8]) -> Result<ExitCode, CliError> {
+fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls: &[Vec<u8>], pdf: &[u8]) -> Result<ExitCode, CliError> {
     use kyso::pdf::{Appearance, PadesOptions, PdfError, SignedRanges};
     use kyso::tsp::{fetch_token, verify_token_with, Imprint, TimestampInfo};
-    if anchors.is_empty() {
-        eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
-    }
-    let check = TokenCheck {
-        anchors: (!anchors.is_empty()).then_some(anchors),
-        extra_certificates: extra,
-        time: std::time::SystemTime::now(),
-        nonce: None,
-    };
     // --embed-revocation: the /DSS first (the signatures' certificates and the CRLs), so that the
     // document timestamp covers it (the PAdES-LTA order).
     let with_dss;
@@ -197,11 +173,9 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &
     let pdf = if a.embed_revocation {
         let sigs = kyso::pdf::signatures(pdf).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
         let mut certs: Vec<Vec<u8>> = Vec::new();
-        for s in &sigs {
-            for c in kyso::tsp::evidence_certificates(&s.contents).unwrap_or_default() {
-                if !certs.contains(&c) {
-                    certs.push(c);
-                }
+        for c in sigs.iter().flat_map(|s| kyso::tsp::evidence_certificates(&s.contents).unwrap_or_default()) {
+            if !certs.contains(&c) {
+                certs.push(c);
             }
         }
         let up = kyso::pdf::add_dss(pdf, &certs, crls).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
@@ -217,7 +191,7 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, anchors: &[Vec<u8>], extra: &
     let signed = kyso::pdf::sign(pdf, &opts, |ranges: &SignedRanges<'_>| -> Result<Vec<u8>, TspError> {
         let imprint = Imprint { algorithm: kyso::DigestAlgorithm::Sha256, digest: ranges.digest(kyso::DigestAlgorithm::Sha256) };
         let token = fetch_token(client, &imprint)?;
-        issued = Some(verify_token_with(&token, &imprint, &check)?);
+        issued = Some(verify_token_with(&token, &imprint, check)?);
         Ok(token)
     });
     let signed = match signed {
