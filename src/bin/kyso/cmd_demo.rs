@@ -141,6 +141,17 @@ impl Demo {
         }
     }
 
+    /// The serial (hex) of the issuing CA's certificate whose subject contains `name` and whose
+    /// profile is `profile`, read with `kyso ca list --json` (run and shown like every step).
+    fn serial_of(&mut self, name: &str, profile: &str) -> Option<String> {
+        let list = self.kyso(&["ca", "list", "--dir", "ca", "--json"], 0, false);
+        let v = serde_json::from_slice::<serde_json::Value>(&list.stdout).ok()?;
+        v.as_array()?
+            .iter()
+            .find(|c| c["subject"].as_str().is_some_and(|s| s.contains(name)) && c["profile"] == profile)
+            .and_then(|c| c["serial"].as_str().map(str::to_string))
+    }
+
     /// Checks the indication of each document in a `verify --json` output.
     fn expect_indications(&mut self, out: &Output, expected: &[(&str, &str)]) {
         let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
@@ -306,16 +317,7 @@ fn play(d: &mut Demo) {
         "6. Sở Y tế báo mất thiết bị ký: CA thu hồi chứng thư số của cơ quan và công bố lại CRL",
         "6. The Health Department reports its signing token lost: the CA revokes its agency certificate and republishes the CRL",
     );
-    let list = d.kyso(&["ca", "list", "--dir", "ca", "--json"], 0, false);
-    let serial = serde_json::from_slice::<serde_json::Value>(&list.stdout)
-        .ok()
-        .and_then(|v| {
-            v.as_array()?
-                .iter()
-                .find(|c| c["subject"].as_str().map(|s| s.contains(UNITS[1].name)).unwrap_or(false) && c["profile"] == "agency")
-                .and_then(|c| c["serial"].as_str().map(str::to_string))
-        });
-    let Some(serial) = serial else {
+    let Some(serial) = d.serial_of(UNITS[1].name, "agency") else {
         d.failures.push("the Health Department's agency certificate is missing from `ca list --json`".into());
         return;
     };
@@ -533,14 +535,7 @@ fn play_trusted_time(d: &mut Demo) {
     );
     // The revocation must be dated strictly after the timestamps (whole seconds).
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let list = d.kyso(&["ca", "list", "--dir", "ca", "--json"], 0, false);
-    let serial = serde_json::from_slice::<serde_json::Value>(&list.stdout).ok().and_then(|v| {
-        v.as_array()?
-            .iter()
-            .find(|c| c["subject"].as_str().is_some_and(|s| s.contains(u.head)) && c["profile"] == "person")
-            .and_then(|c| c["serial"].as_str().map(str::to_string))
-    });
-    let Some(serial) = serial else {
+    let Some(serial) = d.serial_of(u.head, "person") else {
         d.failures.push(format!("{}'s certificate is missing from `ca list --json`", u.head));
         return;
     };
