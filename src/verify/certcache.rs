@@ -86,6 +86,26 @@ impl CertEntry {
     }
 }
 
+/// The report's signer facts of a certificate (also the TSA of a document timestamp).
+pub(super) fn signer_of(c: &X509Certificate<'_>) -> Signer {
+    Signer {
+        subject: c.subject().to_string(),
+        organization: c.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
+        serial: super::serial_hex(c.raw_serial()),
+        issuer: c.issuer().to_string(),
+        subject_parts: crate::report::NameParts::from_x509(c.subject()),
+        issuer_parts: crate::report::NameParts::from_x509(c.issuer()),
+    }
+}
+
+/// The report's validity period of a certificate.
+pub(super) fn validity_of(c: &X509Certificate<'_>) -> Validity {
+    Validity {
+        not_before: super::path::fmt_unix(c.validity().not_before.timestamp()),
+        not_after: super::path::fmt_unix(c.validity().not_after.timestamp()),
+    }
+}
+
 impl CertFacts {
     fn parse(der: &[u8]) -> Option<CertFacts> {
         use ::der::Decode;
@@ -98,7 +118,6 @@ impl CertFacts {
                 _ => None,
             })
             .collect();
-        let organization = c.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string);
         let not_before = c.validity().not_before.timestamp();
         let not_after = c.validity().not_after.timestamp();
         Some(CertFacts {
@@ -106,17 +125,10 @@ impl CertFacts {
             serial_raw: c.raw_serial().to_vec(),
             skis,
             spki_raw: c.public_key().raw.to_vec(),
-            signer: Signer {
-                subject: c.subject().to_string(),
-                organization,
-                serial: super::serial_hex(c.raw_serial()),
-                issuer: c.issuer().to_string(),
-                subject_parts: crate::report::NameParts::from_x509(c.subject()),
-                issuer_parts: crate::report::NameParts::from_x509(c.issuer()),
-            },
+            signer: signer_of(&c),
             not_before,
             not_after,
-            validity: Validity { not_before: super::path::fmt_unix(not_before), not_after: super::path::fmt_unix(not_after) },
+            validity: validity_of(&c),
             x509_cert: x509_cert::Certificate::from_der(der).ok(),
         })
     }

@@ -18,7 +18,7 @@
 
 use super::{crl, path, Evidence, Verifier};
 use crate::pdf::SignedRanges;
-use crate::report::{Check, CheckStatus, Indication, Signer, SignatureReport, SubIndication, TimestampReport, Validity};
+use crate::report::{Check, CheckStatus, Indication, SignatureReport, SubIndication, TimestampReport};
 use crate::tsp::{self, Imprint, TokenCheck, TspError};
 use crate::{DigestAlgorithm, Policy};
 use rustls_pki_types::CertificateDer;
@@ -84,18 +84,8 @@ impl Verifier {
             }
         };
         if let Ok((_, cert)) = X509Certificate::from_der(&info.tsa_certificate) {
-            r.signer = Some(Signer {
-                subject: cert.subject().to_string(),
-                organization: cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
-                serial: super::serial_hex(cert.raw_serial()),
-                issuer: cert.issuer().to_string(),
-                subject_parts: crate::report::NameParts::from_x509(cert.subject()),
-                issuer_parts: crate::report::NameParts::from_x509(cert.issuer()),
-            });
-            r.certificate = Some(Validity {
-                not_before: path::fmt_unix(cert.validity().not_before.timestamp()),
-                not_after: path::fmt_unix(cert.validity().not_after.timestamp()),
-            });
+            r.signer = Some(super::certcache::signer_of(&cert));
+            r.certificate = Some(super::certcache::validity_of(&cert));
         }
         r.signing_time = Some(info.gen_time_text.clone());
         r.chain = info.chain.clone();
