@@ -20,6 +20,7 @@
 
 pub mod alg;
 pub mod files;
+pub mod findings;
 pub mod keys;
 pub mod objects;
 

@@ -182,6 +182,14 @@ impl GenTime {
         UNIX_EPOCH + Duration::new(self.unix_secs, self.nanos)
     }
 
+    /// The time as a time value (UTC).
+    pub fn to_offset_date_time(self) -> time::OffsetDateTime {
+        let secs = i64::try_from(self.unix_secs).unwrap_or(i64::MAX);
+        time::OffsetDateTime::from_unix_timestamp(secs)
+            .map(|t| t + time::Duration::nanoseconds(i64::from(self.nanos)))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+
     /// RFC 3339 text in UTC, with the fraction when there is one.
     pub fn to_rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = civil_from_unix(self.unix_secs);

@@ -155,7 +155,13 @@ impl Tsa {
         if spki != signer.public_key_spki() {
             return Err(TspError::Config("the key does not belong to the TSA certificate".into()));
         }
-        super::verify::check_tsa_certificate(cert_der)?;
+        super::verify::check_tsa_certificate(cert_der).map_err(|p| {
+            TspError::Invalid(Box::new(super::TokenFailure {
+                finding: crate::findings::Finding::NotATsaCertificate(p),
+                sub_indication: crate::findings::SubIndication::ChainConstraintsFailure,
+                claimed: None,
+            }))
+        })?;
         if chain_der.len() > MAX_CHAIN {
             return Err(TspError::Config(format!("more than {MAX_CHAIN} chain certificates")));
         }

@@ -5,8 +5,9 @@
 //! CRLs, CRLs partitioned by reason (onlySomeReasons), attribute-certificate CRLs, unknown
 //! critical CRL or entry extensions.
 
-use super::{algs, der};
+use crate::cms::{algs, tlv as der};
 use crate::alg::Policy;
+use crate::findings::{CrlProblem, Element, FormatKind, FormatProblem, Name};
 use std::collections::HashMap;
 use x509_parser::prelude::*;
 
@@ -30,8 +31,8 @@ pub(crate) struct Revoked {
 pub(crate) struct Crl {
     /// Issuer Name as received (full TLV).
     pub issuer: Vec<u8>,
-    /// Issuer as text.
-    pub issuer_text: String,
+    /// Issuer, for the report.
+    pub issuer_name: Name,
     /// tbsCertList as received.
     pub tbs: Vec<u8>,
     /// signatureAlgorithm contents.
@@ -49,22 +50,24 @@ pub(crate) struct Crl {
     /// See `only_user`.
     pub only_ca: bool,
     /// Why the CRL can never be used, if so.
-    pub unusable: Option<String>,
+    pub unusable: Option<CrlProblem>,
 }
 
-/// Parses one DER CRL. Errors are strings for the report's check details.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
+/// Parses one DER CRL.
+pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, CrlProblem> {
+    let bad = |kind| CrlProblem::Malformed(FormatProblem::new(Element::Crl, kind));
+    let der_bad = |e| bad(crate::cms::signed_data::der_kind(e));
     // Raw parts for signature verification over the bytes as received.
-    let top = der::read_all(bytes).map_err(|e| format!("CRL is not DER: {}", e.0))?;
-    let (tbs, rest) = der::expect(top.body, 0x30, "tbsCertList").map_err(|e| format!("CRL: {}", e.0))?;
-    let (alg, rest) = der::expect(rest, 0x30, "signatureAlgorithm").map_err(|e| format!("CRL: {}", e.0))?;
-    let sig = der::read_all(rest).map_err(|e| format!("CRL: {}", e.0))?;
+    let top = der::read_all(bytes).map_err(der_bad)?;
+    let (tbs, rest) = der::expect(top.body, 0x30, "tbsCertList").map_err(der_bad)?;
+    let (alg, rest) = der::expect(rest, 0x30, "signatureAlgorithm").map_err(der_bad)?;
+    let sig = der::read_all(rest).map_err(der_bad)?;
     if sig.tag != 0x03 || sig.body.first() != Some(&0) {
-        return Err("CRL signature is not a BIT STRING".into());
+        return Err(bad(FormatKind::InvalidValue));
     }
-    let (_, crl) = parse_x509_crl(bytes).map_err(|e| format!("CRL does not parse: {e}"))?;
+    let (_, crl) = parse_x509_crl(bytes).map_err(|_| bad(FormatKind::InvalidValue))?;
     if crl.tbs_cert_list.revoked_certificates.len() > MAX_CRL_ENTRIES {
-        return Err(format!("CRL has more than {MAX_CRL_ENTRIES} entries"));
+        return Err(CrlProblem::TooManyEntries { limit: MAX_CRL_ENTRIES });
     }
     let mut unusable = None;
     let (mut only_user, mut only_ca) = (false, false);
@@ -75,28 +78,28 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
                 only_user = idp.only_contains_user_certs;
                 only_ca = idp.only_contains_ca_certs;
                 if idp.indirect_crl {
-                    unusable = Some("indirect CRL (not supported)".to_string());
+                    unusable = Some(CrlProblem::Indirect);
                 } else if idp.only_some_reasons.is_some() {
-                    unusable = Some("CRL partitioned by reason (not supported)".to_string());
+                    unusable = Some(CrlProblem::OnlySomeReasons);
                 } else if idp.only_contains_attribute_certs {
-                    unusable = Some("attribute-certificate CRL".to_string());
+                    unusable = Some(CrlProblem::AttributeCertificates);
                 }
             }
-            _ if ext.oid.to_id_string() == "2.5.29.27" => unusable = Some("delta CRL (not supported)".into()),
+            _ if ext.oid.to_id_string() == "2.5.29.27" => unusable = Some(CrlProblem::Delta),
             ParsedExtension::CRLNumber(_) => {
                 has_number = true;
                 if ext.critical {
-                    unusable = Some("the CRL number extension is marked critical (RFC 5280 §5.2.3)".into());
+                    unusable = Some(CrlProblem::CrlNumberCritical);
                 }
             }
             ParsedExtension::AuthorityKeyIdentifier(_) => {}
-            _ if ext.critical => unusable = Some(format!("unknown critical CRL extension {}", ext.oid)),
+            _ if ext.critical => unusable = Some(CrlProblem::UnknownCriticalExtension { oid: ext.oid.to_id_string() }),
             _ => {}
         }
     }
     if !has_number && unusable.is_none() {
         // RFC 5280 §5.2.3: conforming CRL issuers MUST include the CRL number.
-        unusable = Some("the CRL has no CRL number (RFC 5280 §5.2.3)".into());
+        unusable = Some(CrlProblem::NoCrlNumber);
     }
     let mut revoked = HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len());
     for r in crl.iter_revoked_certificates() {
@@ -106,7 +109,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
                 ParsedExtension::ReasonCode(c) => reason = Some(c.0),
                 ParsedExtension::InvalidityDate(_) => {}
                 _ if ext.critical => {
-                    unusable = Some(format!("unknown critical CRL entry extension {}", ext.oid));
+                    unusable = Some(CrlProblem::UnknownCriticalEntryExtension { oid: ext.oid.to_id_string() });
                 }
                 _ => {}
             }
@@ -115,7 +118,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
     }
     Ok(Crl {
         issuer: crl.tbs_cert_list.issuer.as_raw().to_vec(),
-        issuer_text: crl.tbs_cert_list.issuer.to_string(),
+        issuer_name: Name::from_x509(&crl.tbs_cert_list.issuer),
         tbs: tbs.raw.to_vec(),
         sig_alg: alg.body.to_vec(),
         signature: sig.body[1..].to_vec(),
@@ -153,27 +156,27 @@ pub(crate) fn check(
     issuer_spki: &[u8],
     issuer_crl_sign: Option<bool>,
     time: i64,
-) -> Result<Status, String> {
+) -> Result<Status, CrlProblem> {
     if crl.issuer != issuer_name {
-        return Err(format!("CRL issued by {}, not by the certificate's issuer", crl.issuer_text));
+        return Err(CrlProblem::WrongIssuer { issuer: crl.issuer_name.clone() });
     }
     if let Some(why) = &crl.unusable {
         return Err(why.clone());
     }
     if (crl.only_user && is_ca) || (crl.only_ca && !is_ca) {
-        return Err("the CRL's scope (issuingDistributionPoint) excludes this certificate".into());
+        return Err(CrlProblem::OutOfScope);
     }
     algs::verify_by_id(policy, issuer_spki, &crl.sig_alg, &crl.tbs, &crl.signature).map_err(|e| match e {
-        algs::SigError::Invalid => format!("the CRL of {} has a wrong signature", crl.issuer_text),
-        algs::SigError::Unsupported => "the CRL's signature algorithm is not allowed by the policy".to_string(),
-        algs::SigError::BadKey => "the issuer's public key cannot be read".to_string(),
+        algs::SigError::Invalid => CrlProblem::BadSignature { issuer: crl.issuer_name.clone() },
+        algs::SigError::Unsupported => CrlProblem::AlgorithmNotAllowed,
+        algs::SigError::BadKey => CrlProblem::IssuerKeyUnreadable,
     })?;
     if issuer_crl_sign == Some(false) {
-        return Err("the CRL issuer's key usage lacks cRLSign".into());
+        return Err(CrlProblem::IssuerLacksCrlSign);
     }
     if let Some(next) = crl.next_update {
         if next < crl.this_update {
-            return Err("the CRL's nextUpdate is before its thisUpdate".into());
+            return Err(CrlProblem::NextUpdateBeforeThisUpdate);
         }
     }
     if let Some(r) = crl.revoked.get(serial) {

@@ -8,10 +8,12 @@
 //! point fetching (kyso never goes online), freshest-CRL/delta CRLs.
 
 use super::crl::{self, Crl};
-use super::der;
+use crate::cms::tlv as der;
 use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
-use crate::report::{Check, CheckStatus, RevocationStatus, SubIndication};
+use crate::findings::{Check, CheckName, CheckStatus, CrlProblem, CrlReason, Finding, KeyDescription, KeyProblem, Name, PathProblem, PoeJudgement, SubIndication, UnknownStatus};
+use crate::report::RevocationStatus;
+use ::time::OffsetDateTime;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, Error as WError, ExtendedKeyUsageValidator, KeyPurposeIdIter};
 use x509_parser::prelude::*;
@@ -34,9 +36,9 @@ pub(crate) struct PathOutcome {
     /// Failures in the order found (the caller ranks them).
     pub failures: Vec<SubIndication>,
     /// Subjects, leaf first, anchor last (only the leaf when no path was found).
-    pub chain: Vec<String>,
+    pub chain: Vec<Name>,
     pub checks: Vec<Check>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
     pub revocation: RevocationStatus,
     /// The first revocation found in the path: (revocationDate, CRLReason code), for the
     /// proof-of-existence rule (super::poe).
@@ -87,14 +89,6 @@ impl ExtendedKeyUsageValidator for EkuRule {
     }
 }
 
-/// Text of a Name given as a full TLV.
-pub(crate) fn name_text(raw: &[u8]) -> String {
-    match X509Name::from_der(raw) {
-        Ok((_, n)) => n.to_string(),
-        Err(_) => "(unreadable name)".into(),
-    }
-}
-
 fn wrap_seq(body: &[u8]) -> Vec<u8> {
     let mut v = vec![0x30];
     crate::cms::ber::push_len(&mut v, body.len());
@@ -110,81 +104,47 @@ pub(crate) fn eku_oids(cert: &X509Certificate<'_>) -> Option<Vec<Vec<u8>>> {
     Some(items.iter().filter(|t| t.tag == 0x06).map(|t| t.body.to_vec()).collect())
 }
 
-/// Key usage bits (RFC 5280 §4.2.1.3) a caller can require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeyUsageBit {
-    /// digitalSignature (0)
-    DigitalSignature,
-    /// nonRepudiation / contentCommitment (1)
-    NonRepudiation,
-    /// keyEncipherment (2)
-    KeyEncipherment,
-    /// dataEncipherment (3)
-    DataEncipherment,
-    /// keyAgreement (4)
-    KeyAgreement,
-    /// keyCertSign (5)
-    KeyCertSign,
-    /// cRLSign (6)
-    CrlSign,
-}
+pub use crate::findings::KeyUsageBit;
 
-impl KeyUsageBit {
-    fn is_set(self, ku: &KeyUsage) -> bool {
-        match self {
-            KeyUsageBit::DigitalSignature => ku.digital_signature(),
-            KeyUsageBit::NonRepudiation => ku.non_repudiation(),
-            KeyUsageBit::KeyEncipherment => ku.key_encipherment(),
-            KeyUsageBit::DataEncipherment => ku.data_encipherment(),
-            KeyUsageBit::KeyAgreement => ku.key_agreement(),
-            KeyUsageBit::KeyCertSign => ku.key_cert_sign(),
-            KeyUsageBit::CrlSign => ku.crl_sign(),
-        }
-    }
+fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
+    Check::new(name, status, finding)
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<String>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+    let fail = |checks: &mut Vec<Check>, f: Finding| {
+        checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
+        Some(SubIndication::ChainConstraintsFailure)
+    };
     let ku = match leaf.key_usage() {
         Ok(k) => k.map(|k| *k.value),
-        Err(e) => {
-            checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("malformed keyUsage: {e}")));
-            return Some(SubIndication::ChainConstraintsFailure);
-        }
+        Err(_) => return fail(checks, Finding::KeyUsageMalformed),
     };
     let ekus = eku_oids(leaf);
     let is_ca = matches!(leaf.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
     // RFC 5280 §4.2.1.3 and §4.2.1.10: keyCertSign and nameConstraints belong to CA certificates.
     if !is_ca && ku.as_ref().is_some_and(|k| k.key_cert_sign()) {
-        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "keyCertSign in a certificate that is not a CA (RFC 5280 §4.2.1.3)"));
-        return Some(SubIndication::ChainConstraintsFailure);
+        return fail(checks, Finding::KeyCertSignInEndEntity);
     }
     if !is_ca && leaf.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS) {
-        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)"));
-        return Some(SubIndication::ChainConstraintsFailure);
+        return fail(checks, Finding::NameConstraintsInEndEntity);
     }
     match purpose {
         Purpose::Any => {
-            checks.push(Check::new("signer_key_usage", CheckStatus::Skipped, "purpose any: no key usage or EKU imposed"));
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Skipped, Finding::PurposeAny));
             None
         }
         Purpose::DocumentSigning => {
             if is_ca {
-                checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the signer certificate is a CA certificate (basicConstraints cA=TRUE)"));
-                return Some(SubIndication::ChainConstraintsFailure);
+                return fail(checks, Finding::SignerIsCa);
             }
             match &ku {
-                None => {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the signer certificate has no keyUsage extension (digitalSignature or nonRepudiation needed)"));
-                    return Some(SubIndication::ChainConstraintsFailure);
-                }
+                None => return fail(checks, Finding::NoKeyUsage),
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("keyUsage {k} has neither digitalSignature nor nonRepudiation")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
                 Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push("legacy policy: the signer certificate has nonRepudiation only (no digitalSignature)".into());
+                    warnings.push(Finding::LegacyNonRepudiationOnly);
                 }
                 _ => {}
             }
@@ -193,60 +153,57 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                     o.as_slice() == oid::KP_DOCUMENT_SIGNING.as_bytes() || o.as_slice() == oid::KP_EMAIL_PROTECTION.as_bytes()
                 });
                 if !ok {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the extendedKeyUsage allows neither documentSigning nor emailProtection"));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::EkuNotDocumentSigning);
                 }
             }
-            let ku_text = ku.map(|k| k.to_string()).unwrap_or_default();
-            checks.push(Check::new("signer_key_usage", CheckStatus::Passed, format!("end-entity certificate, keyUsage {ku_text}{}", if ekus.is_some() { ", EKU allows document signing" } else { "" })));
+            let bits = ku.as_ref().map(KeyUsageBit::set_in).unwrap_or_default();
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Passed, Finding::SignerKeyUsageOk { bits, eku: ekus.is_some() }));
             None
         }
         Purpose::Custom { required_eku, key_usage, .. } => {
             if let Some(req) = required_eku {
                 let has = ekus.as_ref().is_some_and(|e| e.iter().any(|o| o.as_slice() == req.as_bytes()));
                 if !has {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("the leaf lacks the required EKU {req}")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::LeafLacksEku { eku: *req });
                 }
             }
             for bit in key_usage {
                 if !ku.as_ref().is_some_and(|k| bit.is_set(k)) {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("the leaf lacks key usage {bit:?}")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::LeafLacksKeyUsage { bit: *bit });
                 }
             }
-            checks.push(Check::new("signer_key_usage", CheckStatus::Passed, "the required key usage and EKU are present"));
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Passed, Finding::RequiredUsagePresent));
             None
         }
     }
 }
 
 /// Strength of the leaf's own key (webpki checks the keys that sign certificates, not the leaf's).
-fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<String, String> {
+fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<KeyDescription, KeyProblem> {
     let spki = leaf.public_key();
     let alg = &spki.algorithm.algorithm;
     match spki.parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
             let bits = rsa.key_size();
             if bits < 2048 {
-                Err(format!("RSA key of {bits} bits (at least 2048 required)"))
+                Err(KeyProblem::RsaTooSmall { bits, minimum: 2048 })
             } else {
-                Ok(format!("RSA {bits} bits"))
+                Ok(KeyDescription::Rsa { bits })
             }
         }
         Ok(x509_parser::public_key::PublicKey::EC(_)) => {
             let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
             let name = curve.map(|c| c.to_id_string()).unwrap_or_default();
             if name == oid::P256.to_string() {
-                Ok("ECDSA P-256".into())
+                Ok(KeyDescription::EcdsaP256)
             } else if name == oid::P384.to_string() {
-                Ok("ECDSA P-384".into())
+                Ok(KeyDescription::EcdsaP384)
             } else {
-                Err(format!("elliptic curve {name} not allowed (P-256 or P-384 required)"))
+                Err(KeyProblem::CurveNotAllowed { curve: name })
             }
         }
-        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok("Ed25519".into()),
-        _ => Err(format!("public key algorithm {alg} not allowed")),
+        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok(KeyDescription::Ed25519),
+        _ => Err(KeyProblem::AlgorithmNotAllowed { algorithm: alg.to_id_string() }),
     }
 }
 
@@ -277,34 +234,37 @@ fn map_webpki(e: &WError) -> SubIndication {
     }
 }
 
-fn describe_webpki(e: &WError) -> String {
+/// A Unix time as a time value (the epoch when out of range).
+pub(crate) fn at(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// webpki's error as a typed path problem.
+pub(crate) fn path_problem(e: &WError) -> PathProblem {
+    let secs = |d: &rustls_pki_types::UnixTime| at(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    #[allow(deprecated)]
     match e {
-        WError::UnknownIssuer => "no path to a trust anchor (unknown issuer, or a signature in the path does not verify)".into(),
-        WError::CertExpired { time, not_after } => format!(
-            "a certificate of the path expired at {} (validation time {})",
-            fmt_unix(not_after.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CertNotValidYet { time, not_before } => format!(
-            "a certificate of the path is valid only from {} (validation time {})",
-            fmt_unix(not_before.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CaUsedAsEndEntity => "a CA certificate is used as the end entity".into(),
-        WError::InvalidSignatureForPublicKey => {
-            "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into()
-        }
-        other => format!("path validation failed: {other}"),
+        WError::UnknownIssuer => PathProblem::UnknownIssuer,
+        WError::InvalidSignatureForPublicKey => PathProblem::BadSignature,
+        WError::CertExpired { time, not_after } => PathProblem::Expired { not_after: secs(not_after), time: secs(time) },
+        WError::CertNotValidYet { time, not_before } => PathProblem::NotYetValid { not_before: secs(not_before), time: secs(time) },
+        WError::CaUsedAsEndEntity => PathProblem::CaUsedAsEndEntity,
+        WError::EndEntityUsedAsCa => PathProblem::EndEntityUsedAsCa,
+        WError::PathLenConstraintViolated => PathProblem::PathLengthExceeded,
+        WError::MaximumPathDepthExceeded => PathProblem::TooDeep,
+        WError::RequiredEkuNotFound | WError::RequiredEkuNotFoundContext(_) | WError::EmptyEkuExtension => PathProblem::EkuNotAllowed,
+        WError::NameConstraintViolation => PathProblem::NameConstraintViolation,
+        WError::UnsupportedCriticalExtension => PathProblem::UnsupportedCriticalExtension,
+        WError::InvalidCertValidity => PathProblem::InvalidValidity,
+        WError::UnsupportedCertVersion => PathProblem::UnsupportedVersion,
+        WError::UnsupportedSignatureAlgorithm
+        | WError::UnsupportedSignatureAlgorithmContext(_)
+        | WError::UnsupportedSignatureAlgorithmForPublicKey
+        | WError::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => PathProblem::AlgorithmNotAllowed,
+        other => PathProblem::Other { code: format!("{other:?}").chars().take_while(|c| c.is_alphanumeric()).collect() },
     }
 }
 
-/// RFC 3339 text of a Unix time.
-pub(crate) fn fmt_unix(t: i64) -> String {
-    ::time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&::time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
-}
 
 /// Validates the path of `leaf_der`.
 pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
@@ -319,21 +279,21 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     let leaf = match X509Certificate::from_der(leaf_der) {
         Ok(([], c)) => c,
         _ => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, "the certificate does not parse"));
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::CertificateUnparseable));
             out.failures.push(SubIndication::FormatFailure);
             return out;
         }
     };
-    out.chain.push(leaf.subject().to_string());
+    out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
     if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
         out.failures.push(f);
     }
     match leaf_key_strength(&leaf) {
-        Ok(desc) => out.checks.push(Check::new("algorithm_policy", CheckStatus::Passed, format!("certificate key: {desc}"))),
+        Ok(desc) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
         Err(why) => {
-            out.checks.push(Check::new("algorithm_policy", CheckStatus::Failed, format!("certificate key: {why}")));
+            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
         }
     }
@@ -353,7 +313,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     let ee = match EndEntityCert::try_from(&leaf_cd) {
         Ok(e) => e,
         Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, format!("the certificate is not acceptable: {e}")));
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::CertificateNotAcceptable(path_problem(&e))));
             out.failures.push(map_webpki(&e));
             return out;
         }
@@ -388,11 +348,11 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         Ok(())
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(p.time.max(0) as u64));
-    let algs = super::algs::allowed(p.policy);
+    let algs = crate::cms::algs::allowed(p.policy);
     let path = match ee.verify_for_usage(algs, &tas, p.intermediates, time, eku, None, Some(&path_check)) {
         Ok(path) => path,
         Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe_webpki(&e)));
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::PathFailed(path_problem(&e))));
             out.failures.push(map_webpki(&e));
             out.revocation = RevocationStatus::Unknown;
             return out;
@@ -414,35 +374,31 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         X509Certificate::from_der(&a.der).ok().and_then(|(_, c)| c.key_usage().ok().flatten().map(|k| k.value.crl_sign()))
     });
     for c in &certs[1..] {
-        out.chain.push(X509Certificate::from_der(c).map(|(_, c)| c.subject().to_string()).unwrap_or_default());
+        out.chain.push(Name::subject_of(c));
     }
-    let anchor_text = name_text(&anchor_name);
+    let anchor_text = Name::from_der(&anchor_name);
     // The trust anchor's own validity period: a provincial root past its notAfter is not a basis
     // for trust (webpki takes anchors as name + key only).
     if let Some(Ok((_, a))) = anchor.map(|a| X509Certificate::from_der(&a.der)) {
         let (nb, na) = (a.validity().not_before.timestamp(), a.validity().not_after.timestamp());
         if p.time > na || p.time < nb {
-            out.checks.push(Check::new(
-                "certificate_path",
+            out.checks.push(check(
+                CheckName::CertificatePath,
                 CheckStatus::Failed,
-                format!("the trust anchor {anchor_text} is valid only from {} to {}", fmt_unix(nb), fmt_unix(na)),
+                Finding::TrustAnchorOutsideValidity { anchor: anchor_text.clone(), not_before: at(nb), not_after: at(na) },
             ));
             out.failures.push(if p.time > na { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid });
         }
     }
     out.chain.push(anchor_text.clone());
-    out.checks.push(Check::new(
-        "certificate_path",
-        CheckStatus::Passed,
-        format!("path of {} certificate(s) to the trust anchor {anchor_text}", certs.len() + 1),
-    ));
+    out.checks.push(check(CheckName::CertificatePath, CheckStatus::Passed, Finding::PathFound { length: certs.len() + 1, anchor: anchor_text }));
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &certs {
         if let Ok((_, x)) = X509Certificate::from_der(c) {
             let a = x.signature_algorithm.algorithm.to_id_string();
             if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(format!("legacy policy: the certificate {} is signed with SHA-1", x.subject()));
+                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
             }
         }
     }
@@ -450,13 +406,13 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     // Revocation of every certificate except the anchor.
     if p.revocation == RevocationMode::Off {
         out.revocation = RevocationStatus::NotChecked;
-        out.checks.push(Check::new("revocation", CheckStatus::Skipped, "revocation checking is off"));
-        out.warnings.push("revocation checking is off".into());
+        out.checks.push(check(CheckName::Revocation, CheckStatus::Skipped, Finding::RevocationOff));
+        out.warnings.push(Finding::RevocationOff);
         return out;
     }
-    let mut unknown: Vec<String> = Vec::new();
-    let mut revoked: Option<(String, crl::Revoked)> = None;
-    let mut notes: Vec<String> = Vec::new();
+    let mut unknown: Vec<UnknownStatus> = Vec::new();
+    let mut revoked: Option<(Name, crl::Revoked)> = None;
+    let mut checked: Vec<Name> = Vec::new();
     for (i, c) in certs.iter().enumerate() {
         let Ok((_, x)) = X509Certificate::from_der(c) else { continue };
         let (issuer_name, issuer_spki, issuer_crl_sign) = match certs.get(i + 1) {
@@ -472,7 +428,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         };
         let is_ca = i > 0;
         let mut good = false;
-        let mut reasons = Vec::new();
+        let mut reasons: Vec<CrlProblem> = Vec::new();
         for crl in p.crls {
             if crl.issuer != issuer_name {
                 continue;
@@ -480,53 +436,71 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             match crl::check(crl, p.policy, x.raw_serial(), is_ca, &issuer_name, &issuer_spki, issuer_crl_sign, p.time) {
                 Ok(crl::Status::Revoked(r)) => {
                     if revoked.is_none() {
-                        revoked = Some((x.subject().to_string(), r));
+                        revoked = Some((Name::from_x509(x.subject()), r));
                     }
                 }
                 Ok(crl::Status::Good) => good = true,
-                Ok(crl::Status::Stale) => reasons.push(format!(
-                    "the CRL of {} is stale (nextUpdate {})",
-                    crl.issuer_text,
-                    crl.next_update.map(fmt_unix).unwrap_or_default()
-                )),
+                Ok(crl::Status::Stale) => reasons.push(CrlProblem::Stale {
+                    issuer: crl.issuer_name.clone(),
+                    next_update: at(crl.next_update.unwrap_or(crl.this_update)),
+                }),
                 Err(why) => reasons.push(why),
             }
         }
         if !good {
-            let mut msg = format!("no usable CRL for {}", x.subject());
-            if !reasons.is_empty() {
-                msg.push_str(&format!(" ({})", reasons.join("; ")));
-            }
-            unknown.push(msg);
+            unknown.push(UnknownStatus { subject: Name::from_x509(x.subject()), problems: reasons });
         } else {
-            notes.push(format!("{}: not revoked", x.subject()));
+            checked.push(Name::from_x509(x.subject()));
         }
     }
     if let Some((who, r)) = revoked {
-        let reason = r.reason.map(|c| format!(", reason code {c}")).unwrap_or_default();
         out.revocation = RevocationStatus::Revoked;
         out.revoked_at = Some((r.date, r.reason));
-        let detail = format!("{who} was revoked at {}{reason}", fmt_unix(r.date));
-        out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
+        let finding = Finding::Revoked { subject: who, date: at(r.date), reason: r.reason.map(CrlReason::from_code), poe: None };
+        out.checks.push(check(CheckName::Revocation, CheckStatus::Failed, finding));
         out.failures.push(if r.date <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
         return out;
     }
     if unknown.is_empty() {
         out.revocation = RevocationStatus::Good;
-        out.checks.push(Check::new("revocation", CheckStatus::Passed, notes.join("; ")));
+        out.checks.push(check(CheckName::Revocation, CheckStatus::Passed, Finding::NotRevoked { subjects: checked }));
         return out;
     }
     out.revocation = RevocationStatus::Unknown;
-    let detail = unknown.join("; ");
     match p.revocation {
         RevocationMode::Require => {
-            out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
+            out.checks.push(check(CheckName::Revocation, CheckStatus::Failed, Finding::RevocationUnknown { certificates: unknown }));
             out.failures.push(SubIndication::TryLater);
         }
         _ => {
-            out.warnings.push(format!("revocation not checked: {detail}"));
-            out.checks.push(Check::new("revocation", CheckStatus::Warning, detail));
+            out.warnings.push(Finding::RevocationNotChecked { certificates: unknown.clone() });
+            out.checks.push(check(CheckName::Revocation, CheckStatus::Warning, Finding::RevocationUnknown { certificates: unknown }));
         }
     }
     out
+}
+
+impl PathOutcome {
+    /// The certificates whose revocation status is unknown (from the revocation check).
+    pub(crate) fn unknown_revocation(&self) -> Vec<UnknownStatus> {
+        self.checks
+            .iter()
+            .find_map(|c| match &c.finding {
+                Finding::RevocationUnknown { certificates } => Some(certificates.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Marks the revocation check with what a proof of existence at `poe` makes of it.
+    pub(crate) fn judge_revocation(&mut self, poe: PoeJudgement) {
+        for c in self.checks.iter_mut().filter(|c| c.name == CheckName::Revocation && c.status == CheckStatus::Failed) {
+            if let Finding::Revoked { poe: slot, .. } = &mut c.finding {
+                *slot = Some(poe);
+            }
+            if poe.accepted {
+                c.status = CheckStatus::Passed;
+            }
+        }
+    }
 }

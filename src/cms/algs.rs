@@ -6,8 +6,9 @@
 //! SHA-1 — the algorithm of documents signed around 2012. ring has no ECDSA with SHA-1, so
 //! ecdsa-with-SHA1 stays unsupported under both policies.
 
-use super::der;
+use super::tlv as der;
 use crate::alg::{DigestAlgorithm, Policy};
+use crate::findings::SignatureScheme;
 use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use webpki::ring as w;
 
@@ -130,14 +131,14 @@ pub(crate) enum CmsSigAlg {
 }
 
 impl CmsSigAlg {
-    /// Display name for the report.
-    pub(crate) fn name(self) -> String {
+    /// The scheme, for the report.
+    pub(crate) fn scheme(self) -> SignatureScheme {
         match self {
-            CmsSigAlg::Ecdsa(d) => format!("ECDSA with {d}"),
-            CmsSigAlg::RsaPkcs1(d) => format!("RSA PKCS#1 v1.5 with {d}"),
-            CmsSigAlg::RsaPss(d) => format!("RSASSA-PSS with {d}"),
-            CmsSigAlg::RsaPssSalt(p) => format!("RSASSA-PSS with {} (salt {} bytes)", p.hash, p.salt_len),
-            CmsSigAlg::Ed25519 => "Ed25519".into(),
+            CmsSigAlg::Ecdsa(d) => SignatureScheme::Ecdsa(d),
+            CmsSigAlg::RsaPkcs1(d) => SignatureScheme::RsaPkcs1(d),
+            CmsSigAlg::RsaPss(d) => SignatureScheme::RsaPss(d),
+            CmsSigAlg::RsaPssSalt(p) => SignatureScheme::RsaPssSalt { hash: p.hash, salt_len: p.salt_len },
+            CmsSigAlg::Ed25519 => SignatureScheme::Ed25519,
         }
     }
 

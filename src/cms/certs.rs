@@ -5,14 +5,14 @@
 //! cache each signature parsed every candidate with x509-parser (to match the sid), parsed the
 //! signer certificate again with x509-cert and hashed it twice (signing-certificate-v2), and
 //! formatted its subject, issuer and validity for the report. Now each distinct certificate is
-//! parsed, hashed and formatted once per [`super::Verifier`]; a lookup costs one hash of the
+//! parsed, hashed and formatted once per verifier (`crate::verify::Verifier`); a lookup costs one hash of the
 //! bytes (SipHash) and one comparison of them, so a hit is exact: a different certificate is
 //! never served another one's facts.
 //!
 //! The cache is bounded by [`MAX_CERT_CACHE_ENTRIES`] (cleared when full), like the path cache.
 
 use crate::alg::DigestAlgorithm;
-use crate::report::{Signer, Validity};
+use crate::findings::Name;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use x509_parser::prelude::*;
@@ -20,7 +20,7 @@ use x509_parser::prelude::*;
 /// Limit on cached certificates. A batch normally shows a handful (the signers of a unit and
 /// their CAs); an attacker-supplied batch can bring up to `MAX_CERTIFICATES` per file, so the
 /// map is cleared at this size (1,024 entries of a few KB each: a few MB at most).
-pub(super) const MAX_CERT_CACHE_ENTRIES: usize = 1024;
+pub(crate) const MAX_CERT_CACHE_ENTRIES: usize = 1024;
 
 /// Limit on the size of a certificate kept in the cache: real certificates are 0.5–2 KB; a
 /// larger one is still verified, just not cached (bounds the cache's memory to
@@ -29,7 +29,7 @@ const MAX_CACHED_CERT_SIZE: usize = 16 * 1024;
 
 /// One certificate's digests, and its parsed facts when x509-parser accepts it.
 #[derive(Debug)]
-pub(super) struct CertEntry {
+pub(crate) struct CertEntry {
     /// SHA-256 of the DER bytes (path-cache keys, signing-certificate-v2).
     pub sha256: [u8; 32],
     /// SHA-1 of the DER bytes (signing-certificate v1).
@@ -43,7 +43,7 @@ pub(super) struct CertEntry {
 
 /// The parsed facts of a certificate, as verify_signer uses them.
 #[derive(Debug)]
-pub(super) struct CertFacts {
+pub(crate) struct CertFacts {
     /// issuer Name, DER (sid issuerAndSerialNumber).
     pub issuer_raw: Vec<u8>,
     /// serialNumber content octets (sid issuerAndSerialNumber).
@@ -52,21 +52,23 @@ pub(super) struct CertFacts {
     pub skis: Vec<Vec<u8>>,
     /// subjectPublicKeyInfo, DER (the key the signature is verified with).
     pub spki_raw: Vec<u8>,
-    /// The signer as shown in the report.
-    pub signer: Signer,
-    /// notBefore / notAfter, Unix seconds.
+    /// The subject, for the report.
+    pub subject: Name,
+    /// The issuer, for the report.
+    pub issuer: Name,
+    /// The serial number, lower-case hex without leading zeros (as `kyso ca list` prints it).
+    pub serial_hex: String,
+    /// notBefore, Unix seconds.
     pub not_before: i64,
     /// notAfter, Unix seconds.
     pub not_after: i64,
-    /// notBefore / notAfter as RFC 3339 text, for the report.
-    pub validity: Validity,
     /// The certificate as x509-cert decodes it (issuerSerial of the ESS attributes is compared
     /// with these types); `None` when x509-cert refuses it.
     pub x509_cert: Option<x509_cert::Certificate>,
 }
 
 impl CertEntry {
-    fn new(der: &[u8]) -> CertEntry {
+    pub(crate) fn new(der: &[u8]) -> CertEntry {
         let mut sha256 = [0u8; 32];
         sha256.copy_from_slice(DigestAlgorithm::Sha256.digest(der).as_slice());
         let mut sha1 = [0u8; 20];
@@ -77,32 +79,12 @@ impl CertEntry {
     }
 
     /// The hash of the certificate with `alg` (computed only for algorithms not kept here).
-    pub(super) fn digest(&self, alg: DigestAlgorithm, der: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    pub(crate) fn digest(&self, alg: DigestAlgorithm, der: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         match alg {
             DigestAlgorithm::Sha256 => std::borrow::Cow::Borrowed(&self.sha256[..]),
             DigestAlgorithm::Sha1 => std::borrow::Cow::Borrowed(&self.sha1[..]),
             other => std::borrow::Cow::Owned(other.digest(der)),
         }
-    }
-}
-
-/// The report's signer facts of a certificate (also the TSA of a document timestamp).
-pub(super) fn signer_of(c: &X509Certificate<'_>) -> Signer {
-    Signer {
-        subject: c.subject().to_string(),
-        organization: c.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string),
-        serial: super::serial_hex(c.raw_serial()),
-        issuer: c.issuer().to_string(),
-        subject_parts: crate::report::NameParts::from_x509(c.subject()),
-        issuer_parts: crate::report::NameParts::from_x509(c.issuer()),
-    }
-}
-
-/// The report's validity period of a certificate.
-pub(super) fn validity_of(c: &X509Certificate<'_>) -> Validity {
-    Validity {
-        not_before: super::path::fmt_unix(c.validity().not_before.timestamp()),
-        not_after: super::path::fmt_unix(c.validity().not_after.timestamp()),
     }
 }
 
@@ -125,16 +107,17 @@ impl CertFacts {
             serial_raw: c.raw_serial().to_vec(),
             skis,
             spki_raw: c.public_key().raw.to_vec(),
-            signer: signer_of(&c),
+            subject: Name::from_x509(c.subject()),
+            issuer: Name::from_x509(c.issuer()),
+            serial_hex: crate::objects::serial_hex(c.raw_serial()),
             not_before,
             not_after,
-            validity: validity_of(&c),
             x509_cert: x509_cert::Certificate::from_der(der).ok(),
         })
     }
 
     /// Does the SignerInfo's sid name this certificate?
-    pub(super) fn matches_sid(&self, sid: &super::signed_data::Sid<'_>) -> bool {
+    pub(crate) fn matches_sid(&self, sid: &super::signed_data::Sid<'_>) -> bool {
         match sid {
             super::signed_data::Sid::IssuerSerial { issuer, serial } => self.issuer_raw == *issuer && self.serial_raw == *serial,
             super::signed_data::Sid::Ski(ski) => self.skis.iter().any(|k| k == ski),
@@ -144,13 +127,13 @@ impl CertFacts {
 
 /// The cache (shared by the threads of a batch: a read lock for hits, a write lock to insert).
 #[derive(Debug, Default)]
-pub(super) struct CertCache {
+pub(crate) struct CertCache {
     map: RwLock<HashMap<Vec<u8>, Arc<CertEntry>>>,
 }
 
 impl CertCache {
     /// The entry for `der`, parsed now if this run has not seen the certificate yet.
-    pub(super) fn get(&self, der: &[u8]) -> Arc<CertEntry> {
+    pub(crate) fn get(&self, der: &[u8]) -> Arc<CertEntry> {
         if let Ok(map) = self.map.read() {
             if let Some(hit) = map.get(der) {
                 return Arc::clone(hit);
@@ -170,7 +153,7 @@ impl CertCache {
 
     /// Number of cached certificates (tests).
     #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.read().map(|m| m.len()).unwrap_or(0)
     }
 }
