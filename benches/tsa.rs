@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let token = tsp::parse_response(&f.tsa.respond(&f.request, f.time, &[1]).der).unwrap();
     let anchors = [f.root.clone()];
     c.bench_function("verify_token (signature, ESS, EKU, path to root)", |b| {
-        b.iter(|| tsp::verify_token(&token, &f.imprint, &anchors, f.time).unwrap())
+        b.iter(|| tsp::verify_token(&token, &f.imprint, &anchors, time::OffsetDateTime::from(f.time)).unwrap())
     });
 }
 

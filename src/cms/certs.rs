@@ -179,8 +179,8 @@ mod tests {
         assert!(Arc::ptr_eq(&ea, &cache.get(&a)), "a second lookup is a hit");
         let eb = cache.get(&b);
         assert!(!Arc::ptr_eq(&ea, &eb));
-        assert_eq!(eb.facts.as_ref().unwrap().signer.subject, "CN=B, O=Sở Y tế");
-        assert_eq!(ea.facts.as_ref().unwrap().signer.organization.as_deref(), Some("Sở Y tế"));
+        assert_eq!(eb.facts.as_ref().unwrap().subject.dn, "CN=B, O=Sở Y tế");
+        assert_eq!(ea.facts.as_ref().unwrap().subject.parts.organization.as_deref(), Some("Sở Y tế"));
         assert_eq!(&ea.sha256[..], DigestAlgorithm::Sha256.digest(&a).as_slice());
         assert_eq!(&ea.sha1[..], DigestAlgorithm::Sha1.digest(&a).as_slice());
         assert_eq!(ea.digest(DigestAlgorithm::Sha384, &a).as_ref(), DigestAlgorithm::Sha384.digest(&a).as_slice());

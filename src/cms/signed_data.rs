@@ -55,6 +55,18 @@ pub(crate) fn der_kind(err: DerError) -> FormatKind {
     }
 }
 
+/// The kind of a BER normaliser error.
+pub(crate) fn ber_kind(err: &super::ber::BerError) -> FormatKind {
+    use super::ber::BerError;
+    match err {
+        BerError::Truncated => FormatKind::Truncated,
+        BerError::TrailingData => FormatKind::TrailingData,
+        BerError::BadLength => FormatKind::LengthOverflow,
+        BerError::TooComplex => FormatKind::TooDeep,
+        _ => FormatKind::NotRecognised,
+    }
+}
+
 /// A structural problem in `element`.
 fn p(element: Element, kind: FormatKind) -> FormatProblem {
     FormatProblem::new(element, kind)

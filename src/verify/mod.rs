@@ -657,7 +657,7 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, FormatProblem> {
     }
     match crate::cms::ber::to_der(&binary) {
         Ok(d) => Ok(d.into_owned()),
-        Err(_) => Err(file(FormatKind::NotRecognised)),
+        Err(e) => Err(file(signed_data::ber_kind(&e))),
     }
 }
 

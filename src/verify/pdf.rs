@@ -316,8 +316,8 @@ mod tests {
     fn a_later_failure_does_not_hide_an_earlier_one() {
         let mut r = format_failure(
             PdfFacts { field_name: "S".into(), revision: 1, revision_count: 1, covers_whole_document: true, modifications: "none", sub_filter: None },
-            "x",
-            "y".into(),
+            CheckName::Format,
+            Finding::NoSignerInfo,
         );
         demote(&mut r, SubIndication::SigConstraintsFailure);
         assert_eq!((r.indication, r.sub_indication), (Indication::TotalFailed, Some(SubIndication::FormatFailure)));
