@@ -95,7 +95,7 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         LegacyNonRepudiationOnly => "legacy policy: the signer certificate has nonRepudiation only (no digitalSignature)".into(),
         CertificateKey(k) => format!("certificate key: {}", key_description(k)),
         CertificateKeyRejected(p) => format!("certificate key: {}", key_problem(p)),
-        LegacySha1Certificate { subject } => format!("legacy policy: the certificate {} is signed with SHA-1", c.name(subject)),
+        LegacySha1Certificate { subject } => format!("legacy policy: the certificate of {} is signed with SHA-1", c.name(subject)),
         CertificateValid { not_before, not_after } => format!("valid {}", c.period(*not_before, *not_after)),
         CertificateExpired { at, not_before, not_after } => {
             format!("expired at {} (valid {})", c.time(*at), c.period(*not_before, *not_after))

@@ -14,6 +14,8 @@ use time::OffsetDateTime;
 
 mod en;
 mod render;
+#[cfg(test)]
+mod tests;
 mod text;
 mod vi;
 
@@ -433,7 +435,7 @@ pub enum Lang {
 }
 
 #[cfg(test)]
-mod tests {
+mod report_tests {
     use super::*;
 
     #[test]

@@ -310,16 +310,16 @@ fn element(e: Element) -> &'static str {
         Element::DigestAlgorithms => "digestAlgorithms",
         Element::EncapContentInfo => "encapContentInfo",
         Element::EContent => "eContent",
-        Element::Certificates => "certificates",
-        Element::Crls => "crls",
+        Element::Certificates => "SignedData.certificates",
+        Element::Crls => "SignedData.crls",
         Element::SignerInfos => "signerInfos",
         Element::SignerInfo => "SignerInfo",
-        Element::Sid => "sid",
-        Element::DigestAlgorithm => "digestAlgorithm",
+        Element::Sid => "SignerInfo.sid",
+        Element::DigestAlgorithm => "SignerInfo.digestAlgorithm",
         Element::SignedAttributes => "signedAttrs",
         Element::UnsignedAttributes => "unsignedAttrs",
         Element::SignatureAlgorithm => "signatureAlgorithm",
-        Element::Signature => "signature",
+        Element::Signature => "SignerInfo.signature",
         Element::TimestampToken => "token dấu thời gian",
         Element::TstInfo => "TSTInfo",
         Element::Crl => "CRL",
@@ -393,7 +393,7 @@ fn key_description(k: &KeyDescription) -> String {
 fn key_problem(p: &KeyProblem) -> String {
     match p {
         KeyProblem::RsaTooSmall { bits, minimum } => format!("khóa RSA {bits} bit (cần ít nhất {minimum} bit)"),
-        KeyProblem::CurveNotAllowed { curve } => format!("đường cong elliptic {} không được phép (cần P-256 hoặc P-384)", clean(curve)),
+        KeyProblem::CurveNotAllowed { curve } => format!("đường cong elliptic (EC) {} không được phép (cần P-256 hoặc P-384)", clean(curve)),
         KeyProblem::AlgorithmNotAllowed { algorithm } => format!("thuật toán khóa công khai {} không được phép", clean(algorithm)),
     }
 }

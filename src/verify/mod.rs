@@ -81,10 +81,10 @@ pub(crate) struct Evidence<'a> {
     pub poe: Option<&'a ExternalPoe>,
 }
 
-/// A proof that a signature existed at `time` (Unix seconds): a valid document timestamp.
+/// A proof that a signature existed at `time`: a valid document timestamp.
 #[derive(Debug, Clone)]
 pub(crate) struct ExternalPoe {
-    pub time: i64,
+    pub time: ::time::OffsetDateTime,
     /// The document timestamp's field name.
     pub field: String,
     /// Its TSA.

@@ -82,7 +82,7 @@ impl Verifier {
             let r = self.verify_pdf_signature(label, pdf, s, dss, None);
             if let (Indication::TotalPassed, Some(t)) = (r.indication, r.poe_time) {
                 let tsa = r.signer.as_ref().map(|sg| sg.subject.clone());
-                proofs.push((signed_end(s), ExternalPoe { time: t.unix_timestamp(), field: s.field_name.clone(), tsa }));
+                proofs.push((signed_end(s), ExternalPoe { time: t, field: s.field_name.clone(), tsa }));
             }
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(r);

@@ -169,7 +169,7 @@ impl Verifier {
         }
         let anchors: Vec<Vec<u8>> = self.anchors.iter().map(|a| a.der.clone()).collect();
         let extra: Vec<Vec<u8>> = ctx.candidates.iter().take(MAX_EXTRA_CERTS).map(|c| c.der.to_vec()).collect();
-        let mut poe: Option<i64> = None;
+        let mut poe: Option<time::OffsetDateTime> = None;
         for token in &found {
             let check = TokenCheck::new(&anchors, self.opts.time).extra_certificates(&extra).policy(self.opts.policy);
             match tsp::verify_signature_timestamp(token, signature, &check) {
@@ -199,7 +199,7 @@ impl Verifier {
                             continue;
                         }
                     };
-                    poe = Some(poe.map_or(t, |p| p.min(t)));
+                    poe = Some(poe.map_or(info.gen_time, |p| p.min(info.gen_time)));
                     let finding = Finding::SignatureTimestampValid {
                         time: info.gen_time,
                         tsa: info.tsa_subject.clone(),
@@ -240,12 +240,13 @@ impl Verifier {
             r.checks.push(Check::new(
                 CheckName::DocumentTimestampPoe,
                 CheckStatus::Passed,
-                Finding::CoveredByDocumentTimestamp { field: ext.field.clone(), tsa: ext.tsa.clone(), time: path::at(ext.time) },
+                Finding::CoveredByDocumentTimestamp { field: ext.field.clone(), tsa: ext.tsa.clone(), time: ext.time },
             ));
             poe = Some(poe.map_or(ext.time, |p| p.min(ext.time)));
         }
-        let Some(poe) = poe else { return (outcome, now) };
-        r.poe_time = Some(path::at(poe));
+        let Some(poe_at) = poe else { return (outcome, now) };
+        r.poe_time = Some(poe_at);
+        let poe = poe_at.unix_timestamp();
         let time_bound = |f: &SubIndication| matches!(f, SubIndication::Revoked | SubIndication::RevokedNoPoe | SubIndication::OutOfBoundsNoPoe);
         if poe >= now || !outcome.failures.iter().any(time_bound) {
             return (outcome, now);
@@ -274,13 +275,13 @@ impl Verifier {
                     r.warnings.push(Finding::RevokedAfterPoeAccepted {
                         date: path::at(date),
                         reason: reason.map(CrlReason::from_code),
-                        poe: path::at(poe),
+                        poe: poe_at,
                     });
                 }
-                past.judge_revocation(PoeJudgement { time: path::at(poe), accepted });
+                past.judge_revocation(PoeJudgement { time: poe_at, accepted });
             }
         }
-        r.verdict_time = Some(path::at(poe));
+        r.verdict_time = Some(poe_at);
         r.poe_used = true;
         (past, poe)
     }
