@@ -2,7 +2,8 @@
 
 use super::asn1::TstInfo;
 use crate::cms::ess::{SigningCertificate, SigningCertificateV2};
-use super::{malformed, positive_int, tlv, Imprint, TspError, MAX_TOKEN_BYTES};
+use super::{malformed, positive_int, Imprint, TspError, MAX_TOKEN_BYTES};
+use crate::asn1;
 use crate::alg::{oid, DigestAlgorithm, RSA_PSS_SHA256_ALG_ID};
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -68,6 +69,8 @@ pub struct TokenCheck<'a> {
 /// Verifies an RFC 3161 token (DER ContentInfo) over `expected`, with the TSA's path validated
 /// to one of `anchors` (DER certificates) at `time`. Returns what the token states.
 ///
+/// A BER token is normalised to DER first, and zero padding after it is cut (`asn1::normalise`).
+///
 /// Checked: DER structure and size; SignedData with eContentType id-ct-TSTInfo and exactly one
 /// SignerInfo; TSTInfo version 1; the message imprint (algorithm OID and hash) equals
 /// `expected`; signed attributes content-type = id-ct-TSTInfo and message-digest = the digest of
@@ -100,6 +103,10 @@ pub fn verify_token_with(token_der: &[u8], expected: &Imprint, check: &TokenChec
             return Err(TspError::NoTrustAnchors);
         }
     }
+    // BER tokens (indefinite lengths) and zero padding: normalised here, once (the signed
+    // attributes stay byte-identical when they are DER, as RFC 5652 §5.3 requires).
+    let token = asn1::normalise(token_der).map_err(|e| malformed("timestamp token", e))?;
+    let token_der: &[u8] = &token.der;
     let (sd, tst, econtent) = decode(token_der)?;
     check_imprint(&tst, expected)?;
     if let Some(n) = check.nonce {
@@ -218,7 +225,8 @@ pub(crate) fn decode_tst_info(token_der: &[u8]) -> Result<TstInfo, TspError> {
     if token_der.len() > MAX_TOKEN_BYTES {
         return Err(TspError::TooLarge { what: "timestamp token", size: token_der.len(), limit: MAX_TOKEN_BYTES });
     }
-    decode(token_der).map(|(_, t, _)| t)
+    let token = asn1::normalise(token_der).map_err(|e| malformed("timestamp token", e))?;
+    decode(&token.der).map(|(_, t, _)| t)
 }
 
 pub(crate) fn check_imprint(tst: &TstInfo, expected: &Imprint) -> Result<(), TspError> {
@@ -237,14 +245,14 @@ pub(crate) fn check_imprint(tst: &TstInfo, expected: &Imprint) -> Result<(), Tsp
 
 /// The signed attributes of the token's (single) SignerInfo as received, re-tagged as SET.
 fn raw_signed_attrs(token_der: &[u8]) -> Result<Vec<u8>, TspError> {
-    let m = |e: tlv::TlvError| malformed("timestamp token", e);
-    let ci = tlv::parse_exact(token_der).map_err(m)?;
+    let m = |e: asn1::Error| malformed("timestamp token", e);
+    let ci = asn1::read_ber_all(token_der).map_err(m)?;
     let explicit = ci.children().map_err(m)?.get(1).copied().ok_or_else(|| malformed("timestamp token", "no content"))?;
     let sd = explicit.children().map_err(m)?.first().copied().ok_or_else(|| malformed("timestamp token", "no SignedData"))?;
     let sis = sd.children().map_err(m)?.last().copied().ok_or_else(|| malformed("timestamp token", "no SignerInfos"))?;
     let si = sis.children().map_err(m)?.first().copied().ok_or_else(|| malformed("timestamp token", "no SignerInfo"))?;
     let attrs = si.children().map_err(m)?.into_iter().find(|t| t.tag == 0xa0).ok_or(TspError::SignedAttributes("the token has no signed attributes"))?;
-    let mut v = attrs.full.to_vec();
+    let mut v = attrs.raw.to_vec();
     if let Some(first) = v.first_mut() {
         *first = 0x31;
     }

@@ -55,10 +55,10 @@ pub(crate) struct Crl {
 /// Parses one DER CRL. Errors are strings for the report's check details.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Crl, String> {
     // Raw parts for signature verification over the bytes as received.
-    let top = der::read_all(bytes).map_err(|e| format!("CRL is not DER: {}", e.0))?;
-    let (tbs, rest) = der::expect(top.body, 0x30, "tbsCertList").map_err(|e| format!("CRL: {}", e.0))?;
-    let (alg, rest) = der::expect(rest, 0x30, "signatureAlgorithm").map_err(|e| format!("CRL: {}", e.0))?;
-    let sig = der::read_all(rest).map_err(|e| format!("CRL: {}", e.0))?;
+    let top = der::read_all(bytes).map_err(|e| format!("CRL is not DER: {e}"))?;
+    let (tbs, rest) = der::expect(top.body, 0x30, "tbsCertList").map_err(|e| format!("CRL: {e}"))?;
+    let (alg, rest) = der::expect(rest, 0x30, "signatureAlgorithm").map_err(|e| format!("CRL: {e}"))?;
+    let sig = der::read_all(rest).map_err(|e| format!("CRL: {e}"))?;
     if sig.tag != 0x03 || sig.body.first() != Some(&0) {
         return Err("CRL signature is not a BIT STRING".into());
     }

@@ -855,12 +855,13 @@ fn ess_matches(value: &[u8], cert_der: &[u8], entry: &certcache::CertEntry, v2: 
     Ok(())
 }
 
-/// Decodes the `.p7s` bytes: PEM ("CMS" / "PKCS7" labels) or binary; BER normalised to DER.
+/// Decodes the `.p7s` bytes: PEM ("CMS" / "PKCS7" labels) or binary; BER normalised to DER;
+/// zero padding after the signature cut.
 fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if bytes.len() as u64 > MAX_SIGNATURE_FILE_SIZE {
         return Err(format!("the signature file is larger than {MAX_SIGNATURE_FILE_SIZE} bytes"));
     }
-    let binary = if crate::objects::is_pem(bytes) {
+    let mut binary = if crate::objects::is_pem(bytes) {
         let blocks = crate::objects::pem_blocks(bytes).map_err(|e| e.to_string())?;
         let mut found = blocks.into_iter().filter(|(l, _)| l == "CMS" || l == "PKCS7");
         let Some((_, der)) = found.next() else {
@@ -876,8 +877,14 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if binary.is_empty() {
         return Err("the signature file is empty".into());
     }
-    match crate::cms::ber::to_der(&binary) {
-        Ok(d) => Ok(d.into_owned()),
+    // BER normalised, zero padding cut (`normalise` reports both: `was_der`, `padding`).
+    match crate::asn1::normalise(&binary) {
+        Ok(crate::asn1::Normalised { der: std::borrow::Cow::Borrowed(d), .. }) => {
+            let len = d.len();
+            binary.truncate(len);
+            Ok(binary)
+        }
+        Ok(n) => Ok(n.der.into_owned()),
         Err(e) => Err(format!("the signature file is not CMS: {e}")),
     }
 }

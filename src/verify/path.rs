@@ -97,7 +97,7 @@ pub(crate) fn name_text(raw: &[u8]) -> String {
 
 fn wrap_seq(body: &[u8]) -> Vec<u8> {
     let mut v = vec![0x30];
-    crate::cms::ber::push_len(&mut v, body.len());
+    crate::asn1::push_len(&mut v, body.len());
     v.extend_from_slice(body);
     v
 }

@@ -73,18 +73,18 @@ fn reason_name(reason: Option<u8>) -> &'static str {
 
 /// The signature timestamp tokens (DER) in a SignerInfo's unsignedAttrs.
 fn tokens(raw_signer_info: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let si = der::read_all(raw_signer_info).map_err(|e| e.0.to_string())?;
-    let fields = der::children(si.body, 16, "too many SignerInfo fields").map_err(|e| e.0.to_string())?;
+    let si = der::read_all(raw_signer_info).map_err(|e| e.to_string())?;
+    let fields = der::children(si.body, 16, "too many SignerInfo fields").map_err(|e| e.to_string())?;
     let Some(unsigned) = fields.iter().find(|f| f.tag == 0xa1) else { return Ok(Vec::new()) };
     let oid = ts_oid();
     let mut out = Vec::new();
-    for attr in der::children(unsigned.body, super::MAX_ATTRIBUTES, "too many unsigned attributes").map_err(|e| e.0.to_string())? {
-        let parts = der::children(attr.body, 2, "malformed unsigned attribute").map_err(|e| e.0.to_string())?;
+    for attr in der::children(unsigned.body, super::MAX_ATTRIBUTES, "too many unsigned attributes").map_err(|e| e.to_string())? {
+        let parts = der::children(attr.body, 2, "malformed unsigned attribute").map_err(|e| e.to_string())?;
         if parts.first().map(|o| o.raw) != Some(oid.as_slice()) {
             continue;
         }
         let Some(values) = parts.get(1) else { return Err("a signature timestamp attribute has no value".into()) };
-        for v in der::children(values.body, MAX_TIMESTAMPS, "too many signature timestamps").map_err(|e| e.0.to_string())? {
+        for v in der::children(values.body, MAX_TIMESTAMPS, "too many signature timestamps").map_err(|e| e.to_string())? {
             out.push(v.raw.to_vec());
         }
     }

@@ -42,7 +42,7 @@ pub(crate) struct SignedDataParts<'a> {
 }
 
 fn e(what: &'static str) -> impl Fn(DerError) -> String {
-    move |err| format!("{what}: {}", err.0)
+    move |err| format!("{what}: {err}")
 }
 
 /// Walks a DER ContentInfo holding a SignedData.
