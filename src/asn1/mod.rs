@@ -110,3 +110,6 @@ pub enum Error {
     #[error("expected a constructed element")]
     NotConstructed,
 }
+
+#[cfg(test)]
+mod architecture;
