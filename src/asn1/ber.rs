@@ -22,7 +22,7 @@
 //! STRING` sent in constructed form) cannot be recognised without the schema and is kept
 //! constructed; the strict decoders then refuse it.
 
-use super::read::head;
+use super::reader::head;
 use super::write::push_len;
 use super::{Error, MAX_DEPTH, MAX_ELEMENTS};
 use std::borrow::Cow;

@@ -10,7 +10,7 @@
 //! - [`normalise`]: the one BER → DER normaliser ([`ber`]), tolerant of the zero padding that
 //!   follows a signature in a PDF /Contents or a padded `.sig` file, and saying whether its input
 //!   was DER already.
-//! - [`write`]: DER headers, TLVs and SET OF ordering for the byte-level writers
+//! - [`write`](mod@write): DER headers, TLVs and SET OF ordering for the byte-level writers
 //!   (`cms::assemble`, `sign`, the TSP upgrades).
 //!
 //! Typed decoding (certificates, SignedData, TSTInfo…) goes through the `der` crate
@@ -26,11 +26,11 @@
 //! [`MAX_LENGTH_OCTETS`] length octets.
 
 pub mod ber;
-mod read;
+mod reader;
 pub mod write;
 
 pub use ber::{normalise, Normalised};
-pub use read::{children, expect, head, read, read_all, read_ber, read_ber_all, small_uint, without_padding, Head, Tlv};
+pub use reader::{children, expect, head, read, read_all, read_ber, read_ber_all, small_uint, without_padding, Head, Tlv};
 pub use write::{der_set_order, header_len, push_header, push_len, set_of, tlv};
 pub use write::{TAG_CTX0, TAG_CTX1, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_SET};
 
