@@ -292,6 +292,68 @@ mod tests {
         }
     }
 
+    /// Every element below `t`, read with the strict DER reader.
+    fn strict_walk(t: &crate::asn1::Tlv<'_>) -> Result<(), Error> {
+        if t.constructed() {
+            for c in crate::asn1::children(t.body, usize::MAX, "")? {
+                strict_walk(&c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Random byte mutations of a BER sample (indefinite lengths, constructed and primitive
+    /// OCTET STRINGs, padding): never a panic; whatever normalises is DER for the strict reader
+    /// and normalises again to itself; what was DER is returned as received.
+    #[test]
+    fn mutants_never_panic_and_the_output_is_strict_der() {
+        let sample: &[u8] = &[
+            0x30, 0x80, 0x02, 0x01, 0x01, 0x31, 0x06, 0x05, 0x00, 0x04, 0x02, 0xaa, 0xbb, 0xa0, 0x80, 0x24, 0x80, 0x04, 0x01, b'a',
+            0x24, 0x03, 0x04, 0x01, b'b', 0x00, 0x00, 0x30, 0x81, 0x03, 0x0c, 0x01, b'c', 0x00, 0x00, 0x00, 0x00, 0, 0, 0,
+        ];
+        let der_sample = [&normalise(sample).unwrap().der[..], &[0, 0]].concat();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut ok, mut der_inputs) = (0, 0);
+        for i in 0..30_000 {
+            let mut m = if i % 2 == 0 { sample.to_vec() } else { der_sample.clone() };
+            for _ in 0..1 + next() % 3 {
+                let r = next();
+                let at = (r as usize >> 8) % m.len();
+                match r % 4 {
+                    0 => m[at] = (r >> 32) as u8,
+                    1 => m[at] ^= 1 << ((r >> 40) % 8),
+                    2 => {
+                        m.remove(at);
+                    }
+                    _ => m.insert(at, (r >> 24) as u8),
+                }
+                if m.is_empty() {
+                    m.push(0x30);
+                }
+            }
+            let Ok(n) = normalise(&m) else { continue };
+            ok += 1;
+            // (the normaliser keeps high tag numbers, which the reader refuses by design)
+            match crate::asn1::read_all(&n.der).and_then(|top| strict_walk(&top)) {
+                Ok(()) | Err(Error::HighTagNumber) => {}
+                Err(e) => panic!("normalised output is not DER throughout ({e}): {m:02x?}"),
+            }
+            let again = normalise(&n.der).unwrap();
+            assert!(again.was_der && again.padding == 0 && again.der == n.der, "{m:02x?}");
+            if n.was_der {
+                der_inputs += 1;
+                assert_eq!(&m[..n.der.len()], &n.der[..]);
+            }
+        }
+        assert!(ok > 2_000 && der_inputs > 500, "{ok} mutants normalised, {der_inputs} of them DER");
+    }
+
     #[test]
     fn depth_bombs_and_element_floods_are_bounded() {
         // indefinite lengths, complete (a real bomb, not a truncation)
