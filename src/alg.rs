@@ -4,79 +4,127 @@
 use const_oid::ObjectIdentifier;
 use std::fmt;
 
-/// OIDs used across kyso.
+/// OIDs used across kyso: the `const-oid` database's constants under kyso's names, hand-typed
+/// only where the database (const-oid 0.10) has no entry.
 pub mod oid {
+    use const_oid::db::{rfc2985, rfc3161, rfc4519, rfc5280, rfc5911, rfc5912, rfc6211, rfc8410};
     use const_oid::ObjectIdentifier as O;
     /// id-sha1
-    pub const SHA1: O = O::new_unwrap("1.3.14.3.2.26");
+    pub const SHA1: O = rfc5912::ID_SHA_1;
     /// id-sha256
-    pub const SHA256: O = O::new_unwrap("2.16.840.1.101.3.4.2.1");
+    pub const SHA256: O = rfc5912::ID_SHA_256;
     /// id-sha384
-    pub const SHA384: O = O::new_unwrap("2.16.840.1.101.3.4.2.2");
+    pub const SHA384: O = rfc5912::ID_SHA_384;
     /// id-sha512
-    pub const SHA512: O = O::new_unwrap("2.16.840.1.101.3.4.2.3");
+    pub const SHA512: O = rfc5912::ID_SHA_512;
     /// id-ecPublicKey
-    pub const EC_PUBLIC_KEY: O = O::new_unwrap("1.2.840.10045.2.1");
+    pub const EC_PUBLIC_KEY: O = rfc5912::ID_EC_PUBLIC_KEY;
     /// prime256v1 / secp256r1
-    pub const P256: O = O::new_unwrap("1.2.840.10045.3.1.7");
+    pub const P256: O = rfc5912::SECP_256_R_1;
     /// secp384r1
-    pub const P384: O = O::new_unwrap("1.3.132.0.34");
+    pub const P384: O = rfc5912::SECP_384_R_1;
     /// secp521r1
-    pub const P521: O = O::new_unwrap("1.3.132.0.35");
+    pub const P521: O = rfc5912::SECP_521_R_1;
     /// rsaEncryption
-    pub const RSA_ENCRYPTION: O = O::new_unwrap("1.2.840.113549.1.1.1");
+    pub const RSA_ENCRYPTION: O = rfc5912::RSA_ENCRYPTION;
     /// id-RSASSA-PSS
-    pub const RSASSA_PSS: O = O::new_unwrap("1.2.840.113549.1.1.10");
+    pub const RSASSA_PSS: O = rfc5912::ID_RSASSA_PSS;
     /// id-mgf1
-    pub const MGF1: O = O::new_unwrap("1.2.840.113549.1.1.8");
+    pub const MGF1: O = rfc5912::ID_MGF_1;
     /// sha1WithRSAEncryption
-    pub const SHA1_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.5");
+    pub const SHA1_WITH_RSA: O = rfc5912::SHA_1_WITH_RSA_ENCRYPTION;
     /// sha256WithRSAEncryption
-    pub const SHA256_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.11");
+    pub const SHA256_WITH_RSA: O = rfc5912::SHA_256_WITH_RSA_ENCRYPTION;
     /// sha384WithRSAEncryption
-    pub const SHA384_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.12");
+    pub const SHA384_WITH_RSA: O = rfc5912::SHA_384_WITH_RSA_ENCRYPTION;
     /// sha512WithRSAEncryption
-    pub const SHA512_WITH_RSA: O = O::new_unwrap("1.2.840.113549.1.1.13");
-    /// ecdsa-with-SHA1
+    pub const SHA512_WITH_RSA: O = rfc5912::SHA_512_WITH_RSA_ENCRYPTION;
+    /// ecdsa-with-SHA1 (RFC 3279 §2.2.3). Hand-typed: not in const-oid 0.10's database.
     pub const ECDSA_SHA1: O = O::new_unwrap("1.2.840.10045.4.1");
     /// ecdsa-with-SHA256
-    pub const ECDSA_SHA256: O = O::new_unwrap("1.2.840.10045.4.3.2");
+    pub const ECDSA_SHA256: O = rfc5912::ECDSA_WITH_SHA_256;
     /// ecdsa-with-SHA384
-    pub const ECDSA_SHA384: O = O::new_unwrap("1.2.840.10045.4.3.3");
+    pub const ECDSA_SHA384: O = rfc5912::ECDSA_WITH_SHA_384;
     /// ecdsa-with-SHA512
-    pub const ECDSA_SHA512: O = O::new_unwrap("1.2.840.10045.4.3.4");
+    pub const ECDSA_SHA512: O = rfc5912::ECDSA_WITH_SHA_512;
     /// id-Ed25519
-    pub const ED25519: O = O::new_unwrap("1.3.101.112");
-    /// id-kp-documentSigning (RFC 9336)
+    pub const ED25519: O = rfc8410::ID_ED_25519;
+    /// id-kp-documentSigning (RFC 9336). Hand-typed: not in const-oid 0.10's database.
     pub const KP_DOCUMENT_SIGNING: O = O::new_unwrap("1.3.6.1.5.5.7.3.36");
     /// id-kp-emailProtection
-    pub const KP_EMAIL_PROTECTION: O = O::new_unwrap("1.3.6.1.5.5.7.3.4");
+    pub const KP_EMAIL_PROTECTION: O = rfc5280::ID_KP_EMAIL_PROTECTION;
     /// id-kp-timeStamping
-    pub const KP_TIME_STAMPING: O = O::new_unwrap("1.3.6.1.5.5.7.3.8");
+    pub const KP_TIME_STAMPING: O = rfc5280::ID_KP_TIME_STAMPING;
     /// id-data
-    pub const CT_DATA: O = O::new_unwrap("1.2.840.113549.1.7.1");
+    pub const CT_DATA: O = rfc5911::ID_DATA;
     /// id-signedData
-    pub const CT_SIGNED_DATA: O = O::new_unwrap("1.2.840.113549.1.7.2");
+    pub const CT_SIGNED_DATA: O = rfc5911::ID_SIGNED_DATA;
     /// id-ct-TSTInfo
-    pub const CT_TST_INFO: O = O::new_unwrap("1.2.840.113549.1.9.16.1.4");
+    pub const CT_TST_INFO: O = rfc3161::ID_CT_TST_INFO;
     /// id-contentType (signed attribute)
-    pub const ATTR_CONTENT_TYPE: O = O::new_unwrap("1.2.840.113549.1.9.3");
+    pub const ATTR_CONTENT_TYPE: O = rfc2985::PKCS_9_AT_CONTENT_TYPE;
     /// id-messageDigest (signed attribute)
-    pub const ATTR_MESSAGE_DIGEST: O = O::new_unwrap("1.2.840.113549.1.9.4");
+    pub const ATTR_MESSAGE_DIGEST: O = rfc2985::PKCS_9_AT_MESSAGE_DIGEST;
     /// id-signingTime (signed attribute)
-    pub const ATTR_SIGNING_TIME: O = O::new_unwrap("1.2.840.113549.1.9.5");
+    pub const ATTR_SIGNING_TIME: O = rfc2985::PKCS_9_AT_SIGNING_TIME;
     /// id-aa-signingCertificate (ESS v1, SHA-1)
-    pub const ATTR_SIGNING_CERTIFICATE: O = O::new_unwrap("1.2.840.113549.1.9.16.2.12");
+    pub const ATTR_SIGNING_CERTIFICATE: O = rfc5911::ID_AA_SIGNING_CERTIFICATE;
     /// id-aa-signingCertificateV2 (RFC 5035)
-    pub const ATTR_SIGNING_CERTIFICATE_V2: O = O::new_unwrap("1.2.840.113549.1.9.16.2.47");
+    pub const ATTR_SIGNING_CERTIFICATE_V2: O = rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2;
     /// id-aa-signatureTimeStampToken (unsigned attribute, RFC 3161 appendix A)
-    pub const ATTR_SIGNATURE_TIMESTAMP: O = O::new_unwrap("1.2.840.113549.1.9.16.2.14");
+    pub const ATTR_SIGNATURE_TIMESTAMP: O = rfc3161::ID_AA_TIME_STAMP_TOKEN;
     /// id-aa-CMSAlgorithmProtection (RFC 6211)
-    pub const ATTR_CMS_ALGORITHM_PROTECTION: O = O::new_unwrap("1.2.840.113549.1.9.52");
+    pub const ATTR_CMS_ALGORITHM_PROTECTION: O = rfc6211::ID_AA_CMS_ALGORITHM_PROTECTION;
     /// UID attribute (RFC 4519), used for MST:/MNS:/CCCD: identifiers
-    pub const AT_UID: O = O::new_unwrap("0.9.2342.19200300.100.1.1");
+    pub const AT_UID: O = rfc4519::UID;
     /// title attribute (X.520)
-    pub const AT_TITLE: O = O::new_unwrap("2.5.4.12");
+    pub const AT_TITLE: O = rfc4519::TITLE;
+
+    #[cfg(test)]
+    mod tests {
+        /// The database constants are the OIDs kyso's documents and tests name (dotted form as
+        /// in the RFCs): a renamed or re-numbered database entry fails here, not in the field.
+        #[test]
+        fn database_constants_are_the_expected_oids() {
+            for (o, dotted) in [
+                (super::SHA1, "1.3.14.3.2.26"),
+                (super::SHA256, "2.16.840.1.101.3.4.2.1"),
+                (super::SHA384, "2.16.840.1.101.3.4.2.2"),
+                (super::SHA512, "2.16.840.1.101.3.4.2.3"),
+                (super::EC_PUBLIC_KEY, "1.2.840.10045.2.1"),
+                (super::P256, "1.2.840.10045.3.1.7"),
+                (super::P384, "1.3.132.0.34"),
+                (super::P521, "1.3.132.0.35"),
+                (super::RSA_ENCRYPTION, "1.2.840.113549.1.1.1"),
+                (super::RSASSA_PSS, "1.2.840.113549.1.1.10"),
+                (super::MGF1, "1.2.840.113549.1.1.8"),
+                (super::SHA1_WITH_RSA, "1.2.840.113549.1.1.5"),
+                (super::SHA256_WITH_RSA, "1.2.840.113549.1.1.11"),
+                (super::SHA384_WITH_RSA, "1.2.840.113549.1.1.12"),
+                (super::SHA512_WITH_RSA, "1.2.840.113549.1.1.13"),
+                (super::ECDSA_SHA256, "1.2.840.10045.4.3.2"),
+                (super::ECDSA_SHA384, "1.2.840.10045.4.3.3"),
+                (super::ECDSA_SHA512, "1.2.840.10045.4.3.4"),
+                (super::ED25519, "1.3.101.112"),
+                (super::KP_EMAIL_PROTECTION, "1.3.6.1.5.5.7.3.4"),
+                (super::KP_TIME_STAMPING, "1.3.6.1.5.5.7.3.8"),
+                (super::CT_DATA, "1.2.840.113549.1.7.1"),
+                (super::CT_SIGNED_DATA, "1.2.840.113549.1.7.2"),
+                (super::CT_TST_INFO, "1.2.840.113549.1.9.16.1.4"),
+                (super::ATTR_CONTENT_TYPE, "1.2.840.113549.1.9.3"),
+                (super::ATTR_MESSAGE_DIGEST, "1.2.840.113549.1.9.4"),
+                (super::ATTR_SIGNING_TIME, "1.2.840.113549.1.9.5"),
+                (super::ATTR_SIGNING_CERTIFICATE, "1.2.840.113549.1.9.16.2.12"),
+                (super::ATTR_SIGNING_CERTIFICATE_V2, "1.2.840.113549.1.9.16.2.47"),
+                (super::ATTR_SIGNATURE_TIMESTAMP, "1.2.840.113549.1.9.16.2.14"),
+                (super::ATTR_CMS_ALGORITHM_PROTECTION, "1.2.840.113549.1.9.52"),
+                (super::AT_UID, "0.9.2342.19200300.100.1.1"),
+                (super::AT_TITLE, "2.5.4.12"),
+            ] {
+                assert_eq!(o.to_string(), dotted);
+            }
+        }
+    }
 }
 
 /// A message digest algorithm.

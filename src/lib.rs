@@ -1,7 +1,7 @@
 //! kyso ("ký số", to sign digitally): a provincial certificate authority, CAdES signatures on
 //! official documents, and their verification against the provincial CA with revocation.
 //!
-//! Layers, bottom up: [`objects`] and [`alg`] (encodings and algorithms) → [`keys`] (private
+//! Layers, bottom up: [`asn1`], [`objects`] and [`alg`] (encodings and algorithms) → [`keys`] (private
 //! keys and the [`Signer`] trait) → `ca` (issuance, registry, CRLs), `cms` (CMS/CAdES
 //! types), `sign` and `verify` (the flows) → `report` (what a recipient is shown). The `kyso`
 //! binary is a thin shell over this library.
@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod alg;
+pub mod asn1;
 pub mod files;
 pub mod findings;
 pub mod keys;

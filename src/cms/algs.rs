@@ -6,7 +6,7 @@
 //! SHA-1 — the algorithm of documents signed around 2012. ring has no ECDSA with SHA-1, so
 //! ecdsa-with-SHA1 stays unsupported under both policies.
 
-use super::tlv as der;
+use crate::asn1 as der;
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::findings::SignatureScheme;
 use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};

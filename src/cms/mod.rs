@@ -2,17 +2,15 @@
 //! re-exported, the ESS signing-certificate attributes kyso adds ([`ess`]), and helpers to build
 //! and look up attributes.
 //!
-//! kyso's own signatures are DER. Input may be BER where RFC 5652 allows it; [`ber`] normalises
-//! it to DER before the strict decoders here see it.
+//! kyso's own signatures are DER. Input may be BER where RFC 5652 allows it;
+//! [`crate::asn1::normalise`] normalises it to DER before the strict decoders here see it.
 
-pub mod ber;
 pub mod assemble;
 pub mod describe;
 pub mod ess;
 pub mod input;
 pub(crate) mod algs;
 pub(crate) mod certs;
-pub(crate) mod tlv;
 mod pss;
 pub(crate) mod signed_data;
 pub(crate) mod signer;

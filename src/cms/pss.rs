@@ -6,7 +6,7 @@
 //! RSA operation (num-bigint, public data only: no constant-time requirement) and the EMSA-PSS
 //! check itself, with MGF1 over the same digest.
 
-use super::tlv as der;
+use crate::asn1 as der;
 use crate::alg::DigestAlgorithm;
 use x509_parser::num_bigint::BigUint;
 

@@ -18,10 +18,9 @@
 //!   subjectKeyIdentifier [0] SubjectKeyIdentifier }
 //! ```
 
-use super::tlv::{self as der, Tlv};
+use crate::asn1::{self as der, Error as DerError, Tlv};
 use super::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS, MAX_SIGNERS};
 use crate::findings::{Element, FormatKind, FormatProblem};
-use der::DerError;
 
 /// id-signedData, encoded.
 const OID_SIGNED_DATA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
@@ -40,29 +39,19 @@ pub(crate) struct SignedDataParts<'a> {
     pub econtent: Option<&'a [u8]>,
 }
 
-/// The kind of a DER reader error.
+/// The kind of a DER/BER layer error.
 pub(crate) fn der_kind(err: DerError) -> FormatKind {
-    match err.0 {
-        "truncated element" | "truncated length" | "truncated contents" => FormatKind::Truncated,
-        "high tag number" => FormatKind::HighTagNumber,
-        "indefinite length (BER) where DER is required" => FormatKind::IndefiniteLength,
-        "length longer than 4 bytes" => FormatKind::LengthTooLong,
-        "non-minimal length" => FormatKind::NonMinimalLength,
-        "length overflow" => FormatKind::LengthOverflow,
-        "trailing data" => FormatKind::TrailingData,
-        w if w.starts_with("too many") => FormatKind::TooMany { limit: 0 },
-        _ => FormatKind::UnexpectedTag,
-    }
-}
-
-/// The kind of a BER normaliser error.
-pub(crate) fn ber_kind(err: &super::ber::BerError) -> FormatKind {
-    use super::ber::BerError;
     match err {
-        BerError::Truncated => FormatKind::Truncated,
-        BerError::TrailingData => FormatKind::TrailingData,
-        BerError::BadLength => FormatKind::LengthOverflow,
-        BerError::TooComplex => FormatKind::TooDeep,
+        DerError::Truncated => FormatKind::Truncated,
+        DerError::TrailingData => FormatKind::TrailingData,
+        DerError::Empty => FormatKind::Empty,
+        DerError::IndefiniteLength | DerError::IndefinitePrimitive => FormatKind::IndefiniteLength,
+        DerError::NonMinimalLength => FormatKind::NonMinimalLength,
+        DerError::BadLength => FormatKind::LengthOverflow,
+        DerError::HighTagNumber => FormatKind::HighTagNumber,
+        DerError::TooComplex => FormatKind::TooDeep,
+        DerError::TooMany { limit, .. } => FormatKind::TooMany { limit },
+        DerError::UnexpectedTag { .. } | DerError::NotConstructed => FormatKind::UnexpectedTag,
         _ => FormatKind::NotRecognised,
     }
 }
@@ -76,13 +65,6 @@ fn e(element: Element) -> impl Fn(DerError) -> FormatProblem {
     move |err| FormatProblem::new(element, der_kind(err))
 }
 
-/// [`e`] for a walk of children under a budget (the budget is reported with the problem).
-fn e_limit(element: Element, limit: usize) -> impl Fn(DerError) -> FormatProblem {
-    move |err| match der_kind(err) {
-        FormatKind::TooMany { .. } => FormatProblem::new(element, FormatKind::TooMany { limit }),
-        k => FormatProblem::new(element, k),
-    }
-}
 
 /// Walks a DER ContentInfo holding a SignedData.
 pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> {
@@ -109,7 +91,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
     }
     let (digest_algs, rest) = der::expect(rest, 0x31, "digestAlgorithms").map_err(e(Element::DigestAlgorithms))?;
     let mut digest_algorithms = Vec::new();
-    for a in der::children(digest_algs.body, MAX_SIGNERS, "too many digest algorithms").map_err(e_limit(Element::DigestAlgorithms, MAX_SIGNERS))? {
+    for a in der::children(digest_algs.body, MAX_SIGNERS, "too many digest algorithms").map_err(e(Element::DigestAlgorithms))? {
         let (oid, _) = der::expect(a.body, 0x06, "digest algorithm OID").map_err(e(Element::DigestAlgorithms))?;
         digest_algorithms.push(oid.raw);
     }
@@ -131,7 +113,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
     let mut crls = Vec::new();
     let (mut next, mut after) = der::read(rest).map_err(e(Element::SignedData))?;
     if next.tag == 0xa0 {
-        for c in der::children(next.body, MAX_CERTIFICATES, "too many certificates").map_err(e_limit(Element::Certificates, MAX_CERTIFICATES))? {
+        for c in der::children(next.body, MAX_CERTIFICATES, "too many certificates").map_err(e(Element::Certificates))? {
             // Other CertificateChoices (attribute certificates, other formats) are skipped.
             if c.tag == 0x30 {
                 certificates.push(c.raw);
@@ -141,7 +123,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
         (next, after) = der::read(rest).map_err(e(Element::SignedData))?;
     }
     if next.tag == 0xa1 {
-        for c in der::children(next.body, MAX_CRLS, "too many CRLs").map_err(e_limit(Element::Crls, MAX_CRLS))? {
+        for c in der::children(next.body, MAX_CRLS, "too many CRLs").map_err(e(Element::Crls))? {
             // RevocationInfoChoice: CertificateList, or [1] OtherRevocationInfoFormat (skipped).
             if c.tag == 0x30 {
                 crls.push(c.raw);
@@ -158,7 +140,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
         return Err(p(Element::SignedData, FormatKind::TrailingData));
     }
     let signers = der::children(next.body, MAX_SIGNERS, "too many SignerInfos")
-        .map_err(e_limit(Element::SignerInfos, MAX_SIGNERS))?
+        .map_err(e(Element::SignerInfos))?
         .into_iter()
         .map(|t| t.raw)
         .collect();
@@ -240,7 +222,7 @@ pub(crate) struct Attr<'a> {
 /// The attributes of a signedAttrs element.
 pub(crate) fn attributes<'a>(signed_attrs: &Tlv<'a>) -> Result<Vec<Attr<'a>>, FormatProblem> {
     let mut out = Vec::new();
-    for a in der::children(signed_attrs.body, MAX_ATTRIBUTES, "too many signed attributes").map_err(e_limit(Element::SignedAttributes, MAX_ATTRIBUTES))? {
+    for a in der::children(signed_attrs.body, MAX_ATTRIBUTES, "too many signed attributes").map_err(e(Element::SignedAttributes))? {
         if a.tag != 0x30 {
             return Err(p(Element::SignedAttributes, FormatKind::UnexpectedTag));
         }
@@ -249,7 +231,7 @@ pub(crate) fn attributes<'a>(signed_attrs: &Tlv<'a>) -> Result<Vec<Attr<'a>>, Fo
         if set.tag != 0x31 {
             return Err(p(Element::SignedAttributes, FormatKind::UnexpectedTag));
         }
-        let values = der::children(set.body, MAX_ATTRIBUTES, "too many attribute values").map_err(e_limit(Element::SignedAttributes, MAX_ATTRIBUTES))?;
+        let values = der::children(set.body, MAX_ATTRIBUTES, "too many attribute values").map_err(e(Element::SignedAttributes))?;
         out.push(Attr { oid: oid.raw, values });
     }
     Ok(out)

@@ -16,7 +16,8 @@
 //! existence, and anything about the content beyond its digest — the callers do that.
 
 use super::certs::CertEntry;
-use super::{algs, signed_data, tlv as der};
+use super::{algs, signed_data};
+use crate::asn1 as der;
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::findings::{
     Check, CheckName, CheckStatus, EssProblem, EssVersion, Finding, SignatureScheme, SubIndication,

@@ -211,20 +211,9 @@ fn catalog(doc: &Document) -> Result<(ObjectId, &Dictionary), PdfError> {
     }
 }
 
-/// One DER SEQUENCE with a definite length and nothing after it.
+/// One DER SEQUENCE and nothing after it.
 fn is_one_der_sequence(b: &[u8]) -> bool {
-    let (Some(&0x30), Some(&first)) = (b.first(), b.get(1)) else { return false };
-    let (header, len) = if first < 0x80 {
-        (2usize, usize::from(first))
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return false;
-        }
-        let Some(bytes) = b.get(2..2 + n) else { return false };
-        (2 + n, bytes.iter().fold(0usize, |acc, x| (acc << 8) | usize::from(*x)))
-    };
-    header.checked_add(len) == Some(b.len())
+    crate::asn1::read_all(b).is_ok_and(|t| t.tag == 0x30)
 }
 
 #[cfg(test)]
@@ -254,9 +243,7 @@ mod tests {
     }
 
     fn seq(fill: u8, len: usize) -> Vec<u8> {
-        let mut v = vec![0x30, 0x82, (len >> 8) as u8, len as u8];
-        v.extend(std::iter::repeat_n(fill, len));
-        v
+        crate::asn1::tlv(0x30, &[&vec![fill; len]])
     }
 
     #[test]
@@ -288,6 +275,9 @@ mod tests {
         }
         assert!(is_one_der_sequence(&[0x30, 0x00]));
         assert!(is_one_der_sequence(&seq(0, 200)));
+        // BER lengths (non-minimal, indefinite) are not DER
+        assert!(!is_one_der_sequence(&[0x30, 0x81, 0x01, 0x05]));
+        assert!(!is_one_der_sequence(&[0x30, 0x80, 0x05, 0x00, 0x00, 0x00]));
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub struct PdfSignature {
     pub revision_count: usize,
     /// The /ByteRange as written (only meaningful when `byte_range_problems` is empty).
     pub byte_range: [u64; 4],
-    /// The CMS SignedData from /Contents, with the zero padding after its DER length removed
-    /// (indefinite-length BER is left untrimmed).
+    /// The CMS SignedData from /Contents as received (DER or BER), with the zero padding after
+    /// the element removed ([`crate::asn1::without_padding`]).
     pub contents: Vec<u8>,
     /// /Filter of the signature dictionary.
     pub filter: Option<String>,
@@ -207,7 +207,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             revision,
             revision_count: revision_ends.len(),
             byte_range,
-            contents: trim_der(&contents_raw),
+            contents: crate::asn1::without_padding(&contents_raw).to_vec(),
             filter: name_of(b"Filter"),
             sub_filter: name_of(b"SubFilter"),
             claimed_time,
@@ -266,29 +266,6 @@ fn gap_is_contents(gap: &[u8], contents: &[u8]) -> bool {
         inner.push(b'0');
     }
     hex::decode(&inner).is_ok_and(|v| v == contents)
-}
-
-/// Cuts the zero padding after a definite-length DER TLV.
-fn trim_der(c: &[u8]) -> Vec<u8> {
-    let total = (|| {
-        let first = *c.get(1)?;
-        if first < 0x80 {
-            return Some(2 + usize::from(first));
-        }
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | usize::from(*c.get(2 + i)?);
-        }
-        Some(2 + n + len)
-    })();
-    match total {
-        Some(t) if t <= c.len() && c[t..].iter().all(|b| *b == 0) => c[..t].to_vec(),
-        _ => c.to_vec(),
-    }
 }
 
 /// Walks the AcroForm's field tree in document order, calling `visit` with each field's fully
@@ -561,15 +538,6 @@ mod tests {
         let first = find(pdf, b"123\n%%EOF").unwrap() + 9;
         assert_eq!(ends[0], (first, first + 1));
         assert_eq!(ends[1], (pdf.len(), pdf.len()));
-    }
-
-    #[test]
-    fn der_padding_is_trimmed_only_after_a_definite_length() {
-        assert_eq!(trim_der(&[0x30, 0x02, 1, 2, 0, 0, 0]), vec![0x30, 0x02, 1, 2]);
-        assert_eq!(trim_der(&[0x30, 0x81, 0x01, 9, 0, 0]), vec![0x30, 0x81, 0x01, 9]);
-        assert_eq!(trim_der(&[0x30, 0x80, 1, 0, 0]), vec![0x30, 0x80, 1, 0, 0]);
-        assert_eq!(trim_der(&[0x30, 0x05, 1]), vec![0x30, 0x05, 1]);
-        assert_eq!(trim_der(&[0x30, 0x01, 1, 7]), vec![0x30, 0x01, 1, 7]);
     }
 
     #[test]

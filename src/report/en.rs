@@ -293,7 +293,7 @@ fn format_kind(k: FormatKind) -> String {
         FormatKind::TrailingData => "trailing data".into(),
         FormatKind::UnexpectedTag => "unexpected element".into(),
         FormatKind::TooMany { limit } => format!("more than {limit} elements (verifier budget)"),
-        FormatKind::TooDeep => format!("nesting deeper than {} or more than {} elements (verifier budget)", crate::cms::ber::MAX_DEPTH, crate::cms::ber::MAX_ELEMENTS),
+        FormatKind::TooDeep => format!("nesting deeper than {} or more than {} elements (verifier budget)", crate::asn1::MAX_DEPTH, crate::asn1::MAX_ELEMENTS),
         FormatKind::Missing => "missing".into(),
         FormatKind::UnknownVersion => "unknown or inconsistent version".into(),
         FormatKind::WrongContentType => "wrong content type".into(),

@@ -38,7 +38,6 @@ mod cades;
 mod client;
 mod evidence;
 pub mod server;
-mod tlv;
 mod token;
 mod verify;
 

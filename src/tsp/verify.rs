@@ -154,7 +154,7 @@ pub fn verify_token_with(token: &[u8], expected: &Imprint, check: &TokenCheck<'_
             return Err(fail(Finding::NoTsaTrustAnchor, SubIndication::NoCertificateChainFound));
         }
     }
-    let der = crate::cms::ber::to_der(token).map_err(|e| malformed(Element::TimestampToken, signed_data::ber_kind(&e)))?;
+    let der = crate::asn1::normalise(token).map_err(|e| malformed(Element::TimestampToken, signed_data::der_kind(e)))?.der;
     let parts = signed_data::parse(&der).map_err(|p| fail(Finding::Malformed(p), SubIndication::FormatFailure))?;
     if parts.econtent_type != signer::oid_tlv(&oid::CT_TST_INFO).as_slice() {
         return Err(malformed(Element::TimestampToken, FormatKind::WrongContentType));
@@ -263,7 +263,7 @@ pub(crate) fn decode_tst_info(token: &[u8]) -> Result<TstInfo, TspError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(fail(Finding::TokenTooLarge { limit: MAX_TOKEN_BYTES }, SubIndication::FormatFailure));
     }
-    let der = crate::cms::ber::to_der(token).map_err(|e| malformed(Element::TimestampToken, signed_data::ber_kind(&e)))?;
+    let der = crate::asn1::normalise(token).map_err(|e| malformed(Element::TimestampToken, signed_data::der_kind(e)))?.der;
     let parts = signed_data::parse(&der).map_err(|p| fail(Finding::Malformed(p), SubIndication::FormatFailure))?;
     if parts.econtent_type != signer::oid_tlv(&oid::CT_TST_INFO).as_slice() {
         return Err(malformed(Element::TimestampToken, FormatKind::WrongContentType));

@@ -5,7 +5,8 @@
 //! CRLs, CRLs partitioned by reason (onlySomeReasons), attribute-certificate CRLs, unknown
 //! critical CRL or entry extensions.
 
-use crate::cms::{algs, tlv as der};
+use crate::asn1 as der;
+use crate::cms::algs;
 use crate::alg::Policy;
 use crate::findings::{CrlProblem, Element, FormatKind, FormatProblem, Name};
 use std::collections::HashMap;

@@ -42,7 +42,8 @@ pub(crate) use path::path_problem;
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::cms::certs::{self as certcache, CertFacts};
 use crate::cms::signer::{self, Candidate, Content, SignerInput};
-use crate::cms::{signed_data, tlv as der};
+use crate::asn1 as der;
+use crate::cms::signed_data;
 use crate::findings::{
     Check, CheckName, CheckStatus, Element, EvidenceSource, Finding, FormatKind, FormatProblem, IoProblem, Name,
 };
@@ -655,9 +656,16 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, FormatProblem> {
     if binary.is_empty() {
         return Err(file(FormatKind::Empty));
     }
-    match crate::cms::ber::to_der(&binary) {
-        Ok(d) => Ok(d.into_owned()),
-        Err(e) => Err(file(signed_data::ber_kind(&e))),
+    // BER normalised, zero padding cut (`normalise` reports both: `was_der`, `padding`).
+    match crate::asn1::normalise(&binary) {
+        Ok(crate::asn1::Normalised { der: std::borrow::Cow::Borrowed(d), .. }) => {
+            let len = d.len();
+            let mut binary = binary;
+            binary.truncate(len);
+            Ok(binary)
+        }
+        Ok(n) => Ok(n.der.into_owned()),
+        Err(e) => Err(file(signed_data::der_kind(e))),
     }
 }
 

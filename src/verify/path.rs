@@ -8,7 +8,7 @@
 //! point fetching (kyso never goes online), freshest-CRL/delta CRLs.
 
 use super::crl::{self, Crl};
-use crate::cms::tlv as der;
+use crate::asn1 as der;
 use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
 use crate::findings::{Check, CheckName, CheckStatus, CrlProblem, CrlReason, Finding, KeyDescription, KeyProblem, Name, PathProblem, PoeJudgement, SubIndication, UnknownStatus};
@@ -91,7 +91,7 @@ impl ExtendedKeyUsageValidator for EkuRule {
 
 fn wrap_seq(body: &[u8]) -> Vec<u8> {
     let mut v = vec![0x30];
-    crate::cms::ber::push_len(&mut v, body.len());
+    crate::asn1::push_len(&mut v, body.len());
     v.extend_from_slice(body);
     v
 }

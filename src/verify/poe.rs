@@ -30,7 +30,7 @@
 //! an unknown status is a warning.
 
 use super::{crl, path, FileContext, Verifier};
-use crate::cms::tlv as der;
+use crate::asn1 as der;
 use crate::findings::{
     Check, CheckName, CheckStatus, CrlReason, Element, Finding, FormatKind, FormatProblem, PoeJudgement, SubIndication,
     TimestampRejection, TsaRevocation, UnknownStatus,

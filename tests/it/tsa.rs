@@ -1140,3 +1140,47 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
     assert!(log.iter().any(|l| l.contains("refused HTTP 431")), "{log:?}");
     assert!(log.iter().any(|l| l.contains("refused HTTP 503")), "{log:?}");
 }
+
+/// A token in BER (indefinite lengths, constructed OCTET STRINGs, as a streaming TSA or a
+/// re-encoding tool writes it) followed by zero padding (as in a document timestamp's /Contents)
+/// verifies exactly like its DER form; `openssl ts -verify` (the oracle) accepts the same BER
+/// token. The imprint is still checked through the BER form.
+#[test]
+fn ber_timestamp_token_with_padding_verifies_like_its_der_form() {
+    let pki = Pki::new(KeyKind::P256);
+    let party = tsa_leaf(&pki, "TSA BER");
+    let tsa = library_tsa(&pki, &party);
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"doc");
+    let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
+    let t = SystemTime::now();
+    let req = tsp::request(&imprint, Some(&[9, 9]), true, None).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x43]).der).unwrap();
+    let root = [cert_der(&pki.root.cert)];
+    let check = TokenCheck::new(&root, odt(t)).nonce(&[9, 9]);
+    let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
+    let ber = crate::ber::ber_of(&token);
+    assert_eq!((ber[1], ber.len() > token.len()), (0x80, true));
+    let mut padded = ber.clone();
+    padded.resize(ber.len() + 300, 0);
+    for (what, t) in [("BER", &ber), ("BER + padding", &padded)] {
+        assert_eq!(tsp::verify_token_with(t, &imprint, &check).as_ref(), Ok(&good), "{what}");
+    }
+    let other = Imprint::of(DigestAlgorithm::Sha256, b"another document");
+    assert_eq!(failed(tsp::verify_token_with(&padded, &other, &check).unwrap_err()), Finding::ImprintMismatch { part: ImprintPart::Hash });
+    let mut trailing = padded.clone();
+    trailing.push(1);
+    assert_eq!(
+        failed(tsp::verify_token_with(&trailing, &imprint, &check).unwrap_err()),
+        Finding::Malformed(kyso::findings::FormatProblem::new(kyso::findings::Element::TimestampToken, kyso::findings::FormatKind::TrailingData))
+    );
+    // the oracle
+    write(d, "ber.tst", &ber);
+    let untrusted = d.join("untrusted.pem");
+    std::fs::write(&untrusted, [std::fs::read(&party.cert).unwrap(), std::fs::read(&pki.sub.cert).unwrap()].concat()).unwrap();
+    let (ok, out) = openssl_ok(
+        d,
+        &["ts", "-verify", "-token_in", "-in", "ber.tst", "-data", "doc.txt", "-CAfile", pki.root.cert.to_str().unwrap(), "-untrusted", untrusted.to_str().unwrap()],
+    );
+    assert!(ok && out.contains("Verification: OK"), "{out}");
+}
