@@ -18,14 +18,28 @@
 //! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
 //! is accepted only when it equals the given document.
 //!
-//! ```no_run
-//! use kyso::verify::{Options, Verifier};
+//! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let root = std::fs::read("root.der")?;
-//! let time = ::time::OffsetDateTime::from_unix_timestamp(1_800_000_000)?;
-//! let verifier = Verifier::new(&[root], &[], &[], Options::at(time))?;
-//! let report = verifier.verify_detached("doc.pdf", std::fs::File::open("doc.pdf")?, &std::fs::read("doc.pdf.p7s")?);
-//! println!("{}", report.indication.as_str());
+//! # let ex = |p: &str| std::fs::read(format!("{}/certs-example/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+//! # let pass = String::from_utf8(ex("passphrase.txt"))?;
+//! # let key = kyso::PrivateKey::load(&ex("units/so-y-te/person.key"), Some(pass.trim().as_bytes()))?;
+//! # let signer = kyso::DocumentSigner::new(key, &ex("units/so-y-te/person.pem"), &kyso::objects::certificates(&ex("chain.pem"))?)?;
+//! use kyso::{verify::Verifier, Indication, RevocationMode};
+//! let at = time::macros::datetime!(2026-12-01 08:00 +07:00);
+//! let document = ex("docs/cong-van.txt");
+//! let p7s = signer.sign_bytes(&document, at)?; // what `kyso sign` writes to cong-van.txt.p7s
+//!
+//! let verifier = Verifier::builder(at)
+//!     .trust(&ex("root.pem"))
+//!     .crls(&ex("ca/crl.pem"))
+//!     .crls(&ex("root/crl.pem"))
+//!     .revocation(RevocationMode::Require)
+//!     .build()?;
+//! let report = verifier.verify_detached("cong-van.txt", document.as_slice(), &p7s);
+//! assert_eq!(report.indication, Indication::TotalPassed);
+//! let signature = &report.signatures[0];
+//! assert_eq!(signature.signer.as_ref().unwrap().subject.parts.title.as_deref(), Some("Giám đốc"));
+//! println!("{}", kyso::report::render_run(&kyso::report::RunReport::new(vec![report]), kyso::report::Lang::Vi));
 //! # Ok(()) }
 //! ```
 
@@ -194,6 +208,86 @@ pub enum VerifyError {
         /// The limit.
         limit: usize,
     },
+    /// Certificates or CRLs given to the builder cannot be read (PEM or DER).
+    #[error("{what} cannot be read: {reason}")]
+    Unreadable {
+        /// What ("trust anchors", "certificates", "CRLs").
+        what: &'static str,
+        /// Why.
+        reason: crate::objects::ObjectError,
+    },
+}
+
+/// The inputs of a [`Verifier`], gathered before it is built: trust anchors, extra
+/// certificates and CRLs (each PEM or DER, one or more objects per input), the validation time,
+/// the algorithm policy and the revocation mode.
+///
+/// ```
+/// # fn main() -> Result<(), kyso::VerifyError> {
+/// use kyso::verify::Verifier;
+/// let root = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/certs-example/root.pem")).unwrap();
+/// let verifier = Verifier::builder(time::macros::datetime!(2026-12-01 00:00 UTC))
+///     .trust(&root)
+///     .revocation(kyso::RevocationMode::Require)
+///     .build()?;
+/// assert_eq!(verifier.options().revocation, kyso::RevocationMode::Require);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VerifierBuilder {
+    anchors: Vec<Vec<u8>>,
+    certificates: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    opts: Options,
+}
+
+impl VerifierBuilder {
+    /// Trusts the certificates in `pem_or_der` (one or more).
+    pub fn trust(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.anchors.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// Offers the certificates in `pem_or_der` for path building (intermediate CAs).
+    pub fn certificates(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.certificates.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// Uses the CRLs in `pem_or_der` (each is verified before use).
+    pub fn crls(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.crls.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// The algorithm policy (default strict).
+    pub fn policy(mut self, policy: Policy) -> VerifierBuilder {
+        self.opts.policy = policy;
+        self
+    }
+
+    /// The revocation mode (default [`RevocationMode::Warn`] in the library; the CLI's default
+    /// is `require`).
+    pub fn revocation(mut self, revocation: RevocationMode) -> VerifierBuilder {
+        self.opts.revocation = revocation;
+        self
+    }
+
+    /// Reads the inputs and builds the verifier.
+    pub fn build(self) -> Result<Verifier, VerifyError> {
+        let split = |inputs: &[Vec<u8>], what: &'static str, read: fn(&[u8]) -> Result<Vec<Vec<u8>>, crate::objects::ObjectError>| {
+            let mut out = Vec::new();
+            for i in inputs {
+                out.extend(read(i).map_err(|reason| VerifyError::Unreadable { what, reason })?);
+            }
+            Ok::<_, VerifyError>(out)
+        };
+        let anchors = split(&self.anchors, "trust anchors", crate::objects::certificates)?;
+        let certificates = split(&self.certificates, "certificates", crate::objects::certificates)?;
+        let crls = split(&self.crls, "CRLs", crate::objects::crls)?;
+        Verifier::new(&anchors, &certificates, &crls, self.opts)
+    }
 }
 
 /// A verifier: trust anchors, extra intermediates and CRLs, options, and a cache of path
@@ -221,6 +315,11 @@ pub struct Job {
 }
 
 impl Verifier {
+    /// A builder for a verifier that validates at `time` (see [`VerifierBuilder`]).
+    pub fn builder(time: ::time::OffsetDateTime) -> VerifierBuilder {
+        VerifierBuilder { anchors: Vec::new(), certificates: Vec::new(), crls: Vec::new(), opts: Options::at(time) }
+    }
+
     /// A verifier trusting `anchors` (DER certificates), with extra intermediates `chain` (DER)
     /// and CRLs `crls` (DER).
     pub fn new(anchors: &[Vec<u8>], chain: &[Vec<u8>], crls: &[Vec<u8>], opts: Options) -> Result<Verifier, VerifyError> {

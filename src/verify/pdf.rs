@@ -50,8 +50,10 @@ impl Verifier {
         self.verify_pdf_parts(label, pdf).0
     }
 
-    /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
-    pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
+    /// [`Verifier::verify_pdf`], also returning the signatures found (field name, revision,
+    /// byte range, what changed after each), in field order; empty when the PDF has none or
+    /// cannot be read.
+    pub fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
         let (sigs, dss) = match crate::pdf::signatures_and_dss(pdf) {
             Ok(s) => s,

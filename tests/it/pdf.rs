@@ -940,21 +940,21 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         // intact; the document shown is not the one signed), with the change named.
         use kyso::verify::{Options, Verifier};
         let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], Options::at(at).revocation(kyso::RevocationMode::Off)).unwrap();
-        let (report, facts) = pdf::verify_pdf(&verifier, name, &two);
+        let (report, facts) = verifier.verify_pdf_parts(name, &two);
         assert_eq!(report.indication, kyso::Indication::TotalPassed, "{report:?}");
         assert_eq!(report.signatures.len(), 2);
         assert_eq!(facts.iter().map(|f| (f.revision, f.covers_whole_document)).collect::<Vec<_>>(), [(2, false), (3, true)]);
         let check = |r: &kyso::report::SignatureReport, n: &str| r.checks.iter().find(|c| c.name.as_str() == n).map(|c| (c.status, c.finding.to_string())).unwrap();
         assert_eq!(check(&report.signatures[0], "pdf_modifications").0, kyso::report::CheckStatus::Passed);
         assert!(check(&report.signatures[0], "pdf_signature_field").1.contains("\"Signature1\", revision 2 of 3"));
-        let (report, _) = pdf::verify_pdf(&verifier, name, &tampered);
+        let (report, _) = verifier.verify_pdf_parts(name, &tampered);
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::Indeterminate, Some(kyso::SubIndication::SigConstraintsFailure)));
         for s in &report.signatures {
             let (status, detail) = check(s, "pdf_modifications");
             assert_eq!(status, kyso::report::CheckStatus::Failed);
             assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
         }
-        let (report, facts) = pdf::verify_pdf(&verifier, name, &sample(name));
+        let (report, facts) = verifier.verify_pdf_parts(name, &sample(name));
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));
         assert_eq!(report.detail, Some(kyso::findings::Finding::PdfNoSignature));
         assert!(facts.is_empty());

@@ -413,7 +413,7 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let req = tsp::request(&imprint, Some(&nonce), false, None).unwrap();
     let mut serials = HashSet::new();
     for i in 0..50u8 {
-        let reply = tsa.respond(&req, t, &[0, 0, i]);
+        let reply = tsa.respond(&req, odt(t), &[0, 0, i]);
         let token = tsp::parse_response(&reply.der).unwrap();
         // certReq false: no certificate in the token; the caller supplies it.
         let e = tsp::verify_token(&token, &imprint, &root, odt(t)).unwrap_err();
@@ -442,13 +442,13 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     assert_eq!(serials.len(), 50);
     // certReq true: the TSA certificate and its chain are in the token.
     let req = tsp::request(&imprint, None, true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[9]).der).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[9]).der).unwrap();
     let info = tsp::verify_token(&token, &imprint, &root, odt(t)).unwrap();
     assert_eq!(info.chain.len(), 3);
     assert!(info.chain[0].dn.contains("TSA lib"));
     // The TSA refuses to issue outside its certificate's validity (the leaf lasts 365 days).
     let late = t + Duration::from_secs(400 * 86_400);
-    match tsp::parse_response(&tsa.respond(&req, late, &[10]).der) {
+    match tsp::parse_response(&tsa.respond(&req, odt(late), &[10]).der) {
         Err(TspError::Rejected { fail_info, text, .. }) => {
             assert_eq!(fail_info, vec!["systemFailure"]);
             assert_eq!(text.as_deref(), Some("the TSA certificate is not valid at this time"));
@@ -725,7 +725,7 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     let tsa = library_tsa(&pki, &tsa_party);
     let now = SystemTime::now();
     let serial = std::sync::atomic::AtomicU8::new(1);
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst)]).der);
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst)]).der);
     let root = [cert_der(&pki.root.cert)];
     let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let up = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &check).unwrap();
@@ -769,7 +769,7 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     );
     let tsa2 = library_tsa(&pki, &tsa_party);
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"x");
-    let bare = tsp::parse_response(&tsa2.respond(&tsp::request(&imprint, None, false, None).unwrap(), now, &[1]).der).unwrap();
+    let bare = tsp::parse_response(&tsa2.respond(&tsp::request(&imprint, None, false, None).unwrap(), odt(now), &[1]).der).unwrap();
     let twin = [cert_der(&d.join("twin.pem")), cert_der(&pki.sub.cert)];
     let with_twin = TokenCheck { anchors: Some(&root), extra_certificates: &twin, time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let e = tsp::verify_token_with(&bare, &imprint, &with_twin).unwrap_err();
@@ -839,7 +839,7 @@ fn ber_signature_from_openssl_stream_is_upgraded_and_still_verifies() {
     let tsa_party = tsa_leaf(&pki, "TSA");
     let tsa = library_tsa(&pki, &tsa_party);
     let now = SystemTime::now();
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[7]).der);
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[7]).der);
     let root = [cert_der(&pki.root.cert)];
     let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let up = tsp::add_signature_timestamp(&ber, &client, &check).unwrap();
@@ -859,7 +859,7 @@ fn every_bit_flip_of_a_token_is_refused_or_harmless_never_a_panic() {
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
     let t = SystemTime::now();
     let req = tsp::request(&imprint, Some(&[1, 2, 3]), true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x42]).der).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[0x42]).der).unwrap();
     let root = [cert_der(&pki.root.cert)];
     let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(t), nonce: Some(&[1, 2, 3]), policy: kyso::Policy::Strict };
     let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
@@ -899,14 +899,14 @@ fn mutated_requests_are_answered_never_a_panic() {
         for v in [0x00u8, 0xff, req[i] ^ 0x01] {
             let mut m = req.clone();
             m[i] = v;
-            let reply = tsa.respond(&m, t, &[1]);
+            let reply = tsa.respond(&m, odt(t), &[1]);
             match tsp::parse_response(&reply.der) {
                 Ok(_) => granted += 1,
                 Err(TspError::Rejected { status: 2, fail_info, .. }) => assert_eq!(fail_info.len(), 1),
                 Err(e) => panic!("byte {i} = {v:#x}: unreadable reply {e}"),
             }
         }
-        let reply = tsa.respond(&req[..i], t, &[1]);
+        let reply = tsa.respond(&req[..i], odt(t), &[1]);
         assert!(matches!(tsp::parse_response(&reply.der), Err(TspError::Rejected { .. })), "truncated at {i}");
     }
     assert!(granted > 0 && granted < req.len() * 3, "granted {granted}");
@@ -925,7 +925,7 @@ fn mutated_signature_files_never_panic_the_upgrade() {
     let party = tsa_leaf(&pki, "TSA");
     let tsa = library_tsa(&pki, &party);
     let now = SystemTime::now();
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[3]).der);
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[3]).der);
     let check = TokenCheck { anchors: None, extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     // Positions step through the whole file (every 7th byte keeps the run short).
     for i in (0..p7s.len()).step_by(7) {
@@ -1081,7 +1081,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
     let party = tsa_leaf(&pki, "TSA http");
     let tsa = library_tsa(&pki, &party);
     let options = ServerOptions { workers: 1, request_timeout: Duration::from_secs(3), ..ServerOptions::default() };
-    let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(SystemTime::now), options).unwrap();
+    let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(OffsetDateTime::now_utc), options).unwrap();
     let addr = server.local_addr().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let log = Mutex::new(Vec::<String>::new());
@@ -1155,7 +1155,7 @@ fn ber_timestamp_token_with_padding_verifies_like_its_der_form() {
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
     let t = SystemTime::now();
     let req = tsp::request(&imprint, Some(&[9, 9]), true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x43]).der).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[0x43]).der).unwrap();
     let root = [cert_der(&pki.root.cert)];
     let check = TokenCheck::new(&root, odt(t)).nonce(&[9, 9]);
     let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
