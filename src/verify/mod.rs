@@ -23,7 +23,8 @@
 //! # let ex = |p: &str| std::fs::read(format!("{}/certs-example/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap();
 //! # let pass = String::from_utf8(ex("passphrase.txt"))?;
 //! # let key = kyso::PrivateKey::load(&ex("units/so-y-te/person.key"), Some(pass.trim().as_bytes()))?;
-//! # let signer = kyso::DocumentSigner::new(key, &ex("units/so-y-te/person.pem"), &kyso::objects::certificates(&ex("chain.pem"))?)?;
+//! # let cert = kyso::objects::certificates(&ex("units/so-y-te/person.pem"))?.remove(0);
+//! # let signer = kyso::DocumentSigner::new(key, &cert, &kyso::objects::certificates(&ex("chain.pem"))?)?;
 //! use kyso::{verify::Verifier, Indication, RevocationMode};
 //! let at = time::macros::datetime!(2026-12-01 08:00 +07:00);
 //! let document = ex("docs/cong-van.txt");
