@@ -32,12 +32,12 @@
 mod algs;
 mod certcache;
 mod crl;
-mod der;
+pub(crate) mod der;
 mod doc_ts;
 mod path;
 mod pdf;
 mod poe;
-mod pss;
+pub(crate) mod pss;
 mod signed_data;
 
 pub use crl::MAX_CRL_ENTRIES;

@@ -1,0 +1,327 @@
+//! A certificate read once into what path validation and revocation need (owned, cheap to
+//! clone), from the bytes as received: the signature is checked over the received tbsCertificate.
+
+use super::name::{GenName, Name};
+use super::{MAX_NAMES_PER_EXTENSION, MAX_POLICIES_PER_CERT};
+use crate::verify::der;
+use const_oid::ObjectIdentifier;
+use std::sync::Arc;
+use x509_parser::prelude::*;
+
+/// Why a certificate cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertError {
+    /// Not a DER X.509 certificate.
+    #[error("not a DER X.509 certificate ({0})")]
+    Malformed(String),
+    /// An extension does not parse.
+    #[error("extension {0} is malformed")]
+    MalformedExtension(ObjectIdentifier),
+    /// An extension appears twice (RFC 5280 §4.2).
+    #[error("extension {0} appears twice")]
+    DuplicateExtension(ObjectIdentifier),
+    /// Too many entries in an extension.
+    #[error("extension {0} has too many entries")]
+    TooManyEntries(ObjectIdentifier),
+}
+
+/// One DistributionPoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DistPoint {
+    pub name: Option<DpNameRaw>,
+    /// ReasonFlags bits (bit i = reason i); None = all reasons.
+    pub reasons: Option<u16>,
+    pub crl_issuer: Option<Vec<GenName>>,
+}
+
+/// A distribution point name as written: a relative name still needs its CRL issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DpNameRaw {
+    Full(Vec<GenName>),
+    /// The RDN's DER-free form: kept as a one-RDN Name to append.
+    Relative(Name),
+}
+
+impl DpNameRaw {
+    pub(crate) fn from_x509(d: &DistributionPointName<'_>) -> DpNameRaw {
+        match d {
+            DistributionPointName::FullName(names) => DpNameRaw::Full(names.iter().map(GenName::from_x509).collect()),
+            DistributionPointName::NameRelativeToCRLIssuer(rdn) => DpNameRaw::Relative(Name::empty().with_rdn(rdn)),
+        }
+    }
+
+    /// The full names, resolving a relative name against the CRL issuer `issuer`.
+    pub(crate) fn resolve(&self, issuer: &Name) -> Vec<GenName> {
+        match self {
+            DpNameRaw::Full(v) => v.clone(),
+            DpNameRaw::Relative(rdn) => vec![GenName::Directory(issuer.append(rdn))],
+        }
+    }
+}
+
+pub(crate) fn dist_points(dps: &CRLDistributionPoints<'_>) -> Vec<DistPoint> {
+    dps.points
+        .iter()
+        .map(|p| DistPoint {
+            name: p.distribution_point.as_ref().map(DpNameRaw::from_x509),
+            reasons: p.reasons.as_ref().map(|r| r.flags),
+            crl_issuer: p.crl_issuer.as_ref().map(|v| v.iter().map(GenName::from_x509).collect()),
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub der: Vec<u8>,
+    pub tbs: std::ops::Range<usize>,
+    pub sig_alg: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub version: u32,
+    pub serial: Vec<u8>,
+    pub issuer: Name,
+    pub subject: Name,
+    pub spki: Vec<u8>,
+    pub not_before: i64,
+    pub not_after: i64,
+    /// (cA, pathLenConstraint)
+    pub basic_constraints: Option<(bool, Option<u32>)>,
+    /// KeyUsage bits, bit 0 = digitalSignature … bit 8 = decipherOnly.
+    pub key_usage: Option<u16>,
+    pub eku: Option<Vec<Vec<u8>>>,
+    pub ski: Option<Vec<u8>>,
+    pub aki: Option<Vec<u8>>,
+    /// Policy OIDs (contents bytes).
+    pub policies: Option<Vec<Vec<u8>>>,
+    /// (issuerDomainPolicy, subjectDomainPolicy)
+    pub mappings: Option<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// (requireExplicitPolicy, inhibitPolicyMapping)
+    pub policy_constraints: Option<(Option<u32>, Option<u32>)>,
+    pub inhibit_any: Option<u32>,
+    /// (permitted, excluded); permitted None = no permitted subtrees field.
+    pub name_constraints: Option<(Option<Vec<GenName>>, Vec<GenName>)>,
+    pub san: Option<Vec<GenName>>,
+    pub crl_dp: Option<Vec<DistPoint>>,
+    pub freshest: Option<Vec<DistPoint>>,
+    pub unknown_critical: Vec<ObjectIdentifier>,
+}
+
+/// A parsed certificate (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Cert(pub(crate) Arc<Inner>);
+
+/// Extensions whose meaning kyso processes (a critical one of these is understood).
+const UNDERSTOOD: &[&str] = &[
+    "2.5.29.14", // subjectKeyIdentifier
+    "2.5.29.15", // keyUsage
+    "2.5.29.17", // subjectAltName
+    "2.5.29.18", // issuerAltName
+    "2.5.29.19", // basicConstraints
+    "2.5.29.30", // nameConstraints
+    "2.5.29.31", // cRLDistributionPoints
+    "2.5.29.32", // certificatePolicies
+    "2.5.29.33", // policyMappings
+    "2.5.29.35", // authorityKeyIdentifier
+    "2.5.29.36", // policyConstraints
+    "2.5.29.37", // extKeyUsage
+    "2.5.29.46", // freshestCRL
+    "2.5.29.54", // inhibitAnyPolicy
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+fn oid_of(o: &x509_parser::der_parser::oid::Oid<'_>) -> ObjectIdentifier {
+    ObjectIdentifier::from_bytes(o.as_bytes()).unwrap_or(ObjectIdentifier::new_unwrap("0.0"))
+}
+
+impl Cert {
+    /// Reads a DER certificate (no trailing data).
+    pub fn from_der(der_bytes: &[u8]) -> Result<Cert, CertError> {
+        let malformed = |e: &dyn std::fmt::Display| CertError::Malformed(e.to_string());
+        let top = der::read_all(der_bytes).map_err(|e| malformed(&e.0))?;
+        if top.tag != 0x30 {
+            return Err(CertError::Malformed("not a SEQUENCE".into()));
+        }
+        let (tbs, rest) = der::expect(top.body, 0x30, "tbsCertificate").map_err(|e| malformed(&e.0))?;
+        let (alg, rest) = der::expect(rest, 0x30, "signatureAlgorithm").map_err(|e| malformed(&e.0))?;
+        let sig = der::read_all(rest).map_err(|e| malformed(&e.0))?;
+        if sig.tag != 0x03 || sig.body.first() != Some(&0) {
+            return Err(CertError::Malformed("signature is not a BIT STRING".into()));
+        }
+        let (rem, x) = X509Certificate::from_der(der_bytes).map_err(|e| malformed(&e))?;
+        if !rem.is_empty() {
+            return Err(CertError::Malformed("trailing data".into()));
+        }
+        let tbs_start = tbs.raw.as_ptr() as usize - der_bytes.as_ptr() as usize;
+        let v = x.validity();
+        let mut inner = Inner {
+            der: der_bytes.to_vec(),
+            tbs: tbs_start..tbs_start + tbs.raw.len(),
+            sig_alg: alg.body.to_vec(),
+            signature: sig.body[1..].to_vec(),
+            version: x.version().0,
+            serial: x.raw_serial().to_vec(),
+            issuer: Name::from_x509(x.issuer()),
+            subject: Name::from_x509(x.subject()),
+            spki: x.public_key().raw.to_vec(),
+            not_before: v.not_before.timestamp(),
+            not_after: v.not_after.timestamp(),
+            basic_constraints: None,
+            key_usage: None,
+            eku: None,
+            ski: None,
+            aki: None,
+            policies: None,
+            mappings: None,
+            policy_constraints: None,
+            inhibit_any: None,
+            name_constraints: None,
+            san: None,
+            crl_dp: None,
+            freshest: None,
+            unknown_critical: Vec::new(),
+        };
+        let mut seen: Vec<&[u8]> = Vec::new();
+        for ext in x.extensions() {
+            let oid = oid_of(&ext.oid);
+            if seen.contains(&ext.oid.as_bytes()) {
+                return Err(CertError::DuplicateExtension(oid));
+            }
+            seen.push(ext.oid.as_bytes());
+            let bad = || CertError::MalformedExtension(oid);
+            let too_many = |n: usize, max: usize| if n > max { Err(CertError::TooManyEntries(oid)) } else { Ok(()) };
+            match ext.parsed_extension() {
+                ParsedExtension::ParseError { .. } => return Err(bad()),
+                ParsedExtension::BasicConstraints(bc) => inner.basic_constraints = Some((bc.ca, bc.path_len_constraint)),
+                ParsedExtension::KeyUsage(ku) => inner.key_usage = Some(ku.flags),
+                ParsedExtension::ExtendedKeyUsage(_) => {
+                    let seq = der::read_all(ext.value).map_err(|_| bad())?;
+                    let items = der::children(seq.body, MAX_POLICIES_PER_CERT, "too many EKUs").map_err(|_| CertError::TooManyEntries(oid))?;
+                    inner.eku = Some(items.iter().filter(|t| t.tag == 0x06).map(|t| t.body.to_vec()).collect());
+                }
+                ParsedExtension::SubjectKeyIdentifier(k) => inner.ski = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => inner.aki = a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                ParsedExtension::CertificatePolicies(p) => {
+                    too_many(p.len(), MAX_POLICIES_PER_CERT)?;
+                    let mut oids: Vec<Vec<u8>> = Vec::new();
+                    for pi in p.iter() {
+                        let o = pi.policy_id.as_bytes().to_vec();
+                        // RFC 5280 §4.2.1.4: a policy OID MUST NOT appear more than once.
+                        if oids.contains(&o) {
+                            return Err(bad());
+                        }
+                        oids.push(o);
+                    }
+                    inner.policies = Some(oids);
+                }
+                ParsedExtension::PolicyMappings(m) => {
+                    too_many(m.mappings.len(), MAX_POLICIES_PER_CERT)?;
+                    inner.mappings = Some(
+                        m.mappings
+                            .iter()
+                            .map(|pm| (pm.issuer_domain_policy.as_bytes().to_vec(), pm.subject_domain_policy.as_bytes().to_vec()))
+                            .collect(),
+                    );
+                }
+                ParsedExtension::PolicyConstraints(pc) => {
+                    // RFC 5280 §4.2.1.11: an empty sequence MUST NOT be issued.
+                    if pc.require_explicit_policy.is_none() && pc.inhibit_policy_mapping.is_none() {
+                        return Err(bad());
+                    }
+                    inner.policy_constraints = Some((pc.require_explicit_policy, pc.inhibit_policy_mapping));
+                }
+                ParsedExtension::InhibitAnyPolicy(i) => inner.inhibit_any = Some(i.skip_certs),
+                ParsedExtension::NameConstraints(nc) => {
+                    let p = nc.permitted_subtrees.as_ref().map(|v| v.iter().map(|s| GenName::from_x509(&s.base)).collect::<Vec<_>>());
+                    let e: Vec<GenName> = nc.excluded_subtrees.iter().flatten().map(|s| GenName::from_x509(&s.base)).collect();
+                    too_many(p.as_ref().map_or(0, Vec::len) + e.len(), MAX_NAMES_PER_EXTENSION)?;
+                    // RFC 5280 §4.2.1.10: the extension MUST NOT be empty.
+                    if p.as_ref().is_none_or(Vec::is_empty) && e.is_empty() {
+                        return Err(bad());
+                    }
+                    if !p.iter().flatten().chain(e.iter()).all(super::name::base_is_valid) {
+                        return Err(bad());
+                    }
+                    inner.name_constraints = Some((p, e));
+                }
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    too_many(san.general_names.len(), MAX_NAMES_PER_EXTENSION)?;
+                    inner.san = Some(san.general_names.iter().map(GenName::from_x509).collect());
+                }
+                ParsedExtension::CRLDistributionPoints(dps) => inner.crl_dp = Some(dist_points(dps)),
+                ParsedExtension::UnsupportedExtension { .. } if ext.oid.to_id_string() == "2.5.29.46" => {
+                    let (_, dps) = CRLDistributionPoints::from_der(ext.value).map_err(|_| bad())?;
+                    inner.freshest = Some(dist_points(&dps));
+                }
+                _ => {}
+            }
+            if ext.critical && !UNDERSTOOD.contains(&ext.oid.to_id_string().as_str()) {
+                inner.unknown_critical.push(oid);
+            }
+        }
+        Ok(Cert(Arc::new(inner)))
+    }
+
+    /// The certificate as received.
+    pub fn der(&self) -> &[u8] {
+        &self.0.der
+    }
+
+    /// The subject name.
+    pub fn subject(&self) -> &Name {
+        &self.0.subject
+    }
+
+    /// The issuer name.
+    pub fn issuer(&self) -> &Name {
+        &self.0.issuer
+    }
+
+    /// The serial number's contents octets.
+    pub fn serial(&self) -> &[u8] {
+        &self.0.serial
+    }
+
+    /// SubjectPublicKeyInfo as received (full TLV).
+    pub fn spki(&self) -> &[u8] {
+        &self.0.spki
+    }
+
+    /// notBefore, Unix seconds (negative before 1970).
+    pub fn not_before(&self) -> i64 {
+        self.0.not_before
+    }
+
+    /// notAfter, Unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.0.not_after
+    }
+
+    /// basicConstraints cA = TRUE.
+    pub fn is_ca(&self) -> bool {
+        matches!(self.0.basic_constraints, Some((true, _)))
+    }
+
+    /// Subject and issuer are the same name (RFC 5280 §6.1: self-issued).
+    pub fn is_self_issued(&self) -> bool {
+        self.0.subject == self.0.issuer
+    }
+
+    /// keyUsage bits (bit 0 = digitalSignature), None when the extension is absent.
+    pub fn key_usage(&self) -> Option<u16> {
+        self.0.key_usage
+    }
+
+    pub(crate) fn tbs(&self) -> &[u8] {
+        self.0.der.get(self.0.tbs.clone()).unwrap_or(&[])
+    }
+
+    /// keyUsage allows `bit` (or there is no keyUsage extension).
+    pub(crate) fn ku_allows(&self, bit: u16) -> bool {
+        self.0.key_usage.is_none_or(|k| k & (1 << bit) != 0)
+    }
+}
+
+/// keyUsage bit numbers (RFC 5280 §4.2.1.3).
+pub(crate) const KU_KEY_CERT_SIGN: u16 = 5;
+/// cRLSign
+pub(crate) const KU_CRL_SIGN: u16 = 6;
