@@ -23,3 +23,4 @@ mod robust_files;
 mod robust_regressions;
 mod dss;
 mod doc_ts;
+mod pkits;
