@@ -44,13 +44,6 @@ pub(crate) enum DpNameRaw {
 }
 
 impl DpNameRaw {
-    pub(crate) fn from_x509(d: &DistributionPointName<'_>) -> DpNameRaw {
-        match d {
-            DistributionPointName::FullName(names) => DpNameRaw::Full(names.iter().map(GenName::from_x509).collect()),
-            DistributionPointName::NameRelativeToCRLIssuer(rdn) => DpNameRaw::Relative(Name::empty().with_rdn(rdn)),
-        }
-    }
-
     /// The full names, resolving a relative name against the CRL issuer `issuer`.
     pub(crate) fn resolve(&self, issuer: &Name) -> Vec<GenName> {
         match self {
@@ -60,15 +53,115 @@ impl DpNameRaw {
     }
 }
 
-pub(crate) fn dist_points(dps: &CRLDistributionPoints<'_>) -> Vec<DistPoint> {
-    dps.points
-        .iter()
-        .map(|p| DistPoint {
-            name: p.distribution_point.as_ref().map(DpNameRaw::from_x509),
-            reasons: p.reasons.as_ref().map(|r| r.flags),
-            crl_issuer: p.crl_issuer.as_ref().map(|v| v.iter().map(GenName::from_x509).collect()),
-        })
-        .collect()
+/// The contents of GeneralNames (GeneralName TLVs one after the other).
+fn general_names(mut body: &[u8]) -> Option<Vec<GenName>> {
+    let mut v = Vec::new();
+    while !body.is_empty() {
+        if v.len() >= MAX_NAMES_PER_EXTENSION {
+            return None;
+        }
+        let (t, rest) = der::read(body).ok()?;
+        let (_, g) = GeneralName::from_der(t.raw).ok()?;
+        v.push(GenName::from_x509(&g));
+        body = rest;
+    }
+    Some(v)
+}
+
+/// A DistributionPointName TLV ([0] fullName or [1] nameRelativeToCRLIssuer, both IMPLICIT).
+/// x509-parser 0.18 reads a nameRelativeToCRLIssuer as absent (it expects a SET inside the
+/// implicit tag), which would put every certificate in scope: kyso reads the field itself.
+fn dp_name(t: &der::Tlv<'_>) -> Option<DpNameRaw> {
+    match t.tag {
+        0xa0 => Some(DpNameRaw::Full(general_names(t.body)?)),
+        0xa1 => {
+            // RDN contents → a one-RDN Name: SEQUENCE { SET { contents } }.
+            let mut set = vec![0x31];
+            crate::cms::ber::push_len(&mut set, t.body.len());
+            set.extend_from_slice(t.body);
+            let mut seq = vec![0x30];
+            crate::cms::ber::push_len(&mut seq, set.len());
+            seq.extend_from_slice(&set);
+            let (rest, n) = X509Name::from_der(&seq).ok()?;
+            if !rest.is_empty() {
+                return None;
+            }
+            Some(DpNameRaw::Relative(Name::from_x509(&n)))
+        }
+        _ => None,
+    }
+}
+
+/// ReasonFlags BIT STRING contents → bits (bit i = reason i).
+fn reason_flags(body: &[u8]) -> Option<u16> {
+    let (unused, bytes) = body.split_first()?;
+    if *unused > 7 || bytes.len() > 2 {
+        return None;
+    }
+    let mut flags = 0u16;
+    for (j, b) in bytes.iter().enumerate() {
+        for bit in 0..8 {
+            if b & (0x80 >> bit) != 0 {
+                flags |= 1 << (j * 8 + bit);
+            }
+        }
+    }
+    Some(flags)
+}
+
+/// cRLDistributionPoints / freshestCRL value.
+pub(crate) fn parse_dist_points(value: &[u8]) -> Option<Vec<DistPoint>> {
+    let seq = der::read_all(value).ok()?;
+    if seq.tag != 0x30 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for dp in der::children(seq.body, MAX_NAMES_PER_EXTENSION, "too many distribution points").ok()? {
+        if dp.tag != 0x30 {
+            return None;
+        }
+        let mut p = DistPoint { name: None, reasons: None, crl_issuer: None };
+        for f in der::children(dp.body, 3, "distribution point").ok()? {
+            match f.tag {
+                0xa0 => p.name = Some(dp_name(&der::read_all(f.body).ok()?)?),
+                0x81 => p.reasons = Some(reason_flags(f.body)?),
+                0xa2 => p.crl_issuer = Some(general_names(f.body)?),
+                _ => return None,
+            }
+        }
+        out.push(p);
+    }
+    Some(out)
+}
+
+/// The fields of an issuingDistributionPoint.
+pub(crate) type IdpFields = (Option<DpNameRaw>, bool, bool, Option<u16>, bool, bool);
+
+/// issuingDistributionPoint value: (name, onlyUser, onlyCA, onlySomeReasons, indirect,
+/// onlyAttribute).
+pub(crate) fn parse_idp(value: &[u8]) -> Option<IdpFields> {
+    let seq = der::read_all(value).ok()?;
+    if seq.tag != 0x30 {
+        return None;
+    }
+    let mut r: IdpFields = (None, false, false, None, false, false);
+    let boolean = |b: &[u8]| match b {
+        [0xff] => Some(true),
+        [0x00] => Some(false),
+        _ => None,
+    };
+    for f in der::children(seq.body, 6, "issuing distribution point").ok()? {
+        match f.tag {
+            0xa0 => r.0 = Some(dp_name(&der::read_all(f.body).ok()?)?),
+            0x81 => r.1 = boolean(f.body)?,
+            0x82 => r.2 = boolean(f.body)?,
+            0x83 => r.3 = Some(reason_flags(f.body)?),
+            0x84 => r.4 = boolean(f.body)?,
+            0x85 => r.5 = boolean(f.body)?,
+            _ => return None,
+        }
+    }
+    Some(r)
 }
 
 #[derive(Debug)]
@@ -247,10 +340,9 @@ impl Cert {
                     too_many(san.general_names.len(), MAX_NAMES_PER_EXTENSION)?;
                     inner.san = Some(san.general_names.iter().map(GenName::from_x509).collect());
                 }
-                ParsedExtension::CRLDistributionPoints(dps) => inner.crl_dp = Some(dist_points(dps)),
+                ParsedExtension::CRLDistributionPoints(_) => inner.crl_dp = Some(parse_dist_points(ext.value).ok_or_else(bad)?),
                 ParsedExtension::UnsupportedExtension { .. } if ext.oid.to_id_string() == "2.5.29.46" => {
-                    let (_, dps) = CRLDistributionPoints::from_der(ext.value).map_err(|_| bad())?;
-                    inner.freshest = Some(dist_points(&dps));
+                    inner.freshest = Some(parse_dist_points(ext.value).ok_or_else(bad)?);
                 }
                 _ => {}
             }

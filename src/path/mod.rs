@@ -46,8 +46,8 @@
 //! constraints of every type, self-issued certificates in pathLen and policy counters.
 
 mod build;
-mod cert;
-mod name;
+pub(crate) mod cert;
+pub(crate) mod name;
 mod policy;
 pub(crate) mod sig;
 mod validate;

@@ -56,11 +56,6 @@ impl Name {
         Name { der: n.as_raw().to_vec(), rdns, text: n.to_string() }
     }
 
-    /// The empty name.
-    pub(crate) fn empty() -> Name {
-        Name { der: vec![0x30, 0x00], rdns: Vec::new(), text: String::new() }
-    }
-
     /// `self` followed by the RDNs of `tail`.
     pub(crate) fn append(&self, tail: &Name) -> Name {
         let mut rdns = self.rdns.clone();
@@ -86,22 +81,6 @@ impl Name {
     /// `self` lies within the subtree rooted at `base` (base's RDNs are a prefix of self's).
     pub(crate) fn within(&self, base: &Name) -> bool {
         base.rdns.len() <= self.rdns.len() && self.rdns.iter().zip(base.rdns.iter()).all(|(a, b)| a == b)
-    }
-
-    /// `self` with one more RDN (a distribution point's nameRelativeToCRLIssuer).
-    pub(crate) fn with_rdn(&self, rdn: &RelativeDistinguishedName<'_>) -> Name {
-        let mut avas: Vec<Ava> = rdn
-            .iter()
-            .map(|a| Ava { oid: a.attr_type().as_bytes().to_vec(), value: prepare(a.attr_value().tag().0 as u8, a.attr_value().data) })
-            .collect();
-        avas.sort();
-        let mut rdns = self.rdns.clone();
-        let text = avas.iter().map(|a| match &a.value {
-            Value::Text(t) => t.clone(),
-            Value::Raw(_, b) => hex::encode(b),
-        }).collect::<Vec<_>>().join("+");
-        rdns.push(avas);
-        Name { der: Vec::new(), rdns, text: if self.text.is_empty() { text } else { format!("{},{text}", self.text) } }
     }
 
     /// Values of the emailAddress attributes (as received, when they are strings).

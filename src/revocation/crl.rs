@@ -155,16 +155,10 @@ impl Crl {
             match ext.parsed_extension() {
                 ParsedExtension::ParseError { .. } => return Err(CrlError::Malformed(format!("extension {oid} is malformed"))),
                 ParsedExtension::CRLNumber(n) => inner.number = Some(n.clone()),
-                ParsedExtension::IssuingDistributionPoint(idp) => {
-                    inner.idp = Some(Idp {
-                        name: idp.distribution_point.as_ref().map(DpNameRaw::from_x509),
-                        only_user: idp.only_contains_user_certs,
-                        only_ca: idp.only_contains_ca_certs,
-                        only_some: idp.only_some_reasons.as_ref().map(|r| r.flags),
-                        indirect: idp.indirect_crl,
-                        only_attribute: idp.only_contains_attribute_certs,
-                        raw: ext.value.to_vec(),
-                    })
+                ParsedExtension::IssuingDistributionPoint(_) => {
+                    let (name, only_user, only_ca, only_some, indirect, only_attribute) = crate::path::cert::parse_idp(ext.value)
+                        .ok_or_else(|| CrlError::Malformed("issuingDistributionPoint is malformed".into()))?;
+                    inner.idp = Some(Idp { name, only_user, only_ca, only_some, indirect, only_attribute, raw: ext.value.to_vec() })
                 }
                 ParsedExtension::AuthorityKeyIdentifier(_) => {}
                 _ => match ext.oid.to_id_string().as_str() {
@@ -176,8 +170,9 @@ impl Crl {
                         inner.delta_base = Some(BigUint::from_bytes_be(t.body));
                     }
                     "2.5.29.46" => {
-                        let (_, dps) = CRLDistributionPoints::from_der(ext.value).map_err(|e| m(&e))?;
-                        inner.freshest = Some(crate::path::cert::dist_points(&dps));
+                        inner.freshest = Some(
+                            crate::path::cert::parse_dist_points(ext.value).ok_or_else(|| CrlError::Malformed("freshestCRL is malformed".into()))?,
+                        );
                     }
                     // authorityInfoAccess, issuerAltName: informational.
                     "1.3.6.1.5.5.7.1.1" | "2.5.29.18" => {}

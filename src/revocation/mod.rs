@@ -386,7 +386,7 @@ fn verify(ctx: &mut Ctx<'_>, spki: &[u8], crl: &Crl) -> Result<(), SignerProblem
 /// whose path to the same anchor is validated and whose own status must be good.
 fn find_signer(ctx: &mut Ctx<'_>, crl: &Crl, issuer: Signer<'_>, anchor: &Anchor, path: &ValidPath, depth: usize) -> Result<Vec<u8>, CrlProblem> {
     let mut best: Option<SignerProblem> = None;
-    let mut note = |p: SignerProblem, best: &mut Option<SignerProblem>| {
+    let note = |p: SignerProblem, best: &mut Option<SignerProblem>| {
         let rank = |p: &SignerProblem| match p {
             SignerProblem::BadSignature => 0,
             SignerProblem::Algorithm => 1,
