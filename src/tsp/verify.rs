@@ -8,18 +8,15 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
-use rustls_pki_types::{CertificateDer, UnixTime};
 use spki::AlgorithmIdentifierOwned;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use x509_cert::Certificate;
 use x509_parser::prelude::FromDer;
 
 /// Budget on certificates considered from a token plus the caller's extras: a TSA chain is a
-/// handful; 32 bounds the path search that webpki performs over them.
+/// handful; 32 bounds the path search over them.
 const MAX_CERTS: usize = 32;
 
-/// id-kp-timeStamping, the DER value of the OID (for rustls-webpki's `KeyUsage`).
-const KP_TIME_STAMPING_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
 
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +73,8 @@ pub struct TokenCheck<'a> {
 /// issuer/serial when present); the TSA certificate has the extended key usage
 /// id-kp-timeStamping alone and critical, a key usage (if present) allowing digitalSignature or
 /// nonRepudiation, and is not a CA; genTime lies within the TSA certificate's validity; the
-/// TSA certificate chains to an anchor at `time` (rustls-webpki: signatures, validity,
-/// basicConstraints, name constraints; CA certificates with an EKU must allow
+/// TSA certificate chains to an anchor at `time` (RFC 5280 §6.1, [`crate::path`]: signatures,
+/// validity, basicConstraints, name constraints, policies; CA certificates with an EKU must allow
 /// id-kp-timeStamping), signatures SHA-256 or better.
 ///
 /// NOT checked: the revocation status of the TSA certificate or its issuers (no CRLs are
@@ -324,48 +321,19 @@ pub(crate) fn check_tsa_certificate(cert_der: &[u8]) -> Result<(), TspError> {
 }
 
 fn validate_path(signer_der: &[u8], certs: &[Vec<u8>], signer_idx: usize, anchors: &[Vec<u8>], time: SystemTime) -> Result<Vec<String>, TspError> {
-    let anchor_ders: Vec<CertificateDer<'_>> = anchors.iter().map(|a| CertificateDer::from(a.as_slice())).collect();
-    let trust = anchor_ders
-        .iter()
-        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TspError::Config(format!("unusable trust anchor: {e:?}")))?;
-    let intermediates: Vec<CertificateDer<'_>> =
-        certs.iter().enumerate().filter(|(i, _)| *i != signer_idx).map(|(_, c)| CertificateDer::from(c.as_slice())).collect();
-    let ee_der = CertificateDer::from(signer_der);
-    let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|e| TspError::UntrustedTsa(format!("{e:?}")))?;
+    use crate::path::{build_and_validate, Anchor, Cert, EkuRule, Settings};
+    let trust = anchors.iter().map(|a| Anchor::from_der(a)).collect::<Result<Vec<_>, _>>().map_err(|e| TspError::Config(format!("unusable trust anchor: {e}")))?;
+    let intermediates: Vec<Cert> =
+        certs.iter().enumerate().filter(|(i, _)| *i != signer_idx).filter_map(|(_, c)| Cert::from_der(c).ok()).collect();
+    let ee = Cert::from_der(signer_der).map_err(|e| TspError::UntrustedTsa(e.to_string()))?;
     let secs = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let path = ee
-        .verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &trust,
-            &intermediates,
-            UnixTime::since_unix_epoch(secs),
-            // webpki applies this to the CA certificates too, where an EKU is usually absent:
-            // "if present" there; the TSA certificate's own EKU is required by
-            // check_tsa_certificate (critical, id-kp-timeStamping alone).
-            webpki::KeyUsage::required_if_present(KP_TIME_STAMPING_DER),
-            None,
-            None,
-        )
-        .map_err(|e| TspError::UntrustedTsa(format!("{e:?}")))?;
-    let mut subjects = Vec::new();
-    let name = |der: &[u8]| {
-        x509_parser::certificate::X509Certificate::from_der(der).map(|(_, c)| c.subject().to_string()).unwrap_or_else(|_| "?".into())
-    };
-    subjects.push(name(signer_der));
-    for c in path.intermediate_certificates() {
-        subjects.push(name(c.der().as_ref()));
-    }
-    // The anchor: the one whose subject matches the last certificate's issuer.
-    let last = path.intermediate_certificates().next_back().map(|c| c.der().as_ref().to_vec()).unwrap_or_else(|| signer_der.to_vec());
-    if let Ok((_, l)) = x509_parser::certificate::X509Certificate::from_der(&last) {
-        if let Some(a) = anchors.iter().find(|a| {
-            x509_parser::certificate::X509Certificate::from_der(a).map(|(_, c)| c.subject().as_raw() == l.issuer().as_raw()).unwrap_or(false)
-        }) {
-            subjects.push(name(a));
-        }
-    }
+    let mut settings = Settings::at(i64::try_from(secs.as_secs()).unwrap_or(i64::MAX));
+    // CA certificates with an EKU must allow id-kp-timeStamping; the TSA certificate's own EKU
+    // is required by check_tsa_certificate (critical, id-kp-timeStamping alone).
+    settings.eku = EkuRule::AnyOf(vec![crate::alg::oid::KP_TIME_STAMPING]);
+    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| TspError::UntrustedTsa(e.to_string()))?;
+    let mut subjects: Vec<String> = path.certs.iter().map(|c| c.subject().text().to_string()).collect();
+    subjects.push(path.anchor.cert().subject().text().to_string());
     Ok(subjects)
 }
 

@@ -1,19 +1,20 @@
-//! Certificate path validation: rustls-webpki builds and checks the path (signatures, validity,
-//! basicConstraints and path length, name constraints, critical extensions, EKU chaining) at the
-//! given time with the policy's algorithms; kyso adds what webpki leaves out — the signer's key
-//! usage and EKU purpose, the key strength of the leaf, SHA-1 warnings, and revocation from
-//! CRLs that are each verified before use (see [`super::crl`]).
+//! Certificate path validation: kyso's RFC 5280 engine ([`crate::path`], §6.1: building over
+//! every candidate issuer, signatures with the policy's algorithms, validity, name chaining,
+//! basicConstraints, pathLen, keyCertSign, name constraints, certificate policies) and
+//! [`crate::revocation`] (§6.3 CRLs, fail closed); kyso adds what the engine leaves to the
+//! flows — the signer's key usage and EKU purpose, the key strength of the leaf, SHA-1
+//! warnings — and turns the typed outcome into the report's checks.
 //!
-//! Not checked: certificate policies (RFC 5280 §6.1 policy processing), OCSP, CRL distribution
-//! point fetching (kyso never goes online), freshest-CRL/delta CRLs.
+//! Not checked: OCSP, CRL distribution point fetching (kyso never goes online).
 
-use super::crl::{self, Crl};
+use super::crl::Crl;
 use super::der;
 use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
+use crate::path::{self as engine, PathError, PolicySet};
 use crate::report::{Check, CheckStatus, RevocationStatus, SubIndication};
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use webpki::{EndEntityCert, Error as WError, ExtendedKeyUsageValidator, KeyPurposeIdIter};
+use crate::revocation::{self, CertStatus, CrlProblem};
+use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::*;
 
 /// Limit on the number of intermediates in a path. RFC 5280 sets none; webpki caps sub-CAs at 6
@@ -21,11 +22,21 @@ use x509_parser::prelude::*;
 /// work on attacker-supplied certificate sets.
 pub const MAX_CHAIN_DEPTH: usize = 6;
 
-/// A trust anchor with the certificate it came from.
+/// A trust anchor.
 #[derive(Debug, Clone)]
 pub(crate) struct Anchor {
-    pub ta: TrustAnchor<'static>,
+    pub engine: engine::Anchor,
+    /// The certificate as given.
     pub der: Vec<u8>,
+}
+
+/// RFC 5280 §6.1.1 policy inputs chosen by the caller (`--policy-oid`, `--require-explicit-policy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PolicyInputs {
+    /// user-initial-policy-set; empty = any-policy.
+    pub policies: Vec<const_oid::ObjectIdentifier>,
+    /// initial-explicit-policy.
+    pub require_explicit: bool,
 }
 
 /// What the path validation found.
@@ -41,6 +52,8 @@ pub(crate) struct PathOutcome {
     /// The first revocation found in the path: (revocationDate, CRLReason code), for the
     /// proof-of-existence rule (super::poe).
     pub revoked_at: Option<(i64, Option<u8>)>,
+    /// The policies the path is valid for, when a path validated.
+    pub policies: Option<PolicySet>,
 }
 
 /// Inputs of one path validation.
@@ -52,54 +65,7 @@ pub(crate) struct PathParams<'a> {
     pub policy: Policy,
     pub revocation: RevocationMode,
     pub purpose: &'a Purpose,
-}
-
-/// RFC 5280 anyExtendedKeyUsage.
-const ANY_EKU: &[usize] = &[2, 5, 29, 37, 0];
-
-fn arcs(o: &const_oid::ObjectIdentifier) -> Vec<usize> {
-    o.arcs().map(|a| a as usize).collect()
-}
-
-/// EKU rule applied by webpki to every certificate of the path: a certificate without EKU passes;
-/// one with EKU must list one of `allowed` (or anyExtendedKeyUsage). `allowed: None` accepts all.
-struct EkuRule {
-    allowed: Option<Vec<Vec<usize>>>,
-}
-
-impl ExtendedKeyUsageValidator for EkuRule {
-    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), WError> {
-        let Some(allowed) = &self.allowed else { return Ok(()) };
-        let mut any = false;
-        for k in iter {
-            let d = k?.to_decoded_oid();
-            any = true;
-            if d == ANY_EKU || allowed.contains(&d) {
-                return Ok(());
-            }
-        }
-        #[allow(deprecated)]
-        if any {
-            Err(WError::RequiredEkuNotFound)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Text of a Name given as a full TLV.
-pub(crate) fn name_text(raw: &[u8]) -> String {
-    match X509Name::from_der(raw) {
-        Ok((_, n)) => n.to_string(),
-        Err(_) => "(unreadable name)".into(),
-    }
-}
-
-fn wrap_seq(body: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x30];
-    crate::cms::ber::push_len(&mut v, body.len());
-    v.extend_from_slice(body);
-    v
+    pub policies: &'a PolicyInputs,
 }
 
 /// EKU OIDs (contents bytes) of a certificate, None when it has no EKU extension.
@@ -250,51 +216,45 @@ fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<String, String> {
     }
 }
 
-fn map_webpki(e: &WError) -> SubIndication {
-    #[allow(deprecated)]
+/// The ETSI sub-indication of a path failure.
+pub(crate) fn sub_indication(e: &PathError, time: i64) -> SubIndication {
     match e {
         // An issuer with the right name whose signature does not verify is not an issuer.
-        WError::UnknownIssuer | WError::InvalidSignatureForPublicKey => SubIndication::NoCertificateChainFound,
-        WError::CertExpired { .. } => SubIndication::OutOfBoundsNoPoe,
-        WError::CertNotValidYet { .. } => SubIndication::NotYetValid,
-        WError::CertRevoked => SubIndication::Revoked,
-        WError::CaUsedAsEndEntity
-        | WError::EndEntityUsedAsCa
-        | WError::PathLenConstraintViolated
-        | WError::RequiredEkuNotFound
-        | WError::RequiredEkuNotFoundContext(_)
-        | WError::EmptyEkuExtension
-        | WError::NameConstraintViolation
-        | WError::UnsupportedCriticalExtension
-        | WError::MaximumPathDepthExceeded
-        | WError::InvalidCertValidity
-        | WError::UnsupportedCertVersion => SubIndication::ChainConstraintsFailure,
-        WError::UnsupportedSignatureAlgorithm
-        | WError::UnsupportedSignatureAlgorithmContext(_)
-        | WError::UnsupportedSignatureAlgorithmForPublicKey
-        | WError::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => SubIndication::CryptoConstraintsFailure,
-        _ => SubIndication::CertificateChainGeneralFailure,
+        PathError::NoIssuer { .. } | PathError::BadSignature { .. } => SubIndication::NoCertificateChainFound,
+        PathError::Expired { .. } => SubIndication::OutOfBoundsNoPoe,
+        PathError::NotYetValid { .. } => SubIndication::NotYetValid,
+        PathError::AnchorValidity { not_before, .. } if time < not_before.unix_timestamp() => SubIndication::NotYetValid,
+        PathError::AnchorValidity { .. } => SubIndication::OutOfBoundsNoPoe,
+        PathError::UnsupportedAlgorithm { .. } | PathError::WeakKey { .. } => SubIndication::CryptoConstraintsFailure,
+        PathError::Malformed { .. } => SubIndication::FormatFailure,
+        PathError::Budget(_) => SubIndication::CertificateChainGeneralFailure,
+        _ => SubIndication::ChainConstraintsFailure,
     }
 }
 
-fn describe_webpki(e: &WError) -> String {
+/// The report text of a path failure (English, until the typed findings of issue 13 render it).
+fn describe(e: &PathError) -> String {
     match e {
-        WError::UnknownIssuer => "no path to a trust anchor (unknown issuer, or a signature in the path does not verify)".into(),
-        WError::CertExpired { time, not_after } => format!(
-            "a certificate of the path expired at {} (validation time {})",
-            fmt_unix(not_after.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CertNotValidYet { time, not_before } => format!(
-            "a certificate of the path is valid only from {} (validation time {})",
-            fmt_unix(not_before.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CaUsedAsEndEntity => "a CA certificate is used as the end entity".into(),
-        WError::InvalidSignatureForPublicKey => {
-            "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into()
-        }
+        PathError::NoIssuer { .. } => format!("no path to a trust anchor: {e}"),
+        PathError::BadSignature { .. } => format!("no path to a trust anchor: {e}"),
         other => format!("path validation failed: {other}"),
+    }
+}
+
+/// The report text of a revocation problem.
+fn describe_problem(p: &CrlProblem) -> String {
+    match p {
+        CrlProblem::NoCrl => "no CRL of its issuer".into(),
+        CrlProblem::ReasonsNotCovered { missing } => format!("the CRLs given do not cover every revocation reason (missing reason flags {missing:#x})"),
+        CrlProblem::Stale { issuer, next_update } => format!("the CRL of {issuer} is stale (nextUpdate {})", fmt_unix(next_update.unix_timestamp())),
+        CrlProblem::UnknownCriticalExtension { issuer, oid } => format!("the CRL of {issuer} has an unknown critical extension {oid}"),
+        CrlProblem::AttributeCertificates => "the CRL covers attribute certificates only".into(),
+        CrlProblem::NoValidSigner { issuer, why } => match why {
+            Some(w) => format!("no usable key of {issuer} signed its CRL ({w:?})"),
+            None => format!("no certificate of {issuer} to verify its CRL with"),
+        },
+        CrlProblem::DeltaUnusable { issuer } => format!("a delta CRL of {issuer} applies but cannot be used"),
+        CrlProblem::Budget => "the CRL-checking budget ran out".into(),
     }
 }
 
@@ -315,6 +275,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         warnings: Vec::new(),
         revocation: RevocationStatus::Unknown,
         revoked_at: None,
+        policies: None,
     };
     let leaf = match X509Certificate::from_der(leaf_der) {
         Ok(([], c)) => c,
@@ -338,108 +299,64 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         }
     }
 
-    // Path building and checking with webpki.
+    // Path building and §6.1 validation with kyso's engine.
     let eku = match p.purpose {
-        Purpose::DocumentSigning => EkuRule { allowed: Some(vec![arcs(&oid::KP_DOCUMENT_SIGNING), arcs(&oid::KP_EMAIL_PROTECTION)]) },
-        Purpose::Any => EkuRule { allowed: None },
-        Purpose::Custom { required_eku: Some(o), .. } => EkuRule { allowed: Some(vec![arcs(o)]) },
-        Purpose::Custom { required_eku: None, .. } => EkuRule { allowed: None },
+        Purpose::DocumentSigning => engine::EkuRule::AnyOf(vec![oid::KP_DOCUMENT_SIGNING, oid::KP_EMAIL_PROTECTION]),
+        Purpose::Any => engine::EkuRule::None,
+        Purpose::Custom { required_eku: Some(o), .. } => engine::EkuRule::AnyOf(vec![*o]),
+        Purpose::Custom { required_eku: None, .. } => engine::EkuRule::LeafPurposes,
     };
     let max_depth = match p.purpose {
         Purpose::Custom { max_chain_depth: Some(d), .. } => (*d).min(MAX_CHAIN_DEPTH),
         _ => MAX_CHAIN_DEPTH,
     };
-    let leaf_cd = CertificateDer::from(leaf_der);
-    let ee = match EndEntityCert::try_from(&leaf_cd) {
-        Ok(e) => e,
+    let leaf_cert = match engine::Cert::from_der(leaf_der) {
+        Ok(c) => c,
         Err(e) => {
             out.checks.push(Check::new("certificate_path", CheckStatus::Failed, format!("the certificate is not acceptable: {e}")));
-            out.failures.push(map_webpki(&e));
+            out.failures.push(SubIndication::FormatFailure);
             return out;
         }
     };
-    let tas: Vec<TrustAnchor<'static>> = p.anchors.iter().map(|a| a.ta.clone()).collect();
-    // EKU chaining when no particular EKU is required: a CA whose EKU extension lists purposes
-    // constrains its subordinates to them, so the leaf must share at least one.
-    let chain_ekus = match p.purpose {
-        Purpose::Custom { required_eku: None, .. } => eku_oids(&leaf),
-        _ => None,
-    };
-    let any_eku = const_oid::ObjectIdentifier::new_unwrap("2.5.29.37.0");
-    // Checked on each candidate path, so that webpki goes on to other paths when one fails.
-    let path_check = |path: &webpki::VerifiedPath<'_>| -> Result<(), WError> {
-        // RFC 5280 §6.1.4 (l): self-issued intermediates do not count toward the depth.
-        let counted = path.intermediate_certificates().filter(|c| c.issuer() != c.subject()).count();
-        if counted > max_depth {
-            return Err(WError::MaximumPathDepthExceeded);
-        }
-        if let Some(leaf_ekus) = &chain_ekus {
-            for c in path.intermediate_certificates() {
-                let der = c.der();
-                let Ok((_, ca)) = X509Certificate::from_der(der.as_ref()) else { continue };
-                if let Some(ca_ekus) = eku_oids(&ca) {
-                    if !ca_ekus.iter().any(|o| o.as_slice() == any_eku.as_bytes() || leaf_ekus.contains(o)) {
-                        #[allow(deprecated)]
-                        return Err(WError::RequiredEkuNotFound);
-                    }
-                }
-            }
-        }
-        Ok(())
-    };
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(p.time.max(0) as u64));
-    let algs = super::algs::allowed(p.policy);
-    let path = match ee.verify_for_usage(algs, &tas, p.intermediates, time, eku, None, Some(&path_check)) {
+    // Candidates that do not parse cannot be issuers; they are left out.
+    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
+    let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    let mut settings = engine::Settings::at(p.time);
+    settings.alg_policy = p.policy;
+    settings.eku = eku;
+    settings.max_intermediates = max_depth;
+    settings.initial_policy_set = if p.policies.policies.is_empty() { None } else { Some(p.policies.policies.clone()) };
+    settings.initial_explicit_policy = p.policies.require_explicit;
+    let path = match engine::build_and_validate(&leaf_cert, &candidates, &anchors, &settings) {
         Ok(path) => path,
         Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe_webpki(&e)));
-            out.failures.push(map_webpki(&e));
+            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe(&e)));
+            out.failures.push(sub_indication(&e, p.time));
             out.revocation = RevocationStatus::Unknown;
             return out;
         }
     };
-
-    // The path as DER, leaf first, then the anchor.
-    let mut certs: Vec<Vec<u8>> = vec![leaf_der.to_vec()];
-    for c in path.intermediate_certificates() {
-        certs.push(c.der().as_ref().to_vec());
+    for c in &path.certs[1..] {
+        out.chain.push(c.subject().text().to_string());
     }
-    let anchor = p
-        .anchors
-        .iter()
-        .find(|a| a.ta.subject.as_ref() == path.anchor().subject.as_ref() && a.ta.subject_public_key_info.as_ref() == path.anchor().subject_public_key_info.as_ref());
-    let anchor_name = wrap_seq(path.anchor().subject.as_ref());
-    let anchor_spki = wrap_seq(path.anchor().subject_public_key_info.as_ref());
-    let anchor_crl_sign: Option<bool> = anchor.and_then(|a| {
-        X509Certificate::from_der(&a.der).ok().and_then(|(_, c)| c.key_usage().ok().flatten().map(|k| k.value.crl_sign()))
-    });
-    for c in &certs[1..] {
-        out.chain.push(X509Certificate::from_der(c).map(|(_, c)| c.subject().to_string()).unwrap_or_default());
-    }
-    let anchor_text = name_text(&anchor_name);
-    // The trust anchor's own validity period: a provincial root past its notAfter is not a basis
-    // for trust (webpki takes anchors as name + key only).
-    if let Some(Ok((_, a))) = anchor.map(|a| X509Certificate::from_der(&a.der)) {
-        let (nb, na) = (a.validity().not_before.timestamp(), a.validity().not_after.timestamp());
-        if p.time > na || p.time < nb {
-            out.checks.push(Check::new(
-                "certificate_path",
-                CheckStatus::Failed,
-                format!("the trust anchor {anchor_text} is valid only from {} to {}", fmt_unix(nb), fmt_unix(na)),
-            ));
-            out.failures.push(if p.time > na { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid });
-        }
-    }
+    let anchor_text = path.anchor.cert().subject().text().to_string();
     out.chain.push(anchor_text.clone());
     out.checks.push(Check::new(
         "certificate_path",
         CheckStatus::Passed,
-        format!("path of {} certificate(s) to the trust anchor {anchor_text}", certs.len() + 1),
+        format!("path of {} certificate(s) to the trust anchor {anchor_text}", path.certs.len() + 1),
     ));
+    out.policies = Some(path.policies.clone());
+    let policy_text = match &path.policies {
+        PolicySet::Any => "any policy".to_string(),
+        PolicySet::Oids(v) if v.is_empty() => "none (no explicit policy required)".to_string(),
+        PolicySet::Oids(v) => v.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", "),
+    };
+    out.checks.push(Check::new("certificate_policies", CheckStatus::Passed, format!("valid policies: {policy_text}")));
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
-    for c in &certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c) {
+    for c in &path.certs {
+        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
             let a = x.signature_algorithm.algorithm.to_id_string();
             if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
                 out.warnings.push(format!("legacy policy: the certificate {} is signed with SHA-1", x.subject()));
@@ -447,69 +364,35 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         }
     }
 
-    // Revocation of every certificate except the anchor.
+    // Revocation of every certificate except the anchor (RFC 5280 §6.3).
     if p.revocation == RevocationMode::Off {
         out.revocation = RevocationStatus::NotChecked;
         out.checks.push(Check::new("revocation", CheckStatus::Skipped, "revocation checking is off"));
         out.warnings.push("revocation checking is off".into());
         return out;
     }
+    let statuses = revocation::check_path(&path, revocation::Inputs { crls: p.crls, certificates: &candidates, settings: &settings });
     let mut unknown: Vec<String> = Vec::new();
-    let mut revoked: Option<(String, crl::Revoked)> = None;
     let mut notes: Vec<String> = Vec::new();
-    for (i, c) in certs.iter().enumerate() {
-        let Ok((_, x)) = X509Certificate::from_der(c) else { continue };
-        let (issuer_name, issuer_spki, issuer_crl_sign) = match certs.get(i + 1) {
-            Some(next) => match X509Certificate::from_der(next) {
-                Ok((_, n)) => (
-                    n.subject().as_raw().to_vec(),
-                    n.public_key().raw.to_vec(),
-                    n.key_usage().ok().flatten().map(|k| k.value.crl_sign()),
-                ),
-                Err(_) => continue,
-            },
-            None => (anchor_name.clone(), anchor_spki.clone(), anchor_crl_sign),
-        };
-        let is_ca = i > 0;
-        let mut good = false;
-        let mut reasons = Vec::new();
-        for crl in p.crls {
-            if crl.issuer != issuer_name {
-                continue;
+    for (c, st) in path.certs.iter().zip(statuses.iter()) {
+        let who = c.subject().text();
+        match st {
+            CertStatus::Revoked { date, reason, .. } => {
+                let date = date.unix_timestamp();
+                let code = reason.map(|r| r.code());
+                out.revocation = RevocationStatus::Revoked;
+                out.revoked_at = Some((date, code));
+                let reason = code.map(|c| format!(", reason code {c}")).unwrap_or_default();
+                out.checks.push(Check::new("revocation", CheckStatus::Failed, format!("{who} was revoked at {}{reason}", fmt_unix(date))));
+                out.failures.push(if date <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
+                return out;
             }
-            match crl::check(crl, p.policy, x.raw_serial(), is_ca, &issuer_name, &issuer_spki, issuer_crl_sign, p.time) {
-                Ok(crl::Status::Revoked(r)) => {
-                    if revoked.is_none() {
-                        revoked = Some((x.subject().to_string(), r));
-                    }
-                }
-                Ok(crl::Status::Good) => good = true,
-                Ok(crl::Status::Stale) => reasons.push(format!(
-                    "the CRL of {} is stale (nextUpdate {})",
-                    crl.issuer_text,
-                    crl.next_update.map(fmt_unix).unwrap_or_default()
-                )),
-                Err(why) => reasons.push(why),
+            CertStatus::Good => notes.push(format!("{who}: not revoked")),
+            CertStatus::Unknown(problems) => {
+                let why: Vec<String> = problems.iter().map(describe_problem).collect();
+                unknown.push(format!("no usable CRL for {who} ({})", why.join("; ")));
             }
         }
-        if !good {
-            let mut msg = format!("no usable CRL for {}", x.subject());
-            if !reasons.is_empty() {
-                msg.push_str(&format!(" ({})", reasons.join("; ")));
-            }
-            unknown.push(msg);
-        } else {
-            notes.push(format!("{}: not revoked", x.subject()));
-        }
-    }
-    if let Some((who, r)) = revoked {
-        let reason = r.reason.map(|c| format!(", reason code {c}")).unwrap_or_default();
-        out.revocation = RevocationStatus::Revoked;
-        out.revoked_at = Some((r.date, r.reason));
-        let detail = format!("{who} was revoked at {}{reason}", fmt_unix(r.date));
-        out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
-        out.failures.push(if r.date <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
-        return out;
     }
     if unknown.is_empty() {
         out.revocation = RevocationStatus::Good;
