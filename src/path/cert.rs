@@ -219,7 +219,6 @@ const UNDERSTOOD: &[&str] = &[
     "2.5.29.37", // extKeyUsage
     "2.5.29.46", // freshestCRL
     "2.5.29.54", // inhibitAnyPolicy
-    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
 
 fn oid_of(o: &x509_parser::der_parser::oid::Oid<'_>) -> ObjectIdentifier {
@@ -289,7 +288,11 @@ impl Cert {
                 ParsedExtension::ExtendedKeyUsage(_) => {
                     let seq = der::read_all(ext.value).map_err(|_| bad())?;
                     let items = der::children(seq.body, MAX_POLICIES_PER_CERT, "too many EKUs").map_err(|_| CertError::TooManyEntries(oid))?;
-                    inner.eku = Some(items.iter().filter(|t| t.tag == 0x06).map(|t| t.body.to_vec()).collect());
+                    // RFC 5280 §4.2.1.12: SEQUENCE SIZE (1..MAX) OF KeyPurposeId.
+                    if items.is_empty() || items.iter().any(|t| t.tag != 0x06) {
+                        return Err(bad());
+                    }
+                    inner.eku = Some(items.iter().map(|t| t.body.to_vec()).collect());
                 }
                 ParsedExtension::SubjectKeyIdentifier(k) => inner.ski = Some(k.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(a) => inner.aki = a.key_identifier.as_ref().map(|k| k.0.to_vec()),

@@ -326,6 +326,40 @@ fn ip_matches(name: &[u8], base: &[u8]) -> bool {
     name.iter().zip(addr).zip(mask).all(|((a, b), m)| a & m == b & m)
 }
 
+/// Could `name` (a dNSName with a wildcard label, "*.domain") stand for a name inside the
+/// excluded subtree `base`? A wildcard covers any one label under its domain, so "*.example.com"
+/// meets an exclusion of "bar.example.com" (x509-limbo, CVE-2025-61727).
+pub(crate) fn wildcard_meets(name: &GenName, base: &GenName) -> bool {
+    match (name, base) {
+        (GenName::Dns(n), GenName::Dns(b)) => match n.strip_prefix("*.") {
+            Some(domain) => {
+                let b = b.strip_prefix('.').unwrap_or(b);
+                dns_matches(b, domain)
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Is a name that a constraint of its type applies to well formed? A malformed name cannot be
+/// shown to lie inside the permitted namespace (x509-limbo rfc5280::nc::*-invalid-*-san).
+pub(crate) fn well_formed(name: &GenName) -> bool {
+    match name {
+        GenName::Dns(n) => {
+            let n = n.strip_prefix("*.").unwrap_or(n);
+            let n = n.strip_suffix('.').unwrap_or(n);
+            !n.is_empty()
+                && n.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        }
+        GenName::Rfc822(m) => match m.rsplit_once('@') {
+            Some((local, host)) => !local.is_empty() && !host.is_empty() && (local.starts_with('"') || !local.contains('@')),
+            None => false,
+        },
+        _ => true,
+    }
+}
+
 /// Is a name-constraint base well formed (an iPAddress base must be address + mask)?
 pub(crate) fn base_is_valid(base: &GenName) -> bool {
     match base {

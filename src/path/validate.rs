@@ -1,7 +1,7 @@
 //! RFC 5280 §6.1.2–§6.1.5 over one ordered path whose signatures the builder has verified.
 
 use super::cert::{Cert, KU_KEY_CERT_SIGN};
-use super::name::{matches, GenName};
+use super::name::{matches, well_formed, wildcard_meets, GenName};
 use super::policy::{Graph, PolicySet, ANY_POLICY};
 use super::{datetime, Anchor, Budget, CertRef, EkuRule, PathError, Settings, MAX_NAME_CONSTRAINT_CHECKS};
 
@@ -33,7 +33,9 @@ pub(crate) fn validate(anchor: &Anchor, path: &[Cert], s: &Settings) -> Result<P
     let mut policy_mapping = if s.initial_policy_mapping_inhibit { 0 } else { n + 1 };
     let mut max_path_length = n;
     let mut graph: Option<Graph> = Some(Graph::new());
-    let mut constraints: Vec<&Constraints> = Vec::new();
+    // The anchor's own nameConstraints bound the whole path (RFC 5937 §2 takes them as initial
+    // constraints; national roots use them to keep subordinate CAs in their namespace).
+    let mut constraints: Vec<&Constraints> = a.0.name_constraints.iter().collect();
     let mut nc_budget = MAX_NAME_CONSTRAINT_CHECKS;
     let leaf = &path[n - 1];
     let mut issuer_name = a.subject();
@@ -190,8 +192,15 @@ fn check_names(c: &Cert, constraints: &[&Constraints], budget: &mut usize, cref:
     for (permitted, excluded) in constraints {
         for name in &names {
             let kind = name.kind();
+            let constrained = excluded.iter().chain(permitted.iter().flatten()).any(|b| b.kind() == kind);
+            if constrained && !well_formed(name) {
+                return Err(PathError::NameConstraint { cert: cref(), kind, name: name.text() });
+            }
             for base in excluded.iter().filter(|b| b.kind() == kind) {
                 *budget = budget.checked_sub(1).ok_or(PathError::Budget(Budget::NameConstraintChecks))?;
+                if wildcard_meets(name, base) {
+                    return Err(PathError::NameConstraint { cert: cref(), kind, name: name.text() });
+                }
                 match matches(name, base) {
                     Some(true) => return Err(PathError::NameConstraint { cert: cref(), kind, name: name.text() }),
                     Some(false) => {}

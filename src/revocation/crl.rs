@@ -154,7 +154,13 @@ impl Crl {
             seen.push(ext.oid.as_bytes());
             match ext.parsed_extension() {
                 ParsedExtension::ParseError { .. } => return Err(CrlError::Malformed(format!("extension {oid} is malformed"))),
-                ParsedExtension::CRLNumber(n) => inner.number = Some(n.clone()),
+                ParsedExtension::CRLNumber(n) => {
+                    inner.number = Some(n.clone());
+                    // RFC 5280 §5.2.3: the CRL number MUST be non-critical.
+                    if ext.critical {
+                        inner.unknown_critical = inner.unknown_critical.or(Some(oid));
+                    }
+                }
                 ParsedExtension::IssuingDistributionPoint(_) => {
                     let (name, only_user, only_ca, only_some, indirect, only_attribute) = crate::path::cert::parse_idp(ext.value)
                         .ok_or_else(|| CrlError::Malformed("issuingDistributionPoint is malformed".into()))?;

@@ -105,7 +105,8 @@ pub enum CrlProblem {
         /// nextUpdate.
         next_update: time::OffsetDateTime,
     },
-    /// The CRL has a critical extension kyso does not understand.
+    /// The CRL (or an entry) has a critical extension kyso does not understand, or one that
+    /// must not be critical (the CRL number).
     UnknownCriticalExtension {
         /// The CRL issuer.
         issuer: String,
@@ -114,6 +115,11 @@ pub enum CrlProblem {
     },
     /// The CRL covers attribute certificates only.
     AttributeCertificates,
+    /// The CRL has no CRL number (RFC 5280 §5.2.3: conforming CRL issuers MUST include it).
+    NoCrlNumber {
+        /// The CRL issuer.
+        issuer: String,
+    },
     /// No certificate of the CRL issuer with a valid path to the same anchor and cRLSign
     /// verifies the CRL's signature.
     NoValidSigner {
@@ -324,6 +330,9 @@ fn use_crl(ctx: &mut Ctx<'_>, crl: &Crl, cert: &Cert, issuer: Signer<'_>, anchor
     }
     if c.idp.as_ref().is_some_and(|i| i.only_attribute) {
         return Err(CrlProblem::AttributeCertificates);
+    }
+    if c.number.is_none() {
+        return Err(CrlProblem::NoCrlNumber { issuer: issuer_text() });
     }
     if let Some(next) = c.next_update {
         if next < time {

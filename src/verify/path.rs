@@ -249,6 +249,7 @@ fn describe_problem(p: &CrlProblem) -> String {
         CrlProblem::Stale { issuer, next_update } => format!("the CRL of {issuer} is stale (nextUpdate {})", fmt_unix(next_update.unix_timestamp())),
         CrlProblem::UnknownCriticalExtension { issuer, oid } => format!("the CRL of {issuer} has an unknown critical extension {oid}"),
         CrlProblem::AttributeCertificates => "the CRL covers attribute certificates only".into(),
+        CrlProblem::NoCrlNumber { issuer } => format!("the CRL of {issuer} has no CRL number (RFC 5280 §5.2.3)"),
         CrlProblem::NoValidSigner { issuer, why } => match why {
             Some(w) => format!("no usable key of {issuer} signed its CRL ({w:?})"),
             None => format!("no certificate of {issuer} to verify its CRL with"),
