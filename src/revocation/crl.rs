@@ -22,10 +22,10 @@ pub const MAX_CRL_ENTRIES: usize = 1_000_000;
 #[non_exhaustive]
 pub enum CrlError {
     /// Not a DER CertificateList.
-    #[error("not a DER CRL ({0})")]
+    #[error("CRL is not DER: {0}")]
     Malformed(String),
     /// More entries than [`MAX_CRL_ENTRIES`].
-    #[error("more than {MAX_CRL_ENTRIES} entries")]
+    #[error("CRL has more than {MAX_CRL_ENTRIES} entries")]
     TooManyEntries,
 }
 

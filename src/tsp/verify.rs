@@ -331,10 +331,24 @@ fn validate_path(signer_der: &[u8], certs: &[Vec<u8>], signer_idx: usize, anchor
     // CA certificates with an EKU must allow id-kp-timeStamping; the TSA certificate's own EKU
     // is required by check_tsa_certificate (critical, id-kp-timeStamping alone).
     settings.eku = EkuRule::AnyOf(vec![crate::alg::oid::KP_TIME_STAMPING]);
-    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| TspError::UntrustedTsa(e.to_string()))?;
+    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| TspError::UntrustedTsa(untrusted_reason(&e)))?;
     let mut subjects: Vec<String> = path.certs.iter().map(|c| c.subject().text().to_string()).collect();
     subjects.push(path.anchor.cert().subject().text().to_string());
     Ok(subjects)
+}
+
+/// The reason word of an untrusted TSA path (the names the report renders; issue 13 replaces them
+/// with typed findings).
+fn untrusted_reason(e: &crate::path::PathError) -> String {
+    use crate::path::PathError as E;
+    match e {
+        E::NoIssuer { .. } => "UnknownIssuer".into(),
+        E::BadSignature { .. } => "InvalidSignatureForPublicKey".into(),
+        E::Expired { .. } | E::AnchorValidity { .. } => format!("CertExpired: {e}"),
+        E::NotYetValid { .. } => format!("CertNotValidYet: {e}"),
+        E::Eku { .. } => format!("RequiredEkuNotFound: {e}"),
+        other => other.to_string(),
+    }
 }
 
 /// Verifies a CMS signature `sig` over `msg` with the key `spki`, for the SignerInfo's

@@ -233,10 +233,22 @@ pub(crate) fn sub_indication(e: &PathError, time: i64) -> SubIndication {
 }
 
 /// The report text of a path failure (English, until the typed findings of issue 13 render it).
-fn describe(e: &PathError) -> String {
+fn describe(e: &PathError, time: i64) -> String {
     match e {
-        PathError::NoIssuer { .. } => format!("no path to a trust anchor: {e}"),
-        PathError::BadSignature { .. } => format!("no path to a trust anchor: {e}"),
+        PathError::Expired { not_after, .. } => {
+            format!("a certificate of the path expired at {} (validation time {})", fmt_unix(not_after.unix_timestamp()), fmt_unix(time))
+        }
+        PathError::NotYetValid { not_before, .. } => {
+            format!("a certificate of the path is valid only from {} (validation time {})", fmt_unix(not_before.unix_timestamp()), fmt_unix(time))
+        }
+        PathError::AnchorValidity { anchor, not_before, not_after } => format!(
+            "the trust anchor {anchor} is valid only from {} to {}",
+            fmt_unix(not_before.unix_timestamp()),
+            fmt_unix(not_after.unix_timestamp())
+        ),
+        // The wording the report renderer translates (issue 13 turns these into typed findings).
+        PathError::NoIssuer { .. } => "no path to a trust anchor (unknown issuer, or a signature in the path does not verify)".into(),
+        PathError::BadSignature { .. } => "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into(),
         other => format!("path validation failed: {other}"),
     }
 }
@@ -251,6 +263,9 @@ fn describe_problem(p: &CrlProblem) -> String {
         CrlProblem::AttributeCertificates => "the CRL covers attribute certificates only".into(),
         CrlProblem::NoCrlNumber { issuer } => format!("the CRL of {issuer} has no CRL number (RFC 5280 §5.2.3)"),
         CrlProblem::NoValidSigner { issuer, why } => match why {
+            Some(revocation::SignerProblem::BadSignature) => format!("the CRL of {issuer} has a wrong signature"),
+            Some(revocation::SignerProblem::NoCrlSign) => "the CRL issuer's key usage lacks cRLSign".to_string(),
+            Some(revocation::SignerProblem::Algorithm) => "the CRL's signature algorithm is not allowed by the policy".to_string(),
             Some(w) => format!("no usable key of {issuer} signed its CRL ({w:?})"),
             None => format!("no certificate of {issuer} to verify its CRL with"),
         },
@@ -331,7 +346,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     let path = match engine::build_and_validate(&leaf_cert, &candidates, &anchors, &settings) {
         Ok(path) => path,
         Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe(&e)));
+            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe(&e, p.time)));
             out.failures.push(sub_indication(&e, p.time));
             out.revocation = RevocationStatus::Unknown;
             return out;
@@ -353,7 +368,10 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         PolicySet::Oids(v) if v.is_empty() => "none (no explicit policy required)".to_string(),
         PolicySet::Oids(v) => v.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", "),
     };
-    out.checks.push(Check::new("certificate_policies", CheckStatus::Passed, format!("valid policies: {policy_text}")));
+    // Named when the caller asked for policies (--policy-oid, --require-explicit-policy).
+    if *p.policies != PolicyInputs::default() {
+        out.checks.push(Check::new("certificate_policies", CheckStatus::Passed, format!("valid policies: {policy_text}")));
+    }
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &path.certs {
@@ -389,8 +407,9 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
                 return out;
             }
             CertStatus::Good => notes.push(format!("{who}: not revoked")),
+            CertStatus::Unknown(problems) if problems.as_slice() == [CrlProblem::NoCrl] => unknown.push(format!("no usable CRL for {who}")),
             CertStatus::Unknown(problems) => {
-                let why: Vec<String> = problems.iter().map(describe_problem).collect();
+                let why: Vec<String> = problems.iter().filter(|p| **p != CrlProblem::NoCrl).map(describe_problem).collect();
                 unknown.push(format!("no usable CRL for {who} ({})", why.join("; ")));
             }
         }
