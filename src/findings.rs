@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 /// The attributes of a distinguished name that a reader looks for, read from the certificate
 /// (not from the DN text, whose values are not escaped).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub struct NameParts {
     /// commonName (CN): a person's full name, or the unit's name.
@@ -53,7 +53,7 @@ impl NameParts {
 
 /// A certificate's (or CRL issuer's) name: the distinguished name as text (RFC 4514-like, as
 /// x509-parser writes it; for the JSON and verbose output) and the parts a reader looks for.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub struct Name {
     /// The whole distinguished name as text.
@@ -502,17 +502,89 @@ pub enum EssProblem {
     Missing,
 }
 
-/// Why a path to a trust anchor could not be validated.
+/// A certificate of a path, as a path failure names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInPath {
+    /// Its position: 0 is the end entity, counting towards the trust anchor.
+    pub position: usize,
+    /// Its subject.
+    pub subject: Name,
+}
+
+/// The type of a name under a name constraint (RFC 5280 §4.2.1.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// directoryName.
+    Directory,
+    /// rfc822Name (and the emailAddress attribute of a subject without subjectAltName).
+    Email,
+    /// dNSName.
+    Dns,
+    /// uniformResourceIdentifier.
+    Uri,
+    /// iPAddress.
+    IpAddress,
+    /// otherName, x400Address, ediPartyName or registeredID.
+    Other,
+}
+
+/// A limited resource of path validation (a budget on attacker-driven work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathBudget {
+    /// Signature verifications while building a path.
+    SignatureChecks,
+    /// Candidate issuers examined.
+    BuildSteps,
+    /// Name-constraint comparisons.
+    NameConstraintChecks,
+    /// Policies in one extension.
+    Policies,
+    /// Names in one extension.
+    Names,
+}
+
+/// Why a path to a trust anchor could not be validated (RFC 5280 §6.1), the most specific
+/// failure over every candidate path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PathProblem {
-    /// No issuer that chains to a trust anchor (unknown issuer, or a signature in the path does
-    /// not verify).
-    UnknownIssuer,
+    /// A certificate of the path cannot be read.
+    Malformed {
+        /// Which.
+        cert: CertInPath,
+    },
+    /// No issuer for a certificate among the trust anchors and the certificates at hand.
+    NoIssuer {
+        /// Whose issuer is missing.
+        cert: CertInPath,
+        /// The issuer it names.
+        issuer: Name,
+    },
     /// A certificate's signature does not verify with its issuer's key.
-    BadSignature,
+    BadSignature {
+        /// Which.
+        cert: CertInPath,
+    },
+    /// A certificate's signature algorithm is not allowed by the policy.
+    AlgorithmNotAllowed {
+        /// Which.
+        cert: CertInPath,
+        /// The algorithm's OID (dotted).
+        algorithm: String,
+    },
+    /// The key that signed a certificate is too weak or not allowed.
+    WeakKey {
+        /// Which certificate's signature.
+        cert: CertInPath,
+        /// The key (algorithm and size, as the path validator writes it).
+        key: String,
+    },
     /// A certificate of the path had expired.
     Expired {
+        /// Which.
+        cert: CertInPath,
         /// Its notAfter.
         not_after: OffsetDateTime,
         /// The validation time.
@@ -520,91 +592,119 @@ pub enum PathProblem {
     },
     /// A certificate of the path was not yet valid.
     NotYetValid {
+        /// Which.
+        cert: CertInPath,
         /// Its notBefore.
         not_before: OffsetDateTime,
         /// The validation time.
         time: OffsetDateTime,
     },
-    /// A CA certificate is used as the end entity.
-    CaUsedAsEndEntity,
-    /// An end-entity certificate is used as a CA.
-    EndEntityUsedAsCa,
-    /// A pathLenConstraint is violated.
-    PathLengthExceeded,
-    /// More intermediates than allowed.
-    TooDeep,
-    /// An extended key usage in the path does not allow the purpose.
-    EkuNotAllowed,
-    /// A name constraint is violated.
-    NameConstraintViolation,
-    /// A critical extension kyso does not process.
-    UnsupportedCriticalExtension,
-    /// A validity period that ends before it starts.
-    InvalidValidity,
-    /// A certificate version kyso does not accept.
-    UnsupportedVersion,
-    /// A signature algorithm the policy does not allow.
-    AlgorithmNotAllowed,
-    /// Another failure of the path validator (its error name).
-    Other {
-        /// The validator's error name.
-        code: String,
+    /// An intermediate is not a CA certificate.
+    NotCa {
+        /// Which.
+        cert: CertInPath,
     },
+    /// A CA certificate's keyUsage lacks keyCertSign.
+    NoKeyCertSign {
+        /// Which.
+        cert: CertInPath,
+    },
+    /// A pathLenConstraint is exceeded.
+    PathLengthExceeded {
+        /// The certificate that does not fit.
+        cert: CertInPath,
+    },
+    /// More intermediates than allowed.
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// A critical extension kyso does not process.
+    UnknownCriticalExtension {
+        /// Which certificate.
+        cert: CertInPath,
+        /// The extension's OID.
+        oid: ObjectIdentifier,
+    },
+    /// A name is outside a CA's permitted subtrees or inside its excluded ones.
+    NameConstraintViolated {
+        /// Which certificate.
+        cert: CertInPath,
+        /// The name's type.
+        kind: NameKind,
+        /// The name.
+        name: String,
+    },
+    /// A name constraint of a type kyso does not implement applies (fails closed).
+    NameConstraintUnsupported {
+        /// Which certificate.
+        cert: CertInPath,
+        /// The type.
+        kind: NameKind,
+    },
+    /// A policy mapping to or from anyPolicy.
+    AnyPolicyMapping {
+        /// Which certificate.
+        cert: CertInPath,
+    },
+    /// No acceptable certificate policy while an explicit policy is required.
+    NoValidPolicy {
+        /// Where the policy set became empty.
+        cert: CertInPath,
+    },
+    /// An extended key usage in the path does not allow the purpose.
+    EkuNotAllowed {
+        /// Which certificate.
+        cert: CertInPath,
+    },
+    /// The trust anchor is outside its validity period.
+    AnchorOutsideValidity {
+        /// The anchor.
+        anchor: Name,
+        /// Its notBefore.
+        not_before: OffsetDateTime,
+        /// Its notAfter.
+        not_after: OffsetDateTime,
+    },
+    /// A budget on path-building work ran out.
+    Budget(PathBudget),
 }
 
-/// Why a CRL cannot be used for a certificate.
+/// Why a candidate signer of a CRL was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CrlSignerProblem {
+    /// The CRL's signature does not verify with its key.
+    BadSignature,
+    /// The signature algorithm or key is not allowed by the policy.
+    Algorithm,
+    /// Its keyUsage lacks cRLSign.
+    NoCrlSign,
+    /// Its own path does not validate.
+    Path(Box<PathProblem>),
+    /// It is revoked, or its own status is unknown.
+    NotGood,
+}
+
+/// Why the revocation status of a certificate could not be established from a CRL (RFC 5280
+/// §6.3; what kyso does not understand fails closed), or why a CRL was ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CrlProblem {
-    /// The CRL does not parse.
+    /// The CRL cannot be read.
     Malformed(FormatProblem),
     /// More entries than the verifier's budget.
     TooManyEntries {
         /// The budget.
         limit: usize,
     },
-    /// Issued by another issuer than the certificate's.
-    WrongIssuer {
-        /// The CRL's issuer.
-        issuer: Name,
+    /// No CRL of the certificate's issuer (or of its distribution points' CRL issuers).
+    NoCrl,
+    /// CRLs were given but they do not cover every revocation reason.
+    ReasonsNotCovered {
+        /// The reasons not covered.
+        missing: Vec<CrlReason>,
     },
-    /// An indirect CRL (not supported).
-    Indirect,
-    /// Partitioned by reason (onlySomeReasons; not supported).
-    OnlySomeReasons,
-    /// An attribute-certificate CRL.
-    AttributeCertificates,
-    /// A delta CRL (not supported).
-    Delta,
-    /// The CRL number is marked critical (RFC 5280 §5.2.3).
-    CrlNumberCritical,
-    /// The CRL has no CRL number (RFC 5280 §5.2.3).
-    NoCrlNumber,
-    /// An unknown critical CRL extension.
-    UnknownCriticalExtension {
-        /// Its OID (dotted).
-        oid: String,
-    },
-    /// An unknown critical CRL entry extension.
-    UnknownCriticalEntryExtension {
-        /// Its OID (dotted).
-        oid: String,
-    },
-    /// The issuingDistributionPoint's scope excludes the certificate.
-    OutOfScope,
-    /// The CRL's signature does not verify with the issuer's key.
-    BadSignature {
-        /// The CRL's issuer.
-        issuer: Name,
-    },
-    /// The CRL's signature algorithm is not allowed by the policy.
-    AlgorithmNotAllowed,
-    /// The issuer's public key cannot be read.
-    IssuerKeyUnreadable,
-    /// The CRL issuer's key usage lacks cRLSign.
-    IssuerLacksCrlSign,
-    /// nextUpdate is before thisUpdate.
-    NextUpdateBeforeThisUpdate,
     /// The CRL was past its nextUpdate at the validation time.
     Stale {
         /// The CRL's issuer.
@@ -612,6 +712,35 @@ pub enum CrlProblem {
         /// Its nextUpdate.
         next_update: OffsetDateTime,
     },
+    /// A critical CRL or entry extension kyso does not understand (or the CRL number marked
+    /// critical).
+    UnknownCriticalExtension {
+        /// The CRL's issuer.
+        issuer: Name,
+        /// The extension's OID (dotted).
+        oid: String,
+    },
+    /// The CRL covers attribute certificates only.
+    AttributeCertificates,
+    /// The CRL has no CRL number (RFC 5280 §5.2.3).
+    NoCrlNumber {
+        /// The CRL's issuer.
+        issuer: Name,
+    },
+    /// No certificate of the CRL's issuer with a valid path and cRLSign verifies it.
+    NoValidSigner {
+        /// The CRL's issuer.
+        issuer: Name,
+        /// The most specific reason about the candidates, when there were any.
+        why: Option<CrlSignerProblem>,
+    },
+    /// A delta CRL applies but cannot be used.
+    DeltaUnusable {
+        /// The CRL's issuer.
+        issuer: Name,
+    },
+    /// The CRL-checking budget ran out.
+    Budget,
 }
 
 /// A certificate whose revocation status could not be established, and why.
@@ -1006,6 +1135,8 @@ pub enum CheckName {
     AlgorithmPolicy,
     /// `certificate_path`
     CertificatePath,
+    /// `certificate_policies` (named when policy inputs were given)
+    CertificatePolicies,
     /// `signer_key_usage`
     SignerKeyUsage,
     /// `validity`
@@ -1042,6 +1173,7 @@ impl CheckName {
             CheckName::SigningCertificate => "signing_certificate",
             CheckName::AlgorithmPolicy => "algorithm_policy",
             CheckName::CertificatePath => "certificate_path",
+            CheckName::CertificatePolicies => "certificate_policies",
             CheckName::SignerKeyUsage => "signer_key_usage",
             CheckName::Validity => "validity",
             CheckName::Revocation => "revocation",
@@ -1057,7 +1189,7 @@ impl CheckName {
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 19] = [
+    pub const ALL: [CheckName; 20] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,
@@ -1066,6 +1198,7 @@ impl CheckName {
         CheckName::SigningCertificate,
         CheckName::AlgorithmPolicy,
         CheckName::CertificatePath,
+        CheckName::CertificatePolicies,
         CheckName::SignerKeyUsage,
         CheckName::Validity,
         CheckName::Revocation,
@@ -1231,8 +1364,6 @@ pub enum Finding {
     // ----- the certificate path -----
     /// The certificate does not parse.
     CertificateUnparseable,
-    /// The certificate is not acceptable as an end entity.
-    CertificateNotAcceptable(PathProblem),
     /// No valid path.
     PathFailed(PathProblem),
     /// A path to a trust anchor.
@@ -1242,14 +1373,11 @@ pub enum Finding {
         /// The trust anchor.
         anchor: Name,
     },
-    /// The trust anchor is outside its validity period at the validation time.
-    TrustAnchorOutsideValidity {
-        /// The anchor.
-        anchor: Name,
-        /// Its notBefore.
-        not_before: OffsetDateTime,
-        /// Its notAfter.
-        not_after: OffsetDateTime,
+    /// The certificate policies the path is valid for (RFC 5280 §6.1.6), when policy inputs
+    /// were given.
+    ValidPolicies {
+        /// The policies; `None` is any policy.
+        policies: Option<Vec<ObjectIdentifier>>,
     },
     /// The keyUsage extension is malformed.
     KeyUsageMalformed,
@@ -1573,10 +1701,9 @@ impl Finding {
             AttachedContentEqual => "attached_content_equal",
             CrlIgnored { .. } => "crl_ignored",
             CertificateUnparseable => "certificate_unparseable",
-            CertificateNotAcceptable(_) => "certificate_not_acceptable",
             PathFailed(_) => "path_failed",
             PathFound { .. } => "path_found",
-            TrustAnchorOutsideValidity { .. } => "trust_anchor_outside_validity",
+            ValidPolicies { .. } => "valid_policies",
             KeyUsageMalformed => "key_usage_malformed",
             KeyCertSignInEndEntity => "key_cert_sign_in_end_entity",
             NameConstraintsInEndEntity => "name_constraints_in_end_entity",

@@ -35,7 +35,9 @@ pub mod cms;
 pub mod sign;
 pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
+pub mod path;
 pub mod report;
+pub mod revocation;
 pub mod verify;
 // --- section: tsp (issue 9) ---
 pub mod tsp;

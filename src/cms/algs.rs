@@ -1,22 +1,15 @@
-//! Signature algorithms the verifier accepts under each [`Policy`] (DESIGN.md §4 rule 5), and
-//! signature verification over a SubjectPublicKeyInfo for CMS signatures and CRLs.
-//!
-//! Strict: ECDSA P-256/P-384 with SHA-256/384, Ed25519, RSA PKCS#1 v1.5 and RSASSA-PSS with
-//! SHA-256/384/512 and 2048–8192-bit keys (ring's bounds). Legacy adds RSA PKCS#1 v1.5 with
-//! SHA-1 — the algorithm of documents signed around 2012. ring has no ECDSA with SHA-1, so
-//! ecdsa-with-SHA1 stays unsupported under both policies.
+//! CMS signature algorithms (a SignerInfo's signatureAlgorithm with its digestAlgorithm) and
+//! their verification over a SubjectPublicKeyInfo. Certificate and CRL signatures, and the
+//! algorithm policy's lists for them, are in [`crate::path`]'s `sig` module.
 
 use crate::asn1 as der;
-use crate::alg::{DigestAlgorithm, Policy};
+use crate::alg::DigestAlgorithm;
 use crate::findings::SignatureScheme;
 use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use webpki::ring as w;
 
 /// `sha1WithRSAEncryption` with NULL parameters (the contents of the AlgorithmIdentifier).
 const SHA1_WITH_RSA_ID: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00];
-/// `sha1WithRSAEncryption` with absent parameters (seen in the wild).
-const SHA1_WITH_RSA_ABSENT_ID: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05];
-
 /// RSA PKCS#1 v1.5 with SHA-1 (legacy policy only).
 #[derive(Debug)]
 pub(crate) struct RsaPkcs1Sha1 {
@@ -39,47 +32,6 @@ impl SignatureVerificationAlgorithm for RsaPkcs1Sha1 {
 
 /// Legacy RSA PKCS#1 v1.5 SHA-1, NULL parameters.
 pub(crate) static RSA_PKCS1_SHA1: &dyn SignatureVerificationAlgorithm = &RsaPkcs1Sha1 { id: SHA1_WITH_RSA_ID };
-/// Legacy RSA PKCS#1 v1.5 SHA-1, absent parameters.
-pub(crate) static RSA_PKCS1_SHA1_ABSENT: &dyn SignatureVerificationAlgorithm =
-    &RsaPkcs1Sha1 { id: SHA1_WITH_RSA_ABSENT_ID };
-
-/// The strict list (DESIGN.md §4 rule 5) followed by `$extra`: one list written once, so that
-/// legacy can only ever add to strict.
-macro_rules! strict_plus {
-    ($($extra:expr),* $(,)?) => {
-        &[
-            w::ECDSA_P256_SHA256,
-            w::ECDSA_P256_SHA384,
-            w::ECDSA_P384_SHA256,
-            w::ECDSA_P384_SHA384,
-            w::ED25519,
-            w::RSA_PKCS1_2048_8192_SHA256,
-            w::RSA_PKCS1_2048_8192_SHA384,
-            w::RSA_PKCS1_2048_8192_SHA512,
-            w::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-            w::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-            w::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-            w::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-            w::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-            w::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-            $($extra),*
-        ]
-    };
-}
-
-static STRICT: &[&dyn SignatureVerificationAlgorithm] = strict_plus!();
-
-/// Strict plus RSA PKCS#1 v1.5 with SHA-1 (both parameter encodings).
-static LEGACY: &[&dyn SignatureVerificationAlgorithm] = strict_plus!(RSA_PKCS1_SHA1, RSA_PKCS1_SHA1_ABSENT);
-
-/// The certificate/CRL signature algorithms allowed under `policy`.
-pub(crate) fn allowed(policy: Policy) -> &'static [&'static dyn SignatureVerificationAlgorithm] {
-    match policy {
-        Policy::Strict => STRICT,
-        Policy::Legacy => LEGACY,
-    }
-}
-
 /// Splits a SubjectPublicKeyInfo into (algorithm contents, key bits).
 pub(crate) fn split_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
     let spki = der::read_all(spki).ok()?;
@@ -89,23 +41,6 @@ pub(crate) fn split_spki(spki: &[u8]) -> Option<(&[u8], &[u8])> {
         return None;
     }
     Some((alg.body, &bits.body[1..]))
-}
-
-/// Verifies a signature made with an AlgorithmIdentifier (certificates and CRLs: the identifier
-/// names the whole algorithm) against `spki`, using only the algorithms of `policy`.
-pub(crate) fn verify_by_id(
-    policy: Policy,
-    spki: &[u8],
-    sig_alg_body: &[u8],
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), SigError> {
-    let (pk_alg, key) = split_spki(spki).ok_or(SigError::BadKey)?;
-    let alg = allowed(policy)
-        .iter()
-        .find(|a| a.signature_alg_id().as_ref() == sig_alg_body && a.public_key_alg_id().as_ref() == pk_alg)
-        .ok_or(SigError::Unsupported)?;
-    alg.verify_signature(key, message, signature).map_err(|_| SigError::Invalid)
 }
 
 /// Why a signature did not verify.
@@ -237,27 +172,4 @@ pub(crate) fn verify_cms(alg: CmsSigAlg, spki: &[u8], message: &[u8], signature:
     let (pk_alg, key) = split_spki(spki).ok_or(SigError::BadKey)?;
     let alg = candidates.into_iter().find(|a| a.public_key_alg_id().as_ref() == pk_alg).ok_or(SigError::Unsupported)?;
     alg.verify_signature(key, message, signature).map_err(|_| SigError::Invalid)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids(list: &[&dyn SignatureVerificationAlgorithm]) -> Vec<(Vec<u8>, Vec<u8>)> {
-        list.iter().map(|a| (a.signature_alg_id().as_ref().to_vec(), a.public_key_alg_id().as_ref().to_vec())).collect()
-    }
-
-    #[test]
-    fn legacy_is_strict_plus_the_two_sha1_encodings() {
-        let strict = ids(allowed(Policy::Strict));
-        let legacy = ids(allowed(Policy::Legacy));
-        assert_eq!(strict.len(), 14);
-        assert_eq!(&legacy[..strict.len()], &strict[..]);
-        let rsa = alg_id::RSA_ENCRYPTION.as_ref().to_vec();
-        assert_eq!(
-            &legacy[strict.len()..],
-            &[(SHA1_WITH_RSA_ID.to_vec(), rsa.clone()), (SHA1_WITH_RSA_ABSENT_ID.to_vec(), rsa)]
-        );
-        assert!(strict.iter().all(|(sig, _)| sig != SHA1_WITH_RSA_ID && sig != SHA1_WITH_RSA_ABSENT_ID));
-    }
 }

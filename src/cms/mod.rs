@@ -11,7 +11,7 @@ pub mod ess;
 pub mod input;
 pub(crate) mod algs;
 pub(crate) mod certs;
-mod pss;
+pub(crate) mod pss;
 pub(crate) mod signed_data;
 pub(crate) mod signer;
 

@@ -72,12 +72,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         },
 
         CertificateUnparseable => "the certificate does not parse".into(),
-        CertificateNotAcceptable(p) => format!("the certificate is not acceptable: {}", path_problem(p, c)),
         PathFailed(p) => path_problem(p, c),
         PathFound { length, anchor } => format!("path of {length} certificate(s) to the trust anchor {}", c.name(anchor)),
-        TrustAnchorOutsideValidity { anchor, not_before, not_after } => {
-            format!("the trust anchor {} is valid only from {} to {}", c.name(anchor), c.time(*not_before), c.time(*not_after))
-        }
+        ValidPolicies { policies } => match policies {
+            None => "valid policies: any policy".into(),
+            Some(v) if v.is_empty() => "valid policies: none (no explicit policy required)".into(),
+            Some(v) => format!("valid policies: {}", v.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")),
+        },
         KeyUsageMalformed => "malformed keyUsage extension".into(),
         KeyCertSignInEndEntity => "keyCertSign in a certificate that is not a CA (RFC 5280 §4.2.1.3)".into(),
         NameConstraintsInEndEntity => "nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)".into(),
@@ -370,52 +371,104 @@ fn key_problem(p: &KeyProblem) -> String {
     }
 }
 
+fn cert(c: &Ctx<'_>, x: &CertInPath) -> String {
+    if x.position == 0 {
+        format!("the certificate {}", c.name(&x.subject))
+    } else {
+        format!("the CA certificate {}", c.name(&x.subject))
+    }
+}
+
+pub(crate) fn name_kind(k: NameKind) -> &'static str {
+    match k {
+        NameKind::Directory => "directoryName",
+        NameKind::Email => "rfc822Name",
+        NameKind::Dns => "dNSName",
+        NameKind::Uri => "uniformResourceIdentifier",
+        NameKind::IpAddress => "iPAddress",
+        NameKind::Other => "otherName",
+    }
+}
+
 pub(crate) fn path_problem(p: &PathProblem, c: &Ctx<'_>) -> String {
     match p {
-        PathProblem::UnknownIssuer => "no path to a trust anchor (unknown issuer, or a signature in the path does not verify)".into(),
-        PathProblem::BadSignature => "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into(),
-        PathProblem::Expired { not_after, time } => {
-            format!("a certificate of the path expired at {} (validation time {})", c.time(*not_after), c.time(*time))
+        PathProblem::Malformed { cert: x } => format!("{} cannot be read", cert(c, x)),
+        PathProblem::NoIssuer { cert: x, issuer } => {
+            format!("no path to a trust anchor: no issuer {} found for {}", c.name(issuer), cert(c, x))
         }
-        PathProblem::NotYetValid { not_before, time } => {
-            format!("a certificate of the path is valid only from {} (validation time {})", c.time(*not_before), c.time(*time))
+        PathProblem::BadSignature { cert: x } => {
+            format!("no path to a trust anchor: the signature on {} does not verify with its issuer's key", cert(c, x))
         }
-        PathProblem::CaUsedAsEndEntity => "a CA certificate is used as the end entity".into(),
-        PathProblem::EndEntityUsedAsCa => "an end-entity certificate is used as a CA".into(),
-        PathProblem::PathLengthExceeded => "a CA's path length constraint is exceeded".into(),
-        PathProblem::TooDeep => "the path has more intermediate certificates than allowed".into(),
-        PathProblem::EkuNotAllowed => "an extended key usage in the path does not allow this purpose".into(),
-        PathProblem::NameConstraintViolation => "a name constraint of a CA is violated".into(),
-        PathProblem::UnsupportedCriticalExtension => "a certificate has a critical extension that is not supported".into(),
-        PathProblem::InvalidValidity => "a certificate's validity period ends before it starts".into(),
-        PathProblem::UnsupportedVersion => "a certificate has an unsupported version".into(),
-        PathProblem::AlgorithmNotAllowed => "a signature algorithm in the path is not allowed by the policy".into(),
-        PathProblem::Other { code } => format!("path validation failed: {}", clean(code)),
+        PathProblem::AlgorithmNotAllowed { cert: x, algorithm } => {
+            format!("the signature algorithm {} of {} is not allowed by the policy", clean(algorithm), cert(c, x))
+        }
+        PathProblem::WeakKey { cert: x, key } => format!("the key that signed {} is not allowed ({})", cert(c, x), clean(key)),
+        PathProblem::Expired { cert: x, not_after, time } => {
+            format!("{} expired at {} (validation time {})", cert(c, x), c.time(*not_after), c.time(*time))
+        }
+        PathProblem::NotYetValid { cert: x, not_before, time } => {
+            format!("{} is valid only from {} (validation time {})", cert(c, x), c.time(*not_before), c.time(*time))
+        }
+        PathProblem::NotCa { cert: x } => format!("{} is used as an issuer but is not a CA certificate", cert(c, x)),
+        PathProblem::NoKeyCertSign { cert: x } => format!("{} lacks keyCertSign in its keyUsage", cert(c, x)),
+        PathProblem::PathLengthExceeded { cert: x } => format!("{} exceeds a CA's path length constraint", cert(c, x)),
+        PathProblem::TooLong { max } => format!("the path has more than {max} intermediate certificates"),
+        PathProblem::UnknownCriticalExtension { cert: x, oid } => format!("{} has an unknown critical extension {oid}", cert(c, x)),
+        PathProblem::NameConstraintViolated { cert: x, kind, name } => {
+            format!("the {} {} of {} violates a CA's name constraints", name_kind(*kind), clean(name), cert(c, x))
+        }
+        PathProblem::NameConstraintUnsupported { cert: x, kind } => {
+            format!("{} has a {} under a name constraint of that type, which kyso does not process", cert(c, x), name_kind(*kind))
+        }
+        PathProblem::AnyPolicyMapping { cert: x } => format!("{} maps a policy to or from anyPolicy", cert(c, x)),
+        PathProblem::NoValidPolicy { cert: x } => {
+            format!("no acceptable certificate policy remains at {} while an explicit policy is required", cert(c, x))
+        }
+        PathProblem::EkuNotAllowed { cert: x } => format!("the extended key usage of {} does not allow this purpose", cert(c, x)),
+        PathProblem::AnchorOutsideValidity { anchor, not_before, not_after } => {
+            format!("the trust anchor {} is valid only from {} to {}", c.name(anchor), c.time(*not_before), c.time(*not_after))
+        }
+        PathProblem::Budget(b) => format!(
+            "path validation stopped: the budget on {} ran out",
+            match b {
+                PathBudget::SignatureChecks => "signature checks",
+                PathBudget::BuildSteps => "path-building steps",
+                PathBudget::NameConstraintChecks => "name-constraint comparisons",
+                PathBudget::Policies => "policies per certificate",
+                PathBudget::Names => "names per extension",
+            }
+        ),
     }
+}
+
+fn reasons(r: &[CrlReason]) -> String {
+    r.iter().map(|r| reason_name(Some(*r))).collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
     match p {
         CrlProblem::Malformed(fp) => format_problem(fp),
         CrlProblem::TooManyEntries { limit } => format!("CRL has more than {limit} entries"),
-        CrlProblem::WrongIssuer { issuer } => format!("CRL issued by {}, not by the certificate's issuer", c.name(issuer)),
-        CrlProblem::Indirect => "indirect CRL (not supported)".into(),
-        CrlProblem::OnlySomeReasons => "CRL partitioned by reason (not supported)".into(),
-        CrlProblem::AttributeCertificates => "attribute-certificate CRL".into(),
-        CrlProblem::Delta => "delta CRL (not supported)".into(),
-        CrlProblem::CrlNumberCritical => "the CRL number extension is marked critical (RFC 5280 §5.2.3)".into(),
-        CrlProblem::NoCrlNumber => "the CRL has no CRL number (RFC 5280 §5.2.3)".into(),
-        CrlProblem::UnknownCriticalExtension { oid } => format!("unknown critical CRL extension {}", clean(oid)),
-        CrlProblem::UnknownCriticalEntryExtension { oid } => format!("unknown critical CRL entry extension {}", clean(oid)),
-        CrlProblem::OutOfScope => "the CRL's scope (issuingDistributionPoint) excludes this certificate".into(),
-        CrlProblem::BadSignature { issuer } => format!("the CRL of {} has a wrong signature", c.name(issuer)),
-        CrlProblem::AlgorithmNotAllowed => "the CRL's signature algorithm is not allowed by the policy".into(),
-        CrlProblem::IssuerKeyUnreadable => "the issuer's public key cannot be read".into(),
-        CrlProblem::IssuerLacksCrlSign => "the CRL issuer's key usage lacks cRLSign".into(),
-        CrlProblem::NextUpdateBeforeThisUpdate => "the CRL's nextUpdate is before its thisUpdate".into(),
+        CrlProblem::NoCrl => "no CRL of its issuer".into(),
+        CrlProblem::ReasonsNotCovered { missing } => format!("the CRLs given do not cover every revocation reason (missing: {})", reasons(missing)),
         CrlProblem::Stale { issuer, next_update } => {
             format!("the CRL of {} is stale (nextUpdate {})", c.name(issuer), c.time(*next_update))
         }
+        CrlProblem::UnknownCriticalExtension { issuer, oid } => {
+            format!("the CRL of {} has an unknown critical extension {}", c.name(issuer), clean(oid))
+        }
+        CrlProblem::AttributeCertificates => "the CRL covers attribute certificates only".into(),
+        CrlProblem::NoCrlNumber { issuer } => format!("the CRL of {} has no CRL number (RFC 5280 §5.2.3)", c.name(issuer)),
+        CrlProblem::NoValidSigner { issuer, why } => match why {
+            None => format!("no certificate of {} to verify its CRL with", c.name(issuer)),
+            Some(CrlSignerProblem::BadSignature) => format!("the CRL of {} has a wrong signature", c.name(issuer)),
+            Some(CrlSignerProblem::Algorithm) => format!("the signature algorithm of the CRL of {} is not allowed by the policy", c.name(issuer)),
+            Some(CrlSignerProblem::NoCrlSign) => format!("the key that signed the CRL of {} lacks cRLSign", c.name(issuer)),
+            Some(CrlSignerProblem::Path(p)) => format!("the CRL signer of {} has no valid path: {}", c.name(issuer), path_problem(p, c)),
+            Some(CrlSignerProblem::NotGood) => format!("the CRL signer of {} is revoked or its status is unknown", c.name(issuer)),
+        },
+        CrlProblem::DeltaUnusable { issuer } => format!("a delta CRL of {} applies but cannot be used", c.name(issuer)),
+        CrlProblem::Budget => "the CRL-checking budget ran out".into(),
     }
 }
 

@@ -459,6 +459,7 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::SigningCertificate => ("Thuộc tính signing-certificate", "Signing-certificate attribute"),
         CheckName::AlgorithmPolicy => ("Chính sách thuật toán", "Algorithm policy"),
         CheckName::CertificatePath => ("Chuỗi chứng thư", "Certificate path"),
+        CheckName::CertificatePolicies => ("Chính sách chứng thư", "Certificate policies"),
         CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
         CheckName::Validity => ("Thời hạn chứng thư số", "Certificate validity"),
         CheckName::Revocation => ("Tình trạng thu hồi", "Revocation"),

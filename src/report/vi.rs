@@ -95,14 +95,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         },
 
         CertificateUnparseable => "không đọc được chứng thư số".into(),
-        CertificateNotAcceptable(p) => format!("chứng thư số không dùng được: {}", path_problem(p, c)),
         PathFailed(p) => path_problem(p, c),
         PathFound { length, anchor } => format!("chuỗi {length} chứng thư số tới CA tin cậy {}", c.name(anchor)),
-        TrustAnchorOutsideValidity { anchor, not_before, not_after } => format!(
-            "CA tin cậy {} chỉ có hiệu lực {}",
-            c.name(anchor),
-            c.period(*not_before, *not_after)
-        ),
+        ValidPolicies { policies } => match policies {
+            None => "chính sách chứng thư hợp lệ: mọi chính sách (anyPolicy)".into(),
+            Some(v) if v.is_empty() => "chính sách chứng thư hợp lệ: không có (không bắt buộc chính sách)".into(),
+            Some(v) => format!("chính sách chứng thư hợp lệ: {}", v.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")),
+        },
         KeyUsageMalformed => "phần mở rộng keyUsage sai định dạng".into(),
         KeyCertSignInEndEntity => "keyCertSign trong chứng thư không phải CA (RFC 5280 §4.2.1.3)".into(),
         NameConstraintsInEndEntity => "nameConstraints trong chứng thư không phải CA (RFC 5280 §4.2.1.10)".into(),
@@ -398,35 +397,65 @@ fn key_problem(p: &KeyProblem) -> String {
     }
 }
 
+fn cert(c: &Ctx<'_>, x: &CertInPath) -> String {
+    if x.position == 0 {
+        format!("chứng thư số {}", c.name(&x.subject))
+    } else {
+        format!("chứng thư CA {}", c.name(&x.subject))
+    }
+}
+
 fn path_problem(p: &PathProblem, c: &Ctx<'_>) -> String {
+    use super::en::name_kind;
     match p {
-        PathProblem::UnknownIssuer => {
-            "không có đường dẫn tới CA tin cậy (không rõ tổ chức cấp, hoặc một chữ ký trong chuỗi không đúng)".into()
+        PathProblem::Malformed { cert: x } => format!("không đọc được {}", cert(c, x)),
+        PathProblem::NoIssuer { cert: x, issuer } => {
+            format!("không có đường dẫn tới CA tin cậy: không tìm thấy tổ chức cấp {} của {}", c.name(issuer), cert(c, x))
         }
-        PathProblem::BadSignature => {
-            "không có đường dẫn tới CA tin cậy: chữ ký trên một chứng thư số không đúng với khóa của tổ chức cấp".into()
+        PathProblem::BadSignature { cert: x } => {
+            format!("không có đường dẫn tới CA tin cậy: chữ ký trên {} không đúng với khóa của tổ chức cấp", cert(c, x))
         }
-        PathProblem::Expired { not_after, time } => format!(
-            "một chứng thư số trong chuỗi đã hết hạn lúc {} (thời điểm kiểm tra {})",
-            c.time(*not_after),
-            c.time(*time)
+        PathProblem::AlgorithmNotAllowed { cert: x, algorithm } => {
+            format!("thuật toán chữ ký {} của {} không được chính sách cho phép", clean(algorithm), cert(c, x))
+        }
+        PathProblem::WeakKey { cert: x, .. } => format!("khóa dùng để ký {} không được chính sách cho phép (yếu hoặc không hỗ trợ)", cert(c, x)),
+        PathProblem::Expired { cert: x, not_after, time } => {
+            format!("{} đã hết hạn lúc {} (thời điểm kiểm tra {})", cert(c, x), c.time(*not_after), c.time(*time))
+        }
+        PathProblem::NotYetValid { cert: x, not_before, time } => {
+            format!("{} chỉ có hiệu lực từ {} (thời điểm kiểm tra {})", cert(c, x), c.time(*not_before), c.time(*time))
+        }
+        PathProblem::NotCa { cert: x } => format!("{} được dùng làm tổ chức cấp nhưng không phải chứng thư CA", cert(c, x)),
+        PathProblem::NoKeyCertSign { cert: x } => format!("keyUsage của {} thiếu keyCertSign", cert(c, x)),
+        PathProblem::PathLengthExceeded { cert: x } => format!("{} vượt quá giới hạn độ dài chuỗi (pathLenConstraint) của một CA", cert(c, x)),
+        PathProblem::TooLong { max } => format!("chuỗi có nhiều hơn {max} chứng thư CA trung gian"),
+        PathProblem::UnknownCriticalExtension { cert: x, oid } => {
+            format!("{} có phần mở rộng bắt buộc (critical) không được hỗ trợ {oid}", cert(c, x))
+        }
+        PathProblem::NameConstraintViolated { cert: x, kind, name } => {
+            format!("tên {} {} của {} vi phạm ràng buộc tên (nameConstraints) của một CA", name_kind(*kind), clean(name), cert(c, x))
+        }
+        PathProblem::NameConstraintUnsupported { cert: x, kind } => {
+            format!("{} có tên loại {} chịu ràng buộc tên loại này, kyso chưa xử lý được", cert(c, x), name_kind(*kind))
+        }
+        PathProblem::AnyPolicyMapping { cert: x } => format!("{} ánh xạ chính sách tới hoặc từ anyPolicy", cert(c, x)),
+        PathProblem::NoValidPolicy { cert: x } => {
+            format!("không còn chính sách chứng thư nào được chấp nhận tại {} trong khi bắt buộc phải có chính sách", cert(c, x))
+        }
+        PathProblem::EkuNotAllowed { cert: x } => format!("extendedKeyUsage của {} không cho phép mục đích này", cert(c, x)),
+        PathProblem::AnchorOutsideValidity { anchor, not_before, not_after } => {
+            format!("CA tin cậy {} chỉ có hiệu lực {}", c.name(anchor), c.period(*not_before, *not_after))
+        }
+        PathProblem::Budget(b) => format!(
+            "dừng kiểm tra chuỗi: hết giới hạn {}",
+            match b {
+                PathBudget::SignatureChecks => "số lần kiểm tra chữ ký",
+                PathBudget::BuildSteps => "số bước xây dựng chuỗi",
+                PathBudget::NameConstraintChecks => "số lần so khớp ràng buộc tên",
+                PathBudget::Policies => "số chính sách trong một chứng thư",
+                PathBudget::Names => "số tên trong một phần mở rộng",
+            }
         ),
-        PathProblem::NotYetValid { not_before, time } => format!(
-            "một chứng thư số trong chuỗi chỉ có hiệu lực từ {} (thời điểm kiểm tra {})",
-            c.time(*not_before),
-            c.time(*time)
-        ),
-        PathProblem::CaUsedAsEndEntity => "chứng thư số của CA được dùng làm chứng thư của người ký".into(),
-        PathProblem::EndEntityUsedAsCa => "chứng thư số của người dùng cuối được dùng làm chứng thư CA".into(),
-        PathProblem::PathLengthExceeded => "vượt quá giới hạn độ dài chuỗi (pathLenConstraint) của một CA".into(),
-        PathProblem::TooDeep => "chuỗi có nhiều chứng thư CA trung gian hơn mức cho phép".into(),
-        PathProblem::EkuNotAllowed => "mục đích sử dụng khóa mở rộng (EKU) trong chuỗi không cho phép mục đích này".into(),
-        PathProblem::NameConstraintViolation => "vi phạm ràng buộc tên (nameConstraints) của một CA".into(),
-        PathProblem::UnsupportedCriticalExtension => "một chứng thư số có phần mở rộng bắt buộc (critical) không được hỗ trợ".into(),
-        PathProblem::InvalidValidity => "thời hạn của một chứng thư số kết thúc trước khi bắt đầu".into(),
-        PathProblem::UnsupportedVersion => "một chứng thư số có phiên bản không được hỗ trợ".into(),
-        PathProblem::AlgorithmNotAllowed => "một thuật toán chữ ký trong chuỗi không được chính sách cho phép".into(),
-        PathProblem::Other { code } => format!("kiểm tra chuỗi chứng thư thất bại (mã lỗi {})", clean(code)),
     }
 }
 
@@ -434,24 +463,29 @@ fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
     match p {
         CrlProblem::Malformed(fp) => format!("CRL sai định dạng ({})", format_problem(fp)),
         CrlProblem::TooManyEntries { limit } => format!("CRL có hơn {limit} mục"),
-        CrlProblem::WrongIssuer { issuer } => format!("CRL do {} phát hành, không phải tổ chức cấp chứng thư", c.name(issuer)),
-        CrlProblem::Indirect => "CRL gián tiếp (chưa được hỗ trợ)".into(),
-        CrlProblem::OnlySomeReasons => "CRL chỉ bao gồm một số lý do thu hồi (chưa được hỗ trợ)".into(),
-        CrlProblem::AttributeCertificates => "CRL cho chứng thư thuộc tính".into(),
-        CrlProblem::Delta => "CRL bổ sung (delta CRL, chưa được hỗ trợ)".into(),
-        CrlProblem::CrlNumberCritical => "phần mở rộng số hiệu CRL bị đánh dấu critical (RFC 5280 §5.2.3)".into(),
-        CrlProblem::NoCrlNumber => "CRL không có số hiệu CRL (RFC 5280 §5.2.3)".into(),
-        CrlProblem::UnknownCriticalExtension { oid } => format!("CRL có phần mở rộng critical không rõ {}", clean(oid)),
-        CrlProblem::UnknownCriticalEntryExtension { oid } => format!("một mục của CRL có phần mở rộng critical không rõ {}", clean(oid)),
-        CrlProblem::OutOfScope => "phạm vi của CRL (issuingDistributionPoint) không bao gồm chứng thư này".into(),
-        CrlProblem::BadSignature { issuer } => format!("CRL của {} có chữ ký sai", c.name(issuer)),
-        CrlProblem::AlgorithmNotAllowed => "thuật toán chữ ký của CRL không được chính sách cho phép".into(),
-        CrlProblem::IssuerKeyUnreadable => "không đọc được khóa công khai của tổ chức cấp".into(),
-        CrlProblem::IssuerLacksCrlSign => "khóa của tổ chức phát hành CRL không có mục đích cRLSign".into(),
-        CrlProblem::NextUpdateBeforeThisUpdate => "nextUpdate của CRL sớm hơn thisUpdate".into(),
+        CrlProblem::NoCrl => "không có CRL của tổ chức cấp".into(),
+        CrlProblem::ReasonsNotCovered { missing } => format!(
+            "các CRL được cung cấp không bao gồm mọi lý do thu hồi (thiếu: {})",
+            missing.iter().map(|r| reason_vi(Some(*r))).collect::<Vec<_>>().join(", ")
+        ),
         CrlProblem::Stale { issuer, next_update } => {
             format!("CRL của {} đã quá hạn (nextUpdate {})", c.name(issuer), c.time(*next_update))
         }
+        CrlProblem::UnknownCriticalExtension { issuer, oid } => {
+            format!("CRL của {} có phần mở rộng critical không rõ {}", c.name(issuer), clean(oid))
+        }
+        CrlProblem::AttributeCertificates => "CRL chỉ dành cho chứng thư thuộc tính".into(),
+        CrlProblem::NoCrlNumber { issuer } => format!("CRL của {} không có số hiệu CRL (RFC 5280 §5.2.3)", c.name(issuer)),
+        CrlProblem::NoValidSigner { issuer, why } => match why {
+            None => format!("không có chứng thư số nào của {} để kiểm tra CRL", c.name(issuer)),
+            Some(CrlSignerProblem::BadSignature) => format!("CRL của {} có chữ ký sai", c.name(issuer)),
+            Some(CrlSignerProblem::Algorithm) => format!("thuật toán chữ ký của CRL của {} không được chính sách cho phép", c.name(issuer)),
+            Some(CrlSignerProblem::NoCrlSign) => format!("khóa ký CRL của {} không có mục đích cRLSign", c.name(issuer)),
+            Some(CrlSignerProblem::Path(p)) => format!("chứng thư ký CRL của {} không có chuỗi hợp lệ: {}", c.name(issuer), path_problem(p, c)),
+            Some(CrlSignerProblem::NotGood) => format!("chứng thư ký CRL của {} đã bị thu hồi hoặc chưa rõ tình trạng", c.name(issuer)),
+        },
+        CrlProblem::DeltaUnusable { issuer } => format!("có CRL bổ sung (delta CRL) của {} nhưng không dùng được", c.name(issuer)),
+        CrlProblem::Budget => "hết giới hạn kiểm tra CRL".into(),
     }
 }
 

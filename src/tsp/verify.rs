@@ -10,11 +10,10 @@ use crate::cms::certs::CertEntry;
 use crate::cms::signer::{self, Candidate, Content, SignerInput};
 use crate::cms::signed_data;
 use crate::findings::{
-    Element, Finding, FormatKind, FormatProblem, ImprintPart, Name, PathProblem, SubIndication, TsaCertificateProblem,
+    CertInPath, Element, Finding, FormatKind, FormatProblem, ImprintPart, Name, PathProblem, SubIndication, TsaCertificateProblem,
 };
 use der::asn1::ObjectIdentifier;
 use der::Decode;
-use rustls_pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -23,9 +22,6 @@ use x509_parser::prelude::FromDer;
 /// Budget on certificates considered from a token plus the caller's extras: a TSA chain is a
 /// handful; 32 bounds the sid matching and the path search over them.
 const MAX_CERTS: usize = 32;
-
-/// id-kp-timeStamping, the DER value of the OID (for rustls-webpki's `KeyUsage`).
-const KP_TIME_STAMPING_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
 
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,45 +312,19 @@ pub(crate) fn check_tsa_certificate(cert_der: &[u8]) -> Result<(), TsaCertificat
 }
 
 fn validate_path(signer_der: &[u8], certs: &[&[u8]], signer_idx: usize, anchors: &[Vec<u8>], time: OffsetDateTime) -> Result<Vec<Name>, PathProblem> {
-    let anchor_ders: Vec<CertificateDer<'_>> = anchors.iter().map(|a| CertificateDer::from(a.as_slice())).collect();
-    let mut trust = Vec::new();
-    for a in &anchor_ders {
-        // An unusable anchor is no anchor (the verifier checks its own anchors when it is built).
-        if let Ok(t) = webpki::anchor_from_trusted_cert(a) {
-            trust.push(t.to_owned());
-        }
-    }
-    let intermediates: Vec<CertificateDer<'_>> =
-        certs.iter().enumerate().filter(|(i, _)| *i != signer_idx).map(|(_, c)| CertificateDer::from(*c)).collect();
-    let ee_der = CertificateDer::from(signer_der);
-    let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|e| crate::verify::path_problem(&e))?;
-    let secs = u64::try_from(time.unix_timestamp()).unwrap_or(0);
-    let path = ee
-        .verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &trust,
-            &intermediates,
-            UnixTime::since_unix_epoch(Duration::from_secs(secs)),
-            // webpki applies this to the CA certificates too, where an EKU is usually absent:
-            // "if present" there; the TSA certificate's own EKU is required by
-            // check_tsa_certificate (critical, id-kp-timeStamping alone).
-            webpki::KeyUsage::required_if_present(KP_TIME_STAMPING_DER),
-            None,
-            None,
-        )
-        .map_err(|e| crate::verify::path_problem(&e))?;
-    let mut subjects = vec![Name::subject_of(signer_der)];
-    for c in path.intermediate_certificates() {
-        subjects.push(Name::subject_of(c.der().as_ref()));
-    }
-    // The anchor: the one whose subject matches the last certificate's issuer.
-    let last = path.intermediate_certificates().next_back().map(|c| c.der().as_ref().to_vec()).unwrap_or_else(|| signer_der.to_vec());
-    if let Ok((_, l)) = x509_parser::certificate::X509Certificate::from_der(&last) {
-        if let Some(a) = anchors.iter().find(|a| {
-            x509_parser::certificate::X509Certificate::from_der(a).map(|(_, c)| c.subject().as_raw() == l.issuer().as_raw()).unwrap_or(false)
-        }) {
-            subjects.push(Name::subject_of(a));
-        }
-    }
+    use crate::path::{build_and_validate, Anchor, Cert, EkuRule, Settings};
+    // An unusable anchor is no anchor (the verifier checks its own anchors when it is built).
+    let trust: Vec<Anchor> = anchors.iter().filter_map(|a| Anchor::from_der(a).ok()).collect();
+    let intermediates: Vec<Cert> =
+        certs.iter().enumerate().filter(|(i, _)| *i != signer_idx).filter_map(|(_, c)| Cert::from_der(c).ok()).collect();
+    let subject = Name::subject_of(signer_der);
+    let ee = Cert::from_der(signer_der).map_err(|_| PathProblem::Malformed { cert: CertInPath { position: 0, subject } })?;
+    let mut settings = Settings::at(time.unix_timestamp());
+    // CA certificates with an EKU must allow id-kp-timeStamping; the TSA certificate's own EKU
+    // is required by check_tsa_certificate (critical, id-kp-timeStamping alone).
+    settings.eku = EkuRule::AnyOf(vec![crate::alg::oid::KP_TIME_STAMPING]);
+    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| crate::verify::path_problem(&e, time.unix_timestamp()))?;
+    let mut subjects: Vec<Name> = path.certs.iter().map(|c| c.subject().report()).collect();
+    subjects.push(path.anchor.cert().subject().report());
     Ok(subjects)
 }

@@ -123,6 +123,7 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose: &super::Purpose::Any,
+            policies: &path::PolicyInputs::default(),
         };
         let out = path::validate(&info.tsa_certificate, &params);
         r.checks.extend(out.checks.into_iter().filter(|c| c.name == CheckName::Revocation));

@@ -51,7 +51,7 @@ mod pdf;
 mod poe;
 
 pub use crl::MAX_CRL_ENTRIES;
-pub use path::{KeyUsageBit, MAX_CHAIN_DEPTH};
+pub use path::{KeyUsageBit, PolicyInputs, MAX_CHAIN_DEPTH};
 pub(crate) use path::path_problem;
 
 use crate::alg::{DigestAlgorithm, Policy};
@@ -301,6 +301,8 @@ pub struct Verifier {
     opts: Options,
     config_hash: Vec<u8>,
     cache: Mutex<HashMap<Vec<u8>, path::PathOutcome>>,
+    /// RFC 5280 policy inputs (user-initial-policy-set, initial-explicit-policy).
+    policy_inputs: path::PolicyInputs,
     /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
     /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
@@ -339,12 +341,9 @@ impl Verifier {
         let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
         let mut out_anchors = Vec::new();
         for (index, a) in anchors.iter().enumerate() {
-            let cd = CertificateDer::from(a.as_slice());
-            let ta = webpki::anchor_from_trusted_cert(&cd)
-                .map_err(|e| VerifyError::BadTrustAnchor { index, reason: e.to_string() })?
-                .to_owned();
+            let engine = crate::path::Anchor::from_der(a).map_err(|e| VerifyError::BadTrustAnchor { index, reason: e.to_string() })?;
             feed(&mut hasher, a);
-            out_anchors.push(path::Anchor { ta, der: a.clone() });
+            out_anchors.push(path::Anchor { engine, der: a.clone() });
         }
         hasher.update(b"|chain");
         for c in chain {
@@ -366,7 +365,23 @@ impl Verifier {
             config_hash: hasher.finish().as_ref().to_vec(),
             cache: Mutex::new(HashMap::new()),
             signer_certs: certcache::CertCache::default(),
+            policy_inputs: path::PolicyInputs::default(),
         })
+    }
+
+    /// With RFC 5280 policy inputs: the user-initial-policy-set (`policies`, empty = any-policy)
+    /// and initial-explicit-policy (`require_explicit`). A path is valid only for policies of
+    /// that set (and must have one when `require_explicit`); the report names the valid ones.
+    pub fn with_policies(mut self, policies: Vec<const_oid::ObjectIdentifier>, require_explicit: bool) -> Verifier {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        h.update(&self.config_hash);
+        for p in &policies {
+            feed(&mut h, p.as_bytes());
+        }
+        h.update(&[u8::from(require_explicit)]);
+        self.config_hash = h.finish().as_ref().to_vec();
+        self.policy_inputs = path::PolicyInputs { policies, require_explicit };
+        self
     }
 
     /// The options.
@@ -576,6 +591,7 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose,
+            policies: &self.policy_inputs,
         };
         let outcome = path::validate(leaf, &params);
         if let Ok(mut cache) = self.cache.lock() {

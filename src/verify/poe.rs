@@ -121,6 +121,7 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: super::RevocationMode::Warn,
             purpose: &super::Purpose::Any,
+            policies: &path::PolicyInputs::default(),
         };
         let out = path::validate(tsa_cert, &params);
         if let Some((date, reason)) = out.revoked_at {
@@ -260,6 +261,7 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose: &super::Purpose::DocumentSigning,
+            policies: &self.policy_inputs,
         };
         let mut past = path::validate(cert_der, &params);
         if outcome.revoked_at.is_some() && past.revoked_at.is_none() {

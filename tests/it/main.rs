@@ -25,3 +25,4 @@ mod dss;
 mod doc_ts;
 mod ber;
 mod corpus;
+mod pkits;

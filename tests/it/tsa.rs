@@ -307,7 +307,7 @@ fn kyso_verifies_openssl_ts_reply_tokens_ess_v1_and_v2_with_fractional_time() {
         // A trust anchor that did not issue the TSA (another root with the same name): untrusted.
         let other = Pki::new(KeyKind::P256);
         let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, doc), &[cert_der(&other.root.cert)], odt(now)).unwrap_err();
-        assert_eq!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature));
+        assert!(matches!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature { .. })));
     }
 }
 
@@ -801,7 +801,7 @@ fn kyso_timestamp_with_openssl_tsa_and_error_paths() {
     let other_root = [cert_der(&other.root.cert)];
     let bad = TokenCheck { anchors: Some(&other_root), ..check };
     let e = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &bad).unwrap_err();
-    assert_eq!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature));
+    assert!(matches!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature { .. })));
     // A TSA that answers with someone else's token (replay): the nonce/imprint check refuses it.
     let replay = |_: &[u8]| Ok(std::fs::read(d.join("r0.tsr")).unwrap());
     let e = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &replay, &check).unwrap_err();
