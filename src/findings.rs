@@ -271,6 +271,8 @@ pub enum SignatureScheme {
     },
     /// Ed25519.
     Ed25519,
+    /// Ed448.
+    Ed448,
 }
 
 impl SignatureScheme {
@@ -280,6 +282,7 @@ impl SignatureScheme {
             SignatureScheme::Ecdsa(d) | SignatureScheme::RsaPkcs1(d) | SignatureScheme::RsaPss(d) => d,
             SignatureScheme::RsaPssSalt { hash, .. } => hash,
             SignatureScheme::Ed25519 => DigestAlgorithm::Sha512,
+            SignatureScheme::Ed448 => DigestAlgorithm::Shake256,
         }
     }
 }
@@ -297,8 +300,16 @@ pub enum KeyDescription {
     EcdsaP256,
     /// ECDSA on P-384.
     EcdsaP384,
+    /// ECDSA on P-521.
+    EcdsaP521,
+    /// ECDSA on brainpoolP256r1.
+    EcdsaBrainpoolP256,
+    /// ECDSA on brainpoolP384r1.
+    EcdsaBrainpoolP384,
     /// Ed25519.
     Ed25519,
+    /// Ed448.
+    Ed448,
 }
 
 /// Why the algorithm policy refuses a certificate's key.
@@ -311,6 +322,13 @@ pub enum KeyProblem {
         bits: usize,
         /// The minimum.
         minimum: usize,
+    },
+    /// An RSA key above the largest size kyso computes with.
+    RsaTooLarge {
+        /// Its size.
+        bits: usize,
+        /// The maximum.
+        maximum: usize,
     },
     /// An elliptic curve the policy does not allow.
     CurveNotAllowed {
@@ -470,6 +488,17 @@ pub enum PdfProblem {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Which form of the signed attributes a signature covers (RFC 5652 §5.4 signs their DER form;
+/// some signers sign them in the order they send them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignedAttributesForm {
+    /// The bytes as received (not DER: the SET OF is unsorted).
+    AsReceived,
+    /// Their DER form (sorted), not the order they were sent in.
+    DerSorted,
 }
 
 /// Which version of the ESS signing-certificate attribute (RFC 2634 / RFC 5035).
@@ -1236,7 +1265,8 @@ pub enum Finding {
     },
     /// A structural problem in the signature file, a timestamp token or a CRL.
     Malformed(FormatProblem),
-    /// The SignedData encapsulates another content type than id-data.
+    /// A SignerInfo without signed attributes in a SignedData whose eContentType is not id-data
+    /// (RFC 5652 §5.3: signed attributes are then required).
     EContentTypeNotData {
         /// The eContentType.
         econtent_type: ObjectIdentifier,
@@ -1257,8 +1287,23 @@ pub enum Finding {
     SignerInfoParses,
     /// The SignerInfo's digest algorithm is not listed in SignedData.digestAlgorithms.
     DigestAlgorithmNotListed,
-    /// No signed attributes.
+    /// No signed attributes (where they are required, or reported as a check).
     NoSignedAttributes,
+    /// Warning: a PKCS#7 signature without signed attributes, verified over the content: not
+    /// CAdES — no signed signing time, no signed binding to the signer certificate.
+    Pkcs7WithoutSignedAttributes,
+    /// Warning: the signed attributes are not in DER order (an unsorted SET OF); the signature
+    /// verified over this form of them.
+    SignedAttributesNotDer {
+        /// The form the signature covers.
+        signed_form: SignedAttributesForm,
+    },
+    /// An EdDSA signature without signed attributes signs the document itself, which kyso does
+    /// not keep (it keeps the document's digests only).
+    EdDsaOverContentUnsupported {
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// A signed attribute is repeated or multi-valued.
     AttributeRepeated,
     /// The signing-time attribute is malformed.
@@ -1419,6 +1464,13 @@ pub enum Finding {
     RequiredUsagePresent,
     /// Warning: nonRepudiation only, accepted by the legacy policy.
     LegacyNonRepudiationOnly,
+    /// Warning: an RSA key below the strict policy's minimum, accepted by the legacy policy.
+    LegacyRsaKey {
+        /// Its size.
+        bits: usize,
+        /// The strict policy's minimum.
+        strict_minimum: usize,
+    },
     /// The certificate's key is allowed.
     CertificateKey(KeyDescription),
     /// The certificate's key is not allowed.
@@ -1671,6 +1723,9 @@ impl Finding {
             SignerInfoParses => "signer_info_parses",
             DigestAlgorithmNotListed => "digest_algorithm_not_listed",
             NoSignedAttributes => "no_signed_attributes",
+            Pkcs7WithoutSignedAttributes => "pkcs7_without_signed_attributes",
+            SignedAttributesNotDer { .. } => "signed_attributes_not_der",
+            EdDsaOverContentUnsupported { .. } => "eddsa_over_content_unsupported",
             AttributeRepeated => "attribute_repeated",
             SigningTimeMalformed => "signing_time_malformed",
             SignerCertificateFound { .. } => "signer_certificate_found",
@@ -1717,6 +1772,7 @@ impl Finding {
             LeafLacksKeyUsage { .. } => "leaf_lacks_key_usage",
             RequiredUsagePresent => "required_usage_present",
             LegacyNonRepudiationOnly => "legacy_non_repudiation_only",
+            LegacyRsaKey { .. } => "legacy_rsa_key",
             CertificateKey(_) => "certificate_key",
             CertificateKeyRejected(_) => "certificate_key_rejected",
             LegacySha1Certificate { .. } => "legacy_sha1_certificate",

@@ -255,7 +255,7 @@ fn same_public_key(a: &[u8], b: &[u8]) -> bool {
 /// Digests everything `reader` yields with each of `algorithms` in one pass, reading through a
 /// buffer of `buffer` bytes (memory stays constant whatever the document's size).
 pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buffer: usize) -> io::Result<Vec<Vec<u8>>> {
-    let mut contexts: Vec<ring::digest::Context> = algorithms.iter().map(|a| ring::digest::Context::new(a.ring())).collect();
+    let mut contexts: Vec<crate::alg::Hasher> = algorithms.iter().map(|a| crate::alg::Hasher::new(*a)).collect();
     let mut buf = vec![0u8; buffer.max(1)];
     loop {
         match reader.read(&mut buf) {
@@ -270,7 +270,7 @@ pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buf
             Err(e) => return Err(e),
         }
     }
-    Ok(contexts.into_iter().map(|c| c.finish().as_ref().to_vec()).collect())
+    Ok(contexts.into_iter().map(|c| c.finish()).collect())
 }
 
 /// The digest of the file at `path` with `algorithm`, read as [`DocumentSigner::sign_file`]
@@ -482,8 +482,8 @@ impl<K: Signer> DocumentSigner<K> {
 
     /// Signs the bytes of a document in memory.
     pub fn sign_bytes(&self, document: &[u8], signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
-        let digest = ring::digest::digest(self.digest.ring(), document);
-        self.sign_digest(digest.as_ref(), signing_time)
+        let digest = self.digest.digest(document);
+        self.sign_digest(&digest, signing_time)
     }
 
     /// Signs a document read from `reader` (streamed: constant memory, any size).

@@ -12,6 +12,7 @@ pub mod input;
 pub(crate) mod algs;
 pub(crate) mod certs;
 pub(crate) mod pss;
+pub(crate) mod pubkey;
 pub(crate) mod signed_data;
 pub(crate) mod signer;
 

@@ -266,10 +266,10 @@ impl<'a> SignedRanges<'a> {
     }
     /// The digest of the signed bytes.
     pub fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
-        let mut ctx = ring::digest::Context::new(alg.ring());
+        let mut ctx = crate::alg::Hasher::new(alg);
         ctx.update(self.parts[0]);
         ctx.update(self.parts[1]);
-        ctx.finish().as_ref().to_vec()
+        ctx.finish()
     }
 }
 

@@ -57,7 +57,6 @@ pub(crate) use path::path_problem;
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::cms::certs::{self as certcache, CertFacts};
 use crate::cms::signer::{self, Candidate, Content, SignerInput};
-use crate::asn1 as der;
 use crate::cms::signed_data;
 use crate::findings::{
     Check, CheckName, CheckStatus, Element, EvidenceSource, Finding, FormatKind, FormatProblem, IoProblem, Name,
@@ -428,7 +427,7 @@ impl Verifier {
         if let Ok(der) = &parsed {
             if let Ok(parts) = signed_data::parse(der) {
                 for s in &parts.signers {
-                    if let Some(d) = signed_data::parse_signer(s).ok().and_then(|p| signer::digest_of(p.digest_alg)) {
+                    for d in signer::needed_digests(s) {
                         if !needed.contains(&d) {
                             needed.push(d);
                         }
@@ -449,13 +448,9 @@ impl Verifier {
             Ok(p) => p,
             Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::Malformed(why)),
         };
-        if parts.econtent_type != signer::oid_tlv(&crate::alg::oid::CT_DATA).as_slice() {
-            let econtent_type = der::read_all(parts.econtent_type)
-                .ok()
-                .and_then(|t| const_oid::ObjectIdentifier::from_bytes(t.body).ok())
-                .unwrap_or(crate::alg::oid::CT_DATA);
-            return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::EContentTypeNotData { econtent_type });
-        }
+        // Any eContentType: a detached signature signs the document whatever type the signer
+        // named; the content-type attribute must equal it (the signer check), and a SignerInfo
+        // without signed attributes needs id-data (RFC 5652 §5.3).
         // An attached signature (what `openssl cms -sign -stream` writes) is verified over the
         // given document like a detached one; the embedded copy must be the same bytes.
         let mut attached_warning = None;
@@ -828,8 +823,7 @@ mod strict {
 
 /// Reads the document once, computing every digest in `algs`.
 fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result<HashMap<DigestAlgorithm, Vec<u8>>> {
-    let mut ctxs: Vec<(DigestAlgorithm, ring::digest::Context)> =
-        algs.iter().map(|a| (*a, ring::digest::Context::new(a.ring()))).collect();
+    let mut ctxs: Vec<(DigestAlgorithm, crate::alg::Hasher)> = algs.iter().map(|a| (*a, crate::alg::Hasher::new(*a))).collect();
     // One 64 KiB buffer per thread, reused: zeroing a fresh one per document was 6% of a
     // cached verification.
     thread_local! {
@@ -848,13 +842,13 @@ fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result
         }
         read_into(&mut r, buf, &mut ctxs)
     })?;
-    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish().as_ref().to_vec())).collect())
+    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish())).collect())
 }
 
 /// Read size for documents (64 KiB: fits the L2 cache with the hash state; see benches/RESULTS.md).
 const STREAM_BUFFER: usize = 1 << 16;
 
-fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, ring::digest::Context)]) -> std::io::Result<()> {
+fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, crate::alg::Hasher)]) -> std::io::Result<()> {
     loop {
         let n = match r.read(buf) {
             Ok(0) => break,
