@@ -501,6 +501,25 @@ pub enum SignedAttributesForm {
     DerSorted,
 }
 
+/// How an encrypted PDF was read for verification (ISO 32000-1 §7.6; issue 15: kyso never
+/// decrypts a file to verify it, and never asks the user to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PdfEncryption {
+    /// Not encrypted.
+    None,
+    /// Encrypted with the standard handler and an empty user password (what every reader opens
+    /// without asking): the structure was read decrypted in memory; the signatures are verified
+    /// over the file's bytes as signed.
+    EmptyUserPassword,
+    /// Encrypted for particular recipients (public key) or with a user password: the structure
+    /// (dictionaries, names, numbers) was read without decrypting; strings and streams stay
+    /// encrypted, so field names, /M and the content cannot be shown. A signature dictionary's
+    /// /Contents is never encrypted (ISO 32000-1 §7.6.2) and /ByteRange is numbers: the
+    /// signatures are verified all the same.
+    Opaque,
+}
+
 /// Which version of the ESS signing-certificate attribute (RFC 2634 / RFC 5035).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EssVersion {
@@ -1073,6 +1092,9 @@ pub enum SubIndication {
     NoSigningCertificateFound,
     /// Revocation status could not be established (no usable CRL) under `--revocation require`.
     TryLater,
+    /// The signed data cannot be obtained (an encrypted PDF whose structure cannot be read
+    /// without its key or password).
+    SignedDataNotFound,
 }
 
 impl SubIndication {
@@ -1093,6 +1115,7 @@ impl SubIndication {
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
             SubIndication::TryLater => "TRY_LATER",
+            SubIndication::SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
         }
     }
 
@@ -1372,6 +1395,14 @@ pub enum Finding {
     },
     /// SHA-1 is not allowed by the strict policy.
     Sha1NotAllowed,
+    /// The SignerInfo's digest algorithm cannot go with its signature scheme (RFC 8419 §3:
+    /// SHA-512 for Ed25519, SHAKE256 for Ed448).
+    DigestNotAllowedWithScheme {
+        /// The SignerInfo's digest algorithm.
+        digest: DigestAlgorithm,
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// SHA-1 accepted by the legacy policy (check).
     Sha1AcceptedLegacy,
     /// Warning: the signature uses SHA-1 (legacy policy).
@@ -1699,6 +1730,8 @@ pub enum Finding {
     },
     /// The changes after the signature could not be analysed.
     PdfChangesUnknown(PdfAnalysisProblem),
+    /// Warning: the PDF is encrypted; the signature was verified without decrypting the file.
+    PdfEncrypted(PdfEncryption),
     /// Bytes after the signed revision that are not a signature or form filling.
     PdfUnexplainedBytes {
         /// How many.
@@ -1745,6 +1778,7 @@ impl Finding {
             SchemeUnsupportedWithKey { .. } => "scheme_unsupported_with_key",
             AlgorithmAllowed { .. } => "algorithm_allowed",
             Sha1NotAllowed => "sha1_not_allowed",
+            DigestNotAllowedWithScheme { .. } => "digest_not_allowed_with_scheme",
             Sha1AcceptedLegacy => "sha1_accepted_legacy",
             LegacySha1Signature => "legacy_sha1_signature",
             NoSigningCertificateAttribute => "no_signing_certificate_attribute",
@@ -1815,6 +1849,7 @@ impl Finding {
             PdfOnlySignaturesAndForms => "pdf_only_signatures_and_forms",
             PdfChanged { .. } => "pdf_changed",
             PdfChangesUnknown(_) => "pdf_changes_unknown",
+            PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
         }
     }

@@ -263,6 +263,12 @@ pub(crate) fn check_signer<'a>(input: &SignerInput<'a>) -> SignerCheck<'a> {
         let scheme = alg.scheme();
         let sha1 = digest == Some(DigestAlgorithm::Sha1) || alg.digest() == DigestAlgorithm::Sha1;
         match (sha1, input.policy) {
+            // RFC 8419 §3: Ed25519 goes with SHA-512, Ed448 with SHAKE256 (the message-digest).
+            _ if alg.is_eddsa() && digest.is_some_and(|d| d != alg.digest()) => r.fail(
+                CheckName::AlgorithmPolicy,
+                SubIndication::CryptoConstraintsFailure,
+                Finding::DigestNotAllowedWithScheme { digest: digest.unwrap_or(DigestAlgorithm::Sha256), scheme },
+            ),
             (false, _) => r.pass(CheckName::AlgorithmPolicy, Finding::AlgorithmAllowed { scheme }),
             (true, Policy::Strict) => r.fail(CheckName::AlgorithmPolicy, SubIndication::CryptoConstraintsFailure, Finding::Sha1NotAllowed),
             (true, Policy::Legacy) => {
@@ -375,7 +381,7 @@ fn with_attributes(
     let sorted = der::set_of(0x31, &mut elements);
     let is_der = sorted == received;
     let outcome = match algs::verify_cms(alg, spki, algs::Signed::Message(&received), signature) {
-        Err(algs::SigError::Invalid) if !is_der => match algs::verify_cms(alg, spki, algs::Signed::Message(&sorted), signature) {
+        Err(algs::SigError::Invalid | algs::SigError::DigestMismatch(_)) if !is_der => match algs::verify_cms(alg, spki, algs::Signed::Message(&sorted), signature) {
             Ok(()) => Ok(Some(SignedAttributesForm::DerSorted)),
             Err(_) => Err(algs::SigError::Invalid),
         },

@@ -62,6 +62,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SchemeUnsupportedWithKey { scheme } => format!("{} is not supported with this key", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} allowed", scheme_name(*scheme)),
         Sha1NotAllowed => "SHA-1 is not allowed by the strict policy (the legacy policy accepts it for old documents)".into(),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} requires another digest than {digest} for the signed data (RFC 8419)", scheme_name(*scheme))
+        }
         Sha1AcceptedLegacy => "SHA-1 accepted by the legacy policy".into(),
         LegacySha1Signature => "legacy policy: the signature uses SHA-1".into(),
         NoSigningCertificateAttribute => "no signing-certificate attribute".into(),
@@ -256,6 +259,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "the document was changed after this signature: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "the PDF is encrypted with an empty user password (readers open it without asking); the signature was verified over the file's bytes as signed, without decrypting the file".into()
+            }
+            _ => "the PDF is encrypted for particular recipients or with a password; the signature was verified over the encrypted bytes as signed (a signature's /Contents and /ByteRange are not encrypted), but the field name, the signing time written in the PDF and the document's content cannot be read without the key".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "changes after this signature could not be analysed: {}",
             match p {
@@ -330,7 +339,9 @@ fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { message } => format!("not a readable PDF: {}", clean(message)),
         PdfProblem::ParserFailed => "not a readable PDF: the PDF parser failed on malformed input".into(),
-        PdfProblem::Encrypted => "the PDF is encrypted (password-protected); kyso does not verify signatures in encrypted PDFs yet".into(),
+        PdfProblem::Encrypted => {
+            "the PDF is encrypted and even its structure cannot be read without the document's key or password, so its signatures cannot be found; kyso verifies signatures without decrypting a document, and decrypting it (rewriting the file) would invalidate them".into()
+        }
         PdfProblem::DamagedXref => "the PDF's cross-reference table is damaged".into(),
         PdfProblem::Structure { message } => format!("invalid PDF structure: {}", clean(message)),
     }

@@ -146,11 +146,13 @@ fn finding_index(f: &Finding) -> usize {
         SignedAttributesNotDer { .. } => 102,
         EdDsaOverContentUnsupported { .. } => 103,
         LegacyRsaKey { .. } => 104,
+        DigestNotAllowedWithScheme { .. } => 105,
+        PdfEncrypted(_) => 106,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 105;
+const FINDING_VARIANTS: usize = 107;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -731,6 +733,9 @@ fn samples() -> Vec<Finding> {
         EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed25519 },
         EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed448 },
         LegacyRsaKey { bits: 1024, strict_minimum: 2048 },
+        DigestNotAllowedWithScheme { digest: DigestAlgorithm::Sha256, scheme: SignatureScheme::Ed448 },
+        PdfEncrypted(PdfEncryption::EmptyUserPassword),
+        PdfEncrypted(PdfEncryption::Opaque),
     ];
     for element in elements() {
         for kind in format_kinds() {

@@ -78,6 +78,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureInvalid => "giá trị chữ ký không đúng với khóa công khai trong chứng thư số của người ký".into(),
         SchemeUnsupportedWithKey { scheme } => format!("{} không dùng được với khóa này", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} được phép", scheme_name(*scheme)),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} không dùng được với thuật toán băm {} cho dữ liệu được ký (RFC 8419)", scheme_name(*scheme), digest.name())
+        }
         Sha1NotAllowed => "chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)".into(),
         Sha1AcceptedLegacy => "SHA-1 được chấp nhận theo chính sách legacy".into(),
         LegacySha1Signature => "chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)".into(),
@@ -279,6 +282,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "tệp đã bị thay đổi sau chữ ký này: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "tệp PDF được mã hóa với mật khẩu người dùng rỗng (trình đọc mở được mà không hỏi); chữ ký đã được kiểm tra trên đúng các byte đã ký, không giải mã tệp".into()
+            }
+            _ => "tệp PDF được mã hóa cho người nhận xác định hoặc bằng mật khẩu; chữ ký đã được kiểm tra trên các byte đã mã hóa như khi ký (/Contents và /ByteRange của chữ ký không bị mã hóa), nhưng không đọc được tên trường chữ ký, thời điểm ký ghi trong PDF và nội dung tài liệu khi không có khóa".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "không phân tích được các thay đổi sau chữ ký này: {}",
             match p {
@@ -306,7 +315,9 @@ fn io_problem(e: &IoProblem) -> &'static str {
 fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { .. } | PdfProblem::ParserFailed => "không đọc được tệp PDF (cấu trúc PDF hỏng hoặc không phải PDF)".into(),
-        PdfProblem::Encrypted => "tệp PDF được mã hóa (có mật khẩu); kyso chưa kiểm tra được chữ ký trong PDF mã hóa".into(),
+        PdfProblem::Encrypted => {
+            "tệp PDF được mã hóa và không đọc được cả cấu trúc khi không có khóa hoặc mật khẩu của tài liệu, nên không tìm được chữ ký; kyso kiểm tra chữ ký mà không giải mã tài liệu, còn giải mã (ghi lại tệp) sẽ làm mất hiệu lực các chữ ký".into()
+        }
         PdfProblem::DamagedXref => "bảng tham chiếu chéo (xref) của tệp PDF bị hỏng".into(),
         PdfProblem::Structure { .. } => "cấu trúc tệp PDF không hợp lệ".into(),
     }
