@@ -1740,6 +1740,25 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// Whether this is a refusal of the strict algorithm policy that the legacy policy lifts
+    /// (DESIGN.md §4 rule 5: SHA-1 with RSA or ECDSA, RSA keys of 1024–2047 bits): the report
+    /// then says how to proceed with a document signed when those were in use.
+    pub fn legacy_policy_accepts(&self) -> bool {
+        const SHA1_SIG_ALGS: [&str; 2] = ["1.2.840.113549.1.1.5", "1.2.840.10045.4.1"];
+        let rsa_bits = |key: &str| key.strip_prefix("RSA ").and_then(|k| k.strip_suffix(" bits")).and_then(|n| n.parse::<usize>().ok());
+        match self {
+            Finding::Sha1NotAllowed | Finding::ImprintSha1Refused => true,
+            Finding::CertificateKeyRejected(KeyProblem::RsaTooSmall { bits, .. }) => *bits >= 1024,
+            Finding::PathFailed(PathProblem::AlgorithmNotAllowed { algorithm, .. })
+            | Finding::TsaUntrusted(PathProblem::AlgorithmNotAllowed { algorithm, .. }) => SHA1_SIG_ALGS.contains(&algorithm.as_str()),
+            Finding::PathFailed(PathProblem::WeakKey { key, .. }) | Finding::TsaUntrusted(PathProblem::WeakKey { key, .. }) => {
+                rsa_bits(key).is_some_and(|b| (1024..2048).contains(&b))
+            }
+            Finding::DocumentTimestampInvalid(f) => f.legacy_policy_accepts(),
+            _ => false,
+        }
+    }
+
     /// A stable machine-readable code (JSON `code`), snake_case.
     pub fn code(&self) -> &'static str {
         use Finding::*;

@@ -88,7 +88,7 @@ fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, checks: &mut Vec<Check>) -> Option<SubIndication> {
     let fail = |checks: &mut Vec<Check>, f: Finding| {
         checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
         Some(SubIndication::ChainConstraintsFailure)
@@ -120,9 +120,8 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
                     return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
-                Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push(Finding::LegacyNonRepudiationOnly);
-                }
+                // nonRepudiation (contentCommitment) alone is enough under both policies: ETSI EN
+                // 319 412-2 profiles qualified signing certificates that way (DESIGN.md §4 rule 3).
                 _ => {}
             }
             if let Some(ekus) = &ekus {
@@ -289,7 +288,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
-    if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
+    if let Some(f) = leaf_purpose(&leaf, p.purpose, &mut out.checks) {
         out.failures.push(f);
     }
     match leaf_key_strength(&leaf, p.policy) {
