@@ -12,7 +12,7 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureFileUnreadable { path, error } => format!("cannot read the signature file {}: {}", clean(path), clean(&error.message)),
         Malformed(p) => format_problem(p),
         EContentTypeNotData { econtent_type } => {
-            format!("the encapsulated content type {} is not id-data, so signed attributes are required (RFC 5652 §5.3)", oid_name(econtent_type))
+            format!("the encapsulated content type {} is not id-data: signed attributes are then required (RFC 5652 §5.3)", oid_name(econtent_type))
         }
         EmbeddedContentDiffers => "the signature file embeds content that differs from the document".into(),
         DuplicateSignerInfo => "the signature file holds the same SignerInfo twice".into(),
@@ -340,7 +340,7 @@ fn pdf_problem(p: &PdfProblem) -> String {
         PdfProblem::Parse { message } => format!("not a readable PDF: {}", clean(message)),
         PdfProblem::ParserFailed => "not a readable PDF: the PDF parser failed on malformed input".into(),
         PdfProblem::Encrypted => {
-            "the PDF is encrypted and even its structure cannot be read without the document's key or password, so its signatures cannot be found; kyso verifies signatures without decrypting a document, and decrypting it (rewriting the file) would invalidate them".into()
+            "the PDF is encrypted and even its structure cannot be read without the document's key or password: its signatures cannot be found; kyso verifies signatures without decrypting a document, and decrypting it (rewriting the file) would invalidate them".into()
         }
         PdfProblem::DamagedXref => "the PDF's cross-reference table is damaged".into(),
         PdfProblem::Structure { message } => format!("invalid PDF structure: {}", clean(message)),
