@@ -21,7 +21,9 @@
 //!    digestAlgorithms set (not covered by any signature), the order of certificates and of
 //!    SignerInfos, and BER re-encodings that normalise back to the same DER.
 //!    A mutant may be TOTAL_PASSED only if its normalised form parses as a detached SignedData
-//!    whose SignerInfos are distinct and each byte-identical to one of the original's, and which
+//!    whose SignerInfos are distinct and each byte-identical to one of the original's (or differs
+//!    from it only in the string type of one value of the sid's issuer Name: the same name by
+//!    RFC 5280 §7.1, which kyso compares sids by), and which
 //!    contains every protected original certificate unchanged. Dropping a whole SignerInfo is
 //!    allowed (what remains is an honest signature, and the report lists exactly who signed);
 //!    a duplicated SignerInfo is not (it would count as two signatures). Anything else that passes
@@ -303,6 +305,25 @@ pub fn mutants(orig: &[u8], seed: u64, n_random: usize) -> Vec<Mutant> {
     out
 }
 
+/// A SignerInfo whose only change is the string type of one attribute value in its sid's issuer
+/// Name (e.g. PrintableString → NumericString): the same name by RFC 5280 §7.1, which kyso
+/// compares by (issue 15). The sid is not signed; it only points at the certificate, and the
+/// signature and signing-certificate attribute still bind the same one.
+fn sid_respelt(orig: &[u8], mutant: &[u8]) -> bool {
+    const STRING_TAGS: [u8; 7] = [0x0c, 0x12, 0x13, 0x14, 0x16, 0x1c, 0x1e];
+    if orig.len() != mutant.len() {
+        return false;
+    }
+    let diff: Vec<usize> = orig.iter().zip(mutant).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i).collect();
+    let [at] = diff[..] else { return false };
+    // The sid: the SignerInfo's second element (after the version).
+    let Ok(si) = kyso::asn1::read_all(orig) else { return false };
+    let Ok((_, rest)) = kyso::asn1::read(si.body) else { return false };
+    let Ok((sid, _)) = kyso::asn1::read(rest) else { return false };
+    let start = sid.raw.as_ptr() as usize - orig.as_ptr() as usize;
+    (start..start + sid.raw.len()).contains(&at) && STRING_TAGS.contains(&orig[at]) && STRING_TAGS.contains(&mutant[at])
+}
+
 /// Rule 3 of the module docs: may a mutant that verified TOTAL_PASSED be accepted?
 pub fn protected_parts_intact(orig: &[u8], mutant: &[u8]) -> Result<(), String> {
     let anchor = read(&fixtures().join("anchor.der"));
@@ -317,7 +338,7 @@ pub fn protected_parts_intact(orig: &[u8], mutant: &[u8]) -> Result<(), String> 
     if ms.len() != n {
         return Err("a SignerInfo appears twice".into());
     }
-    if ms.is_empty() || !ms.iter().all(|s| os.contains(s)) {
+    if ms.is_empty() || !ms.iter().all(|s| os.contains(s) || os.iter().any(|o| sid_respelt(o, s))) {
         return Err("the SignerInfos differ from the original's".into());
     }
     for c in o.certificates.iter().filter(|c| c.raw != anchor.as_slice()) {
