@@ -22,10 +22,11 @@ pub mod alg;
 pub mod files;
 pub mod keys;
 pub mod objects;
+pub mod util;
 
 // --- section: ca (issue 2) ---
 pub mod ca;
-pub mod csr;
+pub use ca::csr;
 pub mod inspect;
 pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---

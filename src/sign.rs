@@ -34,6 +34,7 @@
 use crate::alg::{oid, DigestAlgorithm, SignatureAlgorithm};
 use crate::cms::assemble::{self, RawError, RawSignedData, SignedDataParts};
 use crate::keys::{KeyError, PrivateKey, Signer};
+use crate::util::rfc3339;
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
 use std::io::{self, Read};
@@ -134,10 +135,6 @@ impl From<der::Error> for SignError {
     fn from(e: der::Error) -> Self {
         SignError::Encoding(e)
     }
-}
-
-fn rfc3339(t: &OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 /// Signs documents with one certificate and key; see the [module docs](self).

@@ -25,6 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod csr;
 pub mod profile;
 mod registry;
 pub(crate) mod signer;
@@ -34,6 +35,8 @@ pub use registry::REGISTRY_FILE;
 
 use crate::files::{write_atomic, Overwrite, Secrecy};
 use crate::keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, Signer};
+pub use crate::util::rfc3339;
+use crate::util::serial_hex;
 use registry::{CertRow, Registry};
 use signer::RcgenSigner;
 use std::fmt;
@@ -125,7 +128,7 @@ pub enum CaError {
     Profile(#[from] ProfileError),
     /// The requested key is not acceptable.
     #[error(transparent)]
-    SubjectKey(#[from] crate::csr::CsrError),
+    SubjectKey(#[from] csr::CsrError),
     /// A bad parameter (validity, CRL days…).
     #[error("{0}")]
     BadParameter(String),
@@ -396,7 +399,7 @@ impl Status {
 pub struct Record {
     /// Serial (lower-case hex).
     pub serial: String,
-    /// Subject, as [`crate::inspect::name_to_string`] prints it.
+    /// Subject, as [`crate::util::name_to_string`] prints it.
     pub subject: String,
     /// Profile name (`agency`, `person`, `tsa`, `ca`).
     pub profile: String,
@@ -467,13 +470,6 @@ pub fn normalize_serial(s: &str) -> Result<String, CaError> {
     Ok(if trimmed.is_empty() { "0".into() } else { trimmed.to_string() })
 }
 
-/// Hex form of DER INTEGER content bytes.
-fn serial_hex(bytes: &[u8]) -> String {
-    let h = hex::encode(bytes);
-    let t = h.trim_start_matches('0');
-    if t.is_empty() { "0".into() } else { t.to_string() }
-}
-
 /// A random positive serial: 16 bytes, 127 bits of entropy (CA/B and RFC 5280 ask ≥ 64 bits,
 /// ≤ 20 bytes), first byte never zero so the encoding is always 16 bytes.
 fn random_serial() -> Result<Vec<u8>, CaError> {
@@ -503,11 +499,6 @@ fn unix(t: OffsetDateTime) -> i64 {
 
 fn from_unix(s: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-/// RFC 3339 form used in reports and JSON.
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -721,7 +712,7 @@ impl Ca {
                     registry::set_meta(&tx, "crl_url", u)?;
                 }
                 let detail = serde_json::json!({
-                    "subject": crate::inspect::cert_subject(&cert_der).unwrap_or_default(),
+                    "subject": crate::util::cert_subject(&cert_der).unwrap_or_default(),
                     "sha256": sha256_hex(&cert_der),
                     "issuing_ca": chain.is_some(),
                 });
@@ -826,7 +817,7 @@ impl Ca {
         max_years: u32,
     ) -> Result<Issued, CaError> {
         req.subject.check(req.profile)?;
-        crate::csr::check_public_key(subject_spki)?;
+        csr::check_public_key(subject_spki)?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let cert_path = self.dir.join(CA_CERT_FILE);
         let facts = ca_facts(&self.cert_der, &cert_path)?;
@@ -900,7 +891,7 @@ impl Ca {
             .map_err(|e| CaError::Build { what: "certificate", message: e.to_string() })?;
         let der = cert.der().to_vec();
         let serial = serial_hex(&serial_bytes);
-        let subject = crate::inspect::cert_subject(&der).unwrap_or_default();
+        let subject = crate::util::cert_subject(&der).unwrap_or_default();
         let row = CertRow {
             serial: serial.clone(),
             subject: subject.clone(),
@@ -1432,7 +1423,7 @@ mod lifecycle_tests {
         let d = tempfile::tempdir().unwrap();
         let (mut ca, key) = root(&d.path().join("r"), 5);
         match ca.issue(&key, &agency(), b"\x30\x00", datetime!(2027-01-01 00:00 UTC)) {
-            Err(CaError::SubjectKey(crate::csr::CsrError::Malformed(_))) => {}
+            Err(CaError::SubjectKey(csr::CsrError::Malformed(_))) => {}
             r => panic!("{r:?}"),
         }
         assert!(ca.list(datetime!(2027-01-01 00:00 UTC)).unwrap().is_empty());

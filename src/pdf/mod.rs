@@ -363,9 +363,48 @@ pub(crate) fn rect_of(doc: &lopdf::Document, o: &lopdf::Object) -> Option<[f64; 
     }
 }
 
+/// Parents followed up a field's /Parent chain for an inherited /FT: real forms nest a few
+/// levels; 32 bounds a hostile loop.
+const MAX_FIELD_DEPTH: usize = 32;
+
+/// A field (or widget) whose field type, possibly inherited, is /Sig.
+pub(crate) fn is_sig_field(doc: &lopdf::Document, d: &lopdf::Dictionary) -> bool {
+    let mut cur = d;
+    for _ in 0..MAX_FIELD_DEPTH {
+        if let Ok(lopdf::Object::Name(n)) = cur.get(b"FT") {
+            return n == b"Sig";
+        }
+        match dict_get(doc, cur, b"Parent") {
+            Some(lopdf::Object::Dictionary(p)) => cur = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A PDF text string: UTF-16BE with a BOM, else PDFDocEncoding (read as Latin-1, which agrees on
+/// the printable ASCII range that field names use).
+pub(crate) fn decode_text(s: &[u8]) -> String {
+    if let Some(rest) = s.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = s.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        s.iter().map(|&b| char::from(b)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_text_reads_utf16_and_latin1() {
+        assert_eq!(decode_text(&[0xFE, 0xFF, 0, b'K', 0, 0xFD]), "Ký");
+        assert_eq!(decode_text(b"Signature1"), "Signature1");
+    }
+
 
     #[test]
     fn rect_parses_two_or_four_numbers() {

@@ -6,6 +6,7 @@
 //! stable shape; anything else is shown as a technical detail, labelled as English.
 
 use super::{Lang, NameParts, SubIndication};
+use crate::util::VIETNAM;
 
 /// The fixed words of the report.
 pub(super) struct Words {
@@ -208,11 +209,6 @@ pub(super) fn clean(s: &str) -> String {
         .collect()
 }
 
-/// Vietnam time (UTC+7, no daylight saving).
-fn vietnam() -> time::UtcOffset {
-    time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC)
-}
-
 /// Parses an RFC 3339 time of the report.
 pub(super) fn parse_time(t: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
@@ -228,7 +224,7 @@ pub(super) fn local_time(t: &str, lang: Lang, zone: bool) -> String {
 
 /// [`local_time`] for a parsed time.
 pub(super) fn format_local(d: time::OffsetDateTime, lang: Lang, zone: bool) -> String {
-    let d = d.to_offset(vietnam());
+    let d = d.to_offset(VIETNAM);
     let (y, m, day) = (d.year(), u8::from(d.month()), d.day());
     let (h, min, s) = (d.hour(), d.minute(), d.second());
     match (lang, zone) {

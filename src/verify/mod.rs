@@ -44,6 +44,7 @@ pub use crl::MAX_CRL_ENTRIES;
 pub use path::{KeyUsageBit, MAX_CHAIN_DEPTH};
 
 use crate::alg::{oid, DigestAlgorithm, Policy};
+use crate::util::serial_hex;
 use crate::report::{
     Check, CheckStatus, CertReport, DocumentReport, Indication, RevocationStatus, RunReport, SignatureReport,
     SubIndication,
@@ -746,17 +747,6 @@ impl Verifier {
         }
         failures.extend(outcome.failures.iter().copied());
         finish(r, &failures)
-    }
-}
-
-/// Lower-case hex of a serial number without leading zeros (the form `kyso ca list` prints).
-fn serial_hex(bytes: &[u8]) -> String {
-    let h = hex::encode(bytes);
-    let t = h.trim_start_matches('0');
-    if t.is_empty() {
-        "0".into()
-    } else {
-        t.to_string()
     }
 }
 

@@ -1,9 +1,11 @@
 //! `kyso sign`: detached CAdES-B-B signatures (`FILE.p7s`) for one file or a batch, and
 //! `--add` to append a signer (the agency's after the competent person's).
 
+use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use kyso::files::{Overwrite, Secrecy};
-use kyso::sign::{DocumentSigner, SignError};
+use kyso::pdf::{PadesOptions, SignedRanges};
+use kyso::sign::{DocumentSigner, Profile, SignError};
 use kyso::{KeyFile, RsaPadding};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -93,7 +95,7 @@ pub struct SignArgs {
     #[command(flatten)]
     pub pass: PassArgs,
     #[command(flatten)]
-    pub pades: crate::cmd_pdf::PadesArgs,
+    pub pades: PadesArgs,
     /// The documents to sign
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
@@ -195,7 +197,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     }
 
     // PDF signatures (--pades): flags checked and images/font loaded before the key is opened.
-    let pades = if args.pades.pades { Some(crate::cmd_pades::prepare(&args)?) } else { None };
+    let pades = if args.pades.pades { Some(prepare_pdf(&args)?) } else { None };
 
     // Credentials: read once, checked before anything is written.
     let cert_bytes = read_input(&args.cert, "the certificate file", CREDENTIAL_LIMIT)?;
@@ -252,7 +254,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
         digests.clear();
     }
     if let Some(p) = pades {
-        return crate::cmd_pades::run(&args, p, signer);
+        return sign_pdfs(&args, p, signer);
     }
     // --tsa / --embed-revocation: applied to each signature before it is written.
     let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
@@ -406,9 +408,126 @@ fn open_error(e: std::io::Error) -> String {
     }
 }
 
+// ---- PDF signatures (--pades)
+
+/// The checked PAdES options of one `kyso sign --pades` run (prepared before the key is opened,
+/// so that a wrong flag is reported before a passphrase is asked for).
+struct PreparedPdf {
+    opts: PadesOptions,
+    args: PadesArgs,
+}
+
+/// Checks the PAdES flags against the sign command's other flags and loads the image and font.
+fn prepare_pdf(args: &SignArgs) -> Result<PreparedPdf, CliError> {
+    let p = &args.pades;
+    if args.add {
+        return Err(CliError::usage("--add is for .p7s files; a PDF signature is always added to the PDF")
+            .hint("sign the already signed PDF again with --pades --in-place (or --out) to add a signature"));
+    }
+    if args.out_dir.is_some() {
+        return Err(CliError::usage("--out-dir is for .p7s files; a signed PDF is written with --out OUT.pdf or --in-place"));
+    }
+    if p.in_place && args.force {
+        return Err(CliError::usage("--force is for --out; --in-place always replaces the input"));
+    }
+    if args.files.len() > 1 && !p.in_place {
+        return Err(CliError::usage("several PDFs can only be signed with --in-place").hint("or sign them one by one with --out"));
+    }
+    // --out vs --in-place, for the first file (the same rule holds for every file).
+    if let Some(f) = args.files.first() {
+        let out = pades_output(f, args.out.as_deref(), p.in_place)?;
+        if !p.in_place && out == *f {
+            return Err(CliError::usage("--out names the input file").hint("use --in-place to replace the input"));
+        }
+    }
+    let opts = pades_options(p, time::OffsetDateTime::now_utc())?;
+    Ok(PreparedPdf { opts, args: p.clone() })
+}
+
+/// Signs every PDF of `args.files` with `signer` (sequentially: each file may be signed several
+/// times in a row by separate runs; within a run the files are distinct).
+fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> Result<ExitCode, CliError> {
+    let signer = signer.with_profile(Profile::Pades);
+    let mut opts = prepared.opts;
+    // The signing time: read once per run by the CLI (the library never reads the clock).
+    opts.signing_time = time::OffsetDateTime::now_utc().to_offset(kyso::util::VIETNAM);
+    opts.signer_name = Some(common_name(signer.subject()));
+    // --tsa: PAdES-B-T, the signature timestamp added to the CMS before it goes into /Contents.
+    let finish = crate::cmd_sign_bt::Finisher::new(&args.trusted_time)?;
+    let single = args.files.len() == 1;
+    let mut failed = 0usize;
+    for input in &args.files {
+        let output = pades_output(input, args.out.as_deref(), prepared.args.in_place)?;
+        if single && !input.exists() {
+            return Err(CliError::usage(format!("the document {} does not exist", input.display())).hint("check the path"));
+        }
+        let time = opts.signing_time;
+        // The CMS that went into /Contents (the closure runs again if the first did not fit).
+        let cms_written = std::cell::RefCell::new(Vec::new());
+        let mut dss_note = String::new();
+        let r = sign_pdf_file(
+            input,
+            &output,
+            prepared.args.in_place,
+            args.force,
+            &opts,
+            |ranges: &SignedRanges<'_>| {
+                let cms = signer.sign_reader(ranges.reader(), time).map_err(|e| e.to_string())?;
+                let cms = finish.timestamp(cms)?;
+                cms_written.borrow_mut().clone_from(&cms);
+                Ok::<_, String>(cms)
+            },
+            |signed| {
+                if !args.trusted_time.embed_revocation {
+                    return Ok(signed);
+                }
+                // PAdES-B-LT: the chain (signer's and TSA's) and the CRLs in the /DSS, in a
+                // second incremental update after the signature's.
+                let certs = kyso::tsp::evidence_certificates(&cms_written.borrow())
+                    .map_err(|e| CliError::failed(format!("{}: cannot list the signature's certificates: {e}", input.display())))?;
+                let up = kyso::pdf::add_dss(&signed.bytes, &certs, finish.crls()).map_err(|e| pdf_error(input, e))?;
+                dss_note = format!("; /DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+                let mut signed = signed;
+                signed.bytes = up.bytes;
+                Ok(signed)
+            },
+        );
+        match r {
+            Ok(signed) => eprintln!("signed {} → {} (field {}{dss_note})", input.display(), output.display(), signed.field_name),
+            Err(e) if single => return Err(e),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {}", e.message);
+            }
+        }
+    }
+    if !single {
+        eprintln!("signed {} of {} files, {failed} failed", args.files.len() - failed, args.files.len());
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The CN of a subject as x509-parser prints it ("CN=…, O=…"), for /Name; the whole subject
+/// when there is no CN.
+fn common_name(subject: &str) -> String {
+    subject
+        .split(", ")
+        .find_map(|p| p.strip_prefix("CN="))
+        .unwrap_or(subject)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_name_is_taken_from_the_subject() {
+        assert_eq!(common_name("CN=Nguyễn Văn An, O=Văn phòng UBND"), "Nguyễn Văn An");
+        assert_eq!(common_name("O=X, CN=Y"), "Y");
+        assert_eq!(common_name("O=X"), "O=X");
+    }
+
 
     fn cert(alg: kyso::KeyAlgorithm) -> Vec<u8> {
         let key = kyso::PrivateKey::generate(alg).unwrap();

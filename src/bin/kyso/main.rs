@@ -10,7 +10,6 @@ mod cmd_sign_bt;
 mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
-mod cmd_pades;
 mod cmd_pdf;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
