@@ -1,13 +1,14 @@
 //! The module graph has no cycles (issue 13: "the layers only point down", DESIGN §5).
 //!
 //! How it works: every `src/**/*.rs` file is tokenised (comments, strings and character literals
-//! dropped; every item under `#[cfg(test)]` skipped, since test code may reach anywhere). Each
-//! module — a file, or an inline `mod name { … }` — references other modules through `use` trees
-//! and through paths in code that start with `crate::`, `super::` or `self::`. Each reference is
-//! resolved to the module it names (following `pub use` re-exports, so `crate::Signer` counts
-//! as a use of `keys`) and becomes an edge between the two **siblings** under the deepest
-//! common ancestor: `src/verify/path.rs` using `crate::alg::…` is the edge `verify → alg`,
-//! `src/pdf/sign.rs` using `super::dss::…` is `pdf::sign → pdf::dss`. A reference to one's own
+//! dropped; every item under `#[cfg(test)]` skipped, and so are the files of `#[cfg(test)] mod x;`,
+//! since test code may reach anywhere). Each module — a file, or an inline `mod name { … }` —
+//! references other modules through `use` trees and through paths in code that start with
+//! `crate::`, `super::` or `self::`. Each reference is resolved to the module it names (following
+//! `pub use` re-exports, so `crate::Signer` counts as a use of `keys`) and becomes an edge between
+//! the two **siblings** under the deepest common ancestor: `src/verify/path.rs` using
+//! `crate::alg::…` is the edge `verify → alg`, `src/pdf/sign.rs` using `super::write::…` is
+//! `pdf::sign → pdf::write`. A reference to one's own
 //! ancestor or descendant (`use super::*` in a child) is not an edge. Any strongly connected
 //! component of more than one module is a cycle; the test prints one cycle per component
 //! with the file and line of each edge. The library (`src/lib.rs`) and each binary
@@ -313,7 +314,7 @@ fn use_tree(toks: &[(Tok, usize)], mut i: usize, prefix: Vec<String>, leaves: &m
 }
 
 /// Walks one file: the modules it defines (itself and inline `mod x { … }`) and its references.
-fn scan(file: &File, modules: &mut BTreeSet<(String, ModPath)>, refs: &mut Vec<Reference>) {
+fn scan(file: &File, modules: &mut BTreeSet<(String, ModPath)>, test_modules: &mut BTreeSet<(String, ModPath)>, refs: &mut Vec<Reference>) {
     let toks = &file.toks;
     modules.insert((file.krate.clone(), file.module.clone()));
     // (module, brace depth at which its body opened)
@@ -323,6 +324,16 @@ fn scan(file: &File, modules: &mut BTreeSet<(String, ModPath)>, refs: &mut Vec<R
     while i < toks.len() {
         let cur = stack.last().map(|s| s.0.clone()).unwrap_or_default();
         if is_cfg_test(toks, i) {
+            // `#[cfg(test)] mod name;`: the file of that module is test code too
+            let mut j = i + 7;
+            if ident(toks.get(j)) == Some("pub") {
+                j += 1;
+            }
+            if let (Some("mod"), Some(name), true) = (ident(toks.get(j)), ident(toks.get(j + 1)), punct(toks.get(j + 2), ';')) {
+                let mut m = cur.clone();
+                m.push(name.to_string());
+                test_modules.insert((file.krate.clone(), m));
+            }
             i = skip_item(toks, i + 7);
             continue;
         }
@@ -459,10 +470,12 @@ type Edges = BTreeMap<(String, ModPath, ModPath), Vec<String>>;
 
 fn module_edges(files: &[File]) -> Edges {
     let mut modules = BTreeSet::new();
+    let mut test_modules = BTreeSet::new();
     let mut refs = Vec::new();
     for f in files {
-        scan(f, &mut modules, &mut refs);
+        scan(f, &mut modules, &mut test_modules, &mut refs);
     }
+    refs.retain(|r| !test_modules.iter().any(|(k, m)| *k == r.krate && r.from.starts_with(m)));
     let mut reexports = BTreeMap::new();
     for r in &refs {
         if let (Some(name), Some(abs)) = (&r.reexport_as, absolute(r, &modules)) {
@@ -705,8 +718,10 @@ fn cycle_checker_sees_cycles_and_only_real_references() {
              #[cfg(test)]\nfn helper() { crate::b::t(); }\n\
              pub fn real() {}",
         ),
-        ("b/mod.rs", "mod c; use crate::a::real;"),
+        ("b/mod.rs", "mod c; use crate::a::real; #[cfg(test)]\nmod t;"),
         ("b/c.rs", "use super::*; use crate::b::X;"),
+        ("b/t.rs", "use crate::b::c::x; fn f() { super::c::y(); }"),
+        ("b/t/deeper.rs", "use crate::b::c::z;"),
     ]);
     let edges = module_edges(&clean);
     assert!(cycles(&edges).is_empty(), "{:?}", cycles(&edges));
