@@ -337,7 +337,7 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
             i.add("Public key SHA-256", fingerprint(&ring::digest::SHA256, k.public_key_spki()));
         }
         Err(KeyError::PassphraseRequired) => {
-            i.add("Algorithm", "(give the passphrase with --pass-file or KYSO_PASSPHRASE to see it)");
+            i.add("Algorithm", "(encrypted: give the passphrase to see it)");
         }
         Err(KeyError::WrongPassphrase) => {
             i.add("Algorithm", "(the passphrase given does not open this key)");

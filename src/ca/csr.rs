@@ -139,7 +139,7 @@ pub fn verify_csr(bytes: &[u8]) -> Result<VerifiedCsr, CsrError> {
 /// CA accepts). Returns DER.
 pub fn new_csr(key: &PrivateKey, subject: &SubjectInfo) -> Result<Vec<u8>, CsrError> {
     let mut params = rcgen::CertificateParams::default();
-    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.0))?;
+    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.to_string()))?;
     let rsa_copy;
     let signer_key: &PrivateKey = if matches!(key.algorithm(), KeyAlgorithm::Rsa(_)) {
         let mut k = PrivateKey::from_pkcs8_der(key.pkcs8_der()).map_err(|e| CsrError::Build(e.to_string()))?;

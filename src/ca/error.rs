@@ -66,9 +66,32 @@ pub enum CaError {
     /// The requested key is not acceptable.
     #[error(transparent)]
     SubjectKey(#[from] csr::CsrError),
-    /// A bad parameter (validity, CRL days…).
+    /// A bad parameter (a key algorithm, a date out of range…).
     #[error("{0}")]
     BadParameter(String),
+    /// A validity period out of range.
+    #[error("a validity of {years} years is out of range (1 to {max})")]
+    BadValidity {
+        /// The years asked for.
+        years: u32,
+        /// The profile's maximum.
+        max: u32,
+    },
+    /// A CRL validity out of range.
+    #[error("a CRL validity of {days} days is out of range (1 to {max})")]
+    BadCrlDays {
+        /// The days asked for.
+        days: u32,
+        /// The maximum ([`super::MAX_CRL_DAYS`]).
+        max: u32,
+    },
+    /// A CRL distribution point that is not a plain URL.
+    #[error("the CRL URL '{0}' must be an ASCII http://, https:// or ldap:// URL")]
+    BadCrlUrl(String),
+    /// [`super::Ca::issue`] with the CA profile: CA certificates are made by
+    /// [`super::Ca::init`] with a parent.
+    #[error("CA certificates are not issued but made when the new CA is created with a parent CA")]
+    CaProfileNotIssued,
     /// The parent CA may not issue CA certificates (its pathLenConstraint is 0).
     #[error("the parent CA {0} cannot certify another CA (its pathLenConstraint is 0)")]
     PathLenExhausted(PathBuf),
@@ -118,7 +141,7 @@ pub enum CaError {
     /// `init` of an issuing CA failed after the parent CA had issued its certificate. Nothing
     /// was left in the new CA's directory (its key is gone), but the parent's registry keeps the
     /// record of the certificate (the audit log is append-only): revoke it at the parent.
-    #[error("{source}; nothing was kept in {dir}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {parent} --serial {serial} --reason cessation-of-operation)")]
+    #[error("{source}; nothing was kept in {}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it at the parent CA {} (reason: cessation of operation)", .dir.display(), .parent.display())]
     InitFailedAfterParentIssued {
         /// The new CA's directory.
         dir: PathBuf,

@@ -316,7 +316,7 @@ impl Ca {
         now: OffsetDateTime,
     ) -> Result<Issued, CaError> {
         if req.profile == Profile::SubCa {
-            return Err(CaError::BadParameter("CA certificates are made with `ca init --parent`".into()));
+            return Err(CaError::CaProfileNotIssued);
         }
         self.issue_inner(ca_key, req, subject_spki, now, profile::MAX_LEAF_YEARS)
     }
@@ -373,7 +373,7 @@ impl Ca {
         }
         if let Some(email) = &req.subject.email {
             let ia5 = rcgen::string::Ia5String::try_from(email.as_str())
-                .map_err(|e| CaError::BadParameter(format!("--email: {e}")))?;
+                .map_err(|_| CaError::Profile(super::ProfileError::BadEmail(email.clone())))?;
             cp.subject_alt_names.push(rcgen::SanType::Rfc822Name(ia5));
         }
         if let Some(url) = self.crl_url()? {
@@ -440,7 +440,7 @@ fn spki_equal(a: &[u8], b: &[u8]) -> bool {
 
 fn check_years(years: u32, max: u32) -> Result<(), CaError> {
     if years == 0 || years > max {
-        return Err(CaError::BadParameter(format!("--years {years}: between 1 and {max}")));
+        return Err(CaError::BadValidity { years, max });
     }
     Ok(())
 }
@@ -453,7 +453,7 @@ fn check_url(u: &str) -> Result<(), CaError> {
     if ok {
         Ok(())
     } else {
-        Err(CaError::BadParameter(format!("--crl-url '{u}' must be an ASCII http://, https:// or ldap:// URL")))
+        Err(CaError::BadCrlUrl(u.to_string()))
     }
 }
 

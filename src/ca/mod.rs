@@ -44,7 +44,7 @@ mod tests;
 pub use audit::AuditReport;
 pub use error::CaError;
 pub use issue::{add_years, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
-pub use profile::{Profile, ProfileError, SubjectInfo};
+pub use profile::{Field, Profile, ProfileError, SubjectInfo};
 pub use registry::{Record, Status, REGISTRY_FILE};
 pub use revoke::{normalize_serial, Crl, Reason, DEFAULT_CRL_DAYS, MAX_CRL_DAYS};
 

@@ -237,7 +237,7 @@ fn make_crl(
     let days = match days {
         Some(d) => {
             if d == 0 || d > MAX_CRL_DAYS {
-                return Err(CaError::BadParameter(format!("--days {d}: between 1 and {MAX_CRL_DAYS}")));
+                return Err(CaError::BadCrlDays { days: d, max: MAX_CRL_DAYS });
             }
             registry::set_meta(tx, "crl_days", &d.to_string())?;
             d

@@ -70,11 +70,11 @@ pub enum PdfError {
     /// A certification signature (DocMDP, P=1) forbids any change to the document.
     #[error("the document carries a certification signature that forbids any change (DocMDP P=1)")]
     ChangesForbidden,
-    /// The appearance needs a rectangle (`--rect`).
-    #[error("the {0} appearance needs a position: give --rect X,Y,W,H (millimetres from the page's top-left)")]
+    /// The appearance needs a rectangle ([`PadesOptions::rect`]).
+    #[error("the {0} appearance needs a position (a rectangle in millimetres from the page's top-left)")]
     MissingRect(&'static str),
     /// A seal without a rectangle is placed over the person's signature, and there is none.
-    #[error("no visible signature on page {0} for the seal to overlap; give --rect X,Y (real size) or X,Y,W,H")]
+    #[error("no visible signature on page {0} for the seal to overlap; give the seal a position")]
     NoSignatureToSeal(u32),
     /// The rectangle is not usable (negative, empty, off the page).
     #[error("invalid rectangle: {0}")]
@@ -86,10 +86,10 @@ pub enum PdfError {
     #[error("font: {0}")]
     Font(String),
     /// The font has no glyph for a character of the text.
-    #[error("font: the font has no glyph for {0:?}; use a font with full Vietnamese coverage (Liberation Serif 2.x, DejaVu Serif) via --font")]
+    #[error("font: the font has no glyph for {0:?}; use a font with full Vietnamese coverage (Liberation Serif 2.x, DejaVu Serif)")]
     FontMissingGlyph(char),
     /// Text must be drawn and no font was given.
-    #[error("no font available for the appearance text: install Liberation Serif 2.x (Debian: fonts-liberation2) or give --font FILE.ttf")]
+    #[error("no font available for the appearance text: install Liberation Serif 2.x (Debian: fonts-liberation2) or give a TrueType font")]
     NoFont,
     /// The field name is already used in the document.
     #[error("a form field named {0:?} already exists")]
@@ -105,6 +105,9 @@ pub enum PdfError {
     /// The caller's CMS producer failed.
     #[error("producing the CMS signature failed: {0}")]
     Cms(Box<dyn std::error::Error + Send + Sync>),
+    /// A visible appearance on a rotated page (kyso does not draw rotated appearances yet).
+    #[error("not supported: visible appearances on rotated pages (/Rotate {0}); sign without an appearance or on another page")]
+    RotatedPage(i64),
     /// Something kyso does not do (yet), named.
     #[error("not supported: {0}")]
     Unsupported(String),

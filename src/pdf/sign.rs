@@ -171,10 +171,7 @@ impl Plan {
         };
         if appearance.is_some() {
             if geometry.rotate != 0 {
-                return Err(PdfError::Unsupported(format!(
-                    "visible appearances on rotated pages (/Rotate {}); use --appearance none or another page",
-                    geometry.rotate
-                )));
+                return Err(PdfError::RotatedPage(geometry.rotate));
             }
             geometry.check_inside(rect)?;
         }

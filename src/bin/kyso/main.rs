@@ -6,7 +6,7 @@ mod cmd_inspect;
 mod cmd_key;
 mod cmd_demo;
 mod cmd_sign;
-mod cmd_sign_bt;
+mod cmd_sign_evidence;
 mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
