@@ -25,22 +25,33 @@ pub mod objects;
 pub mod util;
 
 // --- section: ca (issue 2) ---
+#[cfg(feature = "ca")]
 pub mod ca;
+#[cfg(feature = "ca")]
 pub use ca::csr;
 pub mod inspect;
+#[cfg(feature = "ca")]
 pub use ca::{Ca, CaError};
 // --- section: sign (issue 3) ---
 pub mod cms;
+#[cfg(feature = "sign")]
 pub mod sign;
+#[cfg(feature = "sign")]
 pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
+#[cfg(feature = "verify")]
 pub mod report;
+#[cfg(feature = "verify")]
 pub mod verify;
 // --- section: tsp (issue 9) ---
+#[cfg(feature = "verify")]
 pub mod tsp;
 // --- section: pdf (issue 8) ---
+#[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "verify")]
 pub use report::{Indication, SubIndication};
+#[cfg(feature = "verify")]
 pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};

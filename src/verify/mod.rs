@@ -33,8 +33,10 @@ mod algs;
 mod certcache;
 mod crl;
 mod der;
+#[cfg(feature = "pdf")]
 mod doc_ts;
 mod path;
+#[cfg(feature = "pdf")]
 mod pdf;
 mod poe;
 mod pss;
