@@ -1,12 +1,86 @@
 //! kyso ("ký số", to sign digitally): a provincial certificate authority, CAdES signatures on
 //! official documents, and their verification against the provincial CA with revocation.
 //!
-//! Layers, bottom up: [`objects`] and [`alg`] (encodings and algorithms) → [`keys`] (private
-//! keys and the [`Signer`] trait) → `ca` (issuance, registry, CRLs), `cms` (CMS/CAdES
-//! types), `sign` and `verify` (the flows) → `report` (what a recipient is shown). The `kyso`
-//! binary is a thin shell over this library.
+//! The three jobs take a few lines each. The library never reads the clock: every issuance,
+//! signing or validation time is an argument (the examples pin 30 November 2026, Hanoi time).
 //!
-//! The library never reads the clock: every validation or issuance time is an argument.
+#![cfg_attr(
+    feature = "ca",
+    doc = r##"
+## Issue a certificate
+
+A CA directory (created once), then a certificate for a unit's key, by profile: an agency's
+seal certificate here (feature `ca`).
+
+```
+use kyso::ca::{Ca, InitParams, IssueRequest, Profile, Status, SubjectInfo};
+use kyso::{Kdf, KeyAlgorithm, PrivateKey, Signer};
+let dir = tempfile::tempdir()?;
+let now = time::macros::datetime!(2026-11-30 09:00 +07:00);
+
+let params = InitParams::new("CA Tỉnh Bắc Ninh");
+let mut ca = Ca::init(&dir.path().join("ca"), &params, None, b"example only", Kdf::default(), now)?;
+let ca_key = ca.open_key(Some(b"example only"))?;
+
+let unit_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256)?;
+let subject = SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), uid: Some("MNS:1000001".into()), ..Default::default() };
+let request = IssueRequest { profile: Profile::Agency, subject, years: Some(2) };
+let issued = ca.issue(&ca_key, &request, unit_key.public_key_spki(), now)?;
+
+assert_eq!(issued.not_after, kyso::ca::add_years(now, 2)?);
+let inventory = ca.list(now)?;
+assert_eq!((inventory[0].serial.as_str(), inventory[0].status), (issued.serial.as_str(), Status::Valid));
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+"##
+)]
+#![cfg_attr(
+    all(feature = "sign", feature = "ca"),
+    doc = r##"
+## Sign a document
+
+A detached CAdES-B-B signature, `FILE.p7s` beside the document (feature `sign`; many documents
+at once: [`sign::batch`]).
+
+```
+# use kyso::ca::{Ca, InitParams, IssueRequest, Profile, SubjectInfo};
+# use kyso::{Kdf, KeyAlgorithm, PrivateKey, Signer};
+# let dir = tempfile::tempdir()?;
+# let now = time::macros::datetime!(2026-11-30 09:00 +07:00);
+# let mut ca = Ca::init(&dir.path().join("ca"), &InitParams::new("CA Tỉnh Bắc Ninh"), None, b"pw", Kdf::default(), now)?;
+# let ca_key = ca.open_key(Some(b"pw"))?;
+# let unit_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256)?;
+# let subject = SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() };
+# let issued = ca.issue(&ca_key, &IssueRequest { profile: Profile::Agency, subject, years: None }, unit_key.public_key_spki(), now)?;
+# let (unit_cert, chain) = (issued.der, vec![ca.certificate().to_vec()]);
+use kyso::sign::DocumentSigner;
+let document = dir.path().join("cong-van-123.pdf");
+std::fs::write(&document, "Công văn số 123/UBND-VP")?;
+
+// the unit's key and certificate, and the CAs above it (a root is left out of the signature)
+let signer = DocumentSigner::new(unit_key, &unit_cert, &chain)?;
+let p7s = signer.sign_file(&document, now)?;
+kyso::files::write_atomic(&dir.path().join("cong-van-123.pdf.p7s"), &p7s, kyso::files::Overwrite::Refuse, kyso::files::Secrecy::Public)?;
+
+let described = kyso::cms::describe(&p7s)?;
+assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contains("detached"), "{described}");
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+"##
+)]
+// ## Verify a document — the lead writes this example together with the verifier builder
+// (issue 13): `Verifier` from trust anchors, CRLs and a validation time, then one call on the
+// document and its `.p7s`, and the report's indication.
+//!
+//! Layers, bottom up: [`objects`], [`alg`] and [`util`] (encodings, algorithms, how times and
+//! names are written) → [`keys`] (private keys and the [`Signer`] trait) → `cms` (CMS/CAdES
+//! types), `ca` (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch)
+//! → `report` (what a recipient is shown). The `kyso` binary is a thin shell over this library.
+//!
+//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa` and `cli` (the binary), all on by
+//! default; `default-features = false, features = ["verify"]` builds a verifier without the CLI,
+//! the CA registry (SQLite), the TSA server or PDF support. The core (keys, objects, CMS types)
+//! is always built:
 //!
 //! ```
 //! use kyso::{KeyAlgorithm, PrivateKey, Signer};
