@@ -351,15 +351,9 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
 /// True when `der` looks like a CMS ContentInfo (SEQUENCE { OID pkcs7-… }).
 fn looks_like_cms(der: &[u8]) -> bool {
     const PKCS7_PREFIX: [u8; 10] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07];
-    // DER, or BER with an indefinite length (`openssl cms -sign -stream`): 30 80 …
-    let h = match (der.first(), der.get(1)) {
-        (Some(0x30), Some(0x80)) => 2,
-        _ => match crate::objects::der_header(der) {
-            Some((h, _)) => h,
-            None => return false,
-        },
-    };
-    der.get(h..h + PKCS7_PREFIX.len()) == Some(&PKCS7_PREFIX[..])
+    // DER, or BER (`openssl cms -sign -stream` writes an indefinite length: 30 80 …)
+    let Ok(h) = crate::asn1::head(der) else { return false };
+    h.tag == 0x30 && der.get(h.header_len..h.header_len + PKCS7_PREFIX.len()) == Some(&PKCS7_PREFIX[..])
 }
 
 /// Describes every object in a file (PEM bundle or single DER object). `passphrase` opens an

@@ -72,10 +72,11 @@ assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contain
 // (issue 13): `Verifier` from trust anchors, CRLs and a validation time, then one call on the
 // document and its `.p7s`, and the report's indication.
 //!
-//! Layers, bottom up: [`objects`], [`alg`] and [`util`] (encodings, algorithms, how times and
-//! names are written) → [`keys`] (private keys and the [`Signer`] trait) → `cms` (CMS/CAdES
-//! types), `ca` (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch)
-//! → `report` (what a recipient is shown). The `kyso` binary is a thin shell over this library.
+//! Layers, bottom up: [`asn1`], [`objects`], [`alg`] and [`util`] (encodings, algorithms, how
+//! times and names are written) → [`keys`] (private keys and the [`Signer`] trait) → `cms`
+//! (CMS/CAdES types and the one signer check), `path` and `revocation` (RFC 5280), `ca`
+//! (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch) → `report`
+//! ([`findings`] rendered for a recipient). The `kyso` binary is a thin shell over this library.
 //!
 //! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa` and `cli` (the binary), all on by
 //! default; `default-features = false, features = ["verify"]` builds a verifier without the CLI,
@@ -91,9 +92,14 @@ assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contain
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Without `verify`, some helpers of the verification core (findings, CMS algorithms) that the
+// core modules carry go unused.
+#![cfg_attr(not(feature = "verify"), allow(dead_code))]
 
 pub mod alg;
+pub mod asn1;
 pub mod files;
+pub mod findings;
 pub mod keys;
 pub mod objects;
 pub mod util;
@@ -113,8 +119,10 @@ pub mod sign;
 #[cfg(feature = "sign")]
 pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
+pub mod path;
 #[cfg(feature = "verify")]
 pub mod report;
+pub mod revocation;
 #[cfg(feature = "verify")]
 pub mod verify;
 // --- section: tsp (issue 9) ---

@@ -116,37 +116,28 @@ pub fn csr(bytes: &[u8]) -> Result<Vec<u8>, ObjectError> {
     Ok(v.swap_remove(0))
 }
 
-/// Checks that `bytes` is exactly one DER TLV with a definite length: no truncation, no
-/// trailing data. Returns the header length.
+/// Checks that `bytes` is exactly one DER TLV with a definite, minimal length: no truncation,
+/// no trailing data. Returns the header length.
 pub fn check_single_der(bytes: &[u8]) -> Result<usize, ObjectError> {
-    let (hdr, len) = der_header(bytes).ok_or(ObjectError::BadDer("truncated or invalid header"))?;
-    match hdr.checked_add(len) {
-        Some(total) if total == bytes.len() => Ok(hdr),
-        Some(total) if total < bytes.len() => Err(ObjectError::BadDer("trailing data after the object")),
-        _ => Err(ObjectError::BadDer("truncated (the length field says more than the file holds)")),
+    match crate::asn1::read(bytes) {
+        Ok((t, [])) => Ok(t.header().len()),
+        Ok(_) => Err(ObjectError::BadDer("trailing data after the object")),
+        Err(crate::asn1::Error::Truncated) if crate::asn1::head(bytes).is_ok() => {
+            Err(ObjectError::BadDer("truncated (the length field says more than the file holds)"))
+        }
+        Err(_) => Err(ObjectError::BadDer("truncated or invalid header")),
     }
 }
 
-/// Parses a DER tag (low-tag-number form only) and a definite length; returns
-/// (header length, content length).
-pub fn der_header(bytes: &[u8]) -> Option<(usize, usize)> {
-    let tag = *bytes.first()?;
-    if tag & 0x1f == 0x1f {
-        return None; // high tag numbers never appear at the top level of the objects we read
+/// A serial number's lower-case hex without leading zeros (the form `kyso ca list` prints).
+pub fn serial_hex(bytes: &[u8]) -> String {
+    let h = hex::encode(bytes);
+    let t = h.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
     }
-    let first = *bytes.get(1)?;
-    if first < 0x80 {
-        return Some((2, first as usize));
-    }
-    let n = (first & 0x7f) as usize;
-    if n == 0 || n > 4 {
-        return None; // indefinite length (BER) or more than 4 GiB
-    }
-    let mut len = 0usize;
-    for i in 0..n {
-        len = (len << 8) | *bytes.get(2 + i)? as usize;
-    }
-    Some((2 + n, len))
 }
 
 /// Lower-case hex with colons, as `openssl x509 -fingerprint` prints (upper case there).
@@ -167,6 +158,12 @@ mod tests {
         );
         assert!(matches!(check_single_der(&[0x30, 0x05, 1]), Err(ObjectError::BadDer(_))));
         assert!(matches!(check_single_der(&[0x30, 0x80, 0, 0]), Err(ObjectError::BadDer(_))));
+        assert_eq!(check_single_der(&[0x30, 0x81, 0x01, 0]), Err(ObjectError::BadDer("truncated or invalid header")));
+        assert_eq!(check_single_der(&[0x30, 0x84, 0xff]), Err(ObjectError::BadDer("truncated or invalid header")));
+        assert_eq!(
+            check_single_der(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0]),
+            Err(ObjectError::BadDer("truncated (the length field says more than the file holds)"))
+        );
         assert_eq!(check_single_der(&[]), Err(ObjectError::BadDer("truncated or invalid header")));
     }
 

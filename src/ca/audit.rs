@@ -3,7 +3,8 @@
 use super::registry;
 use super::revoke::Reason;
 use super::{from_unix, sha256_hex, Ca, CaError, CA_CERT_FILE};
-use crate::util::{rfc3339, serial_hex};
+use crate::objects::serial_hex;
+use crate::util::rfc3339;
 use x509_parser::prelude::FromDer;
 
 /// The result of a successful audit.

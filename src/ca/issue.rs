@@ -9,7 +9,8 @@ use super::{CA_CERT_FILE, CA_KEY_FILE, CHAIN_FILE, CRL_FILE, MAX_CA_FILE, REGIST
 use super::revoke::DEFAULT_CRL_DAYS;
 use crate::files::{write_atomic, Overwrite, Secrecy};
 use crate::keys::{Kdf, KeyAlgorithm, PrivateKey, Signer};
-use crate::util::{rfc3339, serial_hex};
+use crate::objects::serial_hex;
+use crate::util::rfc3339;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 

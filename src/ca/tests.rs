@@ -3,7 +3,7 @@
 use super::registry;
 use super::*;
 use crate::keys::{Kdf, KeyAlgorithm, KeyError, Signer};
-use crate::util::serial_hex;
+use crate::objects::serial_hex;
 use x509_parser::prelude::FromDer;
 use time::macros::datetime;
 

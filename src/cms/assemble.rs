@@ -5,8 +5,11 @@
 //! encodings costs far less than building `cms` structures and encoding them. Adding a signer to
 //! an existing signature must keep the other signers' bytes exactly as received (their
 //! signatures cover them), so [`RawSignedData`] splits a DER SignedData into verbatim pieces
-//! instead of decoding and re-encoding it.
+//! instead of decoding and re-encoding it. Headers, lengths and SET OF order come from
+//! [`crate::asn1::write`]; elements are read with [`crate::asn1::read`].
 
+use crate::asn1::{self, der_set_order, header_len, push_header, set_of, tlv, Tlv};
+use crate::asn1::{TAG_CTX0, TAG_CTX1, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_SET};
 use der::Encode;
 
 /// Maximum number of certificates read from an existing signature. A path is at most ~5
@@ -18,77 +21,6 @@ pub const MAX_SIGNERS: usize = 32;
 /// Maximum number of digest algorithms listed in an existing signature (there are only a
 /// handful of digest algorithms).
 pub const MAX_DIGEST_ALGORITHMS: usize = 16;
-
-/// Tag of SEQUENCE.
-pub const TAG_SEQUENCE: u8 = 0x30;
-/// Tag of SET.
-pub const TAG_SET: u8 = 0x31;
-/// Tag of `[0]` constructed (implicit SET, or explicit content).
-pub const TAG_CTX0: u8 = 0xa0;
-/// Tag of `[1]` constructed.
-pub const TAG_CTX1: u8 = 0xa1;
-/// Tag of OCTET STRING.
-pub const TAG_OCTET_STRING: u8 = 0x04;
-/// Tag of INTEGER.
-pub const TAG_INTEGER: u8 = 0x02;
-/// Tag of OBJECT IDENTIFIER.
-pub const TAG_OID: u8 = 0x06;
-
-/// Number of bytes of a DER header (tag + length) for contents of `len` bytes.
-pub fn header_len(len: usize) -> usize {
-    1 + if len < 0x80 { 1 } else { 1 + (usize::BITS as usize / 8 - len.leading_zeros() as usize / 8) }
-}
-
-/// Appends a DER header: `tag` (one byte) and the definite, minimal length `len`.
-pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let significant = bytes.get(len.leading_zeros() as usize / 8..).unwrap_or(&bytes);
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-}
-
-/// A complete TLV: `tag`, then `parts` concatenated as contents.
-pub fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(header_len(len) + len);
-    push_header(&mut out, tag, len);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// DER ordering of SET OF elements (X.690 §11.6): compare the encodings as octet strings,
-/// the shorter one padded at its end with zero octets.
-pub fn der_set_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    let n = a.len().min(b.len());
-    let (head_a, rest_a) = a.split_at(n);
-    let (head_b, rest_b) = b.split_at(n);
-    match head_a.cmp(head_b) {
-        std::cmp::Ordering::Equal => {
-            if rest_a.iter().any(|&x| x != 0) {
-                std::cmp::Ordering::Greater
-            } else if rest_b.iter().any(|&x| x != 0) {
-                std::cmp::Ordering::Less
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        }
-        other => other,
-    }
-}
-
-/// A DER SET OF: the elements (complete TLVs) sorted and concatenated under `tag`
-/// (0x31 for SET, 0xa0 for `[0] IMPLICIT SET OF`).
-pub fn set_of(tag: u8, elements: &mut [&[u8]]) -> Vec<u8> {
-    elements.sort_by(|a, b| der_set_order(a, b));
-    tlv(tag, elements)
-}
 
 /// An Attribute (RFC 5652 §5.3) with one value: `SEQUENCE { OID, SET { value } }`.
 pub fn attribute_der(attr_type: &der::asn1::ObjectIdentifier, value_der: &[u8]) -> der::Result<Vec<u8>> {
@@ -191,9 +123,12 @@ pub enum RawError {
     /// Not DER: indefinite or non-minimal lengths (BER), which must be normalised first.
     #[error("the signature is BER-encoded (indefinite or non-minimal lengths), not DER")]
     Ber,
-    /// Truncated input, a wrong tag, trailing bytes or another structural problem.
+    /// A wrong tag, trailing bytes or another structural problem.
     #[error("malformed CMS signature: {0}")]
     Malformed(&'static str),
+    /// Not readable as DER elements (truncated, bad length…).
+    #[error("malformed CMS signature: {0}")]
+    Encoding(asn1::Error),
     /// Not a SignedData ContentInfo.
     #[error("not a CMS SignedData (content type {0})")]
     NotSignedData(String),
@@ -210,50 +145,13 @@ pub enum RawError {
     },
 }
 
-/// One DER TLV: its tag, its contents and its complete encoding.
-#[derive(Debug, Clone, Copy)]
-pub struct Tlv<'a> {
-    /// The (single-byte) tag.
-    pub tag: u8,
-    /// The contents.
-    pub value: &'a [u8],
-    /// Tag, length and contents.
-    pub raw: &'a [u8],
-}
-
-/// Reads one DER TLV from the front of `input`; returns it and the rest. Only single-byte tags
-/// (all CMS structures kyso splits use them); indefinite and non-minimal lengths are
-/// [`RawError::Ber`].
-pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
-    let (&tag, rest) = input.split_first().ok_or(RawError::Malformed("truncated (missing tag)"))?;
-    if tag & 0x1f == 0x1f {
-        return Err(RawError::Malformed("multi-byte tag"));
-    }
-    let (&first, rest) = rest.split_first().ok_or(RawError::Malformed("truncated (missing length)"))?;
-    let (len, rest) = if first < 0x80 {
-        (first as usize, rest)
-    } else if first == 0x80 {
-        return Err(RawError::Ber);
-    } else {
-        let n = (first & 0x7f) as usize;
-        // Four length octets address 4 GiB, far above any input limit kyso applies.
-        if n > 4 {
-            return Err(RawError::Malformed("length too large"));
-        }
-        let (bytes, rest) = rest.split_at_checked(n).ok_or(RawError::Malformed("truncated length"))?;
-        if bytes.first() == Some(&0) {
-            return Err(RawError::Ber);
-        }
-        let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize);
-        if len < 0x80 {
-            return Err(RawError::Ber);
-        }
-        (len, rest)
-    };
-    let (value, after) = rest.split_at_checked(len).ok_or(RawError::Malformed("truncated contents"))?;
-    let consumed = input.len() - after.len();
-    let raw = input.get(..consumed).ok_or(RawError::Malformed("truncated"))?;
-    Ok((Tlv { tag, value, raw }, after))
+/// Reads one DER element from the front of `input`; returns it and the rest. Indefinite and
+/// non-minimal lengths are [`RawError::Ber`].
+fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), RawError> {
+    asn1::read(input).map_err(|e| match e {
+        asn1::Error::IndefiniteLength | asn1::Error::NonMinimalLength => RawError::Ber,
+        e => RawError::Encoding(e),
+    })
 }
 
 /// Reads one TLV with the expected tag.
@@ -284,8 +182,8 @@ fn elements<'a>(mut contents: &'a [u8], what: &'static str, limit: usize) -> Res
 /// bytes rather than a re-encoding.
 pub fn issuer_and_serial(cert: &[u8]) -> Result<(&[u8], &[u8]), RawError> {
     let (c, _) = expect(cert, TAG_SEQUENCE, "certificate is not a SEQUENCE")?;
-    let (tbs, _) = expect(c.value, TAG_SEQUENCE, "tbsCertificate is not a SEQUENCE")?;
-    let (mut t, mut rest) = read_tlv(tbs.value)?;
+    let (tbs, _) = expect(c.body, TAG_SEQUENCE, "tbsCertificate is not a SEQUENCE")?;
+    let (mut t, mut rest) = read_tlv(tbs.body)?;
     if t.tag == TAG_CTX0 {
         (t, rest) = read_tlv(rest)?;
     }
@@ -325,45 +223,45 @@ impl<'a> RawSignedData<'a> {
         if !rest.is_empty() {
             return Err(RawError::Malformed("trailing bytes after the ContentInfo"));
         }
-        let (ct, rest) = expect(ci.value, TAG_OID, "ContentInfo content type is not an OID")?;
+        let (ct, rest) = expect(ci.body, TAG_OID, "ContentInfo content type is not an OID")?;
         if ct.raw != ID_SIGNED_DATA_TLV {
-            return Err(RawError::NotSignedData(oid_string(ct.raw)));
+            return Err(RawError::NotSignedData(oid_string(&ct)));
         }
         let (explicit, rest) = expect(rest, TAG_CTX0, "ContentInfo content is not [0]")?;
         if !rest.is_empty() {
             return Err(RawError::Malformed("trailing bytes in the ContentInfo"));
         }
-        let (sd, rest) = expect(explicit.value, TAG_SEQUENCE, "SignedData is not a SEQUENCE")?;
+        let (sd, rest) = expect(explicit.body, TAG_SEQUENCE, "SignedData is not a SEQUENCE")?;
         if !rest.is_empty() {
             return Err(RawError::Malformed("trailing bytes after the SignedData"));
         }
-        let (ver, rest) = expect(sd.value, TAG_INTEGER, "SignedData version is not an INTEGER")?;
-        let version = match ver.value {
+        let (ver, rest) = expect(sd.body, TAG_INTEGER, "SignedData version is not an INTEGER")?;
+        let version = match ver.body {
             [v @ (1 | 3 | 4 | 5)] => *v,
             _ => return Err(RawError::Malformed("unsupported SignedData version")),
         };
         let (das, rest) = expect(rest, TAG_SET, "digestAlgorithms is not a SET")?;
-        let digest_algorithms = elements(das.value, "digest algorithms", MAX_DIGEST_ALGORITHMS)?;
+        let digest_algorithms = elements(das.body, "digest algorithms", MAX_DIGEST_ALGORITHMS)?;
         let (eci, mut rest) = expect(rest, TAG_SEQUENCE, "encapContentInfo is not a SEQUENCE")?;
-        let (ect, eci_rest) = expect(eci.value, TAG_OID, "eContentType is not an OID")?;
+        let (ect, eci_rest) = expect(eci.body, TAG_OID, "eContentType is not an OID")?;
         if *ect.raw != DETACHED_DATA_ECI[2..] {
-            return Err(RawError::ContentType(oid_string(ect.raw)));
+            return Err(RawError::ContentType(oid_string(&ect)));
         }
         let econtent = if eci_rest.is_empty() {
             None
         } else {
             let (explicit, after) = expect(eci_rest, TAG_CTX0, "eContent is not [0]")?;
-            let (octets, inner_after) = expect(explicit.value, TAG_OCTET_STRING, "eContent is not an OCTET STRING")?;
+            let (octets, inner_after) = expect(explicit.body, TAG_OCTET_STRING, "eContent is not an OCTET STRING")?;
             if !after.is_empty() || !inner_after.is_empty() {
                 return Err(RawError::Malformed("trailing bytes in encapContentInfo"));
             }
-            Some(octets.value)
+            Some(octets.body)
         };
         let mut certificates = Vec::new();
         let mut crls = None;
         let (mut t, mut after) = read_tlv(rest)?;
         if t.tag == TAG_CTX0 {
-            certificates = elements(t.value, "certificates", MAX_CERTIFICATES)?;
+            certificates = elements(t.body, "certificates", MAX_CERTIFICATES)?;
             rest = after;
             (t, after) = read_tlv(rest)?;
         }
@@ -379,48 +277,27 @@ impl<'a> RawSignedData<'a> {
         if !after.is_empty() {
             return Err(RawError::Malformed("trailing bytes after signerInfos"));
         }
-        let signer_infos = elements(t.value, "signers", MAX_SIGNERS)?;
+        let signer_infos = elements(t.body, "signers", MAX_SIGNERS)?;
         Ok(RawSignedData { version, digest_algorithms, encap_content_info: eci, econtent, certificates, crls, signer_infos })
     }
 }
 
-fn oid_string(tlv: &[u8]) -> String {
-    <der::asn1::ObjectIdentifier>::from_der(tlv).map(|o| o.to_string()).unwrap_or_else(|_| "(malformed)".into())
+fn oid_string(t: &Tlv<'_>) -> String {
+    t.decode::<der::asn1::ObjectIdentifier>().map(|o| o.to_string()).unwrap_or_else(|_| "(malformed)".into())
 }
-
-use der::Decode as _;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn headers_are_minimal() {
-        for len in [0usize, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x123456] {
-            let mut v = Vec::new();
-            push_header(&mut v, 0x04, len);
-            assert_eq!(v.len(), header_len(len), "{len}");
-            let os = der::asn1::OctetString::new(vec![0u8; len]).unwrap().to_der().unwrap();
-            assert_eq!(&os[..v.len()], &v[..], "{len}");
-        }
-    }
-
-    #[test]
-    fn set_order_pads_with_zeros() {
-        use std::cmp::Ordering::*;
-        assert_eq!(der_set_order(&[1, 2], &[1, 2, 0]), Equal);
-        assert_eq!(der_set_order(&[1, 2], &[1, 2, 1]), Less);
-        assert_eq!(der_set_order(&[1, 3], &[1, 2, 9]), Greater);
-    }
-
-    #[test]
     fn ber_and_garbage_are_errors_not_panics() {
         assert_eq!(read_tlv(&[0x30, 0x80, 0, 0]).unwrap_err(), RawError::Ber);
         assert_eq!(read_tlv(&[0x30, 0x81, 0x05, 0, 0, 0, 0, 0]).unwrap_err(), RawError::Ber);
         assert_eq!(read_tlv(&[0x30, 0x82, 0x00, 0x85]).unwrap_err(), RawError::Ber);
-        assert!(matches!(read_tlv(&[0x30, 0x05, 0]).unwrap_err(), RawError::Malformed(_)));
-        assert!(matches!(read_tlv(&[]).unwrap_err(), RawError::Malformed(_)));
-        assert!(matches!(RawSignedData::parse(&[0x30, 0x00]).unwrap_err(), RawError::Malformed(_)));
+        assert_eq!(read_tlv(&[0x30, 0x05, 0]).unwrap_err(), RawError::Encoding(asn1::Error::Truncated));
+        assert_eq!(read_tlv(&[]).unwrap_err(), RawError::Encoding(asn1::Error::Truncated));
+        assert!(matches!(RawSignedData::parse(&[0x30, 0x00]).unwrap_err(), RawError::Encoding(_)));
         for cut in 0..40 {
             let v: Vec<u8> = (0..cut).map(|i| (i * 37 % 251) as u8).collect();
             let _ = RawSignedData::parse(&v);

@@ -28,8 +28,6 @@ mod extract;
 mod font;
 mod image;
 mod sign;
-#[cfg(feature = "verify")]
-mod verify;
 mod write;
 
 pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
@@ -37,8 +35,6 @@ pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES,
 pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
-#[cfg(feature = "verify")]
-pub use verify::verify_pdf;
 
 use crate::DigestAlgorithm;
 use std::path::PathBuf;

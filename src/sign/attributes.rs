@@ -2,8 +2,8 @@
 //! (RFC 5652 §11.3) and signing-certificate-v2 (RFC 5035).
 
 use super::SignError;
+use crate::asn1;
 use crate::alg::{oid, DigestAlgorithm};
-use crate::cms::assemble;
 use crate::util::rfc3339;
 use der::asn1::ObjectIdentifier;
 use time::{OffsetDateTime, UtcOffset};
@@ -15,7 +15,7 @@ pub(super) const ATTR_SIGNING_TIME_TLV: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48
 /// in UTC, whole seconds.
 pub fn signing_time_der(t: OffsetDateTime) -> Result<Vec<u8>, SignError> {
     let (tag, text, n) = time_text(t)?;
-    Ok(assemble::tlv(tag, &[text.get(..n).unwrap_or_default()]))
+    Ok(asn1::tlv(tag, &[text.get(..n).unwrap_or_default()]))
 }
 
 /// The tag (UTCTime 0x17 or GeneralizedTime 0x18) and the characters of a signing time.
@@ -56,12 +56,12 @@ pub(super) fn time_text(t: OffsetDateTime) -> Result<(u8, [u8; 15], usize), Sign
 /// Same value as [`crate::cms::SigningCertificateV2::for_certificate`], without re-encoding the
 /// issuer.
 pub(super) fn signing_certificate_v2_der(cert: &[u8], digest: DigestAlgorithm, issuer: &[u8], serial: &[u8]) -> Result<Vec<u8>, SignError> {
-    let hash = assemble::tlv(assemble::TAG_OCTET_STRING, &[&digest.digest(cert)]);
-    let general_names = assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(0xa4, &[issuer])]);
-    let issuer_serial = assemble::tlv(assemble::TAG_SEQUENCE, &[&general_names, serial]);
+    let hash = asn1::tlv(asn1::TAG_OCTET_STRING, &[&digest.digest(cert)]);
+    let general_names = asn1::tlv(asn1::TAG_SEQUENCE, &[&asn1::tlv(0xa4, &[issuer])]);
+    let issuer_serial = asn1::tlv(asn1::TAG_SEQUENCE, &[&general_names, serial]);
     let hash_alg: &[u8] = if digest == DigestAlgorithm::Sha256 { &[] } else { digest.algorithm_identifier_der() };
-    let id = assemble::tlv(assemble::TAG_SEQUENCE, &[hash_alg, &hash, &issuer_serial]);
-    Ok(assemble::tlv(assemble::TAG_SEQUENCE, &[&assemble::tlv(assemble::TAG_SEQUENCE, &[&id])]))
+    let id = asn1::tlv(asn1::TAG_SEQUENCE, &[hash_alg, &hash, &issuer_serial]);
+    Ok(asn1::tlv(asn1::TAG_SEQUENCE, &[&asn1::tlv(asn1::TAG_SEQUENCE, &[&id])]))
 }
 
 /// The object identifier of a signature's content type, for messages.

@@ -5,6 +5,7 @@ use super::attributes::{signing_certificate_v2_der, time_text, ATTR_SIGNING_TIME
 use super::digest::{buffer_for, digest_reader, READ_BUFFER};
 use super::{Profile, SignError};
 use crate::alg::{oid, DigestAlgorithm, SignatureAlgorithm};
+use crate::asn1;
 use crate::cms::assemble::{self, RawError, RawSignedData, SignedDataParts};
 use crate::keys::{PrivateKey, Signer};
 use der::{Decode, Encode};
@@ -130,7 +131,7 @@ impl<K: Signer> DocumentSigner<K> {
                 x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
                 _ => None,
             })
-            .map(|k| assemble::tlv(0x80, &[&k]));
+            .map(|k| asn1::tlv(0x80, &[&k]));
         drop(parsed);
 
         let mut certificates = vec![certificate.to_vec()];
@@ -147,8 +148,8 @@ impl<K: Signer> DocumentSigner<K> {
         // sid and ESS IssuerSerial from the certificate's own bytes (no re-encoding).
         let (issuer, serial) = assemble::issuer_and_serial(certificate)
             .map_err(|e| SignError::CertificateMalformed(format!("signer certificate: {e}")))?;
-        let sid = assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]);
-        let mut signer_info_head = vec![assemble::TAG_INTEGER, 0x01, 0x01];
+        let sid = asn1::tlv(asn1::TAG_SEQUENCE, &[issuer, serial]);
+        let mut signer_info_head = vec![asn1::TAG_INTEGER, 0x01, 0x01];
         signer_info_head.extend_from_slice(&sid);
         signer_info_head.extend_from_slice(digest.algorithm_identifier_der());
 
@@ -159,10 +160,10 @@ impl<K: Signer> DocumentSigner<K> {
         let md_oid = oid::ATTR_MESSAGE_DIGEST.to_der()?;
         let mut message_digest_head = Vec::new();
         let set_len = 2 + md_len;
-        assemble::push_header(&mut message_digest_head, assemble::TAG_SEQUENCE, md_oid.len() + 2 + set_len);
+        asn1::push_header(&mut message_digest_head, asn1::TAG_SEQUENCE, md_oid.len() + 2 + set_len);
         message_digest_head.extend_from_slice(&md_oid);
-        assemble::push_header(&mut message_digest_head, assemble::TAG_SET, set_len);
-        assemble::push_header(&mut message_digest_head, assemble::TAG_OCTET_STRING, md_len);
+        asn1::push_header(&mut message_digest_head, asn1::TAG_SET, set_len);
+        asn1::push_header(&mut message_digest_head, asn1::TAG_OCTET_STRING, md_len);
 
         let mut certs: Vec<&[u8]> = certificates.iter().map(Vec::as_slice).collect();
         let prefix = assemble::signed_data_prefix(
@@ -275,17 +276,17 @@ impl<K: Signer> DocumentSigner<K> {
         // Written in one pass into one buffer: ContentInfo { id-signedData, [0] SignedData {
         // prefix, SET { SignerInfo } } }.
         let si_len = self.signer_info_len(signed_attrs.len(), signature.len());
-        let set_len = assemble::header_len(si_len) + si_len;
-        let sd_len = self.prefix.len() + assemble::header_len(set_len) + set_len;
-        let explicit_len = assemble::header_len(sd_len) + sd_len;
-        let ci_len = assemble::ID_SIGNED_DATA_TLV.len() + assemble::header_len(explicit_len) + explicit_len;
-        let mut out = Vec::with_capacity(assemble::header_len(ci_len) + ci_len);
-        assemble::push_header(&mut out, assemble::TAG_SEQUENCE, ci_len);
+        let set_len = asn1::header_len(si_len) + si_len;
+        let sd_len = self.prefix.len() + asn1::header_len(set_len) + set_len;
+        let explicit_len = asn1::header_len(sd_len) + sd_len;
+        let ci_len = assemble::ID_SIGNED_DATA_TLV.len() + asn1::header_len(explicit_len) + explicit_len;
+        let mut out = Vec::with_capacity(asn1::header_len(ci_len) + ci_len);
+        asn1::push_header(&mut out, asn1::TAG_SEQUENCE, ci_len);
         out.extend_from_slice(&assemble::ID_SIGNED_DATA_TLV);
-        assemble::push_header(&mut out, assemble::TAG_CTX0, explicit_len);
-        assemble::push_header(&mut out, assemble::TAG_SEQUENCE, sd_len);
+        asn1::push_header(&mut out, asn1::TAG_CTX0, explicit_len);
+        asn1::push_header(&mut out, asn1::TAG_SEQUENCE, sd_len);
         out.extend_from_slice(&self.prefix);
-        assemble::push_header(&mut out, assemble::TAG_SET, set_len);
+        asn1::push_header(&mut out, asn1::TAG_SET, set_len);
         self.push_signer_info(&mut out, si_len, &signed_attrs, &signature);
         Ok(out)
     }
@@ -294,7 +295,7 @@ impl<K: Signer> DocumentSigner<K> {
     pub fn signer_info(&self, digest: &[u8], signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
         let (signed_attrs, signature) = self.signed_attributes_and_signature(digest, signing_time)?;
         let si_len = self.signer_info_len(signed_attrs.len(), signature.len());
-        let mut out = Vec::with_capacity(assemble::header_len(si_len) + si_len);
+        let mut out = Vec::with_capacity(asn1::header_len(si_len) + si_len);
         self.push_signer_info(&mut out, si_len, &signed_attrs, &signature);
         Ok(out)
     }
@@ -317,10 +318,10 @@ impl<K: Signer> DocumentSigner<K> {
         scratch.extend_from_slice(&self.message_digest_head);
         scratch.extend_from_slice(digest);
         let md_end = scratch.len();
-        // All lengths here are below 128: one-byte DER lengths.
-        scratch.extend_from_slice(&[assemble::TAG_SEQUENCE, st_len as u8]);
+        asn1::push_header(&mut scratch, asn1::TAG_SEQUENCE, st_len);
         scratch.extend_from_slice(&st_oid);
-        scratch.extend_from_slice(&[assemble::TAG_SET, (2 + time_len) as u8, time_tag, time_len as u8]);
+        asn1::push_header(&mut scratch, asn1::TAG_SET, 2 + time_len);
+        asn1::push_header(&mut scratch, time_tag, time_len);
         scratch.extend_from_slice(time.get(..time_len).unwrap_or_default());
         let (md, st) = scratch.split_at(md_end);
         let mut all: [&[u8]; 4] = [&self.content_type_attr, md, &self.ess_attr, st];
@@ -330,7 +331,7 @@ impl<K: Signer> DocumentSigner<K> {
             _ => &mut all[..],
         };
         // DER SET OF order (X.690 §11.6); RFC 5652 §5.4 signs the SET encoding.
-        let signed_attrs = assemble::set_of(assemble::TAG_SET, attrs);
+        let signed_attrs = asn1::set_of(asn1::TAG_SET, attrs);
         let signature = self.key.sign(&signed_attrs)?;
         Ok((signed_attrs, signature))
     }
@@ -340,19 +341,19 @@ impl<K: Signer> DocumentSigner<K> {
         self.signer_info_head.len()
             + signed_attrs_len
             + self.signature_algorithm.algorithm_identifier_der().len()
-            + assemble::header_len(signature_len)
+            + asn1::header_len(signature_len)
             + signature_len
     }
 
     /// Appends the SignerInfo TLV (contents of `si_len` bytes).
     fn push_signer_info(&self, out: &mut Vec<u8>, si_len: usize, signed_attrs: &[u8], signature: &[u8]) {
-        assemble::push_header(out, assemble::TAG_SEQUENCE, si_len);
+        asn1::push_header(out, asn1::TAG_SEQUENCE, si_len);
         out.extend_from_slice(&self.signer_info_head);
         // signedAttrs [0] IMPLICIT: the signed SET bytes with the tag replaced by [0].
-        out.push(assemble::TAG_CTX0);
+        out.push(asn1::TAG_CTX0);
         out.extend_from_slice(signed_attrs.get(1..).unwrap_or_default());
         out.extend_from_slice(self.signature_algorithm.algorithm_identifier_der());
-        assemble::push_header(out, assemble::TAG_OCTET_STRING, signature.len());
+        asn1::push_header(out, asn1::TAG_OCTET_STRING, signature.len());
         out.extend_from_slice(signature);
     }
 

@@ -4,6 +4,7 @@
 use super::attributes::{signing_certificate_v2_der, ATTR_SIGNING_TIME_TLV};
 use super::digest::digest_reader;
 use super::*;
+use crate::asn1;
 use crate::alg::oid;
 use crate::cms::assemble::{self, RawSignedData, SignedDataParts};
 use crate::keys::PrivateKey;
@@ -111,7 +112,7 @@ fn hand_built_ess_and_sid_equal_the_typed_encodings() {
             issuer: x.tbs_certificate().issuer().clone(),
             serial_number: x.tbs_certificate().serial_number().clone(),
         };
-        assert_eq!(assemble::tlv(assemble::TAG_SEQUENCE, &[issuer, serial]), isn.to_der().unwrap());
+        assert_eq!(asn1::tlv(asn1::TAG_SEQUENCE, &[issuer, serial]), isn.to_der().unwrap());
     }
 }
 
@@ -254,10 +255,10 @@ fn add_keeps_encapsulated_content_and_checks_it() {
     let raw = RawSignedData::parse(&detached).unwrap();
     // Re-assemble with an encapsulated content: the real document, then another one.
     for (content, ok) in [(&b"doc"[..], true), (&b"other"[..], false)] {
-        let oct = assemble::tlv(assemble::TAG_OCTET_STRING, &[content]);
-        let eci = assemble::tlv(
-            assemble::TAG_SEQUENCE,
-            &[&assemble::DETACHED_DATA_ECI[2..], &assemble::tlv(assemble::TAG_CTX0, &[&oct])],
+        let oct = asn1::tlv(asn1::TAG_OCTET_STRING, &[content]);
+        let eci = asn1::tlv(
+            asn1::TAG_SEQUENCE,
+            &[&assemble::DETACHED_DATA_ECI[2..], &asn1::tlv(asn1::TAG_CTX0, &[&oct])],
         );
         let attached = assemble::signed_data(SignedDataParts {
             version: 1,

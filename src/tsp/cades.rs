@@ -9,7 +9,8 @@
 //! its outer layers become definite-length, the inner values stay as they were.
 
 use super::verify::{self, TimestampInfo, TokenCheck};
-use super::{fetch_token, malformed, tlv, Imprint, TspError, TsaClient};
+use super::{fetch_token, malformed, Imprint, TspError, TsaClient};
+use crate::asn1;
 use crate::alg::{oid, DigestAlgorithm};
 use der::Encode;
 
@@ -53,8 +54,8 @@ pub fn timestamp_signature(client: &dyn TsaClient, signature_value: &[u8], check
 ///
 /// Fails with [`TspError::AlreadyTimestamped`] when every SignerInfo already has one.
 pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &TokenCheck<'_>) -> Result<TimestampedSignature, TspError> {
-    let m = |e: tlv::TlvError| malformed("signature file", e);
-    let ci = tlv::parse_exact(p7s).map_err(m)?;
+    let m = |e: asn1::Error| malformed("signature file", e);
+    let ci = asn1::read_ber_all(asn1::without_padding(p7s)).map_err(m)?;
     if ci.tag != 0x30 {
         return Err(malformed("signature file", "not a CMS ContentInfo"));
     }
@@ -64,7 +65,7 @@ pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &Token
         _ => return Err(malformed("signature file", "not a CMS ContentInfo")),
     };
     let signed_data_oid = oid::CT_SIGNED_DATA.to_der().map_err(|e| malformed("signature file", e))?;
-    if ct.full != signed_data_oid.as_slice() {
+    if ct.raw != signed_data_oid.as_slice() {
         return Err(malformed("signature file", "the content is not SignedData"));
     }
     let sd = match explicit.children().map_err(m)?.as_slice() {
@@ -101,41 +102,41 @@ pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &Token
             .find(|(_, f)| f.tag == 0x04)
             .map(|(i, _)| i)
             .ok_or_else(|| malformed("signature file", "a SignerInfo has no signature value"))?;
-        let signature = fields.get(sig_idx).map(|f| f.content).unwrap_or(&[]);
+        let signature = fields.get(sig_idx).map(|f| f.body).unwrap_or(&[]);
         let unsigned = match fields.get(sig_idx + 1..).unwrap_or(&[]) {
             [] => Vec::new(),
             [u] if u.tag == 0xa1 => u.children().map_err(m)?,
             _ => return Err(malformed("signature file", "unexpected fields after a signature value")),
         };
         let has_ts = unsigned.iter().any(|a| {
-            a.children().ok().and_then(|c| c.first().map(|o| o.full == ts_oid.as_slice())).unwrap_or(false)
+            a.children().ok().and_then(|c| c.first().map(|o| o.raw == ts_oid.as_slice())).unwrap_or(false)
         });
         if has_ts {
             already += 1;
-            new_infos.push(si.full.to_vec());
+            new_infos.push(si.raw.to_vec());
             continue;
         }
         let (token, info) = timestamp_signature(client, signature, check)?;
         timestamps.push(info);
 
-        let attr = tlv::encode(0x30, &[ts_oid.clone(), tlv::encode(0x31, &token)].concat());
-        let mut attrs: Vec<Vec<u8>> = unsigned.iter().map(|a| a.full.to_vec()).collect();
-        attrs.push(attr);
-        let mut unsigned_set = tlv::encode_set_of(attrs);
-        if let Some(t) = unsigned_set.first_mut() {
-            *t = 0xa1; // [1] IMPLICIT SET OF Attribute
-        }
-        let mut content: Vec<u8> = fields.get(..=sig_idx).unwrap_or(&[]).iter().flat_map(|f| f.full.iter().copied()).collect();
-        content.extend_from_slice(&unsigned_set);
-        new_infos.push(tlv::encode(0x30, &content));
+        let attr = asn1::tlv(0x30, &[&ts_oid, &asn1::tlv(0x31, &[&token])]);
+        let mut attrs: Vec<&[u8]> = unsigned.iter().map(|a| a.raw).collect();
+        attrs.push(&attr);
+        // [1] IMPLICIT SET OF Attribute, DER order.
+        let unsigned_set = asn1::set_of(0xa1, &mut attrs);
+        let mut parts: Vec<&[u8]> = fields.get(..=sig_idx).unwrap_or(&[]).iter().map(|f| f.raw).collect();
+        parts.push(&unsigned_set);
+        new_infos.push(asn1::tlv(0x30, &parts));
     }
     if timestamps.is_empty() {
         return Err(TspError::AlreadyTimestamped);
     }
-    let mut sd_content: Vec<u8> = head.iter().flat_map(|f| f.full.iter().copied()).collect();
-    sd_content.extend_from_slice(&tlv::encode_set_of(new_infos));
-    let sd_der = tlv::encode(0x30, &sd_content);
-    let out = tlv::encode(0x30, &[ct.full.to_vec(), tlv::encode(0xa0, &sd_der)].concat());
+    let mut infos: Vec<&[u8]> = new_infos.iter().map(Vec::as_slice).collect();
+    let signer_infos = asn1::set_of(0x31, &mut infos);
+    let mut sd_parts: Vec<&[u8]> = head.iter().map(|f| f.raw).collect();
+    sd_parts.push(&signer_infos);
+    let sd_der = asn1::tlv(0x30, &sd_parts);
+    let out = asn1::tlv(0x30, &[ct.raw, &asn1::tlv(0xa0, &[&sd_der])]);
     Ok(TimestampedSignature { p7s: out, timestamps, already_timestamped: already })
 }
 
@@ -143,11 +144,22 @@ pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &Token
 /// SignerInfo's signature value, using the imprint algorithm the token states (SHA-256/384/512),
 /// then everything [`verify::verify_token_with`] checks under `check`.
 pub fn verify_signature_timestamp(token_der: &[u8], signature_value: &[u8], check: &TokenCheck<'_>) -> Result<TimestampInfo, TspError> {
-    let tst = verify::decode_tst_info(token_der)?;
-    let alg = DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid)
-        .filter(|a| *a != DigestAlgorithm::Sha1)
-        .ok_or_else(|| TspError::UnsupportedAlgorithm(format!("imprint algorithm {}", tst.message_imprint.hash_algorithm.oid)))?;
+    let alg = imprint_algorithm(token_der, check.policy)?;
     verify::verify_token_with(token_der, &signature_imprint(alg, signature_value), check)
+}
+
+/// The digest algorithm a token's imprint uses, if the algorithm policy allows it (SHA-1 only
+/// under the legacy policy, as for signatures).
+pub(crate) fn imprint_algorithm(token_der: &[u8], policy: crate::alg::Policy) -> Result<DigestAlgorithm, TspError> {
+    use crate::findings::{Finding, SubIndication};
+    let tst = verify::decode_tst_info(token_der)?;
+    let oid = tst.message_imprint.hash_algorithm.oid;
+    let refuse = |finding| TspError::Invalid(Box::new(super::TokenFailure { finding, sub_indication: SubIndication::CryptoConstraintsFailure, claimed: None }));
+    match DigestAlgorithm::from_oid(&oid) {
+        None => Err(refuse(Finding::ImprintAlgorithmUnsupported { oid })),
+        Some(DigestAlgorithm::Sha1) if policy == crate::alg::Policy::Strict => Err(refuse(Finding::ImprintSha1Refused)),
+        Some(a) => Ok(a),
+    }
 }
 
 /// One SignerInfo's signature value and the signature timestamp tokens found in its
@@ -164,8 +176,8 @@ pub struct SignerTimestamps {
 /// The signature timestamp tokens of each SignerInfo of a DER/BER SignedData, in file order.
 /// Structure only: nothing is verified (see [`verify_signature_timestamp`]).
 pub fn signature_timestamp_tokens(p7s: &[u8]) -> Result<Vec<SignerTimestamps>, TspError> {
-    let m = |e: tlv::TlvError| malformed("signature file", e);
-    let ci = tlv::parse_exact(p7s).map_err(m)?;
+    let m = |e: asn1::Error| malformed("signature file", e);
+    let ci = asn1::read_ber_all(asn1::without_padding(p7s)).map_err(m)?;
     let explicit = ci.children().map_err(m)?.get(1).copied().ok_or_else(|| malformed("signature file", "no content"))?;
     let sd = explicit.children().map_err(m)?.first().copied().ok_or_else(|| malformed("signature file", "no SignedData"))?;
     let sis = sd.children().map_err(m)?.last().copied().ok_or_else(|| malformed("signature file", "no SignerInfos"))?;
@@ -175,15 +187,15 @@ pub fn signature_timestamp_tokens(p7s: &[u8]) -> Result<Vec<SignerTimestamps>, T
         let fields = si.children().map_err(m)?;
         let sig_idx = fields.iter().enumerate().skip(3).find(|(_, f)| f.tag == 0x04).map(|(i, _)| i);
         let Some(sig_idx) = sig_idx else { return Err(malformed("signature file", "a SignerInfo has no signature value")) };
-        let sig = fields.get(sig_idx).map(|f| f.content.to_vec()).unwrap_or_default();
+        let sig = fields.get(sig_idx).map(|f| f.body.to_vec()).unwrap_or_default();
         let mut tokens = Vec::new();
         if let Some(u) = fields.get(sig_idx + 1).filter(|u| u.tag == 0xa1) {
             for a in u.children().map_err(m)? {
                 let c = a.children().map_err(m)?;
-                if c.first().map(|o| o.full) == Some(ts_oid.as_slice()) {
+                if c.first().map(|o| o.raw) == Some(ts_oid.as_slice()) {
                     if let Some(set) = c.get(1) {
                         for t in set.children().map_err(m)? {
-                            tokens.push(t.full.to_vec());
+                            tokens.push(t.raw.to_vec());
                         }
                     }
                 }

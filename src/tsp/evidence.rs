@@ -4,7 +4,8 @@
 //! everything else are copied as received, so no signature breaks (the `crls` field is not
 //! covered by any signature).
 
-use super::{malformed, tlv, TspError};
+use super::{malformed, TspError};
+use crate::asn1;
 
 /// Budget on CRLs in one SignedData: one per CA of the signer's path is what a verifier needs;
 /// 32 is the verifier's own limit (`verify::MAX_CRLS`), so more would be ignored there anyway.
@@ -14,8 +15,8 @@ pub const MAX_EMBEDDED_CRLS: usize = 32;
 /// after the CRLs it already holds; a CRL already present (same bytes) is not added twice. The
 /// result is DER at the outer layers (definite lengths), the inner values as received.
 pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
-    let m = |e: tlv::TlvError| malformed("signature file", e);
-    let ci = tlv::parse_exact(p7s).map_err(m)?;
+    let m = |e: asn1::Error| malformed("signature file", e);
+    let ci = asn1::read_ber_all(asn1::without_padding(p7s)).map_err(m)?;
     if ci.tag != 0x30 {
         return Err(malformed("signature file", "not a CMS ContentInfo"));
     }
@@ -33,39 +34,34 @@ pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
     if sis.tag != 0x31 || head.len() < 3 {
         return Err(malformed("signature file", "SignedData without SignerInfos"));
     }
-    let mut present: Vec<Vec<u8>> = Vec::new();
-    let mut before: Vec<u8> = Vec::new();
+    let mut present: Vec<&[u8]> = Vec::new();
+    let mut before: Vec<&[u8]> = Vec::new();
     for f in head {
         if f.tag == 0xa1 {
-            present.extend(f.children().map_err(m)?.iter().map(|c| c.full.to_vec()));
+            present.extend(f.children().map_err(m)?.iter().map(|c| c.raw));
         } else {
-            before.extend_from_slice(f.full);
+            before.push(f.raw);
         }
     }
     for c in crls {
-        let t = tlv::parse_exact(c).map_err(|e| malformed("CRL", e))?;
+        let t = asn1::read_ber_all(c).map_err(|e| malformed("CRL", e))?;
         if t.tag != 0x30 {
             return Err(malformed("CRL", "not a DER CertificateList"));
         }
-        if !present.contains(c) {
-            present.push(c.clone());
+        if !present.contains(&c.as_slice()) {
+            present.push(c);
         }
     }
     if present.len() > MAX_EMBEDDED_CRLS {
         return Err(TspError::TooLarge { what: "CRL count", size: present.len(), limit: MAX_EMBEDDED_CRLS });
     }
-    let mut sd_content = before;
-    if !present.is_empty() {
-        // [1] IMPLICIT SET OF RevocationInfoChoice, DER order.
-        let mut set = tlv::encode_set_of(present);
-        if let Some(t) = set.first_mut() {
-            *t = 0xa1;
-        }
-        sd_content.extend_from_slice(&set);
-    }
-    sd_content.extend_from_slice(sis.full);
-    let sd_der = tlv::encode(0x30, &sd_content);
-    Ok(tlv::encode(0x30, &[ct.full.to_vec(), tlv::encode(0xa0, &sd_der)].concat()))
+    // [1] IMPLICIT SET OF RevocationInfoChoice, DER order.
+    let set = if present.is_empty() { Vec::new() } else { asn1::set_of(0xa1, &mut present) };
+    let mut sd_parts = before;
+    sd_parts.push(&set);
+    sd_parts.push(sis.raw);
+    let sd_der = asn1::tlv(0x30, &sd_parts);
+    Ok(asn1::tlv(0x30, &[ct.raw, &asn1::tlv(0xa0, &[&sd_der])]))
 }
 
 /// The certificates a verifier needs to check a signature offline, for a PDF's /DSS: those of
@@ -91,8 +87,8 @@ pub fn evidence_certificates(p7s: &[u8]) -> Result<Vec<Vec<u8>>, TspError> {
 
 /// The X.509 certificates (SEQUENCE choices) of a ContentInfo's SignedData `certificates` field.
 fn signed_data_certificates(ci_der: &[u8]) -> Result<Vec<&[u8]>, TspError> {
-    let m = |e: tlv::TlvError| malformed("signature file", e);
-    let ci = tlv::parse_exact(ci_der).map_err(m)?;
+    let m = |e: asn1::Error| malformed("signature file", e);
+    let ci = asn1::read_ber_all(asn1::without_padding(ci_der)).map_err(m)?;
     if ci.tag != 0x30 {
         return Err(malformed("signature file", "not a CMS ContentInfo"));
     }
@@ -101,7 +97,7 @@ fn signed_data_certificates(ci_der: &[u8]) -> Result<Vec<&[u8]>, TspError> {
     let mut certs = Vec::new();
     for f in sd.children().map_err(m)? {
         if f.tag == 0xa0 {
-            certs.extend(f.children().map_err(m)?.into_iter().filter(|c| c.tag == 0x30).map(|c| c.full));
+            certs.extend(f.children().map_err(m)?.into_iter().filter(|c| c.tag == 0x30).map(|c| c.raw));
         }
     }
     Ok(certs)

@@ -1,6 +1,6 @@
 //! Small helpers at the bottom layer, shared by modules that must not depend on each other
-//! (DESIGN §5: the layers only point down): how times, serial numbers and X.509 names are
-//! written for people.
+//! (DESIGN §5: the layers only point down): how times and X.509 names are written for people.
+//! (Serial numbers: [`crate::objects::serial_hex`].)
 
 mod name;
 
@@ -20,29 +20,9 @@ pub fn rfc3339(t: impl Borrow<OffsetDateTime>) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-/// A serial number (the content bytes of its DER INTEGER) as lower-case hex without leading
-/// zeros: the form `kyso ca list` prints and the report shows.
-pub fn serial_hex(bytes: &[u8]) -> String {
-    let h = hex::encode(bytes);
-    let t = h.trim_start_matches('0');
-    if t.is_empty() {
-        "0".into()
-    } else {
-        t.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serials_lose_leading_zeros_only() {
-        assert_eq!(serial_hex(&[0x00, 0x8f, 0x01]), "8f01");
-        assert_eq!(serial_hex(&[0x00]), "0");
-        assert_eq!(serial_hex(&[]), "0");
-        assert_eq!(serial_hex(&[0x10, 0x00]), "1000");
-    }
 
     #[test]
     fn rfc3339_keeps_the_offset() {

@@ -24,3 +24,6 @@ mod robust_files;
 mod robust_regressions;
 mod dss;
 mod doc_ts;
+mod ber;
+mod corpus;
+mod pkits;

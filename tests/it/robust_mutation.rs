@@ -12,7 +12,7 @@
 //! 2. no hang: each case must finish within [`CASE_BOUND`] (a watchdog, not a speed assertion —
 //!    a case takes milliseconds; the bound only catches runaway loops);
 //! 3. no false TOTAL_PASSED, by this rule. The *protected* bytes of a signature file are, after
-//!    BER→DER normalisation ([`kyso::cms::ber::to_der`], which is what the verifier does too):
+//!    BER→DER normalisation ([`kyso::asn1::normalise`], which is what the verifier does too):
 //!    every SignerInfo in full (sid, digestAlgorithm, signedAttrs, signatureAlgorithm, signature;
 //!    the originals have no unsignedAttrs, the only unsigned part of a SignerInfo), and every
 //!    embedded certificate except copies of the trust anchor (OpenSSL embeds the root too; path
@@ -307,7 +307,7 @@ pub fn mutants(orig: &[u8], seed: u64, n_random: usize) -> Vec<Mutant> {
 pub fn protected_parts_intact(orig: &[u8], mutant: &[u8]) -> Result<(), String> {
     let anchor = read(&fixtures().join("anchor.der"));
     let o = kyso::cms::assemble::RawSignedData::parse(orig).map_err(|e| format!("original: {e}"))?;
-    let norm = kyso::cms::ber::to_der(mutant).map_err(|e| format!("mutant does not normalise: {e}"))?;
+    let norm = kyso::asn1::normalise(mutant).map_err(|e| format!("mutant does not normalise: {e}"))?.der;
     let m = kyso::cms::assemble::RawSignedData::parse(&norm).map_err(|e| format!("mutant does not split: {e}"))?;
     let os: Vec<&[u8]> = o.signer_infos.iter().map(|t| t.raw).collect();
     let mut ms: Vec<&[u8]> = m.signer_infos.iter().map(|t| t.raw).collect();
@@ -400,7 +400,7 @@ fn duplicated_signer_info_is_format_failure() {
     let r = verifier().verify_detached("document.txt", doc.as_slice(), &bytes);
     assert_eq!(r.indication, Indication::TotalFailed);
     assert_eq!(r.sub_indication, Some(kyso::report::SubIndication::FormatFailure));
-    assert_eq!(r.detail.as_deref(), Some("the signature file holds the same SignerInfo twice"));
+    assert_eq!(r.detail, Some(kyso::findings::Finding::DuplicateSignerInfo));
 }
 
 #[test]

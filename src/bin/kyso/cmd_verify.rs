@@ -4,6 +4,7 @@
 use crate::util::{read_input, CliError};
 use clap::{Args, Subcommand, ValueEnum};
 use crate::cmd_pdf::MAX_PDF_BYTES;
+use kyso::findings::{Finding, IoProblem};
 use kyso::report::{render_cert, render_run_with, DocumentReport, Lang, RenderOptions, RunReport, SubIndication};
 use kyso::verify::{Job, Options, Purpose, RevocationMode, Verifier};
 use kyso::Policy;
@@ -102,6 +103,13 @@ pub struct TrustArgs {
     /// Algorithm policy
     #[arg(long, value_enum, default_value = "strict")]
     pub policy: PolicyArg,
+    /// Certificate policy OID the path must be valid for (RFC 5280 user-initial-policy-set;
+    /// repeatable; default: any policy)
+    #[arg(long = "policy-oid", value_name = "OID")]
+    pub policy_oid: Vec<String>,
+    /// Require a valid certificate policy on the path (RFC 5280 initial-explicit-policy)
+    #[arg(long)]
+    pub require_explicit_policy: bool,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -193,8 +201,16 @@ fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
         RevocationArg::Warn => RevocationMode::Warn,
         RevocationArg::Off => RevocationMode::Off,
     };
-    Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
-        .map_err(|e| CliError::usage(e.to_string()))
+    let mut oids = Vec::new();
+    for o in &t.policy_oid {
+        oids.push(
+            const_oid::ObjectIdentifier::new(o)
+                .map_err(|e| CliError::usage(format!("--policy-oid {o:?} is not an OID: {e}")).hint("for example --policy-oid 2.16.704.1.1.1"))?,
+        );
+    }
+    Ok(Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .with_policies(oids, t.require_explicit_policy))
 }
 
 fn lang(l: LangArg) -> Lang {
@@ -244,9 +260,7 @@ pub fn verify_all(v: &Verifier, files: &[PathBuf], sig: Option<&Path>) -> RunRep
                 verify_pdf_file(v, f)
             } else {
                 let job = Job { document: f.clone(), signature: sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(f)) };
-                v.verify_batch(std::slice::from_ref(&job)).documents.into_iter().next().unwrap_or_else(|| {
-                    DocumentReport::failed(f.display().to_string(), None, SubIndication::FormatFailure, "not verified".into())
-                })
+                v.verify_job(&job)
             }
         })
         .collect();
@@ -257,7 +271,7 @@ fn verify_pdf_file(v: &Verifier, f: &Path) -> DocumentReport {
     let label = f.display().to_string();
     match kyso::files::read_limited(f, MAX_PDF_BYTES) {
         Ok(bytes) => v.verify_pdf(&label, &bytes),
-        Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, format!("cannot read the document: {e}")),
+        Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
     }
 }
 
