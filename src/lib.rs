@@ -53,14 +53,15 @@ at once: [`sign::batch`]).
 # let subject = SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() };
 # let issued = ca.issue(&ca_key, &IssueRequest { profile: Profile::Agency, subject, years: None }, unit_key.public_key_spki(), now)?;
 # let (unit_cert, chain) = (issued.der, vec![ca.certificate().to_vec()]);
+use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::sign::DocumentSigner;
 let document = dir.path().join("cong-van-123.pdf");
-std::fs::write(&document, "Công văn số 123/UBND-VP")?;
+# write_atomic(&document, "Công văn số 123/UBND-VP".as_bytes(), Overwrite::Refuse, Secrecy::Public)?;
 
 // the unit's key and certificate, and the CAs above it (a root is left out of the signature)
 let signer = DocumentSigner::new(unit_key, &unit_cert, &chain)?;
 let p7s = signer.sign_file(&document, now)?;
-kyso::files::write_atomic(&dir.path().join("cong-van-123.pdf.p7s"), &p7s, kyso::files::Overwrite::Refuse, kyso::files::Secrecy::Public)?;
+write_atomic(&dir.path().join("cong-van-123.pdf.p7s"), &p7s, Overwrite::Refuse, Secrecy::Public)?;
 
 let described = kyso::cms::describe(&p7s)?;
 assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contains("detached"), "{described}");
