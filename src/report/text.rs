@@ -2,7 +2,7 @@
 //! as a reader recognises them, and the rendering context of findings ([`Ctx`]).
 
 use super::{Lang, SubIndication};
-use crate::findings::{Finding, Name, NameParts};
+use crate::findings::{Name, NameParts};
 use crate::util::VIETNAM;
 use time::OffsetDateTime;
 
@@ -280,13 +280,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A finding in this context's language.
-    pub(crate) fn finding(&self, f: &Finding) -> String {
-        match self.lang {
-            Lang::En => super::en::finding(f, self),
-            Lang::Vi => super::vi::finding(f, self),
-        }
-    }
 }
 
 /// "CN — title — O" for a signer (title and O when present and different from the CN).
