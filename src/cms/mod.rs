@@ -9,10 +9,7 @@ pub mod assemble;
 pub mod describe;
 pub mod ess;
 pub mod input;
-pub(crate) mod algs;
 pub(crate) mod certs;
-pub(crate) mod pss;
-pub(crate) mod pubkey;
 pub(crate) mod signed_data;
 pub(crate) mod signer;
 

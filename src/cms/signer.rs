@@ -23,7 +23,8 @@
 //! existence, and anything about the content beyond its digest — the callers do that.
 
 use super::certs::CertEntry;
-use super::{algs, signed_data};
+use super::signed_data;
+use crate::alg::verify as algs;
 use crate::asn1 as der;
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::findings::{

@@ -3,14 +3,14 @@
 //! with SHA-2 or SHA-3 and keys of 2048–16384 bits; ECDSA on P-256, P-384, P-521,
 //! brainpoolP256r1 and brainpoolP384r1 with SHA-2 or SHA-3; Ed25519 and Ed448; `legacy` adds
 //! SHA-1 (RSA and ECDSA) and RSA keys of 1024–2047 bits. The mathematics is the CMS layer's
-//! (`crate::cms::algs::verify_cms`: ring where it can, RustCrypto and kyso's RSA otherwise).
+//! (`crate::alg::verify::verify_cms`: ring where it can, RustCrypto and kyso's RSA otherwise).
 //! DSA is not implemented: `WeakKey` (a public key algorithm the policy does not allow).
 
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::asn1 as der;
-use crate::cms::algs::{self, CmsSigAlg, Signed};
-use crate::cms::pubkey::{self, KeyError};
-use crate::findings::KeyProblem;
+use crate::alg::pubkey::{self, KeyError};
+use crate::alg::verify::{self as algs, CmsSigAlg, Signed};
+use crate::alg::KeyProblem;
 
 /// Why a signature was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Public keys and the signature verifications ring cannot do (issue 15), shared by the CMS
-//! signer check ([`super::algs`]) and certificate/CRL signatures (`crate::path`'s `sig` module):
+//! signer check and certificate/CRL signatures (through [`super::verify`]):
 //!
 //! - RSA PKCS#1 v1.5 over a **digest** (RFC 8017 §8.2.2 with EMSA-PKCS1-v1_5 decoded rather
 //!   than re-encoded, so that a DigestInfo with absent or NULL parameters is accepted as RFC 4055
@@ -14,13 +14,14 @@
 //! sign a digest, so nothing else is needed; pure EdDSA signs the message itself and cannot be
 //! verified from a digest (such a signature is reported as unsupported, see `super::signer`).
 //!
-//! The RSA public operation uses num-bigint (as [`super::pss`] does): the inputs are public, so
+//! The RSA public operation uses num-bigint (RSASSA-PSS's parameters are read by [`super::pss`]): the inputs are public, so
 //! constant time is not needed. What the **policy** allows (key sizes, curves, SHA-1) is judged
 //! by [`judge`] and by the callers, not here: this module does the mathematics.
+//! (The signer check keeps the document's digests only: `Content::Digests` in the CMS layer.)
 
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::asn1 as der;
-use crate::findings::{KeyDescription, KeyProblem};
+use super::{KeyDescription, KeyProblem};
 use x509_parser::num_bigint::BigUint;
 
 /// Largest RSA modulus verified (bits): bounds the work of one public operation (a 16384-bit

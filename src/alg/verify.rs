@@ -1,6 +1,7 @@
-//! CMS signature algorithms (a SignerInfo's signatureAlgorithm with its digestAlgorithm) and
-//! their verification over a SubjectPublicKeyInfo. Certificate and CRL signatures, and the
-//! algorithm policy's lists for them, are in [`crate::path`]'s `sig` module.
+//! Signature algorithms as CMS names them (a SignerInfo's signatureAlgorithm with its
+//! digestAlgorithm) and their verification over a SubjectPublicKeyInfo: used by the CMS signer
+//! check and, for certificates and CRLs, by `crate::path`'s `sig` module (which adds the
+//! policy's lists for them).
 //!
 //! Verification takes either the message (the DER signed attributes) or, for a SignerInfo
 //! without signed attributes, the digest of the content ([`Signed`]). ring does the common case
@@ -10,9 +11,8 @@
 //! allowed) is judged by the callers.
 
 use super::pubkey::{self, Curve, Failure, PublicKey};
-use crate::alg::{oid, DigestAlgorithm};
+use super::{oid, DigestAlgorithm, SignatureScheme};
 use crate::asn1 as der;
-use crate::findings::SignatureScheme;
 use ring::signature as rs;
 
 /// Why a signature did not verify.

@@ -4,6 +4,10 @@
 use const_oid::ObjectIdentifier;
 use std::fmt;
 
+pub(crate) mod pss;
+pub(crate) mod pubkey;
+pub(crate) mod verify;
+
 /// OIDs used across kyso: the `const-oid` database's constants under kyso's names, hand-typed
 /// only where the database (const-oid 0.10) has no entry.
 pub mod oid {
@@ -329,6 +333,96 @@ impl fmt::Display for DigestAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A CMS signature scheme as resolved from a SignerInfo (signature and digest algorithms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureScheme {
+    /// ECDSA with this digest.
+    Ecdsa(DigestAlgorithm),
+    /// RSA PKCS#1 v1.5 with this digest.
+    RsaPkcs1(DigestAlgorithm),
+    /// RSASSA-PSS with this digest (MGF1 with the same digest, salt = digest length).
+    RsaPss(DigestAlgorithm),
+    /// RSASSA-PSS with another salt length.
+    RsaPssSalt {
+        /// The digest (and MGF1 digest).
+        hash: DigestAlgorithm,
+        /// The salt length in bytes.
+        salt_len: usize,
+    },
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+}
+
+impl SignatureScheme {
+    /// The digest inside the scheme.
+    pub fn digest(self) -> DigestAlgorithm {
+        match self {
+            SignatureScheme::Ecdsa(d) | SignatureScheme::RsaPkcs1(d) | SignatureScheme::RsaPss(d) => d,
+            SignatureScheme::RsaPssSalt { hash, .. } => hash,
+            SignatureScheme::Ed25519 => DigestAlgorithm::Sha512,
+            SignatureScheme::Ed448 => DigestAlgorithm::Shake256,
+        }
+    }
+}
+
+/// A public key as the algorithm policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyDescription {
+    /// RSA with this modulus size.
+    Rsa {
+        /// Modulus bits.
+        bits: usize,
+    },
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// ECDSA on P-521.
+    EcdsaP521,
+    /// ECDSA on brainpoolP256r1.
+    EcdsaBrainpoolP256,
+    /// ECDSA on brainpoolP384r1.
+    EcdsaBrainpoolP384,
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+}
+
+/// Why the algorithm policy refuses a certificate's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// An RSA key below the policy's minimum.
+    RsaTooSmall {
+        /// Its size.
+        bits: usize,
+        /// The minimum.
+        minimum: usize,
+    },
+    /// An RSA key above the largest size kyso computes with.
+    RsaTooLarge {
+        /// Its size.
+        bits: usize,
+        /// The maximum.
+        maximum: usize,
+    },
+    /// An elliptic curve the policy does not allow.
+    CurveNotAllowed {
+        /// The curve's OID (dotted), empty when absent.
+        curve: String,
+    },
+    /// A public-key algorithm the policy does not allow.
+    AlgorithmNotAllowed {
+        /// The algorithm's OID (dotted).
+        algorithm: String,
+    },
 }
 
 /// A signature algorithm kyso can create (and, with SHA-1 variants, verify).
