@@ -432,3 +432,17 @@ fn kyso_verify_accepts_pyhanko_signed_pdfs_then_adds_a_signature() {
         pyhanko_validate_example(&out, 2);
     }
 }
+
+/// Issue 15: a PDF with bytes before `%PDF-` (within the first 1,024, as PDF readers accept) is
+/// recognised as a PDF: kyso signs it and verifies it in place.
+#[test]
+fn pdf_with_bytes_before_the_header_is_signed_and_verified() {
+    let d = tempfile::tempdir().unwrap();
+    let mut pdf = b"Content-Type: application/pdf\r\n\r\n".to_vec();
+    pdf.extend(std::fs::read(crate::pdf::samples().join("cong-van.pdf")).unwrap());
+    std::fs::write(d.path().join("pre.pdf"), &pdf).unwrap();
+    sign_ok(d.path(), AGENCY, &["--out", "signed.pdf", "pre.pdf"]);
+    let (code, v) = verify_json(d.path(), "signed.pdf");
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["documents"][0]["signatures"][0]["indication"], "TOTAL_PASSED", "{v:#}");
+}

@@ -446,11 +446,10 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     // the human output shows the warning in Vietnamese
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy"]));
     for want in [
-        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — có 4 cảnh báo, xem cuối mục",
+        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — có 3 cảnh báo, xem cuối mục",
         "Thuật toán: RSA PKCS#1 v1.5 với SHA-1",
         "Cảnh báo: chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)",
         "Cảnh báo: chính sách legacy: chứng thư số Unit 2012 được ký bằng SHA-1 (thuật toán cũ)",
-        "Cảnh báo: chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)",
         "Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL dùng được cho Unit 2012",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
@@ -458,7 +457,7 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     assert!(!out.contains("(tiếng Anh)"), "{out}");
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy", "--lang", "en"]));
     for want in [
-        "Signature 1/1: VALID (TOTAL_PASSED) — 4 warnings, see below",
+        "Signature 1/1: VALID (TOTAL_PASSED) — 3 warnings, see below",
         "Algorithm: RSA PKCS#1 v1.5 with SHA-1",
         "Warning: legacy policy: the signature uses SHA-1",
         "Warning: legacy policy: the certificate of Unit 2012 is signed with SHA-1",
@@ -468,6 +467,8 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     // Under strict: the reason and its detail, in Vietnamese.
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert)]));
     assert!(out.contains("Chi tiết: chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)"), "{out}");
+    // …and how to proceed, with the CLI's flag (issue 15).
+    assert!(out.contains("Cách xử lý:") && out.contains("chính sách legacy (--policy legacy)"), "{out}");
 }
 
 #[test]
