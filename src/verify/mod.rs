@@ -4,19 +4,28 @@
 //! reports ([`crate::report`]).
 //!
 //! Per SignerInfo, in order: the signature file parses (DER, or BER normalised to DER, raw or
-//! PEM); the signer certificate is found by its sid; content-type is id-data; the document digest
-//! equals the message-digest attribute; the signature verifies over the signed-attribute bytes
-//! as received (re-tagged as SET); signing-certificate-v2 (or v1) matches the signer
-//! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
-//! (`src/verify/path.rs`); revocation from verified CRLs.
+//! PEM, zero padding cut); the signer certificate is found by its sid (issuer compared by RFC 5280
+//! §7.1); content-type equals the eContentType (any type: a detached signature signs the document
+//! whatever type its signer named); the document digest equals the message-digest attribute; the
+//! signature verifies over the signed-attribute bytes as received (re-tagged as SET) or, when
+//! they are not in DER order and that fails, over their DER form (a warning says which);
+//! signing-certificate-v2 (or v1) matches the signer certificate (issuerSerial compared as
+//! names); the algorithm policy allows what was used (strict: SHA-2/SHA-3, RSA ≥ 2048, ECDSA on
+//! P-256/P-384/P-521/brainpoolP256r1/P384r1, Ed25519, Ed448; legacy adds SHA-1 and RSA ≥ 1024,
+//! each with a warning; a refusal is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, never
+//! SIG_CRYPTO_FAILURE); the path to a trust anchor validates (`src/verify/path.rs`); revocation
+//! from verified CRLs. A SignerInfo **without signed attributes** (PKCS#7) is verified over the
+//! document's digest and reported with a warning: not CAdES (no signed signing time, no signed
+//! certificate binding).
 //!
 //! Signature timestamps (CAdES-B-T) are verified and used as proof of existence (see
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
-//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
-//! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
-//! is accepted only when it equals the given document.
+//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and pure
+//! EdDSA signatures without signed attributes (they sign the document itself, of which only the
+//! digests are kept: INDETERMINATE). Attached content is accepted only when it equals the given
+//! document.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
