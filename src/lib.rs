@@ -133,11 +133,15 @@ assert!(text.contains("Kết quả: HỢP LỆ (TOTAL_PASSED)"), "{text}");
 #![cfg_attr(not(feature = "verify"), allow(dead_code))]
 
 pub mod alg;
+// The DER/BER layer (kyso's own; public for kyso's tests and fuzz targets, not a stable API).
+#[doc(hidden)]
 pub mod asn1;
 pub mod files;
 pub mod findings;
 pub mod keys;
 pub mod objects;
+// Helpers at the bottom layer (public for kyso's binary and tests, not a stable API).
+#[doc(hidden)]
 pub mod util;
 
 // --- section: ca (issue 2) ---
@@ -168,9 +172,13 @@ pub mod tsp;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 #[cfg(feature = "verify")]
-pub use report::{Indication, SubIndication};
+pub use report::{DocumentReport, Lang, RunReport, SignatureReport};
 #[cfg(feature = "verify")]
-pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifierBuilder, VerifyError};
+
+pub use findings::{Check, CheckName, CheckStatus, Finding, Indication, SubIndication};
+/// The one time type of kyso's API (validation, signing and issuance times; report times).
+pub use time::OffsetDateTime;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};
