@@ -46,13 +46,13 @@ fn bench(c: &mut Criterion) {
     c.bench_function("tsa respond (P-256 token with certificate)", |b| {
         b.iter(|| {
             serial += 1;
-            f.tsa.respond(&f.request, f.time, &serial.to_be_bytes())
+            f.tsa.respond(&f.request, time::OffsetDateTime::from(f.time), &serial.to_be_bytes())
         })
     });
-    let token = tsp::parse_response(&f.tsa.respond(&f.request, f.time, &[1]).der).unwrap();
+    let token = tsp::parse_response(&f.tsa.respond(&f.request, time::OffsetDateTime::from(f.time), &[1]).der).unwrap();
     let anchors = [f.root.clone()];
     c.bench_function("verify_token (signature, ESS, EKU, path to root)", |b| {
-        b.iter(|| tsp::verify_token(&token, &f.imprint, &anchors, f.time).unwrap())
+        b.iter(|| tsp::verify_token(&token, &f.imprint, &anchors, time::OffsetDateTime::from(f.time)).unwrap())
     });
 }
 

@@ -118,7 +118,7 @@ pub fn pdf(data: &[u8]) {
 /// and the timestamp tokens of a CAdES-B-T signature.
 pub fn tsp(data: &[u8]) {
     let imprint = kyso::tsp::Imprint::of(kyso::DigestAlgorithm::Sha256, b"fuzz");
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(AT_UNIX as u64);
+    let at = time::OffsetDateTime::from_unix_timestamp(AT_UNIX as i64).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let anchors = [ANCHOR.to_vec()];
     if let Ok(token) = kyso::tsp::parse_response(data) {
         let _ = kyso::tsp::verify_token(&token, &imprint, &anchors, at);

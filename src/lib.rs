@@ -21,6 +21,7 @@
 pub mod alg;
 pub mod asn1;
 pub mod files;
+pub mod findings;
 pub mod keys;
 pub mod objects;
 
@@ -34,7 +35,9 @@ pub mod cms;
 pub mod sign;
 pub use sign::{DocumentSigner, SignError};
 // --- section: verify (issue 4) ---
+pub mod path;
 pub mod report;
+pub mod revocation;
 pub mod verify;
 // --- section: tsp (issue 9) ---
 pub mod tsp;

@@ -129,6 +129,17 @@ pub fn check_single_der(bytes: &[u8]) -> Result<usize, ObjectError> {
     }
 }
 
+/// A serial number's lower-case hex without leading zeros (the form `kyso ca list` prints).
+pub fn serial_hex(bytes: &[u8]) -> String {
+    let h = hex::encode(bytes);
+    let t = h.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
+    }
+}
+
 /// Lower-case hex with colons, as `openssl x509 -fingerprint` prints (upper case there).
 pub fn colon_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")

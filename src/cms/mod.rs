@@ -9,6 +9,11 @@ pub mod assemble;
 pub mod describe;
 pub mod ess;
 pub mod input;
+pub(crate) mod algs;
+pub(crate) mod certs;
+pub(crate) mod pss;
+pub(crate) mod signed_data;
+pub(crate) mod signer;
 
 pub use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 pub use cms::content_info::{CmsVersion, ContentInfo};
@@ -20,6 +25,23 @@ pub use ess::{EssCertId, EssCertIdV2, IssuerSerial, SigningCertificate, SigningC
 pub use describe::{describe, DescribeError};
 pub use input::{signature_der, InputError};
 pub use x509_cert::attr::{Attribute, AttributeValue, Attributes};
+
+/// Limit on SignerInfos per file. A Vietnamese administrative document carries two (the
+/// competent person's and the agency's); a few more appear with co-signers. 32 bounds the
+/// signature verifications and path validations one file can demand.
+pub const MAX_SIGNERS: usize = 32;
+
+/// Limit on certificates in one SignedData (and in `--chain` files together). Each signer brings
+/// its chain of ≤ 3; 64 covers many signers while bounding path-building inputs.
+pub const MAX_CERTIFICATES: usize = 64;
+
+/// Limit on CRLs in one SignedData (and on `--crl` files together). One per CA of the paths is
+/// what is needed; 32 bounds the CRL signature verifications per certificate checked
+/// (at most `MAX_CRLS × (MAX_CHAIN_DEPTH + 1)` per path).
+pub const MAX_CRLS: usize = 32;
+
+/// Limit on signed attributes of one SignerInfo. CAdES-B-B has four or five; 64 bounds parsing.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 use der::asn1::{ObjectIdentifier, SetOfVec};
 use der::{Any, Decode, Encode};

@@ -19,6 +19,7 @@ use super::font::deflate;
 use super::sign::catalog_entry_object;
 use super::write::{next_object_number, update_trailer, Update, XrefKind};
 use super::{deref, load, PdfError};
+use crate::findings::DssProblem;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 /// Budget on entries read from each /DSS array (/Certs, /CRLs, /OCSPs). A B-LT document needs
@@ -45,7 +46,7 @@ pub struct Dss {
     pub ocsps: Vec<Vec<u8>>,
     /// Entries that were skipped, and why (not a stream, too large, cannot be decoded, over
     /// [`MAX_DSS_ENTRIES`]).
-    pub problems: Vec<String>,
+    pub problems: Vec<crate::findings::DssProblem>,
 }
 
 impl Dss {
@@ -88,16 +89,16 @@ pub(crate) fn read(doc: &Document) -> Option<Dss> {
             None | Some(Object::Null) => continue,
             Some(Object::Array(a)) => a,
             Some(_) => {
-                out.problems.push(format!("/DSS /{key} is not an array"));
+                out.problems.push(DssProblem::NotAnArray { key });
                 continue;
             }
         };
         if entries.len() > MAX_DSS_ENTRIES {
-            out.problems.push(format!("/DSS /{key}: {} entries beyond the first {MAX_DSS_ENTRIES} were ignored", entries.len() - MAX_DSS_ENTRIES));
+            out.problems.push(DssProblem::TooManyEntries { key, ignored: entries.len() - MAX_DSS_ENTRIES, limit: MAX_DSS_ENTRIES });
         }
         for (i, e) in entries.iter().take(MAX_DSS_ENTRIES).enumerate() {
             let Object::Stream(s) = deref(doc, e) else {
-                out.problems.push(format!("/DSS /{key} entry {} is not a stream", i + 1));
+                out.problems.push(DssProblem::NotAStream { key, index: i + 1 });
                 continue;
             };
             let left = MAX_DSS_TOTAL_BYTES.saturating_sub(total).min(MAX_DSS_STREAM_BYTES);
@@ -107,8 +108,8 @@ pub(crate) fn read(doc: &Document) -> Option<Dss> {
                     list.push(bytes);
                 }
                 // lopdf yields what it could inflate from a damaged stream: often nothing.
-                Ok(_) => out.problems.push(format!("/DSS /{key} entry {} is not one DER object (damaged or empty stream)", i + 1)),
-                Err(e) => out.problems.push(format!("/DSS /{key} entry {} cannot be read: {e}", i + 1)),
+                Ok(_) => out.problems.push(DssProblem::NotOneDerObject { key, index: i + 1 }),
+                Err(e) => out.problems.push(DssProblem::Undecodable { key, index: i + 1, message: e.to_string() }),
             }
         }
     }
@@ -300,9 +301,9 @@ mod tests {
         let dss = document_security_store(&pdf).unwrap().unwrap();
         assert!(dss.is_empty(), "{dss:?}");
         assert_eq!(dss.problems.len(), 3, "{:?}", dss.problems);
-        assert_eq!(dss.problems[0], "/DSS /Certs is not an array");
-        assert_eq!(dss.problems[1], "/DSS /CRLs entry 1 is not one DER object (damaged or empty stream)");
-        assert_eq!(dss.problems[2], "/DSS /CRLs entry 2 is not a stream");
+        assert_eq!(dss.problems[0], DssProblem::NotAnArray { key: "Certs" });
+        assert_eq!(dss.problems[1], DssProblem::NotOneDerObject { key: "CRLs", index: 1 });
+        assert_eq!(dss.problems[2], DssProblem::NotAStream { key: "CRLs", index: 2 });
         // Adding to it keeps the store usable: the new CRL is read back beside the problems.
         let up = add_dss(&pdf, &[], &[seq(9, 10)]).unwrap();
         let dss = document_security_store(&up.bytes).unwrap().unwrap();

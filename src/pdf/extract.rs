@@ -45,7 +45,6 @@ pub struct PdfSignature {
     /// What changed in the file after the revision this signature signs.
     pub modifications: Modifications,
 }
-
 impl PdfSignature {
     /// The signed bytes of `pdf` (the same bytes this signature was extracted from).
     pub fn signed_ranges<'a>(&self, pdf: &'a [u8]) -> Result<SignedRanges<'a>, PdfError> {
@@ -62,33 +61,8 @@ impl PdfSignature {
     }
 }
 
-/// A defect of a signature's /ByteRange.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ByteRangeProblem {
-    /// Not four non-negative integers, or /Contents missing.
-    Malformed(String),
-    /// The first range does not start at byte 0.
-    NotFromStart,
-    /// A range lies outside the file or the ranges overlap.
-    OutOfBounds,
-    /// The excluded gap is not exactly the /Contents hex string of this signature.
-    GapIsNotContents,
-    /// The signed part does not end at the end of a revision (a `%%EOF` after `startxref`).
-    NotAtRevisionEnd,
-}
-
-impl std::fmt::Display for ByteRangeProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ByteRangeProblem::Malformed(m) => write!(f, "malformed signature dictionary: {m}"),
-            ByteRangeProblem::NotFromStart => f.write_str("the byte range does not start at the beginning of the file"),
-            ByteRangeProblem::OutOfBounds => f.write_str("the byte range lies outside the file or its ranges overlap"),
-            ByteRangeProblem::GapIsNotContents => f.write_str("the unsigned gap is not exactly the signature's /Contents"),
-            ByteRangeProblem::NotAtRevisionEnd => f.write_str("the signed bytes do not end at the end of a revision"),
-        }
-    }
-}
+pub use crate::findings::ByteRangeProblem;
+use crate::findings::{ObjectChange, PdfAnalysisProblem, PdfChange, PdfObject};
 
 /// What changed after a signature's revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +75,11 @@ pub enum Modifications {
     SignaturesAndFormFilling,
     /// Anything else: the document a reader sees may differ from what was signed.
     Other {
-        /// What changed, e.g. "object 4 0 (Page) changed: /Contents".
-        changes: Vec<String>,
+        /// What changed.
+        changes: Vec<PdfChange>,
     },
-    /// The later file could not be compared (the signed revision does not parse).
-    Unknown(String),
+    /// The later file could not be compared.
+    Unknown(PdfAnalysisProblem),
 }
 
 impl Modifications {
@@ -123,17 +97,6 @@ impl Modifications {
     /// signatures and form filling).
     pub fn is_acceptable(&self) -> bool {
         matches!(self, Modifications::None | Modifications::SignaturesAndFormFilling)
-    }
-}
-
-impl std::fmt::Display for Modifications {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Modifications::None => f.write_str("no changes after this signature"),
-            Modifications::SignaturesAndFormFilling => f.write_str("only later signatures and form filling after this signature"),
-            Modifications::Other { changes } => write!(f, "the document was changed after this signature: {}", changes.join("; ")),
-            Modifications::Unknown(why) => write!(f, "changes after this signature could not be analysed: {why}"),
-        }
     }
 }
 
@@ -166,7 +129,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         let contents_raw = match sig.get(b"Contents") {
             Ok(Object::String(s, _)) => s.clone(),
             _ => {
-                problems.push(ByteRangeProblem::Malformed("no /Contents string".into()));
+                problems.push(ByteRangeProblem::NoContents);
                 Vec::new()
             }
         };
@@ -183,7 +146,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         let byte_range = match br {
             Some(b) => b,
             None => {
-                problems.push(ByteRangeProblem::Malformed("/ByteRange is not four non-negative integers".into()));
+                problems.push(ByteRangeProblem::NotFourIntegers);
                 [0; 4]
             }
         };
@@ -213,12 +176,12 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         let modifications = if covers_whole_document {
             Modifications::None
         } else if signed_end == 0 || signed_end > pdf.len() {
-            Modifications::Unknown("the byte range does not delimit a revision".into())
+            Modifications::Unknown(PdfAnalysisProblem::NotARevision)
         } else {
             let prev = prefix_docs.entry(signed_end).or_insert_with(|| load(&pdf[..signed_end]).map_err(|e| e.to_string()));
             let m = match prev {
                 Ok(prev) => classify(prev, &doc),
-                Err(e) => Modifications::Unknown(format!("the signed revision does not parse: {e}")),
+                Err(e) => Modifications::Unknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: e.to_string() }),
             };
             // Bytes after the last revision are no revision at all: readers may interpret them
             // (e.g. by rebuilding the xref), so they are a change of their own.
@@ -226,7 +189,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             let junk = pdf.get(last_end..).map_or(0, |rest| rest.iter().filter(|b| !(b.is_ascii_whitespace() || **b == 0)).count());
             match m {
                 Modifications::None | Modifications::SignaturesAndFormFilling if junk > 0 => Modifications::Other {
-                    changes: vec![format!("{junk} bytes of data after the last revision (not an incremental update)")],
+                    changes: vec![PdfChange::TrailingBytes { bytes: junk }],
                 },
                 m => m,
             }
@@ -398,8 +361,12 @@ fn diff_keys(a: &Dictionary, b: &Dictionary) -> BTreeSet<Vec<u8>> {
     keys
 }
 
-fn names(keys: &BTreeSet<Vec<u8>>) -> String {
-    keys.iter().map(|k| format!("/{}", String::from_utf8_lossy(k))).collect::<Vec<_>>().join(" ")
+fn names(keys: &BTreeSet<Vec<u8>>) -> Vec<String> {
+    keys.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect()
+}
+
+fn changed(object: PdfObject, change: ObjectChange) -> PdfChange {
+    PdfChange::ObjectChanged { object, change }
 }
 
 /// A dictionary that is a form field or a widget annotation.
@@ -461,10 +428,10 @@ fn classify(r: &Document, f: &Document) -> Modifications {
         let diff = diff_keys(fr, ff);
         let bad: BTreeSet<Vec<u8>> = diff.iter().filter(|k| !allowed.contains(&k.as_slice())).cloned().collect();
         if !bad.is_empty() {
-            changes.push(format!("AcroForm changed: {}", names(&bad)));
+            changes.push(PdfChange::AcroFormChanged { keys: names(&bad) });
         }
     } else if form_r.is_some() && form_f.is_none() {
-        changes.push("AcroForm removed".into());
+        changes.push(PdfChange::AcroFormRemoved);
     }
 
     let skip = |o: &Object| matches!(type_of(o), Some(b"XRef") | Some(b"ObjStm"));
@@ -472,14 +439,11 @@ fn classify(r: &Document, f: &Document) -> Modifications {
         if skip(fo) {
             continue;
         }
-        let label = |o: &Object| match type_of(o) {
-            Some(t) => format!("object {} {} ({})", id.0, id.1, String::from_utf8_lossy(t)),
-            None => format!("object {} {}", id.0, id.1),
-        };
+        let label = |o: &Object| PdfObject { number: id.0, generation: id.1, kind: type_of(o).map(|t| String::from_utf8_lossy(t).into_owned()) };
         let Some(ro) = r.objects.get(id) else {
             any = true;
             if matches!(type_of(fo), Some(b"Page") | Some(b"Pages") | Some(b"Catalog")) {
-                changes.push(format!("{} added", label(fo)));
+                changes.push(PdfChange::ObjectAdded(label(fo)));
             }
             continue;
         };
@@ -487,8 +451,8 @@ fn classify(r: &Document, f: &Document) -> Modifications {
             continue;
         }
         any = true;
-        let problem: Option<String> = match (ro, fo) {
-            (Object::Array(a), Object::Array(b)) => (!array_extension_ok(a, b, f)).then(|| format!("{} changed (array)", label(fo))),
+        let problem: Option<PdfChange> = match (ro, fo) {
+            (Object::Array(a), Object::Array(b)) => (!array_extension_ok(a, b, f)).then(|| changed(label(fo), ObjectChange::Array)),
             _ => match (dict_of(ro), dict_of(fo)) {
                 (Some(rd), Some(fd)) => {
                     let diff = diff_keys(rd, fd);
@@ -515,9 +479,9 @@ fn classify(r: &Document, f: &Document) -> Modifications {
                         &[]
                     };
                     let bad: BTreeSet<Vec<u8>> = diff.iter().filter(|k| !allowed.contains(&k.as_slice())).cloned().collect();
-                    let mut problem = (!bad.is_empty()).then(|| format!("{} changed: {}", label(fo), names(&bad)));
+                    let mut problem = (!bad.is_empty()).then(|| changed(label(fo), ObjectChange::Keys(names(&bad))));
                     if problem.is_none() && content_changed && !ap_ids.contains(id) {
-                        problem = Some(format!("{} changed: stream content", label(fo)));
+                        problem = Some(changed(label(fo), ObjectChange::StreamContent));
                     }
                     if problem.is_none() && diff.contains(b"Annots".as_slice()) {
                         let arr = |doc: &Document, d: &Dictionary| match dict_get(doc, d, b"Annots") {
@@ -525,7 +489,7 @@ fn classify(r: &Document, f: &Document) -> Modifications {
                             _ => Vec::new(),
                         };
                         if !array_extension_ok(&arr(r, rd), &arr(f, fd), f) {
-                            problem = Some(format!("{} changed: /Annots other than new widgets", label(fo)));
+                            problem = Some(changed(label(fo), ObjectChange::Annots));
                         }
                     }
                     if problem.is_none() && diff.contains(b"Fields".as_slice()) {
@@ -534,12 +498,12 @@ fn classify(r: &Document, f: &Document) -> Modifications {
                             _ => Vec::new(),
                         };
                         if !array_extension_ok(&arr(r, rd), &arr(f, fd), f) {
-                            problem = Some(format!("{} changed: /Fields other than new fields", label(fo)));
+                            problem = Some(changed(label(fo), ObjectChange::Fields));
                         }
                     }
                     problem
                 }
-                _ => Some(format!("{} changed", label(fo))),
+                _ => Some(changed(label(fo), ObjectChange::Replaced)),
             },
         };
         if let Some(p) = problem {
@@ -549,7 +513,7 @@ fn classify(r: &Document, f: &Document) -> Modifications {
     for (id, ro) in &r.objects {
         if !skip(ro) && !f.objects.contains_key(id) {
             any = true;
-            changes.push(format!("object {} {} deleted", id.0, id.1));
+            changes.push(PdfChange::ObjectDeleted(PdfObject { number: id.0, generation: id.1, kind: type_of(ro).map(|t| String::from_utf8_lossy(t).into_owned()) }));
         }
     }
     if !changes.is_empty() {

@@ -28,14 +28,12 @@ mod extract;
 mod font;
 mod image;
 mod sign;
-mod verify;
 mod write;
 
 pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
 pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
-pub use verify::verify_pdf;
 
 use crate::DigestAlgorithm;
 use std::path::PathBuf;

@@ -7,11 +7,12 @@
 //! algorithm), then its warnings. Times are shown in Vietnam time (+07:00); names as
 //! "CN — title — O", the full DN under `verbose`.
 
-use super::text::{self, clean, words, Words};
+use super::text::{self, clean, format_local, words, Ctx, Words};
 use super::{
     CertReport, Check, CheckStatus, DocumentReport, Indication, Lang, PdfFacts, RevocationStatus, RunReport,
-    SignatureReport, SubIndication,
+    SignatureReport, SubIndication, TimestampStatus,
 };
+use crate::findings::{CheckName, Finding};
 use std::fmt::Write as _;
 
 /// How to render a report for a human reader.
@@ -105,11 +106,7 @@ pub fn render_run_with(run: &RunReport, opts: &RenderOptions) -> String {
 /// time last. Returns indices into `doc.signatures`.
 pub(super) fn reading_order(doc: &DocumentReport) -> Vec<usize> {
     let mut order: Vec<usize> = (0..doc.signatures.len()).collect();
-    let key = |i: &usize| {
-        doc.signatures.get(*i).and_then(|s| {
-            s.signing_time.as_deref().or(s.poe_time.as_deref()).and_then(text::parse_time).map(|t| t.unix_timestamp_nanos())
-        })
-    };
+    let key = |i: &usize| doc.signatures.get(*i).and_then(|s| s.signing_time.or(s.poe_time)).map(|t| t.unix_timestamp_nanos());
     // Stable: equal times keep the file's order. `None` sorts after every time.
     order.sort_by_key(|i| match key(i) {
         Some(t) => (0u8, t),
@@ -127,7 +124,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
     }
     if let Some(d) = &doc.detail {
-        let _ = writeln!(s, "{}: {}", w.detail, text::detail("document", d, lang, None));
+        let _ = writeln!(s, "{}: {}", w.detail, Ctx::human(lang, None).finding(d));
     }
     let n = doc.signatures.len();
     if n > 0 {
@@ -183,20 +180,20 @@ fn failing(checks: &[Check]) -> Option<&Check> {
 fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, opts: &RenderOptions, ind: &str) {
     let lang = opts.lang;
     let w = words(lang);
-    let signer_dn = sig.signer.as_ref().map(|x| x.subject.as_str());
+    let ctx = Ctx::human(lang, sig.signer.as_ref().map(|x| &x.subject));
     // 1. Why, when it did not pass.
     let fail = failing(&sig.checks);
     if let Some(sub) = sig.sub_indication {
         let _ = writeln!(s, "{ind}{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
         // The revocation line below states the revocation itself.
-        if let Some(c) = fail.filter(|c| c.name != "revocation") {
-            let _ = writeln!(s, "{ind}{}: {}", w.detail, text::detail(c.name, &c.detail, lang, signer_dn));
+        if let Some(c) = fail.filter(|c| c.name != CheckName::Revocation) {
+            let _ = writeln!(s, "{ind}{}: {}", w.detail, ctx.finding(&c.finding));
         }
     }
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
     // names are only what the certificate claims: said on the lines themselves.
     // (A path that failed only on time — expired, not yet valid — is not in doubt.)
-    let path_failed = sig.checks.iter().any(|c| c.name == "certificate_path" && c.status == CheckStatus::Failed)
+    let path_failed = sig.checks.iter().any(|c| c.name == CheckName::CertificatePath && c.status == CheckStatus::Failed)
         && !matches!(sig.sub_indication, Some(SubIndication::OutOfBoundsNoPoe | SubIndication::NotYetValid));
     let no_path = matches!(sig.sub_indication, Some(SubIndication::NoCertificateChainFound));
     let doc_ts = is_document_timestamp(sig);
@@ -212,16 +209,15 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
                 (true, Lang::Vi) => "Đơn vị cấp dấu thời gian (TSA)",
                 (true, Lang::En) => "Timestamping authority (TSA)",
             };
-            let _ = writeln!(s, "{ind}{label}: {}{unverified}", text::person_line(&signer.subject_parts, &signer.subject));
-            if let Some(uid) = &signer.subject_parts.uid {
+            let _ = writeln!(s, "{ind}{label}: {}{unverified}", text::person_line(&signer.subject));
+            if let Some(uid) = &signer.subject.parts.uid {
                 let _ = writeln!(s, "{ind}{}: {}", w.identifier, clean(uid));
             }
-            let unit = signer.organization.as_deref().or(signer.subject_parts.organization.as_deref());
-            let _ = writeln!(s, "{ind}{}: {}", w.unit, unit.map(clean).unwrap_or_else(|| w.none.to_string()));
-            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.issuing_ca, text::ca_line(&signer.issuer_parts, &signer.issuer));
+            let _ = writeln!(s, "{ind}{}: {}", w.unit, signer.organization().map(clean).unwrap_or_else(|| w.none.to_string()));
+            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.issuing_ca, text::ca_line(&signer.issuer));
             if opts.verbose {
-                let _ = writeln!(s, "{ind}{}: {}", w.subject_dn, clean(&signer.subject));
-                let _ = writeln!(s, "{ind}{}: {}", w.issuer_dn, clean(&signer.issuer));
+                let _ = writeln!(s, "{ind}{}: {}", w.subject_dn, clean(&signer.subject.dn));
+                let _ = writeln!(s, "{ind}{}: {}", w.issuer_dn, clean(&signer.issuer.dn));
                 let _ = writeln!(s, "{ind}{}: {}", w.serial, clean(&signer.serial));
             }
         }
@@ -232,24 +228,25 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
     // 3. When.
     // (A document timestamp's time is the token's, on its "Dấu thời gian" line.)
     if !doc_ts {
-        let when = match &sig.signing_time {
-            Some(t) => format!("{}, {}", text::local_time(t, lang, true), w.claimed),
+        let when = match sig.signing_time {
+            Some(t) => format!("{}, {}", format_local(t, lang, true), w.claimed),
             None => w.none.to_string(),
         };
         let _ = writeln!(s, "{ind}{}: {when}", w.signing_time);
     }
     render_timestamps(s, sig, lang, ind);
     // 4. Integrity (and, for a PDF, what changed after the signature).
-    let digest_check = sig.checks.iter().find(|c| c.name == "message_digest").map(|c| c.status);
+    let digest_check = sig.check(CheckName::MessageDigest).map(|c| c.status);
+    let ts_verified = sig.checks.iter().any(|c| c.name == CheckName::DocumentTimestamp && c.status == CheckStatus::Passed);
     let integrity = match (digest_check, doc_ts, sig.sub_indication) {
         (Some(CheckStatus::Passed), _, _) => w.intact,
         (Some(CheckStatus::Failed), _, _) | (_, true, Some(SubIndication::HashFailure)) => w.modified,
         // A document timestamp that verifies has matched the digest of the signed bytes.
-        (_, true, _) if sig.checks.iter().any(|c| c.name == "document_timestamp" && c.status == CheckStatus::Passed) => w.intact,
+        (_, true, _) if ts_verified => w.intact,
         _ => w.not_checked,
     };
     // A PDF signature whose signed revision is intact but whose file changed afterwards.
-    let changed_after = sig.checks.iter().any(|c| c.name == "pdf_modifications" && c.status == CheckStatus::Failed);
+    let changed_after = sig.checks.iter().any(|c| c.name == CheckName::PdfModifications && c.status == CheckStatus::Failed);
     let integrity = match (changed_after, lang) {
         (true, Lang::Vi) => "phần đã ký còn nguyên vẹn, nhưng tệp ĐÃ BỊ THAY ĐỔI sau khi ký",
         (true, Lang::En) => "the signed revision is intact, but the file was CHANGED after signing",
@@ -260,9 +257,9 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         render_pdf_facts(s, p, lang, ind);
     }
     // PAdES-B-LT: the validation data the document carries.
-    if let Some(c) = sig.checks.iter().find(|c| c.name == "pdf_dss") {
+    if let Some(c) = sig.check(CheckName::PdfDss) {
         let label = if lang == Lang::Vi { "Dữ liệu kiểm tra gắn trong PDF" } else { "Validation data in the PDF" };
-        let _ = writeln!(s, "{ind}{label}: {}", super::text::detail(c.name, &c.detail, lang, None));
+        let _ = writeln!(s, "{ind}{label}: {}", ctx.finding(&c.finding));
     }
     // 5. The certificate: validity and revocation.
     if let Some(v) = &sig.certificate {
@@ -271,21 +268,25 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
             Some(false) => format!("; {}", w.covered_no),
             None => String::new(),
         };
-        let _ = writeln!(s, "{ind}{}: {}{covered}", w.cert_validity, text::local_period(&v.not_before, &v.not_after, lang));
+        let _ = writeln!(s, "{ind}{}: {}{covered}", w.cert_validity, text::local_period(v.not_before, v.not_after, lang));
     }
-    let _ = writeln!(s, "{ind}{}: {}", w.revocation, revocation_line(sig, lang, signer_dn));
+    let _ = writeln!(s, "{ind}{}: {}", w.revocation, revocation_line(sig, &ctx));
     // A path that failed holds the signer certificate alone: nothing to show as a chain.
     if sig.chain.len() > 1 {
-        let names: Vec<String> = sig.chain.iter().map(|c| text::short_name(c)).collect();
+        let names: Vec<String> = sig.chain.iter().map(|c| ctx.name(c)).collect();
         let _ = writeln!(s, "{ind}{}: {}", w.chain, names.join(" → "));
         if opts.verbose {
             for c in &sig.chain {
-                let _ = writeln!(s, "{ind}  {}", clean(c));
+                let _ = writeln!(s, "{ind}  {}", clean(&c.dn));
             }
         }
     }
-    if let Some(a) = &sig.signature_algorithm {
-        let _ = writeln!(s, "{ind}{}: {}", w.algorithm, text::algorithm(a, lang));
+    if let Some(a) = sig.signature_algorithm {
+        let name = match lang {
+            Lang::En => super::en::scheme_name(a),
+            Lang::Vi => super::vi::scheme_name(a),
+        };
+        let _ = writeln!(s, "{ind}{}: {name}", w.algorithm);
     }
     if opts.verbose {
         let position = match lang {
@@ -295,26 +296,26 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         let _ = writeln!(s, "{ind}{position}: {}", file_index + 1);
         let _ = writeln!(s, "{ind}{}:", w.checks);
         for c in &sig.checks {
-            let _ = writeln!(s, "{ind}  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), text::detail(c.name, &c.detail, lang, signer_dn));
+            let _ = writeln!(s, "{ind}  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), ctx.finding(&c.finding));
         }
     }
     // 6. Warnings last.
     for warn in distinct_warnings(sig) {
-        let _ = writeln!(s, "{ind}{}: {}", w.warning, text::warning(warn, lang));
+        let _ = writeln!(s, "{ind}{}: {}", w.warning, ctx.finding(warn));
     }
 }
 
 /// A PDF document timestamp (/SubFilter ETSI.RFC3161): a TSA's token over the document, listed
 /// with the signatures.
 fn is_document_timestamp(sig: &SignatureReport) -> bool {
-    sig.pdf.as_ref().is_some_and(|p| p.sub_filter.as_deref() == Some("ETSI.RFC3161")) || sig.checks.iter().any(|c| c.name == "document_timestamp")
+    sig.pdf.as_ref().is_some_and(|p| p.sub_filter.as_deref() == Some("ETSI.RFC3161")) || sig.check(CheckName::DocumentTimestamp).is_some()
 }
 
 /// The signature's warnings, each once, in order.
-fn distinct_warnings(sig: &SignatureReport) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
+fn distinct_warnings(sig: &SignatureReport) -> Vec<&Finding> {
+    let mut out: Vec<&Finding> = Vec::new();
     for warn in &sig.warnings {
-        if !out.contains(&warn.as_str()) {
+        if !out.contains(&warn) {
             out.push(warn);
         }
     }
@@ -322,23 +323,20 @@ fn distinct_warnings(sig: &SignatureReport) -> Vec<&str> {
 }
 
 /// The revocation line: the status, and for a revoked certificate when and why.
-fn revocation_line(sig: &SignatureReport, lang: Lang, signer_dn: Option<&str>) -> String {
-    let w = words(lang);
-    let check = sig.checks.iter().find(|c| c.name == "revocation");
+fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
+    let w = words(ctx.lang);
+    let check = sig.check(CheckName::Revocation);
     match sig.revocation {
         Some(RevocationStatus::Good) => w.rev_good.to_string(),
         Some(RevocationStatus::Revoked) => match check {
             // Revoked after a trusted timestamp, with a reason that allows it: the signature
             // existed before the revocation.
-            Some(c) if c.status == CheckStatus::Passed => text::detail(c.name, &c.detail, lang, signer_dn),
-            Some(c) => match text::parse_revocation(&c.detail) {
-                Some(_) => format!("{} — {}", w.rev_revoked, text::detail(c.name, &c.detail, lang, signer_dn)),
-                None => w.rev_revoked.to_string(),
-            },
-            None => w.rev_revoked.to_string(),
+            Some(c) if c.status == CheckStatus::Passed => ctx.finding(&c.finding),
+            Some(c) if matches!(c.finding, Finding::Revoked { .. }) => format!("{} — {}", w.rev_revoked, ctx.finding(&c.finding)),
+            _ => w.rev_revoked.to_string(),
         },
         // No revocation check at all: the path failed before it (the status is the default).
-        Some(RevocationStatus::Unknown) if check.is_none() => match lang {
+        Some(RevocationStatus::Unknown) if check.is_none() => match ctx.lang {
             Lang::Vi => "không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)".to_string(),
             Lang::En => "not checked (no valid path to a trusted CA)".to_string(),
         },
@@ -373,25 +371,26 @@ fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
 /// Why a timestamp was not used is said among the warnings.
 fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
     let vi = lang == Lang::Vi;
+    let ctx = Ctx::human(lang, None);
     for t in &sig.timestamps {
         let status = match (t.status, vi) {
-            ("valid", true) => "hợp lệ, TSA được tin cậy",
-            ("valid", false) => "valid, trusted TSA",
-            ("untrusted", true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
-            ("untrusted", false) => "TSA NOT trusted, not used as proof",
-            ("revoked", true) => "chứng thư số của TSA ĐÃ BỊ THU HỒI, không dùng làm bằng chứng",
-            ("revoked", false) => "the TSA certificate is REVOKED, not used as proof",
-            (_, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
-            (_, false) => "INVALID, not used as proof",
+            (TimestampStatus::Valid, true) => "hợp lệ, TSA được tin cậy",
+            (TimestampStatus::Valid, false) => "valid, trusted TSA",
+            (TimestampStatus::Untrusted, true) => "TSA KHÔNG được tin cậy, không dùng làm bằng chứng",
+            (TimestampStatus::Untrusted, false) => "TSA NOT trusted, not used as proof",
+            (TimestampStatus::Revoked, true) => "chứng thư số của TSA ĐÃ BỊ THU HỒI, không dùng làm bằng chứng",
+            (TimestampStatus::Revoked, false) => "the TSA certificate is REVOKED, not used as proof",
+            (TimestampStatus::Invalid, true) => "KHÔNG HỢP LỆ, không dùng làm bằng chứng",
+            (TimestampStatus::Invalid, false) => "INVALID, not used as proof",
         };
         let label = if vi { "Dấu thời gian" } else { "Timestamp" };
         let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
-        let time = t.time.as_deref().map(|x| text::local_time(x, lang, true)).unwrap_or_else(|| unknown.to_string());
-        let tsa = t.tsa.as_deref().map(text::short_name).unwrap_or_else(|| unknown.to_string());
+        let time = t.time.map(|x| format_local(x, lang, true)).unwrap_or_else(|| unknown.to_string());
+        let tsa = t.tsa.as_ref().map(|n| ctx.name(n)).unwrap_or_else(|| unknown.to_string());
         let _ = writeln!(s, "{ind}{label}: {time} — {tsa} ({status})");
     }
-    if let (true, Some(used)) = (sig.poe_used, &sig.verdict_time) {
-        let used = text::local_time(used, lang, true);
+    if let (true, Some(used)) = (sig.poe_used, sig.verdict_time) {
+        let used = format_local(used, lang, true);
         let _ = match lang {
             Lang::Vi => writeln!(s, "{ind}Thời điểm dùng để kết luận: {used} (bằng chứng tồn tại từ dấu thời gian)"),
             Lang::En => writeln!(s, "{ind}Time used for the verdict: {used} (proof of existence from the timestamp)"),
@@ -404,11 +403,12 @@ pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
     let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
-    let leaf = r.chain.first().map(String::as_str);
+    let leaf = r.chain.first();
+    let ctx = Ctx::human(lang, leaf);
     if let Some(sub) = r.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
         if let Some(c) = failing(&r.checks) {
-            let _ = writeln!(s, "{}: {}", w.detail, text::detail(c.name, &c.detail, lang, leaf));
+            let _ = writeln!(s, "{}: {}", w.detail, ctx.finding(&c.finding));
         }
     }
     if let Some(l) = leaf {
@@ -418,19 +418,19 @@ pub fn render_cert(r: &CertReport, lang: Lang) -> String {
             (Some(SubIndication::NoCertificateChainFound), Lang::En) => " (unverified)",
             _ => "",
         };
-        let _ = writeln!(s, "{label}: {}{unverified}", text::short_name(l));
-        let _ = writeln!(s, "  {}: {}", w.subject_dn, clean(l));
+        let _ = writeln!(s, "{label}: {}{unverified}", ctx.name(l));
+        let _ = writeln!(s, "  {}: {}", w.subject_dn, clean(&l.dn));
     }
     if r.chain.len() > 1 {
-        let names: Vec<String> = r.chain.iter().map(|c| text::short_name(c)).collect();
+        let names: Vec<String> = r.chain.iter().map(|c| ctx.name(c)).collect();
         let _ = writeln!(s, "{}: {}", w.chain, names.join(" → "));
     }
     let _ = writeln!(s, "{}:", w.checks);
     for c in &r.checks {
-        let _ = writeln!(s, "  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), text::detail(c.name, &c.detail, lang, leaf));
+        let _ = writeln!(s, "  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), ctx.finding(&c.finding));
     }
     for warn in &r.warnings {
-        let _ = writeln!(s, "{}: {}", w.warning, text::warning(warn, lang));
+        let _ = writeln!(s, "{}: {}", w.warning, ctx.finding(warn));
     }
     s
 }
@@ -449,30 +449,32 @@ fn status_word(st: CheckStatus, lang: Lang) -> &'static str {
 }
 
 /// A check's name for the reader (the JSON keeps the machine name).
-fn check_name(name: &str, lang: Lang) -> String {
-    const NAMES: &[(&str, &str, &str)] = &[
-        ("format", "Định dạng", "Format"),
-        ("signer_certificate", "Chứng thư số của người ký", "Signer certificate"),
-        ("content_type", "Kiểu nội dung", "Content type"),
-        ("message_digest", "Giá trị băm của tài liệu", "Document digest"),
-        ("signature", "Giá trị chữ ký", "Signature value"),
-        ("signing_certificate", "Thuộc tính signing-certificate", "Signing-certificate attribute"),
-        ("algorithm_policy", "Chính sách thuật toán", "Algorithm policy"),
-        ("certificate_path", "Chuỗi chứng thư", "Certificate path"),
-        ("signer_key_usage", "Mục đích sử dụng khóa", "Key usage"),
-        ("validity", "Thời hạn chứng thư số", "Certificate validity"),
-        ("revocation", "Tình trạng thu hồi", "Revocation"),
-        ("signature_timestamp", "Dấu thời gian", "Signature timestamp"),
-        ("pdf_signature_field", "Trường chữ ký PDF", "PDF signature field"),
-        ("pdf_sub_filter", "Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),
-        ("pdf_byte_range", "Phạm vi byte được ký (PDF)", "PDF byte range"),
-        ("pdf_modifications", "Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
-        ("pdf_dss", "Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
-        ("document_timestamp", "Dấu thời gian cho tài liệu", "Document timestamp"),
-        ("document_timestamp_poe", "Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
-    ];
-    match NAMES.iter().find(|(n, _, _)| *n == name) {
-        Some((_, vi, en)) => (if lang == Lang::Vi { *vi } else { *en }).to_string(),
-        None => clean(name),
+fn check_name(name: CheckName, lang: Lang) -> &'static str {
+    let (vi, en) = match name {
+        CheckName::Format => ("Định dạng", "Format"),
+        CheckName::SignerCertificate => ("Chứng thư số của người ký", "Signer certificate"),
+        CheckName::ContentType => ("Kiểu nội dung", "Content type"),
+        CheckName::MessageDigest => ("Giá trị băm của tài liệu", "Document digest"),
+        CheckName::Signature => ("Giá trị chữ ký", "Signature value"),
+        CheckName::SigningCertificate => ("Thuộc tính signing-certificate", "Signing-certificate attribute"),
+        CheckName::AlgorithmPolicy => ("Chính sách thuật toán", "Algorithm policy"),
+        CheckName::CertificatePath => ("Chuỗi chứng thư", "Certificate path"),
+        CheckName::CertificatePolicies => ("Chính sách chứng thư", "Certificate policies"),
+        CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
+        CheckName::Validity => ("Thời hạn chứng thư số", "Certificate validity"),
+        CheckName::Revocation => ("Tình trạng thu hồi", "Revocation"),
+        CheckName::SignatureTimestamp => ("Dấu thời gian", "Signature timestamp"),
+        CheckName::PdfSignatureField => ("Trường chữ ký PDF", "PDF signature field"),
+        CheckName::PdfSubFilter => ("Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),
+        CheckName::PdfByteRange => ("Phạm vi byte được ký (PDF)", "PDF byte range"),
+        CheckName::PdfModifications => ("Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
+        CheckName::PdfDss => ("Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
+        CheckName::DocumentTimestamp => ("Dấu thời gian cho tài liệu", "Document timestamp"),
+        CheckName::DocumentTimestampPoe => ("Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
+    };
+    if lang == Lang::Vi {
+        vi
+    } else {
+        en
     }
 }

@@ -6,7 +6,7 @@
 use der::asn1::{Any, GeneralizedTime, Int, ObjectIdentifier, OctetString, Utf8StringRef};
 use der::{DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tag, Writer};
 use spki::AlgorithmIdentifierOwned;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extensions;
 
@@ -166,20 +166,23 @@ pub struct GenTime {
 const MAX_FRACTION_DIGITS: usize = 9;
 
 impl GenTime {
-    /// From a `SystemTime`, truncated to `precision_digits` decimal digits of a second (0–9).
-    /// Times before 1970 or after 9999 are out of range.
-    pub fn from_system_time(t: SystemTime, precision_digits: u32) -> Option<GenTime> {
-        let d = t.duration_since(UNIX_EPOCH).ok()?;
+    /// From a time, truncated to `precision_digits` decimal digits of a second (0–9). Times
+    /// before 1970 or after 9999 are out of range.
+    pub fn from_time(t: time::OffsetDateTime, precision_digits: u32) -> Option<GenTime> {
+        let unix_secs = u64::try_from(t.unix_timestamp()).ok()?;
         let p = precision_digits.min(9);
         let unit = 10u32.pow(9 - p);
-        let g = GenTime { unix_secs: d.as_secs(), nanos: d.subsec_nanos() / unit * unit };
+        let g = GenTime { unix_secs, nanos: t.nanosecond() / unit * unit };
         // 9999-12-31T23:59:59Z
         (g.unix_secs <= 253_402_300_799).then_some(g)
     }
 
-    /// The time as a `SystemTime`.
-    pub fn to_system_time(self) -> SystemTime {
-        UNIX_EPOCH + Duration::new(self.unix_secs, self.nanos)
+    /// The time as a time value (UTC).
+    pub fn to_offset_date_time(self) -> time::OffsetDateTime {
+        let secs = i64::try_from(self.unix_secs).unwrap_or(i64::MAX);
+        time::OffsetDateTime::from_unix_timestamp(secs)
+            .map(|t| t + time::Duration::nanoseconds(i64::from(self.nanos)))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
     }
 
     /// RFC 3339 text in UTC, with the fraction when there is one.
@@ -347,8 +350,7 @@ mod tests {
         }
         let t = GenTime::from_der(&enc("20261130063027.25Z")).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-30T06:30:27.25Z");
-        let st = t.to_system_time().duration_since(UNIX_EPOCH).unwrap();
-        assert_eq!(st, Duration::new(1_796_020_227, 250_000_000));
+        assert_eq!(t.to_offset_date_time().unix_timestamp_nanos(), 1_796_020_227_250_000_000);
     }
 
     #[test]
@@ -369,14 +371,15 @@ mod tests {
     }
 
     #[test]
-    fn gentime_from_system_time_truncates_to_precision() {
-        let t = UNIX_EPOCH + Duration::new(1_796_020_227, 123_456_789);
-        let g = GenTime::from_system_time(t, 3).unwrap();
+    fn gentime_from_time_truncates_to_precision() {
+        let at = |nanos: i128| time::OffsetDateTime::from_unix_timestamp_nanos(1_796_020_227_000_000_000 + nanos).unwrap();
+        let g = GenTime::from_time(at(123_456_789), 3).unwrap();
         assert_eq!(g.to_der().unwrap(), enc("20261130063027.123Z"));
-        let g = GenTime::from_system_time(UNIX_EPOCH + Duration::new(1_796_020_227, 100_000_000), 3).unwrap();
+        let g = GenTime::from_time(at(100_000_000), 3).unwrap();
         assert_eq!(g.to_der().unwrap(), enc("20261130063027.1Z"));
-        let g = GenTime::from_system_time(UNIX_EPOCH + Duration::new(1_796_020_227, 999_999), 3).unwrap();
+        let g = GenTime::from_time(at(999_999), 3).unwrap();
         assert_eq!(g.to_der().unwrap(), enc("20261130063027Z"));
+        assert_eq!(GenTime::from_time(time::OffsetDateTime::UNIX_EPOCH - time::Duration::seconds(1), 3), None);
     }
 
     #[test]

@@ -144,11 +144,22 @@ pub fn add_signature_timestamp(p7s: &[u8], client: &dyn TsaClient, check: &Token
 /// SignerInfo's signature value, using the imprint algorithm the token states (SHA-256/384/512),
 /// then everything [`verify::verify_token_with`] checks under `check`.
 pub fn verify_signature_timestamp(token_der: &[u8], signature_value: &[u8], check: &TokenCheck<'_>) -> Result<TimestampInfo, TspError> {
-    let tst = verify::decode_tst_info(token_der)?;
-    let alg = DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid)
-        .filter(|a| *a != DigestAlgorithm::Sha1)
-        .ok_or_else(|| TspError::UnsupportedAlgorithm(format!("imprint algorithm {}", tst.message_imprint.hash_algorithm.oid)))?;
+    let alg = imprint_algorithm(token_der, check.policy)?;
     verify::verify_token_with(token_der, &signature_imprint(alg, signature_value), check)
+}
+
+/// The digest algorithm a token's imprint uses, if the algorithm policy allows it (SHA-1 only
+/// under the legacy policy, as for signatures).
+pub(crate) fn imprint_algorithm(token_der: &[u8], policy: crate::alg::Policy) -> Result<DigestAlgorithm, TspError> {
+    use crate::findings::{Finding, SubIndication};
+    let tst = verify::decode_tst_info(token_der)?;
+    let oid = tst.message_imprint.hash_algorithm.oid;
+    let refuse = |finding| TspError::Invalid(Box::new(super::TokenFailure { finding, sub_indication: SubIndication::CryptoConstraintsFailure, claimed: None }));
+    match DigestAlgorithm::from_oid(&oid) {
+        None => Err(refuse(Finding::ImprintAlgorithmUnsupported { oid })),
+        Some(DigestAlgorithm::Sha1) if policy == crate::alg::Policy::Strict => Err(refuse(Finding::ImprintSha1Refused)),
+        Some(a) => Ok(a),
+    }
 }
 
 /// One SignerInfo's signature value and the signature timestamp tokens found in its

@@ -49,7 +49,8 @@ pub use cades::{
 pub use evidence::{embed_crls, evidence_certificates, MAX_EMBEDDED_CRLS};
 pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
-pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck};
+pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck, TokenFailure};
+pub(crate) use cades::imprint_algorithm;
 pub(crate) use verify::decode_tst_info;
 
 use crate::alg::DigestAlgorithm;
@@ -100,46 +101,15 @@ pub enum TspError {
     /// A digest or signature algorithm kyso does not accept.
     #[error("unsupported algorithm: {0}")]
     UnsupportedAlgorithm(String),
-    /// The token timestamps other data than expected.
-    #[error("the token's message imprint does not match the data ({detail})")]
+    /// The imprint of a request does not fit its algorithm.
+    #[error("the message imprint does not fit its algorithm ({detail})")]
     ImprintMismatch {
-        /// Which part differs (algorithm or hash).
+        /// What is wrong.
         detail: String,
     },
-    /// The token's nonce is not the request's.
-    #[error("the token's nonce does not match the request")]
-    NonceMismatch,
-    /// A token's signed attributes are missing or wrong (content-type, message-digest).
-    #[error("bad signed attributes in the token: {0}")]
-    SignedAttributes(&'static str),
-    /// The token's signature does not verify with the TSA certificate.
-    #[error("the token's signature does not verify with the TSA certificate")]
-    SignatureInvalid,
-    /// The TSA certificate was not found (not in the token, nor among the extra certificates).
-    #[error("the TSA certificate was not found in the token or the given certificates")]
-    SignerCertificateNotFound,
-    /// The ESS signing-certificate(-v2) attribute is missing or names another certificate.
-    #[error("the token's signing-certificate attribute {0}")]
-    EssCertificate(&'static str),
-    /// The TSA certificate is not fit for timestamping (RFC 3161 §2.3).
-    #[error("not a timestamping certificate: {0}")]
-    NotATsaCertificate(String),
-    /// The token's time is outside the TSA certificate's validity.
-    #[error("the token's time {gen_time} is outside the TSA certificate's validity ({not_before} to {not_after})")]
-    GenTimeOutsideValidity {
-        /// The token's genTime (RFC 3339).
-        gen_time: String,
-        /// The certificate's notBefore (RFC 3339).
-        not_before: String,
-        /// The certificate's notAfter (RFC 3339).
-        not_after: String,
-    },
-    /// The TSA certificate does not chain to a trust anchor at the given time.
-    #[error("the TSA certificate is not trusted: {0}")]
-    UntrustedTsa(String),
-    /// No trust anchors were given.
-    #[error("no trust anchors were given for the TSA")]
-    NoTrustAnchors,
+    /// A token does not verify (see [`TokenFailure`] for which check failed and why).
+    #[error("{}", .0.finding)]
+    Invalid(Box<TokenFailure>),
     /// An HTTP or network failure talking to the TSA.
     #[error("cannot reach the TSA: {0}")]
     Transport(String),
@@ -259,7 +229,11 @@ pub fn fetch_token(client: &dyn TsaClient, imprint: &Imprint) -> Result<Vec<u8>,
     verify::check_imprint(&info, imprint)?;
     let expected = positive_int(&nonce)?;
     if info.nonce.as_ref() != Some(&expected) {
-        return Err(TspError::NonceMismatch);
+        return Err(TspError::Invalid(Box::new(TokenFailure {
+            finding: crate::findings::Finding::NonceMismatch,
+            sub_indication: crate::findings::SubIndication::FormatFailure,
+            claimed: None,
+        })));
     }
     Ok(token)
 }

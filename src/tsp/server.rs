@@ -15,11 +15,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, Tc
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// The time source of a server: the library never reads the clock itself, the caller passes one
-/// (the CLI passes `SystemTime::now`).
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+/// (the CLI passes `OffsetDateTime::now_utc`).
+pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 
 /// Default request-size limit: a TimeStampReq with a SHA-512 imprint, a 20-byte nonce and a
 /// policy is about 110 bytes; 8 KiB leaves room for request extensions and stops anyone making
@@ -285,7 +285,7 @@ impl TsaServer {
         let reply = self.tsa.respond(&req.body, now, &serial);
         let handled = match &reply.outcome {
             Outcome::Granted { serial, algorithm, nonce, cert_included } => {
-                let t = super::GenTime::from_system_time(now, 3).map(|t| t.to_rfc3339()).unwrap_or_default();
+                let t = super::GenTime::from_time(now, 3).map(|t| t.to_rfc3339()).unwrap_or_default();
                 log(&format!(
                     "tsa: token serial={serial} time={t} imprint={algorithm} nonce={} cert={} from={peer}",
                     if *nonce { "yes" } else { "no" },

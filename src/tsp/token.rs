@@ -12,7 +12,6 @@ use der::asn1::{Any, BitStringRef, ObjectIdentifier, OctetString, SetOfVec, Utf8
 use der::{Decode, Encode, Tag};
 use spki::AlgorithmIdentifierOwned;
 use std::sync::Arc;
-use std::time::SystemTime;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::Certificate;
@@ -155,7 +154,13 @@ impl Tsa {
         if spki != signer.public_key_spki() {
             return Err(TspError::Config("the key does not belong to the TSA certificate".into()));
         }
-        super::verify::check_tsa_certificate(cert_der)?;
+        super::verify::check_tsa_certificate(cert_der).map_err(|p| {
+            TspError::Invalid(Box::new(super::TokenFailure {
+                finding: crate::findings::Finding::NotATsaCertificate(p),
+                sub_indication: crate::findings::SubIndication::ChainConstraintsFailure,
+                claimed: None,
+            }))
+        })?;
         if chain_der.len() > MAX_CHAIN {
             return Err(TspError::Config(format!("more than {MAX_CHAIN} chain certificates")));
         }
@@ -196,14 +201,14 @@ impl Tsa {
     /// bytes; the caller keeps serials unique). Never fails: a bad request gets a rejection with
     /// the matching PKIFailureInfo (badDataFormat, badAlg, badRequest, unacceptedPolicy,
     /// unacceptedExtension), an internal failure gets systemFailure.
-    pub fn respond(&self, request_der: &[u8], time: SystemTime, serial: &[u8]) -> Reply {
+    pub fn respond(&self, request_der: &[u8], time: time::OffsetDateTime, serial: &[u8]) -> Reply {
         match self.grant(request_der, time, serial) {
             Ok((der, outcome)) => Reply { der, outcome },
             Err((fail_info, reason)) => Reply { der: rejection(fail_info, &reason), outcome: Outcome::Rejected { fail_info, reason } },
         }
     }
 
-    fn grant(&self, request_der: &[u8], time: SystemTime, serial: &[u8]) -> Result<(Vec<u8>, Outcome), (FailureInfo, String)> {
+    fn grant(&self, request_der: &[u8], time: time::OffsetDateTime, serial: &[u8]) -> Result<(Vec<u8>, Outcome), (FailureInfo, String)> {
         let req = TimeStampReq::from_der(request_der).map_err(|e| (FailureInfo::BadDataFormat, format!("not a DER TimeStampReq: {e}")))?;
         if req.version != 1 {
             return Err((FailureInfo::BadRequest, format!("unsupported version {}", req.version)));
@@ -227,8 +232,8 @@ impl Tsa {
         if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
             return Err((FailureInfo::UnacceptedExtension, "request extensions are not supported".into()));
         }
-        let gen_time = GenTime::from_system_time(time, 3).ok_or((FailureInfo::TimeNotAvailable, "time out of range".to_string()))?;
-        let secs = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let gen_time = GenTime::from_time(time, 3).ok_or((FailureInfo::TimeNotAvailable, "time out of range".to_string()))?;
+        let secs = u64::try_from(time.unix_timestamp()).unwrap_or(0);
         if secs < self.valid.0 || secs > self.valid.1 {
             // A token outside the certificate's validity would be refused by every verifier.
             return Err((FailureInfo::SystemFailure, "the TSA certificate is not valid at this time".into()));

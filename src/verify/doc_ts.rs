@@ -17,13 +17,11 @@
 //! has expired since (full PAdES-LTA archival validation).
 
 use super::{crl, path, Evidence, Verifier};
+use crate::findings::{Check, CheckName, CheckStatus, Finding, Indication, SubIndication};
 use crate::pdf::SignedRanges;
-use crate::report::{Check, CheckStatus, Indication, SignatureReport, SubIndication, TimestampReport};
+use crate::report::{SignatureReport, TimestampReport, TimestampStatus};
 use crate::tsp::{self, Imprint, TokenCheck, TspError};
-use crate::{DigestAlgorithm, Policy};
 use rustls_pki_types::CertificateDer;
-use std::time::{Duration, UNIX_EPOCH};
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// Budget on the /DSS certificates offered to the token verifier to build the TSA's path (its
 /// own limit is 32 including the token's certificates).
@@ -33,93 +31,84 @@ impl Verifier {
     /// Verifies the document timestamp `token` over `ranges`, with `evidence` from the /DSS.
     pub(super) fn verify_document_timestamp(&self, token: &[u8], ranges: &SignedRanges<'_>, evidence: &Evidence<'_>) -> SignatureReport {
         let mut r = SignatureReport::new(Indication::TotalPassed, None);
-        let fail = |mut r: SignatureReport, sub: SubIndication, check: &'static str, detail: String| {
+        let fail = |mut r: SignatureReport, sub: SubIndication, check: CheckName, finding: Finding| {
             r.indication = sub.indication();
             r.sub_indication = Some(sub);
-            r.checks.push(Check::new(check, CheckStatus::Failed, detail));
+            r.checks.push(Check::new(check, CheckStatus::Failed, finding));
             r
         };
-        // The imprint algorithm comes from the token itself; the digest from the document.
-        let tst = match tsp::decode_tst_info(token) {
-            Ok(t) => t,
-            Err(e) => return fail(r, SubIndication::FormatFailure, "format", format!("the document timestamp is not an RFC 3161 token: {e}")),
+        // The imprint algorithm comes from the token itself (allowed by the policy); the digest
+        // from the document.
+        let alg = match tsp::imprint_algorithm(token, self.opts.policy) {
+            Ok(a) => a,
+            Err(TspError::Invalid(f)) => {
+                let check = if f.sub_indication == SubIndication::CryptoConstraintsFailure { CheckName::AlgorithmPolicy } else { CheckName::Format };
+                return fail(r, f.sub_indication, check, f.finding);
+            }
+            Err(_) => return fail(r, SubIndication::FormatFailure, CheckName::Format, token_unreadable()),
         };
-        let Some(alg) = DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid) else {
-            let detail = format!("the imprint's hash algorithm {} is not supported", tst.message_imprint.hash_algorithm.oid);
-            return fail(r, SubIndication::CryptoConstraintsFailure, "algorithm_policy", detail);
-        };
-        r.digest_algorithm = Some(alg.name().to_string());
-        if alg == DigestAlgorithm::Sha1 && self.opts.policy != Policy::Legacy {
-            return fail(r, SubIndication::CryptoConstraintsFailure, "algorithm_policy", "the imprint uses SHA-1, refused by the strict policy".into());
-        }
+        r.digest_algorithm = Some(alg);
         let imprint = Imprint { algorithm: alg, digest: ranges.digest(alg) };
         let anchors: Vec<Vec<u8>> = self.anchors.iter().map(|a| a.der.clone()).collect();
         let mut extra: Vec<Vec<u8>> = evidence.certificates.iter().take(MAX_EXTRA_CERTS).cloned().collect();
         extra.extend(self.intermediates.iter().take(MAX_EXTRA_CERTS.saturating_sub(extra.len())).map(|c| c.as_ref().to_vec()));
         let now = self.opts.time.unix_timestamp();
-        let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(now).unwrap_or(0));
-        let check = TokenCheck { anchors: Some(&anchors), extra_certificates: &extra, time: at, nonce: None };
+        let check = TokenCheck::new(&anchors, self.opts.time).extra_certificates(&extra).policy(self.opts.policy);
         let info = match tsp::verify_token_with(token, &imprint, &check) {
             Ok(info) => info,
             Err(e) => {
-                let sub = match &e {
-                    TspError::ImprintMismatch { .. } => SubIndication::HashFailure,
-                    TspError::SignatureInvalid => SubIndication::SigCryptoFailure,
-                    TspError::UntrustedTsa(_) | TspError::NoTrustAnchors => SubIndication::NoCertificateChainFound,
-                    TspError::SignerCertificateNotFound | TspError::EssCertificate(_) => SubIndication::NoSigningCertificateFound,
-                    TspError::NotATsaCertificate(_) => SubIndication::ChainConstraintsFailure,
-                    TspError::GenTimeOutsideValidity { .. } => SubIndication::OutOfBoundsNoPoe,
-                    TspError::UnsupportedAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
-                    _ => SubIndication::FormatFailure,
+                let (finding, sub, claimed) = match e {
+                    TspError::Invalid(f) => (f.finding, f.sub_indication, f.claimed),
+                    _ => (token_unreadable(), SubIndication::FormatFailure, None),
                 };
-                let mut r = fail(r, sub, "document_timestamp", format!("the document timestamp does not verify: {e}"));
+                let detail = Finding::DocumentTimestampInvalid(Box::new(finding));
+                let mut r = fail(r, sub, CheckName::DocumentTimestamp, detail.clone());
                 r.timestamps.push(TimestampReport {
-                    status: if sub == SubIndication::NoCertificateChainFound { "untrusted" } else { "invalid" },
-                    time: Some(tst.gen_time.to_rfc3339()),
-                    tsa: None,
-                    serial: None,
-                    detail: e.to_string(),
+                    status: if sub == SubIndication::NoCertificateChainFound { TimestampStatus::Untrusted } else { TimestampStatus::Invalid },
+                    time: tsp::decode_tst_info(token).ok().map(|t| t.gen_time.to_offset_date_time()),
+                    tsa: claimed.as_ref().map(|c| c.tsa_subject.clone()),
+                    serial: claimed.as_ref().map(|c| c.serial.clone()),
+                    detail,
                 });
                 return r;
             }
         };
-        if let Ok((_, cert)) = X509Certificate::from_der(&info.tsa_certificate) {
-            r.signer = Some(super::certcache::signer_of(&cert));
-            r.certificate = Some(super::certcache::validity_of(&cert));
+        if let Some(facts) = crate::cms::certs::CertEntry::new(&info.tsa_certificate).facts.as_ref() {
+            r.signer = Some(super::signer_of(facts));
+            r.certificate = Some(super::validity_of(facts));
         }
-        r.signing_time = Some(info.gen_time_text.clone());
+        r.signing_time = Some(info.gen_time);
         r.chain = info.chain.clone();
-        let detail = format!(
-            "document timestamp {} by {} (serial {}) over the signed byte ranges ({}); TSA chain: {}",
-            info.gen_time_text,
-            info.tsa_subject,
-            info.serial,
-            alg.name(),
-            info.chain.join(" → ")
-        );
-        r.checks.push(Check::new("document_timestamp", CheckStatus::Passed, detail.clone()));
+        let finding = Finding::DocumentTimestampValid {
+            time: info.gen_time,
+            tsa: info.tsa_subject.clone(),
+            serial: info.serial.clone(),
+            algorithm: alg,
+            chain: info.chain.clone(),
+        };
+        r.checks.push(Check::new(CheckName::DocumentTimestamp, CheckStatus::Passed, finding.clone()));
         r.timestamps.push(TimestampReport {
-            status: "valid",
-            time: Some(info.gen_time_text.clone()),
+            status: TimestampStatus::Valid,
+            time: Some(info.gen_time),
             tsa: Some(info.tsa_subject.clone()),
             serial: Some(info.serial.clone()),
-            detail,
+            detail: finding,
         });
-        let t = info.gen_time.duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0);
-        r.poe_time = Some(path::fmt_unix(t));
-        r.verdict_time = Some(path::fmt_unix(now));
+        let t = info.gen_time.unix_timestamp();
+        r.poe_time = Some(info.gen_time);
+        r.verdict_time = Some(path::at(now));
 
         // The TSA certificate's revocation, with the given CRLs and those of the /DSS.
         if self.opts.revocation == super::RevocationMode::Off {
-            r.checks.push(Check::new("revocation", CheckStatus::Skipped, "revocation checking is off"));
-            r.warnings.push("revocation checking is off".into());
+            r.checks.push(Check::new(CheckName::Revocation, CheckStatus::Skipped, Finding::RevocationOff));
+            r.warnings.push(Finding::RevocationOff);
             return r;
         }
         let mut crls: Vec<crl::Crl> = self.crls.clone();
         for c in evidence.crls {
             match crl::parse(c) {
                 Ok(p) => crls.push(p),
-                Err(why) => r.warnings.push(format!("a CRL of {} was ignored: {why}", evidence.source)),
+                Err(problem) => r.warnings.push(Finding::CrlIgnored { source: evidence.source, problem }),
             }
         }
         // The TSA's path: the token's own certificates, --chain and the /DSS.
@@ -134,10 +123,11 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose: &super::Purpose::Any,
+            policies: &path::PolicyInputs::default(),
         };
         let out = path::validate(&info.tsa_certificate, &params);
-        r.checks.extend(out.checks.into_iter().filter(|c| c.name == "revocation"));
-        r.warnings.extend(out.warnings.into_iter().filter(|w| w.starts_with("revocation")));
+        r.checks.extend(out.checks.into_iter().filter(|c| c.name == CheckName::Revocation));
+        r.warnings.extend(out.warnings.into_iter().filter(|w| matches!(w, Finding::RevocationNotChecked { .. } | Finding::RevocationOff)));
         r.revocation = Some(out.revocation);
         let sub = match out.revoked_at {
             Some((date, _)) if date <= t => Some(SubIndication::Revoked),
@@ -150,4 +140,10 @@ impl Verifier {
         }
         r
     }
+}
+
+/// A token that is not an RFC 3161 token at all.
+fn token_unreadable() -> Finding {
+    use crate::findings::{Element, FormatKind, FormatProblem};
+    Finding::Malformed(FormatProblem::new(Element::TimestampToken, FormatKind::NotRecognised))
 }

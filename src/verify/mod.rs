@@ -18,35 +18,52 @@
 //! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
 //! is accepted only when it equals the given document.
 //!
-//! ```no_run
-//! use kyso::verify::{Options, Verifier};
+//! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let root = std::fs::read("root.der")?;
-//! let time = ::time::OffsetDateTime::from_unix_timestamp(1_800_000_000)?;
-//! let verifier = Verifier::new(&[root], &[], &[], Options::at(time))?;
-//! let report = verifier.verify_detached("doc.pdf", std::fs::File::open("doc.pdf")?, &std::fs::read("doc.pdf.p7s")?);
-//! println!("{}", report.indication.as_str());
+//! # let ex = |p: &str| std::fs::read(format!("{}/certs-example/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+//! # let pass = String::from_utf8(ex("passphrase.txt"))?;
+//! # let key = kyso::PrivateKey::load(&ex("units/so-y-te/person.key"), Some(pass.trim().as_bytes()))?;
+//! # let cert = kyso::objects::certificates(&ex("units/so-y-te/person.pem"))?.remove(0);
+//! # let signer = kyso::DocumentSigner::new(key, &cert, &kyso::objects::certificates(&ex("chain.pem"))?)?;
+//! use kyso::{verify::Verifier, Indication, RevocationMode};
+//! let at = time::macros::datetime!(2026-12-01 08:00 +07:00);
+//! let document = ex("docs/cong-van.txt");
+//! let p7s = signer.sign_bytes(&document, at)?; // what `kyso sign` writes to cong-van.txt.p7s
+//!
+//! let verifier = Verifier::builder(at)
+//!     .trust(&ex("root.pem"))
+//!     .crls(&ex("ca/crl.pem"))
+//!     .crls(&ex("root/crl.pem"))
+//!     .revocation(RevocationMode::Require)
+//!     .build()?;
+//! let report = verifier.verify_detached("cong-van.txt", document.as_slice(), &p7s);
+//! assert_eq!(report.indication, Indication::TotalPassed);
+//! let signature = &report.signatures[0];
+//! assert_eq!(signature.signer.as_ref().unwrap().subject.parts.title.as_deref(), Some("Giám đốc"));
+//! println!("{}", kyso::report::render_run(&kyso::report::RunReport::new(vec![report]), kyso::report::Lang::Vi));
 //! # Ok(()) }
 //! ```
 
-mod algs;
-mod certcache;
 mod crl;
-mod der;
 mod doc_ts;
 mod path;
 mod pdf;
 mod poe;
-mod pss;
-mod signed_data;
 
 pub use crl::MAX_CRL_ENTRIES;
-pub use path::{KeyUsageBit, MAX_CHAIN_DEPTH};
+pub use path::{KeyUsageBit, PolicyInputs, MAX_CHAIN_DEPTH};
+pub(crate) use path::path_problem;
 
-use crate::alg::{oid, DigestAlgorithm, Policy};
+use crate::alg::{DigestAlgorithm, Policy};
+use crate::cms::certs::{self as certcache, CertFacts};
+use crate::cms::signer::{self, Candidate, Content, SignerInput};
+use crate::asn1 as der;
+use crate::cms::signed_data;
+use crate::findings::{
+    Check, CheckName, CheckStatus, Element, EvidenceSource, Finding, FormatKind, FormatProblem, IoProblem, Name,
+};
 use crate::report::{
-    Check, CheckStatus, CertReport, DocumentReport, Indication, RevocationStatus, RunReport, SignatureReport,
-    SubIndication,
+    CertReport, DocumentReport, Indication, RunReport, SignatureReport, Signer, SubIndication, Validity,
 };
 use rustls_pki_types::CertificateDer;
 use std::collections::HashMap;
@@ -60,22 +77,7 @@ use x509_parser::prelude::*;
 /// national CRLs while bounding the memory of each of the files verified in parallel.
 pub const MAX_SIGNATURE_FILE_SIZE: u64 = 32 * 1024 * 1024;
 
-/// Limit on SignerInfos per file. A Vietnamese administrative document carries two (the
-/// competent person's and the agency's); a few more appear with co-signers. 32 bounds the
-/// signature verifications and path validations one file can demand.
-pub const MAX_SIGNERS: usize = 32;
-
-/// Limit on certificates in one SignedData (and in `--chain` files together). Each signer brings
-/// its chain of ≤ 3; 64 covers many signers while bounding path-building inputs.
-pub const MAX_CERTIFICATES: usize = 64;
-
-/// Limit on CRLs in one SignedData (and on `--crl` files together). One per CA of the paths is
-/// what is needed; 32 bounds the CRL signature verifications per certificate checked
-/// (at most `MAX_CRLS × (MAX_CHAIN_DEPTH + 1)` per path).
-pub const MAX_CRLS: usize = 32;
-
-/// Limit on signed attributes of one SignerInfo. CAdES-B-B has four or five; 64 bounds parsing.
-pub const MAX_ATTRIBUTES: usize = 64;
+pub use crate::cms::{MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CRLS, MAX_SIGNERS};
 
 /// Limit on cached path-validation results (one per distinct signer certificate and context);
 /// the cache is cleared when it reaches this size, which bounds its memory in long batches.
@@ -84,8 +86,8 @@ pub const MAX_CACHE_ENTRIES: usize = 10_000;
 /// Validation data that comes with a signature but outside its SignedData (a PDF's /DSS).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Evidence<'a> {
-    /// Where it comes from, for warnings ("the document's /DSS").
-    pub source: &'a str,
+    /// Where it comes from, for warnings.
+    pub source: EvidenceSource,
     /// DER certificates: path-building candidates only.
     pub certificates: &'a [Vec<u8>],
     /// DER CRLs: verified like embedded ones before use.
@@ -95,17 +97,19 @@ pub(crate) struct Evidence<'a> {
     pub poe: Option<&'a ExternalPoe>,
 }
 
-/// A proof that a signature existed at `time` (Unix seconds), and what proves it.
+/// A proof that a signature existed at `time`: a valid document timestamp.
 #[derive(Debug, Clone)]
 pub(crate) struct ExternalPoe {
-    pub time: i64,
-    /// E.g. "the document timestamp Timestamp1 by CN=TSA".
-    pub what: String,
+    pub time: ::time::OffsetDateTime,
+    /// The document timestamp's field name.
+    pub field: String,
+    /// Its TSA.
+    pub tsa: Option<Name>,
 }
 
 impl Default for Evidence<'_> {
     fn default() -> Self {
-        Evidence { source: "the signature", certificates: &[], crls: &[], poe: None }
+        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], poe: None }
     }
 }
 
@@ -195,7 +199,7 @@ pub enum VerifyError {
         /// 0-based position.
         index: usize,
         /// Why.
-        reason: String,
+        reason: crate::findings::CrlProblem,
     },
     /// A limit was exceeded.
     #[error("more than {limit} {what}")]
@@ -205,6 +209,86 @@ pub enum VerifyError {
         /// The limit.
         limit: usize,
     },
+    /// Certificates or CRLs given to the builder cannot be read (PEM or DER).
+    #[error("{what} cannot be read: {reason}")]
+    Unreadable {
+        /// What ("trust anchors", "certificates", "CRLs").
+        what: &'static str,
+        /// Why.
+        reason: crate::objects::ObjectError,
+    },
+}
+
+/// The inputs of a [`Verifier`], gathered before it is built: trust anchors, extra
+/// certificates and CRLs (each PEM or DER, one or more objects per input), the validation time,
+/// the algorithm policy and the revocation mode.
+///
+/// ```
+/// # fn main() -> Result<(), kyso::VerifyError> {
+/// use kyso::verify::Verifier;
+/// let root = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/certs-example/root.pem")).unwrap();
+/// let verifier = Verifier::builder(time::macros::datetime!(2026-12-01 00:00 UTC))
+///     .trust(&root)
+///     .revocation(kyso::RevocationMode::Require)
+///     .build()?;
+/// assert_eq!(verifier.options().revocation, kyso::RevocationMode::Require);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VerifierBuilder {
+    anchors: Vec<Vec<u8>>,
+    certificates: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    opts: Options,
+}
+
+impl VerifierBuilder {
+    /// Trusts the certificates in `pem_or_der` (one or more).
+    pub fn trust(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.anchors.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// Offers the certificates in `pem_or_der` for path building (intermediate CAs).
+    pub fn certificates(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.certificates.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// Uses the CRLs in `pem_or_der` (each is verified before use).
+    pub fn crls(mut self, pem_or_der: &[u8]) -> VerifierBuilder {
+        self.crls.push(pem_or_der.to_vec());
+        self
+    }
+
+    /// The algorithm policy (default strict).
+    pub fn policy(mut self, policy: Policy) -> VerifierBuilder {
+        self.opts.policy = policy;
+        self
+    }
+
+    /// The revocation mode (default [`RevocationMode::Warn`] in the library; the CLI's default
+    /// is `require`).
+    pub fn revocation(mut self, revocation: RevocationMode) -> VerifierBuilder {
+        self.opts.revocation = revocation;
+        self
+    }
+
+    /// Reads the inputs and builds the verifier.
+    pub fn build(self) -> Result<Verifier, VerifyError> {
+        let split = |inputs: &[Vec<u8>], what: &'static str, read: fn(&[u8]) -> Result<Vec<Vec<u8>>, crate::objects::ObjectError>| {
+            let mut out = Vec::new();
+            for i in inputs {
+                out.extend(read(i).map_err(|reason| VerifyError::Unreadable { what, reason })?);
+            }
+            Ok::<_, VerifyError>(out)
+        };
+        let anchors = split(&self.anchors, "trust anchors", crate::objects::certificates)?;
+        let certificates = split(&self.certificates, "certificates", crate::objects::certificates)?;
+        let crls = split(&self.crls, "CRLs", crate::objects::crls)?;
+        Verifier::new(&anchors, &certificates, &crls, self.opts)
+    }
 }
 
 /// A verifier: trust anchors, extra intermediates and CRLs, options, and a cache of path
@@ -217,6 +301,8 @@ pub struct Verifier {
     opts: Options,
     config_hash: Vec<u8>,
     cache: Mutex<HashMap<Vec<u8>, path::PathOutcome>>,
+    /// RFC 5280 policy inputs (user-initial-policy-set, initial-explicit-policy).
+    policy_inputs: path::PolicyInputs,
     /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
     /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
@@ -232,6 +318,11 @@ pub struct Job {
 }
 
 impl Verifier {
+    /// A builder for a verifier that validates at `time` (see [`VerifierBuilder`]).
+    pub fn builder(time: ::time::OffsetDateTime) -> VerifierBuilder {
+        VerifierBuilder { anchors: Vec::new(), certificates: Vec::new(), crls: Vec::new(), opts: Options::at(time) }
+    }
+
     /// A verifier trusting `anchors` (DER certificates), with extra intermediates `chain` (DER)
     /// and CRLs `crls` (DER).
     pub fn new(anchors: &[Vec<u8>], chain: &[Vec<u8>], crls: &[Vec<u8>], opts: Options) -> Result<Verifier, VerifyError> {
@@ -250,12 +341,9 @@ impl Verifier {
         let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
         let mut out_anchors = Vec::new();
         for (index, a) in anchors.iter().enumerate() {
-            let cd = CertificateDer::from(a.as_slice());
-            let ta = webpki::anchor_from_trusted_cert(&cd)
-                .map_err(|e| VerifyError::BadTrustAnchor { index, reason: e.to_string() })?
-                .to_owned();
+            let engine = crate::path::Anchor::from_der(a).map_err(|e| VerifyError::BadTrustAnchor { index, reason: e.to_string() })?;
             feed(&mut hasher, a);
-            out_anchors.push(path::Anchor { ta, der: a.clone() });
+            out_anchors.push(path::Anchor { engine, der: a.clone() });
         }
         hasher.update(b"|chain");
         for c in chain {
@@ -277,7 +365,23 @@ impl Verifier {
             config_hash: hasher.finish().as_ref().to_vec(),
             cache: Mutex::new(HashMap::new()),
             signer_certs: certcache::CertCache::default(),
+            policy_inputs: path::PolicyInputs::default(),
         })
+    }
+
+    /// With RFC 5280 policy inputs: the user-initial-policy-set (`policies`, empty = any-policy)
+    /// and initial-explicit-policy (`require_explicit`). A path is valid only for policies of
+    /// that set (and must have one when `require_explicit`); the report names the valid ones.
+    pub fn with_policies(mut self, policies: Vec<const_oid::ObjectIdentifier>, require_explicit: bool) -> Verifier {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        h.update(&self.config_hash);
+        for p in &policies {
+            feed(&mut h, p.as_bytes());
+        }
+        h.update(&[u8::from(require_explicit)]);
+        self.config_hash = h.finish().as_ref().to_vec();
+        self.policy_inputs = path::PolicyInputs { policies, require_explicit };
+        self
     }
 
     /// The options.
@@ -324,7 +428,7 @@ impl Verifier {
         if let Ok(der) = &parsed {
             if let Ok(parts) = signed_data::parse(der) {
                 for s in &parts.signers {
-                    if let Some(d) = signed_data::parse_signer(s).ok().and_then(|p| digest_of(p.digest_alg)) {
+                    if let Some(d) = signed_data::parse_signer(s).ok().and_then(|p| signer::digest_of(p.digest_alg)) {
                         if !needed.contains(&d) {
                             needed.push(d);
                         }
@@ -334,21 +438,23 @@ impl Verifier {
         }
         let digests = match stream_digests(document, &needed) {
             Ok(d) => d,
-            Err(e) => {
-                return DocumentReport::failed(label, None, SubIndication::FormatFailure, format!("cannot read the document: {e}"))
-            }
+            Err(e) => return DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
         };
         let sha256 = digests.get(&DigestAlgorithm::Sha256).map(hex::encode);
         let der = match parsed {
             Ok(d) => d,
-            Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, why),
+            Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::Malformed(why)),
         };
         let parts = match signed_data::parse(&der).and_then(|p| cms_crate_check(&der, &self.signer_certs).map(|_| p)) {
             Ok(p) => p,
-            Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, why),
+            Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::Malformed(why)),
         };
-        if parts.econtent_type != signed_data::OID_DATA {
-            return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, "the encapsulated content type is not id-data".into());
+        if parts.econtent_type != signer::oid_tlv(&crate::alg::oid::CT_DATA).as_slice() {
+            let econtent_type = der::read_all(parts.econtent_type)
+                .ok()
+                .and_then(|t| const_oid::ObjectIdentifier::from_bytes(t.body).ok())
+                .unwrap_or(crate::alg::oid::CT_DATA);
+            return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::EContentTypeNotData { econtent_type });
         }
         // An attached signature (what `openssl cms -sign -stream` writes) is verified over the
         // given document like a detached one; the embedded copy must be the same bytes.
@@ -356,54 +462,59 @@ impl Verifier {
         if let Some(content) = parts.econtent {
             let same = sha256.as_deref() == Some(hex::encode(DigestAlgorithm::Sha256.digest(content)).as_str());
             if !same {
-                return DocumentReport::failed(
-                    label,
-                    sha256,
-                    SubIndication::FormatFailure,
-                    "the signature file embeds content that differs from the document".into(),
-                );
+                return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::EmbeddedContentDiffers);
             }
-            attached_warning = Some("the signature file also embeds the document (attached signature); it equals the given document".to_string());
+            attached_warning = Some(Finding::AttachedContentEqual);
         }
-        // Certificates: embedded ones and --chain ones, all candidates for sids and paths.
-        let mut pool: Vec<Vec<u8>> = parts.certificates.iter().map(|c| c.to_vec()).collect();
-        pool.extend(self.intermediates.iter().map(|c| c.as_ref().to_vec()));
-        pool.extend(extra.certificates.iter().cloned());
+        // The same SignerInfo twice would be reported as two signatures: a reader counting
+        // signatures (person + agency) would be fooled by a copy of one of them.
+        for (i, a) in parts.signers.iter().enumerate() {
+            if parts.signers[..i].contains(a) {
+                return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::DuplicateSignerInfo);
+            }
+        }
+        // Certificates: embedded ones, --chain ones and the extra evidence, all candidates for
+        // sids and paths.
+        let chain_ders: Vec<&[u8]> = self.intermediates.iter().map(|c| c.as_ref()).collect();
+        let pool: Vec<&[u8]> =
+            parts.certificates.iter().copied().chain(chain_ders.iter().copied()).chain(extra.certificates.iter().map(Vec::as_slice)).collect();
+        let candidates: Vec<Candidate<'_>> = pool.iter().map(|c| Candidate { der: c, entry: self.signer_certs.get(c) }).collect();
         let mut intermediates = self.intermediates.clone();
         intermediates.extend(parts.certificates.iter().map(|c| CertificateDer::from(c.to_vec())));
         intermediates.extend(extra.certificates.iter().map(|c| CertificateDer::from(c.clone())));
         // The --crl CRLs are borrowed, not cloned per document (a CRL with many entries is a
         // large map); a copy is made only when the signature embeds CRLs of its own.
         let mut crls: std::borrow::Cow<'_, [crl::Crl]> = std::borrow::Cow::Borrowed(&self.crls);
-        let mut embedded_crl_problems = Vec::new();
-        for c in &parts.crls {
+        let mut crl_problems = Vec::new();
+        for (c, source) in parts
+            .crls
+            .iter()
+            .map(|c| (*c, EvidenceSource::Signature))
+            .chain(extra.crls.iter().map(|c| (c.as_slice(), extra.source)))
+        {
             match crl::parse(c) {
                 Ok(p) => crls.to_mut().push(p),
-                Err(why) => embedded_crl_problems.push(format!("an embedded CRL was ignored: {why}")),
-            }
-        }
-        for c in extra.crls {
-            match crl::parse(c) {
-                Ok(p) => crls.to_mut().push(p),
-                Err(why) => embedded_crl_problems.push(format!("a CRL of {} was ignored: {why}", extra.source)),
+                Err(problem) => crl_problems.push(Finding::CrlIgnored { source, problem }),
             }
         }
         let context_hash = self.context_hash(
             parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)),
             parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)),
         );
-
-        // The same SignerInfo twice would be reported as two signatures: a reader counting
-        // signatures (person + agency) would be fooled by a copy of one of them.
-        for (i, a) in parts.signers.iter().enumerate() {
-            if parts.signers[..i].contains(a) {
-                return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, "the signature file holds the same SignerInfo twice".into());
-            }
-        }
+        let ctx = FileContext {
+            candidates: &candidates,
+            intermediates: &intermediates,
+            crls: &crls,
+            context_hash: &context_hash,
+            listed_digests: &parts.digest_algorithms,
+            econtent_type: parts.econtent_type,
+            digests: &digests,
+            external_poe: extra.poe,
+        };
         let mut signatures = Vec::new();
         for raw in &parts.signers {
-            let mut r = self.verify_signer(raw, &pool, &digests, &intermediates, &crls, &context_hash, &parts.digest_algorithms, extra.poe);
-            r.warnings.extend(embedded_crl_problems.iter().cloned());
+            let mut r = self.verify_signer(raw, &ctx);
+            r.warnings.extend(crl_problems.iter().cloned());
             r.warnings.extend(attached_warning.iter().cloned());
             signatures.push(r);
         }
@@ -427,22 +538,20 @@ impl Verifier {
         RunReport::new(docs)
     }
 
-    fn verify_job(&self, job: &Job) -> DocumentReport {
+    /// Verifies one document against its signature file (read with the size limit); a file that
+    /// cannot be read fails the document.
+    pub fn verify_job(&self, job: &Job) -> DocumentReport {
         let label = job.document.display().to_string();
         let p7s = match crate::files::read_limited(&job.signature, MAX_SIGNATURE_FILE_SIZE) {
             Ok(b) => b,
             Err(e) => {
-                return DocumentReport::failed(
-                    label,
-                    None,
-                    SubIndication::FormatFailure,
-                    format!("cannot read the signature file {}: {e}", job.signature.display()),
-                )
+                let finding = Finding::SignatureFileUnreadable { path: job.signature.display().to_string(), error: IoProblem::from(&e) };
+                return DocumentReport::failed(label, None, SubIndication::FormatFailure, finding);
             }
         };
         match std::fs::File::open(&job.document) {
             Ok(f) => self.verify_detached(&label, std::io::BufReader::with_capacity(1 << 16, f), &p7s),
-            Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, format!("cannot open the document: {e}")),
+            Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
         }
     }
 
@@ -482,6 +591,7 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose,
+            policies: &self.policy_inputs,
         };
         let outcome = path::validate(leaf, &params);
         if let Ok(mut cache) = self.cache.lock() {
@@ -513,250 +623,91 @@ impl Verifier {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    #[allow(clippy::too_many_arguments)] // the per-document context, passed as is
-    fn verify_signer(
-        &self,
-        raw: &[u8],
-        pool: &[Vec<u8>],
-        digests: &HashMap<DigestAlgorithm, Vec<u8>>,
-        intermediates: &[CertificateDer<'static>],
-        crls: &[crl::Crl],
-        context_hash: &[u8],
-        listed_digests: &[&[u8]],
-        external_poe: Option<&ExternalPoe>,
-    ) -> SignatureReport {
+    /// One SignerInfo, in named steps: the CMS signer check (shared with timestamp tokens),
+    /// the signer's facts and claimed signing time, the path (cached), the proofs of existence.
+    fn verify_signer(&self, raw: &[u8], ctx: &FileContext<'_>) -> SignatureReport {
+        // 1. The CMS signer check.
+        let cms = signer::check_signer(&SignerInput {
+            signer_info: raw,
+            listed_digests: ctx.listed_digests,
+            econtent_type: ctx.econtent_type,
+            candidates: ctx.candidates,
+            content: Content::Digests(ctx.digests),
+            policy: self.opts.policy,
+            require_ess: false,
+        });
         let mut r = SignatureReport::new(Indication::TotalPassed, None);
-        let mut failures: Vec<SubIndication> = Vec::new();
-        let fail = |r: &mut SignatureReport, failures: &mut Vec<SubIndication>, name, sub, detail: String| {
-            r.checks.push(Check::new(name, CheckStatus::Failed, detail));
-            failures.push(sub);
-        };
-
-        // 1. Structure.
-        let si = match signed_data::parse_signer(raw) {
-            Ok(s) => s,
-            Err(why) => {
-                fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, why);
-                return finish(r, &failures);
-            }
-        };
-        let digest = digest_of(si.digest_alg);
-        // RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms (OpenSSL insists).
-        let listed = der::read(si.digest_alg).map(|(oid, _)| listed_digests.contains(&oid.raw)).unwrap_or(false);
-        if !listed {
-            fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "the SignerInfo's digest algorithm is not listed in SignedData digestAlgorithms".into());
-            return finish(r, &failures);
-        }
-        r.digest_algorithm = Some(digest.map(|d| d.name().to_string()).unwrap_or_else(|| "unknown".into()));
-        let Some(attrs_tlv) = si.signed_attrs else {
-            fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "no signed attributes (CAdES requires content-type and message-digest)".into());
-            return finish(r, &failures);
-        };
-        let attrs = match signed_data::attributes(&attrs_tlv) {
-            Ok(a) => a,
-            Err(why) => {
-                fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, why);
-                return finish(r, &failures);
-            }
-        };
-        let single = |oid_der: &[u8]| -> Result<Option<der::Tlv<'_>>, String> {
-            let mut found = attrs.iter().filter(|a| a.oid == oid_der);
-            let Some(a) = found.next() else { return Ok(None) };
-            if found.next().is_some() {
-                return Err("a signed attribute appears twice".into());
-            }
-            match a.values.as_slice() {
-                [v] => Ok(Some(*v)),
-                _ => Err("a signed attribute does not have exactly one value".into()),
-            }
-        };
-        let ct = single(&oid_tlv(&oid::ATTR_CONTENT_TYPE));
-        let md = single(&oid_tlv(&oid::ATTR_MESSAGE_DIGEST));
-        let st = single(&oid_tlv(&oid::ATTR_SIGNING_TIME));
-        let scv2 = single(&oid_tlv(&oid::ATTR_SIGNING_CERTIFICATE_V2));
-        let scv1 = single(&oid_tlv(&oid::ATTR_SIGNING_CERTIFICATE));
-        let (ct, md, st, scv2, scv1) = match (ct, md, st, scv2, scv1) {
-            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),
-            _ => {
-                fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "a CMS signed attribute is repeated or multi-valued".into());
-                return finish(r, &failures);
-            }
-        };
-        r.checks.push(Check::new("format", CheckStatus::Passed, "SignerInfo and signed attributes parse"));
-
-        // 2. The signer certificate by its sid.
-        // Several certificates may fit the sid (same key → same subjectKeyIdentifier): the
-        // signing-certificate attribute, when present, identifies the right one (ETSI EN 319
-        // 102-1 §5.2.3); otherwise the first fit is taken. Each candidate is parsed once.
-        let entries: Vec<(&Vec<u8>, std::sync::Arc<certcache::CertEntry>)> = pool
-            .iter()
-            .filter_map(|c| {
-                let e = self.signer_certs.get(c);
-                e.facts.as_ref().is_some_and(|f| f.matches_sid(&si.sid)).then_some((c, e))
-            })
-            .collect();
-        // With one fit there is nothing to choose (the attribute is checked in step 6).
-        let pick = if entries.len() < 2 {
-            0
-        } else {
-            entries
-                .iter()
-                .position(|(c, e)| match (scv2, scv1) {
-                    (Some(v), _) => ess_matches(v.raw, c, e, true).is_ok(),
-                    (None, Some(v)) => ess_matches(v.raw, c, e, false).is_ok(),
-                    (None, None) => false,
-                })
-                .unwrap_or(0)
-        };
-        let Some((cert_der, entry)) = entries.into_iter().nth(pick) else {
-            fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
-            return finish(r, &failures);
-        };
-        let Some(cert) = entry.facts.as_ref() else {
-            // Unreachable: only certificates with facts match a sid.
-            fail(&mut r, &mut failures, "signer_certificate", SubIndication::NoSigningCertificateFound, "no certificate in the signature file or --chain matches the SignerInfo's sid".into());
-            return finish(r, &failures);
-        };
-        r.signer = Some(cert.signer.clone());
-        let nb = cert.not_before;
-        let na = cert.not_after;
-        r.certificate = Some(cert.validity.clone());
-        r.checks.push(Check::new("signer_certificate", CheckStatus::Passed, format!("found: {}", cert.signer.subject)));
-
-        // 3. content-type.
-        match ct {
-            Some(v) if v.raw == signed_data::OID_DATA => {
-                r.checks.push(Check::new("content_type", CheckStatus::Passed, "id-data"));
-            }
-            Some(_) => fail(&mut r, &mut failures, "content_type", SubIndication::FormatFailure, "the content-type attribute is not id-data".into()),
-            None => fail(&mut r, &mut failures, "content_type", SubIndication::FormatFailure, "the content-type signed attribute is missing".into()),
-        }
-
-        // 4. message-digest against the streamed document digest.
-        match (md, digest) {
-            (None, _) => fail(&mut r, &mut failures, "message_digest", SubIndication::FormatFailure, "the message-digest signed attribute is missing".into()),
-            (Some(v), _) if v.tag != 0x04 => fail(&mut r, &mut failures, "message_digest", SubIndication::FormatFailure, "the message-digest attribute is not an OCTET STRING".into()),
-            (Some(_), None) => fail(&mut r, &mut failures, "message_digest", SubIndication::CryptoConstraintsFailure, "unknown digest algorithm".into()),
-            (Some(v), Some(d)) => match digests.get(&d) {
-                Some(actual) if actual.as_slice() == v.body => {
-                    r.checks.push(Check::new("message_digest", CheckStatus::Passed, format!("{d} of the document matches")));
-                }
-                Some(actual) => fail(
-                    &mut r,
-                    &mut failures,
-                    "message_digest",
-                    SubIndication::HashFailure,
-                    format!("{d} of the document is {}, the signature says {}", hex::encode(actual), hex::encode(v.body)),
-                ),
-                None => fail(&mut r, &mut failures, "message_digest", SubIndication::FormatFailure, "document digest unavailable".into()),
-            },
-        }
-
-        // 5. The signature over the signed attributes as received, re-tagged [0] → SET.
-        let sig_alg = digest.and_then(|d| algs::resolve_cms(si.sig_alg, d));
-        r.signature_algorithm = Some(sig_alg.map(|a| a.name()).unwrap_or_else(|| "unknown".into()));
-        match sig_alg {
-            None => fail(&mut r, &mut failures, "signature", SubIndication::CryptoConstraintsFailure, "unsupported signature algorithm".into()),
-            Some(alg) => {
-                let mut msg = attrs_tlv.raw.to_vec();
-                if let Some(tag) = msg.first_mut() {
-                    *tag = 0x31; // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
-                }
-                match algs::verify_cms(alg, &cert.spki_raw, &msg, si.signature) {
-                    Ok(()) => r.checks.push(Check::new("signature", CheckStatus::Passed, format!("{} signature verifies", alg.name()))),
-                    Err(algs::SigError::Invalid) | Err(algs::SigError::BadKey) => fail(
-                        &mut r,
-                        &mut failures,
-                        "signature",
-                        SubIndication::SigCryptoFailure,
-                        "the signature value does not verify with the signer certificate's key".into(),
-                    ),
-                    Err(algs::SigError::Unsupported) => fail(
-                        &mut r,
-                        &mut failures,
-                        "signature",
-                        SubIndication::CryptoConstraintsFailure,
-                        format!("{} is not supported with this key", alg.name()),
-                    ),
-                }
-                // Algorithm policy (rule 5).
-                let sha1 = digest == Some(DigestAlgorithm::Sha1) || alg.digest() == DigestAlgorithm::Sha1;
-                match (sha1, self.opts.policy) {
-                    (false, _) => r.checks.push(Check::new("algorithm_policy", CheckStatus::Passed, format!("{} allowed", alg.name()))),
-                    (true, Policy::Strict) => fail(
-                        &mut r,
-                        &mut failures,
-                        "algorithm_policy",
-                        SubIndication::CryptoConstraintsFailure,
-                        "SHA-1 is not allowed by the strict policy (use --policy legacy for old documents)".into(),
-                    ),
-                    (true, Policy::Legacy) => {
-                        r.checks.push(Check::new("algorithm_policy", CheckStatus::Warning, "SHA-1 accepted by the legacy policy"));
-                        r.warnings.push("legacy policy: the signature uses SHA-1".into());
-                    }
-                }
-            }
-        }
-
-        // 6. signing-certificate-v2 and v1 (each when present) against the signer certificate.
-        if scv2.is_none() && scv1.is_none() {
-            r.checks.push(Check::new("signing_certificate", CheckStatus::Warning, "no signing-certificate attribute"));
-            r.warnings.push("no signing-certificate attribute: the signature does not bind its certificate (not CAdES)".into());
-        }
-        for (attr, v2) in [(scv2, true), (scv1, false)] {
-            let Some(v) = attr else { continue };
-            match ess_matches(v.raw, cert_der, &entry, v2) {
-                Ok(()) => r.checks.push(Check::new(
-                    "signing_certificate",
-                    CheckStatus::Passed,
-                    format!("{} matches the signer certificate", if v2 { "signing-certificate-v2" } else { "signing-certificate (v1)" }),
-                )),
-                Err(why) => fail(&mut r, &mut failures, "signing_certificate", SubIndication::NoSigningCertificateFound, why),
-            }
-        }
-
-        // 7. signing-time (a claim of the signer, shown to the recipient).
-        match st {
-            Some(v) => match signing_time(v.raw) {
-                Some(t) => {
-                    r.signing_time = Some(path::fmt_unix(t));
-                    let covered = nb <= t && t <= na;
-                    r.covered_signing_time = Some(covered);
-                    if !covered {
-                        r.warnings.push("the signing time lies outside the certificate's validity period".into());
-                    }
-                }
-                None => fail(&mut r, &mut failures, "format", SubIndication::FormatFailure, "the signing-time attribute is malformed".into()),
-            },
-            None => r.warnings.push("no signing-time attribute".into()),
-        }
-
-        // 8. Path, purpose, revocation (cached per certificate and context).
-        let outcome = self.path_outcome(cert_der, Some(&entry.sha256), intermediates, crls, context_hash, &Purpose::DocumentSigning);
-        // 9. Signature timestamps: a valid one may prove the signature existed before a
-        // revocation or an expiry; then the path is judged at that time (poe.rs).
-        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, si.signature, pool, cert_der, intermediates, crls, outcome, external_poe);
+        r.digest_algorithm = cms.digest;
+        r.signature_algorithm = cms.scheme;
+        r.checks = cms.checks;
+        r.warnings = cms.warnings;
+        let mut failures = cms.failures;
+        let Some(cand) = cms.signer.and_then(|i| ctx.candidates.get(i)) else { return finish(r, &failures) };
+        let Some(facts) = cand.entry.facts.as_ref() else { return finish(r, &failures) };
+        // 2. The signer, and the time it claims.
+        r.signer = Some(signer_of(facts));
+        r.certificate = Some(validity_of(facts));
+        claimed_signing_time(&mut r, cms.signing_time, facts);
+        // 3. Path, purpose, revocation (cached per certificate and context).
+        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.context_hash, &Purpose::DocumentSigning);
+        // 4. Signature timestamps and document timestamps: a valid one may prove the signature
+        // existed before a revocation or an expiry; then the path is judged at that time (poe.rs).
+        let (outcome, check_time) = self.proof_of_existence(&mut r, raw, cms.signature, ctx, cand.der, outcome);
         r.checks.extend(outcome.checks.iter().cloned());
-        r.checks.push(validity_period_check(nb, na, check_time));
+        r.checks.push(validity_period_check(facts.not_before, facts.not_after, check_time));
         r.warnings.extend(outcome.warnings.iter().cloned());
         r.chain = outcome.chain.clone();
         r.revocation = Some(outcome.revocation);
-        if outcome.revocation == RevocationStatus::NotChecked {
-            r.revocation = Some(RevocationStatus::NotChecked);
-        }
         failures.extend(outcome.failures.iter().copied());
         finish(r, &failures)
     }
 }
 
-/// Lower-case hex of a serial number without leading zeros (the form `kyso ca list` prints).
-fn serial_hex(bytes: &[u8]) -> String {
-    let h = hex::encode(bytes);
-    let t = h.trim_start_matches('0');
-    if t.is_empty() {
-        "0".into()
-    } else {
-        t.to_string()
+/// What one signature file gives each of its SignerInfos.
+pub(crate) struct FileContext<'a> {
+    /// Certificates the sids may name (embedded, --chain, extra evidence).
+    pub candidates: &'a [Candidate<'a>],
+    /// Path-building candidates.
+    pub intermediates: &'a [CertificateDer<'static>],
+    /// CRLs (given, embedded, extra evidence), parsed.
+    pub crls: &'a [crl::Crl],
+    /// The path-cache key part of the file's certificates and CRLs.
+    pub context_hash: &'a [u8],
+    /// SignedData.digestAlgorithms.
+    pub listed_digests: &'a [&'a [u8]],
+    /// SignedData eContentType (OID TLV).
+    pub econtent_type: &'a [u8],
+    /// The document's digests.
+    pub digests: &'a HashMap<DigestAlgorithm, Vec<u8>>,
+    /// A proof of existence from outside the signature (a document timestamp).
+    pub external_poe: Option<&'a ExternalPoe>,
+}
+
+/// The report's signer facts of a certificate (also the TSA of a document timestamp).
+pub(crate) fn signer_of(f: &CertFacts) -> Signer {
+    Signer { subject: f.subject.clone(), serial: f.serial_hex.clone(), issuer: f.issuer.clone() }
+}
+
+/// The report's validity period of a certificate.
+pub(crate) fn validity_of(f: &CertFacts) -> Validity {
+    Validity { not_before: path::at(f.not_before), not_after: path::at(f.not_after) }
+}
+
+/// The signing-time attribute: a claim of the signer, shown to the recipient with whether the
+/// certificate's validity covered it.
+fn claimed_signing_time(r: &mut SignatureReport, t: Option<i64>, f: &CertFacts) {
+    match t {
+        Some(t) => {
+            r.signing_time = Some(path::at(t));
+            let covered = f.not_before <= t && t <= f.not_after;
+            r.covered_signing_time = Some(covered);
+            if !covered {
+                r.warnings.push(Finding::SigningTimeOutsideValidity);
+            }
+        }
+        // A SignerInfo that stopped before its attributes were read says nothing about time.
+        None if r.checks.iter().any(|c| c.finding == Finding::SignerInfoParses) => r.warnings.push(Finding::NoSigningTime),
+        None => {}
     }
 }
 
@@ -789,103 +740,48 @@ fn validity_check(cert_der: &[u8], time: i64) -> Option<Check> {
 
 /// The validity check of a certificate valid from `nb` to `na` (Unix seconds) at `time`.
 fn validity_period_check(nb: i64, na: i64, time: i64) -> Check {
-    let period = format!("{} to {}", path::fmt_unix(nb), path::fmt_unix(na));
+    let (not_before, not_after, at) = (path::at(nb), path::at(na), path::at(time));
     if time < nb {
-        Check::new("validity", CheckStatus::Failed, format!("not yet valid at {} (valid {period})", path::fmt_unix(time)))
+        Check::new(CheckName::Validity, CheckStatus::Failed, Finding::CertificateNotYetValid { at, not_before, not_after })
     } else if time > na {
-        Check::new("validity", CheckStatus::Failed, format!("expired at {} (valid {period})", path::fmt_unix(time)))
+        Check::new(CheckName::Validity, CheckStatus::Failed, Finding::CertificateExpired { at, not_before, not_after })
     } else {
-        Check::new("validity", CheckStatus::Passed, format!("valid {period}"))
+        Check::new(CheckName::Validity, CheckStatus::Passed, Finding::CertificateValid { not_before, not_after })
     }
 }
 
-/// An OID as a DER TLV.
-fn oid_tlv(o: &const_oid::ObjectIdentifier) -> Vec<u8> {
-    let mut v = vec![0x06, o.as_bytes().len() as u8];
-    v.extend_from_slice(o.as_bytes());
-    v
-}
-
-fn digest_of(alg_body: &[u8]) -> Option<DigestAlgorithm> {
-    let (oid, params) = der::read(alg_body).ok()?;
-    if !(params.is_empty() || params == [0x05, 0x00]) || oid.tag != 0x06 {
-        return None;
-    }
-    let o = const_oid::ObjectIdentifier::from_bytes(oid.body).ok()?;
-    DigestAlgorithm::from_oid(&o)
-}
-
-/// Decodes the signing-time attribute value (UTCTime or GeneralizedTime) to Unix seconds.
-fn signing_time(raw: &[u8]) -> Option<i64> {
-    use ::der::Decode;
-    let t = x509_cert::time::Time::from_der(raw).ok()?;
-    i64::try_from(t.to_unix_duration().as_secs()).ok()
-}
-
-/// Checks an ESS signing-certificate (v1, SHA-1) or signing-certificate-v2 value (decoded with
-/// [`crate::cms::ess`]) against the signer certificate `cert_der` (its cached digests and
-/// x509-cert decoding in `entry`): the first ESSCertID's hash must be the certificate's, and
-/// its issuerSerial, when present, must name the certificate's issuer and serial number.
-fn ess_matches(value: &[u8], cert_der: &[u8], entry: &certcache::CertEntry, v2: bool) -> Result<(), String> {
-    use crate::cms::ess::{IssuerSerial, SigningCertificate, SigningCertificateV2};
-    use ::der::Decode;
-    let (name, hash_alg, hash, issuer_serial): (_, _, Vec<u8>, Option<IssuerSerial>) = if v2 {
-        let sc = SigningCertificateV2::from_der(value).map_err(|e| format!("malformed signing-certificate-v2 attribute: {e}"))?;
-        let first = sc.certs.into_iter().next().ok_or("the signing-certificate-v2 attribute lists no certificate")?;
-        let alg = first.digest_algorithm().ok_or("the signing-certificate-v2 attribute uses an unknown hash algorithm")?;
-        ("signing-certificate-v2", alg, first.cert_hash.as_bytes().to_vec(), first.issuer_serial)
-    } else {
-        let sc = SigningCertificate::from_der(value).map_err(|e| format!("malformed signing-certificate attribute: {e}"))?;
-        let first = sc.certs.into_iter().next().ok_or("the signing-certificate attribute lists no certificate")?;
-        ("signing-certificate", DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec(), first.issuer_serial)
-    };
-    if entry.digest(hash_alg, cert_der).as_ref() != hash.as_slice() {
-        return Err(format!(
-            "the {name} attribute's {hash_alg} hash does not match the signer certificate (certificate substitution?)"
-        ));
-    }
-    let matches = match (&issuer_serial, entry.facts.as_ref().and_then(|f| f.x509_cert.as_ref())) {
-        (None, _) => true,
-        (Some(is), Some(cert)) => is.matches(cert),
-        (Some(_), None) => false,
-    };
-    if !matches {
-        return Err(format!("the {name} attribute names another issuer or serial number than the signer certificate"));
-    }
-    Ok(())
-}
-
-/// Decodes the `.p7s` bytes: PEM ("CMS" / "PKCS7" labels) or binary; BER normalised to DER;
-/// zero padding after the signature cut.
-fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// Decodes the `.p7s` bytes: PEM ("CMS" / "PKCS7" labels) or binary; BER normalised to DER.
+fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, FormatProblem> {
+    let file = |kind| FormatProblem::new(Element::SignatureFile, kind);
     if bytes.len() as u64 > MAX_SIGNATURE_FILE_SIZE {
-        return Err(format!("the signature file is larger than {MAX_SIGNATURE_FILE_SIZE} bytes"));
+        return Err(file(FormatKind::TooLarge { limit: MAX_SIGNATURE_FILE_SIZE }));
     }
-    let mut binary = if crate::objects::is_pem(bytes) {
-        let blocks = crate::objects::pem_blocks(bytes).map_err(|e| e.to_string())?;
+    let binary = if crate::objects::is_pem(bytes) {
+        let blocks = crate::objects::pem_blocks(bytes).map_err(|_| file(FormatKind::NotRecognised))?;
         let mut found = blocks.into_iter().filter(|(l, _)| l == "CMS" || l == "PKCS7");
         let Some((_, der)) = found.next() else {
-            return Err("the PEM file holds no CMS or PKCS7 block".into());
+            return Err(file(FormatKind::NotRecognised));
         };
         if found.next().is_some() {
-            return Err("the PEM file holds several CMS blocks".into());
+            return Err(file(FormatKind::SeveralPemBlocks));
         }
         der
     } else {
         bytes.to_vec()
     };
     if binary.is_empty() {
-        return Err("the signature file is empty".into());
+        return Err(file(FormatKind::Empty));
     }
     // BER normalised, zero padding cut (`normalise` reports both: `was_der`, `padding`).
     match crate::asn1::normalise(&binary) {
         Ok(crate::asn1::Normalised { der: std::borrow::Cow::Borrowed(d), .. }) => {
             let len = d.len();
+            let mut binary = binary;
             binary.truncate(len);
             Ok(binary)
         }
         Ok(n) => Ok(n.der.into_owned()),
-        Err(e) => Err(format!("the signature file is not CMS: {e}")),
+        Err(e) => Err(file(signed_data::der_kind(e))),
     }
 }
 
@@ -894,17 +790,15 @@ fn decode_p7s(bytes: &[u8]) -> Result<Vec<u8>, String> {
 /// `CertificateChoices` once per run (the same signer and chain in every file of a batch), its
 /// result kept in the certificate cache. Decoding the embedded certificates was ~40% of a
 /// cached verification's overhead.
-fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(), String> {
+fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(), FormatProblem> {
     use ::der::{Decode, Encode};
-    let ci = cms::content_info::ContentInfo::from_der(der_bytes).map_err(|e| format!("CMS ContentInfo does not decode: {e}"))?;
-    let sd = ci
-        .content
-        .decode_as::<strict::SignedData<'_>>()
-        .map_err(|e| format!("CMS SignedData does not decode: {e}"))?;
+    let bad = |element| FormatProblem::new(element, FormatKind::InvalidValue);
+    let ci = cms::content_info::ContentInfo::from_der(der_bytes).map_err(|_| bad(Element::ContentInfo))?;
+    let sd = ci.content.decode_as::<strict::SignedData<'_>>().map_err(|_| bad(Element::SignedData))?;
     for c in sd.certificates.iter().flat_map(|set| set.iter()) {
-        let bytes = c.to_der().map_err(|e| format!("CMS SignedData does not decode: {e}"))?;
-        if let Err(e) = &certs.get(&bytes).strict {
-            return Err(format!("CMS SignedData does not decode: {e}"));
+        let bytes = c.to_der().map_err(|_| bad(Element::Certificates))?;
+        if certs.get(&bytes).strict.is_err() {
+            return Err(bad(Element::Certificates));
         }
     }
     Ok(())

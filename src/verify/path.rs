@@ -1,19 +1,25 @@
-//! Certificate path validation: rustls-webpki builds and checks the path (signatures, validity,
-//! basicConstraints and path length, name constraints, critical extensions, EKU chaining) at the
-//! given time with the policy's algorithms; kyso adds what webpki leaves out — the signer's key
-//! usage and EKU purpose, the key strength of the leaf, SHA-1 warnings, and revocation from
-//! CRLs that are each verified before use (see [`super::crl`]).
+//! Certificate path validation: kyso's RFC 5280 engine ([`crate::path`], §6.1: building over
+//! every candidate issuer, signatures with the policy's algorithms, validity, name chaining,
+//! basicConstraints, pathLen, keyCertSign, name constraints, certificate policies) and
+//! [`crate::revocation`] (§6.3 CRLs, fail closed); kyso adds what the engine leaves to the
+//! flows — the signer's key usage and EKU purpose, the key strength of the leaf, SHA-1
+//! warnings — and turns the typed outcome into the report's checks.
 //!
-//! Not checked: certificate policies (RFC 5280 §6.1 policy processing), OCSP, CRL distribution
-//! point fetching (kyso never goes online), freshest-CRL/delta CRLs.
+//! Not checked: OCSP, CRL distribution point fetching (kyso never goes online).
 
-use super::crl::{self, Crl};
-use super::der;
+use super::crl::Crl;
 use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
-use crate::report::{Check, CheckStatus, RevocationStatus, SubIndication};
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use webpki::{EndEntityCert, Error as WError, ExtendedKeyUsageValidator, KeyPurposeIdIter};
+use crate::asn1 as der;
+use crate::findings::{
+    CertInPath, Check, CheckName, CheckStatus, CrlProblem, CrlReason, CrlSignerProblem, Finding, KeyDescription, KeyProblem,
+    Name, NameKind, PathBudget, PathProblem, PoeJudgement, SubIndication, UnknownStatus,
+};
+use crate::path::{self as engine, PathError, PolicySet};
+use crate::report::RevocationStatus;
+use crate::revocation::{self, CertStatus};
+use ::time::OffsetDateTime;
+use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::*;
 
 /// Limit on the number of intermediates in a path. RFC 5280 sets none; webpki caps sub-CAs at 6
@@ -21,11 +27,21 @@ use x509_parser::prelude::*;
 /// work on attacker-supplied certificate sets.
 pub const MAX_CHAIN_DEPTH: usize = 6;
 
-/// A trust anchor with the certificate it came from.
+/// A trust anchor.
 #[derive(Debug, Clone)]
 pub(crate) struct Anchor {
-    pub ta: TrustAnchor<'static>,
+    pub engine: engine::Anchor,
+    /// The certificate as given.
     pub der: Vec<u8>,
+}
+
+/// RFC 5280 §6.1.1 policy inputs chosen by the caller (`--policy-oid`, `--require-explicit-policy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PolicyInputs {
+    /// user-initial-policy-set; empty = any-policy.
+    pub policies: Vec<const_oid::ObjectIdentifier>,
+    /// initial-explicit-policy.
+    pub require_explicit: bool,
 }
 
 /// What the path validation found.
@@ -34,13 +50,15 @@ pub(crate) struct PathOutcome {
     /// Failures in the order found (the caller ranks them).
     pub failures: Vec<SubIndication>,
     /// Subjects, leaf first, anchor last (only the leaf when no path was found).
-    pub chain: Vec<String>,
+    pub chain: Vec<Name>,
     pub checks: Vec<Check>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Finding>,
     pub revocation: RevocationStatus,
     /// The first revocation found in the path: (revocationDate, CRLReason code), for the
     /// proof-of-existence rule (super::poe).
     pub revoked_at: Option<(i64, Option<u8>)>,
+    /// The policies the path is valid for, when a path validated.
+    pub policies: Option<PolicySet>,
 }
 
 /// Inputs of one path validation.
@@ -52,54 +70,7 @@ pub(crate) struct PathParams<'a> {
     pub policy: Policy,
     pub revocation: RevocationMode,
     pub purpose: &'a Purpose,
-}
-
-/// RFC 5280 anyExtendedKeyUsage.
-const ANY_EKU: &[usize] = &[2, 5, 29, 37, 0];
-
-fn arcs(o: &const_oid::ObjectIdentifier) -> Vec<usize> {
-    o.arcs().map(|a| a as usize).collect()
-}
-
-/// EKU rule applied by webpki to every certificate of the path: a certificate without EKU passes;
-/// one with EKU must list one of `allowed` (or anyExtendedKeyUsage). `allowed: None` accepts all.
-struct EkuRule {
-    allowed: Option<Vec<Vec<usize>>>,
-}
-
-impl ExtendedKeyUsageValidator for EkuRule {
-    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), WError> {
-        let Some(allowed) = &self.allowed else { return Ok(()) };
-        let mut any = false;
-        for k in iter {
-            let d = k?.to_decoded_oid();
-            any = true;
-            if d == ANY_EKU || allowed.contains(&d) {
-                return Ok(());
-            }
-        }
-        #[allow(deprecated)]
-        if any {
-            Err(WError::RequiredEkuNotFound)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Text of a Name given as a full TLV.
-pub(crate) fn name_text(raw: &[u8]) -> String {
-    match X509Name::from_der(raw) {
-        Ok((_, n)) => n.to_string(),
-        Err(_) => "(unreadable name)".into(),
-    }
-}
-
-fn wrap_seq(body: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x30];
-    crate::asn1::push_len(&mut v, body.len());
-    v.extend_from_slice(body);
-    v
+    pub policies: &'a PolicyInputs,
 }
 
 /// EKU OIDs (contents bytes) of a certificate, None when it has no EKU extension.
@@ -110,81 +81,47 @@ pub(crate) fn eku_oids(cert: &X509Certificate<'_>) -> Option<Vec<Vec<u8>>> {
     Some(items.iter().filter(|t| t.tag == 0x06).map(|t| t.body.to_vec()).collect())
 }
 
-/// Key usage bits (RFC 5280 §4.2.1.3) a caller can require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeyUsageBit {
-    /// digitalSignature (0)
-    DigitalSignature,
-    /// nonRepudiation / contentCommitment (1)
-    NonRepudiation,
-    /// keyEncipherment (2)
-    KeyEncipherment,
-    /// dataEncipherment (3)
-    DataEncipherment,
-    /// keyAgreement (4)
-    KeyAgreement,
-    /// keyCertSign (5)
-    KeyCertSign,
-    /// cRLSign (6)
-    CrlSign,
-}
+pub use crate::findings::KeyUsageBit;
 
-impl KeyUsageBit {
-    fn is_set(self, ku: &KeyUsage) -> bool {
-        match self {
-            KeyUsageBit::DigitalSignature => ku.digital_signature(),
-            KeyUsageBit::NonRepudiation => ku.non_repudiation(),
-            KeyUsageBit::KeyEncipherment => ku.key_encipherment(),
-            KeyUsageBit::DataEncipherment => ku.data_encipherment(),
-            KeyUsageBit::KeyAgreement => ku.key_agreement(),
-            KeyUsageBit::KeyCertSign => ku.key_cert_sign(),
-            KeyUsageBit::CrlSign => ku.crl_sign(),
-        }
-    }
+fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
+    Check::new(name, status, finding)
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<String>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+    let fail = |checks: &mut Vec<Check>, f: Finding| {
+        checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
+        Some(SubIndication::ChainConstraintsFailure)
+    };
     let ku = match leaf.key_usage() {
         Ok(k) => k.map(|k| *k.value),
-        Err(e) => {
-            checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("malformed keyUsage: {e}")));
-            return Some(SubIndication::ChainConstraintsFailure);
-        }
+        Err(_) => return fail(checks, Finding::KeyUsageMalformed),
     };
     let ekus = eku_oids(leaf);
     let is_ca = matches!(leaf.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
     // RFC 5280 §4.2.1.3 and §4.2.1.10: keyCertSign and nameConstraints belong to CA certificates.
     if !is_ca && ku.as_ref().is_some_and(|k| k.key_cert_sign()) {
-        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "keyCertSign in a certificate that is not a CA (RFC 5280 §4.2.1.3)"));
-        return Some(SubIndication::ChainConstraintsFailure);
+        return fail(checks, Finding::KeyCertSignInEndEntity);
     }
     if !is_ca && leaf.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS) {
-        checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "nameConstraints in a certificate that is not a CA (RFC 5280 §4.2.1.10)"));
-        return Some(SubIndication::ChainConstraintsFailure);
+        return fail(checks, Finding::NameConstraintsInEndEntity);
     }
     match purpose {
         Purpose::Any => {
-            checks.push(Check::new("signer_key_usage", CheckStatus::Skipped, "purpose any: no key usage or EKU imposed"));
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Skipped, Finding::PurposeAny));
             None
         }
         Purpose::DocumentSigning => {
             if is_ca {
-                checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the signer certificate is a CA certificate (basicConstraints cA=TRUE)"));
-                return Some(SubIndication::ChainConstraintsFailure);
+                return fail(checks, Finding::SignerIsCa);
             }
             match &ku {
-                None => {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the signer certificate has no keyUsage extension (digitalSignature or nonRepudiation needed)"));
-                    return Some(SubIndication::ChainConstraintsFailure);
-                }
+                None => return fail(checks, Finding::NoKeyUsage),
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("keyUsage {k} has neither digitalSignature nor nonRepudiation")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
                 Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push("legacy policy: the signer certificate has nonRepudiation only (no digitalSignature)".into());
+                    warnings.push(Finding::LegacyNonRepudiationOnly);
                 }
                 _ => {}
             }
@@ -193,117 +130,157 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                     o.as_slice() == oid::KP_DOCUMENT_SIGNING.as_bytes() || o.as_slice() == oid::KP_EMAIL_PROTECTION.as_bytes()
                 });
                 if !ok {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, "the extendedKeyUsage allows neither documentSigning nor emailProtection"));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::EkuNotDocumentSigning);
                 }
             }
-            let ku_text = ku.map(|k| k.to_string()).unwrap_or_default();
-            checks.push(Check::new("signer_key_usage", CheckStatus::Passed, format!("end-entity certificate, keyUsage {ku_text}{}", if ekus.is_some() { ", EKU allows document signing" } else { "" })));
+            let bits = ku.as_ref().map(KeyUsageBit::set_in).unwrap_or_default();
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Passed, Finding::SignerKeyUsageOk { bits, eku: ekus.is_some() }));
             None
         }
         Purpose::Custom { required_eku, key_usage, .. } => {
             if let Some(req) = required_eku {
                 let has = ekus.as_ref().is_some_and(|e| e.iter().any(|o| o.as_slice() == req.as_bytes()));
                 if !has {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("the leaf lacks the required EKU {req}")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::LeafLacksEku { eku: *req });
                 }
             }
             for bit in key_usage {
                 if !ku.as_ref().is_some_and(|k| bit.is_set(k)) {
-                    checks.push(Check::new("signer_key_usage", CheckStatus::Failed, format!("the leaf lacks key usage {bit:?}")));
-                    return Some(SubIndication::ChainConstraintsFailure);
+                    return fail(checks, Finding::LeafLacksKeyUsage { bit: *bit });
                 }
             }
-            checks.push(Check::new("signer_key_usage", CheckStatus::Passed, "the required key usage and EKU are present"));
+            checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Passed, Finding::RequiredUsagePresent));
             None
         }
     }
 }
 
-/// Strength of the leaf's own key (webpki checks the keys that sign certificates, not the leaf's).
-fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<String, String> {
+/// Strength of the leaf's own key (the engine checks the keys that sign certificates).
+fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<KeyDescription, KeyProblem> {
     let spki = leaf.public_key();
     let alg = &spki.algorithm.algorithm;
     match spki.parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
             let bits = rsa.key_size();
             if bits < 2048 {
-                Err(format!("RSA key of {bits} bits (at least 2048 required)"))
+                Err(KeyProblem::RsaTooSmall { bits, minimum: 2048 })
             } else {
-                Ok(format!("RSA {bits} bits"))
+                Ok(KeyDescription::Rsa { bits })
             }
         }
         Ok(x509_parser::public_key::PublicKey::EC(_)) => {
             let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
             let name = curve.map(|c| c.to_id_string()).unwrap_or_default();
             if name == oid::P256.to_string() {
-                Ok("ECDSA P-256".into())
+                Ok(KeyDescription::EcdsaP256)
             } else if name == oid::P384.to_string() {
-                Ok("ECDSA P-384".into())
+                Ok(KeyDescription::EcdsaP384)
             } else {
-                Err(format!("elliptic curve {name} not allowed (P-256 or P-384 required)"))
+                Err(KeyProblem::CurveNotAllowed { curve: name })
             }
         }
-        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok("Ed25519".into()),
-        _ => Err(format!("public key algorithm {alg} not allowed")),
+        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok(KeyDescription::Ed25519),
+        _ => Err(KeyProblem::AlgorithmNotAllowed { algorithm: alg.to_id_string() }),
     }
 }
 
-fn map_webpki(e: &WError) -> SubIndication {
-    #[allow(deprecated)]
+/// The ETSI sub-indication of a path failure.
+pub(crate) fn sub_indication(e: &PathError, time: i64) -> SubIndication {
     match e {
         // An issuer with the right name whose signature does not verify is not an issuer.
-        WError::UnknownIssuer | WError::InvalidSignatureForPublicKey => SubIndication::NoCertificateChainFound,
-        WError::CertExpired { .. } => SubIndication::OutOfBoundsNoPoe,
-        WError::CertNotValidYet { .. } => SubIndication::NotYetValid,
-        WError::CertRevoked => SubIndication::Revoked,
-        WError::CaUsedAsEndEntity
-        | WError::EndEntityUsedAsCa
-        | WError::PathLenConstraintViolated
-        | WError::RequiredEkuNotFound
-        | WError::RequiredEkuNotFoundContext(_)
-        | WError::EmptyEkuExtension
-        | WError::NameConstraintViolation
-        | WError::UnsupportedCriticalExtension
-        | WError::MaximumPathDepthExceeded
-        | WError::InvalidCertValidity
-        | WError::UnsupportedCertVersion => SubIndication::ChainConstraintsFailure,
-        WError::UnsupportedSignatureAlgorithm
-        | WError::UnsupportedSignatureAlgorithmContext(_)
-        | WError::UnsupportedSignatureAlgorithmForPublicKey
-        | WError::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => SubIndication::CryptoConstraintsFailure,
-        _ => SubIndication::CertificateChainGeneralFailure,
+        PathError::NoIssuer { .. } | PathError::BadSignature { .. } => SubIndication::NoCertificateChainFound,
+        PathError::Expired { .. } => SubIndication::OutOfBoundsNoPoe,
+        PathError::NotYetValid { .. } => SubIndication::NotYetValid,
+        PathError::AnchorValidity { not_before, .. } if time < not_before.unix_timestamp() => SubIndication::NotYetValid,
+        PathError::AnchorValidity { .. } => SubIndication::OutOfBoundsNoPoe,
+        PathError::UnsupportedAlgorithm { .. } | PathError::WeakKey { .. } => SubIndication::CryptoConstraintsFailure,
+        PathError::Malformed { .. } => SubIndication::FormatFailure,
+        PathError::Budget(_) => SubIndication::CertificateChainGeneralFailure,
+        _ => SubIndication::ChainConstraintsFailure,
     }
 }
 
-fn describe_webpki(e: &WError) -> String {
+/// A Unix time as a time value (the epoch when out of range).
+pub(crate) fn at(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn in_path(c: &engine::CertRef) -> CertInPath {
+    CertInPath { position: c.index, subject: c.subject.clone() }
+}
+
+fn name_kind(k: engine::GeneralNameKind) -> NameKind {
+    use engine::GeneralNameKind as K;
+    match k {
+        K::Directory => NameKind::Directory,
+        K::Rfc822 => NameKind::Email,
+        K::Dns => NameKind::Dns,
+        K::Uri => NameKind::Uri,
+        K::Ip => NameKind::IpAddress,
+        _ => NameKind::Other,
+    }
+}
+
+/// The engine's failure as a typed path problem, with the validation time.
+pub(crate) fn path_problem(e: &PathError, time: i64) -> PathProblem {
     match e {
-        WError::UnknownIssuer => "no path to a trust anchor (unknown issuer, or a signature in the path does not verify)".into(),
-        WError::CertExpired { time, not_after } => format!(
-            "a certificate of the path expired at {} (validation time {})",
-            fmt_unix(not_after.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CertNotValidYet { time, not_before } => format!(
-            "a certificate of the path is valid only from {} (validation time {})",
-            fmt_unix(not_before.as_secs() as i64),
-            fmt_unix(time.as_secs() as i64)
-        ),
-        WError::CaUsedAsEndEntity => "a CA certificate is used as the end entity".into(),
-        WError::InvalidSignatureForPublicKey => {
-            "no path to a trust anchor: a certificate's signature does not verify with its issuer's key".into()
+        PathError::Malformed { cert, .. } => PathProblem::Malformed { cert: in_path(cert) },
+        PathError::NoIssuer { cert, issuer } => PathProblem::NoIssuer { cert: in_path(cert), issuer: issuer.clone() },
+        PathError::BadSignature { cert } => PathProblem::BadSignature { cert: in_path(cert) },
+        PathError::UnsupportedAlgorithm { cert, algorithm } => PathProblem::AlgorithmNotAllowed { cert: in_path(cert), algorithm: algorithm.clone() },
+        PathError::WeakKey { cert, key } => PathProblem::WeakKey { cert: in_path(cert), key: key.clone() },
+        PathError::Expired { cert, not_after } => PathProblem::Expired { cert: in_path(cert), not_after: *not_after, time: at(time) },
+        PathError::NotYetValid { cert, not_before } => PathProblem::NotYetValid { cert: in_path(cert), not_before: *not_before, time: at(time) },
+        PathError::NotCa { cert } => PathProblem::NotCa { cert: in_path(cert) },
+        PathError::NoKeyCertSign { cert } => PathProblem::NoKeyCertSign { cert: in_path(cert) },
+        PathError::PathLength { cert } => PathProblem::PathLengthExceeded { cert: in_path(cert) },
+        PathError::TooLong { max } => PathProblem::TooLong { max: *max },
+        PathError::UnknownCriticalExtension { cert, oid } => PathProblem::UnknownCriticalExtension { cert: in_path(cert), oid: *oid },
+        PathError::NameConstraint { cert, kind, name } => {
+            PathProblem::NameConstraintViolated { cert: in_path(cert), kind: name_kind(*kind), name: name.clone() }
         }
-        other => format!("path validation failed: {other}"),
+        PathError::NameConstraintUnsupported { cert, kind } => PathProblem::NameConstraintUnsupported { cert: in_path(cert), kind: name_kind(*kind) },
+        PathError::AnyPolicyMapping { cert } => PathProblem::AnyPolicyMapping { cert: in_path(cert) },
+        PathError::NoValidPolicy { cert } => PathProblem::NoValidPolicy { cert: in_path(cert) },
+        PathError::Eku { cert } => PathProblem::EkuNotAllowed { cert: in_path(cert) },
+        PathError::AnchorValidity { anchor, not_before, not_after } => {
+            PathProblem::AnchorOutsideValidity { anchor: anchor.clone(), not_before: *not_before, not_after: *not_after }
+        }
+        PathError::Budget(b) => PathProblem::Budget(match b {
+            engine::Budget::SignatureChecks => PathBudget::SignatureChecks,
+            engine::Budget::BuildSteps => PathBudget::BuildSteps,
+            engine::Budget::NameConstraintChecks => PathBudget::NameConstraintChecks,
+            engine::Budget::Policies => PathBudget::Policies,
+            _ => PathBudget::Names,
+        }),
     }
 }
 
-/// RFC 3339 text of a Unix time.
-pub(crate) fn fmt_unix(t: i64) -> String {
-    ::time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&::time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+/// The revocation engine's problem as a typed finding.
+fn crl_problem(p: &revocation::CrlProblem, time: i64) -> CrlProblem {
+    use revocation::CrlProblem as P;
+    match p {
+        P::NoCrl => CrlProblem::NoCrl,
+        P::ReasonsNotCovered { missing } => CrlProblem::ReasonsNotCovered {
+            missing: (1..16u8).filter(|b| missing & (1u16 << b) != 0).map(CrlReason::from_code).collect(),
+        },
+        P::Stale { issuer, next_update } => CrlProblem::Stale { issuer: issuer.clone(), next_update: *next_update },
+        P::UnknownCriticalExtension { issuer, oid } => CrlProblem::UnknownCriticalExtension { issuer: issuer.clone(), oid: oid.to_string() },
+        P::AttributeCertificates => CrlProblem::AttributeCertificates,
+        P::NoCrlNumber { issuer } => CrlProblem::NoCrlNumber { issuer: issuer.clone() },
+        P::NoValidSigner { issuer, why } => CrlProblem::NoValidSigner {
+            issuer: issuer.clone(),
+            why: why.as_ref().map(|w| match w {
+                revocation::SignerProblem::BadSignature => CrlSignerProblem::BadSignature,
+                revocation::SignerProblem::Algorithm => CrlSignerProblem::Algorithm,
+                revocation::SignerProblem::NoCrlSign => CrlSignerProblem::NoCrlSign,
+                revocation::SignerProblem::Path(e) => CrlSignerProblem::Path(Box::new(path_problem(e, time))),
+                _ => CrlSignerProblem::NotGood,
+            }),
+        },
+        P::DeltaUnusable { issuer } => CrlProblem::DeltaUnusable { issuer: issuer.clone() },
+        _ => CrlProblem::Budget,
+    }
 }
 
 /// Validates the path of `leaf_der`.
@@ -315,218 +292,162 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         warnings: Vec::new(),
         revocation: RevocationStatus::Unknown,
         revoked_at: None,
+        policies: None,
     };
     let leaf = match X509Certificate::from_der(leaf_der) {
         Ok(([], c)) => c,
         _ => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, "the certificate does not parse"));
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::CertificateUnparseable));
             out.failures.push(SubIndication::FormatFailure);
             return out;
         }
     };
-    out.chain.push(leaf.subject().to_string());
+    out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
     if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
         out.failures.push(f);
     }
     match leaf_key_strength(&leaf) {
-        Ok(desc) => out.checks.push(Check::new("algorithm_policy", CheckStatus::Passed, format!("certificate key: {desc}"))),
+        Ok(desc) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
         Err(why) => {
-            out.checks.push(Check::new("algorithm_policy", CheckStatus::Failed, format!("certificate key: {why}")));
+            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
         }
     }
 
-    // Path building and checking with webpki.
+    // Path building and §6.1 validation with kyso's engine.
     let eku = match p.purpose {
-        Purpose::DocumentSigning => EkuRule { allowed: Some(vec![arcs(&oid::KP_DOCUMENT_SIGNING), arcs(&oid::KP_EMAIL_PROTECTION)]) },
-        Purpose::Any => EkuRule { allowed: None },
-        Purpose::Custom { required_eku: Some(o), .. } => EkuRule { allowed: Some(vec![arcs(o)]) },
-        Purpose::Custom { required_eku: None, .. } => EkuRule { allowed: None },
+        Purpose::DocumentSigning => engine::EkuRule::AnyOf(vec![oid::KP_DOCUMENT_SIGNING, oid::KP_EMAIL_PROTECTION]),
+        Purpose::Any => engine::EkuRule::None,
+        Purpose::Custom { required_eku: Some(o), .. } => engine::EkuRule::AnyOf(vec![*o]),
+        Purpose::Custom { required_eku: None, .. } => engine::EkuRule::LeafPurposes,
     };
     let max_depth = match p.purpose {
         Purpose::Custom { max_chain_depth: Some(d), .. } => (*d).min(MAX_CHAIN_DEPTH),
         _ => MAX_CHAIN_DEPTH,
     };
-    let leaf_cd = CertificateDer::from(leaf_der);
-    let ee = match EndEntityCert::try_from(&leaf_cd) {
-        Ok(e) => e,
-        Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, format!("the certificate is not acceptable: {e}")));
-            out.failures.push(map_webpki(&e));
+    let leaf_cert = match engine::Cert::from_der(leaf_der) {
+        Ok(c) => c,
+        Err(_) => {
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::CertificateUnparseable));
+            out.failures.push(SubIndication::FormatFailure);
             return out;
         }
     };
-    let tas: Vec<TrustAnchor<'static>> = p.anchors.iter().map(|a| a.ta.clone()).collect();
-    // EKU chaining when no particular EKU is required: a CA whose EKU extension lists purposes
-    // constrains its subordinates to them, so the leaf must share at least one.
-    let chain_ekus = match p.purpose {
-        Purpose::Custom { required_eku: None, .. } => eku_oids(&leaf),
-        _ => None,
-    };
-    let any_eku = const_oid::ObjectIdentifier::new_unwrap("2.5.29.37.0");
-    // Checked on each candidate path, so that webpki goes on to other paths when one fails.
-    let path_check = |path: &webpki::VerifiedPath<'_>| -> Result<(), WError> {
-        // RFC 5280 §6.1.4 (l): self-issued intermediates do not count toward the depth.
-        let counted = path.intermediate_certificates().filter(|c| c.issuer() != c.subject()).count();
-        if counted > max_depth {
-            return Err(WError::MaximumPathDepthExceeded);
-        }
-        if let Some(leaf_ekus) = &chain_ekus {
-            for c in path.intermediate_certificates() {
-                let der = c.der();
-                let Ok((_, ca)) = X509Certificate::from_der(der.as_ref()) else { continue };
-                if let Some(ca_ekus) = eku_oids(&ca) {
-                    if !ca_ekus.iter().any(|o| o.as_slice() == any_eku.as_bytes() || leaf_ekus.contains(o)) {
-                        #[allow(deprecated)]
-                        return Err(WError::RequiredEkuNotFound);
-                    }
-                }
-            }
-        }
-        Ok(())
-    };
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(p.time.max(0) as u64));
-    let algs = super::algs::allowed(p.policy);
-    let path = match ee.verify_for_usage(algs, &tas, p.intermediates, time, eku, None, Some(&path_check)) {
+    // Candidates that do not parse cannot be issuers; they are left out.
+    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
+    let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    let mut settings = engine::Settings::at(p.time);
+    settings.alg_policy = p.policy;
+    settings.eku = eku;
+    settings.max_intermediates = max_depth;
+    settings.initial_policy_set = if p.policies.policies.is_empty() { None } else { Some(p.policies.policies.clone()) };
+    settings.initial_explicit_policy = p.policies.require_explicit;
+    let path = match engine::build_and_validate(&leaf_cert, &candidates, &anchors, &settings) {
         Ok(path) => path,
         Err(e) => {
-            out.checks.push(Check::new("certificate_path", CheckStatus::Failed, describe_webpki(&e)));
-            out.failures.push(map_webpki(&e));
+            out.checks.push(check(CheckName::CertificatePath, CheckStatus::Failed, Finding::PathFailed(path_problem(&e, p.time))));
+            out.failures.push(sub_indication(&e, p.time));
             out.revocation = RevocationStatus::Unknown;
             return out;
         }
     };
-
-    // The path as DER, leaf first, then the anchor.
-    let mut certs: Vec<Vec<u8>> = vec![leaf_der.to_vec()];
-    for c in path.intermediate_certificates() {
-        certs.push(c.der().as_ref().to_vec());
+    for c in &path.certs[1..] {
+        out.chain.push(c.subject().report());
     }
-    let anchor = p
-        .anchors
-        .iter()
-        .find(|a| a.ta.subject.as_ref() == path.anchor().subject.as_ref() && a.ta.subject_public_key_info.as_ref() == path.anchor().subject_public_key_info.as_ref());
-    let anchor_name = wrap_seq(path.anchor().subject.as_ref());
-    let anchor_spki = wrap_seq(path.anchor().subject_public_key_info.as_ref());
-    let anchor_crl_sign: Option<bool> = anchor.and_then(|a| {
-        X509Certificate::from_der(&a.der).ok().and_then(|(_, c)| c.key_usage().ok().flatten().map(|k| k.value.crl_sign()))
-    });
-    for c in &certs[1..] {
-        out.chain.push(X509Certificate::from_der(c).map(|(_, c)| c.subject().to_string()).unwrap_or_default());
+    let anchor = path.anchor.cert().subject().report();
+    out.chain.push(anchor.clone());
+    out.checks.push(check(CheckName::CertificatePath, CheckStatus::Passed, Finding::PathFound { length: path.certs.len() + 1, anchor }));
+    out.policies = Some(path.policies.clone());
+    // Named when the caller asked for policies (--policy-oid, --require-explicit-policy).
+    if *p.policies != PolicyInputs::default() {
+        let policies = match &path.policies {
+            PolicySet::Any => None,
+            PolicySet::Oids(v) => Some(v.clone()),
+        };
+        out.checks.push(check(CheckName::CertificatePolicies, CheckStatus::Passed, Finding::ValidPolicies { policies }));
     }
-    let anchor_text = name_text(&anchor_name);
-    // The trust anchor's own validity period: a provincial root past its notAfter is not a basis
-    // for trust (webpki takes anchors as name + key only).
-    if let Some(Ok((_, a))) = anchor.map(|a| X509Certificate::from_der(&a.der)) {
-        let (nb, na) = (a.validity().not_before.timestamp(), a.validity().not_after.timestamp());
-        if p.time > na || p.time < nb {
-            out.checks.push(Check::new(
-                "certificate_path",
-                CheckStatus::Failed,
-                format!("the trust anchor {anchor_text} is valid only from {} to {}", fmt_unix(nb), fmt_unix(na)),
-            ));
-            out.failures.push(if p.time > na { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid });
-        }
-    }
-    out.chain.push(anchor_text.clone());
-    out.checks.push(Check::new(
-        "certificate_path",
-        CheckStatus::Passed,
-        format!("path of {} certificate(s) to the trust anchor {anchor_text}", certs.len() + 1),
-    ));
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
-    for c in &certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c) {
+    for c in &path.certs {
+        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
             let a = x.signature_algorithm.algorithm.to_id_string();
             if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(format!("legacy policy: the certificate {} is signed with SHA-1", x.subject()));
+                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
             }
         }
     }
 
-    // Revocation of every certificate except the anchor.
+    // Revocation of every certificate except the anchor (RFC 5280 §6.3).
     if p.revocation == RevocationMode::Off {
         out.revocation = RevocationStatus::NotChecked;
-        out.checks.push(Check::new("revocation", CheckStatus::Skipped, "revocation checking is off"));
-        out.warnings.push("revocation checking is off".into());
+        out.checks.push(check(CheckName::Revocation, CheckStatus::Skipped, Finding::RevocationOff));
+        out.warnings.push(Finding::RevocationOff);
         return out;
     }
-    let mut unknown: Vec<String> = Vec::new();
-    let mut revoked: Option<(String, crl::Revoked)> = None;
-    let mut notes: Vec<String> = Vec::new();
-    for (i, c) in certs.iter().enumerate() {
-        let Ok((_, x)) = X509Certificate::from_der(c) else { continue };
-        let (issuer_name, issuer_spki, issuer_crl_sign) = match certs.get(i + 1) {
-            Some(next) => match X509Certificate::from_der(next) {
-                Ok((_, n)) => (
-                    n.subject().as_raw().to_vec(),
-                    n.public_key().raw.to_vec(),
-                    n.key_usage().ok().flatten().map(|k| k.value.crl_sign()),
-                ),
-                Err(_) => continue,
-            },
-            None => (anchor_name.clone(), anchor_spki.clone(), anchor_crl_sign),
-        };
-        let is_ca = i > 0;
-        let mut good = false;
-        let mut reasons = Vec::new();
-        for crl in p.crls {
-            if crl.issuer != issuer_name {
-                continue;
+    let statuses = revocation::check_path(&path, revocation::Inputs { crls: p.crls, certificates: &candidates, settings: &settings });
+    let mut unknown: Vec<UnknownStatus> = Vec::new();
+    let mut checked: Vec<Name> = Vec::new();
+    for (c, st) in path.certs.iter().zip(statuses.iter()) {
+        let who = c.subject().report();
+        match st {
+            CertStatus::Revoked { date, reason, .. } => {
+                let code = reason.map(|r| r.code());
+                out.revocation = RevocationStatus::Revoked;
+                out.revoked_at = Some((date.unix_timestamp(), code));
+                let finding = Finding::Revoked { subject: who, date: *date, reason: code.map(CrlReason::from_code), poe: None };
+                out.checks.push(check(CheckName::Revocation, CheckStatus::Failed, finding));
+                out.failures.push(if date.unix_timestamp() <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
+                return out;
             }
-            match crl::check(crl, p.policy, x.raw_serial(), is_ca, &issuer_name, &issuer_spki, issuer_crl_sign, p.time) {
-                Ok(crl::Status::Revoked(r)) => {
-                    if revoked.is_none() {
-                        revoked = Some((x.subject().to_string(), r));
-                    }
-                }
-                Ok(crl::Status::Good) => good = true,
-                Ok(crl::Status::Stale) => reasons.push(format!(
-                    "the CRL of {} is stale (nextUpdate {})",
-                    crl.issuer_text,
-                    crl.next_update.map(fmt_unix).unwrap_or_default()
-                )),
-                Err(why) => reasons.push(why),
+            CertStatus::Good => checked.push(who),
+            CertStatus::Unknown(problems) => {
+                let problems = problems.iter().filter(|q| **q != revocation::CrlProblem::NoCrl).map(|q| crl_problem(q, p.time)).collect();
+                unknown.push(UnknownStatus { subject: who, problems });
             }
         }
-        if !good {
-            let mut msg = format!("no usable CRL for {}", x.subject());
-            if !reasons.is_empty() {
-                msg.push_str(&format!(" ({})", reasons.join("; ")));
-            }
-            unknown.push(msg);
-        } else {
-            notes.push(format!("{}: not revoked", x.subject()));
-        }
-    }
-    if let Some((who, r)) = revoked {
-        let reason = r.reason.map(|c| format!(", reason code {c}")).unwrap_or_default();
-        out.revocation = RevocationStatus::Revoked;
-        out.revoked_at = Some((r.date, r.reason));
-        let detail = format!("{who} was revoked at {}{reason}", fmt_unix(r.date));
-        out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
-        out.failures.push(if r.date <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
-        return out;
     }
     if unknown.is_empty() {
         out.revocation = RevocationStatus::Good;
-        out.checks.push(Check::new("revocation", CheckStatus::Passed, notes.join("; ")));
+        out.checks.push(check(CheckName::Revocation, CheckStatus::Passed, Finding::NotRevoked { subjects: checked }));
         return out;
     }
     out.revocation = RevocationStatus::Unknown;
-    let detail = unknown.join("; ");
     match p.revocation {
         RevocationMode::Require => {
-            out.checks.push(Check::new("revocation", CheckStatus::Failed, detail));
+            out.checks.push(check(CheckName::Revocation, CheckStatus::Failed, Finding::RevocationUnknown { certificates: unknown }));
             out.failures.push(SubIndication::TryLater);
         }
         _ => {
-            out.warnings.push(format!("revocation not checked: {detail}"));
-            out.checks.push(Check::new("revocation", CheckStatus::Warning, detail));
+            out.warnings.push(Finding::RevocationNotChecked { certificates: unknown.clone() });
+            out.checks.push(check(CheckName::Revocation, CheckStatus::Warning, Finding::RevocationUnknown { certificates: unknown }));
         }
     }
     out
+}
+
+impl PathOutcome {
+    /// The certificates whose revocation status is unknown (from the revocation check).
+    pub(crate) fn unknown_revocation(&self) -> Vec<UnknownStatus> {
+        self.checks
+            .iter()
+            .find_map(|c| match &c.finding {
+                Finding::RevocationUnknown { certificates } => Some(certificates.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Marks the revocation check with what a proof of existence at `poe` makes of it.
+    pub(crate) fn judge_revocation(&mut self, poe: PoeJudgement) {
+        for c in self.checks.iter_mut().filter(|c| c.name == CheckName::Revocation && c.status == CheckStatus::Failed) {
+            if let Finding::Revoked { poe: slot, .. } = &mut c.finding {
+                *slot = Some(poe);
+            }
+            if poe.accepted {
+                c.status = CheckStatus::Passed;
+            }
+        }
+    }
 }

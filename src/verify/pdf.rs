@@ -20,8 +20,11 @@
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
 
 use super::{path, Evidence, ExternalPoe, Verifier, MAX_CERTIFICATES, MAX_CRLS};
-use crate::pdf::{ByteRangeProblem, Dss, Modifications, PdfSignature};
-use crate::report::{Check, CheckStatus, DocumentReport, Indication, PdfFacts, SignatureReport, SubIndication};
+use crate::findings::{
+    ByteRangeProblem, Check, CheckName, CheckStatus, EvidenceSource, Finding, Indication, PdfProblem, SubIndication,
+};
+use crate::pdf::{Dss, Modifications, PdfError, PdfSignature};
+use crate::report::{DocumentReport, PdfFacts, SignatureReport};
 
 /// SubFilters whose /Contents is a detached CMS SignedData over the byte ranges.
 const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
@@ -47,15 +50,17 @@ impl Verifier {
         self.verify_pdf_parts(label, pdf).0
     }
 
-    /// [`Verifier::verify_pdf`], also returning the signatures found (for `kyso::pdf::verify_pdf`).
-    pub(crate) fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
+    /// [`Verifier::verify_pdf`], also returning the signatures found (field name, revision,
+    /// byte range, what changed after each), in field order; empty when the PDF has none or
+    /// cannot be read.
+    pub fn verify_pdf_parts(&self, label: &str, pdf: &[u8]) -> (DocumentReport, Vec<PdfSignature>) {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
         let (sigs, dss) = match crate::pdf::signatures_and_dss(pdf) {
             Ok(s) => s,
-            Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, e.to_string()), Vec::new()),
+            Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, Finding::PdfUnreadable(pdf_problem(e))), Vec::new()),
         };
         if sigs.is_empty() {
-            return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, "the PDF has no signature".into()), sigs);
+            return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, Finding::PdfNoSignature), sigs);
         }
         let mut doc = DocumentReport {
             path: label.to_string(),
@@ -77,10 +82,9 @@ impl Verifier {
         let mut proofs: Vec<(usize, ExternalPoe)> = Vec::new();
         for (i, s) in sigs.iter().enumerate().filter(|(_, s)| is_ts(s)) {
             let r = self.verify_pdf_signature(label, pdf, s, dss, None);
-            let time = r.poe_time.as_deref().and_then(|t| ::time::OffsetDateTime::parse(t, &::time::format_description::well_known::Rfc3339).ok());
-            if let (Indication::TotalPassed, Some(t)) = (r.indication, time) {
-                let tsa = r.signer.as_ref().map_or("an unknown TSA", |sg| sg.subject.as_str());
-                proofs.push((signed_end(s), ExternalPoe { time: t.unix_timestamp(), what: format!("the document timestamp {:?} by {tsa}", s.field_name) }));
+            if let (Indication::TotalPassed, Some(t)) = (r.indication, r.poe_time) {
+                let tsa = r.signer.as_ref().map(|sg| sg.subject.clone());
+                proofs.push((signed_end(s), ExternalPoe { time: t, field: s.field_name.clone(), tsa }));
             }
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(r);
@@ -114,19 +118,15 @@ impl Verifier {
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
         if !DETACHED_CMS.contains(&sub_filter) && sub_filter != DOC_TIMESTAMP {
-            return format_failure(
-                facts,
-                "pdf_sub_filter",
-                format!("/SubFilter {sub_filter} is not supported (kyso verifies ETSI.CAdES.detached, adbe.pkcs7.detached and ETSI.RFC3161)"),
-            );
+            return format_failure(facts, CheckName::PdfSubFilter, Finding::PdfSubFilterUnsupported { sub_filter: sub_filter.to_string() });
         }
         // Problems that leave it unclear what was signed come first: no CMS check is meaningful.
         if let Some(p) = s.byte_range_problems.iter().find(|p| !matches!(p, ByteRangeProblem::NotAtRevisionEnd)) {
-            return format_failure(facts, "pdf_byte_range", p.to_string());
+            return format_failure(facts, CheckName::PdfByteRange, Finding::PdfByteRange(p.clone()));
         }
         let ranges = match s.signed_ranges(pdf) {
             Ok(r) => r,
-            Err(e) => return format_failure(facts, "pdf_byte_range", e.to_string()),
+            Err(_) => return format_failure(facts, CheckName::PdfByteRange, Finding::PdfByteRange(ByteRangeProblem::OutOfBounds)),
         };
         // The /DSS (PAdES-B-LT): its certificates and CRLs are evidence for every signature,
         // within the verifier's budgets for a signature's own certificates and CRLs.
@@ -134,14 +134,13 @@ impl Verifier {
             Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
             None => (&[][..], &[][..]),
         };
-        let evidence = Evidence { source: "the document's /DSS", certificates: dss_certs, crls: dss_crls, poe };
-        let field = format!(
-            "field {:?}, revision {} of {}, {}",
-            s.field_name,
-            s.revision,
-            s.revision_count,
-            if s.covers_whole_document { "covers the whole document" } else { "does not cover the whole document" }
-        );
+        let evidence = Evidence { source: EvidenceSource::Dss, certificates: dss_certs, crls: dss_crls, poe };
+        let field = Finding::PdfSignatureField {
+            field: s.field_name.clone(),
+            revision: s.revision,
+            count: s.revision_count,
+            whole: s.covers_whole_document,
+        };
         let mut r = if sub_filter == DOC_TIMESTAMP {
             self.verify_document_timestamp(&s.contents, &ranges, &evidence)
         } else {
@@ -149,42 +148,47 @@ impl Verifier {
             match <[SignatureReport; 1]>::try_from(inner.signatures) {
                 Ok([one]) => one,
                 Err(v) if v.is_empty() => {
-                    let why = inner.detail.unwrap_or_else(|| "the signature's CMS holds no SignerInfo".into());
-                    return format_failure(facts, "format", why);
+                    let why = inner.detail.unwrap_or(Finding::NoSignerInfo);
+                    return format_failure(facts, CheckName::Format, why);
                 }
                 Err(v) => {
                     // ETSI EN 319 142-1 §6.3: exactly one SignerInfo in a PAdES signature.
-                    return format_failure(facts, "format", format!("the signature's CMS holds {} SignerInfos; a PDF signature has exactly one", v.len()));
+                    return format_failure(facts, CheckName::Format, Finding::PdfSignerInfoCount { count: v.len() });
                 }
             }
         };
-        r.checks.push(Check::new("pdf_signature_field", CheckStatus::Passed, field));
-        r.checks.push(Check::new("pdf_sub_filter", CheckStatus::Passed, sub_filter.to_string()));
+        r.checks.push(Check::new(CheckName::PdfSignatureField, CheckStatus::Passed, field));
+        r.checks.push(Check::new(CheckName::PdfSubFilter, CheckStatus::Passed, Finding::PdfSubFilter { sub_filter: sub_filter.to_string() }));
         if let Some(d) = dss {
             dss_check(&mut r, d, dss_certs.len(), dss_crls.len());
         }
         // The byte range: the signed bytes end at the end of a revision.
         match s.byte_range_problems.first() {
             None => r.checks.push(Check::new(
-                "pdf_byte_range",
+                CheckName::PdfByteRange,
                 CheckStatus::Passed,
-                format!("/ByteRange {:?} signs revision {} of {} without its /Contents", s.byte_range, s.revision, s.revision_count),
+                Finding::PdfByteRangeOk {
+                    range: s.byte_range,
+                    revision: s.revision,
+                    count: s.revision_count,
+                },
             )),
             Some(p) => {
-                r.checks.push(Check::new("pdf_byte_range", CheckStatus::Failed, p.to_string()));
+                r.checks.push(Check::new(CheckName::PdfByteRange, CheckStatus::Failed, Finding::PdfByteRange(p.clone())));
                 demote(&mut r, SubIndication::SigConstraintsFailure);
             }
         }
         // What changed after the signed revision (see the module docs for the indication).
         let (status, detail) = match (&s.modifications, s.covers_whole_document) {
-            (Modifications::None, true) => (CheckStatus::Passed, "the signature covers the whole file".to_string()),
-            (m, _) if !m.is_acceptable() => (CheckStatus::Failed, m.to_string()),
+            (Modifications::None, true) => (CheckStatus::Passed, Finding::PdfCoversWholeFile),
+            (Modifications::Other { changes }, _) => (CheckStatus::Failed, Finding::PdfChanged { changes: changes.clone() }),
+            (Modifications::Unknown(p), _) => (CheckStatus::Failed, Finding::PdfChangesUnknown(p.clone())),
             (Modifications::None, _) => {
-                (CheckStatus::Failed, format!("{} bytes after the signed revision are not a signature or form filling", pdf.len().saturating_sub(signed_end(s))))
+                (CheckStatus::Failed, Finding::PdfUnexplainedBytes { bytes: pdf.len().saturating_sub(signed_end(s)) })
             }
-            _ => (CheckStatus::Passed, "later revisions only add signatures or fill in form fields".to_string()),
+            _ => (CheckStatus::Passed, Finding::PdfOnlySignaturesAndForms),
         };
-        r.checks.push(Check::new("pdf_modifications", status, detail));
+        r.checks.push(Check::new(CheckName::PdfModifications, status, detail));
         if status == CheckStatus::Failed {
             demote(&mut r, SubIndication::SigConstraintsFailure);
         }
@@ -196,21 +200,26 @@ impl Verifier {
 
 /// The `pdf_dss` check: what the document security store holds and what of it was used.
 fn dss_check(r: &mut SignatureReport, d: &Dss, certs_used: usize, crls_used: usize) {
-    let mut detail = format!(
-        "the document security store (/DSS) holds {} certificate(s) and {} CRL(s), used for the path and revocation checks",
-        d.certificates.len(),
-        d.crls.len()
-    );
-    if !d.ocsps.is_empty() {
-        detail.push_str(&format!("; its {} OCSP response(s) are not used (kyso checks revocation with CRLs)", d.ocsps.len()));
-    }
-    let mut warnings: Vec<String> = d.problems.iter().map(|p| format!("part of the /DSS was ignored: {p}")).collect();
+    let finding = Finding::PdfDss { certificates: d.certificates.len(), crls: d.crls.len(), ocsps: d.ocsps.len() };
+    let mut warnings: Vec<Finding> = d.problems.iter().cloned().map(Finding::DssPartIgnored).collect();
     if certs_used < d.certificates.len() || crls_used < d.crls.len() {
-        warnings.push(format!("only the first {certs_used} certificates and {crls_used} CRLs of the /DSS were used (verifier budget)"));
+        warnings.push(Finding::DssBudget { certificates: certs_used, crls: crls_used });
     }
     let status = if warnings.is_empty() { CheckStatus::Passed } else { CheckStatus::Warning };
-    r.checks.push(Check::new("pdf_dss", status, detail));
+    r.checks.push(Check::new(CheckName::PdfDss, status, finding));
     r.warnings.extend(warnings);
+}
+
+/// A PDF reading error as a finding (the parser's message kept for the English rendering).
+fn pdf_problem(e: PdfError) -> PdfProblem {
+    match e {
+        PdfError::Parse(message) => PdfProblem::Parse { message },
+        PdfError::ParserPanicked => PdfProblem::ParserFailed,
+        PdfError::Encrypted => PdfProblem::Encrypted,
+        PdfError::DamagedXref => PdfProblem::DamagedXref,
+        PdfError::Structure(message) => PdfProblem::Structure { message },
+        other => PdfProblem::Structure { message: other.to_string() },
+    }
 }
 
 fn signed_end(s: &PdfSignature) -> usize {
@@ -226,7 +235,7 @@ fn demote(r: &mut SignatureReport, sub: SubIndication) {
     }
 }
 
-fn format_failure(facts: PdfFacts, check: &'static str, detail: String) -> SignatureReport {
+fn format_failure(facts: PdfFacts, check: CheckName, detail: Finding) -> SignatureReport {
     SignatureReport {
         checks: vec![Check::new(check, CheckStatus::Failed, detail)],
         pdf: Some(facts),
@@ -241,16 +250,13 @@ fn claimed_time_from_m(r: &mut SignatureReport, s: &PdfSignature) {
         return;
     }
     let Some(t) = s.claimed_time.as_deref().and_then(parse_pdf_date) else { return };
-    r.warnings.retain(|w| w != "no signing-time attribute");
-    r.signing_time = Some(path::fmt_unix(t));
-    let bound = |v: &str| ::time::OffsetDateTime::parse(v, &::time::format_description::well_known::Rfc3339).ok().map(|d| d.unix_timestamp());
+    r.warnings.retain(|w| *w != Finding::NoSigningTime);
+    r.signing_time = Some(path::at(t));
     if let Some(c) = &r.certificate {
-        if let (Some(nb), Some(na)) = (bound(&c.not_before), bound(&c.not_after)) {
-            let covered = nb <= t && t <= na;
-            r.covered_signing_time = Some(covered);
-            if !covered {
-                r.warnings.push("the signing time lies outside the certificate's validity period".into());
-            }
+        let covered = c.not_before.unix_timestamp() <= t && t <= c.not_after.unix_timestamp();
+        r.covered_signing_time = Some(covered);
+        if !covered {
+            r.warnings.push(Finding::SigningTimeOutsideValidity);
         }
     }
 }
@@ -312,8 +318,8 @@ mod tests {
     fn a_later_failure_does_not_hide_an_earlier_one() {
         let mut r = format_failure(
             PdfFacts { field_name: "S".into(), revision: 1, revision_count: 1, covers_whole_document: true, modifications: "none", sub_filter: None },
-            "x",
-            "y".into(),
+            CheckName::Format,
+            Finding::NoSignerInfo,
         );
         demote(&mut r, SubIndication::SigConstraintsFailure);
         assert_eq!((r.indication, r.sub_indication), (Indication::TotalFailed, Some(SubIndication::FormatFailure)));

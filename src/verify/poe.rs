@@ -29,11 +29,15 @@
 //! token, or later for a compromise-type reason, makes the token no proof (status `revoked`);
 //! an unknown status is a warning.
 
-use super::{crl, der, path, Verifier};
-use crate::report::{Check, CheckStatus, SignatureReport, SubIndication, TimestampReport};
+use super::{crl, path, FileContext, Verifier};
+use crate::asn1 as der;
+use crate::findings::{
+    Check, CheckName, CheckStatus, CrlReason, Element, Finding, FormatKind, FormatProblem, PoeJudgement, SubIndication,
+    TimestampRejection, TsaRevocation, UnknownStatus,
+};
+use crate::report::{SignatureReport, TimestampReport, TimestampStatus};
 use crate::tsp::{self, TokenCheck, TspError};
 use rustls_pki_types::CertificateDer;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Budget on signature timestamps verified per SignerInfo: a B-T signature has one, a renewed
 /// one two or three; each costs a token verification and a path validation.
@@ -45,57 +49,42 @@ const MAX_EXTRA_CERTS: usize = 16;
 
 /// DER of id-aa-signatureTimeStampToken (1.2.840.113549.1.9.16.2.14) as an OID TLV.
 fn ts_oid() -> Vec<u8> {
-    super::oid_tlv(&crate::alg::oid::ATTR_SIGNATURE_TIMESTAMP)
+    crate::cms::signer::oid_tlv(&crate::alg::oid::ATTR_SIGNATURE_TIMESTAMP)
 }
 
 /// CRLReason codes (RFC 5280 §5.3.1) for which a revocation after the proven existence time
 /// does not fail the signature (see the module documentation for the choice).
-fn reason_allows_poe(reason: Option<u8>) -> bool {
+pub(super) fn reason_allows_poe(reason: Option<u8>) -> bool {
     matches!(reason, Some(3 | 4 | 5 | 6 | 9))
 }
 
-fn reason_name(reason: Option<u8>) -> &'static str {
-    match reason {
-        None => "no reason code",
-        Some(0) => "unspecified",
-        Some(1) => "keyCompromise",
-        Some(2) => "cACompromise",
-        Some(3) => "affiliationChanged",
-        Some(4) => "superseded",
-        Some(5) => "cessationOfOperation",
-        Some(6) => "certificateHold",
-        Some(8) => "removeFromCRL",
-        Some(9) => "privilegeWithdrawn",
-        Some(10) => "aACompromise",
-        Some(_) => "unknown reason code",
-    }
-}
-
 /// The signature timestamp tokens (DER) in a SignerInfo's unsignedAttrs.
-fn tokens(raw_signer_info: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let si = der::read_all(raw_signer_info).map_err(|e| e.to_string())?;
-    let fields = der::children(si.body, 16, "too many SignerInfo fields").map_err(|e| e.to_string())?;
+fn tokens(raw_signer_info: &[u8]) -> Result<Vec<Vec<u8>>, FormatProblem> {
+    let bad = |kind| FormatProblem::new(Element::UnsignedAttributes, kind);
+    let kind = |e| crate::cms::signed_data::der_kind(e);
+    let si = der::read_all(raw_signer_info).map_err(|e| FormatProblem::new(Element::SignerInfo, kind(e)))?;
+    let fields = der::children(si.body, 16, "too many SignerInfo fields").map_err(|e| FormatProblem::new(Element::SignerInfo, kind(e)))?;
     let Some(unsigned) = fields.iter().find(|f| f.tag == 0xa1) else { return Ok(Vec::new()) };
     let oid = ts_oid();
     let mut out = Vec::new();
-    for attr in der::children(unsigned.body, super::MAX_ATTRIBUTES, "too many unsigned attributes").map_err(|e| e.to_string())? {
-        let parts = der::children(attr.body, 2, "malformed unsigned attribute").map_err(|e| e.to_string())?;
+    for attr in der::children(unsigned.body, crate::cms::MAX_ATTRIBUTES, "too many unsigned attributes")
+        .map_err(|_| bad(FormatKind::TooMany { limit: crate::cms::MAX_ATTRIBUTES }))?
+    {
+        let parts = der::children(attr.body, 2, "malformed unsigned attribute").map_err(|e| bad(kind(e)))?;
         if parts.first().map(|o| o.raw) != Some(oid.as_slice()) {
             continue;
         }
-        let Some(values) = parts.get(1) else { return Err("a signature timestamp attribute has no value".into()) };
-        for v in der::children(values.body, MAX_TIMESTAMPS, "too many signature timestamps").map_err(|e| e.to_string())? {
+        let Some(values) = parts.get(1) else { return Err(bad(FormatKind::Missing)) };
+        for v in der::children(values.body, MAX_TIMESTAMPS, "too many signature timestamps")
+            .map_err(|_| bad(FormatKind::TooMany { limit: MAX_TIMESTAMPS }))?
+        {
             out.push(v.raw.to_vec());
         }
     }
     if out.len() > MAX_TIMESTAMPS {
-        return Err(format!("more than {MAX_TIMESTAMPS} signature timestamps"));
+        return Err(bad(FormatKind::TooMany { limit: MAX_TIMESTAMPS }));
     }
     Ok(out)
-}
-
-fn unix(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 
 /// The revocation status of a TSA certificate at its token's time.
@@ -104,14 +93,13 @@ enum TsaStatus {
     NotChecked,
     /// A usable CRL does not list it.
     Good,
-    /// No usable CRL (the reason).
-    Unknown(String),
-    /// Revoked after the token's time for a reason that says nothing against earlier tokens
-    /// (the note says when and why).
-    RevokedLater(String),
+    /// No usable CRL (for which certificates, and why).
+    Unknown(Vec<UnknownStatus>),
+    /// Revoked after the token's time for a reason that says nothing against earlier tokens.
+    RevokedLater { date: i64, reason: Option<u8> },
     /// Revoked at or before the token's time, or later for a compromise-type reason (the key
     /// may have been used to backdate tokens): the token proves nothing.
-    Revoked(String),
+    Revoked(TimestampRejection),
 }
 
 impl Verifier {
@@ -133,154 +121,147 @@ impl Verifier {
             policy: self.opts.policy,
             revocation: super::RevocationMode::Warn,
             purpose: &super::Purpose::Any,
+            policies: &path::PolicyInputs::default(),
         };
         let out = path::validate(tsa_cert, &params);
         if let Some((date, reason)) = out.revoked_at {
-            let name = reason_name(reason);
-            let when = path::fmt_unix(date);
+            let r = reason.map(CrlReason::from_code);
             return if date <= t {
-                TsaStatus::Revoked(format!("the TSA certificate was revoked at {when} ({name}), before the timestamp"))
+                TsaStatus::Revoked(TimestampRejection::TsaRevokedBefore { date: path::at(date), reason: r })
             } else if reason_allows_poe(reason) {
-                TsaStatus::RevokedLater(format!("the TSA certificate was revoked later, at {when} ({name}), which does not affect earlier timestamps"))
+                TsaStatus::RevokedLater { date, reason }
             } else {
-                TsaStatus::Revoked(format!("the TSA certificate was revoked at {when} ({name}): its key may have made backdated timestamps"))
+                TsaStatus::Revoked(TimestampRejection::TsaRevokedCompromise { date: path::at(date), reason: r })
             };
         }
         match out.revocation {
             crate::report::RevocationStatus::Good => TsaStatus::Good,
-            _ => {
-                let why = out.checks.iter().find(|c| c.name == "revocation").map(|c| c.detail.clone()).unwrap_or_else(|| "no usable CRL".into());
-                TsaStatus::Unknown(why)
-            }
+            _ => TsaStatus::Unknown(out.unknown_revocation()),
         }
     }
 
-    /// Step 9 of a SignerInfo's verification: its signature timestamps. Records them in `r`
-    /// and returns the path outcome and the time the certificate checks use: `outcome` and the
-    /// validation time, or the outcome of a validation at the proven existence time.
-    #[allow(clippy::too_many_arguments)] // the per-signer context, passed as is
+    /// Step 4 of a SignerInfo's verification: its signature timestamps and the document
+    /// timestamps that cover it. Records them in `r` and returns the path outcome and the time the
+    /// certificate checks use: `outcome` and the validation time, or the outcome of a validation
+    /// at the proven existence time.
     pub(super) fn proof_of_existence(
         &self,
         r: &mut SignatureReport,
         raw_signer_info: &[u8],
         signature: &[u8],
-        pool: &[Vec<u8>],
+        ctx: &FileContext<'_>,
         cert_der: &[u8],
-        intermediates: &[CertificateDer<'static>],
-        crls: &[crl::Crl],
         outcome: path::PathOutcome,
-        external: Option<&super::ExternalPoe>,
     ) -> (path::PathOutcome, i64) {
         let now = self.opts.time.unix_timestamp();
-        r.verdict_time = Some(path::fmt_unix(now));
+        r.verdict_time = Some(path::at(now));
         let found = match tokens(raw_signer_info) {
             Ok(t) => t,
             Err(why) => {
-                let detail = format!("the signature timestamp attribute cannot be read: {why}");
-                r.checks.push(Check::new("signature_timestamp", CheckStatus::Warning, detail.clone()));
-                r.warnings.push(detail.clone());
-                r.timestamps.push(TimestampReport { status: "invalid", time: None, tsa: None, serial: None, detail });
+                let finding = Finding::TimestampAttributeUnreadable(why);
+                r.checks.push(Check::new(CheckName::SignatureTimestamp, CheckStatus::Warning, finding.clone()));
+                r.warnings.push(finding.clone());
+                r.timestamps.push(TimestampReport { status: TimestampStatus::Invalid, time: None, tsa: None, serial: None, detail: finding });
                 return (outcome, now);
             }
         };
-        if found.is_empty() && external.is_none() {
+        if found.is_empty() && ctx.external_poe.is_none() {
             return (outcome, now);
         }
         let anchors: Vec<Vec<u8>> = self.anchors.iter().map(|a| a.der.clone()).collect();
-        let extra = pool.get(..pool.len().min(MAX_EXTRA_CERTS)).unwrap_or(&[]);
-        let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(now).unwrap_or(0));
-        let mut poe: Option<i64> = None;
+        let extra: Vec<Vec<u8>> = ctx.candidates.iter().take(MAX_EXTRA_CERTS).map(|c| c.der.to_vec()).collect();
+        let mut poe: Option<time::OffsetDateTime> = None;
         for token in &found {
-            let check = TokenCheck { anchors: Some(&anchors), extra_certificates: extra, time: at, nonce: None };
+            let check = TokenCheck::new(&anchors, self.opts.time).extra_certificates(&extra).policy(self.opts.policy);
             match tsp::verify_signature_timestamp(token, signature, &check) {
                 Ok(info) => {
-                    let t = unix(info.gen_time);
-                    let tsa_status = self.tsa_revocation(token, &info.tsa_certificate, intermediates, crls, t);
-                    let mut detail = format!(
-                        "signature timestamp {} by {} (serial {}) verifies over this signature; TSA chain: {}",
-                        info.gen_time_text,
-                        info.tsa_subject,
-                        info.serial,
-                        info.chain.join(" → ")
-                    );
-                    match &tsa_status {
-                        TsaStatus::NotChecked => {}
-                        TsaStatus::Good => detail.push_str("; the TSA certificate is not revoked"),
-                        TsaStatus::Unknown(why) => {
-                            detail.push_str("; the TSA certificate's revocation status is unknown");
-                            r.warnings.push(format!("the TSA certificate's revocation could not be checked: {why}"));
+                    let t = info.gen_time.unix_timestamp();
+                    let tsa_revocation = match self.tsa_revocation(token, &info.tsa_certificate, ctx.intermediates, ctx.crls, t) {
+                        TsaStatus::NotChecked => TsaRevocation::NotChecked,
+                        TsaStatus::Good => TsaRevocation::Good,
+                        TsaStatus::Unknown(certificates) => {
+                            r.warnings.push(Finding::TsaRevocationUnknown { certificates });
+                            TsaRevocation::Unknown
                         }
-                        TsaStatus::RevokedLater(note) => detail.push_str(&format!("; {note}")),
+                        TsaStatus::RevokedLater { date, reason } => {
+                            TsaRevocation::RevokedLater { date: path::at(date), reason: reason.map(CrlReason::from_code) }
+                        }
                         TsaStatus::Revoked(why) => {
-                            let detail = format!("signature timestamp not used as proof of existence: {why}");
-                            r.checks.push(Check::new("signature_timestamp", CheckStatus::Warning, detail.clone()));
-                            r.warnings.push(detail.clone());
+                            let finding = Finding::TimestampNotUsed(why);
+                            r.checks.push(Check::new(CheckName::SignatureTimestamp, CheckStatus::Warning, finding.clone()));
+                            r.warnings.push(finding.clone());
                             r.timestamps.push(TimestampReport {
-                                status: "revoked",
-                                time: Some(info.gen_time_text),
+                                status: TimestampStatus::Revoked,
+                                time: Some(info.gen_time),
                                 tsa: Some(info.tsa_subject),
                                 serial: Some(info.serial),
-                                detail,
+                                detail: finding,
                             });
                             continue;
                         }
-                    }
-                    poe = Some(poe.map_or(t, |p| p.min(t)));
-                    r.checks.push(Check::new("signature_timestamp", CheckStatus::Passed, detail.clone()));
+                    };
+                    poe = Some(poe.map_or(info.gen_time, |p| p.min(info.gen_time)));
+                    let finding = Finding::SignatureTimestampValid {
+                        time: info.gen_time,
+                        tsa: info.tsa_subject.clone(),
+                        serial: info.serial.clone(),
+                        chain: info.chain.clone(),
+                        tsa_revocation,
+                    };
+                    r.checks.push(Check::new(CheckName::SignatureTimestamp, CheckStatus::Passed, finding.clone()));
                     r.timestamps.push(TimestampReport {
-                        status: "valid",
-                        time: Some(info.gen_time_text),
+                        status: TimestampStatus::Valid,
+                        time: Some(info.gen_time),
                         tsa: Some(info.tsa_subject),
                         serial: Some(info.serial),
-                        detail,
+                        detail: finding,
                     });
                 }
                 Err(e) => {
                     // An untrusted TSA: the token itself verifies; say what it claims.
-                    let untrusted = matches!(e, TspError::UntrustedTsa(_));
-                    let claimed = if untrusted {
-                        tsp::verify_signature_timestamp(token, signature, &TokenCheck { anchors: None, ..check }).ok()
-                    } else {
-                        None
+                    let (inner, claimed) = match e {
+                        TspError::Invalid(f) => (f.finding, f.claimed),
+                        _ => (Finding::Malformed(FormatProblem::new(Element::TimestampToken, FormatKind::InvalidValue)), None),
                     };
-                    let detail = format!("signature timestamp not used as proof of existence: {e}");
-                    r.checks.push(Check::new("signature_timestamp", CheckStatus::Warning, detail.clone()));
-                    r.warnings.push(detail.clone());
+                    let untrusted = matches!(inner, Finding::TsaUntrusted(_));
+                    let finding = Finding::TimestampNotUsed(TimestampRejection::Token(Box::new(inner)));
+                    r.checks.push(Check::new(CheckName::SignatureTimestamp, CheckStatus::Warning, finding.clone()));
+                    r.warnings.push(finding.clone());
                     r.timestamps.push(TimestampReport {
-                        status: if untrusted { "untrusted" } else { "invalid" },
-                        time: claimed.as_ref().map(|i| i.gen_time_text.clone()),
+                        status: if untrusted { TimestampStatus::Untrusted } else { TimestampStatus::Invalid },
+                        time: claimed.as_ref().map(|i| i.gen_time),
                         tsa: claimed.as_ref().map(|i| i.tsa_subject.clone()),
                         serial: claimed.as_ref().map(|i| i.serial.clone()),
-                        detail,
+                        detail: finding,
                     });
                 }
             }
         }
-        if let Some(ext) = external {
+        if let Some(ext) = ctx.external_poe {
             r.checks.push(Check::new(
-                "document_timestamp_poe",
+                CheckName::DocumentTimestampPoe,
                 CheckStatus::Passed,
-                format!("the signature is covered by {}: it existed at {}", ext.what, path::fmt_unix(ext.time)),
+                Finding::CoveredByDocumentTimestamp { field: ext.field.clone(), tsa: ext.tsa.clone(), time: ext.time },
             ));
             poe = Some(poe.map_or(ext.time, |p| p.min(ext.time)));
         }
-        let Some(poe) = poe else { return (outcome, now) };
-        r.poe_time = Some(path::fmt_unix(poe));
-        let time_bound = |f: &SubIndication| {
-            matches!(f, SubIndication::Revoked | SubIndication::RevokedNoPoe | SubIndication::OutOfBoundsNoPoe)
-        };
+        let Some(poe_at) = poe else { return (outcome, now) };
+        r.poe_time = Some(poe_at);
+        let poe = poe_at.unix_timestamp();
+        let time_bound = |f: &SubIndication| matches!(f, SubIndication::Revoked | SubIndication::RevokedNoPoe | SubIndication::OutOfBoundsNoPoe);
         if poe >= now || !outcome.failures.iter().any(time_bound) {
             return (outcome, now);
         }
         // Validate the path again at the proven time (not cached: the cache is per run time).
         let params = path::PathParams {
             anchors: &self.anchors,
-            intermediates,
-            crls,
+            intermediates: ctx.intermediates,
+            crls: ctx.crls,
             time: poe,
             policy: self.opts.policy,
             revocation: self.opts.revocation,
             purpose: &super::Purpose::DocumentSigning,
+            policies: &self.policy_inputs,
         };
         let mut past = path::validate(cert_der, &params);
         if outcome.revoked_at.is_some() && past.revoked_at.is_none() {
@@ -290,34 +271,19 @@ impl Verifier {
         }
         if let Some((date, reason)) = past.revoked_at {
             if date > poe {
-                let name = reason_name(reason);
-                if reason_allows_poe(reason) {
+                let accepted = reason_allows_poe(reason);
+                if accepted {
                     past.failures.retain(|f| *f != SubIndication::RevokedNoPoe);
-                    for c in past.checks.iter_mut().filter(|c| c.name == "revocation" && c.status == CheckStatus::Failed) {
-                        c.status = CheckStatus::Passed;
-                        c.detail = format!(
-                            "{} — after the proven existence time {} (reason {name}): the signature existed before the revocation",
-                            c.detail,
-                            path::fmt_unix(poe)
-                        );
-                    }
-                    r.warnings.push(format!(
-                        "the certificate was revoked at {} ({name}), after the signature timestamp {}: accepted with the timestamp as proof of existence",
-                        path::fmt_unix(date),
-                        path::fmt_unix(poe)
-                    ));
-                } else {
-                    for c in past.checks.iter_mut().filter(|c| c.name == "revocation" && c.status == CheckStatus::Failed) {
-                        c.detail = format!(
-                            "{} — after the signature timestamp {}, but the reason {name} does not allow the proof-of-existence exception (the compromise may predate the revocation)",
-                            c.detail,
-                            path::fmt_unix(poe)
-                        );
-                    }
+                    r.warnings.push(Finding::RevokedAfterPoeAccepted {
+                        date: path::at(date),
+                        reason: reason.map(CrlReason::from_code),
+                        poe: poe_at,
+                    });
                 }
+                past.judge_revocation(PoeJudgement { time: poe_at, accepted });
             }
         }
-        r.verdict_time = Some(path::fmt_unix(poe));
+        r.verdict_time = Some(poe_at);
         r.poe_used = true;
         (past, poe)
     }

@@ -215,7 +215,7 @@ fn tampered_or_untrusted_tokens_are_reported_and_not_used_as_proof() {
     assert_eq!(sig["sub_indication"], "REVOKED", "the tampered token proves nothing");
     let ts = check(&sig, "signature_timestamp");
     assert_eq!(ts["status"], "warning");
-    assert!(ts["detail"].as_str().unwrap().contains("the token's signature does not verify with the TSA certificate"), "{ts}");
+    assert!(ts["detail"].as_str().unwrap().contains("not used as proof of existence: the signature value does not verify with the signer certificate's key"), "{ts}");
     assert_eq!(sig["timestamps"][0]["status"], "invalid");
     assert_eq!(sig["poe_time"], Value::Null);
     assert!(sig["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().starts_with("signature timestamp not used as proof")), "{sig:#}");

@@ -105,7 +105,7 @@ fn run_case(tc: &Value, now: time::OffsetDateTime) -> Result<(bool, String), Str
     };
     let r = v.verify_certificate(&leaf, &Purpose::Custom { required_eku, key_usage, max_chain_depth });
     let why = r.sub_indication.map(|s| s.as_str().to_string()).unwrap_or_default();
-    let detail = r.checks.iter().find(|c| c.status == kyso::report::CheckStatus::Failed).map(|c| c.detail.clone()).unwrap_or_default();
+    let detail = r.checks.iter().find(|c| c.status == kyso::report::CheckStatus::Failed).map(|c| c.finding.to_string()).unwrap_or_default();
     Ok((r.indication == Indication::TotalPassed, format!("{why} {detail}")))
 }
 

@@ -24,3 +24,5 @@ mod robust_regressions;
 mod dss;
 mod doc_ts;
 mod ber;
+mod corpus;
+mod pkits;

@@ -6,6 +6,7 @@
 //! message-digest, signing-certificate-v2; no signing-time) for these tests only.
 
 use crate::pki::{self, Leaf, Party, Pki};
+use kyso::findings::{ObjectChange, PdfChange};
 use kyso::pdf::{self, Appearance, ByteRangeProblem, MmRect, Modifications, PadesOptions, PdfError};
 use kyso::{PrivateKey, Signer};
 use std::path::{Path, PathBuf};
@@ -342,7 +343,10 @@ fn content_appended_after_signing_is_other_changes() {
         assert!(!sigs[0].covers_whole_document);
         assert_eq!(sigs[0].revision, 2);
         match &sigs[0].modifications {
-            Modifications::Other { changes } => assert!(changes.iter().any(|c| c.contains("(Page) changed: /Contents")), "{changes:?}"),
+            Modifications::Other { changes } => assert!(
+                changes.iter().any(|c| matches!(c, PdfChange::ObjectChanged { object, change: ObjectChange::Keys(k) } if object.kind.as_deref() == Some("Page") && k.iter().any(|k| k == "Contents"))),
+                "{changes:?}"
+            ),
             m => panic!("{name}: expected other changes, got {m:?}"),
         }
         // The signature itself still verifies over what it signed.
@@ -850,7 +854,7 @@ fn a_signature_field_whose_value_is_replaced_later_is_reported_broken() {
     let sigs = pdf::signatures(&out).unwrap();
     assert_eq!(sigs.len(), 1);
     // The field now points at a dictionary without a byte range.
-    assert!(matches!(&sigs[0].byte_range_problems[..], [ByteRangeProblem::Malformed(_), ..]), "{:?}", sigs[0].byte_range_problems);
+    assert!(matches!(&sigs[0].byte_range_problems[..], [ByteRangeProblem::NotFourIntegers, ..]), "{:?}", sigs[0].byte_range_problems);
     assert!(!sigs[0].covers_whole_document);
 }
 
@@ -875,7 +879,7 @@ fn junk_after_the_last_revision_is_a_change_and_vietnamese_field_names_round_tri
     let s = pdf::signatures(&junk).unwrap().remove(0);
     assert!(!s.covers_whole_document);
     match &s.modifications {
-        Modifications::Other { changes } => assert!(changes[0].contains("after the last revision"), "{changes:?}"),
+        Modifications::Other { changes } => assert!(matches!(changes[0], PdfChange::TrailingBytes { .. }), "{changes:?}"),
         m => panic!("{m:?}"),
     }
     assert_eq!(s.modifications.code(), "other");
@@ -936,23 +940,23 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         // intact; the document shown is not the one signed), with the change named.
         use kyso::verify::{Options, Verifier};
         let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], Options::at(at).revocation(kyso::RevocationMode::Off)).unwrap();
-        let (report, facts) = pdf::verify_pdf(&verifier, name, &two);
+        let (report, facts) = verifier.verify_pdf_parts(name, &two);
         assert_eq!(report.indication, kyso::Indication::TotalPassed, "{report:?}");
         assert_eq!(report.signatures.len(), 2);
         assert_eq!(facts.iter().map(|f| (f.revision, f.covers_whole_document)).collect::<Vec<_>>(), [(2, false), (3, true)]);
-        let check = |r: &kyso::report::SignatureReport, n: &str| r.checks.iter().find(|c| c.name == n).map(|c| (c.status, c.detail.clone())).unwrap();
+        let check = |r: &kyso::report::SignatureReport, n: &str| r.checks.iter().find(|c| c.name.as_str() == n).map(|c| (c.status, c.finding.to_string())).unwrap();
         assert_eq!(check(&report.signatures[0], "pdf_modifications").0, kyso::report::CheckStatus::Passed);
         assert!(check(&report.signatures[0], "pdf_signature_field").1.contains("\"Signature1\", revision 2 of 3"));
-        let (report, _) = pdf::verify_pdf(&verifier, name, &tampered);
+        let (report, _) = verifier.verify_pdf_parts(name, &tampered);
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::Indeterminate, Some(kyso::SubIndication::SigConstraintsFailure)));
         for s in &report.signatures {
             let (status, detail) = check(s, "pdf_modifications");
             assert_eq!(status, kyso::report::CheckStatus::Failed);
             assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
         }
-        let (report, facts) = pdf::verify_pdf(&verifier, name, &sample(name));
+        let (report, facts) = verifier.verify_pdf_parts(name, &sample(name));
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));
-        assert_eq!(report.detail.as_deref(), Some("the PDF has no signature"));
+        assert_eq!(report.detail, Some(kyso::findings::Finding::PdfNoSignature));
         assert!(facts.is_empty());
     }
 }

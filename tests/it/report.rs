@@ -279,7 +279,7 @@ fn failed_hash_revoked_expired_untrusted_and_unchecked_revocation() {
     assert_eq!(code, 3);
     check_report(&out, true);
     check_snapshot("report-expired-vi", &out);
-    assert!(out.contains("Lý do: OUT_OF_BOUNDS_NO_POE") && out.contains("Chi tiết: một chứng thư số trong chuỗi đã hết hạn lúc "), "{out}");
+    assert!(out.contains("Lý do: OUT_OF_BOUNDS_NO_POE") && out.contains("Chi tiết: chứng thư số Trần Thị Bình đã hết hạn lúc "), "{out}");
     assert!(out.contains("Tình trạng thu hồi: không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)"), "{out}");
 
     // Another trust anchor: no path.
@@ -335,8 +335,9 @@ fn crafted_names_cannot_forge_report_lines() {
 
 #[test]
 fn json_output_is_unchanged_by_the_human_rendering() {
-    // The JSON keeps DESIGN.md §3's fields and RFC 3339 UTC times; none of the rendering-only
-    // facts (name parts, revocation status for rendering) leak into it.
+    // The JSON keeps DESIGN.md §3's fields and RFC 3339 UTC times, plus the machine-readable
+    // fields added beside them (warning codes; the signer's name parts); the rendering-only
+    // facts (revocation status for rendering) stay out of it.
     let f = Fixture::new();
     f.sign("cv.txt", &[("units/so-y-te/person", 0)]);
     let v = f.json(&["cv.txt"]);
@@ -347,12 +348,17 @@ fn json_output_is_unchanged_by_the_human_rendering() {
         keys,
         [
             "certificate", "chain", "checks", "digest_algorithm", "indication", "poe_time", "poe_used", "signature_algorithm", "signer", "signing_time",
-            "sub_indication", "timestamps", "verdict_time", "warnings"
+            "sub_indication", "timestamps", "verdict_time", "warning_codes", "warnings"
         ]
     );
     let mut signer: Vec<&str> = sig["signer"].as_object().unwrap().keys().map(String::as_str).collect();
     signer.sort_unstable();
-    assert_eq!(signer, ["issuer", "organization", "serial", "subject"]);
+    assert_eq!(signer, ["common_name", "identifier", "issuer", "organization", "organizational_unit", "serial", "subject", "title"]);
+    assert_eq!(sig["signer"]["common_name"], "Trần Thị Bình");
+    assert_eq!(sig["signer"]["title"], "Giám đốc");
+    for c in sig["checks"].as_array().unwrap() {
+        assert!(c["code"].as_str().is_some_and(|s| !s.is_empty()), "{c}");
+    }
     assert_eq!(sig["signing_time"].as_str().unwrap(), rfc3339(f.day));
     assert!(sig["signing_time"].as_str().unwrap().ends_with('Z'));
     assert!(sig["signer"]["subject"].as_str().unwrap().starts_with("C=VN, ST=Bắc Ninh, O=Sở Y tế tỉnh Bắc Ninh, title=Giám đốc, CN=Trần Thị Bình"));

@@ -7,6 +7,7 @@
 //! Inputs are built here by hand (DER assembled byte by byte) or from fuzz/fixtures; the signed
 //! million-entry CRL is signed by a sub-CA made by the openssl CLI (tests/it/pki.rs).
 
+use kyso::findings::{CrlProblem, Element, Finding, FormatKind, FormatProblem};
 use super::cli::summary;
 use super::pki::{Leaf, Pki, KeyKind};
 use super::robust_mutation::{fixtures, serialize, tree, verifier};
@@ -63,7 +64,7 @@ fn p7s_of_100_mb_is_refused_by_size() {
     let r = verifier().verify_detached("document.txt", doc.as_slice(), &big);
     assert_eq!(r.indication, Indication::TotalFailed);
     assert_eq!(r.sub_indication, Some(SubIndication::FormatFailure));
-    assert_eq!(r.detail.as_deref(), Some("the signature file is larger than 33554432 bytes"));
+    assert_eq!(r.detail.as_ref().map(ToString::to_string).as_deref(), Some("the signature file is larger than 33554432 bytes"));
 
     // The CLI does not even read it whole (read_limited), under the memory cap.
     let dir = tempfile::tempdir().unwrap();
@@ -106,17 +107,17 @@ fn cms_with_10000_certificates_or_signers_is_refused_by_count() {
     assert!(certs.len() > 5_000_000 && certs.len() < 32 << 20, "{}", certs.len());
     let r = v.verify_detached("document.txt", doc.as_slice(), &certs);
     assert_eq!(r.sub_indication, Some(SubIndication::FormatFailure));
-    assert_eq!(r.detail.as_deref(), Some("certificates: too many certificates"));
+    assert_eq!(r.detail, Some(Finding::Malformed(FormatProblem::new(Element::Certificates, FormatKind::TooMany { limit: kyso::verify::MAX_CERTIFICATES }))));
 
     let signers = inflated("signers", 10_000);
     let r = v.verify_detached("document.txt", doc.as_slice(), &signers);
     assert_eq!(r.sub_indication, Some(SubIndication::FormatFailure));
-    assert_eq!(r.detail.as_deref(), Some("signerInfos: too many SignerInfos"));
+    assert_eq!(r.detail, Some(Finding::Malformed(FormatProblem::new(Element::SignerInfos, FormatKind::TooMany { limit: kyso::verify::MAX_SIGNERS }))));
 
     // At the limit (64 certificates, 32 identical signers) parsing goes through: the copies of
     // one SignerInfo are then refused as duplicates, the 64 certificates are harmless.
     let r = v.verify_detached("document.txt", doc.as_slice(), &inflated("signers", 32));
-    assert_eq!(r.detail.as_deref(), Some("the signature file holds the same SignerInfo twice"));
+    assert_eq!(r.detail, Some(Finding::DuplicateSignerInfo));
     let r = v.verify_detached("document.txt", doc.as_slice(), &inflated("certificates", 64));
     assert_eq!(r.indication, Indication::Indeterminate, "{r:?}");
 }
@@ -137,15 +138,15 @@ fn deeply_nested_der_is_refused_without_stack_overflow() {
     let deep = nested(100_000);
     let r = v.verify_detached("document.txt", doc.as_slice(), &deep);
     assert_eq!(r.sub_indication, Some(SubIndication::FormatFailure));
-    let detail = r.detail.unwrap();
-    assert!(detail.contains("nesting deeper than 64"), "{detail}");
+    assert_eq!(r.detail, Some(Finding::Malformed(FormatProblem::new(Element::SignatureFile, FormatKind::TooDeep))));
     // the BER form: a million indefinite-length SEQUENCEs (2 MB)
     let mut ber = [0x30u8, 0x80].repeat(1_000_000);
     ber.extend([0u8; 2].repeat(1_000_000));
     let r = v.verify_detached("document.txt", doc.as_slice(), &ber);
     assert_eq!(r.sub_indication, Some(SubIndication::FormatFailure));
     let detail = r.detail.unwrap();
-    assert!(detail.contains("nesting deeper than 64"), "{detail}");
+    assert_eq!(detail, Finding::Malformed(FormatProblem::new(Element::SignatureFile, FormatKind::TooDeep)));
+    assert!(detail.to_string().contains("nesting deeper than 64"), "{detail}");
 
     assert_eq!(
         kyso::cms::signature_der(&deep).unwrap_err(),
@@ -160,7 +161,7 @@ fn deeply_nested_der_is_refused_without_stack_overflow() {
     }
     let anchor = read(&fixtures().join("anchor.der"));
     match Verifier::new(&[anchor], &[], &[deep.clone()], Options::at(time::OffsetDateTime::UNIX_EPOCH)) {
-        Err(VerifyError::BadCrl { index: 0, reason }) => assert!(reason.starts_with("CRL"), "{reason}"),
+        Err(VerifyError::BadCrl { index: 0, reason }) => assert!(matches!(reason, CrlProblem::Malformed(_)), "{reason}"),
         other => panic!("{other:?}"),
     }
     assert!(matches!(kyso::KeyFile::parse(&deep), Err(kyso::KeyError::Malformed(_))));
@@ -218,7 +219,7 @@ fn crl_over_a_million_entries_is_refused_by_count() {
     let crl = big_crl(&name, kyso::verify::MAX_CRL_ENTRIES + 1, None, None);
     let anchor = read(&fixtures().join("anchor.der"));
     match Verifier::new(&[anchor], &[], &[crl], Options::at(time::OffsetDateTime::UNIX_EPOCH)) {
-        Err(VerifyError::BadCrl { index: 0, reason }) => assert_eq!(reason, "CRL has more than 1000000 entries"),
+        Err(VerifyError::BadCrl { index: 0, reason }) => assert_eq!(reason, CrlProblem::TooManyEntries { limit: 1_000_000 }),
         other => panic!("{other:?}"),
     }
 }

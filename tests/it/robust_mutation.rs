@@ -400,7 +400,7 @@ fn duplicated_signer_info_is_format_failure() {
     let r = verifier().verify_detached("document.txt", doc.as_slice(), &bytes);
     assert_eq!(r.indication, Indication::TotalFailed);
     assert_eq!(r.sub_indication, Some(kyso::report::SubIndication::FormatFailure));
-    assert_eq!(r.detail.as_deref(), Some("the signature file holds the same SignerInfo twice"));
+    assert_eq!(r.detail, Some(kyso::findings::Finding::DuplicateSignerInfo));
 }
 
 #[test]

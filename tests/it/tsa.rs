@@ -4,7 +4,9 @@
 
 use crate::cli::{kyso, run, summary};
 use crate::pki::{openssl, write, KeyKind, Leaf, Party, Pki};
+use kyso::findings::{EssProblem, EssVersion, Finding, ImprintPart, PathProblem, TsaCertificateProblem};
 use kyso::tsp::{self, Imprint, TokenCheck, TspError, Tsa};
+use time::OffsetDateTime;
 use kyso::DigestAlgorithm;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -23,6 +25,19 @@ pub(crate) fn tsa_leaf(pki: &Pki, cn: &str) -> Party {
             ..Leaf::default()
         },
     )
+}
+
+/// A system time as the library's time type.
+fn odt(t: SystemTime) -> OffsetDateTime {
+    OffsetDateTime::from(t)
+}
+
+/// The finding of a token that does not verify (panics on another error).
+fn failed(e: TspError) -> Finding {
+    match e {
+        TspError::Invalid(f) => f.finding,
+        other => panic!("not a verification failure: {other:?}"),
+    }
 }
 
 /// The DER of the first certificate in a PEM file.
@@ -275,24 +290,24 @@ fn kyso_verifies_openssl_ts_reply_tokens_ess_v1_and_v2_with_fractional_time() {
         let reply = tsa_cmd(&std::fs::read(d.join("req.tsq")).unwrap()).unwrap();
         let token = tsp::parse_response(&reply).unwrap();
         let now = SystemTime::now();
-        let info = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, doc), &[cert_der(&pki.root.cert)], now)
+        let info = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, doc), &[cert_der(&pki.root.cert)], odt(now))
             .unwrap_or_else(|e| panic!("ess {ess}: {e}"));
         assert_eq!(info.policy.to_string(), "1.2.3.4.1");
-        assert!(info.tsa_subject.contains("OpenSSL TSA"), "{}", info.tsa_subject);
+        assert!(info.tsa_subject.dn.contains("OpenSSL TSA"), "{}", info.tsa_subject.dn);
         assert_eq!(info.accuracy, Some(Duration::from_micros(1_500_100)));
         assert!(info.chain_checked);
         assert_eq!(info.chain.len(), 3, "{:?}", info.chain);
-        let drift = now.duration_since(info.gen_time).unwrap_or_default();
-        assert!(drift < Duration::from_secs(300), "genTime {}", info.gen_time_text);
+        let drift = odt(now) - info.gen_time;
+        assert!(drift < time::Duration::seconds(300) && drift > time::Duration::seconds(-300), "genTime {}", info.gen_time);
         // Another document's imprint: refused, and which error.
-        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, b"other"), &[cert_der(&pki.root.cert)], now).unwrap_err();
-        assert_eq!(e, TspError::ImprintMismatch { detail: "the hash differs".into() });
-        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha256, doc), &[cert_der(&pki.root.cert)], now).unwrap_err();
-        assert!(matches!(&e, TspError::ImprintMismatch { detail } if detail.starts_with("algorithm 2.16.840.1.101.3.4.2.2")), "{e}");
+        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, b"other"), &[cert_der(&pki.root.cert)], odt(now)).unwrap_err();
+        assert_eq!(failed(e), Finding::ImprintMismatch { part: ImprintPart::Hash });
+        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha256, doc), &[cert_der(&pki.root.cert)], odt(now)).unwrap_err();
+        assert_eq!(failed(e), Finding::ImprintMismatch { part: ImprintPart::Algorithm });
         // A trust anchor that did not issue the TSA (another root with the same name): untrusted.
         let other = Pki::new(KeyKind::P256);
-        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, doc), &[cert_der(&other.root.cert)], now).unwrap_err();
-        assert_eq!(e, TspError::UntrustedTsa("InvalidSignatureForPublicKey".into()));
+        let e = tsp::verify_token(&token, &Imprint::of(DigestAlgorithm::Sha384, doc), &[cert_der(&other.root.cert)], odt(now)).unwrap_err();
+        assert!(matches!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature { .. })));
     }
 }
 
@@ -398,42 +413,42 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
     let req = tsp::request(&imprint, Some(&nonce), false, None).unwrap();
     let mut serials = HashSet::new();
     for i in 0..50u8 {
-        let reply = tsa.respond(&req, t, &[0, 0, i]);
+        let reply = tsa.respond(&req, odt(t), &[0, 0, i]);
         let token = tsp::parse_response(&reply.der).unwrap();
         // certReq false: no certificate in the token; the caller supplies it.
-        let e = tsp::verify_token(&token, &imprint, &root, t).unwrap_err();
-        assert_eq!(e, TspError::SignerCertificateNotFound);
+        let e = tsp::verify_token(&token, &imprint, &root, odt(t)).unwrap_err();
+        assert_eq!(failed(e), Finding::SignerCertificateNotFound);
         let extra = [cert_der(&party.cert), cert_der(&pki.sub.cert)];
         let info = tsp::verify_token_with(
             &token,
             &imprint,
-            &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: t, nonce: Some(&nonce) },
+            &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: odt(t), nonce: Some(&nonce), policy: kyso::Policy::Strict },
         )
         .unwrap();
-        assert_eq!(info.gen_time, t);
-        assert!(info.gen_time_text.ends_with(".25Z"), "{}", info.gen_time_text);
+        assert_eq!(info.gen_time, odt(t));
+        assert!(kyso::report::rfc3339(info.gen_time).ends_with(".25Z"), "{}", info.gen_time);
         assert_eq!(info.accuracy, Some(Duration::from_secs(1)));
         assert_eq!(info.nonce.as_deref(), Some(&[0x00, 0x80, 1, 2, 3, 4, 5, 6, 7, 8][..]));
         let wrong_nonce = tsp::verify_token_with(
             &token,
             &imprint,
-            &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: t, nonce: Some(&[1]) },
+            &TokenCheck { anchors: Some(&root), extra_certificates: &extra, time: odt(t), nonce: Some(&[1]), policy: kyso::Policy::Strict },
         )
         .unwrap_err();
-        assert_eq!(wrong_nonce, TspError::NonceMismatch);
+        assert_eq!(failed(wrong_nonce), Finding::NonceMismatch);
         assert!(serials.insert(info.serial.clone()));
         assert!(i == 0 || !info.serial.starts_with("00"), "serial {} not minimal", info.serial);
     }
     assert_eq!(serials.len(), 50);
     // certReq true: the TSA certificate and its chain are in the token.
     let req = tsp::request(&imprint, None, true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[9]).der).unwrap();
-    let info = tsp::verify_token(&token, &imprint, &root, t).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[9]).der).unwrap();
+    let info = tsp::verify_token(&token, &imprint, &root, odt(t)).unwrap();
     assert_eq!(info.chain.len(), 3);
-    assert!(info.chain[0].contains("TSA lib"));
+    assert!(info.chain[0].dn.contains("TSA lib"));
     // The TSA refuses to issue outside its certificate's validity (the leaf lasts 365 days).
     let late = t + Duration::from_secs(400 * 86_400);
-    match tsp::parse_response(&tsa.respond(&req, late, &[10]).der) {
+    match tsp::parse_response(&tsa.respond(&req, odt(late), &[10]).der) {
         Err(TspError::Rejected { fail_info, text, .. }) => {
             assert_eq!(fail_info, vec!["systemFailure"]);
             assert_eq!(text.as_deref(), Some("the TSA certificate is not valid at this time"));
@@ -441,23 +456,23 @@ fn library_tsa_echoes_nonce_honours_cert_req_and_issues_unique_positive_serials(
         other => panic!("{other:?}"),
     }
     // The validation time matters: after the TSA certificate expired, the chain fails.
-    let e = tsp::verify_token(&token, &imprint, &root, late).unwrap_err();
-    assert!(matches!(&e, TspError::UntrustedTsa(m) if m.contains("CertExpired")), "{e}");
+    let e = tsp::verify_token(&token, &imprint, &root, odt(late)).unwrap_err();
+    assert!(matches!(failed(e), Finding::TsaUntrusted(PathProblem::Expired { .. })));
 }
 
 #[test]
 fn tsa_refuses_certificates_without_critical_lone_timestamping_eku() {
     let pki = Pki::new(KeyKind::P256);
     for (eku, why) in [
-        (Some("timeStamping"), "the extended key usage is not critical"),
-        (Some("critical,timeStamping,emailProtection"), "the extended key usage has purposes besides id-kp-timeStamping"),
-        (Some("critical,emailProtection"), "the extended key usage lacks id-kp-timeStamping"),
-        (None, "no extended key usage (id-kp-timeStamping is required)"),
+        (Some("timeStamping"), TsaCertificateProblem::EkuNotCritical),
+        (Some("critical,timeStamping,emailProtection"), TsaCertificateProblem::OtherPurposes),
+        (Some("critical,emailProtection"), TsaCertificateProblem::NoTimeStamping),
+        (None, TsaCertificateProblem::NoEku),
     ] {
         let p = pki.leaf("not a TSA", Leaf { eku: eku.map(Into::into), ..Leaf::default() });
         let key = kyso::PrivateKey::load(&std::fs::read(&p.key).unwrap(), None).unwrap();
         let e = Tsa::new(&cert_der(&p.cert), &[], Arc::new(key), tsp::DEFAULT_POLICY).unwrap_err();
-        assert_eq!(e, TspError::NotATsaCertificate(why.into()), "{eku:?}");
+        assert_eq!(failed(e), Finding::NotATsaCertificate(why), "{eku:?}");
     }
     // And the CLI says so with exit 2.
     let p = pki.leaf("unit", Leaf::default());
@@ -512,7 +527,7 @@ fn load_20000_requests_from_8_clients_unique_serials_and_malformed_rejected() {
                                 match tsp::verify_token_with(
                                     &token,
                                     &imprint,
-                                    &TokenCheck { anchors: None, extra_certificates: &extra, time: SystemTime::now(), nonce: Some(&nonce) },
+                                    &TokenCheck { anchors: None, extra_certificates: &extra, time: odt(SystemTime::now()), nonce: Some(&nonce), policy: kyso::Policy::Strict },
                                 ) {
                                     Ok(info) => serials.push(info.serial),
                                     Err(e) => failures.push(format!("client {c} request {i}: bad token: {e}")),
@@ -641,9 +656,9 @@ fn kyso_timestamp_upgrades_openssl_signature_to_b_t_still_verified_by_openssl() 
     for (i, st) in per_signer.iter().enumerate() {
         let (sig, tokens) = (&st.signature_value, &st.tokens);
         assert_eq!(tokens.len(), 1);
-        let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: SystemTime::now(), nonce: None };
+        let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(SystemTime::now()), nonce: None, policy: kyso::Policy::Strict };
         let info = tsp::verify_signature_timestamp(&tokens[0], sig, &check).unwrap();
-        assert!(info.tsa_subject.contains("CN=TSA tỉnh Bắc Ninh"), "{}", info.tsa_subject);
+        assert!(info.tsa_subject.dn.contains("CN=TSA tỉnh Bắc Ninh"), "{}", info.tsa_subject.dn);
         let tok = format!("tok{i}.der");
         std::fs::write(d.join(&tok), &tokens[0]).unwrap();
         let digest = hex::encode(DigestAlgorithm::Sha256.digest(sig));
@@ -710,9 +725,9 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     let tsa = library_tsa(&pki, &tsa_party);
     let now = SystemTime::now();
     let serial = std::sync::atomic::AtomicU8::new(1);
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst)]).der);
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst)]).der);
     let root = [cert_der(&pki.root.cert)];
-    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: now, nonce: None };
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let up = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &check).unwrap();
     assert_eq!(up.timestamps.len(), 1);
     let st = tsp::signature_timestamp_tokens(&up.p7s).unwrap().remove(0);
@@ -724,23 +739,23 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     let mut t1 = token.clone();
     t1[gt + 2 + 13] ^= 0x01; // the last digit of the seconds → another valid digit
     let e = tsp::verify_signature_timestamp(&t1, &sig, &check).unwrap_err();
-    assert_eq!(e, TspError::SignedAttributes("message-digest does not match the TSTInfo"));
+    assert!(matches!(failed(e), Finding::DigestMismatch { .. }));
 
     // 2. A flipped bit in the token's signature value: the signature no longer verifies.
     let mut t2 = token.clone();
     let n = t2.len();
     t2[n - 10] ^= 0x01;
     let e = tsp::verify_signature_timestamp(&t2, &sig, &check).unwrap_err();
-    assert_eq!(e, TspError::SignatureInvalid);
+    assert_eq!(failed(e), Finding::SignatureInvalid);
 
     // 3. The token moved onto another signature: the imprint does not match.
     let e = tsp::verify_signature_timestamp(&token, b"another signature value", &check).unwrap_err();
-    assert_eq!(e, TspError::ImprintMismatch { detail: "the hash differs".into() });
+    assert_eq!(failed(e), Finding::ImprintMismatch { part: ImprintPart::Hash });
 
     // 4. Garbage and truncation: malformed, never a panic.
     for bad in [&token[..token.len() / 2], &b"\x30\x80"[..], &[][..]] {
         let e = tsp::verify_signature_timestamp(bad, &sig, &check).unwrap_err();
-        assert!(matches!(e, TspError::Malformed { .. }), "{e}");
+        assert!(matches!(failed(e), Finding::Malformed(_)));
     }
     // 5. Certificate substitution: a certificate with the same issuer, serial and key as the TSA's
     //    (re-issued with other dates) is offered; the signature verifies with its key, but the ESS
@@ -754,11 +769,11 @@ fn tampered_tokens_and_signatures_are_detected_with_the_specific_error() {
     );
     let tsa2 = library_tsa(&pki, &tsa_party);
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"x");
-    let bare = tsp::parse_response(&tsa2.respond(&tsp::request(&imprint, None, false, None).unwrap(), now, &[1]).der).unwrap();
+    let bare = tsp::parse_response(&tsa2.respond(&tsp::request(&imprint, None, false, None).unwrap(), odt(now), &[1]).der).unwrap();
     let twin = [cert_der(&d.join("twin.pem")), cert_der(&pki.sub.cert)];
-    let with_twin = TokenCheck { anchors: Some(&root), extra_certificates: &twin, time: now, nonce: None };
+    let with_twin = TokenCheck { anchors: Some(&root), extra_certificates: &twin, time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let e = tsp::verify_token_with(&bare, &imprint, &with_twin).unwrap_err();
-    assert_eq!(e, TspError::EssCertificate("names another certificate than the signer's"));
+    assert_eq!(failed(e), Finding::SigningCertificateProblem { version: EssVersion::V2, problem: EssProblem::HashMismatch { algorithm: DigestAlgorithm::Sha256 } });
     let real = [cert_der(&tsa_party.cert), cert_der(&pki.sub.cert)];
     tsp::verify_token_with(&bare, &imprint, &TokenCheck { extra_certificates: &real, ..with_twin }).unwrap();
 }
@@ -775,7 +790,7 @@ fn kyso_timestamp_with_openssl_tsa_and_error_paths() {
     let cfg = openssl_tsa_config(d, "sha256");
     let client = openssl_tsa_client(d.to_path_buf(), cfg, tsa.clone(), pki.sub.cert.clone());
     let root = [cert_der(&pki.root.cert)];
-    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: SystemTime::now(), nonce: None };
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(SystemTime::now()), nonce: None, policy: kyso::Policy::Strict };
     let up = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &check).unwrap();
     assert_eq!(up.timestamps[0].policy.to_string(), "1.2.3.4.1");
     std::fs::write(d.join("doc-bt.p7s"), &up.p7s).unwrap();
@@ -786,11 +801,11 @@ fn kyso_timestamp_with_openssl_tsa_and_error_paths() {
     let other_root = [cert_der(&other.root.cert)];
     let bad = TokenCheck { anchors: Some(&other_root), ..check };
     let e = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &client, &bad).unwrap_err();
-    assert_eq!(e, TspError::UntrustedTsa("InvalidSignatureForPublicKey".into()));
+    assert!(matches!(failed(e), Finding::TsaUntrusted(PathProblem::BadSignature { .. })));
     // A TSA that answers with someone else's token (replay): the nonce/imprint check refuses it.
     let replay = |_: &[u8]| Ok(std::fs::read(d.join("r0.tsr")).unwrap());
     let e = tsp::add_signature_timestamp(&std::fs::read(d.join("doc.p7s")).unwrap(), &replay, &check).unwrap_err();
-    assert_eq!(e, TspError::NonceMismatch);
+    assert_eq!(failed(e), Finding::NonceMismatch);
     // CLI: nothing listening → exit 1 with a clear message; not a signature → exit 2.
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let url = format!("http://{free}/");
@@ -824,9 +839,9 @@ fn ber_signature_from_openssl_stream_is_upgraded_and_still_verifies() {
     let tsa_party = tsa_leaf(&pki, "TSA");
     let tsa = library_tsa(&pki, &tsa_party);
     let now = SystemTime::now();
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[7]).der);
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[7]).der);
     let root = [cert_der(&pki.root.cert)];
-    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: now, nonce: None };
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     let up = tsp::add_signature_timestamp(&ber, &client, &check).unwrap();
     std::fs::write(d.join("bt.p7s"), &up.p7s).unwrap();
     let (ok, msg) = cms_verify(&pki, "bt.p7s", "doc.txt");
@@ -844,9 +859,9 @@ fn every_bit_flip_of_a_token_is_refused_or_harmless_never_a_panic() {
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
     let t = SystemTime::now();
     let req = tsp::request(&imprint, Some(&[1, 2, 3]), true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x42]).der).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[0x42]).der).unwrap();
     let root = [cert_der(&pki.root.cert)];
-    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: t, nonce: Some(&[1, 2, 3]) };
+    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: odt(t), nonce: Some(&[1, 2, 3]), policy: kyso::Policy::Strict };
     let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
     let mut still_ok = 0;
     for i in 0..token.len() {
@@ -863,7 +878,8 @@ fn every_bit_flip_of_a_token_is_refused_or_harmless_never_a_panic() {
             }
         }
         // Truncation at every length is malformed.
-        assert!(matches!(tsp::verify_token_with(&token[..i], &imprint, &check), Err(TspError::Malformed { .. })), "truncated at {i}");
+        let e = tsp::verify_token_with(&token[..i], &imprint, &check).unwrap_err();
+        assert!(matches!(failed(e), Finding::Malformed(_)), "truncated at {i}");
     }
     assert!(still_ok < 40, "{still_ok} flips were accepted");
 }
@@ -883,14 +899,14 @@ fn mutated_requests_are_answered_never_a_panic() {
         for v in [0x00u8, 0xff, req[i] ^ 0x01] {
             let mut m = req.clone();
             m[i] = v;
-            let reply = tsa.respond(&m, t, &[1]);
+            let reply = tsa.respond(&m, odt(t), &[1]);
             match tsp::parse_response(&reply.der) {
                 Ok(_) => granted += 1,
                 Err(TspError::Rejected { status: 2, fail_info, .. }) => assert_eq!(fail_info.len(), 1),
                 Err(e) => panic!("byte {i} = {v:#x}: unreadable reply {e}"),
             }
         }
-        let reply = tsa.respond(&req[..i], t, &[1]);
+        let reply = tsa.respond(&req[..i], odt(t), &[1]);
         assert!(matches!(tsp::parse_response(&reply.der), Err(TspError::Rejected { .. })), "truncated at {i}");
     }
     assert!(granted > 0 && granted < req.len() * 3, "granted {granted}");
@@ -909,8 +925,8 @@ fn mutated_signature_files_never_panic_the_upgrade() {
     let party = tsa_leaf(&pki, "TSA");
     let tsa = library_tsa(&pki, &party);
     let now = SystemTime::now();
-    let client = move |req: &[u8]| Ok(tsa.respond(req, now, &[3]).der);
-    let check = TokenCheck { anchors: None, extra_certificates: &[], time: now, nonce: None };
+    let client = move |req: &[u8]| Ok(tsa.respond(req, odt(now), &[3]).der);
+    let check = TokenCheck { anchors: None, extra_certificates: &[], time: odt(now), nonce: None, policy: kyso::Policy::Strict };
     // Positions step through the whole file (every 7th byte keeps the run short).
     for i in (0..p7s.len()).step_by(7) {
         let mut m = p7s.clone();
@@ -1065,7 +1081,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
     let party = tsa_leaf(&pki, "TSA http");
     let tsa = library_tsa(&pki, &party);
     let options = ServerOptions { workers: 1, request_timeout: Duration::from_secs(3), ..ServerOptions::default() };
-    let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(SystemTime::now), options).unwrap();
+    let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(OffsetDateTime::now_utc), options).unwrap();
     let addr = server.local_addr().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let log = Mutex::new(Vec::<String>::new());
@@ -1139,9 +1155,9 @@ fn ber_timestamp_token_with_padding_verifies_like_its_der_form() {
     let imprint = Imprint::of(DigestAlgorithm::Sha256, b"doc");
     let t = SystemTime::now();
     let req = tsp::request(&imprint, Some(&[9, 9]), true, None).unwrap();
-    let token = tsp::parse_response(&tsa.respond(&req, t, &[0x43]).der).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(t), &[0x43]).der).unwrap();
     let root = [cert_der(&pki.root.cert)];
-    let check = TokenCheck { anchors: Some(&root), extra_certificates: &[], time: t, nonce: Some(&[9, 9]) };
+    let check = TokenCheck::new(&root, odt(t)).nonce(&[9, 9]);
     let good = tsp::verify_token_with(&token, &imprint, &check).unwrap();
     let ber = crate::ber::ber_of(&token);
     assert_eq!((ber[1], ber.len() > token.len()), (0x80, true));
@@ -1151,10 +1167,13 @@ fn ber_timestamp_token_with_padding_verifies_like_its_der_form() {
         assert_eq!(tsp::verify_token_with(t, &imprint, &check).as_ref(), Ok(&good), "{what}");
     }
     let other = Imprint::of(DigestAlgorithm::Sha256, b"another document");
-    assert!(matches!(tsp::verify_token_with(&padded, &other, &check), Err(TspError::ImprintMismatch { .. })));
+    assert_eq!(failed(tsp::verify_token_with(&padded, &other, &check).unwrap_err()), Finding::ImprintMismatch { part: ImprintPart::Hash });
     let mut trailing = padded.clone();
     trailing.push(1);
-    assert!(matches!(tsp::verify_token_with(&trailing, &imprint, &check), Err(TspError::Malformed { .. })));
+    assert_eq!(
+        failed(tsp::verify_token_with(&trailing, &imprint, &check).unwrap_err()),
+        Finding::Malformed(kyso::findings::FormatProblem::new(kyso::findings::Element::TimestampToken, kyso::findings::FormatKind::TrailingData))
+    );
     // the oracle
     write(d, "ber.tst", &ber);
     let untrusted = d.join("untrusted.pem");

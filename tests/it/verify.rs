@@ -461,7 +461,7 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     }
     // Under strict: the reason and its detail, in Vietnamese.
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert)]));
-    assert!(out.contains("Chi tiết: chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng --policy legacy)"), "{out}");
+    assert!(out.contains("Chi tiết: chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)"), "{out}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, Pade
 use crate::cmd_sign::SignArgs;
 use crate::util::CliError;
 use kyso::pdf::{PadesOptions, SignedRanges};
+use kyso::findings::{Finding, IoProblem};
 use kyso::report::{DocumentReport, RunReport, SubIndication};
 use kyso::sign::{DocumentSigner, Profile};
 use kyso::verify::{Job, Verifier};
@@ -160,9 +161,7 @@ pub fn verify_all(v: &Verifier, files: &[PathBuf], sig: Option<&Path>) -> RunRep
                 verify_pdf_file(v, f)
             } else {
                 let job = Job { document: f.clone(), signature: sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(f)) };
-                v.verify_batch(std::slice::from_ref(&job)).documents.into_iter().next().unwrap_or_else(|| {
-                    DocumentReport::failed(f.display().to_string(), None, SubIndication::FormatFailure, "not verified".into())
-                })
+                v.verify_job(&job)
             }
         })
         .collect();
@@ -173,7 +172,7 @@ fn verify_pdf_file(v: &Verifier, f: &Path) -> DocumentReport {
     let label = f.display().to_string();
     match kyso::files::read_limited(f, MAX_PDF_BYTES) {
         Ok(bytes) => v.verify_pdf(&label, &bytes),
-        Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, format!("cannot read the document: {e}")),
+        Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
     }
 }
 

@@ -98,12 +98,8 @@ impl Finisher {
     pub fn timestamp(&self, p7s: Vec<u8>) -> Result<Vec<u8>, String> {
         let mut p7s = p7s;
         if let Some((client, url)) = &self.tsa {
-            let check = TokenCheck {
-                anchors: (!self.anchors.is_empty()).then_some(self.anchors.as_slice()),
-                extra_certificates: &[],
-                time: std::time::SystemTime::now(),
-                nonce: None,
-            };
+            let now = time::OffsetDateTime::now_utc();
+            let check = if self.anchors.is_empty() { TokenCheck::without_trust(now) } else { TokenCheck::new(&self.anchors, now) };
             p7s = match add_signature_timestamp(&p7s, client, &check) {
                 Ok(t) => t.p7s,
                 Err(TspError::Transport(e)) => return Err(format!("timestamp from {url}: cannot reach the TSA: {e}")),

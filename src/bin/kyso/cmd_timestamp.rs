@@ -102,12 +102,8 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     if anchors.is_empty() {
         eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
     }
-    let check = TokenCheck {
-        anchors: (!anchors.is_empty()).then_some(anchors.as_slice()),
-        extra_certificates: &extra,
-        time: std::time::SystemTime::now(),
-        nonce: None,
-    };
+    let now = time::OffsetDateTime::now_utc();
+    let check = if anchors.is_empty() { TokenCheck::without_trust(now) } else { TokenCheck::new(&anchors, now) }.extra_certificates(&extra);
     if input.get(..1024.min(input.len())).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
         return run_pdf(&a, &client, &check, &crls, &input);
     }
@@ -147,8 +143,8 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         println!(
             "timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             i + 1,
-            t.gen_time_text,
-            t.tsa_subject,
+            kyso::report::rfc3339(t.gen_time),
+            t.tsa_subject.dn,
             t.serial,
             t.policy,
             if t.chain_checked { "trusted" } else { "NOT checked" }
@@ -212,8 +208,8 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
         println!(
             "document timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             signed.field_name,
-            t.gen_time_text,
-            t.tsa_subject,
+            kyso::report::rfc3339(t.gen_time),
+            t.tsa_subject.dn,
             t.serial,
             t.policy,
             if t.chain_checked { "trusted" } else { "NOT checked" }

@@ -121,7 +121,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);
     let options = ServerOptions { max_request_bytes, workers: usize::from(a.workers), ..ServerOptions::default() };
-    let server = TsaServer::bind(&a.listen, tsa, Arc::new(std::time::SystemTime::now), options)
+    let server = TsaServer::bind(&a.listen, tsa, Arc::new(time::OffsetDateTime::now_utc), options)
         .map_err(|e| CliError::failed(e.to_string()))?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

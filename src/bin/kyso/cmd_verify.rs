@@ -101,6 +101,13 @@ pub struct TrustArgs {
     /// Algorithm policy
     #[arg(long, value_enum, default_value = "strict")]
     pub policy: PolicyArg,
+    /// Certificate policy OID the path must be valid for (RFC 5280 user-initial-policy-set;
+    /// repeatable; default: any policy)
+    #[arg(long = "policy-oid", value_name = "OID")]
+    pub policy_oid: Vec<String>,
+    /// Require a valid certificate policy on the path (RFC 5280 initial-explicit-policy)
+    #[arg(long)]
+    pub require_explicit_policy: bool,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -192,8 +199,16 @@ fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
         RevocationArg::Warn => RevocationMode::Warn,
         RevocationArg::Off => RevocationMode::Off,
     };
-    Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
-        .map_err(|e| CliError::usage(e.to_string()))
+    let mut oids = Vec::new();
+    for o in &t.policy_oid {
+        oids.push(
+            const_oid::ObjectIdentifier::new(o)
+                .map_err(|e| CliError::usage(format!("--policy-oid {o:?} is not an OID: {e}")).hint("for example --policy-oid 2.16.704.1.1.1"))?,
+        );
+    }
+    Ok(Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .with_policies(oids, t.require_explicit_policy))
 }
 
 fn lang(l: LangArg) -> Lang {

@@ -1,0 +1,865 @@
+//! Every finding, in both languages: each variant (and each variant of the enums it carries) is
+//! rendered in English and Vietnamese, and no English word of the English templates may appear
+//! in the Vietnamese rendering. The sample data is Vietnamese or technical, so an English word
+//! in the Vietnamese output can only come from a template.
+//!
+//! Coverage is enforced: [`finding_index`] matches every `Finding` variant without a wildcard
+//! (adding a variant does not compile until it has an index), and the test fails unless the
+//! samples cover every index. The nested enums are listed whole by their own exhaustive guards.
+
+use super::text::Ctx;
+use super::Lang;
+use crate::alg::DigestAlgorithm;
+use crate::findings::*;
+use std::collections::BTreeSet;
+use time::macros::datetime;
+
+fn name(cn: &str) -> Name {
+    Name {
+        dn: format!("C=VN, O=Sở Thông tin và Truyền thông tỉnh Bắc Ninh, CN={cn}"),
+        parts: NameParts {
+            common_name: Some(cn.to_string()),
+            organization: Some("Sở Thông tin và Truyền thông tỉnh Bắc Ninh".into()),
+            ..NameParts::default()
+        },
+    }
+}
+
+fn t0() -> time::OffsetDateTime {
+    datetime!(2026-11-30 06:30:27 UTC)
+}
+
+fn t1() -> time::OffsetDateTime {
+    datetime!(2031-11-30 06:30:27 UTC)
+}
+
+fn io(kind: std::io::ErrorKind) -> IoProblem {
+    IoProblem { kind, message: "Lỗi hệ thống giả lập".into() }
+}
+
+/// Index of a finding variant: one arm per variant, no wildcard.
+fn finding_index(f: &Finding) -> usize {
+    use Finding::*;
+    match f {
+        DocumentUnreadable(_) => 0,
+        SignatureFileUnreadable { .. } => 1,
+        Malformed(_) => 2,
+        EContentTypeNotData { .. } => 3,
+        EmbeddedContentDiffers => 4,
+        DuplicateSignerInfo => 5,
+        NoSignerInfo => 6,
+        PdfNoSignature => 7,
+        PdfUnreadable(_) => 8,
+        SignerInfoParses => 9,
+        DigestAlgorithmNotListed => 10,
+        NoSignedAttributes => 11,
+        AttributeRepeated => 12,
+        SigningTimeMalformed => 13,
+        SignerCertificateFound { .. } => 14,
+        SignerCertificateNotFound => 15,
+        ContentTypeMatches { .. } => 16,
+        ContentTypeMismatch { .. } => 17,
+        ContentTypeMissing => 18,
+        MessageDigestMissing => 19,
+        MessageDigestNotOctetString => 20,
+        DigestAlgorithmUnknown => 21,
+        DigestMatches { .. } => 22,
+        DigestMismatch { .. } => 23,
+        DocumentDigestUnavailable => 24,
+        SignatureAlgorithmUnsupported => 25,
+        SignatureVerifies { .. } => 26,
+        SignatureInvalid => 27,
+        SchemeUnsupportedWithKey { .. } => 28,
+        AlgorithmAllowed { .. } => 29,
+        Sha1NotAllowed => 30,
+        Sha1AcceptedLegacy => 31,
+        LegacySha1Signature => 32,
+        NoSigningCertificateAttribute => 33,
+        SigningCertificateUnbound => 34,
+        SigningCertificateMatches { .. } => 35,
+        SigningCertificateProblem { .. } => 36,
+        SigningTimeOutsideValidity => 37,
+        NoSigningTime => 38,
+        AttachedContentEqual => 39,
+        CrlIgnored { .. } => 40,
+        CertificateUnparseable => 41,
+        ValidPolicies { .. } => 42,
+        PathFailed(_) => 43,
+        PathFound { .. } => 44,
+        KeyUsageMalformed => 45,
+        KeyCertSignInEndEntity => 46,
+        NameConstraintsInEndEntity => 47,
+        PurposeAny => 48,
+        SignerIsCa => 49,
+        NoKeyUsage => 50,
+        KeyUsageInsufficient { .. } => 51,
+        EkuNotDocumentSigning => 52,
+        SignerKeyUsageOk { .. } => 53,
+        LeafLacksEku { .. } => 54,
+        LeafLacksKeyUsage { .. } => 55,
+        RequiredUsagePresent => 56,
+        LegacyNonRepudiationOnly => 57,
+        CertificateKey(_) => 58,
+        CertificateKeyRejected(_) => 59,
+        LegacySha1Certificate { .. } => 60,
+        CertificateValid { .. } => 61,
+        CertificateExpired { .. } => 62,
+        CertificateNotYetValid { .. } => 63,
+        RevocationOff => 64,
+        NotRevoked { .. } => 65,
+        Revoked { .. } => 66,
+        RevocationUnknown { .. } => 67,
+        RevocationNotChecked { .. } => 68,
+        TimestampAttributeUnreadable(_) => 69,
+        SignatureTimestampValid { .. } => 70,
+        TimestampNotUsed(_) => 71,
+        TsaRevocationUnknown { .. } => 72,
+        CoveredByDocumentTimestamp { .. } => 73,
+        RevokedAfterPoeAccepted { .. } => 74,
+        TokenTooLarge { .. } => 75,
+        TokenSignerCount { .. } => 76,
+        ImprintMismatch { .. } => 77,
+        NonceMismatch => 78,
+        NotATsaCertificate(_) => 79,
+        GenTimeOutsideValidity { .. } => 80,
+        TsaUntrusted(_) => 81,
+        NoTsaTrustAnchor => 82,
+        DocumentTimestampValid { .. } => 83,
+        DocumentTimestampInvalid(_) => 84,
+        ImprintAlgorithmUnsupported { .. } => 85,
+        ImprintSha1Refused => 86,
+        PdfSubFilterUnsupported { .. } => 87,
+        PdfByteRange(_) => 88,
+        PdfByteRangeOk { .. } => 89,
+        PdfSignatureField { .. } => 90,
+        PdfSubFilter { .. } => 91,
+        PdfSignerInfoCount { .. } => 92,
+        PdfDss { .. } => 93,
+        DssPartIgnored(_) => 94,
+        DssBudget { .. } => 95,
+        PdfCoversWholeFile => 96,
+        PdfOnlySignaturesAndForms => 97,
+        PdfChanged { .. } => 98,
+        PdfChangesUnknown(_) => 99,
+        PdfUnexplainedBytes { .. } => 100,
+    }
+}
+
+/// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
+const FINDING_VARIANTS: usize = 101;
+
+/// Every variant of a nested enum, checked by a guard that matches without a wildcard.
+macro_rules! all_of {
+    ($ty:ty, [$($v:expr),* $(,)?], $guard:expr) => {{
+        let all: Vec<$ty> = vec![$($v),*];
+        let guard: fn(&$ty) -> usize = $guard;
+        let seen: BTreeSet<usize> = all.iter().map(guard).collect();
+        assert_eq!(seen.len(), all.len(), "{}: duplicate or missing variants", stringify!($ty));
+        assert_eq!(seen.iter().max().map(|m| m + 1), Some(all.len()), "{}: a variant is missing from the list", stringify!($ty));
+        all
+    }};
+}
+
+fn format_kinds() -> Vec<FormatKind> {
+    use FormatKind::*;
+    all_of!(
+        FormatKind,
+        [
+            Truncated,
+            HighTagNumber,
+            IndefiniteLength,
+            NonMinimalLength,
+            LengthTooLong,
+            LengthOverflow,
+            TrailingData,
+            UnexpectedTag,
+            TooMany { limit: 64 },
+            TooDeep,
+            Missing,
+            UnknownVersion,
+            WrongContentType,
+            InvalidValue,
+            NotRecognised,
+            TooLarge { limit: 1024 },
+            Empty,
+            SeveralPemBlocks,
+        ],
+        |k| match k {
+            Truncated => 0,
+            HighTagNumber => 1,
+            IndefiniteLength => 2,
+            NonMinimalLength => 3,
+            LengthTooLong => 4,
+            LengthOverflow => 5,
+            TrailingData => 6,
+            UnexpectedTag => 7,
+            TooMany { .. } => 8,
+            TooDeep => 9,
+            Missing => 10,
+            UnknownVersion => 11,
+            WrongContentType => 12,
+            InvalidValue => 13,
+            NotRecognised => 14,
+            TooLarge { .. } => 15,
+            Empty => 16,
+            SeveralPemBlocks => 17,
+        }
+    )
+}
+
+fn elements() -> Vec<Element> {
+    use Element::*;
+    all_of!(
+        Element,
+        [
+            SignatureFile,
+            ContentInfo,
+            SignedData,
+            DigestAlgorithms,
+            EncapContentInfo,
+            EContent,
+            Certificates,
+            Crls,
+            SignerInfos,
+            SignerInfo,
+            Sid,
+            DigestAlgorithm,
+            SignedAttributes,
+            UnsignedAttributes,
+            SignatureAlgorithm,
+            Signature,
+            TimestampToken,
+            TstInfo,
+            Crl,
+            Certificate,
+        ],
+        |e| match e {
+            SignatureFile => 0,
+            ContentInfo => 1,
+            SignedData => 2,
+            DigestAlgorithms => 3,
+            EncapContentInfo => 4,
+            EContent => 5,
+            Certificates => 6,
+            Crls => 7,
+            SignerInfos => 8,
+            SignerInfo => 9,
+            Sid => 10,
+            DigestAlgorithm => 11,
+            SignedAttributes => 12,
+            UnsignedAttributes => 13,
+            SignatureAlgorithm => 14,
+            Signature => 15,
+            TimestampToken => 16,
+            TstInfo => 17,
+            Crl => 18,
+            Certificate => 19,
+        }
+    )
+}
+
+fn in_path(position: usize) -> CertInPath {
+    CertInPath { position, subject: name(if position == 0 { "Nguyễn Văn An" } else { "CA Tỉnh Bắc Ninh" }) }
+}
+
+fn path_problems() -> Vec<PathProblem> {
+    use PathProblem::*;
+    let kinds = all_of!(
+        NameKind,
+        [NameKind::Directory, NameKind::Email, NameKind::Dns, NameKind::Uri, NameKind::IpAddress, NameKind::Other],
+        |k| match k {
+            NameKind::Directory => 0,
+            NameKind::Email => 1,
+            NameKind::Dns => 2,
+            NameKind::Uri => 3,
+            NameKind::IpAddress => 4,
+            NameKind::Other => 5,
+        }
+    );
+    let budgets = all_of!(
+        PathBudget,
+        [PathBudget::SignatureChecks, PathBudget::BuildSteps, PathBudget::NameConstraintChecks, PathBudget::Policies, PathBudget::Names],
+        |b| match b {
+            PathBudget::SignatureChecks => 0,
+            PathBudget::BuildSteps => 1,
+            PathBudget::NameConstraintChecks => 2,
+            PathBudget::Policies => 3,
+            PathBudget::Names => 4,
+        }
+    );
+    let mut all = all_of!(
+        PathProblem,
+        [
+            Malformed { cert: in_path(1) },
+            NoIssuer { cert: in_path(1), issuer: name("Root CA Tỉnh Bắc Ninh") },
+            BadSignature { cert: in_path(0) },
+            AlgorithmNotAllowed { cert: in_path(1), algorithm: "1.2.840.113549.1.1.4".into() },
+            WeakKey { cert: in_path(0), key: "RSA 1024".into() },
+            Expired { cert: in_path(1), not_after: t0(), time: t1() },
+            NotYetValid { cert: in_path(0), not_before: t1(), time: t0() },
+            NotCa { cert: in_path(1) },
+            NoKeyCertSign { cert: in_path(1) },
+            PathLengthExceeded { cert: in_path(1) },
+            TooLong { max: 8 },
+            UnknownCriticalExtension { cert: in_path(1), oid: const_oid::ObjectIdentifier::new_unwrap("1.2.3.4") },
+            NameConstraintViolated { cert: in_path(0), kind: NameKind::Dns, name: "ubnd.bacninh.gov.vn".into() },
+            NameConstraintUnsupported { cert: in_path(0), kind: NameKind::Other },
+            AnyPolicyMapping { cert: in_path(1) },
+            NoValidPolicy { cert: in_path(0) },
+            EkuNotAllowed { cert: in_path(1) },
+            AnchorOutsideValidity { anchor: name("Root CA Tỉnh Bắc Ninh"), not_before: t0(), not_after: t1() },
+            Budget(PathBudget::BuildSteps),
+        ],
+        |p| match p {
+            Malformed { .. } => 0,
+            NoIssuer { .. } => 1,
+            BadSignature { .. } => 2,
+            AlgorithmNotAllowed { .. } => 3,
+            WeakKey { .. } => 4,
+            Expired { .. } => 5,
+            NotYetValid { .. } => 6,
+            NotCa { .. } => 7,
+            NoKeyCertSign { .. } => 8,
+            PathLengthExceeded { .. } => 9,
+            TooLong { .. } => 10,
+            UnknownCriticalExtension { .. } => 11,
+            NameConstraintViolated { .. } => 12,
+            NameConstraintUnsupported { .. } => 13,
+            AnyPolicyMapping { .. } => 14,
+            NoValidPolicy { .. } => 15,
+            EkuNotAllowed { .. } => 16,
+            AnchorOutsideValidity { .. } => 17,
+            Budget(_) => 18,
+        }
+    );
+    all.extend(kinds.into_iter().map(|kind| NameConstraintViolated { cert: in_path(0), kind, name: "@bacninh.gov.vn".into() }));
+    all.extend(budgets.into_iter().map(Budget));
+    all
+}
+
+fn crl_problems() -> Vec<CrlProblem> {
+    use CrlProblem::*;
+    let signer = all_of!(
+        CrlSignerProblem,
+        [
+            CrlSignerProblem::BadSignature,
+            CrlSignerProblem::Algorithm,
+            CrlSignerProblem::NoCrlSign,
+            CrlSignerProblem::Path(Box::new(PathProblem::NotCa { cert: in_path(1) })),
+            CrlSignerProblem::NotGood,
+        ],
+        |p| match p {
+            CrlSignerProblem::BadSignature => 0,
+            CrlSignerProblem::Algorithm => 1,
+            CrlSignerProblem::NoCrlSign => 2,
+            CrlSignerProblem::Path(_) => 3,
+            CrlSignerProblem::NotGood => 4,
+        }
+    );
+    let mut all = all_of!(
+        CrlProblem,
+        [
+            Malformed(FormatProblem::new(Element::Crl, FormatKind::Truncated)),
+            TooManyEntries { limit: 1_000_000 },
+            NoCrl,
+            ReasonsNotCovered { missing: vec![CrlReason::KeyCompromise, CrlReason::CaCompromise] },
+            Stale { issuer: name("CA Tỉnh Bắc Ninh"), next_update: t0() },
+            UnknownCriticalExtension { issuer: name("CA Tỉnh Bắc Ninh"), oid: "1.2.3.4".into() },
+            AttributeCertificates,
+            NoCrlNumber { issuer: name("CA Tỉnh Bắc Ninh") },
+            NoValidSigner { issuer: name("CA Tỉnh Bắc Ninh"), why: None },
+            DeltaUnusable { issuer: name("CA Tỉnh Bắc Ninh") },
+            Budget,
+        ],
+        |p| match p {
+            Malformed(_) => 0,
+            TooManyEntries { .. } => 1,
+            NoCrl => 2,
+            ReasonsNotCovered { .. } => 3,
+            Stale { .. } => 4,
+            UnknownCriticalExtension { .. } => 5,
+            AttributeCertificates => 6,
+            NoCrlNumber { .. } => 7,
+            NoValidSigner { .. } => 8,
+            DeltaUnusable { .. } => 9,
+            Budget => 10,
+        }
+    );
+    all.extend(signer.into_iter().map(|why| NoValidSigner { issuer: name("CA Tỉnh Bắc Ninh"), why: Some(why) }));
+    all
+}
+
+fn reasons() -> Vec<Option<CrlReason>> {
+    use CrlReason::*;
+    let all = all_of!(
+        CrlReason,
+        [
+            Unspecified,
+            KeyCompromise,
+            CaCompromise,
+            AffiliationChanged,
+            Superseded,
+            CessationOfOperation,
+            CertificateHold,
+            RemoveFromCrl,
+            PrivilegeWithdrawn,
+            AaCompromise,
+            Other(7),
+        ],
+        |r| match r {
+            Unspecified => 0,
+            KeyCompromise => 1,
+            CaCompromise => 2,
+            AffiliationChanged => 3,
+            Superseded => 4,
+            CessationOfOperation => 5,
+            CertificateHold => 6,
+            RemoveFromCrl => 7,
+            PrivilegeWithdrawn => 8,
+            AaCompromise => 9,
+            Other(_) => 10,
+        }
+    );
+    std::iter::once(None).chain(all.into_iter().map(Some)).collect()
+}
+
+fn ess_problems() -> Vec<EssProblem> {
+    use EssProblem::*;
+    all_of!(
+        EssProblem,
+        [Malformed, Empty, UnknownHash, HashMismatch { algorithm: DigestAlgorithm::Sha256 }, IssuerSerialMismatch, Missing],
+        |p| match p {
+            Malformed => 0,
+            Empty => 1,
+            UnknownHash => 2,
+            HashMismatch { .. } => 3,
+            IssuerSerialMismatch => 4,
+            Missing => 5,
+        }
+    )
+}
+
+fn schemes() -> Vec<SignatureScheme> {
+    use SignatureScheme::*;
+    all_of!(
+        SignatureScheme,
+        [
+            Ecdsa(DigestAlgorithm::Sha256),
+            RsaPkcs1(DigestAlgorithm::Sha1),
+            RsaPss(DigestAlgorithm::Sha384),
+            RsaPssSalt { hash: DigestAlgorithm::Sha512, salt_len: 64 },
+            Ed25519,
+        ],
+        |s| match s {
+            Ecdsa(_) => 0,
+            RsaPkcs1(_) => 1,
+            RsaPss(_) => 2,
+            RsaPssSalt { .. } => 3,
+            Ed25519 => 4,
+        }
+    )
+}
+
+fn key_descriptions() -> Vec<KeyDescription> {
+    use KeyDescription::*;
+    all_of!(KeyDescription, [Rsa { bits: 3072 }, EcdsaP256, EcdsaP384, Ed25519], |k| match k {
+        Rsa { .. } => 0,
+        EcdsaP256 => 1,
+        EcdsaP384 => 2,
+        Ed25519 => 3,
+    })
+}
+
+fn key_problems() -> Vec<KeyProblem> {
+    use KeyProblem::*;
+    all_of!(
+        KeyProblem,
+        [
+            RsaTooSmall { bits: 1024, minimum: 2048 },
+            CurveNotAllowed { curve: "1.3.36.3.3.2.8.1.1.7".into() },
+            AlgorithmNotAllowed { algorithm: "1.2.840.10040.4.1".into() }
+        ],
+        |p| match p {
+            RsaTooSmall { .. } => 0,
+            CurveNotAllowed { .. } => 1,
+            AlgorithmNotAllowed { .. } => 2,
+        }
+    )
+}
+
+fn tsa_certificate_problems() -> Vec<TsaCertificateProblem> {
+    use TsaCertificateProblem::*;
+    all_of!(
+        TsaCertificateProblem,
+        [UnreadableEku, NoEku, EkuNotCritical, NoTimeStamping, OtherPurposes, KeyUsage, IsCa],
+        |p| match p {
+            UnreadableEku => 0,
+            NoEku => 1,
+            EkuNotCritical => 2,
+            NoTimeStamping => 3,
+            OtherPurposes => 4,
+            KeyUsage => 5,
+            IsCa => 6,
+        }
+    )
+}
+
+fn pdf_problems() -> Vec<PdfProblem> {
+    use PdfProblem::*;
+    all_of!(
+        PdfProblem,
+        [Parse { message: "lỗi".into() }, ParserFailed, Encrypted, DamagedXref, Structure { message: "lỗi".into() }],
+        |p| match p {
+            Parse { .. } => 0,
+            ParserFailed => 1,
+            Encrypted => 2,
+            DamagedXref => 3,
+            Structure { .. } => 4,
+        }
+    )
+}
+
+fn byte_range_problems() -> Vec<ByteRangeProblem> {
+    use ByteRangeProblem::*;
+    all_of!(
+        ByteRangeProblem,
+        [NoContents, NotFourIntegers, NotFromStart, OutOfBounds, GapIsNotContents, NotAtRevisionEnd],
+        |p| match p {
+            NoContents => 0,
+            NotFourIntegers => 1,
+            NotFromStart => 2,
+            OutOfBounds => 3,
+            GapIsNotContents => 4,
+            NotAtRevisionEnd => 5,
+        }
+    )
+}
+
+fn dss_problems() -> Vec<DssProblem> {
+    use DssProblem::*;
+    all_of!(
+        DssProblem,
+        [
+            NotAnArray { key: "Certs" },
+            TooManyEntries { key: "CRLs", ignored: 3, limit: 256 },
+            NotAStream { key: "OCSPs", index: 2 },
+            NotOneDerObject { key: "CRLs", index: 1 },
+            Undecodable { key: "Certs", index: 4, message: "lỗi".into() },
+        ],
+        |p| match p {
+            NotAnArray { .. } => 0,
+            TooManyEntries { .. } => 1,
+            NotAStream { .. } => 2,
+            NotOneDerObject { .. } => 3,
+            Undecodable { .. } => 4,
+        }
+    )
+}
+
+fn pdf_changes() -> Vec<PdfChange> {
+    let obj = PdfObject { number: 12, generation: 0, kind: Some("Page".into()) };
+    let bare = PdfObject { number: 9, generation: 0, kind: None };
+    use ObjectChange as C;
+    let changes = all_of!(
+        ObjectChange,
+        [C::Keys(vec!["Contents".into(), "MediaBox".into()]), C::StreamContent, C::Annots, C::Fields, C::Array, C::Replaced],
+        |c| match c {
+            C::Keys(_) => 0,
+            C::StreamContent => 1,
+            C::Annots => 2,
+            C::Fields => 3,
+            C::Array => 4,
+            C::Replaced => 5,
+        }
+    );
+    use PdfChange::*;
+    let mut all = all_of!(
+        PdfChange,
+        [
+            TrailingBytes { bytes: 30 },
+            AcroFormChanged { keys: vec!["XFA".into()] },
+            AcroFormRemoved,
+            ObjectAdded(obj.clone()),
+            ObjectChanged { object: obj.clone(), change: C::Array },
+            ObjectDeleted(bare.clone()),
+        ],
+        |c| match c {
+            TrailingBytes { .. } => 0,
+            AcroFormChanged { .. } => 1,
+            AcroFormRemoved => 2,
+            ObjectAdded(_) => 3,
+            ObjectChanged { .. } => 4,
+            ObjectDeleted(_) => 5,
+        }
+    );
+    all.extend(changes.into_iter().map(|change| ObjectChanged { object: bare.clone(), change }));
+    all
+}
+
+fn unknown() -> Vec<UnknownStatus> {
+    vec![
+        UnknownStatus { subject: name("Nguyễn Văn An"), problems: crl_problems() },
+        UnknownStatus { subject: name("CA Tỉnh Bắc Ninh"), problems: Vec::new() },
+    ]
+}
+
+/// One or more samples of every finding variant, with every variant of the enums they carry.
+fn samples() -> Vec<Finding> {
+    use Finding::*;
+    let mut v = vec![
+        DocumentUnreadable(io(std::io::ErrorKind::NotFound)),
+        DocumentUnreadable(io(std::io::ErrorKind::PermissionDenied)),
+        DocumentUnreadable(io(std::io::ErrorKind::IsADirectory)),
+        DocumentUnreadable(io(std::io::ErrorKind::UnexpectedEof)),
+        DocumentUnreadable(io(std::io::ErrorKind::InvalidData)),
+        DocumentUnreadable(io(std::io::ErrorKind::OutOfMemory)),
+        DocumentUnreadable(io(std::io::ErrorKind::Other)),
+        SignatureFileUnreadable { path: "cong-van.pdf.p7s".into(), error: io(std::io::ErrorKind::NotFound) },
+        EContentTypeNotData { econtent_type: crate::alg::oid::CT_TST_INFO },
+        EmbeddedContentDiffers,
+        DuplicateSignerInfo,
+        NoSignerInfo,
+        PdfNoSignature,
+        SignerInfoParses,
+        DigestAlgorithmNotListed,
+        NoSignedAttributes,
+        AttributeRepeated,
+        SigningTimeMalformed,
+        SignerCertificateFound { subject: name("Trần Thị Bình") },
+        SignerCertificateNotFound,
+        ContentTypeMatches { content_type: crate::alg::oid::CT_DATA },
+        ContentTypeMatches { content_type: crate::alg::oid::CT_TST_INFO },
+        ContentTypeMismatch { expected: crate::alg::oid::CT_DATA, found: Some(crate::alg::oid::CT_TST_INFO) },
+        ContentTypeMismatch { expected: crate::alg::oid::CT_DATA, found: None },
+        ContentTypeMissing,
+        MessageDigestMissing,
+        MessageDigestNotOctetString,
+        DigestAlgorithmUnknown,
+        DigestMatches { algorithm: DigestAlgorithm::Sha256 },
+        DigestMismatch { algorithm: DigestAlgorithm::Sha384, computed: vec![0xab; 4], signed: vec![0xcd; 4] },
+        DocumentDigestUnavailable,
+        SignatureAlgorithmUnsupported,
+        SignatureInvalid,
+        Sha1NotAllowed,
+        Sha1AcceptedLegacy,
+        LegacySha1Signature,
+        NoSigningCertificateAttribute,
+        SigningCertificateUnbound,
+        SigningTimeOutsideValidity,
+        NoSigningTime,
+        AttachedContentEqual,
+        CertificateUnparseable,
+        PathFound { length: 3, anchor: name("Root CA Tỉnh Bắc Ninh") },
+        ValidPolicies { policies: None },
+        ValidPolicies { policies: Some(Vec::new()) },
+        ValidPolicies { policies: Some(vec![const_oid::ObjectIdentifier::new_unwrap("2.16.704.1.2.3")]) },
+        KeyUsageMalformed,
+        KeyCertSignInEndEntity,
+        NameConstraintsInEndEntity,
+        PurposeAny,
+        SignerIsCa,
+        NoKeyUsage,
+        KeyUsageInsufficient { bits: vec![KeyUsageBit::KeyEncipherment] },
+        KeyUsageInsufficient { bits: Vec::new() },
+        EkuNotDocumentSigning,
+        SignerKeyUsageOk { bits: vec![KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation], eku: true },
+        SignerKeyUsageOk { bits: vec![KeyUsageBit::NonRepudiation], eku: false },
+        LeafLacksEku { eku: crate::alg::oid::KP_DOCUMENT_SIGNING },
+        RequiredUsagePresent,
+        LegacyNonRepudiationOnly,
+        LegacySha1Certificate { subject: name("CA cũ") },
+        CertificateValid { not_before: t0(), not_after: t1() },
+        CertificateExpired { at: t1(), not_before: t0(), not_after: t0() },
+        CertificateNotYetValid { at: t0(), not_before: t1(), not_after: t1() },
+        RevocationOff,
+        NotRevoked { subjects: vec![name("Nguyễn Văn An"), name("CA Tỉnh Bắc Ninh")] },
+        RevocationUnknown { certificates: unknown() },
+        RevocationUnknown { certificates: Vec::new() },
+        RevocationNotChecked { certificates: unknown() },
+        TsaRevocationUnknown { certificates: unknown() },
+        CoveredByDocumentTimestamp { field: "Dấu thời gian 1".into(), tsa: Some(name("TSA Tỉnh Bắc Ninh")), time: t0() },
+        CoveredByDocumentTimestamp { field: "Dấu thời gian 2".into(), tsa: None, time: t0() },
+        TokenTooLarge { limit: 262_144 },
+        TokenSignerCount { count: 2 },
+        NonceMismatch,
+        GenTimeOutsideValidity { gen_time: t1(), not_before: t0(), not_after: t0() },
+        NoTsaTrustAnchor,
+        DocumentTimestampValid {
+            time: t0(),
+            tsa: name("TSA Tỉnh Bắc Ninh"),
+            serial: "0a1b".into(),
+            algorithm: DigestAlgorithm::Sha256,
+            chain: vec![name("TSA Tỉnh Bắc Ninh"), name("Root CA Tỉnh Bắc Ninh")],
+        },
+        DocumentTimestampInvalid(Box::new(ImprintMismatch { part: ImprintPart::Hash })),
+        ImprintAlgorithmUnsupported { oid: const_oid::ObjectIdentifier::new_unwrap("1.2.3.4") },
+        ImprintSha1Refused,
+        PdfSubFilterUnsupported { sub_filter: "adbe.x509.rsa_sha1".into() },
+        PdfByteRangeOk { range: [0, 1000, 9000, 200], revision: 2, count: 3 },
+        PdfSignatureField { field: "Chữ ký Giám đốc".into(), revision: 2, count: 3, whole: true },
+        PdfSignatureField { field: "Chữ ký Văn phòng".into(), revision: 2, count: 3, whole: false },
+        PdfSubFilter { sub_filter: "ETSI.CAdES.detached".into() },
+        PdfSignerInfoCount { count: 2 },
+        PdfDss { certificates: 4, crls: 2, ocsps: 0 },
+        PdfDss { certificates: 4, crls: 2, ocsps: 1 },
+        DssBudget { certificates: 64, crls: 32 },
+        PdfCoversWholeFile,
+        PdfOnlySignaturesAndForms,
+        PdfChanged { changes: pdf_changes() },
+        PdfChangesUnknown(PdfAnalysisProblem::NotARevision),
+        PdfChangesUnknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: "lỗi".into() }),
+        PdfUnexplainedBytes { bytes: 42 },
+    ];
+    for element in elements() {
+        for kind in format_kinds() {
+            v.push(Malformed(FormatProblem::new(element, kind)));
+        }
+    }
+    v.push(TimestampAttributeUnreadable(FormatProblem::new(Element::UnsignedAttributes, FormatKind::TooMany { limit: 4 })));
+    v.extend(pdf_problems().into_iter().map(PdfUnreadable));
+    for scheme in schemes() {
+        v.push(SignatureVerifies { scheme });
+        v.push(SchemeUnsupportedWithKey { scheme });
+        v.push(AlgorithmAllowed { scheme });
+    }
+    for version in [EssVersion::V1, EssVersion::V2] {
+        v.push(SigningCertificateMatches { version });
+        for problem in ess_problems() {
+            v.push(SigningCertificateProblem { version, problem });
+        }
+    }
+    for source in [EvidenceSource::Signature, EvidenceSource::Dss] {
+        for problem in crl_problems() {
+            v.push(CrlIgnored { source, problem });
+        }
+    }
+    for p in path_problems() {
+        v.push(PathFailed(p.clone()));
+        v.push(TsaUntrusted(p));
+    }
+    for bit in KeyUsageBit::ALL {
+        v.push(LeafLacksKeyUsage { bit });
+    }
+    v.extend(key_descriptions().into_iter().map(CertificateKey));
+    v.extend(key_problems().into_iter().map(CertificateKeyRejected));
+    for reason in reasons() {
+        for poe in [None, Some(PoeJudgement { time: t0(), accepted: true }), Some(PoeJudgement { time: t0(), accepted: false })] {
+            v.push(Revoked { subject: name("Nguyễn Văn An"), date: t1(), reason, poe });
+        }
+        v.push(RevokedAfterPoeAccepted { date: t1(), reason, poe: t0() });
+        v.push(TimestampNotUsed(TimestampRejection::TsaRevokedBefore { date: t0(), reason }));
+        v.push(TimestampNotUsed(TimestampRejection::TsaRevokedCompromise { date: t1(), reason }));
+        v.push(SignatureTimestampValid {
+            time: t0(),
+            tsa: name("TSA Tỉnh Bắc Ninh"),
+            serial: "01".into(),
+            chain: vec![name("TSA Tỉnh Bắc Ninh"), name("Root CA Tỉnh Bắc Ninh")],
+            tsa_revocation: TsaRevocation::RevokedLater { date: t1(), reason },
+        });
+    }
+    for tsa_revocation in [TsaRevocation::NotChecked, TsaRevocation::Good, TsaRevocation::Unknown] {
+        v.push(SignatureTimestampValid { time: t0(), tsa: name("TSA"), serial: "02".into(), chain: vec![name("TSA")], tsa_revocation });
+    }
+    v.push(TimestampNotUsed(TimestampRejection::Token(Box::new(SignatureInvalid))));
+    for part in [ImprintPart::Algorithm, ImprintPart::Parameters, ImprintPart::Hash] {
+        v.push(ImprintMismatch { part });
+    }
+    v.extend(tsa_certificate_problems().into_iter().map(NotATsaCertificate));
+    v.extend(byte_range_problems().into_iter().map(PdfByteRange));
+    v.extend(dss_problems().into_iter().map(DssPartIgnored));
+    v
+}
+
+/// The lower-case words of a text (runs of letters; hyphenated and camel-case identifiers such
+/// as `id-data` or `keyUsage` are kept whole and so never count as English words).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/' | '[' | ']' | '→' | '—' | '='))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '\'' | '?' | '!')))
+        .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_lowercase()))
+        // hex digests and serial numbers are data, not words
+        .filter(|w| !(w.len() >= 4 && w.chars().all(|c| c.is_ascii_hexdigit())))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Words that are technical terms in both languages (PDF object names, RFC identifiers written
+/// as plain words, units) and may appear in Vietnamese text.
+const TECHNICAL: &[&str] = &[
+    "stream", "salt", "unspecified", "superseded", "nonce", "bit", "byte", "id", "data", "detached", "adbe", "pkcs7", "rsa", "kyso", "tag",
+    "token", "strict", "legacy", "delta", "critical", "elliptic",
+    // Vietnamese words spelled like English ones ("do" = by)
+    "do",
+];
+
+/// The words of the sample data (names, field names, messages): the quoted strings of a
+/// finding's `Debug` form.
+fn data_words(f: &Finding) -> Vec<String> {
+    let debug = format!("{f:?}");
+    debug.split('"').skip(1).step_by(2).flat_map(words).collect()
+}
+
+#[test]
+fn every_finding_renders_in_both_languages_without_english_in_vietnamese() {
+    let samples = samples();
+    let covered: BTreeSet<usize> = samples.iter().map(finding_index).collect();
+    let missing: Vec<usize> = (0..FINDING_VARIANTS).filter(|i| !covered.contains(i)).collect();
+    assert!(missing.is_empty(), "finding variants without a sample (indices): {missing:?}");
+    assert_eq!(covered.iter().max().map(|m| m + 1), Some(FINDING_VARIANTS), "FINDING_VARIANTS is out of date");
+
+    let signer = name("Nguyễn Văn An");
+    // The English vocabulary: every lower-case word the English templates write.
+    let mut english: BTreeSet<String> = BTreeSet::new();
+    for f in &samples {
+        for ctx in [Ctx::JSON, Ctx::human(Lang::En, Some(&signer))] {
+            english.extend(words(&ctx.finding(f)));
+        }
+    }
+    let data: BTreeSet<String> = samples.iter().flat_map(data_words).collect();
+    english.retain(|w| !TECHNICAL.contains(&w.as_str()) && !data.contains(w));
+    assert!(english.len() > 150, "the English vocabulary looks too small: {}", english.len());
+    let mut leaks = Vec::new();
+    for f in &samples {
+        let en = Ctx::human(Lang::En, Some(&signer)).finding(f);
+        let vi = Ctx::human(Lang::Vi, Some(&signer)).finding(f);
+        let json = f.to_string();
+        for text in [&en, &vi, &json] {
+            assert!(!text.is_empty() && !text.contains('\n'), "{f:?}: {text:?}");
+        }
+        // A finding that is only an identifier (a /SubFilter value) reads the same in both.
+        if !words(&en).is_empty() {
+            assert_ne!(en, vi, "{f:?} is not translated");
+        }
+        let english_words: Vec<String> = words(&vi).into_iter().filter(|w| english.contains(w)).collect();
+        if !english_words.is_empty() {
+            leaks.push(format!("{}: {vi}  ← {english_words:?}", f.code()));
+        }
+    }
+    assert!(leaks.is_empty(), "English in the Vietnamese report:\n{}", leaks.join("\n"));
+}
+
+#[test]
+fn the_leak_check_catches_an_english_template() {
+    // The check itself can fail: an English sentence among Vietnamese ones is found.
+    let english: BTreeSet<String> = words("the signature value does not verify").into_iter().collect();
+    let leak: Vec<String> = words("chữ ký: the signature value does not verify").into_iter().filter(|w| english.contains(w)).collect();
+    assert_eq!(leak, ["the", "signature", "value", "does", "not", "verify"]);
+    assert!(words("keyUsage id-data signing-certificate-v2 (superseded)").iter().all(|w| !english.contains(w)));
+}
+
+#[test]
+fn json_details_keep_utc_times_and_full_names() {
+    let f = Finding::Revoked { subject: name("Nguyễn Văn An"), date: t0(), reason: Some(CrlReason::KeyCompromise), poe: None };
+    assert_eq!(
+        f.to_string(),
+        "C=VN, O=Sở Thông tin và Truyền thông tỉnh Bắc Ninh, CN=Nguyễn Văn An was revoked at 2026-11-30T06:30:27Z, reason code 1"
+    );
+    let signer = name("Nguyễn Văn An");
+    assert_eq!(
+        Ctx::human(Lang::Vi, Some(&signer)).finding(&f),
+        "bị thu hồi lúc 30/11/2026 13:30:27 (+07:00), lý do: lộ khóa bí mật (keyCompromise)"
+    );
+    assert_eq!(
+        Ctx::human(Lang::En, None).finding(&f),
+        "the certificate of Nguyễn Văn An (in the chain) was revoked at 2026-11-30 13:30:27 +07:00, reason: keyCompromise"
+    );
+}

@@ -1,0 +1,615 @@
+//! The Vietnamese rendering of findings (the human report's default language). Technical
+//! identifiers (ASN.1 element names such as `SignerInfo`, PDF names such as `/ByteRange`, OIDs,
+//! algorithm names) are kept as they are; everything else is said in Vietnamese. Free text from
+//! other software (an operating-system or PDF-parser message) is not shown here: the kind of
+//! problem is, from the typed part of the finding (the JSON keeps the English detail).
+
+use super::en::{bit_list, oid_name, pdf_keys};
+use super::text::{clean, Ctx};
+use crate::alg::DigestAlgorithm;
+use crate::findings::*;
+
+/// A finding in Vietnamese.
+pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
+    use Finding::*;
+    match f {
+        DocumentUnreadable(e) => format!("không đọc được tài liệu: {}", io_problem(e)),
+        SignatureFileUnreadable { path, error } => format!("không đọc được tệp chữ ký {}: {}", clean(path), io_problem(error)),
+        Malformed(p) => format_problem(p),
+        EContentTypeNotData { econtent_type } => {
+            format!("kiểu nội dung được bọc trong tệp chữ ký ({}) không phải id-data", oid_name(econtent_type))
+        }
+        EmbeddedContentDiffers => "tệp chữ ký chứa kèm một nội dung khác với tài liệu được kiểm tra".into(),
+        DuplicateSignerInfo => "tệp chữ ký chứa cùng một chữ ký hai lần".into(),
+        NoSignerInfo => "tệp chữ ký không chứa chữ ký nào".into(),
+        PdfNoSignature => "tệp PDF không có chữ ký nào".into(),
+        PdfUnreadable(p) => pdf_problem(p),
+
+        SignerInfoParses => "cấu trúc chữ ký và các thuộc tính ký đọc được".into(),
+        DigestAlgorithmNotListed => "thuật toán băm của chữ ký không có trong danh sách digestAlgorithms của SignedData".into(),
+        NoSignedAttributes => "chữ ký không có thuộc tính ký (CAdES đòi hỏi content-type và message-digest)".into(),
+        AttributeRepeated => "một thuộc tính ký bị lặp lại hoặc có nhiều giá trị".into(),
+        SigningTimeMalformed => "thuộc tính thời điểm ký sai định dạng".into(),
+        SignerCertificateFound { subject } => format!("tìm thấy: {}", c.name(subject)),
+        SignerCertificateNotFound => "không có chứng thư số nào trong tệp chữ ký hoặc trong các chứng thư bổ sung khớp với người ký".into(),
+        ContentTypeMatches { content_type } => {
+            if *content_type == crate::alg::oid::CT_DATA {
+                "id-data (dữ liệu)".into()
+            } else {
+                format!("{} (khớp với kiểu nội dung được ký)", oid_name(content_type))
+            }
+        }
+        ContentTypeMismatch { expected, found } => match found {
+            Some(o) => format!("thuộc tính content-type là {}, không phải {}", oid_name(o), oid_name(expected)),
+            None => format!("thuộc tính content-type không phải một OID (cần {})", oid_name(expected)),
+        },
+        ContentTypeMissing => "thiếu thuộc tính content-type".into(),
+        MessageDigestMissing => "thiếu thuộc tính message-digest".into(),
+        MessageDigestNotOctetString => "thuộc tính message-digest không phải OCTET STRING".into(),
+        DigestAlgorithmUnknown => "thuật toán băm không được hỗ trợ".into(),
+        DigestMatches { algorithm } => format!("giá trị băm {} của tài liệu khớp với giá trị đã ký", digest(*algorithm)),
+        DigestMismatch { algorithm, computed, signed } => format!(
+            "giá trị băm {} của tài liệu là {}, chữ ký ghi {}",
+            digest(*algorithm),
+            hex::encode(computed),
+            hex::encode(signed)
+        ),
+        DocumentDigestUnavailable => "không tính được giá trị băm của tài liệu".into(),
+        SignatureAlgorithmUnsupported => "thuật toán chữ ký không được hỗ trợ".into(),
+        SignatureVerifies { scheme } => format!("chữ ký {} đúng", scheme_name(*scheme)),
+        SignatureInvalid => "giá trị chữ ký không đúng với khóa công khai trong chứng thư số của người ký".into(),
+        SchemeUnsupportedWithKey { scheme } => format!("{} không dùng được với khóa này", scheme_name(*scheme)),
+        AlgorithmAllowed { scheme } => format!("{} được phép", scheme_name(*scheme)),
+        Sha1NotAllowed => "chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)".into(),
+        Sha1AcceptedLegacy => "SHA-1 được chấp nhận theo chính sách legacy".into(),
+        LegacySha1Signature => "chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)".into(),
+        NoSigningCertificateAttribute => "không có thuộc tính signing-certificate".into(),
+        SigningCertificateUnbound => {
+            "không có thuộc tính signing-certificate: chữ ký không gắn với chứng thư số của nó (không theo CAdES)".into()
+        }
+        SigningCertificateMatches { version } => format!("{} khớp với chứng thư số của người ký", ess_name(*version, true)),
+        SigningCertificateProblem { version, problem } => {
+            let name = ess_name(*version, false);
+            match problem {
+                EssProblem::Malformed => format!("thuộc tính {name} sai định dạng"),
+                EssProblem::Empty => format!("thuộc tính {name} không liệt kê chứng thư số nào"),
+                EssProblem::UnknownHash => format!("thuộc tính {name} dùng thuật toán băm không được hỗ trợ hoặc bị từ chối"),
+                EssProblem::HashMismatch { algorithm } => format!(
+                    "giá trị băm {} trong thuộc tính {name} không khớp với chứng thư số của người ký (chứng thư có thể đã bị tráo)",
+                    digest(*algorithm)
+                ),
+                EssProblem::IssuerSerialMismatch => {
+                    format!("thuộc tính {name} ghi tổ chức cấp hoặc số hiệu khác với chứng thư số của người ký")
+                }
+                EssProblem::Missing => "thiếu thuộc tính signing-certificate (RFC 3161 bắt buộc trong token dấu thời gian)".into(),
+            }
+        }
+        SigningTimeOutsideValidity => "thời điểm ký nằm ngoài thời hạn của chứng thư số".into(),
+        NoSigningTime => "không có thuộc tính thời điểm ký (signing-time)".into(),
+        AttachedContentEqual => {
+            "tệp chữ ký chứa kèm nội dung tài liệu (chữ ký gắn liền); nội dung này trùng với tài liệu được kiểm tra".into()
+        }
+        CrlIgnored { source, problem } => match source {
+            EvidenceSource::Signature => format!("một CRL gắn trong chữ ký bị bỏ qua: {}", crl_problem(problem, c)),
+            EvidenceSource::Dss => format!("một CRL trong /DSS của tài liệu bị bỏ qua: {}", crl_problem(problem, c)),
+        },
+
+        CertificateUnparseable => "không đọc được chứng thư số".into(),
+        PathFailed(p) => path_problem(p, c),
+        PathFound { length, anchor } => format!("chuỗi {length} chứng thư số tới CA tin cậy {}", c.name(anchor)),
+        ValidPolicies { policies } => match policies {
+            None => "chính sách chứng thư hợp lệ: mọi chính sách (anyPolicy)".into(),
+            Some(v) if v.is_empty() => "chính sách chứng thư hợp lệ: không có (không bắt buộc chính sách)".into(),
+            Some(v) => format!("chính sách chứng thư hợp lệ: {}", v.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")),
+        },
+        KeyUsageMalformed => "phần mở rộng keyUsage sai định dạng".into(),
+        KeyCertSignInEndEntity => "keyCertSign trong chứng thư không phải CA (RFC 5280 §4.2.1.3)".into(),
+        NameConstraintsInEndEntity => "nameConstraints trong chứng thư không phải CA (RFC 5280 §4.2.1.10)".into(),
+        PurposeAny => "mục đích bất kỳ: không đòi hỏi keyUsage hay EKU".into(),
+        SignerIsCa => "chứng thư số của người ký là chứng thư CA (basicConstraints cA=TRUE)".into(),
+        NoKeyUsage => "chứng thư số của người ký không có phần mở rộng keyUsage (cần digitalSignature hoặc nonRepudiation)".into(),
+        KeyUsageInsufficient { bits } => format!("keyUsage {} không có digitalSignature lẫn nonRepudiation", bits_vi(bits)),
+        EkuNotDocumentSigning => "extendedKeyUsage không cho phép ký tài liệu (documentSigning hoặc emailProtection)".into(),
+        SignerKeyUsageOk { bits, eku } => format!(
+            "chứng thư số của người dùng cuối, keyUsage {}{}",
+            bits_vi(bits),
+            if *eku { ", EKU cho phép ký tài liệu" } else { "" }
+        ),
+        LeafLacksEku { eku } => format!("chứng thư số thiếu EKU bắt buộc {eku}"),
+        LeafLacksKeyUsage { bit } => format!("chứng thư số thiếu mục đích sử dụng khóa {}", bit.asn1_name()),
+        RequiredUsagePresent => "có đủ keyUsage và EKU cần thiết".into(),
+        LegacyNonRepudiationOnly => {
+            "chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)".into()
+        }
+        CertificateKey(k) => format!("khóa của chứng thư số: {}", key_description(k)),
+        CertificateKeyRejected(p) => format!("khóa của chứng thư số: {}", key_problem(p)),
+        LegacySha1Certificate { subject } => {
+            format!("chính sách legacy: chứng thư số {} được ký bằng SHA-1 (thuật toán cũ)", c.name(subject))
+        }
+        CertificateValid { not_before, not_after } => format!("có hiệu lực {}", c.period(*not_before, *not_after)),
+        CertificateExpired { at, not_before, not_after } => format!(
+            "đã hết hạn tại thời điểm {} (thời hạn {})",
+            c.time(*at),
+            c.period(*not_before, *not_after)
+        ),
+        CertificateNotYetValid { at, not_before, not_after } => format!(
+            "chưa có hiệu lực tại thời điểm {} (thời hạn {})",
+            c.time(*at),
+            c.period(*not_before, *not_after)
+        ),
+
+        RevocationOff => "đã tắt kiểm tra thu hồi".into(),
+        NotRevoked { subjects } => subjects.iter().map(|s| format!("{}: chưa bị thu hồi", c.name(s))).collect::<Vec<_>>().join("; "),
+        Revoked { subject, date, reason, poe } => {
+            let mut s = revocation_sentence(subject, *date, *reason, c);
+            if let Some(p) = poe {
+                if p.accepted {
+                    s.push_str("; sau thời điểm của dấu thời gian: chữ ký đã có trước khi thu hồi");
+                } else {
+                    s.push_str(
+                        "; thu hồi sau thời điểm của dấu thời gian, nhưng lý do này không cho phép dùng dấu thời gian làm bằng chứng (khóa có thể đã bị lộ từ trước)",
+                    );
+                }
+            }
+            s
+        }
+        RevocationUnknown { certificates } => unknown_list(certificates, c),
+        RevocationNotChecked { certificates } => format!("chưa kiểm tra được tình trạng thu hồi: {}", unknown_list(certificates, c)),
+
+        TimestampAttributeUnreadable(p) => format!("không đọc được dấu thời gian: {}", format_problem(p)),
+        SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
+            let mut s = format!(
+                "dấu thời gian {} của {} (số hiệu {}) đúng với chữ ký này; chuỗi của TSA: {}",
+                c.time(*time),
+                c.name(tsa),
+                clean(serial),
+                chain.iter().map(|n| c.name(n)).collect::<Vec<_>>().join(" → ")
+            );
+            match tsa_revocation {
+                TsaRevocation::NotChecked => {}
+                TsaRevocation::Good => s.push_str("; chứng thư số của TSA chưa bị thu hồi"),
+                TsaRevocation::Unknown => s.push_str("; chưa xác định được tình trạng thu hồi của chứng thư số TSA"),
+                TsaRevocation::RevokedLater { date, reason } => s.push_str(&format!(
+                    "; chứng thư số của TSA bị thu hồi sau đó, lúc {} (lý do: {}), không ảnh hưởng tới các dấu thời gian có trước",
+                    c.time(*date),
+                    reason_vi(*reason)
+                )),
+            }
+            s
+        }
+        TimestampNotUsed(r) => format!("dấu thời gian không được dùng làm bằng chứng tồn tại: {}", rejection(r, c)),
+        TsaRevocationUnknown { certificates } => {
+            format!("chưa kiểm tra được tình trạng thu hồi của chứng thư số TSA: {}", unknown_list(certificates, c))
+        }
+        CoveredByDocumentTimestamp { field, tsa, time } => format!(
+            "chữ ký nằm trong phạm vi của dấu thời gian cho tài liệu \"{}\" của {}: chữ ký đã tồn tại lúc {}",
+            clean(field),
+            tsa.as_ref().map(|t| c.name(t)).unwrap_or_else(|| "một TSA không rõ".into()),
+            c.time(*time)
+        ),
+        RevokedAfterPoeAccepted { date, reason, poe } => format!(
+            "chứng thư số bị thu hồi lúc {} (lý do: {}), sau thời điểm của dấu thời gian {}: chữ ký được chấp nhận vì dấu thời gian chứng minh chữ ký có trước khi thu hồi",
+            c.time(*date),
+            reason_vi(*reason),
+            c.time(*poe)
+        ),
+        TokenTooLarge { limit } => format!("token dấu thời gian lớn hơn {limit} byte"),
+        TokenSignerCount { count } => format!("token dấu thời gian chứa {count} SignerInfo; một token chỉ được có một (RFC 3161 §2.4.2)"),
+        ImprintMismatch { part } => format!(
+            "giá trị băm trong dấu thời gian không khớp với dữ liệu ({})",
+            match part {
+                ImprintPart::Algorithm => "khác thuật toán băm",
+                ImprintPart::Parameters => "tham số thuật toán băm không đúng",
+                ImprintPart::Hash => "giá trị băm khác",
+            }
+        ),
+        NonceMismatch => "số nonce trong dấu thời gian không khớp với yêu cầu".into(),
+        NotATsaCertificate(p) => format!("không phải chứng thư số đóng dấu thời gian: {}", tsa_certificate_problem(*p)),
+        GenTimeOutsideValidity { gen_time, not_before, not_after } => format!(
+            "thời điểm {} của dấu thời gian nằm ngoài thời hạn của chứng thư số TSA ({})",
+            c.time(*gen_time),
+            c.period(*not_before, *not_after)
+        ),
+        TsaUntrusted(p) => format!("chứng thư số của TSA không được tin cậy ({})", path_problem(p, c)),
+        NoTsaTrustAnchor => "không có CA tin cậy cho TSA".into(),
+        DocumentTimestampValid { time, tsa, serial, algorithm, chain } => format!(
+            "dấu thời gian {} của {} (số hiệu {}) trên các đoạn byte được ký ({}); chuỗi của TSA: {}",
+            c.time(*time),
+            c.name(tsa),
+            clean(serial),
+            digest(*algorithm),
+            chain.iter().map(|n| c.name(n)).collect::<Vec<_>>().join(" → ")
+        ),
+        DocumentTimestampInvalid(inner) => format!("dấu thời gian cho tài liệu không đúng: {}", finding(inner, c)),
+        ImprintAlgorithmUnsupported { oid } => format!("thuật toán băm {oid} của dấu thời gian không được hỗ trợ"),
+        ImprintSha1Refused => "dấu thời gian dùng SHA-1, chính sách strict không cho phép".into(),
+
+        PdfSubFilterUnsupported { sub_filter } => format!(
+            "/SubFilter {} không được hỗ trợ (kyso kiểm tra ETSI.CAdES.detached, adbe.pkcs7.detached và ETSI.RFC3161)",
+            clean(sub_filter)
+        ),
+        PdfByteRange(p) => byte_range_problem(p),
+        PdfByteRangeOk { range, revision, count } => {
+            format!("/ByteRange {range:?} ký phiên bản {revision} trên {count}, trừ /Contents")
+        }
+        PdfSignatureField { field, revision, count, whole } => format!(
+            "trường \"{}\", phiên bản {revision} trên {count}, {}",
+            clean(field),
+            if *whole { "bao trùm toàn bộ tệp" } else { "không bao trùm toàn bộ tệp" }
+        ),
+        PdfSubFilter { sub_filter } => clean(sub_filter),
+        PdfSignerInfoCount { count } => format!("CMS của chữ ký chứa {count} SignerInfo; một chữ ký PDF chỉ được có một"),
+        PdfDss { certificates, crls, ocsps } => {
+            let mut s = format!(
+                "kho dữ liệu kiểm tra của tài liệu (/DSS) có {certificates} chứng thư số và {crls} CRL, dùng để kiểm tra chuỗi và thu hồi"
+            );
+            if *ocsps > 0 {
+                s.push_str(&format!("; {ocsps} phản hồi OCSP không được dùng (kyso kiểm tra thu hồi bằng CRL)"));
+            }
+            s
+        }
+        DssPartIgnored(p) => format!("một phần của /DSS bị bỏ qua: {}", dss_problem(p)),
+        DssBudget { certificates, crls } => {
+            format!("chỉ dùng {certificates} chứng thư số và {crls} CRL đầu tiên của /DSS (giới hạn của trình kiểm tra)")
+        }
+        PdfCoversWholeFile => "chữ ký bao trùm toàn bộ tệp".into(),
+        PdfOnlySignaturesAndForms => "các phiên bản sau chỉ thêm chữ ký hoặc điền biểu mẫu".into(),
+        PdfChanged { changes } => format!(
+            "tệp đã bị thay đổi sau chữ ký này: {}",
+            changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
+        ),
+        PdfChangesUnknown(p) => format!(
+            "không phân tích được các thay đổi sau chữ ký này: {}",
+            match p {
+                PdfAnalysisProblem::NotARevision => "phạm vi byte không giới hạn đúng một phiên bản",
+                PdfAnalysisProblem::SignedRevisionUnreadable { .. } => "không đọc được phiên bản đã ký",
+            }
+        ),
+        PdfUnexplainedBytes { bytes } => format!("{bytes} byte sau phiên bản đã ký không phải chữ ký hay điền biểu mẫu"),
+    }
+}
+
+fn io_problem(e: &IoProblem) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind {
+        K::NotFound => "không tìm thấy tệp",
+        K::PermissionDenied => "không có quyền đọc tệp",
+        K::IsADirectory => "đây là một thư mục, không phải tệp",
+        K::UnexpectedEof => "tệp kết thúc đột ngột",
+        K::InvalidData => "dữ liệu không hợp lệ",
+        K::OutOfMemory => "không đủ bộ nhớ",
+        _ => "lỗi đọc/ghi của hệ thống",
+    }
+}
+
+fn pdf_problem(p: &PdfProblem) -> String {
+    match p {
+        PdfProblem::Parse { .. } | PdfProblem::ParserFailed => "không đọc được tệp PDF (cấu trúc PDF hỏng hoặc không phải PDF)".into(),
+        PdfProblem::Encrypted => "tệp PDF được mã hóa (có mật khẩu); kyso chưa kiểm tra được chữ ký trong PDF mã hóa".into(),
+        PdfProblem::DamagedXref => "bảng tham chiếu chéo (xref) của tệp PDF bị hỏng".into(),
+        PdfProblem::Structure { .. } => "cấu trúc tệp PDF không hợp lệ".into(),
+    }
+}
+
+fn format_problem(p: &FormatProblem) -> String {
+    match (p.element, p.kind) {
+        (Element::SignatureFile, FormatKind::TooLarge { limit }) => format!("tệp chữ ký lớn hơn {limit} byte"),
+        (Element::SignatureFile, FormatKind::Empty) => "tệp chữ ký rỗng".into(),
+        (Element::SignatureFile, FormatKind::NotRecognised) => "tệp chữ ký không phải CMS".into(),
+        (Element::SignatureFile, FormatKind::SeveralPemBlocks) => "tệp PEM chứa nhiều khối CMS".into(),
+        (e, k) => format!("{}: {}", element(e), format_kind(k)),
+    }
+}
+
+fn element(e: Element) -> &'static str {
+    match e {
+        Element::SignatureFile => "tệp chữ ký",
+        Element::ContentInfo => "ContentInfo",
+        Element::SignedData => "SignedData",
+        Element::DigestAlgorithms => "digestAlgorithms",
+        Element::EncapContentInfo => "encapContentInfo",
+        Element::EContent => "eContent",
+        Element::Certificates => "SignedData.certificates",
+        Element::Crls => "SignedData.crls",
+        Element::SignerInfos => "signerInfos",
+        Element::SignerInfo => "SignerInfo",
+        Element::Sid => "SignerInfo.sid",
+        Element::DigestAlgorithm => "SignerInfo.digestAlgorithm",
+        Element::SignedAttributes => "signedAttrs",
+        Element::UnsignedAttributes => "unsignedAttrs",
+        Element::SignatureAlgorithm => "signatureAlgorithm",
+        Element::Signature => "SignerInfo.signature",
+        Element::TimestampToken => "token dấu thời gian",
+        Element::TstInfo => "TSTInfo",
+        Element::Crl => "CRL",
+        Element::Certificate => "chứng thư số",
+    }
+}
+
+fn format_kind(k: FormatKind) -> String {
+    match k {
+        FormatKind::Truncated => "dữ liệu bị cắt cụt".into(),
+        FormatKind::HighTagNumber => "số hiệu thẻ (tag) quá lớn".into(),
+        FormatKind::IndefiniteLength => "độ dài không xác định (BER) ở chỗ bắt buộc DER".into(),
+        FormatKind::NonMinimalLength => "độ dài không ở dạng ngắn nhất".into(),
+        FormatKind::LengthTooLong => "trường độ dài dài hơn 4 byte".into(),
+        FormatKind::LengthOverflow => "độ dài bị tràn số".into(),
+        FormatKind::TrailingData => "có dữ liệu thừa phía sau".into(),
+        FormatKind::UnexpectedTag => "thành phần không đúng kiểu".into(),
+        FormatKind::TooMany { limit } => format!("nhiều hơn {limit} phần tử (giới hạn của trình kiểm tra)"),
+        FormatKind::TooDeep => "lồng nhau quá sâu".into(),
+        FormatKind::Missing => "bị thiếu".into(),
+        FormatKind::UnknownVersion => "số phiên bản không hợp lệ hoặc không nhất quán".into(),
+        FormatKind::WrongContentType => "sai kiểu nội dung".into(),
+        FormatKind::InvalidValue => "giá trị không hợp lệ".into(),
+        FormatKind::NotRecognised => "không đúng cấu trúc cần có".into(),
+        FormatKind::TooLarge { limit } => format!("lớn hơn {limit} byte"),
+        FormatKind::Empty => "rỗng".into(),
+        FormatKind::SeveralPemBlocks => "tệp PEM chứa nhiều khối CMS".into(),
+    }
+}
+
+fn digest(d: DigestAlgorithm) -> &'static str {
+    d.name()
+}
+
+/// A signature scheme's name, in Vietnamese ("với" for "with").
+pub(crate) fn scheme_name(s: SignatureScheme) -> String {
+    match s {
+        SignatureScheme::Ecdsa(d) => format!("ECDSA với {}", digest(d)),
+        SignatureScheme::RsaPkcs1(d) => format!("RSA PKCS#1 v1.5 với {}", digest(d)),
+        SignatureScheme::RsaPss(d) => format!("RSASSA-PSS với {}", digest(d)),
+        SignatureScheme::RsaPssSalt { hash, salt_len } => format!("RSASSA-PSS với {} (salt {salt_len} byte)", digest(hash)),
+        SignatureScheme::Ed25519 => "Ed25519".into(),
+    }
+}
+
+fn ess_name(v: EssVersion, matches: bool) -> &'static str {
+    match (v, matches) {
+        (EssVersion::V2, _) => "signing-certificate-v2",
+        (EssVersion::V1, true) => "signing-certificate (v1)",
+        (EssVersion::V1, false) => "signing-certificate",
+    }
+}
+
+fn bits_vi(bits: &[KeyUsageBit]) -> String {
+    if bits.is_empty() {
+        "(không có)".into()
+    } else {
+        bit_list(bits)
+    }
+}
+
+fn key_description(k: &KeyDescription) -> String {
+    match k {
+        KeyDescription::Rsa { bits } => format!("RSA {bits} bit"),
+        KeyDescription::EcdsaP256 => "ECDSA P-256".into(),
+        KeyDescription::EcdsaP384 => "ECDSA P-384".into(),
+        KeyDescription::Ed25519 => "Ed25519".into(),
+    }
+}
+
+fn key_problem(p: &KeyProblem) -> String {
+    match p {
+        KeyProblem::RsaTooSmall { bits, minimum } => format!("khóa RSA {bits} bit (cần ít nhất {minimum} bit)"),
+        KeyProblem::CurveNotAllowed { curve } => format!("đường cong elliptic (EC) {} không được phép (cần P-256 hoặc P-384)", clean(curve)),
+        KeyProblem::AlgorithmNotAllowed { algorithm } => format!("thuật toán khóa công khai {} không được phép", clean(algorithm)),
+    }
+}
+
+fn cert(c: &Ctx<'_>, x: &CertInPath) -> String {
+    if x.position == 0 {
+        format!("chứng thư số {}", c.name(&x.subject))
+    } else {
+        format!("chứng thư CA {}", c.name(&x.subject))
+    }
+}
+
+fn path_problem(p: &PathProblem, c: &Ctx<'_>) -> String {
+    use super::en::name_kind;
+    match p {
+        PathProblem::Malformed { cert: x } => format!("không đọc được {}", cert(c, x)),
+        PathProblem::NoIssuer { cert: x, issuer } => {
+            format!("không có đường dẫn tới CA tin cậy: không tìm thấy tổ chức cấp {} của {}", c.name(issuer), cert(c, x))
+        }
+        PathProblem::BadSignature { cert: x } => {
+            format!("không có đường dẫn tới CA tin cậy: chữ ký trên {} không đúng với khóa của tổ chức cấp", cert(c, x))
+        }
+        PathProblem::AlgorithmNotAllowed { cert: x, algorithm } => {
+            format!("thuật toán chữ ký {} của {} không được chính sách cho phép", clean(algorithm), cert(c, x))
+        }
+        PathProblem::WeakKey { cert: x, .. } => format!("khóa dùng để ký {} không được chính sách cho phép (yếu hoặc không hỗ trợ)", cert(c, x)),
+        PathProblem::Expired { cert: x, not_after, time } => {
+            format!("{} đã hết hạn lúc {} (thời điểm kiểm tra {})", cert(c, x), c.time(*not_after), c.time(*time))
+        }
+        PathProblem::NotYetValid { cert: x, not_before, time } => {
+            format!("{} chỉ có hiệu lực từ {} (thời điểm kiểm tra {})", cert(c, x), c.time(*not_before), c.time(*time))
+        }
+        PathProblem::NotCa { cert: x } => format!("{} được dùng làm tổ chức cấp nhưng không phải chứng thư CA", cert(c, x)),
+        PathProblem::NoKeyCertSign { cert: x } => format!("keyUsage của {} thiếu keyCertSign", cert(c, x)),
+        PathProblem::PathLengthExceeded { cert: x } => format!("{} vượt quá giới hạn độ dài chuỗi (pathLenConstraint) của một CA", cert(c, x)),
+        PathProblem::TooLong { max } => format!("chuỗi có nhiều hơn {max} chứng thư CA trung gian"),
+        PathProblem::UnknownCriticalExtension { cert: x, oid } => {
+            format!("{} có phần mở rộng bắt buộc (critical) không được hỗ trợ {oid}", cert(c, x))
+        }
+        PathProblem::NameConstraintViolated { cert: x, kind, name } => {
+            format!("tên {} {} của {} vi phạm ràng buộc tên (nameConstraints) của một CA", name_kind(*kind), clean(name), cert(c, x))
+        }
+        PathProblem::NameConstraintUnsupported { cert: x, kind } => {
+            format!("{} có tên loại {} chịu ràng buộc tên loại này, kyso chưa xử lý được", cert(c, x), name_kind(*kind))
+        }
+        PathProblem::AnyPolicyMapping { cert: x } => format!("{} ánh xạ chính sách tới hoặc từ anyPolicy", cert(c, x)),
+        PathProblem::NoValidPolicy { cert: x } => {
+            format!("không còn chính sách chứng thư nào được chấp nhận tại {} trong khi bắt buộc phải có chính sách", cert(c, x))
+        }
+        PathProblem::EkuNotAllowed { cert: x } => format!("extendedKeyUsage của {} không cho phép mục đích này", cert(c, x)),
+        PathProblem::AnchorOutsideValidity { anchor, not_before, not_after } => {
+            format!("CA tin cậy {} chỉ có hiệu lực {}", c.name(anchor), c.period(*not_before, *not_after))
+        }
+        PathProblem::Budget(b) => format!(
+            "dừng kiểm tra chuỗi: hết giới hạn {}",
+            match b {
+                PathBudget::SignatureChecks => "số lần kiểm tra chữ ký",
+                PathBudget::BuildSteps => "số bước xây dựng chuỗi",
+                PathBudget::NameConstraintChecks => "số lần so khớp ràng buộc tên",
+                PathBudget::Policies => "số chính sách trong một chứng thư",
+                PathBudget::Names => "số tên trong một phần mở rộng",
+            }
+        ),
+    }
+}
+
+fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
+    match p {
+        CrlProblem::Malformed(fp) => format!("CRL sai định dạng ({})", format_problem(fp)),
+        CrlProblem::TooManyEntries { limit } => format!("CRL có hơn {limit} mục"),
+        CrlProblem::NoCrl => "không có CRL của tổ chức cấp".into(),
+        CrlProblem::ReasonsNotCovered { missing } => format!(
+            "các CRL được cung cấp không bao gồm mọi lý do thu hồi (thiếu: {})",
+            missing.iter().map(|r| reason_vi(Some(*r))).collect::<Vec<_>>().join(", ")
+        ),
+        CrlProblem::Stale { issuer, next_update } => {
+            format!("CRL của {} đã quá hạn (nextUpdate {})", c.name(issuer), c.time(*next_update))
+        }
+        CrlProblem::UnknownCriticalExtension { issuer, oid } => {
+            format!("CRL của {} có phần mở rộng critical không rõ {}", c.name(issuer), clean(oid))
+        }
+        CrlProblem::AttributeCertificates => "CRL chỉ dành cho chứng thư thuộc tính".into(),
+        CrlProblem::NoCrlNumber { issuer } => format!("CRL của {} không có số hiệu CRL (RFC 5280 §5.2.3)", c.name(issuer)),
+        CrlProblem::NoValidSigner { issuer, why } => match why {
+            None => format!("không có chứng thư số nào của {} để kiểm tra CRL", c.name(issuer)),
+            Some(CrlSignerProblem::BadSignature) => format!("CRL của {} có chữ ký sai", c.name(issuer)),
+            Some(CrlSignerProblem::Algorithm) => format!("thuật toán chữ ký của CRL của {} không được chính sách cho phép", c.name(issuer)),
+            Some(CrlSignerProblem::NoCrlSign) => format!("khóa ký CRL của {} không có mục đích cRLSign", c.name(issuer)),
+            Some(CrlSignerProblem::Path(p)) => format!("chứng thư ký CRL của {} không có chuỗi hợp lệ: {}", c.name(issuer), path_problem(p, c)),
+            Some(CrlSignerProblem::NotGood) => format!("chứng thư ký CRL của {} đã bị thu hồi hoặc chưa rõ tình trạng", c.name(issuer)),
+        },
+        CrlProblem::DeltaUnusable { issuer } => format!("có CRL bổ sung (delta CRL) của {} nhưng không dùng được", c.name(issuer)),
+        CrlProblem::Budget => "hết giới hạn kiểm tra CRL".into(),
+    }
+}
+
+fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
+    if certs.is_empty() {
+        return "không có CRL dùng được".into();
+    }
+    certs
+        .iter()
+        .map(|u| {
+            let mut s = format!("không có CRL dùng được cho {}", c.name(&u.subject));
+            if !u.problems.is_empty() {
+                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A CRLReason in Vietnamese, with its RFC 5280 name.
+pub(crate) fn reason_vi(r: Option<CrlReason>) -> String {
+    let Some(r) = r else { return "không có mã lý do".into() };
+    let vi = match r {
+        CrlReason::Unspecified => "không nêu lý do",
+        CrlReason::KeyCompromise => "lộ khóa bí mật",
+        CrlReason::CaCompromise => "CA bị lộ khóa",
+        CrlReason::AffiliationChanged => "thay đổi đơn vị công tác",
+        CrlReason::Superseded => "được thay thế bằng chứng thư mới",
+        CrlReason::CessationOfOperation => "ngừng hoạt động",
+        CrlReason::CertificateHold => "tạm dừng hiệu lực",
+        CrlReason::RemoveFromCrl => "gỡ khỏi CRL",
+        CrlReason::PrivilegeWithdrawn => "bị rút quyền",
+        CrlReason::AaCompromise => "AA bị lộ khóa",
+        CrlReason::Other(code) => return format!("mã lý do {code}"),
+    };
+    match r.asn1_name() {
+        Some(n) => format!("{vi} ({n})"),
+        None => vi.to_string(),
+    }
+}
+
+/// "bị thu hồi lúc T, lý do: R", naming the certificate when it is not the signer's.
+pub(crate) fn revocation_sentence(subject: &Name, date: time::OffsetDateTime, reason: Option<CrlReason>, c: &Ctx<'_>) -> String {
+    let at = c.time(date);
+    let reason = reason.map(|r| format!(", lý do: {}", reason_vi(Some(r)))).unwrap_or_default();
+    match c.signer {
+        Some(s) if s.dn == subject.dn => format!("bị thu hồi lúc {at}{reason}"),
+        _ => format!("chứng thư số của {} (trong chuỗi) bị thu hồi lúc {at}{reason}", c.name(subject)),
+    }
+}
+
+fn rejection(r: &TimestampRejection, c: &Ctx<'_>) -> String {
+    match r {
+        TimestampRejection::Token(f) => finding(f, c),
+        TimestampRejection::TsaRevokedBefore { date, reason } => format!(
+            "chứng thư số của TSA bị thu hồi lúc {} (lý do: {}), trước thời điểm của dấu thời gian",
+            c.time(*date),
+            reason_vi(*reason)
+        ),
+        TimestampRejection::TsaRevokedCompromise { date, reason } => format!(
+            "chứng thư số của TSA bị thu hồi lúc {} (lý do: {}), khóa của TSA có thể đã bị dùng để tạo dấu thời gian lùi ngày",
+            c.time(*date),
+            reason_vi(*reason)
+        ),
+    }
+}
+
+fn tsa_certificate_problem(p: TsaCertificateProblem) -> &'static str {
+    match p {
+        TsaCertificateProblem::UnreadableEku => "không đọc được extendedKeyUsage",
+        TsaCertificateProblem::NoEku => "không có extendedKeyUsage (cần id-kp-timeStamping)",
+        TsaCertificateProblem::EkuNotCritical => "extendedKeyUsage không được đánh dấu critical",
+        TsaCertificateProblem::NoTimeStamping => "extendedKeyUsage thiếu id-kp-timeStamping",
+        TsaCertificateProblem::OtherPurposes => "extendedKeyUsage có mục đích khác ngoài id-kp-timeStamping",
+        TsaCertificateProblem::KeyUsage => "keyUsage không có digitalSignature lẫn nonRepudiation",
+        TsaCertificateProblem::IsCa => "đây là chứng thư CA",
+    }
+}
+
+fn byte_range_problem(p: &ByteRangeProblem) -> String {
+    match p {
+        ByteRangeProblem::NoContents => "từ điển chữ ký sai: không có chuỗi /Contents".into(),
+        ByteRangeProblem::NotFourIntegers => "từ điển chữ ký sai: /ByteRange không phải bốn số nguyên không âm".into(),
+        ByteRangeProblem::NotFromStart => "phạm vi byte được ký không bắt đầu từ đầu tệp".into(),
+        ByteRangeProblem::OutOfBounds => "phạm vi byte được ký nằm ngoài tệp hoặc các đoạn chồng lên nhau".into(),
+        ByteRangeProblem::GapIsNotContents => "khoảng không được ký không đúng bằng /Contents của chữ ký".into(),
+        ByteRangeProblem::NotAtRevisionEnd => "phần được ký không kết thúc ở cuối một phiên bản của tệp".into(),
+    }
+}
+
+fn dss_problem(p: &DssProblem) -> String {
+    match p {
+        DssProblem::NotAnArray { key } => format!("/DSS /{key} không phải một mảng"),
+        DssProblem::TooManyEntries { key, ignored, limit } => format!("/DSS /{key}: bỏ qua {ignored} mục sau {limit} mục đầu tiên"),
+        DssProblem::NotAStream { key, index } => format!("mục {index} của /DSS /{key} không phải một luồng (stream)"),
+        DssProblem::NotOneDerObject { key, index } => {
+            format!("mục {index} của /DSS /{key} không phải đúng một đối tượng DER (luồng hỏng hoặc rỗng)")
+        }
+        DssProblem::Undecodable { key, index, .. } => format!("không giải mã được mục {index} của /DSS /{key}"),
+    }
+}
+
+fn pdf_object(o: &PdfObject) -> String {
+    match &o.kind {
+        Some(k) => format!("đối tượng {} {} ({})", o.number, o.generation, clean(k)),
+        None => format!("đối tượng {} {}", o.number, o.generation),
+    }
+}
+
+fn pdf_change(ch: &PdfChange) -> String {
+    match ch {
+        PdfChange::TrailingBytes { bytes } => format!("{bytes} byte dữ liệu sau phiên bản cuối (không phải một lần cập nhật gia tăng)"),
+        PdfChange::AcroFormChanged { keys } => format!("biểu mẫu (AcroForm) bị sửa: {}", pdf_keys(keys)),
+        PdfChange::AcroFormRemoved => "biểu mẫu (AcroForm) bị xóa".into(),
+        PdfChange::ObjectAdded(o) => format!("{} được thêm vào", pdf_object(o)),
+        PdfChange::ObjectDeleted(o) => format!("{} bị xóa", pdf_object(o)),
+        PdfChange::ObjectChanged { object, change } => match change {
+            ObjectChange::Keys(k) => format!("{} bị sửa: {}", pdf_object(object), pdf_keys(k)),
+            ObjectChange::StreamContent => format!("{} bị sửa: nội dung luồng (stream)", pdf_object(object)),
+            ObjectChange::Annots => format!("{} bị sửa: /Annots, ngoài các widget mới", pdf_object(object)),
+            ObjectChange::Fields => format!("{} bị sửa: /Fields, ngoài các trường mới", pdf_object(object)),
+            ObjectChange::Array => format!("{} (mảng) bị sửa", pdf_object(object)),
+            ObjectChange::Replaced => format!("{} bị thay bằng đối tượng khác loại", pdf_object(object)),
+        },
+    }
+}
