@@ -264,10 +264,15 @@ pub(crate) fn matches(name: &GenName, base: &GenName) -> Option<bool> {
 
 /// rfc822Name constraints (RFC 5280 §4.2.1.10): "user@host" is one mailbox, "host" all mailboxes
 /// on that host, ".domain" all mailboxes on hosts in that domain. Hosts compare without case.
+/// "@host" is not RFC 5280 syntax (no mailbox has an empty local part), but CAs write it for
+/// "every mailbox on host": it is read as the host form, as OpenSSL does — read literally it
+/// would match nothing, and an excluded "@host" would exclude nothing.
 fn rfc822_matches(name: &str, base: &str) -> bool {
     let Some((local, host)) = name.rsplit_once('@') else { return false };
-    if base.contains('@') {
-        let Some((blocal, bhost)) = base.rsplit_once('@') else { return false };
+    if let Some((blocal, bhost)) = base.rsplit_once('@') {
+        if blocal.is_empty() {
+            return host.eq_ignore_ascii_case(bhost);
+        }
         return local == blocal && host.eq_ignore_ascii_case(bhost);
     }
     if let Some(domain) = base.strip_prefix('.') {
@@ -402,6 +407,9 @@ mod tests {
         assert!(rfc822_matches("a@Example.com", "example.com"));
         assert!(rfc822_matches("a@example.com", "a@EXAMPLE.com"));
         assert!(!rfc822_matches("b@example.com", "a@example.com"));
+        assert!(rfc822_matches("syt@BacNinh.gov.vn", "@bacninh.gov.vn"));
+        assert!(!rfc822_matches("syt@x.bacninh.gov.vn", "@bacninh.gov.vn"));
+        assert!(!rfc822_matches("syt@hanam.gov.vn", "@bacninh.gov.vn"));
         assert_eq!(uri_host("http://user@host.example:80/x").as_deref(), Some("host.example"));
         assert_eq!(uri_host("urn:x"), None);
         assert!(ip_matches(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));

@@ -26,3 +26,4 @@ mod doc_ts;
 mod ber;
 mod corpus;
 mod pkits;
+mod policy_nc;
