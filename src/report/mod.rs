@@ -21,6 +21,8 @@ mod vi;
 
 pub use crate::findings::{Check, CheckStatus, Indication, NameParts, SubIndication};
 pub use render::{render_cert, render_run, render_run_with, RenderOptions};
+pub(crate) use render::verdict_text;
+pub(crate) use text::{clean, format_local};
 pub use text::{explain, rfc3339};
 
 impl Serialize for Check {
