@@ -3,7 +3,8 @@
 //! English. The findings are the report module's; only the section labels are written here.
 
 use crate::findings::{Indication, SubIndication};
-use crate::report::{clean, format_local, render_run_with, verdict_text, DocumentReport, Lang, RenderOptions, RunReport};
+use crate::findings::CheckName;
+use crate::report::{clean, finding_text, format_local, render_run_with, verdict_text, DocumentReport, Lang, RenderOptions, RunReport};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -119,6 +120,8 @@ struct Labels {
     signature_section: &'static str,
     document_section: &'static str,
     signer_addresses: &'static str,
+    from_check: &'static str,
+    header_check: &'static str,
 }
 
 const VI: Labels = Labels {
@@ -135,6 +138,8 @@ const VI: Labels = Labels {
     signature_section: "Chữ ký số của thư (S/MIME)",
     document_section: "Văn bản đính kèm",
     signer_addresses: "Địa chỉ thư trong chứng thư số của người ký thư",
+    from_check: "Đối chiếu người gửi",
+    header_check: "Đối chiếu tiêu đề thư",
 };
 
 const EN: Labels = Labels {
@@ -151,7 +156,19 @@ const EN: Labels = Labels {
     signature_section: "The message's signature (S/MIME)",
     document_section: "Attached document",
     signer_addresses: "E-mail addresses in the message signer's certificate",
+    from_check: "Sender check",
+    header_check: "Header check",
 };
+
+impl Labels {
+    fn check_label(&self, name: CheckName) -> &'static str {
+        if name == CheckName::MailFrom {
+            self.from_check
+        } else {
+            self.header_check
+        }
+    }
+}
 
 fn role_text(r: AttachmentRole, lang: Lang) -> &'static str {
     match (r, lang) {
@@ -207,9 +224,19 @@ pub fn render_mail(r: &MailReport, opts: &RenderOptions) -> String {
     if !m.signer_addresses.is_empty() {
         let _ = writeln!(s, "{}: {}", l.signer_addresses, list(&m.signer_addresses, l.none));
     }
+    // The message's own checks, said up front: From against the certificate, the header
+    // fields against their signed copy (the first signature's; a message has one).
+    if let Some(sig) = m.signature.signatures.first() {
+        for name in [CheckName::MailFrom, CheckName::MailHeaders] {
+            for c in sig.checks.iter().filter(|c| c.name == name) {
+                let _ = writeln!(s, "{}: {}", l.check_label(name), finding_text(&c.finding, lang));
+            }
+        }
+    }
     let _ = writeln!(s, "{}: {}", l.attachments, if m.attachments.is_empty() { l.none.to_string() } else { m.attachments.len().to_string() });
     for a in &m.attachments {
-        let _ = writeln!(s, "  - {} ({}, {} byte)", clean(&a.name), role_text(a.role, lang), a.size);
+        let unit = if lang == Lang::Vi { "byte" } else { "bytes" };
+        let _ = writeln!(s, "  - {} ({}, {} {unit})", clean(&a.name), role_text(a.role, lang), a.size);
     }
     let _ = writeln!(s, "\n== {} ==", l.signature_section);
     s.push_str(&render_run_with(&RunReport::new(vec![m.signature.clone()]), opts));

@@ -46,6 +46,12 @@ impl text::Ctx<'_> {
     }
 }
 
+/// A finding rendered for a human reader in `lang` (for reports built on this one).
+#[cfg_attr(not(feature = "mail"), allow(dead_code))]
+pub(crate) fn finding_text(f: &Finding, lang: Lang) -> String {
+    text::Ctx::human(lang, None).finding(f)
+}
+
 impl std::fmt::Display for Finding {
     /// The English rendering of the JSON (RFC 3339 UTC times, full distinguished names).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
