@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod errors;
 mod limbo;
+mod mail;
 mod pades;
 mod pdf;
 mod pki;

@@ -216,6 +216,13 @@ fn run_sign(a: MailSignArgs) -> Result<ExitCode, CliError> {
         key_file.open(None)
     }
     .map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
+    // RSA signs with PKCS#1 v1.5 here, not PSS as documents do: RFC 8551 §2.2 makes v1.5 the
+    // algorithm every receiver MUST verify (PSS is SHOULD+), and OpenSSL's S/MIME verifier
+    // (`openssl smime`, PKCS#7) and older mail clients verify v1.5 only.
+    let mut key = key;
+    if matches!(key.algorithm(), kyso::KeyAlgorithm::Rsa(_)) {
+        key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+    }
     let signer = DocumentSigner::new(key, &cert, &chain).map_err(|e| CliError::usage(e.to_string()))?;
     // The message's date and signing time: the clock is read once, here; the Date field is
     // written in Vietnam time (+07:00), as the reports show times.
