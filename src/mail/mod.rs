@@ -33,8 +33,6 @@ mod compose;
 mod mime;
 mod report;
 mod verify;
-#[cfg(test)]
-mod tests;
 
 pub use compose::{sign_message, Attachment, Mailbox, OutgoingMessage, MAX_ATTACHMENTS};
 pub use mime::{MAX_DECODED_SIZE, MAX_DEPTH, MAX_HEADER_LINES, MAX_MESSAGE_SIZE, MAX_PARTS};

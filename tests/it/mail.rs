@@ -399,7 +399,8 @@ print(json.dumps(out))
     assert_eq!(py["subject"], "Công văn số 1234/VP-HCC về việc hành nghề");
     assert_eq!(py["protected_subject"], py["subject"]);
     assert_eq!(py["from"], FROM);
-    assert_eq!(py["body"], "Kính gửi Văn phòng UBND tỉnh,\nSở Y tế gửi kèm công văn.\n");
+    // The text in its canonical form (RFC 8551 §3.1.1: CRLF line ends).
+    assert_eq!(py["body"], "Kính gửi Văn phòng UBND tỉnh,\r\nSở Y tế gửi kèm công văn.\r\n");
     let sha = |p: &str| hex::encode(ring::digest::digest(&ring::digest::SHA256, &std::fs::read(s.path().join(p)).unwrap()));
     let want = serde_json::json!([
         ["cong-van.txt", sha("cong-van.txt")],
