@@ -280,9 +280,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             address_list(from),
             address_list(certificate)
         ),
-        MailFromMissing => "the message has no sender address (From), so it cannot be compared with the signer certificate".into(),
+        MailFromMissing => "the message has no sender address (From) to compare with the signer certificate".into(),
         MailCertificateNoAddress { from } => format!(
-            "the signer certificate holds no e-mail address, so nothing binds the sender's address (From: {}) to the signer",
+            "the signer certificate holds no e-mail address: nothing binds the sender's address (From: {}) to the signer",
             address_list(from)
         ),
         MailHeadersProtected { headers } => format!("the header fields {} shown equal the signed copy of them", names(headers)),

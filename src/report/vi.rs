@@ -349,7 +349,7 @@ fn mail_problem(p: &MailProblem) -> String {
         MailProblem::TooLarge { limit } => format!("thư lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
         MailProblem::TooManyParts { limit } => format!("thư có hơn {limit} phần MIME hoặc dòng phân cách (giới hạn của trình kiểm tra)"),
         MailProblem::TooManyHeaderLines { limit } => format!("thư có hơn {limit} dòng tiêu đề (giới hạn của trình kiểm tra)"),
-        MailProblem::TooDeep { limit } => format!("các phần multipart của thư lồng nhau sâu hơn {limit} mức (giới hạn của trình kiểm tra)"),
+        MailProblem::TooDeep { limit } => format!("các phần của thư lồng nhau sâu hơn {limit} mức (giới hạn của trình kiểm tra)"),
         MailProblem::DecodedTooLarge { limit } => format!("các phần của thư sau khi giải mã lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
         MailProblem::PartUndecodable { name } => format!("phần {} của thư không giải mã được (base64 hoặc quoted-printable hỏng)", clean(name)),
         MailProblem::NotAMessage => "đây không phải một thư điện tử (không có phần tiêu đề)".into(),
