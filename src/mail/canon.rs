@@ -65,8 +65,9 @@ pub(crate) fn base64_lines(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() / 57 * 78 + 80);
     for line in data.chunks(57) {
         for c in line.chunks(3) {
-            let b = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
-            let n = (b(0) << 16) | (b(1) << 8) | b(2);
+            // Three octets as one 24-bit group (RFC 4648 §4), padded with zero octets.
+            let b = |i: usize| c.get(i).copied().unwrap_or(0);
+            let n = u32::from_be_bytes([0, b(0), b(1), b(2)]);
             for k in 0..4 {
                 if k <= c.len() {
                     out.push(char::from(T[((n >> (18 - 6 * k)) & 63) as usize]));
