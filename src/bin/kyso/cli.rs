@@ -52,7 +52,7 @@ pub enum Command {
     Tsa(crate::cmd_tsa::TsaArgs),
     /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
     Timestamp(crate::cmd_timestamp::TimestampArgs),
-    /// Signed documents by e-mail: mail sign (an S/MIME message), mail verify (a received one)
+    /// Signed documents by e-mail (S/MIME): mail sign, mail verify
     Mail(crate::cmd_mail::MailArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
