@@ -306,7 +306,7 @@ fn from_check(sig: &mut SignatureReport, from: &[String], cert: &[String]) {
     sig.checks.push(Check::new(CheckName::MailFrom, status, finding));
 }
 
-/// "Name <address>" per mailbox (groups flattened).
+/// `Name <address>` per mailbox (groups flattened).
 fn addresses(a: &Address<'_>) -> Vec<String> {
     a.iter()
         .map(|m| match (m.name(), m.address()) {

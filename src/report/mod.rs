@@ -21,7 +21,9 @@ mod vi;
 
 pub use crate::findings::{Check, CheckStatus, Indication, NameParts, SubIndication};
 pub use render::{render_cert, render_run, render_run_with, RenderOptions};
+#[cfg(feature = "mail")]
 pub(crate) use render::verdict_text;
+#[cfg(feature = "mail")]
 pub(crate) use text::{clean, format_local};
 pub use text::{explain, rfc3339};
 

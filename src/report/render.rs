@@ -78,6 +78,7 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
 }
 
 /// "HỢP LỆ (TOTAL_PASSED)" in `lang` (for other reports built on this one, e.g. an e-mail's).
+#[cfg(feature = "mail")]
 pub(crate) fn verdict_text(i: Indication, lang: Lang) -> String {
     verdict_with_code(words(lang), i)
 }
