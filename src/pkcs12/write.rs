@@ -45,16 +45,16 @@ impl WriteOptions {
     }
 }
 
-fn oid(o: ObjectIdentifier) -> Vec<u8> {
+pub(super) fn oid(o: ObjectIdentifier) -> Vec<u8> {
     // An OID constant always encodes.
     o.to_der().unwrap_or_default()
 }
 
-fn content_info(content_type: ObjectIdentifier, content: &[u8]) -> Vec<u8> {
+pub(super) fn content_info(content_type: ObjectIdentifier, content: &[u8]) -> Vec<u8> {
     tlv(TAG_SEQUENCE, &[&oid(content_type), &tlv(TAG_CTX0, &[content])])
 }
 
-fn safe_bag(bag_type: ObjectIdentifier, value: &[u8], attributes: Option<&[u8]>) -> Vec<u8> {
+pub(super) fn safe_bag(bag_type: ObjectIdentifier, value: &[u8], attributes: Option<&[u8]>) -> Vec<u8> {
     let id = oid(bag_type);
     let value = tlv(TAG_CTX0, &[value]);
     match attributes {
@@ -64,7 +64,7 @@ fn safe_bag(bag_type: ObjectIdentifier, value: &[u8], attributes: Option<&[u8]>)
 }
 
 /// The bag attributes of the key and its certificate: friendlyName (BMPString) and localKeyId.
-fn attributes(friendly_name: Option<&str>, local_key_id: &[u8]) -> Vec<u8> {
+pub(super) fn attributes(friendly_name: Option<&str>, local_key_id: &[u8]) -> Vec<u8> {
     let mut attrs = Vec::new();
     if let Some(name) = friendly_name {
         let bmp: Vec<u8> = name.encode_utf16().flat_map(u16::to_be_bytes).collect();
@@ -124,36 +124,65 @@ pub fn write(key: &PrivateKey, certificate: &[u8], chain: &[Vec<u8>], password: 
     // The certificates: the key's first, with the attributes; then the chain.
     let mut cert_bags = Vec::new();
     for (i, c) in std::iter::once(certificate).chain(chain.iter().map(Vec::as_slice)).enumerate() {
-        let cert_bag = tlv(TAG_SEQUENCE, &[&oid(oids::X509_CERTIFICATE), &tlv(TAG_CTX0, &[&tlv(TAG_OCTET_STRING, &[c])])]);
-        cert_bags.push(safe_bag(oids::CERT_BAG, &cert_bag, (i == 0).then_some(attrs.as_slice())));
+        cert_bags.push(cert_bag(c, (i == 0).then_some(attrs.as_slice())));
     }
-    let cert_refs: Vec<&[u8]> = cert_bags.iter().map(Vec::as_slice).collect();
-    let certs = tlv(TAG_SEQUENCE, &cert_refs);
-    let (cert_alg, cert_ct) = crypt::encrypt(cert_scheme, &pw, &certs, &rng)?;
-    let encrypted_content_info = tlv(TAG_SEQUENCE, &[&oid(oids::DATA), &cert_alg, &tlv(TAG_CTX0_PRIMITIVE, &[&cert_ct])]);
-    let encrypted_data = tlv(TAG_SEQUENCE, &[&[0x02, 0x01, 0x00], &encrypted_content_info]);
+    let encrypted = encrypted_data(cert_scheme, &pw, &safe_contents(&cert_bags), &rng)?;
+    let key_bag = shrouded_key_bag(key_scheme, &pw, key.pkcs8_der(), Some(&attrs), &rng)?;
+    let auth_safe = [content_info(oids::ENCRYPTED_DATA, &encrypted), content_info(oids::DATA, &tlv(TAG_OCTET_STRING, &[&safe_contents(&[key_bag])]))];
+    let (hash, salt_len) = if options.legacy { (Hash::Sha1, 8) } else { (Hash::Sha256, 16) };
+    pfx(&auth_safe, Some((hash, &pw, iterations, salt_len)), &rng)
+}
 
-    // The key: a PKCS#8ShroudedKeyBag (an EncryptedPrivateKeyInfo).
-    let (key_alg, key_ct) = crypt::encrypt(key_scheme, &pw, key.pkcs8_der(), &rng)?;
-    let shrouded = tlv(TAG_SEQUENCE, &[&key_alg, &tlv(TAG_OCTET_STRING, &[&key_ct])]);
-    let key_contents = tlv(TAG_SEQUENCE, &[&safe_bag(oids::SHROUDED_KEY_BAG, &shrouded, Some(&attrs))]);
+/// A SafeContents of these bags.
+pub(super) fn safe_contents(bags: &[Vec<u8>]) -> Vec<u8> {
+    let refs: Vec<&[u8]> = bags.iter().map(Vec::as_slice).collect();
+    tlv(TAG_SEQUENCE, &refs)
+}
 
-    let auth_safe = tlv(
-        TAG_SEQUENCE,
-        &[&content_info(oids::ENCRYPTED_DATA, &encrypted_data), &content_info(oids::DATA, &tlv(TAG_OCTET_STRING, &[&key_contents]))],
-    );
+/// A SafeBag holding a CertBag with an X.509 certificate.
+pub(super) fn cert_bag(cert: &[u8], attributes: Option<&[u8]>) -> Vec<u8> {
+    let value = tlv(TAG_SEQUENCE, &[&oid(oids::X509_CERTIFICATE), &tlv(TAG_CTX0, &[&tlv(TAG_OCTET_STRING, &[cert])])]);
+    safe_bag(oids::CERT_BAG, &value, attributes)
+}
 
-    // The MAC over the AuthenticatedSafe's octets.
-    let (hash, digest_oid, salt_len) = if options.legacy { (Hash::Sha1, crate::alg::oid::SHA1, 8) } else { (Hash::Sha256, crate::alg::oid::SHA256, 16) };
+/// A SafeBag holding a PKCS8ShroudedKeyBag (an EncryptedPrivateKeyInfo).
+pub(super) fn shrouded_key_bag(how: Encrypt, pw: &Password<'_>, pkcs8: &[u8], attributes: Option<&[u8]>, rng: &dyn SecureRandom) -> Result<Vec<u8>, Pkcs12Error> {
+    let (alg, ct) = crypt::encrypt(how, pw, pkcs8, rng)?;
+    let shrouded = tlv(TAG_SEQUENCE, &[&alg, &tlv(TAG_OCTET_STRING, &[&ct])]);
+    Ok(safe_bag(oids::SHROUDED_KEY_BAG, &shrouded, attributes))
+}
+
+/// An EncryptedData (version 0) holding `plaintext` encrypted.
+pub(super) fn encrypted_data(how: Encrypt, pw: &Password<'_>, plaintext: &[u8], rng: &dyn SecureRandom) -> Result<Vec<u8>, Pkcs12Error> {
+    let (alg, ct) = crypt::encrypt(how, pw, plaintext, rng)?;
+    let info = tlv(TAG_SEQUENCE, &[&oid(oids::DATA), &alg, &tlv(TAG_CTX0_PRIMITIVE, &[&ct])]);
+    Ok(tlv(TAG_SEQUENCE, &[&[0x02, 0x01, 0x00], &info]))
+}
+
+/// The PFX: version 3, the AuthenticatedSafe of `content_infos`, and a MAC (digest, password,
+/// iterations, salt length) over it.
+pub(super) fn pfx(content_infos: &[Vec<u8>], mac: Option<(Hash, &Password<'_>, u32, usize)>, rng: &dyn SecureRandom) -> Result<Vec<u8>, Pkcs12Error> {
+    let refs: Vec<&[u8]> = content_infos.iter().map(Vec::as_slice).collect();
+    let auth_safe = tlv(TAG_SEQUENCE, &refs);
+    let auth = content_info(oids::DATA, &tlv(TAG_OCTET_STRING, &[&auth_safe]));
+    let Some((hash, pw, iterations, salt_len)) = mac else {
+        return Ok(tlv(TAG_SEQUENCE, &[&[0x02, 0x01, 0x03], &auth]));
+    };
+    let digest_oid = match hash {
+        Hash::Sha1 => crate::alg::oid::SHA1,
+        Hash::Sha224 => oids::SHA224,
+        Hash::Sha256 => crate::alg::oid::SHA256,
+        Hash::Sha384 => crate::alg::oid::SHA384,
+        Hash::Sha512 => crate::alg::oid::SHA512,
+    };
     let mut salt = vec![0u8; salt_len];
     rng.fill(&mut salt).map_err(|_| Pkcs12Error::Crypto("random salt"))?;
-    let mac = crypt::mac(hash, &pw, &salt, iterations, &auth_safe);
+    let mac = crypt::mac(hash, pw, &salt, iterations, &auth_safe);
     if mac.is_empty() {
         return Err(Pkcs12Error::Crypto("MAC"));
     }
     let digest_info = tlv(TAG_SEQUENCE, &[&tlv(TAG_SEQUENCE, &[&oid(digest_oid), &[0x05, 0x00]]), &tlv(TAG_OCTET_STRING, &[&mac])]);
     let count = iterations.to_der().map_err(|_| Pkcs12Error::Crypto("MAC iterations"))?;
     let mac_data = tlv(TAG_SEQUENCE, &[&digest_info, &tlv(TAG_OCTET_STRING, &[&salt]), &count]);
-
-    Ok(tlv(TAG_SEQUENCE, &[&[0x02, 0x01, 0x03], &content_info(oids::DATA, &tlv(TAG_OCTET_STRING, &[&auth_safe])), &mac_data]))
+    Ok(tlv(TAG_SEQUENCE, &[&[0x02, 0x01, 0x03], &auth, &mac_data]))
 }
