@@ -357,41 +357,13 @@ impl Pkcs12 {
     /// is every other certificate of the file. [`Pkcs12Error::NoCertificateForKey`] when there
     /// is none and `certificate` is `None`.
     pub fn identity(&self, name: Option<&str>, certificate: Option<&[u8]>) -> Result<Identity, Pkcs12Error> {
-        if self.keys.is_empty() {
-            return Err(Pkcs12Error::NoKey { certificates: self.certificates.len() });
-        }
-        let opened: Vec<PrivateKey> = self
-            .keys
-            .iter()
-            .map(|k| PrivateKey::from_pkcs8_der(&k.pkcs8).map_err(Pkcs12Error::Key))
-            .collect::<Result<_, _>>()?;
-        let cert_of = |key: &PrivateKey| {
-            self.certificates.iter().position(|c| spki_of(&c.der).is_some_and(|s| key.matches_spki(&s)))
-        };
-        let index = match (name, certificate) {
-            (Some(n), _) => self
-                .keys
-                .iter()
-                .zip(&opened)
-                .position(|(k, key)| {
-                    k.friendly_name.as_deref() == Some(n)
-                        || cert_of(key).and_then(|c| self.certificates.get(c)).and_then(|c| c.friendly_name.as_deref()) == Some(n)
-                })
-                .ok_or_else(|| Pkcs12Error::NoSuchName { name: n.to_string(), names: self.key_names() })?,
-            (None, Some(cert)) => {
-                let spki = spki_of(cert).ok_or(Pkcs12Error::BadCertificate { index: 0 })?;
-                opened.iter().position(|k| k.matches_spki(&spki)).ok_or(Pkcs12Error::NoKeyForCertificate)?
-            }
-            (None, None) if self.keys.len() == 1 => 0,
-            (None, None) => return Err(Pkcs12Error::SeveralKeys { names: self.key_names() }),
-        };
-        let entry = self.keys.get(index).ok_or(Pkcs12Error::NoKey { certificates: self.certificates.len() })?;
-        let key = opened.into_iter().nth(index).ok_or(Pkcs12Error::NoKey { certificates: self.certificates.len() })?;
-        let own = cert_of(&key);
+        let (index, key) = self.select(name, certificate)?;
+        let own = self.certificate_of(&key);
+        let friendly_name = self.keys.get(index).and_then(|k| k.friendly_name.clone());
         let certificate = match (certificate, own.and_then(|i| self.certificates.get(i))) {
             (Some(c), _) => c.to_vec(),
             (None, Some(c)) => c.der.clone(),
-            (None, None) => return Err(Pkcs12Error::NoCertificateForKey { name: entry.friendly_name.clone() }),
+            (None, None) => return Err(Pkcs12Error::NoCertificateForKey { name: friendly_name }),
         };
         let chain = self
             .certificates
@@ -400,8 +372,53 @@ impl Pkcs12 {
             .filter(|(i, c)| Some(*i) != own && c.der != certificate)
             .map(|(_, c)| c.der.clone())
             .collect();
-        let friendly_name = entry.friendly_name.clone().or_else(|| own.and_then(|i| self.certificates.get(i)).and_then(|c| c.friendly_name.clone()));
+        let friendly_name = friendly_name.or_else(|| own.and_then(|i| self.certificates.get(i)).and_then(|c| c.friendly_name.clone()));
         Ok(Identity { key, certificate, chain, friendly_name })
+    }
+
+    /// Chooses a key as [`Pkcs12::identity`] does, without needing its certificate: the key and
+    /// its certificate (DER) when the file holds it.
+    pub fn key(&self, name: Option<&str>) -> Result<(PrivateKey, Option<Vec<u8>>), Pkcs12Error> {
+        let (_, key) = self.select(name, None)?;
+        let cert = self.certificate_of(&key).and_then(|i| self.certificates.get(i)).map(|c| c.der.clone());
+        Ok((key, cert))
+    }
+
+    /// The index of the certificate whose public key is `key`'s.
+    fn certificate_of(&self, key: &PrivateKey) -> Option<usize> {
+        self.certificates.iter().position(|c| spki_of(&c.der).is_some_and(|s| key.matches_spki(&s)))
+    }
+
+    /// The chosen key (see [`Pkcs12::identity`]) and its index.
+    fn select(&self, name: Option<&str>, certificate: Option<&[u8]>) -> Result<(usize, PrivateKey), Pkcs12Error> {
+        if self.keys.is_empty() {
+            return Err(Pkcs12Error::NoKey { certificates: self.certificates.len() });
+        }
+        // Every key is opened to match it with its certificate; one kyso cannot use (DSA, …)
+        // is an error only when it is the one chosen.
+        let mut opened: Vec<Result<PrivateKey, KeyError>> = self.keys.iter().map(|k| PrivateKey::from_pkcs8_der(&k.pkcs8)).collect();
+        let index = match (name, certificate) {
+            (Some(n), _) => self
+                .keys
+                .iter()
+                .zip(&opened)
+                .position(|(k, key)| {
+                    k.friendly_name.as_deref() == Some(n)
+                        || key.as_ref().ok().and_then(|key| self.certificate_of(key)).and_then(|c| self.certificates.get(c)).and_then(|c| c.friendly_name.as_deref())
+                            == Some(n)
+                })
+                .ok_or_else(|| Pkcs12Error::NoSuchName { name: n.to_string(), names: self.key_names() })?,
+            (None, Some(cert)) => {
+                let spki = spki_of(cert).ok_or(Pkcs12Error::BadCertificate { index: 0 })?;
+                opened.iter().position(|k| k.as_ref().is_ok_and(|k| k.matches_spki(&spki))).ok_or(Pkcs12Error::NoKeyForCertificate)?
+            }
+            (None, None) if self.keys.len() == 1 => 0,
+            (None, None) => return Err(Pkcs12Error::SeveralKeys { names: self.key_names() }),
+        };
+        if index >= opened.len() {
+            return Err(Pkcs12Error::NoKey { certificates: self.certificates.len() });
+        }
+        Ok((index, opened.swap_remove(index).map_err(Pkcs12Error::Key)?))
     }
 }
 
