@@ -19,17 +19,13 @@ const TAG_CTX0_CONSTRUCTED: u8 = 0xa0;
 /// `[0] IMPLICIT OCTET STRING`, primitive.
 const TAG_CTX0_PRIMITIVE: u8 = 0x80;
 
-/// Whether `bytes` looks like a PKCS#12 file: a SEQUENCE (DER or BER) that starts with the
-/// INTEGER 3 and a SEQUENCE (the authSafe ContentInfo). Cheap; nothing is decrypted. Used to
-/// tell a `.p12` from a PEM or PKCS#8 key file.
+/// Whether `bytes` looks like a PKCS#12 file: a SEQUENCE (DER or BER) whose contents start
+/// with the INTEGER 3 and a SEQUENCE (the authSafe ContentInfo). Only the first bytes are
+/// looked at, so a truncated file is still recognised (and [`parse`] then says it is truncated);
+/// nothing is decrypted. Used to tell a `.p12` from a PEM or PKCS#8 key file.
 pub fn is_pkcs12(bytes: &[u8]) -> bool {
-    let Ok((outer, _)) = asn1::read_ber(bytes) else { return false };
-    if outer.tag != TAG_SEQUENCE {
-        return false;
-    }
-    let Ok((version, rest)) = asn1::read_ber(outer.body) else { return false };
-    let Ok((content, _)) = asn1::read_ber(rest) else { return false };
-    version.tag == TAG_INTEGER && version.body == [3] && content.tag == TAG_SEQUENCE
+    let Ok(outer) = asn1::head(bytes) else { return false };
+    outer.tag == TAG_SEQUENCE && bytes.get(outer.header_len..).is_some_and(|body| body.starts_with(&[TAG_INTEGER, 0x01, 0x03, TAG_SEQUENCE]))
 }
 
 /// Maps a DER/BER reading error of part `what` to the file's error: truncation anywhere is
