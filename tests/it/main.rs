@@ -28,3 +28,4 @@ mod ber;
 mod corpus;
 mod pkits;
 mod pkcs12;
+mod realworld;
