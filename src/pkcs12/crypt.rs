@@ -6,7 +6,7 @@
 
 use super::kdf::{self, Hash, Purpose};
 use super::oids;
-use super::{Budget, Pkcs12Error, Scheme, MAX_ITERATIONS};
+use super::{Budget, Pkcs12Error, Scheme};
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, KeyIvInit, StreamCipher};
 use der::asn1::{ObjectIdentifier, OctetStringRef};
@@ -94,16 +94,6 @@ struct PbeParams<'a> {
     iterations: u64,
 }
 
-/// Checks one key derivation's iteration count against [`MAX_ITERATIONS`] and the file's
-/// budget, and returns it as the KDF takes it.
-fn charge(budget: &mut Budget, what: &'static str, iterations: u64) -> Result<u32, Pkcs12Error> {
-    if iterations > u64::from(MAX_ITERATIONS) {
-        return Err(Pkcs12Error::ExcessiveWork { what, stated: iterations, limit: MAX_ITERATIONS.into() });
-    }
-    budget.spend(iterations)?;
-    u32::try_from(iterations).map_err(|_| Pkcs12Error::ExcessiveWork { what, stated: iterations, limit: MAX_ITERATIONS.into() })
-}
-
 /// Decrypts `ciphertext` with the algorithm `algorithm` (a DER AlgorithmIdentifier as received).
 /// `Ok((None, scheme))` when decryption fails (bad padding, or a cipher error): the caller knows
 /// what was being decrypted and whether the MAC verified, so it chooses the error. An
@@ -125,7 +115,7 @@ pub(crate) fn decrypt(
         let described = describe_pbes2(params);
         match &params.kdf {
             pkcs5::pbes2::Kdf::Pbkdf2(p) => {
-                charge(budget, "PBKDF2 iterations", p.iteration_count.into())?;
+                budget.charge("PBKDF2 iterations", p.iteration_count.into())?;
             }
             pkcs5::pbes2::Kdf::Scrypt(p) => {
                 crate::keys::check_kdf_cost(&scheme).map_err(|e| match e {
@@ -156,7 +146,7 @@ pub(crate) fn decrypt(
         .ok_or(Pkcs12Error::Malformed { what: "PBE parameters" })?
         .decode_as()
         .map_err(|_| Pkcs12Error::Malformed { what: "PBE parameters" })?;
-    let iterations = charge(budget, "PBE iterations", params.iterations)?;
+    let iterations = budget.charge("PBE iterations", params.iterations)?;
     let salt = params.salt.as_bytes();
     let scheme = Scheme { name: pbe.name(), iterations: iterations.into(), legacy: true };
     let key = kdf::derive(Hash::Sha1, Purpose::Key, &password.bmp, salt, iterations, pbe.key_len());

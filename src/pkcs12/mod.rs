@@ -40,7 +40,7 @@ mod kdf;
 mod read;
 mod write;
 
-pub use read::{is_pkcs12, parse};
+pub use read::{is_pkcs12, parse, parse_with_limits};
 pub use write::{write, WriteOptions};
 
 use crate::keys::{KeyError, PrivateKey};
@@ -427,21 +427,62 @@ fn spki_of(cert: &[u8]) -> Option<Vec<u8>> {
     x509_parser::parse_x509_certificate(cert).ok().map(|(_, c)| c.tbs_certificate.subject_pki.raw.to_vec())
 }
 
-/// Key-derivation work left for one file ([`MAX_TOTAL_ITERATIONS`]).
+/// The work [`parse_with_limits`] allows a file to ask for. [`Limits::default`] is
+/// [`MAX_ITERATIONS`] per key derivation and [`MAX_TOTAL_ITERATIONS`] per file (what [`parse`]
+/// uses); a caller that opens files from strangers in bulk (a server, a fuzzer) can lower them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Iterations of one key derivation (the MAC's, or one encrypted part's).
+    pub max_iterations: u32,
+    /// Iterations of all the key derivations of one file together.
+    pub max_total_iterations: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_iterations: MAX_ITERATIONS, max_total_iterations: MAX_TOTAL_ITERATIONS }
+    }
+}
+
+impl Limits {
+    /// Limits with the given per-derivation and per-file iteration caps (each at most the
+    /// defaults' values: they can only be lowered).
+    pub fn new(max_iterations: u32, max_total_iterations: u64) -> Limits {
+        Limits { max_iterations: max_iterations.min(MAX_ITERATIONS), max_total_iterations: max_total_iterations.min(MAX_TOTAL_ITERATIONS) }
+    }
+}
+
+/// Key-derivation work allowed to one file ([`Limits`]), and what was spent.
 pub(crate) struct Budget {
+    limits: Limits,
     spent: u64,
 }
 
 impl Budget {
-    fn new() -> Budget {
-        Budget { spent: 0 }
+    fn new(limits: Limits) -> Budget {
+        Budget { limits, spent: 0 }
     }
 
-    /// Charges `iterations`, or fails when the file's total would pass the cap.
+    /// Checks one derivation's stated iteration count against the per-derivation cap and
+    /// charges it to the file; returns it as the KDFs take it. Nothing is derived on failure.
+    pub(crate) fn charge(&mut self, what: &'static str, iterations: u64) -> Result<u32, Pkcs12Error> {
+        let limit = self.limits.max_iterations;
+        let too_much = || Pkcs12Error::ExcessiveWork { what, stated: iterations, limit: limit.into() };
+        let n = u32::try_from(iterations).map_err(|_| too_much())?;
+        if n > limit {
+            return Err(too_much());
+        }
+        self.spend(iterations)?;
+        Ok(n)
+    }
+
+    /// Charges `iterations` to the file, or fails when its total would pass the cap.
     pub(crate) fn spend(&mut self, iterations: u64) -> Result<(), Pkcs12Error> {
         let total = self.spent.saturating_add(iterations);
-        if total > MAX_TOTAL_ITERATIONS {
-            return Err(Pkcs12Error::ExcessiveWork { what: "iterations in all (MAC and encrypted parts)", stated: total, limit: MAX_TOTAL_ITERATIONS });
+        let limit = self.limits.max_total_iterations;
+        if total > limit {
+            return Err(Pkcs12Error::ExcessiveWork { what: "iterations in all (MAC and encrypted parts)", stated: total, limit });
         }
         self.spent = total;
         Ok(())

@@ -2,7 +2,7 @@
 
 use super::crypt::{self, Password};
 use super::oids;
-use super::{Budget, CertEntry, KeyEntry, Part, Pkcs12, Pkcs12Error, Protection, Scheme, MAX_BAGS, MAX_NESTING, MAX_PKCS12_BYTES};
+use super::{Budget, CertEntry, KeyEntry, Limits, Part, Pkcs12, Pkcs12Error, Protection, Scheme, MAX_BAGS, MAX_NESTING, MAX_PKCS12_BYTES};
 use crate::asn1::{self, Tlv};
 use der::asn1::{AnyRef, ObjectIdentifier, OctetStringRef};
 use der::Decode;
@@ -78,6 +78,11 @@ fn normalised(bytes: &[u8], what: &'static str) -> Result<Vec<u8>, Pkcs12Error> 
 /// An empty password is tried in both forms OpenSSL writes (with and without the BMPString
 /// terminator), choosing the one the MAC verifies with.
 pub fn parse(bytes: &[u8], password: &[u8]) -> Result<Pkcs12, Pkcs12Error> {
+    parse_with_limits(bytes, password, Limits::default())
+}
+
+/// [`parse`] with lower key-derivation caps than the defaults (see [`Limits`]).
+pub fn parse_with_limits(bytes: &[u8], password: &[u8], limits: Limits) -> Result<Pkcs12, Pkcs12Error> {
     if bytes.len() > MAX_PKCS12_BYTES {
         return Err(Pkcs12Error::TooLarge { size: bytes.len(), limit: MAX_PKCS12_BYTES });
     }
@@ -122,7 +127,7 @@ pub fn parse(bytes: &[u8], password: &[u8]) -> Result<Pkcs12, Pkcs12Error> {
     }
     let auth_data = octets.body;
 
-    let mut budget = Budget::new();
+    let mut budget = Budget::new(limits);
     let mut protection = Protection::default();
     let candidates: Vec<Password<'_>> = if password.is_empty() {
         vec![Password::new(password), Password::empty_without_terminator()]
@@ -177,15 +182,15 @@ fn check_mac<'p>(m: &Tlv<'_>, candidates: Vec<Password<'p>>, data: &[u8], budget
     let Some((hash, name)) = crypt::mac_hash(&oid) else {
         return Err(Pkcs12Error::Unsupported { what: if oid == oids::PBMAC1 { "MAC (PBMAC1)" } else { "MAC digest" }, oid });
     };
-    // A missing count is the DEFAULT 1; 0 counts as 1 (OpenSSL reads it so).
+    // A missing count is the DEFAULT 1; 0 counts as 1 (OpenSSL reads it so). Checked and charged
+    // once here; each further password candidate is charged again below.
     let stated = mac.iterations.unwrap_or(1);
-    if stated > u64::from(super::MAX_ITERATIONS) {
-        return Err(Pkcs12Error::ExcessiveWork { what: "MAC iterations", stated, limit: super::MAX_ITERATIONS.into() });
-    }
-    let iterations = u32::try_from(stated).unwrap_or(super::MAX_ITERATIONS);
+    let iterations = budget.charge("MAC iterations", stated)?;
     let scheme = Scheme { name, iterations: stated, legacy: hash == super::kdf::Hash::Sha1 };
-    for candidate in candidates {
-        budget.spend(stated)?;
+    for (i, candidate) in candidates.into_iter().enumerate() {
+        if i > 0 {
+            budget.spend(stated)?;
+        }
         let computed = crypt::mac(hash, &candidate, mac.mac_salt.as_bytes(), iterations, data);
         if crypt::same_mac(&computed, mac.mac.digest.as_bytes()) {
             return Ok((scheme, candidate));

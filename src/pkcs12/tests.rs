@@ -254,13 +254,33 @@ fn rewrite_first_iteration_count(file: &[u8], n: u32) -> Vec<u8> {
 }
 
 #[test]
+fn lowered_limits_refuse_a_file_the_defaults_accept() {
+    let (key, cert) = party("u", KeyAlgorithm::EcdsaP256);
+    let file = write(&key, &cert, &[], b"pw", &quick(false)).unwrap();
+    // MAC (10) + certificates (10) + key (10)
+    assert!(parse_with_limits(&file, b"pw", Limits::new(10, 30)).is_ok());
+    assert_eq!(
+        parse_with_limits(&file, b"pw", Limits::new(10, 29)).unwrap_err(),
+        Pkcs12Error::ExcessiveWork { what: "iterations in all (MAC and encrypted parts)", stated: 30, limit: 29 }
+    );
+    assert_eq!(parse_with_limits(&file, b"pw", Limits::new(9, 30)).unwrap_err(), Pkcs12Error::ExcessiveWork { what: "MAC iterations", stated: 10, limit: 9 });
+}
+
+#[test]
 fn the_budget_caps_the_whole_file() {
-    let mut b = Budget::new();
+    let mut b = Budget::new(Limits::default());
     b.spend(MAX_TOTAL_ITERATIONS - 1).unwrap();
     b.spend(1).unwrap();
     assert!(matches!(b.spend(1), Err(Pkcs12Error::ExcessiveWork { stated, .. }) if stated == MAX_TOTAL_ITERATIONS + 1));
-    let mut b = Budget::new();
+    let mut b = Budget::new(Limits::default());
     assert!(b.spend(u64::MAX).is_err());
+    // two derivations under the per-derivation cap but over the file's
+    let mut b = Budget::new(Limits::new(100, 150));
+    assert_eq!(b.charge("MAC iterations", 100), Ok(100));
+    assert_eq!(b.charge("PBE iterations", 60), Err(Pkcs12Error::ExcessiveWork { what: "iterations in all (MAC and encrypted parts)", stated: 160, limit: 150 }));
+    assert_eq!(b.charge("PBE iterations", 101), Err(Pkcs12Error::ExcessiveWork { what: "PBE iterations", stated: 101, limit: 100 }));
+    // the limits can only be lowered
+    assert_eq!(Limits::new(u32::MAX, u64::MAX), Limits::default());
 }
 
 /// A file with the given bags (a Data part) and a SHA-256 MAC.

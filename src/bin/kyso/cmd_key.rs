@@ -301,8 +301,8 @@ fn export(a: KeyExportArgs) -> Result<ExitCode, CliError> {
     let source = crate::util::PassSource { file: a.p12_pass_file.as_deref(), env: "KYSO_P12_PASSPHRASE", flag: "--p12-pass-file" };
     let (password, whose) = match (source.given()?, key_pass) {
         (Some(p), _) => (p, "the given password"),
-        (None, Some(p)) => (p, "the key's passphrase"),
-        (None, None) => (source.obtain(&format!("the new file {}", a.out.display()), true)?, "the given password"),
+        (None, Some(p)) if !p.is_empty() => (p, "the key's passphrase"),
+        _ => (source.obtain(&format!("the new file {}", a.out.display()), true)?, "the given password"),
     };
     if a.legacy {
         eprintln!("{}", crate::p12::LEGACY_WARNING);
@@ -349,7 +349,12 @@ fn import(a: KeyImportArgs) -> Result<ExitCode, CliError> {
         key.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?
     } else {
         let source = crate::util::PassSource { file: a.key_pass_file.as_deref(), env: "KYSO_KEY_PASSPHRASE", flag: "--key-pass-file" };
-        let p = source.given()?.unwrap_or(p12_pass);
+        let p = match source.given()? {
+            Some(p) => p,
+            None if !p12_pass.is_empty() => p12_pass,
+            // a file without a password: the key file needs one of its own
+            None => source.obtain(&format!("the new key {}", a.key_out.display()), true)?,
+        };
         key.to_encrypted_pem(&p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?
     };
     write_out(&a.key_out, key_pem.as_bytes(), a.force, Secrecy::Secret)?;

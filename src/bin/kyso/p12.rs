@@ -2,7 +2,7 @@
 //! from the file unless `--cert`/`--chain` say otherwise), `--p12-name` to choose among
 //! several keys, and the messages (with the flag that fixes each) of the library's typed errors.
 
-use crate::util::{read_input, CliError, PassArgs};
+use crate::util::{read_input, CliError, PassArgs, PassSource};
 use kyso::keys::{KeyFile, PrivateKey};
 use kyso::pkcs12::{self, Pkcs12, Pkcs12Error};
 use std::path::Path;
@@ -63,9 +63,27 @@ fn warn_protection(path: &Path, p12: &Pkcs12) {
     }
 }
 
-/// Opens the .p12 `bytes` read from `path` with the passphrase from `pass`.
+/// Opens the .p12 `bytes` read from `path` with the passphrase from `pass`. When none is given
+/// (no --pass-file, no KYSO_PASSPHRASE), the empty password is tried first: files exported
+/// without a password exist, and a prompt cannot take an empty answer. A file that is damaged
+/// whatever the password is reported before any prompt.
 pub fn open_p12(path: &Path, bytes: &[u8], pass: &PassArgs) -> Result<(Pkcs12, Zeroizing<Vec<u8>>), CliError> {
-    let p = pass.get(&format!("the key file {}", path.display()))?;
+    let source = PassSource { file: pass.pass_file.as_deref(), env: "KYSO_PASSPHRASE", flag: "--pass-file" };
+    let p = match source.given()? {
+        Some(p) => p,
+        None => {
+            match pkcs12::parse(bytes, b"") {
+                Ok(p12) => {
+                    eprintln!("warning: {} has no password: anyone who has the file has the key", path.display());
+                    warn_protection(path, &p12);
+                    return Ok((p12, Zeroizing::new(Vec::new())));
+                }
+                Err(Pkcs12Error::MacMismatch | Pkcs12Error::DecryptionFailed { .. }) => {}
+                Err(e) => return Err(p12_error(path, e)),
+            }
+            pass.get(&format!("the key file {}", path.display()))?
+        }
+    };
     let p12 = pkcs12::parse(bytes, &p).map_err(|e| p12_error(path, e))?;
     warn_protection(path, &p12);
     Ok((p12, p))
