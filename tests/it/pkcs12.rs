@@ -175,6 +175,22 @@ fn kyso_signs_with_files_openssl_exports() {
         }
         assert_cms_verifies(d, &sig);
     }
+    // every legacy PKCS#12 PBE OpenSSL still writes (with its legacy provider), and PBES2 with 3DES
+    for (key_pbe, cert_pbe, name) in [
+        ("PBE-SHA1-RC4-128", "PBE-SHA1-RC2-128", "pbeWithSHAAnd128BitRC4"),
+        ("PBE-SHA1-RC4-40", "PBE-SHA1-RC2-40", "pbeWithSHAAnd40BitRC4"),
+        ("PBE-SHA1-2DES", "PBE-SHA1-3DES", "pbeWithSHAAnd2-KeyTripleDES-CBC"),
+        ("PBE-SHA1-RC2-128", "PBE-SHA1-RC2-128", "pbeWithSHAAnd128BitRC2-CBC"),
+        ("PBE-SHA1-RC2-40", "PBE-SHA1-RC4-128", "pbeWithSHAAnd40BitRC2-CBC"),
+        ("DES-EDE3-CBC", "PBE-SHA1-RC2-40", "PBES2 (PBKDF2-HMAC-SHA-256, DES-EDE3-CBC)"),
+    ] {
+        let f = format!("{key_pbe}.p12");
+        openssl_export(d, &f, &["-legacy", "-keypbe", key_pbe, "-certpbe", cert_pbe]);
+        let sig = format!("{f}.p7s");
+        let (_, err) = ok(d, &["sign", "--key", &f, "--out", &sig, "doc.txt"], &[("KYSO_PASSPHRASE", "secret")]);
+        assert!(err.contains(name), "{f}: {err}");
+        assert_cms_verifies(d, &sig);
+    }
     // --cert given: the key is the one of that certificate; the chain still comes from the file
     ok(d, &["sign", "--key", "default.p12", "--cert", "ex/units/so-y-te/agency.pem", "--out", "given.p7s", "doc.txt"], &[("KYSO_PASSPHRASE", "secret")]);
     assert_cms_verifies(d, "given.p7s");
