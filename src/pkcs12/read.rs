@@ -282,7 +282,8 @@ impl Reader<'_> {
             }
             other => other,
         };
-        let der = normalised(bytes, "a SafeContents").map_err(wrong_key)?;
+        // Zeroizing: a decrypted SafeContents may hold unencrypted KeyBags.
+        let der = Zeroizing::new(normalised(bytes, "a SafeContents").map_err(wrong_key)?);
         let contents = asn1::read_all(&der).map_err(enc("a SafeContents")).map_err(wrong_key)?;
         let bags = seq(&contents, MAX_BAGS, "a SafeContents").map_err(wrong_key)?;
         for bag in bags {

@@ -526,3 +526,20 @@ for f in ["kyso.p12", "kyso-legacy.p12"]:
     assert!(o.status.success(), "pyca cannot read kyso's files: {}{out}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("kyso.p12 Sở Y tế tỉnh Bắc Ninh") && out.contains("kyso-legacy.p12 Sở Y tế tỉnh Bắc Ninh"), "{out}");
 }
+
+/// RSA and P-384 keys in .p12 files from OpenSSL (the test PKI of tests/it/pki.rs): kyso signs
+/// (RSASSA-PSS for RSA) and OpenSSL verifies.
+#[test]
+fn rsa_and_p384_p12_files_sign() {
+    use crate::pki::{openssl_cms_verify, KeyKind, Leaf, Pki};
+    for kind in [KeyKind::Rsa2048, KeyKind::P384] {
+        let pki = Pki::new(kind);
+        let leaf = pki.leaf("Đơn vị RSA", Leaf { key: kind, ..Leaf::default() });
+        let d = pki.dir.path();
+        openssl(d, &["pkcs12", "-export", "-inkey", leaf.key.to_str().unwrap(), "-in", leaf.cert.to_str().unwrap(), "-certfile", pki.chain().to_str().unwrap(), "-out", "leaf.p12", "-passout", "pass:secret"]);
+        std::fs::write(d.join("doc.txt"), DOC).unwrap();
+        ok(d, &["sign", "--key", "leaf.p12", "--out", "leaf.p7s", "doc.txt"], &[("KYSO_PASSPHRASE", "secret")]);
+        let (verified, out) = openssl_cms_verify(d, &d.join("leaf.p7s"), &d.join("doc.txt"), &pki.root.cert, &[]);
+        assert!(verified, "{kind:?}: {out}");
+    }
+}
