@@ -9,7 +9,7 @@
 //!   [`crate::asn1::normalise`]. Files holding only certificates are read too.
 //! - [`Pkcs12::identity`] picks one key with its certificate and chain; a file with several keys
 //!   needs a friendly name ([`Pkcs12Error::SeveralKeys`] lists them).
-//! - [`write`] makes a file for one key: PBES2 (PBKDF2-HMAC-SHA-256, AES-256-CBC) for the key
+//! - [`write()`] makes a file for one key: PBES2 (PBKDF2-HMAC-SHA-256, AES-256-CBC) for the key
 //!   and the certificates and an HMAC-SHA-256 MAC, as Windows 10+ and OpenSSL 3 write; or, with
 //!   [`WriteOptions::legacy`], what `openssl pkcs12 -export -legacy` writes (3DES key, RC2-40
 //!   certificates, HMAC-SHA-1) for readers older than those.

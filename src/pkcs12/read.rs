@@ -236,7 +236,7 @@ impl Reader<'_> {
         }
     }
 
-    /// EncryptedData { version, EncryptedContentInfo { contentType, algorithm, [0] IMPLICIT
+    /// EncryptedData { version, EncryptedContentInfo { contentType, algorithm, \[0\] IMPLICIT
     /// OCTET STRING } } → the decrypted SafeContents. The encrypted content may arrive as a
     /// constructed `[0]` of OCTET STRING segments (BER, which the normaliser cannot recognise
     /// under an implicit tag): the segments are joined here.
@@ -296,7 +296,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// SafeBag { bagId, [0] EXPLICIT bagValue, bagAttributes SET OF Attribute OPTIONAL }.
+    /// SafeBag { bagId, \[0\] EXPLICIT bagValue, bagAttributes SET OF Attribute OPTIONAL }.
     fn safe_bag(&mut self, bag: &Tlv<'_>, depth: usize) -> Result<(), Pkcs12Error> {
         let fields = seq(bag, 3, "a SafeBag")?;
         let (id, value, attributes) = match fields.as_slice() {

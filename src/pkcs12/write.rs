@@ -17,7 +17,7 @@ const TAG_BMP_STRING: u8 = 0x1e;
 /// `[0] IMPLICIT OCTET STRING`, primitive (the encrypted content).
 const TAG_CTX0_PRIMITIVE: u8 = 0x80;
 
-/// How [`write`] protects a file.
+/// How [`write()`] protects a file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct WriteOptions {
