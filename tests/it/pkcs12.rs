@@ -149,6 +149,14 @@ fn openssl_opens_every_file_kyso_writes() {
     let a = openssl(d, &["x509", "-in", "c.pem", "-outform", "DER"]).stdout;
     let b = openssl(d, &["x509", "-in", "legacy.pem", "-outform", "DER"]).stdout;
     assert_eq!(a, b);
+    // kyso inspect: the protection without the password, the contents with it
+    let (out, err) = ok(d, &["inspect", "unit.p12"], &[]);
+    assert!(out.contains("protected by a password") && err.contains("KYSO_PASSPHRASE"), "{out}{err}");
+    let (out, _) = ok(d, &["inspect", "legacy.p12"], &[("KYSO_PASSPHRASE", UNIT_PASS)]);
+    assert!(out.contains("integrity:    HMAC-SHA-1, 2048 iterations"), "{out}");
+    assert!(out.contains("encryption:   pbeWithSHAAnd3-KeyTripleDES-CBC, 2048 iterations (legacy)"), "{out}");
+    assert!(out.contains("key:          ECDSA P-256, friendly name 'Sở Y tế (Windows 7)'"), "{out}");
+    assert_eq!(out.matches("  certificate:  ").count(), 3, "{out}");
     // kyso signs with what it wrote, and OpenSSL verifies
     ok(d, &["sign", "--key", "unit.p12", "--out", "unit.p7s", "doc.txt"], &[("KYSO_PASSPHRASE", UNIT_PASS)]);
     assert_cms_verifies(d, "unit.p7s");
