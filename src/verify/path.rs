@@ -276,9 +276,23 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             return out;
         }
     };
-    // Candidates that do not parse cannot be issuers; they are left out.
-    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
     let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    // Candidates that do not parse cannot be issuers; they are left out. Each distinct
+    // certificate is read once: a signature file usually carries the signer's certificate and the
+    // chain given with --chain again, and reading a certificate is most of the work of a path
+    // validation besides the signatures. Copies of the leaf and of anchors are the certificates
+    // already read.
+    let mut candidates: Vec<engine::Cert> = Vec::with_capacity(p.intermediates.len());
+    for c in p.intermediates {
+        let der = c.as_ref();
+        if candidates.iter().any(|k| k.der() == der) {
+            continue;
+        }
+        let known = if der == leaf_der { Some(leaf_cert.clone()) } else { anchors.iter().find(|a| a.cert().der() == der).map(|a| a.cert().clone()) };
+        if let Some(k) = known.or_else(|| engine::Cert::from_der(der).ok()) {
+            candidates.push(k);
+        }
+    }
     let mut settings = engine::Settings::at(p.time);
     settings.alg_policy = p.policy;
     settings.eku = eku;
@@ -312,11 +326,8 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &path.certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
-            let a = x.signature_algorithm.algorithm.to_id_string();
-            if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
-            }
+        if matches!(c.signature_algorithm(), Some(a) if a == oid::SHA1_WITH_RSA || a == oid::ECDSA_SHA1) {
+            out.warnings.push(Finding::LegacySha1Certificate { subject: c.subject().report() });
         }
     }
 

@@ -29,3 +29,4 @@ mod corpus;
 mod pkits;
 mod pkcs12;
 mod realworld;
+mod policy_nc;
