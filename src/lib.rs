@@ -24,6 +24,7 @@ pub mod files;
 pub mod findings;
 pub mod keys;
 pub mod objects;
+pub mod ocsp;
 
 // --- section: ca (issue 2) ---
 pub mod ca;
