@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_ca;
+mod cmd_ca_serve;
 mod cmd_inspect;
 mod cmd_key;
 mod cmd_demo;
