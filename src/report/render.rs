@@ -340,7 +340,11 @@ fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
             Lang::Vi => "không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)".to_string(),
             Lang::En => "not checked (no valid path to a trusted CA)".to_string(),
         },
-        Some(RevocationStatus::Unknown) => w.rev_unknown.to_string(),
+        // Which certificate's status is missing, where kyso looked, and what to give.
+        Some(RevocationStatus::Unknown) => match check {
+            Some(c) if matches!(c.finding, Finding::RevocationUnknown { .. }) => format!("{} — {}", w.rev_unknown, ctx.finding(&c.finding)),
+            _ => w.rev_unknown.to_string(),
+        },
         Some(RevocationStatus::NotChecked) => w.rev_off.to_string(),
         None => w.not_checked.to_string(),
     }
@@ -463,6 +467,7 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
         CheckName::Validity => ("Thời hạn chứng thư số", "Certificate validity"),
         CheckName::Revocation => ("Tình trạng thu hồi", "Revocation"),
+        CheckName::RevocationData => ("Nguồn tình trạng thu hồi", "Revocation data"),
         CheckName::SignatureTimestamp => ("Dấu thời gian", "Signature timestamp"),
         CheckName::PdfSignatureField => ("Trường chữ ký PDF", "PDF signature field"),
         CheckName::PdfSubFilter => ("Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),

@@ -404,7 +404,7 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             CertStatus::Good => checked.push(who),
             CertStatus::Unknown(problems) => {
                 let problems = problems.iter().filter(|q| **q != revocation::CrlProblem::NoCrl).map(|q| crl_problem(q, p.time)).collect();
-                unknown.push(UnknownStatus { subject: who, problems });
+                unknown.push(UnknownStatus::new(who, problems));
             }
         }
     }
