@@ -65,6 +65,8 @@ use crate::findings::{
 use crate::report::{
     CertReport, DocumentReport, Indication, RunReport, SignatureReport, Signer, SubIndication, Validity,
 };
+use crate::revocation::source::RevocationSource;
+use crate::revocation::OcspResponse;
 use rustls_pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::io::Read;
@@ -92,6 +94,8 @@ pub(crate) struct Evidence<'a> {
     pub certificates: &'a [Vec<u8>],
     /// DER CRLs: verified like embedded ones before use.
     pub crls: &'a [Vec<u8>],
+    /// DER OCSPResponses: verified like embedded ones before use.
+    pub ocsps: &'a [Vec<u8>],
     /// A proof of existence from outside the signature: a valid document timestamp that covers
     /// it (used like a signature timestamp, see `poe`).
     pub poe: Option<&'a ExternalPoe>,
@@ -109,7 +113,7 @@ pub(crate) struct ExternalPoe {
 
 impl Default for Evidence<'_> {
     fn default() -> Self {
-        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], poe: None }
+        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], ocsps: &[], poe: None }
     }
 }
 
@@ -306,6 +310,20 @@ pub struct Verifier {
     /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
     /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
+    /// OCSP responses given by the caller.
+    ocsp: Vec<OcspResponse>,
+    /// Where missing revocation data may be fetched (the CLI's HTTP fetcher); None: never.
+    source: Option<SourceHandle>,
+}
+
+/// A revocation source held by a verifier.
+#[derive(Clone)]
+struct SourceHandle(std::sync::Arc<dyn RevocationSource>);
+
+impl std::fmt::Debug for SourceHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevocationSource")
+    }
 }
 
 /// One document of a batch: the document and its signature file.
@@ -366,7 +384,36 @@ impl Verifier {
             cache: Mutex::new(HashMap::new()),
             signer_certs: certcache::CertCache::default(),
             policy_inputs: path::PolicyInputs::default(),
+            ocsp: Vec::new(),
+            source: None,
         })
+    }
+
+    /// With OCSP responses (DER OCSPResponses) to use like CRLs: each is verified before use
+    /// (responder authorisation, signature, freshness, CertID); one that cannot be read is
+    /// left out.
+    pub fn with_ocsp_responses(mut self, responses: &[Vec<u8>]) -> Verifier {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        h.update(&self.config_hash);
+        h.update(b"|ocsp");
+        for r in responses.iter().take(MAX_CRLS) {
+            feed(&mut h, r);
+            self.ocsp.push(OcspResponse::from_der(r));
+        }
+        self.config_hash = h.finish().as_ref().to_vec();
+        self
+    }
+
+    /// With a source of revocation data to fetch from when what is given or embedded leaves a
+    /// certificate's status unknown (see [`crate::revocation::source`]); every fetch is named in
+    /// the report.
+    pub fn with_revocation_source(mut self, source: std::sync::Arc<dyn RevocationSource>) -> Verifier {
+        self.source = Some(SourceHandle(source));
+        self
+    }
+
+    pub(crate) fn source(&self) -> Option<&dyn RevocationSource> {
+        self.source.as_ref().map(|s| s.0.as_ref())
     }
 
     /// With RFC 5280 policy inputs: the user-initial-policy-set (`policies`, empty = any-policy)
@@ -394,7 +441,7 @@ impl Verifier {
     pub fn verify_certificate(&self, cert_der: &[u8], purpose: &Purpose) -> CertReport {
         let mut checks = Vec::new();
         let mut warnings = Vec::new();
-        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &[], purpose);
+        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &self.ocsp, &[], purpose);
         let leaf_validity = validity_check(cert_der, self.opts.time.unix_timestamp());
         checks.extend(outcome.checks.iter().cloned());
         if let Some(c) = leaf_validity {
@@ -497,14 +544,21 @@ impl Verifier {
                 Err(problem) => crl_problems.push(Finding::CrlIgnored { source, problem }),
             }
         }
+        // OCSP responses: the caller's, the SignedData's (RevocationInfoChoices other,
+        // id-ri-ocsp-response), the extra evidence's (/DSS /OCSPs).
+        let mut ocsp: std::borrow::Cow<'_, [OcspResponse]> = std::borrow::Cow::Borrowed(&self.ocsp);
+        for r in parts.ocsps.iter().copied().chain(extra.ocsps.iter().map(Vec::as_slice)).take(MAX_CRLS) {
+            ocsp.to_mut().push(OcspResponse::from_der(r));
+        }
         let context_hash = self.context_hash(
             parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)),
-            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)),
+            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)).chain(parts.ocsps.iter().copied()).chain(extra.ocsps.iter().map(Vec::as_slice)),
         );
         let ctx = FileContext {
             candidates: &candidates,
             intermediates: &intermediates,
             crls: &crls,
+            ocsp: &ocsp,
             context_hash: &context_hash,
             listed_digests: &parts.digest_algorithms,
             econtent_type: parts.econtent_type,
@@ -563,6 +617,7 @@ impl Verifier {
         leaf_sha256: Option<&[u8; 32]>,
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
+        ocsp: &[OcspResponse],
         context_hash: &[u8],
         purpose: &Purpose,
     ) -> path::PathOutcome {
@@ -592,6 +647,8 @@ impl Verifier {
             revocation: self.opts.revocation,
             purpose,
             policies: &self.policy_inputs,
+            ocsp,
+            source: self.source(),
         };
         let outcome = path::validate(leaf, &params);
         if let Ok(mut cache) = self.cache.lock() {
@@ -649,7 +706,7 @@ impl Verifier {
         r.certificate = Some(validity_of(facts));
         claimed_signing_time(&mut r, cms.signing_time, facts);
         // 3. Path, purpose, revocation (cached per certificate and context).
-        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.context_hash, &Purpose::DocumentSigning);
+        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.ocsp, ctx.context_hash, &Purpose::DocumentSigning);
         // 4. Signature timestamps and document timestamps: a valid one may prove the signature
         // existed before a revocation or an expiry; then the path is judged at that time (poe.rs).
         let (outcome, check_time) = self.proof_of_existence(&mut r, raw, cms.signature, ctx, cand.der, outcome);
@@ -671,6 +728,8 @@ pub(crate) struct FileContext<'a> {
     pub intermediates: &'a [CertificateDer<'static>],
     /// CRLs (given, embedded, extra evidence), parsed.
     pub crls: &'a [crl::Crl],
+    /// OCSP responses (given, embedded, extra evidence), parsed.
+    pub ocsp: &'a [OcspResponse],
     /// The path-cache key part of the file's certificates and CRLs.
     pub context_hash: &'a [u8],
     /// SignedData.digestAlgorithms.
