@@ -67,6 +67,21 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
     }
 }
 
+/// The verdict, with "revocation not checked" next to a VALID whose revocation was not checked
+/// (`--revocation warn` or `off`): a reader never sees VALID alone for an unchecked certificate.
+fn verdict_noting(w: &Words, i: Indication, unchecked: bool) -> String {
+    let v = verdict_with_code(w, i);
+    if unchecked && i == Indication::TotalPassed {
+        format!("{v} — {}", w.unchecked_note)
+    } else {
+        v
+    }
+}
+
+fn sig_unchecked(sig: &SignatureReport) -> bool {
+    matches!(sig.revocation, Some(RevocationStatus::Unknown | RevocationStatus::NotChecked))
+}
+
 /// Renders a run for a human reader (not verbose, no validation time line).
 pub fn render_run(run: &RunReport, lang: Lang) -> String {
     render_run_with(run, &RenderOptions::new(lang))
@@ -119,7 +134,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     let lang = opts.lang;
     let w = words(lang);
     let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, doc.indication));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
     if let Some(sub) = doc.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
     }
@@ -168,7 +183,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
             (true, Lang::En) => " (document timestamp)",
         };
-        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
+        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_noting(w, sig.indication, sig_unchecked(sig)));
         render_signature(s, sig, i, opts, "    ");
     }
 }
@@ -406,7 +421,8 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
 pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
+    let unchecked = r.checks.iter().any(|c| c.name == CheckName::Revocation && matches!(c.status, CheckStatus::Warning | CheckStatus::Skipped));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, r.indication, unchecked));
     let leaf = r.chain.first();
     let ctx = Ctx::human(lang, leaf);
     if let Some(sub) = r.sub_indication {

@@ -496,7 +496,9 @@ fn revocation_with_fetching(
             let request = crate::ocsp::request_der(&[id], Some(&nonce));
             let outcome = match source.ocsp(url, &request) {
                 Ok(f) => {
-                    ocsps.push(OcspResponse::from_der(&f.bytes).with_request_nonce(&nonce));
+                    // A cached answer was made for an earlier request: its nonce is not this one's.
+                    let r = OcspResponse::from_der(&f.bytes);
+                    ocsps.push(if f.cached { r } else { r.with_request_nonce(&nonce) });
                     FetchOutcome::Received { bytes: f.bytes.len(), cached: f.cached }
                 }
                 Err(e) => FetchOutcome::Failed(e),

@@ -54,9 +54,9 @@ pub enum PolicyArg {
 /// Revocation mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RevocationArg {
-    /// no usable CRL → INDETERMINATE/TRY_LATER
+    /// no usable CRL or OCSP answer → INDETERMINATE/TRY_LATER (the default)
     Require,
-    /// no usable CRL → a warning
+    /// no usable CRL or OCSP answer → a warning ("revocation not checked"), for offline triage
     Warn,
     /// do not check revocation
     Off,
@@ -92,11 +92,26 @@ pub struct TrustArgs {
     /// CRL(s), PEM or DER; each is verified before use
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<PathBuf>,
+    /// OCSP response file(s), DER; each is verified before use
+    #[arg(long, value_name = "FILE")]
+    pub ocsp: Vec<PathBuf>,
+    /// Never fetch: use only the CRLs and OCSP answers given or embedded (without it, a missing
+    /// status is fetched from the certificate's OCSP responder and CRL distribution points,
+    /// http only, and each fetch is named in the report)
+    #[arg(long)]
+    pub offline: bool,
+    /// Folder caching fetched CRLs and OCSP answers until their nextUpdate [default:
+    /// $XDG_CACHE_HOME/kyso or ~/.cache/kyso]
+    #[arg(long, value_name = "DIR", env = "KYSO_CACHE", conflicts_with = "offline")]
+    pub cache: Option<PathBuf>,
+    /// Seconds allowed for each fetch
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub fetch_timeout: u64,
     /// Validation time, RFC 3339 (default: now)
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
     /// What to do when revocation status cannot be established
-    #[arg(long, value_enum, default_value = "warn")]
+    #[arg(long, value_enum, default_value = "require")]
     pub revocation: RevocationArg,
     /// Algorithm policy
     #[arg(long, value_enum, default_value = "strict")]
@@ -206,9 +221,24 @@ fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
                 .map_err(|e| CliError::usage(format!("--policy-oid {o:?} is not an OID: {e}")).hint("for example --policy-oid 2.16.704.1.1.1"))?,
         );
     }
-    Ok(Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
+    let mut ocsps = Vec::new();
+    for p in &t.ocsp {
+        ocsps.push(read_input(p, "the OCSP response file", INPUT_LIMIT)?);
+    }
+    let v = Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
         .map_err(|e| CliError::usage(e.to_string()))?
-        .with_policies(oids, t.require_explicit_policy))
+        .with_policies(oids, t.require_explicit_policy)
+        .with_ocsp_responses(&ocsps);
+    Ok(v.with_revocation_source(revocation_source(t, time::OffsetDateTime::now_utc().unix_timestamp())))
+}
+
+/// Where missing revocation data comes from: nothing with --offline, else HTTP with a cache.
+pub fn revocation_source(t: &TrustArgs, now: i64) -> std::sync::Arc<dyn kyso::revocation::source::RevocationSource> {
+    if t.offline {
+        return std::sync::Arc::new(kyso::revocation::source::Offline);
+    }
+    let cache = t.cache.clone().or_else(crate::fetch::default_cache_dir);
+    std::sync::Arc::new(crate::fetch::HttpFetcher::new(std::time::Duration::from_secs(t.fetch_timeout), cache, now))
 }
 
 fn lang(l: LangArg) -> Lang {

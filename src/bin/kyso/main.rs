@@ -9,6 +9,7 @@ mod cmd_demo;
 mod cmd_sign;
 mod cmd_sign_bt;
 mod cmd_verify;
+mod fetch;
 mod cmd_timestamp;
 mod cmd_tsa;
 mod cmd_pades;
