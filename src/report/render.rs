@@ -357,7 +357,10 @@ fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
         },
         // Which certificate's status is missing, where kyso looked, and what to give.
         Some(RevocationStatus::Unknown) => match check {
-            Some(c) if matches!(c.finding, Finding::RevocationUnknown { .. }) => format!("{} — {}", w.rev_unknown, ctx.finding(&c.finding)),
+            Some(c) if matches!(c.finding, Finding::RevocationUnknown { .. }) => {
+                // The finding says what is missing: the short form of the status before it.
+                format!("{} — {}", w.rev_unknown.split(" (").next().unwrap_or(w.rev_unknown), ctx.finding(&c.finding))
+            }
             _ => w.rev_unknown.to_string(),
         },
         Some(RevocationStatus::NotChecked) => w.rev_off.to_string(),

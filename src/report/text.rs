@@ -173,7 +173,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             CryptoConstraintsFailure => "thuật toán hoặc độ dài khóa không được chính sách cho phép",
             SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
             NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
-            TryLater => "không có thông tin thu hồi (CRL) dùng được; hãy kiểm tra lại khi có CRL mới",
+            TryLater => "không có thông tin thu hồi (CRL, OCSP) dùng được; hãy kiểm tra lại khi có CRL mới hoặc máy chủ OCSP trả lời được",
         },
         Lang::En => match sub {
             FormatFailure => "the signature file is malformed or lacks a mandatory element",
@@ -189,7 +189,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             CryptoConstraintsFailure => "an algorithm or key size is not allowed by the policy",
             SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
             NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
-            TryLater => "no usable revocation information (CRL); try again when a fresh CRL is available",
+            TryLater => "no usable revocation information (CRL, OCSP); try again when a fresh CRL is available or the OCSP responder answers",
         },
     }
 }
