@@ -197,7 +197,7 @@ impl Publisher {
             let (_, c) = X509Certificate::from_der(&signing_cert).map_err(|e| CaError::BadCaCert { path: dir.join(CA_CERT_FILE), message: e.to_string() })?;
             c.public_key().raw.to_vec()
         };
-        if !super::spki_equal(signer.public_key_spki(), &spki) {
+        if !super::issue::spki_equal(signer.public_key_spki(), &spki) {
             return Err(PublishError::KeyMismatch(match responder_not_after {
                 Some(_) => dir.join(OCSP_CERT_FILE),
                 None => dir.join(CA_CERT_FILE),

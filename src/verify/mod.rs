@@ -45,8 +45,10 @@
 //! ```
 
 mod crl;
+#[cfg(feature = "pdf")]
 mod doc_ts;
 mod path;
+#[cfg(feature = "pdf")]
 mod pdf;
 mod poe;
 
