@@ -187,7 +187,7 @@ impl Publisher {
                 }
                 let v = c.validity();
                 if now < v.not_before.timestamp() || now > v.not_after.timestamp() {
-                    return Err(bad("it is not valid now: issue a new one with `--profile ocsp`"));
+                    return Err(bad("it is not valid now: issue a new responder certificate"));
                 }
                 let na = v.not_after.timestamp();
                 (der.clone(), vec![der, ca_cert.clone()], Some(na))

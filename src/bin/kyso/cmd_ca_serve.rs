@@ -100,7 +100,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let mut publishers = Vec::new();
     let mut ca_keys: Vec<(usize, Arc<kyso::PrivateKey>)> = Vec::new();
     for dir in &a.dir {
-        let ca = Ca::open(dir).map_err(crate::cmd_ca::ca_error)?;
+        let ca = Ca::open(dir).map_err(|e| CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"))?;
         let (cert_path, key_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE));
         let (signer, responder): (Box<dyn Signer>, _) = if cert_path.is_file() && key_path.is_file() {
             let bytes = read_input(&cert_path, "the responder certificate", 1 << 20)?;
