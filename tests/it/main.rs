@@ -27,3 +27,4 @@ mod doc_ts;
 mod ber;
 mod corpus;
 mod pkits;
+mod ocsp;

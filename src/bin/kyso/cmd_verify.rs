@@ -104,7 +104,7 @@ pub struct TrustArgs {
     pub offline: bool,
     /// Folder caching fetched CRLs and OCSP answers until their nextUpdate [default:
     /// $XDG_CACHE_HOME/kyso or ~/.cache/kyso]
-    #[arg(long, value_name = "DIR", env = "KYSO_CACHE", conflicts_with = "offline")]
+    #[arg(long, value_name = "DIR", env = "KYSO_CACHE")]
     pub cache: Option<PathBuf>,
     /// Seconds allowed for each fetch
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
