@@ -268,6 +268,50 @@ impl RevocationSource for HttpFetcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A one-file HTTP server on loopback counting the requests it answers.
+    fn serve_file(body: Vec<u8>, requests: usize) -> (String, Arc<AtomicUsize>, std::thread::JoinHandle<()>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/ca/crl", l.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&count);
+        let t = std::thread::spawn(move || {
+            for _ in 0..requests {
+                let (mut s, _) = l.accept().unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                c.fetch_add(1, Ordering::SeqCst);
+                let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+                let _ = s.write_all(&body);
+            }
+        });
+        (url, count, t)
+    }
+
+    #[test]
+    fn a_cached_crl_is_reused_until_its_next_update_then_fetched_again() {
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/certs-example/ca/crl.pem")).unwrap();
+        let next = crl_next_update(&pem).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let (url, count, server) = serve_file(pem.clone(), 2);
+        let at = |now: i64| HttpFetcher::new(Duration::from_secs(5), Some(cache.path().to_path_buf()), now);
+        let first = at(next - 3600).crl(&url).unwrap();
+        assert_eq!((first.cached, first.bytes.as_slice(), count.load(Ordering::SeqCst)), (false, pem.as_slice(), 1));
+        let second = at(next - 60).crl(&url).unwrap();
+        assert_eq!((second.cached, count.load(Ordering::SeqCst)), (true, 1), "a current cached CRL is reused");
+        let third = at(next + 1).crl(&url).unwrap();
+        assert_eq!((third.cached, count.load(Ordering::SeqCst)), (false, 2), "a stale cached CRL is fetched again");
+        server.join().unwrap();
+        // Without a cache folder nothing is kept.
+        let (url, count, server) = serve_file(pem, 2);
+        for _ in 0..2 {
+            assert!(!HttpFetcher::new(Duration::from_secs(5), None, next - 60).crl(&url).unwrap().cached);
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        server.join().unwrap();
+    }
 
     #[test]
     fn urls_and_answers() {
