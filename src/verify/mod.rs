@@ -862,6 +862,16 @@ fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(),
             return Err(bad(Element::Certificates));
         }
     }
+    // RevocationInfoChoices element by element: a CertificateList must decode strictly; an
+    // `other` choice ([1] IMPLICIT OtherRevocationInfoFormat, RFC 5652 §10.2.1 — e.g. an OCSP
+    // response, RFC 5940) is read by kyso's own walker. (cms 0.3.0-rc.0 decodes `other` as
+    // if it were EXPLICIT and refuses RFC-conforming OCSP entries.)
+    for c in sd.crls.iter().flat_map(|set| set.iter()) {
+        if ::der::Tagged::tag(c) == ::der::Tag::Sequence {
+            let bytes = c.to_der().map_err(|_| bad(Element::Crls))?;
+            <x509_cert::crl::CertificateList>::from_der(&bytes).map_err(|_| bad(Element::Crls))?;
+        }
+    }
     Ok(())
 }
 
@@ -869,11 +879,10 @@ mod strict {
     //! `cms::signed_data::SignedData` with the certificate set kept as raw elements (each is
     //! then decoded as `CertificateChoices` by `cms_crate_check`, unless already seen).
     use cms::content_info::CmsVersion;
-    use cms::revocation::RevocationInfoChoices;
     use cms::signed_data::{DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerInfos};
     use der::asn1::{AnyRef, SetOfVec};
 
-    /// RFC 5652 §5.1 SignedData; `certificates` as a DER SET OF any element.
+    /// RFC 5652 §5.1 SignedData; `certificates` and `crls` as DER SETs OF any element.
     #[derive(Clone, Debug, der::Sequence)]
     pub(super) struct SignedData<'a> {
         pub version: CmsVersion,
@@ -882,7 +891,7 @@ mod strict {
         #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
         pub certificates: Option<SetOfVec<AnyRef<'a>>>,
         #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-        pub crls: Option<RevocationInfoChoices>,
+        pub crls: Option<SetOfVec<AnyRef<'a>>>,
         pub signer_infos: SignerInfos,
     }
 }

@@ -488,7 +488,9 @@ fn revocation_with_fetching(
             }
             budget -= 1;
             let Ok(issuer) = crate::ocsp::IssuerKey::from_cert(issuer_der) else { break };
-            let id = crate::ocsp::CertId::new(crate::ocsp::CertIdHash::Sha256, &issuer, cert.serial());
+            // SHA-1 CertIDs: what RFC 5019 responders (and OpenSSL's client) use; the hash only
+            // names the certificate — the answer's signature is what is trusted.
+            let id = crate::ocsp::CertId::new(crate::ocsp::CertIdHash::Sha1, &issuer, cert.serial());
             let mut nonce = [0u8; 16];
             if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).is_err() {
                 break;

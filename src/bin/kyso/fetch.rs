@@ -99,7 +99,7 @@ impl HttpFetcher {
     }
 
     /// One HTTP exchange: GET (no body) or POST `body` as `content_type`; the 200 body.
-    fn exchange(&self, url: &str, body: Option<(&str, &[u8])>, accept: &str, limit: usize) -> Result<Vec<u8>, FetchFailure> {
+    pub fn exchange(&self, url: &str, body: Option<(&str, &[u8])>, accept: &str, limit: usize) -> Result<Vec<u8>, FetchFailure> {
         let u = parse_url(url)?;
         let deadline = Instant::now() + self.timeout;
         let timeout = || FetchFailure::Timeout { seconds: self.timeout.as_secs().max(1) };
@@ -325,4 +325,104 @@ mod tests {
         assert_eq!(complete(b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", false, 10), Err(FetchFailure::TooLarge { limit: 10 }));
         assert!(matches!(complete(b"SSH-2.0-x\r\n\r\n", true, 10), Err(FetchFailure::Protocol { .. })));
     }
+}
+
+/// Revocation evidence to embed for the certificates of a signature (`sign` / `timestamp
+/// --embed-revocation`): for each certificate whose issuer is among `certs` (a self-signed root
+/// needs none), an OCSP answer from its authorityInfoAccess responder; when that gives nothing
+/// and no CRL was given, the CRLs of its distribution points. What could not be had is said on
+/// stderr (the signature is still written). Returns (CRLs, OCSP responses), DER.
+pub fn revocation_evidence(certs: &[Vec<u8>], crls_given: bool, source: &HttpFetcher) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    use x509_parser::prelude::*;
+    let mut crls: Vec<Vec<u8>> = Vec::new();
+    let mut ocsps: Vec<Vec<u8>> = Vec::new();
+    // A signature carries its chain up to, not including, the root: the last CA's issuer is
+    // fetched from its caIssuers URL (authorityInfoAccess), as a recipient's software would.
+    let mut all: Vec<Vec<u8>> = certs.to_vec();
+    for _ in 0..4 {
+        let have = |name: &[u8], all: &[Vec<u8>]| all.iter().any(|d| X509Certificate::from_der(d).is_ok_and(|(_, x)| x.subject().as_raw() == name));
+        let mut fetched = None;
+        for d in &all {
+            let Ok((_, c)) = X509Certificate::from_der(d) else { continue };
+            if c.subject().as_raw() == c.issuer().as_raw() || have(c.issuer().as_raw(), &all) {
+                continue;
+            }
+            for url in ca_issuers_urls(&c).iter().take(2) {
+                if let Ok(b) = source.exchange(url, None, "application/pkix-cert", 1 << 20) {
+                    if let Some(der) = kyso::objects::certificates(&b).ok().and_then(|v| v.into_iter().next()) {
+                        fetched = Some(der);
+                        break;
+                    }
+                }
+            }
+            if fetched.is_some() {
+                break;
+            }
+        }
+        match fetched {
+            Some(f) if !all.contains(&f) => all.push(f),
+            _ => break,
+        }
+    }
+    let parsed: Vec<(&Vec<u8>, X509Certificate<'_>)> = all.iter().filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| (d, c))).collect();
+    for (der, c) in parsed.iter().filter(|(d, _)| certs.contains(d)) {
+        if c.subject().as_raw() == c.issuer().as_raw() {
+            continue;
+        }
+        let Some((issuer_der, _)) = parsed.iter().find(|(_, i)| i.subject().as_raw() == c.issuer().as_raw()) else { continue };
+        let who = c.subject().to_string();
+        let (ocsp_urls, crl_urls) = kyso::ocsp::certificate_urls(der);
+        let mut got = false;
+        if let Ok(issuer) = kyso::ocsp::IssuerKey::from_cert(issuer_der) {
+            let id = kyso::ocsp::CertId::new(kyso::ocsp::CertIdHash::Sha1, &issuer, c.raw_serial());
+            let request = kyso::ocsp::request_der(&[id], None);
+            for url in ocsp_urls.iter().take(2) {
+                match source.ocsp(url, &request) {
+                    Ok(f) => match kyso::ocsp::Response::from_der(&f.bytes) {
+                        Ok(kyso::ocsp::Response::Basic(_)) => {
+                            if !ocsps.contains(&f.bytes) {
+                                ocsps.push(f.bytes);
+                            }
+                            got = true;
+                            break;
+                        }
+                        Ok(kyso::ocsp::Response::Error(s)) => eprintln!("warning: {url} answered {} for {who}", s.name()),
+                        Ok(_) | Err(_) => eprintln!("warning: {url} did not answer with an OCSP response for {who}"),
+                    },
+                    Err(e) => eprintln!("warning: no OCSP answer for {who} from {url}: {e:?}"),
+                }
+            }
+        }
+        if got || crls_given {
+            continue;
+        }
+        for url in crl_urls.iter().take(2) {
+            match source.crl(url) {
+                Ok(f) => {
+                    for d in kyso::objects::crls(&f.bytes).unwrap_or_default() {
+                        if !crls.contains(&d) {
+                            crls.push(d);
+                        }
+                    }
+                    got = true;
+                    break;
+                }
+                Err(e) => eprintln!("warning: no CRL for {who} from {url}: {e:?}"),
+            }
+        }
+        if !got {
+            eprintln!("warning: no revocation evidence embedded for {who} (its CA publishes no OCSP responder or CRL kyso could fetch)");
+        }
+    }
+    (crls, ocsps)
+}
+
+/// The caIssuers URLs (http) of a certificate's authorityInfoAccess.
+fn ca_issuers_urls(c: &x509_parser::certificate::X509Certificate<'_>) -> Vec<String> {
+    c.extensions()
+        .iter()
+        .filter(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.1")
+        .flat_map(|e| kyso::ocsp::aia_urls(e.value, kyso::ocsp::OID_AD_CA_ISSUERS))
+        .filter(|u| u.starts_with("http://"))
+        .collect()
 }
