@@ -17,12 +17,16 @@ const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
 
 const VERIFY_EXAMPLES: &str = "\
 EXAMPLES:
+  # only the root: the status of each certificate is asked of its CA's OCSP responder or CRL
+  # distribution point (http, cached until nextUpdate); each fetch is named in the report
+  kyso verify cong-van-123.pdf --trust root.pem
+  kyso verify cong-van-123.pdf --trust root.pem --offline --crl crls.pem   # never connect
   kyso verify cong-van-123.pdf --trust root.pem --crl ca/crl.pem
   kyso verify *.docx --trust root.pem --chain ca/chain.pem --json > report.json
   kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
   kyso verify cong-van.txt --trust root.pem --crl ca/crl.pem --verbose   # full names, every check
   kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
-  kyso verify a.pdf --trust root.pem --crl ca/crl.pem --revocation require
+  kyso verify a.pdf --trust root.pem --offline --revocation warn   # triage: VALID says \"revocation NOT CHECKED\"
   # a signed PDF (PAdES) without a .p7s beside it: every signature inside is verified
   kyso verify cong-van-ky.pdf --trust root.pem --crl crl.pem --json
 
@@ -30,11 +34,13 @@ EXIT CODES:
   0  every signature TOTAL_PASSED
   1  some signature TOTAL_FAILED, or in a batch some file could not be read
   2  usage error, or an input that stops the run (missing --trust, a single missing document)
-  3  some signature INDETERMINATE (and none failed)";
+  3  some signature INDETERMINATE (and none failed), e.g. TRY_LATER: no usable CRL or OCSP answer
+     for some certificate (the report says which, where kyso looked, and what to give)";
 
 const CERT_EXAMPLES: &str = "\
 EXAMPLES:
-  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem --crl ca/crl.pem
+  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem   # OCSP/CRL fetched as needed
+  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem --crl ca/crl.pem --offline
   kyso cert verify unit.pem --trust root.pem --purpose any --json
   kyso cert verify old.pem --trust root.pem --at 2020-06-01T00:00:00Z
 
@@ -42,7 +48,7 @@ EXIT CODES:
   0  TOTAL_PASSED
   1  TOTAL_FAILED (revoked, not yet valid, malformed)
   2  usage error, or an input that stops the run
-  3  INDETERMINATE (no path, expired, constraints, no revocation data under --revocation require)";
+  3  INDETERMINATE (no path, expired, constraints, no usable CRL or OCSP answer: TRY_LATER)";
 
 /// Algorithm policy (DESIGN.md §4 rule 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
