@@ -163,18 +163,30 @@ fn openssl_responder(dir: &Path, s: &Setup, multi: Option<u32>) -> (std::process
         cmd.args(["-multi", &m.to_string()]);
     }
     let mut child = cmd.current_dir(dir).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("openssl on PATH");
+    // Ready when it says it waits for connections (a probe connection would block this
+    // one-connection-at-a-time responder). With -multi the workers say nothing: a fixed wait.
     let err = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(err).lines();
-    let ready = lines.by_ref().map_while(Result::ok).any(|l| l.contains("waiting for OCSP client connections"));
-    assert!(ready, "OpenSSL's responder did not start");
-    std::thread::spawn(move || lines.for_each(drop));
-    // -multi: give the workers a moment to start.
-    std::thread::sleep(Duration::from_millis(if multi.is_some() { 500 } else { 100 }));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(err).lines().map_while(Result::ok) {
+            if l.contains("waiting for OCSP client connections") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let wait = if multi.is_some() { Duration::from_millis(1500) } else { Duration::from_secs(10) };
+    let _ = rx.recv_timeout(wait);
+    std::thread::sleep(Duration::from_millis(100));
     (child, port)
 }
 
-/// SIGTERM (OpenSSL's -multi parent then stops its workers), then wait.
+/// Stops OpenSSL's responder: its -multi workers first (by their process ids: they outlive a
+/// stopped parent), then the parent (SIGTERM), then wait.
 fn stop_child(child: &mut std::process::Child) {
+    let kids = Command::new("pgrep").args(["-P", &child.id().to_string()]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    for pid in kids.split_whitespace() {
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+    }
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {

@@ -123,6 +123,9 @@ pub struct Publisher {
     validity: i64,
     ca: Mutex<Ca>,
     db_path: PathBuf,
+    /// The registry file, kept open for its change counter (the file is never replaced: the
+    /// registry is written in place by SQLite).
+    db_file: Option<std::fs::File>,
     snapshot: RwLock<Snapshot>,
     cache: Mutex<HashMap<Vec<u8>, Cached>>,
 }
@@ -139,18 +142,22 @@ fn serial_key(bytes: &[u8]) -> Vec<u8> {
     bytes.get(i..).unwrap_or(bytes).to_vec()
 }
 
-/// The SQLite file change counter (header bytes 24–27).
-fn change_counter(db: &Path) -> Option<[u8; 4]> {
+/// The SQLite file change counter (header bytes 24–27), read through `open` (kept open: one
+/// `pread` per answer) or, without it, by opening `db`.
+fn change_counter(open: Option<&std::fs::File>, db: &Path) -> Option<[u8; 4]> {
     let mut buf = [0u8; 4];
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
-        let f = std::fs::File::open(db).ok()?;
-        f.read_exact_at(&mut buf, 24).ok()?;
+        match open {
+            Some(f) => f.read_exact_at(&mut buf, 24).ok()?,
+            None => std::fs::File::open(db).ok()?.read_exact_at(&mut buf, 24).ok()?,
+        }
     }
     #[cfg(not(unix))]
     {
         use std::io::{Read, Seek, SeekFrom};
+        let _ = open;
         let mut f = std::fs::File::open(db).ok()?;
         f.seek(SeekFrom::Start(24)).ok()?;
         f.read_exact(&mut buf).ok()?;
@@ -205,6 +212,7 @@ impl Publisher {
         }
         let responder_key_sha1 = IssuerKey::from_parts(&[], &spki).map(|k| k.key_sha1()).map_err(|e| PublishError::BadResponder { path: dir.clone(), why: e.to_string() })?;
         let db_path = dir.join(REGISTRY_FILE);
+        let db_file = std::fs::File::open(&db_path).ok();
         let p = Publisher {
             dir,
             name,
@@ -217,6 +225,7 @@ impl Publisher {
             validity: validity.max(60),
             ca: Mutex::new(ca),
             db_path,
+            db_file,
             snapshot: RwLock::new(Snapshot { counter: None, loaded_at: i64::MIN, statuses: HashMap::new(), crl: None }),
             cache: Mutex::new(HashMap::new()),
         };
@@ -256,7 +265,7 @@ impl Publisher {
     }
 
     fn reload(&self, now: i64) -> Result<(), CaError> {
-        let counter = change_counter(&self.db_path);
+        let counter = change_counter(self.db_file.as_ref(), &self.db_path);
         let (rows, crl) = {
             let mut ca = self.ca.lock().map_err(|_| CaError::Registry("lock poisoned".into()))?;
             let tx = ca.registry.read()?;
@@ -287,7 +296,7 @@ impl Publisher {
     /// Reads the registry again when it changed since the last read.
     fn refresh(&self, now: i64) -> Result<(), CaError> {
         let stale = match self.snapshot.read() {
-            Ok(s) => s.counter.is_none() || s.counter != change_counter(&self.db_path) || now - s.loaded_at > MAX_SNAPSHOT_AGE_SECS || now < s.loaded_at,
+            Ok(s) => s.counter.is_none() || s.counter != change_counter(self.db_file.as_ref(), &self.db_path) || now - s.loaded_at > MAX_SNAPSHOT_AGE_SECS || now < s.loaded_at,
             Err(_) => true,
         };
         if stale {
@@ -330,7 +339,7 @@ impl Publisher {
         if self.responder_not_after.is_some_and(|na| now > na) {
             return error(ResponseStatus::TryLater);
         }
-        let key: Vec<u8> = req.cert_ids.iter().flat_map(|c| c.to_der()).collect();
+        let key: Vec<u8> = if req.nonce.is_none() { req.cert_ids.iter().flat_map(|c| c.to_der()).collect() } else { Vec::new() };
         if req.nonce.is_none() {
             if let Ok(cache) = self.cache.lock() {
                 if let Some(c) = cache.get(&key) {

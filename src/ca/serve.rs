@@ -46,6 +46,9 @@ const MAX_REQUESTS_PER_CONNECTION: usize = 10_000;
 /// kilobytes; 256 KiB leaves a wide margin while keeping 512 threads under 128 MiB reserved.
 const THREAD_STACK: usize = 256 * 1024;
 const POLL: Duration = Duration::from_millis(50);
+/// How often a blocked read wakes to check its deadline and the stop flag: deadlines (request
+/// timeout, keep-alive) are met to within this.
+const READ_SLICE: Duration = Duration::from_millis(250);
 
 /// Server settings.
 #[derive(Debug, Clone, Copy)]
@@ -265,6 +268,9 @@ impl CaServer {
     fn serve_connection(&self, mut stream: TcpStream, stop: &AtomicBool, counters: &Counters, log: &(dyn Fn(&str) + Sync)) {
         let _ = stream.set_nodelay(true);
         let _ = stream.set_write_timeout(Some(self.options.request_timeout));
+        // One read timeout for the connection's life (a system call per request otherwise):
+        // reads wake at least this often to check the deadlines and the stop flag.
+        let _ = stream.set_read_timeout(Some(READ_SLICE));
         let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
         let mut buf: Vec<u8> = Vec::with_capacity(2048);
         for _ in 0..MAX_REQUESTS_PER_CONNECTION {
@@ -590,8 +596,6 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, sto
         if stop.load(Ordering::SeqCst) || Instant::now() >= idle_until {
             return Ok(None);
         }
-        let left = idle_until.saturating_duration_since(Instant::now()).min(Duration::from_millis(500)).max(Duration::from_millis(1));
-        let _ = stream.set_read_timeout(Some(left));
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(None),
             Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
@@ -680,19 +684,15 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, sto
     Ok(Some(req))
 }
 
+/// One read bounded by the request deadline (the socket's read timeout is [`READ_SLICE`]).
 fn read_some(stream: &mut TcpStream, chunk: &mut [u8], deadline: Instant) -> Result<usize, Refusal> {
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if Instant::now() >= deadline {
             return Err(Refusal(408, "the request took too long to arrive".into()));
         }
-        stream.set_read_timeout(Some(left)).map_err(|e| Refusal(400, e.to_string()))?;
         match stream.read(chunk) {
             Ok(n) => return Ok(n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                return Err(Refusal(408, "the request took too long to arrive".into()))
-            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
             Err(e) => return Err(Refusal(400, format!("read error: {e}"))),
         }
     }
