@@ -68,7 +68,7 @@ fn general_names(mut body: &[u8]) -> Option<Vec<GenName>> {
     Some(v)
 }
 
-/// A DistributionPointName TLV ([0] fullName or [1] nameRelativeToCRLIssuer, both IMPLICIT).
+/// A DistributionPointName TLV (`[0]` fullName or `[1]` nameRelativeToCRLIssuer, both IMPLICIT).
 /// x509-parser 0.18 reads a nameRelativeToCRLIssuer as absent (it expects a SET inside the
 /// implicit tag), which would put every certificate in scope: kyso reads the field itself.
 fn dp_name(t: &der::Tlv<'_>) -> Option<DpNameRaw> {
@@ -404,6 +404,15 @@ impl Cert {
     /// keyUsage bits (bit 0 = digitalSignature), None when the extension is absent.
     pub fn key_usage(&self) -> Option<u16> {
         self.0.key_usage
+    }
+
+    /// The signatureAlgorithm OID.
+    pub fn signature_algorithm(&self) -> Option<ObjectIdentifier> {
+        let (t, _) = der::read(&self.0.sig_alg).ok()?;
+        if t.tag != 0x06 {
+            return None;
+        }
+        ObjectIdentifier::from_bytes(t.body).ok()
     }
 
     pub(crate) fn tbs(&self) -> &[u8] {

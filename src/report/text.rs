@@ -2,7 +2,7 @@
 //! as a reader recognises them, and the rendering context of findings ([`Ctx`]).
 
 use super::{Lang, SubIndication};
-use crate::findings::{Finding, Name, NameParts};
+use crate::findings::{Name, NameParts};
 use crate::util::VIETNAM;
 use time::OffsetDateTime;
 
@@ -175,6 +175,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
             NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
             TryLater => "không có thông tin thu hồi (CRL, OCSP) dùng được; hãy kiểm tra lại khi có CRL mới hoặc máy chủ OCSP trả lời được",
+            SignedDataNotFound => "không lấy được dữ liệu đã ký (tệp được mã hóa và không đọc được cấu trúc khi không có khóa)",
         },
         Lang::En => match sub {
             FormatFailure => "the signature file is malformed or lacks a mandatory element",
@@ -191,6 +192,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
             NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
             TryLater => "no usable revocation information (CRL, OCSP); try again when a fresh CRL is available or the OCSP responder answers",
+            SignedDataNotFound => "the signed data cannot be obtained (the file is encrypted and its structure cannot be read without its key)",
         },
     }
 }
@@ -284,13 +286,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A finding in this context's language.
-    pub(crate) fn finding(&self, f: &Finding) -> String {
-        match self.lang {
-            Lang::En => super::en::finding(f, self),
-            Lang::Vi => super::vi::finding(f, self),
-        }
-    }
 }
 
 /// "CN — title — O" for a signer (title and O when present and different from the CN).

@@ -12,8 +12,8 @@ use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
 use crate::asn1 as der;
 use crate::findings::{
-    CertInPath, Check, CheckName, CheckStatus, CrlProblem, CrlReason, CrlSignerProblem, Fetch, FetchKind, FetchOutcome, Finding,
-    KeyDescription, KeyProblem, Name, NameKind, PathBudget, PathProblem, PoeJudgement, SubIndication, UnknownStatus,
+    Check, CheckName, CheckStatus, CrlProblem, CrlReason, CrlSignerProblem, Fetch, FetchKind, FetchOutcome, Finding, KeyDescription,
+    KeyProblem, Name, PoeJudgement, SubIndication, UnknownStatus,
 };
 use crate::path::{self as engine, PathError, PolicySet};
 use crate::report::RevocationStatus;
@@ -93,7 +93,7 @@ fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, checks: &mut Vec<Check>) -> Option<SubIndication> {
     let fail = |checks: &mut Vec<Check>, f: Finding| {
         checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
         Some(SubIndication::ChainConstraintsFailure)
@@ -125,9 +125,8 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
                     return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
-                Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push(Finding::LegacyNonRepudiationOnly);
-                }
+                // nonRepudiation (contentCommitment) alone is enough under both policies: ETSI EN
+                // 319 412-2 profiles qualified signing certificates that way (DESIGN.md §4 rule 3).
                 _ => {}
             }
             if let Some(ekus) = &ekus {
@@ -160,32 +159,16 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
     }
 }
 
-/// Strength of the leaf's own key (the engine checks the keys that sign certificates).
-fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<KeyDescription, KeyProblem> {
-    let spki = leaf.public_key();
-    let alg = &spki.algorithm.algorithm;
-    match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
-            let bits = rsa.key_size();
-            if bits < 2048 {
-                Err(KeyProblem::RsaTooSmall { bits, minimum: 2048 })
-            } else {
-                Ok(KeyDescription::Rsa { bits })
-            }
+/// Strength of the leaf's own key under the policy (the engine checks the keys that sign
+/// certificates): the description, and whether only the legacy policy allows it.
+fn leaf_key_strength(leaf: &X509Certificate<'_>, policy: Policy) -> Result<(KeyDescription, bool), KeyProblem> {
+    use crate::alg::pubkey;
+    match pubkey::parse(leaf.public_key().raw) {
+        Ok(key) => pubkey::judge(policy, &key),
+        Err(pubkey::KeyError::Unsupported(p)) => Err(p),
+        Err(pubkey::KeyError::Malformed) => {
+            Err(KeyProblem::AlgorithmNotAllowed { algorithm: leaf.public_key().algorithm.algorithm.to_id_string() })
         }
-        Ok(x509_parser::public_key::PublicKey::EC(_)) => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
-            let name = curve.map(|c| c.to_id_string()).unwrap_or_default();
-            if name == oid::P256.to_string() {
-                Ok(KeyDescription::EcdsaP256)
-            } else if name == oid::P384.to_string() {
-                Ok(KeyDescription::EcdsaP384)
-            } else {
-                Err(KeyProblem::CurveNotAllowed { curve: name })
-            }
-        }
-        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok(KeyDescription::Ed25519),
-        _ => Err(KeyProblem::AlgorithmNotAllowed { algorithm: alg.to_id_string() }),
     }
 }
 
@@ -210,56 +193,7 @@ pub(crate) fn at(t: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn in_path(c: &engine::CertRef) -> CertInPath {
-    CertInPath { position: c.index, subject: c.subject.clone() }
-}
-
-fn name_kind(k: engine::GeneralNameKind) -> NameKind {
-    use engine::GeneralNameKind as K;
-    match k {
-        K::Directory => NameKind::Directory,
-        K::Rfc822 => NameKind::Email,
-        K::Dns => NameKind::Dns,
-        K::Uri => NameKind::Uri,
-        K::Ip => NameKind::IpAddress,
-        _ => NameKind::Other,
-    }
-}
-
-/// The engine's failure as a typed path problem, with the validation time.
-pub(crate) fn path_problem(e: &PathError, time: i64) -> PathProblem {
-    match e {
-        PathError::Malformed { cert, .. } => PathProblem::Malformed { cert: in_path(cert) },
-        PathError::NoIssuer { cert, issuer } => PathProblem::NoIssuer { cert: in_path(cert), issuer: issuer.clone() },
-        PathError::BadSignature { cert } => PathProblem::BadSignature { cert: in_path(cert) },
-        PathError::UnsupportedAlgorithm { cert, algorithm } => PathProblem::AlgorithmNotAllowed { cert: in_path(cert), algorithm: algorithm.clone() },
-        PathError::WeakKey { cert, key } => PathProblem::WeakKey { cert: in_path(cert), key: key.clone() },
-        PathError::Expired { cert, not_after } => PathProblem::Expired { cert: in_path(cert), not_after: *not_after, time: at(time) },
-        PathError::NotYetValid { cert, not_before } => PathProblem::NotYetValid { cert: in_path(cert), not_before: *not_before, time: at(time) },
-        PathError::NotCa { cert } => PathProblem::NotCa { cert: in_path(cert) },
-        PathError::NoKeyCertSign { cert } => PathProblem::NoKeyCertSign { cert: in_path(cert) },
-        PathError::PathLength { cert } => PathProblem::PathLengthExceeded { cert: in_path(cert) },
-        PathError::TooLong { max } => PathProblem::TooLong { max: *max },
-        PathError::UnknownCriticalExtension { cert, oid } => PathProblem::UnknownCriticalExtension { cert: in_path(cert), oid: *oid },
-        PathError::NameConstraint { cert, kind, name } => {
-            PathProblem::NameConstraintViolated { cert: in_path(cert), kind: name_kind(*kind), name: name.clone() }
-        }
-        PathError::NameConstraintUnsupported { cert, kind } => PathProblem::NameConstraintUnsupported { cert: in_path(cert), kind: name_kind(*kind) },
-        PathError::AnyPolicyMapping { cert } => PathProblem::AnyPolicyMapping { cert: in_path(cert) },
-        PathError::NoValidPolicy { cert } => PathProblem::NoValidPolicy { cert: in_path(cert) },
-        PathError::Eku { cert } => PathProblem::EkuNotAllowed { cert: in_path(cert) },
-        PathError::AnchorValidity { anchor, not_before, not_after } => {
-            PathProblem::AnchorOutsideValidity { anchor: anchor.clone(), not_before: *not_before, not_after: *not_after }
-        }
-        PathError::Budget(b) => PathProblem::Budget(match b {
-            engine::Budget::SignatureChecks => PathBudget::SignatureChecks,
-            engine::Budget::BuildSteps => PathBudget::BuildSteps,
-            engine::Budget::NameConstraintChecks => PathBudget::NameConstraintChecks,
-            engine::Budget::Policies => PathBudget::Policies,
-            _ => PathBudget::Names,
-        }),
-    }
-}
+pub(crate) use crate::path::path_problem;
 
 /// The revocation engine's problem as a typed finding.
 fn crl_problem(p: &revocation::CrlProblem, time: i64) -> CrlProblem {
@@ -310,11 +244,18 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
-    if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
+    if let Some(f) = leaf_purpose(&leaf, p.purpose, &mut out.checks) {
         out.failures.push(f);
     }
-    match leaf_key_strength(&leaf) {
-        Ok(desc) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+    match leaf_key_strength(&leaf, p.policy) {
+        Ok((desc, false)) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+        Ok((desc, true)) => {
+            // Only the legacy policy allows it (RSA of 1024–2047 bits): a warning on the signature.
+            if let KeyDescription::Rsa { bits } = desc {
+                out.warnings.push(Finding::LegacyRsaKey { bits, strict_minimum: crate::alg::pubkey::rsa_minimum(Policy::Strict) });
+            }
+            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::CertificateKey(desc)));
+        }
         Err(why) => {
             out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
@@ -340,9 +281,23 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             return out;
         }
     };
-    // Candidates that do not parse cannot be issuers; they are left out.
-    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
     let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    // Candidates that do not parse cannot be issuers; they are left out. Each distinct
+    // certificate is read once: a signature file usually carries the signer's certificate and the
+    // chain given with --chain again, and reading a certificate is most of the work of a path
+    // validation besides the signatures. Copies of the leaf and of anchors are the certificates
+    // already read.
+    let mut candidates: Vec<engine::Cert> = Vec::with_capacity(p.intermediates.len());
+    for c in p.intermediates {
+        let der = c.as_ref();
+        if candidates.iter().any(|k| k.der() == der) {
+            continue;
+        }
+        let known = if der == leaf_der { Some(leaf_cert.clone()) } else { anchors.iter().find(|a| a.cert().der() == der).map(|a| a.cert().clone()) };
+        if let Some(k) = known.or_else(|| engine::Cert::from_der(der).ok()) {
+            candidates.push(k);
+        }
+    }
     let mut settings = engine::Settings::at(p.time);
     settings.alg_policy = p.policy;
     settings.eku = eku;
@@ -376,11 +331,8 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &path.certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
-            let a = x.signature_algorithm.algorithm.to_id_string();
-            if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
-            }
+        if matches!(c.signature_algorithm(), Some(a) if a == oid::SHA1_WITH_RSA || a == oid::ECDSA_SHA1) {
+            out.warnings.push(Finding::LegacySha1Certificate { subject: c.subject().report() });
         }
     }
 

@@ -21,15 +21,7 @@ use std::path::{Path, PathBuf};
 
 /// Edges that may still close a cycle, each with who removes it. Nothing else may be added here;
 /// an entry whose edge is gone makes the test fail until it is deleted.
-const ALLOWED: &[(&str, &str, &str)] = &[
-    // Cycles in the verification core while the lead rewrites it (issue 13, typed findings);
-    // the lead removes these:
-    // tsp::verify uses verify::path_problem, verify uses tsp (timestamp tokens)
-    ("kyso", "tsp", "verify"),
-    // report::text uses the en/vi renderings, which use text's helpers (Ctx, clean)
-    ("kyso", "report::text", "report::en"),
-    ("kyso", "report::text", "report::vi"),
-];
+const ALLOWED: &[(&str, &str, &str)] = &[];
 
 // ---------------------------------------------------------------- tokens
 
@@ -685,12 +677,7 @@ fn names_a_cli_flag(text: &str) -> bool {
 
 /// Library messages that still name a CLI flag, each with who removes it. Nothing may be
 /// added here.
-const FLAG_MESSAGES_ALLOWED: &[(&str, &str)] = &[
-    // VerifyError::TooMany's `what`: the lead removes this with the verifier builder's errors.
-    ("src/verify/mod.rs", "--chain"),
-    // Another tool's flag (qpdf), not kyso's.
-    ("src/pdf/mod.rs", "qpdf --decrypt"),
-];
+const FLAG_MESSAGES_ALLOWED: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------- the tests
 

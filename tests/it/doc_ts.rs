@@ -18,7 +18,7 @@ fn sample(d: &Path, name: &str) {
 }
 
 /// `kyso verify --json`: exit code and the document's signatures.
-fn verify(d: &Path, doc: &str, trust: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
+pub(crate) fn verify(d: &Path, doc: &str, trust: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
     let mut args = vec!["verify", doc, "--trust", p(trust), "--json"];
     args.extend_from_slice(extra);
     let (code, out, err) = summary(&run(d, &args));
@@ -27,7 +27,7 @@ fn verify(d: &Path, doc: &str, trust: &Path, extra: &[&str]) -> (i32, Vec<Value>
 }
 
 /// The entry of the document timestamp (its /SubFilter) among a PDF's signatures.
-fn doc_ts(sigs: &[Value]) -> &Value {
+pub(crate) fn doc_ts(sigs: &[Value]) -> &Value {
     let found: Vec<&Value> = sigs.iter().filter(|s| s["sub_filter"] == "ETSI.RFC3161").collect();
     assert_eq!(found.len(), 1, "one document timestamp in {sigs:#?}");
     found[0]
@@ -35,7 +35,7 @@ fn doc_ts(sigs: &[Value]) -> &Value {
 
 /// A signed PDF (B-B, `signed.pdf`) and the same with a kyso document timestamp (`ts.pdf`);
 /// returns the signer.
-fn signed_and_timestamped(pki: &Pki, tsa: &Party) -> Party {
+pub(crate) fn signed_and_timestamped(pki: &Pki, tsa: &Party) -> Party {
     let d = pki.dir.path();
     let unit = pki.leaf("Sở Giáo dục", Leaf::default());
     sample(d, "cong-van.pdf");

@@ -28,3 +28,6 @@ mod ber;
 mod corpus;
 mod pkits;
 mod ocsp;
+mod pkcs12;
+mod realworld;
+mod policy_nc;
