@@ -400,7 +400,7 @@ fn crl_from_the_wrong_issuer_is_ignored_and_revocation_is_unknown() {
     let other = Pki::new(KeyKind::P256);
     let forged_sub = other.crl(By::Sub, "sub-crl.pem", 30);
     let forged_root = other.crl(By::Root, "root-crl.pem", 30);
-    let (code, v) = verify_case(&c, &["--crl", s(&forged_sub), "--crl", s(&forged_root)]);
+    let (code, v) = verify_case(&c, &["--crl", s(&forged_sub), "--crl", s(&forged_root), "--revocation", "warn", "--offline"]);
     assert_eq!(code, 0, "{v:#}");
     let (st, detail) = check(&v, "revocation");
     assert_eq!(st, "warning");

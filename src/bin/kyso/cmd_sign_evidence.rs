@@ -91,10 +91,12 @@ impl Finisher {
     /// the signature `cms` (nothing without --embed-revocation).
     pub fn evidence(&self, certs: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let Some(f) = &self.fetcher else { return (self.crls.clone(), Vec::new()) };
-        let (mut crls, ocsps) = crate::fetch::revocation_evidence(certs, !self.crls.is_empty(), f);
-        for c in &self.crls {
-            if !crls.contains(c) {
-                crls.insert(0, c.clone());
+        let (fetched, ocsps) = crate::fetch::revocation_evidence(certs, !self.crls.is_empty(), f);
+        // The given CRLs first, in their order; then what was fetched.
+        let mut crls = self.crls.clone();
+        for c in fetched {
+            if !crls.contains(&c) {
+                crls.push(c);
             }
         }
         (crls, ocsps)
