@@ -17,8 +17,13 @@
 //! attribute-certificate CRL, a CRL that is out of date, a signer that cannot be validated)
 //! leaves the status [`CertStatus::Unknown`] with the reasons, never good.
 //!
-//! Not done: OCSP, fetching (the caller gives the CRLs: the library does no I/O), the
-//! freshestCRL pointer (delta CRLs are used when given), revocation of the trust anchor.
+//! OCSP (RFC 6960) is a second source: [`check_path_with`] tries the OCSP responses at hand
+//! first (see `ocsp.rs` for what is checked), then the CRLs. Fetching is the caller's: the
+//! library does no I/O; a caller that may go online gives the verifier a
+//! [`source::RevocationSource`].
+//!
+//! Not done: the freshestCRL pointer (delta CRLs are used when given), revocation of the trust
+//! anchor, OCSP responders trusted by local configuration.
 
 mod crl;
 mod ocsp;

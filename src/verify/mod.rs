@@ -22,7 +22,8 @@
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
-//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and pure
+//! signature policies, counter-signatures, CAdES revocation-values attributes (OCSP answers are
+//! read from the SignedData's `crls` field, RFC 5940, and from a PDF's /DSS), attached (non-detached) content, and pure
 //! EdDSA signatures without signed attributes (they sign the document itself, of which only the
 //! digests are kept: INDETERMINATE). Attached content is accepted only when it equals the given
 //! document.

@@ -5,7 +5,9 @@
 //! flows — the signer's key usage and EKU purpose, the key strength of the leaf, SHA-1
 //! warnings — and turns the typed outcome into the report's checks.
 //!
-//! Not checked: OCSP, CRL distribution point fetching (kyso never goes online).
+//! Revocation data the caller lacks is fetched through the verifier's revocation source (the
+//! CLI's HTTP fetcher; the library itself does no I/O): OCSP from authorityInfoAccess, then CRL
+//! distribution points, only for certificates of a validated path, each fetch reported.
 
 use super::crl::Crl;
 use super::{Purpose, RevocationMode};
