@@ -1453,6 +1453,18 @@ pub enum Finding {
     // ----- the document and its signature file -----
     /// The document cannot be read.
     DocumentUnreadable(IoProblem),
+    /// The document has no detached signature beside it (`FILE.p7s` is absent) and carries
+    /// none inside.
+    SignatureMissing {
+        /// The signature file that was looked for.
+        signature: String,
+    },
+    /// A detached signature file was given whose document (the file name without `.p7s`) is
+    /// absent: the signed data cannot be obtained.
+    DocumentMissing {
+        /// The document that was looked for.
+        document: String,
+    },
     /// The signature file cannot be read.
     SignatureFileUnreadable {
         /// Its path as given.
@@ -2008,6 +2020,8 @@ impl Finding {
         match self {
             DocumentUnreadable(_) => "document_unreadable",
             SignatureFileUnreadable { .. } => "signature_file_unreadable",
+            SignatureMissing { .. } => "signature_missing",
+            DocumentMissing { .. } => "document_missing",
             Malformed(_) => "malformed",
             EContentTypeNotData { .. } => "econtent_type_not_data",
             EmbeddedContentDiffers => "embedded_content_differs",

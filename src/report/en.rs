@@ -9,6 +9,8 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
     use Finding::*;
     match f {
         DocumentUnreadable(e) => format!("cannot read the document: {}", clean(&e.message)),
+        SignatureMissing { signature } => format!("the document has no signature: {} does not exist", clean(signature)),
+        DocumentMissing { document } => format!("the document of this signature, {}, does not exist", clean(document)),
         SignatureFileUnreadable { path, error } => format!("cannot read the signature file {}: {}", clean(path), clean(&error.message)),
         Malformed(p) => format_problem(p),
         EContentTypeNotData { econtent_type } => {

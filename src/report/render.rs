@@ -151,11 +151,21 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     let w = words(lang);
     let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
     let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
-    if let Some(sub) = doc.sub_indication {
-        let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
-    }
-    if let Some(d) = &doc.detail {
-        let _ = writeln!(s, "{}: {}", w.detail, Ctx::human(lang, None).finding(d));
+    // A missing file is said as such, not as the sub-indication's general explanation (a
+    // document without its signature is not a "malformed signature file").
+    let missing = matches!(doc.detail, Some(Finding::SignatureMissing { .. } | Finding::DocumentMissing { .. }));
+    match (doc.sub_indication, &doc.detail) {
+        (Some(sub), Some(d)) if missing => {
+            let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), Ctx::human(lang, None).finding(d));
+        }
+        (sub, detail) => {
+            if let Some(sub) = sub {
+                let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+            }
+            if let Some(d) = detail {
+                let _ = writeln!(s, "{}: {}", w.detail, Ctx::human(lang, None).finding(d));
+            }
+        }
     }
     let n = doc.signatures.len();
     if n > 0 {

@@ -161,11 +161,13 @@ fn finding_index(f: &Finding) -> usize {
         MailSignatureWithoutDocument { .. } => 117,
         RevocationFetched { .. } => 118,
         StatusFrom { .. } => 119,
+        SignatureMissing { .. } => 120,
+        DocumentMissing { .. } => 121,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 120;
+const FINDING_VARIANTS: usize = 122;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -777,6 +779,8 @@ fn samples() -> Vec<Finding> {
         DocumentUnreadable(io(std::io::ErrorKind::OutOfMemory)),
         DocumentUnreadable(io(std::io::ErrorKind::Other)),
         SignatureFileUnreadable { path: "cong-van.pdf.p7s".into(), error: io(std::io::ErrorKind::NotFound) },
+        SignatureMissing { signature: "cong-van.pdf.p7s".into() },
+        DocumentMissing { document: "cong-van.pdf".into() },
         EContentTypeNotData { econtent_type: crate::alg::oid::CT_TST_INFO },
         EmbeddedContentDiffers,
         DuplicateSignerInfo,

@@ -175,7 +175,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
             NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
             TryLater => "không có thông tin thu hồi (CRL, OCSP) dùng được; hãy kiểm tra lại khi có CRL mới hoặc máy chủ OCSP trả lời được",
-            SignedDataNotFound => "không lấy được dữ liệu đã ký (tệp được mã hóa và không đọc được cấu trúc khi không có khóa)",
+            SignedDataNotFound => "không lấy được dữ liệu đã ký (không có tài liệu, hoặc tệp được mã hóa và không đọc được cấu trúc khi không có khóa)",
         },
         Lang::En => match sub {
             FormatFailure => "the signature file is malformed or lacks a mandatory element",
@@ -192,7 +192,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
             NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
             TryLater => "no usable revocation information (CRL, OCSP); try again when a fresh CRL is available or the OCSP responder answers",
-            SignedDataNotFound => "the signed data cannot be obtained (the file is encrypted and its structure cannot be read without its key)",
+            SignedDataNotFound => "the signed data cannot be obtained (the document is absent, or the file is encrypted and its structure cannot be read without its key)",
         },
     }
 }

@@ -14,6 +14,8 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
     use Finding::*;
     match f {
         DocumentUnreadable(e) => format!("không đọc được tài liệu: {}", io_problem(e)),
+        SignatureMissing { signature } => format!("tài liệu chưa có chữ ký: không có tệp {}", clean(signature)),
+        DocumentMissing { document } => format!("không có tài liệu {} của tệp chữ ký này", clean(document)),
         SignatureFileUnreadable { path, error } => format!("không đọc được tệp chữ ký {}: {}", clean(path), io_problem(error)),
         Malformed(p) => format_problem(p),
         EContentTypeNotData { econtent_type } => {

@@ -26,6 +26,8 @@ EXAMPLES:
   kyso sign --add --cert agency.pem --key agency.key --chain ca/chain.pem cong-van-123.pdf
   # a whole folder, in parallel, one .p7s per file in signed/
   kyso sign --cert unit.pem --key unit.key --out-dir signed/ outgoing/*.pdf
+  # again later: only the new documents (signed ones and the .p7s files are skipped)
+  kyso sign --cert unit.pem --key unit.key --skip-signed outgoing/*
   # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
   kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
       --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
@@ -87,6 +89,10 @@ pub struct SignArgs {
     /// Replace an existing signature file
     #[arg(long, conflicts_with = "add")]
     pub force: bool,
+    /// Skip documents that already have their FILE.p7s (and the .p7s files among the inputs):
+    /// run the same batch again to sign only what is new
+    #[arg(long, conflicts_with_all = ["add", "force"])]
+    pub skip_signed: bool,
     /// Write the signature to this file (only with one input file)
     #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
     pub out: Option<PathBuf>,
@@ -149,11 +155,43 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     }
     let mut jobs = Vec::with_capacity(args.files.len());
     let mut seen = HashSet::new();
+    // Inputs that are signatures (X.p7s): never signed into X.p7s.p7s. With --add, X.p7s names
+    // the signature to add to (its document X is what is signed); otherwise they are refused
+    // (a batch reports them and goes on), or skipped with --skip-signed.
+    let mut refused: Vec<PathBuf> = Vec::new();
+    let mut skipped = 0usize;
+    let single_input = args.files.len() == 1;
     for f in &args.files {
+        let f = if crate::cmd_verify::is_signature_name(f) && !args.pades.pades {
+            if args.add {
+                f.with_extension("")
+            } else if args.skip_signed {
+                skipped += 1;
+                continue;
+            } else if single_input {
+                return Err(CliError::usage(format!("{} is a signature file, not a document", f.display())).hint(format!(
+                    "to add a signature to it: kyso sign --add … {}",
+                    f.with_extension("").display()
+                )));
+            } else {
+                refused.push(f.clone());
+                continue;
+            }
+        } else {
+            f.clone()
+        };
+        let f = &f;
         let output = match &args.out {
             Some(o) => o.clone(),
             None => output_path(f, args.out_dir.as_deref())?,
         };
+        if args.skip_signed && output.exists() {
+            skipped += 1;
+            continue;
+        }
+        if args.add && jobs.iter().any(|j: &Job| j.input == *f && j.output == output) {
+            continue; // X and X.p7s both named: one signature added
+        }
         if !seen.insert(output.clone()) {
             return Err(CliError::usage(format!(
                 "two input files would write the same signature file {}",
@@ -161,6 +199,19 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             )));
         }
         jobs.push(Job { input: f.clone(), output });
+    }
+    for r in &refused {
+        eprintln!(
+            "error: {}: a signature file, not a document: not signed (--add adds a signature to it, --skip-signed skips it)",
+            r.display()
+        );
+    }
+    if skipped > 0 {
+        eprintln!("note: skipped {skipped} file(s): signature files, or documents already signed (--skip-signed)");
+    }
+    if jobs.is_empty() {
+        eprintln!("nothing to sign");
+        return Ok(if refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
     let mode = if args.add {
         Mode::Add
@@ -247,7 +298,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // --tsa / --embed-revocation: applied to each signature before it is written.
     let finish = crate::cmd_sign_evidence::Finisher::new(&args.trusted_time)?;
 
-    let single = batch.jobs().len() == 1;
+    let single = batch.jobs().len() == 1 && refused.is_empty();
     let mut progress = Progress {
         bar: (!single && std::io::stderr().is_terminal()).then(|| {
             let pb = indicatif::ProgressBar::new(batch.jobs().len() as u64);
@@ -262,8 +313,8 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     if let Some(pb) = &progress.bar {
         pb.finish_and_clear();
     }
-    let failed = progress.failed;
-    let total = results.len();
+    let failed = progress.failed + refused.len();
+    let total = results.len() + refused.len();
     let verb = if args.add { "added a signature to" } else { "signed" };
     if single {
         if let (Some(job), Some(Ok(()))) = (batch.jobs().first(), results.first()) {

@@ -94,6 +94,14 @@ fn fetcher() -> crate::fetch::HttpFetcher {
     crate::fetch::HttpFetcher::new(Duration::from_secs(10), crate::fetch::default_cache_dir(), time::OffsetDateTime::now_utc().unix_timestamp())
 }
 
+/// True when the file starts like a PDF (`%PDF-` in its first kilobyte).
+fn looks_like_pdf(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 1024];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    head.get(..n).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-"))
+}
+
 /// Runs `kyso timestamp`.
 pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     let client = HttpClient::new(&a.tsa, Duration::from_secs(a.timeout)).map_err(|e| CliError::usage(format!("--tsa: {e}")))?;
@@ -105,7 +113,23 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
         }
     }
+    // The document named instead of its signature: X → X.p7s (a PDF is timestamped itself).
+    let mut a = a;
+    let beside = {
+        let mut s = a.file.as_os_str().to_owned();
+        s.push(".p7s");
+        PathBuf::from(s)
+    };
+    if !crate::cmd_verify::is_signature_name(&a.file) && beside.is_file() && !looks_like_pdf(&a.file) {
+        eprintln!("note: {} is a document; timestamping its signature {}", a.file.display(), beside.display());
+        a.file = beside;
+    }
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
+    let is_pdf = input.get(..1024.min(input.len())).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-"));
+    if !is_pdf && !kyso::objects::is_pem(&input) && input.first() != Some(&0x30) {
+        return Err(CliError::usage(format!("{} is neither a signature file (.p7s) nor a PDF", a.file.display()))
+            .hint("give the signature FILE.p7s (sign the document first with kyso sign)"));
+    }
     if anchors.is_empty() {
         eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
     }

@@ -8,6 +8,7 @@ use kyso::findings::{Finding, IoProblem};
 use kyso::report::{render_cert, render_run_with, DocumentReport, Lang, RenderOptions, RunReport, SubIndication};
 use kyso::verify::{Job, Options, Purpose, RevocationMode, Verifier};
 use kyso::Policy;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ EXAMPLES:
   kyso verify cong-van-123.pdf --trust root.pem --offline --crl crls.pem   # never connect
   kyso verify cong-van-123.pdf --trust root.pem --crl ca/crl.pem
   kyso verify *.docx --trust root.pem --chain ca/chain.pem --json > report.json
+  # a folder (with its subfolders: -r): each document X paired with X.p7s, each X.p7s with X
+  kyso verify -r received/ --trust root.pem
   kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
   kyso verify cong-van.txt --trust root.pem --crl ca/crl.pem --verbose   # full names, every check
   kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
@@ -143,9 +146,14 @@ pub struct TrustArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = VERIFY_EXAMPLES)]
 pub struct VerifyArgs {
-    /// Document(s) to verify; the signature of FILE is FILE.p7s unless --sig is given; a PDF without FILE.p7s is verified in place (every signature inside)
-    #[arg(required = true, value_name = "FILE")]
+    /// Documents, their .p7s signatures, or folders: each document is paired with FILE.p7s
+    /// (unless --sig is given), each X.p7s with its document X; a PDF without FILE.p7s is
+    /// verified in place (every signature inside)
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
+    /// With a folder: also the files in its subfolders
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
     /// The detached signature file (only with a single document)
     #[arg(long, value_name = "FILE")]
     pub sig: Option<PathBuf>,
@@ -285,18 +293,139 @@ pub fn verify_in_place(path: &Path, sig: Option<&Path>) -> bool {
     head.get(..n).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-"))
 }
 
-/// Verifies `files`: PDFs in place (see [`verify_in_place`]), the others against their `.p7s`
-/// (or `--sig`), in parallel, reported in the order given.
-pub fn verify_all(v: &Verifier, files: &[PathBuf], sig: Option<&Path>) -> RunReport {
-    use rayon::prelude::*;
-    let docs: Vec<DocumentReport> = files
-        .par_iter()
-        .map(|f| {
-            if verify_in_place(f, sig) {
-                verify_pdf_file(v, f)
+/// True for a detached signature's file name (`.p7s`, any letter case).
+pub fn is_signature_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("p7s"))
+}
+
+/// What one input of `kyso verify` is, once paired (`X` ↔ `X.p7s`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A document and its detached signature (the signature may be absent: reported so).
+    Detached {
+        /// The document.
+        document: PathBuf,
+        /// Its signature file.
+        signature: PathBuf,
+    },
+    /// A PDF verified in place (every signature inside).
+    InPlace(PathBuf),
+    /// A `.p7s` whose document is absent.
+    DocumentMissing {
+        /// The document looked for.
+        document: PathBuf,
+        /// The signature file given.
+        signature: PathBuf,
+    },
+}
+
+impl Target {
+    fn document(&self) -> &Path {
+        match self {
+            Target::Detached { document, .. } | Target::DocumentMissing { document, .. } | Target::InPlace(document) => document,
+        }
+    }
+}
+
+/// Upper bound on the files one run collects from folders: a province's archive folder holds
+/// a few tens of thousands of documents; a million guards against a mistaken `-r /`.
+const MAX_FOLDER_FILES: usize = 1_000_000;
+
+/// The files of `dir` (sorted by name; hidden files such as kyso's own temporaries left out),
+/// descending into subfolders when `recursive`. Returns the number of subfolders skipped.
+fn folder_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<usize, CliError> {
+    let read = std::fs::read_dir(dir).map_err(|e| CliError::failed(format!("cannot read the folder {}: {e}", dir.display())))?;
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for e in read {
+        let e = e.map_err(|e| CliError::failed(format!("cannot read the folder {}: {e}", dir.display())))?;
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        entries.push(e.path());
+    }
+    entries.sort();
+    let mut skipped = 0;
+    for p in entries {
+        // Symbolic links to folders are not followed (no cycles); links to files are files.
+        let is_dir = std::fs::symlink_metadata(&p).map(|m| m.is_dir()).unwrap_or(false);
+        if is_dir {
+            if recursive {
+                skipped += folder_files(&p, true, out)?;
             } else {
-                let job = Job { document: f.clone(), signature: sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(f)) };
-                v.verify_job(&job)
+                skipped += 1;
+            }
+        } else {
+            if out.len() >= MAX_FOLDER_FILES {
+                return Err(CliError::usage(format!("more than {MAX_FOLDER_FILES} files under {}", dir.display())));
+            }
+            out.push(p);
+        }
+    }
+    Ok(skipped)
+}
+
+/// Pairs the command line's inputs: folders are expanded (`recursive`: with their subfolders),
+/// `X.p7s` is the signature of `X`, `X` is signed by `X.p7s` (or `sig`), a PDF without one is
+/// verified in place. Each document appears once, in the order first named.
+pub fn targets(files: &[PathBuf], sig: Option<&Path>, recursive: bool) -> Result<Vec<Target>, CliError> {
+    if let (Some(sig), [doc]) = (sig, files) {
+        return Ok(vec![Target::Detached { document: doc.clone(), signature: sig.to_path_buf() }]);
+    }
+    let mut paths = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let skipped = folder_files(f, recursive, &mut paths)?;
+            if skipped > 0 {
+                eprintln!("note: {} subfolder(s) of {} not verified (add -r to include them)", skipped, f.display());
+            }
+        } else {
+            paths.push(f.clone());
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for p in paths {
+        let t = if is_signature_name(&p) {
+            let document = p.with_extension("");
+            if document.is_file() {
+                Target::Detached { document, signature: p }
+            } else {
+                Target::DocumentMissing { document, signature: p }
+            }
+        } else if verify_in_place(&p, None) {
+            Target::InPlace(p)
+        } else {
+            let signature = sig_path(&p);
+            Target::Detached { document: p, signature }
+        };
+        if seen.insert(t.document().to_path_buf()) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Verifies paired targets in parallel, reported in order.
+pub fn verify_targets(v: &Verifier, targets: &[Target]) -> RunReport {
+    use rayon::prelude::*;
+    let docs: Vec<DocumentReport> = targets
+        .par_iter()
+        .map(|t| match t {
+            Target::InPlace(f) => verify_pdf_file(v, f),
+            Target::DocumentMissing { document, .. } => DocumentReport::failed(
+                document.display().to_string(),
+                None,
+                SubIndication::SignedDataNotFound,
+                Finding::DocumentMissing { document: document.display().to_string() },
+            ),
+            Target::Detached { document, signature } if !signature.exists() && document.is_file() => DocumentReport::failed(
+                document.display().to_string(),
+                None,
+                SubIndication::FormatFailure,
+                Finding::SignatureMissing { signature: signature.display().to_string() },
+            ),
+            Target::Detached { document, signature } => {
+                v.verify_job(&Job { document: document.clone(), signature: signature.clone() })
             }
         })
         .collect();
@@ -317,20 +446,30 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         return Err(CliError::usage("--sig can only be used with a single document")
             .hint("without --sig, the signature of FILE is read from FILE.p7s"));
     }
-    if a.files.len() == 1 {
-        let doc = &a.files[0];
-        if !doc.exists() {
+    if let [doc] = a.files.as_slice() {
+        if doc.is_dir() || (a.sig.is_none() && is_signature_name(doc) && doc.exists()) {
+            // a folder, or a signature given for its document: paired below
+        } else if !doc.exists() {
             return Err(CliError::usage(format!("the document {} does not exist", doc.display())).hint("check the path"));
-        }
-        let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
-        if !sig.exists() && !verify_in_place(doc, a.sig.as_deref()) {
-            return Err(CliError::usage(format!("the signature file {} does not exist", sig.display()))
-                .hint("give the signature file with --sig FILE"));
+        } else {
+            let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
+            if !sig.exists() && !verify_in_place(doc, a.sig.as_deref()) {
+                return Err(CliError::usage(format!("the signature file {} does not exist", sig.display()))
+                    .hint("give the signature file with --sig FILE"));
+            }
         }
     }
+    if a.sig.is_some() && a.files.first().is_some_and(|f| f.is_dir()) {
+        return Err(CliError::usage("--sig needs a document, not a folder"));
+    }
+    let targets = targets(&a.files, a.sig.as_deref(), a.recursive)?;
+    if targets.is_empty() {
+        return Err(CliError::usage("no file to verify in the folder(s) given").hint("add -r to include subfolders"));
+    }
     let v = verifier(&a.trust)?;
-    // PDFs without a .p7s are verified in place (every signature); the others as before.
-    let report = verify_all(&v, &a.files, a.sig.as_deref());
+    // PDFs without a .p7s are verified in place (every signature); the others against their
+    // detached signature.
+    let report = verify_targets(&v, &targets);
     if a.trust.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));

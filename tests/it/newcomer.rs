@@ -1,0 +1,157 @@
+//! Issue 18, "the newcomer's first hour, round two": one test per finding, named after it, each
+//! failing on the main of before the issue (abe8fd2) and passing after.
+
+use crate::cli::{kyso, summary};
+use crate::pki::{write, KeyKind, Leaf, Party, Pki};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    kyso().args(args).current_dir(dir).output().unwrap()
+}
+
+/// Signs `files` (paths relative to the PKI folder) as `who`, with the chain.
+fn sign_as(pki: &Pki, who: &Party, files: &[&str]) -> Output {
+    let mut args = vec!["sign", "--cert", s(&who.cert), "--key", s(&who.key), "--chain", s(&pki.sub.cert)];
+    args.extend_from_slice(files);
+    run_in(pki.dir.path(), &args)
+}
+
+/// `kyso verify ARGS --json` offline without revocation: (exit code, report).
+fn verify_json(pki: &Pki, args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["verify"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--trust", s(&pki.root.cert), "--offline", "--revocation", "off", "--json"]);
+    let (code, out, err) = summary(&run_in(pki.dir.path(), &a));
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"));
+    (code, v)
+}
+
+/// (path, sub_indication or indication, detail) of each document of a report.
+fn verdicts(v: &Value) -> Vec<(String, String, String)> {
+    v["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let verdict = d["sub_indication"].as_str().or(d["indication"].as_str()).unwrap_or_default().to_string();
+            (d["path"].as_str().unwrap().to_string(), verdict, d["detail"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn finding_1_folders_pair_documents_with_their_signatures() {
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Văn phòng UBND", Leaf::default());
+    let d = pki.dir.path();
+    std::fs::create_dir(d.join("received")).unwrap();
+    std::fs::create_dir(d.join("received/2026")).unwrap();
+    write(d, "received/a.txt", b"Cong van a");
+    write(d, "received/b.txt", b"Cong van b");
+    write(d, "received/2026/c.txt", b"Cong van c");
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &["received/a.txt", "received/b.txt", "received/2026/c.txt"]));
+    assert_eq!(code, 0, "{err}");
+    // a signature whose document is absent, and a document without a signature
+    std::fs::copy(d.join("received/a.txt.p7s"), d.join("received/gone.txt.p7s")).unwrap();
+    write(d, "received/unsigned.txt", b"chua ky");
+
+    // received/* names documents and .p7s files alike: each document once, paired
+    let mut star: Vec<String> = std::fs::read_dir(d.join("received"))
+        .unwrap()
+        .map(|e| format!("received/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|n| !n.ends_with("2026"))
+        .collect();
+    star.sort();
+    let args: Vec<&str> = star.iter().map(String::as_str).collect();
+    let (code, v) = verify_json(&pki, &args);
+    let got = verdicts(&v);
+    let expect_top = |got: &[(String, String, String)]| {
+        let short: Vec<(&str, &str)> = got.iter().map(|(p, s, _)| (p.as_str(), s.as_str())).collect();
+        assert_eq!(
+            short,
+            [
+                ("received/a.txt", "TOTAL_PASSED"),
+                ("received/b.txt", "TOTAL_PASSED"),
+                ("received/gone.txt", "SIGNED_DATA_NOT_FOUND"),
+                ("received/unsigned.txt", "FORMAT_FAILURE"),
+            ],
+            "{got:?}"
+        );
+        assert!(got[2].2.contains("received/gone.txt") && got[2].2.contains("does not exist"), "{got:?}");
+        assert!(got[3].2.contains("received/unsigned.txt.p7s does not exist") && got[3].2.contains("no signature"), "{got:?}");
+    };
+    expect_top(&got);
+    assert_eq!(code, 1, "a document without its signature fails the run");
+    assert!(!v.to_string().contains(".p7s.p7s"), "{v}");
+
+    // the folder itself: the same documents (the subfolder only with -r, and a note says so)
+    let (code, v) = verify_json(&pki, &["received"]);
+    assert_eq!(code, 1);
+    expect_top(&verdicts(&v));
+    let (_, v) = verify_json(&pki, &["-r", "received"]);
+    let paths: Vec<String> = verdicts(&v).into_iter().map(|(p, _, _)| p).collect();
+    assert_eq!(paths, ["received/2026/c.txt", "received/a.txt", "received/b.txt", "received/gone.txt", "received/unsigned.txt"]);
+    let (_, _, err) = summary(&run_in(d, &["verify", "received", "--trust", s(&pki.root.cert), "--offline", "--revocation", "off"]));
+    assert!(err.contains("note: 1 subfolder(s) of received not verified (add -r to include them)"), "{err}");
+
+    // a single .p7s: its document is verified
+    let (code, v) = verify_json(&pki, &["received/a.txt.p7s"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(verdicts(&v)[0].0, "received/a.txt");
+
+    // the Vietnamese report says what is missing, in Vietnamese, and not "sai định dạng"
+    let (_, out, _) = summary(&run_in(d, &["verify", "received/gone.txt.p7s", "received/unsigned.txt", "--trust", s(&pki.root.cert), "--offline", "--revocation", "off"]));
+    assert!(out.contains("không có tài liệu received/gone.txt của tệp chữ ký này"), "{out}");
+    assert!(out.contains("tài liệu chưa có chữ ký: không có tệp received/unsigned.txt.p7s"), "{out}");
+    assert!(!out.contains("sai định dạng") && !out.contains("does not exist"), "{out}");
+
+    // sign outgoing/* twice: never X.p7s.p7s; --skip-signed signs only what is new
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &args));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("received/a.txt.p7s: a signature file, not a document: not signed"), "{err}");
+    assert!(err.contains("received/a.txt.p7s already exists"), "{err}");
+    assert!(!d.join("received/a.txt.p7s.p7s").exists());
+    write(d, "received/new.txt", b"moi");
+    let mut again = args.clone();
+    again.push("received/new.txt");
+    let mut a = vec!["sign", "--cert", s(&unit.cert), "--key", s(&unit.key), "--chain", s(&pki.sub.cert), "--skip-signed"];
+    a.extend_from_slice(&again);
+    let (code, _, err) = summary(&run_in(d, &a));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("note: skipped 6 file(s)"), "{err}");
+    assert!(err.contains("signed received/new.txt → received/new.txt.p7s"), "{err}");
+    let p7s: Vec<String> = std::fs::read_dir(d.join("received"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".p7s.p7s"))
+        .collect();
+    assert!(p7s.is_empty(), "{p7s:?}");
+    // a single .p7s named to sign: a usage error pointing at --add
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &["received/b.txt.p7s"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("received/b.txt.p7s is a signature file, not a document"), "{err}");
+    // with --add, X.p7s names the signature to add to
+    let person = pki.leaf("Nguyễn Văn Ấn", Leaf::default());
+    let a = ["sign", "--add", "--cert", s(&person.cert), "--key", s(&person.key), "--chain", s(&pki.sub.cert), "received/b.txt.p7s"];
+    let (code, _, err) = summary(&run_in(d, &a));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("added a signature to received/b.txt → received/b.txt.p7s"), "{err}");
+    let (code, v) = verify_json(&pki, &["received/b.txt"]);
+    assert_eq!((code, v["documents"][0]["signatures"].as_array().unwrap().len()), (0, 2), "{v}");
+
+    // timestamp the document: its signature is meant; a file that is neither is named so
+    let (code, _, err) = summary(&run_in(d, &["timestamp", "--tsa", "http://127.0.0.1:9/", "received/a.txt"]));
+    assert!(err.contains("note: received/a.txt is a document; timestamping its signature received/a.txt.p7s"), "{err}");
+    assert!(!err.contains("trailing"), "{err}");
+    assert_eq!(code, 1, "the TSA does not answer: {err}");
+    write(d, "plain.txt", b"never signed");
+    let (code, _, err) = summary(&run_in(d, &["timestamp", "--tsa", "http://127.0.0.1:9/", "plain.txt"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("plain.txt is neither a signature file (.p7s) nor a PDF"), "{err}");
+}
