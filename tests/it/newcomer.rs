@@ -155,3 +155,59 @@ fn finding_1_folders_pair_documents_with_their_signatures() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("plain.txt is neither a signature file (.p7s) nor a PDF"), "{err}");
 }
+
+/// Number of certificates in a PEM file.
+fn pem_count(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().matches("-----BEGIN CERTIFICATE-----").count()
+}
+
+#[test]
+fn finding_2_chains_travel_with_the_certificate() {
+    use crate::ca::{ok, Province};
+    let p = Province::new();
+    let d = p.path();
+    // ca issue --cert-out: the certificate, then the issuing CA and the root
+    let (cert, key) = p.agency("Sở Y tế tỉnh Bắc Ninh", "syt");
+    assert_eq!(pem_count(&d.join(&cert)), 3, "{}", std::fs::read_to_string(d.join(&cert)).unwrap());
+    let o = crate::pki::openssl(d, &["verify", "-x509_strict", "-CAfile", "root/ca.pem", "-untrusted", &cert, &cert]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("OK"));
+    // --chain-out: the chain apart, the certificate alone
+    let out = ok(d, &["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Tư pháp", "--uid", "MNS:1000003", "--key-out", "stp.key", "--cert-out", "stp.pem", "--chain-out", "stp-chain.pem"]);
+    assert!(out.contains("chain:       stp-chain.pem (2 CA certificate(s), up to the root)"), "{out}");
+    assert_eq!((pem_count(&d.join("stp.pem")), pem_count(&d.join("stp-chain.pem"))), (1, 2));
+
+    // sign without --chain: the chain comes from the certificate file; a recipient with only the
+    // root verifies it (kyso and OpenSSL)
+    write(d, "cv.txt", b"Cong van so 1");
+    let o = crate::ca::k(d, &["sign", "--cert", &cert, "--key", &key, "cv.txt"]);
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning") && !err.contains("note:"), "{err}");
+    let o = run_in(d, &["verify", "cv.txt", "--trust", "root/ca.pem", "--offline", "--revocation", "off", "--json"]);
+    let (code, out, _) = summary(&o);
+    assert_eq!(code, 0, "{out}");
+    let (ok_, why) = crate::pki::openssl_cms_verify(d, &d.join("cv.txt.p7s"), &d.join("cv.txt"), &d.join("root/ca.pem"), &[]);
+    assert!(ok_, "{why}");
+    // cert verify takes the file as written (certificate first, then its chain)
+    let (code, out, err) = summary(&run_in(d, &["cert", "verify", &cert, "--trust", "root/ca.pem", "--offline", "--revocation", "off"]));
+    assert_eq!(code, 0, "{out}{err}");
+
+    // a certificate without its chain: the signer is warned, naming the missing issuer, and the
+    // recipient's report names it too
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Văn phòng UBND", Leaf::default());
+    let pd = pki.dir.path();
+    write(pd, "a.txt", b"x");
+    let (code, _, err) = summary(&run_in(pd, &["sign", "--cert", s(&unit.cert), "--key", s(&unit.key), "a.txt"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: the certificate's issuer (C=VN, O=Test Province, CN=Test Issuing CA) is not among the certificates given"), "{err}");
+    assert!(err.contains("--chain"), "{err}");
+    let (code, out, _) = summary(&run_in(pd, &["verify", "a.txt", "--trust", s(&pki.root.cert), "--offline", "--revocation", "off", "--lang", "en"]));
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("NO_CERTIFICATE_CHAIN_FOUND"), "{out}");
+    assert!(out.contains("no issuer") && out.contains("Test Issuing CA"), "{out}");
+    // the sub-CA given alone (the root is the recipients' anchor): a note, no warning
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &["--force", "a.txt"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning: the certificate's issuer") && err.contains("note: the certificates given stop below a self-signed root (next: C=VN, O=Test Province, CN=Test Root CA)"), "{err}");
+}

@@ -263,9 +263,14 @@ pub struct IssueArgs {
     /// for --key-out alone, else the CA key's source)
     #[arg(long, value_name = "FILE", requires = "newkey")]
     pub key_pass_file: Option<PathBuf>,
-    /// Where to write the certificate (PEM); optional with --p12-out, which holds it
+    /// Where to write the certificate (PEM), followed by its CA chain up to the root (unless
+    /// --chain-out); optional with --p12-out, which holds it
     #[arg(long, value_name = "FILE", required_unless_present = "p12_out")]
     pub cert_out: Option<PathBuf>,
+    /// Write the CA chain (issuing CA up to the root, PEM) to this file instead of after the
+    /// certificate in --cert-out
+    #[arg(long, value_name = "FILE", requires = "cert_out")]
+    pub chain_out: Option<PathBuf>,
     /// Overwrite --cert-out / --key-out / --p12-out if they exist
     #[arg(long)]
     pub force: bool,
@@ -492,7 +497,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 
 fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     // Cheap checks first: outputs, request, profile rules — before any passphrase is asked.
-    for (path, flag) in [(&a.cert_out, "--cert-out"), (&a.key_out, "--key-out"), (&a.p12_out, "--p12-out")] {
+    for (path, flag) in [(&a.cert_out, "--cert-out"), (&a.key_out, "--key-out"), (&a.p12_out, "--p12-out"), (&a.chain_out, "--chain-out")] {
         if let Some(p) = path {
             check_output(p, a.force, flag)?;
         }
@@ -522,10 +527,9 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }
         (None, false) => return Err(CliError::usage("give --csr FILE, --key-out FILE or --p12-out FILE")),
     };
-    let chain = match &a.p12_out {
-        Some(_) => ca_chain(&ca)?,
-        None => Vec::new(),
-    };
+    // The chain goes into the .p12, after the certificate in --cert-out (or into --chain-out):
+    // a signer given only its certificate file still sends recipients the whole path.
+    let chain = ca_chain(&ca)?;
     let (ca_key, ca_pass) = open_ca_key_with_passphrase(&ca, &a.pass)?;
     // The unit's passphrase before issuing, so a missing one does not leave a recorded
     // certificate without its key. With --p12-out it is the unit's own (--key-pass-file,
@@ -593,8 +597,16 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         let file = kyso::pkcs12::write(k, &issued.der, &chain, p, &opts).map_err(|e| lost(e.to_string()))?;
         write_out(path, &file, a.force, Secrecy::Secret).map_err(|e| lost(e.message))?;
     }
+    let chain_pem: String = chain.iter().map(|c| pem::encode_config(&pem::Pem::new("CERTIFICATE", c.clone()), pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))).collect();
+    if let Some(path) = &a.chain_out {
+        write_out(path, chain_pem.as_bytes(), a.force, Secrecy::Public).map_err(recorded)?;
+    }
     if let Some(path) = &a.cert_out {
-        write_out(path, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(recorded)?;
+        let mut pem = issued.pem();
+        if a.chain_out.is_none() {
+            pem.push_str(&chain_pem);
+        }
+        write_out(path, pem.as_bytes(), a.force, Secrecy::Public).map_err(recorded)?;
     }
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
     println!("issued {} certificate, serial {}", profile, issued.serial);
@@ -604,7 +616,13 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         println!("  (shortened to the CA certificate's own notAfter)");
     }
     if let Some(c) = &a.cert_out {
-        println!("  certificate: {}", c.display());
+        match &a.chain_out {
+            Some(ch) => {
+                println!("  certificate: {}", c.display());
+                println!("  chain:       {} ({} CA certificate(s), up to the root)", ch.display(), chain.len());
+            }
+            None => println!("  certificate: {} (followed by {} CA certificate(s), up to the root)", c.display(), chain.len()),
+        }
     }
     if let Some(k) = &a.key_out {
         println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });

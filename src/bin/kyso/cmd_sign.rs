@@ -54,6 +54,10 @@ message-digest, signing-time and signing-certificate-v2, with the certificate an
 SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
 $KYSO_PASSPHRASE, else a prompt.
 
+The certificate file `kyso ca issue --cert-out` writes holds the CA chain after the
+certificate, so --chain is needed only for a certificate file without it; a warning names
+the issuer when the certificates given do not reach it.
+
 --key may be a PKCS#12 file (.p12/.pfx, as Windows, browsers and `kyso ca issue --p12-out`
 write), opened with the same passphrase: the certificate and chain come from it when --cert
 and --chain are not given; --p12-name chooses among several keys.
@@ -292,6 +296,16 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // The signing time of every signature of the run: the clock is read once, here.
     let now = time::OffsetDateTime::now_utc();
     signer.check_validity(now).map_err(sign_error)?;
+    match chain_gap(&cert, &chain) {
+        ChainGap::None => {}
+        ChainGap::Issuer(issuer) => eprintln!(
+            "warning: the certificate's issuer ({issuer}) is not among the certificates given: recipients will get \
+             NO_CERTIFICATE_CHAIN_FOUND unless they have it; give --chain with the issuing CA's chain (ca/chain.pem)"
+        ),
+        ChainGap::Root(issuer) => eprintln!(
+            "note: the certificates given stop below a self-signed root (next: {issuer}); recipients need that CA as their trust anchor"
+        ),
+    }
     if let Some(p) = pades {
         return sign_pdfs(&args, p, signer);
     }
@@ -324,6 +338,37 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
         eprintln!("{verb} {} of {total} files, {failed} failed", total - failed);
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Where the certificates a signature carries stop short of a self-signed root.
+#[derive(Debug, PartialEq, Eq)]
+enum ChainGap {
+    /// They reach a self-signed certificate (or cannot be read: the signer refuses those).
+    None,
+    /// The signer certificate's own issuer is missing (named).
+    Issuer(String),
+    /// An intermediate is there, but not the root above it (named).
+    Root(String),
+}
+
+/// Follows issuer names from `cert` through `chain` (at most `chain.len()` steps) to a
+/// self-signed certificate.
+fn chain_gap(cert: &[u8], chain: &[Vec<u8>]) -> ChainGap {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let Ok((_, leaf)) = X509Certificate::from_der(cert) else { return ChainGap::None };
+    let parsed: Vec<X509Certificate<'_>> = chain.iter().filter_map(|c| X509Certificate::from_der(c).ok().map(|(_, x)| x)).collect();
+    let mut cur = &leaf;
+    for step in 0..=parsed.len() {
+        if cur.subject().as_raw() == cur.issuer().as_raw() {
+            return ChainGap::None;
+        }
+        match parsed.iter().find(|p| p.subject().as_raw() == cur.issuer().as_raw()) {
+            Some(p) => cur = p,
+            None if step == 0 => return ChainGap::Issuer(cur.issuer().to_string()),
+            None => return ChainGap::Root(cur.issuer().to_string()),
+        }
+    }
+    ChainGap::None
 }
 
 /// Prints what a batch reports: failures and notes above the progress bar (when stderr is a

@@ -213,9 +213,15 @@ fn read_certs(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
 }
 
 pub(crate) fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
+    verifier_with(t, Vec::new())
+}
+
+/// [`verifier`] with extra intermediate certificates (those after the certificate in its file).
+fn verifier_with(t: &TrustArgs, extra_chain: Vec<Vec<u8>>) -> Result<Verifier, CliError> {
     let time = parse_time(&t.at)?;
     let anchors = read_certs(&t.trust, "the trust anchor file")?;
-    let chain = read_certs(&t.chain, "the chain file")?;
+    let mut chain = read_certs(&t.chain, "the chain file")?;
+    chain.extend(extra_chain);
     let mut crls = Vec::new();
     for p in &t.crl {
         let bytes = read_input(p, "the CRL file", INPUT_LIMIT)?;
@@ -487,15 +493,14 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
 pub fn run_cert(a: CertArgs) -> Result<ExitCode, CliError> {
     match a.command {
         CertCommand::Verify(a) => {
-            let v = verifier(&a.trust)?;
             let bytes = read_input(&a.cert, "the certificate", INPUT_LIMIT)?;
-            let mut certs = kyso::objects::certificates(&bytes)
+            let certs = kyso::objects::certificates(&bytes)
                 .map_err(|e| CliError::usage(format!("the certificate {}: {e}", a.cert.display())))?;
-            if certs.len() != 1 {
-                return Err(CliError::usage(format!("{} holds {} certificates; give exactly one", a.cert.display(), certs.len()))
-                    .hint("put intermediate CA certificates in a --chain file"));
-            }
-            let cert = certs.swap_remove(0);
+            // The first certificate is the one validated; those after it (as `kyso ca issue
+            // --cert-out` writes them) are its chain.
+            let mut certs = certs.into_iter();
+            let cert = certs.next().ok_or_else(|| CliError::usage(format!("{} holds no certificate", a.cert.display())))?;
+            let v = verifier_with(&a.trust, certs.collect())?;
             let purpose = match a.purpose {
                 PurposeArg::DocumentSigning => Purpose::DocumentSigning,
                 PurposeArg::Any => Purpose::Any,
