@@ -8,10 +8,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub const PASS: &str = "mật khẩu thử nghiệm";
+/// The units' own passphrase for the keys `ca issue --key-out` writes (never the CA's).
+pub const UNIT_PASS: &str = "khóa riêng của đơn vị";
 
-/// Runs kyso in `dir` with the test passphrase in KYSO_PASSPHRASE.
+/// The passphrase a command of the test province opens keys with: the CA operator's for `ca …`
+/// and `tsa …` (its TSA key), the units' own for the others (sign, csr, key…).
+pub fn pass_for(args: &[&str]) -> &'static str {
+    if matches!(args.first(), Some(&"ca") | Some(&"tsa")) { PASS } else { UNIT_PASS }
+}
+
+/// Runs kyso in `dir` with the passphrase of [`pass_for`] in KYSO_PASSPHRASE and the units' own
+/// in KYSO_KEY_PASSPHRASE (for `ca issue --key-out`).
 pub fn k(dir: &Path, args: &[&str]) -> Output {
-    kyso().args(args).current_dir(dir).env("KYSO_PASSPHRASE", PASS).output().expect("run kyso")
+    kyso().args(args).current_dir(dir).env("KYSO_PASSPHRASE", pass_for(args)).env("KYSO_KEY_PASSPHRASE", UNIT_PASS).output().expect("run kyso")
 }
 
 /// Runs kyso and asserts success; returns stdout.
@@ -159,7 +168,7 @@ fn agency_and_person_certificates_verify_through_the_issuing_ca() {
     };
     assert_eq!(year("notAfter") - year("notBefore"), 5, "{dates}");
     // the key matches the certificate (openssl compares the public keys)
-    let kp = openssl(d, &["pkey", "-in", &agency_key, "-passin", &format!("pass:{PASS}"), "-pubout"]);
+    let kp = openssl(d, &["pkey", "-in", &agency_key, "-passin", &format!("pass:{UNIT_PASS}"), "-pubout"]);
     let cp = openssl(d, &["x509", "-in", &agency, "-noout", "-pubkey"]);
     assert_eq!(kp.stdout, cp.stdout);
 }
@@ -179,12 +188,14 @@ fn keys_are_encrypted_0600_and_openssl_decrypts_them() {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777, 0o600, "{f}");
         }
-        let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", &format!("pass:{PASS}"), "-out", "/dev/null"]);
+        // the CA's keys under the CA's passphrase, the units' under their own
+        let pass = if f.ends_with("ca.key") { PASS } else { UNIT_PASS };
+        let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", &format!("pass:{pass}"), "-out", "/dev/null"]);
         assert!(good, "{f}: {out}");
         let (good, _) = openssl_try(d, &["pkcs8", "-in", f, "-passin", "pass:wrong", "-out", "/dev/null"]);
         assert!(!good, "{f} opened with a wrong passphrase");
     }
-    let t = String::from_utf8_lossy(&openssl(d, &["pkey", "-in", "unit384.key", "-passin", &format!("pass:{PASS}"), "-noout", "-text"]).stdout).into_owned();
+    let t = String::from_utf8_lossy(&openssl(d, &["pkey", "-in", "unit384.key", "-passin", &format!("pass:{UNIT_PASS}"), "-noout", "-text"]).stdout).into_owned();
     assert!(t.contains("NIST CURVE: P-384"), "{t}");
     // refusing to overwrite, --no-passphrase writes a plain key, openssl reads it
     fails(d, &["key", "new", "--out", "unit.key"], 1, "already exists");
@@ -216,7 +227,7 @@ fn key_files_stating_excessive_kdf_cost_are_refused_openssl_defaults_open() {
     let d = tempfile::tempdir().unwrap();
     let d = d.path();
     openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "plain.key"]);
-    let pass = format!("pass:{PASS}");
+    let pass = format!("pass:{UNIT_PASS}");
     let topk8 = |out: &str, extra: &[&str]| {
         let mut args = vec!["pkcs8", "-topk8", "-in", "plain.key", "-passout", &pass, "-out", out];
         args.extend_from_slice(extra);
@@ -614,6 +625,7 @@ fn twenty_parallel_issues_get_distinct_serials_and_a_consistent_registry() {
             kyso()
                 .args(["ca", "issue", "--dir", "ca", "--cn", &format!("Đơn vị số {i}"), "--key-out", &format!("u{i}.key"), "--cert-out", &format!("u{i}.pem")])
                 .env("KYSO_PASSPHRASE", PASS)
+                .env("KYSO_KEY_PASSPHRASE", UNIT_PASS)
                 .current_dir(&d)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -796,7 +808,7 @@ fn inspect_describes_without_key_material() {
         assert!(!out.contains(line), "key material printed");
     }
     let spki_fp = {
-        let der = openssl(d, &["pkey", "-in", "binh.key", "-passin", &format!("pass:{PASS}"), "-pubout", "-outform", "DER"]).stdout;
+        let der = openssl(d, &["pkey", "-in", "binh.key", "-passin", &format!("pass:{UNIT_PASS}"), "-pubout", "-outform", "DER"]).stdout;
         let o = Command::new("openssl").args(["dgst", "-sha256", "-c"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
         use std::io::Write;
         let mut o = o;
@@ -824,7 +836,7 @@ fn inspect_describes_without_key_material() {
     std::fs::write(d.join("doc.txt"), "Công văn số 1234/VP-HCC").unwrap();
     for (name, extra) in [("doc.p7s", None), ("doc-ber.p7s", Some("-stream"))] {
         let mut args = vec!["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256", "-signer", "binh.pem", "-inkey", "binh.key"];
-        let pass = format!("pass:{PASS}");
+        let pass = format!("pass:{UNIT_PASS}");
         args.extend(["-passin", &pass, "-in", "doc.txt", "-out", name]);
         args.extend(extra);
         openssl(d, &args);
@@ -888,7 +900,7 @@ fn certs_example_generate_script_reproduces_the_layout() {
     let t = tempfile::tempdir().unwrap();
     let dst = t.path().join("certs-example");
     std::fs::create_dir_all(dst.join("docs")).unwrap();
-    for f in ["generate.sh", "passphrase.txt", "README.md", "docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"] {
+    for f in ["generate.sh", "passphrase.txt", "ca-passphrase.txt", "README.md", "docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"] {
         std::fs::copy(src.join(f), dst.join(f)).unwrap();
     }
     let o = Command::new("bash")
@@ -902,7 +914,7 @@ fn certs_example_generate_script_reproduces_the_layout() {
     files_under(&src, &src, &mut want);
     files_under(&dst, &dst, &mut got);
     // other parts of the project keep their own folders in certs-example (e.g. pdf/)
-    const OWN: [&str; 11] = ["root", "ca", "units", "revoked", "tsa", "root.pem", "chain.pem", "crl.pem", "generate.sh", "passphrase.txt", "README.md"];
+    const OWN: [&str; 12] = ["root", "ca", "units", "revoked", "tsa", "root.pem", "chain.pem", "crl.pem", "generate.sh", "passphrase.txt", "ca-passphrase.txt", "README.md"];
     want.retain(|f| OWN.iter().any(|o| f.split('/').next() == Some(o)) || ["docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"].contains(&f.as_str()));
     want.sort();
     got.sort();

@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 const FROM: &str = "Văn thư Sở Y tế <vanthu@soyte.bacninh.gov.vn>";
+/// The passphrase of the clerk's key `vt.key` (the unit's own, not the CA's).
+const VT_PASS: &str = "mật khẩu của văn thư Sở Y tế";
 
 fn kyso(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kyso")).args(args).current_dir(dir).env("KYSO_PASSPHRASE", "kyso-demo-2026").output().unwrap()
@@ -46,12 +48,14 @@ impl Setup {
         copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example"), &d.join("ex"));
         let mut issue = vec!["ca", "issue", "--dir", "ex/ca", "--profile", "agency", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--org", "Sở Y tế tỉnh Bắc Ninh"];
         issue.extend(["--uid", "MNS:1000002", "--email", "vanthu@soyte.bacninh.gov.vn", "--cert-out", "vt.pem"]);
+        // the clerk's key under the unit's own passphrase (never the CA's)
+        std::fs::write(d.join("vt-pass.txt"), format!("{VT_PASS}\n")).unwrap();
         if rsa {
             openssl(d, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "vt.key"]);
             ok(&kyso(d, &["csr", "new", "--key", "vt.key", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--out", "vt.csr"]));
             issue.extend(["--csr", "vt.csr"]);
         } else {
-            issue.extend(["--key-out", "vt.key"]);
+            issue.extend(["--key-out", "vt.key", "--key-pass-file", "vt-pass.txt"]);
         }
         ok(&kyso(d, &issue));
         std::fs::copy(d.join("ex/docs/cong-van.txt"), d.join("cong-van.txt")).unwrap();
@@ -66,7 +70,7 @@ impl Setup {
 
     /// `kyso mail sign` with `from`, the body and `docs`, into `out`.
     fn sign(&self, from: &str, docs: &[&str], out: &str) {
-        let mut a = vec!["mail", "sign", "--cert", "vt.pem", "--key", "vt.key", "--chain", "ex/chain.pem", "--from", from];
+        let mut a = vec!["mail", "sign", "--cert", "vt.pem", "--key", "vt.key", "--pass-file", "vt-pass.txt", "--chain", "ex/chain.pem", "--from", from];
         a.extend(["--to", "Văn phòng UBND tỉnh <vanphong@bacninh.gov.vn>", "--subject", "Công văn số 1234/VP-HCC về việc hành nghề"]);
         a.extend(["--body", "thu.txt", "--out", out]);
         a.extend(docs);
@@ -160,7 +164,7 @@ fn openssl_accepts_kyso_messages_and_kyso_verifies_them_whole_ecdsa_and_rsa() {
 fn unsigned_documents_are_refused_by_mail_sign() {
     let s = Setup::new(false);
     std::fs::write(s.path().join("unsigned.txt"), "x").unwrap();
-    let o = kyso(s.path(), &["mail", "sign", "--cert", "vt.pem", "--key", "vt.key", "--from", FROM, "--to", "a@b.vn", "--subject", "x", "--out", "u.eml", "unsigned.txt"]);
+    let o = kyso(s.path(), &["mail", "sign", "--cert", "vt.pem", "--key", "vt.key", "--pass-file", "vt-pass.txt", "--from", FROM, "--to", "a@b.vn", "--subject", "x", "--out", "u.eml", "unsigned.txt"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("carries no signature"), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!s.path().join("u.eml").exists());
@@ -258,7 +262,7 @@ fn a_from_that_is_not_the_certificates_gives_a_warning_in_both_languages() {
 fn kyso_verifies_what_openssl_smime_signs_detached_and_opaque() {
     let s = Setup::new(false);
     let d = s.path();
-    openssl(d, &["pkcs8", "-in", "vt.key", "-passin", "pass:kyso-demo-2026", "-out", "vt-plain.key"]);
+    openssl(d, &["pkcs8", "-in", "vt.key", "-passin", &format!("pass:{VT_PASS}"), "-out", "vt-plain.key"]);
     // A multipart/mixed content with the document and its .p7s, as another mail client writes it.
     let b64 = |p: &str| {
         let o = openssl(d, &["base64", "-in", p]);

@@ -211,3 +211,60 @@ fn finding_2_chains_travel_with_the_certificate() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("warning: the certificate's issuer") && err.contains("note: the certificates given stop below a self-signed root (next: C=VN, O=Test Province, CN=Test Root CA)"), "{err}");
 }
+
+#[test]
+fn finding_3_a_units_key_is_handed_over_under_its_own_passphrase() {
+    use crate::ca::{Province, PASS};
+    let p = Province::new();
+    let d = p.path();
+    let issue = |key: &str, cert: &str, unit_pass: Option<&str>, extra: &[&str]| {
+        let mut c = kyso();
+        c.args(["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế tỉnh Bắc Ninh", "--uid", "MNS:1000002", "--key-out", key, "--cert-out", cert])
+            .args(extra)
+            .env("KYSO_PASSPHRASE", PASS)
+            .current_dir(d);
+        match unit_pass {
+            Some(u) => c.env("KYSO_KEY_PASSPHRASE", u),
+            None => c.env_remove("KYSO_KEY_PASSPHRASE"),
+        };
+        summary(&c.output().unwrap())
+    };
+    let listed = || crate::ca::ok(d, &["ca", "list", "--dir", "ca", "--json"]).matches("\"serial\"").count();
+    // no unit passphrase: refused before anything is issued (the CA's is not used for it)
+    let (code, _, err) = issue("a.key", "a.pem", None, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a passphrase is needed for the unit's new file a.key") && err.contains("--key-pass-file"), "{err}");
+    // the CA's passphrase given as the unit's: refused
+    let (code, _, err) = issue("a.key", "a.pem", Some(PASS), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the unit's passphrase for --key-out is the CA key's passphrase"), "{err}");
+    // weak: refused, unless --weak-passphrase (then a warning)
+    let (code, _, err) = issue("a.key", "a.pem", Some("abc"), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("too weak: it has 3 characters; at least 8 are needed") && err.contains("--weak-passphrase"), "{err}");
+    let (code, _, err) = issue("a.key", "a.pem", Some("password123"), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("too weak: it is easy to guess"), "{err}");
+    assert!(!d.join("a.key").exists() && !d.join("a.pem").exists());
+    assert_eq!(listed(), 0, "nothing issued by a refused run");
+    let (code, _, err) = issue("w.key", "w.pem", Some("abc"), &["--weak-passphrase"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: the passphrase for the unit's new file w.key is weak (it has 3 characters"), "{err}");
+    // the unit's own: the output says which passphrase protects which file; OpenSSL opens the
+    // key with the unit's passphrase and not with the CA's
+    let unit = "mật khẩu riêng của Sở Y tế";
+    let (code, out, err) = issue("syt.key", "syt.pem", Some(unit), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("key:         syt.key (encrypted with the unit's own passphrase, not the CA's)"), "{out}");
+    let try_open = |pass: &str| {
+        std::process::Command::new("openssl").args(["pkcs8", "-in", "syt.key", "-passin", &format!("pass:{pass}"), "-out", "/dev/null"]).current_dir(d).status().unwrap().success()
+    };
+    assert!(try_open(unit));
+    assert!(!try_open(PASS));
+    // a new CA key: a 3-character passphrase no longer makes a root CA
+    let o = kyso().args(["ca", "init", "--dir", "weak-root", "--name", "Root"]).env("KYSO_PASSPHRASE", "abc").current_dir(d).output().unwrap();
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the passphrase for the new CA key") && err.contains("too weak"), "{err}");
+    assert!(!d.join("weak-root/ca.key").exists());
+}

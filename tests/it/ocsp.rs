@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PASS: &str = "mật khẩu thử nghiệm";
+/// The units' own passphrase (their keys never share the CA's).
+const UNIT_PASS: &str = crate::ca::UNIT_PASS;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -46,7 +48,8 @@ pub(crate) struct Province {
 }
 
 fn k(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = kyso().args(args).env("KYSO_PASSPHRASE", PASS).current_dir(dir).output().unwrap();
+    let pass = crate::ca::pass_for(args); // its PASS is the CA's here too
+    let o = kyso().args(args).env("KYSO_PASSPHRASE", pass).env("KYSO_KEY_PASSPHRASE", UNIT_PASS).current_dir(dir).output().unwrap();
     summary(&o)
 }
 
@@ -546,7 +549,7 @@ fn embedded_ocsp_answers_let_a_recipient_verify_offline_cades_and_pades() {
     };
     let mut c = kyso();
     env_cache(&mut c);
-    let o = c.args(["sign", "--cert", "u1.pem", "--key", "u1.key", "--chain", "ca/chain.pem", "--embed-revocation", "a.txt"]).env("KYSO_PASSPHRASE", PASS).current_dir(&d).output().unwrap();
+    let o = c.args(["sign", "--cert", "u1.pem", "--key", "u1.key", "--chain", "ca/chain.pem", "--embed-revocation", "a.txt"]).env("KYSO_PASSPHRASE", UNIT_PASS).current_dir(&d).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // OpenSSL sees the two OCSP answers (leaf, issuing CA) as other revocation info.
     let (_, out) = openssl(&d, &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "a.txt.p7s"]);
@@ -559,7 +562,7 @@ fn embedded_ocsp_answers_let_a_recipient_verify_offline_cades_and_pades() {
     env_cache(&mut c);
     let o = c
         .args(["sign", "--pades", "--cert", "u1.pem", "--key", "u1.key", "--chain", "ca/chain.pem", "--embed-revocation", "--out", "lt.pdf", "cong-van.pdf"])
-        .env("KYSO_PASSPHRASE", PASS)
+        .env("KYSO_PASSPHRASE", UNIT_PASS)
         .current_dir(&d)
         .output()
         .unwrap();
@@ -596,7 +599,7 @@ fn pyhanko_validates_a_pades_b_lt_file_with_ocsp_evidence() {
     std::fs::copy(sample, d.join("cong-van.pdf")).unwrap();
     let o = kyso()
         .args(["sign", "--pades", "--cert", "u1.pem", "--key", "u1.key", "--chain", "ca/chain.pem", "--embed-revocation", "--out", "lt.pdf", "cong-van.pdf"])
-        .env("KYSO_PASSPHRASE", PASS)
+        .env("KYSO_PASSPHRASE", UNIT_PASS)
         .env("XDG_CACHE_HOME", d.join("cache"))
         .current_dir(&d)
         .output()

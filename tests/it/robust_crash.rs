@@ -32,7 +32,7 @@ const PASS: &str = "crash-test passphrase";
 
 fn ca_cmd(dir: &Path, args: &[&str]) -> Command {
     let mut c = kyso();
-    c.args(args).current_dir(dir).env("KYSO_PASSPHRASE", PASS).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(args).current_dir(dir).env("KYSO_PASSPHRASE", PASS).env("KYSO_KEY_PASSPHRASE", "crash-test unit passphrase").stdout(Stdio::piped()).stderr(Stdio::piped());
     c
 }
 

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const PASS: &str = "Mật-khẩu-bí-mật-7Q2z";
+/// The unit's own passphrase for `u.key` (`ca issue --key-out` never takes the CA's).
+const UNIT_PASS: &str = "Khóa-của-đơn-vị-9Xw4";
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -63,7 +65,7 @@ fn ok(o: &Output, what: &str) {
 fn secret_forms(dir: &Path, key: &str) -> Vec<String> {
     let out = std::process::Command::new("openssl")
         .args(["pkcs8", "-in", key, "-passin", "env:KYSO_PASSPHRASE", "-outform", "DER"])
-        .env("KYSO_PASSPHRASE", PASS)
+        .env("KYSO_PASSPHRASE", if key == "u.key" { UNIT_PASS } else { PASS })
         .current_dir(dir)
         .output()
         .unwrap();
@@ -90,7 +92,7 @@ fn assert_no_secret(outputs: &[(&str, &Output)], secrets: &[String]) {
     for (what, o) in outputs {
         for stream in [&o.stdout, &o.stderr] {
             let text = String::from_utf8_lossy(stream);
-            assert!(!text.contains(PASS), "{what} printed the passphrase:\n{text}");
+            assert!(!text.contains(PASS) && !text.contains(UNIT_PASS), "{what} printed a passphrase:\n{text}");
             for s in secrets {
                 assert!(!text.contains(s.as_str()), "{what} printed key material ({s}):\n{text}");
             }
@@ -127,7 +129,8 @@ fn key_commands_never_print_secrets_and_write_0600_encrypted_keys() {
     ok(&o, "ca init");
     outputs.push(("ca init".into(), o));
     assert_eq!(mode(&d.join("ca/ca.key")), 0o600);
-    let o = run(d, &["ca", "issue", "--dir", "ca", "--cn", "Nguyễn Văn An", "--org", "Sở Y tế", "--key-out", "u.key", "--cert-out", "u.pem"]);
+    std::fs::write(d.join("upass.txt"), format!("{UNIT_PASS}\n")).unwrap();
+    let o = run(d, &["ca", "issue", "--dir", "ca", "--cn", "Nguyễn Văn An", "--org", "Sở Y tế", "--key-out", "u.key", "--key-pass-file", "upass.txt", "--cert-out", "u.pem"]);
     ok(&o, "ca issue");
     outputs.push(("ca issue".into(), o));
     assert_eq!(mode(&d.join("u.key")), 0o600);
@@ -135,7 +138,7 @@ fn key_commands_never_print_secrets_and_write_0600_encrypted_keys() {
     ok(&o, "csr new");
     outputs.push(("csr new".into(), o));
     std::fs::write(d.join("doc.txt"), "Công văn").unwrap();
-    let o = run(d, &["sign", "--cert", "u.pem", "--key", "u.key", "--chain", "ca/ca.pem", "doc.txt"]);
+    let o = run(d, &["sign", "--cert", "u.pem", "--key", "u.key", "--chain", "ca/ca.pem", "--pass-file", "upass.txt", "doc.txt"]);
     ok(&o, "sign");
     outputs.push(("sign".into(), o));
     let o = run(d, &["inspect", "u.key"]);
@@ -143,7 +146,7 @@ fn key_commands_never_print_secrets_and_write_0600_encrypted_keys() {
     outputs.push(("inspect key".into(), o));
     // error paths: a wrong passphrase, a passphrase file
     // (inspect still describes the storage form; what matters is what it prints)
-    let o = kyso().args(["inspect", "u.key"]).current_dir(d).env("KYSO_PASSPHRASE", format!("{PASS}x")).output().unwrap();
+    let o = kyso().args(["inspect", "u.key"]).current_dir(d).env("KYSO_PASSPHRASE", format!("{UNIT_PASS}x")).output().unwrap();
     outputs.push(("inspect with a wrong passphrase".into(), o));
     std::fs::write(d.join("pass.txt"), format!("{PASS}\n")).unwrap();
     let o = kyso().args(["key", "new", "--out", "k2.pem", "--pass-file", "pass.txt"]).current_dir(d).output().unwrap();

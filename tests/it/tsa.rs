@@ -817,7 +817,7 @@ fn kyso_timestamp_with_openssl_tsa_and_error_paths() {
     let o = run(d, &["timestamp", "--tsa", &url, "doc.txt"]);
     let (code, _, err) = summary(&o);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("malformed signature file"), "{err}");
+    assert!(err.contains("doc.txt is neither a signature file (.p7s) nor a PDF"), "{err}");
     let o = run(d, &["timestamp", "--tsa", "https://tsa.example/", "doc.p7s"]);
     let (code, _, err) = summary(&o);
     assert_eq!(code, 2, "{err}");
@@ -997,8 +997,11 @@ fn kyso_ca_tsa_profile_serve_sign_timestamp_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("pass.txt"), "mật khẩu dài 123\n").unwrap();
+    // the unit's key under its own passphrase (never the CA's): the unit's commands use it
+    std::fs::write(d.join("unit-pass.txt"), "mật khẩu riêng của Sở Y tế\n").unwrap();
     let ok = |args: &[&str]| {
-        let o = kyso().args(args).arg("--pass-file").arg(d.join("pass.txt")).current_dir(d).output().unwrap();
+        let pass = if args.first() == Some(&"sign") { "unit-pass.txt" } else { "pass.txt" };
+        let o = kyso().args(args).arg("--pass-file").arg(d.join(pass)).env("KYSO_KEY_PASSPHRASE", "mật khẩu riêng của Sở Y tế").current_dir(d).output().unwrap();
         let (code, out, err) = summary(&o);
         assert_eq!(code, 0, "kyso {args:?}: {out}{err}");
         out

@@ -132,13 +132,16 @@ pub enum CaCommand {
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
     #[command(after_help = concat!(
         "EXAMPLES:\n",
-        "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --key-out syt.key --cert-out syt.pem\n",
+        "  # the unit's key under the unit's own passphrase (unit-pass.txt), the CA's from ca-pass.txt\n",
+        "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --key-out syt.key --key-pass-file unit-pass.txt --cert-out syt.pem --pass-file ca-pass.txt\n",
         "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 \\\n      --csr binh.csr --cert-out binh.pem\n",
         "  # a .p12/.pfx for the unit (key, certificate, chain), under the unit's own passphrase\n",
         "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --p12-out syt.p12 --key-pass-file unit-pass.txt\n\n",
         "--p12-out writes PBES2 (PBKDF2-SHA-256, AES-256-CBC) and an HMAC-SHA-256, as Windows 10+ and\n",
-        "OpenSSL 3 write; friendly name = the CN. Its passphrase is the unit's, never the CA's:\n",
-        "--key-pass-file, else $KYSO_KEY_PASSPHRASE, else a prompt (the CA key's passphrase is refused).\n\n",
+        "OpenSSL 3 write; friendly name = the CN. The passphrase of --key-out and --p12-out is the\n",
+        "unit's, never the CA's: --key-pass-file, else $KYSO_KEY_PASSPHRASE, else a prompt (the CA\n",
+        "key's passphrase is refused; a short or guessable one too, unless --weak-passphrase).\n",
+        "--cert-out holds the certificate followed by the CA chain up to the root (--chain-out: apart).\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
         "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
@@ -222,6 +225,9 @@ pub struct InitArgs {
     /// Passphrase file of the parent CA's key (default: the same source as the new key's)
     #[arg(long, value_name = "FILE", requires = "parent")]
     pub parent_pass_file: Option<PathBuf>,
+    /// Accept a new passphrase shorter than 8 characters or easy to guess (a warning says so)
+    #[arg(long)]
+    pub weak_passphrase: bool,
 }
 
 #[derive(Debug, Args)]
@@ -259,8 +265,8 @@ pub struct IssueArgs {
     /// Write the new --key-out key unencrypted (not recommended)
     #[arg(long, requires = "key_out", conflicts_with = "p12_out")]
     pub no_passphrase: bool,
-    /// The unit's passphrase for the new key and .p12 (else $KYSO_KEY_PASSPHRASE, else a prompt;
-    /// for --key-out alone, else the CA key's source)
+    /// The unit's passphrase for the new key and .p12 (else $KYSO_KEY_PASSPHRASE, else a
+    /// prompt; never the CA key's). A tsa or ocsp key without it gets the CA key's passphrase
     #[arg(long, value_name = "FILE", requires = "newkey")]
     pub key_pass_file: Option<PathBuf>,
     /// Where to write the certificate (PEM), followed by its CA chain up to the root (unless
@@ -274,6 +280,9 @@ pub struct IssueArgs {
     /// Overwrite --cert-out / --key-out / --p12-out if they exist
     #[arg(long)]
     pub force: bool,
+    /// Accept a new passphrase shorter than 8 characters or easy to guess (a warning says so)
+    #[arg(long)]
+    pub weak_passphrase: bool,
     #[command(flatten)]
     pub pass: PassArgs,
 }
@@ -470,7 +479,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         Some(p) => Some(open_ca_key(p, &pass_from_file(&a.parent_pass_file, &a.pass))?),
         None => None,
     };
-    let pass = a.pass.get_new(&format!("the new CA key {}", a.dir.join(kyso::ca::CA_KEY_FILE).display()))?;
+    let pass = a.pass.get_new(&format!("the new CA key {}", a.dir.join(kyso::ca::CA_KEY_FILE).display()), a.weak_passphrase)?;
     let params = InitParams {
         name: a.name.clone(),
         org: a.org.clone(),
@@ -532,24 +541,30 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     let chain = ca_chain(&ca)?;
     let (ca_key, ca_pass) = open_ca_key_with_passphrase(&ca, &a.pass)?;
     // The unit's passphrase before issuing, so a missing one does not leave a recorded
-    // certificate without its key. With --p12-out it is the unit's own (--key-pass-file,
-    // KYSO_KEY_PASSPHRASE or a prompt), never the CA's; --key-out alone keeps falling back to
-    // the CA key's source, as it always has.
+    // certificate without its key. For a key handed to a unit (--p12-out, or --key-out of an
+    // agency or person certificate) it is the unit's own (--key-pass-file, KYSO_KEY_PASSPHRASE
+    // or a prompt), never the CA's: handing the unit its key must not hand over the CA's
+    // secret. The keys of the CA operator's own services (tsa, ocsp profiles) stay with the
+    // operator: --key-pass-file if given, else the CA key's source (`ca serve` and `tsa serve`
+    // open them with it).
     let unit_source = crate::util::PassSource { file: a.key_pass_file.as_deref(), env: "KYSO_KEY_PASSPHRASE", flag: "--key-pass-file" };
-    let unit_pass = match (&a.p12_out, &a.key_out) {
-        (Some(p12), _) => {
-            let p = unit_source.obtain(&format!("the unit's new file {}", p12.display()), true)?;
+    let handed_over = a.p12_out.is_some() || matches!(profile, Profile::Agency | Profile::Person);
+    let unit_file = a.p12_out.as_ref().or(a.key_out.as_ref()).filter(|_| a.p12_out.is_some() || !a.no_passphrase);
+    let unit_pass = match unit_file {
+        Some(file) if !handed_over => Some(match a.key_pass_file.as_ref().map(|_| unit_source.given()).transpose()?.flatten() {
+            Some(p) => p,
+            None => a.pass.get_new(&format!("the new key {}", file.display()), a.weak_passphrase)?,
+        }),
+        Some(file) => {
+            let p = unit_source.obtain_new(&format!("the unit's new file {}", file.display()), a.weak_passphrase)?;
             if ca_pass.as_ref().is_some_and(|c| **c == *p) {
-                return Err(CliError::usage("the unit's passphrase for --p12-out is the CA key's passphrase")
+                let flag = if a.p12_out.is_some() { "--p12-out" } else { "--key-out" };
+                return Err(CliError::usage(format!("the unit's passphrase for {flag} is the CA key's passphrase"))
                     .hint("give the unit its own passphrase with --key-pass-file FILE or KYSO_KEY_PASSPHRASE: it travels with the file"));
             }
             Some(p)
         }
-        (None, Some(path)) if !a.no_passphrase => Some(match unit_source.given()? {
-            Some(p) => p,
-            None => a.pass.get_new(&format!("the new key {}", path.display()))?,
-        }),
-        _ => None,
+        None => None,
     };
     let key_pem = match (&new_key, &a.key_out) {
         (Some(k), Some(_)) => Some(match &unit_pass {
@@ -625,7 +640,15 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }
     }
     if let Some(k) = &a.key_out {
-        println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
+        println!(
+            "  key:         {}{}",
+            k.display(),
+            match (a.no_passphrase, handed_over) {
+                (true, _) => " (NOT encrypted)",
+                (false, true) => " (encrypted with the unit's own passphrase, not the CA's)",
+                (false, false) => " (encrypted)",
+            }
+        );
     }
     if let Some(p) = &a.p12_out {
         println!(

@@ -37,6 +37,14 @@ pub enum Lang {
 
 /// The demo passphrase of every key the demo creates (example only, never for real keys).
 const DEMO_PASSPHRASE: &str = "demo-kyso-bac-ninh";
+/// The demo CAs' passphrase: a unit's key never shares the CA's (`ca issue --key-out`).
+const DEMO_CA_PASSPHRASE: &str = "demo-kyso-ca-bac-ninh";
+
+/// The passphrase `kyso ARGS` opens keys with in the demo: the CA operator's for `ca …` and
+/// `tsa …` (its TSA key), else the units'.
+fn demo_pass(args: &[&str]) -> &'static str {
+    if matches!(args.first(), Some(&"ca") | Some(&"tsa")) { DEMO_CA_PASSPHRASE } else { DEMO_PASSPHRASE }
+}
 
 struct Unit {
     slug: &'static str,
@@ -107,7 +115,8 @@ impl Demo {
         let out = Command::new(&self.exe)
             .args(args)
             .current_dir(&self.dir)
-            .env("KYSO_PASSPHRASE", DEMO_PASSPHRASE)
+            .env("KYSO_PASSPHRASE", demo_pass(args))
+            .env("KYSO_KEY_PASSPHRASE", DEMO_PASSPHRASE)
             .output();
         let out = match out {
             Ok(o) => o,
@@ -239,8 +248,8 @@ fn play(d: &mut Demo) {
     println!(
         "{}",
         d.t(
-            "(mọi khóa trong demo được mã hóa bằng mật khẩu minh họa qua biến KYSO_PASSPHRASE)",
-            "(every key of the demo is encrypted with a demo passphrase passed in KYSO_PASSPHRASE)"
+            "(khóa của CA và khóa của các đơn vị được mã hóa bằng hai mật khẩu minh họa khác nhau, qua các biến KYSO_PASSPHRASE và KYSO_KEY_PASSPHRASE)",
+            "(the CAs' keys and the units' keys are encrypted with two different demo passphrases, passed in KYSO_PASSPHRASE and KYSO_KEY_PASSPHRASE)"
         )
     );
     let org = "Sở Thông tin và Truyền thông tỉnh Bắc Ninh";
@@ -454,7 +463,8 @@ impl Background {
         let spawned = Command::new(&d.exe)
             .args(args)
             .current_dir(&d.dir)
-            .env("KYSO_PASSPHRASE", DEMO_PASSPHRASE)
+            .env("KYSO_PASSPHRASE", demo_pass(args))
+            .env("KYSO_KEY_PASSPHRASE", DEMO_PASSPHRASE)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn();

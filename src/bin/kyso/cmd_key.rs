@@ -127,6 +127,9 @@ pub struct KeyNewArgs {
     /// Encrypt with scrypt instead of PBKDF2-SHA256
     #[arg(long)]
     pub scrypt: bool,
+    /// Accept a new passphrase shorter than 8 characters or easy to guess (a warning says so)
+    #[arg(long)]
+    pub weak_passphrase: bool,
     /// Overwrite --out if it exists
     #[arg(long)]
     pub force: bool,
@@ -210,7 +213,7 @@ pub fn run_key(cmd: KeyCommand) -> Result<ExitCode, CliError> {
             let pem = if a.no_passphrase {
                 key.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?
             } else {
-                let p = a.pass.get_new(&format!("the new key {}", a.out.display()))?;
+                let p = a.pass.get_new(&format!("the new key {}", a.out.display()), a.weak_passphrase)?;
                 let kdf = if a.scrypt { Kdf::Scrypt } else { Kdf::default() };
                 key.to_encrypted_pem(&p, kdf).map_err(|e| CliError::failed(e.to_string()))?
             };

@@ -59,15 +59,73 @@ impl PassArgs {
         self.obtain(what, false)
     }
 
-    /// The passphrase for a new key (asked twice on a terminal).
-    pub fn get_new(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
-        self.obtain(what, true)
+    /// The passphrase for a new key (asked twice on a terminal), of checked strength unless
+    /// `weak_ok` (`--weak-passphrase`).
+    pub fn get_new(&self, what: &str, weak_ok: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        self.source().obtain_new(what, weak_ok)
     }
 
     fn obtain(&self, what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
-        let source = PassSource { file: self.pass_file.as_deref(), env: "KYSO_PASSPHRASE", flag: "--pass-file" };
-        source.obtain(what, confirm)
+        self.source().obtain(what, confirm)
     }
+
+    fn source(&self) -> PassSource<'_> {
+        PassSource { file: self.pass_file.as_deref(), env: "KYSO_PASSPHRASE", flag: "--pass-file" }
+    }
+
+    /// Opens something with the passphrase: from the file or the environment once; from a
+    /// prompt up to [`PROMPT_TRIES`] times while `wrong` says the passphrase was wrong.
+    pub fn open_with<T, E>(
+        &self,
+        what: &str,
+        mut open: impl FnMut(&[u8]) -> Result<T, E>,
+        wrong: impl Fn(&E) -> bool,
+    ) -> Result<Result<T, E>, CliError> {
+        let source = self.source();
+        if let Some(p) = source.given()? {
+            return Ok(open(&p));
+        }
+        let mut last = None;
+        for attempt in 1..=PROMPT_TRIES {
+            let p = source.obtain(what, false)?;
+            match open(&p) {
+                Err(e) if wrong(&e) && attempt < PROMPT_TRIES && source.prompts() => {
+                    eprintln!("wrong passphrase ({} of {PROMPT_TRIES} tries left)", PROMPT_TRIES - attempt);
+                    last = Some(e);
+                }
+                r => return Ok(r),
+            }
+        }
+        Ok(Err(last.expect("the loop runs at least once and returns unless an error was kept")))
+    }
+}
+
+/// How many times a prompt asks before giving up (as sudo and ssh do).
+pub const PROMPT_TRIES: usize = 3;
+
+/// The shortest new passphrase accepted without --weak-passphrase: 8 characters, NIST SP
+/// 800-63B §5.1.1.2's minimum for memorised secrets.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Why a new passphrase is refused (None: strong enough). A key file can be attacked offline,
+/// so the bar is zxcvbn's score 3 ("safely unguessable: moderate protection from an offline
+/// slow-hash scenario", about 10^8 guesses) and at least [`MIN_PASSPHRASE_CHARS`] characters.
+pub fn passphrase_weakness(p: &[u8]) -> Option<String> {
+    let Ok(text) = std::str::from_utf8(p) else { return None };
+    let chars = text.chars().count();
+    if chars < MIN_PASSPHRASE_CHARS {
+        return Some(format!("it has {chars} characters; at least {MIN_PASSPHRASE_CHARS} are needed"));
+    }
+    let e = zxcvbn::zxcvbn(text, &[]);
+    if (e.score() as u8) < 3 {
+        let mut why = format!("it is easy to guess (strength {} of 4", e.score() as u8);
+        if let Some(w) = e.feedback().and_then(|f| f.warning()) {
+            why.push_str(&format!(": {w}"));
+        }
+        why.push(')');
+        return Some(why);
+    }
+    None
 }
 
 /// A passphrase source other than the default one: a file flag and an environment variable,
@@ -107,30 +165,76 @@ impl PassSource<'_> {
         Ok(None)
     }
 
+    /// True when no file or variable gives the passphrase and a terminal will be asked.
+    pub fn prompts(&self) -> bool {
+        self.file.is_none()
+            && std::env::var_os(self.env).is_none_or(|v| v.is_empty())
+            && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+    }
+
     /// The passphrase from the file, the environment variable or a prompt (asked twice when
-    /// `confirm`); an error naming `flag` and `env` when none is available.
+    /// `confirm`, up to [`PROMPT_TRIES`] times); an error naming `flag` and `env` when none is
+    /// available.
     pub fn obtain(&self, what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        self.obtain_checked(what, confirm, |_| None)
+    }
+
+    /// A new passphrase: as [`PassSource::obtain`] (asked twice), refused when
+    /// [`passphrase_weakness`] finds it weak unless `weak_ok` (then a warning).
+    pub fn obtain_new(&self, what: &str, weak_ok: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        let check = |p: &[u8]| if weak_ok { None } else { passphrase_weakness(p) };
+        let p = self.obtain_checked(what, true, check)?;
+        if weak_ok {
+            if let Some(why) = passphrase_weakness(&p) {
+                eprintln!("warning: the passphrase for {what} is weak ({why}); accepted because of --weak-passphrase");
+            }
+        }
+        Ok(p)
+    }
+
+    fn obtain_checked(&self, what: &str, confirm: bool, weak: impl Fn(&[u8]) -> Option<String>) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        let weak_error = |why: String| {
+            CliError::usage(format!("the passphrase for {what} is too weak: {why}"))
+                .hint("choose a longer one (four or five unrelated words are easy to remember), or add --weak-passphrase to accept it")
+        };
         if let Some(p) = self.given()? {
-            return Ok(p);
+            return match weak(&p) {
+                Some(why) => Err(weak_error(why)),
+                None => Ok(p),
+            };
         }
         if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-            let p = Zeroizing::new(
-                rpassword::prompt_password(format!("Passphrase for {what}: "))
-                    .map_err(|e| CliError::usage(format!("cannot read the passphrase: {e}")))?,
-            );
-            if confirm {
-                let again = Zeroizing::new(
-                    rpassword::prompt_password("Repeat the passphrase: ")
+            let mut last = CliError::usage("no passphrase");
+            for attempt in 1..=PROMPT_TRIES {
+                let p = Zeroizing::new(
+                    rpassword::prompt_password(format!("Passphrase for {what}: "))
                         .map_err(|e| CliError::usage(format!("cannot read the passphrase: {e}")))?,
                 );
-                if *again != *p {
-                    return Err(CliError::usage("the two passphrases differ"));
+                let problem = if p.is_empty() {
+                    Some(CliError::usage("empty passphrase").hint("type a passphrase, then Enter (nothing is shown while you type)"))
+                } else if let Some(why) = weak(p.as_bytes()) {
+                    Some(weak_error(why))
+                } else if confirm {
+                    let again = Zeroizing::new(
+                        rpassword::prompt_password("Repeat the passphrase: ")
+                            .map_err(|e| CliError::usage(format!("cannot read the passphrase: {e}")))?,
+                    );
+                    (*again != *p).then(|| CliError::usage("the two passphrases differ"))
+                } else {
+                    None
+                };
+                match problem {
+                    None => return Ok(Zeroizing::new(p.as_bytes().to_vec())),
+                    Some(e) => {
+                        if attempt < PROMPT_TRIES {
+                            eprintln!("{}; try again ({} of {PROMPT_TRIES} tries left)", e.message, PROMPT_TRIES - attempt);
+                        }
+                        last = e;
+                    }
                 }
             }
-            if p.is_empty() {
-                return Err(CliError::usage("empty passphrase"));
-            }
-            return Ok(Zeroizing::new(p.as_bytes().to_vec()));
+            return Err(last);
         }
         Err(CliError::usage(format!("a passphrase is needed for {what} and none is available"))
             .hint(format!("use {} FILE or set {} (passphrases are never taken on the command line)", self.flag, self.env)))
