@@ -412,8 +412,13 @@ fn open_ca_key(ca: &Ca, pass: &PassArgs) -> Result<PrivateKey, CliError> {
 fn open_ca_key_with_passphrase(ca: &Ca, pass: &PassArgs) -> Result<(PrivateKey, Option<zeroize::Zeroizing<Vec<u8>>>), CliError> {
     let what = format!("the CA key {}", ca.dir().join(kyso::ca::CA_KEY_FILE).display());
     if ca.key_is_encrypted().map_err(ca_error)? {
-        let p = pass.get(&what)?;
-        ca.open_key(Some(&p)).map(|k| (k, Some(p))).map_err(ca_error)
+        // from a prompt: three tries
+        let opened = pass.open_with(
+            &what,
+            |p| ca.open_key(Some(p)).map(|k| (k, Some(zeroize::Zeroizing::new(p.to_vec())))),
+            |e| matches!(e, CaError::Key { source: KeyError::WrongPassphrase, .. }),
+        )?;
+        opened.map_err(ca_error)
     } else {
         eprintln!("warning: {what} is not encrypted");
         ca.open_key(None).map(|k| (k, None)).map_err(ca_error)
