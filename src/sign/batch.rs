@@ -54,10 +54,77 @@ use crate::cms::InputError;
 use crate::files::{Overwrite, Secrecy, Staged};
 use crate::keys::Signer;
 use rayon::prelude::*;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
+
+/// What another thread can watch and do while a batch runs: counters of the documents read
+/// (updated as each buffer is hashed, so a progress display moves from the first byte), and a
+/// flag that stops the batch (set by a SIGINT/SIGTERM handler, say). Once `interrupt` is set,
+/// no further document is started, the signatures of the current chunk are not committed
+/// (their temporary files are removed), and every job not yet on disk fails with
+/// [`BatchError::Interrupted`]; signatures committed before stay.
+#[derive(Debug, Default)]
+pub struct Watch {
+    /// Bytes of documents read (hashed) so far.
+    pub bytes_read: AtomicU64,
+    /// Documents read whole so far.
+    pub documents_read: AtomicUsize,
+    /// Set to stop the batch.
+    pub interrupt: Arc<AtomicBool>,
+}
+
+impl Watch {
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+}
+
+/// The error of a read stopped by [`Watch::interrupt`].
+#[derive(Debug)]
+struct InterruptedRead;
+
+impl std::fmt::Display for InterruptedRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for InterruptedRead {}
+
+/// A reader that adds what it reads to a [`Watch`]'s byte counter (and stops when the batch
+/// is interrupted).
+struct Counted<'a, R> {
+    inner: R,
+    watch: Option<&'a Watch>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.watch.is_some_and(Watch::interrupted) {
+            return Err(io::Error::other(InterruptedRead));
+        }
+        let n = self.inner.read(buf)?;
+        if let Some(w) = self.watch {
+            w.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// The digest of the document at `path`, counted on `watch`.
+fn digest_counted(path: &Path, algorithm: DigestAlgorithm, watch: Option<&Watch>) -> io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut d = super::digest_reader(Counted { inner: f, watch }, &[algorithm], super::digest::buffer_for(len))?;
+    if let Some(w) = watch {
+        w.documents_read.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(d.pop().unwrap_or_default())
+}
 
 /// Signatures committed together. Bounds what a crash or a kill can lose (the staged temporary
 /// files of one chunk, removed by a later run) and the temporary files present at once, while
@@ -147,6 +214,10 @@ pub enum BatchError {
     /// Signing failed.
     #[error(transparent)]
     Sign(SignError),
+    /// The batch was interrupted ([`Watch::interrupt`]) before this document's signature was
+    /// on disk; nothing of it was left behind.
+    #[error("interrupted before its signature was written")]
+    Interrupted,
     /// The caller's finishing step (a timestamp, embedded CRLs) failed.
     #[error("{0}")]
     Finish(Box<dyn std::error::Error + Send + Sync>),
@@ -183,12 +254,23 @@ pub struct Batch {
     mode: Mode,
     /// Digests hashed ahead (one per job, in job order) and their algorithm.
     prehashed: Option<(DigestAlgorithm, Vec<io::Result<Vec<u8>>>)>,
+    /// Counters and the stop flag, when the caller watches.
+    watch: Option<Arc<Watch>>,
 }
 
 impl Batch {
     /// A batch of `jobs`.
     pub fn new(jobs: Vec<Job>, mode: Mode) -> Batch {
-        Batch { jobs, mode, prehashed: None }
+        Batch { jobs, mode, prehashed: None, watch: None }
+    }
+
+    /// Lets the caller follow the batch and stop it through `watch` (see [`Watch`]).
+    pub fn watch(&mut self, watch: Arc<Watch>) {
+        self.watch = Some(watch);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.watch.as_deref().is_some_and(Watch::interrupted)
     }
 
     /// The jobs, in order.
@@ -211,7 +293,8 @@ impl Batch {
         }
         let algorithm = predicted_digest(certificate);
         let jobs = &self.jobs;
-        let (key, digests) = rayon::join(open_key, || jobs.par_iter().map(|j| super::digest_file(&j.input, algorithm)).collect());
+        let watch = self.watch.as_deref();
+        let (key, digests) = rayon::join(open_key, || jobs.par_iter().map(|j| digest_counted(&j.input, algorithm, watch)).collect());
         self.prehashed = Some((algorithm, digests));
         key
     }
@@ -252,6 +335,9 @@ impl Batch {
                 .par_iter()
                 .enumerate()
                 .map(|(i, job)| {
+                    if self.interrupted() {
+                        return Err(BatchError::Interrupted);
+                    }
                     let digest = digests.and_then(|d| d.get(first + i));
                     let p7s = self.sign_one(signer, job, digest, signing_time)?;
                     finish(p7s).map_err(|e| BatchError::Finish(e.into()))
@@ -274,6 +360,25 @@ impl Batch {
                 }
             }
             let (idx, files): (Vec<usize>, Vec<Staged>) = staged.into_iter().unzip();
+            if self.interrupted() {
+                // not committed: the temporary files go with `files`; nothing of the chunk stays
+                drop(files);
+                for i in idx {
+                    if let Some(slot) = chunk_results.get_mut(i) {
+                        *slot = Some(Err(BatchError::Interrupted));
+                    }
+                }
+                for (job, r) in chunk.iter().zip(chunk_results) {
+                    let r = match r {
+                        Some(Err(e)) if is_interrupted_read(&e) => Err(BatchError::Interrupted),
+                        Some(r) => r,
+                        None => Err(BatchError::Interrupted),
+                    };
+                    progress.finished(job, &r);
+                    results.push(r);
+                }
+                continue;
+            }
             for (i, r) in idx.into_iter().zip(crate::files::commit(files)) {
                 if let (Some(slot), Some(job)) = (chunk_results.get_mut(i), chunk.get(i)) {
                     *slot = Some(r.map_err(|e| write_error(job, e)));
@@ -300,6 +405,7 @@ impl Batch {
             let existing = crate::cms::signature_der(&existing)
                 .map_err(|e| BatchError::ExistingUnreadable { path: job.output.clone(), source: e })?;
             let doc = std::fs::File::open(&job.input).map_err(BatchError::Document)?;
+            let doc = Counted { inner: doc, watch: self.watch.as_deref() };
             return signer.add_to(&existing, doc, at).map_err(|e| BatchError::CannotAdd { path: job.output.clone(), source: e });
         }
         if self.mode == Mode::New && std::fs::symlink_metadata(&job.output).is_ok() {
@@ -309,13 +415,22 @@ impl Batch {
             // hashed ahead (the same reading as sign_file, which also checks validity)
             Some(Ok(d)) => signer.check_validity(at).and_then(|()| signer.sign_digest(d, at)),
             Some(Err(e)) => return Err(BatchError::Document(io::Error::new(e.kind(), e.to_string()))),
-            None => signer.sign_file(&job.input, at),
+            // read here, counted (the same streaming digest as sign_file)
+            None => match digest_counted(&job.input, signer.digest_algorithm(), self.watch.as_deref()) {
+                Ok(d) => signer.check_validity(at).and_then(|()| signer.sign_digest(&d, at)),
+                Err(e) => return Err(BatchError::Document(e)),
+            },
         };
         signed.map_err(|e| match e {
             SignError::Io(io) => BatchError::Document(io),
             other => BatchError::Sign(other),
         })
     }
+}
+
+/// A document read cut short by the interrupt flag (see [`Counted`]).
+fn is_interrupted_read(e: &BatchError) -> bool {
+    matches!(e, BatchError::Document(io) if io.get_ref().is_some_and(|inner| inner.is::<InterruptedRead>()))
 }
 
 fn write_error(job: &Job, e: io::Error) -> BatchError {

@@ -206,10 +206,10 @@ fn finding_2_chains_travel_with_the_certificate() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("NO_CERTIFICATE_CHAIN_FOUND"), "{out}");
     assert!(out.contains("no issuer") && out.contains("Test Issuing CA"), "{out}");
-    // the sub-CA given alone (the root is the recipients' anchor): a note, no warning
+    // the sub-CA given alone (the root is the recipients' anchor): no warning
     let (code, _, err) = summary(&sign_as(&pki, &unit, &["--force", "a.txt"]));
     assert_eq!(code, 0, "{err}");
-    assert!(!err.contains("warning: the certificate's issuer") && err.contains("note: the certificates given stop below a self-signed root (next: C=VN, O=Test Province, CN=Test Root CA)"), "{err}");
+    assert!(!err.contains("warning: the certificate's issuer"), "{err}");
 }
 
 #[test]
@@ -267,4 +267,120 @@ fn finding_3_a_units_key_is_handed_over_under_its_own_passphrase() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("the passphrase for the new CA key") && err.contains("too weak"), "{err}");
     assert!(!d.join("weak-root/ca.key").exists());
+}
+
+/// A TSA address that accepts connections and never answers (the signing threads wait on it):
+/// (URL, number of connections accepted so far).
+fn stalling_tsa() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    (url, count)
+}
+
+/// Names of the files in `dir` that match `pred`.
+fn files_matching(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| pred(n)).collect()
+}
+
+#[test]
+fn finding_4_an_interrupted_batch_says_how_far_it_got_and_leaves_no_temporaries() {
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Văn thư", Leaf::default());
+    let d = pki.dir.path();
+    std::fs::create_dir(d.join("out")).unwrap();
+    let mut docs = Vec::new();
+    for i in 0..40 {
+        docs.push(s(&write(d, &format!("cv-{i:02}.txt"), format!("Công văn {i}").as_bytes())).to_string());
+    }
+    // The signing threads wait on the TSA: the signal arrives while the batch is surely running
+    // (its handlers installed), whatever the machine's speed.
+    let (url, connections) = stalling_tsa();
+    let mut args = vec!["sign", "--cert", s(&unit.cert), "--key", s(&unit.key), "--chain", s(&pki.sub.cert), "--tsa", &url, "--tsa-timeout", "3", "--out-dir", "out"];
+    args.extend(docs.iter().map(String::as_str));
+    let child = kyso().args(&args).current_dir(d).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let watchdog = std::time::Instant::now();
+    while connections.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(watchdog.elapsed() < std::time::Duration::from_secs(120), "hang watchdog: the batch never asked the TSA");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 130, "{err}");
+    assert!(err.contains("interrupted: 0 of 40 signed"), "{err}");
+    assert!(!err.contains("error: cv-"), "interrupted documents are not reported as failures: {err}");
+    assert!(files_matching(&d.join("out"), |n| n.starts_with(".kyso-tmp")).is_empty());
+    assert!(files_matching(&d.join("out"), |n| n.ends_with(".p7s")).is_empty());
+}
+
+/// tmux, for the recorded terminal sessions (an ignored test: CI installs tmux).
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let o = std::process::Command::new("tmux").arg("-L").arg(socket).args(args).output().expect("tmux must be installed (apt-get install tmux)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A recorded terminal session (tmux): a batch of 1,200 documents of 2 MB (sparse files: no
+/// disk space) signed with an encrypted key; the progress bar shows bytes read moving while
+/// the documents are hashed, then Ctrl-C stops the batch with "interrupted: N of M signed",
+/// exit 130 and no temporary file. The frames are printed (run with --nocapture to see them).
+#[test]
+#[ignore = "needs tmux (apt-get install tmux); run by .ci/run with --ignored"]
+fn finding_4_tmux_progress_moves_while_hashing_and_ctrl_c_says_how_far() {
+    let pki = Pki::new(KeyKind::P256);
+    let unit = pki.leaf("Văn thư", Leaf::default());
+    let d = pki.dir.path();
+    crate::pki::openssl(d, &["pkcs8", "-topk8", "-in", s(&unit.key), "-out", "unit-enc.key", "-passout", "pass:mật khẩu của văn thư"]);
+    std::fs::create_dir(d.join("outgoing")).unwrap();
+    for i in 0..1200 {
+        std::fs::File::create(d.join(format!("outgoing/cv-{i:04}.pdf"))).unwrap().set_len(2 << 20).unwrap();
+    }
+    let socket = format!("kyso-test-{}", std::process::id());
+    let cmd = format!(
+        "cd {} && KYSO_PASSPHRASE='mật khẩu của văn thư' {} sign --cert {} --key unit-enc.key --chain {} outgoing/*; echo EXIT=$?; sleep 120",
+        s(d),
+        env!("CARGO_BIN_EXE_kyso"),
+        s(&unit.cert),
+        s(&pki.sub.cert)
+    );
+    tmux(&socket, &["new-session", "-d", "-s", "k", "-x", "160", "-y", "20", &cmd]);
+    let watchdog = std::time::Instant::now();
+    let mut frames: Vec<String> = Vec::new();
+    let mut hashed: Vec<u64> = Vec::new();
+    // the bar's "N/1200 documents hashed" while hashing: at least two different values below 1200
+    while hashed.len() < 2 {
+        assert!(watchdog.elapsed() < std::time::Duration::from_secs(300), "hang watchdog; frames:\n{}", frames.join("\n----\n"));
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "k"]);
+        if let Some(n) = screen.split("/1200 documents hashed").next().and_then(|a| a.rsplit(' ').next()).and_then(|n| n.parse::<u64>().ok()) {
+            if n < 1200 && hashed.last() != Some(&n) && screen.contains(" read, ") {
+                hashed.push(n);
+                frames.push(screen.trim_end().to_string());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    tmux(&socket, &["send-keys", "-t", "k", "C-c"]);
+    let end = loop {
+        assert!(watchdog.elapsed() < std::time::Duration::from_secs(300), "hang watchdog; frames:\n{}", frames.join("\n----\n"));
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "k"]);
+        if screen.contains("EXIT=") {
+            break screen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    tmux(&socket, &["kill-server"]);
+    frames.push(end.trim_end().to_string());
+    eprintln!("recorded frames:\n{}", frames.join("\n----\n"));
+    assert!(hashed.windows(2).all(|w| w[0] < w[1]), "{hashed:?}");
+    assert!(end.contains("interrupted: ") && end.contains(" of 1200 signed"), "{end}");
+    assert!(end.contains("EXIT=130"), "{end}");
+    assert!(files_matching(&d.join("outgoing"), |n| n.starts_with(".kyso-tmp")).is_empty());
 }

@@ -4,7 +4,9 @@
 use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use kyso::pdf::{PadesOptions, SignedRanges};
-use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode};
+use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode, Watch};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use kyso::sign::{DocumentSigner, Profile, SignError};
 use kyso::RsaPadding;
 use std::collections::HashSet;
@@ -257,6 +259,28 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // A batch of new signatures hashes its documents while the passphrase is stretched
     // (kyso::sign::batch).
     let mut batch = Batch::new(jobs, mode);
+    // A batch can be interrupted (SIGINT, SIGTERM): the signatures on disk stay, the temporary
+    // files go, the run says how far it got (exit 130); a second Ctrl-C ends it at once.
+    let watch = Arc::new(Watch::default());
+    batch.watch(Arc::clone(&watch));
+    let single = batch.jobs().len() == 1 && refused.is_empty();
+    if !single && pades.is_none() {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&watch.interrupt))
+                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&watch.interrupt)))
+                .map_err(|e| CliError::failed(format!("cannot install a signal handler: {e}")))?;
+        }
+    }
+    // The progress display starts once no prompt is left (before the documents are hashed).
+    let show_bar = !single && pades.is_none() && std::io::stderr().is_terminal();
+    let total_bytes: u64 = if show_bar { batch.jobs().iter().filter_map(|j| std::fs::metadata(&j.input).ok()).map(|m| m.len()).sum() } else { 0 };
+    let total_files = batch.jobs().len();
+    let mut ticker: Option<Ticker> = None;
+    let start_ticker = |t: &mut Option<Ticker>| {
+        if show_bar && t.is_none() {
+            *t = Some(Ticker::start(total_bytes, total_files, Arc::clone(&watch)));
+        }
+    };
     let (mut key, cert, chain) = match crate::p12::read_key_input(&args.key, &args.pass, args.p12_name.as_deref(), CliError::usage)? {
         crate::p12::KeyInput::Pkcs12(p12, _) => {
             let c = crate::p12::p12_credentials(&args.key, &p12, args.p12_name.as_deref(), cert_file, chain_files)?;
@@ -273,6 +297,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             let chain: Vec<Vec<u8>> = certs.chain(chain_files).collect();
             let key = if key_file.is_encrypted() {
                 let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
+                start_ticker(&mut ticker);
                 let open = || key_file.open(Some(&pass));
                 let key = if pades.is_none() { batch.open_key_while_hashing(&cert, open) } else { open() };
                 key.map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
@@ -302,9 +327,9 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             "warning: the certificate's issuer ({issuer}) is not among the certificates given: recipients will get \
              NO_CERTIFICATE_CHAIN_FOUND unless they have it; give --chain with the issuing CA's chain (ca/chain.pem)"
         ),
-        ChainGap::Root(issuer) => eprintln!(
-            "note: the certificates given stop below a self-signed root (next: {issuer}); recipients need that CA as their trust anchor"
-        ),
+        // Stopping below the root is the usual case (the root is the recipients' trust anchor
+        // and is left out of signatures anyway): nothing to say.
+        ChainGap::Root(_) => {}
     }
     if let Some(p) = pades {
         return sign_pdfs(&args, p, signer);
@@ -312,23 +337,22 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // --tsa / --embed-revocation: applied to each signature before it is written.
     let finish = crate::cmd_sign_evidence::Finisher::new(&args.trusted_time)?;
 
-    let single = batch.jobs().len() == 1 && refused.is_empty();
-    let mut progress = Progress {
-        bar: (!single && std::io::stderr().is_terminal()).then(|| {
-            let pb = indicatif::ProgressBar::new(batch.jobs().len() as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {msg}") {
-                pb.set_style(style);
-            }
-            pb
-        }),
-        failed: 0,
-    };
+    start_ticker(&mut ticker);
+    let mut progress = Progress { bar: ticker.as_ref().map(|t| t.bar.clone()), failed: 0, interrupted: 0, signed: ticker_signed(&ticker) };
     let results = batch.sign(&signer, now, |p7s| finish.apply(p7s), &mut progress);
-    if let Some(pb) = &progress.bar {
-        pb.finish_and_clear();
+    if let Some(t) = ticker.take() {
+        t.stop();
     }
     let failed = progress.failed + refused.len();
     let total = results.len() + refused.len();
+    if watch.interrupt.load(Ordering::Relaxed) {
+        let done = results.iter().filter(|r| r.is_ok()).count();
+        eprintln!(
+            "interrupted: {done} of {total} signed (each signature written is complete; {} not signed, no temporary file left)",
+            progress.interrupted
+        );
+        return Ok(ExitCode::from(130));
+    }
     let verb = if args.add { "added a signature to" } else { "signed" };
     if single {
         if let (Some(job), Some(Ok(()))) = (batch.jobs().first(), results.first()) {
@@ -347,8 +371,9 @@ enum ChainGap {
     None,
     /// The signer certificate's own issuer is missing (named).
     Issuer(String),
-    /// An intermediate is there, but not the root above it (named).
-    Root(String),
+    /// An intermediate is there, but not the root above it (named; the usual case when the
+    /// root is the recipients' anchor).
+    Root(#[allow(dead_code)] String),
 }
 
 /// Follows issuer names from `cert` through `chain` (at most `chain.len()` steps) to a
@@ -376,6 +401,57 @@ fn chain_gap(cert: &[u8], chain: &[Vec<u8>]) -> ChainGap {
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     failed: usize,
+    interrupted: usize,
+    /// Documents signed, shown by the ticker.
+    signed: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// The counter of documents signed that the ticker shows (a fresh one without a ticker).
+fn ticker_signed(t: &Option<Ticker>) -> Arc<std::sync::atomic::AtomicUsize> {
+    t.as_ref().map(|t| Arc::clone(&t.done)).unwrap_or_default()
+}
+
+/// The progress bar of a batch on a terminal, redrawn ten times a second from the batch's
+/// counters: bytes read (it moves from the first byte hashed, whether the documents are hashed
+/// ahead or while signed), documents read and documents signed.
+struct Ticker {
+    bar: indicatif::ProgressBar,
+    done: Arc<std::sync::atomic::AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Ticker {
+    fn start(total_bytes: u64, total_files: usize, watch: Arc<Watch>) -> Ticker {
+        let bar = indicatif::ProgressBar::new(total_bytes.max(1));
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} read, {msg}, {elapsed_precise}") {
+            bar.set_style(style);
+        }
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (b, d, s) = (bar.clone(), Arc::clone(&done), Arc::clone(&stop));
+        let draw = move || {
+            b.set_position(watch.bytes_read.load(Ordering::Relaxed));
+            let read = watch.documents_read.load(Ordering::Relaxed);
+            let done = d.load(Ordering::Relaxed);
+            let stopping = if watch.interrupt.load(Ordering::Relaxed) { " — stopping (interrupted)" } else { "" };
+            b.set_message(format!("{read}/{total_files} documents hashed, {done} signed{stopping}"));
+        };
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                draw();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            draw();
+        });
+        Ticker { bar, done, stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+        self.bar.finish_and_clear();
+    }
 }
 
 impl Progress {
@@ -393,12 +469,15 @@ impl BatchProgress for Progress {
     }
 
     fn finished(&mut self, job: &Job, result: &Result<(), BatchError>) {
-        if let Err(e) = result {
-            self.failed += 1;
-            self.say(format!("error: {}: {}", job.input.display(), batch_message(e)));
-        }
-        if let Some(pb) = &self.bar {
-            pb.inc(1);
+        match result {
+            Err(BatchError::Interrupted) => self.interrupted += 1,
+            Err(e) => {
+                self.failed += 1;
+                self.say(format!("error: {}: {}", job.input.display(), batch_message(e)));
+            }
+            Ok(()) => {
+                self.signed.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }
