@@ -133,17 +133,28 @@ pub fn render_run_with(run: &RunReport, opts: &RenderOptions) -> String {
 }
 
 /// The signatures of a document in the order a reader expects: by signing time (the claimed
-/// signing time, else the proven time of a timestamp), then in file order; signatures with no
-/// time last. Returns indices into `doc.signatures`.
+/// signing time, else the proven time of a timestamp); within the same time, in a detached
+/// signature (whose SignerInfos are a DER SET, sorted by their bytes, not by signing order) a
+/// person's signature before an agency's (Decree 30/2020: the competent person signs, then the
+/// agency's seal); then in file order (a PDF's revisions are in signing order); signatures with
+/// no time last. Returns indices into `doc.signatures`.
 pub(super) fn reading_order(doc: &DocumentReport) -> Vec<usize> {
     let mut order: Vec<usize> = (0..doc.signatures.len()).collect();
     let key = |i: &usize| doc.signatures.get(*i).and_then(|s| s.signing_time.or(s.poe_time)).map(|t| t.unix_timestamp_nanos());
-    // Stable: equal times keep the file's order. `None` sorts after every time.
+    let agency = |i: &usize| doc.signatures.get(*i).is_some_and(|s| s.pdf.is_none() && s.signer.as_ref().is_some_and(|x| is_agency(&x.subject)));
+    // Stable: equal keys keep the file's order. `None` sorts after every time.
     order.sort_by_key(|i| match key(i) {
-        Some(t) => (0u8, t),
-        None => (1u8, 0),
+        Some(t) => (0u8, t, agency(i)),
+        None => (1u8, 0, agency(i)),
     });
     order
+}
+
+/// An agency's certificate names the agency itself (CN = O, DESIGN §2's agency profile); a
+/// person's names a person of an organisation.
+fn is_agency(subject: &crate::findings::Name) -> bool {
+    let p = &subject.parts;
+    p.common_name.is_some() && p.common_name == p.organization && p.title.is_none()
 }
 
 fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {

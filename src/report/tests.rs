@@ -1066,3 +1066,58 @@ fn json_details_keep_utc_times_and_full_names() {
         "the certificate of Nguyễn Văn An (in the chain) was revoked at 2026-11-30 13:30:27 +07:00, reason: keyCompromise"
     );
 }
+
+/// Issue 18, finding 6: two signatures of a detached `.p7s` made in the same second, the
+/// agency's first in the file (the SignerInfos are a DER SET, sorted by their bytes): the
+/// report lists the person's first, as Decree 30 orders them and as "listed by signing time"
+/// promises; a PDF keeps its revisions' order.
+#[test]
+fn finding_6_same_second_signatures_are_listed_person_then_agency() {
+    use super::{render_run_with, DocumentReport, RenderOptions, RunReport, SignatureReport, Signer};
+    let agency_name = "Sở Y tế tỉnh Bắc Ninh";
+    let agency = Name {
+        dn: format!("C=VN, O={agency_name}, CN={agency_name}"),
+        parts: NameParts { common_name: Some(agency_name.into()), organization: Some(agency_name.into()), ..NameParts::default() },
+    };
+    let person = Name {
+        dn: format!("C=VN, O={agency_name}, T=Giám đốc, CN=Trần Thị Bình"),
+        parts: NameParts {
+            common_name: Some("Trần Thị Bình".into()),
+            title: Some("Giám đốc".into()),
+            organization: Some(agency_name.into()),
+            ..NameParts::default()
+        },
+    };
+    let sig = |subject: &Name| {
+        let mut s = SignatureReport::new(Indication::TotalPassed, None);
+        s.signer = Some(Signer { subject: subject.clone(), serial: "01".into(), issuer: name("CA Tỉnh Bắc Ninh") });
+        s.signing_time = Some(t0());
+        s
+    };
+    let doc = |pdf: bool| {
+        let mut d = DocumentReport::failed("cong-van.txt".into(), None, SubIndication::FormatFailure, Finding::NoSignerInfo);
+        d.detail = None;
+        d.signatures = vec![sig(&agency), sig(&person)];
+        if pdf {
+            for (i, s) in d.signatures.iter_mut().enumerate() {
+                s.pdf = Some(super::PdfFacts {
+                    field_name: format!("Signature{}", i + 1),
+                    revision: i + 1,
+                    revision_count: 2,
+                    covers_whole_document: i == 1,
+                    modifications: "none",
+                    sub_filter: Some("ETSI.CAdES.detached".into()),
+                });
+            }
+        }
+        d.summarise();
+        d
+    };
+    let text = render_run_with(&RunReport::new(vec![doc(false)]), &RenderOptions::new(Lang::Vi));
+    let (p, a) = (text.find("Trần Thị Bình"), text.find(&format!("{agency_name} (")).or(text.rfind(agency_name)));
+    assert!(p.is_some() && a.is_some() && p < text.find("Chữ ký 2/2"), "{text}");
+    assert!(text.contains("liệt kê theo thời điểm ký"), "{text}");
+    // a PDF: the revisions' order stands
+    let text = render_run_with(&RunReport::new(vec![doc(true)]), &RenderOptions::new(Lang::Vi));
+    assert!(text.find("Trần Thị Bình") > text.find("Chữ ký 2/2"), "{text}");
+}
