@@ -4,7 +4,7 @@
 use crate::cli::{kyso, summary};
 use crate::pki::{write, KeyKind, Leaf, Party, Pki};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 fn s(p: &Path) -> &str {
@@ -383,4 +383,30 @@ fn finding_4_tmux_progress_moves_while_hashing_and_ctrl_c_says_how_far() {
     assert!(end.contains("interrupted: ") && end.contains(" of 1200 signed"), "{end}");
     assert!(end.contains("EXIT=130"), "{end}");
     assert!(files_matching(&d.join("outgoing"), |n| n.starts_with(".kyso-tmp")).is_empty());
+}
+
+#[test]
+fn finding_5_a_pdf_with_a_p7s_beside_it_gets_both_verified() {
+    let pki = Pki::new(KeyKind::P256);
+    let person = pki.leaf("Nguyễn Văn Ấn", Leaf::default());
+    let unit = pki.leaf("Văn phòng UBND", Leaf::default());
+    let d = pki.dir.path();
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example/pdf/cong-van.pdf"), d.join("cv.pdf")).unwrap();
+    let (code, _, err) = summary(&run_in(d, &["sign", "--pades", "--cert", s(&person.cert), "--key", s(&person.key), "--chain", s(&pki.sub.cert), "--in-place", "cv.pdf"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &["cv.pdf"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = verify_json(&pki, &["cv.pdf"]);
+    assert_eq!(code, 0, "{v:#}");
+    let docs = v["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2, "the detached signature and the one inside: {v:#}");
+    let signer = |i: usize| docs[i]["signatures"][0]["signer"]["subject"].as_str().unwrap_or_default().to_string();
+    assert!(signer(0).contains("Văn phòng UBND") && docs[0]["signatures"][0]["field_name"].is_null(), "{v:#}");
+    assert!(signer(1).contains("Nguyễn Văn Ấn") && docs[1]["signatures"][0]["field_name"] == "Signature1", "{v:#}");
+    // a PDF without signatures inside: only the detached one, no empty report
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example/pdf/cong-van.pdf"), d.join("plain.pdf")).unwrap();
+    let (code, _, err) = summary(&sign_as(&pki, &unit, &["plain.pdf"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = verify_json(&pki, &["plain.pdf"]);
+    assert_eq!((code, v["documents"].as_array().unwrap().len()), (0, 1), "{v:#}");
 }

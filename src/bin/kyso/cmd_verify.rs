@@ -148,7 +148,8 @@ pub struct TrustArgs {
 pub struct VerifyArgs {
     /// Documents, their .p7s signatures, or folders: each document is paired with FILE.p7s
     /// (unless --sig is given), each X.p7s with its document X; a PDF without FILE.p7s is
-    /// verified in place (every signature inside)
+    /// verified in place (every signature inside); a signed PDF with FILE.p7s beside it gets
+    /// both verified (two reports)
     #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     /// With a folder: also the files in its subfolders
@@ -411,12 +412,34 @@ pub fn targets(files: &[PathBuf], sig: Option<&Path>, recursive: bool) -> Result
     Ok(out)
 }
 
-/// Verifies paired targets in parallel, reported in order.
+/// True when the file starts like a PDF and holds a signature dictionary (`/ByteRange`): its
+/// embedded signatures are verified too when a detached signature is beside it.
+fn pdf_with_signatures(path: &Path) -> bool {
+    kyso::files::read_limited(path, MAX_PDF_BYTES).is_ok_and(|b| {
+        b.get(..b.len().min(1024)).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) && b.windows(10).any(|w| w == b"/ByteRange")
+    })
+}
+
+/// Verifies paired targets in parallel, reported in order. A PDF with a detached signature
+/// beside it that also holds signatures inside gets two reports: the detached signature's, then
+/// the embedded ones' (nothing is ignored without a word).
 pub fn verify_targets(v: &Verifier, targets: &[Target]) -> RunReport {
     use rayon::prelude::*;
     let docs: Vec<DocumentReport> = targets
         .par_iter()
-        .map(|t| match t {
+        .flat_map_iter(|t| {
+            let embedded = match t {
+                Target::Detached { document, signature } if signature.exists() && pdf_with_signatures(document) => Some(document),
+                _ => None,
+            };
+            std::iter::once(verify_target(v, t)).chain(embedded.map(|d| verify_pdf_file(v, d)))
+        })
+        .collect();
+    RunReport::new(docs)
+}
+
+fn verify_target(v: &Verifier, t: &Target) -> DocumentReport {
+    match t {
             Target::InPlace(f) => verify_pdf_file(v, f),
             Target::DocumentMissing { document, .. } => DocumentReport::failed(
                 document.display().to_string(),
@@ -433,9 +456,7 @@ pub fn verify_targets(v: &Verifier, targets: &[Target]) -> RunReport {
             Target::Detached { document, signature } => {
                 v.verify_job(&Job { document: document.clone(), signature: signature.clone() })
             }
-        })
-        .collect();
-    RunReport::new(docs)
+    }
 }
 
 fn verify_pdf_file(v: &Verifier, f: &Path) -> DocumentReport {
