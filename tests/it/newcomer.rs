@@ -410,3 +410,60 @@ fn finding_5_a_pdf_with_a_p7s_beside_it_gets_both_verified() {
     let (code, v) = verify_json(&pki, &["plain.pdf"]);
     assert_eq!((code, v["documents"].as_array().unwrap().len()), (0, 1), "{v:#}");
 }
+
+#[test]
+fn finding_9_help_examples_are_printed_verbatim_and_name_what_exists() {
+    let help = |args: &[&str]| {
+        let o = kyso().args(args).arg("--help").output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // a shell line continued with a backslash keeps it (and is not joined with the next line)
+    let sign = help(&["sign"]);
+    assert!(
+        sign.lines().any(|l| l == "  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --tsa http://127.0.0.1:3180/ \\"),
+        "{sign}"
+    );
+    for (cmd, text) in [("sign", &sign), ("ca issue", &help(&["ca", "issue"])), ("timestamp", &help(&["timestamp"])), ("verify", &help(&["verify"]))] {
+        let examples = text.split("EXAMPLES:").nth(1).unwrap_or_else(|| panic!("{cmd}: no EXAMPLES"));
+        let lines: Vec<&str> = examples.lines().collect();
+        for w in lines.windows(2) {
+            if w[0].ends_with('\\') {
+                assert!(w[1].starts_with("      "), "{cmd}: a continued line must be followed by its indented continuation: {w:?}");
+            }
+        }
+    }
+    // a long example line is not reflowed (clap wrapped after-help text at 100 columns)
+    let verify = help(&["verify"]);
+    assert!(verify.lines().any(|l| l.ends_with("--revocation warn   # triage: VALID says \"revocation NOT CHECKED\"")), "{verify}");
+    // no flag the command does not have, nor one it refuses
+    assert!(!sign.contains("--anchor"), "{sign}");
+    let csr = help(&["csr", "new"]);
+    let options = csr.split("EXAMPLES:").next().unwrap();
+    assert!(!options.contains("--profile") && options.contains("--title"), "{csr}");
+    // the OpenSSL command key new suggests works with OpenSSL 3
+    let key_new = help(&["key", "new"]);
+    let line = key_new.lines().find(|l| l.trim_start().starts_with("openssl ")).expect("an openssl example").trim();
+    assert!(line.starts_with("openssl pkey -in unit.key -passin file:pass.txt -noout"), "{line}");
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pass.txt", "mật khẩu dài của đơn vị\n".as_bytes());
+    write(d.path(), "x.pdf", b"%PDF-1.7\n");
+    let (code, _, err) = summary(&run_in(d.path(), &["sign", "--pades", "--anchor", "GIÁM ĐỐC", "--cert", "c.pem", "--key", "k.pem", "--out", "o.pdf", "x.pdf"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--anchor is not supported yet"), "{err}");
+    let (code, _, err) = summary(&run_in(d.path(), &["key", "new", "--out", "unit.key", "--pass-file", "pass.txt"]));
+    assert_eq!(code, 0, "{err}");
+    let o = std::process::Command::new("openssl").args(["pkey", "-in", "unit.key", "-passin", "file:pass.txt", "-noout"]).current_dir(d.path()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // man pages: EXAMPLES line for line (no fill), backslashes escaped for roff
+    let (code, _, err) = summary(&run_in(d.path(), &["man", "--out", "man"]));
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(d.path().join("man/kyso-sign.1")).unwrap();
+    assert!(page.contains(".nf\n") && page.contains("\\-\\-tsa http://127.0.0.1:3180/ \\e\n"), "{page}");
+    if let Ok(o) = std::process::Command::new("man").args(["-l", "man/kyso-sign.1"]).env("MANWIDTH", "200").current_dir(d.path()).output() {
+        if o.status.success() {
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(text.contains("--tsa http://127.0.0.1:3180/ \\\n"), "{text}");
+        }
+    }
+}

@@ -73,6 +73,20 @@ pub enum Command {
 pub fn run() -> Result<ExitCode, CliError> {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            // EXAMPLES verbatim: clap would reflow them to the terminal's width (and a
+            // wrapped shell line is no longer a command one can paste).
+            match help_with_verbatim_examples(&e.render().to_string()) {
+                Some(text) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                }
+                None => {
+                    let _ = e.print();
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         Err(e) => {
             // --help and --version print and exit 0; real usage errors exit 2.
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -108,6 +122,43 @@ pub fn run() -> Result<ExitCode, CliError> {
     }
 }
 
+/// The help clap `rendered` for the (sub)command the command line names, with its EXAMPLES
+/// (after-help) text as written instead of reflowed; `None` when it has none.
+fn help_with_verbatim_examples(rendered: &str) -> Option<String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut cur = cmd;
+    for a in std::env::args().skip(1).filter(|a| !a.starts_with('-')) {
+        if a == "help" {
+            continue;
+        }
+        match cur.find_subcommand(&a) {
+            Some(s) => cur = s.clone(),
+            None => break,
+        }
+    }
+    let after = cur.get_after_help()?.to_string();
+    let first = after.lines().next()?;
+    let cut = rendered.find(&format!("\n\n{first}"))?;
+    Some(format!("{}\n\n{after}\n", rendered.get(..cut)?.trim_end()))
+}
+
+/// The after-help text (EXAMPLES, EXIT CODES) as a man page section, line for line (`.nf`):
+/// roff would fill it like a paragraph and read a backslash as an escape.
+fn man_examples(after: &str) -> String {
+    let mut s = String::from(".SH \"EXAMPLES AND EXIT CODES\"\n.nf\n");
+    for line in after.lines() {
+        let line = line.replace('\\', "\\e").replace('-', "\\-");
+        if line.starts_with('.') || line.starts_with('\'') {
+            s.push_str("\\&");
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s.push_str(".fi\n");
+    s
+}
+
 /// Man pages for `cmd` and its subcommands (what `clap_mangen::generate_to` makes), each written
 /// atomically (it would write into files it creates in place).
 fn write_man_pages(mut cmd: clap::Command, out: &std::path::Path) -> std::io::Result<()> {
@@ -115,9 +166,29 @@ fn write_man_pages(mut cmd: clap::Command, out: &std::path::Path) -> std::io::Re
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
         write_man_pages(sub, out)?;
     }
+    let after = cmd.get_after_help().map(|a| a.to_string());
+    let has_args = cmd.get_arguments().any(|a| !a.is_hide_set());
+    let has_subcommands = cmd.get_subcommands().any(|s| !s.is_hide_set());
+    let has_version = cmd.get_version().is_some();
     let man = clap_mangen::Man::new(cmd);
     let mut page = Vec::new();
-    man.render(&mut page)?;
+    // clap_mangen's sections, but EXAMPLES line for line (see man_examples)
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if has_args {
+        man.render_options_section(&mut page)?;
+    }
+    if has_subcommands {
+        man.render_subcommands_section(&mut page)?;
+    }
+    if let Some(a) = &after {
+        page.extend_from_slice(man_examples(a).as_bytes());
+    }
+    if has_version {
+        man.render_version_section(&mut page)?;
+    }
     let path = out.join(man.get_filename());
     kyso::files::write_atomic(&path, &page, kyso::files::Overwrite::Replace, kyso::files::Secrecy::Public)
 }

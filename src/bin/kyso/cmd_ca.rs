@@ -85,7 +85,7 @@ pub struct SubjectArgs {
     /// Organisational unit
     #[arg(long, value_name = "OU")]
     pub ou: Option<String>,
-    /// The person's title (required for --profile person), e.g. "Giám đốc"
+    /// The person's title, e.g. "Giám đốc" (a person certificate needs one)
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
     /// Identifier: MST:… or MNS:… for a unit, CCCD:… for a person

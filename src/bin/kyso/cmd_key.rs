@@ -15,7 +15,7 @@ pub enum KeyCommand {
         "EXAMPLES:\n",
         "  KYSO_PASSPHRASE=… kyso key new --out unit.key\n",
         "  kyso key new --out unit.key --alg p384 --pass-file pass.txt\n",
-        "  openssl pkcs8 -in unit.key -passin file:pass.txt -noout   # OpenSSL opens it too\n\n",
+        "  openssl pkey -in unit.key -passin file:pass.txt -noout   # OpenSSL opens it too\n\n",
         "EXIT CODES:\n  0  success\n  1  the output exists (use --force)\n  2  usage error, no passphrase available (or use --no-passphrase)"))]
     New(KeyNewArgs),
     /// Write a key, its certificate and chain as one PKCS#12 file (.p12/.pfx) for Windows,

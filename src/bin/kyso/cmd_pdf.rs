@@ -52,8 +52,9 @@ pub struct PadesArgs {
     /// TrueType font for text (default: Liberation Serif 2.x when installed)
     #[arg(long, value_name = "FILE", requires = "pades")]
     pub font: Option<PathBuf>,
-    /// Place the signature relative to a text line of the page (not supported yet)
-    #[arg(long, value_name = "TEXT", requires = "pades")]
+    /// Place the signature relative to a text line of the page (not supported yet: hidden from
+    /// --help, accepted and refused with a clear error, as DESIGN §3 lists it)
+    #[arg(long, value_name = "TEXT", requires = "pades", hide = true)]
     pub anchor: Option<String>,
     /// Replace the input PDF (atomically) instead of writing --out
     #[arg(long, requires = "pades")]

@@ -47,7 +47,7 @@ EXAMPLES:
   kyso sign --pades --cert agency.pem --key agency.key --appearance stamp \\
       --doc-number 'Số: 123/UBND-VP' --in-place phu-luc.pdf
   # PAdES-B-LT: timestamp, plus the chain and CRLs in the PDF's /DSS for offline verification
-  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --tsa http://127.0.0.1:3180/ \
+  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --tsa http://127.0.0.1:3180/ \\
       --tsa-trust root.pem --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem --in-place cong-van-ky.pdf
 
 The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-type,
