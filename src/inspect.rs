@@ -229,7 +229,7 @@ fn inspect_cert(der: &[u8]) -> Result<Inspection, InspectError> {
     let mut i = Inspection::new(Kind::Certificate);
     i.add("Subject", name_to_string(c.subject()));
     i.add("Issuer", name_to_string(c.issuer()));
-    i.add("Serial", hex::encode(c.raw_serial()));
+    i.add("Serial", crate::objects::serial_hex(c.raw_serial()));
     i.add("Not before", time_str(&c.validity().not_before));
     i.add("Not after", time_str(&c.validity().not_after));
     i.add("Public key", describe_spki(c.public_key()));
@@ -308,7 +308,7 @@ fn inspect_crl(der: &[u8]) -> Result<Inspection, InspectError> {
     i.add("Revoked certificates", revoked.len().to_string());
     for r in revoked.iter().take(MAX_CRL_ENTRIES_SHOWN) {
         let reason = r.reason_code().map(|(_, rc)| reason_name(rc.0)).unwrap_or("no reason code");
-        i.add("Revoked", format!("{} at {} ({reason})", hex::encode(r.raw_serial()), time_str(&r.revocation_date)));
+        i.add("Revoked", format!("{} at {} ({reason})", crate::objects::serial_hex(r.raw_serial()), time_str(&r.revocation_date)));
     }
     if revoked.len() > MAX_CRL_ENTRIES_SHOWN {
         i.add("Revoked", format!("… and {} more", revoked.len() - MAX_CRL_ENTRIES_SHOWN));

@@ -140,7 +140,8 @@ pub fn serial_hex(bytes: &[u8]) -> String {
     }
 }
 
-/// Lower-case hex with colons, as `openssl x509 -fingerprint` prints (upper case there).
+/// Upper-case hex with colons, as `openssl x509 -fingerprint` prints (fingerprints and key
+/// identifiers only; serial numbers are [`serial_hex`]).
 pub fn colon_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }

@@ -61,8 +61,14 @@ pub fn describe(bytes: &[u8]) -> Result<String, DescribeError> {
             Ok((_, x)) => {
                 let _ = writeln!(out, "    [{}] subject: {}", i + 1, x.subject());
                 let _ = writeln!(out, "        issuer:  {}", x.issuer());
-                let _ = writeln!(out, "        serial:  {}", x.raw_serial_as_string());
-                let _ = writeln!(out, "        valid:   {} to {}", x.validity().not_before, x.validity().not_after);
+                // one serial form (lower-case hex, as `kyso ca list`) and RFC 3339 times everywhere
+                let _ = writeln!(out, "        serial:  {}", crate::objects::serial_hex(x.raw_serial()));
+                let _ = writeln!(
+                    out,
+                    "        valid:   {} to {}",
+                    crate::util::rfc3339(x.validity().not_before.to_datetime()),
+                    crate::util::rfc3339(x.validity().not_after.to_datetime())
+                );
             }
             Err(e) => {
                 let _ = writeln!(out, "    [{}] unreadable certificate: {e}", i + 1);
@@ -89,7 +95,7 @@ pub fn describe(bytes: &[u8]) -> Result<String, DescribeError> {
                     out,
                     "      certificate: not in the file (issuer {}, serial {})",
                     isn.issuer,
-                    hex::encode(isn.serial_number.as_bytes())
+                    crate::objects::serial_hex(isn.serial_number.as_bytes())
                 );
             }
             (SignerIdentifier::SubjectKeyIdentifier(ski), None) => {

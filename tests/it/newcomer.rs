@@ -467,3 +467,50 @@ fn finding_9_help_examples_are_printed_verbatim_and_name_what_exists() {
         }
     }
 }
+
+#[test]
+fn finding_10_one_flag_one_serial_form_one_time_form_one_exit_code() {
+    use crate::ca::{k, ok, Province};
+    let p = Province::new();
+    let d = p.path();
+    let (cert, key) = p.agency("Sở Y tế tỉnh Bắc Ninh", "syt");
+    write(d, "cv.txt", b"Cong van");
+    let o = k(d, &["sign", "--cert", &cert, "--key", &key, "cv.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // one serial form (ca list's lower-case hex) and RFC 3339 times in inspect of a .p7s
+    let list: Value = serde_json::from_str(&ok(d, &["ca", "list", "--dir", "ca", "--json"])).unwrap();
+    let serial = list[0]["serial"].as_str().unwrap().to_string();
+    let described = ok(d, &["inspect", "cv.txt.p7s"]);
+    assert!(described.contains(&format!("serial:  {serial}\n")), "{serial}\n{described}");
+    assert!(!described.contains("+00:00"), "{described}");
+    assert!(described.lines().filter(|l| l.contains("serial:")).all(|l| l.matches(':').count() == 1), "no colon-separated serial: {described}");
+    let valid = described.lines().find(|l| l.trim_start().starts_with("valid:")).unwrap();
+    let times: Vec<&str> = valid.trim_start().trim_start_matches("valid:").trim().split(" to ").collect();
+    for t in times {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap_or_else(|e| panic!("{t}: {e}\n{described}"));
+    }
+    let cert_text = ok(d, &["inspect", &cert]);
+    assert!(cert_text.contains(&format!("Serial:                       {serial}\n")), "{cert_text}");
+    // inspect of a signed PDF says what it is and what reads it
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example/pdf/cong-van.pdf"), d.join("cv.pdf")).unwrap();
+    let (code, _, err) = summary(&k(d, &["inspect", "cv.pdf"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cv.pdf is a PDF") && err.contains("kyso verify cv.pdf --trust"), "{err}");
+    assert!(!err.contains("DER"), "{err}");
+    // the TSA flags: --tsa-timeout and --tsa-chain on both sign and timestamp (--timeout kept)
+    let unreachable = "http://127.0.0.1:9/";
+    for t in ["--tsa-timeout", "--timeout"] {
+        let (code, _, err) = summary(&k(d, &["timestamp", "--tsa", unreachable, t, "5", "--tsa-chain", "ca/chain.pem", "cv.txt.p7s"]));
+        assert_eq!(code, 1, "{t}: {err}");
+        assert!(err.contains("cannot reach the TSA"), "{err}");
+    }
+    let (code, _, err) = summary(&k(d, &["sign", "--cert", &cert, "--key", &key, "--force", "--tsa", unreachable, "--tsa-timeout", "5", "--tsa-chain", "ca/chain.pem", "cv.txt"]));
+    assert!(code != 2 && !err.contains("unexpected argument"), "{err}");
+    // a folder given as the single document stops the run like a missing one (exit 2)
+    std::fs::create_dir(d.join("outgoing")).unwrap();
+    let (code, _, err) = summary(&k(d, &["sign", "--cert", &cert, "--key", &key, "outgoing"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outgoing is a folder, not a document") && err.contains("outgoing/*"), "{err}");
+    let (code, _, err) = summary(&k(d, &["sign", "--cert", &cert, "--key", &key, "missing.txt"]));
+    assert_eq!(code, 2, "{err}");
+}

@@ -31,6 +31,11 @@ pub struct InspectArgs {
 
 pub fn run(a: InspectArgs) -> Result<ExitCode, CliError> {
     let bytes = zeroize::Zeroizing::new(read_input(&a.file, "the file", MAX_INSPECT_FILE)?);
+    // A PDF is not an ASN.1 object: say what it is and what reads its signatures.
+    if bytes.get(..bytes.len().min(1024)).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
+        return Err(CliError::usage(format!("{} is a PDF, not a certificate, request, CRL, key or .p7s", a.file.display()))
+            .hint(format!("to check the signatures inside it: kyso verify {} --trust ROOT.pem (add -v for every detail)", a.file.display())));
+    }
     if kyso::pkcs12::is_pkcs12(&bytes) {
         return inspect_p12(&a, &bytes);
     }

@@ -231,6 +231,14 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             if !j.input.exists() {
                 return Err(CliError::usage(format!("the document {} does not exist", j.input.display())).hint("check the path"));
             }
+            // like a missing document, one that cannot be read stops the run (exit 2)
+            if j.input.is_dir() {
+                return Err(CliError::usage(format!("{} is a folder, not a document", j.input.display()))
+                    .hint(format!("sign the documents in it: kyso sign … {}/*", j.input.display())));
+            }
+            if let Err(e) = std::fs::File::open(&j.input) {
+                return Err(CliError::usage(format!("cannot read the document {}: {e}", j.input.display())));
+            }
         }
     }
 

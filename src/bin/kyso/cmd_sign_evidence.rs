@@ -22,6 +22,10 @@ pub struct TrustedTimeArgs {
     /// TSA chain is not checked (a warning says so)
     #[arg(long, value_name = "FILE", requires = "tsa")]
     pub tsa_trust: Vec<PathBuf>,
+    /// Extra certificates to build the TSA's chain (PEM bundle or DER); repeatable (as
+    /// `kyso timestamp --tsa-chain`)
+    #[arg(long, value_name = "FILE", requires = "tsa")]
+    pub tsa_chain: Vec<PathBuf>,
     /// Seconds before giving up on the TSA (per request)
     #[arg(long, value_name = "SECS", default_value_t = 30, requires = "tsa", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub tsa_timeout: u64,
@@ -57,6 +61,8 @@ pub fn read_crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
 pub struct Finisher {
     tsa: Option<(HttpClient, String)>,
     anchors: Vec<Vec<u8>>,
+    /// --tsa-chain's certificates.
+    tsa_chain: Vec<Vec<u8>>,
     crls: Vec<Vec<u8>>,
     /// With --embed-revocation: where OCSP answers (and missing CRLs) are fetched.
     fetcher: Option<crate::fetch::HttpFetcher>,
@@ -77,6 +83,11 @@ impl Finisher {
             let b = read_input(p, "the TSA trust file", CERT_LIMIT)?;
             anchors.extend(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
         }
+        let mut tsa_chain = Vec::new();
+        for p in &a.tsa_chain {
+            let b = read_input(p, "the TSA chain file", CERT_LIMIT)?;
+            tsa_chain.extend(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
+        }
         if tsa.is_some() && anchors.is_empty() {
             eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
         }
@@ -84,7 +95,7 @@ impl Finisher {
         let fetcher = a.embed_revocation.then(|| {
             crate::fetch::HttpFetcher::new(Duration::from_secs(a.fetch_timeout), crate::fetch::default_cache_dir(), time::OffsetDateTime::now_utc().unix_timestamp())
         });
-        Ok(Finisher { tsa, anchors, crls, fetcher })
+        Ok(Finisher { tsa, anchors, tsa_chain, crls, fetcher })
     }
 
     /// The CRLs (given and fetched) and OCSP answers (fetched) to embed for the certificates of
@@ -122,7 +133,8 @@ impl Finisher {
         let mut p7s = p7s;
         if let Some((client, url)) = &self.tsa {
             let now = time::OffsetDateTime::now_utc();
-            let check = if self.anchors.is_empty() { TokenCheck::without_trust(now) } else { TokenCheck::new(&self.anchors, now) };
+            let check = if self.anchors.is_empty() { TokenCheck::without_trust(now) } else { TokenCheck::new(&self.anchors, now) }
+                .extra_certificates(&self.tsa_chain);
             p7s = match add_signature_timestamp(&p7s, client, &check) {
                 Ok(t) => t.p7s,
                 Err(TspError::Transport(e)) => return Err(format!("timestamp from {url}: cannot reach the TSA: {e}")),

@@ -55,8 +55,8 @@ pub struct TimestampArgs {
     /// Extra certificates to build the TSA's chain (PEM bundle or DER); repeatable
     #[arg(long, value_name = "FILE")]
     pub tsa_chain: Vec<PathBuf>,
-    /// Seconds before giving up on the TSA
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    /// Seconds before giving up on the TSA (--timeout: the same)
+    #[arg(long = "tsa-timeout", visible_alias = "timeout", value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Write the result here instead of replacing FILE.p7s
     #[arg(long, value_name = "FILE")]

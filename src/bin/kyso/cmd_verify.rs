@@ -478,6 +478,9 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
             // a folder, or a signature given for its document: paired below
         } else if !doc.exists() {
             return Err(CliError::usage(format!("the document {} does not exist", doc.display())).hint("check the path"));
+        } else if let Err(e) = std::fs::File::open(doc) {
+            // like a missing document, one that cannot be read stops the run (exit 2)
+            return Err(CliError::usage(format!("cannot read the document {}: {e}", doc.display())));
         } else {
             let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
             if !sig.exists() && !verify_in_place(doc, a.sig.as_deref()) {
