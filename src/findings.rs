@@ -1348,6 +1348,9 @@ pub enum CheckName {
     SigningCertificate,
     /// `algorithm_policy`
     AlgorithmPolicy,
+    /// `certificate_key_policy`: the keys and signature algorithms of the certificates of the
+    /// path (apart from the signature's own algorithm, `algorithm_policy`)
+    CertificateKeyPolicy,
     /// `certificate_path`
     CertificatePath,
     /// `certificate_policies` (named when policy inputs were given)
@@ -1393,6 +1396,7 @@ impl CheckName {
             CheckName::Signature => "signature",
             CheckName::SigningCertificate => "signing_certificate",
             CheckName::AlgorithmPolicy => "algorithm_policy",
+            CheckName::CertificateKeyPolicy => "certificate_key_policy",
             CheckName::CertificatePath => "certificate_path",
             CheckName::CertificatePolicies => "certificate_policies",
             CheckName::SignerKeyUsage => "signer_key_usage",
@@ -1413,7 +1417,7 @@ impl CheckName {
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 22] = [
+    pub const ALL: [CheckName; 23] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,
@@ -1421,6 +1425,7 @@ impl CheckName {
         CheckName::Signature,
         CheckName::SigningCertificate,
         CheckName::AlgorithmPolicy,
+        CheckName::CertificateKeyPolicy,
         CheckName::CertificatePath,
         CheckName::CertificatePolicies,
         CheckName::SignerKeyUsage,

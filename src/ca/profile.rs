@@ -180,6 +180,14 @@ pub enum ProfileError {
         /// The prefixes it accepts ([`AGENCY_UID_PREFIXES`], [`PERSON_UID_PREFIXES`]).
         accepted: &'static [&'static str],
     },
+    /// The UID's number has the wrong form for its kind (a CCCD number is 12 digits).
+    #[error("the UID '{value}' is not {expected}")]
+    UidNumber {
+        /// The UID given.
+        value: String,
+        /// What its number must be.
+        expected: &'static str,
+    },
     /// The profile needs this field.
     #[error("{} certificate needs {field}", article(*.profile))]
     Missing {
@@ -231,7 +239,21 @@ fn check_len(field: Field, v: &str, max: usize) -> Result<(), ProfileError> {
 fn check_uid(v: &str, accepted: &'static [&'static str], profile: Profile) -> Result<(), ProfileError> {
     check_len(Field::Uid, v, MAX_NAME_CHARS)?;
     match accepted.iter().find(|p| v.starts_with(**p)) {
-        Some(p) if v.len() > p.len() => Ok(()),
+        Some(p) if v.len() > p.len() => {
+            // Identity numbers have a fixed form: CCCD (citizen identity card, Decree
+            // 137/2015/NĐ-CP) 12 digits; CMND (the old identity card) 9 or 12 digits.
+            let number = v.get(p.len()..).unwrap_or_default();
+            let digits = number.chars().all(|c| c.is_ascii_digit());
+            let bad = match *p {
+                "CCCD:" => (!digits || number.len() != 12).then_some("CCCD: followed by the 12 digits of a citizen identity card"),
+                "CMND:" => (!digits || !matches!(number.len(), 9 | 12)).then_some("CMND: followed by the 9 or 12 digits of an identity card"),
+                _ => None,
+            };
+            match bad {
+                Some(expected) => Err(ProfileError::UidNumber { value: v.to_string(), expected }),
+                None => Ok(()),
+            }
+        }
         Some(prefix) => Err(ProfileError::UidWithoutValue { prefix }),
         None => Err(ProfileError::UidPrefix { value: v.to_string(), profile, accepted }),
     }

@@ -532,6 +532,7 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::Signature => ("Giá trị chữ ký", "Signature value"),
         CheckName::SigningCertificate => ("Thuộc tính signing-certificate", "Signing-certificate attribute"),
         CheckName::AlgorithmPolicy => ("Chính sách thuật toán", "Algorithm policy"),
+        CheckName::CertificateKeyPolicy => ("Chính sách khóa của chứng thư", "Certificate key policy"),
         CheckName::CertificatePath => ("Chuỗi chứng thư", "Certificate path"),
         CheckName::CertificatePolicies => ("Chính sách chứng thư", "Certificate policies"),
         CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),

@@ -250,16 +250,16 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         out.failures.push(f);
     }
     match leaf_key_strength(&leaf, p.policy) {
-        Ok((desc, false)) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+        Ok((desc, false)) => out.checks.push(check(CheckName::CertificateKeyPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
         Ok((desc, true)) => {
             // Only the legacy policy allows it (RSA of 1024–2047 bits): a warning on the signature.
             if let KeyDescription::Rsa { bits } = desc {
                 out.warnings.push(Finding::LegacyRsaKey { bits, strict_minimum: crate::alg::pubkey::rsa_minimum(Policy::Strict) });
             }
-            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::CertificateKey(desc)));
+            out.checks.push(check(CheckName::CertificateKeyPolicy, CheckStatus::Warning, Finding::CertificateKey(desc)));
         }
         Err(why) => {
-            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
+            out.checks.push(check(CheckName::CertificateKeyPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
         }
     }

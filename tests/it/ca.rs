@@ -388,7 +388,10 @@ fn revocation_crl_verifies_and_openssl_reports_revoked() {
     assert!(out.contains("verify OK"), "{out}");
     ok(d, &["ca", "crl", "--dir", "ca", "--out", "ca-crl.pem"]);
     assert!(std::fs::read_to_string(d.join("ca-crl.pem")).unwrap().starts_with("-----BEGIN X509 CRL-----"));
-    fails(d, &["ca", "crl", "--dir", "ca", "--out", "ca.crl"], 1, "already exists");
+    // republishing over this CA's own earlier CRL needs no --force (issue 18); another file does
+    ok(d, &["ca", "crl", "--dir", "ca", "--out", "ca.crl"]);
+    std::fs::write(d.join("notes.txt"), "ghi chú").unwrap();
+    fails(d, &["ca", "crl", "--dir", "ca", "--out", "notes.txt"], 1, "already exists");
     fails(d, &["ca", "crl", "--dir", "ca", "--days", "0"], 2, "--days 0");
     // the root can revoke the issuing CA; openssl then rejects the whole chain
     let ca_serial = serial_of(d, "ca/ca.pem");

@@ -514,3 +514,93 @@ fn finding_10_one_flag_one_serial_form_one_time_form_one_exit_code() {
     let (code, _, err) = summary(&k(d, &["sign", "--cert", &cert, "--key", &key, "missing.txt"]));
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn finding_11_smaller_things_a_newcomer_trips_on() {
+    use crate::ca::{k, ok, Province};
+    let p = Province::new();
+    let d = p.path();
+    // an identity number of the wrong form is refused; an agency without its code is warned about
+    let (code, _, err) = summary(&k(d, &["ca", "issue", "--dir", "ca", "--profile", "person", "--cn", "Trần Thị Bình", "--title", "Giám đốc", "--org", "Sở Y tế", "--uid", "CCCD:123", "--key-out", "b.key", "--cert-out", "b.pem"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--uid 'CCCD:123' is not CCCD: followed by the 12 digits of a citizen identity card"), "{err}");
+    let (code, _, err) = summary(&k(d, &["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế", "--key-out", "a.key", "--cert-out", "a.pem"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: an agency certificate without --uid"), "{err}");
+    // a key file other users can read is named, with the fix
+    write(d, "cv.txt", b"x");
+    std::fs::set_permissions(d.join("a.key"), std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let (code, _, err) = summary(&k(d, &["sign", "--cert", "a.pem", "--key", "a.key", "cv.txt"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: the key a.key can be read by other users (mode 644); make it private: chmod 600 a.key"), "{err}");
+    // ca crl --out republishes over its own earlier CRL without --force (not over another file)
+    ok(d, &["ca", "crl", "--dir", "ca", "--out", "ca.crl"]);
+    ok(d, &["ca", "crl", "--dir", "ca", "--out", "ca.crl"]);
+    let (code, _, err) = summary(&k(d, &["ca", "crl", "--dir", "ca", "--out", "cv.txt"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--out cv.txt already exists"), "{err}");
+    let (code, _, err) = summary(&k(d, &["ca", "crl", "--dir", "root", "--out", "ca.crl"]));
+    assert_eq!(code, 1, "another CA's CRL file is not replaced without --force: {err}");
+    // the JSON signer has its parts; each check appears once
+    let (code, out, err) = summary(&run_in(d, &["verify", "cv.txt", "--trust", "root/ca.pem", "--offline", "--revocation", "off", "--json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let sig = &v["documents"][0]["signatures"][0];
+    assert_eq!(sig["signer"]["organization"], "Sở Y tế", "{sig:#}");
+    assert!(sig["signer"]["serial"].is_string() && sig["signer"]["issuer"].is_string(), "{sig:#}");
+    let names: Vec<&str> = sig["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(names.contains(&"algorithm_policy") && names.contains(&"certificate_key_policy"), "{names:?}");
+    // an encrypted PDF (this one unsigned, readable without a password): no advice to decrypt it
+    // (which would destroy signatures); the unreadable case is SIGNED_DATA_NOT_FOUND (pdf tests)
+    let enc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example/pdf/cong-van-encrypted.pdf");
+    let (code, out, _) = summary(&run_in(d, &["verify", s(&enc), "--trust", "root/ca.pem", "--offline", "--lang", "en"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the PDF has no signature") && !out.contains("qpdf") && !out.contains("decrypt"), "{out}");
+    // an empty passphrase from the environment: what to do
+    let o = kyso().args(["key", "new", "--out", "e.key"]).env("KYSO_PASSPHRASE", "").current_dir(d).output().unwrap();
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("hint: use --pass-file FILE or set KYSO_PASSPHRASE"), "{err}");
+}
+
+/// A recorded terminal session (tmux): `key new` at a prompt allows three tries, and says what
+/// is wrong each time (an empty passphrase, a weak one) before accepting a good one.
+#[test]
+#[ignore = "needs tmux (apt-get install tmux); run by .ci/run with --ignored"]
+fn finding_11_tmux_prompts_allow_three_tries_and_say_what_is_wrong() {
+    let d = tempfile::tempdir().unwrap();
+    let socket = format!("kyso-test-p-{}", std::process::id());
+    let cmd = format!("cd {} && {} key new --out k.key; echo EXIT=$?; sleep 60", s(d.path()), env!("CARGO_BIN_EXE_kyso"));
+    tmux(&socket, &["new-session", "-d", "-s", "k", "-x", "160", "-y", "20", &cmd]);
+    let watchdog = std::time::Instant::now();
+    let wait_for = |needle: &str, count: usize| loop {
+        assert!(watchdog.elapsed() < std::time::Duration::from_secs(60), "hang watchdog waiting for {needle:?}:\n{}", tmux(&socket, &["capture-pane", "-p", "-t", "k"]));
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "k"]);
+        if screen.matches(needle).count() >= count {
+            return screen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    wait_for("Passphrase for the new key k.key:", 1);
+    tmux(&socket, &["send-keys", "-t", "k", "Enter"]);
+    wait_for("Passphrase for the new key k.key:", 2);
+    tmux(&socket, &["send-keys", "-t", "k", "-l", "abc"]);
+    tmux(&socket, &["send-keys", "-t", "k", "Enter"]);
+    wait_for("Passphrase for the new key k.key:", 3);
+    tmux(&socket, &["send-keys", "-t", "k", "-l", "bốn năm từ rời rạc dễ nhớ"]);
+    tmux(&socket, &["send-keys", "-t", "k", "Enter"]);
+    wait_for("Repeat the passphrase:", 1);
+    tmux(&socket, &["send-keys", "-t", "k", "-l", "bốn năm từ rời rạc dễ nhớ"]);
+    tmux(&socket, &["send-keys", "-t", "k", "Enter"]);
+    let end = wait_for("EXIT=", 1);
+    tmux(&socket, &["kill-server"]);
+    eprintln!("recorded:\n{end}");
+    assert!(end.contains("empty passphrase; try again (2 of 3 tries left)"), "{end}");
+    assert!(end.contains("too weak: it has 3 characters; at least 8 are needed; try again (1 of 3 tries left)"), "{end}");
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(d.path().join("k.key").exists());
+}

@@ -382,6 +382,7 @@ pub fn profile_message(e: &ProfileError) -> String {
         ProfileError::ControlCharacters(f) => format!("{} contains control characters", named(*f)),
         ProfileError::BadEmail(a) => format!("--email '{a}' is not an ASCII e-mail address"),
         ProfileError::UidWithoutValue { prefix } => format!("--uid {prefix} has no value after the prefix"),
+        ProfileError::UidNumber { value, expected } => format!("--uid '{value}' is not {expected}"),
         ProfileError::UidPrefix { value, profile, accepted } => {
             let who = if *profile == Profile::Agency { "an agency".to_string() } else { format!("a {profile}") };
             format!("--uid '{value}' for {who} must start with {}", accepted.join(" or "))
@@ -525,6 +526,9 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     };
     let req = IssueRequest { profile, subject: a.subject.subject(), years: a.years };
     req.subject.check(profile).map_err(|e| CliError::usage(profile_message(&e)))?;
+    if profile == Profile::Agency && req.subject.uid.is_none() {
+        eprintln!("warning: an agency certificate without --uid: recipients cannot tell the unit by its code (--uid MNS:… budget-unit code, or MST:… tax code)");
+    }
     let (spki, new_key) = match (&a.csr, a.key_out.is_some() || a.p12_out.is_some()) {
         (Some(csr), _) => {
             let bytes = read_input(csr, "the request", MAX_CSR_FILE)?;
@@ -680,11 +684,27 @@ fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// True when `out` holds CRLs and the first is this CA's: an earlier `ca crl --out` of the
+/// same CA, which a new CRL replaces without --force (publishing is repeated by nature).
+fn holds_this_cas_crl(out: &Path, ca: &Ca) -> bool {
+    use x509_parser::prelude::FromDer;
+    let Ok(bytes) = kyso::files::read_limited(out, 64 << 20) else { return false };
+    let Ok(crls) = kyso::objects::crls(&bytes) else { return false };
+    let Some(first) = crls.first() else { return false };
+    let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(first) else { return false };
+    let Ok((_, cert)) = x509_parser::certificate::X509Certificate::from_der(ca.certificate()) else { return false };
+    crl.issuer().as_raw() == cert.subject().as_raw()
+}
+
 fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
+    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut a = a;
     if let Some(out) = &a.out {
+        if !a.force && out.exists() && holds_this_cas_crl(out, &ca) {
+            a.force = true;
+        }
         check_output(out, a.force, "--out")?;
     }
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let key = open_ca_key(&ca, &a.pass)?;
     let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
     let mut parents = Vec::new();

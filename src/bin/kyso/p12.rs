@@ -103,6 +103,7 @@ pub enum KeyInput {
 /// neither is reported with `unusable` (each command keeps its exit code for that).
 pub fn read_key_input(path: &Path, pass: &PassArgs, p12_name: Option<&str>, unusable: fn(String) -> CliError) -> Result<KeyInput, CliError> {
     let bytes = Zeroizing::new(read_input(path, "the key file", MAX_KEY_FILE)?);
+    warn_if_others_can_read(path);
     if pkcs12::is_pkcs12(&bytes) {
         let (p12, p) = open_p12(path, &bytes, pass)?;
         return Ok(KeyInput::Pkcs12(Box::new(p12), p));
@@ -112,6 +113,24 @@ pub fn read_key_input(path: &Path, pass: &PassArgs, p12_name: Option<&str>, unus
     }
     let file = KeyFile::parse(&bytes).map_err(|e| unusable(format!("{}: {e}", path.display())))?;
     Ok(KeyInput::File(file))
+}
+
+/// Warns when a key file can be read by other users of the machine (kyso writes them 0600).
+pub fn warn_if_others_can_read(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "warning: the key {} can be read by other users (mode {mode:03o}); make it private: chmod 600 {}",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
 }
 
 /// A signing key with its certificate and chain, from `--key` (a key file or a .p12) and the
