@@ -239,6 +239,19 @@ pub struct SignedPdf {
     pub field_name: String,
     /// The /ByteRange written.
     pub byte_range: [u64; 4],
+    /// For a text stamp ([`Appearance::Stamp`]): where it went against the page's text.
+    pub stamp: Option<StampPlacement>,
+}
+
+/// Where a text stamp was placed, against the text the page shows (approximate boxes from its
+/// content stream, not inside form XObjects).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StampPlacement {
+    /// How far below its default place (8 mm from the top) it was moved to a text-free band.
+    pub moved_down_mm: f64,
+    /// It still overlaps page text (no text-free band in the top 40 % of the page, or --rect
+    /// chose the place).
+    pub overlaps_text: bool,
 }
 
 /// The bytes a PDF signature signs: the file minus the /Contents hex string, in two parts.

@@ -67,7 +67,7 @@ where
         }
         let hex = hex::encode_upper(&cms);
         out[c_start + 1..c_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-        return Ok(SignedPdf { bytes: out, field_name: plan.field_name.clone(), byte_range: br });
+        return Ok(SignedPdf { bytes: out, field_name: plan.field_name.clone(), byte_range: br, stamp: plan.stamp });
     }
     Err(PdfError::ContentsTooSmall { needed: reserve, reserved: reserve })
 }
@@ -87,6 +87,8 @@ struct Plan {
     /// Widget rectangle in default user space.
     rect: [f64; 4],
     appearance: Option<AppearancePlan>,
+    /// Where a text stamp went, against the page's text.
+    stamp: Option<super::StampPlacement>,
 }
 
 enum AppearancePlan {
@@ -127,6 +129,7 @@ impl Plan {
         if opts.document_timestamp && !matches!(opts.appearance, Appearance::None) {
             return Err(PdfError::Unsupported("a visible appearance for a document timestamp (it is always invisible)".into()));
         }
+        let mut stamp = None;
         let (rect, appearance) = match &opts.appearance {
             Appearance::None => ([0.0; 4], None),
             Appearance::Signature { png } => {
@@ -161,11 +164,23 @@ impl Plan {
                 }
                 let w = width + 2.0 * STAMP_PAD;
                 let h = lines.len() as f64 * STAMP_LEAD + 2.0 * STAMP_PAD;
-                let rect = match opts.rect {
-                    Some(r) => geometry.to_pdf(r.x * MM, r.y * MM, w, h),
-                    // Top right of the page: 10 mm from the right edge, 8 mm from the top.
-                    None => geometry.to_pdf(geometry.width - 10.0 * MM - w, 8.0 * MM, w, h),
+                // The page's printed lines (the header "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" is at
+                // the top right too): the stamp goes to the first text-free band below 8 mm from
+                // the top, in 1 mm steps within the top 40 % of the page; --rect is taken as
+                // given. Either way an overlap left is reported.
+                let text = page_text_boxes(doc, page_id);
+                let (rect, moved) = match opts.rect {
+                    Some(r) => (geometry.to_pdf(r.x * MM, r.y * MM, w, h), 0.0),
+                    None => {
+                        let at = |dy_mm: f64| geometry.to_pdf(geometry.width - 10.0 * MM - w, (8.0 + dy_mm) * MM, w, h);
+                        let max_mm = (0.4 * (geometry.bx[3] - geometry.bx[1]) / MM - 8.0).max(0.0) as usize;
+                        match (0..=max_mm).map(|i| i as f64).find(|dy| !text.iter().any(|b| overlaps(&at(*dy), b))) {
+                            Some(dy) => (at(dy), dy),
+                            None => (at(0.0), 0.0),
+                        }
+                    }
                 };
+                stamp = Some(super::StampPlacement { moved_down_mm: moved, overlaps_text: text.iter().any(|b| overlaps(&rect, b)) });
                 (rect, Some(AppearancePlan::Stamp { lines, font }))
             }
         };
@@ -175,7 +190,7 @@ impl Plan {
             }
             geometry.check_inside(rect)?;
         }
-        Ok(Plan { kind, prev: doc.xref_start, first_free, root_id, page_id, field_name, rect, appearance })
+        Ok(Plan { kind, prev: doc.xref_start, first_free, root_id, page_id, field_name, rect, appearance, stamp })
     }
 
     /// Writes the update with `reserve` bytes for /Contents. Returns the output, the offset of
@@ -526,4 +541,112 @@ mod tests {
         assert_eq!(stamp_time(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "2026-11-30T06:30:27+07:00");
     }
 
+}
+
+/// Bounds on reading a page's text positions for the stamp placement (the page comes from the
+/// document being signed, which may be hostile): 64 MiB of decompressed content (far above a
+/// text page's tens of KB) and 1,000,000 operators.
+const TEXT_SCAN_BYTES: usize = 64 << 20;
+const TEXT_SCAN_OPS: usize = 1_000_000;
+
+/// Approximate boxes (default user space) of the text the page's content stream shows
+/// directly (not inside form XObjects): each text-showing operator's run from its origin, one
+/// font size high (a quarter below the baseline for descenders), as wide as half an em per
+/// byte shown (generous for simple fonts, one em per glyph for two-byte CID fonts). Enough to
+/// keep a stamp off the page's printed lines; empty when the content cannot be read.
+fn page_text_boxes(doc: &Document, page_id: ObjectId) -> Vec<[f64; 4]> {
+    type M = [f64; 6];
+    fn mul(a: &M, b: &M) -> M {
+        [
+            a[0] * b[0] + a[1] * b[2],
+            a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2],
+            a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4],
+            a[4] * b[1] + a[5] * b[3] + b[5],
+        ]
+    }
+    const ID: M = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let Ok(bytes) = doc.get_page_content_with_limit(page_id, TEXT_SCAN_BYTES) else { return Vec::new() };
+    let Ok(content) = lopdf::content::Content::decode(&bytes) else { return Vec::new() };
+    let nums = |ops: &[Object]| -> Vec<f64> { ops.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect() };
+    let (mut ctm, mut stack): (M, Vec<M>) = (ID, Vec::new());
+    let (mut tm, mut lm, mut size, mut leading) = (ID, ID, 12.0f64, 0.0f64);
+    let mut boxes = Vec::new();
+    for op in content.operations.iter().take(TEXT_SCAN_OPS) {
+        let n = nums(&op.operands);
+        let shown: Option<usize> = match op.operator.as_str() {
+            "q" => {
+                if stack.len() < 64 {
+                    stack.push(ctm);
+                }
+                None
+            }
+            "Q" => {
+                ctm = stack.pop().unwrap_or(ID);
+                None
+            }
+            "cm" if n.len() == 6 => {
+                ctm = mul(&[n[0], n[1], n[2], n[3], n[4], n[5]], &ctm);
+                None
+            }
+            "BT" => {
+                tm = ID;
+                lm = ID;
+                None
+            }
+            "Tf" => {
+                if let Some(s) = n.last() {
+                    size = *s;
+                }
+                None
+            }
+            "TL" => {
+                leading = n.first().copied().unwrap_or(leading);
+                None
+            }
+            "Td" | "TD" if n.len() == 2 => {
+                if op.operator == "TD" {
+                    leading = -n[1];
+                }
+                lm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &lm);
+                tm = lm;
+                None
+            }
+            "Tm" if n.len() == 6 => {
+                lm = [n[0], n[1], n[2], n[3], n[4], n[5]];
+                tm = lm;
+                None
+            }
+            "T*" => {
+                lm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &lm);
+                tm = lm;
+                None
+            }
+            "Tj" | "'" | "\"" => {
+                if op.operator != "Tj" {
+                    lm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &lm);
+                    tm = lm;
+                }
+                op.operands.iter().rev().find_map(|o| o.as_str().ok()).map(<[u8]>::len)
+            }
+            "TJ" => op.operands.first().and_then(|o| o.as_array().ok()).map(|a| a.iter().filter_map(|o| o.as_str().ok()).map(<[u8]>::len).sum()),
+            _ => None,
+        };
+        if let Some(len) = shown {
+            let m = mul(&tm, &ctm);
+            let em_x = size * (m[0] * m[0] + m[1] * m[1]).sqrt();
+            let em_y = size * (m[2] * m[2] + m[3] * m[3]).sqrt();
+            let w = len as f64 * 0.5 * em_x;
+            let (x, y) = (m[4], m[5]);
+            boxes.push([x, y - 0.25 * em_y, x + w, y + em_y]);
+            // the run's advance (approximate), for a TJ/Tj that follows on the same line
+            tm = mul(&[1.0, 0.0, 0.0, 1.0, len as f64 * 0.5 * size, 0.0], &tm);
+        }
+    }
+    boxes
+}
+
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }

@@ -604,3 +604,68 @@ fn finding_11_tmux_prompts_allow_three_tries_and_say_what_is_wrong() {
     assert!(end.contains("EXIT=0"), "{end}");
     assert!(d.path().join("k.key").exists());
 }
+
+/// Word boxes of page 1 as `pdftotext -bbox` (poppler, an independent PDF reader) sees them:
+/// (text, [xMin, yMin, xMax, yMax]) in points from the top-left.
+fn words_of(pdf: &Path) -> Vec<(String, [f64; 4])> {
+    let o = std::process::Command::new("pdftotext").args(["-bbox", "-f", "1", "-l", "1"]).arg(pdf).arg("-").output().expect("pdftotext must be installed (poppler-utils)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let attr = |l: &str, k: &str| -> f64 { l.split(&format!("{k}=\"")).nth(1).and_then(|r| r.split('"').next()).and_then(|v| v.parse().ok()).unwrap() };
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("<word "))
+        .map(|l| {
+            let word = l.split('>').nth(1).and_then(|r| r.split('<').next()).unwrap_or_default().to_string();
+            (word, [attr(l, "xMin"), attr(l, "yMin"), attr(l, "xMax"), attr(l, "yMax")])
+        })
+        .collect()
+}
+
+/// The README's PDF examples with the attachment stamp (the dispatch and the attachment
+/// samples): the stamp's words, as poppler reads the signed file, overlap none of the page's
+/// words; the first page is rendered (pdftoppm) beside the test's files for a look.
+#[test]
+#[ignore = "needs poppler-utils (pdftotext, pdftoppm) and Liberation Serif (fonts-liberation2); run by .ci/run with --ignored"]
+fn finding_7_the_stamp_avoids_the_page_text_checked_with_pdftotext_bbox() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
+    let d = tempfile::tempdir().unwrap();
+    let e = |p: &str| ex.join(p).to_str().unwrap().to_string();
+    for sample in ["cong-van.pdf", "cong-van-xref-stream.pdf"] {
+        let input = d.path().join(sample);
+        std::fs::copy(ex.join("pdf").join(sample), &input).unwrap();
+        let out = d.path().join(format!("stamped-{sample}"));
+        let o = kyso()
+            .args(["sign", "--pades", "--cert", &e("units/van-phong-ubnd/agency.pem"), "--key", &e("units/van-phong-ubnd/agency.key"), "--chain", &e("chain.pem")])
+            .args(["--pass-file", &e("passphrase.txt"), "--appearance", "stamp", "--doc-number", "Số: 123/UBND-VP", "--out", s(&out), s(&input)])
+            .output()
+            .unwrap();
+        let (code, _, err) = summary(&o);
+        assert_eq!(code, 0, "{err}");
+        assert!(!err.contains("overlaps"), "{err}");
+        let before = words_of(&input);
+        let after = words_of(&out);
+        let stamp: Vec<&(String, [f64; 4])> = after.iter().filter(|w| !before.contains(w)).collect();
+        assert!(stamp.iter().any(|(w, _)| w == "123/UBND-VP"), "the stamp's words: {stamp:?}");
+        for (w, b) in &stamp {
+            for (pw, pb) in &before {
+                let overlap = b[0] < pb[2] && pb[0] < b[2] && b[1] < pb[3] && pb[1] < b[3];
+                assert!(!overlap, "{sample}: the stamp's '{w}' {b:?} is drawn over the page's '{pw}' {pb:?}");
+            }
+        }
+        let png = d.path().join(format!("page-{}", sample.trim_end_matches(".pdf")));
+        let o = std::process::Command::new("pdftoppm").args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"]).arg(&out).arg(&png).output().expect("pdftoppm");
+        assert!(o.status.success() && png.with_extension("png").exists(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // --rect over the header: the overlap is detected and reported
+    let input = d.path().join("cong-van.pdf");
+    let o = kyso()
+        .args(["sign", "--pades", "--cert", &e("units/van-phong-ubnd/agency.pem"), "--key", &e("units/van-phong-ubnd/agency.key"), "--chain", &e("chain.pem")])
+        .args(["--pass-file", &e("passphrase.txt"), "--appearance", "stamp", "--doc-number", "Số: 123/UBND-VP", "--rect", "100,17", "--out"])
+        .arg(d.path().join("over.pdf"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    let (code, _, err) = summary(&o);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: the stamp overlaps the text of page 1"), "{err}");
+}

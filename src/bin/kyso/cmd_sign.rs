@@ -591,7 +591,20 @@ fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> 
             },
         );
         match r {
-            Ok(signed) => eprintln!("signed {} → {} (field {}{dss_note})", input.display(), output.display(), signed.field_name),
+            Ok(signed) => {
+                eprintln!("signed {} → {} (field {}{dss_note})", input.display(), output.display(), signed.field_name);
+                if let Some(st) = signed.stamp {
+                    if st.overlaps_text {
+                        eprintln!(
+                            "warning: the stamp overlaps the text of page {} in {}; choose its place with --rect X,Y (millimetres from the top-left)",
+                            opts.page,
+                            output.display()
+                        );
+                    } else if st.moved_down_mm > 0.0 {
+                        eprintln!("note: the stamp was placed {:.0} mm lower than usual, below the page's text at the top right", st.moved_down_mm);
+                    }
+                }
+            }
             Err(e) if single => return Err(e),
             Err(e) => {
                 failed += 1;
