@@ -429,8 +429,8 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
     let ca = Ca::init(&a.dir, &params, par, &pass, Kdf::default(), now()).map_err(ca_error)?;
     let subject = kyso::inspect::cert_subject(ca.certificate()).unwrap_or_default();
     match &a.parent {
-        Some(p) => println!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
-        None => println!("root CA created in {}: {subject}", a.dir.display()),
+        Some(p) => outln!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
+        None => outln!("root CA created in {}: {subject}", a.dir.display()),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -501,15 +501,15 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         CliError { message: m, ..e }
     })?;
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
-    println!("issued {} certificate, serial {}", profile, issued.serial);
-    println!("  subject:     {subject}");
-    println!("  valid until: {}", kyso::ca::rfc3339(issued.not_after));
+    outln!("issued {} certificate, serial {}", profile, issued.serial);
+    outln!("  subject:     {subject}");
+    outln!("  valid until: {}", kyso::ca::rfc3339(issued.not_after));
     if issued.shortened {
-        println!("  (shortened to the CA certificate's own notAfter)");
+        outln!("  (shortened to the CA certificate's own notAfter)");
     }
-    println!("  certificate: {}", a.cert_out.display());
+    outln!("  certificate: {}", a.cert_out.display());
     if let Some(k) = &a.key_out {
-        println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
+        outln!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -520,11 +520,11 @@ fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let key = open_ca_key(&ca, &a.pass)?;
     let Some(reason) = a.reason.reason() else {
         let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
-        println!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+        outln!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
         return Ok(ExitCode::SUCCESS);
     };
     let crl = ca.revoke(&key, &serial, reason, now()).map_err(ca_error)?;
-    println!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+    outln!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -540,7 +540,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         let bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
         write_out(out, &bytes, a.force, Secrecy::Public)?;
     }
-    println!(
+    outln!(
         "CRL number {} ({} revoked), next update {}, written to {}{}",
         crl.number,
         crl.revoked,
@@ -573,17 +573,17 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
                 o
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&arr).map_err(|e| CliError::failed(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&arr).map_err(|e| CliError::failed(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
     }
     if records.is_empty() {
-        println!("no certificates issued by {} yet", a.dir.display());
+        outln!("no certificates issued by {} yet", a.dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<32}  {:<7}  {:<7}  {:<10}  SUBJECT", "SERIAL", "STATUS", "PROFILE", "NOT AFTER");
+    outln!("{:<32}  {:<7}  {:<7}  {:<10}  SUBJECT", "SERIAL", "STATUS", "PROFILE", "NOT AFTER");
     for r in &records {
         let date = kyso::ca::rfc3339(r.not_after);
-        println!(
+        outln!(
             "{:<32}  {:<7}  {:<7}  {:<10}  {}",
             r.serial,
             r.status.name(),
@@ -599,11 +599,11 @@ fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     match ca.audit() {
         Ok(r) => {
-            println!(
+            outln!(
                 "audit log intact: {} entries, {} certificates and {} CRLs accounted for",
                 r.entries, r.certificates, r.crls
             );
-            println!("head {}", r.head);
+            outln!("head {}", r.head);
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ CaError::AuditBroken { .. }) => Err(CliError::failed(e.to_string())

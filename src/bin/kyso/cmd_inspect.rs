@@ -36,9 +36,9 @@ pub fn run(a: InspectArgs) -> Result<ExitCode, CliError> {
     };
     let text = kyso::inspect::describe(&bytes, pass.as_ref().map(|p| p.as_slice()))
         .map_err(|e| CliError::failed(format!("{}: {e}", a.file.display())))?;
-    print!("{text}");
+    out!("{text}");
     if !text.ends_with('\n') {
-        println!();
+        outln!();
     }
     if pass.is_none() && kyso::KeyFile::parse(&bytes).is_ok_and(|k| k.is_encrypted()) {
         eprintln!("hint: give the passphrase with --pass-file FILE or KYSO_PASSPHRASE to see the key's algorithm and fingerprint");

@@ -117,7 +117,7 @@ pub fn run_key(cmd: KeyCommand) -> Result<ExitCode, CliError> {
                 key.to_encrypted_pem(&p, kdf).map_err(|e| CliError::failed(e.to_string()))?
             };
             write_out(&a.out, pem.as_bytes(), a.force, Secrecy::Secret)?;
-            println!(
+            outln!(
                 "{} key written to {}{}",
                 key.algorithm(),
                 a.out.display(),
@@ -144,7 +144,7 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
                 pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
             );
             write_out(&a.out, pem.as_bytes(), a.force, Secrecy::Public)?;
-            println!("certificate request written to {}", a.out.display());
+            outln!("certificate request written to {}", a.out.display());
             Ok(ExitCode::SUCCESS)
         }
     }

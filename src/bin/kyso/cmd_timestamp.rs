@@ -140,7 +140,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     write_atomic(&path, &bytes, overwrite, Secrecy::Public)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     for (i, t) in result.timestamps.iter().enumerate() {
-        println!(
+        outln!(
             "timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             i + 1,
             kyso::report::rfc3339(t.gen_time),
@@ -151,9 +151,9 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         );
     }
     if result.already_timestamped > 0 {
-        println!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
+        outln!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
     }
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -205,7 +205,7 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
     write_atomic(&path, &signed.bytes, overwrite, Secrecy::Public)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     if let Some(t) = issued {
-        println!(
+        outln!(
             "document timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             signed.field_name,
             kyso::report::rfc3339(t.gen_time),
@@ -216,8 +216,8 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
         );
     }
     if !dss_note.is_empty() {
-        println!("{dss_note}");
+        outln!("{dss_note}");
     }
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
