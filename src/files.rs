@@ -934,6 +934,11 @@ fn is_legacy_temporary(name: &str) -> bool {
     name.strip_prefix(TEMP_PREFIX).is_some_and(|rest| alnum(rest, TEMP_RANDOM_CHARS))
 }
 
+/// Age after which a temporary file of the older pattern (without an owner) is taken as left by
+/// an interrupted run: such files lived for the time of one write or one batch chunk (seconds);
+/// an hour leaves a wide margin for a kyso of an earlier version still running on a slow disk.
+pub const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(3600);
+
 /// Limit on directory entries examined by [`remove_stale_temporaries`]: it runs before every
 /// batch, and a folder of documents can be large; 100,000 entries bound the time of the scan
 /// (a few tens of ms) while covering any real output folder.

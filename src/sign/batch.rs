@@ -9,7 +9,7 @@
 //!    from the certificate and checked against the signer's in [`Batch::sign`]: a wrong guess
 //!    only means the documents are read again.
 //! 2. [`Batch::sign`] first removes the temporary files an interrupted earlier run left in the
-//!    output folders (older than [`STALE_TEMPORARY_AGE`]). Then, per chunk of [`COMMIT_CHUNK`]
+//!    output folders (those whose owner process is gone, at once; see [`crate::files`]). Then, per chunk of [`COMMIT_CHUNK`]
 //!    documents, the signatures are made in parallel (rayon), each passed through the caller's
 //!    `finish` step (a signature timestamp, embedded CRLs), staged into temporary files by the
 //!    calling thread, and committed at once ([`crate::files::commit`]: the temporary files
@@ -69,10 +69,10 @@ use time::OffsetDateTime;
 /// making the per-chunk folder fsync negligible (1 in 512).
 pub const COMMIT_CHUNK: usize = 512;
 
-/// Age after which a kyso temporary file in an output folder is taken as left by an interrupted
-/// run and removed. kyso's own temporary files live for the time of one write or of one chunk
-/// (seconds); an hour leaves a wide margin for a concurrent kyso on a slow disk.
-pub const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(3600);
+/// Age after which a kyso temporary file of the older pattern (no owner in its name) is taken
+/// as left by an interrupted run ([`crate::files::STALE_TEMPORARY_AGE`]); temporaries of the
+/// current pattern are removed as soon as their owner is gone, whatever their age.
+pub const STALE_TEMPORARY_AGE: Duration = crate::files::STALE_TEMPORARY_AGE;
 
 /// Size limit for an existing signature file read in [`Mode::Add`]: a signature with its
 /// certificates is a few KB, with embedded CRLs at most a few MB; 64 MiB leaves room without
@@ -356,7 +356,11 @@ impl Batch {
             let existing = crate::cms::signature_der(&existing)
                 .map_err(|e| BatchError::ExistingUnreadable { path: job.output.clone(), source: e })?;
             let mut doc = crate::files::InputFile::open(&job.input).map_err(document_error)?;
-            let p7s = signer.add_to(&existing, &mut doc, at).map_err(|e| match e {
+            let added = signer.add_to(&existing, &mut doc, at);
+            // A document that changed while it was read is reported as such, before what the
+            // changed bytes made add_to say (typically "not a signature of this document").
+            doc.check_unchanged().map_err(document_error)?;
+            let p7s = added.map_err(|e| match e {
                 SignError::Io(io) => document_error(io),
                 e => BatchError::CannotAdd { path: job.output.clone(), source: e },
             })?;

@@ -437,9 +437,14 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 
 fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     // Cheap checks first: outputs, request, profile rules — before any passphrase is asked.
-    check_output(&a.cert_out, a.force, "--cert-out")?;
-    if let Some(k) = &a.key_out {
-        check_output(k, a.force, "--key-out")?;
+    // (Checked again under the outputs' locks. An interrupted earlier run's journal beside
+    // --cert-out means the library repairs what it left first: not checked here then.)
+    let interrupted = std::fs::metadata(kyso::files::lock_path(&a.cert_out)).is_ok_and(|m| m.len() > 0);
+    if !interrupted {
+        check_output(&a.cert_out, a.force, "--cert-out")?;
+        if let Some(k) = &a.key_out {
+            check_output(k, a.force, "--key-out")?;
+        }
     }
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let profile = match a.profile {
@@ -477,29 +482,42 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }),
         _ => None,
     };
-    // The key is written before the certificate is recorded, and removed again if issuance
-    // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
     if let Some(dir) = a.cert_out.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(CliError::usage(format!("the folder {} of --cert-out does not exist", dir.display())));
         }
     }
-    if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
-        write_out(path, pem.as_bytes(), a.force, Secrecy::Secret)?;
-    }
-    let issued = match ca.issue(&ca_key, &req, &spki, now()) {
-        Ok(i) => i,
-        Err(e) => {
-            if let Some(path) = &a.key_out {
-                let _ = std::fs::remove_file(path);
-            }
-            return Err(ca_error(e));
-        }
+    // The outputs are reserved (locked, checked) before the CA signs; the key appears only
+    // with its certificate; a failure after issuance revokes the certificate (kyso::ca,
+    // issue_to_files).
+    let outputs = kyso::ca::IssueOutputs {
+        cert_out: &a.cert_out,
+        key: match (&key_pem, &a.key_out) {
+            (Some(pem), Some(path)) => Some((path.as_path(), pem.as_bytes())),
+            _ => None,
+        },
+        overwrite: if a.force { Overwrite::Replace } else { Overwrite::Refuse },
     };
-    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(|e| {
-        let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
-        CliError { message: m, ..e }
-    })?;
+    let done = ca.issue_to_files(&ca_key, &req, &spki, &outputs, now()).map_err(|e| issue_output_error(&a.dir, e))?;
+    for r in &done.recovered {
+        match r {
+            kyso::ca::Recovered::Revoked { serial } => eprintln!(
+                "note: an earlier run writing {} was interrupted after the CA had issued certificate {serial}; it was never delivered and is now revoked (superseded)",
+                a.cert_out.display()
+            ),
+            kyso::ca::Recovered::RemovedCertificate { path } => {
+                eprintln!("note: removed {}, left by an interrupted run without its key", path.display())
+            }
+            kyso::ca::Recovered::OtherCa { ca, spki_sha256 } => eprintln!(
+                "note: an earlier run writing {} for the CA {} was interrupted; check that CA's registry (kyso ca list --dir {}) for a certificate of the key with SPKI SHA-256 {spki_sha256}",
+                a.cert_out.display(),
+                ca.display(),
+                ca.display()
+            ),
+            _ => {}
+        }
+    }
+    let issued = done.issued;
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
     outln!("issued {} certificate, serial {}", profile, issued.serial);
     outln!("  subject:     {subject}");
@@ -512,6 +530,21 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         outln!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ca issue`'s output errors in the CLI's words.
+fn issue_output_error(dir: &Path, e: CaError) -> CliError {
+    match e {
+        CaError::OutputExists(p) => CliError::failed(format!("{} already exists", p.display())).hint("use --force to overwrite it"),
+        e @ CaError::Output { .. } => CliError::failed(e.to_string()),
+        CaError::OutputFailed { path, serial, source, revoked: Err(why) } => CliError::failed(format!(
+            "cannot write {}: {source}; certificate {serial} had been issued and could not be revoked ({why})",
+            path.display()
+        ))
+        .hint(format!("revoke it: kyso ca revoke --dir {} --serial {serial} --reason superseded", dir.display())),
+        e @ CaError::OutputFailed { .. } => CliError::failed(e.to_string()),
+        e => ca_error(e),
+    }
 }
 
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
