@@ -175,6 +175,16 @@ impl Ca {
                 Some(_) => return Err(broken0(format!("certificate {} in the registry differs from the one logged", c.serial))),
                 None => return Err(broken0(format!("certificate {} in the registry was never logged as issued", c.serial))),
             };
+            // Signed by this CA first (the most telling failure), then every other column.
+            let signed = match x509_parser::certificate::X509Certificate::from_der(&c.der) {
+                Ok(([], cert)) => {
+                    serial_hex(cert.raw_serial()) == c.serial && cert.verify_signature(Some(ca_key)).is_ok()
+                }
+                _ => false,
+            };
+            if !signed {
+                return Err(broken0(format!("certificate {} in the registry is not one this CA signed with that serial", c.serial)));
+            }
             // Every other column of the row: against the log entry, and what the certificate
             // says against the certificate itself.
             let column = |name: &str| broken0(format!("certificate {}: the registry's {name} differs from the certificate and its log entry (edited outside kyso)", c.serial));
@@ -220,15 +230,6 @@ impl Ca {
                 (Some(at), Some((reason, when))) if Some(&reason) == c.reason.as_ref() && when == rfc3339(from_unix(*at)) => {}
                 (None, Some(_)) => return Err(broken0(format!("certificate {} was logged as revoked but the registry shows it valid", c.serial))),
                 (Some(_), _) => return Err(broken0(format!("the revocation of certificate {} does not match the log", c.serial))),
-            }
-            let signed = match x509_parser::certificate::X509Certificate::from_der(&c.der) {
-                Ok(([], cert)) => {
-                    serial_hex(cert.raw_serial()) == c.serial && cert.verify_signature(Some(ca_key)).is_ok()
-                }
-                _ => false,
-            };
-            if !signed {
-                return Err(broken0(format!("certificate {} in the registry is not one this CA signed with that serial", c.serial)));
             }
         }
         if let Some(serial) = issued.keys().next() {
