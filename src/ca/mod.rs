@@ -44,7 +44,7 @@ mod tests;
 
 pub use audit::AuditReport;
 pub use error::CaError;
-pub use output::{IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};
+pub use output::{BuildBundle, IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};
 pub use issue::{add_years, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
 pub use profile::{Field, Profile, ProfileError, SubjectInfo};
 pub use registry::{Record, Status, REGISTRY_FILE};

@@ -11,17 +11,17 @@
 //!    CA signs, so that a full disk fails the run before a certificate is recorded.
 //! 3. A journal in the certificate's lock file names the CA and the new public key, then the
 //!    certificate is issued (one registry transaction).
-//! 4. The certificate file is given its name, then the key file: a key never appears without its
-//!    certificate. A failure after issuance revokes the certificate as superseded (and removes
-//!    the certificate file if the key file could not follow), or says it could not
-//!    ([`CaError::OutputFailed`]).
+//! 4. The certificate file is given its name, then a bundle made from it (a PKCS#12 with the
+//!    key), then the key file: a key never appears without its certificate. A failure after
+//!    issuance revokes the certificate as superseded (and removes what was already published), or
+//!    says it could not ([`CaError::OutputFailed`]).
 //! 5. The journal is cleared and the locks released.
 //!
 //! A run killed at any point leaves neither key nor certificate file, or both; never a key
 //! in a temporary file. What it may leave is a certificate recorded in the registry whose files
 //! were never written (or a certificate file whose key was lost, killed between the two names):
-//! the journal says so, and the next run on the same `--cert-out` repairs it before issuing —
-//! that certificate is revoked as superseded (and its lone file removed), reported as
+//! the journal says so, and the next run on the same first output repairs it before issuing —
+//! that certificate is revoked as superseded (and the files of that run removed), reported as
 //! [`Recovered`].
 
 use super::revoke::Reason;
@@ -36,30 +36,57 @@ use time::OffsetDateTime;
 /// lock for one signature and two small writes; 60 s covers a queue of them).
 pub const OUTPUT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// Where an issued certificate (and a key generated for it) is written.
-#[derive(Debug, Clone, Copy)]
+/// Builds a file that needs the issued certificate (a PKCS#12 holding the new key and its
+/// certificate).
+pub type BuildBundle<'a> = &'a (dyn Fn(&Issued) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> + 'a);
+
+/// Where an issued certificate (and a key generated for it) is written. At least one output.
+#[derive(Clone, Copy)]
 pub struct IssueOutputs<'a> {
     /// The certificate file (PEM).
-    pub cert_out: &'a Path,
+    pub cert_out: Option<&'a Path>,
     /// The generated key's file and its bytes (encrypted PKCS#8 PEM, or not, as the caller
     /// chose), written with mode 0600; `None` when the key is the requester's (a CSR).
     pub key: Option<(&'a Path, &'a [u8])>,
+    /// A secret file made from the issued certificate (a PKCS#12 with the key), mode 0600.
+    pub bundle: Option<(&'a Path, BuildBundle<'a>)>,
     /// Whether existing files are replaced (`--force`) or refused.
     pub overwrite: Overwrite,
+}
+
+impl std::fmt::Debug for IssueOutputs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssueOutputs")
+            .field("cert_out", &self.cert_out)
+            .field("key", &self.key.map(|(p, _)| p))
+            .field("bundle", &self.bundle.map(|(p, _)| p))
+            .field("overwrite", &self.overwrite)
+            .finish()
+    }
+}
+
+impl IssueOutputs<'_> {
+    /// Every output path, in the order they are locked and published: the certificate, the
+    /// bundle (which holds the certificate too), the key — a file holding the key never
+    /// appears before one holding its certificate.
+    fn paths(&self) -> Vec<&Path> {
+        self.cert_out.into_iter().chain(self.bundle.map(|(p, _)| p)).chain(self.key.map(|(p, _)| p)).collect()
+    }
 }
 
 /// What a run repaired of an earlier run that was killed (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Recovered {
-    /// A certificate recorded by the interrupted run, whose files were not both written, was
+    /// A certificate recorded by the interrupted run, whose files were not all written, was
     /// revoked as superseded.
     Revoked {
         /// Its serial.
         serial: String,
     },
-    /// The interrupted run's certificate file, whose key was lost, was removed.
-    RemovedCertificate {
+    /// A file the interrupted run had written before it was killed (its other outputs were
+    /// not) was removed.
+    RemovedFile {
         /// The file.
         path: PathBuf,
     },
@@ -83,13 +110,20 @@ pub struct IssuedFiles {
     pub recovered: Vec<Recovered>,
 }
 
-/// The journal a run leaves in the certificate's lock file while it issues.
+/// The journal a run leaves in its first output's lock file while it issues.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Journal {
     ca: PathBuf,
     spki_sha256: String,
-    cert_out: PathBuf,
-    key_out: Option<PathBuf>,
+    /// The issuance time (Unix seconds): with the key, it tells the run's certificate from
+    /// other certificates of the same key (a renewal from the same CSR).
+    issued_at: i64,
+    /// The certificate file, if any (checked for the certificate itself).
+    cert_out: Option<PathBuf>,
+    /// Every output, in publishing order.
+    outputs: Vec<PathBuf>,
+    /// Whether the outputs replaced existing files (then they are not removed by a repair).
+    replace: bool,
 }
 
 fn out_err(path: &Path, e: std::io::Error) -> CaError {
@@ -98,10 +132,11 @@ fn out_err(path: &Path, e: std::io::Error) -> CaError {
 
 impl Ca {
     /// Issues a certificate for `subject_spki` as [`Ca::issue`] does and writes it (and the new
-    /// key, if any) into files so that a failure or a kill never leaves a key without its
-    /// certificate, a key in a temporary file, or two recorded certificates for one output; see
-    /// the [module docs](self). `now` is also the time against which the output folders'
-    /// leftover temporaries are judged ([`crate::files::remove_stale_temporaries`]).
+    /// key, and a bundle made from the certificate, if any) into files so that a failure or a
+    /// kill never leaves a key without its certificate, a key in a temporary file, or two
+    /// recorded certificates for one output; see the [module docs](self). `now` is also the time
+    /// against which the output folders' leftover temporaries are judged
+    /// ([`crate::files::remove_stale_temporaries`]).
     pub fn issue_to_files(
         &mut self,
         ca_key: &dyn Signer,
@@ -110,20 +145,26 @@ impl Ca {
         out: &IssueOutputs<'_>,
         now: OffsetDateTime,
     ) -> Result<IssuedFiles, CaError> {
-        let cert_out = out.cert_out;
-        for dir in std::iter::once(cert_out).chain(out.key.map(|(p, _)| p)).map(parent_dir) {
-            // best effort: what killed runs left in the output folders
-            let _ = files::remove_stale_temporaries(dir, files::STALE_TEMPORARY_AGE, std::time::SystemTime::from(now));
+        let paths = out.paths();
+        if paths.is_empty() {
+            return Err(CaError::BadParameter("no output file to write the certificate to".into()));
         }
-        // 1. reserve the outputs
-        let cert_lock = files::lock_target(cert_out, OUTPUT_LOCK_WAIT).map_err(|e| out_err(cert_out, e))?;
-        let _key_lock = match out.key {
-            Some((path, _)) => Some(files::lock_target(path, OUTPUT_LOCK_WAIT).map_err(|e| out_err(path, e))?),
-            None => None,
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        for path in &paths {
+            // best effort: what killed runs left in the output folders
+            let _ = files::remove_stale_temporaries(parent_dir(path), files::STALE_TEMPORARY_AGE, std::time::SystemTime::from(now));
+        }
+        // 1. reserve the outputs (the first one's lock carries the journal)
+        let mut locks = Vec::with_capacity(paths.len());
+        for path in &paths {
+            locks.push(files::lock_target(path, OUTPUT_LOCK_WAIT).map_err(|e| out_err(path, e))?);
+        }
+        let Some(journal_lock) = locks.first() else {
+            return Err(CaError::BadParameter("no output file to write the certificate to".into()));
         };
-        let recovered = self.recover(ca_key, &cert_lock, now)?;
+        let recovered = self.recover(ca_key, journal_lock, now)?;
         if out.overwrite == Overwrite::Refuse {
-            for path in std::iter::once(cert_out).chain(out.key.map(|(p, _)| p)) {
+            for path in &paths {
                 if std::fs::symlink_metadata(path).is_ok() {
                     return Err(CaError::OutputExists(path.to_path_buf()));
                 }
@@ -138,42 +179,58 @@ impl Ca {
         let journal = Journal {
             ca: std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone()),
             spki_sha256: super::sha256_hex(subject_spki),
-            cert_out: cert_out.to_path_buf(),
-            key_out: out.key.map(|(p, _)| p.to_path_buf()),
+            issued_at: now.unix_timestamp(),
+            cert_out: out.cert_out.map(Path::to_path_buf),
+            outputs: paths.iter().map(|p| p.to_path_buf()).collect(),
+            replace: out.overwrite == Overwrite::Replace,
         };
         let journal = serde_json::to_vec(&journal).map_err(|e| CaError::BadParameter(e.to_string()))?;
-        cert_lock.write_journal(&journal).map_err(|e| out_err(cert_lock.path(), e))?;
+        journal_lock.write_journal(&journal).map_err(|e| out_err(journal_lock.path(), e))?;
         let issued = match self.issue(ca_key, req, subject_spki, now) {
             Ok(i) => i,
             Err(e) => {
-                let _ = cert_lock.write_journal(b"");
+                let _ = journal_lock.write_journal(b"");
                 return Err(e);
             }
         };
-        // 4. the certificate's name, then the key's
-        let published = files::prepare(cert_out, issued.pem().as_bytes(), Secrecy::Public)
-            .and_then(|p| p.publish(out.overwrite))
-            .map_err(|e| (cert_out.to_path_buf(), e, false))
-            .and_then(|()| match key_file {
-                Some(k) => {
-                    let path = k.dest().to_path_buf();
-                    k.publish(out.overwrite).map_err(|e| (path, e, true))
+        // 4. the certificate, then the bundle, then the key
+        let mut published: Vec<&Path> = Vec::new();
+        let mut result: Result<(), (PathBuf, std::io::Error)> = Ok(());
+        if let Some(path) = out.cert_out {
+            result = files::prepare(path, issued.pem().as_bytes(), Secrecy::Public).and_then(|p| p.publish(out.overwrite)).map_err(|e| (path.to_path_buf(), e));
+            if result.is_ok() {
+                published.push(path);
+            }
+        }
+        if let (Ok(()), Some((path, build))) = (&result, out.bundle) {
+            result = build(&issued)
+                .map_err(std::io::Error::other)
+                .and_then(|bytes| files::prepare(path, &bytes, Secrecy::Secret))
+                .and_then(|p| p.publish(out.overwrite))
+                .map_err(|e| (path.to_path_buf(), e));
+            if result.is_ok() {
+                published.push(path);
+            }
+        }
+        if let (Ok(()), Some(k)) = (&result, key_file) {
+            let path = k.dest().to_path_buf();
+            result = k.publish(out.overwrite).map_err(|e| (path, e));
+        }
+        if let Err((path, source)) = result {
+            if out.overwrite == Overwrite::Refuse {
+                // what was published cannot stay without the rest (it was not there before)
+                for p in published {
+                    let _ = std::fs::remove_file(p);
                 }
-                None => Ok(()),
-            });
-        if let Err((path, source, cert_written)) = published {
-            if cert_written {
-                // the key could not follow: no certificate file without its key either
-                let _ = std::fs::remove_file(cert_out);
             }
             let revoked = self.revoke(ca_key, &issued.serial, Reason::Superseded, now).map(|_| ()).map_err(Box::new);
             if revoked.is_ok() {
-                let _ = cert_lock.write_journal(b"");
+                let _ = journal_lock.write_journal(b"");
             }
             return Err(CaError::OutputFailed { path, serial: issued.serial, source, revoked });
         }
         // 5. done
-        cert_lock.write_journal(b"").map_err(|e| out_err(cert_lock.path(), e))?;
+        journal_lock.write_journal(b"").map_err(|e| out_err(journal_lock.path(), e))?;
         Ok(IssuedFiles { issued, recovered })
     }
 
@@ -193,18 +250,23 @@ impl Ca {
         if j.ca != here {
             done.push(Recovered::OtherCa { ca: j.ca, spki_sha256: j.spki_sha256 });
         } else {
-            let cert_file = std::fs::read(&j.cert_out).ok();
-            let key_there = j.key_out.as_ref().is_none_or(|k| k.exists());
-            for (serial, der) in self.valid_certificates_for(&j.spki_sha256)? {
-                let in_file = cert_file.as_ref().is_some_and(|f| {
-                    crate::objects::certificates(f).ok().is_some_and(|c| c.first() == Some(&der))
-                });
-                if in_file && key_there {
-                    continue; // the run had finished both files
+            let cert_file = j.cert_out.as_ref().and_then(|p| std::fs::read(p).ok());
+            let all_there = j.outputs.iter().all(|p| p.exists());
+            for (serial, der) in self.certificates_of_run(&j.spki_sha256, j.issued_at)? {
+                let cert_delivered = match (&j.cert_out, &cert_file) {
+                    (None, _) => true,
+                    (Some(_), Some(f)) => crate::objects::certificates(f).ok().is_some_and(|c| c.first() == Some(&der)),
+                    (Some(_), None) => false,
+                };
+                if all_there && cert_delivered {
+                    continue; // the run had written every file
                 }
-                if in_file {
-                    std::fs::remove_file(&j.cert_out).map_err(|e| out_err(&j.cert_out, e))?;
-                    done.push(Recovered::RemovedCertificate { path: j.cert_out.clone() });
+                if !j.replace {
+                    // written by the interrupted run (the outputs did not exist before it)
+                    for p in j.outputs.iter().filter(|p| p.exists()) {
+                        std::fs::remove_file(p).map_err(|e| out_err(p, e))?;
+                        done.push(Recovered::RemovedFile { path: p.clone() });
+                    }
                 }
                 self.revoke(ca_key, &serial, Reason::Superseded, now)?;
                 done.push(Recovered::Revoked { serial });
@@ -214,15 +276,16 @@ impl Ca {
         Ok(done)
     }
 
-    /// (serial, DER) of the unrevoked certificates of this CA for the public key whose
-    /// SubjectPublicKeyInfo has this SHA-256.
-    fn valid_certificates_for(&mut self, spki_sha256: &str) -> Result<Vec<(String, Vec<u8>)>, CaError> {
+    /// (serial, DER) of the unrevoked certificates of this CA issued at `issued_at` for the
+    /// public key whose SubjectPublicKeyInfo has this SHA-256.
+    fn certificates_of_run(&mut self, spki_sha256: &str, issued_at: i64) -> Result<Vec<(String, Vec<u8>)>, CaError> {
         use x509_parser::prelude::FromDer;
         let tx = self.registry.read()?;
+        let times = registry::issued_at(&tx)?;
         let rows = registry::all_certs(&tx)?;
         Ok(rows
             .into_iter()
-            .filter(|r| r.revoked_at.is_none())
+            .filter(|r| r.revoked_at.is_none() && times.get(&r.serial) == Some(&issued_at))
             .filter(|r| {
                 x509_parser::certificate::X509Certificate::from_der(&r.der)
                     .is_ok_and(|(_, c)| super::sha256_hex(c.public_key().raw) == spki_sha256)
