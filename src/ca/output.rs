@@ -250,7 +250,7 @@ impl Ca {
         if j.ca != here {
             done.push(Recovered::OtherCa { ca: j.ca, spki_sha256: j.spki_sha256 });
         } else {
-            let cert_file = j.cert_out.as_ref().and_then(|p| std::fs::read(p).ok());
+            let cert_file = j.cert_out.as_ref().and_then(|p| files::read_limited(p, super::MAX_CA_FILE).ok());
             let all_there = j.outputs.iter().all(|p| p.exists());
             for (serial, der) in self.certificates_of_run(&j.spki_sha256, j.issued_at)? {
                 let cert_delivered = match (&j.cert_out, &cert_file) {

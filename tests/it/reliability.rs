@@ -758,3 +758,55 @@ fn tsa_serve_keeps_serving_under_200_slow_clients() {
     }
     eprintln!("{}", lines.join("\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounded reads everywhere: a static check
+
+/// No code outside src/files.rs reads a file by itself (whole-file reads, `File::open`,
+/// `read_to_end`): every input goes through `kyso::files` (a bound, regular files only, change
+/// detection). Test modules are not looked at; the exceptions say why.
+#[test]
+fn every_file_read_goes_through_kyso_files() {
+    let allowed: &[(&str, &str)] = &[
+        // a test-only module (the architecture check reads the sources)
+        ("asn1/architecture.rs", "read_to_string("),
+        // opens the CA folder itself to fsync it, reads nothing
+        ("ca/issue.rs", "File::open(&self.dir)"),
+        // the demo reads back a file it wrote itself in its own temporary folder
+        ("bin/kyso/cmd_demo.rs", "fs::read(d.dir.join(signed))"),
+    ];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    walk(&src, &mut files);
+    let forbidden = ["fs::read(", "fs::read_to_string(", "read_to_string(", "File::open(", "read_to_end("];
+    let mut found = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        if rel == "files.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with("//") {
+                continue;
+            }
+            let line = line.replace("InputFile::open(", "kyso's own(");
+            if forbidden.iter().any(|p| line.contains(p)) && !allowed.iter().any(|(file, what)| rel == *file && line.contains(what)) {
+                found.push(format!("src/{rel}:{}: {}", n + 1, t));
+            }
+        }
+    }
+    assert!(found.is_empty(), "file reads that bypass kyso::files:\n{}", found.join("\n"));
+}

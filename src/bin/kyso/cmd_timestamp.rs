@@ -98,6 +98,15 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
         }
     }
+    // Without --out the file is read, extended and replaced: under its advisory lock, read
+    // once the lock is held (a concurrent `sign --add` or `timestamp` takes turns with this one).
+    let _lock = match &a.out {
+        None => Some(
+            kyso::files::lock_target(&a.file, kyso::sign::batch::LOCK_WAIT)
+                .map_err(|e| CliError::failed(format!("cannot lock {}: {e}", a.file.display())))?,
+        ),
+        Some(_) => None,
+    };
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
     if anchors.is_empty() {
         eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
