@@ -74,7 +74,7 @@ impl IssueOutputs<'_> {
     }
 }
 
-/// What a run repaired of an earlier run that was killed (see the [module docs](self)).
+/// What a run repaired of an earlier run that was killed (see [`Ca::issue_to_files`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Recovered {
@@ -134,9 +134,26 @@ impl Ca {
     /// Issues a certificate for `subject_spki` as [`Ca::issue`] does and writes it (and the new
     /// key, and a bundle made from the certificate, if any) into files so that a failure or a
     /// kill never leaves a key without its certificate, a key in a temporary file, or two
-    /// recorded certificates for one output; see the [module docs](self). `now` is also the time
-    /// against which the output folders' leftover temporaries are judged
-    /// ([`crate::files::remove_stale_temporaries`]).
+    /// recorded certificates for one output. `now` is also the time against which the output
+    /// folders' leftover temporaries are judged ([`crate::files::remove_stale_temporaries`]).
+    ///
+    /// 1. The outputs are reserved before the CA signs: an advisory lock on each
+    ///    ([`crate::files::lock_target`]), and under the locks the check that they do not exist
+    ///    ([`CaError::OutputExists`]): parallel runs naming the same output take turns, and all
+    ///    but the first stop before anything is issued.
+    /// 2. The new key is written complete and on disk but without a name
+    ///    ([`crate::files::prepare`]: on Linux an `O_TMPFILE` that vanishes with the process).
+    /// 3. A journal in the first output's lock file names the CA, the public key and the
+    ///    issuance time; then the certificate is issued (one registry transaction).
+    /// 4. The certificate file is published, then the bundle, then the key file. A failure
+    ///    after issuance removes what was published and revokes the certificate as superseded,
+    ///    or says it could not ([`CaError::OutputFailed`]).
+    /// 5. The journal is cleared and the locks released.
+    ///
+    /// A run killed at any point leaves no key without its certificate and no key in a
+    /// temporary file; a certificate it recorded without delivering all its files is found by
+    /// the next run on the same first output through the journal, revoked as superseded, and
+    /// the files that run had written are removed ([`Recovered`]).
     pub fn issue_to_files(
         &mut self,
         ca_key: &dyn Signer,
