@@ -810,3 +810,37 @@ fn every_file_read_goes_through_kyso_files() {
     }
     assert!(found.is_empty(), "file reads that bypass kyso::files:\n{}", found.join("\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. `ca audit` and the columns `ca list` shows
+
+/// A forged subject, a notAfter moved to 2041 and a changed profile, each written straight into
+/// registry.db: `ca list` shows them, and `ca audit` now reports each one, naming the column
+/// (on main it said "intact").
+#[test]
+fn ca_audit_detects_edited_subject_not_after_and_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let o = ca_cmd(root, &["ca", "init", "--dir", "ca", "--name", "CA Kiểm toán"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
+    let o = ca_cmd(root, &["ca", "issue", "--dir", "ca", "--cn", "Sở Y tế", "--key-out", "u.key", "--cert-out", "u.pem"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
+    let db = root.join("ca/registry.db");
+    let pristine = std::fs::read(&db).unwrap();
+    for (sql, column, shown) in [
+        ("UPDATE certificates SET subject = 'CN=Giả mạo, O=Giả mạo'", "subject", "CN=Giả mạo"),
+        ("UPDATE certificates SET not_after = 2250000000", "not_after", "2041-"),
+        ("UPDATE certificates SET profile = 'person'", "profile", "person"),
+    ] {
+        std::fs::write(&db, &pristine).unwrap();
+        rusqlite::Connection::open(&db).unwrap().execute_batch(sql).unwrap();
+        let o = ca_cmd(root, &["ca", "list", "--dir", "ca"]).output().unwrap();
+        let (code, out, _) = summary(&o);
+        assert_eq!(code, 0);
+        assert!(out.contains(shown), "ca list shows the edit: {out}");
+        let o = ca_cmd(root, &["ca", "audit", "--dir", "ca"]).output().unwrap();
+        let (code, out, err) = summary(&o);
+        assert_eq!(code, 1, "{sql}: {out}{err}");
+        assert!(err.contains(&format!("the registry's {column} differs from the certificate and its log entry")), "{sql}: {err}");
+    }
+}
