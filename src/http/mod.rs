@@ -249,7 +249,7 @@ pub trait Handler: Sync {
     }
 
     /// Told when accepting a connection failed (e.g. too many open files); the layer waits
-    /// [`READ_SLICE`]/5 and goes on. The default does nothing.
+    /// 50 ms and goes on. The default does nothing.
     fn accept_failed(&self, error: &std::io::Error) {
         let _ = error;
     }
