@@ -199,45 +199,68 @@ fn fifos_and_devices_as_inputs_fail_within_a_second() {
     assert_eq!(names(&d.join("out")), ["a.txt.p7s", "b.txt.p7s"]);
 }
 
-/// Runs `cmd` and returns its peak RSS in KiB (the kernel's `ru_maxrss` of that one child, from
-/// `wait4`: exact however fast the process ends — polling /proc missed processes that had
-/// already exited on a loaded machine), its output and its run time; killed after 20 s.
+/// Runs `cmd` with its stderr a full pipe, so that the program stops at its first message
+/// (here: the error, written after the passphrase file was read), and reads
+/// /proc/PID/status's VmHWM (peak RSS, KiB) while it is stopped there — for 300 ms once the
+/// program itself runs (before its exec the child shares the test process's memory and reports
+/// that). A process that never writes (reading /dev/zero without a bound) is sampled as it
+/// grows. Then the pipe is drained; returns the peak seen, the output (stderr without the
+/// filling) and the run time; killed after 20 s.
 fn peak_rss_kib(mut cmd: Command) -> (u64, Output, Duration) {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    let t = Instant::now();
-    let mut c = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let pid = c.id() as libc::pid_t;
-    let (mut out, mut err) = (c.stdout.take().unwrap(), c.stderr.take().unwrap());
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let (mut status, mut usage): (libc::c_int, libc::rusage) = (0, unsafe { std::mem::zeroed() });
-    let mut killed = false;
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: fds is valid for two ints; the descriptors are owned below.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) }, 0);
+    // SAFETY: fresh descriptors from pipe2, owned by nobody else.
+    let (mut reader, mut writer) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+    // Fill the pipe (writes of PIPE_BUF bytes are whole or refused), then make writes block.
+    let filler = [b'.'; 4096];
+    let mut filled = 0usize;
     loop {
-        // SAFETY: pid is our own child, not yet reaped (the Child is never waited on below);
-        // status and usage are valid for writes.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(r >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if r == pid {
-            break;
+        match writer.write(&filler) {
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("filling the pipe: {e}"),
         }
-        if !killed && t.elapsed() > Duration::from_secs(20) {
-            let _ = c.kill();
-            killed = true;
+    }
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(fds[1], libc::F_GETFL);
+        assert_eq!(libc::fcntl(fds[1], libc::F_SETFL, flags & !libc::O_NONBLOCK), 0);
+        let flags = libc::fcntl(fds[0], libc::F_GETFL);
+        assert_eq!(libc::fcntl(fds[0], libc::F_SETFL, flags & !libc::O_NONBLOCK), 0);
+    }
+    let t = Instant::now();
+    let program: String = Path::new(cmd.get_program()).file_name().map(|n| n.to_string_lossy().chars().take(15).collect()).unwrap_or_default();
+    let mut c = cmd.stdout(Stdio::piped()).stderr(Stdio::from(writer)).spawn().unwrap();
+    drop(cmd); // the parent's copy of the write end goes with it
+    let status = format!("/proc/{}/status", c.id());
+    let (mut peak, mut seen) = (0u64, None::<Instant>);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let name = text.lines().find_map(|l| l.strip_prefix("Name:")).map(str::trim);
+            if name == Some(program.as_str()) {
+                seen.get_or_insert_with(Instant::now);
+                if let Some(v) = text.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
+                    peak = peak.max(v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0));
+                }
+            }
+        }
+        if seen.is_some_and(|s| s.elapsed() > Duration::from_millis(300)) || c.try_wait().unwrap().is_some() || t.elapsed() > Duration::from_secs(20) {
+            break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }
     let took = t.elapsed();
-    let o = Output { status: std::process::ExitStatus::from_raw(status), stdout: out.join().unwrap(), stderr: err.join().unwrap() };
-    (usage.ru_maxrss.max(0) as u64, o, took)
+    if t.elapsed() > Duration::from_secs(20) {
+        let _ = c.kill();
+    }
+    let mut err = Vec::new();
+    let _ = reader.read_to_end(&mut err);
+    let o = c.wait_with_output().unwrap();
+    let err = err.get(filled..).unwrap_or(&[]).to_vec();
+    (peak, Output { status: o.status, stdout: o.stdout, stderr: err }, took)
 }
 
 /// `--pass-file /dev/zero` reads at most the bounded first line (RSS stays under 32 MiB; on main
@@ -254,8 +277,9 @@ fn pass_file_reads_one_bounded_line() {
     let (peak, o, took) = peak_rss_kib(cmd);
     let (code, _, err) = summary(&o);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("cannot read the passphrase file /dev/zero: the first line is longer than 4096 bytes"), "{err}");
-    assert!(peak > 0 && peak < 32 * 1024, "peak RSS {peak} KiB");
+    // the error is the first thing written: the process was stopped after reading
+    assert!(err.starts_with("error: cannot read the passphrase file /dev/zero: the first line is longer than 4096 bytes"), "{err}");
+    assert!(peak > 1024 && peak < 32 * 1024, "peak RSS {peak} KiB");
     assert!(took < Duration::from_secs(2), "{took:?}");
     eprintln!("--pass-file /dev/zero: peak RSS {peak} KiB, {took:?}");
     let fifo = d.join("pass.fifo");
