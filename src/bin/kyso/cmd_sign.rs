@@ -236,7 +236,7 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
                 return Err(CliError::usage(format!("{} is a folder, not a document", j.input.display()))
                     .hint(format!("sign the documents in it: kyso sign … {}/*", j.input.display())));
             }
-            if let Err(e) = std::fs::File::open(&j.input) {
+            if let Err(e) = kyso::files::InputFile::open(&j.input) {
                 return Err(CliError::usage(format!("cannot read the document {}: {e}", j.input.display())));
             }
         }

@@ -98,7 +98,7 @@ fn fetcher() -> crate::fetch::HttpFetcher {
 fn looks_like_pdf(path: &std::path::Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 1024];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let n = kyso::files::InputFile::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
     head.get(..n).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-"))
 }
 
