@@ -140,6 +140,9 @@ pub mod files;
 pub mod findings;
 pub mod keys;
 pub mod objects;
+// --- section: pkcs11 (issue 19) ---
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 // Helpers at the bottom layer (public for kyso's binary and tests, not a stable API).
 #[doc(hidden)]
 pub mod util;
