@@ -2,11 +2,12 @@
 //! `--add` to append a signer (the agency's after the competent person's).
 
 use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs};
+use crate::keyload::{Key, KeySpec, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use kyso::pdf::{PadesOptions, SignedRanges};
 use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode};
 use kyso::sign::{DocumentSigner, Profile, SignError};
-use kyso::{KeyFile, RsaPadding};
+use kyso::RsaPadding;
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ EXAMPLES:
   # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
   kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
       --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
+  # with a key on a USB token (PKCS#11): the certificate stored on the token is used
+  kyso sign --key 'pkcs11:token=kyso;object=syt' --pin-file pin.txt --chain ca/chain.pem doc.pdf
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
@@ -48,7 +51,9 @@ The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-typ
 message-digest, signing-time and signing-certificate-v2, with the certificate and its chain
 (not the root). P-256 keys sign with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and
 SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
-$KYSO_PASSPHRASE, else a prompt.
+$KYSO_PASSPHRASE, else a prompt. A key on a token (--key pkcs11:…, RFC 7512) never leaves
+it: its PIN comes from pin-source in the URI, --pin-file, $KYSO_PIN or a prompt, and
+without --cert the certificate stored next to the key on the token is used.
 
 With --pades, the signature goes inside the PDF (PAdES-B-B, an incremental update: earlier
 signatures stay valid) and the signing time in /M instead of a signing-time attribute;
@@ -61,11 +66,13 @@ EXIT CODES:
   2  usage error, or an input that stops the whole run (certificate, key, chain,
      a single missing document)")]
 pub struct SignArgs {
-    /// The signer's certificate (PEM or DER; further certificates in the file count as chain)
+    /// The signer's certificate (PEM or DER; further certificates in the file count as chain);
+    /// with a key on a token, the token's certificate when left out
     #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// The signer's private key (kyso's encrypted PKCS#8, or a key made by openssl)
-    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The signer's private key (kyso's encrypted PKCS#8, or a key made by openssl), or a key on
+    /// a token: 'pkcs11:token=…;object=…' (RFC 7512)
+    #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
     /// The issuing CA certificates (PEM bundle or DER); the root is left out of signatures
     #[arg(long, value_name = "FILE")]
@@ -89,6 +96,8 @@ pub struct SignArgs {
     pub trusted_time: crate::cmd_sign_evidence::TrustedTimeArgs,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
     #[command(flatten)]
     pub pades: PadesArgs,
     /// The documents to sign
@@ -169,39 +178,39 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // PDF signatures (--pades): flags checked and images/font loaded before the key is opened.
     let pades = if args.pades.pades { Some(prepare_pdf(&args)?) } else { None };
 
-    // Credentials: read once, checked before anything is written.
-    let cert_bytes = read_input(&args.cert, "the certificate file", CREDENTIAL_LIMIT)?;
-    let certs = kyso::objects::certificates(&cert_bytes)
-        .map_err(|e| CliError::usage(format!("{}: {e}", args.cert.display())))?;
-    let mut certs = certs.into_iter();
-    let cert = certs
-        .next()
-        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", args.cert.display())))?;
-    let mut chain: Vec<Vec<u8>> = certs.collect();
+    // Credentials: read once, checked before anything is written: the certificate file first,
+    // then the key (its passphrase, or the token and its PIN); without --cert, a key on a token
+    // brings its certificate.
+    let read_cert = |path: &Path| -> Result<(Vec<u8>, Vec<Vec<u8>>), CliError> {
+        let cert_bytes = read_input(path, "the certificate file", CREDENTIAL_LIMIT)?;
+        let certs = kyso::objects::certificates(&cert_bytes).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        let mut certs = certs.into_iter();
+        let cert = certs.next().ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))?;
+        Ok((cert, certs.collect()))
+    };
+    let from_file = args.cert.as_deref().map(read_cert).transpose()?;
+    let mut chain_files = Vec::new();
     for c in &args.chain {
         let bytes = read_input(c, "the chain file", CREDENTIAL_LIMIT)?;
-        chain.extend(
-            kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?,
-        );
+        chain_files.extend(kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?);
     }
-    let key_bytes = zeroize::Zeroizing::new(read_input(&args.key, "the key file", CREDENTIAL_LIMIT)?);
-    let key_file =
-        KeyFile::parse(&key_bytes).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?;
+    let opener = KeySpec::read(&args.key)?.prepare(&args.pass, &args.pin)?;
+    let (cert, mut chain) = match from_file {
+        Some(c) => c,
+        None => match opener.token_certificate() {
+            Some(c) => (c, Vec::new()),
+            None if crate::keyload::is_token_uri(&args.key) => {
+                return Err(CliError::usage("the token holds no certificate for this key: give --cert FILE")
+                    .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
+            }
+            None => return Err(CliError::usage("--cert FILE is needed with a key file")),
+        },
+    };
+    chain.extend(chain_files);
     // A batch of new signatures hashes its documents while the passphrase is stretched
     // (kyso::sign::batch).
     let mut batch = Batch::new(jobs, mode);
-    let mut key = if key_file.is_encrypted() {
-        let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
-        let open = || key_file.open(Some(&pass));
-        let key = if pades.is_none() { batch.open_key_while_hashing(&cert, open) } else { open() };
-        key.map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
-    } else {
-        eprintln!(
-            "warning: the key {} is not encrypted; anyone who can read the file can sign in your name",
-            args.key.display()
-        );
-        key_file.open(None).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
-    };
+    let mut key: Key = if pades.is_none() { batch.open_key_while_hashing(&cert, || opener.open())? } else { opener.open()? };
     if args.rsa_pkcs1 {
         if !matches!(key.algorithm(), kyso::KeyAlgorithm::Rsa(_)) {
             return Err(CliError::usage(format!("--rsa-pkcs1 applies to RSA keys; {} is {}", args.key.display(), key.algorithm())));
@@ -326,7 +335,7 @@ fn prepare_pdf(args: &SignArgs) -> Result<PreparedPdf, CliError> {
 
 /// Signs every PDF of `args.files` with `signer` (sequentially: each file may be signed several
 /// times in a row by separate runs; within a run the files are distinct).
-fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> Result<ExitCode, CliError> {
+fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner<Key>) -> Result<ExitCode, CliError> {
     let signer = signer.with_profile(Profile::Pades);
     let mut opts = prepared.opts;
     // The signing time: read once per run by the CLI (the library never reads the clock).

@@ -1,5 +1,6 @@
 //! `kyso tsa serve`: an RFC 3161 timestamp authority over HTTP.
 
+use crate::keyload::{KeySpec, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand};
 use kyso::tsp::server::{ServerOptions, TsaServer, DEFAULT_MAX_REQUEST_BYTES};
@@ -19,6 +20,10 @@ EXAMPLES:
       --key-out tsa.key --cert-out tsa.pem
   kyso tsa serve --cert tsa.pem --key tsa.key --chain ca/chain.pem \\
       --listen 127.0.0.1:3180 --pass-file pass.txt
+
+  # the TSA key on an HSM or token (its certificate stored next to it, or --cert)
+  kyso tsa serve --key 'pkcs11:token=tsa;object=tsa' --pin-file pin.txt \\
+      --chain ca/chain.pem --listen 127.0.0.1:3180
 
   # ask it for a timestamp with OpenSSL and check the answer
   openssl ts -query -data doc.pdf -sha256 -cert -out req.tsq
@@ -52,11 +57,13 @@ pub enum TsaCommand {
 /// `kyso tsa serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical)
+    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical); with a key on a
+    /// token, the token's certificate when left out
     #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// The TSA's private key (encrypted PKCS#8 PEM, or an unencrypted key with a warning)
-    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The TSA's private key (encrypted PKCS#8 PEM, or an unencrypted key with a warning), or a
+    /// key on a token (pkcs11: URI)
+    #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
     /// Issuing CA certificates to include in tokens (PEM bundle)
     #[arg(long, value_name = "FILE")]
@@ -76,6 +83,8 @@ pub struct ServeArgs {
     pub max_request_bytes: u64,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 /// Runs `kyso tsa …`.
@@ -90,33 +99,39 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         Some(p) => p.parse::<const_oid::ObjectIdentifier>().map_err(|e| CliError::usage(format!("--policy {p} is not an OID: {e}")))?,
         None => DEFAULT_POLICY,
     };
-    let cert_bytes = read_input(&a.cert, "the certificate", INPUT_LIMIT)?;
-    let cert = kyso::objects::certificates(&cert_bytes)
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.cert.display())))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", a.cert.display())))?;
-    let chain = match &a.chain {
+    let cert_file = match &a.cert {
+        Some(path) => {
+            let cert_bytes = read_input(path, "the certificate", INPUT_LIMIT)?;
+            let cert = kyso::objects::certificates(&cert_bytes)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))?;
+            Some(cert)
+        }
+        None => None,
+    };
+    let mut chain = match &a.chain {
         Some(p) => {
             let b = read_input(p, "the chain file", INPUT_LIMIT)?;
-            let mut certs = kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
-            certs.retain(|c| *c != cert);
-            certs
+            kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?
         }
         None => Vec::new(),
     };
-    let key_bytes = read_input(&a.key, "the key", INPUT_LIMIT)?;
-    let key_file = kyso::KeyFile::parse(&key_bytes).map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
-    let key = if key_file.is_encrypted() {
-        let pass = a.pass.get(&a.key.display().to_string())?;
-        key_file.open(Some(&pass))
-    } else {
-        eprintln!("warning: {} is not encrypted", a.key.display());
-        key_file.open(None)
-    }
-    .map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
+    let opener = KeySpec::read(&a.key)?.prepare(&a.pass, &a.pin)?;
+    let cert = match (cert_file, opener.token_certificate()) {
+        (Some(c), _) | (None, Some(c)) => c,
+        (None, None) if crate::keyload::is_token_uri(&a.key) => {
+            return Err(CliError::usage("the token holds no certificate for this key: give --cert FILE")
+                .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
+        }
+        (None, None) => return Err(CliError::usage("--cert FILE is needed with a key file")),
+    };
+    chain.retain(|c| *c != cert);
+    let key = opener.open()?;
+    let cert_name = a.cert.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the token's certificate".into());
     let tsa = Tsa::new(&cert, &chain, Arc::new(key), policy).map_err(|e| {
-        CliError::usage(format!("{}: {e}", a.cert.display()))
+        CliError::usage(format!("{cert_name}: {e}"))
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);

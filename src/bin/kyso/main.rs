@@ -11,6 +11,8 @@ mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
 mod cmd_pdf;
+mod cmd_token;
+mod keyload;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
