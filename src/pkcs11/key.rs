@@ -296,13 +296,24 @@ pub(super) fn generate(token: &Token, label: &str, algorithm: KeyAlgorithm) -> R
         ),
         other => return Err(TokenError::Unsupported(format!("generating {other} keys on a token (P-256, P-384, RSA 2048–4096)"))),
     };
-    public.extend([Attribute::Token(true), Attribute::Private(false), Attribute::Verify(true), Attribute::Label(l.clone())]);
+    // A signing key and nothing else: no decryption, wrapping or derivation.
+    public.extend([
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Verify(true),
+        Attribute::Encrypt(false),
+        Attribute::Wrap(false),
+        Attribute::Label(l.clone()),
+    ]);
     let private = vec![
         Attribute::Token(true),
         Attribute::Private(true),
         Attribute::Sensitive(true),
         Attribute::Extractable(false),
         Attribute::Sign(true),
+        Attribute::Decrypt(false),
+        Attribute::Unwrap(false),
+        Attribute::Derive(false),
         Attribute::Label(l),
     ];
     let (pub_h, priv_h) = token.session.generate_key_pair(&mechanism, &public, &private).map_err(fail("generate the key pair"))?;

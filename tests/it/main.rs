@@ -29,3 +29,4 @@ mod corpus;
 mod pkits;
 mod realworld;
 mod policy_nc;
+mod token;

@@ -90,7 +90,51 @@ pub struct KeyNewArgs {
     #[arg(long, value_name = "FILE", requires_all = ["token", "cn"])]
     pub csr: Option<PathBuf>,
     #[command(flatten)]
-    pub subject: Option<SubjectArgs>,
+    pub subject: CsrSubjectArgs,
+}
+
+/// The subject of `key new --token --csr` (the fields of `csr new`, all optional here).
+#[derive(Debug, Clone, Args)]
+pub struct CsrSubjectArgs {
+    /// With --csr: the common name (the unit's name or the person's full name)
+    #[arg(long, value_name = "NAME", requires = "csr")]
+    pub cn: Option<String>,
+    /// With --csr: organisation
+    #[arg(long, value_name = "O", requires = "csr")]
+    pub org: Option<String>,
+    /// With --csr: organisational unit
+    #[arg(long, value_name = "OU", requires = "csr")]
+    pub ou: Option<String>,
+    /// With --csr: the person's title
+    #[arg(long, value_name = "T", requires = "csr")]
+    pub title: Option<String>,
+    /// With --csr: identifier (MST:…, MNS:…, CCCD:…)
+    #[arg(long, value_name = "UID", requires = "csr")]
+    pub uid: Option<String>,
+    /// With --csr: e-mail address
+    #[arg(long, value_name = "E", requires = "csr")]
+    pub email: Option<String>,
+    /// With --csr: province
+    #[arg(long, value_name = "ST", requires = "csr")]
+    pub province: Option<String>,
+    /// With --csr: locality
+    #[arg(long, value_name = "L", requires = "csr")]
+    pub locality: Option<String>,
+}
+
+impl CsrSubjectArgs {
+    fn subject(&self) -> Option<SubjectArgs> {
+        Some(SubjectArgs {
+            cn: self.cn.clone()?,
+            org: self.org.clone(),
+            ou: self.ou.clone(),
+            title: self.title.clone(),
+            uid: self.uid.clone(),
+            email: self.email.clone(),
+            province: self.province.clone(),
+            locality: self.locality.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,7 +248,7 @@ fn new_on_token(a: KeyNewArgs) -> Result<ExitCode, CliError> {
     if uri.object.is_some() || uri.id.is_some() {
         return Err(CliError::usage("--token names the token only; the new key's label is --label"));
     }
-    let subject = match (&a.csr, &a.subject) {
+    let subject = match (&a.csr, &a.subject.subject()) {
         (Some(_), Some(s)) => {
             let subject = s.subject();
             subject.check(kyso::ca::Profile::Tsa).map_err(|e| CliError::usage(crate::cmd_ca::profile_message(&e)))?;
