@@ -152,8 +152,7 @@ impl Token {
         let mut found = Vec::new();
         for slot in ctx.get_slots_with_token().map_err(fail("list its tokens"))? {
             let Ok(ti) = ctx.get_token_info(slot) else { continue };
-            let label = ti.label().trim_end().to_string();
-            present.push(label.clone());
+            present.push(if ti.token_initialized() { ti.label().trim_end().to_string() } else { "(an uninitialised token)".into() });
             if !library_ok || uri.slot_id.is_some_and(|id| id != slot.id()) {
                 continue;
             }

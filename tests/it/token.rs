@@ -364,30 +364,29 @@ fn a_batch_of_1000_documents_signed_with_a_token_key() {
     assert_eq!(v["documents"].as_array().unwrap().len(), 1000);
 }
 
-/// Replaces what changes between runs and machines in a token error message: the folder, the
-/// module's path, the token's serial number and the key ids (read from `token list --json`).
-fn stable(hsm: &SoftHsm, text: &str) -> String {
-    let mut t = text.replace(&hsm.dir.path().display().to_string(), "<tmp>").replace(&hsm.module.display().to_string(), "<module>");
+/// What changes between runs and machines in a token error message, with its stand-in: the
+/// folder, the module's path, the token's serial number and the key ids (read once from
+/// `token list --json`, before any PIN is locked).
+fn replacements(hsm: &SoftHsm) -> Vec<(String, &'static str)> {
+    let mut r = vec![(hsm.dir.path().display().to_string(), "<tmp>"), (hsm.module.display().to_string(), "<module>")];
     let json = hsm.ok(&["token", "list", "--login", "--pin-file", "pin.txt", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    for slot in v["slots"].as_array().unwrap() {
-        if slot["token"]["label"] != "kyso" {
-            continue;
-        }
-        t = t.replace(slot["token"]["serial"].as_str().unwrap(), "<serial>");
+    for slot in v["slots"].as_array().unwrap().iter().filter(|s| s["token"]["label"] == "kyso") {
+        r.push((slot["token"]["serial"].as_str().unwrap().to_string(), "<serial>"));
         for o in slot["token"]["objects"].as_array().unwrap() {
             let id = o["id"].as_str().unwrap();
             if !id.is_empty() {
-                t = t.replace(id, "<id>");
+                r.push((id.to_string(), "<id>"));
             }
         }
     }
-    t
+    r
 }
 
-fn case(hsm: &SoftHsm, title: &str, cmd: &mut Command) -> String {
+fn case(stable: &[(String, &'static str)], title: &str, cmd: &mut Command) -> String {
     let (code, _, err) = summary(&cmd.stdin(Stdio::null()).output().unwrap());
-    format!("$ {title}\nexit {code}\n{}\n", stable(hsm, err.trim_end()))
+    let err = stable.iter().fold(err.trim_end().to_string(), |t, (from, to)| t.replace(from, to));
+    format!("$ {title}\nexit {code}\n{err}\n")
 }
 
 /// The token errors name what was looked for and where (snapshot `error-token.txt`): wrong PIN
@@ -414,29 +413,30 @@ fn token_errors_name_what_was_looked_for() {
         }
         c
     };
+    let r = replacements(&hsm);
     let mut s = String::new();
-    s += &case(&hsm, "wrong PIN", &mut sign(&uri, Some("bad-pin.txt")));
-    s += &case(&hsm, "no PIN source", &mut sign(&uri, None));
-    s += &case(&hsm, "missing object", &mut sign("pkcs11:token=kyso;object=nope", Some("pin.txt")));
-    s += &case(&hsm, "a certificate, not a private key", &mut sign("pkcs11:token=kyso;object=onlycert", Some("pin.txt")));
-    s += &case(&hsm, "type=cert", &mut sign("pkcs11:token=kyso;object=unit;type=cert", Some("pin.txt")));
-    s += &case(&hsm, "missing token", &mut sign("pkcs11:token=nope;object=unit", Some("pin.txt")));
-    s += &case(&hsm, "no certificate on the token", &mut sign("pkcs11:token=kyso;object=nocert", Some("pin.txt")));
+    s += &case(&r, "wrong PIN", &mut sign(&uri, Some("bad-pin.txt")));
+    s += &case(&r, "no PIN source", &mut sign(&uri, None));
+    s += &case(&r, "missing object", &mut sign("pkcs11:token=kyso;object=nope", Some("pin.txt")));
+    s += &case(&r, "a certificate, not a private key", &mut sign("pkcs11:token=kyso;object=onlycert", Some("pin.txt")));
+    s += &case(&r, "type=cert", &mut sign("pkcs11:token=kyso;object=unit;type=cert", Some("pin.txt")));
+    s += &case(&r, "missing token", &mut sign("pkcs11:token=nope;object=unit", Some("pin.txt")));
+    s += &case(&r, "no certificate on the token", &mut sign("pkcs11:token=kyso;object=nocert", Some("pin.txt")));
     s += &case(
-        &hsm,
+        &r,
         "certificate for another key",
         hsm.kyso().args(["token", "import-cert", "--key", "pkcs11:token=kyso;object=nocert", "--cert", "unit.pem", "--pin-file", "pin.txt"]),
     );
     s += &case(
-        &hsm,
+        &r,
         "label taken",
         hsm.kyso().args(["key", "new", "--token", "pkcs11:token=kyso", "--label", "unit", "--pin-file", "pin.txt"]),
     );
     // the token reports its last try (CKF_USER_PIN_FINAL_TRY), then a locked PIN
     hsm.set_token_flags(0x0002_0000);
-    s += &case(&hsm, "wrong PIN on the final try", &mut sign(&uri, Some("bad-pin.txt")));
+    s += &case(&r, "wrong PIN on the final try", &mut sign(&uri, Some("bad-pin.txt")));
     hsm.set_token_flags(0x0004_0000);
-    s += &case(&hsm, "locked PIN (the right PIN is not even tried)", &mut sign(&uri, Some("pin.txt")));
+    s += &case(&r, "locked PIN (the right PIN is not even tried)", &mut sign(&uri, Some("pin.txt")));
     check_snapshot("error-token", &s);
     // the locked token refused before any login: SoftHSM (which never locks) would have
     // accepted the right PIN

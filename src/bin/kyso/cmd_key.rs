@@ -6,7 +6,6 @@ use crate::util::{CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, PrivateKey, RsaPadding};
-use kyso::pkcs11::Pkcs11Uri;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -244,7 +243,7 @@ fn write_csr(key: &mut Key, subject: &kyso::ca::SubjectInfo, out: &std::path::Pa
 /// `kyso key new --token URI --label NAME`: a key pair generated on the token.
 fn new_on_token(a: KeyNewArgs) -> Result<ExitCode, CliError> {
     let (Some(text), Some(label)) = (&a.token, &a.label) else { return Err(CliError::usage("--token needs --label")) };
-    let uri = Pkcs11Uri::parse(text).map_err(|e| CliError::usage(format!("--token '{text}': {e}")))?;
+    let uri = crate::keyload::parse_uri("--token", text)?;
     if uri.object.is_some() || uri.id.is_some() {
         return Err(CliError::usage("--token names the token only; the new key's label is --label"));
     }

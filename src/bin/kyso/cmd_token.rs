@@ -218,7 +218,7 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
 }
 
 fn import(a: ImportArgs) -> Result<ExitCode, CliError> {
-    let uri = Pkcs11Uri::parse(&a.key).map_err(|e| CliError::usage(format!("--key '{}': {e}", a.key)))?;
+    let uri = crate::keyload::parse_uri("--key", &a.key)?;
     let bytes = read_input(&a.cert, "the certificate file", MAX_CERT_FILE)?;
     let cert = kyso::objects::certificates(&bytes)
         .map_err(|e| CliError::usage(format!("{}: {e}", a.cert.display())))?

@@ -110,6 +110,14 @@ impl Opener {
     }
 }
 
+/// Parses the URI given to `flag`; the message quotes it, unless it holds a PIN.
+pub fn parse_uri(flag: &str, text: &str) -> Result<Pkcs11Uri, CliError> {
+    Pkcs11Uri::parse(text).map_err(|e| match e {
+        kyso::pkcs11::UriError::PinValue => CliError::usage(format!("{flag}: {e}")),
+        _ => CliError::usage(format!("{flag} '{text}': {e}")),
+    })
+}
+
 /// True when a `--key` value is a PKCS#11 URI rather than a file.
 pub fn is_token_uri(spec: &Path) -> bool {
     spec.to_str().is_some_and(Pkcs11Uri::is_uri)
@@ -119,7 +127,7 @@ impl KeySpec {
     /// Reads `--key`: a `pkcs11:` URI is parsed, anything else is read as a key file.
     pub fn read(spec: &Path) -> Result<KeySpec, CliError> {
         if let Some(text) = spec.to_str().filter(|s| Pkcs11Uri::is_uri(s)) {
-            let uri = Pkcs11Uri::parse(text).map_err(|e| CliError::usage(format!("--key '{text}': {e}")))?;
+            let uri = parse_uri("--key", text)?;
             return Ok(KeySpec::Token { uri, text: text.to_string() });
         }
         let bytes = Zeroizing::new(read_input(spec, "the key file", MAX_KEY_FILE)?);
