@@ -28,7 +28,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::cmd_ca::CaCommand,
     },
-    /// Private keys: new (a file, or on a token with --token)
+    /// Private keys: new, export (to .p12/.pfx), import (from .p12/.pfx); --token: on a token
     Key {
         #[command(subcommand)]
         cmd: crate::cmd_key::KeyCommand,

@@ -2,7 +2,7 @@
 //! `--add` to append a signer (the agency's after the competent person's).
 
 use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs};
-use crate::keyload::{Key, KeySpec, PinArgs};
+use crate::keyload::{Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use kyso::pdf::{PadesOptions, SignedRanges};
 use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode};
@@ -32,6 +32,8 @@ EXAMPLES:
       --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
   # with a key on a USB token (PKCS#11): the certificate stored on the token is used
   kyso sign --key 'pkcs11:token=kyso;object=syt' --pin-file pin.txt --chain ca/chain.pem doc.pdf
+  # with the .p12/.pfx the unit already has (key, certificate and chain in one file)
+  kyso sign --key unit.p12 cong-van-123.pdf
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
@@ -55,6 +57,10 @@ $KYSO_PASSPHRASE, else a prompt. A key on a token (--key pkcs11:…, RFC 7512) n
 it: its PIN comes from pin-source in the URI, --pin-file, $KYSO_PIN or a prompt, and
 without --cert the certificate stored next to the key on the token is used.
 
+--key may be a PKCS#12 file (.p12/.pfx, as Windows, browsers and `kyso ca issue --p12-out`
+write), opened with the same passphrase: the certificate and chain come from it when --cert
+and --chain are not given; --p12-name chooses among several keys.
+
 With --pades, the signature goes inside the PDF (PAdES-B-B, an incremental update: earlier
 signatures stay valid) and the signing time in /M instead of a signing-time attribute;
 --rect is in millimetres from the page's top-left; --out refuses an existing file without
@@ -67,13 +73,17 @@ EXIT CODES:
      a single missing document)")]
 pub struct SignArgs {
     /// The signer's certificate (PEM or DER; further certificates in the file count as chain);
-    /// with a key on a token, the token's certificate when left out
+    /// with a key on a token or a .p12/.pfx --key, which hold it, it may be left out
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
-    /// The signer's private key (kyso's encrypted PKCS#8, or a key made by openssl), or a key on
-    /// a token: 'pkcs11:token=…;object=…' (RFC 7512)
+    /// The signer's private key (kyso's encrypted PKCS#8, a key made by openssl, or a
+    /// .p12/.pfx with the certificate and chain), or a key on a token:
+    /// 'pkcs11:token=…;object=…' (RFC 7512)
     #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
+    /// With a .p12/.pfx holding several keys: the friendly name of the one to sign with
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
     /// The issuing CA certificates (PEM bundle or DER); the root is left out of signatures
     #[arg(long, value_name = "FILE")]
     pub chain: Vec<PathBuf>,
@@ -178,35 +188,38 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // PDF signatures (--pades): flags checked and images/font loaded before the key is opened.
     let pades = if args.pades.pades { Some(prepare_pdf(&args)?) } else { None };
 
-    // Credentials: read once, checked before anything is written: the certificate file first,
-    // then the key (its passphrase, or the token and its PIN); without --cert, a key on a token
-    // brings its certificate.
-    let read_cert = |path: &Path| -> Result<(Vec<u8>, Vec<Vec<u8>>), CliError> {
-        let cert_bytes = read_input(path, "the certificate file", CREDENTIAL_LIMIT)?;
-        let certs = kyso::objects::certificates(&cert_bytes).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-        let mut certs = certs.into_iter();
-        let cert = certs.next().ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))?;
-        Ok((cert, certs.collect()))
+    // Credentials: read once, checked before anything is written: the certificate and chain
+    // files first, then the key (a .p12's password, a key file's passphrase, or the token and
+    // its PIN); a .p12 or a token brings the certificate when --cert is left out.
+    let cert_file = match &args.cert {
+        Some(path) => {
+            let bytes = read_input(path, "the certificate file", CREDENTIAL_LIMIT)?;
+            let certs = kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(CliError::usage(format!("{} holds no certificate", path.display())));
+            }
+            Some(certs)
+        }
+        None => None,
     };
-    let from_file = args.cert.as_deref().map(read_cert).transpose()?;
-    let mut chain_files = Vec::new();
+    let mut chain_files: Vec<Vec<u8>> = Vec::new();
     for c in &args.chain {
         let bytes = read_input(c, "the chain file", CREDENTIAL_LIMIT)?;
-        chain_files.extend(kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?);
+        chain_files.extend(
+            kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?,
+        );
     }
-    let opener = KeySpec::read(&args.key)?.prepare(&args.pass, &args.pin)?;
-    let (cert, mut chain) = match from_file {
-        Some(c) => c,
-        None => match opener.token_certificate() {
-            Some(c) => (c, Vec::new()),
-            None if crate::keyload::is_token_uri(&args.key) => {
-                return Err(CliError::usage("the token holds no certificate for this key: give --cert FILE")
-                    .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
-            }
-            None => return Err(CliError::usage("--cert FILE is needed with a key file")),
-        },
-    };
-    chain.extend(chain_files);
+    let creds = crate::keyload::credentials(
+        &args.key,
+        &args.pass,
+        &args.pin,
+        args.p12_name.as_deref(),
+        cert_file,
+        chain_files,
+        CliError::usage,
+        "give the certificate with --cert FILE",
+    )?;
+    let (cert, chain, opener) = (creds.cert, creds.chain, creds.opener);
     // A batch of new signatures hashes its documents while the passphrase is stretched
     // (kyso::sign::batch).
     let mut batch = Batch::new(jobs, mode);

@@ -1,6 +1,6 @@
 //! `kyso tsa serve`: an RFC 3161 timestamp authority over HTTP.
 
-use crate::keyload::{KeySpec, PinArgs};
+use crate::keyload::PinArgs;
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand};
 use kyso::tsp::server::{ServerOptions, TsaServer, DEFAULT_MAX_REQUEST_BYTES};
@@ -57,14 +57,17 @@ pub enum TsaCommand {
 /// `kyso tsa serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical); with a key on a
-    /// token, the token's certificate when left out
+    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical); optional with a
+    /// .p12/.pfx --key or a key on a token, which hold it
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
-    /// The TSA's private key (encrypted PKCS#8 PEM, or an unencrypted key with a warning), or a
-    /// key on a token (pkcs11: URI)
+    /// The TSA's private key (encrypted PKCS#8 PEM, an unencrypted key with a warning, or a
+    /// .p12/.pfx with the certificate and chain), or a key on a token (pkcs11: URI)
     #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
+    /// With a .p12/.pfx holding several keys: the friendly name of the one to use
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
     /// Issuing CA certificates to include in tokens (PEM bundle)
     #[arg(long, value_name = "FILE")]
     pub chain: Option<PathBuf>,
@@ -99,37 +102,43 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         Some(p) => p.parse::<const_oid::ObjectIdentifier>().map_err(|e| CliError::usage(format!("--policy {p} is not an OID: {e}")))?,
         None => DEFAULT_POLICY,
     };
-    let cert_file = match &a.cert {
+    let given_cert = match &a.cert {
         Some(path) => {
-            let cert_bytes = read_input(path, "the certificate", INPUT_LIMIT)?;
-            let cert = kyso::objects::certificates(&cert_bytes)
+            let b = read_input(path, "the certificate", INPUT_LIMIT)?;
+            let c = kyso::objects::certificates(&b)
                 .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
                 .into_iter()
                 .next()
                 .ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))?;
-            Some(cert)
+            Some(c)
         }
         None => None,
     };
-    let mut chain = match &a.chain {
+    let given_chain = match &a.chain {
         Some(p) => {
             let b = read_input(p, "the chain file", INPUT_LIMIT)?;
-            kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?
+            Some(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?)
         }
-        None => Vec::new(),
+        None => None,
     };
-    let opener = KeySpec::read(&a.key)?.prepare(&a.pass, &a.pin)?;
-    let cert = match (cert_file, opener.token_certificate()) {
-        (Some(c), _) | (None, Some(c)) => c,
-        (None, None) if crate::keyload::is_token_uri(&a.key) => {
-            return Err(CliError::usage("the token holds no certificate for this key: give --cert FILE")
-                .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
-        }
-        (None, None) => return Err(CliError::usage("--cert FILE is needed with a key file")),
-    };
+    let creds = crate::keyload::credentials(
+        &a.key,
+        &a.pass,
+        &a.pin,
+        a.p12_name.as_deref(),
+        given_cert.map(|c| vec![c]),
+        given_chain.unwrap_or_default(),
+        CliError::usage,
+        "give the TSA certificate with --cert FILE",
+    )?;
+    let (cert, mut chain) = (creds.cert, creds.chain);
+    let key = creds.opener.open()?;
     chain.retain(|c| *c != cert);
-    let key = opener.open()?;
-    let cert_name = a.cert.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the token's certificate".into());
+    let cert_name = match (&a.cert, crate::keyload::is_token_uri(&a.key)) {
+        (Some(p), _) => p.display().to_string(),
+        (None, true) => "the token's certificate".into(),
+        (None, false) => a.key.display().to_string(),
+    };
     let tsa = Tsa::new(&cert, &chain, Arc::new(key), policy).map_err(|e| {
         CliError::usage(format!("{cert_name}: {e}"))
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")

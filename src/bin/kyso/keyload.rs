@@ -7,16 +7,13 @@
 //! `pin-source=file:…`, else `--pin-file`, else `$KYSO_PIN`, else a prompt on a terminal — never
 //! from the command line. The PIN is held in a buffer wiped as soon as the token has it.
 
-use crate::util::{read_input, CliError, PassArgs};
+use crate::util::{CliError, PassArgs};
 use kyso::keys::{KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};
 use kyso::pkcs11::{locate_module, ModuleOrigin, Pkcs11Uri, Token, TokenError, TokenKey, KNOWN_MODULES};
 use kyso::SignatureAlgorithm;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
-
-/// Largest key file read (64 KiB: an RSA-8192 PEM key is ~6.5 KB).
-pub const MAX_KEY_FILE: u64 = 64 * 1024;
 
 /// Largest PIN file read: PINs are 4 to a few dozen characters; 4 KiB bounds a wrong path
 /// (`/dev/zero`) without refusing any real PIN. Only the first line is the PIN.
@@ -75,10 +72,13 @@ impl Key {
     }
 }
 
-/// What `--key` names: a key file (read and parsed, not yet opened) or a token key.
+/// What `--key` names: a key file (read and parsed, not yet opened), a PKCS#12 file (opened:
+/// it needs its password to show anything), or a token key.
 pub enum KeySpec {
     /// A key file.
     File { path: PathBuf, file: KeyFile },
+    /// A .p12/.pfx, opened.
+    Pkcs12 { path: PathBuf, p12: Box<kyso::pkcs12::Pkcs12> },
     /// A key on a token.
     Token { uri: Pkcs11Uri, text: String },
 }
@@ -87,6 +87,8 @@ pub enum KeySpec {
 /// does the slow part (PBKDF2/scrypt) and can run on another thread.
 pub enum Opener {
     File { path: PathBuf, file: KeyFile, pass: Option<Zeroizing<Vec<u8>>> },
+    /// A key already opened (from a .p12).
+    Ready(PrivateKey),
     Token(Box<TokenKey>),
 }
 
@@ -95,7 +97,7 @@ impl Opener {
     pub fn token_certificate(&self) -> Option<Vec<u8>> {
         match self {
             Opener::Token(k) => k.certificate().map(<[u8]>::to_vec),
-            Opener::File { .. } => None,
+            _ => None,
         }
     }
 
@@ -103,6 +105,7 @@ impl Opener {
     pub fn open(self) -> Result<Key, CliError> {
         match self {
             Opener::Token(k) => Ok(Key::Token(k)),
+            Opener::Ready(k) => Ok(Key::File(k)),
             Opener::File { path, file, pass } => {
                 file.open(pass.as_ref().map(|p| p.as_slice())).map(Key::File).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
             }
@@ -124,20 +127,26 @@ pub fn is_token_uri(spec: &Path) -> bool {
 }
 
 impl KeySpec {
-    /// Reads `--key`: a `pkcs11:` URI is parsed, anything else is read as a key file.
-    pub fn read(spec: &Path) -> Result<KeySpec, CliError> {
+    /// Reads `--key`: a `pkcs11:` URI is parsed; a .p12/.pfx is opened (its password from
+    /// `pass`), `p12_name` choosing among its keys; anything else is read as a key file (one
+    /// that is not a key is reported with `unusable`, each command keeping its exit code).
+    pub fn read(spec: &Path, pass: &PassArgs, p12_name: Option<&str>, unusable: fn(String) -> CliError) -> Result<KeySpec, CliError> {
         if let Some(text) = spec.to_str().filter(|s| Pkcs11Uri::is_uri(s)) {
+            if p12_name.is_some() {
+                return Err(CliError::usage("--p12-name chooses a key in a .p12/.pfx file; a pkcs11: URI names its key itself (object=…)"));
+            }
             let uri = parse_uri("--key", text)?;
             return Ok(KeySpec::Token { uri, text: text.to_string() });
         }
-        let bytes = Zeroizing::new(read_input(spec, "the key file", MAX_KEY_FILE)?);
-        let file = KeyFile::parse(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", spec.display())))?;
-        Ok(KeySpec::File { path: spec.to_path_buf(), file })
+        Ok(match crate::p12::read_key_input(spec, pass, p12_name, unusable)? {
+            crate::p12::KeyInput::Pkcs12(p12, _) => KeySpec::Pkcs12 { path: spec.to_path_buf(), p12 },
+            crate::p12::KeyInput::File(file) => KeySpec::File { path: spec.to_path_buf(), file },
+        })
     }
 
     /// Gets what opening needs: the passphrase of an encrypted key file (an unencrypted one is
-    /// opened with a warning), or the token, its login and the key on it.
-    pub fn prepare(self, pass: &PassArgs, pin: &PinArgs) -> Result<Opener, CliError> {
+    /// opened with a warning), the key of a .p12, or the token, its login and the key on it.
+    pub fn prepare(self, pass: &PassArgs, pin: &PinArgs, p12_name: Option<&str>) -> Result<Opener, CliError> {
         match self {
             KeySpec::File { path, file } => {
                 let pass = if file.is_encrypted() {
@@ -151,6 +160,9 @@ impl KeySpec {
                 };
                 Ok(Opener::File { path, file, pass })
             }
+            KeySpec::Pkcs12 { path, p12 } => {
+                p12.key(p12_name).map(|(k, _)| Opener::Ready(k)).map_err(|e| crate::p12::p12_error(&path, e))
+            }
             KeySpec::Token { uri, text } => {
                 let token = open_token(&uri, None, false, pin)?;
                 let key = token.key(&uri).map_err(|e| token_error(e, &text))?;
@@ -160,9 +172,62 @@ impl KeySpec {
     }
 }
 
-/// Opens the key `--key` names (file or token).
-pub fn load_key(spec: &Path, pass: &PassArgs, pin: &PinArgs) -> Result<Key, CliError> {
-    KeySpec::read(spec)?.prepare(pass, pin)?.open()
+/// Opens the key `--key` names (a key file, a .p12/.pfx, or a key on a token).
+pub fn load_key(spec: &Path, pass: &PassArgs, pin: &PinArgs, p12_name: Option<&str>) -> Result<Key, CliError> {
+    KeySpec::read(spec, pass, p12_name, CliError::usage)?.prepare(pass, pin, p12_name)?.open()
+}
+
+/// A signing key with its certificate and chain.
+pub struct Credentials {
+    pub opener: Opener,
+    pub cert: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// The signing credentials of a command: `--key` (file, .p12/.pfx or token), with the
+/// certificates of `--cert` (`cert_given`: its first is the signer's, the others count as chain)
+/// and `--chain` (`chain_given`). A .p12 and a token supply the certificate when `--cert` does not
+/// (a .p12 its chain too, when neither gives any); a key file needs `--cert`.
+#[allow(clippy::too_many_arguments)]
+pub fn credentials(
+    spec: &Path,
+    pass: &PassArgs,
+    pin: &PinArgs,
+    p12_name: Option<&str>,
+    cert_given: Option<Vec<Vec<u8>>>,
+    chain_given: Vec<Vec<u8>>,
+    unusable: fn(String) -> CliError,
+    cert_hint: &str,
+) -> Result<Credentials, CliError> {
+    match KeySpec::read(spec, pass, p12_name, unusable)? {
+        KeySpec::Pkcs12 { path, p12 } => {
+            let c = crate::p12::p12_credentials(&path, &p12, p12_name, cert_given, chain_given)?;
+            Ok(Credentials { opener: Opener::Ready(c.key), cert: c.cert, chain: c.chain })
+        }
+        ks @ KeySpec::File { .. } => {
+            let mut certs = cert_given
+                .ok_or_else(|| {
+                    CliError::usage("--cert is required with this --key (only a .p12/.pfx key file or a key on a token holds its certificate)")
+                        .hint(cert_hint.to_string())
+                })?
+                .into_iter();
+            let cert = certs.next().unwrap_or_default();
+            let chain = certs.chain(chain_given).collect();
+            Ok(Credentials { opener: ks.prepare(pass, pin, p12_name)?, cert, chain })
+        }
+        ks @ KeySpec::Token { .. } => {
+            let opener = ks.prepare(pass, pin, p12_name)?;
+            let mut certs = cert_given.unwrap_or_default().into_iter();
+            let cert = match certs.next().or_else(|| opener.token_certificate()) {
+                Some(c) => c,
+                None => {
+                    return Err(CliError::usage("the token holds no certificate for this key: give --cert FILE")
+                        .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
+                }
+            };
+            Ok(Credentials { opener, cert, chain: certs.chain(chain_given).collect() })
+        }
+    }
 }
 
 /// The module for `uri`: the URI's own, else `--module`, else `$KYSO_PKCS11_MODULE`, else the
