@@ -48,10 +48,10 @@ fn readme_command_blocks_run_as_written() {
     run_blocks(false);
 }
 
-/// The same with the ```sh external blocks (they need fonts-liberation2, pyHanko, pdfsig and
+/// The same with the ```sh external blocks (they need fonts-liberation2, pyHanko, pdfsig, SoftHSM2 and
 /// certutil; each fails when its tool is missing). CI runs it with `--ignored`.
 #[test]
-#[ignore = "needs fonts-liberation2, pyHanko, pdfsig and certutil; .ci/run runs it"]
+#[ignore = "needs fonts-liberation2, pyHanko, pdfsig, certutil, softhsm2 and opensc; .ci/run runs it"]
 fn readme_external_blocks_run_as_written() {
     run_blocks(true);
 }
