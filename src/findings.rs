@@ -702,13 +702,203 @@ pub enum CrlProblem {
     Budget,
 }
 
-/// A certificate whose revocation status could not be established, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A certificate whose revocation status could not be established, and why: what kyso looked
+/// at (the CRLs and OCSP responses given, embedded or fetched), each fetch, and where the
+/// certificate says its status is published (what a recipient can give or fetch).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct UnknownStatus {
     /// The certificate's subject.
     pub subject: Name,
     /// Why each CRL of its issuer could not be used (empty: there was none).
     pub problems: Vec<CrlProblem>,
+    /// Why each OCSP response about it could not be used.
+    pub ocsp: Vec<OcspProblem>,
+    /// Every fetch made for it (CRL distribution points, OCSP responder).
+    pub fetches: Vec<Fetch>,
+    /// Its issuer (whose CRL settles its status).
+    pub issuer: Option<Name>,
+    /// The CRL distribution points it names (http URLs).
+    pub crl_urls: Vec<String>,
+    /// The OCSP responders it names (authorityInfoAccess, http URLs).
+    pub ocsp_urls: Vec<String>,
+}
+
+impl UnknownStatus {
+    /// A certificate whose CRLs could not be used for `problems`.
+    pub fn new(subject: Name, problems: Vec<CrlProblem>) -> UnknownStatus {
+        UnknownStatus { subject, problems, ..Default::default() }
+    }
+}
+
+/// An error status of an OCSP responder (RFC 6960 §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OcspErrorStatus {
+    /// malformedRequest.
+    MalformedRequest,
+    /// internalError.
+    InternalError,
+    /// tryLater.
+    TryLater,
+    /// sigRequired.
+    SigRequired,
+    /// unauthorized.
+    Unauthorized,
+    /// A value RFC 6960 does not define.
+    Other(u8),
+}
+
+/// Why an OCSP response did not settle a certificate's status (RFC 6960 §3.2; fails closed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OcspProblem {
+    /// The response cannot be read.
+    Malformed,
+    /// The responder answered with an error status.
+    ErrorStatus(OcspErrorStatus),
+    /// No answer of the response is about this certificate (CertID of another certificate or
+    /// issuer).
+    NotAboutCertificate,
+    /// The responder does not know the certificate (status `unknown`).
+    UnknownToResponder {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature does not verify.
+    BadSignature {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature algorithm or key is not allowed by the policy.
+    AlgorithmNotAllowed {
+        /// The responder.
+        responder: Name,
+    },
+    /// Neither the certificate's issuer nor a responder it delegated (a certificate it issued
+    /// with id-kp-OCSPSigning) signed the response (RFC 6960 §4.2.2.2).
+    ResponderNotAuthorised,
+    /// The delegated responder's certificate was not valid when it signed (producedAt).
+    ResponderNotValid {
+        /// The responder.
+        responder: Name,
+        /// producedAt.
+        produced_at: OffsetDateTime,
+    },
+    /// The delegated responder's certificate has no id-pkix-ocsp-nocheck and its own status
+    /// could not be established.
+    ResponderUnchecked {
+        /// The responder.
+        responder: Name,
+    },
+    /// The answer was past its nextUpdate (or, without one, a day after its thisUpdate) at the
+    /// validation time.
+    Stale {
+        /// The responder.
+        responder: Name,
+        /// nextUpdate (or thisUpdate + 1 day).
+        next_update: OffsetDateTime,
+    },
+    /// The response's nonce is not the request's (a replayed answer?).
+    NonceMismatch,
+    /// A critical extension kyso does not understand.
+    UnknownCriticalExtension {
+        /// The extension's OID (dotted).
+        oid: String,
+    },
+    /// The OCSP-checking budget ran out.
+    Budget,
+}
+
+/// What was fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchKind {
+    /// A CRL, from a CRL distribution point.
+    Crl,
+    /// An OCSP response, from the authorityInfoAccess OCSP responder.
+    Ocsp,
+}
+
+/// Why a fetch gave nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// Not attempted: the verifier works offline.
+    Offline,
+    /// Not attempted: only plain http URLs are fetched (CRLs and OCSP responses are signed).
+    NotHttp,
+    /// The connection could not be made (the system's message, English).
+    Connect {
+        /// The system's message.
+        message: String,
+    },
+    /// No complete answer in time.
+    Timeout {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
+    /// The server answered with an HTTP error status (or a redirect, which is not followed).
+    HttpStatus {
+        /// The status code.
+        code: u16,
+    },
+    /// The answer is larger than the budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The answer is not HTTP, or broken (a technical message, English).
+    Protocol {
+        /// What is wrong.
+        message: String,
+    },
+    /// Not attempted: the run's fetch budget is spent.
+    Budget,
+}
+
+/// The outcome of one fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchOutcome {
+    /// Bytes received (or taken from the cache, still within their nextUpdate).
+    Received {
+        /// How many.
+        bytes: usize,
+        /// From the local cache rather than the network.
+        cached: bool,
+    },
+    /// Nothing received.
+    Failed(FetchFailure),
+}
+
+/// One fetch of revocation data, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// The URL.
+    pub url: String,
+    /// What was asked for.
+    pub kind: FetchKind,
+    /// What came of it.
+    pub outcome: FetchOutcome,
+}
+
+/// Where a certificate's revocation status came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusSource {
+    /// A CRL of this issuer (given, embedded or fetched).
+    Crl {
+        /// The CRL's issuer.
+        issuer: Name,
+    },
+    /// An OCSP response.
+    Ocsp {
+        /// The responder that signed it.
+        responder: Name,
+        /// Its producedAt.
+        produced_at: OffsetDateTime,
+    },
 }
 
 /// How a proof of existence bears on a revocation after it.
@@ -936,6 +1126,68 @@ pub enum DssProblem {
     },
 }
 
+/// Why an e-mail message cannot be verified as a signed message (RFC 8551), or why kyso refused
+/// it before reading it whole (its budgets on hostile messages: `kyso::mail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MailProblem {
+    /// The message is larger than the size budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More MIME parts (or delimiter lines) than the budget.
+    TooManyParts {
+        /// The limit.
+        limit: usize,
+    },
+    /// More header lines than the budget.
+    TooManyHeaderLines {
+        /// The limit.
+        limit: usize,
+    },
+    /// Multiparts nested deeper than the budget.
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// The decoded parts together are larger than the budget.
+    DecodedTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A part's base64 or quoted-printable content does not decode.
+    PartUndecodable {
+        /// The part's file name (or its position, `part N`).
+        name: String,
+    },
+    /// Not an Internet message (no header section).
+    NotAMessage,
+    /// Neither multipart/signed nor application/pkcs7-mime signed-data.
+    NotSigned {
+        /// The message's Content-Type (type/subtype).
+        content_type: String,
+    },
+    /// An encrypted message (enveloped-data): kyso verifies signatures, it decrypts nothing.
+    Encrypted,
+    /// A multipart/signed whose protocol is not application/pkcs7-signature.
+    UnknownProtocol {
+        /// The protocol parameter.
+        protocol: String,
+    },
+    /// A multipart/signed with another number of parts than two.
+    PartCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// The multipart/signed has no boundary or no closing delimiter.
+    BrokenBoundary,
+    /// The signature part (or the pkcs7-mime body) is not base64-encoded DER.
+    SignatureUndecodable,
+    /// An application/pkcs7-mime signed-data without the message inside (eContent absent).
+    NoContent,
+}
+
 /// Main indication (ETSI EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -1106,6 +1358,8 @@ pub enum CheckName {
     Validity,
     /// `revocation`
     Revocation,
+    /// `revocation_data`: where each status came from, and every fetch
+    RevocationData,
     /// `signature_timestamp`
     SignatureTimestamp,
     /// `pdf_signature_field`
@@ -1122,6 +1376,10 @@ pub enum CheckName {
     DocumentTimestamp,
     /// `document_timestamp_poe`
     DocumentTimestampPoe,
+    /// `mail_from` (an e-mail message's From against the signer certificate's addresses)
+    MailFrom,
+    /// `mail_headers` (an e-mail message's header fields against the signed copy of them)
+    MailHeaders,
 }
 
 impl CheckName {
@@ -1140,6 +1398,7 @@ impl CheckName {
             CheckName::SignerKeyUsage => "signer_key_usage",
             CheckName::Validity => "validity",
             CheckName::Revocation => "revocation",
+            CheckName::RevocationData => "revocation_data",
             CheckName::SignatureTimestamp => "signature_timestamp",
             CheckName::PdfSignatureField => "pdf_signature_field",
             CheckName::PdfSubFilter => "pdf_sub_filter",
@@ -1148,11 +1407,13 @@ impl CheckName {
             CheckName::PdfDss => "pdf_dss",
             CheckName::DocumentTimestamp => "document_timestamp",
             CheckName::DocumentTimestampPoe => "document_timestamp_poe",
+            CheckName::MailFrom => "mail_from",
+            CheckName::MailHeaders => "mail_headers",
         }
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 20] = [
+    pub const ALL: [CheckName; 22] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,
@@ -1173,6 +1434,8 @@ impl CheckName {
         CheckName::PdfDss,
         CheckName::DocumentTimestamp,
         CheckName::DocumentTimestampPoe,
+        CheckName::MailFrom,
+        CheckName::MailHeaders,
     ];
 }
 
@@ -1477,6 +1740,20 @@ pub enum Finding {
         /// Which, and why.
         certificates: Vec<UnknownStatus>,
     },
+    /// Revocation data was fetched for a certificate of the path.
+    RevocationFetched {
+        /// The certificate.
+        subject: Name,
+        /// The fetch.
+        fetch: Fetch,
+    },
+    /// Where a certificate's status came from.
+    StatusFrom {
+        /// The certificate.
+        subject: Name,
+        /// The source.
+        source: StatusSource,
+    },
 
     // ----- timestamps and proofs of existence -----
     /// The signature timestamp attribute cannot be read.
@@ -1648,6 +1925,61 @@ pub enum Finding {
         /// How many.
         bytes: usize,
     },
+
+    // ----- e-mail (S/MIME, RFC 8551; `kyso::mail`) -----
+    /// The message cannot be verified as a signed message (why the message fails as a whole).
+    MailMalformed(MailProblem),
+    /// The From address is one of the signer certificate's e-mail addresses (RFC 8550 §3).
+    MailFromMatches {
+        /// The address.
+        address: String,
+    },
+    /// Warning: the From address is none of the signer certificate's e-mail addresses.
+    MailFromMismatch {
+        /// The From addresses.
+        from: Vec<String>,
+        /// The certificate's addresses (rfc822Name, emailAddress).
+        certificate: Vec<String>,
+    },
+    /// Warning: the message has no From address.
+    MailFromMissing,
+    /// Warning: the signer certificate holds no e-mail address, so nothing binds the From to it.
+    MailCertificateNoAddress {
+        /// The From addresses.
+        from: Vec<String>,
+    },
+    /// The header fields shown equal the signed copy of them (protected headers).
+    MailHeadersProtected {
+        /// The fields compared.
+        headers: Vec<String>,
+    },
+    /// A header field shown differs from the signed copy: changed in transit.
+    MailHeaderChanged {
+        /// The field's name (e.g. `Subject`).
+        header: String,
+        /// The signed value ("" when the message shows a field the signature does not have).
+        signed: String,
+        /// The value shown ("" when absent).
+        shown: String,
+    },
+    /// Warning: these header fields are outside the signature (a change would go unnoticed).
+    MailHeadersNotProtected {
+        /// The fields.
+        headers: Vec<String>,
+    },
+    /// Warning: the signed part was stored with bare LF line ends; verified over its canonical
+    /// CRLF form (RFC 8551 §3.1.1).
+    MailLineEndingsConverted,
+    /// Warning: an attachment carries no signature of its own (only the message's covers it).
+    MailAttachmentUnsigned {
+        /// Its file name.
+        name: String,
+    },
+    /// An attached `.p7s` whose document is not attached.
+    MailSignatureWithoutDocument {
+        /// The signature's file name.
+        name: String,
+    },
 }
 
 impl Finding {
@@ -1748,6 +2080,8 @@ impl Finding {
             Revoked { .. } => "revoked",
             RevocationUnknown { .. } => "revocation_unknown",
             RevocationNotChecked { .. } => "revocation_not_checked",
+            RevocationFetched { .. } => "revocation_fetched",
+            StatusFrom { .. } => "status_from",
             TimestampAttributeUnreadable(_) => "timestamp_attribute_unreadable",
             SignatureTimestampValid { .. } => "signature_timestamp_valid",
             TimestampNotUsed(_) => "timestamp_not_used",
@@ -1781,6 +2115,17 @@ impl Finding {
             PdfChangesUnknown(_) => "pdf_changes_unknown",
             PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
+            MailMalformed(_) => "mail_malformed",
+            MailFromMatches { .. } => "mail_from_matches",
+            MailFromMismatch { .. } => "mail_from_mismatch",
+            MailFromMissing => "mail_from_missing",
+            MailCertificateNoAddress { .. } => "mail_certificate_no_address",
+            MailHeadersProtected { .. } => "mail_headers_protected",
+            MailHeaderChanged { .. } => "mail_header_changed",
+            MailHeadersNotProtected { .. } => "mail_headers_not_protected",
+            MailLineEndingsConverted => "mail_line_endings_converted",
+            MailAttachmentUnsigned { .. } => "mail_attachment_unsigned",
+            MailSignatureWithoutDocument { .. } => "mail_signature_without_document",
         }
     }
 }

@@ -179,6 +179,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         }
         RevocationUnknown { certificates } => unknown_list(certificates, c),
         RevocationNotChecked { certificates } => format!("chưa kiểm tra được tình trạng thu hồi: {}", unknown_list(certificates, c)),
+        RevocationFetched { subject, fetch } => format!("cho {}: {}", c.name(subject), fetch_text(fetch)),
+        StatusFrom { subject, source } => match source {
+            StatusSource::Crl { issuer } => format!("tình trạng của {} theo CRL của {}", c.name(subject), c.name(issuer)),
+            StatusSource::Ocsp { responder, produced_at } => {
+                format!("tình trạng của {} theo máy chủ OCSP {} (trả lời lúc {})", c.name(subject), c.name(responder), c.time(*produced_at))
+            }
+        },
 
         TimestampAttributeUnreadable(p) => format!("không đọc được dấu thời gian: {}", format_problem(p)),
         SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
@@ -296,6 +303,76 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} byte sau phiên bản đã ký không phải chữ ký hay điền biểu mẫu"),
+        MailMalformed(p) => mail_problem(p),
+        MailFromMatches { address } => format!("địa chỉ người gửi {} là một địa chỉ thư điện tử ghi trong chứng thư số của người ký", clean(address)),
+        MailFromMismatch { from, certificate } => format!(
+            "địa chỉ người gửi (From: {}) không phải địa chỉ ghi trong chứng thư số của người ký ({}): thư có thể không được gửi từ hộp thư của người ký",
+            address_list(from),
+            address_list(certificate)
+        ),
+        MailFromMissing => "thư không có địa chỉ người gửi (From) nên không đối chiếu được với chứng thư số của người ký".into(),
+        MailCertificateNoAddress { from } => format!(
+            "chứng thư số của người ký không ghi địa chỉ thư điện tử nào, nên không có gì gắn địa chỉ người gửi (From: {}) với người ký",
+            address_list(from)
+        ),
+        MailHeadersProtected { headers } => format!("các trường tiêu đề thư {} khớp với bản đã ký của chúng", super::en::names(headers)),
+        MailHeaderChanged { header, signed, shown } => match (signed.is_empty(), shown.is_empty()) {
+            (true, _) => format!("trường tiêu đề thư {} được thêm vào sau khi ký (hiển thị: \"{}\")", clean(header), clean(shown)),
+            (_, true) => format!("trường tiêu đề thư {} đã ký (\"{}\") bị xóa trên đường truyền", clean(header), clean(signed)),
+            _ => format!(
+                "trường tiêu đề thư {} bị thay đổi sau khi ký: bản đã ký \"{}\", bản hiển thị \"{}\"",
+                clean(header),
+                clean(signed),
+                clean(shown)
+            ),
+        },
+        MailHeadersNotProtected { headers } => format!(
+            "các trường tiêu đề thư {} nằm ngoài phạm vi chữ ký: nếu bị sửa trên đường truyền sẽ không phát hiện được",
+            super::en::names(headers)
+        ),
+        MailLineEndingsConverted => {
+            "phần đã ký được lưu với ký tự xuống dòng LF; đã kiểm tra trên dạng chuẩn của nó với xuống dòng CRLF (RFC 8551 §3.1.1)".into()
+        }
+        MailAttachmentUnsigned { name } => format!(
+            "tệp đính kèm {} không có chữ ký riêng: chỉ chữ ký của thư bao trùm nó, và khi lưu ra khỏi thư thì không còn chữ ký nào",
+            clean(name)
+        ),
+        MailSignatureWithoutDocument { name } => format!("tệp chữ ký {} được đính kèm mà không có văn bản của nó", clean(name)),
+    }
+}
+
+/// Địa chỉ thư điện tử, cách nhau bằng dấu phẩy ("không có" khi danh sách rỗng).
+fn address_list(a: &[String]) -> String {
+    if a.is_empty() {
+        "không có".into()
+    } else {
+        a.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Vì sao không kiểm tra được thư như một thư có ký số.
+fn mail_problem(p: &MailProblem) -> String {
+    match p {
+        MailProblem::TooLarge { limit } => format!("thư lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyParts { limit } => format!("thư có hơn {limit} phần MIME hoặc dòng phân cách (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyHeaderLines { limit } => format!("thư có hơn {limit} dòng tiêu đề (giới hạn của trình kiểm tra)"),
+        MailProblem::TooDeep { limit } => format!("các phần của thư lồng nhau sâu hơn {limit} mức (giới hạn của trình kiểm tra)"),
+        MailProblem::DecodedTooLarge { limit } => format!("các phần của thư sau khi giải mã lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::PartUndecodable { name } => format!("phần {} của thư không giải mã được (base64 hoặc quoted-printable hỏng)", clean(name)),
+        MailProblem::NotAMessage => "đây không phải một thư điện tử (không có phần tiêu đề)".into(),
+        MailProblem::NotSigned { content_type } => format!(
+            "thư không được ký số theo S/MIME: kiểu nội dung của thư là {}",
+            clean(content_type)
+        ),
+        MailProblem::Encrypted => "thư được mã hóa (enveloped-data); kyso chỉ kiểm tra chữ ký, không giải mã".into(),
+        MailProblem::UnknownProtocol { protocol } => format!(
+            "giao thức chữ ký của thư là {}, không phải S/MIME",
+            clean(protocol)
+        ),
+        MailProblem::PartCount { count } => format!("thư ký số S/MIME dạng tách rời có {count} phần; phải có đúng hai phần (nội dung đã ký và chữ ký)"),
+        MailProblem::BrokenBoundary => "thư ký số S/MIME dạng tách rời không có chuỗi phân cách hoặc thiếu dòng phân cách kết thúc".into(),
+        MailProblem::SignatureUndecodable => "phần chữ ký không phải CMS SignedData mã hóa base64".into(),
+        MailProblem::NoContent => "thư S/MIME dạng đóng gói (pkcs7-mime) không chứa nội dung thư (thiếu eContent)".into(),
     }
 }
 
@@ -532,19 +609,96 @@ fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
 
 fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
     if certs.is_empty() {
-        return "không có CRL dùng được".into();
+        return "không có CRL hoặc phản hồi OCSP dùng được".into();
     }
     certs
         .iter()
         .map(|u| {
-            let mut s = format!("không có CRL dùng được cho {}", c.name(&u.subject));
-            if !u.problems.is_empty() {
-                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            let mut s = format!("không có CRL hoặc phản hồi OCSP dùng được cho {}", c.name(&u.subject));
+            let problems: Vec<String> = u.problems.iter().map(|p| crl_problem(p, c)).chain(u.ocsp.iter().map(|p| ocsp_problem(p, c))).collect();
+            if !problems.is_empty() {
+                s.push_str(&format!(" ({})", problems.join("; ")));
             }
+            if !u.fetches.is_empty() {
+                s.push_str(&format!("; đã thử: {}", u.fetches.iter().map(fetch_text).collect::<Vec<_>>().join(", ")));
+            }
+            let issuer = u.issuer.as_ref().map(|i| format!("CRL của {}", c.name(i))).unwrap_or_else(|| "CRL của tổ chức cấp".into());
+            let mut todo = format!("; để kiểm tra, hãy cung cấp {issuer}");
+            if !u.crl_urls.is_empty() {
+                todo.push_str(&format!(" (công bố tại {})", u.crl_urls.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")));
+            }
+            let fetchable: Vec<String> = u.ocsp_urls.iter().chain(u.crl_urls.iter()).map(|x| clean(x)).collect();
+            if !fetchable.is_empty() {
+                todo.push_str(&format!(" hoặc cho phép kyso tải từ {}", fetchable.join(", ")));
+            }
+            s.push_str(&todo);
             s
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fetch_kind(k: FetchKind) -> &'static str {
+    match k {
+        FetchKind::Crl => "CRL",
+        FetchKind::Ocsp => "phản hồi OCSP",
+    }
+}
+
+/// One fetch, in Vietnamese (the system's own message is left out: it is English).
+fn fetch_text(f: &Fetch) -> String {
+    let url = clean(&f.url);
+    match &f.outcome {
+        FetchOutcome::Received { bytes, cached: false } => format!("đã tải {} từ {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Received { bytes, cached: true } => format!("{} lấy từ bộ nhớ đệm của {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Failed(e) => match e {
+            FetchFailure::Offline => format!("{url}: không tải (đang làm việc ngoại tuyến)"),
+            FetchFailure::NotHttp => format!("{url}: không tải (chỉ tải địa chỉ http://)"),
+            FetchFailure::Connect { .. } => format!("{url}: không kết nối được"),
+            FetchFailure::Timeout { seconds } => format!("{url}: không có trả lời trong {seconds} giây"),
+            FetchFailure::HttpStatus { code } => format!("{url}: máy chủ trả lời HTTP {code}"),
+            FetchFailure::TooLarge { limit } => format!("{url}: dữ liệu trả về lớn hơn {limit} byte"),
+            FetchFailure::Protocol { .. } => format!("{url}: trả lời HTTP không dùng được"),
+            FetchFailure::Budget => format!("{url}: không tải (đã hết giới hạn số lần tải)"),
+        },
+    }
+}
+
+fn ocsp_status_vi(s: OcspErrorStatus) -> String {
+    match s {
+        OcspErrorStatus::MalformedRequest => "yêu cầu sai định dạng (mã 1)".into(),
+        OcspErrorStatus::InternalError => "lỗi nội bộ (mã 2)".into(),
+        OcspErrorStatus::TryLater => "hãy thử lại sau (mã 3)".into(),
+        OcspErrorStatus::SigRequired => "yêu cầu phải được ký (mã 5)".into(),
+        OcspErrorStatus::Unauthorized => "không có thẩm quyền trả lời (mã 6)".into(),
+        OcspErrorStatus::Other(c) => format!("mã {c}"),
+    }
+}
+
+fn ocsp_problem(p: &OcspProblem, c: &Ctx<'_>) -> String {
+    match p {
+        OcspProblem::Malformed => "phản hồi OCSP sai định dạng".into(),
+        OcspProblem::ErrorStatus(s) => format!("máy chủ OCSP trả lời lỗi: {}", ocsp_status_vi(*s)),
+        OcspProblem::NotAboutCertificate => "phản hồi OCSP nói về chứng thư khác".into(),
+        OcspProblem::UnknownToResponder { responder } => format!("máy chủ OCSP {} không biết chứng thư này (trạng thái không xác định)", c.name(responder)),
+        OcspProblem::BadSignature { responder } => format!("chữ ký của phản hồi OCSP từ {} không hợp lệ", c.name(responder)),
+        OcspProblem::AlgorithmNotAllowed { responder } => {
+            format!("thuật toán ký của phản hồi OCSP từ {} không được chính sách cho phép", c.name(responder))
+        }
+        OcspProblem::ResponderNotAuthorised => {
+            "phản hồi OCSP không do tổ chức cấp chứng thư hoặc máy chủ OCSP được tổ chức đó ủy quyền ký (RFC 6960 §4.2.2.2)".into()
+        }
+        OcspProblem::ResponderNotValid { responder, produced_at } => {
+            format!("chứng thư của máy chủ OCSP {} không có hiệu lực lúc ký phản hồi ({})", c.name(responder), c.time(*produced_at))
+        }
+        OcspProblem::ResponderUnchecked { responder } => {
+            format!("chứng thư của máy chủ OCSP {} không có phần mở rộng ocsp-nocheck và không xác định được tình trạng của nó", c.name(responder))
+        }
+        OcspProblem::Stale { responder, next_update } => format!("phản hồi OCSP của {} đã quá hạn (nextUpdate {})", c.name(responder), c.time(*next_update)),
+        OcspProblem::NonceMismatch => "nonce của phản hồi OCSP không khớp với yêu cầu (phản hồi bị phát lại?)".into(),
+        OcspProblem::UnknownCriticalExtension { oid } => format!("phản hồi OCSP có phần mở rộng critical không xác định {}", clean(oid)),
+        OcspProblem::Budget => "hết giới hạn kiểm tra OCSP".into(),
+    }
 }
 
 /// A CRLReason in Vietnamese, with its RFC 5280 name.
