@@ -378,8 +378,10 @@ impl Token {
     /// (RFC 5280 §4.2.1.2 method 1, the subject key identifier kyso's CA writes). Needs a
     /// read-write session, logged in. Refused when an object with this label exists.
     pub fn generate_key(self, label: &str, algorithm: KeyAlgorithm) -> Result<TokenKey, TokenError> {
-        if let Some(h) = self.labelled(label)?.first() {
-            return Err(TokenError::ObjectExists { token: self.label.clone(), label: label.to_string(), class: self.class_of(*h) });
+        // The module returns the objects in no fixed order: name the first class in the order
+        // private key, public key, certificate, … so that the message does not change by chance.
+        if let Some(class) = self.labelled(label)?.into_iter().map(|h| self.class_of(h)).min_by_key(|c| *c as u8) {
+            return Err(TokenError::ObjectExists { token: self.label.clone(), label: label.to_string(), class });
         }
         let handle = key::generate(&self, label, algorithm)?;
         let wanted = Pkcs11Uri { object: Some(label.to_string()), object_type: Some(ObjectType::Private), ..Pkcs11Uri::default() }.object_part();

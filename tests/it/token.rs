@@ -3,7 +3,7 @@
 //! Oracles: `openssl cms -verify` (CMS from P-256, P-384, RSA PSS and PKCS#1 token keys),
 //! pyHanko (PAdES), `openssl crl -verify` / `openssl verify -crl_check` (a CA whose key is on the
 //! token), `openssl ts -verify` (a TSA whose key is on the token), `pkcs11-tool --list-objects`
-//! (what `key new --token` made).
+//! (what `key new --token` made), `openssl ocsp` (`ca serve` signing OCSP answers with token keys).
 //!
 //! The SoftHSM tests are `#[ignore]`d (a fresh machine may lack `softhsm2` and `opensc`); `.ci/run`
 //! installs both and runs them with `--ignored`, where a missing tool fails the test. The errors
@@ -324,6 +324,91 @@ fn a_tsa_with_its_key_on_the_token() {
     std::fs::write(hsm.path("resp.tsr"), &reply[split..]).unwrap();
     let (ok, out) = hsm.openssl(&["ts", "-verify", "-data", "doc.txt", "-in", "resp.tsr", "-CAfile", "ca/ca.pem", "-untrusted", "tsa.pem"]);
     assert!(ok && out.contains("Verification: OK"), "{out}");
+}
+
+/// `kyso ca serve` with its OCSP keys on the token: the root's CA key (`ca init --key URI`)
+/// signs the root's answers (P-384); the issuing CA (key file) delegates to a responder whose
+/// RSA key and certificate are on the token (`ca/ocsp-key.uri`, no `ca/ocsp.pem`). `openssl
+/// ocsp` accepts both answers and names who signed; a revocation made while the server runs is
+/// in the next answer; the oracle refuses an answer checked against the wrong root; a wrong PIN
+/// stops the server before it listens, naming the file that named the key.
+#[test]
+#[ignore = "needs SoftHSM2 and OpenSC (apt-get install softhsm2 opensc); .ci/run runs it"]
+fn ca_serve_signs_ocsp_with_keys_on_the_token() {
+    let hsm = SoftHsm::new();
+    hsm.ok(&["key", "new", "--token", "pkcs11:token=kyso", "--label", "root", "--alg", "p384", "--pin-file", "pin.txt"]);
+    hsm.ok(&["ca", "init", "--dir", "root", "--name", "Root CA Tỉnh Bắc Ninh", "--key", "pkcs11:token=kyso;object=root", "--pin-file", "pin.txt"]);
+    hsm.ok(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--parent", "root", "--pin-file", "pin.txt"]);
+    hsm.ok(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế", "--uid", "MNS:1000002", "--key-out", "unit.key", "--cert-out", "unit.pem"]);
+    hsm.ok(&[
+        "key", "new", "--token", "pkcs11:token=kyso", "--label", "ocsp", "--alg", "rsa2048", "--pin-file", "pin.txt", "--csr", "ocsp.csr", "--cn",
+        "OCSP CA Tỉnh Bắc Ninh",
+    ]);
+    hsm.ok(&["ca", "issue", "--dir", "ca", "--profile", "ocsp", "--cn", "OCSP CA Tỉnh Bắc Ninh", "--csr", "ocsp.csr", "--cert-out", "ocsp.pem"]);
+    hsm.ok(&["token", "import-cert", "--key", "pkcs11:token=kyso;object=ocsp", "--cert", "ocsp.pem", "--pin-file", "pin.txt"]);
+    std::fs::write(hsm.path("ca/ocsp-key.uri"), "pkcs11:token=kyso;object=ocsp\n").unwrap();
+    assert!(!hsm.path("ca/ocsp.pem").exists() && !hsm.path("ca/ocsp.key").exists());
+
+    // A wrong PIN: refused before listening (exit 2), naming the file that names the key.
+    let (code, _, err) = summary(&hsm.run(&["ca", "serve", "--dir", "ca", "--listen", "127.0.0.1:0", "--pin-file", "bad-pin.txt"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the OCSP responder key (ca/ocsp-key.uri)") && err.contains("wrong PIN for the token 'kyso'"), "{err}");
+
+    let mut child = hsm
+        .kyso()
+        .args(["ca", "serve", "--dir", "root", "--dir", "ca", "--listen", "127.0.0.1:0", "--pin-file", "pin.txt"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("the server did not start: {seen:?}")
+        };
+        if let Some(rest) = line.strip_prefix("kyso ca serve: listening on http://") {
+            break rest.trim_end_matches('/').to_string();
+        }
+        seen.push(line);
+    };
+    // who signs for whom, as the server says at start
+    let signers: Vec<String> = lines.by_ref().take(2).map_while(Result::ok).collect();
+    let url = format!("http://{addr}/ocsp");
+    let ask = |issuer: &str, cert: &str, trust: &str| {
+        hsm.openssl(&["ocsp", "-issuer", issuer, "-cert", cert, "-url", &url, "-CAfile", trust, "-resp_text"]).1
+    };
+    let root_answer = ask("root/ca.pem", "ca/ca.pem", "root/ca.pem");
+    let unit_answer = ask("ca/ca.pem", "unit.pem", "root/ca.pem");
+    // (a CA signing its own answer is trusted as the issuer OpenSSL is given: only the
+    // delegated responder's answer depends on the trust anchor)
+    let wrong_root = ask("ca/ca.pem", "unit.pem", "unit.pem");
+    let serial = {
+        let v: serde_json::Value = serde_json::from_str(&hsm.ok(&["ca", "list", "--dir", "ca", "--json"])).unwrap();
+        let unit = v.as_array().unwrap().iter().find(|c| c["profile"] == "agency").unwrap_or_else(|| panic!("{v}"));
+        unit["serial"].as_str().unwrap().to_string()
+    };
+    hsm.ok(&["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "key-compromise"]);
+    let revoked_answer = ask("ca/ca.pem", "unit.pem", "root/ca.pem");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+
+    assert!(signers.iter().any(|l| l.contains("Root CA") && l.ends_with("OCSP signed by the CA key")), "{signers:?}");
+    assert!(signers.iter().any(|l| l.contains("OCSP signed by the delegated responder")), "{signers:?}");
+    // the root's own key on the token (P-384) signed the root's answer
+    assert!(root_answer.contains("Response verify OK") && root_answer.contains("ca/ca.pem: good"), "{root_answer}");
+    assert!(root_answer.contains("Responder Id: ") && root_answer.contains("ecdsa-with-SHA384"), "{root_answer}");
+    // the delegated responder's RSA key on the token signed the issuing CA's (PKCS#1 v1.5)
+    assert!(unit_answer.contains("Response verify OK") && unit_answer.contains("unit.pem: good"), "{unit_answer}");
+    assert!(unit_answer.contains("OCSP CA T") && unit_answer.contains("sha256WithRSAEncryption"), "{unit_answer}");
+    assert!(revoked_answer.contains("Response verify OK") && revoked_answer.contains("unit.pem: revoked"), "{revoked_answer}");
+    assert!(revoked_answer.contains("Reason: keyCompromise"), "{revoked_answer}");
+    // the oracle can say no
+    assert!(!wrong_root.contains("Response verify OK") && wrong_root.contains("unable to get local issuer certificate"), "{wrong_root}");
+    assert!(status.success(), "{status:?} {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("stopped: 4 OCSP answers")), "{rest:?}");
 }
 
 /// 1,000 documents signed in one batch with a token key (sessions from the key's pool, one per

@@ -344,7 +344,10 @@ pub fn token_error(e: TokenError, key_text: &str) -> CliError {
             CliError::usage(on(e.to_string()))
         }
         TokenError::CertificateMismatch { .. } => CliError::usage(e.to_string()).hint("the certificate was issued for another key"),
-        TokenError::ObjectExists { .. } => CliError::failed(e.to_string()).hint("choose another --label (or --force to replace a certificate)"),
+        TokenError::ObjectExists { class: kyso::pkcs11::ObjectClass::Certificate, .. } => {
+            CliError::failed(e.to_string()).hint("choose another --label; `kyso token import-cert --force` replaces a key's certificate")
+        }
+        TokenError::ObjectExists { .. } => CliError::failed(e.to_string()).hint("choose another --label (`kyso token list --login` shows the labels in use)"),
         _ => CliError::failed(on(e.to_string())),
     }
 }
