@@ -46,7 +46,8 @@ delegated responder's key on a token is named by DIR/ocsp-key.uri (one line, a p
 instead of DIR/ocsp.key, its certificate DIR/ocsp.pem or, without it, the one on the token.
 The PIN comes from pin-source in the URI, --pin-file, KYSO_PIN or a prompt.
   kyso key new --token 'pkcs11:token=ca' --label ocsp --csr ocsp.csr --cn 'OCSP CA Tỉnh Bắc Ninh'
-  kyso ca issue --dir ca --profile ocsp --cn 'OCSP CA Tỉnh Bắc Ninh' --csr ocsp.csr --cert-out ca/ocsp.pem
+  kyso ca issue --dir ca --profile ocsp --cn 'OCSP CA Tỉnh Bắc Ninh' --csr ocsp.csr \\
+      --cert-out ca/ocsp.pem
   echo 'pkcs11:token=ca;object=ocsp' > ca/ocsp-key.uri
   kyso ca serve --dir ca --pin-file pin.txt
 
