@@ -388,6 +388,13 @@ impl TokenKey {
         &self.id
     }
 
+    /// How many sessions may sign at once with this key: the token's own limit
+    /// (ulMaxSessionCount, or the count at which it refused one more) capped at [`MAX_SESSIONS`].
+    /// Signatures beyond it wait for a free session.
+    pub fn max_sessions(&self) -> usize {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).limit
+    }
+
     pub(super) fn wanted(&self) -> &str {
         &self.wanted
     }

@@ -230,6 +230,20 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
         }
         key.set_rsa_padding(RsaPadding::Pkcs1);
     }
+    // A CAdES batch signs on one token session per signing thread; a token that allows fewer
+    // sessions than there are threads makes the batch wait for it: say so. (PDFs are signed one
+    // after the other.)
+    if let Key::Token(k) = &key {
+        let threads = rayon::current_num_threads();
+        if pades.is_none() && batch.jobs().len() > 1 && k.max_sessions() < threads {
+            eprintln!(
+                "note: the batch signs at most {} document(s) at a time on the token '{}' (the sessions it allows, at most {}), not {threads}",
+                k.max_sessions(),
+                k.token_label(),
+                kyso::pkcs11::MAX_SESSIONS
+            );
+        }
+    }
     let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
     // The signing time of every signature of the run: the clock is read once, here.
     let now = time::OffsetDateTime::now_utc();
