@@ -223,7 +223,8 @@ fn pkcs11_tool_lists_what_key_new_made() {
     assert!(!json.contains("private_key"), "{json}");
 }
 
-/// A PAdES signature made with a token key, verified by pyHanko (INTACT:TRUSTED).
+/// A PAdES signature made with a token key, verified by pyHanko (INTACT:TRUSTED); a batch of
+/// two PDFs signed in one run, verified by kyso.
 #[test]
 #[ignore = "needs SoftHSM2, OpenSC and pyHanko; .ci/run runs it"]
 fn pades_signature_from_a_token_verified_by_pyhanko() {
@@ -241,6 +242,15 @@ fn pades_signature_from_a_token_verified_by_pyhanko() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && out.contains("INTACT:TRUSTED"), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
     hsm.ok(&["verify", "signed.pdf", "--trust", "ca/ca.pem", "--revocation", "off"]);
+    // a batch of PDFs (one login, one key for all), each verified
+    for f in ["a.pdf", "b.pdf"] {
+        std::fs::copy(&pdf, hsm.path(f)).unwrap();
+    }
+    hsm.ok(&["sign", "--pades", "--appearance", "none", "--in-place", "--key", &uri, "--pin-file", "pin.txt", "a.pdf", "b.pdf"]);
+    let out = hsm.ok(&["verify", "a.pdf", "b.pdf", "--trust", "ca/ca.pem", "--revocation", "off", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["indication"], "TOTAL_PASSED", "{out}");
+    assert_eq!(v["documents"].as_array().map(Vec::len), Some(2), "{out}");
 }
 
 /// A CA whose key is on the token (`ca init --key URI`): it issues (openssl verify), revokes
@@ -452,6 +462,50 @@ fn a_batch_of_1000_documents_signed_with_a_token_key() {
     assert_eq!(v["documents"].as_array().unwrap().len(), 1000);
 }
 
+/// Where the PIN comes from, in order: `pin-source=file:` in the URI, then `--pin-file`, then
+/// `KYSO_PIN` (each source shown to win over the next by giving the next a wrong PIN); a PIN
+/// source that is empty is refused by name.
+#[test]
+#[ignore = "needs SoftHSM2 and OpenSC (apt-get install softhsm2 opensc); .ci/run runs it"]
+fn the_pin_comes_from_the_uri_then_pin_file_then_kyso_pin() {
+    let hsm = SoftHsm::new();
+    hsm.file_ca();
+    let uri = hsm.unit("unit", "p256", "agency");
+    std::fs::write(hsm.path("doc.txt"), "Công văn").unwrap();
+    std::fs::write(hsm.path("empty-pin.txt"), "\n").unwrap();
+    let with_source = format!("{uri}?pin-source=file:{}", hsm.path("pin.txt").display());
+    let sign = |key: &str, pin_file: Option<&str>, env_pin: Option<&str>| {
+        let mut c = hsm.kyso();
+        c.args(["sign", "--force", "--key", key, "doc.txt"]).stdin(Stdio::null());
+        if let Some(f) = pin_file {
+            c.args(["--pin-file", f]);
+        }
+        if let Some(p) = env_pin {
+            c.env("KYSO_PIN", p);
+        }
+        summary(&c.output().unwrap())
+    };
+    // the URI's pin-source wins over a wrong --pin-file and a wrong KYSO_PIN
+    let (code, _, err) = sign(&with_source, Some("bad-pin.txt"), Some("0000"));
+    assert_eq!(code, 0, "{err}");
+    // --pin-file wins over a wrong KYSO_PIN
+    let (code, _, err) = sign(&uri, Some("pin.txt"), Some("0000"));
+    assert_eq!(code, 0, "{err}");
+    // KYSO_PIN alone
+    let (code, _, err) = sign(&uri, None, Some(PIN));
+    assert_eq!(code, 0, "{err}");
+    // and each is really used: a wrong one in first place fails
+    let (code, _, err) = sign(&uri, Some("bad-pin.txt"), Some(PIN));
+    assert!(code == 2 && err.contains("wrong PIN for the token 'kyso'"), "{code} {err}");
+    let (code, _, err) = sign(&uri, None, Some("0000"));
+    assert!(code == 2 && err.contains("wrong PIN for the token 'kyso'"), "{code} {err}");
+    let (code, _, err) = sign(&uri, Some("empty-pin.txt"), None);
+    assert!(code == 2 && err.contains("the PIN file empty-pin.txt (--pin-file) has an empty first line"), "{code} {err}");
+    let missing = format!("{uri}?pin-source=file:/nonexistent/pin.txt");
+    let (code, _, err) = sign(&missing, None, Some(PIN));
+    assert!(code == 2 && err.contains("cannot read the PIN file /nonexistent/pin.txt (pin-source in the URI)"), "{code} {err}");
+}
+
 /// What changes between runs and machines in a token error message, with its stand-in: the
 /// folder, the module's path, the token's serial number and the key ids (read once from
 /// `token list --json`, before any PIN is locked).
@@ -480,7 +534,7 @@ fn case(stable: &[(String, &'static str)], title: &str, cmd: &mut Command) -> St
 /// The token errors name what was looked for and where (snapshot `error-token.txt`): wrong PIN
 /// (the tries the token reports), the final try, a locked PIN (not even tried), no PIN source,
 /// a missing object, an object that is not a private key, a missing token, a key whose
-/// certificate is not on the token, a certificate for another key.
+/// certificate is not on the token, a --cert or a certificate to store for another key.
 #[test]
 #[ignore = "needs SoftHSM2 and OpenSC (apt-get install softhsm2 opensc); .ci/run runs it"]
 fn token_errors_name_what_was_looked_for() {
@@ -510,6 +564,7 @@ fn token_errors_name_what_was_looked_for() {
     s += &case(&r, "type=cert", &mut sign("pkcs11:token=kyso;object=unit;type=cert", Some("pin.txt")));
     s += &case(&r, "missing token", &mut sign("pkcs11:token=nope;object=unit", Some("pin.txt")));
     s += &case(&r, "no certificate on the token", &mut sign("pkcs11:token=kyso;object=nocert", Some("pin.txt")));
+    s += &case(&r, "--cert of another key", sign("pkcs11:token=kyso;object=nocert", Some("pin.txt")).args(["--cert", "unit.pem"]));
     s += &case(
         &r,
         "certificate for another key",

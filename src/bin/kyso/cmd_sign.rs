@@ -244,7 +244,20 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             );
         }
     }
-    let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
+    // A token key names itself and the certificate it was checked against.
+    let token_key = match &key {
+        Key::Token(k) => Some(format!("the key object={} on the token '{}'", k.label(), k.token_label())),
+        _ => None,
+    };
+    let cert_source = match &args.cert {
+        Some(p) => format!("the certificate {}", p.display()),
+        None => "the certificate stored on the token".to_string(),
+    };
+    let signer = DocumentSigner::new(key, &cert, &chain).map_err(|e| match (e, &token_key) {
+        (SignError::KeyMismatch, Some(k)) => CliError::usage(format!("{k} does not match {cert_source} (the certificate holds a different public key)"))
+            .hint("check that --key names the key the certificate was issued for (`kyso token list --login` shows the keys)"),
+        (e, _) => sign_error(e),
+    })?;
     // The signing time of every signature of the run: the clock is read once, here.
     let now = time::OffsetDateTime::now_utc();
     signer.check_validity(now).map_err(sign_error)?;
