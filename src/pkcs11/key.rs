@@ -2,7 +2,6 @@
 //! that no session is ever used by two threads.
 
 use super::error::{code, TokenError};
-use super::token::Token;
 use super::uri::{ObjectType, Pkcs11Uri};
 use super::MAX_SESSIONS;
 use crate::alg::{oid, SignatureAlgorithm};
@@ -216,7 +215,18 @@ fn find_certificate(session: &Session, id: &[u8], spki: Option<&[u8]>) -> Option
 }
 
 /// Builds the [`TokenKey`] for the private key `handle` of `token`.
-pub(super) fn open(token: Token, handle: ObjectHandle, wanted: String) -> Result<TokenKey, TokenError> {
+/// What a key takes over from the [`super::Token`] it was found on (its logged-in session
+/// among them): handed over by the token, so that this module does not depend on it.
+pub(super) struct TokenParts {
+    pub(super) ctx: Pkcs11,
+    pub(super) module: std::path::PathBuf,
+    pub(super) slot: Slot,
+    pub(super) label: String,
+    pub(super) serial: String,
+    pub(super) session: Session,
+}
+
+pub(super) fn open(token: TokenParts, handle: ObjectHandle, wanted: String) -> Result<TokenKey, TokenError> {
     let s = &token.session;
     let label = attr_bytes(s, handle, AttributeType::Label).map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
     let id = attr_bytes(s, handle, AttributeType::Id).unwrap_or_default();
@@ -260,7 +270,7 @@ pub(super) fn open(token: Token, handle: ObjectHandle, wanted: String) -> Result
         module_path: Some(token.module.clone()),
         ..Pkcs11Uri::default()
     };
-    let Token { ctx, slot, label: token_label, session, .. } = token;
+    let TokenParts { ctx, slot, label: token_label, session, .. } = token;
     Ok(TokenKey {
         ctx,
         slot,
@@ -280,8 +290,8 @@ pub(super) fn open(token: Token, handle: ObjectHandle, wanted: String) -> Result
     })
 }
 
-/// Generates a key pair on the token (see [`Token::generate_key`]); returns the private key.
-pub(super) fn generate(token: &Token, label: &str, algorithm: KeyAlgorithm) -> Result<ObjectHandle, TokenError> {
+/// Generates a key pair on the token (see [`super::Token::generate_key`]); returns the private key.
+pub(super) fn generate(token: &TokenParts, label: &str, algorithm: KeyAlgorithm) -> Result<ObjectHandle, TokenError> {
     let fail = |operation: &'static str| move |e: CkError| TokenError::Failed { token: token.label.clone(), operation, code: code(&e) };
     let l = label.as_bytes().to_vec();
     let (mechanism, mut public) = match algorithm {

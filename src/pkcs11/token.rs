@@ -271,6 +271,12 @@ impl Token {
         }
     }
 
+    /// What a key found on this token takes over (the session keeps the login).
+    fn into_parts(self) -> key::TokenParts {
+        let Token { ctx, module, slot, label, serial, session, .. } = self;
+        key::TokenParts { ctx, module, slot, label, serial, session }
+    }
+
     fn labelled(&self, label: &str) -> Result<Vec<ObjectHandle>, TokenError> {
         self.session.find_objects(&[Attribute::Label(label.as_bytes().to_vec())]).map_err(self.fail("search objects"))
     }
@@ -318,7 +324,7 @@ impl Token {
             }
             many => return Err(TokenError::AmbiguousObject { token: self.label.clone(), wanted, count: many.len() }),
         };
-        key::open(self, handle, wanted)
+        key::open(self.into_parts(), handle, wanted)
     }
 
     /// Every object the session can see (private ones only after [`Token::login`]).
@@ -383,9 +389,10 @@ impl Token {
         if let Some(class) = self.labelled(label)?.into_iter().map(|h| self.class_of(h)).min_by_key(|c| *c as u8) {
             return Err(TokenError::ObjectExists { token: self.label.clone(), label: label.to_string(), class });
         }
-        let handle = key::generate(&self, label, algorithm)?;
+        let parts = self.into_parts();
+        let handle = key::generate(&parts, label, algorithm)?;
         let wanted = Pkcs11Uri { object: Some(label.to_string()), object_type: Some(ObjectType::Private), ..Pkcs11Uri::default() }.object_part();
-        key::open(self, handle, wanted)
+        key::open(parts, handle, wanted)
     }
 
     /// Stores `certificate` (DER) on the token with `key`'s label and id, after checking that it

@@ -409,7 +409,7 @@ fn now() -> time::OffsetDateTime {
 /// Opens the CA key: the key file (its passphrase asked only when it is encrypted), or the key
 /// on a token that `ca-key.uri` names (its PIN from `pin`); either way checked against the CA
 /// certificate.
-pub(crate) fn open_ca_key(ca: &Ca, pass: &PassArgs, pin: &PinArgs) -> Result<Key, CliError> {
+fn open_ca_key(ca: &Ca, pass: &PassArgs, pin: &PinArgs) -> Result<Key, CliError> {
     open_ca_key_with_passphrase(ca, pass, pin).map(|(k, _)| k)
 }
 

@@ -176,7 +176,14 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
             (Box::new(Key::File(open_key(&key_path, &a.pass)?)), Some((cert_path.clone(), read_responder_cert(&cert_path)?)))
         } else {
             let key = match ca.key_ref().map_err(|e| CliError::usage(e.to_string()))? {
-                CaKeyRef::Uri(_) => crate::cmd_ca::open_ca_key(&ca, &a.pass, &a.pin)?,
+                // a CA key on a token (`ca init --key URI`); Publisher::new checks it against
+                // the CA certificate
+                CaKeyRef::Uri(uri) => {
+                    let mut key = crate::keyload::load_key(std::path::Path::new(&uri), &a.pass, &a.pin, None)
+                        .map_err(|e| CliError { message: format!("the key of the CA {} ({}): {}", dir.display(), ca.key_path().display(), e.message), ..e })?;
+                    key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+                    key
+                }
                 _ => Key::File(open_key(&dir.join(kyso::ca::CA_KEY_FILE), &a.pass)?),
             };
             let key = Arc::new(key);

@@ -1,7 +1,7 @@
 //! `kyso key new` and `kyso csr new`: a unit keeps its private key and sends only a request.
 
 use crate::cmd_ca::SubjectArgs;
-use crate::keyload::{load_key, open_token, token_error, Key, PinArgs};
+use crate::keyload::{open_token, token_error, Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
@@ -321,7 +321,10 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
             let subject = a.subject.subject();
             // Only the generic rules here: the CA applies its profile when it issues.
             subject.check(kyso::ca::Profile::Tsa).map_err(|e| CliError::usage(crate::cmd_ca::profile_message(&e)))?;
-            let mut key = load_key(&a.key, &a.pass, &a.pin, a.p12_name.as_deref())?;
+            // exit 1 for a key that is not usable (the contract of `csr new` before tokens)
+            let mut key = crate::keyload::KeySpec::read(&a.key, &a.pass, a.p12_name.as_deref(), CliError::failed)?
+                .prepare(&a.pass, &a.pin, a.p12_name.as_deref())?
+                .open_with(CliError::failed)?;
             write_csr(&mut key, &subject, &a.out, a.force)?;
             println!("certificate request written to {}", a.out.display());
             Ok(ExitCode::SUCCESS)

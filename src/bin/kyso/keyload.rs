@@ -101,6 +101,21 @@ impl Opener {
         }
     }
 
+    /// Opens the key as [`Opener::open`] does, except that a key file that cannot be opened for
+    /// another reason than its passphrase (excessive KDF cost, unsupported algorithm, …) is
+    /// reported with `unusable` (`csr new`: exit 1, as before tokens).
+    pub fn open_with(self, unusable: fn(String) -> CliError) -> Result<Key, CliError> {
+        match self {
+            Opener::File { path, file, pass } => file.open(pass.as_ref().map(|p| p.as_slice())).map(Key::File).map_err(|e| match e {
+                KeyError::WrongPassphrase => {
+                    CliError::usage(format!("cannot open the key {}: {e}", path.display())).hint("check --pass-file / KYSO_PASSPHRASE")
+                }
+                _ => unusable(format!("cannot open the key {}: {e}", path.display())),
+            }),
+            other => other.open(),
+        }
+    }
+
     /// Opens the key. A wrong passphrase is exit 2 (an input that stops the run).
     pub fn open(self) -> Result<Key, CliError> {
         match self {
