@@ -111,15 +111,15 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
     let entries = slots(&module).map_err(|e| token_error(e, ""))?;
     let mut json_slots = Vec::new();
     if !a.json {
-        println!("module {}", module.display());
+        outln!("module {}", module.display());
         if entries.is_empty() {
-            println!("  no slots");
+            outln!("  no slots");
         }
     }
     for s in &entries {
         let mut jt = serde_json::Value::Null;
         if !a.json {
-            println!("slot {}  {}{}", s.id, s.description, if s.manufacturer.is_empty() { String::new() } else { format!(" ({})", s.manufacturer) });
+            outln!("slot {}  {}{}", s.id, s.description, if s.manufacturer.is_empty() { String::new() } else { format!(" ({})", s.manufacturer) });
         }
         if let Some(t) = &s.token {
             let mut objects = Vec::new();
@@ -166,40 +166,40 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
                     "objects": objs,
                 });
             } else {
-                println!("  token '{}'  {} {}, serial {}", t.label, t.manufacturer, t.model, t.serial);
+                outln!("  token '{}'  {} {}, serial {}", t.label, t.manufacturer, t.model, t.serial);
                 if !t.initialized {
-                    println!("    not initialised");
+                    outln!("    not initialised");
                     continue;
                 }
                 let pin = match t.pin_tries {
                     PinTries::NotReported => String::new(),
                     other => format!("; {other}"),
                 };
-                println!(
+                outln!(
                     "    {}{}{pin}",
                     if t.login_required { "login required" } else { "no login required" },
                     if t.protected_authentication_path { ", PIN pad" } else { "" }
                 );
                 if objects.is_empty() {
-                    println!("    no objects{}", if t.login_required && !logged_in { " visible without a login (--login)" } else { "" });
+                    outln!("    no objects{}", if t.login_required && !logged_in { " visible without a login (--login)" } else { "" });
                 }
                 for o in &objects {
                     let what = match (o.class, o.key_algorithm) {
                         (ObjectClass::PrivateKey | ObjectClass::PublicKey, Some(alg)) => format!("{} ({alg})", o.class),
                         _ => o.class.to_string(),
                     };
-                    println!("    {what}  '{}'  id {}", o.label, if o.id.is_empty() { "-".to_string() } else { hex::encode(&o.id) });
+                    outln!("    {what}  '{}'  id {}", o.label, if o.id.is_empty() { "-".to_string() } else { hex::encode(&o.id) });
                     if let Some((subject, not_after)) = cert_facts(o) {
-                        println!("      {subject}, valid until {not_after}");
+                        outln!("      {subject}, valid until {not_after}");
                     }
-                    println!("      {}", o.uri);
+                    outln!("      {}", o.uri);
                 }
                 if t.login_required && !logged_in && !objects.is_empty() {
-                    println!("    (private keys are listed after a login: --login)");
+                    outln!("    (private keys are listed after a login: --login)");
                 }
             }
         } else if !a.json {
-            println!("  no token");
+            outln!("  no token");
         }
         if a.json {
             json_slots.push(serde_json::json!({
@@ -212,7 +212,7 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
     }
     if a.json {
         let v = serde_json::json!({ "module": module.display().to_string(), "slots": json_slots });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))?);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -231,7 +231,7 @@ fn import(a: ImportArgs) -> Result<ExitCode, CliError> {
     let key = reader.key(&uri).map_err(|e| token_error(e, &a.key))?;
     writer.import_certificate(&key, &cert, a.force).map_err(|e| token_error(e, &a.key))?;
     let subject = kyso::inspect::cert_subject(&cert).unwrap_or_default();
-    println!("certificate stored on the token '{}' next to the key '{}': {subject}", writer.label(), key.label());
-    println!("  key: {}", key.uri());
+    outln!("certificate stored on the token '{}' next to the key '{}': {subject}", writer.label(), key.label());
+    outln!("  key: {}", key.uri());
     Ok(ExitCode::SUCCESS)
 }
