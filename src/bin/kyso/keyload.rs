@@ -296,23 +296,14 @@ pub fn login(token: &mut Token, uri: &Pkcs11Uri, pin: &PinArgs) -> Result<(), Cl
 
 /// The first line of a PIN file, bounded.
 fn pin_from_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| CliError::usage(format!("cannot read the PIN file {} ({what}): {e}", path.display())))?;
-    // Capacity for the whole bound up front: reading never reallocates, so no copy of the PIN
-    // is left behind in freed memory.
-    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_PIN_FILE + 1));
-    f.take(MAX_PIN_FILE as u64 + 1)
-        .read_to_end(&mut buf)
+    // kyso::files reads the first line into a buffer wiped on drop (a pipe is waited for as
+    // for a passphrase file; an endless source stops at the bound).
+    let line = kyso::files::read_first_line(path, MAX_PIN_FILE, crate::util::PIPE_WAIT)
         .map_err(|e| CliError::usage(format!("cannot read the PIN file {} ({what}): {e}", path.display())))?;
-    let line = buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         return Err(CliError::usage(format!("the PIN file {} ({what}) has an empty first line", path.display())));
     }
-    if line.len() == buf.len() && buf.len() > MAX_PIN_FILE {
-        return Err(CliError::usage(format!("the PIN file {} ({what}) has no line break in its first {MAX_PIN_FILE} bytes", path.display())));
-    }
-    Ok(Zeroizing::new(line.to_vec()))
+    Ok(line)
 }
 
 /// The user PIN: the URI's `pin-source`, `--pin-file`, `$KYSO_PIN`, or a prompt on a terminal.
