@@ -4,7 +4,7 @@
 //! code and the failing check.
 
 use crate::cli::{run, summary};
-use crate::pki::{openssl, openssl_cms_verify, By, KeyKind, Leaf, Party, Pki};
+use crate::pki::{openssl, openssl_cms_verify, refused_because, By, KeyKind, Leaf, Party, Pki};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -235,12 +235,22 @@ fn revoked_signer_is_revoked_and_crls_are_used() {
     let (st, detail) = check(&v, "revocation");
     assert_eq!(st, "failed");
     assert!(detail.contains("reason code 1"), "{detail}");
-    // the oracle agrees that the certificate is revoked
-    let out = std::process::Command::new("openssl")
-        .args(["verify", "-crl_check", "-CAfile", s(&c.pki.root.cert), "-untrusted", s(&c.pki.sub.cert), "-CRLfile", s(&crl), s(&c.unit.cert)])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    // the oracle agrees that the certificate is revoked, and says so
+    let openssl_verify = |crl: &Path, root: &Path| {
+        let out = std::process::Command::new("openssl")
+            .args(["verify", "-crl_check", "-CAfile", s(root), "-untrusted", s(&c.pki.sub.cert), "-CRLfile", s(crl), s(&c.unit.cert)])
+            .output()
+            .unwrap();
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let (ok, out) = openssl_verify(&crl, &c.pki.root.cert);
+    refused_because(ok, &out, "certificate revoked").unwrap();
+    // The same check fails on the wrong inputs: the CRL from before the revocation (OpenSSL
+    // accepts), and a refusal for another reason (a root that did not issue the chain).
+    let (ok, out) = openssl_verify(&sub_crl_ok, &c.pki.root.cert);
+    assert!(refused_because(ok, &out, "certificate revoked").unwrap_err().starts_with("it succeeded"), "{out}");
+    let (ok, out) = openssl_verify(&crl, &c.pki.sub.cert);
+    assert!(refused_because(ok, &out, "certificate revoked").unwrap_err().starts_with("it failed, but not because of"), "{out}");
 }
 
 #[test]
