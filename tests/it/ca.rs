@@ -864,21 +864,24 @@ fn inspect_describes_without_key_material() {
     fails(d, &["inspect", "missing.pem"], 2, "does not exist");
 }
 
+/// The checked-in certs-example/, at a time inside every validity (its certificates and CRLs
+/// expire; see tests/it/example.rs).
 #[test]
 fn certs_example_is_consistent_and_verifies_with_openssl() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
+    let root = crate::example::checked_in();
+    let at = crate::example::checked_in_epoch();
     let units = ["van-phong-ubnd", "so-y-te", "so-ke-hoach-dau-tu"];
     for u in units {
         for role in ["agency", "person"] {
             let cert = format!("units/{u}/{role}.pem");
-            let (v, out) = openssl_try(&root, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", &cert]);
+            let (v, out) = openssl_try(&root, &["verify", "-x509_strict", "-attime", &at, "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", &cert]);
             assert!(v, "{cert}: {out}");
             let (v, out) = openssl_try(&root, &["pkcs8", "-in", &format!("units/{u}/{role}.key"), "-passin", "file:passphrase.txt", "-out", "/dev/null"]);
             assert!(v, "{u}/{role}.key: {out}");
         }
     }
-    let (v, out) = openssl_try(&root, &["verify", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
-    assert!(!v && out.contains("certificate revoked"), "{out}");
+    let (v, out) = openssl_try(&root, &["verify", "-attime", &at, "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
+    refused_because(v, &out, "certificate revoked").unwrap();
     let (_, out) = openssl_try(&root, &["crl", "-in", "ca/crl.pem", "-CAfile", "chain.pem", "-verify", "-noout"]);
     assert!(out.contains("verify OK"), "{out}");
     for doc in ["cong-van.txt", "giay-moi.txt", "bao-cao.txt"] {
@@ -901,35 +904,23 @@ fn files_under(base: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// certs-example/generate.sh, run on a copy with this build's kyso, reproduces the checked-in
-/// layout file for file (the contents differ: new keys and serials).
+/// certs-example/generate.sh, run with this build's kyso (the fresh copy of tests/it/example.rs),
+/// reproduces the checked-in layout file for file (the contents differ: new keys, serials and
+/// dates), and what it makes verifies now.
 #[test]
 fn certs_example_generate_script_reproduces_the_layout() {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
-    let t = tempfile::tempdir().unwrap();
-    let dst = t.path().join("certs-example");
-    std::fs::create_dir_all(dst.join("docs")).unwrap();
-    for f in ["generate.sh", "passphrase.txt", "README.md", "docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"] {
-        std::fs::copy(src.join(f), dst.join(f)).unwrap();
-    }
-    let o = Command::new("bash")
-        .arg(dst.join("generate.sh"))
-        .env("KYSO", env!("CARGO_BIN_EXE_kyso"))
-        .env_remove("KYSO_PASSPHRASE")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let src = crate::example::checked_in();
+    let dst = crate::example::fresh();
     let (mut want, mut got) = (Vec::new(), Vec::new());
     files_under(&src, &src, &mut want);
-    files_under(&dst, &dst, &mut got);
-    // other parts of the project keep their own folders in certs-example (e.g. pdf/)
-    const OWN: [&str; 11] = ["root", "ca", "units", "revoked", "tsa", "root.pem", "chain.pem", "crl.pem", "generate.sh", "passphrase.txt", "README.md"];
-    want.retain(|f| OWN.iter().any(|o| f.split('/').next() == Some(o)) || ["docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"].contains(&f.as_str()));
+    files_under(dst, dst, &mut got);
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    let (v, out) = openssl_try(&dst, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "units/so-y-te/person.pem"]);
+    let (v, out) = openssl_try(dst, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "units/so-y-te/person.pem"]);
     assert!(v, "{out}");
+    let (v, out) = openssl_try(dst, &["verify", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
+    refused_because(v, &out, "certificate revoked").unwrap();
 }
 
 /// pkilint on every kind of object kyso issues. Ignored by default (pkilint is a Python tool):

@@ -195,7 +195,8 @@ fn embed_revocation_for_a_pdf_needs_crls() {
 #[test]
 #[ignore = "needs pyhanko on PATH (pip install pyhanko pyhanko-cli); run by .ci/run with --ignored"]
 fn pyhanko_ades_validates_kyso_pades_b_lt_offline() {
-    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
+    // The example province made now (tests/it/example.rs): it signs at the current time.
+    let ex = crate::example::fresh().to_path_buf();
     let e = |rel: &str| ex.join(rel).to_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -5,6 +5,7 @@ mod ca;
 mod cli;
 mod demo;
 mod errors;
+mod example;
 mod limbo;
 mod pades;
 mod pdf;
