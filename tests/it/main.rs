@@ -7,6 +7,7 @@ mod demo;
 mod errors;
 mod example;
 mod limbo;
+mod lta;
 mod pades;
 mod pdf;
 mod pki;
