@@ -13,6 +13,7 @@
 //! problem it is from the typed part ([`IoProblem::kind`], [`PdfProblem`]).
 
 use crate::alg::DigestAlgorithm;
+pub use crate::alg::{KeyDescription, KeyProblem, SignatureScheme};
 use const_oid::ObjectIdentifier;
 use time::OffsetDateTime;
 
@@ -252,78 +253,6 @@ impl CrlReason {
     }
 }
 
-/// A CMS signature scheme as resolved from a SignerInfo (signature and digest algorithms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignatureScheme {
-    /// ECDSA with this digest.
-    Ecdsa(DigestAlgorithm),
-    /// RSA PKCS#1 v1.5 with this digest.
-    RsaPkcs1(DigestAlgorithm),
-    /// RSASSA-PSS with this digest (MGF1 with the same digest, salt = digest length).
-    RsaPss(DigestAlgorithm),
-    /// RSASSA-PSS with another salt length.
-    RsaPssSalt {
-        /// The digest (and MGF1 digest).
-        hash: DigestAlgorithm,
-        /// The salt length in bytes.
-        salt_len: usize,
-    },
-    /// Ed25519.
-    Ed25519,
-}
-
-impl SignatureScheme {
-    /// The digest inside the scheme.
-    pub fn digest(self) -> DigestAlgorithm {
-        match self {
-            SignatureScheme::Ecdsa(d) | SignatureScheme::RsaPkcs1(d) | SignatureScheme::RsaPss(d) => d,
-            SignatureScheme::RsaPssSalt { hash, .. } => hash,
-            SignatureScheme::Ed25519 => DigestAlgorithm::Sha512,
-        }
-    }
-}
-
-/// A public key as the algorithm policy sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyDescription {
-    /// RSA with this modulus size.
-    Rsa {
-        /// Modulus bits.
-        bits: usize,
-    },
-    /// ECDSA on P-256.
-    EcdsaP256,
-    /// ECDSA on P-384.
-    EcdsaP384,
-    /// Ed25519.
-    Ed25519,
-}
-
-/// Why the algorithm policy refuses a certificate's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyProblem {
-    /// An RSA key below the policy's minimum.
-    RsaTooSmall {
-        /// Its size.
-        bits: usize,
-        /// The minimum.
-        minimum: usize,
-    },
-    /// An elliptic curve the policy does not allow.
-    CurveNotAllowed {
-        /// The curve's OID (dotted), empty when absent.
-        curve: String,
-    },
-    /// A public-key algorithm the policy does not allow.
-    AlgorithmNotAllowed {
-        /// The algorithm's OID (dotted).
-        algorithm: String,
-    },
-}
-
 /// Where a structural problem was found (ASN.1 element names of RFC 5652, 5280, 3161).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -470,6 +399,36 @@ pub enum PdfProblem {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Which form of the signed attributes a signature covers (RFC 5652 §5.4 signs their DER form;
+/// some signers sign them in the order they send them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignedAttributesForm {
+    /// The bytes as received (not DER: the SET OF is unsorted).
+    AsReceived,
+    /// Their DER form (sorted), not the order they were sent in.
+    DerSorted,
+}
+
+/// How an encrypted PDF was read for verification (ISO 32000-1 §7.6; issue 15: kyso never
+/// decrypts a file to verify it, and never asks the user to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PdfEncryption {
+    /// Not encrypted.
+    None,
+    /// Encrypted with the standard handler and an empty user password (what every reader opens
+    /// without asking): the structure was read decrypted in memory; the signatures are verified
+    /// over the file's bytes as signed.
+    EmptyUserPassword,
+    /// Encrypted for particular recipients (public key) or with a user password: the structure
+    /// (dictionaries, names, numbers) was read without decrypting; strings and streams stay
+    /// encrypted, so field names, /M and the content cannot be shown. A signature dictionary's
+    /// /Contents is never encrypted (ISO 32000-1 §7.6.2) and /ByteRange is numbers: the
+    /// signatures are verified all the same.
+    Opaque,
 }
 
 /// Which version of the ESS signing-certificate attribute (RFC 2634 / RFC 5035).
@@ -1044,6 +1003,9 @@ pub enum SubIndication {
     NoSigningCertificateFound,
     /// Revocation status could not be established (no usable CRL) under `--revocation require`.
     TryLater,
+    /// The signed data cannot be obtained (an encrypted PDF whose structure cannot be read
+    /// without its key or password).
+    SignedDataNotFound,
 }
 
 impl SubIndication {
@@ -1064,6 +1026,7 @@ impl SubIndication {
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
             SubIndication::TryLater => "TRY_LATER",
+            SubIndication::SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
         }
     }
 
@@ -1236,7 +1199,8 @@ pub enum Finding {
     },
     /// A structural problem in the signature file, a timestamp token or a CRL.
     Malformed(FormatProblem),
-    /// The SignedData encapsulates another content type than id-data.
+    /// A SignerInfo without signed attributes in a SignedData whose eContentType is not id-data
+    /// (RFC 5652 §5.3: signed attributes are then required).
     EContentTypeNotData {
         /// The eContentType.
         econtent_type: ObjectIdentifier,
@@ -1257,8 +1221,23 @@ pub enum Finding {
     SignerInfoParses,
     /// The SignerInfo's digest algorithm is not listed in SignedData.digestAlgorithms.
     DigestAlgorithmNotListed,
-    /// No signed attributes.
+    /// No signed attributes (where they are required, or reported as a check).
     NoSignedAttributes,
+    /// Warning: a PKCS#7 signature without signed attributes, verified over the content: not
+    /// CAdES — no signed signing time, no signed binding to the signer certificate.
+    Pkcs7WithoutSignedAttributes,
+    /// Warning: the signed attributes are not in DER order (an unsorted SET OF); the signature
+    /// verified over this form of them.
+    SignedAttributesNotDer {
+        /// The form the signature covers.
+        signed_form: SignedAttributesForm,
+    },
+    /// An EdDSA signature without signed attributes signs the document itself, which kyso does
+    /// not keep (it keeps the document's digests only).
+    EdDsaOverContentUnsupported {
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// A signed attribute is repeated or multi-valued.
     AttributeRepeated,
     /// The signing-time attribute is malformed.
@@ -1327,6 +1306,14 @@ pub enum Finding {
     },
     /// SHA-1 is not allowed by the strict policy.
     Sha1NotAllowed,
+    /// The SignerInfo's digest algorithm cannot go with its signature scheme (RFC 8419 §3:
+    /// SHA-512 for Ed25519, SHAKE256 for Ed448).
+    DigestNotAllowedWithScheme {
+        /// The SignerInfo's digest algorithm.
+        digest: DigestAlgorithm,
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// SHA-1 accepted by the legacy policy (check).
     Sha1AcceptedLegacy,
     /// Warning: the signature uses SHA-1 (legacy policy).
@@ -1419,6 +1406,13 @@ pub enum Finding {
     RequiredUsagePresent,
     /// Warning: nonRepudiation only, accepted by the legacy policy.
     LegacyNonRepudiationOnly,
+    /// Warning: an RSA key below the strict policy's minimum, accepted by the legacy policy.
+    LegacyRsaKey {
+        /// Its size.
+        bits: usize,
+        /// The strict policy's minimum.
+        strict_minimum: usize,
+    },
     /// The certificate's key is allowed.
     CertificateKey(KeyDescription),
     /// The certificate's key is not allowed.
@@ -1647,6 +1641,8 @@ pub enum Finding {
     },
     /// The changes after the signature could not be analysed.
     PdfChangesUnknown(PdfAnalysisProblem),
+    /// Warning: the PDF is encrypted; the signature was verified without decrypting the file.
+    PdfEncrypted(PdfEncryption),
     /// Bytes after the signed revision that are not a signature or form filling.
     PdfUnexplainedBytes {
         /// How many.
@@ -1655,6 +1651,25 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// Whether this is a refusal of the strict algorithm policy that the legacy policy lifts
+    /// (DESIGN.md §4 rule 5: SHA-1 with RSA or ECDSA, RSA keys of 1024–2047 bits): the report
+    /// then says how to proceed with a document signed when those were in use.
+    pub fn legacy_policy_accepts(&self) -> bool {
+        const SHA1_SIG_ALGS: [&str; 2] = ["1.2.840.113549.1.1.5", "1.2.840.10045.4.1"];
+        let rsa_bits = |key: &str| key.strip_prefix("RSA ").and_then(|k| k.strip_suffix(" bits")).and_then(|n| n.parse::<usize>().ok());
+        match self {
+            Finding::Sha1NotAllowed | Finding::ImprintSha1Refused => true,
+            Finding::CertificateKeyRejected(KeyProblem::RsaTooSmall { bits, .. }) => *bits >= 1024,
+            Finding::PathFailed(PathProblem::AlgorithmNotAllowed { algorithm, .. })
+            | Finding::TsaUntrusted(PathProblem::AlgorithmNotAllowed { algorithm, .. }) => SHA1_SIG_ALGS.contains(&algorithm.as_str()),
+            Finding::PathFailed(PathProblem::WeakKey { key, .. }) | Finding::TsaUntrusted(PathProblem::WeakKey { key, .. }) => {
+                rsa_bits(key).is_some_and(|b| (1024..2048).contains(&b))
+            }
+            Finding::DocumentTimestampInvalid(f) => f.legacy_policy_accepts(),
+            _ => false,
+        }
+    }
+
     /// A stable machine-readable code (JSON `code`), snake_case.
     pub fn code(&self) -> &'static str {
         use Finding::*;
@@ -1671,6 +1686,9 @@ impl Finding {
             SignerInfoParses => "signer_info_parses",
             DigestAlgorithmNotListed => "digest_algorithm_not_listed",
             NoSignedAttributes => "no_signed_attributes",
+            Pkcs7WithoutSignedAttributes => "pkcs7_without_signed_attributes",
+            SignedAttributesNotDer { .. } => "signed_attributes_not_der",
+            EdDsaOverContentUnsupported { .. } => "eddsa_over_content_unsupported",
             AttributeRepeated => "attribute_repeated",
             SigningTimeMalformed => "signing_time_malformed",
             SignerCertificateFound { .. } => "signer_certificate_found",
@@ -1690,6 +1708,7 @@ impl Finding {
             SchemeUnsupportedWithKey { .. } => "scheme_unsupported_with_key",
             AlgorithmAllowed { .. } => "algorithm_allowed",
             Sha1NotAllowed => "sha1_not_allowed",
+            DigestNotAllowedWithScheme { .. } => "digest_not_allowed_with_scheme",
             Sha1AcceptedLegacy => "sha1_accepted_legacy",
             LegacySha1Signature => "legacy_sha1_signature",
             NoSigningCertificateAttribute => "no_signing_certificate_attribute",
@@ -1717,6 +1736,7 @@ impl Finding {
             LeafLacksKeyUsage { .. } => "leaf_lacks_key_usage",
             RequiredUsagePresent => "required_usage_present",
             LegacyNonRepudiationOnly => "legacy_non_repudiation_only",
+            LegacyRsaKey { .. } => "legacy_rsa_key",
             CertificateKey(_) => "certificate_key",
             CertificateKeyRejected(_) => "certificate_key_rejected",
             LegacySha1Certificate { .. } => "legacy_sha1_certificate",
@@ -1759,6 +1779,7 @@ impl Finding {
             PdfOnlySignaturesAndForms => "pdf_only_signatures_and_forms",
             PdfChanged { .. } => "pdf_changed",
             PdfChangesUnknown(_) => "pdf_changes_unknown",
+            PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
         }
     }

@@ -1,7 +1,7 @@
 //! Finding the signatures of a PDF, checking their /ByteRange against the file's revisions, and
 //! classifying what changed after each one.
 
-use super::{decode_text, deref, dict_get, is_sig_field, load, PdfError, SignedRanges};
+use super::{decode_text, deref, dict_get, is_sig_field, load, load_for_verification, PdfEncryption, PdfError, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +43,9 @@ pub struct PdfSignature {
     pub byte_range_problems: Vec<ByteRangeProblem>,
     /// What changed in the file after the revision this signature signs.
     pub modifications: Modifications,
+    /// Whether (and how) the PDF is encrypted: for [`PdfEncryption::Opaque`] the field name is
+    /// the signature's position (`#1`, …) and /M is unknown, their strings being encrypted.
+    pub encryption: PdfEncryption,
 }
 impl PdfSignature {
     /// The signed bytes of `pdf` (the same bytes this signature was extracted from).
@@ -110,7 +113,13 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
 
 /// [`signatures`] and the document's /DSS ([`super::document_security_store`]), from one parse.
 pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Option<super::Dss>), PdfError> {
-    let doc = load(pdf)?;
+    let (doc, encryption) = load_for_verification(pdf)?;
+    // An encrypted file that cannot be decrypted is read through a copy without its /Encrypt
+    // entry (same offsets): earlier revisions are read the same way.
+    let opaque_view = match encryption {
+        PdfEncryption::Opaque => super::without_encrypt_entry(pdf),
+        _ => None,
+    };
     let dss = super::dss::read(&doc);
     let root = match doc.trailer.get(b"Root") {
         Ok(o) => deref(&doc, o),
@@ -123,7 +132,8 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
     let revision_ends = revision_ends(pdf);
     let mut prefix_docs: BTreeMap<usize, Result<Document, String>> = BTreeMap::new();
     let mut out = Vec::new();
-    for (name, sig) in fields.into_iter().take(MAX_SIGNATURES) {
+    for (index, (name, sig)) in fields.into_iter().take(MAX_SIGNATURES).enumerate() {
+        let name = if encryption == PdfEncryption::Opaque { format!("#{}", index + 1) } else { name };
         let mut problems = Vec::new();
         let contents_raw = match sig.get(b"Contents") {
             Ok(Object::String(s, _)) => s.clone(),
@@ -177,7 +187,14 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         } else if signed_end == 0 || signed_end > pdf.len() {
             Modifications::Unknown(PdfAnalysisProblem::NotARevision)
         } else {
-            let prev = prefix_docs.entry(signed_end).or_insert_with(|| load(&pdf[..signed_end]).map_err(|e| e.to_string()));
+            let prev = prefix_docs.entry(signed_end).or_insert_with(|| {
+                let prefix = opaque_view.as_deref().unwrap_or(pdf).get(..signed_end).unwrap_or_default();
+                match encryption {
+                    PdfEncryption::EmptyUserPassword => load_for_verification(prefix).map(|(d, _)| d),
+                    _ => load(prefix),
+                }
+                .map_err(|e| e.to_string())
+            });
             let m = match prev {
                 Ok(prev) => classify(prev, &doc),
                 Err(e) => Modifications::Unknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: e.to_string() }),
@@ -198,7 +215,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             _ => None,
         };
         let claimed_time = match dict_get(&doc, sig, b"M") {
-            Some(Object::String(s, _)) => Some(decode_text(s)),
+            Some(Object::String(s, _)) if encryption != PdfEncryption::Opaque => Some(decode_text(s)),
             _ => None,
         };
         out.push(PdfSignature {
@@ -213,6 +230,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             covers_whole_document,
             byte_range_problems: problems,
             modifications,
+            encryption,
         });
     }
     Ok((out, dss))

@@ -11,7 +11,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         DocumentUnreadable(e) => format!("cannot read the document: {}", clean(&e.message)),
         SignatureFileUnreadable { path, error } => format!("cannot read the signature file {}: {}", clean(path), clean(&error.message)),
         Malformed(p) => format_problem(p),
-        EContentTypeNotData { econtent_type } => format!("the encapsulated content type {} is not id-data", oid_name(econtent_type)),
+        EContentTypeNotData { econtent_type } => {
+            format!("the encapsulated content type {} is not id-data: signed attributes are then required (RFC 5652 §5.3)", oid_name(econtent_type))
+        }
         EmbeddedContentDiffers => "the signature file embeds content that differs from the document".into(),
         DuplicateSignerInfo => "the signature file holds the same SignerInfo twice".into(),
         NoSignerInfo => "the signature file holds no SignerInfo".into(),
@@ -21,6 +23,21 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignerInfoParses => "SignerInfo and signed attributes parse".into(),
         DigestAlgorithmNotListed => "the SignerInfo's digest algorithm is not listed in SignedData digestAlgorithms".into(),
         NoSignedAttributes => "no signed attributes (CAdES requires content-type and message-digest)".into(),
+        Pkcs7WithoutSignedAttributes => {
+            "PKCS#7 signature without signed attributes, verified over the document: not CAdES (no signed signing time, no signed link to the signer certificate)".into()
+        }
+        SignedAttributesNotDer { signed_form } => match signed_form {
+            SignedAttributesForm::AsReceived => {
+                "the signed attributes are not in DER order; the signature covers them in the order sent (RFC 5652 §5.4 signs their DER form)".into()
+            }
+            SignedAttributesForm::DerSorted => {
+                "the signed attributes were sent out of DER order; the signature covers their DER (sorted) form, as RFC 5652 §5.4 requires".into()
+            }
+        },
+        EdDsaOverContentUnsupported { scheme } => format!(
+            "{} without signed attributes signs the whole document, which kyso does not keep in memory (only its digests): not verified",
+            scheme_name(*scheme)
+        ),
         AttributeRepeated => "a CMS signed attribute is repeated or multi-valued".into(),
         SigningTimeMalformed => "the signing-time attribute is malformed".into(),
         SignerCertificateFound { subject } => format!("found: {}", c.name(subject)),
@@ -45,6 +62,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SchemeUnsupportedWithKey { scheme } => format!("{} is not supported with this key", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} allowed", scheme_name(*scheme)),
         Sha1NotAllowed => "SHA-1 is not allowed by the strict policy (the legacy policy accepts it for old documents)".into(),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} requires another digest than {digest} for the signed data (RFC 8419)", scheme_name(*scheme))
+        }
         Sha1AcceptedLegacy => "SHA-1 accepted by the legacy policy".into(),
         LegacySha1Signature => "legacy policy: the signature uses SHA-1".into(),
         NoSigningCertificateAttribute => "no signing-certificate attribute".into(),
@@ -94,6 +114,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         LeafLacksKeyUsage { bit } => format!("the leaf lacks key usage {}", bit.asn1_name()),
         RequiredUsagePresent => "the required key usage and EKU are present".into(),
         LegacyNonRepudiationOnly => "legacy policy: the signer certificate has nonRepudiation only (no digitalSignature)".into(),
+        LegacyRsaKey { bits, strict_minimum } => {
+            format!("legacy policy: RSA key of {bits} bits accepted (the strict policy requires {strict_minimum})")
+        }
         CertificateKey(k) => format!("certificate key: {}", key_description(k)),
         CertificateKeyRejected(p) => format!("certificate key: {}", key_problem(p)),
         LegacySha1Certificate { subject } => format!("legacy policy: the certificate of {} is signed with SHA-1", c.name(subject)),
@@ -236,6 +259,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "the document was changed after this signature: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "the PDF is encrypted with an empty user password (readers open it without asking); the signature was verified over the file's bytes as signed, without decrypting the file".into()
+            }
+            _ => "the PDF is encrypted for particular recipients or with a password; the signature was verified over the encrypted bytes as signed (a signature's /Contents and /ByteRange are not encrypted), but the field name, the signing time written in the PDF and the document's content cannot be read without the key".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "changes after this signature could not be analysed: {}",
             match p {
@@ -310,7 +339,9 @@ fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { message } => format!("not a readable PDF: {}", clean(message)),
         PdfProblem::ParserFailed => "not a readable PDF: the PDF parser failed on malformed input".into(),
-        PdfProblem::Encrypted => "the PDF is encrypted (password-protected); kyso does not verify signatures in encrypted PDFs yet".into(),
+        PdfProblem::Encrypted => {
+            "the PDF is encrypted and even its structure cannot be read without the document's key or password: its signatures cannot be found; kyso verifies signatures without decrypting a document, and decrypting it (rewriting the file) would invalidate them".into()
+        }
         PdfProblem::DamagedXref => "the PDF's cross-reference table is damaged".into(),
         PdfProblem::Structure { message } => format!("invalid PDF structure: {}", clean(message)),
     }
@@ -336,6 +367,7 @@ pub(crate) fn scheme_name(s: SignatureScheme) -> String {
         SignatureScheme::RsaPss(d) => format!("RSASSA-PSS with {d}"),
         SignatureScheme::RsaPssSalt { hash, salt_len } => format!("RSASSA-PSS with {hash} (salt {salt_len} bytes)"),
         SignatureScheme::Ed25519 => "Ed25519".into(),
+        SignatureScheme::Ed448 => "Ed448".into(),
     }
 }
 
@@ -359,14 +391,21 @@ fn key_description(k: &KeyDescription) -> String {
         KeyDescription::Rsa { bits } => format!("RSA {bits} bits"),
         KeyDescription::EcdsaP256 => "ECDSA P-256".into(),
         KeyDescription::EcdsaP384 => "ECDSA P-384".into(),
+        KeyDescription::EcdsaP521 => "ECDSA P-521".into(),
+        KeyDescription::EcdsaBrainpoolP256 => "ECDSA brainpoolP256r1".into(),
+        KeyDescription::EcdsaBrainpoolP384 => "ECDSA brainpoolP384r1".into(),
         KeyDescription::Ed25519 => "Ed25519".into(),
+        KeyDescription::Ed448 => "Ed448".into(),
     }
 }
 
 fn key_problem(p: &KeyProblem) -> String {
     match p {
         KeyProblem::RsaTooSmall { bits, minimum } => format!("RSA key of {bits} bits (at least {minimum} required)"),
-        KeyProblem::CurveNotAllowed { curve } => format!("elliptic curve {} not allowed (P-256 or P-384 required)", clean(curve)),
+        KeyProblem::RsaTooLarge { bits, maximum } => format!("RSA key of {bits} bits (at most {maximum} supported)"),
+        KeyProblem::CurveNotAllowed { curve } => {
+            format!("elliptic curve {} not allowed (P-256, P-384, P-521, brainpoolP256r1 or brainpoolP384r1 required)", clean(curve))
+        }
         KeyProblem::AlgorithmNotAllowed { algorithm } => format!("public key algorithm {} not allowed", clean(algorithm)),
     }
 }

@@ -27,17 +27,27 @@ pub struct RenderOptions {
     /// The validation time, shown once per document (the caller knows it; the report does not
     /// read the clock).
     pub validation_time: Option<time::OffsetDateTime>,
+    /// How the reader selects the legacy algorithm policy in the caller's interface (the CLI
+    /// passes its flag, `--policy legacy`), added to the advice given when the strict policy
+    /// refuses an algorithm or key size that the legacy policy accepts.
+    pub legacy_policy_hint: Option<String>,
 }
 
 impl RenderOptions {
     /// Options for `lang`, not verbose, without a validation time line.
     pub fn new(lang: Lang) -> RenderOptions {
-        RenderOptions { lang, verbose: false, validation_time: None }
+        RenderOptions { lang, verbose: false, validation_time: None, legacy_policy_hint: None }
     }
 
     /// Sets `verbose`.
     pub fn verbose(mut self, verbose: bool) -> RenderOptions {
         self.verbose = verbose;
+        self
+    }
+
+    /// Sets how the reader selects the legacy policy (e.g. a command-line flag).
+    pub fn legacy_policy_hint(mut self, hint: impl Into<String>) -> RenderOptions {
+        self.legacy_policy_hint = Some(hint.into());
         self
     }
 
@@ -188,6 +198,20 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         // The revocation line below states the revocation itself.
         if let Some(c) = fail.filter(|c| c.name != CheckName::Revocation) {
             let _ = writeln!(s, "{ind}{}: {}", w.detail, ctx.finding(&c.finding));
+        }
+        // A policy INDETERMINATE: which rule, and how to proceed.
+        let legacy = sig.checks.iter().any(|c| c.status == CheckStatus::Failed && c.finding.legacy_policy_accepts());
+        if sub == SubIndication::CryptoConstraintsFailure && legacy {
+            let hint = opts.legacy_policy_hint.as_deref().map(|h| format!(" ({})", clean(h))).unwrap_or_default();
+            let line = match lang {
+                Lang::Vi => format!(
+                    "Cách xử lý: chính sách strict (mặc định) không chấp nhận SHA-1 hay khóa RSA dưới 2048 bit; văn bản ký khi các thuật toán này còn được dùng (khoảng năm 2012) có thể kiểm tra bằng chính sách legacy{hint}, chính sách này chấp nhận chúng kèm cảnh báo"
+                ),
+                Lang::En => format!(
+                    "How to proceed: the strict policy (the default) refuses SHA-1 and RSA keys under 2048 bits; a document signed when these were in use (around 2012) can be verified with the legacy policy{hint}, which accepts them with a warning"
+                ),
+            };
+            let _ = writeln!(s, "{ind}{line}");
         }
     }
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the

@@ -142,11 +142,17 @@ fn finding_index(f: &Finding) -> usize {
         PdfChanged { .. } => 98,
         PdfChangesUnknown(_) => 99,
         PdfUnexplainedBytes { .. } => 100,
+        Pkcs7WithoutSignedAttributes => 101,
+        SignedAttributesNotDer { .. } => 102,
+        EdDsaOverContentUnsupported { .. } => 103,
+        LegacyRsaKey { .. } => 104,
+        DigestNotAllowedWithScheme { .. } => 105,
+        PdfEncrypted(_) => 106,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 101;
+const FINDING_VARIANTS: usize = 107;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -449,6 +455,7 @@ fn schemes() -> Vec<SignatureScheme> {
             RsaPss(DigestAlgorithm::Sha384),
             RsaPssSalt { hash: DigestAlgorithm::Sha512, salt_len: 64 },
             Ed25519,
+            Ed448,
         ],
         |s| match s {
             Ecdsa(_) => 0,
@@ -456,18 +463,27 @@ fn schemes() -> Vec<SignatureScheme> {
             RsaPss(_) => 2,
             RsaPssSalt { .. } => 3,
             Ed25519 => 4,
+            Ed448 => 5,
         }
     )
 }
 
 fn key_descriptions() -> Vec<KeyDescription> {
     use KeyDescription::*;
-    all_of!(KeyDescription, [Rsa { bits: 3072 }, EcdsaP256, EcdsaP384, Ed25519], |k| match k {
-        Rsa { .. } => 0,
-        EcdsaP256 => 1,
-        EcdsaP384 => 2,
-        Ed25519 => 3,
-    })
+    all_of!(
+        KeyDescription,
+        [Rsa { bits: 3072 }, EcdsaP256, EcdsaP384, EcdsaP521, EcdsaBrainpoolP256, EcdsaBrainpoolP384, Ed25519, Ed448],
+        |k| match k {
+            Rsa { .. } => 0,
+            EcdsaP256 => 1,
+            EcdsaP384 => 2,
+            EcdsaP521 => 3,
+            EcdsaBrainpoolP256 => 4,
+            EcdsaBrainpoolP384 => 5,
+            Ed25519 => 6,
+            Ed448 => 7,
+        }
+    )
 }
 
 fn key_problems() -> Vec<KeyProblem> {
@@ -476,13 +492,15 @@ fn key_problems() -> Vec<KeyProblem> {
         KeyProblem,
         [
             RsaTooSmall { bits: 1024, minimum: 2048 },
-            CurveNotAllowed { curve: "1.3.36.3.3.2.8.1.1.7".into() },
+            RsaTooLarge { bits: 32768, maximum: 16384 },
+            CurveNotAllowed { curve: "1.3.132.0.10".into() },
             AlgorithmNotAllowed { algorithm: "1.2.840.10040.4.1".into() }
         ],
         |p| match p {
             RsaTooSmall { .. } => 0,
-            CurveNotAllowed { .. } => 1,
-            AlgorithmNotAllowed { .. } => 2,
+            RsaTooLarge { .. } => 1,
+            CurveNotAllowed { .. } => 2,
+            AlgorithmNotAllowed { .. } => 3,
         }
     )
 }
@@ -709,6 +727,15 @@ fn samples() -> Vec<Finding> {
         PdfChangesUnknown(PdfAnalysisProblem::NotARevision),
         PdfChangesUnknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: "lỗi".into() }),
         PdfUnexplainedBytes { bytes: 42 },
+        Pkcs7WithoutSignedAttributes,
+        SignedAttributesNotDer { signed_form: SignedAttributesForm::AsReceived },
+        SignedAttributesNotDer { signed_form: SignedAttributesForm::DerSorted },
+        EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed25519 },
+        EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed448 },
+        LegacyRsaKey { bits: 1024, strict_minimum: 2048 },
+        DigestNotAllowedWithScheme { digest: DigestAlgorithm::Sha256, scheme: SignatureScheme::Ed448 },
+        PdfEncrypted(PdfEncryption::EmptyUserPassword),
+        PdfEncrypted(PdfEncryption::Opaque),
     ];
     for element in elements() {
         for kind in format_kinds() {

@@ -171,6 +171,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "chữ ký không đáp ứng ràng buộc kiểm tra (thuộc tính ký; với PDF: tệp bị thay đổi sau khi ký)",
             NoSigningCertificateFound => "không tìm thấy chứng thư số của người ký, hoặc chứng thư không khớp thuộc tính signing-certificate",
             TryLater => "không có thông tin thu hồi (CRL) dùng được; hãy kiểm tra lại khi có CRL mới",
+            SignedDataNotFound => "không lấy được dữ liệu đã ký (tệp được mã hóa và không đọc được cấu trúc khi không có khóa)",
         },
         Lang::En => match sub {
             FormatFailure => "the signature file is malformed or lacks a mandatory element",
@@ -187,6 +188,7 @@ pub fn explain(sub: SubIndication, lang: Lang) -> &'static str {
             SigConstraintsFailure => "the signature does not meet a validation constraint (a signed attribute; for a PDF: the file was changed after signing)",
             NoSigningCertificateFound => "the signer certificate is missing or does not match the signing-certificate attribute",
             TryLater => "no usable revocation information (CRL); try again when a fresh CRL is available",
+            SignedDataNotFound => "the signed data cannot be obtained (the file is encrypted and its structure cannot be read without its key)",
         },
     }
 }

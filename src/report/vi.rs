@@ -17,7 +17,10 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureFileUnreadable { path, error } => format!("không đọc được tệp chữ ký {}: {}", clean(path), io_problem(error)),
         Malformed(p) => format_problem(p),
         EContentTypeNotData { econtent_type } => {
-            format!("kiểu nội dung được bọc trong tệp chữ ký ({}) không phải id-data", oid_name(econtent_type))
+            format!(
+                "kiểu nội dung được bọc trong tệp chữ ký ({}) không phải id-data, nên chữ ký phải có thuộc tính ký (RFC 5652 §5.3)",
+                oid_name(econtent_type)
+            )
         }
         EmbeddedContentDiffers => "tệp chữ ký chứa kèm một nội dung khác với tài liệu được kiểm tra".into(),
         DuplicateSignerInfo => "tệp chữ ký chứa cùng một chữ ký hai lần".into(),
@@ -28,6 +31,21 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignerInfoParses => "cấu trúc chữ ký và các thuộc tính ký đọc được".into(),
         DigestAlgorithmNotListed => "thuật toán băm của chữ ký không có trong danh sách digestAlgorithms của SignedData".into(),
         NoSignedAttributes => "chữ ký không có thuộc tính ký (CAdES đòi hỏi content-type và message-digest)".into(),
+        Pkcs7WithoutSignedAttributes => {
+            "chữ ký PKCS#7 không có thuộc tính ký, đã kiểm tra trên chính tài liệu: không phải CAdES (không có thời điểm ký được ký, không gắn với chứng thư số của người ký)".into()
+        }
+        SignedAttributesNotDer { signed_form } => match signed_form {
+            SignedAttributesForm::AsReceived => {
+                "các thuộc tính ký không theo thứ tự DER; chữ ký được tính trên đúng thứ tự đã gửi (RFC 5652 §5.4 quy định ký trên dạng DER)".into()
+            }
+            SignedAttributesForm::DerSorted => {
+                "các thuộc tính ký được gửi không theo thứ tự DER; chữ ký được tính trên dạng DER (đã sắp xếp) của chúng, đúng RFC 5652 §5.4".into()
+            }
+        },
+        EdDsaOverContentUnsupported { scheme } => format!(
+            "chữ ký {} không có thuộc tính ký thì ký trên toàn bộ tài liệu, mà kyso chỉ giữ giá trị băm của tài liệu: chưa kiểm tra được",
+            scheme_name(*scheme)
+        ),
         AttributeRepeated => "một thuộc tính ký bị lặp lại hoặc có nhiều giá trị".into(),
         SigningTimeMalformed => "thuộc tính thời điểm ký sai định dạng".into(),
         SignerCertificateFound { subject } => format!("tìm thấy: {}", c.name(subject)),
@@ -60,6 +78,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureInvalid => "giá trị chữ ký không đúng với khóa công khai trong chứng thư số của người ký".into(),
         SchemeUnsupportedWithKey { scheme } => format!("{} không dùng được với khóa này", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} được phép", scheme_name(*scheme)),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} không dùng được với thuật toán băm {} cho dữ liệu được ký (RFC 8419)", scheme_name(*scheme), digest.name())
+        }
         Sha1NotAllowed => "chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)".into(),
         Sha1AcceptedLegacy => "SHA-1 được chấp nhận theo chính sách legacy".into(),
         LegacySha1Signature => "chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)".into(),
@@ -120,6 +141,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         RequiredUsagePresent => "có đủ keyUsage và EKU cần thiết".into(),
         LegacyNonRepudiationOnly => {
             "chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)".into()
+        }
+        LegacyRsaKey { bits, strict_minimum } => {
+            format!("chính sách legacy: chấp nhận khóa RSA {bits} bit (chính sách strict cần ít nhất {strict_minimum} bit)")
         }
         CertificateKey(k) => format!("khóa của chứng thư số: {}", key_description(k)),
         CertificateKeyRejected(p) => format!("khóa của chứng thư số: {}", key_problem(p)),
@@ -258,6 +282,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "tệp đã bị thay đổi sau chữ ký này: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "tệp PDF được mã hóa với mật khẩu người dùng rỗng (trình đọc mở được mà không hỏi); chữ ký đã được kiểm tra trên đúng các byte đã ký, không giải mã tệp".into()
+            }
+            _ => "tệp PDF được mã hóa cho người nhận xác định hoặc bằng mật khẩu; chữ ký đã được kiểm tra trên các byte đã mã hóa như khi ký (/Contents và /ByteRange của chữ ký không bị mã hóa), nhưng không đọc được tên trường chữ ký, thời điểm ký ghi trong PDF và nội dung tài liệu khi không có khóa".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "không phân tích được các thay đổi sau chữ ký này: {}",
             match p {
@@ -285,7 +315,9 @@ fn io_problem(e: &IoProblem) -> &'static str {
 fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { .. } | PdfProblem::ParserFailed => "không đọc được tệp PDF (cấu trúc PDF hỏng hoặc không phải PDF)".into(),
-        PdfProblem::Encrypted => "tệp PDF được mã hóa (có mật khẩu); kyso chưa kiểm tra được chữ ký trong PDF mã hóa".into(),
+        PdfProblem::Encrypted => {
+            "tệp PDF được mã hóa và không đọc được cả cấu trúc khi không có khóa hoặc mật khẩu của tài liệu, nên không tìm được chữ ký; kyso kiểm tra chữ ký mà không giải mã tài liệu, còn giải mã (ghi lại tệp) sẽ làm mất hiệu lực các chữ ký".into()
+        }
         PdfProblem::DamagedXref => "bảng tham chiếu chéo (xref) của tệp PDF bị hỏng".into(),
         PdfProblem::Structure { .. } => "cấu trúc tệp PDF không hợp lệ".into(),
     }
@@ -361,6 +393,7 @@ pub(crate) fn scheme_name(s: SignatureScheme) -> String {
         SignatureScheme::RsaPss(d) => format!("RSASSA-PSS với {}", digest(d)),
         SignatureScheme::RsaPssSalt { hash, salt_len } => format!("RSASSA-PSS với {} (salt {salt_len} byte)", digest(hash)),
         SignatureScheme::Ed25519 => "Ed25519".into(),
+        SignatureScheme::Ed448 => "Ed448".into(),
     }
 }
 
@@ -385,14 +418,22 @@ fn key_description(k: &KeyDescription) -> String {
         KeyDescription::Rsa { bits } => format!("RSA {bits} bit"),
         KeyDescription::EcdsaP256 => "ECDSA P-256".into(),
         KeyDescription::EcdsaP384 => "ECDSA P-384".into(),
+        KeyDescription::EcdsaP521 => "ECDSA P-521".into(),
+        KeyDescription::EcdsaBrainpoolP256 => "ECDSA brainpoolP256r1".into(),
+        KeyDescription::EcdsaBrainpoolP384 => "ECDSA brainpoolP384r1".into(),
         KeyDescription::Ed25519 => "Ed25519".into(),
+        KeyDescription::Ed448 => "Ed448".into(),
     }
 }
 
 fn key_problem(p: &KeyProblem) -> String {
     match p {
         KeyProblem::RsaTooSmall { bits, minimum } => format!("khóa RSA {bits} bit (cần ít nhất {minimum} bit)"),
-        KeyProblem::CurveNotAllowed { curve } => format!("đường cong elliptic (EC) {} không được phép (cần P-256 hoặc P-384)", clean(curve)),
+        KeyProblem::RsaTooLarge { bits, maximum } => format!("khóa RSA {bits} bit (tối đa {maximum} bit)"),
+        KeyProblem::CurveNotAllowed { curve } => format!(
+            "đường cong elliptic (EC) {} không được phép (cần P-256, P-384, P-521, brainpoolP256r1 hoặc brainpoolP384r1)",
+            clean(curve)
+        ),
         KeyProblem::AlgorithmNotAllowed { algorithm } => format!("thuật toán khóa công khai {} không được phép", clean(algorithm)),
     }
 }

@@ -4,19 +4,28 @@
 //! reports ([`crate::report`]).
 //!
 //! Per SignerInfo, in order: the signature file parses (DER, or BER normalised to DER, raw or
-//! PEM); the signer certificate is found by its sid; content-type is id-data; the document digest
-//! equals the message-digest attribute; the signature verifies over the signed-attribute bytes
-//! as received (re-tagged as SET); signing-certificate-v2 (or v1) matches the signer
-//! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
-//! (`src/verify/path.rs`); revocation from verified CRLs.
+//! PEM, zero padding cut); the signer certificate is found by its sid (issuer compared by RFC 5280
+//! §7.1); content-type equals the eContentType (any type: a detached signature signs the document
+//! whatever type its signer named); the document digest equals the message-digest attribute; the
+//! signature verifies over the signed-attribute bytes as received (re-tagged as SET) or, when
+//! they are not in DER order and that fails, over their DER form (a warning says which);
+//! signing-certificate-v2 (or v1) matches the signer certificate (issuerSerial compared as
+//! names); the algorithm policy allows what was used (strict: SHA-2/SHA-3, RSA ≥ 2048, ECDSA on
+//! P-256/P-384/P-521/brainpoolP256r1/P384r1, Ed25519, Ed448; legacy adds SHA-1 and RSA ≥ 1024,
+//! each with a warning; a refusal is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, never
+//! SIG_CRYPTO_FAILURE); the path to a trust anchor validates (`src/verify/path.rs`); revocation
+//! from verified CRLs. A SignerInfo **without signed attributes** (PKCS#7) is verified over the
+//! document's digest and reported with a warning: not CAdES (no signed signing time, no signed
+//! certificate binding).
 //!
 //! Signature timestamps (CAdES-B-T) are verified and used as proof of existence (see
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
-//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
-//! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
-//! is accepted only when it equals the given document.
+//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and pure
+//! EdDSA signatures without signed attributes (they sign the document itself, of which only the
+//! digests are kept: INDETERMINATE). Attached content is accepted only when it equals the given
+//! document.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,7 +67,6 @@ pub use path::{KeyUsageBit, PolicyInputs, MAX_CHAIN_DEPTH};
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::cms::certs::{self as certcache, CertFacts};
 use crate::cms::signer::{self, Candidate, Content, SignerInput};
-use crate::asn1 as der;
 use crate::cms::signed_data;
 use crate::findings::{
     Check, CheckName, CheckStatus, Element, EvidenceSource, Finding, FormatKind, FormatProblem, IoProblem, Name,
@@ -429,7 +437,7 @@ impl Verifier {
         if let Ok(der) = &parsed {
             if let Ok(parts) = signed_data::parse(der) {
                 for s in &parts.signers {
-                    if let Some(d) = signed_data::parse_signer(s).ok().and_then(|p| signer::digest_of(p.digest_alg)) {
+                    for d in signer::needed_digests(s) {
                         if !needed.contains(&d) {
                             needed.push(d);
                         }
@@ -450,13 +458,9 @@ impl Verifier {
             Ok(p) => p,
             Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::Malformed(why)),
         };
-        if parts.econtent_type != signer::oid_tlv(&crate::alg::oid::CT_DATA).as_slice() {
-            let econtent_type = der::read_all(parts.econtent_type)
-                .ok()
-                .and_then(|t| const_oid::ObjectIdentifier::from_bytes(t.body).ok())
-                .unwrap_or(crate::alg::oid::CT_DATA);
-            return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::EContentTypeNotData { econtent_type });
-        }
+        // Any eContentType: a detached signature signs the document whatever type the signer
+        // named; the content-type attribute must equal it (the signer check), and a SignerInfo
+        // without signed attributes needs id-data (RFC 5652 §5.3).
         // An attached signature (what `openssl cms -sign -stream` writes) is verified over the
         // given document like a detached one; the embedded copy must be the same bytes.
         let mut attached_warning = None;
@@ -829,8 +833,7 @@ mod strict {
 
 /// Reads the document once, computing every digest in `algs`.
 fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result<HashMap<DigestAlgorithm, Vec<u8>>> {
-    let mut ctxs: Vec<(DigestAlgorithm, ring::digest::Context)> =
-        algs.iter().map(|a| (*a, ring::digest::Context::new(a.ring()))).collect();
+    let mut ctxs: Vec<(DigestAlgorithm, crate::alg::Hasher)> = algs.iter().map(|a| (*a, crate::alg::Hasher::new(*a))).collect();
     // One 64 KiB buffer per thread, reused: zeroing a fresh one per document was 6% of a
     // cached verification.
     thread_local! {
@@ -849,13 +852,13 @@ fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result
         }
         read_into(&mut r, buf, &mut ctxs)
     })?;
-    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish().as_ref().to_vec())).collect())
+    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish())).collect())
 }
 
 /// Read size for documents (64 KiB: fits the L2 cache with the hash state; see benches/RESULTS.md).
 const STREAM_BUFFER: usize = 1 << 16;
 
-fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, ring::digest::Context)]) -> std::io::Result<()> {
+fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, crate::alg::Hasher)]) -> std::io::Result<()> {
     loop {
         let n = match r.read(buf) {
             Ok(0) => break,

@@ -88,7 +88,7 @@ fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, checks: &mut Vec<Check>) -> Option<SubIndication> {
     let fail = |checks: &mut Vec<Check>, f: Finding| {
         checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
         Some(SubIndication::ChainConstraintsFailure)
@@ -120,9 +120,8 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
                     return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
-                Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push(Finding::LegacyNonRepudiationOnly);
-                }
+                // nonRepudiation (contentCommitment) alone is enough under both policies: ETSI EN
+                // 319 412-2 profiles qualified signing certificates that way (DESIGN.md §4 rule 3).
                 _ => {}
             }
             if let Some(ekus) = &ekus {
@@ -155,32 +154,16 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
     }
 }
 
-/// Strength of the leaf's own key (the engine checks the keys that sign certificates).
-fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<KeyDescription, KeyProblem> {
-    let spki = leaf.public_key();
-    let alg = &spki.algorithm.algorithm;
-    match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
-            let bits = rsa.key_size();
-            if bits < 2048 {
-                Err(KeyProblem::RsaTooSmall { bits, minimum: 2048 })
-            } else {
-                Ok(KeyDescription::Rsa { bits })
-            }
+/// Strength of the leaf's own key under the policy (the engine checks the keys that sign
+/// certificates): the description, and whether only the legacy policy allows it.
+fn leaf_key_strength(leaf: &X509Certificate<'_>, policy: Policy) -> Result<(KeyDescription, bool), KeyProblem> {
+    use crate::alg::pubkey;
+    match pubkey::parse(leaf.public_key().raw) {
+        Ok(key) => pubkey::judge(policy, &key),
+        Err(pubkey::KeyError::Unsupported(p)) => Err(p),
+        Err(pubkey::KeyError::Malformed) => {
+            Err(KeyProblem::AlgorithmNotAllowed { algorithm: leaf.public_key().algorithm.algorithm.to_id_string() })
         }
-        Ok(x509_parser::public_key::PublicKey::EC(_)) => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
-            let name = curve.map(|c| c.to_id_string()).unwrap_or_default();
-            if name == oid::P256.to_string() {
-                Ok(KeyDescription::EcdsaP256)
-            } else if name == oid::P384.to_string() {
-                Ok(KeyDescription::EcdsaP384)
-            } else {
-                Err(KeyProblem::CurveNotAllowed { curve: name })
-            }
-        }
-        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok(KeyDescription::Ed25519),
-        _ => Err(KeyProblem::AlgorithmNotAllowed { algorithm: alg.to_id_string() }),
     }
 }
 
@@ -256,11 +239,18 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
-    if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
+    if let Some(f) = leaf_purpose(&leaf, p.purpose, &mut out.checks) {
         out.failures.push(f);
     }
-    match leaf_key_strength(&leaf) {
-        Ok(desc) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+    match leaf_key_strength(&leaf, p.policy) {
+        Ok((desc, false)) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+        Ok((desc, true)) => {
+            // Only the legacy policy allows it (RSA of 1024–2047 bits): a warning on the signature.
+            if let KeyDescription::Rsa { bits } = desc {
+                out.warnings.push(Finding::LegacyRsaKey { bits, strict_minimum: crate::alg::pubkey::rsa_minimum(Policy::Strict) });
+            }
+            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::CertificateKey(desc)));
+        }
         Err(why) => {
             out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
@@ -286,9 +276,23 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             return out;
         }
     };
-    // Candidates that do not parse cannot be issuers; they are left out.
-    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
     let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    // Candidates that do not parse cannot be issuers; they are left out. Each distinct
+    // certificate is read once: a signature file usually carries the signer's certificate and the
+    // chain given with --chain again, and reading a certificate is most of the work of a path
+    // validation besides the signatures. Copies of the leaf and of anchors are the certificates
+    // already read.
+    let mut candidates: Vec<engine::Cert> = Vec::with_capacity(p.intermediates.len());
+    for c in p.intermediates {
+        let der = c.as_ref();
+        if candidates.iter().any(|k| k.der() == der) {
+            continue;
+        }
+        let known = if der == leaf_der { Some(leaf_cert.clone()) } else { anchors.iter().find(|a| a.cert().der() == der).map(|a| a.cert().clone()) };
+        if let Some(k) = known.or_else(|| engine::Cert::from_der(der).ok()) {
+            candidates.push(k);
+        }
+    }
     let mut settings = engine::Settings::at(p.time);
     settings.alg_policy = p.policy;
     settings.eku = eku;
@@ -322,11 +326,8 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &path.certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
-            let a = x.signature_algorithm.algorithm.to_id_string();
-            if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
-            }
+        if matches!(c.signature_algorithm(), Some(a) if a == oid::SHA1_WITH_RSA || a == oid::ECDSA_SHA1) {
+            out.warnings.push(Finding::LegacySha1Certificate { subject: c.subject().report() });
         }
     }
 

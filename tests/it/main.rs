@@ -29,3 +29,5 @@ mod doc_ts;
 mod ber;
 mod corpus;
 mod pkits;
+mod realworld;
+mod policy_nc;

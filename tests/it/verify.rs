@@ -378,8 +378,11 @@ fn substituted_signer_certificate_is_caught_by_signing_certificate_v2() {
     assert_eq!(v["documents"][0]["signatures"][0]["signer"]["serial"], serial_of(&c.unit).as_str(), "{v:#}");
 }
 
+/// Stripping the signed attributes turns a CAdES signature into a PKCS#7 one (issue 15: verified
+/// over the document itself): the signature value, computed over the attributes, no longer
+/// verifies — a forgery attempt stays TOTAL_FAILED.
 #[test]
-fn stripped_signed_attributes_are_a_format_failure() {
+fn stripped_signed_attributes_fail_the_signature() {
     let c = case();
     edit_signed_data(&c.pki.path("cv.txt.p7s"), |sd| {
         let mut v: Vec<cms::signed_data::SignerInfo> = sd.signer_infos.0.iter().cloned().collect();
@@ -388,8 +391,10 @@ fn stripped_signed_attributes_are_a_format_failure() {
     });
     let (code, v) = verify_case(&c, &[]);
     assert_eq!(code, 1, "{v:#}");
-    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "FORMAT_FAILURE".into()));
-    assert!(check(&v, "format").1.contains("no signed attributes"));
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "SIG_CRYPTO_FAILURE".into()));
+    assert!(check(&v, "signature").1.contains("does not verify"));
+    let warnings = v["documents"][0]["signatures"][0]["warnings"].to_string();
+    assert!(warnings.contains("PKCS#7 signature without signed attributes"), "{warnings}");
 }
 
 #[test]
@@ -443,18 +448,18 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let warnings = v["documents"][0]["signatures"][0]["warnings"].as_array().unwrap().clone();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("legacy policy: the signature uses SHA-1")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("signed with SHA-1")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
+    // nonRepudiation alone is enough under both policies (DESIGN.md §4 rule 3): no legacy warning.
+    assert!(!warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
     let (st, detail) = check(&v, "signing_certificate");
     assert_eq!(st, "passed");
     assert!(detail.contains("signing-certificate (v1)"), "{detail}");
     // the human output shows the warning in Vietnamese
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy"]));
     for want in [
-        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — có 4 cảnh báo, xem cuối mục",
+        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — có 3 cảnh báo, xem cuối mục",
         "Thuật toán: RSA PKCS#1 v1.5 với SHA-1",
         "Cảnh báo: chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)",
         "Cảnh báo: chính sách legacy: chứng thư số Unit 2012 được ký bằng SHA-1 (thuật toán cũ)",
-        "Cảnh báo: chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)",
         "Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL dùng được cho Unit 2012",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
@@ -462,7 +467,7 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     assert!(!out.contains("(tiếng Anh)"), "{out}");
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy", "--lang", "en"]));
     for want in [
-        "Signature 1/1: VALID (TOTAL_PASSED) — 4 warnings, see below",
+        "Signature 1/1: VALID (TOTAL_PASSED) — 3 warnings, see below",
         "Algorithm: RSA PKCS#1 v1.5 with SHA-1",
         "Warning: legacy policy: the signature uses SHA-1",
         "Warning: legacy policy: the certificate of Unit 2012 is signed with SHA-1",
@@ -472,6 +477,8 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     // Under strict: the reason and its detail, in Vietnamese.
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert)]));
     assert!(out.contains("Chi tiết: chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)"), "{out}");
+    // …and how to proceed, with the CLI's flag (issue 15).
+    assert!(out.contains("Cách xử lý:") && out.contains("chính sách legacy (--policy legacy)"), "{out}");
 }
 
 #[test]

@@ -299,7 +299,10 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));
     } else {
-        let opts = RenderOptions::new(lang(a.trust.lang)).verbose(a.verbose).validation_time(v.options().time);
+        let opts = RenderOptions::new(lang(a.trust.lang))
+            .verbose(a.verbose)
+            .validation_time(v.options().time)
+            .legacy_policy_hint("--policy legacy");
         print_out(&render_run_with(&report, &opts));
     }
     Ok(ExitCode::from(report.exit_code()))
