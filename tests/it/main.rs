@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod errors;
 mod example;
+mod killer;
 mod limbo;
 mod lta;
 mod pades;
