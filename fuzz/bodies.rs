@@ -98,6 +98,24 @@ pub fn keys(data: &[u8]) {
     }
 }
 
+/// PKCS#12 files (`--key unit.p12`, `kyso key import`): the sniffer, the parser with the seeds'
+/// password ("fuzz") and the empty one, under key-derivation caps low enough that a mutated
+/// iteration count stays fast (the defaults allow seconds per file: right for a user's own
+/// file, too slow for a fuzzer), then choosing a key and signing with it.
+pub fn pkcs12(data: &[u8]) {
+    let _ = kyso::pkcs12::is_pkcs12(data);
+    let limits = kyso::pkcs12::Limits::new(2048, 8192);
+    for password in [&b"fuzz"[..], b""] {
+        if let Ok(p) = kyso::pkcs12::parse_with_limits(data, password, limits) {
+            let _ = p.key_names();
+            let _ = p.key(None);
+            if let Ok(id) = p.identity(None, None) {
+                let _ = kyso::Signer::sign(&id.key, b"data");
+            }
+        }
+    }
+}
+
 /// PDF signature extraction (`kyso verify FILE.pdf`): signature fields, /ByteRange checks and
 /// the classification of later changes.
 pub fn pdf(data: &[u8]) {
@@ -153,6 +171,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "pdf" => pdf,
         "pdf_verify" => pdf_verify,
         "tsp" => tsp,
+        "pkcs12" => pkcs12,
         _ => return None,
     })
 }

@@ -12,7 +12,7 @@ F=$PWD/fuzz/fixtures
 S=$PWD/fuzz/seeds
 export KYSO_PASSPHRASE=$(head -n1 "$EX/passphrase.txt")
 rm -rf "$F"   # seeds/ is overwritten file by file (the PAdES seeds below are kept)
-mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp"
+mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp" "$S/pkcs12"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -59,6 +59,18 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -outform DER -out
 openssl ec -in "$S/keys/p256-plain.pem" -out "$S/keys/p256-sec1.pem" 2>/dev/null
 openssl genpkey -algorithm ED25519 -out "$S/keys/ed25519.pem"
 openssl genrsa -traditional -out "$S/keys/rsa1024-pkcs1.pem" 1024 2>/dev/null
+
+# pkcs12 seeds: OpenSSL's layouts with 1 iteration (password "fuzz", one with the empty password):
+# PBES2/AES with an HMAC-SHA-256, -legacy (RC2-40, 3DES, HMAC-SHA-1), no MAC, unencrypted bags,
+# certificates only.
+openssl req -x509 -new -key "$S/keys/p256-plain.pem" -subj "/CN=fuzz" -days 3650 -out "$T/fuzz.pem"
+P12="pkcs12 -export -inkey $S/keys/p256-plain.pem -in $T/fuzz.pem -name fuzz -iter 1"
+openssl $P12 -passout pass:fuzz -out "$S/pkcs12/aes.p12"
+openssl $P12 -legacy -passout pass:fuzz -out "$S/pkcs12/legacy.p12"
+openssl $P12 -nomac -passout pass:fuzz -out "$S/pkcs12/nomac.p12"
+openssl $P12 -keypbe NONE -certpbe NONE -passout pass:fuzz -out "$S/pkcs12/plain.p12"
+openssl $P12 -passout pass: -out "$S/pkcs12/empty-password.p12"
+openssl pkcs12 -export -nokeys -in "$T/fuzz.pem" -iter 1 -passout pass:fuzz -out "$S/pkcs12/certs-only.p12"
 
 # pdf seeds: the example PDFs, and one signed by kyso.
 cp "$EX/pdf/cong-van.pdf" "$EX/pdf/cong-van-xref-stream.pdf" "$S/pdf/"

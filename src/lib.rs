@@ -168,6 +168,9 @@ pub mod verify;
 // --- section: tsp (issue 9) ---
 #[cfg(feature = "verify")]
 pub mod tsp;
+// --- section: pkcs12 (issue 25) ---
+#[cfg(feature = "pkcs12")]
+pub mod pkcs12;
 // --- section: pdf (issue 8) ---
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -84,6 +84,20 @@ impl PartialEq for Name {
 
 impl Eq for Name {}
 
+/// The universal tag number of an attribute value, or [`NOT_UNIVERSAL`] for any other class (a
+/// context-specific `[12]` is not a UTF8String: such a value is compared as its bytes only, never
+/// prepared as text).
+fn value_tag(v: &x509_parser::der_parser::asn1_rs::Any<'_>) -> u8 {
+    use x509_parser::der_parser::asn1_rs::Class;
+    match (v.class(), u8::try_from(v.tag().0)) {
+        (Class::Universal, Ok(t)) if t < 31 => t,
+        _ => NOT_UNIVERSAL,
+    }
+}
+
+/// The tag recorded for an attribute value that is not of a universal type.
+const NOT_UNIVERSAL: u8 = 0xff;
+
 /// pkcs-9 emailAddress (1.2.840.113549.1.9.1), for rfc822Name constraints on the subject.
 const EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
@@ -91,7 +105,7 @@ impl Name {
     pub(crate) fn from_x509(n: &X509Name<'_>) -> Name {
         let rdns = n
             .iter()
-            .map(|rdn| rdn.iter().map(|a| RawAva { oid: a.attr_type().as_bytes().to_vec(), tag: a.attr_value().tag().0 as u8, data: a.attr_value().data.to_vec() }).collect())
+            .map(|rdn| rdn.iter().map(|a| RawAva { oid: a.attr_type().as_bytes().to_vec(), tag: value_tag(a.attr_value()), data: a.attr_value().data.to_vec() }).collect())
             .collect();
         Name { der: n.as_raw().to_vec(), rdns, text: std::sync::OnceLock::new() }
     }
@@ -453,6 +467,29 @@ pub(crate) fn base_is_valid(base: &GenName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Name with one CN whose value has the tag byte `tag` and contents `cn`.
+    fn cn_name(tag: u8, cn: &[u8]) -> Name {
+        let mut atv = vec![0x06, 0x03, 0x55, 0x04, 0x03, tag, cn.len() as u8];
+        atv.extend_from_slice(cn);
+        let mut seq = vec![0x30, atv.len() as u8];
+        seq.extend(atv);
+        let mut set = vec![0x31, seq.len() as u8];
+        set.extend(seq);
+        let mut name = vec![0x30, set.len() as u8];
+        name.extend(set);
+        let (_, n) = X509Name::from_der(&name).expect("a Name");
+        Name::from_x509(&n)
+    }
+
+    #[test]
+    fn only_universal_string_types_are_prepared() {
+        // PrintableString and UTF8String spellings of one name are equal (RFC 5280 §7.1)…
+        assert_eq!(cn_name(0x13, b"CA Tinh"), cn_name(0x0c, b"ca  tinh"));
+        // …but a context-specific [12] with the same bytes is not a UTF8String.
+        assert_ne!(cn_name(0x8c, b"CA Tinh"), cn_name(0x0c, b"CA Tinh"));
+        assert_eq!(cn_name(0x8c, b"CA Tinh"), cn_name(0x8c, b"CA Tinh"));
+    }
 
     #[test]
     fn string_preparation() {

@@ -30,5 +30,6 @@ mod doc_ts;
 mod ber;
 mod corpus;
 mod pkits;
+mod pkcs12;
 mod realworld;
 mod policy_nc;

@@ -28,7 +28,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::cmd_ca::CaCommand,
     },
-    /// Private keys: new
+    /// Private keys: new, export (to .p12/.pfx), import (from .p12/.pfx)
     Key {
         #[command(subcommand)]
         cmd: crate::cmd_key::KeyCommand,

@@ -11,6 +11,7 @@ mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
 mod cmd_pdf;
+mod p12;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
 
