@@ -162,6 +162,21 @@ pub fn pdf_verify(data: &[u8]) {
 }
 
 /// The body of target `name`.
+/// `kyso mail verify` of `data` as a received message, against the fixed anchor: the bounded MIME
+/// reader, the S/MIME layers (multipart/signed, pkcs7-mime), the header and From checks and the
+/// attached documents' verification. Invariants: the report serialises to JSON and renders in
+/// both languages; one attachment description per attachment returned.
+pub fn mail(data: &[u8]) {
+    let verified = kyso::mail::verify_message(verifier(), "message.eml", data);
+    assert_eq!(verified.attachments.len(), verified.report.message.attachments.len());
+    let json = serde_json::to_string(&verified.report).expect("the report serialises");
+    assert!(json.starts_with('{'));
+    for lang in [kyso::Lang::Vi, kyso::Lang::En] {
+        let text = kyso::mail::render_mail(&verified.report, &kyso::report::RenderOptions::new(lang));
+        assert!(!text.is_empty());
+    }
+}
+
 pub fn by_name(name: &str) -> Option<fn(&[u8])> {
     Some(match name {
         "p7s_parse" => p7s_parse,
@@ -172,6 +187,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "pdf_verify" => pdf_verify,
         "tsp" => tsp,
         "pkcs12" => pkcs12,
+        "mail" => mail,
         _ => return None,
     })
 }

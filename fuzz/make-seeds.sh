@@ -96,4 +96,22 @@ echo 01 > "$T/tsaserial"
 openssl pkcs8 -in "$EX/tsa/tsa.key" -passin env:KYSO_PASSPHRASE -out "$T/tsa-plain.key" 2>/dev/null || cp "$EX/tsa/tsa.key" "$T/tsa-plain.key"
 openssl ts -reply -config "$T/ts.cnf" -queryfile "$S/tsp/query.tsq" -signer "$EX/tsa/tsa.pem" -inkey "$T/tsa-plain.key" \
   -chain "$EX/chain.pem" -out "$S/tsp/openssl.tsr" || echo "note: TSA seed not made"
+# mail seeds: kyso's multipart/signed message (a document with its .p7s), OpenSSL's detached and
+# opaque S/MIME messages, the same stored with LF line ends, and small broken structures.
+mkdir -p "$S/mail"
+cp "$F/document.txt" "$T/cong-van.txt"
+cp "$F/double.p7s" "$T/cong-van.txt.p7s"
+printf 'Kính gửi Sở Y tế,\nVăn phòng gửi kèm công văn.\n' > "$T/thu.txt"
+"$KYSO" mail sign --cert "$U/agency.pem" --key "$U/agency.key" --chain "$EX/chain.pem" \
+  --from 'Văn phòng UBND <vanphong@bacninh.gov.vn>' --to soyte@bacninh.gov.vn --subject 'Công văn số 123/UBND-VP' \
+  --body "$T/thu.txt" --out "$S/mail/kyso.eml" --force "$T/cong-van.txt"
+openssl pkcs8 -in "$U/agency.key" -passin env:KYSO_PASSPHRASE -out "$T/agency-plain.key"
+printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nXin chao\r\n' > "$T/plain.txt"
+openssl smime -sign -in "$T/plain.txt" -signer "$U/agency.pem" -inkey "$T/agency-plain.key" -certfile "$EX/chain.pem" \
+  -from vanphong@bacninh.gov.vn -to soyte@bacninh.gov.vn -subject 'Cong van' -out "$S/mail/openssl-detached.eml"
+openssl smime -sign -nodetach -in "$T/plain.txt" -signer "$U/agency.pem" -inkey "$T/agency-plain.key" \
+  -from vanphong@bacninh.gov.vn -to soyte@bacninh.gov.vn -subject 'Cong van' -out "$S/mail/openssl-opaque.eml"
+tr -d '\r' < "$S/mail/kyso.eml" > "$S/mail/kyso-lf.eml"
+printf 'From: a@b.vn\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary=S\r\n\r\n--S\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nx\r\n--S\r\n\r\ny\r\n' > "$S/mail/unclosed.eml"
+printf 'From: a@b.vn\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n' > "$S/mail/truncated-p7m.eml"
 echo "fixtures in $F, seeds in $S"

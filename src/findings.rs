@@ -936,6 +936,68 @@ pub enum DssProblem {
     },
 }
 
+/// Why an e-mail message cannot be verified as a signed message (RFC 8551), or why kyso refused
+/// it before reading it whole (its budgets on hostile messages: `kyso::mail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MailProblem {
+    /// The message is larger than the size budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More MIME parts (or delimiter lines) than the budget.
+    TooManyParts {
+        /// The limit.
+        limit: usize,
+    },
+    /// More header lines than the budget.
+    TooManyHeaderLines {
+        /// The limit.
+        limit: usize,
+    },
+    /// Multiparts nested deeper than the budget.
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// The decoded parts together are larger than the budget.
+    DecodedTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A part's base64 or quoted-printable content does not decode.
+    PartUndecodable {
+        /// The part's file name (or its position, `part N`).
+        name: String,
+    },
+    /// Not an Internet message (no header section).
+    NotAMessage,
+    /// Neither multipart/signed nor application/pkcs7-mime signed-data.
+    NotSigned {
+        /// The message's Content-Type (type/subtype).
+        content_type: String,
+    },
+    /// An encrypted message (enveloped-data): kyso verifies signatures, it decrypts nothing.
+    Encrypted,
+    /// A multipart/signed whose protocol is not application/pkcs7-signature.
+    UnknownProtocol {
+        /// The protocol parameter.
+        protocol: String,
+    },
+    /// A multipart/signed with another number of parts than two.
+    PartCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// The multipart/signed has no boundary or no closing delimiter.
+    BrokenBoundary,
+    /// The signature part (or the pkcs7-mime body) is not base64-encoded DER.
+    SignatureUndecodable,
+    /// An application/pkcs7-mime signed-data without the message inside (eContent absent).
+    NoContent,
+}
+
 /// Main indication (ETSI EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -1122,6 +1184,10 @@ pub enum CheckName {
     DocumentTimestamp,
     /// `document_timestamp_poe`
     DocumentTimestampPoe,
+    /// `mail_from` (an e-mail message's From against the signer certificate's addresses)
+    MailFrom,
+    /// `mail_headers` (an e-mail message's header fields against the signed copy of them)
+    MailHeaders,
 }
 
 impl CheckName {
@@ -1148,11 +1214,13 @@ impl CheckName {
             CheckName::PdfDss => "pdf_dss",
             CheckName::DocumentTimestamp => "document_timestamp",
             CheckName::DocumentTimestampPoe => "document_timestamp_poe",
+            CheckName::MailFrom => "mail_from",
+            CheckName::MailHeaders => "mail_headers",
         }
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 20] = [
+    pub const ALL: [CheckName; 22] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,
@@ -1173,6 +1241,8 @@ impl CheckName {
         CheckName::PdfDss,
         CheckName::DocumentTimestamp,
         CheckName::DocumentTimestampPoe,
+        CheckName::MailFrom,
+        CheckName::MailHeaders,
     ];
 }
 
@@ -1648,6 +1718,61 @@ pub enum Finding {
         /// How many.
         bytes: usize,
     },
+
+    // ----- e-mail (S/MIME, RFC 8551; `kyso::mail`) -----
+    /// The message cannot be verified as a signed message (why the message fails as a whole).
+    MailMalformed(MailProblem),
+    /// The From address is one of the signer certificate's e-mail addresses (RFC 8550 §3).
+    MailFromMatches {
+        /// The address.
+        address: String,
+    },
+    /// Warning: the From address is none of the signer certificate's e-mail addresses.
+    MailFromMismatch {
+        /// The From addresses.
+        from: Vec<String>,
+        /// The certificate's addresses (rfc822Name, emailAddress).
+        certificate: Vec<String>,
+    },
+    /// Warning: the message has no From address.
+    MailFromMissing,
+    /// Warning: the signer certificate holds no e-mail address, so nothing binds the From to it.
+    MailCertificateNoAddress {
+        /// The From addresses.
+        from: Vec<String>,
+    },
+    /// The header fields shown equal the signed copy of them (protected headers).
+    MailHeadersProtected {
+        /// The fields compared.
+        headers: Vec<String>,
+    },
+    /// A header field shown differs from the signed copy: changed in transit.
+    MailHeaderChanged {
+        /// The field's name (e.g. `Subject`).
+        header: String,
+        /// The signed value ("" when the message shows a field the signature does not have).
+        signed: String,
+        /// The value shown ("" when absent).
+        shown: String,
+    },
+    /// Warning: these header fields are outside the signature (a change would go unnoticed).
+    MailHeadersNotProtected {
+        /// The fields.
+        headers: Vec<String>,
+    },
+    /// Warning: the signed part was stored with bare LF line ends; verified over its canonical
+    /// CRLF form (RFC 8551 §3.1.1).
+    MailLineEndingsConverted,
+    /// Warning: an attachment carries no signature of its own (only the message's covers it).
+    MailAttachmentUnsigned {
+        /// Its file name.
+        name: String,
+    },
+    /// An attached `.p7s` whose document is not attached.
+    MailSignatureWithoutDocument {
+        /// The signature's file name.
+        name: String,
+    },
 }
 
 impl Finding {
@@ -1781,6 +1906,17 @@ impl Finding {
             PdfChangesUnknown(_) => "pdf_changes_unknown",
             PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
+            MailMalformed(_) => "mail_malformed",
+            MailFromMatches { .. } => "mail_from_matches",
+            MailFromMismatch { .. } => "mail_from_mismatch",
+            MailFromMissing => "mail_from_missing",
+            MailCertificateNoAddress { .. } => "mail_certificate_no_address",
+            MailHeadersProtected { .. } => "mail_headers_protected",
+            MailHeaderChanged { .. } => "mail_header_changed",
+            MailHeadersNotProtected { .. } => "mail_headers_not_protected",
+            MailLineEndingsConverted => "mail_line_endings_converted",
+            MailAttachmentUnsigned { .. } => "mail_attachment_unsigned",
+            MailSignatureWithoutDocument { .. } => "mail_signature_without_document",
         }
     }
 }

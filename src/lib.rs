@@ -114,7 +114,7 @@ assert!(text.contains("Kết quả: HỢP LỆ (TOTAL_PASSED)"), "{text}");
 //! (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch) → `report`
 //! ([`findings`] rendered for a recipient). The `kyso` binary is a thin shell over this library.
 //!
-//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa` and `cli` (the binary), all on by
+//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa`, `mail` and `cli` (the binary), all on by
 //! default; `default-features = false, features = ["verify"]` builds a verifier without the CLI,
 //! the CA registry (SQLite), the TSA server or PDF support. The core (keys, objects, CMS types)
 //! is always built:
@@ -174,6 +174,9 @@ pub mod pkcs12;
 // --- section: pdf (issue 8) ---
 #[cfg(feature = "pdf")]
 pub mod pdf;
+// --- section: mail (issue 21) ---
+#[cfg(feature = "mail")]
+pub mod mail;
 #[cfg(feature = "verify")]
 pub use report::{DocumentReport, Lang, RunReport, SignatureReport};
 #[cfg(feature = "verify")]

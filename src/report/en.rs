@@ -273,6 +273,81 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} bytes after the signed revision are not a signature or form filling"),
+        MailMalformed(p) => mail_problem(p),
+        MailFromMatches { address } => format!("the sender's address {} is one of the signer certificate's e-mail addresses", clean(address)),
+        MailFromMismatch { from, certificate } => format!(
+            "the sender's address (From: {}) is not an address of the signer certificate ({}): the message may not come from the signer's mailbox",
+            address_list(from),
+            address_list(certificate)
+        ),
+        MailFromMissing => "the message has no sender address (From) to compare with the signer certificate".into(),
+        MailCertificateNoAddress { from } => format!(
+            "the signer certificate holds no e-mail address: nothing binds the sender's address (From: {}) to the signer",
+            address_list(from)
+        ),
+        MailHeadersProtected { headers } => format!("the header fields {} shown equal the signed copy of them", names(headers)),
+        MailHeaderChanged { header, signed, shown } => match (signed.is_empty(), shown.is_empty()) {
+            (true, _) => format!("the header field {} was added after signing (shown: \"{}\")", clean(header), clean(shown)),
+            (_, true) => format!("the signed header field {} (\"{}\") was removed in transit", clean(header), clean(signed)),
+            _ => format!(
+                "the header field {} was changed after signing: signed \"{}\", shown \"{}\"",
+                clean(header),
+                clean(signed),
+                clean(shown)
+            ),
+        },
+        MailHeadersNotProtected { headers } => format!(
+            "the header fields {} are outside the signature: a change to them in transit would go unnoticed",
+            names(headers)
+        ),
+        MailLineEndingsConverted => {
+            "the signed part was stored with bare LF line ends; it was verified in its canonical form with CRLF line ends (RFC 8551 §3.1.1)".into()
+        }
+        MailAttachmentUnsigned { name } => format!(
+            "the attachment {} carries no signature of its own: only the message's signature covers it, and nothing will once it is saved out of the message",
+            clean(name)
+        ),
+        MailSignatureWithoutDocument { name } => format!("the signature file {} is attached without its document", clean(name)),
+    }
+}
+
+/// E-mail addresses, comma-separated ("none" for an empty list).
+fn address_list(a: &[String]) -> String {
+    if a.is_empty() {
+        "none".into()
+    } else {
+        a.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Header field names, comma-separated.
+pub(crate) fn names(h: &[String]) -> String {
+    h.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a message cannot be verified as a signed message.
+fn mail_problem(p: &MailProblem) -> String {
+    match p {
+        MailProblem::TooLarge { limit } => format!("the message is larger than {limit} bytes (verifier budget)"),
+        MailProblem::TooManyParts { limit } => format!("the message has more than {limit} MIME parts or delimiter lines (verifier budget)"),
+        MailProblem::TooManyHeaderLines { limit } => format!("the message has more than {limit} header lines (verifier budget)"),
+        MailProblem::TooDeep { limit } => format!("the message's multiparts are nested more than {limit} deep (verifier budget)"),
+        MailProblem::DecodedTooLarge { limit } => format!("the message's decoded parts are larger than {limit} bytes together (verifier budget)"),
+        MailProblem::PartUndecodable { name } => format!("the part {} is not valid base64 or quoted-printable", clean(name)),
+        MailProblem::NotAMessage => "this is not an e-mail message (no header section)".into(),
+        MailProblem::NotSigned { content_type } => format!(
+            "the message is not signed: its type is {}, neither multipart/signed nor application/pkcs7-mime signed-data",
+            clean(content_type)
+        ),
+        MailProblem::Encrypted => "the message is encrypted (enveloped-data); kyso verifies signatures and decrypts nothing".into(),
+        MailProblem::UnknownProtocol { protocol } => format!(
+            "the multipart/signed protocol is {}, not application/pkcs7-signature (S/MIME)",
+            clean(protocol)
+        ),
+        MailProblem::PartCount { count } => format!("the multipart/signed has {count} parts; it must have two (the signed content and its signature)"),
+        MailProblem::BrokenBoundary => "the multipart/signed has no boundary or no closing delimiter line".into(),
+        MailProblem::SignatureUndecodable => "the signature part is not a base64-encoded CMS SignedData".into(),
+        MailProblem::NoContent => "the application/pkcs7-mime signed-data holds no message (eContent absent)".into(),
     }
 }
 

@@ -77,6 +77,12 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
     }
 }
 
+/// "HỢP LỆ (TOTAL_PASSED)" in `lang` (for other reports built on this one, e.g. an e-mail's).
+#[cfg(feature = "mail")]
+pub(crate) fn verdict_text(i: Indication, lang: Lang) -> String {
+    verdict_with_code(words(lang), i)
+}
+
 /// Renders a run for a human reader (not verbose, no validation time line).
 pub fn render_run(run: &RunReport, lang: Lang) -> String {
     render_run_with(run, &RenderOptions::new(lang))
@@ -495,6 +501,8 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::PdfDss => ("Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
         CheckName::DocumentTimestamp => ("Dấu thời gian cho tài liệu", "Document timestamp"),
         CheckName::DocumentTimestampPoe => ("Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
+        CheckName::MailFrom => ("Địa chỉ người gửi (From)", "Sender address (From)"),
+        CheckName::MailHeaders => ("Các trường tiêu đề thư", "Message header fields"),
     };
     if lang == Lang::Vi {
         vi

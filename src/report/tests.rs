@@ -148,11 +148,22 @@ fn finding_index(f: &Finding) -> usize {
         LegacyRsaKey { .. } => 104,
         DigestNotAllowedWithScheme { .. } => 105,
         PdfEncrypted(_) => 106,
+        MailMalformed(_) => 107,
+        MailFromMatches { .. } => 108,
+        MailFromMismatch { .. } => 109,
+        MailFromMissing => 110,
+        MailCertificateNoAddress { .. } => 111,
+        MailHeadersProtected { .. } => 112,
+        MailHeaderChanged { .. } => 113,
+        MailHeadersNotProtected { .. } => 114,
+        MailLineEndingsConverted => 115,
+        MailAttachmentUnsigned { .. } => 116,
+        MailSignatureWithoutDocument { .. } => 117,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 107;
+const FINDING_VARIANTS: usize = 118;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -614,6 +625,45 @@ fn pdf_changes() -> Vec<PdfChange> {
     all
 }
 
+fn mail_problems() -> Vec<MailProblem> {
+    use MailProblem::*;
+    all_of!(
+        MailProblem,
+        [
+            TooLarge { limit: 33_554_432 },
+            TooManyParts { limit: 256 },
+            TooManyHeaderLines { limit: 8192 },
+            TooDeep { limit: 8 },
+            DecodedTooLarge { limit: 67_108_864 },
+            PartUndecodable { name: "công-văn.pdf".into() },
+            NotAMessage,
+            NotSigned { content_type: "text/plain".into() },
+            Encrypted,
+            UnknownProtocol { protocol: "application/pgp-signature".into() },
+            PartCount { count: 3 },
+            BrokenBoundary,
+            SignatureUndecodable,
+            NoContent,
+        ],
+        |p| match p {
+            TooLarge { .. } => 0,
+            TooManyParts { .. } => 1,
+            TooManyHeaderLines { .. } => 2,
+            TooDeep { .. } => 3,
+            DecodedTooLarge { .. } => 4,
+            PartUndecodable { .. } => 5,
+            NotAMessage => 6,
+            NotSigned { .. } => 7,
+            Encrypted => 8,
+            UnknownProtocol { .. } => 9,
+            PartCount { .. } => 10,
+            BrokenBoundary => 11,
+            SignatureUndecodable => 12,
+            NoContent => 13,
+        }
+    )
+}
+
 fn unknown() -> Vec<UnknownStatus> {
     vec![
         UnknownStatus { subject: name("Nguyễn Văn An"), problems: crl_problems() },
@@ -736,7 +786,21 @@ fn samples() -> Vec<Finding> {
         DigestNotAllowedWithScheme { digest: DigestAlgorithm::Sha256, scheme: SignatureScheme::Ed448 },
         PdfEncrypted(PdfEncryption::EmptyUserPassword),
         PdfEncrypted(PdfEncryption::Opaque),
+        MailFromMatches { address: "vanthu@soyte.bacninh.gov.vn".into() },
+        MailFromMismatch { from: vec!["giamdoc@soyte.bacninh.gov.vn".into()], certificate: vec!["vanthu@soyte.bacninh.gov.vn".into()] },
+        MailFromMismatch { from: vec!["giamdoc@soyte.bacninh.gov.vn".into()], certificate: Vec::new() },
+        MailFromMissing,
+        MailCertificateNoAddress { from: vec!["vanthu@soyte.bacninh.gov.vn".into()] },
+        MailHeadersProtected { headers: vec!["From".into(), "To".into(), "Subject".into(), "Date".into()] },
+        MailHeaderChanged { header: "Subject".into(), signed: "Giấy mời họp".into(), shown: "Giấy mời họp khẩn".into() },
+        MailHeaderChanged { header: "Cc".into(), signed: String::new(), shown: "ketoan@soyte.bacninh.gov.vn".into() },
+        MailHeaderChanged { header: "Date".into(), signed: "Mon, 30 Nov 2026 09:00:00 +0700".into(), shown: String::new() },
+        MailHeadersNotProtected { headers: vec!["Subject".into(), "To".into()] },
+        MailLineEndingsConverted,
+        MailAttachmentUnsigned { name: "ảnh-hiện-trường.jpg".into() },
+        MailSignatureWithoutDocument { name: "công-văn.pdf.p7s".into() },
     ];
+    v.extend(mail_problems().into_iter().map(MailMalformed));
     for element in elements() {
         for kind in format_kinds() {
             v.push(Malformed(FormatProblem::new(element, kind)));

@@ -296,6 +296,76 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} byte sau phiên bản đã ký không phải chữ ký hay điền biểu mẫu"),
+        MailMalformed(p) => mail_problem(p),
+        MailFromMatches { address } => format!("địa chỉ người gửi {} là một địa chỉ thư điện tử ghi trong chứng thư số của người ký", clean(address)),
+        MailFromMismatch { from, certificate } => format!(
+            "địa chỉ người gửi (From: {}) không phải địa chỉ ghi trong chứng thư số của người ký ({}): thư có thể không được gửi từ hộp thư của người ký",
+            address_list(from),
+            address_list(certificate)
+        ),
+        MailFromMissing => "thư không có địa chỉ người gửi (From) nên không đối chiếu được với chứng thư số của người ký".into(),
+        MailCertificateNoAddress { from } => format!(
+            "chứng thư số của người ký không ghi địa chỉ thư điện tử nào, nên không có gì gắn địa chỉ người gửi (From: {}) với người ký",
+            address_list(from)
+        ),
+        MailHeadersProtected { headers } => format!("các trường tiêu đề thư {} khớp với bản đã ký của chúng", super::en::names(headers)),
+        MailHeaderChanged { header, signed, shown } => match (signed.is_empty(), shown.is_empty()) {
+            (true, _) => format!("trường tiêu đề thư {} được thêm vào sau khi ký (hiển thị: \"{}\")", clean(header), clean(shown)),
+            (_, true) => format!("trường tiêu đề thư {} đã ký (\"{}\") bị xóa trên đường truyền", clean(header), clean(signed)),
+            _ => format!(
+                "trường tiêu đề thư {} bị thay đổi sau khi ký: bản đã ký \"{}\", bản hiển thị \"{}\"",
+                clean(header),
+                clean(signed),
+                clean(shown)
+            ),
+        },
+        MailHeadersNotProtected { headers } => format!(
+            "các trường tiêu đề thư {} nằm ngoài phạm vi chữ ký: nếu bị sửa trên đường truyền sẽ không phát hiện được",
+            super::en::names(headers)
+        ),
+        MailLineEndingsConverted => {
+            "phần đã ký được lưu với ký tự xuống dòng LF; đã kiểm tra trên dạng chuẩn của nó với xuống dòng CRLF (RFC 8551 §3.1.1)".into()
+        }
+        MailAttachmentUnsigned { name } => format!(
+            "tệp đính kèm {} không có chữ ký riêng: chỉ chữ ký của thư bao trùm nó, và khi lưu ra khỏi thư thì không còn chữ ký nào",
+            clean(name)
+        ),
+        MailSignatureWithoutDocument { name } => format!("tệp chữ ký {} được đính kèm mà không có văn bản của nó", clean(name)),
+    }
+}
+
+/// Địa chỉ thư điện tử, cách nhau bằng dấu phẩy ("không có" khi danh sách rỗng).
+fn address_list(a: &[String]) -> String {
+    if a.is_empty() {
+        "không có".into()
+    } else {
+        a.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Vì sao không kiểm tra được thư như một thư có ký số.
+fn mail_problem(p: &MailProblem) -> String {
+    match p {
+        MailProblem::TooLarge { limit } => format!("thư lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyParts { limit } => format!("thư có hơn {limit} phần MIME hoặc dòng phân cách (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyHeaderLines { limit } => format!("thư có hơn {limit} dòng tiêu đề (giới hạn của trình kiểm tra)"),
+        MailProblem::TooDeep { limit } => format!("các phần của thư lồng nhau sâu hơn {limit} mức (giới hạn của trình kiểm tra)"),
+        MailProblem::DecodedTooLarge { limit } => format!("các phần của thư sau khi giải mã lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::PartUndecodable { name } => format!("phần {} của thư không giải mã được (base64 hoặc quoted-printable hỏng)", clean(name)),
+        MailProblem::NotAMessage => "đây không phải một thư điện tử (không có phần tiêu đề)".into(),
+        MailProblem::NotSigned { content_type } => format!(
+            "thư không được ký số theo S/MIME: kiểu nội dung của thư là {}",
+            clean(content_type)
+        ),
+        MailProblem::Encrypted => "thư được mã hóa (enveloped-data); kyso chỉ kiểm tra chữ ký, không giải mã".into(),
+        MailProblem::UnknownProtocol { protocol } => format!(
+            "giao thức chữ ký của thư là {}, không phải S/MIME",
+            clean(protocol)
+        ),
+        MailProblem::PartCount { count } => format!("thư ký số S/MIME dạng tách rời có {count} phần; phải có đúng hai phần (nội dung đã ký và chữ ký)"),
+        MailProblem::BrokenBoundary => "thư ký số S/MIME dạng tách rời không có chuỗi phân cách hoặc thiếu dòng phân cách kết thúc".into(),
+        MailProblem::SignatureUndecodable => "phần chữ ký không phải CMS SignedData mã hóa base64".into(),
+        MailProblem::NoContent => "thư S/MIME dạng đóng gói (pkcs7-mime) không chứa nội dung thư (thiếu eContent)".into(),
     }
 }
 

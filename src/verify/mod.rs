@@ -398,6 +398,12 @@ impl Verifier {
         &self.opts
     }
 
+    /// The extra certificates given for path building (`--chain`), DER.
+    #[cfg_attr(not(feature = "mail"), allow(dead_code))]
+    pub(crate) fn chain_certificates(&self) -> impl Iterator<Item = &[u8]> {
+        self.intermediates.iter().map(|c| c.as_ref())
+    }
+
     /// Validates one certificate's path (`kyso cert verify`): same core and rules as for a
     /// signer certificate, with `purpose` applied to the leaf.
     pub fn verify_certificate(&self, cert_der: &[u8], purpose: &Purpose) -> CertReport {

@@ -9,6 +9,7 @@ mod example;
 mod killer;
 mod limbo;
 mod lta;
+mod mail;
 mod pades;
 mod pdf;
 mod pki;

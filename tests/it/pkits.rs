@@ -236,8 +236,8 @@ pub(crate) fn policy_oids(r: &Run) -> Vec<const_oid::ObjectIdentifier> {
     r.policies.iter().map(|n| const_oid::ObjectIdentifier::new_unwrap(&format!("2.16.840.1.101.3.2.1.48.{n}"))).collect()
 }
 
-/// One exceptions-file entry: where it applies (lib | verify | cert | cli (= verify and cert) |
-/// all), the reason, and — optional fourth column — the codes of the failed checks that every
+/// One exceptions-file entry: where it applies (lib | verify | cert | mail | cli (= verify and
+/// cert) | all), the reason, and — optional fourth column — the codes of the failed checks that every
 /// divergent `kyso verify` / `kyso cert verify` run of the case must report, exactly (so that an
 /// entry cannot hide a divergence for another reason).
 #[derive(Debug, Clone)]
@@ -248,7 +248,7 @@ pub(crate) struct Exception {
 }
 
 impl Exception {
-    /// Does this entry apply to runs at `level` (lib, verify or cert)?
+    /// Does this entry apply to runs at `level` (lib, verify, cert or mail)?
     fn covers(&self, level: &str) -> bool {
         self.level == level || self.level == "all" || (self.level == "cli" && (level == "verify" || level == "cert"))
     }
@@ -265,9 +265,9 @@ pub(crate) fn exceptions() -> BTreeMap<String, Vec<Exception>> {
         }
         let mut f = line.splitn(4, '\t');
         let (Some(id), Some(level), Some(reason)) = (f.next(), f.next(), f.next()) else {
-            panic!("pkits-exceptions.tsv line {}: expected case<TAB>lib|verify|cert|cli|all<TAB>reason[<TAB>codes]", i + 1)
+            panic!("pkits-exceptions.tsv line {}: expected case<TAB>lib|verify|cert|mail|cli|all<TAB>reason[<TAB>codes]", i + 1)
         };
-        assert!(matches!(level, "lib" | "verify" | "cert" | "cli" | "all") && !reason.trim().is_empty(), "line {}", i + 1);
+        assert!(matches!(level, "lib" | "verify" | "cert" | "mail" | "cli" | "all") && !reason.trim().is_empty(), "line {}", i + 1);
         let codes = f.next().map(|c| {
             let mut v: Vec<String> = c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             v.sort();
@@ -276,7 +276,7 @@ pub(crate) fn exceptions() -> BTreeMap<String, Vec<Exception>> {
         });
         let e = Exception { level: level.to_string(), reason: reason.to_string(), codes };
         let entries: &mut Vec<Exception> = m.entry(id.to_string()).or_default();
-        for l in ["lib", "verify", "cert"] {
+        for l in ["lib", "verify", "cert", "mail"] {
             assert!(!(e.covers(l) && entries.iter().any(|x| x.covers(l))), "line {}: a second entry for {id} at {l}", i + 1);
         }
         entries.push(e);
@@ -377,11 +377,11 @@ fn pkits_library() {
 
 /// Can the CLI express this run? It has --policy-oid and --require-explicit-policy; the two
 /// inhibit inputs are library settings only (those runs are checked by `pkits_library`).
-fn cli_expressible(r: &Run) -> bool {
+pub(crate) fn cli_expressible(r: &Run) -> bool {
     !r.mapping_inhibit && !r.any_inhibit
 }
 
-fn cli_policy_args(r: &Run) -> Vec<String> {
+pub(crate) fn cli_policy_args(r: &Run) -> Vec<String> {
     let mut a = Vec::new();
     for o in policy_oids(r) {
         a.push("--policy-oid".to_string());

@@ -183,7 +183,7 @@ fn read_certs(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
     Ok(out)
 }
 
-fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
+pub(crate) fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
     let time = parse_time(&t.at)?;
     let anchors = read_certs(&t.trust, "the trust anchor file")?;
     let chain = read_certs(&t.chain, "the chain file")?;
@@ -213,7 +213,7 @@ fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
         .with_policies(oids, t.require_explicit_policy))
 }
 
-fn lang(l: LangArg) -> Lang {
+pub(crate) fn lang(l: LangArg) -> Lang {
     match l {
         LangArg::Vi => Lang::Vi,
         LangArg::En => Lang::En,

@@ -4,6 +4,7 @@ mod cli;
 mod cmd_ca;
 mod cmd_inspect;
 mod cmd_key;
+mod cmd_mail;
 mod cmd_demo;
 mod cmd_sign;
 mod cmd_sign_evidence;
