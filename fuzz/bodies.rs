@@ -146,6 +146,20 @@ pub fn tsp(data: &[u8]) {
     let _ = kyso::tsp::evidence_certificates(data);
 }
 
+/// RFC 6960: an OCSP request as `kyso ca serve` reads it (invariant: each CertID re-encoded
+/// reads back the same), and an OCSP response as the verifier reads it.
+pub fn ocsp(data: &[u8]) {
+    if let Ok(r) = kyso::ocsp::Request::from_der(data) {
+        for id in &r.cert_ids {
+            let again = kyso::ocsp::request_der(std::slice::from_ref(id), r.nonce.as_deref());
+            let back = kyso::ocsp::Request::from_der(&again).expect("a re-encoded request reads back");
+            assert!(back.cert_ids.first().is_some_and(|b| b.same(id)) && back.nonce == r.nonce);
+        }
+    }
+    let _ = kyso::ocsp::Response::from_der(data);
+    let _ = kyso::revocation::OcspResponse::from_der(data).is_about(ANCHOR, &[1]);
+}
+
 /// The whole verification of `data` as a signed PDF (`kyso verify FILE.pdf`): signatures,
 /// document timestamps, the /DSS, change classification, against the fixed anchor. Invariant:
 /// the report serialises to JSON.
@@ -186,6 +200,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "pdf" => pdf,
         "pdf_verify" => pdf_verify,
         "tsp" => tsp,
+        "ocsp" => ocsp,
         "pkcs12" => pkcs12,
         "mail" => mail,
         _ => return None,

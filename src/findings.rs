@@ -702,13 +702,203 @@ pub enum CrlProblem {
     Budget,
 }
 
-/// A certificate whose revocation status could not be established, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A certificate whose revocation status could not be established, and why: what kyso looked
+/// at (the CRLs and OCSP responses given, embedded or fetched), each fetch, and where the
+/// certificate says its status is published (what a recipient can give or fetch).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct UnknownStatus {
     /// The certificate's subject.
     pub subject: Name,
     /// Why each CRL of its issuer could not be used (empty: there was none).
     pub problems: Vec<CrlProblem>,
+    /// Why each OCSP response about it could not be used.
+    pub ocsp: Vec<OcspProblem>,
+    /// Every fetch made for it (CRL distribution points, OCSP responder).
+    pub fetches: Vec<Fetch>,
+    /// Its issuer (whose CRL settles its status).
+    pub issuer: Option<Name>,
+    /// The CRL distribution points it names (http URLs).
+    pub crl_urls: Vec<String>,
+    /// The OCSP responders it names (authorityInfoAccess, http URLs).
+    pub ocsp_urls: Vec<String>,
+}
+
+impl UnknownStatus {
+    /// A certificate whose CRLs could not be used for `problems`.
+    pub fn new(subject: Name, problems: Vec<CrlProblem>) -> UnknownStatus {
+        UnknownStatus { subject, problems, ..Default::default() }
+    }
+}
+
+/// An error status of an OCSP responder (RFC 6960 §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OcspErrorStatus {
+    /// malformedRequest.
+    MalformedRequest,
+    /// internalError.
+    InternalError,
+    /// tryLater.
+    TryLater,
+    /// sigRequired.
+    SigRequired,
+    /// unauthorized.
+    Unauthorized,
+    /// A value RFC 6960 does not define.
+    Other(u8),
+}
+
+/// Why an OCSP response did not settle a certificate's status (RFC 6960 §3.2; fails closed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OcspProblem {
+    /// The response cannot be read.
+    Malformed,
+    /// The responder answered with an error status.
+    ErrorStatus(OcspErrorStatus),
+    /// No answer of the response is about this certificate (CertID of another certificate or
+    /// issuer).
+    NotAboutCertificate,
+    /// The responder does not know the certificate (status `unknown`).
+    UnknownToResponder {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature does not verify.
+    BadSignature {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature algorithm or key is not allowed by the policy.
+    AlgorithmNotAllowed {
+        /// The responder.
+        responder: Name,
+    },
+    /// Neither the certificate's issuer nor a responder it delegated (a certificate it issued
+    /// with id-kp-OCSPSigning) signed the response (RFC 6960 §4.2.2.2).
+    ResponderNotAuthorised,
+    /// The delegated responder's certificate was not valid when it signed (producedAt).
+    ResponderNotValid {
+        /// The responder.
+        responder: Name,
+        /// producedAt.
+        produced_at: OffsetDateTime,
+    },
+    /// The delegated responder's certificate has no id-pkix-ocsp-nocheck and its own status
+    /// could not be established.
+    ResponderUnchecked {
+        /// The responder.
+        responder: Name,
+    },
+    /// The answer was past its nextUpdate (or, without one, a day after its thisUpdate) at the
+    /// validation time.
+    Stale {
+        /// The responder.
+        responder: Name,
+        /// nextUpdate (or thisUpdate + 1 day).
+        next_update: OffsetDateTime,
+    },
+    /// The response's nonce is not the request's (a replayed answer?).
+    NonceMismatch,
+    /// A critical extension kyso does not understand.
+    UnknownCriticalExtension {
+        /// The extension's OID (dotted).
+        oid: String,
+    },
+    /// The OCSP-checking budget ran out.
+    Budget,
+}
+
+/// What was fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchKind {
+    /// A CRL, from a CRL distribution point.
+    Crl,
+    /// An OCSP response, from the authorityInfoAccess OCSP responder.
+    Ocsp,
+}
+
+/// Why a fetch gave nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// Not attempted: the verifier works offline.
+    Offline,
+    /// Not attempted: only plain http URLs are fetched (CRLs and OCSP responses are signed).
+    NotHttp,
+    /// The connection could not be made (the system's message, English).
+    Connect {
+        /// The system's message.
+        message: String,
+    },
+    /// No complete answer in time.
+    Timeout {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
+    /// The server answered with an HTTP error status (or a redirect, which is not followed).
+    HttpStatus {
+        /// The status code.
+        code: u16,
+    },
+    /// The answer is larger than the budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The answer is not HTTP, or broken (a technical message, English).
+    Protocol {
+        /// What is wrong.
+        message: String,
+    },
+    /// Not attempted: the run's fetch budget is spent.
+    Budget,
+}
+
+/// The outcome of one fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchOutcome {
+    /// Bytes received (or taken from the cache, still within their nextUpdate).
+    Received {
+        /// How many.
+        bytes: usize,
+        /// From the local cache rather than the network.
+        cached: bool,
+    },
+    /// Nothing received.
+    Failed(FetchFailure),
+}
+
+/// One fetch of revocation data, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// The URL.
+    pub url: String,
+    /// What was asked for.
+    pub kind: FetchKind,
+    /// What came of it.
+    pub outcome: FetchOutcome,
+}
+
+/// Where a certificate's revocation status came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusSource {
+    /// A CRL of this issuer (given, embedded or fetched).
+    Crl {
+        /// The CRL's issuer.
+        issuer: Name,
+    },
+    /// An OCSP response.
+    Ocsp {
+        /// The responder that signed it.
+        responder: Name,
+        /// Its producedAt.
+        produced_at: OffsetDateTime,
+    },
 }
 
 /// How a proof of existence bears on a revocation after it.
@@ -1168,6 +1358,8 @@ pub enum CheckName {
     Validity,
     /// `revocation`
     Revocation,
+    /// `revocation_data`: where each status came from, and every fetch
+    RevocationData,
     /// `signature_timestamp`
     SignatureTimestamp,
     /// `pdf_signature_field`
@@ -1206,6 +1398,7 @@ impl CheckName {
             CheckName::SignerKeyUsage => "signer_key_usage",
             CheckName::Validity => "validity",
             CheckName::Revocation => "revocation",
+            CheckName::RevocationData => "revocation_data",
             CheckName::SignatureTimestamp => "signature_timestamp",
             CheckName::PdfSignatureField => "pdf_signature_field",
             CheckName::PdfSubFilter => "pdf_sub_filter",
@@ -1547,6 +1740,20 @@ pub enum Finding {
         /// Which, and why.
         certificates: Vec<UnknownStatus>,
     },
+    /// Revocation data was fetched for a certificate of the path.
+    RevocationFetched {
+        /// The certificate.
+        subject: Name,
+        /// The fetch.
+        fetch: Fetch,
+    },
+    /// Where a certificate's status came from.
+    StatusFrom {
+        /// The certificate.
+        subject: Name,
+        /// The source.
+        source: StatusSource,
+    },
 
     // ----- timestamps and proofs of existence -----
     /// The signature timestamp attribute cannot be read.
@@ -1873,6 +2080,8 @@ impl Finding {
             Revoked { .. } => "revoked",
             RevocationUnknown { .. } => "revocation_unknown",
             RevocationNotChecked { .. } => "revocation_not_checked",
+            RevocationFetched { .. } => "revocation_fetched",
+            StatusFrom { .. } => "status_from",
             TimestampAttributeUnreadable(_) => "timestamp_attribute_unreadable",
             SignatureTimestampValid { .. } => "signature_timestamp_valid",
             TimestampNotUsed(_) => "timestamp_not_used",

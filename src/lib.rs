@@ -140,6 +140,7 @@ pub mod files;
 pub mod findings;
 pub mod keys;
 pub mod objects;
+pub mod ocsp;
 // Helpers at the bottom layer (public for kyso's binary and tests, not a stable API).
 #[doc(hidden)]
 pub mod util;

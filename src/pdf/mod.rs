@@ -30,7 +30,7 @@ mod image;
 mod sign;
 mod write;
 
-pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
+pub use dss::{add_dss, add_dss_with, document_security_store, Dss, DssItems, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
 #[cfg(feature = "verify")]
 pub(crate) use extract::signatures_and_dss;
 pub use crate::findings::PdfEncryption;

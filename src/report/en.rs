@@ -155,6 +155,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         }
         RevocationUnknown { certificates } => unknown_list(certificates, c),
         RevocationNotChecked { certificates } => format!("revocation not checked: {}", unknown_list(certificates, c)),
+        RevocationFetched { subject, fetch } => format!("for {}: {}", c.name(subject), fetch_text(fetch)),
+        StatusFrom { subject, source } => match source {
+            StatusSource::Crl { issuer } => format!("status of {} from the CRL of {}", c.name(subject), c.name(issuer)),
+            StatusSource::Ocsp { responder, produced_at } => {
+                format!("status of {} from the OCSP responder {} (answer of {})", c.name(subject), c.name(responder), c.time(*produced_at))
+            }
+        },
 
         TimestampAttributeUnreadable(p) => format!("the signature timestamp attribute cannot be read: {}", format_problem(p)),
         SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
@@ -588,19 +595,96 @@ pub(crate) fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
 
 fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
     if certs.is_empty() {
-        return "no usable CRL".into();
+        return "no usable CRL or OCSP response".into();
     }
     certs
         .iter()
         .map(|u| {
-            let mut s = format!("no usable CRL for {}", c.name(&u.subject));
-            if !u.problems.is_empty() {
-                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            let mut s = format!("no usable CRL or OCSP response for {}", c.name(&u.subject));
+            let problems: Vec<String> = u.problems.iter().map(|p| crl_problem(p, c)).chain(u.ocsp.iter().map(|p| ocsp_problem(p, c))).collect();
+            if !problems.is_empty() {
+                s.push_str(&format!(" ({})", problems.join("; ")));
             }
+            if !u.fetches.is_empty() {
+                s.push_str(&format!("; looked at: {}", u.fetches.iter().map(fetch_text).collect::<Vec<_>>().join(", ")));
+            }
+            let issuer = u.issuer.as_ref().map(|i| format!("the CRL of {}", c.name(i))).unwrap_or_else(|| "its issuer's CRL".into());
+            let mut todo = format!("; to check it, give {issuer}");
+            if !u.crl_urls.is_empty() {
+                todo.push_str(&format!(" (published at {})", u.crl_urls.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")));
+            }
+            let fetchable: Vec<String> = u.ocsp_urls.iter().chain(u.crl_urls.iter()).map(|x| clean(x)).collect();
+            if !fetchable.is_empty() {
+                todo.push_str(&format!(", or let kyso fetch {}", fetchable.join(", ")));
+            }
+            s.push_str(&todo);
             s
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fetch_kind(k: FetchKind) -> &'static str {
+    match k {
+        FetchKind::Crl => "CRL",
+        FetchKind::Ocsp => "OCSP response",
+    }
+}
+
+/// One fetch, as the report names it.
+pub(crate) fn fetch_text(f: &Fetch) -> String {
+    let url = clean(&f.url);
+    match &f.outcome {
+        FetchOutcome::Received { bytes, cached: false } => format!("{} fetched from {url} ({bytes} bytes)", fetch_kind(f.kind)),
+        FetchOutcome::Received { bytes, cached: true } => format!("{} from the local cache of {url} ({bytes} bytes)", fetch_kind(f.kind)),
+        FetchOutcome::Failed(e) => match e {
+            FetchFailure::Offline => format!("{url}: not fetched (working offline)"),
+            FetchFailure::NotHttp => format!("{url}: not fetched (only http:// addresses are fetched)"),
+            FetchFailure::Connect { message } => format!("{url}: cannot connect ({})", clean(message)),
+            FetchFailure::Timeout { seconds } => format!("{url}: no answer within {seconds} s"),
+            FetchFailure::HttpStatus { code } => format!("{url}: the server answered HTTP {code}"),
+            FetchFailure::TooLarge { limit } => format!("{url}: the answer is larger than {limit} bytes"),
+            FetchFailure::Protocol { message } => format!("{url}: not a usable HTTP answer ({})", clean(message)),
+            FetchFailure::Budget => format!("{url}: not fetched (the fetch budget is spent)"),
+        },
+    }
+}
+
+fn ocsp_status_name(s: OcspErrorStatus) -> String {
+    match s {
+        OcspErrorStatus::MalformedRequest => "malformedRequest".into(),
+        OcspErrorStatus::InternalError => "internalError".into(),
+        OcspErrorStatus::TryLater => "tryLater".into(),
+        OcspErrorStatus::SigRequired => "sigRequired".into(),
+        OcspErrorStatus::Unauthorized => "unauthorized".into(),
+        OcspErrorStatus::Other(c) => format!("status {c}"),
+    }
+}
+
+pub(crate) fn ocsp_problem(p: &OcspProblem, c: &Ctx<'_>) -> String {
+    match p {
+        OcspProblem::Malformed => "the OCSP response cannot be read".into(),
+        OcspProblem::ErrorStatus(s) => format!("the OCSP responder answered {}", ocsp_status_name(*s)),
+        OcspProblem::NotAboutCertificate => "the OCSP response is about another certificate".into(),
+        OcspProblem::UnknownToResponder { responder } => format!("the OCSP responder {} does not know the certificate (status unknown)", c.name(responder)),
+        OcspProblem::BadSignature { responder } => format!("the OCSP response of {} has a wrong signature", c.name(responder)),
+        OcspProblem::AlgorithmNotAllowed { responder } => {
+            format!("the signature algorithm of the OCSP response of {} is not allowed by the policy", c.name(responder))
+        }
+        OcspProblem::ResponderNotAuthorised => {
+            "the OCSP response is signed neither by the certificate's issuer nor by a responder it authorised (RFC 6960 §4.2.2.2)".into()
+        }
+        OcspProblem::ResponderNotValid { responder, produced_at } => {
+            format!("the OCSP responder certificate of {} was not valid when it signed ({})", c.name(responder), c.time(*produced_at))
+        }
+        OcspProblem::ResponderUnchecked { responder } => {
+            format!("the OCSP responder {} has no ocsp-nocheck extension and its own status is unknown", c.name(responder))
+        }
+        OcspProblem::Stale { responder, next_update } => format!("the OCSP response of {} is stale (nextUpdate {})", c.name(responder), c.time(*next_update)),
+        OcspProblem::NonceMismatch => "the OCSP response's nonce is not the request's (a replayed answer?)".into(),
+        OcspProblem::UnknownCriticalExtension { oid } => format!("the OCSP response has an unknown critical extension {}", clean(oid)),
+        OcspProblem::Budget => "the OCSP-checking budget ran out".into(),
+    }
 }
 
 /// The RFC 5280 name of a reason, or "no reason code".

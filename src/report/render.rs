@@ -77,10 +77,27 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
     }
 }
 
-/// "HỢP LỆ (TOTAL_PASSED)" in `lang` (for other reports built on this one, e.g. an e-mail's).
+/// "HỢP LỆ (TOTAL_PASSED)" in `lang` for other reports built on this one (an e-mail's), with
+/// "revocation not checked" beside a VALID when any of `docs`' signatures was not checked.
 #[cfg(feature = "mail")]
-pub(crate) fn verdict_text(i: Indication, lang: Lang) -> String {
-    verdict_with_code(words(lang), i)
+pub(crate) fn verdict_text<'a>(i: Indication, lang: Lang, docs: impl IntoIterator<Item = &'a DocumentReport>) -> String {
+    let unchecked = docs.into_iter().any(|d| d.signatures.iter().any(sig_unchecked));
+    verdict_noting(words(lang), i, unchecked)
+}
+
+/// The verdict, with "revocation not checked" next to a VALID whose revocation was not checked
+/// (`--revocation warn` or `off`): a reader never sees VALID alone for an unchecked certificate.
+fn verdict_noting(w: &Words, i: Indication, unchecked: bool) -> String {
+    let v = verdict_with_code(w, i);
+    if unchecked && i == Indication::TotalPassed {
+        format!("{v} — {}", w.unchecked_note)
+    } else {
+        v
+    }
+}
+
+fn sig_unchecked(sig: &SignatureReport) -> bool {
+    matches!(sig.revocation, Some(RevocationStatus::Unknown | RevocationStatus::NotChecked))
 }
 
 /// Renders a run for a human reader (not verbose, no validation time line).
@@ -135,7 +152,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     let lang = opts.lang;
     let w = words(lang);
     let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, doc.indication));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
     if let Some(sub) = doc.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
     }
@@ -184,7 +201,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
             (true, Lang::En) => " (document timestamp)",
         };
-        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
+        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_noting(w, sig.indication, sig_unchecked(sig)));
         render_signature(s, sig, i, opts, "    ");
     }
 }
@@ -370,7 +387,14 @@ fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
             Lang::Vi => "không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)".to_string(),
             Lang::En => "not checked (no valid path to a trusted CA)".to_string(),
         },
-        Some(RevocationStatus::Unknown) => w.rev_unknown.to_string(),
+        // Which certificate's status is missing, where kyso looked, and what to give.
+        Some(RevocationStatus::Unknown) => match check {
+            Some(c) if matches!(c.finding, Finding::RevocationUnknown { .. }) => {
+                // The finding says what is missing: the short form of the status before it.
+                format!("{} — {}", w.rev_unknown.split(" (").next().unwrap_or(w.rev_unknown), ctx.finding(&c.finding))
+            }
+            _ => w.rev_unknown.to_string(),
+        },
         Some(RevocationStatus::NotChecked) => w.rev_off.to_string(),
         None => w.not_checked.to_string(),
     }
@@ -432,7 +456,8 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
 pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
+    let unchecked = r.checks.iter().any(|c| c.name == CheckName::Revocation && matches!(c.status, CheckStatus::Warning | CheckStatus::Skipped));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, r.indication, unchecked));
     let leaf = r.chain.first();
     let ctx = Ctx::human(lang, leaf);
     if let Some(sub) = r.sub_indication {
@@ -493,6 +518,7 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
         CheckName::Validity => ("Thời hạn chứng thư số", "Certificate validity"),
         CheckName::Revocation => ("Tình trạng thu hồi", "Revocation"),
+        CheckName::RevocationData => ("Nguồn tình trạng thu hồi", "Revocation data"),
         CheckName::SignatureTimestamp => ("Dấu thời gian", "Signature timestamp"),
         CheckName::PdfSignatureField => ("Trường chữ ký PDF", "PDF signature field"),
         CheckName::PdfSubFilter => ("Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),

@@ -159,11 +159,13 @@ fn finding_index(f: &Finding) -> usize {
         MailLineEndingsConverted => 115,
         MailAttachmentUnsigned { .. } => 116,
         MailSignatureWithoutDocument { .. } => 117,
+        RevocationFetched { .. } => 118,
+        StatusFrom { .. } => 119,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 118;
+const FINDING_VARIANTS: usize = 120;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -664,10 +666,102 @@ fn mail_problems() -> Vec<MailProblem> {
     )
 }
 
+fn ocsp_problems() -> Vec<OcspProblem> {
+    use OcspProblem::*;
+    let statuses = all_of!(
+        OcspErrorStatus,
+        [
+            OcspErrorStatus::MalformedRequest,
+            OcspErrorStatus::InternalError,
+            OcspErrorStatus::TryLater,
+            OcspErrorStatus::SigRequired,
+            OcspErrorStatus::Unauthorized,
+            OcspErrorStatus::Other(4),
+        ],
+        |s| match s {
+            OcspErrorStatus::MalformedRequest => 0,
+            OcspErrorStatus::InternalError => 1,
+            OcspErrorStatus::TryLater => 2,
+            OcspErrorStatus::SigRequired => 3,
+            OcspErrorStatus::Unauthorized => 4,
+            OcspErrorStatus::Other(_) => 5,
+        }
+    );
+    let mut all = all_of!(
+        OcspProblem,
+        [
+            Malformed,
+            ErrorStatus(OcspErrorStatus::TryLater),
+            NotAboutCertificate,
+            UnknownToResponder { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            BadSignature { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            AlgorithmNotAllowed { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            ResponderNotAuthorised,
+            ResponderNotValid { responder: name("OCSP CA Tỉnh Bắc Ninh"), produced_at: t0() },
+            ResponderUnchecked { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            Stale { responder: name("OCSP CA Tỉnh Bắc Ninh"), next_update: t0() },
+            NonceMismatch,
+            UnknownCriticalExtension { oid: "1.2.3.4".into() },
+            Budget,
+        ],
+        |p| match p {
+            Malformed => 0,
+            ErrorStatus(_) => 1,
+            NotAboutCertificate => 2,
+            UnknownToResponder { .. } => 3,
+            BadSignature { .. } => 4,
+            AlgorithmNotAllowed { .. } => 5,
+            ResponderNotAuthorised => 6,
+            ResponderNotValid { .. } => 7,
+            ResponderUnchecked { .. } => 8,
+            Stale { .. } => 9,
+            NonceMismatch => 10,
+            UnknownCriticalExtension { .. } => 11,
+            Budget => 12,
+        }
+    );
+    all.extend(statuses.into_iter().map(ErrorStatus));
+    all
+}
+
+fn fetches() -> Vec<Fetch> {
+    use FetchFailure::*;
+    let failures = all_of!(
+        FetchFailure,
+        [
+            Offline,
+            NotHttp,
+            Connect { message: "Connection refused (os error 111)".into() },
+            Timeout { seconds: 10 },
+            HttpStatus { code: 404 },
+            TooLarge { limit: 1_048_576 },
+            Protocol { message: "not an HTTP answer".into() },
+            Budget,
+        ],
+        |f| match f {
+            Offline => 0,
+            NotHttp => 1,
+            Connect { .. } => 2,
+            Timeout { .. } => 3,
+            HttpStatus { .. } => 4,
+            TooLarge { .. } => 5,
+            Protocol { .. } => 6,
+            Budget => 7,
+        }
+    );
+    let url = "http://ca.bacninh.example/ocsp".to_string();
+    let mut v = vec![
+        Fetch { url: url.clone(), kind: FetchKind::Ocsp, outcome: FetchOutcome::Received { bytes: 1500, cached: false } },
+        Fetch { url: "http://ca.bacninh.example/ca/crl".into(), kind: FetchKind::Crl, outcome: FetchOutcome::Received { bytes: 400, cached: true } },
+    ];
+    v.extend(failures.into_iter().map(|f| Fetch { url: url.clone(), kind: FetchKind::Ocsp, outcome: FetchOutcome::Failed(f) }));
+    v
+}
+
 fn unknown() -> Vec<UnknownStatus> {
     vec![
-        UnknownStatus { subject: name("Nguyễn Văn An"), problems: crl_problems() },
-        UnknownStatus { subject: name("CA Tỉnh Bắc Ninh"), problems: Vec::new() },
+        UnknownStatus::new(name("Nguyễn Văn An"), crl_problems()),
+        UnknownStatus::new(name("CA Tỉnh Bắc Ninh"), Vec::new()),
     ]
 }
 
@@ -744,6 +838,19 @@ fn samples() -> Vec<Finding> {
         RevocationUnknown { certificates: unknown() },
         RevocationUnknown { certificates: Vec::new() },
         RevocationNotChecked { certificates: unknown() },
+        RevocationUnknown {
+            certificates: vec![{
+                let mut u = UnknownStatus::new(name("Nguyễn Văn An"), vec![CrlProblem::NoCrl]);
+                u.ocsp = ocsp_problems();
+                u.fetches = fetches();
+                u.issuer = Some(name("CA Tỉnh Bắc Ninh"));
+                u.crl_urls = vec!["http://ca.bacninh.example/ca/crl".into()];
+                u.ocsp_urls = vec!["http://ca.bacninh.example/ocsp".into()];
+                u
+            }],
+        },
+        StatusFrom { subject: name("Nguyễn Văn An"), source: StatusSource::Crl { issuer: name("CA Tỉnh Bắc Ninh") } },
+        StatusFrom { subject: name("Nguyễn Văn An"), source: StatusSource::Ocsp { responder: name("OCSP CA Tỉnh Bắc Ninh"), produced_at: t0() } },
         TsaRevocationUnknown { certificates: unknown() },
         CoveredByDocumentTimestamp { field: "Dấu thời gian 1".into(), tsa: Some(name("TSA Tỉnh Bắc Ninh")), time: t0() },
         CoveredByDocumentTimestamp { field: "Dấu thời gian 2".into(), tsa: None, time: t0() },
@@ -858,6 +965,7 @@ fn samples() -> Vec<Finding> {
     v.extend(tsa_certificate_problems().into_iter().map(NotATsaCertificate));
     v.extend(byte_range_problems().into_iter().map(PdfByteRange));
     v.extend(dss_problems().into_iter().map(DssPartIgnored));
+    v.extend(fetches().into_iter().map(|fetch| RevocationFetched { subject: name("Nguyễn Văn An"), fetch }));
     v
 }
 

@@ -179,6 +179,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         }
         RevocationUnknown { certificates } => unknown_list(certificates, c),
         RevocationNotChecked { certificates } => format!("chưa kiểm tra được tình trạng thu hồi: {}", unknown_list(certificates, c)),
+        RevocationFetched { subject, fetch } => format!("cho {}: {}", c.name(subject), fetch_text(fetch)),
+        StatusFrom { subject, source } => match source {
+            StatusSource::Crl { issuer } => format!("tình trạng của {} theo CRL của {}", c.name(subject), c.name(issuer)),
+            StatusSource::Ocsp { responder, produced_at } => {
+                format!("tình trạng của {} theo máy chủ OCSP {} (trả lời lúc {})", c.name(subject), c.name(responder), c.time(*produced_at))
+            }
+        },
 
         TimestampAttributeUnreadable(p) => format!("không đọc được dấu thời gian: {}", format_problem(p)),
         SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
@@ -602,19 +609,96 @@ fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
 
 fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
     if certs.is_empty() {
-        return "không có CRL dùng được".into();
+        return "không có CRL hoặc phản hồi OCSP dùng được".into();
     }
     certs
         .iter()
         .map(|u| {
-            let mut s = format!("không có CRL dùng được cho {}", c.name(&u.subject));
-            if !u.problems.is_empty() {
-                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            let mut s = format!("không có CRL hoặc phản hồi OCSP dùng được cho {}", c.name(&u.subject));
+            let problems: Vec<String> = u.problems.iter().map(|p| crl_problem(p, c)).chain(u.ocsp.iter().map(|p| ocsp_problem(p, c))).collect();
+            if !problems.is_empty() {
+                s.push_str(&format!(" ({})", problems.join("; ")));
             }
+            if !u.fetches.is_empty() {
+                s.push_str(&format!("; đã thử: {}", u.fetches.iter().map(fetch_text).collect::<Vec<_>>().join(", ")));
+            }
+            let issuer = u.issuer.as_ref().map(|i| format!("CRL của {}", c.name(i))).unwrap_or_else(|| "CRL của tổ chức cấp".into());
+            let mut todo = format!("; để kiểm tra, hãy cung cấp {issuer}");
+            if !u.crl_urls.is_empty() {
+                todo.push_str(&format!(" (công bố tại {})", u.crl_urls.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")));
+            }
+            let fetchable: Vec<String> = u.ocsp_urls.iter().chain(u.crl_urls.iter()).map(|x| clean(x)).collect();
+            if !fetchable.is_empty() {
+                todo.push_str(&format!(" hoặc cho phép kyso tải từ {}", fetchable.join(", ")));
+            }
+            s.push_str(&todo);
             s
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fetch_kind(k: FetchKind) -> &'static str {
+    match k {
+        FetchKind::Crl => "CRL",
+        FetchKind::Ocsp => "phản hồi OCSP",
+    }
+}
+
+/// One fetch, in Vietnamese (the system's own message is left out: it is English).
+fn fetch_text(f: &Fetch) -> String {
+    let url = clean(&f.url);
+    match &f.outcome {
+        FetchOutcome::Received { bytes, cached: false } => format!("đã tải {} từ {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Received { bytes, cached: true } => format!("{} lấy từ bộ nhớ đệm của {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Failed(e) => match e {
+            FetchFailure::Offline => format!("{url}: không tải (đang làm việc ngoại tuyến)"),
+            FetchFailure::NotHttp => format!("{url}: không tải (chỉ tải địa chỉ http://)"),
+            FetchFailure::Connect { .. } => format!("{url}: không kết nối được"),
+            FetchFailure::Timeout { seconds } => format!("{url}: không có trả lời trong {seconds} giây"),
+            FetchFailure::HttpStatus { code } => format!("{url}: máy chủ trả lời HTTP {code}"),
+            FetchFailure::TooLarge { limit } => format!("{url}: dữ liệu trả về lớn hơn {limit} byte"),
+            FetchFailure::Protocol { .. } => format!("{url}: trả lời HTTP không dùng được"),
+            FetchFailure::Budget => format!("{url}: không tải (đã hết giới hạn số lần tải)"),
+        },
+    }
+}
+
+fn ocsp_status_vi(s: OcspErrorStatus) -> String {
+    match s {
+        OcspErrorStatus::MalformedRequest => "yêu cầu sai định dạng (mã 1)".into(),
+        OcspErrorStatus::InternalError => "lỗi nội bộ (mã 2)".into(),
+        OcspErrorStatus::TryLater => "hãy thử lại sau (mã 3)".into(),
+        OcspErrorStatus::SigRequired => "yêu cầu phải được ký (mã 5)".into(),
+        OcspErrorStatus::Unauthorized => "không có thẩm quyền trả lời (mã 6)".into(),
+        OcspErrorStatus::Other(c) => format!("mã {c}"),
+    }
+}
+
+fn ocsp_problem(p: &OcspProblem, c: &Ctx<'_>) -> String {
+    match p {
+        OcspProblem::Malformed => "phản hồi OCSP sai định dạng".into(),
+        OcspProblem::ErrorStatus(s) => format!("máy chủ OCSP trả lời lỗi: {}", ocsp_status_vi(*s)),
+        OcspProblem::NotAboutCertificate => "phản hồi OCSP nói về chứng thư khác".into(),
+        OcspProblem::UnknownToResponder { responder } => format!("máy chủ OCSP {} không biết chứng thư này (trạng thái không xác định)", c.name(responder)),
+        OcspProblem::BadSignature { responder } => format!("chữ ký của phản hồi OCSP từ {} không hợp lệ", c.name(responder)),
+        OcspProblem::AlgorithmNotAllowed { responder } => {
+            format!("thuật toán ký của phản hồi OCSP từ {} không được chính sách cho phép", c.name(responder))
+        }
+        OcspProblem::ResponderNotAuthorised => {
+            "phản hồi OCSP không do tổ chức cấp chứng thư hoặc máy chủ OCSP được tổ chức đó ủy quyền ký (RFC 6960 §4.2.2.2)".into()
+        }
+        OcspProblem::ResponderNotValid { responder, produced_at } => {
+            format!("chứng thư của máy chủ OCSP {} không có hiệu lực lúc ký phản hồi ({})", c.name(responder), c.time(*produced_at))
+        }
+        OcspProblem::ResponderUnchecked { responder } => {
+            format!("chứng thư của máy chủ OCSP {} không có phần mở rộng ocsp-nocheck và không xác định được tình trạng của nó", c.name(responder))
+        }
+        OcspProblem::Stale { responder, next_update } => format!("phản hồi OCSP của {} đã quá hạn (nextUpdate {})", c.name(responder), c.time(*next_update)),
+        OcspProblem::NonceMismatch => "nonce của phản hồi OCSP không khớp với yêu cầu (phản hồi bị phát lại?)".into(),
+        OcspProblem::UnknownCriticalExtension { oid } => format!("phản hồi OCSP có phần mở rộng critical không xác định {}", clean(oid)),
+        OcspProblem::Budget => "hết giới hạn kiểm tra OCSP".into(),
+    }
 }
 
 /// A CRLReason in Vietnamese, with its RFC 5280 name.

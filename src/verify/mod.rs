@@ -22,7 +22,8 @@
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
-//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and pure
+//! signature policies, counter-signatures, CAdES revocation-values attributes (OCSP answers are
+//! read from the SignedData's `crls` field, RFC 5940, and from a PDF's /DSS), attached (non-detached) content, and pure
 //! EdDSA signatures without signed attributes (they sign the document itself, of which only the
 //! digests are kept: INDETERMINATE). Attached content is accepted only when it equals the given
 //! document.
@@ -74,6 +75,8 @@ use crate::findings::{
 use crate::report::{
     CertReport, DocumentReport, Indication, RunReport, SignatureReport, Signer, SubIndication, Validity,
 };
+use crate::revocation::source::RevocationSource;
+use crate::revocation::OcspResponse;
 use rustls_pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::io::Read;
@@ -101,6 +104,8 @@ pub(crate) struct Evidence<'a> {
     pub certificates: &'a [Vec<u8>],
     /// DER CRLs: verified like embedded ones before use.
     pub crls: &'a [Vec<u8>],
+    /// DER OCSPResponses: verified like embedded ones before use.
+    pub ocsps: &'a [Vec<u8>],
     /// A proof of existence from outside the signature: a valid document timestamp that covers
     /// it (used like a signature timestamp, see `poe`).
     pub poe: Option<&'a ExternalPoe>,
@@ -118,7 +123,7 @@ pub(crate) struct ExternalPoe {
 
 impl Default for Evidence<'_> {
     fn default() -> Self {
-        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], poe: None }
+        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], ocsps: &[], poe: None }
     }
 }
 
@@ -315,6 +320,20 @@ pub struct Verifier {
     /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
     /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
+    /// OCSP responses given by the caller.
+    ocsp: Vec<OcspResponse>,
+    /// Where missing revocation data may be fetched (the CLI's HTTP fetcher); None: never.
+    source: Option<SourceHandle>,
+}
+
+/// A revocation source held by a verifier.
+#[derive(Clone)]
+struct SourceHandle(std::sync::Arc<dyn RevocationSource>);
+
+impl std::fmt::Debug for SourceHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevocationSource")
+    }
 }
 
 /// One document of a batch: the document and its signature file.
@@ -375,7 +394,36 @@ impl Verifier {
             cache: Mutex::new(HashMap::new()),
             signer_certs: certcache::CertCache::default(),
             policy_inputs: path::PolicyInputs::default(),
+            ocsp: Vec::new(),
+            source: None,
         })
+    }
+
+    /// With OCSP responses (DER OCSPResponses) to use like CRLs: each is verified before use
+    /// (responder authorisation, signature, freshness, CertID); one that cannot be read is
+    /// left out.
+    pub fn with_ocsp_responses(mut self, responses: &[Vec<u8>]) -> Verifier {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        h.update(&self.config_hash);
+        h.update(b"|ocsp");
+        for r in responses.iter().take(MAX_CRLS) {
+            feed(&mut h, r);
+            self.ocsp.push(OcspResponse::from_der(r));
+        }
+        self.config_hash = h.finish().as_ref().to_vec();
+        self
+    }
+
+    /// With a source of revocation data to fetch from when what is given or embedded leaves a
+    /// certificate's status unknown (see [`crate::revocation::source`]); every fetch is named in
+    /// the report.
+    pub fn with_revocation_source(mut self, source: std::sync::Arc<dyn RevocationSource>) -> Verifier {
+        self.source = Some(SourceHandle(source));
+        self
+    }
+
+    pub(crate) fn source(&self) -> Option<&dyn RevocationSource> {
+        self.source.as_ref().map(|s| s.0.as_ref())
     }
 
     /// With RFC 5280 policy inputs: the user-initial-policy-set (`policies`, empty = any-policy)
@@ -409,7 +457,7 @@ impl Verifier {
     pub fn verify_certificate(&self, cert_der: &[u8], purpose: &Purpose) -> CertReport {
         let mut checks = Vec::new();
         let mut warnings = Vec::new();
-        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &[], purpose);
+        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &self.ocsp, &[], purpose);
         let leaf_validity = validity_check(cert_der, self.opts.time.unix_timestamp());
         checks.extend(outcome.checks.iter().cloned());
         if let Some(c) = leaf_validity {
@@ -508,14 +556,21 @@ impl Verifier {
                 Err(problem) => crl_problems.push(Finding::CrlIgnored { source, problem }),
             }
         }
+        // OCSP responses: the caller's, the SignedData's (RevocationInfoChoices other,
+        // id-ri-ocsp-response), the extra evidence's (/DSS /OCSPs).
+        let mut ocsp: std::borrow::Cow<'_, [OcspResponse]> = std::borrow::Cow::Borrowed(&self.ocsp);
+        for r in parts.ocsps.iter().copied().chain(extra.ocsps.iter().map(Vec::as_slice)).take(MAX_CRLS) {
+            ocsp.to_mut().push(OcspResponse::from_der(r));
+        }
         let context_hash = self.context_hash(
             parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)),
-            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)),
+            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)).chain(parts.ocsps.iter().copied()).chain(extra.ocsps.iter().map(Vec::as_slice)),
         );
         let ctx = FileContext {
             candidates: &candidates,
             intermediates: &intermediates,
             crls: &crls,
+            ocsp: &ocsp,
             context_hash: &context_hash,
             listed_digests: &parts.digest_algorithms,
             econtent_type: parts.econtent_type,
@@ -574,6 +629,7 @@ impl Verifier {
         leaf_sha256: Option<&[u8; 32]>,
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
+        ocsp: &[OcspResponse],
         context_hash: &[u8],
         purpose: &Purpose,
     ) -> path::PathOutcome {
@@ -603,6 +659,8 @@ impl Verifier {
             revocation: self.opts.revocation,
             purpose,
             policies: &self.policy_inputs,
+            ocsp,
+            source: self.source(),
         };
         let outcome = path::validate(leaf, &params);
         if let Ok(mut cache) = self.cache.lock() {
@@ -660,7 +718,7 @@ impl Verifier {
         r.certificate = Some(validity_of(facts));
         claimed_signing_time(&mut r, cms.signing_time, facts);
         // 3. Path, purpose, revocation (cached per certificate and context).
-        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.context_hash, &Purpose::DocumentSigning);
+        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.ocsp, ctx.context_hash, &Purpose::DocumentSigning);
         // 4. Signature timestamps and document timestamps: a valid one may prove the signature
         // existed before a revocation or an expiry; then the path is judged at that time (poe.rs).
         let (outcome, check_time) = self.proof_of_existence(&mut r, raw, cms.signature, ctx, cand.der, outcome);
@@ -682,6 +740,8 @@ pub(crate) struct FileContext<'a> {
     pub intermediates: &'a [CertificateDer<'static>],
     /// CRLs (given, embedded, extra evidence), parsed.
     pub crls: &'a [crl::Crl],
+    /// OCSP responses (given, embedded, extra evidence), parsed.
+    pub ocsp: &'a [OcspResponse],
     /// The path-cache key part of the file's certificates and CRLs.
     pub context_hash: &'a [u8],
     /// SignedData.digestAlgorithms.
@@ -812,6 +872,16 @@ fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(),
             return Err(bad(Element::Certificates));
         }
     }
+    // RevocationInfoChoices element by element: a CertificateList must decode strictly; an
+    // `other` choice ([1] IMPLICIT OtherRevocationInfoFormat, RFC 5652 §10.2.1 — e.g. an OCSP
+    // response, RFC 5940) is read by kyso's own walker. (cms 0.3.0-rc.0 decodes `other` as
+    // if it were EXPLICIT and refuses RFC-conforming OCSP entries.)
+    for c in sd.crls.iter().flat_map(|set| set.iter()) {
+        if ::der::Tagged::tag(c) == ::der::Tag::Sequence {
+            let bytes = c.to_der().map_err(|_| bad(Element::Crls))?;
+            <x509_cert::crl::CertificateList>::from_der(&bytes).map_err(|_| bad(Element::Crls))?;
+        }
+    }
     Ok(())
 }
 
@@ -819,11 +889,10 @@ mod strict {
     //! `cms::signed_data::SignedData` with the certificate set kept as raw elements (each is
     //! then decoded as `CertificateChoices` by `cms_crate_check`, unless already seen).
     use cms::content_info::CmsVersion;
-    use cms::revocation::RevocationInfoChoices;
     use cms::signed_data::{DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerInfos};
     use der::asn1::{AnyRef, SetOfVec};
 
-    /// RFC 5652 §5.1 SignedData; `certificates` as a DER SET OF any element.
+    /// RFC 5652 §5.1 SignedData; `certificates` and `crls` as DER SETs OF any element.
     #[derive(Clone, Debug, der::Sequence)]
     pub(super) struct SignedData<'a> {
         pub version: CmsVersion,
@@ -832,7 +901,7 @@ mod strict {
         #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
         pub certificates: Option<SetOfVec<AnyRef<'a>>>,
         #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-        pub crls: Option<RevocationInfoChoices>,
+        pub crls: Option<SetOfVec<AnyRef<'a>>>,
         pub signer_infos: SignerInfos,
     }
 }

@@ -139,11 +139,15 @@ impl Verifier {
         };
         // The /DSS (PAdES-B-LT): its certificates and CRLs are evidence for every signature,
         // within the verifier's budgets for a signature's own certificates and CRLs.
-        let (dss_certs, dss_crls) = match dss {
-            Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
-            None => (&[][..], &[][..]),
+        let (dss_certs, dss_crls, dss_ocsps) = match dss {
+            Some(d) => (
+                &d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)],
+                &d.crls[..d.crls.len().min(MAX_CRLS)],
+                &d.ocsps[..d.ocsps.len().min(MAX_CRLS)],
+            ),
+            None => (&[][..], &[][..], &[][..]),
         };
-        let evidence = Evidence { source: EvidenceSource::Dss, certificates: dss_certs, crls: dss_crls, poe };
+        let evidence = Evidence { source: EvidenceSource::Dss, certificates: dss_certs, crls: dss_crls, ocsps: dss_ocsps, poe };
         let field = Finding::PdfSignatureField {
             field: s.field_name.clone(),
             revision: s.revision,

@@ -78,7 +78,7 @@ fn padded(bytes: &[u8], zeros: usize) -> Vec<u8> {
 
 /// `kyso verify doc --sig sig --trust root --json` → (exit code, report).
 fn verify_json(pki: &Pki, doc: &str, sig: &str) -> (i32, Value) {
-    let (code, out, err) = summary(&run(pki.dir.path(), &["verify", doc, "--sig", sig, "--trust", pki.root.cert.to_str().unwrap(), "--json"]));
+    let (code, out, err) = summary(&run(pki.dir.path(), &["verify", doc, "--sig", sig, "--trust", pki.root.cert.to_str().unwrap(), "--json", "--revocation", "warn", "--offline"]));
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"));
     (code, v)
 }

@@ -31,6 +31,7 @@ mod doc_ts;
 mod ber;
 mod corpus;
 mod pkits;
+mod ocsp;
 mod pkcs12;
 mod realworld;
 mod policy_nc;

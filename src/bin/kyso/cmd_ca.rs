@@ -39,6 +39,9 @@ pub enum ProfileArg {
     Person,
     /// A timestamping unit (EKU timeStamping, critical)
     Tsa,
+    /// A delegated OCSP responder (EKU OCSPSigning, ocsp-nocheck, valid 30 days); `ca serve`
+    /// uses DIR/ocsp.pem and DIR/ocsp.key
+    Ocsp,
 }
 
 /// RFC 5280 revocation reason.
@@ -123,6 +126,7 @@ pub enum CaCommand {
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca.crl\n",
         "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
         "   the parent key's from --parent-pass-file, else the same source)\n\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca/crl --ocsp-url http://ca.bacninh.example/ocsp \\\n      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt   # what `kyso ca serve` publishes\n",
         "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
@@ -154,7 +158,9 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca crl --dir ca                       # DIR/crl.pem, valid 30 days (or the last --days)\n",
-        "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n\n",
+        "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n",
+        "  kyso ca crl --dir ca --out crls.pem --with-parents   # this CA's CRL and its parents': all a\n",
+        "                                                       # recipient needs (give it with --crl)\n\n",
         "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
     Crl(CrlArgs),
     /// List the certificates this CA issued, with their status
@@ -174,6 +180,9 @@ pub enum CaCommand {
         "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
         "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
+    /// Publish CAs over HTTP: CRLs, CA certificates and an OCSP responder
+    #[command(after_help = crate::cmd_ca_serve::EXAMPLES)]
+    Serve(crate::cmd_ca_serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +208,12 @@ pub struct InitArgs {
     /// URL where this CA's CRL is published (put in the certificates it issues)
     #[arg(long, value_name = "URL")]
     pub crl_url: Option<String>,
+    /// URL of this CA's OCSP responder (authorityInfoAccess of the certificates it issues)
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// URL where this CA's certificate is published (authorityInfoAccess caIssuers)
+    #[arg(long, value_name = "URL")]
+    pub ca_issuers_url: Option<String>,
     /// Make DIR an issuing CA certified by the CA in this directory
     #[arg(long, value_name = "DIR")]
     pub parent: Option<PathBuf>,
@@ -284,6 +299,10 @@ pub struct CrlArgs {
     /// Validity in days (nextUpdate); default 30, or the last value used
     #[arg(long, value_name = "N")]
     pub days: Option<u32>,
+    /// Write to --out the parents' current CRLs too (up to the root): every CRL a recipient
+    /// needs to check a certificate of this CA
+    #[arg(long, requires = "out")]
+    pub with_parents: bool,
     /// Overwrite --out if it exists
     #[arg(long)]
     pub force: bool,
@@ -327,6 +346,7 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::BadValidity { years, max } => CliError::usage(format!("--years {years}: between 1 and {max}")),
         CaError::BadCrlDays { days, max } => CliError::usage(format!("--days {days}: between 1 and {max}")),
         CaError::BadCrlUrl(u) => CliError::usage(format!("--crl-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
+        CaError::BadAiaUrl(u) => CliError::usage(format!("--ocsp-url / --ca-issuers-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
         CaError::CaProfileNotIssued => CliError::usage("CA certificates are made with `ca init --parent`"),
         CaError::BadParameter(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
         CaError::InitFailedAfterParentIssued { dir, parent, serial, source } => CliError::failed(format!(
@@ -427,6 +447,7 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
         CaCommand::Crl(a) => crl(a),
         CaCommand::List(a) => list(a),
         CaCommand::Audit(a) => audit(a),
+        CaCommand::Serve(a) => crate::cmd_ca_serve::run(a),
     }
 }
 
@@ -452,6 +473,9 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         alg: a.alg.key_algorithm(),
         years: a.years,
         crl_url: a.crl_url.clone(),
+        ocsp_url: a.ocsp_url.clone(),
+        ca_issuers_url: a.ca_issuers_url.clone(),
+        ..InitParams::new(&a.name)
     };
     let par = match (&mut parent, &parent_key) {
         (Some(p), Some(k)) => Some((p, k as &dyn Signer)),
@@ -478,6 +502,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         ProfileArg::Agency => Profile::Agency,
         ProfileArg::Person => Profile::Person,
         ProfileArg::Tsa => Profile::Tsa,
+        ProfileArg::Ocsp => Profile::Ocsp,
     };
     let req = IssueRequest { profile, subject: a.subject.subject(), years: a.years };
     req.subject.check(profile).map_err(|e| CliError::usage(profile_message(&e)))?;
@@ -616,9 +641,40 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let key = open_ca_key(&ca, &a.pass)?;
     let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
+    let mut parents = Vec::new();
+    if a.with_parents {
+        let mut dir = ca.parent_dir().map_err(ca_error)?;
+        while let Some(d) = dir {
+            if parents.len() >= 8 {
+                return Err(CliError::failed("more than 8 parent CAs: the parent_dir records form a loop?"));
+            }
+            let mut parent = Ca::open(&d).map_err(ca_error)?;
+            let path = d.join(kyso::ca::CRL_FILE);
+            let bytes = read_input(&path, "the parent's CRL", 64 << 20)?;
+            let der = kyso::objects::crls(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+            for c in &der {
+                if let Ok((_, x)) = <x509_parser::revocation_list::CertificateRevocationList as x509_parser::prelude::FromDer<_>>::from_der(c) {
+                    if x.next_update().is_some_and(|n| n.timestamp() < now().unix_timestamp()) {
+                        eprintln!("warning: the CRL of {} is past its nextUpdate: publish a new one with `kyso ca crl --dir {}`", d.display(), d.display());
+                    }
+                }
+            }
+            parents.extend(der);
+            dir = parent.parent_dir().map_err(ca_error)?;
+        }
+        if parents.is_empty() {
+            eprintln!("note: {} is a root CA (or was made before kyso recorded parents): only its own CRL is written", a.dir.display());
+        }
+    }
     if let Some(out) = &a.out {
         let der = matches!(out.extension().and_then(|e| e.to_str()), Some("der" | "crl"));
-        let bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
+        if der && !parents.is_empty() {
+            return Err(CliError::usage("--with-parents writes several CRLs: use a PEM --out (e.g. crls.pem)"));
+        }
+        let mut bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
+        for p in &parents {
+            bytes.extend_from_slice(pem::encode(&pem::Pem::new("X509 CRL", p.clone())).as_bytes());
+        }
         write_out(out, &bytes, a.force, Secrecy::Public)?;
     }
     println!(
@@ -629,6 +685,9 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         a.dir.join(kyso::ca::CRL_FILE).display(),
         a.out.as_ref().map(|o| format!(" and {}", o.display())).unwrap_or_default()
     );
+    if !parents.is_empty() {
+        println!("{} parent CRL(s) added to {}", parents.len(), a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -394,8 +394,14 @@ fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> 
                 // second incremental update after the signature's.
                 let certs = kyso::tsp::evidence_certificates(&cms_written.borrow())
                     .map_err(|e| CliError::failed(format!("{}: cannot list the signature's certificates: {e}", input.display())))?;
-                let up = kyso::pdf::add_dss(&signed.bytes, &certs, finish.crls()).map_err(|e| pdf_error(input, e))?;
-                dss_note = format!("; /DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+                let (crls, ocsps) = finish.evidence(&certs);
+                let cms = cms_written.borrow().clone();
+                let items = kyso::pdf::DssItems::new(&certs, &crls, &ocsps, Some(&cms));
+                let up = kyso::pdf::add_dss_with(&signed.bytes, &items).map_err(|e| pdf_error(input, e))?;
+                dss_note = format!(
+                    "; /DSS: {} certificate(s), {} CRL(s), {} OCSP response(s) added",
+                    up.certificates_added, up.crls_added, up.ocsps_added
+                );
                 let mut signed = signed;
                 signed.bytes = up.bytes;
                 Ok(signed)

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_ca;
+mod cmd_ca_serve;
 mod cmd_inspect;
 mod cmd_key;
 mod cmd_mail;
@@ -9,6 +10,7 @@ mod cmd_demo;
 mod cmd_sign;
 mod cmd_sign_evidence;
 mod cmd_verify;
+mod fetch;
 mod cmd_timestamp;
 mod cmd_tsa;
 mod cmd_pdf;
