@@ -90,7 +90,7 @@ fn mutating_calls(cmd: Command, what: &str) -> usize {
 }
 
 /// `n` kill points spread evenly over 1..=`max` (deterministic).
-fn spread(max: usize, n: usize) -> Vec<usize> {
+pub(crate) fn spread(max: usize, n: usize) -> Vec<usize> {
     let mut v: Vec<usize> = (0..n).map(|j| 1 + j * max.saturating_sub(1) / n.saturating_sub(1).max(1)).collect();
     v.dedup();
     v
