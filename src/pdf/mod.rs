@@ -23,6 +23,7 @@
 //! # let _ = signed; Ok(()) }
 //! ```
 
+mod diff;
 mod dss;
 mod extract;
 mod font;

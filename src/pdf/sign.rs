@@ -524,7 +524,7 @@ pub(crate) fn is_sig_field(doc: &Document, d: &Dictionary) -> bool {
 /// Fully qualified names of the document's form fields.
 fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>, PdfError> {
     let mut names = BTreeSet::new();
-    super::extract::walk_fields(doc, catalog, |name, _| {
+    super::extract::walk_fields(doc, catalog, |name, _, _| {
         if !name.is_empty() {
             names.insert(name.to_string());
         }
