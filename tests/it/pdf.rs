@@ -952,7 +952,7 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         for s in &report.signatures {
             let (status, detail) = check(s, "pdf_modifications");
             assert_eq!(status, kyso::report::CheckStatus::Failed);
-            assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
+            assert!(detail.contains("(/Page), page 1 changed: /Contents"), "{detail}");
         }
         let (report, facts) = verifier.verify_pdf_parts(name, &sample(name));
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));

@@ -1110,6 +1110,21 @@ impl Cx<'_, '_> {
     fn leftovers(&mut self) -> R<()> {
         let mut upd: Vec<u32> = self.updated.iter().copied().filter(|n| !self.claimed.contains(n) && !self.handled.contains(n)).collect();
         upd.sort_unstable();
+        // New objects that only a forbidden change uses are part of that change: one
+        // description each (the content stream a rewritten page now shows, …).
+        let mut rejected: Vec<u32> = self.updated.iter().copied().filter(|n| !self.claimed.contains(n)).collect();
+        rejected.sort_unstable();
+        for n in rejected {
+            if let Some(o) = self.store.get_number(n, self.t)? {
+                let mut refs = Vec::new();
+                refs_of(&o, &mut refs);
+                for r in refs {
+                    if self.added.contains(&r) && !self.claimed.contains(&r) {
+                        self.swallow(r)?;
+                    }
+                }
+            }
+        }
         for n in upd {
             let old = self.store.get_number(n, self.p).ok().flatten();
             let new = self.store.get_number(n, self.t)?;
