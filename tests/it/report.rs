@@ -279,7 +279,7 @@ fn failed_hash_revoked_expired_untrusted_and_unchecked_revocation() {
     assert_eq!(code, 3);
     check_report(&out, true);
     check_snapshot("report-expired-vi", &out);
-    assert!(out.contains("Lý do: OUT_OF_BOUNDS_NO_POE") && out.contains("Chi tiết: một chứng thư số trong chuỗi đã hết hạn lúc "), "{out}");
+    assert!(out.contains("Lý do: OUT_OF_BOUNDS_NO_POE") && out.contains("Chi tiết: chứng thư số Trần Thị Bình đã hết hạn lúc "), "{out}");
     assert!(out.contains("Tình trạng thu hồi: không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)"), "{out}");
 
     // Another trust anchor: no path.
