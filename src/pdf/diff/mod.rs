@@ -159,12 +159,12 @@ pub(crate) fn analyse(pdf: &[u8], sigs: &[Signed]) -> Vec<Outcome> {
                 return Outcome::unknown(PdfAnalysisProblem::SignatureNotInRevision);
             }
             let permissions = permissions(&store, base, sig);
-            outcome(base, &steps, permissions)
+            outcome(base, &steps, permissions, &vri_keys(&store, base))
         })
         .collect()
 }
 
-fn outcome(base: usize, steps: &[Option<StepResult>], permissions: PdfPermissions) -> Outcome {
+fn outcome(base: usize, steps: &[Option<StepResult>], permissions: PdfPermissions, vri: &HashSet<Vec<u8>>) -> Outcome {
     let mut later = Vec::new();
     let mut violations = Vec::new();
     let mut violate = |v: PermissionViolation| {
@@ -190,7 +190,9 @@ fn outcome(base: usize, steps: &[Option<StepResult>], permissions: PdfPermission
                 violate(PermissionViolation::FieldLocked { revision, field: f.clone() });
             }
         }
-        later.push(PdfRevision { revision, updates: s.updates.clone(), changes: s.changes.clone() });
+        let mut changes = s.changes.clone();
+        changes.extend(s.vri_dropped.iter().filter(|(k, _)| vri.contains(k)).map(|(_, c)| c.clone()).take(1));
+        later.push(PdfRevision { revision, updates: s.updates.clone(), changes });
     }
     let changes: Vec<PdfChange> = later.iter().flat_map(|r| r.changes.iter().cloned()).take(MAX_REPORTED_CHANGES).collect();
     let modifications = if !changes.is_empty() {
@@ -201,6 +203,18 @@ fn outcome(base: usize, steps: &[Option<StepResult>], permissions: PdfPermission
         Modifications::None
     };
     Outcome { modifications, later, permissions, violations }
+}
+
+/// The /VRI keys of the /DSS in revision index `rev`.
+fn vri_keys(store: &Store<'_>, rev: usize) -> HashSet<Vec<u8>> {
+    let get = || -> Option<HashSet<Vec<u8>>> {
+        let root = value::ref_of(&store.revisions.get(rev)?.trailer, b"Root")?;
+        let catalog = store.get_number(root, rev).ok()??;
+        let dss = entry(store, dict_of(&catalog)?, b"DSS", rev).ok()?;
+        let vri = entry(store, dss.dict()?, b"VRI", rev).ok()?;
+        Some(vri.dict()?.iter().map(|(k, _)| k.clone()).collect())
+    };
+    get().unwrap_or_default()
 }
 
 /// A signature's permissions, read in its signed revision: /Reference's DocMDP and FieldMDP

@@ -57,6 +57,9 @@ pub(crate) struct StepResult {
     pub locked_changes: Vec<String>,
     /// New visible signature fields (forbidden after a certification signature).
     pub visible_new_signatures: Vec<String>,
+    /// /VRI keys removed or changed, with the change to report for a signature whose signed
+    /// revision had that key.
+    pub vri_dropped: Vec<(Vec<u8>, PdfChange)>,
 }
 
 struct Cx<'s, 'a> {
@@ -401,9 +404,17 @@ impl Cx<'_, '_> {
             }
             Some(new_vri) => {
                 let new_vri = new_vri.clone();
+                // An entry removed or changed: a change only for the signatures whose own
+                // revision had it (PAdES lets later validation data be pruned; pyHanko compares
+                // /VRI with the signed revision's).
                 for (k, v) in old_vri.iter() {
                     if !new_vri.get(k).is_ok_and(|w| same(v, w)) {
-                        return self.dss_structure(dss_ref);
+                        let l = match dss_ref {
+                            Some(d) if !self.added.contains(&d) => self.label_old(d),
+                            Some(d) => self.label_new(d, ObjectRole::Dss),
+                            None => self.label_old(ref_of(&self.store.revisions[self.t].trailer, b"Root").unwrap_or(0)),
+                        };
+                        self.res.vri_dropped.push((k.clone(), PdfChange::ObjectChanged { object: l, change: ObjectChange::Structure }));
                     }
                 }
                 for (k, v) in new_vri.iter() {
@@ -421,7 +432,8 @@ impl Cx<'_, '_> {
                         self.claim(id.0);
                         self.st.add_role(id.0, Role::Dss);
                     }
-                    let val = resolve(self.store, v, self.t)?;
+                    let v = v.clone();
+                    let val = resolve(self.store, &v, self.t)?;
                     let Some(entry_dict) = val.dict().cloned() else { return self.dss_structure(dss_ref) };
                     if matches!(val.get(), Object::Stream(_)) || entry_dict.iter().any(|(k, _)| !matches!(k.as_slice(), b"Type" | b"TU" | b"TS" | b"Cert" | b"CRL" | b"OCSP")) {
                         return self.dss_structure(dss_ref);
@@ -431,12 +443,8 @@ impl Cx<'_, '_> {
                             return self.dss_structure(dss_ref);
                         }
                     }
-                    if let Some(ts) = ref_of(&entry_dict, b"TS") {
-                        if self.added.contains(&ts) {
-                            self.claim(ts);
-                            self.st.add_role(ts, Role::Dss);
-                        }
-                    }
+                    // Everything new below the entry (/TS, indirect lengths) is part of it.
+                    self.claim_new_deps(&v, Some(Role::Dss))?;
                 }
             }
         }
@@ -481,8 +489,8 @@ impl Cx<'_, '_> {
                 return Ok(false);
             }
             if self.added.contains(&id.0) {
-                self.claim(id.0);
-                self.st.add_role(id.0, Role::Dss);
+                // The stream and what is new below it (an indirect /Length).
+                self.claim_new_deps(item, Some(Role::Dss))?;
             }
         }
         Ok(true)
@@ -1100,10 +1108,19 @@ impl Cx<'_, '_> {
             }
         }
         let orphans: Vec<u32> = self.added.iter().copied().filter(|n| !reached.contains(n) && !self.claimed.contains(n) && !self.handled.contains(n)).collect();
-        if !orphans.is_empty() {
-            self.res.updates.push(PdfUpdate::UnusedObjects { count: orphans.len() });
-            self.claimed.extend(orphans);
+        // Cross-reference and object streams are file structure, not objects a reader could be
+        // shown: they are not counted.
+        let mut count = 0;
+        for &n in &orphans {
+            let structure = self.store.get_number(n, self.t)?.as_deref().and_then(dict_of).and_then(|d| name_entry(self.store, d, b"Type", self.t));
+            if !matches!(structure.as_deref(), Some(b"XRef" | b"ObjStm")) {
+                count += 1;
+            }
         }
+        if count > 0 {
+            self.res.updates.push(PdfUpdate::UnusedObjects { count });
+        }
+        self.claimed.extend(orphans);
         Ok(())
     }
 
