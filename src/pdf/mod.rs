@@ -36,6 +36,7 @@ pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
 
+pub use crate::findings::{FieldLock, MdpLevel};
 use crate::DigestAlgorithm;
 use std::path::PathBuf;
 
@@ -69,6 +70,15 @@ pub enum PdfError {
     /// A certification signature (DocMDP, P=1) forbids any change to the document.
     #[error("the document carries a certification signature that forbids any change (DocMDP P=1)")]
     ChangesForbidden,
+    /// A certification signature (DocMDP P=2 or 3) allows no new visible signature field.
+    #[error("the document carries a certification signature that allows new signatures only without a visible appearance")]
+    VisibleSignatureForbidden,
+    /// The signature in this field locks the field a new signature would use.
+    #[error("the signature in field {0:?} locks form fields: a new signature would break it")]
+    LockedBy(String),
+    /// A certification signature must be the document's first signature.
+    #[error("a certification signature must be the document's first signature, and this document is already signed")]
+    CertificationNotFirst,
     /// The appearance needs a rectangle (`--rect`).
     #[error("the {0} appearance needs a position: give --rect X,Y,W,H (millimetres from the page's top-left)")]
     MissingRect(&'static str),
@@ -201,6 +211,13 @@ pub struct PadesOptions {
     /// ETSI.RFC3161, no /M, invisible): the producer returns an RFC 3161 TimeStampToken whose
     /// imprint is the digest of the signed ranges. Default field name `TimestampN`.
     pub document_timestamp: bool,
+    /// Make a certification signature (DocMDP, ISO 32000-1 §12.8.2.2) with this level: the
+    /// document's first signature, saying what later revisions may do (P=1 nothing but document
+    /// timestamps and validation data, P=2 form filling and signing, P=3 also annotations).
+    pub certify: Option<MdpLevel>,
+    /// Lock these form fields once signed (FieldMDP, ISO 32000-1 §12.8.2.4, with the field's
+    /// /Lock): later revisions may not change them.
+    pub lock_fields: Option<FieldLock>,
 }
 
 impl PadesOptions {
@@ -219,6 +236,8 @@ impl PadesOptions {
             contents_reserve: 16 * 1024,
             image_dpi: 300.0,
             document_timestamp: false,
+            certify: None,
+            lock_fields: None,
         }
     }
 }

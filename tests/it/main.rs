@@ -7,6 +7,7 @@ mod errors;
 mod limbo;
 mod pades;
 mod pdf;
+mod pdfdiff;
 mod pki;
 mod readme;
 mod report;

@@ -896,7 +896,7 @@ fn document_signer(pki: &Pki, party: &Party) -> kyso::DocumentSigner {
 }
 
 /// kyso's verification core on every signature of `pdf` (revocation off: no CRLs here).
-fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
+pub(crate) fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
     use kyso::verify::{Options, Verifier};
     let opts = Options::at(at).revocation(kyso::RevocationMode::Off);
     let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], opts).unwrap();
