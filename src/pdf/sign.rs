@@ -245,7 +245,13 @@ impl Plan {
         let mut ap_stream = Stream::new(form, Vec::new());
         ap_stream.set_plain_content(deflate(&content));
         ap_stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-        objects.push((ap_id, Object::Stream(ap_stream)));
+        // An invisible widget (an empty /Rect) needs no appearance (ISO 32000-2 §12.7.5.5; PDF/A
+        // exempts it too), and an appearance stream would make a document timestamp "form
+        // filling" for validators that count appearance streams (pyHanko), which a
+        // certification with P=1 forbids.
+        if self.appearance.is_some() {
+            objects.push((ap_id, Object::Stream(ap_stream)));
+        }
 
         // The merged signature field and widget annotation.
         let mut field = Dictionary::new();
@@ -257,9 +263,11 @@ impl Plan {
         field.set("F", Object::Integer(132)); // Print + Locked
         field.set("P", Object::Reference(self.page_id));
         field.set("Rect", Object::Array(self.rect.iter().map(|v| Object::Real(*v as f32)).collect()));
-        let mut ap = Dictionary::new();
-        ap.set("N", Object::Reference(ap_id));
-        field.set("AP", Object::Dictionary(ap));
+        if self.appearance.is_some() {
+            let mut ap = Dictionary::new();
+            ap.set("N", Object::Reference(ap_id));
+            field.set("AP", Object::Dictionary(ap));
+        }
         if let Some(lock) = &self.lock {
             // ISO 32000-1 §12.7.4.5 Table 233: the field's lock dictionary, mirrored by the
             // FieldMDP transform in the signature dictionary.

@@ -384,6 +384,28 @@ struct Case {
     attack: Option<Expect>,
 }
 
+/// Cases where pyHanko 0.38's difference analysis is known to judge otherwise, and why. The
+/// oracle test checks that it still does (a fixed pyHanko makes the entry fail, to be removed).
+const PYHANKO_DIFFERS: [(&str, &str); 4] = [
+    (
+        "isa-no-xref",
+        "bytes after the last %%EOF are no revision to pyHanko's reader (it follows the cross-reference chain); readers that rebuild a damaged file may show them",
+    ),
+    (
+        "dangling-reference-filled",
+        "pyHanko assumes no revision refers to objects defined only later (its _find_orphans comment): the new object, used by the signed page's /Contents, is cleared as an orphan",
+    ),
+    (
+        "fill-field-not-locked",
+        "false positive: after a FieldMDP lock, pyHanko refuses every later revision when a locked field's appearance stream is older than the signed revision (_allow_in_place_appearance_update compares the stream's last change with the signed revision, not with the revision under review)",
+    ),
+    ("py-lock-fill-other", "the same pyHanko false positive on pyHanko's own locked document"),
+];
+
+fn pyhanko_differs(name: &str) -> bool {
+    PYHANKO_DIFFERS.iter().any(|(n, _)| *n == name)
+}
+
 fn other(s: &PdfSignature, pred: impl Fn(&PdfChange) -> bool) -> bool {
     matches!(&s.modifications, Modifications::Other { changes } if changes.iter().any(pred))
 }
@@ -863,19 +885,14 @@ fn pyhanko_difference_analysis_agrees_on_every_case() {
     for (case, file) in cases.iter().zip(&files) {
         let sigs = &py[file];
         let kyso_sigs = pdf::signatures(&case.pdf).unwrap_or_default();
-        match case.attack {
-            Some(_) => {
-                // The victim (the document's first signature) must not pass in pyHanko either.
-                let victim = sigs.first();
-                if victim.is_some_and(|(_, ok, _)| *ok) {
-                    disagreements.push(format!("{}: pyHanko passes the attack: {sigs:?}", case.name));
-                }
-            }
-            None => {
-                if sigs.is_empty() || sigs.iter().any(|(_, ok, _)| !ok) {
-                    disagreements.push(format!("{}: pyHanko refuses the legitimate update: {sigs:?}", case.name));
-                }
-            }
+        let py_passes = match case.attack {
+            // The victim (the document's first signature) must not pass in pyHanko either.
+            Some(_) => sigs.first().is_some_and(|(_, ok, _)| *ok),
+            None => !sigs.is_empty() && sigs.iter().all(|(_, ok, _)| *ok),
+        };
+        let expected = case.attack.is_none() != pyhanko_differs(case.name);
+        if py_passes != expected {
+            disagreements.push(format!("{}: pyHanko {} it{}: {sigs:?}", case.name, if py_passes { "passes" } else { "refuses" }, if pyhanko_differs(case.name) { " (listed in PYHANKO_DIFFERS: remove the entry)" } else { "" }));
         }
         // Per signature, kyso's difference analysis and pyHanko's agree.
         for (field, ok, detail) in sigs {
@@ -884,12 +901,16 @@ fn pyhanko_difference_analysis_agrees_on_every_case() {
             total += 1;
             if kyso_ok == *ok {
                 agree += 1;
-            } else {
+            } else if !pyhanko_differs(case.name) {
                 disagreements.push(format!("{} / {field}: kyso {} ({:?}), pyHanko {detail}", case.name, if kyso_ok { "passes" } else { "refuses" }, k.modifications));
             }
         }
     }
-    println!("pyHanko's difference analysis and kyso's agree on {agree} of {total} signatures over {} files", cases.len());
+    println!(
+        "pyHanko's difference analysis and kyso's agree on {agree} of {total} signatures over {} files ({} known divergences, PYHANKO_DIFFERS)",
+        cases.len(),
+        PYHANKO_DIFFERS.len()
+    );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
 
@@ -943,7 +964,7 @@ fn pyhanko_made_permissions_are_enforced_and_its_multi_signature_files_pass() {
         let (report, sigs) = verifier.verify_pdf_parts(name, pdf);
         let kyso_ok = report.signatures.iter().all(|r| r.indication == Indication::TotalPassed);
         let py_ok = py[file].iter().all(|(_, ok, _)| *ok) && !py[file].is_empty();
-        if kyso_ok != *legit || py_ok != *legit {
+        if kyso_ok != *legit || py_ok != (*legit != pyhanko_differs(name)) {
             problems.push(format!("{name}: expected {}, kyso {kyso_ok} {:?}, pyHanko {:?}", if *legit { "pass" } else { "refusal" }, sigs.iter().map(|s| (&s.modifications, &s.permission_violations)).collect::<Vec<_>>(), py[file]));
         }
     }
