@@ -986,3 +986,38 @@ fn add_freetext(pdf: &[u8]) -> Vec<u8> {
     u.set(pid, Object::Dictionary(page));
     u.write()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Linear time: work, not wall time. The analysis counts its work (objects read, references
+// followed) against a budget linear in the file's size (src/pdf/diff/mod.rs `work_budget`); a
+// file that needs more is reported `Unknown(TooComplex)`, never as unchanged. These hostile
+// inputs must be analysed within it.
+
+#[path = "../../benches/common/hostile_pdf.rs"]
+mod hostile_pdf;
+
+fn dummy_cms(_: &kyso::pdf::SignedRanges<'_>) -> Vec<u8> {
+    vec![0x30, 0x00]
+}
+
+#[test]
+fn hostile_arrays_and_many_signatures_are_analysed_within_the_linear_work_budget() {
+    // The input issue 16 timed at ~50 s: 100,000 references in the signed page's /Annots.
+    let q = hostile_pdf::quadratic(&mut dummy_cms);
+    let sigs = pdf::signatures(&q).unwrap();
+    assert_eq!(sigs.iter().map(|s| s.modifications.code()).collect::<Vec<_>>(), ["signatures_and_form_filling", "none"]);
+    // Arrays of 100,000 elements and 16 signatures, each after a forbidden change: the roles
+    // are computed in full again at each signed revision.
+    let w = hostile_pdf::worst_case(100_000, 16, &mut dummy_cms);
+    let sigs = pdf::signatures(&w).unwrap();
+    assert_eq!(sigs.len(), 16);
+    for (i, s) in sigs.iter().enumerate() {
+        match (&s.modifications, i) {
+            (Modifications::None, 15) => {}
+            (Modifications::Other { changes }, _) if i < 15 => {
+                assert!(changes.iter().any(|c| matches!(c, PdfChange::ObjectChanged { object, .. } if matches!(object.role, ObjectRole::PageResource { page: 1 }))), "{changes:?}");
+            }
+            (m, _) => panic!("signature {}: {m:?}", i + 1),
+        }
+    }
+}
