@@ -4,10 +4,10 @@
 //! SHA-256 fingerprint of its public key.
 
 use crate::keys::{KeyError, KeyFile, Signer};
+pub use crate::util::{cert_subject, name_to_string};
 use std::fmt;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
 
 /// Revoked entries listed one by one before the rest is summarised: a CRL may list thousands.
 const MAX_CRL_ENTRIES_SHOWN: usize = 50;
@@ -90,68 +90,6 @@ pub enum InspectError {
         /// The parser's message.
         message: String,
     },
-}
-
-fn attr_short_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "2.5.4.6" => "C",
-        "2.5.4.8" => "ST",
-        "2.5.4.7" => "L",
-        "2.5.4.10" => "O",
-        "2.5.4.11" => "OU",
-        "2.5.4.3" => "CN",
-        "2.5.4.12" => "title",
-        "2.5.4.5" => "serialNumber",
-        "2.5.4.9" => "street",
-        "2.5.4.4" => "SN",
-        "2.5.4.42" => "GN",
-        "0.9.2342.19200300.100.1.1" => "UID",
-        "1.2.840.113549.1.9.1" => "emailAddress",
-        _ => return None,
-    })
-}
-
-fn escape_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for (i, c) in v.chars().enumerate() {
-        if matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') || (i == 0 && matches!(c, '#' | ' ')) {
-            out.push('\\');
-        }
-        if c.is_control() {
-            out.push_str(&format!("\\{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A name as `C=VN, ST=Bắc Ninh, O=…, CN=…` (in certificate order, RFC 4514 escaping, UTF-8).
-/// Values in unusual string types (BMPString…) are shown as `#hex`.
-pub fn name_to_string(name: &X509Name<'_>) -> String {
-    let mut parts = Vec::new();
-    for rdn in name.iter() {
-        let attrs: Vec<String> = rdn
-            .iter()
-            .map(|a| {
-                let oid = a.attr_type().to_id_string();
-                let label = attr_short_name(&oid).map(str::to_string).unwrap_or(oid);
-                let value = match a.as_str() {
-                    Ok(s) => escape_value(s),
-                    Err(_) => format!("#{}", hex::encode(a.as_slice())),
-                };
-                format!("{label}={value}")
-            })
-            .collect();
-        parts.push(attrs.join("+"));
-    }
-    parts.join(", ")
-}
-
-/// The subject of a DER certificate as [`name_to_string`] prints it.
-pub fn cert_subject(der: &[u8]) -> Option<String> {
-    let (_, c) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    Some(name_to_string(c.subject()))
 }
 
 fn fingerprint(alg: &'static ring::digest::Algorithm, der: &[u8]) -> String {
@@ -279,7 +217,7 @@ fn describe_extension(ext: &x509_parser::extensions::X509Extension<'_>) -> (Stri
 }
 
 fn time_str(t: &x509_parser::time::ASN1Time) -> String {
-    crate::ca::rfc3339(t.to_datetime())
+    crate::util::rfc3339(t.to_datetime())
 }
 
 fn inspect_cert(der: &[u8]) -> Result<Inspection, InspectError> {
@@ -399,7 +337,7 @@ fn inspect_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Inspection, In
             i.add("Public key SHA-256", fingerprint(&ring::digest::SHA256, k.public_key_spki()));
         }
         Err(KeyError::PassphraseRequired) => {
-            i.add("Algorithm", "(give the passphrase with --pass-file or KYSO_PASSPHRASE to see it)");
+            i.add("Algorithm", "(encrypted: give the passphrase to see it)");
         }
         Err(KeyError::WrongPassphrase) => {
             i.add("Algorithm", "(the passphrase given does not open this key)");
@@ -503,12 +441,5 @@ mod tests {
         let cert = params.self_signed(&KeyPair::generate().unwrap()).unwrap();
         let found = inspect(cert.der(), None).unwrap();
         assert_eq!(found[0].field("Extended key usage"), Some("any, serverAuth, emailProtection, timeStamping, documentSigning"));
-    }
-
-    #[test]
-    fn escapes_rfc4514_specials() {
-        assert_eq!(escape_value("a,b"), "a\\,b");
-        assert_eq!(escape_value("Sở Y tế"), "Sở Y tế");
-        assert_eq!(escape_value(" x"), "\\ x");
     }
 }

@@ -491,7 +491,8 @@ impl PrivateKey {
             .map_err(|_| KeyError::Crypto("PEM encoding"))
     }
 
-    /// An rcgen key pair for certificate and CRL issuance.
+    /// An rcgen key pair for certificate and CRL issuance (feature `ca`).
+    #[cfg(any(feature = "ca", test))]
     pub fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair, KeyError> {
         let der = rustls_pki_types::PrivatePkcs8KeyDer::from(self.pkcs8.to_vec());
         let alg: &'static rcgen::SignatureAlgorithm = match self.algorithm {

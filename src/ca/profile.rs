@@ -74,90 +74,204 @@ pub struct SubjectInfo {
     pub locality: Option<String>,
 }
 
-/// A subject that breaks a profile rule; the message says which and how to fix it.
+/// A field of [`SubjectInfo`], as [`ProfileError`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// [`SubjectInfo::cn`].
+    Cn,
+    /// [`SubjectInfo::org`].
+    Org,
+    /// [`SubjectInfo::ou`].
+    Ou,
+    /// [`SubjectInfo::title`].
+    Title,
+    /// [`SubjectInfo::uid`].
+    Uid,
+    /// [`SubjectInfo::email`].
+    Email,
+    /// [`SubjectInfo::province`].
+    Province,
+    /// [`SubjectInfo::locality`].
+    Locality,
+}
+
+impl Field {
+    /// The field's name in [`SubjectInfo`] (`cn`, `org`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Cn => "cn",
+            Field::Org => "org",
+            Field::Ou => "ou",
+            Field::Title => "title",
+            Field::Uid => "uid",
+            Field::Email => "email",
+            Field::Province => "province",
+            Field::Locality => "locality",
+        }
+    }
+
+    /// What the field holds, in words.
+    fn described(self) -> &'static str {
+        match self {
+            Field::Cn => "the name (CN)",
+            Field::Org => "the organisation (O)",
+            Field::Ou => "the organisational unit (OU)",
+            Field::Title => "the title",
+            Field::Uid => "the UID",
+            Field::Email => "the e-mail address",
+            Field::Province => "the province (ST)",
+            Field::Locality => "the locality (L)",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.described())
+    }
+}
+
+/// A subject that breaks a profile rule: which field, which rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ProfileError(pub String);
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The field is empty (or only spaces).
+    #[error("{0} is empty")]
+    Empty(Field),
+    /// The field is longer than the profile allows.
+    #[error("{field} is {length} characters long (at most {max})")]
+    TooLong {
+        /// The field.
+        field: Field,
+        /// Its length in characters.
+        length: usize,
+        /// The limit (RFC 5280 appendix A upper bounds).
+        max: usize,
+    },
+    /// The field contains control characters.
+    #[error("{0} contains control characters")]
+    ControlCharacters(Field),
+    /// The e-mail address is not an ASCII `local@domain`.
+    #[error("'{0}' is not an ASCII e-mail address")]
+    BadEmail(String),
+    /// The UID is only a prefix.
+    #[error("the UID {prefix} has no value after the prefix")]
+    UidWithoutValue {
+        /// The prefix given.
+        prefix: &'static str,
+    },
+    /// The UID does not start with a prefix this profile accepts.
+    #[error("the UID '{value}' of {} certificate must start with {}", article(*.profile), .accepted.join(" or "))]
+    UidPrefix {
+        /// The UID given.
+        value: String,
+        /// The profile.
+        profile: Profile,
+        /// The prefixes it accepts ([`AGENCY_UID_PREFIXES`], [`PERSON_UID_PREFIXES`]).
+        accepted: &'static [&'static str],
+    },
+    /// The profile needs this field.
+    #[error("{} certificate needs {field}", article(*.profile))]
+    Missing {
+        /// The field.
+        field: Field,
+        /// The profile.
+        profile: Profile,
+    },
+    /// The field does not belong to this profile.
+    #[error("{field} does not belong to {} certificate", article(*.profile))]
+    NotAllowed {
+        /// The field.
+        field: Field,
+        /// The profile.
+        profile: Profile,
+    },
+    /// The name cannot be encoded.
+    #[error("cannot encode the name: {0}")]
+    Encoding(String),
+}
+
+/// "an agency", "a person", …
+fn article(p: Profile) -> String {
+    match p {
+        Profile::Agency => "an agency".into(),
+        other => format!("a {other}"),
+    }
+}
 
 /// UID prefixes accepted for organisations (tax code, budget-unit code).
 pub const AGENCY_UID_PREFIXES: &[&str] = &["MST:", "MNS:"];
 /// UID prefixes accepted for persons (citizen identity card, old identity card, passport).
 pub const PERSON_UID_PREFIXES: &[&str] = &["CCCD:", "CMND:", "HC:"];
 
-fn check_len(what: &str, v: &str, max: usize) -> Result<(), ProfileError> {
-    let n = v.chars().count();
+fn check_len(field: Field, v: &str, max: usize) -> Result<(), ProfileError> {
+    let length = v.chars().count();
     if v.trim().is_empty() {
-        return Err(ProfileError(format!("{what} is empty")));
+        return Err(ProfileError::Empty(field));
     }
-    if n > max {
-        return Err(ProfileError(format!("{what} is {n} characters long (at most {max})")));
+    if length > max {
+        return Err(ProfileError::TooLong { field, length, max });
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(ProfileError(format!("{what} contains control characters")));
+        return Err(ProfileError::ControlCharacters(field));
     }
     Ok(())
 }
 
-fn check_uid(v: &str, prefixes: &[&str], who: &str) -> Result<(), ProfileError> {
-    check_len("--uid", v, MAX_NAME_CHARS)?;
-    match prefixes.iter().find(|p| v.starts_with(**p)) {
+fn check_uid(v: &str, accepted: &'static [&'static str], profile: Profile) -> Result<(), ProfileError> {
+    check_len(Field::Uid, v, MAX_NAME_CHARS)?;
+    match accepted.iter().find(|p| v.starts_with(**p)) {
         Some(p) if v.len() > p.len() => Ok(()),
-        Some(p) => Err(ProfileError(format!("--uid {p} has no value after the prefix"))),
-        None => Err(ProfileError(format!(
-            "--uid '{v}' for {who} must start with {}",
-            prefixes.join(" or ")
-        ))),
+        Some(prefix) => Err(ProfileError::UidWithoutValue { prefix }),
+        None => Err(ProfileError::UidPrefix { value: v.to_string(), profile, accepted }),
     }
 }
 
 impl SubjectInfo {
     /// Checks the subject against `profile`'s rules.
     pub fn check(&self, profile: Profile) -> Result<(), ProfileError> {
-        check_len("the name (--cn)", &self.cn, MAX_NAME_CHARS)?;
-        for (what, v, max) in [
-            ("--org", &self.org, MAX_NAME_CHARS),
-            ("--ou", &self.ou, MAX_NAME_CHARS),
-            ("--title", &self.title, MAX_NAME_CHARS),
-            ("--province", &self.province, MAX_PLACE_CHARS),
-            ("--locality", &self.locality, MAX_PLACE_CHARS),
+        check_len(Field::Cn, &self.cn, MAX_NAME_CHARS)?;
+        for (field, v, max) in [
+            (Field::Org, &self.org, MAX_NAME_CHARS),
+            (Field::Ou, &self.ou, MAX_NAME_CHARS),
+            (Field::Title, &self.title, MAX_NAME_CHARS),
+            (Field::Province, &self.province, MAX_PLACE_CHARS),
+            (Field::Locality, &self.locality, MAX_PLACE_CHARS),
         ] {
             if let Some(v) = v {
-                check_len(what, v, max)?;
+                check_len(field, v, max)?;
             }
         }
         if let Some(e) = &self.email {
             let ok = e.is_ascii() && e.split('@').count() == 2 && !e.starts_with('@') && !e.ends_with('@');
             if !ok || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(ProfileError(format!("--email '{e}' is not an ASCII e-mail address")));
+                return Err(ProfileError::BadEmail(e.clone()));
             }
         }
         match profile {
             Profile::Agency => {
                 if self.title.is_some() {
-                    return Err(ProfileError(
-                        "--title belongs to a person certificate (--profile person), not to an agency".into(),
-                    ));
+                    return Err(ProfileError::NotAllowed { field: Field::Title, profile });
                 }
                 if let Some(u) = &self.uid {
-                    check_uid(u, AGENCY_UID_PREFIXES, "an agency")?;
+                    check_uid(u, AGENCY_UID_PREFIXES, profile)?;
                 }
             }
             Profile::Person => {
                 if self.title.is_none() {
-                    return Err(ProfileError(
-                        "a person certificate needs the person's title (--title, e.g. \"Giám đốc\")".into(),
-                    ));
+                    return Err(ProfileError::Missing { field: Field::Title, profile });
                 }
                 if self.org.is_none() {
-                    return Err(ProfileError("a person certificate needs the person's unit (--org)".into()));
+                    return Err(ProfileError::Missing { field: Field::Org, profile });
                 }
                 if let Some(u) = &self.uid {
-                    check_uid(u, PERSON_UID_PREFIXES, "a person")?;
+                    check_uid(u, PERSON_UID_PREFIXES, profile)?;
                 }
             }
             Profile::Tsa | Profile::SubCa => {
                 if self.title.is_some() {
-                    return Err(ProfileError(format!("--title does not belong to a {profile} certificate")));
+                    return Err(ProfileError::NotAllowed { field: Field::Title, profile });
                 }
             }
         }
@@ -168,7 +282,7 @@ impl SubjectInfo {
     /// country (PrintableString, RFC 5280 appendix A). For an agency without `--org`, O = CN.
     pub(crate) fn dn(&self, org_defaults_to_cn: bool) -> Result<DistinguishedName, ProfileError> {
         let mut dn = DistinguishedName::new();
-        let vn = rcgen::string::PrintableString::try_from("VN").map_err(|e| ProfileError(e.to_string()))?;
+        let vn = rcgen::string::PrintableString::try_from("VN").map_err(|e| ProfileError::Encoding(e.to_string()))?;
         dn.push(DnType::CountryName, DnValue::PrintableString(vn));
         if let Some(v) = &self.province {
             dn.push(DnType::StateOrProvinceName, v.as_str());
@@ -254,13 +368,17 @@ mod tests {
         assert_eq!(person().check(Profile::Person), Ok(()));
         let mut p = person();
         p.title = None;
-        assert!(p.check(Profile::Person).unwrap_err().0.contains("--title"));
+        assert_eq!(p.check(Profile::Person), Err(ProfileError::Missing { field: Field::Title, profile: Profile::Person }));
         let mut p = person();
         p.uid = Some("MST:0101".into());
-        assert!(p.check(Profile::Person).unwrap_err().0.contains("CCCD:"));
+        let e = p.check(Profile::Person).unwrap_err();
+        assert!(matches!(&e, ProfileError::UidPrefix { value, accepted, .. } if value == "MST:0101" && accepted.contains(&"CCCD:")), "{e}");
+        assert_eq!(e.to_string(), "the UID 'MST:0101' of a person certificate must start with CCCD: or CMND: or HC:");
         let mut p = person();
         p.org = None;
-        assert!(p.check(Profile::Person).unwrap_err().0.contains("--org"));
+        let e = p.check(Profile::Person).unwrap_err();
+        assert_eq!(e, ProfileError::Missing { field: Field::Org, profile: Profile::Person });
+        assert_eq!(e.to_string(), "a person certificate needs the organisation (O)");
     }
 
     #[test]
@@ -269,13 +387,15 @@ mod tests {
         assert_eq!(a.check(Profile::Agency), Ok(()));
         let mut b = a.clone();
         b.title = Some("Giám đốc".into());
-        assert!(b.check(Profile::Agency).unwrap_err().0.contains("person"));
+        let e = b.check(Profile::Agency).unwrap_err();
+        assert_eq!(e, ProfileError::NotAllowed { field: Field::Title, profile: Profile::Agency });
+        assert_eq!(e.to_string(), "the title does not belong to an agency certificate");
         let mut b = a.clone();
         b.uid = Some("MST:".into());
-        assert!(b.check(Profile::Agency).unwrap_err().0.contains("no value"));
+        assert_eq!(b.check(Profile::Agency), Err(ProfileError::UidWithoutValue { prefix: "MST:" }));
         let mut b = a;
         b.cn = "x".repeat(65);
-        assert!(b.check(Profile::Agency).unwrap_err().0.contains("at most 64"));
+        assert_eq!(b.check(Profile::Agency), Err(ProfileError::TooLong { field: Field::Cn, length: 65, max: 64 }));
     }
 
     #[test]

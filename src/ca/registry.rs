@@ -5,9 +5,86 @@
 //! before anything is read), and connections wait up to [`BUSY_TIMEOUT`] for a lock, so two
 //! `ca issue` runs on the same CA serialise instead of losing or duplicating a record.
 
+use super::{from_unix, Ca, CaError};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::Path;
+use time::OffsetDateTime;
 use std::time::Duration;
+
+/// Status of a registered certificate at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    /// Not revoked and within its validity period (or not yet valid).
+    Valid,
+    /// Revoked.
+    Revoked,
+    /// Past its notAfter (and not revoked).
+    Expired,
+}
+
+impl Status {
+    /// `valid`, `revoked` or `expired`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// One certificate of the inventory.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Serial (lower-case hex).
+    pub serial: String,
+    /// Subject, as [`crate::util::name_to_string`] prints it.
+    pub subject: String,
+    /// Profile name (`agency`, `person`, `tsa`, `ca`).
+    pub profile: String,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// Status at the time given to [`Ca::list`].
+    pub status: Status,
+    /// Revocation time and reason name.
+    pub revoked: Option<(OffsetDateTime, String)>,
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+}
+
+impl Ca {
+    /// The inventory, with each certificate's status at `now`.
+    pub fn list(&mut self, now: OffsetDateTime) -> Result<Vec<Record>, CaError> {
+        let tx = self.registry.read()?;
+        let rows = all_certs(&tx)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let not_after = from_unix(r.not_after);
+                let status = if r.revoked_at.is_some() {
+                    Status::Revoked
+                } else if now > not_after {
+                    Status::Expired
+                } else {
+                    Status::Valid
+                };
+                Record {
+                    serial: r.serial,
+                    subject: r.subject,
+                    profile: r.profile,
+                    not_before: from_unix(r.not_before),
+                    not_after,
+                    status,
+                    revoked: r.revoked_at.map(|t| (from_unix(t), r.reason.unwrap_or_else(|| "unspecified".into()))),
+                    der: r.der,
+                }
+            })
+            .collect())
+    }
+}
 
 /// How long a writer waits for another one. An issuance holds the lock for a few milliseconds
 /// (one signature, two inserts); 60 s absorbs hundreds of queued writers on a slow disk.

@@ -61,7 +61,7 @@ pub(crate) enum CmsSigAlg {
     RsaPkcs1(DigestAlgorithm),
     RsaPss(DigestAlgorithm),
     /// RSASSA-PSS with a salt length ring does not support (OpenSSL's default maximum salt).
-    RsaPssSalt(super::pss::PssParams),
+    RsaPssSalt(crate::alg::pss::PssParams),
     Ed25519,
 }
 
@@ -131,7 +131,7 @@ pub(crate) fn resolve_cms(sig_alg_body: &[u8], digest: DigestAlgorithm) -> Optio
                 return Some(CmsSigAlg::RsaPss(d));
             }
         }
-        return super::pss::parse_params(params).map(CmsSigAlg::RsaPssSalt);
+        return crate::alg::pss::parse_params(params).map(CmsSigAlg::RsaPssSalt);
     }
     None
 }
@@ -145,7 +145,7 @@ pub(crate) fn verify_cms(alg: CmsSigAlg, spki: &[u8], message: &[u8], signature:
         let (_, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki).map_err(|_| SigError::BadKey)?;
         return match info.parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
-                if super::pss::verify(p, rsa.modulus, rsa.exponent, message, signature) {
+                if crate::alg::pss::verify(p, rsa.modulus, rsa.exponent, message, signature) {
                     Ok(())
                 } else {
                     Err(SigError::Invalid)

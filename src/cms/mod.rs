@@ -11,7 +11,6 @@ pub mod ess;
 pub mod input;
 pub(crate) mod algs;
 pub(crate) mod certs;
-pub(crate) mod pss;
 pub(crate) mod signed_data;
 pub(crate) mod signer;
 

@@ -68,7 +68,7 @@ fn general_names(mut body: &[u8]) -> Option<Vec<GenName>> {
     Some(v)
 }
 
-/// A DistributionPointName TLV ([0] fullName or [1] nameRelativeToCRLIssuer, both IMPLICIT).
+/// A DistributionPointName TLV (`[0]` fullName or `[1]` nameRelativeToCRLIssuer, both IMPLICIT).
 /// x509-parser 0.18 reads a nameRelativeToCRLIssuer as absent (it expects a SET inside the
 /// implicit tag), which would put every certificate in scope: kyso reads the field itself.
 fn dp_name(t: &der::Tlv<'_>) -> Option<DpNameRaw> {

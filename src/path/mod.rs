@@ -46,6 +46,7 @@
 //! constraints of every type, self-issued certificates in pathLen and policy counters.
 
 mod build;
+mod findings;
 pub(crate) mod cert;
 pub(crate) mod name;
 mod policy;
@@ -53,6 +54,7 @@ pub(crate) mod sig;
 mod validate;
 
 pub use build::build_and_validate;
+pub(crate) use findings::path_problem;
 pub use cert::{Cert, CertError};
 pub use name::{GeneralNameKind, Name};
 pub use policy::PolicySet;

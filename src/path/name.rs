@@ -163,23 +163,23 @@ pub(crate) fn prep_string(s: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GeneralNameKind {
-    /// otherName [0]
+    /// otherName \[0\]
     OtherName,
-    /// rfc822Name [1]
+    /// rfc822Name \[1\]
     Rfc822,
-    /// dNSName [2]
+    /// dNSName \[2\]
     Dns,
-    /// x400Address [3]
+    /// x400Address \[3\]
     X400,
-    /// directoryName [4]
+    /// directoryName \[4\]
     Directory,
-    /// ediPartyName [5]
+    /// ediPartyName \[5\]
     EdiParty,
-    /// uniformResourceIdentifier [6]
+    /// uniformResourceIdentifier \[6\]
     Uri,
-    /// iPAddress [7]
+    /// iPAddress \[7\]
     Ip,
-    /// registeredID [8]
+    /// registeredID \[8\]
     RegisteredId,
 }
 
@@ -307,7 +307,7 @@ fn host_matches(host: &str, base: &str) -> bool {
     host.eq_ignore_ascii_case(base)
 }
 
-/// The host of a URI with an authority ("scheme://[userinfo@]host[:port]/..."); None for URIs
+/// The host of a URI with an authority (`scheme://[userinfo@]host[:port]/...`); None for URIs
 /// without one (e.g. "urn:..."), which cannot be within a URI constraint.
 fn uri_host(uri: &str) -> Option<String> {
     let (_, rest) = uri.split_once("://")?;

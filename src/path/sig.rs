@@ -6,7 +6,7 @@
 
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::asn1 as der;
-use crate::cms::pss;
+use crate::alg::pss;
 use ring::signature as rs;
 
 /// Why a signature was not accepted.

@@ -16,8 +16,7 @@
 //! and OCSP responses (kyso's CA publishes CRLs; /OCSPs entries are read and kept, not used).
 
 use super::font::deflate;
-use super::sign::catalog_entry_object;
-use super::write::{next_object_number, update_trailer, Update, XrefKind};
+use super::write::{catalog_entry_object, next_object_number, update_trailer, Update, XrefKind};
 use super::{deref, load, PdfError};
 use crate::findings::DssProblem;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};

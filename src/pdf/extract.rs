@@ -1,8 +1,7 @@
 //! Finding the signatures of a PDF, checking their /ByteRange against the file's revisions, and
 //! classifying what changed after each one.
 
-use super::sign::{decode_text, is_sig_field};
-use super::{deref, diff, dict_get, load, PdfError, SignedRanges};
+use super::{decode_text, deref, diff, dict_get, is_sig_field, load, PdfError, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeSet, HashMap};
 

@@ -32,6 +32,7 @@ mod sign;
 mod write;
 
 pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
+#[cfg(feature = "verify")]
 pub(crate) use extract::signatures_and_dss;
 pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
 pub use sign::sign;
@@ -79,11 +80,11 @@ pub enum PdfError {
     /// A certification signature must be the document's first signature.
     #[error("a certification signature must be the document's first signature, and this document is already signed")]
     CertificationNotFirst,
-    /// The appearance needs a rectangle (`--rect`).
-    #[error("the {0} appearance needs a position: give --rect X,Y,W,H (millimetres from the page's top-left)")]
+    /// The appearance needs a rectangle ([`PadesOptions::rect`]).
+    #[error("the {0} appearance needs a position (a rectangle in millimetres from the page's top-left)")]
     MissingRect(&'static str),
     /// A seal without a rectangle is placed over the person's signature, and there is none.
-    #[error("no visible signature on page {0} for the seal to overlap; give --rect X,Y (real size) or X,Y,W,H")]
+    #[error("no visible signature on page {0} for the seal to overlap; give the seal a position")]
     NoSignatureToSeal(u32),
     /// The rectangle is not usable (negative, empty, off the page).
     #[error("invalid rectangle: {0}")]
@@ -95,10 +96,10 @@ pub enum PdfError {
     #[error("font: {0}")]
     Font(String),
     /// The font has no glyph for a character of the text.
-    #[error("font: the font has no glyph for {0:?}; use a font with full Vietnamese coverage (Liberation Serif 2.x, DejaVu Serif) via --font")]
+    #[error("font: the font has no glyph for {0:?}; use a font with full Vietnamese coverage (Liberation Serif 2.x, DejaVu Serif)")]
     FontMissingGlyph(char),
     /// Text must be drawn and no font was given.
-    #[error("no font available for the appearance text: install Liberation Serif 2.x (Debian: fonts-liberation2) or give --font FILE.ttf")]
+    #[error("no font available for the appearance text: install Liberation Serif 2.x (Debian: fonts-liberation2) or give a TrueType font")]
     NoFont,
     /// The field name is already used in the document.
     #[error("a form field named {0:?} already exists")]
@@ -114,6 +115,9 @@ pub enum PdfError {
     /// The caller's CMS producer failed.
     #[error("producing the CMS signature failed: {0}")]
     Cms(Box<dyn std::error::Error + Send + Sync>),
+    /// A visible appearance on a rotated page (kyso does not draw rotated appearances yet).
+    #[error("not supported: visible appearances on rotated pages (/Rotate {0}); sign without an appearance or on another page")]
+    RotatedPage(i64),
     /// Something kyso does not do (yet), named.
     #[error("not supported: {0}")]
     Unsupported(String),
@@ -381,9 +385,48 @@ pub(crate) fn rect_of(doc: &lopdf::Document, o: &lopdf::Object) -> Option<[f64; 
     }
 }
 
+/// Parents followed up a field's /Parent chain for an inherited /FT: real forms nest a few
+/// levels; 32 bounds a hostile loop.
+const MAX_FIELD_DEPTH: usize = 32;
+
+/// A field (or widget) whose field type, possibly inherited, is /Sig.
+pub(crate) fn is_sig_field(doc: &lopdf::Document, d: &lopdf::Dictionary) -> bool {
+    let mut cur = d;
+    for _ in 0..MAX_FIELD_DEPTH {
+        if let Ok(lopdf::Object::Name(n)) = cur.get(b"FT") {
+            return n == b"Sig";
+        }
+        match dict_get(doc, cur, b"Parent") {
+            Some(lopdf::Object::Dictionary(p)) => cur = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A PDF text string: UTF-16BE with a BOM, else PDFDocEncoding (read as Latin-1, which agrees on
+/// the printable ASCII range that field names use).
+pub(crate) fn decode_text(s: &[u8]) -> String {
+    if let Some(rest) = s.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = s.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        s.iter().map(|&b| char::from(b)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_text_reads_utf16_and_latin1() {
+        assert_eq!(decode_text(&[0xFE, 0xFF, 0, b'K', 0, 0xFD]), "Ký");
+        assert_eq!(decode_text(b"Signature1"), "Signature1");
+    }
+
 
     #[test]
     fn rect_parses_two_or_four_numbers() {

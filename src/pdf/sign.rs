@@ -2,8 +2,8 @@
 
 use super::font::{deflate, TextFont};
 use super::image::Png;
-use super::write::{next_object_number, real, text_string, update_trailer, write_object, Update, XrefKind};
-use super::{deref, dict_get, load, num, rect_of, Appearance, MmRect, PadesOptions, PdfError, SignedPdf, SignedRanges};
+use super::write::{catalog_entry_object, next_object_number, real, text_string, update_trailer, write_object, Update, XrefKind};
+use super::{decode_text, deref, dict_get, is_sig_field, load, num, rect_of, Appearance, MmRect, PadesOptions, PdfError, SignedPdf, SignedRanges};
 use crate::findings::{FieldLock, MdpLevel};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use std::collections::BTreeSet;
@@ -176,10 +176,7 @@ impl Plan {
         check_permissions(doc, catalog, opts, &field_name, appearance.is_some())?;
         if appearance.is_some() {
             if geometry.rotate != 0 {
-                return Err(PdfError::Unsupported(format!(
-                    "visible appearances on rotated pages (/Rotate {}); use --appearance none or another page",
-                    geometry.rotate
-                )));
+                return Err(PdfError::RotatedPage(geometry.rotate));
             }
             geometry.check_inside(rect)?;
         }
@@ -389,26 +386,6 @@ const STAMP_PT: f64 = 10.0;
 const STAMP_LEAD: f64 = 12.0;
 const STAMP_PAD: f64 = 2.0;
 
-/// The catalog entry `key` (/AcroForm, /DSS) as a dictionary object of its own, to be rewritten
-/// in the update: (its object number, its dictionary, whether the catalog must be rewritten to
-/// point at it). An entry that is already a reference to a dictionary keeps its object; an
-/// inline dictionary moves to a new object (`alloc`); anything else starts empty.
-pub(crate) fn catalog_entry_object(
-    doc: &Document,
-    catalog: &Dictionary,
-    key: &[u8],
-    alloc: &mut impl FnMut() -> ObjectId,
-) -> (ObjectId, Dictionary, bool) {
-    match catalog.get(key) {
-        Ok(Object::Reference(id)) => match doc.objects.get(id) {
-            Some(Object::Dictionary(d)) => (*id, d.clone(), false),
-            _ => (alloc(), Dictionary::new(), true),
-        },
-        Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
-        _ => (alloc(), Dictionary::new(), true),
-    }
-}
-
 /// An array with a reference appended, and where it must be written.
 enum Extended {
     /// The array is its own object (`id`): rewrite that object, not its owner.
@@ -434,7 +411,7 @@ fn append_ref(doc: &Document, entry: Result<&Object, lopdf::Error>, item: Object
 
 /// The stamp's signing time: ISO 8601 in Vietnam's time zone (Decree 30: date, h:m:s, +07:00).
 fn stamp_time(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
+    let t = t.to_offset(crate::util::VIETNAM);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
 }
 
@@ -565,21 +542,6 @@ fn last_visible_signature(doc: &Document, page_id: ObjectId) -> Option<[f64; 4]>
         .find(|r| r[2] - r[0] > 1.0 && r[3] - r[1] > 1.0)
 }
 
-/// A field (or widget) whose field type, possibly inherited, is /Sig.
-pub(crate) fn is_sig_field(doc: &Document, d: &Dictionary) -> bool {
-    let mut cur = d;
-    for _ in 0..MAX_DEPTH {
-        if let Ok(Object::Name(n)) = cur.get(b"FT") {
-            return n == b"Sig";
-        }
-        match dict_get(doc, cur, b"Parent") {
-            Some(Object::Dictionary(p)) => cur = p,
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// Fully qualified names of the document's form fields.
 fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>, PdfError> {
     let mut names = BTreeSet::new();
@@ -589,19 +551,6 @@ fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>,
         }
     })?;
     Ok(names)
-}
-
-/// A PDF text string: UTF-16BE with a BOM, else PDFDocEncoding (read as Latin-1, which agrees on
-/// the printable ASCII range that field names use).
-pub(crate) fn decode_text(s: &[u8]) -> String {
-    if let Some(rest) = s.strip_prefix(&[0xFE, 0xFF]) {
-        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-        String::from_utf16_lossy(&units)
-    } else if let Some(rest) = s.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        String::from_utf8_lossy(rest).into_owned()
-    } else {
-        s.iter().map(|&b| char::from(b)).collect()
-    }
 }
 
 /// /Action and /Fields of a FieldMDP transform or lock dictionary.
@@ -727,9 +676,4 @@ mod tests {
         assert_eq!(stamp_time(time::macros::datetime!(2026-11-30 06:30:27 +07:00)), "2026-11-30T06:30:27+07:00");
     }
 
-    #[test]
-    fn decode_text_reads_utf16_and_latin1() {
-        assert_eq!(decode_text(&[0xFE, 0xFF, 0, b'K', 0, 0xFD]), "Ký");
-        assert_eq!(decode_text(b"Signature1"), "Signature1");
-    }
 }

@@ -1,7 +1,7 @@
 //! Serialising PDF objects and appending an incremental update (new objects, a cross-reference
 //! section of the same kind as the file's last one, a trailer with /Prev).
 
-use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
 use std::io::Write as _;
 
 /// Writes `obj` in PDF syntax into `out`.
@@ -246,6 +246,26 @@ impl Update {
         }
         let _ = writeln!(self.buf, "startxref\n{xref_offset}\n%%EOF");
         self.buf
+    }
+}
+
+/// The catalog entry `key` (/AcroForm, /DSS) as a dictionary object of its own, to be rewritten
+/// in the update: (its object number, its dictionary, whether the catalog must be rewritten to
+/// point at it). An entry that is already a reference to a dictionary keeps its object; an
+/// inline dictionary moves to a new object (`alloc`); anything else starts empty.
+pub(crate) fn catalog_entry_object(
+    doc: &Document,
+    catalog: &Dictionary,
+    key: &[u8],
+    alloc: &mut impl FnMut() -> ObjectId,
+) -> (ObjectId, Dictionary, bool) {
+    match catalog.get(key) {
+        Ok(Object::Reference(id)) => match doc.objects.get(id) {
+            Some(Object::Dictionary(d)) => (*id, d.clone(), false),
+            _ => (alloc(), Dictionary::new(), true),
+        },
+        Ok(Object::Dictionary(d)) => (alloc(), d.clone(), true),
+        _ => (alloc(), Dictionary::new(), true),
     }
 }
 

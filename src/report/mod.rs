@@ -34,6 +34,16 @@ impl Serialize for Check {
     }
 }
 
+impl text::Ctx<'_> {
+    /// A finding in this context's language.
+    pub(crate) fn finding(&self, f: &Finding) -> String {
+        match self.lang {
+            Lang::En => en::finding(f, self),
+            Lang::Vi => vi::finding(f, self),
+        }
+    }
+}
+
 impl std::fmt::Display for Finding {
     /// The English rendering of the JSON (RFC 3339 UTC times, full distinguished names).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,7 +2,8 @@
 //! as a reader recognises them, and the rendering context of findings ([`Ctx`]).
 
 use super::{Lang, SubIndication};
-use crate::findings::{Finding, Name, NameParts};
+use crate::findings::{Name, NameParts};
+use crate::util::VIETNAM;
 use time::OffsetDateTime;
 
 /// The fixed words of the report.
@@ -206,20 +207,13 @@ pub(crate) fn clean(s: &str) -> String {
         .collect()
 }
 
-/// Vietnam time (UTC+7, no daylight saving).
-fn vietnam() -> time::UtcOffset {
-    time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC)
-}
-
 /// RFC 3339 text of a time (as the JSON writes times).
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
+pub use crate::util::rfc3339;
 
 /// A time in Vietnam time: `30/11/2026 06:30:27` (vi) or `2026-11-30 06:30:27` (en), followed
 /// by ` (+07:00)` / ` +07:00` when `zone` is set.
 pub(crate) fn format_local(d: OffsetDateTime, lang: Lang, zone: bool) -> String {
-    let d = d.to_offset(vietnam());
+    let d = d.to_offset(VIETNAM);
     let (y, m, day) = (d.year(), u8::from(d.month()), d.day());
     let (h, min, s) = (d.hour(), d.minute(), d.second());
     match (lang, zone) {
@@ -286,13 +280,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A finding in this context's language.
-    pub(crate) fn finding(&self, f: &Finding) -> String {
-        match self.lang {
-            Lang::En => super::en::finding(f, self),
-            Lang::Vi => super::vi::finding(f, self),
-        }
-    }
 }
 
 /// "CN — title — O" for a signer (title and O when present and different from the CN).

@@ -1,10 +1,10 @@
 //! Trusted time (RFC 3161): timestamp requests and tokens, a timestamp authority, token
 //! verification, an HTTP client and server, and the CAdES-B-T upgrade of a signature.
 //!
-//! - [`request`] builds a `TimeStampReq`; [`HttpClient`] (or any [`TsaClient`]) sends it;
-//!   [`parse_response`] reads the reply.
-//! - [`Tsa`] issues tokens and answers requests ([`Tsa::respond`]); [`server::TsaServer`] serves
-//!   them over HTTP.
+//! - [`request`] builds a `TimeStampReq`; [`HttpClient`] (feature `tsa`) or any other
+//!   [`TsaClient`] sends it; [`parse_response`] reads the reply.
+//! - [`Tsa`] issues tokens and answers requests ([`Tsa::respond`]); [`server::TsaServer`]
+//!   (feature `tsa`) serves them over HTTP.
 //! - [`verify_token`] checks a token against an imprint, trust anchors and a time, for proof of
 //!   existence; see its documentation for what it does **not** check.
 //! - [`add_signature_timestamp`] adds a signature timestamp (id-aa-signatureTimeStampToken) to
@@ -37,6 +37,9 @@ mod asn1;
 mod cades;
 mod client;
 mod evidence;
+#[cfg(feature = "tsa")]
+mod http;
+#[cfg(feature = "tsa")]
 pub mod server;
 mod token;
 mod verify;
@@ -47,10 +50,14 @@ pub use cades::{
     TimestampedSignature,
 };
 pub use evidence::{embed_crls, evidence_certificates, MAX_EMBEDDED_CRLS};
-pub use client::{HttpClient, TsaClient, MAX_RESPONSE_BYTES};
+pub use client::{TsaClient, MAX_RESPONSE_BYTES};
+#[cfg(feature = "tsa")]
+pub use http::HttpClient;
 pub use token::{FailureInfo, Outcome, Reply, Tsa, DEFAULT_POLICY};
 pub use verify::{verify_token, verify_token_with, TimestampInfo, TokenCheck, TokenFailure};
+#[cfg(feature = "pdf")]
 pub(crate) use cades::imprint_algorithm;
+#[cfg(feature = "pdf")]
 pub(crate) use verify::decode_tst_info;
 
 use crate::alg::DigestAlgorithm;

@@ -323,7 +323,7 @@ fn validate_path(signer_der: &[u8], certs: &[&[u8]], signer_idx: usize, anchors:
     // CA certificates with an EKU must allow id-kp-timeStamping; the TSA certificate's own EKU
     // is required by check_tsa_certificate (critical, id-kp-timeStamping alone).
     settings.eku = EkuRule::AnyOf(vec![crate::alg::oid::KP_TIME_STAMPING]);
-    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| crate::verify::path_problem(&e, time.unix_timestamp()))?;
+    let path = build_and_validate(&ee, &intermediates, &trust, &settings).map_err(|e| crate::path::path_problem(&e, time.unix_timestamp()))?;
     let mut subjects: Vec<Name> = path.certs.iter().map(|c| c.subject().report()).collect();
     subjects.push(path.anchor.cert().subject().report());
     Ok(subjects)

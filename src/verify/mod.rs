@@ -45,14 +45,15 @@
 //! ```
 
 mod crl;
+#[cfg(feature = "pdf")]
 mod doc_ts;
 mod path;
+#[cfg(feature = "pdf")]
 mod pdf;
 mod poe;
 
 pub use crl::MAX_CRL_ENTRIES;
 pub use path::{KeyUsageBit, PolicyInputs, MAX_CHAIN_DEPTH};
-pub(crate) use path::path_problem;
 
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::cms::certs::{self as certcache, CertFacts};
@@ -333,7 +334,7 @@ impl Verifier {
             return Err(VerifyError::TooMany { what: "trust anchors", limit: crate::objects::MAX_OBJECTS_PER_FILE });
         }
         if chain.len() > MAX_CERTIFICATES {
-            return Err(VerifyError::TooMany { what: "--chain certificates", limit: MAX_CERTIFICATES });
+            return Err(VerifyError::TooMany { what: "extra certificates", limit: MAX_CERTIFICATES });
         }
         if crls.len() > MAX_CRLS {
             return Err(VerifyError::TooMany { what: "CRLs", limit: MAX_CRLS });

@@ -807,9 +807,11 @@ fn inspect_describes_without_key_material() {
     assert!(out.contains(&spki_fp), "{spki_fp} not in {out}");
     // without a passphrase: only the storage form
     let o = kyso().args(["inspect", "binh.key"]).current_dir(d).output().unwrap();
-    let (code, out, _) = summary(&o);
+    let (code, out, err) = summary(&o);
     assert_eq!(code, 0);
     assert!(out.contains("encrypted PKCS#8") && out.contains("give the passphrase"), "{out}");
+    // the library's text names no flag; the CLI says which ones
+    assert!(!out.contains("--pass-file") && err.contains("hint: give the passphrase with --pass-file FILE or KYSO_PASSPHRASE"), "{out}{err}");
     // a CRL and a request
     ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial_of(d, "binh.pem"), "--reason", "affiliation-changed"]);
     let out = ok(d, &["inspect", "ca/crl.pem"]);

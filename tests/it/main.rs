@@ -1,5 +1,6 @@
 //! kyso's integration tests: one binary, grouped by topic (CLI, OpenSSL interop, attack cases).
 
+mod architecture;
 mod ca;
 mod cli;
 mod demo;

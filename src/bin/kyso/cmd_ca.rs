@@ -3,7 +3,7 @@
 
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::ca::{Ca, CaError, InitParams, IssueRequest, Profile, Reason, SubjectInfo};
+use kyso::ca::{Ca, CaError, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
 use std::path::{Path, PathBuf};
@@ -308,8 +308,45 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) | CaError::NotOnHold { .. } => {
             CliError::failed(e.to_string()).hint("`kyso ca list --dir DIR` shows the serials and their status")
         }
-        CaError::BadParameter(_) | CaError::Profile(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
+        CaError::Profile(p) => CliError::usage(profile_message(&p)),
+        CaError::BadValidity { years, max } => CliError::usage(format!("--years {years}: between 1 and {max}")),
+        CaError::BadCrlDays { days, max } => CliError::usage(format!("--days {days}: between 1 and {max}")),
+        CaError::BadCrlUrl(u) => CliError::usage(format!("--crl-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
+        CaError::CaProfileNotIssued => CliError::usage("CA certificates are made with `ca init --parent`"),
+        CaError::BadParameter(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
+        CaError::InitFailedAfterParentIssued { dir, parent, serial, source } => CliError::failed(format!(
+            "{source}; nothing was kept in {}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {} --serial {serial} --reason cessation-of-operation)",
+            dir.display(),
+            parent.display()
+        )),
         _ => CliError::failed(e.to_string()),
+    }
+}
+
+/// A subject that breaks a profile rule, in the words of the flags that set it.
+pub fn profile_message(e: &ProfileError) -> String {
+    let flag = |f: Field| format!("--{}", f.name());
+    let named = |f: Field| if f == Field::Cn { "the name (--cn)".to_string() } else { flag(f) };
+    match e {
+        ProfileError::Empty(f) => format!("{} is empty", named(*f)),
+        ProfileError::TooLong { field, length, max } => format!("{} is {length} characters long (at most {max})", named(*field)),
+        ProfileError::ControlCharacters(f) => format!("{} contains control characters", named(*f)),
+        ProfileError::BadEmail(a) => format!("--email '{a}' is not an ASCII e-mail address"),
+        ProfileError::UidWithoutValue { prefix } => format!("--uid {prefix} has no value after the prefix"),
+        ProfileError::UidPrefix { value, profile, accepted } => {
+            let who = if *profile == Profile::Agency { "an agency".to_string() } else { format!("a {profile}") };
+            format!("--uid '{value}' for {who} must start with {}", accepted.join(" or "))
+        }
+        ProfileError::Missing { field: Field::Title, profile: Profile::Person } => {
+            "a person certificate needs the person's title (--title, e.g. \"Giám đốc\")".into()
+        }
+        ProfileError::Missing { field: Field::Org, profile: Profile::Person } => "a person certificate needs the person's unit (--org)".into(),
+        ProfileError::Missing { field, profile } => format!("a {profile} certificate needs {}", flag(*field)),
+        ProfileError::NotAllowed { field: Field::Title, profile: Profile::Agency } => {
+            "--title belongs to a person certificate (--profile person), not to an agency".into()
+        }
+        ProfileError::NotAllowed { field, profile } => format!("{} does not belong to a {profile} certificate", flag(*field)),
+        other => other.to_string(),
     }
 }
 
@@ -411,7 +448,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         ProfileArg::Tsa => Profile::Tsa,
     };
     let req = IssueRequest { profile, subject: a.subject.subject(), years: a.years };
-    req.subject.check(profile).map_err(|e| CliError::usage(e.to_string()))?;
+    req.subject.check(profile).map_err(|e| CliError::usage(profile_message(&e)))?;
     let (spki, new_key) = match (&a.csr, &a.key_out) {
         (Some(csr), _) => {
             let bytes = read_input(csr, "the request", MAX_CSR_FILE)?;

@@ -40,5 +40,8 @@ pub fn run(a: InspectArgs) -> Result<ExitCode, CliError> {
     if !text.ends_with('\n') {
         println!();
     }
+    if pass.is_none() && kyso::KeyFile::parse(&bytes).is_ok_and(|k| k.is_encrypted()) {
+        eprintln!("hint: give the passphrase with --pass-file FILE or KYSO_PASSPHRASE to see the key's algorithm and fingerprint");
+    }
     Ok(ExitCode::SUCCESS)
 }

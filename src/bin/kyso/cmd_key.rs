@@ -136,7 +136,7 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
             }
             let subject = a.subject.subject();
             // Only the generic rules here: the CA applies its profile when it issues.
-            subject.check(kyso::ca::Profile::Tsa).map_err(|e| CliError::usage(e.to_string()))?;
+            subject.check(kyso::ca::Profile::Tsa).map_err(|e| CliError::usage(crate::cmd_ca::profile_message(&e)))?;
             let key = open_key(&a.key, &a.pass)?;
             let der = kyso::csr::new_csr(&key, &subject).map_err(|e| CliError::failed(e.to_string()))?;
             let pem = pem::encode_config(

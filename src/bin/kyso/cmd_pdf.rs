@@ -160,10 +160,26 @@ where
     Ok(signed)
 }
 
-/// A library error as a CLI error: option problems are usage errors (2), document problems
-/// are failed operations (1).
+/// A library error as a CLI error, with a hint naming the flag that changes the outcome.
 pub fn pdf_error(input: &Path, e: PdfError) -> CliError {
     let msg = format!("{}: {e}", input.display());
+    let hint = match &e {
+        PdfError::MissingRect(_) => Some("give --rect X,Y,W,H (millimetres from the page's top-left)"),
+        PdfError::NoSignatureToSeal(_) => Some("give --rect X,Y (real size) or X,Y,W,H"),
+        PdfError::FontMissingGlyph(_) => Some("give such a font with --font FILE.ttf"),
+        PdfError::NoFont => Some("install Liberation Serif 2.x (Debian: apt-get install fonts-liberation2) or give --font FILE.ttf"),
+        PdfError::RotatedPage(_) => Some("use --appearance none, or another --page"),
+        _ => None,
+    };
+    let err = pdf_error_class(msg, e);
+    match hint {
+        Some(h) => err.hint(h),
+        None => err,
+    }
+}
+
+/// Option problems are usage errors (2), document problems failed operations (1).
+fn pdf_error_class(msg: String, e: PdfError) -> CliError {
     match e {
         PdfError::NoSuchPage { .. }
         | PdfError::MissingRect(_)

@@ -92,7 +92,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     let client = HttpClient::new(&a.tsa, Duration::from_secs(a.timeout)).map_err(|e| CliError::usage(format!("--tsa: {e}")))?;
     let anchors = certs(&a.tsa_trust)?;
     let extra = certs(&a.tsa_chain)?;
-    let crls = crate::cmd_sign_bt::read_crls(&a.crl)?;
+    let crls = crate::cmd_sign_evidence::read_crls(&a.crl)?;
     if let Some(out) = &a.out {
         if out.exists() && !a.force {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));

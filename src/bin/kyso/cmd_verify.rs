@@ -3,8 +3,10 @@
 
 use crate::util::{read_input, CliError};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::report::{render_cert, render_run_with, Lang, RenderOptions};
-use kyso::verify::{Options, Purpose, RevocationMode, Verifier};
+use crate::cmd_pdf::MAX_PDF_BYTES;
+use kyso::findings::{Finding, IoProblem};
+use kyso::report::{render_cert, render_run_with, DocumentReport, Lang, RenderOptions, RunReport, SubIndication};
+use kyso::verify::{Job, Options, Purpose, RevocationMode, Verifier};
 use kyso::Policy;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -232,6 +234,47 @@ fn sig_path(doc: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// True when `path` is verified in place as a PDF: no `--sig`, no `FILE.p7s` beside it, and
+/// the file starts like a PDF (`%PDF-` in its first kilobyte, as PDF readers accept).
+pub fn verify_in_place(path: &Path, sig: Option<&Path>) -> bool {
+    use std::io::Read;
+    if sig.is_some() || sig_path(path).exists() {
+        return false;
+    }
+    let mut head = [0u8; 1024];
+    let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
+        Ok(n) => n,
+        Err(_) => return false,
+    };
+    head.get(..n).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-"))
+}
+
+/// Verifies `files`: PDFs in place (see [`verify_in_place`]), the others against their `.p7s`
+/// (or `--sig`), in parallel, reported in the order given.
+pub fn verify_all(v: &Verifier, files: &[PathBuf], sig: Option<&Path>) -> RunReport {
+    use rayon::prelude::*;
+    let docs: Vec<DocumentReport> = files
+        .par_iter()
+        .map(|f| {
+            if verify_in_place(f, sig) {
+                verify_pdf_file(v, f)
+            } else {
+                let job = Job { document: f.clone(), signature: sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(f)) };
+                v.verify_job(&job)
+            }
+        })
+        .collect();
+    RunReport::new(docs)
+}
+
+fn verify_pdf_file(v: &Verifier, f: &Path) -> DocumentReport {
+    let label = f.display().to_string();
+    match kyso::files::read_limited(f, MAX_PDF_BYTES) {
+        Ok(bytes) => v.verify_pdf(&label, &bytes),
+        Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
+    }
+}
+
 /// Runs `kyso verify`.
 pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
     if a.sig.is_some() && a.files.len() > 1 {
@@ -244,14 +287,14 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::usage(format!("the document {} does not exist", doc.display())).hint("check the path"));
         }
         let sig = a.sig.clone().unwrap_or_else(|| sig_path(doc));
-        if !sig.exists() && !crate::cmd_pades::verify_in_place(doc, a.sig.as_deref()) {
+        if !sig.exists() && !verify_in_place(doc, a.sig.as_deref()) {
             return Err(CliError::usage(format!("the signature file {} does not exist", sig.display()))
                 .hint("give the signature file with --sig FILE"));
         }
     }
     let v = verifier(&a.trust)?;
     // PDFs without a .p7s are verified in place (every signature); the others as before.
-    let report = crate::cmd_pades::verify_all(&v, &a.files, a.sig.as_deref());
+    let report = verify_all(&v, &a.files, a.sig.as_deref());
     if a.trust.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));
@@ -288,5 +331,25 @@ pub fn run_cert(a: CertArgs) -> Result<ExitCode, CliError> {
             }
             Ok(ExitCode::from(report.indication.exit_code()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pdfs_without_a_p7s_are_verified_in_place() {
+        let d = tempfile::tempdir().unwrap();
+        let pdf = d.path().join("a.pdf");
+        std::fs::write(&pdf, b"%PDF-1.7\n%%EOF\n").unwrap();
+        let txt = d.path().join("a.txt");
+        std::fs::write(&txt, b"hello").unwrap();
+        assert!(verify_in_place(&pdf, None));
+        assert!(!verify_in_place(&pdf, Some(Path::new("x.p7s"))));
+        assert!(!verify_in_place(&txt, None));
+        assert!(!verify_in_place(&d.path().join("missing.pdf"), None));
+        std::fs::write(d.path().join("a.pdf.p7s"), b"x").unwrap();
+        assert!(!verify_in_place(&pdf, None), "a detached signature beside it wins");
     }
 }

@@ -6,11 +6,10 @@ mod cmd_inspect;
 mod cmd_key;
 mod cmd_demo;
 mod cmd_sign;
-mod cmd_sign_bt;
+mod cmd_sign_evidence;
 mod cmd_verify;
 mod cmd_timestamp;
 mod cmd_tsa;
-mod cmd_pades;
 mod cmd_pdf;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;

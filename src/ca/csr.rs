@@ -4,8 +4,8 @@
 //! The CA decides every extension: a request's extension attributes are read only to be
 //! reported as ignored, never copied into the certificate.
 
-use crate::ca::profile::SubjectInfo;
-use crate::ca::signer::RcgenSigner;
+use super::profile::SubjectInfo;
+use super::signer::RcgenSigner;
 use crate::keys::{KeyAlgorithm, PrivateKey, RsaPadding};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
@@ -130,7 +130,7 @@ pub fn verify_csr(bytes: &[u8]) -> Result<VerifiedCsr, CsrError> {
     Ok(VerifiedCsr {
         spki: info.subject_pki.raw.to_vec(),
         key_algorithm,
-        subject: crate::inspect::name_to_string(&info.subject),
+        subject: crate::util::name_to_string(&info.subject),
         ignored_extensions,
     })
 }
@@ -139,7 +139,7 @@ pub fn verify_csr(bytes: &[u8]) -> Result<VerifiedCsr, CsrError> {
 /// CA accepts). Returns DER.
 pub fn new_csr(key: &PrivateKey, subject: &SubjectInfo) -> Result<Vec<u8>, CsrError> {
     let mut params = rcgen::CertificateParams::default();
-    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.0))?;
+    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.to_string()))?;
     let rsa_copy;
     let signer_key: &PrivateKey = if matches!(key.algorithm(), KeyAlgorithm::Rsa(_)) {
         let mut k = PrivateKey::from_pkcs8_der(key.pkcs8_der()).map_err(|e| CsrError::Build(e.to_string()))?;

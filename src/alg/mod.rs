@@ -4,6 +4,8 @@
 use const_oid::ObjectIdentifier;
 use std::fmt;
 
+pub(crate) mod pss;
+
 /// OIDs used across kyso: the `const-oid` database's constants under kyso's names, hand-typed
 /// only where the database (const-oid 0.10) has no entry.
 pub mod oid {

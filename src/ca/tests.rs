@@ -1,0 +1,149 @@
+//! The CA's life cycle: init, issue, revoke, hold and lift, list, audit, over one directory.
+
+use super::registry;
+use super::*;
+use crate::keys::{Kdf, KeyAlgorithm, KeyError, Signer};
+use crate::objects::serial_hex;
+use x509_parser::prelude::FromDer;
+use time::macros::datetime;
+
+const FAST: Kdf = Kdf::Pbkdf2Sha256 { iterations: 1000 };
+
+fn root(dir: &Path, years: u32) -> (Ca, PrivateKey) {
+    let mut p = InitParams::new("Root CA Tỉnh Bắc Ninh");
+    p.years = Some(years);
+    let ca = Ca::init(dir, &p, None, b"pw", FAST, datetime!(2026-11-30 00:00 UTC)).unwrap();
+    let key = ca.open_key(Some(b"pw")).unwrap();
+    (ca, key)
+}
+
+fn agency() -> IssueRequest {
+    IssueRequest {
+        profile: Profile::Agency,
+        subject: SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() },
+        years: None,
+    }
+}
+
+#[test]
+fn time_is_a_parameter_and_the_ca_validity_is_enforced() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut ca, key) = root(&d.path().join("r"), 2);
+    let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    // a certificate issued "in 2027" is clipped to the root's notAfter (2028-11-30)
+    let i = ca.issue(&key, &agency(), unit.public_key_spki(), datetime!(2027-06-01 12:00 UTC)).unwrap();
+    assert_eq!(i.not_before, datetime!(2027-06-01 12:00 UTC));
+    assert_eq!(i.not_after, datetime!(2028-11-30 00:00 UTC));
+    assert!(i.shortened);
+    // before or after the CA's validity: refused
+    for t in [datetime!(2026-11-29 00:00 UTC), datetime!(2028-11-30 00:00 UTC)] {
+        match ca.issue(&key, &agency(), unit.public_key_spki(), t) {
+            Err(CaError::CaNotValid { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    // status at a given time
+    let later = ca.list(datetime!(2029-01-01 00:00 UTC)).unwrap();
+    assert_eq!(later[0].status, Status::Expired);
+    let now = ca.list(datetime!(2027-07-01 00:00 UTC)).unwrap();
+    assert_eq!(now[0].status, Status::Valid);
+}
+
+#[test]
+fn only_a_hold_is_lifted_and_the_audit_replays_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut ca, key) = root(&d.path().join("r"), 5);
+    let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    let t = |day: u8| OffsetDateTime::new_utc(time::Date::from_calendar_date(2027, time::Month::January, day).unwrap(), time::Time::MIDNIGHT);
+    let a = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+    let b = ca.issue(&key, &agency(), unit.public_key_spki(), t(1)).unwrap().serial;
+    match ca.remove_from_crl(&key, &a, t(2)) {
+        Err(CaError::NotOnHold { serial, state }) => assert_eq!((serial, state.as_str()), (a.clone(), "valid")),
+        r => panic!("{r:?}"),
+    }
+    ca.revoke(&key, &b, Reason::Superseded, t(2)).unwrap();
+    match ca.remove_from_crl(&key, &b, t(3)) {
+        Err(CaError::NotOnHold { state, .. }) => assert_eq!(state, "revoked since 2027-01-02T00:00:00Z, reason superseded"),
+        r => panic!("{r:?}"),
+    }
+    match ca.remove_from_crl(&key, "77", t(3)) {
+        Err(CaError::UnknownSerial(s)) => assert_eq!(s, "77"),
+        r => panic!("{r:?}"),
+    }
+    ca.revoke(&key, &a, Reason::CertificateHold, t(3)).unwrap();
+    let crl = ca.remove_from_crl(&key, &a, t(4)).unwrap();
+    let statuses: Vec<_> = ca.list(t(5)).unwrap().into_iter().map(|r| (r.serial, r.status)).collect();
+    assert_eq!(statuses, [(a.clone(), Status::Valid), (b.clone(), Status::Revoked)]);
+    let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&crl.der).unwrap();
+    let listed: Vec<String> = parsed.iter_revoked_certificates().map(|r| serial_hex(r.raw_serial())).collect();
+    assert_eq!(listed, [b.clone()]);
+    ca.audit().unwrap();
+    // A registry row cleared without the log entry is caught; so is a logged lifting of a
+    // certificate that was never on hold.
+    ca.revoke(&key, &a, Reason::CertificateHold, t(6)).unwrap();
+    {
+        let tx = ca.registry.write().unwrap();
+        registry::mark_unrevoked(&tx, &a).unwrap();
+        tx.commit().unwrap();
+    }
+    assert!(matches!(ca.audit(), Err(CaError::AuditBroken { seq: 0, .. })));
+    {
+        let tx = ca.registry.write().unwrap();
+        registry::mark_revoked(&tx, &a, unix(t(6)), "certificate-hold").unwrap();
+        let detail = serde_json::json!({ "serial": b, "held_since": "2027-01-02T00:00:00Z", "removed_at": "2027-01-07T00:00:00Z" });
+        registry::append_audit(&tx, unix(t(7)), "remove-from-crl", &detail.to_string()).unwrap();
+        tx.commit().unwrap();
+    }
+    match ca.audit() {
+        Err(CaError::AuditBroken { reason, .. }) => assert!(reason.contains("shows no hold to lift"), "{reason}"),
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn wrong_key_wrong_passphrase_and_duplicate_init_are_typed_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("r");
+    let (mut ca, _) = root(&dir, 5);
+    match ca.open_key(Some(b"wrong")) {
+        Err(CaError::Key { source: KeyError::WrongPassphrase, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match ca.open_key(None) {
+        Err(CaError::Key { source: KeyError::PassphraseRequired, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let other = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    match ca.issue(&other, &agency(), other.public_key_spki(), datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::KeyMismatch(_)) => {}
+        r => panic!("{r:?}"),
+    }
+    match ca.revoke(&other, "01", Reason::Superseded, datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::UnknownSerial(s)) => assert_eq!(s, "1"),
+        r => panic!("{r:?}"),
+    }
+    match Ca::init(&dir, &InitParams::new("again"), None, b"pw", FAST, datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::AlreadyExists { found: "ca.pem", .. }) => {}
+        r => panic!("{r:?}"),
+    }
+    match Ca::open(&d.path().join("missing")) {
+        Err(CaError::NoSuchDir(_)) => {}
+        r => panic!("{r:?}"),
+    }
+    match Ca::open(d.path()) {
+        Err(CaError::NotACa { missing: "ca.pem", .. }) => {}
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn weak_or_unsupported_subject_keys_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut ca, key) = root(&d.path().join("r"), 5);
+    match ca.issue(&key, &agency(), b"\x30\x00", datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::SubjectKey(csr::CsrError::Malformed(_))) => {}
+        r => panic!("{r:?}"),
+    }
+    assert!(ca.list(datetime!(2027-01-01 00:00 UTC)).unwrap().is_empty());
+    assert_eq!(ca.audit().unwrap().certificates, 0);
+}
