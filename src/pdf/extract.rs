@@ -1,7 +1,8 @@
 //! Finding the signatures of a PDF, checking their /ByteRange against the file's revisions, and
 //! classifying what changed after each one.
 
-use super::{decode_text, deref, diff, dict_get, is_sig_field, load, PdfError, SignedRanges};
+use super::diff::{self, Modifications};
+use super::{decode_text, deref, dict_get, is_sig_field, load, PdfError, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeSet, HashMap};
 
@@ -67,42 +68,6 @@ impl PdfSignature {
 
 pub use crate::findings::ByteRangeProblem;
 use crate::findings::{PdfAnalysisProblem, PdfChange, PdfPermissions, PdfRevision, PermissionViolation};
-
-/// What changed after a signature's revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Modifications {
-    /// Nothing: the signature covers the whole file.
-    None,
-    /// Only later signatures (fields, widgets, appearances, signature dictionaries, validation
-    /// data) and form filling.
-    SignaturesAndFormFilling,
-    /// Anything else: the document a reader sees may differ from what was signed.
-    Other {
-        /// What changed.
-        changes: Vec<PdfChange>,
-    },
-    /// The later file could not be compared.
-    Unknown(PdfAnalysisProblem),
-}
-
-impl Modifications {
-    /// A stable machine-readable name: `none`, `signatures_and_form_filling`, `other`, `unknown`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Modifications::None => "none",
-            Modifications::SignaturesAndFormFilling => "signatures_and_form_filling",
-            Modifications::Other { .. } => "other",
-            Modifications::Unknown(_) => "unknown",
-        }
-    }
-
-    /// True when the document a reader sees is the one signed (no change, or only later
-    /// signatures and form filling).
-    pub fn is_acceptable(&self) -> bool {
-        matches!(self, Modifications::None | Modifications::SignaturesAndFormFilling)
-    }
-}
 
 /// Lists the signatures of `pdf`: every signature field with a value, in field order.
 ///

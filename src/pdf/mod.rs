@@ -34,7 +34,8 @@ mod write;
 pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
 #[cfg(feature = "verify")]
 pub(crate) use extract::signatures_and_dss;
-pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
+pub use diff::Modifications;
+pub use extract::{signatures, ByteRangeProblem, PdfSignature};
 pub use sign::sign;
 
 pub use crate::findings::{FieldLock, MdpLevel};

@@ -906,6 +906,14 @@ fn pyhanko_difference_analysis_agrees_on_every_case() {
             }
         }
     }
+    // kyso's certifications and locks are read by pyHanko as kyso wrote them.
+    for (name, want) in [("certified-p2-fill", ",P=2,"), ("certified-p1-timestamp", ",P=1,"), ("docmdp-p1-then-fill", ",P=1,"), ("fieldmdp-locked-field-filled", ",lock=INCLUDE"), ("shadow-replace-locked-form", ",lock=ALL")] {
+        let file = &files[cases.iter().position(|c| c.name == name).unwrap()];
+        let first = &py[file][0];
+        if !first.2.contains(want) {
+            disagreements.push(format!("{name}: pyHanko reads {} (expected {want})", first.2));
+        }
+    }
     println!(
         "pyHanko's difference analysis and kyso's agree on {agree} of {total} signatures over {} files ({} known divergences, PYHANKO_DIFFERS)",
         cases.len(),
@@ -1020,4 +1028,63 @@ fn hostile_arrays_and_many_signatures_are_analysed_within_the_linear_work_budget
             (m, _) => panic!("signature {}: {m:?}", i + 1),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI: `kyso sign --pades --certify N` and `--lock-fields`, checked by `kyso verify`.
+
+#[test]
+fn cli_certify_and_lock_fields_then_verify_names_the_permissions_and_catches_a_locked_change() {
+    use crate::cli::{run, summary};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    crate::pki::write(d, "to-khai.pdf", &base(Parts { form: true, ..Parts::default() }));
+    let ex = |rel: &str| example(rel).to_str().unwrap().to_string();
+    let who = |w: &str| ["--cert".to_string(), ex(&format!("units/van-phong-ubnd/{w}.pem")), "--key".into(), ex(&format!("units/van-phong-ubnd/{w}.key"))];
+    let common = ["--chain".to_string(), ex("ca/chain.pem"), "--pass-file".into(), ex("passphrase.txt")];
+    let sign = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        summary(&run(d, &args))
+    };
+    let mut a: Vec<String> = ["sign", "--pades", "--certify", "2"].iter().map(|s| s.to_string()).collect();
+    a.extend(who("agency"));
+    a.extend(common.clone());
+    a.extend(["--out".into(), "c.pdf".into(), "to-khai.pdf".into()]);
+    let (code, out, err) = sign(a);
+    assert_eq!(code, 0, "{out}{err}");
+    // A visible signature is refused by the certification, with the reason.
+    let mut a: Vec<String> = ["sign", "--pades", "--appearance", "signature", "--rect", "115,230,60,25", "--in-place", "c.pdf"].iter().map(|s| s.to_string()).collect();
+    a.extend(["--image".into(), ex("pdf/signature.png")]);
+    a.extend(who("person"));
+    a.extend(common.clone());
+    let (code, _, err) = sign(a);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("allows new signatures only without a visible appearance"), "{err}");
+    let mut a: Vec<String> = ["sign", "--pades", "--lock-fields", "--in-place", "c.pdf"].iter().map(|s| s.to_string()).collect();
+    a.extend(who("person"));
+    a.extend(common.clone());
+    let (code, out, err) = sign(a);
+    assert_eq!(code, 0, "{out}{err}");
+    let verify = |file: &str| {
+        let (code, out, err) = summary(&run(d, &["verify", file, "--trust", &ex("root.pem"), "--revocation", "off", "--json"]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        (code, v["documents"][0]["signatures"].as_array().unwrap().clone())
+    };
+    let check = |s: &serde_json::Value, name: &str| s["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned();
+    let (code, sigs) = verify("c.pdf");
+    assert_eq!(code, 0, "{sigs:#?}");
+    let perm = check(&sigs[0], "pdf_permissions").unwrap();
+    assert_eq!((perm["status"].as_str(), perm["detail"].as_str()), (Some("passed"), Some("certification signature, P=2 (form filling and signing allowed)")));
+    assert_eq!(check(&sigs[1], "pdf_permissions").unwrap()["detail"], "locks every form field");
+    let revs = check(&sigs[0], "pdf_revisions").unwrap();
+    assert!(revs["detail"].as_str().unwrap().starts_with("revision 3: signature "), "{revs}");
+    // Filling a field afterwards: the certification allows it, the lock does not.
+    crate::pki::write(d, "filled.pdf", &fill(&std::fs::read(d.join("c.pdf")).unwrap(), "HoTen", "Tran Van C"));
+    let (code, sigs) = verify("filled.pdf");
+    assert_eq!(code, 3, "{sigs:#?}");
+    assert_eq!(sigs[0]["indication"], "TOTAL_PASSED", "{:#}", sigs[0]);
+    assert_eq!((sigs[1]["indication"].as_str(), sigs[1]["sub_indication"].as_str()), (Some("INDETERMINATE"), Some("SIG_CONSTRAINTS_FAILURE")));
+    let perm = check(&sigs[1], "pdf_permissions").unwrap();
+    assert_eq!(perm["status"], "failed");
+    assert!(perm["detail"].as_str().unwrap().contains("revision 4: locked form field \"HoTen\" changed"), "{perm}");
 }

@@ -3,7 +3,8 @@
 
 Usage: python3 oracle.py FILE.pdf...
 Prints one line per file: "<file>\t<verdict>", where <verdict> is, per embedded signature in
-pyHanko's order, "<field>=<ok|not-ok>,<coverage>,<modification level>" joined by " ; " — "ok"
+pyHanko's order, "<field>=<ok|not-ok>,<coverage>,<modification level>,<P=n|->,<lock=ACTION|->"
+joined by " ; " — the last two are the certification level and field lock pyHanko reads — "ok"
 meaning pyHanko's `docmdp_ok`: the changes after the signature are on pyHanko's whitelist and
 within the signature's DocMDP and FieldMDP permissions — or "<field>=error(<exception>)" when
 pyHanko cannot analyse that signature, or "error(<exception>)" when it cannot read the file's
@@ -33,7 +34,11 @@ def verdict(path):
                     else:
                         level = "SUSPICIOUS(" + " ".join(str(diff).split())[:120].replace(";", ",") + ")"
                     ok = "ok" if info["docmdp_ok"] else "not-ok"
-                    out.append(f"{emb.field_name}={ok},{info['coverage'].name},{level}")
+                    mdp = emb.docmdp_level
+                    perm = f"P={mdp.value}" if mdp is not None else "-"
+                    lock = emb.fieldmdp
+                    lock = f"lock={lock.action.name}" if lock is not None else "-"
+                    out.append(f"{emb.field_name}={ok},{info['coverage'].name},{level},{perm},{lock}")
                 except Exception as e:  # noqa: BLE001 - every failure is a verdict
                     out.append(f"{emb.field_name}=error({type(e).__name__})")
             return " ; ".join(out) if out else "no-signatures"

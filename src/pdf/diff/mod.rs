@@ -41,13 +41,48 @@ mod value;
 pub(crate) use revisions::markers;
 
 use crate::findings::{FieldLock, MdpLevel, PdfAnalysisProblem, PdfChange, PdfPermissions, PdfRevision, PermissionViolation};
-use crate::pdf::Modifications;
 use lopdf::Object;
 use revisions::{ObjectError, Store, StructureError};
 use roles::{Role, State};
 use std::collections::HashSet;
 use step::StepResult;
 use value::{dict_of, entry, name_entry, text};
+
+/// What changed after a signature's revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Modifications {
+    /// Nothing: the signature covers the whole file.
+    None,
+    /// Only later signatures (fields, widgets, appearances, signature dictionaries, validation
+    /// data) and form filling.
+    SignaturesAndFormFilling,
+    /// Anything else: the document a reader sees may differ from what was signed.
+    Other {
+        /// What changed.
+        changes: Vec<PdfChange>,
+    },
+    /// The later file could not be compared.
+    Unknown(PdfAnalysisProblem),
+}
+
+impl Modifications {
+    /// A stable machine-readable name: `none`, `signatures_and_form_filling`, `other`, `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Modifications::None => "none",
+            Modifications::SignaturesAndFormFilling => "signatures_and_form_filling",
+            Modifications::Other { .. } => "other",
+            Modifications::Unknown(_) => "unknown",
+        }
+    }
+
+    /// True when the document a reader sees is the one signed (no change, or only later
+    /// signatures and form filling).
+    pub fn is_acceptable(&self) -> bool {
+        matches!(self, Modifications::None | Modifications::SignaturesAndFormFilling)
+    }
+}
 
 /// At most this many change descriptions are kept per signature (the first ones tell the story).
 const MAX_REPORTED_CHANGES: usize = 20;
