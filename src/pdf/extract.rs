@@ -93,6 +93,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
     let revision_ends = revision_ends(pdf);
     let mut out = Vec::new();
     let mut inputs = Vec::new();
+    let mut shared: Vec<Vec<PdfChange>> = Vec::new();
     for f in fields.into_iter().take(MAX_SIGNATURES) {
         let sig = f.value;
         let mut problems = Vec::new();
@@ -174,25 +175,37 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             permissions: PdfPermissions::default(),
             permission_violations: Vec::new(),
         });
+        // One signature dictionary reached through several fields is one signature, and the
+        // sharing is a change of its own (a reader shows it "signed" in each field).
+        let mut pre = Vec::new();
         if !f.shared_with.is_empty() {
             if let Some(last) = out.last_mut() {
                 let mut fields = vec![last.field_name.clone()];
                 fields.extend(f.shared_with);
                 last.covers_whole_document = false;
-                last.modifications = Modifications::Other { changes: vec![PdfChange::SignatureShared { fields }] };
+                pre.push(PdfChange::SignatureShared { fields });
             }
         }
+        shared.push(pre);
     }
     // The difference analysis, once for all signatures (its steps are shared).
     let outcomes = diff::analyse(pdf, &inputs);
     // Bytes after the last revision are no revision at all: readers may interpret them (e.g.
     // by rebuilding the xref), so they are a change of their own.
     let last_end = revision_ends.last().map_or(0, |e| e.1);
-    for (s, o) in out.iter_mut().zip(outcomes) {
+    for ((s, o), pre) in out.iter_mut().zip(outcomes).zip(shared) {
         s.permissions = o.permissions;
         s.later_revisions = o.later;
         s.permission_violations = o.violations;
-        if s.covers_whole_document || matches!(s.modifications, Modifications::Unknown(_) | Modifications::Other { .. }) {
+        if !pre.is_empty() {
+            let mut changes = pre;
+            if let Modifications::Other { changes: more } = o.modifications {
+                changes.extend(more);
+            }
+            s.modifications = Modifications::Other { changes };
+            continue;
+        }
+        if s.covers_whole_document || matches!(s.modifications, Modifications::Unknown(_)) {
             continue;
         }
         let signed_end = usize::try_from(s.byte_range[2].saturating_add(s.byte_range[3])).unwrap_or(usize::MAX);

@@ -422,7 +422,12 @@ impl<'a> Store<'a> {
             let (start, count) = (pair[0], pair[1]);
             for i in 0..count {
                 let r = rows.next()?;
-                let field = |from: usize, width: usize| r[from..from + width].iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+                // A big-endian field of `width` ≤ 8 bytes (ISO 32000-1 §7.5.8.2).
+                let field = |from: usize, width: usize| {
+                    let mut be = [0u8; 8];
+                    be[8 - width..].copy_from_slice(&r[from..from + width]);
+                    u64::from_be_bytes(be)
+                };
                 let kind = if w0 == 0 { 1 } else { field(0, w0) };
                 let (f2, f3) = (field(w0, w1), field(w0 + w1, w2));
                 let n = u32::try_from(start.checked_add(i)?).ok()?;
