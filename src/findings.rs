@@ -1213,7 +1213,8 @@ pub enum PdfAnalysisProblem {
         /// The parser's message.
         message: String,
     },
-    /// The revisions do not form one chain of cross-reference sections (revision 1-based).
+    /// The revisions do not form one chain of cross-reference sections, or an entry names bytes
+    /// after its revision (revision 1-based).
     BrokenRevisionChain {
         /// The first revision whose cross-reference data is missing or does not lead back to
         /// the previous revision.

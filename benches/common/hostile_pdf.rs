@@ -20,9 +20,9 @@ fn when() -> time::OffsetDateTime {
     time::macros::datetime!(2026-12-01 09:00:00 +07:00)
 }
 
-/// A one- or two-page document: page 1 small; `annots` references on page `annots_page`'s
-/// /Annots (an object of its own) to one FreeText annotation; `big` integers in an array the
-/// catalog names.
+/// A two-page document: page 1 small; `annots` references on page `annots_page`'s /Annots (an
+/// object of its own) to one FreeText annotation; `big` integers and `big` references in arrays
+/// the catalog names.
 fn base(annots: usize, annots_page: usize, big: usize) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
@@ -43,8 +43,9 @@ fn base(annots: usize, annots_page: usize, big: usize) -> Vec<u8> {
         kids.push(Object::Reference(doc.add_object(page)));
     }
     doc.objects.insert(pages_id, Object::Dictionary(dictionary! {"Type" => "Pages", "Count" => 2, "Kids" => kids}));
-    let big = doc.add_object(Object::Array((0..big as i64).map(|i| Object::Integer(i % 1_000_000)).collect()));
-    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id, "BigArray" => big});
+    let ints = doc.add_object(Object::Array((0..big as i64).map(|i| Object::Integer(i % 1_000_000)).collect()));
+    let refs = doc.add_object(Object::Array(vec![Object::Reference(note); big]));
+    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id, "BigArray" => ints, "BigRefs" => refs});
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
     doc.save_to(&mut out).expect("lopdf writes");
@@ -82,9 +83,12 @@ pub fn quadratic(make_cms: &mut dyn FnMut(&SignedRanges<'_>) -> Vec<u8>) -> Vec<
     sign(&one, 1, "Signature2", make_cms)
 }
 
-/// `elements` references in page 2's /Annots and `elements` integers in a catalog array, then
-/// `signatures` signatures on page 1, each after a forbidden change (the font rewritten).
-pub fn worst_case(elements: usize, signatures: usize, make_cms: &mut dyn FnMut(&SignedRanges<'_>) -> Vec<u8>) -> Vec<u8> {
+/// `elements` references in page 2's /Annots and in a catalog array, `elements` integers in
+/// another, then `signatures` signatures on page 1, each after a forbidden change to document
+/// structure (the catalog rewritten with an /OpenAction), so that the roles are computed again
+/// at every signed revision; `leaf` makes the forbidden change a font instead (a leaf: the
+/// roles are carried).
+pub fn worst_case(elements: usize, signatures: usize, leaf: bool, make_cms: &mut dyn FnMut(&SignedRanges<'_>) -> Vec<u8>) -> Vec<u8> {
     let mut pdf = base(elements, 2, elements);
     let doc = Document::load_mem(&pdf).expect("lopdf reads");
     let font = doc.objects.iter().find(|(_, o)| matches!(o, Object::Dictionary(d) if d.has(b"BaseFont"))).map(|(id, _)| id.0).expect("a font");
@@ -92,9 +96,70 @@ pub fn worst_case(elements: usize, signatures: usize, make_cms: &mut dyn FnMut(&
     for i in 0..signatures {
         if i > 0 {
             let face = if i % 2 == 0 { "Helvetica" } else { "Courier" };
-            pdf = rewrite(&pdf, font, root, &format!("<</Type/Font/Subtype/Type1/BaseFont/{face}>>"));
+            pdf = if leaf {
+                rewrite(&pdf, font, root, &format!("<</Type/Font/Subtype/Type1/BaseFont/{face}>>"))
+            } else {
+                // The catalog as kyso's signer left it, plus an /OpenAction.
+                let doc = Document::load_mem(&pdf).expect("lopdf reads");
+                let mut catalog = doc.get_dictionary((root, 0)).expect("catalog").clone();
+                catalog.set("OpenAction", Object::Array(vec![Object::Integer(i as i64)]));
+                let mut body = Vec::new();
+                write_dict(&mut body, &catalog);
+                rewrite(&pdf, root, root, &String::from_utf8_lossy(&body))
+            };
         }
         pdf = sign(&pdf, 1, &format!("Signature{}", i + 1), make_cms);
     }
     pdf
+}
+
+/// A dictionary in PDF syntax (names, numbers, references, arrays, dictionaries: what a catalog
+/// written by kyso holds).
+fn write_dict(out: &mut Vec<u8>, d: &lopdf::Dictionary) {
+    out.extend_from_slice(b"<<");
+    for (k, v) in d.iter() {
+        out.push(b'/');
+        out.extend_from_slice(k);
+        out.push(b' ');
+        write_value(out, v);
+    }
+    out.extend_from_slice(b">>");
+}
+
+fn write_value(out: &mut Vec<u8>, o: &Object) {
+    match o {
+        Object::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Object::Real(r) => {
+            let _ = write!(out, "{r}");
+        }
+        Object::Boolean(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Object::Name(n) => {
+            out.push(b'/');
+            out.extend_from_slice(n);
+        }
+        Object::Reference((n, g)) => {
+            let _ = write!(out, "{n} {g} R");
+        }
+        Object::Array(a) => {
+            out.push(b'[');
+            for x in a {
+                write_value(out, x);
+                out.push(b' ');
+            }
+            out.push(b']');
+        }
+        Object::Dictionary(d) => write_dict(out, d),
+        Object::String(s, _) => {
+            out.push(b'<');
+            for b in s {
+                let _ = write!(out, "{b:02X}");
+            }
+            out.push(b'>');
+        }
+        _ => out.extend_from_slice(b"null"),
+    }
 }

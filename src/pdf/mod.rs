@@ -4,12 +4,24 @@
 //! - [`sign()`] appends one PAdES-B-B signature (SubFilter `ETSI.CAdES.detached`) to a PDF as an
 //!   incremental update, so that earlier signatures stay valid. The CMS itself is produced by the
 //!   caller's closure over the signed byte ranges ([`SignedRanges`]): this module knows PDF, not CMS.
+//!   [`PadesOptions::certify`] makes it a certification signature (DocMDP) and
+//!   [`PadesOptions::lock_fields`] locks form fields (FieldMDP); signing refuses what the
+//!   document's own permissions forbid.
 //! - [`signatures`] lists the signature fields of a PDF with their byte ranges, the revision each
-//!   signs, whether it covers the whole file, and what changed after it ([`Modifications`]). It does
-//!   **not** check the CMS (that is the verification core's job).
+//!   signs, whether it covers the whole file, what each later revision did and whether that is
+//!   allowed ([`Modifications`], [`PdfSignature::later_revisions`]), and the signature's
+//!   permissions and their violations. It does **not** check the CMS (that is the verification
+//!   core's job).
 //!
-//! Parsing is done by `lopdf`; its panics on hostile input are caught as a last resort
-//! ([`PdfError::ParserPanicked`]), see `load`.
+//! What changed after a signature is judged by a difference analysis per revision (module
+//! `diff`, after pyHanko's): the roles objects play in the signed revision (pages, content,
+//! annotations, form fields, signatures, appearance streams, /DSS, metadata) decide which
+//! changes later revisions may make; anything else is named and makes the signature
+//! INDETERMINATE. Its work is linear in the file's size, with a budget.
+//!
+//! Parsing is done by `lopdf` (the final document) and, for every earlier version of each object,
+//! by the analysis's own reader, which never repairs; lopdf's panics on hostile input are caught
+//! as a last resort ([`PdfError::ParserPanicked`]), see `load`.
 //!
 //! ```no_run
 //! # fn demo(pdf: &[u8]) -> Result<(), kyso::pdf::PdfError> {

@@ -242,7 +242,7 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
                 PdfAnalysisProblem::NotARevision => "the byte range does not delimit a revision".to_string(),
                 PdfAnalysisProblem::SignedRevisionUnreadable { message } => format!("the signed revision does not parse: {}", clean(message)),
                 PdfAnalysisProblem::BrokenRevisionChain { revision } => format!(
-                    "the cross-reference data of revision {revision} is missing or does not lead back to the previous revision"
+                    "the cross-reference data of revision {revision} is missing, names bytes after that revision, or does not lead back to the previous revision"
                 ),
                 PdfAnalysisProblem::TooComplex => "the file needs more work than the analysis allows for its size".into(),
                 PdfAnalysisProblem::SignatureNotInRevision => {

@@ -264,7 +264,7 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
                 PdfAnalysisProblem::NotARevision => "phạm vi byte không giới hạn đúng một phiên bản".to_string(),
                 PdfAnalysisProblem::SignedRevisionUnreadable { .. } => "không đọc được phiên bản đã ký".to_string(),
                 PdfAnalysisProblem::BrokenRevisionChain { revision } => {
-                    format!("dữ liệu tham chiếu chéo (xref) của phiên bản {revision} bị thiếu hoặc không dẫn về phiên bản trước")
+                    format!("dữ liệu tham chiếu chéo (xref) của phiên bản {revision} bị thiếu, trỏ ra ngoài phiên bản đó, hoặc không dẫn về phiên bản trước")
                 }
                 PdfAnalysisProblem::TooComplex => "tệp đòi hỏi nhiều xử lý hơn mức cho phép với kích thước của nó".into(),
                 PdfAnalysisProblem::SignatureNotInRevision => "từ điển chữ ký không phải giá trị của một trường chữ ký trong phiên bản đã ký".into(),

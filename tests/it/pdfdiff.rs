@@ -1020,18 +1020,22 @@ fn hostile_arrays_and_many_signatures_are_analysed_within_the_linear_work_budget
     let q = hostile_pdf::quadratic(&mut dummy_cms);
     let sigs = pdf::signatures(&q).unwrap();
     assert_eq!(sigs.iter().map(|s| s.modifications.code()).collect::<Vec<_>>(), ["signatures_and_form_filling", "none"]);
-    // Arrays of 100,000 elements and 16 signatures, each after a forbidden change: the roles
-    // are computed in full again at each signed revision.
-    let w = hostile_pdf::worst_case(100_000, 16, &mut dummy_cms);
-    let sigs = pdf::signatures(&w).unwrap();
-    assert_eq!(sigs.len(), 16);
-    for (i, s) in sigs.iter().enumerate() {
-        match (&s.modifications, i) {
-            (Modifications::None, 15) => {}
-            (Modifications::Other { changes }, _) if i < 15 => {
-                assert!(changes.iter().any(|c| matches!(c, PdfChange::ObjectChanged { object, .. } if matches!(object.role, ObjectRole::PageResource { page: 1 }))), "{changes:?}");
+    // Arrays of 100,000 elements and 16 signatures, each after a forbidden change: to a leaf
+    // (the roles are carried), and to the catalog (the roles are computed again at each signed
+    // revision).
+    for leaf in [true, false] {
+        let w = hostile_pdf::worst_case(100_000, 16, leaf, &mut dummy_cms);
+        let sigs = pdf::signatures(&w).unwrap();
+        assert_eq!(sigs.len(), 16);
+        let role = if leaf { |r: &ObjectRole| matches!(r, ObjectRole::PageResource { page: 1 }) } else { |r: &ObjectRole| matches!(r, ObjectRole::Catalog) };
+        for (i, s) in sigs.iter().enumerate() {
+            match (&s.modifications, i) {
+                (Modifications::None, 15) => {}
+                (Modifications::Other { changes }, _) if i < 15 => {
+                    assert!(changes.iter().any(|c| matches!(c, PdfChange::ObjectChanged { object, .. } if role(&object.role))), "{changes:?}");
+                }
+                (m, _) => panic!("leaf {leaf}, signature {}: {m:?}", i + 1),
             }
-            (m, _) => panic!("signature {}: {m:?}", i + 1),
         }
     }
 }

@@ -90,12 +90,14 @@ const MAX_REPORTED_CHANGES: usize = 20;
 const MAX_VIOLATIONS: usize = 20;
 
 /// The work the analysis may do for a file of `len` bytes, in units of one object read or one
-/// reference followed: 16 full walks of the file's object graph (a walk costs at most about one
-/// unit per byte: an object or a reference takes at least a few bytes), plus a constant for
-/// small files. A file that needs more is reported as too complex to analyse (never as
-/// unchanged).
+/// reference followed: 8 units per byte, plus a constant for small files. Reading every object
+/// version costs about one unit per byte at most (an object or a reference takes a few bytes);
+/// the reference walk of the first signed revision and each computation of roles cost about as
+/// much again; so the budget allows the roles to be computed afresh for several signed
+/// revisions that follow forbidden changes (each such revision asks for it), and then stops: a
+/// file that needs more is reported as too complex to analyse (never as unchanged).
 pub(crate) fn work_budget(len: usize) -> u64 {
-    16u64.saturating_mul(len as u64).saturating_add(1_000_000)
+    8u64.saturating_mul(len as u64).saturating_add(1_000_000)
 }
 
 /// A signature to analyse.
@@ -156,13 +158,15 @@ pub(crate) fn analyse(pdf: &[u8], sigs: &[Signed]) -> Vec<Outcome> {
         let mut state: Option<State> = None;
         for t in first + 1..count {
             let p = t - 1;
-            if base_set.contains(&p) && state.as_ref().is_none_or(|s| s.tainted) {
-                match roles::compute(&store, p) {
-                    Ok(s) => state = Some(s),
-                    Err(e) => {
-                        failure = Some((p, object_problem(e)));
-                        break;
-                    }
+            if base_set.contains(&p) {
+                let r = match state.as_mut() {
+                    None => roles::compute(&store, p).map(|s| state = Some(s)),
+                    Some(s) if s.tainted => roles::recompute_roles(&store, s, p),
+                    Some(_) => Ok(()),
+                };
+                if let Err(e) = r {
+                    failure = Some((p, object_problem(e)));
+                    break;
                 }
             }
             let Some(st) = state.as_mut() else { break };
@@ -187,6 +191,13 @@ pub(crate) fn analyse(pdf: &[u8], sigs: &[Signed]) -> Vec<Outcome> {
             let Some(base) = *base else { return Outcome::unknown(PdfAnalysisProblem::NotARevision) };
             if let Some((from, p)) = &failure {
                 if *from >= base {
+                    // The analysis stopped before the end; a change no rule allows found before
+                    // that point is still this signature's verdict.
+                    let seen = steps.get(base + 1..*from).unwrap_or_default();
+                    if seen.iter().flatten().any(|s| !s.changes.is_empty()) {
+                        let permissions = permissions(&store, base, sig);
+                        return outcome(base, &steps[..*from], permissions, &vri_keys(&store, base));
+                    }
                     return Outcome::unknown(p.clone());
                 }
             }

@@ -17,7 +17,7 @@
 use super::syntax::{self, Cursor};
 use lopdf::{Dictionary, Object, ObjectId};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use super::value::NumMap;
 use std::rc::Rc;
 
 /// Cross-reference sections read per revision: one, two in a linearized first revision or a
@@ -97,7 +97,8 @@ pub(crate) struct Revision {
 pub(crate) enum StructureError {
     /// No `startxref … %%EOF`.
     NoRevision,
-    /// Revision `revision` (1-based): no cross-reference data at its `startxref`.
+    /// Revision `revision` (1-based): no cross-reference data at its `startxref`, or an entry
+    /// naming bytes after the revision's end.
     Xref { revision: usize },
     /// Revision `revision`'s /Prev does not lead to the previous revision.
     Chain { revision: usize },
@@ -127,9 +128,10 @@ pub(crate) struct Store<'a> {
     /// In file order; index 0 is the first revision.
     pub revisions: Vec<Revision>,
     /// Per object number: (revision index, entry), in revision order.
-    versions: HashMap<u32, Vec<(usize, Entry)>>,
-    parsed: RefCell<HashMap<(u32, usize), Result<Rc<Object>, ObjectError>>>,
-    objstms: RefCell<HashMap<(u32, usize), Option<Rc<ObjStm>>>>,
+    versions: NumMap<u32, Vec<(usize, Entry)>>,
+    /// Parsed versions by (number, revision of its entry, revision of its container's entry).
+    parsed: RefCell<NumMap<(u32, usize, usize), Result<Rc<Object>, ObjectError>>>,
+    objstms: RefCell<NumMap<(u32, usize), Option<Rc<ObjStm>>>>,
     decoded: Cell<usize>,
     work: Cell<u64>,
     budget: u64,
@@ -146,9 +148,9 @@ impl<'a> Store<'a> {
         let mut store = Store {
             pdf,
             revisions: Vec::new(),
-            versions: HashMap::new(),
-            parsed: RefCell::new(HashMap::new()),
-            objstms: RefCell::new(HashMap::new()),
+            versions: NumMap::default(),
+            parsed: RefCell::new(NumMap::default()),
+            objstms: RefCell::new(NumMap::default()),
             decoded: Cell::new(0),
             work: Cell::new(0),
             budget,
@@ -157,7 +159,7 @@ impl<'a> Store<'a> {
         let mut prev_startxref: Option<usize> = None;
         for (k, m) in marks.iter().enumerate() {
             let revision = k + 1;
-            let mut entries: HashMap<u32, Entry> = HashMap::new();
+            let mut entries: NumMap<u32, Entry> = NumMap::default();
             let mut trailer: Option<Dictionary> = None;
             let mut off = m.startxref;
             let mut sections = 0;
@@ -166,14 +168,14 @@ impl<'a> Store<'a> {
                 if sections > MAX_SECTIONS_PER_REVISION {
                     return Err(StructureError::Chain { revision });
                 }
-                let sec = store.section(off).ok_or(StructureError::Xref { revision })?;
+                let sec = store.section(off, m.end).ok_or(StructureError::Xref { revision })?;
                 store.charge(sec.entries.len() as u64 + 1).map_err(|_| StructureError::TooComplex)?;
                 for (n, e) in sec.entries {
                     entries.entry(n).or_insert(e);
                 }
                 // A hybrid file's table names a cross-reference stream with more entries.
                 if let Some(x) = sec.xref_stm {
-                    let extra = store.section(x).filter(|s| s.is_stream).ok_or(StructureError::Xref { revision })?;
+                    let extra = store.section(x, m.end).filter(|s| s.is_stream).ok_or(StructureError::Xref { revision })?;
                     for (n, e) in extra.entries {
                         match entries.get(&n) {
                             Some(Entry::InUse { .. } | Entry::Compressed { .. }) => {}
@@ -194,6 +196,11 @@ impl<'a> Store<'a> {
                 }
             }
             let trailer = trailer.ok_or(StructureError::Xref { revision })?;
+            // An entry naming bytes after the revision's end names an object the signer of that
+            // revision could not have seen, which later bytes would supply.
+            if entries.values().any(|e| matches!(e, Entry::InUse { offset, .. } if *offset >= m.end)) {
+                return Err(StructureError::Xref { revision });
+            }
             let mut entries: Vec<(u32, Entry)> = entries.into_iter().collect();
             entries.sort_unstable_by_key(|(n, _)| *n);
             for (n, e) in &entries {
@@ -245,13 +252,13 @@ impl<'a> Store<'a> {
         if generation != id.1 {
             return Ok(None);
         }
-        self.version(id.0, defined, entry).map(Some)
+        self.version(id.0, defined, entry, rev).map(Some)
     }
 
     /// Object number `n` in revision index `rev`, whatever its generation.
     pub(crate) fn get_number(&self, n: u32, rev: usize) -> Result<Option<Rc<Object>>, ObjectError> {
         let Some((defined, entry)) = self.entry_at(n, rev) else { return Ok(None) };
-        self.version(n, defined, entry).map(Some)
+        self.version(n, defined, entry, rev).map(Some)
     }
 
     /// The generation of object `n` in revision index `rev`.
@@ -262,16 +269,35 @@ impl<'a> Store<'a> {
         }
     }
 
-    fn version(&self, n: u32, defined: usize, entry: Entry) -> Result<Rc<Object>, ObjectError> {
-        if let Some(r) = self.parsed.borrow().get(&(n, defined)) {
+    /// The version of object `n` whose entry revision `defined` wrote, as revision index `rev`
+    /// reads it: an object in an object stream is read from the container that revision `rev`
+    /// has (what a reader does with the cross-reference data in force), so rewriting a container
+    /// changes what its objects read as.
+    fn version(&self, n: u32, defined: usize, entry: Entry, rev: usize) -> Result<Rc<Object>, ObjectError> {
+        let container = match entry {
+            Entry::Compressed { container, .. } => match self.entry_at(container, rev) {
+                Some((d, Entry::InUse { .. })) => d,
+                _ => return Err(ObjectError::Unreadable),
+            },
+            _ => 0,
+        };
+        let key = (n, defined, container);
+        if let Some(r) = self.parsed.borrow().get(&key) {
             return r.clone();
         }
-        let r = self.parse(n, defined, entry);
-        self.parsed.borrow_mut().insert((n, defined), r.clone());
+        let r = self.parse(n, defined, entry, container);
+        self.parsed.borrow_mut().insert(key, r.clone());
         r
     }
 
-    fn parse(&self, n: u32, defined: usize, entry: Entry) -> Result<Rc<Object>, ObjectError> {
+    /// The bytes revision index `rev` consists of (and those before it): an entry cannot name
+    /// an object the signer could not have seen.
+    fn bytes_of(&self, rev: usize) -> &'a [u8] {
+        let end = self.revisions.get(rev).map_or(self.pdf.len(), |r| r.end);
+        self.pdf.get(..end).unwrap_or(self.pdf)
+    }
+
+    fn parse(&self, n: u32, defined: usize, entry: Entry, container_rev: usize) -> Result<Rc<Object>, ObjectError> {
         self.charge(1)?;
         match entry {
             Entry::Free => Err(ObjectError::Unreadable),
@@ -287,7 +313,7 @@ impl<'a> Store<'a> {
                         _ => None,
                     }
                 };
-                let (id, obj) = syntax::indirect_object(self.pdf, offset, &mut length_of).map_err(|_| ObjectError::Unreadable)?;
+                let (id, obj) = syntax::indirect_object(self.bytes_of(defined), offset, &mut length_of).map_err(|_| ObjectError::Unreadable)?;
                 if id != (n, generation) {
                     return Err(ObjectError::Unreadable);
                 }
@@ -295,7 +321,7 @@ impl<'a> Store<'a> {
                 Ok(Rc::new(obj))
             }
             Entry::Compressed { container, index } => {
-                let stm = self.objstm(container, defined)?;
+                let stm = self.objstm(container, container_rev)?;
                 let (num, off) = *stm.offsets.get(index as usize).ok_or(ObjectError::Unreadable)?;
                 if num != n {
                     return Err(ObjectError::Unreadable);
@@ -331,7 +357,7 @@ impl<'a> Store<'a> {
     }
 
     fn decode_objstm(&self, container: u32, defined: usize, entry: Entry) -> Result<ObjStm, ObjectError> {
-        let obj = self.version(container, defined, entry)?;
+        let obj = self.version(container, defined, entry, defined)?;
         let Object::Stream(s) = obj.as_ref() else { return Err(ObjectError::Unreadable) };
         if !matches!(s.dict.get(b"Type"), Ok(Object::Name(t)) if t == b"ObjStm") {
             return Err(ObjectError::Unreadable);
@@ -380,14 +406,16 @@ impl<'a> Store<'a> {
         Ok(data)
     }
 
-    /// A cross-reference section at `off`: a table (`xref` … `trailer`) or a stream.
-    fn section(&self, off: usize) -> Option<Section> {
-        let mut c = Cursor::new(self.pdf, off);
+    /// A cross-reference section at `off`, in the bytes before `limit` (the end of its
+    /// revision): a table (`xref` … `trailer`) or a stream.
+    fn section(&self, off: usize, limit: usize) -> Option<Section> {
+        let pdf = self.pdf.get(..limit)?;
+        let mut c = Cursor::new(pdf, off);
         c.skip_ws();
         if c.keyword(b"xref") {
-            return self.table(c);
+            return self.table(c, pdf);
         }
-        let (_, obj) = syntax::indirect_object(self.pdf, off, &mut |_| None).ok()?;
+        let (_, obj) = syntax::indirect_object(pdf, off, &mut |_| None).ok()?;
         let Object::Stream(s) = obj else { return None };
         if !matches!(s.dict.get(b"Type"), Ok(Object::Name(t)) if t == b"XRef") {
             return None;
@@ -449,7 +477,7 @@ impl<'a> Store<'a> {
         Some(Section { entries, trailer: s.dict, prev, xref_stm: None, is_stream: true })
     }
 
-    fn table(&self, mut c: Cursor<'_>) -> Option<Section> {
+    fn table(&self, mut c: Cursor<'_>, pdf: &[u8]) -> Option<Section> {
         let mut entries = Vec::new();
         loop {
             c.skip_ws();
@@ -459,7 +487,7 @@ impl<'a> Store<'a> {
             let start = c.unsigned()?;
             let count = c.unsigned()?;
             // Each entry takes at least 18 bytes: no count beyond what the file can hold.
-            if count > (self.pdf.len() as u64) / 18 + 1 {
+            if count > (pdf.len() as u64) / 18 + 1 {
                 return None;
             }
             for i in 0..count {
@@ -480,7 +508,7 @@ impl<'a> Store<'a> {
                 entries.push((n, e));
             }
         }
-        let (trailer, _) = syntax::direct_object(self.pdf, c.pos).ok()?;
+        let (trailer, _) = syntax::direct_object(pdf, c.pos).ok()?;
         let Object::Dictionary(trailer) = trailer else { return None };
         let num = |k: &[u8]| -> Option<Option<usize>> {
             match trailer.get(k) {
@@ -563,6 +591,55 @@ mod tests {
         // A /Prev that does not name the previous revision breaks the chain.
         let broken = two.replace(&format!("/Prev {}", one.find("xref").unwrap()), "/Prev 9");
         assert!(matches!(Store::new(broken.as_bytes(), 1 << 20), Err(StructureError::Chain { revision: 2 })));
+    }
+
+    #[test]
+    fn entries_cannot_name_bytes_after_their_revision() {
+        // The revision lists object 3 at an offset after its own %%EOF: a reader of that
+        // revision saw nothing there; appended bytes would make it appear.
+        let o1 = BASE.find("1 0 obj").unwrap();
+        let o2 = BASE.find("2 0 obj").unwrap();
+        let x = BASE.len();
+        let rev = |far: usize| format!("{BASE}xref\n0 4\n0000000000 65535 f \n{o1:010} 00000 n \n{o2:010} 00000 n \n{far:010} 00000 n \ntrailer <</Size 4/Root 1 0 R>>\nstartxref\n{x}\n%%EOF\n");
+        let far = rev(0).len();
+        let pdf = format!("{}3 0 obj (later) endobj\n", rev(far));
+        assert_eq!(pdf.find("3 0 obj"), Some(far));
+        assert_eq!(Store::new(pdf.as_bytes(), 1 << 20).err(), Some(StructureError::Xref { revision: 1 }));
+        // Inside the revision, the same entry is fine.
+        let inside = format!("{BASE}3 0 obj (now) endobj\n");
+        let o3 = BASE.len();
+        let x = inside.len();
+        let pdf = format!("{inside}xref\n0 4\n0000000000 65535 f \n{o1:010} 00000 n \n{o2:010} 00000 n \n{o3:010} 00000 n \ntrailer <</Size 4/Root 1 0 R>>\nstartxref\n{x}\n%%EOF\n");
+        assert!(Store::new(pdf.as_bytes(), 1 << 20).unwrap().get((3, 0), 0).unwrap().is_some());
+    }
+
+    #[test]
+    fn objects_in_a_stream_read_from_the_container_in_force() {
+        // Revision 1: object 5 in object stream 4. Revision 2 rewrites the container only: a
+        // reader now reads object 5 from the new container, though no entry for 5 changed.
+        let data1 = "5 0 (old)";
+        let data2 = "5 0 (new)";
+        let mut pdf = String::from("%PDF-1.7\n");
+        let o1 = pdf.len();
+        pdf += "1 0 obj <</Type/Catalog/X 5 0 R>> endobj\n";
+        let o4 = pdf.len();
+        pdf += &format!("4 0 obj <</Type/ObjStm/N 1/First 4/Length {}>> stream\n{data1}\nendstream endobj\n", data1.len());
+        let x1 = pdf.len();
+        pdf += &format!("xref\n0 2\n0000000000 65535 f \n{o1:010} 00000 n \n4 1\n{o4:010} 00000 n \ntrailer <</Size 6/Root 1 0 R>>\nstartxref\n{x1}\n%%EOF\n");
+        // object 5 is compressed: a cross-reference stream would say so; a table cannot, so the
+        // test puts the entry in by hand after reading.
+        let o4b = pdf.len();
+        pdf += &format!("4 0 obj <</Type/ObjStm/N 1/First 4/Length {}>> stream\n{data2}\nendstream endobj\n", data2.len());
+        let x2 = pdf.len();
+        pdf += &format!("xref\n4 1\n{o4b:010} 00000 n \ntrailer <</Size 6/Root 1 0 R/Prev {x1}>>\nstartxref\n{x2}\n%%EOF\n");
+        let mut s = Store::new(pdf.as_bytes(), 1 << 20).unwrap();
+        s.versions.entry(5).or_default().push((0, Entry::Compressed { container: 4, index: 0 }));
+        let lit = |o: Option<Rc<Object>>| match o.as_deref() {
+            Some(Object::String(v, _)) => String::from_utf8_lossy(v).into_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(lit(s.get((5, 0), 0).unwrap()), "old");
+        assert_eq!(lit(s.get((5, 0), 1).unwrap()), "new");
     }
 
     #[test]

@@ -9,10 +9,10 @@
 //! never give an old object a new one.
 
 use super::revisions::{ObjectError, Store};
-use super::value::{dict_of, entry, name_entry, ref_of, refs_of, resolve, text};
+use super::value::{dict_of, entry, name_entry, ref_of, refs_of, resolve, text, NumMap, NumSet};
 use crate::findings::{ObjectRole, PdfObject};
 use lopdf::{Dictionary, Object};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Pseudo object number of the trailer, as a referrer.
 pub(crate) const TRAILER: u32 = u32::MAX;
@@ -89,13 +89,13 @@ impl Field {
 pub(crate) struct State {
     /// The revision index this state describes.
     pub rev: usize,
-    pub incoming: HashMap<u32, Incoming>,
-    pub roles: HashMap<u32, Vec<Role>>,
+    pub incoming: NumMap<u32, Incoming>,
+    pub roles: NumMap<u32, Vec<Role>>,
     pub fields: Vec<Field>,
     pub field_names: HashMap<String, usize>,
     /// Objects whose outgoing references are counted in `incoming` (those reachable when the
     /// state was computed, and those the allowed updates added since).
-    pub counted: HashSet<u32>,
+    pub counted: NumSet<u32>,
     /// Set when a revision made a change no rule allows: the roles are not carried further.
     pub tainted: bool,
 }
@@ -201,7 +201,7 @@ pub(crate) fn compute(store: &Store<'_>, rev: usize) -> Result<State, ObjectErro
     let trailer = &store.revisions.get(rev).ok_or(ObjectError::Unreadable)?.trailer;
 
     // 1. Every object reachable from the trailer, once; every reference counted.
-    let mut seen: HashSet<u32> = HashSet::new();
+    let mut seen: NumSet<u32> = NumSet::default();
     let mut queue: Vec<u32> = Vec::new();
     let mut refs = Vec::new();
     for (k, v) in trailer.iter() {
@@ -219,11 +219,10 @@ pub(crate) fn compute(store: &Store<'_>, rev: usize) -> Result<State, ObjectErro
     }
     while let Some(n) = queue.pop() {
         store.charge(1)?;
-        let obj = match store.get_number(n, rev) {
-            Ok(Some(o)) => o,
-            Ok(None) | Err(ObjectError::Unreadable) => continue,
-            Err(e) => return Err(e),
-        };
+        // A reachable object that does not read is not analysable: what a reader shows for it
+        // is a reader's guess, and later bytes could change that guess without any revision
+        // saying so. (A missing one is a dangling reference, judged when a revision fills it.)
+        let Some(obj) = store.get_number(n, rev)? else { continue };
         st.counted.insert(n);
         refs_of(&obj, &mut refs);
         store.charge(refs.len() as u64)?;
@@ -235,7 +234,26 @@ pub(crate) fn compute(store: &Store<'_>, rev: usize) -> Result<State, ObjectErro
         }
     }
 
-    // 2. Structure.
+    structure(store, &mut st, rev)?;
+    Ok(st)
+}
+
+/// Computes the roles of revision index `rev` again, keeping the references `st` carries (they
+/// are kept exact through every revision, allowed or not; roles are carried only through allowed
+/// updates, so a signed revision after a forbidden change needs them computed again).
+pub(crate) fn recompute_roles(store: &Store<'_>, st: &mut State, rev: usize) -> Result<(), ObjectError> {
+    st.roles = NumMap::default();
+    st.fields.clear();
+    st.field_names.clear();
+    st.rev = rev;
+    st.tainted = false;
+    structure(store, st, rev)
+}
+
+/// The roles of revision index `rev`: catalog, page tree and pages, the form, /DSS, metadata,
+/// /Info, and what each page reaches.
+fn structure(store: &Store<'_>, st: &mut State, rev: usize) -> Result<(), ObjectError> {
+    let trailer = &store.revisions.get(rev).ok_or(ObjectError::Unreadable)?.trailer;
     let root = ref_of(trailer, b"Root");
     if let Some(r) = root {
         st.add_role(r, Role::Catalog);
@@ -247,24 +265,23 @@ pub(crate) fn compute(store: &Store<'_>, rev: usize) -> Result<State, ObjectErro
         Some(r) => store.get_number(r, rev).ok().flatten(),
         None => None,
     };
-    let Some(catalog) = catalog.as_deref().and_then(dict_of).cloned() else { return Ok(st) };
-    let pages = walk_pages(store, &mut st, &catalog, rev)?;
-    walk_form(store, &mut st, &catalog, rev)?;
+    let Some(catalog) = catalog.as_deref().and_then(dict_of).cloned() else { return Ok(()) };
+    let pages = walk_pages(store, st, &catalog, rev)?;
+    walk_form(store, st, &catalog, rev)?;
     if let Some(m) = ref_of(&catalog, b"Metadata") {
         st.add_role(m, Role::Metadata);
     }
     if let Some(d) = ref_of(&catalog, b"DSS") {
-        mark_dss(store, &mut st, d, rev)?;
+        mark_dss(store, st, d, rev)?;
     }
-    label_page_resources(store, &mut st, &pages, rev)?;
-    Ok(st)
+    label_page_resources(store, st, &pages, rev)
 }
 
 /// Walks the page tree in order; returns the pages' object numbers.
 fn walk_pages(store: &Store<'_>, st: &mut State, catalog: &Dictionary, rev: usize) -> Result<Vec<u32>, ObjectError> {
     let mut pages = Vec::new();
     let Some(top) = ref_of(catalog, b"Pages") else { return Ok(pages) };
-    let mut seen = HashSet::new();
+    let mut seen: NumSet<u32> = NumSet::default();
     let mut stack = vec![top];
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
@@ -310,8 +327,13 @@ fn walk_pages(store: &Store<'_>, st: &mut State, catalog: &Dictionary, rev: usiz
         let annots = entry(store, d, b"Annots", rev)?;
         if let Some(a) = annots.array() {
             store.charge(a.len() as u64)?;
+            // Each annotation once, however often the array names it.
+            let mut classified: NumSet<u32> = NumSet::default();
             for x in a {
                 let Object::Reference(id) = x else { continue };
+                if !classified.insert(id.0) {
+                    continue;
+                }
                 let Some(obj) = store.get_number(id.0, rev)? else { continue };
                 let widget = dict_of(&obj).and_then(|d| name_entry(store, d, b"Subtype", rev)).as_deref() == Some(b"Widget");
                 if !widget {
@@ -340,7 +362,7 @@ fn walk_form(store: &Store<'_>, st: &mut State, catalog: &Dictionary, rev: usize
         Object::Reference(id) => Some((id.0, String::new(), None)),
         _ => None,
     }).collect();
-    let mut seen = HashSet::new();
+    let mut seen: NumSet<u32> = NumSet::default();
     while let Some((n, parent, inherited)) = stack.pop() {
         if !seen.insert(n) {
             continue;
@@ -432,7 +454,7 @@ pub(crate) fn mark_appearance_of(store: &Store<'_>, st: &mut State, widget: &Dic
 /// Marks the /DSS and what it holds.
 fn mark_dss(store: &Store<'_>, st: &mut State, dss: u32, rev: usize) -> Result<(), ObjectError> {
     let mut stack = vec![dss];
-    let mut seen = HashSet::new();
+    let mut seen: NumSet<u32> = NumSet::default();
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
             continue;
@@ -453,7 +475,7 @@ fn mark_dss(store: &Store<'_>, st: &mut State, dss: u32, rev: usize) -> Result<(
 /// Labels what each page reaches (resources, content, non-widget annotations and their
 /// appearances) with the first page that reaches it, without entering other structure.
 fn label_page_resources(store: &Store<'_>, st: &mut State, pages: &[u32], rev: usize) -> Result<(), ObjectError> {
-    let mut seen: HashSet<u32> = HashSet::new();
+    let mut seen: NumSet<u32> = NumSet::default();
     for (i, &p) in pages.iter().enumerate() {
         let page = i + 1;
         let mut stack = vec![p];

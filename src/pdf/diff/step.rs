@@ -25,10 +25,10 @@
 
 use super::revisions::{Entry, ObjectError, Store};
 use super::roles::{mark_appearance_of, Field, Role, State, TRAILER};
-use super::value::{dict_of, diff_keys, entry, has_area, name_entry, ref_of, refs_of, resolve, same, text};
+use super::value::{dict_of, diff_keys, entry, has_area, name_entry, ref_of, refs_of, resolve, same, text, NumMap, NumSet};
 use crate::findings::{ObjectChange, ObjectRole, PdfChange, PdfObject, PdfUpdate};
 use lopdf::{Dictionary, Object};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// At most this many changes are described per revision (the first ones tell the story; the
 /// bound keeps a revision that rewrites a million objects from making a million descriptions).
@@ -67,12 +67,12 @@ struct Cx<'s, 'a> {
     st: &'s mut State,
     p: usize,
     t: usize,
-    updated: HashSet<u32>,
-    added: HashSet<u32>,
-    claimed: HashSet<u32>,
-    handled: HashSet<u32>,
-    new_widgets: HashMap<u32, String>,
-    values_now: HashMap<u32, String>,
+    updated: NumSet<u32>,
+    added: NumSet<u32>,
+    claimed: NumSet<u32>,
+    handled: NumSet<u32>,
+    new_widgets: NumMap<u32, String>,
+    values_now: NumMap<u32, String>,
     res: StepResult,
 }
 
@@ -87,12 +87,12 @@ pub(crate) fn judge(store: &Store<'_>, st: &mut State, t: usize) -> R<StepResult
         st,
         p,
         t,
-        updated: HashSet::new(),
-        added: HashSet::new(),
-        claimed: HashSet::new(),
-        handled: HashSet::new(),
-        new_widgets: HashMap::new(),
-        values_now: HashMap::new(),
+        updated: NumSet::default(),
+        added: NumSet::default(),
+        claimed: NumSet::default(),
+        handled: NumSet::default(),
+        new_widgets: NumMap::default(),
+        values_now: NumMap::default(),
         res: StepResult::default(),
     };
     let mut freed = Vec::new();
@@ -541,8 +541,8 @@ impl Cx<'_, '_> {
         let new_list = entry(self.store, &new_d, b"Fields", self.t)?.array().cloned().unwrap_or_default();
         if !same(&Object::Array(old_list.clone()), &Object::Array(new_list.clone())) {
             self.store.charge((old_list.len() + new_list.len()) as u64)?;
-            let old_set: HashSet<u32> = old_list.iter().filter_map(|o| if let Object::Reference(id) = o { Some(id.0) } else { None }).collect();
-            let mut new_set: HashSet<u32> = HashSet::new();
+            let old_set: NumSet<u32> = old_list.iter().filter_map(|o| if let Object::Reference(id) = o { Some(id.0) } else { None }).collect();
+            let mut new_set: NumSet<u32> = NumSet::default();
             let mut list_ok = true;
             let mut new_entries = Vec::new();
             for o in &new_list {
@@ -1038,8 +1038,8 @@ impl Cx<'_, '_> {
         let old_l = list(self, old, self.p)?;
         let new_l = list(self, new, self.t)?;
         self.store.charge((old_l.len() + new_l.len()) as u64)?;
-        let ids = |l: &[Object]| -> (HashSet<u32>, bool) {
-            let mut s = HashSet::new();
+        let ids = |l: &[Object]| -> (NumSet<u32>, bool) {
+            let mut s = NumSet::default();
             let mut direct = false;
             for o in l {
                 match o {
@@ -1090,7 +1090,7 @@ impl Cx<'_, '_> {
     /// New objects nothing reaches (from the new trailer, or through the objects this revision
     /// rewrote): they cannot be seen.
     fn orphans(&mut self) -> R<()> {
-        let mut reached: HashSet<u32> = HashSet::new();
+        let mut reached: NumSet<u32> = NumSet::default();
         let mut stack = Vec::new();
         refs_of(&Object::Dictionary(self.store.revisions[self.t].trailer.clone()), &mut stack);
         for &n in &self.updated {
@@ -1181,6 +1181,7 @@ impl Cx<'_, '_> {
         for r in refs.drain(..) {
             self.st.add_edge(TRAILER, r);
         }
+        let freed_set: NumSet<u32> = freed.iter().copied().collect();
         let mut touched: Vec<u32> = self.updated.iter().chain(freed.iter()).copied().collect();
         touched.sort_unstable();
         for n in touched {
@@ -1192,7 +1193,7 @@ impl Cx<'_, '_> {
                     }
                 }
             }
-            if freed.contains(&n) {
+            if freed_set.contains(&n) {
                 self.st.counted.remove(&n);
                 continue;
             }
@@ -1203,8 +1204,20 @@ impl Cx<'_, '_> {
         for n in news {
             self.add_edges_of(n, &mut refs)?;
         }
+        // Roles are carried only through allowed updates. A forbidden change that rewrote only
+        // leaves (content, resources, appearance streams: objects whose rewriting cannot make
+        // anything a page, an annotation, a field or a signature) leaves the roles of every
+        // other object as they were; anything else (the trailer, structure, a dangling
+        // reference filled, an object freed) and the roles are computed again at the next
+        // signed revision.
         if !self.res.changes.is_empty() {
-            self.st.tainted = true;
+            let leaf = |r: &Role| matches!(r, Role::Reached(_) | Role::PageContent(_) | Role::Appearance { .. });
+            let structural = !freed.is_empty()
+                || self.res.changes.iter().any(|c| matches!(c, PdfChange::TrailerChanged { .. } | PdfChange::DanglingReferenceFilled(_)))
+                || self.updated.iter().any(|n| !self.st.roles_of(*n).iter().all(leaf));
+            if structural {
+                self.st.tainted = true;
+            }
         }
         self.st.rev = t;
         Ok(())
