@@ -188,7 +188,10 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         }
         shared.push(pre);
     }
-    // The difference analysis, once for all signatures (its steps are shared).
+    // The difference analysis, once for all signatures (its steps are shared). It reads the
+    // file itself: lopdf's document is freed first (a lopdf object takes 120 bytes, and a
+    // hostile file's million-element arrays would otherwise be held twice).
+    drop(doc);
     let outcomes = diff::analyse(pdf, &inputs);
     // Bytes after the last revision are no revision at all: readers may interpret them (e.g.
     // by rebuilding the xref), so they are a change of their own.
