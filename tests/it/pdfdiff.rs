@@ -972,6 +972,15 @@ fn pyhanko_made_permissions_are_enforced_and_its_multi_signature_files_pass() {
     ];
     let files: Vec<PathBuf> = cases.iter().map(|(n, pdf, _)| crate::pki::write(d, &format!("{n}.pdf"), pdf)).collect();
     let py = pyhanko_verdicts(&files);
+    // kyso-made certification and lock, validated whole by pyHanko (signature, trust, changes):
+    // a P=2 certification followed by form filling and a signature that locks every field.
+    let mut o = opts("Signature2");
+    o.lock_fields = Some(FieldLock::All);
+    let kyso_made = sign(&fill(&certified(2, Parts { form: true, ..Parts::default() }), "GhiChu", "Da nhan"), "person", &o);
+    let path = crate::pki::write(d, "kyso-certified-locked.pdf", &kyso_made);
+    crate::pdf::pyhanko_validate(&example("root.pem"), &example("ca/chain.pem"), &path, 2);
+    let read = &pyhanko_verdicts(std::slice::from_ref(&path))[&path];
+    assert!(read.len() == 2 && read[0].2.contains(",P=2,") && read[1].2.ends_with(",lock=ALL") && read.iter().all(|(_, ok, _)| *ok), "{read:?}");
     let verifier = verifier();
     let mut problems = Vec::new();
     for ((name, pdf, legit), file) in cases.iter().zip(&files) {
