@@ -683,6 +683,10 @@ fn cases() -> Vec<Case> {
     o.lock_fields = Some(FieldLock::Include(vec!["HoTen".into()]));
     let locked = sign(&base(with_form), "person", &o);
     attack("fieldmdp-locked-field-filled", fill(&locked, "HoTen", "Tran Van C"), |s| violated(s, |v| matches!(v, PermissionViolation::FieldLocked { field, .. } if field == "HoTen")));
+    // DocMDP P=3 (annotations allowed by the standard): page content is still no annotation.
+    attack("docmdp-p3-content-changed", crate::pdf::append_content_change(&certified(3, with_form)), |s| {
+        s.permissions.certification == Some(MdpLevel::Annotations) && changed_role(s, |r| matches!(r, ObjectRole::Page { page: 1 }))
+    });
     // Replace (shadow) through a form field is form filling — allowed unless locked: with
     // --lock-fields (all) it is caught.
     let mut o = visible("Signature1");
@@ -707,6 +711,8 @@ fn cases() -> Vec<Case> {
     ok("certified-p2-fill", fill(&c2f, "GhiChu", "Da nhan"));
     ok("certified-p2-invisible-signature", sign(&c2f, "person", &opts("Signature2")));
     ok("certified-p1-timestamp", timestamp(&certified(1, Parts::default()), "Timestamp1"));
+    let c3f = certified(3, with_form);
+    ok("certified-p3-fill-and-sign", sign(&fill(&c3f, "GhiChu", "Da nhan"), "person", &opts("Signature2")));
     v
 }
 
@@ -761,7 +767,13 @@ fn attacks_are_caught_with_the_change_named_and_legitimate_updates_pass() {
     let verifier = verifier();
     let mut failures = Vec::new();
     let cases = cases();
-    assert!(cases.iter().filter(|c| c.attack.is_some()).count() >= 24 && cases.iter().filter(|c| c.attack.is_none()).count() >= 9);
+    assert!(cases.iter().filter(|c| c.attack.is_some()).count() >= 25 && cases.iter().filter(|c| c.attack.is_none()).count() >= 10);
+    // KYSO_PDFDIFF_DUMP=DIR writes the corpus out (e.g. as a fuzzing corpus for pdf_verify).
+    if let Some(dir) = std::env::var_os("KYSO_PDFDIFF_DUMP") {
+        for c in &cases {
+            crate::pki::write(Path::new(&dir), &format!("pdfdiff-{}.pdf", c.name), &c.pdf);
+        }
+    }
     for case in &cases {
         let (report, sigs) = verifier.verify_pdf_parts(case.name, &case.pdf);
         let detail = || format!("{}: {:#?}\n{}", case.name, sigs.iter().map(|s| (&s.field_name, &s.modifications, &s.permission_violations, &s.later_revisions)).collect::<Vec<_>>(), report.signatures.iter().map(|r| format!("{:?}", r.checks.iter().map(|c| (c.name, c.status, c.finding.to_string())).collect::<Vec<_>>())).collect::<Vec<_>>().join("\n"));
@@ -913,7 +925,7 @@ fn pyhanko_difference_analysis_agrees_on_every_case() {
         }
     }
     // kyso's certifications and locks are read by pyHanko as kyso wrote them.
-    for (name, want) in [("certified-p2-fill", ",P=2,"), ("certified-p1-timestamp", ",P=1,"), ("docmdp-p1-then-fill", ",P=1,"), ("fieldmdp-locked-field-filled", ",lock=INCLUDE"), ("shadow-replace-locked-form", ",lock=ALL")] {
+    for (name, want) in [("certified-p2-fill", ",P=2,"), ("certified-p1-timestamp", ",P=1,"), ("docmdp-p1-then-fill", ",P=1,"), ("certified-p3-fill-and-sign", ",P=3,"), ("docmdp-p3-content-changed", ",P=3,"), ("fieldmdp-locked-field-filled", ",lock=INCLUDE"), ("shadow-replace-locked-form", ",lock=ALL")] {
         let file = &files[cases.iter().position(|c| c.name == name).unwrap()];
         let first = &py[file][0];
         if !first.2.contains(want) {
@@ -952,11 +964,13 @@ fn pyhanko_made_permissions_are_enforced_and_its_multi_signature_files_pass() {
     let p = |n: &str| d.join(n).to_str().unwrap().to_string();
     let c1 = run(&["certify-1", &p("c1.pdf"), input.to_str().unwrap()]);
     let c2 = run(&["certify-2", &p("c2.pdf"), input.to_str().unwrap()]);
+    let c3 = run(&["certify-3", &p("c3.pdf"), input.to_str().unwrap()]);
     let locked = run(&["lock-hoten", &p("lock.pdf"), input.to_str().unwrap()]);
     let twice = run(&["sign-twice", &p("twice.pdf"), input.to_str().unwrap()]);
     let first = |pdf: &[u8]| pdf::signatures(pdf).unwrap().remove(0);
     assert_eq!(first(&c1).permissions.certification, Some(MdpLevel::NoChanges));
     assert_eq!(first(&c2).permissions.certification, Some(MdpLevel::FormFilling));
+    assert_eq!(first(&c3).permissions.certification, Some(MdpLevel::Annotations));
     assert_eq!(first(&locked).permissions.lock, Some(FieldLock::Include(vec!["HoTen".into()])));
     // The forbidden change after each, and one allowed one.
     let cases: Vec<(&str, Vec<u8>, bool)> = vec![
@@ -964,6 +978,8 @@ fn pyhanko_made_permissions_are_enforced_and_its_multi_signature_files_pass() {
         ("py-c1-timestamp", timestamp(&c1, "Timestamp1"), true),
         ("py-c2-evil-annotation", add_freetext(&c2), false),
         ("py-c2-fill", fill(&c2, "GhiChu", "Da nhan"), true),
+        ("py-c3-content-changed", crate::pdf::append_content_change(&c3), false),
+        ("py-c3-fill-and-sign", sign(&fill(&c3, "GhiChu", "Da nhan"), "person", &opts("KysoPerson")), true),
         ("py-lock-fill-locked", fill(&locked, "HoTen", "Tran Van C"), false),
         ("py-lock-fill-other", fill(&locked, "GhiChu", "Da nhan"), true),
         ("py-twice", twice.clone(), true),
@@ -981,6 +997,16 @@ fn pyhanko_made_permissions_are_enforced_and_its_multi_signature_files_pass() {
     crate::pdf::pyhanko_validate(&example("root.pem"), &example("ca/chain.pem"), &path, 2);
     let read = &pyhanko_verdicts(std::slice::from_ref(&path))[&path];
     assert!(read.len() == 2 && read[0].2.contains(",P=2,") && read[1].2.ends_with(",lock=ALL") && read.iter().all(|(_, ok, _)| *ok), "{read:?}");
+    // The same for P=1 (a document timestamp after it) and P=3 (form filling and a signature).
+    let p1 = crate::pki::write(d, "kyso-certified-p1.pdf", &timestamp(&certified(1, Parts::default()), "Timestamp1"));
+    crate::pdf::pyhanko_validate(&example("root.pem"), &example("ca/chain.pem"), &p1, 1);
+    let p3 = sign(&fill(&certified(3, Parts { form: true, ..Parts::default() }), "GhiChu", "Da nhan"), "person", &opts("Signature2"));
+    let p3 = crate::pki::write(d, "kyso-certified-p3.pdf", &p3);
+    crate::pdf::pyhanko_validate(&example("root.pem"), &example("ca/chain.pem"), &p3, 2);
+    for (file, p) in [(&p1, ",P=1,"), (&p3, ",P=3,")] {
+        let read = &pyhanko_verdicts(std::slice::from_ref(file))[file];
+        assert!(read[0].2.contains(p) && read.iter().all(|(_, ok, _)| *ok), "{read:?}");
+    }
     let verifier = verifier();
     let mut problems = Vec::new();
     for ((name, pdf, legit), file) in cases.iter().zip(&files) {

@@ -3,7 +3,7 @@
 multi-signature documents made by another implementation, for kyso to enforce.
 
 Usage: python3 make_pyhanko.py ACTION OUT.pdf IN.pdf
-ACTION: certify-1 | certify-2 (a visible certification signature, DocMDP P=1 / P=2),
+ACTION: certify-1 | certify-2 | certify-3 (a visible certification signature, DocMDP P=1 / 2 / 3),
         lock-hoten (an approval signature whose FieldMDP locks the field "HoTen"),
         sign-twice (two approval signatures, the second visible),
         sign-invisible (one invisible approval signature).
@@ -40,8 +40,12 @@ def sign(data, meta, spec=None, who="agency"):
 def main(action, out_path, in_path):
     data = open(in_path, "rb").read()
     box = (330, 60, 530, 120)
-    if action in ("certify-1", "certify-2"):
-        perm = fields.MDPPerm.NO_CHANGES if action == "certify-1" else fields.MDPPerm.FILL_FORMS
+    if action in ("certify-1", "certify-2", "certify-3"):
+        perm = {
+            "certify-1": fields.MDPPerm.NO_CHANGES,
+            "certify-2": fields.MDPPerm.FILL_FORMS,
+            "certify-3": fields.MDPPerm.ANNOTATE,
+        }[action]
         meta = signers.PdfSignatureMetadata(field_name="PyCert", certify=True, docmdp_permissions=perm)
         data = sign(data, meta, fields.SigFieldSpec("PyCert", box=box))
     elif action == "lock-hoten":

@@ -143,7 +143,12 @@ fn object_problem(e: ObjectError) -> PdfAnalysisProblem {
 
 /// Analyses every signature of `pdf`.
 pub(crate) fn analyse(pdf: &[u8], sigs: &[Signed]) -> Vec<Outcome> {
-    let store = match Store::new(pdf, work_budget(pdf.len())) {
+    analyse_within(pdf, sigs, work_budget(pdf.len()))
+}
+
+/// [`analyse`] with a given work budget.
+fn analyse_within(pdf: &[u8], sigs: &[Signed], budget: u64) -> Vec<Outcome> {
+    let store = match Store::new(pdf, budget) {
         Ok(s) => s,
         Err(e) => return sigs.iter().map(|_| Outcome::unknown(structure_problem(e.clone()))).collect(),
     };
@@ -334,5 +339,86 @@ fn field_lock(store: &Store<'_>, d: &lopdf::Dictionary, rev: usize) -> Option<Fi
         // An unknown action locks everything (fail closed).
         Some(_) => Some(FieldLock::All),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of raw revisions: each is (object number, body) pairs written with its own
+    /// cross-reference table chained by /Prev. Returns the file and each revision's end.
+    fn file(revisions: &[&[(u32, &str)]]) -> (Vec<u8>, Vec<usize>) {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut ends = Vec::new();
+        let mut prev: Option<usize> = None;
+        for objects in revisions {
+            let mut offsets = Vec::new();
+            for (n, body) in *objects {
+                offsets.push((*n, out.len()));
+                out.extend_from_slice(format!("{n} 0 obj {body} endobj\n").as_bytes());
+            }
+            let x = out.len();
+            let mut table = String::from("xref\n0 1\n0000000000 65535 f \n");
+            for (n, off) in &offsets {
+                table += &format!("{n} 1\n{off:010} 00000 n \n");
+            }
+            let prev_key = prev.map(|p| format!("/Prev {p}")).unwrap_or_default();
+            table += &format!("trailer <</Size 10/Root 1 0 R{prev_key}>>\nstartxref\n{x}\n%%EOF\n");
+            out.extend_from_slice(table.as_bytes());
+            ends.push(out.len());
+            prev = Some(x);
+        }
+        (out, ends)
+    }
+
+    /// A signed one-page document (signature field 4, its value 5) and a later revision that
+    /// rewrites the page tree: a change no rule allows.
+    fn changed_after_signing() -> (Vec<u8>, Signed) {
+        let signed: &[(u32, &str)] = &[
+            (1, "<</Type/Catalog/Pages 2 0 R/AcroForm <</Fields[4 0 R]/SigFlags 3>>>>"),
+            (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+            (3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]/Annots[4 0 R]>>"),
+            (4, "<</FT/Sig/T(S1)/V 5 0 R/Type/Annot/Subtype/Widget/Rect[0 0 0 0]/F 132/P 3 0 R>>"),
+            (5, "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 0 0 0]/Contents<00>>>"),
+        ];
+        let later: &[(u32, &str)] = &[(2, "<</Type/Pages/Kids[3 0 R 6 0 R]/Count 2>>"), (6, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>")];
+        let (pdf, ends) = file(&[signed, later]);
+        (pdf, Signed { signed_end: ends[0], value: Some(5), field: Some(4) })
+    }
+
+    #[test]
+    fn a_change_after_signing_is_named_and_no_budget_makes_it_pass() {
+        let (pdf, sig) = changed_after_signing();
+        let full = analyse(&pdf, std::slice::from_ref(&sig));
+        let Modifications::Other { changes } = &full[0].modifications else { panic!("{:?}", full[0].modifications) };
+        assert!(!changes.is_empty());
+        // The budget caps the work, not the wall time: with less work allowed than the file
+        // needs, the verdict is "too complex" — never acceptable — and from some budget on it is
+        // the full verdict. Every budget from 0 up is tried.
+        let mut first_full = None;
+        for budget in 0..=work_budget(pdf.len()) {
+            let m = &analyse_within(&pdf, std::slice::from_ref(&sig), budget)[0].modifications;
+            assert!(!m.is_acceptable(), "budget {budget}: {m:?}");
+            match m {
+                Modifications::Unknown(PdfAnalysisProblem::TooComplex) => assert!(first_full.is_none(), "budget {budget}: too complex after a full verdict"),
+                Modifications::Other { .. } => {
+                    first_full.get_or_insert(budget);
+                }
+                other => panic!("budget {budget}: {other:?}"),
+            }
+            if first_full.is_some_and(|f| budget > f + 64) {
+                break;
+            }
+        }
+        let needed = first_full.expect("the full budget gives the full verdict");
+        assert!(needed > 0 && needed < work_budget(pdf.len()), "{needed}");
+    }
+
+    #[test]
+    fn the_budget_is_linear_in_the_size() {
+        assert_eq!(work_budget(0), 1_000_000);
+        assert_eq!(work_budget(20_000_000), 161_000_000);
+        assert_eq!(work_budget(usize::MAX), u64::MAX);
     }
 }
