@@ -161,8 +161,9 @@ criterion_group! {
 /// `KYSO_PROFILE=<case> [KYSO_PROFILE_N=2000] target/release/deps/verify-*`: runs one case N
 /// times without criterion, for `valgrind --tool=callgrind --collect-atstart=no
 /// --toggle-collect='*profile_loop*'`, whose instruction counts (Ir) are repeatable on a
-/// shared machine where time is not. Cases: `cached` (kyso_verify_cached), `ecdsa`
-/// (ring_ecdsa_p256_verify), `sign` (kyso_cms_sign), `ecdsa_sign` (ring_ecdsa_p256_sign).
+/// shared machine where time is not. Cases: `cached` (kyso_verify_cached), `uncached`
+/// (kyso_verify_uncached: a fresh Verifier per verification, made before the counted loop),
+/// `ecdsa` (ring_ecdsa_p256_verify), `sign` (kyso_cms_sign), `ecdsa_sign` (ring_ecdsa_p256_sign).
 fn profile(case: &str) {
     let n: usize = std::env::var("KYSO_PROFILE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let pki = pki();
@@ -177,9 +178,17 @@ fn profile(case: &str) {
     let raw = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pki.pkcs8, &rng).unwrap();
     let raw_sig = raw.sign(&rng, &doc).unwrap();
     let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, pki.leaf_spki_key.clone());
+    // For `uncached`: one fresh Verifier per iteration, made (and later dropped) outside the loop.
+    let fresh: Vec<Verifier> = if case == "uncached" { (0..n).map(|_| Verifier::new(&pki.anchors, &pki.chain, &pki.crls, opts).unwrap()).collect() } else { Vec::new() };
+    let next = std::cell::Cell::new(0usize);
     let work: Box<dyn Fn()> = match case {
         "cached" => Box::new(|| {
             black_box(v.verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)));
+        }),
+        "uncached" => Box::new(|| {
+            let i = next.get();
+            next.set(i + 1);
+            black_box(fresh[i].verify_detached("doc", Cursor::new(black_box(&doc)), black_box(&p7s)));
         }),
         "ecdsa" => Box::new(|| public.verify(black_box(&doc), black_box(raw_sig.as_ref())).unwrap()),
         "sign" => Box::new(|| {

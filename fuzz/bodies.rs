@@ -98,6 +98,24 @@ pub fn keys(data: &[u8]) {
     }
 }
 
+/// PKCS#12 files (`--key unit.p12`, `kyso key import`): the sniffer, the parser with the seeds'
+/// password ("fuzz") and the empty one, under key-derivation caps low enough that a mutated
+/// iteration count stays fast (the defaults allow seconds per file: right for a user's own
+/// file, too slow for a fuzzer), then choosing a key and signing with it.
+pub fn pkcs12(data: &[u8]) {
+    let _ = kyso::pkcs12::is_pkcs12(data);
+    let limits = kyso::pkcs12::Limits::new(2048, 8192);
+    for password in [&b"fuzz"[..], b""] {
+        if let Ok(p) = kyso::pkcs12::parse_with_limits(data, password, limits) {
+            let _ = p.key_names();
+            let _ = p.key(None);
+            if let Ok(id) = p.identity(None, None) {
+                let _ = kyso::Signer::sign(&id.key, b"data");
+            }
+        }
+    }
+}
+
 /// PDF signature extraction (`kyso verify FILE.pdf`): signature fields, /ByteRange checks and
 /// the classification of later changes.
 pub fn pdf(data: &[u8]) {
@@ -128,6 +146,20 @@ pub fn tsp(data: &[u8]) {
     let _ = kyso::tsp::evidence_certificates(data);
 }
 
+/// RFC 6960: an OCSP request as `kyso ca serve` reads it (invariant: each CertID re-encoded
+/// reads back the same), and an OCSP response as the verifier reads it.
+pub fn ocsp(data: &[u8]) {
+    if let Ok(r) = kyso::ocsp::Request::from_der(data) {
+        for id in &r.cert_ids {
+            let again = kyso::ocsp::request_der(std::slice::from_ref(id), r.nonce.as_deref());
+            let back = kyso::ocsp::Request::from_der(&again).expect("a re-encoded request reads back");
+            assert!(back.cert_ids.first().is_some_and(|b| b.same(id)) && back.nonce == r.nonce);
+        }
+    }
+    let _ = kyso::ocsp::Response::from_der(data);
+    let _ = kyso::revocation::OcspResponse::from_der(data).is_about(ANCHOR, &[1]);
+}
+
 /// The whole verification of `data` as a signed PDF (`kyso verify FILE.pdf`): signatures,
 /// document timestamps, the /DSS, the difference analysis of every revision (DocMDP/FieldMDP),
 /// against the fixed anchor. Invariant: the report serialises to JSON. Work per input is capped
@@ -146,6 +178,21 @@ pub fn pdf_verify(data: &[u8]) {
 }
 
 /// The body of target `name`.
+/// `kyso mail verify` of `data` as a received message, against the fixed anchor: the bounded MIME
+/// reader, the S/MIME layers (multipart/signed, pkcs7-mime), the header and From checks and the
+/// attached documents' verification. Invariants: the report serialises to JSON and renders in
+/// both languages; one attachment description per attachment returned.
+pub fn mail(data: &[u8]) {
+    let verified = kyso::mail::verify_message(verifier(), "message.eml", data);
+    assert_eq!(verified.attachments.len(), verified.report.message.attachments.len());
+    let json = serde_json::to_string(&verified.report).expect("the report serialises");
+    assert!(json.starts_with('{'));
+    for lang in [kyso::Lang::Vi, kyso::Lang::En] {
+        let text = kyso::mail::render_mail(&verified.report, &kyso::report::RenderOptions::new(lang));
+        assert!(!text.is_empty());
+    }
+}
+
 pub fn by_name(name: &str) -> Option<fn(&[u8])> {
     Some(match name {
         "p7s_parse" => p7s_parse,
@@ -155,6 +202,9 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "pdf" => pdf,
         "pdf_verify" => pdf_verify,
         "tsp" => tsp,
+        "ocsp" => ocsp,
+        "pkcs12" => pkcs12,
+        "mail" => mail,
         _ => return None,
     })
 }

@@ -12,7 +12,7 @@ F=$PWD/fuzz/fixtures
 S=$PWD/fuzz/seeds
 export KYSO_PASSPHRASE=$(head -n1 "$EX/passphrase.txt")
 rm -rf "$F"   # seeds/ is overwritten file by file (the PAdES seeds below are kept)
-mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp"
+mkdir -p "$F" "$S/p7s_parse" "$S/verify" "$S/objects" "$S/keys" "$S/pdf" "$S/tsp" "$S/pkcs12"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -60,6 +60,18 @@ openssl ec -in "$S/keys/p256-plain.pem" -out "$S/keys/p256-sec1.pem" 2>/dev/null
 openssl genpkey -algorithm ED25519 -out "$S/keys/ed25519.pem"
 openssl genrsa -traditional -out "$S/keys/rsa1024-pkcs1.pem" 1024 2>/dev/null
 
+# pkcs12 seeds: OpenSSL's layouts with 1 iteration (password "fuzz", one with the empty password):
+# PBES2/AES with an HMAC-SHA-256, -legacy (RC2-40, 3DES, HMAC-SHA-1), no MAC, unencrypted bags,
+# certificates only.
+openssl req -x509 -new -key "$S/keys/p256-plain.pem" -subj "/CN=fuzz" -days 3650 -out "$T/fuzz.pem"
+P12="pkcs12 -export -inkey $S/keys/p256-plain.pem -in $T/fuzz.pem -name fuzz -iter 1"
+openssl $P12 -passout pass:fuzz -out "$S/pkcs12/aes.p12"
+openssl $P12 -legacy -passout pass:fuzz -out "$S/pkcs12/legacy.p12"
+openssl $P12 -nomac -passout pass:fuzz -out "$S/pkcs12/nomac.p12"
+openssl $P12 -keypbe NONE -certpbe NONE -passout pass:fuzz -out "$S/pkcs12/plain.p12"
+openssl $P12 -passout pass: -out "$S/pkcs12/empty-password.p12"
+openssl pkcs12 -export -nokeys -in "$T/fuzz.pem" -iter 1 -passout pass:fuzz -out "$S/pkcs12/certs-only.p12"
+
 # pdf seeds: the example PDFs, and one signed by kyso.
 cp "$EX/pdf/cong-van.pdf" "$EX/pdf/cong-van-xref-stream.pdf" "$S/pdf/"
 "$KYSO" sign --pades --appearance none --cert "$U/person.pem" --key "$U/person.key" --chain "$EX/chain.pem" \
@@ -84,4 +96,22 @@ echo 01 > "$T/tsaserial"
 openssl pkcs8 -in "$EX/tsa/tsa.key" -passin env:KYSO_PASSPHRASE -out "$T/tsa-plain.key" 2>/dev/null || cp "$EX/tsa/tsa.key" "$T/tsa-plain.key"
 openssl ts -reply -config "$T/ts.cnf" -queryfile "$S/tsp/query.tsq" -signer "$EX/tsa/tsa.pem" -inkey "$T/tsa-plain.key" \
   -chain "$EX/chain.pem" -out "$S/tsp/openssl.tsr" || echo "note: TSA seed not made"
+# mail seeds: kyso's multipart/signed message (a document with its .p7s), OpenSSL's detached and
+# opaque S/MIME messages, the same stored with LF line ends, and small broken structures.
+mkdir -p "$S/mail"
+cp "$F/document.txt" "$T/cong-van.txt"
+cp "$F/double.p7s" "$T/cong-van.txt.p7s"
+printf 'Kính gửi Sở Y tế,\nVăn phòng gửi kèm công văn.\n' > "$T/thu.txt"
+"$KYSO" mail sign --cert "$U/agency.pem" --key "$U/agency.key" --chain "$EX/chain.pem" \
+  --from 'Văn phòng UBND <vanphong@bacninh.gov.vn>' --to soyte@bacninh.gov.vn --subject 'Công văn số 123/UBND-VP' \
+  --body "$T/thu.txt" --out "$S/mail/kyso.eml" --force "$T/cong-van.txt"
+openssl pkcs8 -in "$U/agency.key" -passin env:KYSO_PASSPHRASE -out "$T/agency-plain.key"
+printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nXin chao\r\n' > "$T/plain.txt"
+openssl smime -sign -in "$T/plain.txt" -signer "$U/agency.pem" -inkey "$T/agency-plain.key" -certfile "$EX/chain.pem" \
+  -from vanphong@bacninh.gov.vn -to soyte@bacninh.gov.vn -subject 'Cong van' -out "$S/mail/openssl-detached.eml"
+openssl smime -sign -nodetach -in "$T/plain.txt" -signer "$U/agency.pem" -inkey "$T/agency-plain.key" \
+  -from vanphong@bacninh.gov.vn -to soyte@bacninh.gov.vn -subject 'Cong van' -out "$S/mail/openssl-opaque.eml"
+tr -d '\r' < "$S/mail/kyso.eml" > "$S/mail/kyso-lf.eml"
+printf 'From: a@b.vn\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary=S\r\n\r\n--S\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nx\r\n--S\r\n\r\ny\r\n' > "$S/mail/unclosed.eml"
+printf 'From: a@b.vn\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n' > "$S/mail/truncated-p7m.eml"
 echo "fixtures in $F, seeds in $S"

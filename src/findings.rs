@@ -13,6 +13,7 @@
 //! problem it is from the typed part ([`IoProblem::kind`], [`PdfProblem`]).
 
 use crate::alg::DigestAlgorithm;
+pub use crate::alg::{KeyDescription, KeyProblem, SignatureScheme};
 use const_oid::ObjectIdentifier;
 use time::OffsetDateTime;
 
@@ -252,78 +253,6 @@ impl CrlReason {
     }
 }
 
-/// A CMS signature scheme as resolved from a SignerInfo (signature and digest algorithms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignatureScheme {
-    /// ECDSA with this digest.
-    Ecdsa(DigestAlgorithm),
-    /// RSA PKCS#1 v1.5 with this digest.
-    RsaPkcs1(DigestAlgorithm),
-    /// RSASSA-PSS with this digest (MGF1 with the same digest, salt = digest length).
-    RsaPss(DigestAlgorithm),
-    /// RSASSA-PSS with another salt length.
-    RsaPssSalt {
-        /// The digest (and MGF1 digest).
-        hash: DigestAlgorithm,
-        /// The salt length in bytes.
-        salt_len: usize,
-    },
-    /// Ed25519.
-    Ed25519,
-}
-
-impl SignatureScheme {
-    /// The digest inside the scheme.
-    pub fn digest(self) -> DigestAlgorithm {
-        match self {
-            SignatureScheme::Ecdsa(d) | SignatureScheme::RsaPkcs1(d) | SignatureScheme::RsaPss(d) => d,
-            SignatureScheme::RsaPssSalt { hash, .. } => hash,
-            SignatureScheme::Ed25519 => DigestAlgorithm::Sha512,
-        }
-    }
-}
-
-/// A public key as the algorithm policy sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyDescription {
-    /// RSA with this modulus size.
-    Rsa {
-        /// Modulus bits.
-        bits: usize,
-    },
-    /// ECDSA on P-256.
-    EcdsaP256,
-    /// ECDSA on P-384.
-    EcdsaP384,
-    /// Ed25519.
-    Ed25519,
-}
-
-/// Why the algorithm policy refuses a certificate's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyProblem {
-    /// An RSA key below the policy's minimum.
-    RsaTooSmall {
-        /// Its size.
-        bits: usize,
-        /// The minimum.
-        minimum: usize,
-    },
-    /// An elliptic curve the policy does not allow.
-    CurveNotAllowed {
-        /// The curve's OID (dotted), empty when absent.
-        curve: String,
-    },
-    /// A public-key algorithm the policy does not allow.
-    AlgorithmNotAllowed {
-        /// The algorithm's OID (dotted).
-        algorithm: String,
-    },
-}
-
 /// Where a structural problem was found (ASN.1 element names of RFC 5652, 5280, 3161).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -470,6 +399,36 @@ pub enum PdfProblem {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Which form of the signed attributes a signature covers (RFC 5652 §5.4 signs their DER form;
+/// some signers sign them in the order they send them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignedAttributesForm {
+    /// The bytes as received (not DER: the SET OF is unsorted).
+    AsReceived,
+    /// Their DER form (sorted), not the order they were sent in.
+    DerSorted,
+}
+
+/// How an encrypted PDF was read for verification (ISO 32000-1 §7.6; issue 15: kyso never
+/// decrypts a file to verify it, and never asks the user to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PdfEncryption {
+    /// Not encrypted.
+    None,
+    /// Encrypted with the standard handler and an empty user password (what every reader opens
+    /// without asking): the structure was read decrypted in memory; the signatures are verified
+    /// over the file's bytes as signed.
+    EmptyUserPassword,
+    /// Encrypted for particular recipients (public key) or with a user password: the structure
+    /// (dictionaries, names, numbers) was read without decrypting; strings and streams stay
+    /// encrypted, so field names, /M and the content cannot be shown. A signature dictionary's
+    /// /Contents is never encrypted (ISO 32000-1 §7.6.2) and /ByteRange is numbers: the
+    /// signatures are verified all the same.
+    Opaque,
 }
 
 /// Which version of the ESS signing-certificate attribute (RFC 2634 / RFC 5035).
@@ -743,13 +702,203 @@ pub enum CrlProblem {
     Budget,
 }
 
-/// A certificate whose revocation status could not be established, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A certificate whose revocation status could not be established, and why: what kyso looked
+/// at (the CRLs and OCSP responses given, embedded or fetched), each fetch, and where the
+/// certificate says its status is published (what a recipient can give or fetch).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct UnknownStatus {
     /// The certificate's subject.
     pub subject: Name,
     /// Why each CRL of its issuer could not be used (empty: there was none).
     pub problems: Vec<CrlProblem>,
+    /// Why each OCSP response about it could not be used.
+    pub ocsp: Vec<OcspProblem>,
+    /// Every fetch made for it (CRL distribution points, OCSP responder).
+    pub fetches: Vec<Fetch>,
+    /// Its issuer (whose CRL settles its status).
+    pub issuer: Option<Name>,
+    /// The CRL distribution points it names (http URLs).
+    pub crl_urls: Vec<String>,
+    /// The OCSP responders it names (authorityInfoAccess, http URLs).
+    pub ocsp_urls: Vec<String>,
+}
+
+impl UnknownStatus {
+    /// A certificate whose CRLs could not be used for `problems`.
+    pub fn new(subject: Name, problems: Vec<CrlProblem>) -> UnknownStatus {
+        UnknownStatus { subject, problems, ..Default::default() }
+    }
+}
+
+/// An error status of an OCSP responder (RFC 6960 §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OcspErrorStatus {
+    /// malformedRequest.
+    MalformedRequest,
+    /// internalError.
+    InternalError,
+    /// tryLater.
+    TryLater,
+    /// sigRequired.
+    SigRequired,
+    /// unauthorized.
+    Unauthorized,
+    /// A value RFC 6960 does not define.
+    Other(u8),
+}
+
+/// Why an OCSP response did not settle a certificate's status (RFC 6960 §3.2; fails closed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OcspProblem {
+    /// The response cannot be read.
+    Malformed,
+    /// The responder answered with an error status.
+    ErrorStatus(OcspErrorStatus),
+    /// No answer of the response is about this certificate (CertID of another certificate or
+    /// issuer).
+    NotAboutCertificate,
+    /// The responder does not know the certificate (status `unknown`).
+    UnknownToResponder {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature does not verify.
+    BadSignature {
+        /// The responder.
+        responder: Name,
+    },
+    /// The response's signature algorithm or key is not allowed by the policy.
+    AlgorithmNotAllowed {
+        /// The responder.
+        responder: Name,
+    },
+    /// Neither the certificate's issuer nor a responder it delegated (a certificate it issued
+    /// with id-kp-OCSPSigning) signed the response (RFC 6960 §4.2.2.2).
+    ResponderNotAuthorised,
+    /// The delegated responder's certificate was not valid when it signed (producedAt).
+    ResponderNotValid {
+        /// The responder.
+        responder: Name,
+        /// producedAt.
+        produced_at: OffsetDateTime,
+    },
+    /// The delegated responder's certificate has no id-pkix-ocsp-nocheck and its own status
+    /// could not be established.
+    ResponderUnchecked {
+        /// The responder.
+        responder: Name,
+    },
+    /// The answer was past its nextUpdate (or, without one, a day after its thisUpdate) at the
+    /// validation time.
+    Stale {
+        /// The responder.
+        responder: Name,
+        /// nextUpdate (or thisUpdate + 1 day).
+        next_update: OffsetDateTime,
+    },
+    /// The response's nonce is not the request's (a replayed answer?).
+    NonceMismatch,
+    /// A critical extension kyso does not understand.
+    UnknownCriticalExtension {
+        /// The extension's OID (dotted).
+        oid: String,
+    },
+    /// The OCSP-checking budget ran out.
+    Budget,
+}
+
+/// What was fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchKind {
+    /// A CRL, from a CRL distribution point.
+    Crl,
+    /// An OCSP response, from the authorityInfoAccess OCSP responder.
+    Ocsp,
+}
+
+/// Why a fetch gave nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// Not attempted: the verifier works offline.
+    Offline,
+    /// Not attempted: only plain http URLs are fetched (CRLs and OCSP responses are signed).
+    NotHttp,
+    /// The connection could not be made (the system's message, English).
+    Connect {
+        /// The system's message.
+        message: String,
+    },
+    /// No complete answer in time.
+    Timeout {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
+    /// The server answered with an HTTP error status (or a redirect, which is not followed).
+    HttpStatus {
+        /// The status code.
+        code: u16,
+    },
+    /// The answer is larger than the budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The answer is not HTTP, or broken (a technical message, English).
+    Protocol {
+        /// What is wrong.
+        message: String,
+    },
+    /// Not attempted: the run's fetch budget is spent.
+    Budget,
+}
+
+/// The outcome of one fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchOutcome {
+    /// Bytes received (or taken from the cache, still within their nextUpdate).
+    Received {
+        /// How many.
+        bytes: usize,
+        /// From the local cache rather than the network.
+        cached: bool,
+    },
+    /// Nothing received.
+    Failed(FetchFailure),
+}
+
+/// One fetch of revocation data, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// The URL.
+    pub url: String,
+    /// What was asked for.
+    pub kind: FetchKind,
+    /// What came of it.
+    pub outcome: FetchOutcome,
+}
+
+/// Where a certificate's revocation status came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusSource {
+    /// A CRL of this issuer (given, embedded or fetched).
+    Crl {
+        /// The CRL's issuer.
+        issuer: Name,
+    },
+    /// An OCSP response.
+    Ocsp {
+        /// The responder that signed it.
+        responder: Name,
+        /// Its producedAt.
+        produced_at: OffsetDateTime,
+    },
 }
 
 /// How a proof of existence bears on a revocation after it.
@@ -1287,6 +1436,68 @@ pub enum DssProblem {
     },
 }
 
+/// Why an e-mail message cannot be verified as a signed message (RFC 8551), or why kyso refused
+/// it before reading it whole (its budgets on hostile messages: `kyso::mail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MailProblem {
+    /// The message is larger than the size budget.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More MIME parts (or delimiter lines) than the budget.
+    TooManyParts {
+        /// The limit.
+        limit: usize,
+    },
+    /// More header lines than the budget.
+    TooManyHeaderLines {
+        /// The limit.
+        limit: usize,
+    },
+    /// Multiparts nested deeper than the budget.
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// The decoded parts together are larger than the budget.
+    DecodedTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A part's base64 or quoted-printable content does not decode.
+    PartUndecodable {
+        /// The part's file name (or its position, `part N`).
+        name: String,
+    },
+    /// Not an Internet message (no header section).
+    NotAMessage,
+    /// Neither multipart/signed nor application/pkcs7-mime signed-data.
+    NotSigned {
+        /// The message's Content-Type (type/subtype).
+        content_type: String,
+    },
+    /// An encrypted message (enveloped-data): kyso verifies signatures, it decrypts nothing.
+    Encrypted,
+    /// A multipart/signed whose protocol is not application/pkcs7-signature.
+    UnknownProtocol {
+        /// The protocol parameter.
+        protocol: String,
+    },
+    /// A multipart/signed with another number of parts than two.
+    PartCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// The multipart/signed has no boundary or no closing delimiter.
+    BrokenBoundary,
+    /// The signature part (or the pkcs7-mime body) is not base64-encoded DER.
+    SignatureUndecodable,
+    /// An application/pkcs7-mime signed-data without the message inside (eContent absent).
+    NoContent,
+}
+
 /// Main indication (ETSI EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -1354,6 +1565,9 @@ pub enum SubIndication {
     NoSigningCertificateFound,
     /// Revocation status could not be established (no usable CRL) under `--revocation require`.
     TryLater,
+    /// The signed data cannot be obtained (an encrypted PDF whose structure cannot be read
+    /// without its key or password).
+    SignedDataNotFound,
 }
 
 impl SubIndication {
@@ -1374,6 +1588,7 @@ impl SubIndication {
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
             SubIndication::TryLater => "TRY_LATER",
+            SubIndication::SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
         }
     }
 
@@ -1453,6 +1668,8 @@ pub enum CheckName {
     Validity,
     /// `revocation`
     Revocation,
+    /// `revocation_data`: where each status came from, and every fetch
+    RevocationData,
     /// `signature_timestamp`
     SignatureTimestamp,
     /// `pdf_signature_field`
@@ -1474,6 +1691,10 @@ pub enum CheckName {
     DocumentTimestamp,
     /// `document_timestamp_poe`
     DocumentTimestampPoe,
+    /// `mail_from` (an e-mail message's From against the signer certificate's addresses)
+    MailFrom,
+    /// `mail_headers` (an e-mail message's header fields against the signed copy of them)
+    MailHeaders,
 }
 
 impl CheckName {
@@ -1492,6 +1713,7 @@ impl CheckName {
             CheckName::SignerKeyUsage => "signer_key_usage",
             CheckName::Validity => "validity",
             CheckName::Revocation => "revocation",
+            CheckName::RevocationData => "revocation_data",
             CheckName::SignatureTimestamp => "signature_timestamp",
             CheckName::PdfSignatureField => "pdf_signature_field",
             CheckName::PdfSubFilter => "pdf_sub_filter",
@@ -1502,6 +1724,8 @@ impl CheckName {
             CheckName::PdfPermissions => "pdf_permissions",
             CheckName::DocumentTimestamp => "document_timestamp",
             CheckName::DocumentTimestampPoe => "document_timestamp_poe",
+            CheckName::MailFrom => "mail_from",
+            CheckName::MailHeaders => "mail_headers",
         }
     }
 
@@ -1529,6 +1753,8 @@ impl CheckName {
         CheckName::PdfPermissions,
         CheckName::DocumentTimestamp,
         CheckName::DocumentTimestampPoe,
+        CheckName::MailFrom,
+        CheckName::MailHeaders,
     ];
 }
 
@@ -1555,7 +1781,8 @@ pub enum Finding {
     },
     /// A structural problem in the signature file, a timestamp token or a CRL.
     Malformed(FormatProblem),
-    /// The SignedData encapsulates another content type than id-data.
+    /// A SignerInfo without signed attributes in a SignedData whose eContentType is not id-data
+    /// (RFC 5652 §5.3: signed attributes are then required).
     EContentTypeNotData {
         /// The eContentType.
         econtent_type: ObjectIdentifier,
@@ -1576,8 +1803,23 @@ pub enum Finding {
     SignerInfoParses,
     /// The SignerInfo's digest algorithm is not listed in SignedData.digestAlgorithms.
     DigestAlgorithmNotListed,
-    /// No signed attributes.
+    /// No signed attributes (where they are required, or reported as a check).
     NoSignedAttributes,
+    /// Warning: a PKCS#7 signature without signed attributes, verified over the content: not
+    /// CAdES — no signed signing time, no signed binding to the signer certificate.
+    Pkcs7WithoutSignedAttributes,
+    /// Warning: the signed attributes are not in DER order (an unsorted SET OF); the signature
+    /// verified over this form of them.
+    SignedAttributesNotDer {
+        /// The form the signature covers.
+        signed_form: SignedAttributesForm,
+    },
+    /// An EdDSA signature without signed attributes signs the document itself, which kyso does
+    /// not keep (it keeps the document's digests only).
+    EdDsaOverContentUnsupported {
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// A signed attribute is repeated or multi-valued.
     AttributeRepeated,
     /// The signing-time attribute is malformed.
@@ -1646,6 +1888,14 @@ pub enum Finding {
     },
     /// SHA-1 is not allowed by the strict policy.
     Sha1NotAllowed,
+    /// The SignerInfo's digest algorithm cannot go with its signature scheme (RFC 8419 §3:
+    /// SHA-512 for Ed25519, SHAKE256 for Ed448).
+    DigestNotAllowedWithScheme {
+        /// The SignerInfo's digest algorithm.
+        digest: DigestAlgorithm,
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
     /// SHA-1 accepted by the legacy policy (check).
     Sha1AcceptedLegacy,
     /// Warning: the signature uses SHA-1 (legacy policy).
@@ -1738,6 +1988,13 @@ pub enum Finding {
     RequiredUsagePresent,
     /// Warning: nonRepudiation only, accepted by the legacy policy.
     LegacyNonRepudiationOnly,
+    /// Warning: an RSA key below the strict policy's minimum, accepted by the legacy policy.
+    LegacyRsaKey {
+        /// Its size.
+        bits: usize,
+        /// The strict policy's minimum.
+        strict_minimum: usize,
+    },
     /// The certificate's key is allowed.
     CertificateKey(KeyDescription),
     /// The certificate's key is not allowed.
@@ -1801,6 +2058,20 @@ pub enum Finding {
     RevocationNotChecked {
         /// Which, and why.
         certificates: Vec<UnknownStatus>,
+    },
+    /// Revocation data was fetched for a certificate of the path.
+    RevocationFetched {
+        /// The certificate.
+        subject: Name,
+        /// The fetch.
+        fetch: Fetch,
+    },
+    /// Where a certificate's status came from.
+    StatusFrom {
+        /// The certificate.
+        subject: Name,
+        /// The source.
+        source: StatusSource,
     },
 
     // ----- timestamps and proofs of existence -----
@@ -1966,6 +2237,8 @@ pub enum Finding {
     },
     /// The changes after the signature could not be analysed.
     PdfChangesUnknown(PdfAnalysisProblem),
+    /// Warning: the PDF is encrypted; the signature was verified without decrypting the file.
+    PdfEncrypted(PdfEncryption),
     /// Bytes after the signed revision that are not a signature or form filling.
     PdfUnexplainedBytes {
         /// How many.
@@ -1983,9 +2256,83 @@ pub enum Finding {
         /// What was forbidden.
         violations: Vec<PermissionViolation>,
     },
+
+    // ----- e-mail (S/MIME, RFC 8551; `kyso::mail`) -----
+    /// The message cannot be verified as a signed message (why the message fails as a whole).
+    MailMalformed(MailProblem),
+    /// The From address is one of the signer certificate's e-mail addresses (RFC 8550 §3).
+    MailFromMatches {
+        /// The address.
+        address: String,
+    },
+    /// Warning: the From address is none of the signer certificate's e-mail addresses.
+    MailFromMismatch {
+        /// The From addresses.
+        from: Vec<String>,
+        /// The certificate's addresses (rfc822Name, emailAddress).
+        certificate: Vec<String>,
+    },
+    /// Warning: the message has no From address.
+    MailFromMissing,
+    /// Warning: the signer certificate holds no e-mail address, so nothing binds the From to it.
+    MailCertificateNoAddress {
+        /// The From addresses.
+        from: Vec<String>,
+    },
+    /// The header fields shown equal the signed copy of them (protected headers).
+    MailHeadersProtected {
+        /// The fields compared.
+        headers: Vec<String>,
+    },
+    /// A header field shown differs from the signed copy: changed in transit.
+    MailHeaderChanged {
+        /// The field's name (e.g. `Subject`).
+        header: String,
+        /// The signed value ("" when the message shows a field the signature does not have).
+        signed: String,
+        /// The value shown ("" when absent).
+        shown: String,
+    },
+    /// Warning: these header fields are outside the signature (a change would go unnoticed).
+    MailHeadersNotProtected {
+        /// The fields.
+        headers: Vec<String>,
+    },
+    /// Warning: the signed part was stored with bare LF line ends; verified over its canonical
+    /// CRLF form (RFC 8551 §3.1.1).
+    MailLineEndingsConverted,
+    /// Warning: an attachment carries no signature of its own (only the message's covers it).
+    MailAttachmentUnsigned {
+        /// Its file name.
+        name: String,
+    },
+    /// An attached `.p7s` whose document is not attached.
+    MailSignatureWithoutDocument {
+        /// The signature's file name.
+        name: String,
+    },
 }
 
 impl Finding {
+    /// Whether this is a refusal of the strict algorithm policy that the legacy policy lifts
+    /// (DESIGN.md §4 rule 5: SHA-1 with RSA or ECDSA, RSA keys of 1024–2047 bits): the report
+    /// then says how to proceed with a document signed when those were in use.
+    pub fn legacy_policy_accepts(&self) -> bool {
+        const SHA1_SIG_ALGS: [&str; 2] = ["1.2.840.113549.1.1.5", "1.2.840.10045.4.1"];
+        let rsa_bits = |key: &str| key.strip_prefix("RSA ").and_then(|k| k.strip_suffix(" bits")).and_then(|n| n.parse::<usize>().ok());
+        match self {
+            Finding::Sha1NotAllowed | Finding::ImprintSha1Refused => true,
+            Finding::CertificateKeyRejected(KeyProblem::RsaTooSmall { bits, .. }) => *bits >= 1024,
+            Finding::PathFailed(PathProblem::AlgorithmNotAllowed { algorithm, .. })
+            | Finding::TsaUntrusted(PathProblem::AlgorithmNotAllowed { algorithm, .. }) => SHA1_SIG_ALGS.contains(&algorithm.as_str()),
+            Finding::PathFailed(PathProblem::WeakKey { key, .. }) | Finding::TsaUntrusted(PathProblem::WeakKey { key, .. }) => {
+                rsa_bits(key).is_some_and(|b| (1024..2048).contains(&b))
+            }
+            Finding::DocumentTimestampInvalid(f) => f.legacy_policy_accepts(),
+            _ => false,
+        }
+    }
+
     /// A stable machine-readable code (JSON `code`), snake_case.
     pub fn code(&self) -> &'static str {
         use Finding::*;
@@ -2002,6 +2349,9 @@ impl Finding {
             SignerInfoParses => "signer_info_parses",
             DigestAlgorithmNotListed => "digest_algorithm_not_listed",
             NoSignedAttributes => "no_signed_attributes",
+            Pkcs7WithoutSignedAttributes => "pkcs7_without_signed_attributes",
+            SignedAttributesNotDer { .. } => "signed_attributes_not_der",
+            EdDsaOverContentUnsupported { .. } => "eddsa_over_content_unsupported",
             AttributeRepeated => "attribute_repeated",
             SigningTimeMalformed => "signing_time_malformed",
             SignerCertificateFound { .. } => "signer_certificate_found",
@@ -2021,6 +2371,7 @@ impl Finding {
             SchemeUnsupportedWithKey { .. } => "scheme_unsupported_with_key",
             AlgorithmAllowed { .. } => "algorithm_allowed",
             Sha1NotAllowed => "sha1_not_allowed",
+            DigestNotAllowedWithScheme { .. } => "digest_not_allowed_with_scheme",
             Sha1AcceptedLegacy => "sha1_accepted_legacy",
             LegacySha1Signature => "legacy_sha1_signature",
             NoSigningCertificateAttribute => "no_signing_certificate_attribute",
@@ -2048,6 +2399,7 @@ impl Finding {
             LeafLacksKeyUsage { .. } => "leaf_lacks_key_usage",
             RequiredUsagePresent => "required_usage_present",
             LegacyNonRepudiationOnly => "legacy_non_repudiation_only",
+            LegacyRsaKey { .. } => "legacy_rsa_key",
             CertificateKey(_) => "certificate_key",
             CertificateKeyRejected(_) => "certificate_key_rejected",
             LegacySha1Certificate { .. } => "legacy_sha1_certificate",
@@ -2059,6 +2411,8 @@ impl Finding {
             Revoked { .. } => "revoked",
             RevocationUnknown { .. } => "revocation_unknown",
             RevocationNotChecked { .. } => "revocation_not_checked",
+            RevocationFetched { .. } => "revocation_fetched",
+            StatusFrom { .. } => "status_from",
             TimestampAttributeUnreadable(_) => "timestamp_attribute_unreadable",
             SignatureTimestampValid { .. } => "signature_timestamp_valid",
             TimestampNotUsed(_) => "timestamp_not_used",
@@ -2093,7 +2447,19 @@ impl Finding {
             PdfLaterRevisions { .. } => "pdf_later_revisions",
             PdfPermissions(_) => "pdf_permissions",
             PdfPermissionsViolated { .. } => "pdf_permissions_violated",
+            PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
+            MailMalformed(_) => "mail_malformed",
+            MailFromMatches { .. } => "mail_from_matches",
+            MailFromMismatch { .. } => "mail_from_mismatch",
+            MailFromMissing => "mail_from_missing",
+            MailCertificateNoAddress { .. } => "mail_certificate_no_address",
+            MailHeadersProtected { .. } => "mail_headers_protected",
+            MailHeaderChanged { .. } => "mail_header_changed",
+            MailHeadersNotProtected { .. } => "mail_headers_not_protected",
+            MailLineEndingsConverted => "mail_line_endings_converted",
+            MailAttachmentUnsigned { .. } => "mail_attachment_unsigned",
+            MailSignatureWithoutDocument { .. } => "mail_signature_without_document",
         }
     }
 }

@@ -280,7 +280,7 @@ impl KeyFile {
 /// Refuses key-derivation parameters over kyso's caps before any work is done (the parameters
 /// come from the file and are not authenticated). PBES1 is not capped here: it cannot be
 /// decrypted at all (pkcs5 refuses it).
-fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), KeyError> {
+pub(crate) fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), KeyError> {
     use pkcs8::pkcs5::pbes2::Kdf as K;
     let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = scheme else { return Ok(()) };
     match &params.kdf {

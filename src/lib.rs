@@ -69,9 +69,44 @@ assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contain
 ```
 "##
 )]
-// ## Verify a document — the lead writes this example together with the verifier builder
-// (issue 13): `Verifier` from trust anchors, CRLs and a validation time, then one call on the
-// document and its `.p7s`, and the report's indication.
+#![cfg_attr(
+    all(feature = "verify", feature = "sign", feature = "ca"),
+    doc = r##"
+## Verify a document
+
+A [`Verifier`] from the trust anchor, the CRLs and the validation time (feature `verify`), then
+one call per document and its `.p7s`; the report holds typed findings, rendered in Vietnamese or
+English ([`report`]) or as JSON.
+
+```
+# use kyso::ca::{Ca, InitParams, IssueRequest, Profile, SubjectInfo};
+# use kyso::{Kdf, KeyAlgorithm, PrivateKey, Signer};
+# let dir = tempfile::tempdir()?;
+# let now = time::macros::datetime!(2026-11-30 09:00 +07:00);
+# let mut ca = Ca::init(&dir.path().join("ca"), &InitParams::new("CA Tỉnh Bắc Ninh"), None, b"pw", Kdf::default(), now)?;
+# let ca_key = ca.open_key(Some(b"pw"))?;
+# let unit_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256)?;
+# let subject = SubjectInfo { cn: "Sở Y tế tỉnh Bắc Ninh".into(), ..Default::default() };
+# let issued = ca.issue(&ca_key, &IssueRequest { profile: Profile::Agency, subject, years: None }, unit_key.public_key_spki(), now)?;
+# let signer = kyso::sign::DocumentSigner::new(unit_key, &issued.der, &[])?;
+# let document = "Công văn số 123/UBND-VP".as_bytes();
+# let p7s = signer.sign_bytes(document, now)?;
+let crl = ca.publish_crl(&ca_key, None, now)?;
+use kyso::{report, Indication, RevocationMode, Verifier};
+let verifier = Verifier::builder(now + time::Duration::days(1))
+    .trust(ca.certificate())
+    .crls(&crl.der)
+    .revocation(RevocationMode::Require)
+    .build()?;
+let result = verifier.verify_detached("cong-van-123.pdf", document, &p7s);
+assert_eq!(result.indication, Indication::TotalPassed);
+
+let text = report::render_run(&report::RunReport::new(vec![result]), report::Lang::Vi);
+assert!(text.contains("Kết quả: HỢP LỆ (TOTAL_PASSED)"), "{text}");
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+"##
+)]
 //!
 //! Layers, bottom up: [`asn1`], [`objects`], [`alg`] and [`util`] (encodings, algorithms, how
 //! times and names are written) → [`keys`] (private keys and the [`Signer`] trait) → `cms`
@@ -79,7 +114,7 @@ assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contain
 //! (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch) → `report`
 //! ([`findings`] rendered for a recipient). The `kyso` binary is a thin shell over this library.
 //!
-//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa` and `cli` (the binary), all on by
+//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa`, `mail` and `cli` (the binary), all on by
 //! default; `default-features = false, features = ["verify"]` builds a verifier without the CLI,
 //! the CA registry (SQLite), the TSA server or PDF support. The core (keys, objects, CMS types)
 //! is always built:
@@ -98,11 +133,16 @@ assert!(described.contains("Sở Y tế tỉnh Bắc Ninh") && described.contain
 #![cfg_attr(not(feature = "verify"), allow(dead_code))]
 
 pub mod alg;
+// The DER/BER layer (kyso's own; public for kyso's tests and fuzz targets, not a stable API).
+#[doc(hidden)]
 pub mod asn1;
 pub mod files;
 pub mod findings;
 pub mod keys;
 pub mod objects;
+pub mod ocsp;
+// Helpers at the bottom layer (public for kyso's binary and tests, not a stable API).
+#[doc(hidden)]
 pub mod util;
 
 // --- section: ca (issue 2) ---
@@ -129,13 +169,23 @@ pub mod verify;
 // --- section: tsp (issue 9) ---
 #[cfg(feature = "verify")]
 pub mod tsp;
+// --- section: pkcs12 (issue 25) ---
+#[cfg(feature = "pkcs12")]
+pub mod pkcs12;
 // --- section: pdf (issue 8) ---
 #[cfg(feature = "pdf")]
 pub mod pdf;
+// --- section: mail (issue 21) ---
+#[cfg(feature = "mail")]
+pub mod mail;
 #[cfg(feature = "verify")]
-pub use report::{Indication, SubIndication};
+pub use report::{DocumentReport, Lang, RunReport, SignatureReport};
 #[cfg(feature = "verify")]
-pub use verify::{Purpose, RevocationMode, Verifier, VerifyError};
+pub use verify::{Purpose, RevocationMode, Verifier, VerifierBuilder, VerifyError};
+
+pub use findings::{Check, CheckName, CheckStatus, Finding, Indication, SubIndication};
+/// The one time type of kyso's API (validation, signing and issuance times; report times).
+pub use time::OffsetDateTime;
 
 pub use alg::{DigestAlgorithm, Policy, SignatureAlgorithm};
 pub use keys::{Kdf, KeyAlgorithm, KeyError, KeyFile, PrivateKey, RsaPadding, Signer};

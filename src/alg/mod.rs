@@ -5,6 +5,8 @@ use const_oid::ObjectIdentifier;
 use std::fmt;
 
 pub(crate) mod pss;
+pub(crate) mod pubkey;
+pub(crate) mod verify;
 
 /// OIDs used across kyso: the `const-oid` database's constants under kyso's names, hand-typed
 /// only where the database (const-oid 0.10) has no entry.
@@ -51,6 +53,22 @@ pub mod oid {
     pub const ECDSA_SHA512: O = rfc5912::ECDSA_WITH_SHA_512;
     /// id-Ed25519
     pub const ED25519: O = rfc8410::ID_ED_25519;
+    /// id-Ed448
+    pub const ED448: O = rfc8410::ID_ED_448;
+    /// id-sha3-256 (NIST CSOR). Hand-typed, as are the other SHA-3/SHAKE and brainpool OIDs.
+    pub const SHA3_256: O = O::new_unwrap("2.16.840.1.101.3.4.2.8");
+    /// id-sha3-384
+    pub const SHA3_384: O = O::new_unwrap("2.16.840.1.101.3.4.2.9");
+    /// id-sha3-512
+    pub const SHA3_512: O = O::new_unwrap("2.16.840.1.101.3.4.2.10");
+    /// id-shake256 (RFC 8419 §2.3, digest of Ed448 signatures: 512 bits of output)
+    pub const SHAKE256: O = O::new_unwrap("2.16.840.1.101.3.4.2.12");
+    /// id-shake256-len (RFC 8702 §2: SHAKE256 with the output length as parameter)
+    pub const SHAKE256_LEN: O = O::new_unwrap("2.16.840.1.101.3.4.2.18");
+    /// brainpoolP256r1 (RFC 5639)
+    pub const BRAINPOOL_P256R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+    /// brainpoolP384r1 (RFC 5639)
+    pub const BRAINPOOL_P384R1: O = O::new_unwrap("1.3.36.3.3.2.8.1.1.11");
     /// id-kp-documentSigning (RFC 9336). Hand-typed: not in const-oid 0.10's database.
     pub const KP_DOCUMENT_SIGNING: O = O::new_unwrap("1.3.6.1.5.5.7.3.36");
     /// id-kp-emailProtection
@@ -108,6 +126,7 @@ pub mod oid {
                 (super::ECDSA_SHA384, "1.2.840.10045.4.3.3"),
                 (super::ECDSA_SHA512, "1.2.840.10045.4.3.4"),
                 (super::ED25519, "1.3.101.112"),
+                (super::ED448, "1.3.101.113"),
                 (super::KP_EMAIL_PROTECTION, "1.3.6.1.5.5.7.3.4"),
                 (super::KP_TIME_STAMPING, "1.3.6.1.5.5.7.3.8"),
                 (super::CT_DATA, "1.2.840.113549.1.7.1"),
@@ -131,6 +150,7 @@ pub mod oid {
 
 /// A message digest algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DigestAlgorithm {
     /// SHA-1: accepted only under the legacy policy.
     Sha1,
@@ -140,46 +160,81 @@ pub enum DigestAlgorithm {
     Sha384,
     /// SHA-512
     Sha512,
+    /// SHA3-256 (FIPS 202)
+    Sha3_256,
+    /// SHA3-384
+    Sha3_384,
+    /// SHA3-512
+    Sha3_512,
+    /// SHAKE256 with 512 bits of output (the digest of Ed448 signatures, RFC 8419).
+    Shake256,
 }
 
 impl DigestAlgorithm {
-    /// The algorithm's OID.
+    /// Every algorithm.
+    pub const ALL: [DigestAlgorithm; 8] = [
+        DigestAlgorithm::Sha1,
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+        DigestAlgorithm::Sha3_256,
+        DigestAlgorithm::Sha3_384,
+        DigestAlgorithm::Sha3_512,
+        DigestAlgorithm::Shake256,
+    ];
+
+    /// The algorithm's OID (for SHAKE256, id-shake256 without a length).
     pub fn oid(self) -> ObjectIdentifier {
         match self {
             DigestAlgorithm::Sha1 => oid::SHA1,
             DigestAlgorithm::Sha256 => oid::SHA256,
             DigestAlgorithm::Sha384 => oid::SHA384,
             DigestAlgorithm::Sha512 => oid::SHA512,
+            DigestAlgorithm::Sha3_256 => oid::SHA3_256,
+            DigestAlgorithm::Sha3_384 => oid::SHA3_384,
+            DigestAlgorithm::Sha3_512 => oid::SHA3_512,
+            DigestAlgorithm::Shake256 => oid::SHAKE256,
         }
     }
 
-    /// Looks an OID up.
+    /// Looks an OID up (id-shake256-len is read with its parameter by the CMS layer).
     pub fn from_oid(o: &ObjectIdentifier) -> Option<Self> {
-        [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512].into_iter().find(|d| d.oid() == *o)
+        Self::ALL.into_iter().find(|d| d.oid() == *o)
     }
 
-    /// The ring implementation.
-    pub fn ring(self) -> &'static ring::digest::Algorithm {
+    /// The ring implementation, for the algorithms ring has (SHA-1 and SHA-2).
+    pub(crate) fn ring(self) -> Option<&'static ring::digest::Algorithm> {
         match self {
-            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
-            DigestAlgorithm::Sha384 => &ring::digest::SHA384,
-            DigestAlgorithm::Sha512 => &ring::digest::SHA512,
+            DigestAlgorithm::Sha1 => Some(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY),
+            DigestAlgorithm::Sha256 => Some(&ring::digest::SHA256),
+            DigestAlgorithm::Sha384 => Some(&ring::digest::SHA384),
+            DigestAlgorithm::Sha512 => Some(&ring::digest::SHA512),
+            _ => None,
         }
     }
 
     /// Output length in bytes.
     pub fn output_len(self) -> usize {
-        self.ring().output_len()
+        match self {
+            DigestAlgorithm::Sha1 => 20,
+            DigestAlgorithm::Sha256 | DigestAlgorithm::Sha3_256 => 32,
+            DigestAlgorithm::Sha384 | DigestAlgorithm::Sha3_384 => 48,
+            DigestAlgorithm::Sha512 | DigestAlgorithm::Sha3_512 | DigestAlgorithm::Shake256 => 64,
+        }
     }
 
-    /// DER AlgorithmIdentifier with absent parameters, as RFC 5754 §2 prescribes for SHA-2.
+    /// DER AlgorithmIdentifier with absent parameters, as RFC 5754 §2 prescribes for SHA-2
+    /// (and NIST's CSOR for SHA-3 and RFC 8419 for SHAKE256).
     pub fn algorithm_identifier_der(self) -> &'static [u8] {
         match self {
             DigestAlgorithm::Sha1 => &[0x30, 0x07, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a],
             DigestAlgorithm::Sha256 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01],
             DigestAlgorithm::Sha384 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02],
             DigestAlgorithm::Sha512 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03],
+            DigestAlgorithm::Sha3_256 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x08],
+            DigestAlgorithm::Sha3_384 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x09],
+            DigestAlgorithm::Sha3_512 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x0a],
+            DigestAlgorithm::Shake256 => &[0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x0c],
         }
     }
 
@@ -190,12 +245,87 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "SHA-256",
             DigestAlgorithm::Sha384 => "SHA-384",
             DigestAlgorithm::Sha512 => "SHA-512",
+            DigestAlgorithm::Sha3_256 => "SHA3-256",
+            DigestAlgorithm::Sha3_384 => "SHA3-384",
+            DigestAlgorithm::Sha3_512 => "SHA3-512",
+            DigestAlgorithm::Shake256 => "SHAKE256",
         }
+    }
+
+    /// Whether this is SHA-1 (allowed by the legacy policy only).
+    pub fn is_sha1(self) -> bool {
+        self == DigestAlgorithm::Sha1
     }
 
     /// One-shot digest.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        ring::digest::digest(self.ring(), data).as_ref().to_vec()
+        let mut h = Hasher::new(self);
+        h.update(data);
+        h.finish()
+    }
+}
+
+/// An incremental digest of any [`DigestAlgorithm`]: ring for SHA-1 and SHA-2 (the fast path
+/// every document takes), RustCrypto `sha3` for SHA-3 and SHAKE256.
+#[derive(Clone)]
+pub struct Hasher(HasherInner);
+
+#[derive(Clone)]
+enum HasherInner {
+    Ring(ring::digest::Context),
+    Sha3_256(sha3::Sha3_256),
+    Sha3_384(sha3::Sha3_384),
+    Sha3_512(sha3::Sha3_512),
+    Shake256(shake::Shake256),
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hasher")
+    }
+}
+
+impl Hasher {
+    /// A new digest computation.
+    pub fn new(alg: DigestAlgorithm) -> Hasher {
+        use sha3::Digest as _;
+        Hasher(match alg.ring() {
+            Some(r) => HasherInner::Ring(ring::digest::Context::new(r)),
+            None => match alg {
+                DigestAlgorithm::Sha3_256 => HasherInner::Sha3_256(sha3::Sha3_256::new()),
+                DigestAlgorithm::Sha3_384 => HasherInner::Sha3_384(sha3::Sha3_384::new()),
+                DigestAlgorithm::Sha3_512 => HasherInner::Sha3_512(sha3::Sha3_512::new()),
+                _ => HasherInner::Shake256(shake::Shake256::default()),
+            },
+        })
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        use sha3::digest::Update as _;
+        match &mut self.0 {
+            HasherInner::Ring(c) => c.update(data),
+            HasherInner::Sha3_256(h) => h.update(data),
+            HasherInner::Sha3_384(h) => h.update(data),
+            HasherInner::Sha3_512(h) => h.update(data),
+            HasherInner::Shake256(h) => h.update(data),
+        }
+    }
+
+    /// The digest.
+    pub fn finish(self) -> Vec<u8> {
+        use sha3::digest::{ExtendableOutput as _, FixedOutput as _, XofReader as _};
+        match self.0 {
+            HasherInner::Ring(c) => c.finish().as_ref().to_vec(),
+            HasherInner::Sha3_256(h) => h.finalize_fixed().to_vec(),
+            HasherInner::Sha3_384(h) => h.finalize_fixed().to_vec(),
+            HasherInner::Sha3_512(h) => h.finalize_fixed().to_vec(),
+            HasherInner::Shake256(h) => {
+                let mut out = vec![0u8; 64];
+                h.finalize_xof().read(&mut out);
+                out
+            }
+        }
     }
 }
 
@@ -203,6 +333,96 @@ impl fmt::Display for DigestAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A CMS signature scheme as resolved from a SignerInfo (signature and digest algorithms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureScheme {
+    /// ECDSA with this digest.
+    Ecdsa(DigestAlgorithm),
+    /// RSA PKCS#1 v1.5 with this digest.
+    RsaPkcs1(DigestAlgorithm),
+    /// RSASSA-PSS with this digest (MGF1 with the same digest, salt = digest length).
+    RsaPss(DigestAlgorithm),
+    /// RSASSA-PSS with another salt length.
+    RsaPssSalt {
+        /// The digest (and MGF1 digest).
+        hash: DigestAlgorithm,
+        /// The salt length in bytes.
+        salt_len: usize,
+    },
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+}
+
+impl SignatureScheme {
+    /// The digest inside the scheme.
+    pub fn digest(self) -> DigestAlgorithm {
+        match self {
+            SignatureScheme::Ecdsa(d) | SignatureScheme::RsaPkcs1(d) | SignatureScheme::RsaPss(d) => d,
+            SignatureScheme::RsaPssSalt { hash, .. } => hash,
+            SignatureScheme::Ed25519 => DigestAlgorithm::Sha512,
+            SignatureScheme::Ed448 => DigestAlgorithm::Shake256,
+        }
+    }
+}
+
+/// A public key as the algorithm policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyDescription {
+    /// RSA with this modulus size.
+    Rsa {
+        /// Modulus bits.
+        bits: usize,
+    },
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// ECDSA on P-521.
+    EcdsaP521,
+    /// ECDSA on brainpoolP256r1.
+    EcdsaBrainpoolP256,
+    /// ECDSA on brainpoolP384r1.
+    EcdsaBrainpoolP384,
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+}
+
+/// Why the algorithm policy refuses a certificate's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// An RSA key below the policy's minimum.
+    RsaTooSmall {
+        /// Its size.
+        bits: usize,
+        /// The minimum.
+        minimum: usize,
+    },
+    /// An RSA key above the largest size kyso computes with.
+    RsaTooLarge {
+        /// Its size.
+        bits: usize,
+        /// The maximum.
+        maximum: usize,
+    },
+    /// An elliptic curve the policy does not allow.
+    CurveNotAllowed {
+        /// The curve's OID (dotted), empty when absent.
+        curve: String,
+    },
+    /// A public-key algorithm the policy does not allow.
+    AlgorithmNotAllowed {
+        /// The algorithm's OID (dotted).
+        algorithm: String,
+    },
 }
 
 /// A signature algorithm kyso can create (and, with SHA-1 variants, verify).
@@ -273,11 +493,12 @@ pub const RSA_PSS_SHA256_ALG_ID: [u8; 67] = [
 /// Algorithm policy of DESIGN.md §4 rule 5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Policy {
-    /// SHA-256+, RSA ≥ 2048, P-256/P-384, Ed25519.
+    /// SHA-2 and SHA-3 (and SHAKE256 for Ed448); RSA ≥ 2048 bits (PKCS#1 v1.5 and PSS); ECDSA
+    /// on P-256, P-384, P-521, brainpoolP256r1 and brainpoolP384r1; Ed25519 and Ed448.
     #[default]
     Strict,
-    /// Strict plus SHA-1 and PKCS#1 v1.5 with SHA-1, and nonRepudiation-only certificates
-    /// (documents signed around 2012), always reported with a warning.
+    /// Strict plus SHA-1 (RSA and ECDSA) and RSA keys of 1024–2047 bits (documents signed
+    /// around 2012), each reported with a warning on every signature that needed it.
     Legacy,
 }
 
@@ -293,6 +514,10 @@ mod tests {
             (DigestAlgorithm::Sha256, oid::SHA256),
             (DigestAlgorithm::Sha384, oid::SHA384),
             (DigestAlgorithm::Sha512, oid::SHA512),
+            (DigestAlgorithm::Sha3_256, oid::SHA3_256),
+            (DigestAlgorithm::Sha3_384, oid::SHA3_384),
+            (DigestAlgorithm::Sha3_512, oid::SHA3_512),
+            (DigestAlgorithm::Shake256, oid::SHAKE256),
         ] {
             let ai = spki::AlgorithmIdentifierOwned::from_der(d.algorithm_identifier_der()).unwrap();
             assert_eq!(ai.oid, o);
@@ -309,6 +534,25 @@ mod tests {
             let ai = spki::AlgorithmIdentifierOwned::from_der(s.algorithm_identifier_der()).unwrap();
             assert_eq!(ai.oid, o, "{s}");
             assert_eq!(ai.to_der().unwrap(), s.algorithm_identifier_der());
+        }
+    }
+
+    /// Known-answer tests (FIPS 202 / NIST examples for "abc"), the length of every digest, and
+    /// incremental hashing equal to one-shot.
+    #[test]
+    fn digests_known_answers() {
+        let h = |d: DigestAlgorithm| hex::encode(d.digest(b"abc"));
+        assert_eq!(h(DigestAlgorithm::Sha3_256), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+        assert!(h(DigestAlgorithm::Sha3_384).starts_with("ec01498288516fc926459f58e2c6ad8df9b473cb0fc08c25"));
+        assert!(h(DigestAlgorithm::Sha3_512).starts_with("b751850b1a57168a5693cd924b6b096e08f621827444f70d"));
+        assert!(h(DigestAlgorithm::Shake256).starts_with("483366601360a8771c6863080cc4114d8db44530f8f1e1ee4f94ea37e78b5739"));
+        for d in DigestAlgorithm::ALL {
+            assert_eq!(d.digest(b"").len(), d.output_len(), "{d}");
+            let mut inc = Hasher::new(d);
+            inc.update(b"ab");
+            inc.update(b"c");
+            assert_eq!(inc.finish(), d.digest(b"abc"), "{d}");
+            assert_eq!(DigestAlgorithm::from_oid(&d.oid()), Some(d));
         }
     }
 }

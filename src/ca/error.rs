@@ -88,6 +88,9 @@ pub enum CaError {
     /// A CRL distribution point that is not a plain URL.
     #[error("the CRL URL '{0}' must be an ASCII http://, https:// or ldap:// URL")]
     BadCrlUrl(String),
+    /// An OCSP or caIssuers URL (authorityInfoAccess) that is not a plain URL.
+    #[error("the authorityInfoAccess URL '{0}' must be an ASCII http://, https:// or ldap:// URL")]
+    BadAiaUrl(String),
     /// [`super::Ca::issue`] with the CA profile: CA certificates are made by
     /// [`super::Ca::init`] with a parent.
     #[error("CA certificates are not issued but made when the new CA is created with a parent CA")]

@@ -38,6 +38,11 @@ pub struct InitParams {
     /// Where this CA publishes its CRL: written as the CRL distribution point of the
     /// certificates it issues.
     pub crl_url: Option<String>,
+    /// This CA's OCSP responder: written as the id-ad-ocsp URL of the authorityInfoAccess
+    /// extension of the certificates it issues.
+    pub ocsp_url: Option<String>,
+    /// Where this CA's certificate is published: the id-ad-caIssuers URL of the same extension.
+    pub ca_issuers_url: Option<String>,
 }
 
 impl InitParams {
@@ -50,6 +55,8 @@ impl InitParams {
             alg: KeyAlgorithm::EcdsaP256,
             years: None,
             crl_url: None,
+            ocsp_url: None,
+            ca_issuers_url: None,
         }
     }
 }
@@ -218,6 +225,9 @@ impl Ca {
         if let Some(u) = &params.crl_url {
             check_url(u)?;
         }
+        for u in [&params.ocsp_url, &params.ca_issuers_url].into_iter().flatten() {
+            check_url(u).map_err(|_| CaError::BadAiaUrl(u.clone()))?;
+        }
         let key = PrivateKey::generate(params.alg).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
         let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
@@ -280,6 +290,17 @@ impl Ca {
                 registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
                 if let Some(u) = &params.crl_url {
                     registry::set_meta(&tx, "crl_url", u)?;
+                }
+                if let Some(u) = &params.ocsp_url {
+                    registry::set_meta(&tx, "ocsp_url", u)?;
+                }
+                if let Some(u) = &params.ca_issuers_url {
+                    registry::set_meta(&tx, "ca_issuers_url", u)?;
+                }
+                if let Some((_, parent_dir)) = &parent_serial {
+                    // `ca crl --with-parents` walks up to the root's CRL from here.
+                    let abs = std::fs::canonicalize(parent_dir).unwrap_or_else(|_| parent_dir.clone());
+                    registry::set_meta(&tx, "parent_dir", &abs.to_string_lossy())?;
                 }
                 let detail = serde_json::json!({
                     "subject": crate::util::cert_subject(&cert_der).unwrap_or_default(),
@@ -345,9 +366,19 @@ impl Ca {
                 not_after: rfc3339(facts.not_after),
             });
         }
-        let years = req.years.unwrap_or(profile::MAX_LEAF_YEARS);
-        check_years(years, max_years)?;
-        let mut not_after = add_years(now, years)?;
+        let mut not_after = if req.profile == Profile::Ocsp {
+            if req.years.is_some() {
+                return Err(CaError::BadParameter(format!(
+                    "an OCSP responder certificate is valid {} days (it is never checked for revocation): issue a new one before it expires",
+                    profile::OCSP_RESPONDER_DAYS
+                )));
+            }
+            now + time::Duration::days(profile::OCSP_RESPONDER_DAYS)
+        } else {
+            let years = req.years.unwrap_or(profile::MAX_LEAF_YEARS);
+            check_years(years, max_years)?;
+            add_years(now, years)?
+        };
         let mut shortened = false;
         if not_after > facts.not_after {
             not_after = facts.not_after;
@@ -377,8 +408,19 @@ impl Ca {
                 .map_err(|_| CaError::Profile(super::ProfileError::BadEmail(email.clone())))?;
             cp.subject_alt_names.push(rcgen::SanType::Rfc822Name(ia5));
         }
-        if let Some(url) = self.crl_url()? {
+        if req.profile == Profile::Ocsp {
+            cp.custom_extensions.push(profile::ocsp_nocheck_extension());
+        }
+        let publication = self.publication()?;
+        if let Some(url) = publication.crl_url.clone().filter(|_| req.profile != Profile::Ocsp) {
             cp.crl_distribution_points.push(rcgen::CrlDistributionPoint { uris: vec![url] });
+        }
+        // authorityInfoAccess (RFC 5280 §4.2.2.1): where a recipient asks for this certificate's
+        // status and finds its issuer. A nocheck responder certificate names no OCSP URL.
+        let ocsp_urls: Vec<String> = publication.ocsp_url.iter().filter(|_| req.profile != Profile::Ocsp).cloned().collect();
+        let issuers: Vec<String> = publication.ca_issuers_url.iter().cloned().collect();
+        if !ocsp_urls.is_empty() || !issuers.is_empty() {
+            cp.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], crate::ocsp::aia_value(&ocsp_urls, &issuers)));
         }
         let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject_spki)
             .map_err(|e| CaError::Build { what: "certificate", message: format!("subject public key: {e}") })?;
@@ -431,7 +473,7 @@ impl Ca {
     }
 }
 
-fn spki_equal(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn spki_equal(a: &[u8], b: &[u8]) -> bool {
     use der::Decode;
     match (spki::SubjectPublicKeyInfoRef::from_der(a), spki::SubjectPublicKeyInfoRef::from_der(b)) {
         (Ok(x), Ok(y)) => x.algorithm.oid == y.algorithm.oid && x.subject_public_key == y.subject_public_key,

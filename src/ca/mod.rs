@@ -34,8 +34,11 @@ mod audit;
 pub mod csr;
 mod error;
 mod issue;
+pub mod ocsp;
 pub mod profile;
 mod registry;
+#[cfg(feature = "server")]
+pub mod serve;
 mod revoke;
 pub(crate) mod signer;
 #[cfg(test)]
@@ -196,8 +199,32 @@ impl Ca {
         Ok(key)
     }
 
-    fn crl_url(&mut self) -> Result<Option<String>, CaError> {
+    /// The parent CA's directory, as recorded by `init` (an issuing CA made with a parent).
+    pub fn parent_dir(&mut self) -> Result<Option<PathBuf>, CaError> {
         let tx = self.registry.read()?;
-        Ok(registry::meta(&tx, "crl_url")?)
+        Ok(registry::meta(&tx, "parent_dir")?.map(PathBuf::from))
     }
+
+    /// Where this CA says its CRL, OCSP responder and certificate are published (`ca init
+    /// --crl-url/--ocsp-url/--ca-issuers-url`).
+    pub fn publication(&mut self) -> Result<Publication, CaError> {
+        let tx = self.registry.read()?;
+        Ok(Publication {
+            crl_url: registry::meta(&tx, "crl_url")?,
+            ocsp_url: registry::meta(&tx, "ocsp_url")?,
+            ca_issuers_url: registry::meta(&tx, "ca_issuers_url")?,
+        })
+    }
+}
+
+/// Where a CA publishes its status information (read from its registry).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Publication {
+    /// The CRL distribution point written in issued certificates.
+    pub crl_url: Option<String>,
+    /// The OCSP responder URL (authorityInfoAccess id-ad-ocsp).
+    pub ocsp_url: Option<String>,
+    /// The CA certificate's URL (authorityInfoAccess id-ad-caIssuers).
+    pub ca_issuers_url: Option<String>,
 }

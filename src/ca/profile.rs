@@ -27,7 +27,15 @@ pub enum Profile {
     Tsa,
     /// An issuing CA under this CA (made by `ca init --parent`).
     SubCa,
+    /// A delegated OCSP responder (RFC 6960 §4.2.2.2): EKU id-kp-OCSPSigning alone,
+    /// id-pkix-ocsp-nocheck, valid [`OCSP_RESPONDER_DAYS`] days.
+    Ocsp,
 }
+
+/// Validity of a delegated OCSP responder certificate. With id-pkix-ocsp-nocheck a client never
+/// checks its revocation (RFC 6960 §4.2.2.2.1: such a certificate should be short-lived), so a
+/// stolen responder key is only good until it expires: 30 days, renewed monthly.
+pub const OCSP_RESPONDER_DAYS: i64 = 30;
 
 impl Profile {
     /// The name used on the command line and in the registry.
@@ -37,12 +45,13 @@ impl Profile {
             Profile::Person => "person",
             Profile::Tsa => "tsa",
             Profile::SubCa => "ca",
+            Profile::Ocsp => "ocsp",
         }
     }
 
     /// Parses a registry / command-line name.
     pub fn from_name(s: &str) -> Option<Profile> {
-        [Profile::Agency, Profile::Person, Profile::Tsa, Profile::SubCa].into_iter().find(|p| p.name() == s)
+        [Profile::Agency, Profile::Person, Profile::Tsa, Profile::SubCa, Profile::Ocsp].into_iter().find(|p| p.name() == s)
     }
 }
 
@@ -269,7 +278,7 @@ impl SubjectInfo {
                     check_uid(u, PERSON_UID_PREFIXES, profile)?;
                 }
             }
-            Profile::Tsa | Profile::SubCa => {
+            Profile::Tsa | Profile::SubCa | Profile::Ocsp => {
                 if self.title.is_some() {
                     return Err(ProfileError::NotAllowed { field: Field::Title, profile });
                 }
@@ -323,7 +332,7 @@ pub(crate) fn key_usages(profile: Profile) -> Vec<KeyUsagePurpose> {
         Profile::Agency | Profile::Person => {
             vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment]
         }
-        Profile::Tsa => vec![KeyUsagePurpose::DigitalSignature],
+        Profile::Tsa | Profile::Ocsp => vec![KeyUsagePurpose::DigitalSignature],
         Profile::SubCa => vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
     }
 }
@@ -336,8 +345,14 @@ pub(crate) fn extended_key_usages(profile: Profile) -> Vec<ExtendedKeyUsagePurpo
             ExtendedKeyUsagePurpose::EmailProtection,
             ExtendedKeyUsagePurpose::Other(oid_arcs(&oid::KP_DOCUMENT_SIGNING)),
         ],
+        Profile::Ocsp => vec![ExtendedKeyUsagePurpose::OcspSigning],
         Profile::Tsa | Profile::SubCa => Vec::new(),
     }
+}
+
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): NULL, non-critical.
+pub(crate) fn ocsp_nocheck_extension() -> rcgen::CustomExtension {
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 48, 1, 5], vec![0x05, 0x00])
 }
 
 /// RFC 3161 §2.3: the TSA certificate's EKU is id-kp-timeStamping alone, marked critical.

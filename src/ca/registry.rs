@@ -334,3 +334,19 @@ pub(crate) fn audit_rows(tx: &Tx<'_>) -> rusqlite::Result<Vec<AuditRow>> {
         .collect::<rusqlite::Result<Vec<_>>>();
     rows
 }
+
+/// (serial, revoked_at, reason) of every certificate, without the DER blobs: what an OCSP
+/// responder answers from.
+pub(crate) fn statuses(tx: &Tx<'_>) -> rusqlite::Result<Vec<(String, Option<i64>, Option<String>)>> {
+    let mut st = tx.prepare("SELECT serial, revoked_at, reason FROM certificates")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>();
+    rows
+}
+
+/// The newest CRL with its times: (number, thisUpdate, nextUpdate, DER).
+pub(crate) fn latest_crl_with_times(tx: &Tx<'_>) -> rusqlite::Result<Option<(i64, i64, i64, Vec<u8>)>> {
+    tx.query_row("SELECT number, this_update, next_update, der FROM crls ORDER BY number DESC LIMIT 1", [], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })
+    .optional()
+}

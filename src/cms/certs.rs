@@ -46,6 +46,9 @@ pub(crate) struct CertEntry {
 pub(crate) struct CertFacts {
     /// issuer Name, DER (sid issuerAndSerialNumber).
     pub issuer_raw: Vec<u8>,
+    /// The issuer Name prepared for comparison by RFC 5280 §7.1 (sid and ESS issuerSerial spelt
+    /// with other string types or case).
+    pub issuer_name: crate::path::Name,
     /// serialNumber content octets (sid issuerAndSerialNumber).
     pub serial_raw: Vec<u8>,
     /// Every subjectKeyIdentifier extension value (sid subjectKeyIdentifier).
@@ -62,9 +65,6 @@ pub(crate) struct CertFacts {
     pub not_before: i64,
     /// notAfter, Unix seconds.
     pub not_after: i64,
-    /// The certificate as x509-cert decodes it (issuerSerial of the ESS attributes is compared
-    /// with these types); `None` when x509-cert refuses it.
-    pub x509_cert: Option<x509_cert::Certificate>,
 }
 
 impl CertEntry {
@@ -99,8 +99,17 @@ impl CertEntry {
 }
 
 impl CertFacts {
+    /// Whether the DER Name `name` equals the certificate's issuer by RFC 5280 §7.1 (string types
+    /// and case aside: RFC 4518 preparation).
+    pub(crate) fn issuer_is(&self, name: &[u8]) -> bool {
+        use x509_parser::prelude::FromDer;
+        match x509_parser::x509::X509Name::from_der(name) {
+            Ok(([], n)) => crate::path::name::Name::from_x509(&n) == self.issuer_name,
+            _ => false,
+        }
+    }
+
     fn parse(der: &[u8]) -> Option<CertFacts> {
-        use ::der::Decode;
         let (_, c) = X509Certificate::from_der(der).ok()?;
         let skis = c
             .extensions()
@@ -114,6 +123,7 @@ impl CertFacts {
         let not_after = c.validity().not_after.timestamp();
         Some(CertFacts {
             issuer_raw: c.issuer().as_raw().to_vec(),
+            issuer_name: crate::path::name::Name::from_x509(c.issuer()),
             serial_raw: c.raw_serial().to_vec(),
             skis,
             spki_raw: c.public_key().raw.to_vec(),
@@ -122,14 +132,15 @@ impl CertFacts {
             serial_hex: crate::objects::serial_hex(c.raw_serial()),
             not_before,
             not_after,
-            x509_cert: x509_cert::Certificate::from_der(der).ok(),
         })
     }
 
     /// Does the SignerInfo's sid name this certificate?
     pub(crate) fn matches_sid(&self, sid: &super::signed_data::Sid<'_>) -> bool {
         match sid {
-            super::signed_data::Sid::IssuerSerial { issuer, serial } => self.issuer_raw == *issuer && self.serial_raw == *serial,
+            super::signed_data::Sid::IssuerSerial { issuer, serial } => {
+                self.serial_raw == *serial && (self.issuer_raw == *issuer || self.issuer_is(issuer))
+            }
             super::signed_data::Sid::Ski(ski) => self.skis.iter().any(|k| k == ski),
         }
     }

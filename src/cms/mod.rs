@@ -5,11 +5,12 @@
 //! kyso's own signatures are DER. Input may be BER where RFC 5652 allows it;
 //! [`crate::asn1::normalise`] normalises it to DER before the strict decoders here see it.
 
+// Byte-level SignedData assembly (kyso's signing and upgrades; not a stable API).
+#[doc(hidden)]
 pub mod assemble;
 pub mod describe;
 pub mod ess;
 pub mod input;
-pub(crate) mod algs;
 pub(crate) mod certs;
 pub(crate) mod signed_data;
 pub(crate) mod signer;

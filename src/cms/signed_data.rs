@@ -30,6 +30,8 @@ const OID_SIGNED_DATA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
 pub(crate) struct SignedDataParts<'a> {
     pub certificates: Vec<&'a [u8]>,
     pub crls: Vec<&'a [u8]>,
+    /// OCSPResponses of RevocationInfoChoices `other` with format id-ri-ocsp-response (RFC 5940).
+    pub ocsps: Vec<&'a [u8]>,
     pub signers: Vec<&'a [u8]>,
     /// The OIDs (TLVs) listed in digestAlgorithms.
     pub digest_algorithms: Vec<&'a [u8]>,
@@ -111,6 +113,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
     }
     let mut certificates = Vec::new();
     let mut crls = Vec::new();
+    let mut ocsps = Vec::new();
     let (mut next, mut after) = der::read(rest).map_err(e(Element::SignedData))?;
     if next.tag == 0xa0 {
         for c in der::children(next.body, MAX_CERTIFICATES, "too many certificates").map_err(e(Element::Certificates))? {
@@ -124,9 +127,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
     }
     if next.tag == 0xa1 {
         for c in der::children(next.body, MAX_CRLS, "too many CRLs").map_err(e(Element::Crls))? {
-            // RevocationInfoChoice: CertificateList, or [1] OtherRevocationInfoFormat (skipped).
+            // RevocationInfoChoice: CertificateList, or [1] OtherRevocationInfoFormat: an OCSP
+            // response (id-ri-ocsp-response) is kept, other formats are skipped.
             if c.tag == 0x30 {
                 crls.push(c.raw);
+            } else if c.tag == 0xa1 {
+                if let Ok((fmt, info)) = der::expect(c.body, 0x06, "otherRevInfoFormat") {
+                    if fmt.body == crate::ocsp::OID_RI_OCSP_RESPONSE.as_bytes() {
+                        if let Ok(r) = der::read_all(info) {
+                            ocsps.push(r.raw);
+                        }
+                    }
+                }
             }
         }
         rest = after;
@@ -144,7 +156,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SignedDataParts<'_>, FormatProblem> 
         .into_iter()
         .map(|t| t.raw)
         .collect();
-    Ok(SignedDataParts { certificates, crls, signers, digest_algorithms, econtent_type: econtent_type.raw, econtent })
+    Ok(SignedDataParts { certificates, crls, ocsps, signers, digest_algorithms, econtent_type: econtent_type.raw, econtent })
 }
 
 /// How a SignerInfo names its certificate.

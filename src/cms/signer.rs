@@ -3,24 +3,32 @@
 //! timestamp tokens and PDF document timestamps (`crate::tsp`) — pyHanko's `generic_cms`
 //! arrangement.
 //!
-//! In order: the SignerInfo parses and its digest algorithm is listed in the SignedData; it has
-//! signed attributes, none repeated or multi-valued; the signer certificate is found among the
-//! candidates by the sid (when several fit, the ESS attribute picks); content-type equals the
-//! SignedData's eContentType; the content's digest equals message-digest; the signature
-//! verifies over the signed attributes **as received** (re-tagged `[0]` → SET OF); the
-//! algorithm policy allows the digest and scheme; signing-certificate(-v2), when present (and
+//! In order: the SignerInfo parses and its digest algorithm is listed in the SignedData; its
+//! signed attributes, if any, are none repeated or multi-valued; the signer certificate is found
+//! among the candidates by the sid (issuer compared by RFC 5280 §7.1; when several fit, the ESS
+//! attribute picks); content-type equals the SignedData's eContentType (any type); the
+//! content's digest equals message-digest; the signature verifies over the signed attributes
+//! **as received** (re-tagged `[0]` → SET OF) or, when they are not in DER order and that fails,
+//! over their DER form (RFC 5652 §5.4; a warning says which); the algorithm policy allows the
+//! digest and scheme (SHA-1 only under legacy); signing-certificate(-v2), when present (and
 //! required for timestamp tokens), names the signer certificate: hash, and issuerSerial compared
-//! with the certificate's issuer and serial; signing-time, when present, decodes.
+//! as names (RFC 5280 §7.1) and serial number; signing-time, when present, decodes.
+//!
+//! A SignerInfo **without signed attributes** (PKCS#7, e.g. `adbe.pkcs7.detached`) is verified
+//! over the content's digest and reported with a warning (not CAdES: no signed signing time, no
+//! signed certificate binding); it needs id-data content; where the caller requires the ESS
+//! attribute (timestamp tokens) it is INDETERMINATE, never FAILED for that reason.
 //!
 //! What is **not** checked here: the certificate path, its purpose and revocation, proofs of
 //! existence, and anything about the content beyond its digest — the callers do that.
 
 use super::certs::CertEntry;
-use super::{algs, signed_data};
+use super::signed_data;
+use crate::alg::verify as algs;
 use crate::asn1 as der;
 use crate::alg::{oid, DigestAlgorithm, Policy};
 use crate::findings::{
-    Check, CheckName, CheckStatus, EssProblem, EssVersion, Finding, SignatureScheme, SubIndication,
+    Check, CheckName, CheckStatus, EssProblem, EssVersion, Finding, SignatureScheme, SignedAttributesForm, SubIndication,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -117,9 +125,17 @@ pub(crate) fn oid_tlv(o: &const_oid::ObjectIdentifier) -> Vec<u8> {
 }
 
 /// The digest algorithm of an AlgorithmIdentifier's contents (parameters absent or NULL).
+/// id-shake256-len takes its output length in bits as parameter (RFC 8702 §2): 512 is the
+/// SHAKE256 of Ed448 signatures (RFC 8419 §2.3).
 pub(crate) fn digest_of(alg_body: &[u8]) -> Option<DigestAlgorithm> {
     let (oid, params) = der::read(alg_body).ok()?;
-    if !(params.is_empty() || params == [0x05, 0x00]) || oid.tag != 0x06 {
+    if oid.tag != 0x06 {
+        return None;
+    }
+    if oid.body == oid::SHAKE256_LEN.as_bytes() {
+        return (params == [0x02, 0x02, 0x02, 0x00]).then_some(DigestAlgorithm::Shake256);
+    }
+    if !(params.is_empty() || params == [0x05, 0x00]) {
         return None;
     }
     let o = const_oid::ObjectIdentifier::from_bytes(oid.body).ok()?;
@@ -165,16 +181,17 @@ pub(crate) fn check_signer<'a>(input: &SignerInput<'a>) -> SignerCheck<'a> {
         r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::DigestAlgorithmNotListed);
         return r;
     }
-    let Some(attrs_tlv) = si.signed_attrs else {
-        r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::NoSignedAttributes);
-        return r;
-    };
-    let attrs = match signed_data::attributes(&attrs_tlv) {
-        Ok(a) => a,
-        Err(p) => {
-            r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::Malformed(p));
-            return r;
-        }
+    // Signed attributes, when present (RFC 5652 §5.3 makes them optional for id-data content:
+    // without them the SignerInfo is PKCS#7, and the signature covers the content itself).
+    let attrs = match &si.signed_attrs {
+        None => Vec::new(),
+        Some(t) => match signed_data::attributes(t) {
+            Ok(a) => a,
+            Err(p) => {
+                r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::Malformed(p));
+                return r;
+            }
+        },
     };
     let single = |o: &const_oid::ObjectIdentifier| -> Result<Option<der::Tlv<'_>>, ()> {
         let tlv = oid_tlv(o);
@@ -233,6 +250,89 @@ pub(crate) fn check_signer<'a>(input: &SignerInput<'a>) -> SignerCheck<'a> {
     r.signer = Some(idx);
     r.pass(CheckName::SignerCertificate, Finding::SignerCertificateFound { subject: facts.subject.clone() });
 
+    let sig_alg = digest.and_then(|d| algs::resolve_cms(si.sig_alg, d));
+    r.scheme = sig_alg.map(algs::CmsSigAlg::scheme);
+    match &si.signed_attrs {
+        Some(attrs_tlv) => {
+            with_attributes(&mut r, input, attrs_tlv, ct, md, digest, sig_alg, &facts.spki_raw, si.signature);
+        }
+        None => without_attributes(&mut r, input, digest, sig_alg, &facts.spki_raw, si.signature),
+    }
+    // The algorithm policy (DESIGN.md §4 rule 5): SHA-1 (RSA or ECDSA) only under legacy. Key
+    // sizes and curves are judged with the signer certificate's path (`crate::verify`).
+    if let Some(alg) = sig_alg {
+        let scheme = alg.scheme();
+        let sha1 = digest == Some(DigestAlgorithm::Sha1) || alg.digest() == DigestAlgorithm::Sha1;
+        match (sha1, input.policy) {
+            // RFC 8419 §3: Ed25519 goes with SHA-512, Ed448 with SHAKE256 (the message-digest).
+            _ if alg.is_eddsa() && digest.is_some_and(|d| d != alg.digest()) => r.fail(
+                CheckName::AlgorithmPolicy,
+                SubIndication::CryptoConstraintsFailure,
+                Finding::DigestNotAllowedWithScheme { digest: digest.unwrap_or(DigestAlgorithm::Sha256), scheme },
+            ),
+            (false, _) => r.pass(CheckName::AlgorithmPolicy, Finding::AlgorithmAllowed { scheme }),
+            (true, Policy::Strict) => r.fail(CheckName::AlgorithmPolicy, SubIndication::CryptoConstraintsFailure, Finding::Sha1NotAllowed),
+            (true, Policy::Legacy) => {
+                r.checks.push(Check::new(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::Sha1AcceptedLegacy));
+                r.warnings.push(Finding::LegacySha1Signature);
+            }
+        }
+    }
+
+    // 6. signing-certificate-v2 and v1 (each when present) against the signer certificate.
+    if scv2.is_none() && scv1.is_none() {
+        if input.require_ess {
+            r.fail(
+                CheckName::SigningCertificate,
+                SubIndication::NoSigningCertificateFound,
+                Finding::SigningCertificateProblem { version: EssVersion::V2, problem: EssProblem::Missing },
+            );
+        } else {
+            r.checks.push(Check::new(CheckName::SigningCertificate, CheckStatus::Warning, Finding::NoSigningCertificateAttribute));
+            // A PKCS#7 signature has its own warning, which says this too.
+            if si.signed_attrs.is_some() {
+                r.warnings.push(Finding::SigningCertificateUnbound);
+            }
+        }
+    }
+    for (attr, version) in [(scv2, EssVersion::V2), (scv1, EssVersion::V1)] {
+        let Some(v) = attr else { continue };
+        match ess_matches(v.raw, cand, version, input.policy) {
+            Ok(()) => r.pass(CheckName::SigningCertificate, Finding::SigningCertificateMatches { version }),
+            Err(problem) => r.fail(
+                CheckName::SigningCertificate,
+                SubIndication::NoSigningCertificateFound,
+                Finding::SigningCertificateProblem { version, problem },
+            ),
+        }
+    }
+
+    // 7. signing-time (a claim of the signer; the caller shows and judges it).
+    if let Some(v) = st {
+        match signing_time(v.raw) {
+            Some(t) => r.signing_time = Some(t),
+            None => r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::SigningTimeMalformed),
+        }
+    }
+    r
+}
+
+/// Steps 3–5 for a SignerInfo with signed attributes: content-type equals the eContentType
+/// (RFC 5652 §11.1); message-digest equals the content's digest; the signature verifies over the
+/// signed attributes as received (re-tagged `[0]` → SET OF) or, when those are not in DER order
+/// and that fails, over their DER form (RFC 5652 §5.4) — a warning says which form was signed.
+#[allow(clippy::too_many_arguments)]
+fn with_attributes(
+    r: &mut SignerCheck<'_>,
+    input: &SignerInput<'_>,
+    attrs_tlv: &der::Tlv<'_>,
+    ct: Option<der::Tlv<'_>>,
+    md: Option<der::Tlv<'_>>,
+    digest: Option<DigestAlgorithm>,
+    sig_alg: Option<algs::CmsSigAlg>,
+    spki: &[u8],
+    signature: &[u8],
+) {
     // 3. content-type = the eContentType (RFC 5652 §11.1).
     let expected = oid_of(input.econtent_type);
     match (ct, expected) {
@@ -264,72 +364,126 @@ pub(crate) fn check_signer<'a>(input: &SignerInput<'a>) -> SignerCheck<'a> {
         },
     }
 
-    // 5. The signature over the signed attributes as received, re-tagged [0] → SET OF.
-    let sig_alg = digest.and_then(|d| algs::resolve_cms(si.sig_alg, d));
-    r.scheme = sig_alg.map(algs::CmsSigAlg::scheme);
-    match sig_alg {
-        None => r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::SignatureAlgorithmUnsupported),
-        Some(alg) => {
-            let scheme = alg.scheme();
-            let mut msg = attrs_tlv.raw.to_vec();
-            if let Some(tag) = msg.first_mut() {
-                *tag = 0x31; // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
-            }
-            match algs::verify_cms(alg, &facts.spki_raw, &msg, si.signature) {
-                Ok(()) => r.pass(CheckName::Signature, Finding::SignatureVerifies { scheme }),
-                Err(algs::SigError::Invalid) | Err(algs::SigError::BadKey) => {
-                    r.fail(CheckName::Signature, SubIndication::SigCryptoFailure, Finding::SignatureInvalid)
-                }
-                Err(algs::SigError::Unsupported) => {
-                    r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::SchemeUnsupportedWithKey { scheme })
-                }
-            }
-            // The algorithm policy (DESIGN.md §4 rule 5).
-            let sha1 = digest == Some(DigestAlgorithm::Sha1) || alg.digest() == DigestAlgorithm::Sha1;
-            match (sha1, input.policy) {
-                (false, _) => r.pass(CheckName::AlgorithmPolicy, Finding::AlgorithmAllowed { scheme }),
-                (true, Policy::Strict) => r.fail(CheckName::AlgorithmPolicy, SubIndication::CryptoConstraintsFailure, Finding::Sha1NotAllowed),
-                (true, Policy::Legacy) => {
-                    r.checks.push(Check::new(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::Sha1AcceptedLegacy));
-                    r.warnings.push(Finding::LegacySha1Signature);
-                }
+    // 5. The signature over the signed attributes as received, then over their DER form.
+    let Some(alg) = sig_alg else {
+        r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::SignatureAlgorithmUnsupported);
+        return;
+    };
+    let scheme = alg.scheme();
+    let mut received = attrs_tlv.raw.to_vec();
+    if let Some(tag) = received.first_mut() {
+        *tag = 0x31; // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
+    }
+    // The DER form: the same attributes, sorted (X.690 §11.6); equal to the received bytes
+    // when they were sent in DER order.
+    let mut elements: Vec<&[u8]> = der::children(attrs_tlv.body, crate::cms::MAX_ATTRIBUTES, "too many signed attributes")
+        .map(|c| c.iter().map(|t| t.raw).collect())
+        .unwrap_or_default();
+    let sorted = der::set_of(0x31, &mut elements);
+    let is_der = sorted == received;
+    let outcome = match algs::verify_cms(alg, spki, algs::Signed::Message(&received), signature) {
+        Err(algs::SigError::Invalid | algs::SigError::DigestMismatch(_)) if !is_der => match algs::verify_cms(alg, spki, algs::Signed::Message(&sorted), signature) {
+            Ok(()) => Ok(Some(SignedAttributesForm::DerSorted)),
+            Err(_) => Err(algs::SigError::Invalid),
+        },
+        Ok(()) if !is_der => Ok(Some(SignedAttributesForm::AsReceived)),
+        Ok(()) => Ok(None),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(form) => {
+            r.pass(CheckName::Signature, Finding::SignatureVerifies { scheme });
+            if let Some(signed_form) = form {
+                r.warnings.push(Finding::SignedAttributesNotDer { signed_form });
             }
         }
+        Err(e) => signature_failed(r, e, scheme),
     }
+}
 
-    // 6. signing-certificate-v2 and v1 (each when present) against the signer certificate.
-    if scv2.is_none() && scv1.is_none() {
-        if input.require_ess {
-            r.fail(
-                CheckName::SigningCertificate,
-                SubIndication::NoSigningCertificateFound,
-                Finding::SigningCertificateProblem { version: EssVersion::V2, problem: EssProblem::Missing },
-            );
-        } else {
-            r.checks.push(Check::new(CheckName::SigningCertificate, CheckStatus::Warning, Finding::NoSigningCertificateAttribute));
-            r.warnings.push(Finding::SigningCertificateUnbound);
+/// Steps 3–5 for a SignerInfo without signed attributes (PKCS#7): the content must be id-data
+/// (RFC 5652 §5.3); the signature covers the content's digest (RSA and ECDSA sign a digest, so
+/// the streamed document's digest is enough; pure EdDSA signs the content itself and cannot be
+/// checked from a digest). RSA PKCS#1 v1.5 tells a changed document (HASH_FAILURE) from a wrong
+/// signature.
+fn without_attributes(
+    r: &mut SignerCheck<'_>,
+    input: &SignerInput<'_>,
+    digest: Option<DigestAlgorithm>,
+    sig_alg: Option<algs::CmsSigAlg>,
+    spki: &[u8],
+    signature: &[u8],
+) {
+    match oid_of(input.econtent_type) {
+        Some(o) if o == oid::CT_DATA => r.pass(CheckName::ContentType, Finding::ContentTypeMatches { content_type: o }),
+        Some(econtent_type) => {
+            r.fail(CheckName::ContentType, SubIndication::FormatFailure, Finding::EContentTypeNotData { econtent_type });
+            return;
+        }
+        None => {
+            let p = crate::findings::FormatProblem::new(crate::findings::Element::EncapContentInfo, crate::findings::FormatKind::InvalidValue);
+            r.fail(CheckName::ContentType, SubIndication::FormatFailure, Finding::Malformed(p));
+            return;
         }
     }
-    for (attr, version) in [(scv2, EssVersion::V2), (scv1, EssVersion::V1)] {
-        let Some(v) = attr else { continue };
-        match ess_matches(v.raw, cand, version, input.policy) {
-            Ok(()) => r.pass(CheckName::SigningCertificate, Finding::SigningCertificateMatches { version }),
-            Err(problem) => r.fail(
-                CheckName::SigningCertificate,
-                SubIndication::NoSigningCertificateFound,
-                Finding::SigningCertificateProblem { version, problem },
-            ),
-        }
+    r.warnings.push(Finding::Pkcs7WithoutSignedAttributes);
+    let Some(alg) = sig_alg else {
+        let f = if digest.is_none() { Finding::DigestAlgorithmUnknown } else { Finding::SignatureAlgorithmUnsupported };
+        r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, f);
+        return;
+    };
+    let scheme = alg.scheme();
+    if alg.is_eddsa() {
+        r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::EdDsaOverContentUnsupported { scheme });
+        return;
     }
+    let d = alg.digest();
+    let Some(actual) = input.content.digest(d) else {
+        r.fail(CheckName::MessageDigest, SubIndication::FormatFailure, Finding::DocumentDigestUnavailable);
+        return;
+    };
+    match algs::verify_cms(alg, spki, algs::Signed::Digest(&actual), signature) {
+        Ok(()) => {
+            r.pass(CheckName::MessageDigest, Finding::DigestMatches { algorithm: d });
+            r.pass(CheckName::Signature, Finding::SignatureVerifies { scheme });
+        }
+        Err(algs::SigError::DigestMismatch(signed)) => {
+            r.fail(CheckName::MessageDigest, SubIndication::HashFailure, Finding::DigestMismatch { algorithm: d, computed: actual, signed });
+            r.pass(CheckName::Signature, Finding::SignatureVerifies { scheme });
+        }
+        Err(e) => signature_failed(r, e, scheme),
+    }
+}
 
-    // 7. signing-time (a claim of the signer; the caller shows and judges it).
-    if let Some(v) = st {
-        match signing_time(v.raw) {
-            Some(t) => r.signing_time = Some(t),
-            None => r.fail(CheckName::Format, SubIndication::FormatFailure, Finding::SigningTimeMalformed),
+/// The Signature check's failure.
+fn signature_failed(r: &mut SignerCheck<'_>, e: algs::SigError, scheme: SignatureScheme) {
+    match e {
+        algs::SigError::Unsupported => {
+            r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::SchemeUnsupportedWithKey { scheme })
+        }
+        algs::SigError::NeedsMessage => {
+            r.fail(CheckName::Signature, SubIndication::CryptoConstraintsFailure, Finding::EdDsaOverContentUnsupported { scheme })
+        }
+        algs::SigError::Invalid | algs::SigError::BadKey | algs::SigError::DigestMismatch(_) => {
+            r.fail(CheckName::Signature, SubIndication::SigCryptoFailure, Finding::SignatureInvalid)
         }
     }
-    r
+}
+
+/// The digests a SignerInfo needs of the content: its digestAlgorithm (message-digest), and,
+/// without signed attributes, the digest of its signature algorithm (what the signature covers).
+pub(crate) fn needed_digests(signer_info: &[u8]) -> Vec<DigestAlgorithm> {
+    let Ok(si) = signed_data::parse_signer(signer_info) else { return Vec::new() };
+    let Some(d) = digest_of(si.digest_alg) else { return Vec::new() };
+    let mut v = vec![d];
+    if si.signed_attrs.is_none() {
+        if let Some(a) = algs::resolve_cms(si.sig_alg, d) {
+            if a.digest() != d {
+                v.push(a.digest());
+            }
+        }
+    }
+    v
 }
 
 /// Decodes the signing-time attribute value (UTCTime or GeneralizedTime) to Unix seconds.
@@ -365,9 +519,20 @@ fn ess_matches(value: &[u8], cand: &Candidate<'_>, version: EssVersion, policy: 
     if cand.entry.digest(hash_alg, cand.der).as_ref() != hash.as_slice() {
         return Err(EssProblem::HashMismatch { algorithm: hash_alg });
     }
-    let matches = match (&issuer_serial, cand.entry.facts.as_ref().and_then(|f| f.x509_cert.as_ref())) {
+    // issuerSerial names the issuer as GeneralNames: one directoryName equal to the certificate's
+    // issuer by RFC 5280 §7.1 (not byte for byte: a signer may spell it with another string
+    // type), and the same serial number.
+    let matches = match (&issuer_serial, cand.entry.facts.as_ref()) {
         (None, _) => true,
-        (Some(is), Some(cert)) => is.matches(cert),
+        (Some(is), Some(facts)) => {
+            is.serial_number.as_bytes() == facts.serial_raw.as_slice()
+                && is.issuer.iter().any(|n| match n {
+                    x509_cert::ext::pkix::name::GeneralName::DirectoryName(d) => {
+                        ::der::Encode::to_der(d).is_ok_and(|bytes| facts.issuer_raw == bytes || facts.issuer_is(&bytes))
+                    }
+                    _ => false,
+                })
+        }
         (Some(_), None) => false,
     };
     if !matches {

@@ -86,11 +86,14 @@ impl Builder<'_> {
             Issuer::Anchor(i) => self.anchors[i].cert().spki(),
             Issuer::Candidate(j) => self.candidates[j].spki(),
         };
-        let cref = CertRef { index: position, subject: c.subject().report() };
-        let r = sig::verify(self.settings.alg_policy, key, &c.0.sig_alg, c.tbs(), &c.0.signature).map_err(|e| match e {
-            SigError::Invalid | SigError::BadKey => PathError::BadSignature { cert: cref },
-            SigError::Unsupported => PathError::UnsupportedAlgorithm { cert: cref, algorithm: sig::alg_text(&c.0.sig_alg) },
-            SigError::WeakKey(key) => PathError::WeakKey { cert: cref, key },
+        // The failure names the certificate: its subject is rendered only when there is one.
+        let r = sig::verify(self.settings.alg_policy, key, &c.0.sig_alg, c.tbs(), &c.0.signature).map_err(|e| {
+            let cref = CertRef { index: position, subject: c.subject().report() };
+            match e {
+                SigError::Invalid | SigError::BadKey => PathError::BadSignature { cert: cref },
+                SigError::Unsupported => PathError::UnsupportedAlgorithm { cert: cref, algorithm: sig::alg_text(&c.0.sig_alg) },
+                SigError::WeakKey(key) => PathError::WeakKey { cert: cref, key },
+            }
         });
         self.signatures.insert((child, issuer), r.clone());
         r

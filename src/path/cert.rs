@@ -406,6 +406,15 @@ impl Cert {
         self.0.key_usage
     }
 
+    /// The signatureAlgorithm OID.
+    pub fn signature_algorithm(&self) -> Option<ObjectIdentifier> {
+        let (t, _) = der::read(&self.0.sig_alg).ok()?;
+        if t.tag != 0x06 {
+            return None;
+        }
+        ObjectIdentifier::from_bytes(t.body).ok()
+    }
+
     pub(crate) fn tbs(&self) -> &[u8] {
         self.0.der.get(self.0.tbs.clone()).unwrap_or(&[])
     }

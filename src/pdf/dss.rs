@@ -66,6 +66,8 @@ pub struct DssUpdate {
     pub certificates_added: usize,
     /// CRLs added.
     pub crls_added: usize,
+    /// OCSP responses added.
+    pub ocsps_added: usize,
 }
 
 /// Reads the /DSS of `pdf`, if it has one. See [`Dss`] for what is kept.
@@ -122,7 +124,35 @@ pub(crate) fn read(doc: &Document) -> Option<Dss> {
 /// Checks done here: each item is one DER SEQUENCE (a PEM or garbage input is refused, not
 /// stored). Not checked: what the items are (the caller gives the signer's chain and CRLs).
 pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<DssUpdate, PdfError> {
-    for (what, items) in [("certificate", certificates), ("CRL", crls)] {
+    add_dss_with(pdf, &DssItems { certificates, crls, ocsps: &[], vri: None })
+}
+
+/// What [`add_dss_with`] adds to the /DSS.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct DssItems<'a> {
+    /// DER certificates.
+    pub certificates: &'a [Vec<u8>],
+    /// DER CRLs.
+    pub crls: &'a [Vec<u8>],
+    /// DER OCSPResponses (/OCSPs).
+    pub ocsps: &'a [Vec<u8>],
+    /// The signature (its CMS, as put in /Contents without padding) whose /VRI entry lists the
+    /// items added (ETSI EN 319 142-1 §5.4.2.2: keyed by the upper-case hex SHA-1 of it).
+    pub vri: Option<&'a [u8]>,
+}
+
+impl<'a> DssItems<'a> {
+    /// Certificates, CRLs and OCSP responses, with a /VRI entry for `signature` when given.
+    pub fn new(certificates: &'a [Vec<u8>], crls: &'a [Vec<u8>], ocsps: &'a [Vec<u8>], vri: Option<&'a [u8]>) -> DssItems<'a> {
+        DssItems { certificates, crls, ocsps, vri }
+    }
+}
+
+/// [`add_dss`] with OCSP responses (/OCSPs) and a per-signature /VRI entry.
+pub fn add_dss_with(pdf: &[u8], items_in: &DssItems<'_>) -> Result<DssUpdate, PdfError> {
+    let (certificates, crls, ocsps) = (items_in.certificates, items_in.crls, items_in.ocsps);
+    for (what, items) in [("certificate", certificates), ("CRL", crls), ("OCSP response", ocsps)] {
         for item in items {
             if !is_one_der_sequence(item) {
                 return Err(PdfError::Structure(format!("a {what} for the /DSS is not one DER SEQUENCE")));
@@ -139,7 +169,10 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
     };
     let (root_id, catalog) = catalog(&doc)?;
     let existing = read(&doc).unwrap_or_default();
-    if existing.certificates.len() + certificates.len() > MAX_DSS_ENTRIES || existing.crls.len() + crls.len() > MAX_DSS_ENTRIES {
+    if existing.certificates.len() + certificates.len() > MAX_DSS_ENTRIES
+        || existing.crls.len() + crls.len() > MAX_DSS_ENTRIES
+        || existing.ocsps.len() + ocsps.len() > MAX_DSS_ENTRIES
+    {
         return Err(PdfError::TooComplex(format!("more than {MAX_DSS_ENTRIES} certificates or CRLs in the /DSS")));
     }
     let mut next = next_object_number(&doc)?;
@@ -151,8 +184,23 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
     // The store as it is: its dictionary (kept whole) and where it lives.
     let (dss_id, mut dss, rewrite_catalog) = catalog_entry_object(&doc, catalog, b"DSS", &mut alloc);
     let mut objects: Vec<(ObjectId, Object)> = Vec::new();
-    let mut added = [0usize; 2];
-    for (n, (key, items, present)) in [("Certs", certificates, &existing.certificates), ("CRLs", crls, &existing.crls)].into_iter().enumerate() {
+    let mut added = [0usize; 3];
+    // References of the items of this call, for the /VRI entry (new streams and those already
+    // in the store).
+    let mut refs: [Vec<Object>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (n, (key, items, present)) in
+        [("Certs", certificates, &existing.certificates), ("CRLs", crls, &existing.crls), ("OCSPs", ocsps, &existing.ocsps)].into_iter().enumerate()
+    {
+        // Items already present: found by content for /VRI.
+        if let Some(Object::Array(a)) = dss.get(key.as_bytes()).ok().map(|o| deref(&doc, o)) {
+            for r in a {
+                if let (Object::Reference(_), Object::Stream(st)) = (r, deref(&doc, r)) {
+                    if st.get_plain_content_with_limit(MAX_DSS_STREAM_BYTES).ok().is_some_and(|b| items.contains(&b)) {
+                        refs[n].push(r.clone());
+                    }
+                }
+            }
+        }
         let mut fresh: Vec<&Vec<u8>> = Vec::new();
         for item in items {
             if !present.contains(item) && !fresh.contains(&item) {
@@ -172,14 +220,32 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
             dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             objects.push((id, Object::Stream(Stream::new(dict, deflate(item)))));
             array.push(Object::Reference(id));
+            refs[n].push(Object::Reference(id));
             added[n] += 1;
         }
         // The array is written inline in the (rewritten) /DSS dictionary; an array that was its
         // own object stays in the file, unreferenced by the new revision.
         dss.set(key, Object::Array(array));
     }
-    if added == [0, 0] {
-        return Ok(DssUpdate { bytes: pdf.to_vec(), certificates_added: 0, crls_added: 0 });
+    if let Some(sig) = items_in.vri {
+        let key = hex::encode_upper(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, sig).as_ref());
+        let mut vri = match dss.get(b"VRI").ok().map(|o| deref(&doc, o)) {
+            Some(Object::Dictionary(d)) => d.clone(),
+            _ => Dictionary::new(),
+        };
+        let mut entry = Dictionary::new();
+        for (k, r) in [("Cert", &refs[0]), ("CRL", &refs[1]), ("OCSP", &refs[2])] {
+            if !r.is_empty() {
+                entry.set(k, Object::Array(r.clone()));
+            }
+        }
+        if !entry.is_empty() && vri.get(key.as_bytes()).is_err() {
+            vri.set(key.into_bytes(), Object::Dictionary(entry));
+            dss.set("VRI", Object::Dictionary(vri));
+        }
+    }
+    if added == [0, 0, 0] && items_in.vri.is_none() {
+        return Ok(DssUpdate { bytes: pdf.to_vec(), certificates_added: 0, crls_added: 0, ocsps_added: 0 });
     }
     dss.remove(b"Type");
     dss.set("Type", Object::Name(b"DSS".to_vec()));
@@ -195,7 +261,7 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
     }
     let trailer = update_trailer(&doc, pdf, root_id);
     let bytes = up.finish(kind, trailer, next, doc.xref_start);
-    Ok(DssUpdate { bytes, certificates_added: added[0], crls_added: added[1] })
+    Ok(DssUpdate { bytes, certificates_added: added[0], crls_added: added[1], ocsps_added: added[2] })
 }
 
 /// The catalog's id and dictionary.

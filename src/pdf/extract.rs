@@ -2,7 +2,7 @@
 //! classifying what changed after each one.
 
 use super::diff::{self, Modifications};
-use super::{decode_text, deref, dict_get, is_sig_field, load, PdfError, SignedRanges};
+use super::{decode_text, deref, dict_get, is_sig_field, load_for_verification, PdfEncryption, PdfError, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeSet, HashMap};
 
@@ -49,6 +49,9 @@ pub struct PdfSignature {
     pub permissions: PdfPermissions,
     /// Updates after the signature that its permissions forbid.
     pub permission_violations: Vec<PermissionViolation>,
+    /// Whether (and how) the PDF is encrypted: for [`PdfEncryption::Opaque`] the field name is
+    /// the signature's position (`#1`, …) and /M is unknown, their strings being encrypted.
+    pub encryption: PdfEncryption,
 }
 impl PdfSignature {
     /// The signed bytes of `pdf` (the same bytes this signature was extracted from).
@@ -80,7 +83,11 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
 
 /// [`signatures`] and the document's /DSS ([`super::document_security_store`]), from one parse.
 pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Option<super::Dss>), PdfError> {
-    let doc = load(pdf)?;
+    let (doc, encryption) = load_for_verification(pdf)?;
+    // The difference analysis below reads every revision from the file as written, whether
+    // encrypted or not (it ignores /Encrypt): strings and streams of an encrypted file are
+    // compared as their encrypted bytes, so a change shows, while streams it must read (object
+    // streams, XMP) cannot be, which makes it stop or flag rather than accept.
     let dss = super::dss::read(&doc);
     let root = match doc.trailer.get(b"Root") {
         Ok(o) => deref(&doc, o),
@@ -94,8 +101,11 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
     let mut out = Vec::new();
     let mut inputs = Vec::new();
     let mut shared: Vec<Vec<PdfChange>> = Vec::new();
-    for f in fields.into_iter().take(MAX_SIGNATURES) {
+    for (index, f) in fields.into_iter().take(MAX_SIGNATURES).enumerate() {
         let sig = f.value;
+        // An encrypted file's field names are encrypted strings: the signature is named by its
+        // position instead.
+        let name = if encryption == PdfEncryption::Opaque { format!("#{}", index + 1) } else { f.name.clone() };
         let mut problems = Vec::new();
         let contents_raw = match sig.get(b"Contents") {
             Ok(Object::String(s, _)) => s.clone(),
@@ -150,7 +160,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             _ => None,
         };
         let claimed_time = match dict_get(&doc, sig, b"M") {
-            Some(Object::String(s, _)) => Some(decode_text(s)),
+            Some(Object::String(s, _)) if encryption != PdfEncryption::Opaque => Some(decode_text(s)),
             _ => None,
         };
         let modifications = match (covers_whole_document, signed_end) {
@@ -160,7 +170,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             (false, _) => Modifications::None,
         };
         out.push(PdfSignature {
-            field_name: f.name,
+            field_name: name,
             revision,
             revision_count: revision_ends.len(),
             byte_range,
@@ -174,6 +184,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             later_revisions: Vec::new(),
             permissions: PdfPermissions::default(),
             permission_violations: Vec::new(),
+            encryption,
         });
         // One signature dictionary reached through several fields is one signature, and the
         // sharing is a change of its own (a reader shows it "signed" in each field).

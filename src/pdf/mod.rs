@@ -43,9 +43,10 @@ mod image;
 mod sign;
 mod write;
 
-pub use dss::{add_dss, document_security_store, Dss, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
+pub use dss::{add_dss, add_dss_with, document_security_store, Dss, DssItems, DssUpdate, MAX_DSS_ENTRIES, MAX_DSS_STREAM_BYTES};
 #[cfg(feature = "verify")]
 pub(crate) use extract::signatures_and_dss;
+pub use crate::findings::PdfEncryption;
 pub use diff::Modifications;
 pub use extract::{signatures, ByteRangeProblem, PdfSignature};
 pub use sign::sign;
@@ -64,8 +65,10 @@ pub enum PdfError {
     /// The PDF parser panicked on this input (caught; the input is malformed).
     #[error("not a readable PDF: the PDF parser failed on malformed input")]
     ParserPanicked,
-    /// The PDF is encrypted; kyso signs and verifies only unencrypted PDFs.
-    #[error("the PDF is encrypted (password-protected); remove the encryption first (e.g. `qpdf --decrypt in.pdf out.pdf`) and sign the decrypted file")]
+    /// The PDF is encrypted: kyso signs only unencrypted PDFs (verification reads encrypted ones
+    /// without decrypting them, see [`PdfEncryption`]; this error then means their structure
+    /// cannot be read at all).
+    #[error("the PDF is encrypted; kyso signs only unencrypted PDFs (an encrypted PDF's existing signatures can still be verified)")]
     Encrypted,
     /// The cross-reference data is damaged; an incremental update would build on a broken file.
     #[error("the PDF's cross-reference table is damaged; repair the file first (e.g. `qpdf in.pdf out.pdf`)")]
@@ -303,10 +306,10 @@ impl<'a> SignedRanges<'a> {
     }
     /// The digest of the signed bytes.
     pub fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
-        let mut ctx = ring::digest::Context::new(alg.ring());
+        let mut ctx = crate::alg::Hasher::new(alg);
         ctx.update(self.parts[0]);
         ctx.update(self.parts[1]);
-        ctx.finish().as_ref().to_vec()
+        ctx.finish()
     }
 }
 
@@ -349,6 +352,68 @@ pub(crate) fn load(pdf: &[u8]) -> Result<lopdf::Document, PdfError> {
         return Err(PdfError::Encrypted);
     }
     Ok(doc)
+}
+
+/// Loads a PDF for verification, encrypted or not (see [`PdfEncryption`]). Signing still
+/// refuses encrypted files ([`load`]).
+pub(crate) fn load_for_verification(pdf: &[u8]) -> Result<(lopdf::Document, PdfEncryption), PdfError> {
+    match load(pdf) {
+        Err(PdfError::Encrypted) => {}
+        other => return other.map(|d| (d, PdfEncryption::None)),
+    }
+    let res = std::panic::catch_unwind(|| lopdf::Document::load_mem_with_options(pdf, lopdf::LoadOptions::default()));
+    if let Ok(Ok(doc)) = res {
+        // lopdf decrypts with the empty user password when that opens the file; it then drops
+        // /Encrypt from the trailer and keeps the state.
+        if doc.encryption_state.is_some() && !doc.trailer.has(b"Encrypt") {
+            return Ok((doc, PdfEncryption::EmptyUserPassword));
+        }
+    }
+    let view = without_encrypt_entry(pdf).ok_or(PdfError::Encrypted)?;
+    match load(&view) {
+        Ok(doc) => Ok((doc, PdfEncryption::Opaque)),
+        Err(_) => Err(PdfError::Encrypted),
+    }
+}
+
+/// The file with every `/Encrypt N G R` entry (trailer, cross-reference stream dictionaries)
+/// overwritten by spaces of the same length, so that a parser reads its structure as it is
+/// written — strings and streams left encrypted — and every byte offset stays the same. `None`
+/// when there is no such entry (e.g. a direct /Encrypt dictionary).
+pub(crate) fn without_encrypt_entry(pdf: &[u8]) -> Option<Vec<u8>> {
+    let mut out = pdf.to_vec();
+    let mut found = false;
+    let mut i = 0;
+    while let Some(off) = pdf.get(i..).and_then(|h| h.windows(8).position(|w| w == b"/Encrypt")) {
+        let start = i + off;
+        let mut j = start + 8;
+        let mut parts = 0;
+        // `/Encrypt` whitespace number whitespace number whitespace `R`
+        loop {
+            while pdf.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
+                j += 1;
+            }
+            if parts == 2 {
+                break;
+            }
+            let d0 = j;
+            while pdf.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            if j == d0 {
+                break;
+            }
+            parts += 1;
+        }
+        if parts == 2 && pdf.get(j) == Some(&b'R') {
+            for b in out.get_mut(start..=j).into_iter().flatten() {
+                *b = b' ';
+            }
+            found = true;
+        }
+        i = start + 8;
+    }
+    found.then_some(out)
 }
 
 fn mentions_encrypt(pdf: &[u8]) -> bool {

@@ -11,7 +11,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         DocumentUnreadable(e) => format!("cannot read the document: {}", clean(&e.message)),
         SignatureFileUnreadable { path, error } => format!("cannot read the signature file {}: {}", clean(path), clean(&error.message)),
         Malformed(p) => format_problem(p),
-        EContentTypeNotData { econtent_type } => format!("the encapsulated content type {} is not id-data", oid_name(econtent_type)),
+        EContentTypeNotData { econtent_type } => {
+            format!("the encapsulated content type {} is not id-data: signed attributes are then required (RFC 5652 §5.3)", oid_name(econtent_type))
+        }
         EmbeddedContentDiffers => "the signature file embeds content that differs from the document".into(),
         DuplicateSignerInfo => "the signature file holds the same SignerInfo twice".into(),
         NoSignerInfo => "the signature file holds no SignerInfo".into(),
@@ -21,6 +23,21 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignerInfoParses => "SignerInfo and signed attributes parse".into(),
         DigestAlgorithmNotListed => "the SignerInfo's digest algorithm is not listed in SignedData digestAlgorithms".into(),
         NoSignedAttributes => "no signed attributes (CAdES requires content-type and message-digest)".into(),
+        Pkcs7WithoutSignedAttributes => {
+            "PKCS#7 signature without signed attributes, verified over the document: not CAdES (no signed signing time, no signed link to the signer certificate)".into()
+        }
+        SignedAttributesNotDer { signed_form } => match signed_form {
+            SignedAttributesForm::AsReceived => {
+                "the signed attributes are not in DER order; the signature covers them in the order sent (RFC 5652 §5.4 signs their DER form)".into()
+            }
+            SignedAttributesForm::DerSorted => {
+                "the signed attributes were sent out of DER order; the signature covers their DER (sorted) form, as RFC 5652 §5.4 requires".into()
+            }
+        },
+        EdDsaOverContentUnsupported { scheme } => format!(
+            "{} without signed attributes signs the whole document, which kyso does not keep in memory (only its digests): not verified",
+            scheme_name(*scheme)
+        ),
         AttributeRepeated => "a CMS signed attribute is repeated or multi-valued".into(),
         SigningTimeMalformed => "the signing-time attribute is malformed".into(),
         SignerCertificateFound { subject } => format!("found: {}", c.name(subject)),
@@ -45,6 +62,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SchemeUnsupportedWithKey { scheme } => format!("{} is not supported with this key", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} allowed", scheme_name(*scheme)),
         Sha1NotAllowed => "SHA-1 is not allowed by the strict policy (the legacy policy accepts it for old documents)".into(),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} requires another digest than {digest} for the signed data (RFC 8419)", scheme_name(*scheme))
+        }
         Sha1AcceptedLegacy => "SHA-1 accepted by the legacy policy".into(),
         LegacySha1Signature => "legacy policy: the signature uses SHA-1".into(),
         NoSigningCertificateAttribute => "no signing-certificate attribute".into(),
@@ -94,6 +114,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         LeafLacksKeyUsage { bit } => format!("the leaf lacks key usage {}", bit.asn1_name()),
         RequiredUsagePresent => "the required key usage and EKU are present".into(),
         LegacyNonRepudiationOnly => "legacy policy: the signer certificate has nonRepudiation only (no digitalSignature)".into(),
+        LegacyRsaKey { bits, strict_minimum } => {
+            format!("legacy policy: RSA key of {bits} bits accepted (the strict policy requires {strict_minimum})")
+        }
         CertificateKey(k) => format!("certificate key: {}", key_description(k)),
         CertificateKeyRejected(p) => format!("certificate key: {}", key_problem(p)),
         LegacySha1Certificate { subject } => format!("legacy policy: the certificate of {} is signed with SHA-1", c.name(subject)),
@@ -132,6 +155,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         }
         RevocationUnknown { certificates } => unknown_list(certificates, c),
         RevocationNotChecked { certificates } => format!("revocation not checked: {}", unknown_list(certificates, c)),
+        RevocationFetched { subject, fetch } => format!("for {}: {}", c.name(subject), fetch_text(fetch)),
+        StatusFrom { subject, source } => match source {
+            StatusSource::Crl { issuer } => format!("status of {} from the CRL of {}", c.name(subject), c.name(issuer)),
+            StatusSource::Ocsp { responder, produced_at } => {
+                format!("status of {} from the OCSP responder {} (answer of {})", c.name(subject), c.name(responder), c.time(*produced_at))
+            }
+        },
 
         TimestampAttributeUnreadable(p) => format!("the signature timestamp attribute cannot be read: {}", format_problem(p)),
         SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
@@ -236,6 +266,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "the document was changed after this signature: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "the PDF is encrypted with an empty user password (readers open it without asking); the signature was verified over the file's bytes as signed, without decrypting the file".into()
+            }
+            _ => "the PDF is encrypted for particular recipients or with a password; the signature was verified over the encrypted bytes as signed (a signature's /Contents and /ByteRange are not encrypted), but the field name, the signing time written in the PDF and the document's content cannot be read without the key".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "changes after this signature could not be analysed: {}",
             match p {
@@ -257,6 +293,41 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "later revisions break this signature's permissions: {}",
             violations.iter().map(violation).collect::<Vec<_>>().join("; ")
         ),
+        MailMalformed(p) => mail_problem(p),
+        MailFromMatches { address } => format!("the sender's address {} is one of the signer certificate's e-mail addresses", clean(address)),
+        MailFromMismatch { from, certificate } => format!(
+            "the sender's address (From: {}) is not an address of the signer certificate ({}): the message may not come from the signer's mailbox",
+            address_list(from),
+            address_list(certificate)
+        ),
+        MailFromMissing => "the message has no sender address (From) to compare with the signer certificate".into(),
+        MailCertificateNoAddress { from } => format!(
+            "the signer certificate holds no e-mail address: nothing binds the sender's address (From: {}) to the signer",
+            address_list(from)
+        ),
+        MailHeadersProtected { headers } => format!("the header fields {} shown equal the signed copy of them", names(headers)),
+        MailHeaderChanged { header, signed, shown } => match (signed.is_empty(), shown.is_empty()) {
+            (true, _) => format!("the header field {} was added after signing (shown: \"{}\")", clean(header), clean(shown)),
+            (_, true) => format!("the signed header field {} (\"{}\") was removed in transit", clean(header), clean(signed)),
+            _ => format!(
+                "the header field {} was changed after signing: signed \"{}\", shown \"{}\"",
+                clean(header),
+                clean(signed),
+                clean(shown)
+            ),
+        },
+        MailHeadersNotProtected { headers } => format!(
+            "the header fields {} are outside the signature: a change to them in transit would go unnoticed",
+            names(headers)
+        ),
+        MailLineEndingsConverted => {
+            "the signed part was stored with bare LF line ends; it was verified in its canonical form with CRLF line ends (RFC 8551 §3.1.1)".into()
+        }
+        MailAttachmentUnsigned { name } => format!(
+            "the attachment {} carries no signature of its own: only the message's signature covers it, and nothing will once it is saved out of the message",
+            clean(name)
+        ),
+        MailSignatureWithoutDocument { name } => format!("the signature file {} is attached without its document", clean(name)),
     }
 }
 
@@ -368,6 +439,46 @@ fn violation(v: &PermissionViolation) -> String {
     }
 }
 
+/// E-mail addresses, comma-separated ("none" for an empty list).
+fn address_list(a: &[String]) -> String {
+    if a.is_empty() {
+        "none".into()
+    } else {
+        a.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Header field names, comma-separated.
+pub(crate) fn names(h: &[String]) -> String {
+    h.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a message cannot be verified as a signed message.
+fn mail_problem(p: &MailProblem) -> String {
+    match p {
+        MailProblem::TooLarge { limit } => format!("the message is larger than {limit} bytes (verifier budget)"),
+        MailProblem::TooManyParts { limit } => format!("the message has more than {limit} MIME parts or delimiter lines (verifier budget)"),
+        MailProblem::TooManyHeaderLines { limit } => format!("the message has more than {limit} header lines (verifier budget)"),
+        MailProblem::TooDeep { limit } => format!("the message's multiparts are nested more than {limit} deep (verifier budget)"),
+        MailProblem::DecodedTooLarge { limit } => format!("the message's decoded parts are larger than {limit} bytes together (verifier budget)"),
+        MailProblem::PartUndecodable { name } => format!("the part {} is not valid base64 or quoted-printable", clean(name)),
+        MailProblem::NotAMessage => "this is not an e-mail message (no header section)".into(),
+        MailProblem::NotSigned { content_type } => format!(
+            "the message is not signed: its type is {}, neither multipart/signed nor application/pkcs7-mime signed-data",
+            clean(content_type)
+        ),
+        MailProblem::Encrypted => "the message is encrypted (enveloped-data); kyso verifies signatures and decrypts nothing".into(),
+        MailProblem::UnknownProtocol { protocol } => format!(
+            "the multipart/signed protocol is {}, not application/pkcs7-signature (S/MIME)",
+            clean(protocol)
+        ),
+        MailProblem::PartCount { count } => format!("the multipart/signed has {count} parts; it must have two (the signed content and its signature)"),
+        MailProblem::BrokenBoundary => "the multipart/signed has no boundary or no closing delimiter line".into(),
+        MailProblem::SignatureUndecodable => "the signature part is not a base64-encoded CMS SignedData".into(),
+        MailProblem::NoContent => "the application/pkcs7-mime signed-data holds no message (eContent absent)".into(),
+    }
+}
+
 /// A structural problem.
 pub(crate) fn format_problem(p: &FormatProblem) -> String {
     match (p.element, p.kind) {
@@ -431,7 +542,9 @@ fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { message } => format!("not a readable PDF: {}", clean(message)),
         PdfProblem::ParserFailed => "not a readable PDF: the PDF parser failed on malformed input".into(),
-        PdfProblem::Encrypted => "the PDF is encrypted (password-protected); kyso does not verify signatures in encrypted PDFs yet".into(),
+        PdfProblem::Encrypted => {
+            "the PDF is encrypted and even its structure cannot be read without the document's key or password: its signatures cannot be found; kyso verifies signatures without decrypting a document, and decrypting it (rewriting the file) would invalidate them".into()
+        }
         PdfProblem::DamagedXref => "the PDF's cross-reference table is damaged".into(),
         PdfProblem::Structure { message } => format!("invalid PDF structure: {}", clean(message)),
     }
@@ -457,6 +570,7 @@ pub(crate) fn scheme_name(s: SignatureScheme) -> String {
         SignatureScheme::RsaPss(d) => format!("RSASSA-PSS with {d}"),
         SignatureScheme::RsaPssSalt { hash, salt_len } => format!("RSASSA-PSS with {hash} (salt {salt_len} bytes)"),
         SignatureScheme::Ed25519 => "Ed25519".into(),
+        SignatureScheme::Ed448 => "Ed448".into(),
     }
 }
 
@@ -480,14 +594,21 @@ fn key_description(k: &KeyDescription) -> String {
         KeyDescription::Rsa { bits } => format!("RSA {bits} bits"),
         KeyDescription::EcdsaP256 => "ECDSA P-256".into(),
         KeyDescription::EcdsaP384 => "ECDSA P-384".into(),
+        KeyDescription::EcdsaP521 => "ECDSA P-521".into(),
+        KeyDescription::EcdsaBrainpoolP256 => "ECDSA brainpoolP256r1".into(),
+        KeyDescription::EcdsaBrainpoolP384 => "ECDSA brainpoolP384r1".into(),
         KeyDescription::Ed25519 => "Ed25519".into(),
+        KeyDescription::Ed448 => "Ed448".into(),
     }
 }
 
 fn key_problem(p: &KeyProblem) -> String {
     match p {
         KeyProblem::RsaTooSmall { bits, minimum } => format!("RSA key of {bits} bits (at least {minimum} required)"),
-        KeyProblem::CurveNotAllowed { curve } => format!("elliptic curve {} not allowed (P-256 or P-384 required)", clean(curve)),
+        KeyProblem::RsaTooLarge { bits, maximum } => format!("RSA key of {bits} bits (at most {maximum} supported)"),
+        KeyProblem::CurveNotAllowed { curve } => {
+            format!("elliptic curve {} not allowed (P-256, P-384, P-521, brainpoolP256r1 or brainpoolP384r1 required)", clean(curve))
+        }
         KeyProblem::AlgorithmNotAllowed { algorithm } => format!("public key algorithm {} not allowed", clean(algorithm)),
     }
 }
@@ -595,19 +716,96 @@ pub(crate) fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
 
 fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
     if certs.is_empty() {
-        return "no usable CRL".into();
+        return "no usable CRL or OCSP response".into();
     }
     certs
         .iter()
         .map(|u| {
-            let mut s = format!("no usable CRL for {}", c.name(&u.subject));
-            if !u.problems.is_empty() {
-                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            let mut s = format!("no usable CRL or OCSP response for {}", c.name(&u.subject));
+            let problems: Vec<String> = u.problems.iter().map(|p| crl_problem(p, c)).chain(u.ocsp.iter().map(|p| ocsp_problem(p, c))).collect();
+            if !problems.is_empty() {
+                s.push_str(&format!(" ({})", problems.join("; ")));
             }
+            if !u.fetches.is_empty() {
+                s.push_str(&format!("; looked at: {}", u.fetches.iter().map(fetch_text).collect::<Vec<_>>().join(", ")));
+            }
+            let issuer = u.issuer.as_ref().map(|i| format!("the CRL of {}", c.name(i))).unwrap_or_else(|| "its issuer's CRL".into());
+            let mut todo = format!("; to check it, give {issuer}");
+            if !u.crl_urls.is_empty() {
+                todo.push_str(&format!(" (published at {})", u.crl_urls.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")));
+            }
+            let fetchable: Vec<String> = u.ocsp_urls.iter().chain(u.crl_urls.iter()).map(|x| clean(x)).collect();
+            if !fetchable.is_empty() {
+                todo.push_str(&format!(", or let kyso fetch {}", fetchable.join(", ")));
+            }
+            s.push_str(&todo);
             s
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fetch_kind(k: FetchKind) -> &'static str {
+    match k {
+        FetchKind::Crl => "CRL",
+        FetchKind::Ocsp => "OCSP response",
+    }
+}
+
+/// One fetch, as the report names it.
+pub(crate) fn fetch_text(f: &Fetch) -> String {
+    let url = clean(&f.url);
+    match &f.outcome {
+        FetchOutcome::Received { bytes, cached: false } => format!("{} fetched from {url} ({bytes} bytes)", fetch_kind(f.kind)),
+        FetchOutcome::Received { bytes, cached: true } => format!("{} from the local cache of {url} ({bytes} bytes)", fetch_kind(f.kind)),
+        FetchOutcome::Failed(e) => match e {
+            FetchFailure::Offline => format!("{url}: not fetched (working offline)"),
+            FetchFailure::NotHttp => format!("{url}: not fetched (only http:// addresses are fetched)"),
+            FetchFailure::Connect { message } => format!("{url}: cannot connect ({})", clean(message)),
+            FetchFailure::Timeout { seconds } => format!("{url}: no answer within {seconds} s"),
+            FetchFailure::HttpStatus { code } => format!("{url}: the server answered HTTP {code}"),
+            FetchFailure::TooLarge { limit } => format!("{url}: the answer is larger than {limit} bytes"),
+            FetchFailure::Protocol { message } => format!("{url}: not a usable HTTP answer ({})", clean(message)),
+            FetchFailure::Budget => format!("{url}: not fetched (the fetch budget is spent)"),
+        },
+    }
+}
+
+fn ocsp_status_name(s: OcspErrorStatus) -> String {
+    match s {
+        OcspErrorStatus::MalformedRequest => "malformedRequest".into(),
+        OcspErrorStatus::InternalError => "internalError".into(),
+        OcspErrorStatus::TryLater => "tryLater".into(),
+        OcspErrorStatus::SigRequired => "sigRequired".into(),
+        OcspErrorStatus::Unauthorized => "unauthorized".into(),
+        OcspErrorStatus::Other(c) => format!("status {c}"),
+    }
+}
+
+pub(crate) fn ocsp_problem(p: &OcspProblem, c: &Ctx<'_>) -> String {
+    match p {
+        OcspProblem::Malformed => "the OCSP response cannot be read".into(),
+        OcspProblem::ErrorStatus(s) => format!("the OCSP responder answered {}", ocsp_status_name(*s)),
+        OcspProblem::NotAboutCertificate => "the OCSP response is about another certificate".into(),
+        OcspProblem::UnknownToResponder { responder } => format!("the OCSP responder {} does not know the certificate (status unknown)", c.name(responder)),
+        OcspProblem::BadSignature { responder } => format!("the OCSP response of {} has a wrong signature", c.name(responder)),
+        OcspProblem::AlgorithmNotAllowed { responder } => {
+            format!("the signature algorithm of the OCSP response of {} is not allowed by the policy", c.name(responder))
+        }
+        OcspProblem::ResponderNotAuthorised => {
+            "the OCSP response is signed neither by the certificate's issuer nor by a responder it authorised (RFC 6960 §4.2.2.2)".into()
+        }
+        OcspProblem::ResponderNotValid { responder, produced_at } => {
+            format!("the OCSP responder certificate of {} was not valid when it signed ({})", c.name(responder), c.time(*produced_at))
+        }
+        OcspProblem::ResponderUnchecked { responder } => {
+            format!("the OCSP responder {} has no ocsp-nocheck extension and its own status is unknown", c.name(responder))
+        }
+        OcspProblem::Stale { responder, next_update } => format!("the OCSP response of {} is stale (nextUpdate {})", c.name(responder), c.time(*next_update)),
+        OcspProblem::NonceMismatch => "the OCSP response's nonce is not the request's (a replayed answer?)".into(),
+        OcspProblem::UnknownCriticalExtension { oid } => format!("the OCSP response has an unknown critical extension {}", clean(oid)),
+        OcspProblem::Budget => "the OCSP-checking budget ran out".into(),
+    }
 }
 
 /// The RFC 5280 name of a reason, or "no reason code".

@@ -21,6 +21,10 @@ mod vi;
 
 pub use crate::findings::{Check, CheckStatus, Indication, NameParts, SubIndication};
 pub use render::{render_cert, render_run, render_run_with, RenderOptions};
+#[cfg(feature = "mail")]
+pub(crate) use render::verdict_text;
+#[cfg(feature = "mail")]
+pub(crate) use text::{clean, format_local};
 pub use text::{explain, rfc3339};
 
 impl Serialize for Check {
@@ -42,6 +46,12 @@ impl text::Ctx<'_> {
             Lang::Vi => vi::finding(f, self),
         }
     }
+}
+
+/// A finding rendered for a human reader in `lang` (for reports built on this one).
+#[cfg_attr(not(feature = "mail"), allow(dead_code))]
+pub(crate) fn finding_text(f: &Finding, lang: Lang) -> String {
+    text::Ctx::human(lang, None).finding(f)
 }
 
 impl std::fmt::Display for Finding {

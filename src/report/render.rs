@@ -27,17 +27,27 @@ pub struct RenderOptions {
     /// The validation time, shown once per document (the caller knows it; the report does not
     /// read the clock).
     pub validation_time: Option<time::OffsetDateTime>,
+    /// How the reader selects the legacy algorithm policy in the caller's interface (the CLI
+    /// passes its flag, `--policy legacy`), added to the advice given when the strict policy
+    /// refuses an algorithm or key size that the legacy policy accepts.
+    pub legacy_policy_hint: Option<String>,
 }
 
 impl RenderOptions {
     /// Options for `lang`, not verbose, without a validation time line.
     pub fn new(lang: Lang) -> RenderOptions {
-        RenderOptions { lang, verbose: false, validation_time: None }
+        RenderOptions { lang, verbose: false, validation_time: None, legacy_policy_hint: None }
     }
 
     /// Sets `verbose`.
     pub fn verbose(mut self, verbose: bool) -> RenderOptions {
         self.verbose = verbose;
+        self
+    }
+
+    /// Sets how the reader selects the legacy policy (e.g. a command-line flag).
+    pub fn legacy_policy_hint(mut self, hint: impl Into<String>) -> RenderOptions {
+        self.legacy_policy_hint = Some(hint.into());
         self
     }
 
@@ -65,6 +75,27 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
     } else {
         format!("{word} ({})", i.as_str())
     }
+}
+
+/// "HỢP LỆ (TOTAL_PASSED)" in `lang` (for other reports built on this one, e.g. an e-mail's).
+#[cfg(feature = "mail")]
+pub(crate) fn verdict_text(i: Indication, lang: Lang) -> String {
+    verdict_with_code(words(lang), i)
+}
+
+/// The verdict, with "revocation not checked" next to a VALID whose revocation was not checked
+/// (`--revocation warn` or `off`): a reader never sees VALID alone for an unchecked certificate.
+fn verdict_noting(w: &Words, i: Indication, unchecked: bool) -> String {
+    let v = verdict_with_code(w, i);
+    if unchecked && i == Indication::TotalPassed {
+        format!("{v} — {}", w.unchecked_note)
+    } else {
+        v
+    }
+}
+
+fn sig_unchecked(sig: &SignatureReport) -> bool {
+    matches!(sig.revocation, Some(RevocationStatus::Unknown | RevocationStatus::NotChecked))
 }
 
 /// Renders a run for a human reader (not verbose, no validation time line).
@@ -119,7 +150,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
     let lang = opts.lang;
     let w = words(lang);
     let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, doc.indication));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
     if let Some(sub) = doc.sub_indication {
         let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
     }
@@ -168,7 +199,7 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
             (true, Lang::En) => " (document timestamp)",
         };
-        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_with_code(w, sig.indication));
+        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_noting(w, sig.indication, sig_unchecked(sig)));
         render_signature(s, sig, i, opts, "    ");
     }
 }
@@ -188,6 +219,20 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         // The revocation line below states the revocation itself.
         if let Some(c) = fail.filter(|c| c.name != CheckName::Revocation) {
             let _ = writeln!(s, "{ind}{}: {}", w.detail, ctx.finding(&c.finding));
+        }
+        // A policy INDETERMINATE: which rule, and how to proceed.
+        let legacy = sig.checks.iter().any(|c| c.status == CheckStatus::Failed && c.finding.legacy_policy_accepts());
+        if sub == SubIndication::CryptoConstraintsFailure && legacy {
+            let hint = opts.legacy_policy_hint.as_deref().map(|h| format!(" ({})", clean(h))).unwrap_or_default();
+            let line = match lang {
+                Lang::Vi => format!(
+                    "Cách xử lý: chính sách strict (mặc định) không chấp nhận SHA-1 hay khóa RSA dưới 2048 bit; văn bản ký khi các thuật toán này còn được dùng (khoảng năm 2012) có thể kiểm tra bằng chính sách legacy{hint}, chính sách này chấp nhận chúng kèm cảnh báo"
+                ),
+                Lang::En => format!(
+                    "How to proceed: the strict policy (the default) refuses SHA-1 and RSA keys under 2048 bits; a document signed when these were in use (around 2012) can be verified with the legacy policy{hint}, which accepts them with a warning"
+                ),
+            };
+            let _ = writeln!(s, "{ind}{line}");
         }
     }
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
@@ -349,7 +394,14 @@ fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
             Lang::Vi => "không kiểm tra (không xác lập được chuỗi chứng thư tới CA tin cậy)".to_string(),
             Lang::En => "not checked (no valid path to a trusted CA)".to_string(),
         },
-        Some(RevocationStatus::Unknown) => w.rev_unknown.to_string(),
+        // Which certificate's status is missing, where kyso looked, and what to give.
+        Some(RevocationStatus::Unknown) => match check {
+            Some(c) if matches!(c.finding, Finding::RevocationUnknown { .. }) => {
+                // The finding says what is missing: the short form of the status before it.
+                format!("{} — {}", w.rev_unknown.split(" (").next().unwrap_or(w.rev_unknown), ctx.finding(&c.finding))
+            }
+            _ => w.rev_unknown.to_string(),
+        },
         Some(RevocationStatus::NotChecked) => w.rev_off.to_string(),
         None => w.not_checked.to_string(),
     }
@@ -411,7 +463,8 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
 pub fn render_cert(r: &CertReport, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {}", w.result, verdict_with_code(w, r.indication));
+    let unchecked = r.checks.iter().any(|c| c.name == CheckName::Revocation && matches!(c.status, CheckStatus::Warning | CheckStatus::Skipped));
+    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, r.indication, unchecked));
     let leaf = r.chain.first();
     let ctx = Ctx::human(lang, leaf);
     if let Some(sub) = r.sub_indication {
@@ -472,6 +525,7 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::SignerKeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
         CheckName::Validity => ("Thời hạn chứng thư số", "Certificate validity"),
         CheckName::Revocation => ("Tình trạng thu hồi", "Revocation"),
+        CheckName::RevocationData => ("Nguồn tình trạng thu hồi", "Revocation data"),
         CheckName::SignatureTimestamp => ("Dấu thời gian", "Signature timestamp"),
         CheckName::PdfSignatureField => ("Trường chữ ký PDF", "PDF signature field"),
         CheckName::PdfSubFilter => ("Định dạng chữ ký PDF (SubFilter)", "PDF SubFilter"),
@@ -482,6 +536,8 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::PdfPermissions => ("Quyền sửa đổi do chữ ký đặt ra (PDF)", "PDF modification permissions"),
         CheckName::DocumentTimestamp => ("Dấu thời gian cho tài liệu", "Document timestamp"),
         CheckName::DocumentTimestampPoe => ("Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
+        CheckName::MailFrom => ("Địa chỉ người gửi (From)", "Sender address (From)"),
+        CheckName::MailHeaders => ("Các trường tiêu đề thư", "Message header fields"),
     };
     if lang == Lang::Vi {
         vi

@@ -142,14 +142,33 @@ fn finding_index(f: &Finding) -> usize {
         PdfChanged { .. } => 98,
         PdfChangesUnknown(_) => 99,
         PdfUnexplainedBytes { .. } => 100,
-        PdfLaterRevisions { .. } => 101,
-        PdfPermissions(_) => 102,
-        PdfPermissionsViolated { .. } => 103,
+        Pkcs7WithoutSignedAttributes => 101,
+        SignedAttributesNotDer { .. } => 102,
+        EdDsaOverContentUnsupported { .. } => 103,
+        LegacyRsaKey { .. } => 104,
+        DigestNotAllowedWithScheme { .. } => 105,
+        PdfEncrypted(_) => 106,
+        MailMalformed(_) => 107,
+        MailFromMatches { .. } => 108,
+        MailFromMismatch { .. } => 109,
+        MailFromMissing => 110,
+        MailCertificateNoAddress { .. } => 111,
+        MailHeadersProtected { .. } => 112,
+        MailHeaderChanged { .. } => 113,
+        MailHeadersNotProtected { .. } => 114,
+        MailLineEndingsConverted => 115,
+        MailAttachmentUnsigned { .. } => 116,
+        MailSignatureWithoutDocument { .. } => 117,
+        RevocationFetched { .. } => 118,
+        StatusFrom { .. } => 119,
+        PdfLaterRevisions { .. } => 120,
+        PdfPermissions(_) => 121,
+        PdfPermissionsViolated { .. } => 122,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 104;
+const FINDING_VARIANTS: usize = 123;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -452,6 +471,7 @@ fn schemes() -> Vec<SignatureScheme> {
             RsaPss(DigestAlgorithm::Sha384),
             RsaPssSalt { hash: DigestAlgorithm::Sha512, salt_len: 64 },
             Ed25519,
+            Ed448,
         ],
         |s| match s {
             Ecdsa(_) => 0,
@@ -459,18 +479,27 @@ fn schemes() -> Vec<SignatureScheme> {
             RsaPss(_) => 2,
             RsaPssSalt { .. } => 3,
             Ed25519 => 4,
+            Ed448 => 5,
         }
     )
 }
 
 fn key_descriptions() -> Vec<KeyDescription> {
     use KeyDescription::*;
-    all_of!(KeyDescription, [Rsa { bits: 3072 }, EcdsaP256, EcdsaP384, Ed25519], |k| match k {
-        Rsa { .. } => 0,
-        EcdsaP256 => 1,
-        EcdsaP384 => 2,
-        Ed25519 => 3,
-    })
+    all_of!(
+        KeyDescription,
+        [Rsa { bits: 3072 }, EcdsaP256, EcdsaP384, EcdsaP521, EcdsaBrainpoolP256, EcdsaBrainpoolP384, Ed25519, Ed448],
+        |k| match k {
+            Rsa { .. } => 0,
+            EcdsaP256 => 1,
+            EcdsaP384 => 2,
+            EcdsaP521 => 3,
+            EcdsaBrainpoolP256 => 4,
+            EcdsaBrainpoolP384 => 5,
+            Ed25519 => 6,
+            Ed448 => 7,
+        }
+    )
 }
 
 fn key_problems() -> Vec<KeyProblem> {
@@ -479,13 +508,15 @@ fn key_problems() -> Vec<KeyProblem> {
         KeyProblem,
         [
             RsaTooSmall { bits: 1024, minimum: 2048 },
-            CurveNotAllowed { curve: "1.3.36.3.3.2.8.1.1.7".into() },
+            RsaTooLarge { bits: 32768, maximum: 16384 },
+            CurveNotAllowed { curve: "1.3.132.0.10".into() },
             AlgorithmNotAllowed { algorithm: "1.2.840.10040.4.1".into() }
         ],
         |p| match p {
             RsaTooSmall { .. } => 0,
-            CurveNotAllowed { .. } => 1,
-            AlgorithmNotAllowed { .. } => 2,
+            RsaTooLarge { .. } => 1,
+            CurveNotAllowed { .. } => 2,
+            AlgorithmNotAllowed { .. } => 3,
         }
     )
 }
@@ -758,10 +789,141 @@ fn analysis_problems() -> Vec<PdfAnalysisProblem> {
     )
 }
 
+fn mail_problems() -> Vec<MailProblem> {
+    use MailProblem::*;
+    all_of!(
+        MailProblem,
+        [
+            TooLarge { limit: 33_554_432 },
+            TooManyParts { limit: 256 },
+            TooManyHeaderLines { limit: 8192 },
+            TooDeep { limit: 8 },
+            DecodedTooLarge { limit: 67_108_864 },
+            PartUndecodable { name: "công-văn.pdf".into() },
+            NotAMessage,
+            NotSigned { content_type: "text/plain".into() },
+            Encrypted,
+            UnknownProtocol { protocol: "application/pgp-signature".into() },
+            PartCount { count: 3 },
+            BrokenBoundary,
+            SignatureUndecodable,
+            NoContent,
+        ],
+        |p| match p {
+            TooLarge { .. } => 0,
+            TooManyParts { .. } => 1,
+            TooManyHeaderLines { .. } => 2,
+            TooDeep { .. } => 3,
+            DecodedTooLarge { .. } => 4,
+            PartUndecodable { .. } => 5,
+            NotAMessage => 6,
+            NotSigned { .. } => 7,
+            Encrypted => 8,
+            UnknownProtocol { .. } => 9,
+            PartCount { .. } => 10,
+            BrokenBoundary => 11,
+            SignatureUndecodable => 12,
+            NoContent => 13,
+        }
+    )
+}
+
+fn ocsp_problems() -> Vec<OcspProblem> {
+    use OcspProblem::*;
+    let statuses = all_of!(
+        OcspErrorStatus,
+        [
+            OcspErrorStatus::MalformedRequest,
+            OcspErrorStatus::InternalError,
+            OcspErrorStatus::TryLater,
+            OcspErrorStatus::SigRequired,
+            OcspErrorStatus::Unauthorized,
+            OcspErrorStatus::Other(4),
+        ],
+        |s| match s {
+            OcspErrorStatus::MalformedRequest => 0,
+            OcspErrorStatus::InternalError => 1,
+            OcspErrorStatus::TryLater => 2,
+            OcspErrorStatus::SigRequired => 3,
+            OcspErrorStatus::Unauthorized => 4,
+            OcspErrorStatus::Other(_) => 5,
+        }
+    );
+    let mut all = all_of!(
+        OcspProblem,
+        [
+            Malformed,
+            ErrorStatus(OcspErrorStatus::TryLater),
+            NotAboutCertificate,
+            UnknownToResponder { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            BadSignature { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            AlgorithmNotAllowed { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            ResponderNotAuthorised,
+            ResponderNotValid { responder: name("OCSP CA Tỉnh Bắc Ninh"), produced_at: t0() },
+            ResponderUnchecked { responder: name("OCSP CA Tỉnh Bắc Ninh") },
+            Stale { responder: name("OCSP CA Tỉnh Bắc Ninh"), next_update: t0() },
+            NonceMismatch,
+            UnknownCriticalExtension { oid: "1.2.3.4".into() },
+            Budget,
+        ],
+        |p| match p {
+            Malformed => 0,
+            ErrorStatus(_) => 1,
+            NotAboutCertificate => 2,
+            UnknownToResponder { .. } => 3,
+            BadSignature { .. } => 4,
+            AlgorithmNotAllowed { .. } => 5,
+            ResponderNotAuthorised => 6,
+            ResponderNotValid { .. } => 7,
+            ResponderUnchecked { .. } => 8,
+            Stale { .. } => 9,
+            NonceMismatch => 10,
+            UnknownCriticalExtension { .. } => 11,
+            Budget => 12,
+        }
+    );
+    all.extend(statuses.into_iter().map(ErrorStatus));
+    all
+}
+
+fn fetches() -> Vec<Fetch> {
+    use FetchFailure::*;
+    let failures = all_of!(
+        FetchFailure,
+        [
+            Offline,
+            NotHttp,
+            Connect { message: "Connection refused (os error 111)".into() },
+            Timeout { seconds: 10 },
+            HttpStatus { code: 404 },
+            TooLarge { limit: 1_048_576 },
+            Protocol { message: "not an HTTP answer".into() },
+            Budget,
+        ],
+        |f| match f {
+            Offline => 0,
+            NotHttp => 1,
+            Connect { .. } => 2,
+            Timeout { .. } => 3,
+            HttpStatus { .. } => 4,
+            TooLarge { .. } => 5,
+            Protocol { .. } => 6,
+            Budget => 7,
+        }
+    );
+    let url = "http://ca.bacninh.example/ocsp".to_string();
+    let mut v = vec![
+        Fetch { url: url.clone(), kind: FetchKind::Ocsp, outcome: FetchOutcome::Received { bytes: 1500, cached: false } },
+        Fetch { url: "http://ca.bacninh.example/ca/crl".into(), kind: FetchKind::Crl, outcome: FetchOutcome::Received { bytes: 400, cached: true } },
+    ];
+    v.extend(failures.into_iter().map(|f| Fetch { url: url.clone(), kind: FetchKind::Ocsp, outcome: FetchOutcome::Failed(f) }));
+    v
+}
+
 fn unknown() -> Vec<UnknownStatus> {
     vec![
-        UnknownStatus { subject: name("Nguyễn Văn An"), problems: crl_problems() },
-        UnknownStatus { subject: name("CA Tỉnh Bắc Ninh"), problems: Vec::new() },
+        UnknownStatus::new(name("Nguyễn Văn An"), crl_problems()),
+        UnknownStatus::new(name("CA Tỉnh Bắc Ninh"), Vec::new()),
     ]
 }
 
@@ -838,6 +1000,19 @@ fn samples() -> Vec<Finding> {
         RevocationUnknown { certificates: unknown() },
         RevocationUnknown { certificates: Vec::new() },
         RevocationNotChecked { certificates: unknown() },
+        RevocationUnknown {
+            certificates: vec![{
+                let mut u = UnknownStatus::new(name("Nguyễn Văn An"), vec![CrlProblem::NoCrl]);
+                u.ocsp = ocsp_problems();
+                u.fetches = fetches();
+                u.issuer = Some(name("CA Tỉnh Bắc Ninh"));
+                u.crl_urls = vec!["http://ca.bacninh.example/ca/crl".into()];
+                u.ocsp_urls = vec!["http://ca.bacninh.example/ocsp".into()];
+                u
+            }],
+        },
+        StatusFrom { subject: name("Nguyễn Văn An"), source: StatusSource::Crl { issuer: name("CA Tỉnh Bắc Ninh") } },
+        StatusFrom { subject: name("Nguyễn Văn An"), source: StatusSource::Ocsp { responder: name("OCSP CA Tỉnh Bắc Ninh"), produced_at: t0() } },
         TsaRevocationUnknown { certificates: unknown() },
         CoveredByDocumentTimestamp { field: "Dấu thời gian 1".into(), tsa: Some(name("TSA Tỉnh Bắc Ninh")), time: t0() },
         CoveredByDocumentTimestamp { field: "Dấu thời gian 2".into(), tsa: None, time: t0() },
@@ -871,9 +1046,32 @@ fn samples() -> Vec<Finding> {
         PdfUnexplainedBytes { bytes: 42 },
         PdfLaterRevisions { revisions: pdf_revisions() },
         PdfPermissionsViolated { violations: permission_violations() },
+        Pkcs7WithoutSignedAttributes,
+        SignedAttributesNotDer { signed_form: SignedAttributesForm::AsReceived },
+        SignedAttributesNotDer { signed_form: SignedAttributesForm::DerSorted },
+        EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed25519 },
+        EdDsaOverContentUnsupported { scheme: SignatureScheme::Ed448 },
+        LegacyRsaKey { bits: 1024, strict_minimum: 2048 },
+        DigestNotAllowedWithScheme { digest: DigestAlgorithm::Sha256, scheme: SignatureScheme::Ed448 },
+        PdfEncrypted(PdfEncryption::EmptyUserPassword),
+        PdfEncrypted(PdfEncryption::Opaque),
+        MailFromMatches { address: "vanthu@soyte.bacninh.gov.vn".into() },
+        MailFromMismatch { from: vec!["giamdoc@soyte.bacninh.gov.vn".into()], certificate: vec!["vanthu@soyte.bacninh.gov.vn".into()] },
+        MailFromMismatch { from: vec!["giamdoc@soyte.bacninh.gov.vn".into()], certificate: Vec::new() },
+        MailFromMissing,
+        MailCertificateNoAddress { from: vec!["vanthu@soyte.bacninh.gov.vn".into()] },
+        MailHeadersProtected { headers: vec!["From".into(), "To".into(), "Subject".into(), "Date".into()] },
+        MailHeaderChanged { header: "Subject".into(), signed: "Giấy mời họp".into(), shown: "Giấy mời họp khẩn".into() },
+        MailHeaderChanged { header: "Cc".into(), signed: String::new(), shown: "ketoan@soyte.bacninh.gov.vn".into() },
+        MailHeaderChanged { header: "Date".into(), signed: "Mon, 30 Nov 2026 09:00:00 +0700".into(), shown: String::new() },
+        MailHeadersNotProtected { headers: vec!["Subject".into(), "To".into()] },
+        MailLineEndingsConverted,
+        MailAttachmentUnsigned { name: "ảnh-hiện-trường.jpg".into() },
+        MailSignatureWithoutDocument { name: "công-văn.pdf.p7s".into() },
     ];
     v.extend(analysis_problems().into_iter().map(PdfChangesUnknown));
     v.extend(pdf_permissions().into_iter().map(PdfPermissions));
+    v.extend(mail_problems().into_iter().map(MailMalformed));
     for element in elements() {
         for kind in format_kinds() {
             v.push(Malformed(FormatProblem::new(element, kind)));
@@ -931,6 +1129,7 @@ fn samples() -> Vec<Finding> {
     v.extend(tsa_certificate_problems().into_iter().map(NotATsaCertificate));
     v.extend(byte_range_problems().into_iter().map(PdfByteRange));
     v.extend(dss_problems().into_iter().map(DssPartIgnored));
+    v.extend(fetches().into_iter().map(|fetch| RevocationFetched { subject: name("Nguyễn Văn An"), fetch }));
     v
 }
 

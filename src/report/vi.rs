@@ -17,7 +17,10 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureFileUnreadable { path, error } => format!("không đọc được tệp chữ ký {}: {}", clean(path), io_problem(error)),
         Malformed(p) => format_problem(p),
         EContentTypeNotData { econtent_type } => {
-            format!("kiểu nội dung được bọc trong tệp chữ ký ({}) không phải id-data", oid_name(econtent_type))
+            format!(
+                "kiểu nội dung được bọc trong tệp chữ ký ({}) không phải id-data, nên chữ ký phải có thuộc tính ký (RFC 5652 §5.3)",
+                oid_name(econtent_type)
+            )
         }
         EmbeddedContentDiffers => "tệp chữ ký chứa kèm một nội dung khác với tài liệu được kiểm tra".into(),
         DuplicateSignerInfo => "tệp chữ ký chứa cùng một chữ ký hai lần".into(),
@@ -28,6 +31,21 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignerInfoParses => "cấu trúc chữ ký và các thuộc tính ký đọc được".into(),
         DigestAlgorithmNotListed => "thuật toán băm của chữ ký không có trong danh sách digestAlgorithms của SignedData".into(),
         NoSignedAttributes => "chữ ký không có thuộc tính ký (CAdES đòi hỏi content-type và message-digest)".into(),
+        Pkcs7WithoutSignedAttributes => {
+            "chữ ký PKCS#7 không có thuộc tính ký, đã kiểm tra trên chính tài liệu: không phải CAdES (không có thời điểm ký được ký, không gắn với chứng thư số của người ký)".into()
+        }
+        SignedAttributesNotDer { signed_form } => match signed_form {
+            SignedAttributesForm::AsReceived => {
+                "các thuộc tính ký không theo thứ tự DER; chữ ký được tính trên đúng thứ tự đã gửi (RFC 5652 §5.4 quy định ký trên dạng DER)".into()
+            }
+            SignedAttributesForm::DerSorted => {
+                "các thuộc tính ký được gửi không theo thứ tự DER; chữ ký được tính trên dạng DER (đã sắp xếp) của chúng, đúng RFC 5652 §5.4".into()
+            }
+        },
+        EdDsaOverContentUnsupported { scheme } => format!(
+            "chữ ký {} không có thuộc tính ký thì ký trên toàn bộ tài liệu, mà kyso chỉ giữ giá trị băm của tài liệu: chưa kiểm tra được",
+            scheme_name(*scheme)
+        ),
         AttributeRepeated => "một thuộc tính ký bị lặp lại hoặc có nhiều giá trị".into(),
         SigningTimeMalformed => "thuộc tính thời điểm ký sai định dạng".into(),
         SignerCertificateFound { subject } => format!("tìm thấy: {}", c.name(subject)),
@@ -60,6 +78,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         SignatureInvalid => "giá trị chữ ký không đúng với khóa công khai trong chứng thư số của người ký".into(),
         SchemeUnsupportedWithKey { scheme } => format!("{} không dùng được với khóa này", scheme_name(*scheme)),
         AlgorithmAllowed { scheme } => format!("{} được phép", scheme_name(*scheme)),
+        DigestNotAllowedWithScheme { digest, scheme } => {
+            format!("{} không dùng được với thuật toán băm {} cho dữ liệu được ký (RFC 8419)", scheme_name(*scheme), digest.name())
+        }
         Sha1NotAllowed => "chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)".into(),
         Sha1AcceptedLegacy => "SHA-1 được chấp nhận theo chính sách legacy".into(),
         LegacySha1Signature => "chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)".into(),
@@ -121,6 +142,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         LegacyNonRepudiationOnly => {
             "chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)".into()
         }
+        LegacyRsaKey { bits, strict_minimum } => {
+            format!("chính sách legacy: chấp nhận khóa RSA {bits} bit (chính sách strict cần ít nhất {strict_minimum} bit)")
+        }
         CertificateKey(k) => format!("khóa của chứng thư số: {}", key_description(k)),
         CertificateKeyRejected(p) => format!("khóa của chứng thư số: {}", key_problem(p)),
         LegacySha1Certificate { subject } => {
@@ -155,6 +179,13 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         }
         RevocationUnknown { certificates } => unknown_list(certificates, c),
         RevocationNotChecked { certificates } => format!("chưa kiểm tra được tình trạng thu hồi: {}", unknown_list(certificates, c)),
+        RevocationFetched { subject, fetch } => format!("cho {}: {}", c.name(subject), fetch_text(fetch)),
+        StatusFrom { subject, source } => match source {
+            StatusSource::Crl { issuer } => format!("tình trạng của {} theo CRL của {}", c.name(subject), c.name(issuer)),
+            StatusSource::Ocsp { responder, produced_at } => {
+                format!("tình trạng của {} theo máy chủ OCSP {} (trả lời lúc {})", c.name(subject), c.name(responder), c.time(*produced_at))
+            }
+        },
 
         TimestampAttributeUnreadable(p) => format!("không đọc được dấu thời gian: {}", format_problem(p)),
         SignatureTimestampValid { time, tsa, serial, chain, tsa_revocation } => {
@@ -258,6 +289,12 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "tệp đã bị thay đổi sau chữ ký này: {}",
             changes.iter().map(pdf_change).collect::<Vec<_>>().join("; ")
         ),
+        PdfEncrypted(e) => match e {
+            PdfEncryption::EmptyUserPassword => {
+                "tệp PDF được mã hóa với mật khẩu người dùng rỗng (trình đọc mở được mà không hỏi); chữ ký đã được kiểm tra trên đúng các byte đã ký, không giải mã tệp".into()
+            }
+            _ => "tệp PDF được mã hóa cho người nhận xác định hoặc bằng mật khẩu; chữ ký đã được kiểm tra trên các byte đã mã hóa như khi ký (/Contents và /ByteRange của chữ ký không bị mã hóa), nhưng không đọc được tên trường chữ ký, thời điểm ký ghi trong PDF và nội dung tài liệu khi không có khóa".into(),
+        },
         PdfChangesUnknown(p) => format!(
             "không phân tích được các thay đổi sau chữ ký này: {}",
             match p {
@@ -277,6 +314,41 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             "các phiên bản sau vi phạm quyền sửa đổi do chữ ký này đặt ra: {}",
             violations.iter().map(violation).collect::<Vec<_>>().join("; ")
         ),
+        MailMalformed(p) => mail_problem(p),
+        MailFromMatches { address } => format!("địa chỉ người gửi {} là một địa chỉ thư điện tử ghi trong chứng thư số của người ký", clean(address)),
+        MailFromMismatch { from, certificate } => format!(
+            "địa chỉ người gửi (From: {}) không phải địa chỉ ghi trong chứng thư số của người ký ({}): thư có thể không được gửi từ hộp thư của người ký",
+            address_list(from),
+            address_list(certificate)
+        ),
+        MailFromMissing => "thư không có địa chỉ người gửi (From) nên không đối chiếu được với chứng thư số của người ký".into(),
+        MailCertificateNoAddress { from } => format!(
+            "chứng thư số của người ký không ghi địa chỉ thư điện tử nào, nên không có gì gắn địa chỉ người gửi (From: {}) với người ký",
+            address_list(from)
+        ),
+        MailHeadersProtected { headers } => format!("các trường tiêu đề thư {} khớp với bản đã ký của chúng", super::en::names(headers)),
+        MailHeaderChanged { header, signed, shown } => match (signed.is_empty(), shown.is_empty()) {
+            (true, _) => format!("trường tiêu đề thư {} được thêm vào sau khi ký (hiển thị: \"{}\")", clean(header), clean(shown)),
+            (_, true) => format!("trường tiêu đề thư {} đã ký (\"{}\") bị xóa trên đường truyền", clean(header), clean(signed)),
+            _ => format!(
+                "trường tiêu đề thư {} bị thay đổi sau khi ký: bản đã ký \"{}\", bản hiển thị \"{}\"",
+                clean(header),
+                clean(signed),
+                clean(shown)
+            ),
+        },
+        MailHeadersNotProtected { headers } => format!(
+            "các trường tiêu đề thư {} nằm ngoài phạm vi chữ ký: nếu bị sửa trên đường truyền sẽ không phát hiện được",
+            super::en::names(headers)
+        ),
+        MailLineEndingsConverted => {
+            "phần đã ký được lưu với ký tự xuống dòng LF; đã kiểm tra trên dạng chuẩn của nó với xuống dòng CRLF (RFC 8551 §3.1.1)".into()
+        }
+        MailAttachmentUnsigned { name } => format!(
+            "tệp đính kèm {} không có chữ ký riêng: chỉ chữ ký của thư bao trùm nó, và khi lưu ra khỏi thư thì không còn chữ ký nào",
+            clean(name)
+        ),
+        MailSignatureWithoutDocument { name } => format!("tệp chữ ký {} được đính kèm mà không có văn bản của nó", clean(name)),
     }
 }
 
@@ -388,6 +460,41 @@ fn violation(v: &PermissionViolation) -> String {
     }
 }
 
+/// Địa chỉ thư điện tử, cách nhau bằng dấu phẩy ("không có" khi danh sách rỗng).
+fn address_list(a: &[String]) -> String {
+    if a.is_empty() {
+        "không có".into()
+    } else {
+        a.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Vì sao không kiểm tra được thư như một thư có ký số.
+fn mail_problem(p: &MailProblem) -> String {
+    match p {
+        MailProblem::TooLarge { limit } => format!("thư lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyParts { limit } => format!("thư có hơn {limit} phần MIME hoặc dòng phân cách (giới hạn của trình kiểm tra)"),
+        MailProblem::TooManyHeaderLines { limit } => format!("thư có hơn {limit} dòng tiêu đề (giới hạn của trình kiểm tra)"),
+        MailProblem::TooDeep { limit } => format!("các phần của thư lồng nhau sâu hơn {limit} mức (giới hạn của trình kiểm tra)"),
+        MailProblem::DecodedTooLarge { limit } => format!("các phần của thư sau khi giải mã lớn hơn {limit} byte (giới hạn của trình kiểm tra)"),
+        MailProblem::PartUndecodable { name } => format!("phần {} của thư không giải mã được (base64 hoặc quoted-printable hỏng)", clean(name)),
+        MailProblem::NotAMessage => "đây không phải một thư điện tử (không có phần tiêu đề)".into(),
+        MailProblem::NotSigned { content_type } => format!(
+            "thư không được ký số theo S/MIME: kiểu nội dung của thư là {}",
+            clean(content_type)
+        ),
+        MailProblem::Encrypted => "thư được mã hóa (enveloped-data); kyso chỉ kiểm tra chữ ký, không giải mã".into(),
+        MailProblem::UnknownProtocol { protocol } => format!(
+            "giao thức chữ ký của thư là {}, không phải S/MIME",
+            clean(protocol)
+        ),
+        MailProblem::PartCount { count } => format!("thư ký số S/MIME dạng tách rời có {count} phần; phải có đúng hai phần (nội dung đã ký và chữ ký)"),
+        MailProblem::BrokenBoundary => "thư ký số S/MIME dạng tách rời không có chuỗi phân cách hoặc thiếu dòng phân cách kết thúc".into(),
+        MailProblem::SignatureUndecodable => "phần chữ ký không phải CMS SignedData mã hóa base64".into(),
+        MailProblem::NoContent => "thư S/MIME dạng đóng gói (pkcs7-mime) không chứa nội dung thư (thiếu eContent)".into(),
+    }
+}
+
 fn io_problem(e: &IoProblem) -> &'static str {
     use std::io::ErrorKind as K;
     match e.kind {
@@ -404,7 +511,9 @@ fn io_problem(e: &IoProblem) -> &'static str {
 fn pdf_problem(p: &PdfProblem) -> String {
     match p {
         PdfProblem::Parse { .. } | PdfProblem::ParserFailed => "không đọc được tệp PDF (cấu trúc PDF hỏng hoặc không phải PDF)".into(),
-        PdfProblem::Encrypted => "tệp PDF được mã hóa (có mật khẩu); kyso chưa kiểm tra được chữ ký trong PDF mã hóa".into(),
+        PdfProblem::Encrypted => {
+            "tệp PDF được mã hóa và không đọc được cả cấu trúc khi không có khóa hoặc mật khẩu của tài liệu, nên không tìm được chữ ký; kyso kiểm tra chữ ký mà không giải mã tài liệu, còn giải mã (ghi lại tệp) sẽ làm mất hiệu lực các chữ ký".into()
+        }
         PdfProblem::DamagedXref => "bảng tham chiếu chéo (xref) của tệp PDF bị hỏng".into(),
         PdfProblem::Structure { .. } => "cấu trúc tệp PDF không hợp lệ".into(),
     }
@@ -480,6 +589,7 @@ pub(crate) fn scheme_name(s: SignatureScheme) -> String {
         SignatureScheme::RsaPss(d) => format!("RSASSA-PSS với {}", digest(d)),
         SignatureScheme::RsaPssSalt { hash, salt_len } => format!("RSASSA-PSS với {} (salt {salt_len} byte)", digest(hash)),
         SignatureScheme::Ed25519 => "Ed25519".into(),
+        SignatureScheme::Ed448 => "Ed448".into(),
     }
 }
 
@@ -504,14 +614,22 @@ fn key_description(k: &KeyDescription) -> String {
         KeyDescription::Rsa { bits } => format!("RSA {bits} bit"),
         KeyDescription::EcdsaP256 => "ECDSA P-256".into(),
         KeyDescription::EcdsaP384 => "ECDSA P-384".into(),
+        KeyDescription::EcdsaP521 => "ECDSA P-521".into(),
+        KeyDescription::EcdsaBrainpoolP256 => "ECDSA brainpoolP256r1".into(),
+        KeyDescription::EcdsaBrainpoolP384 => "ECDSA brainpoolP384r1".into(),
         KeyDescription::Ed25519 => "Ed25519".into(),
+        KeyDescription::Ed448 => "Ed448".into(),
     }
 }
 
 fn key_problem(p: &KeyProblem) -> String {
     match p {
         KeyProblem::RsaTooSmall { bits, minimum } => format!("khóa RSA {bits} bit (cần ít nhất {minimum} bit)"),
-        KeyProblem::CurveNotAllowed { curve } => format!("đường cong elliptic (EC) {} không được phép (cần P-256 hoặc P-384)", clean(curve)),
+        KeyProblem::RsaTooLarge { bits, maximum } => format!("khóa RSA {bits} bit (tối đa {maximum} bit)"),
+        KeyProblem::CurveNotAllowed { curve } => format!(
+            "đường cong elliptic (EC) {} không được phép (cần P-256, P-384, P-521, brainpoolP256r1 hoặc brainpoolP384r1)",
+            clean(curve)
+        ),
         KeyProblem::AlgorithmNotAllowed { algorithm } => format!("thuật toán khóa công khai {} không được phép", clean(algorithm)),
     }
 }
@@ -610,19 +728,96 @@ fn crl_problem(p: &CrlProblem, c: &Ctx<'_>) -> String {
 
 fn unknown_list(certs: &[UnknownStatus], c: &Ctx<'_>) -> String {
     if certs.is_empty() {
-        return "không có CRL dùng được".into();
+        return "không có CRL hoặc phản hồi OCSP dùng được".into();
     }
     certs
         .iter()
         .map(|u| {
-            let mut s = format!("không có CRL dùng được cho {}", c.name(&u.subject));
-            if !u.problems.is_empty() {
-                s.push_str(&format!(" ({})", u.problems.iter().map(|p| crl_problem(p, c)).collect::<Vec<_>>().join("; ")));
+            let mut s = format!("không có CRL hoặc phản hồi OCSP dùng được cho {}", c.name(&u.subject));
+            let problems: Vec<String> = u.problems.iter().map(|p| crl_problem(p, c)).chain(u.ocsp.iter().map(|p| ocsp_problem(p, c))).collect();
+            if !problems.is_empty() {
+                s.push_str(&format!(" ({})", problems.join("; ")));
             }
+            if !u.fetches.is_empty() {
+                s.push_str(&format!("; đã thử: {}", u.fetches.iter().map(fetch_text).collect::<Vec<_>>().join(", ")));
+            }
+            let issuer = u.issuer.as_ref().map(|i| format!("CRL của {}", c.name(i))).unwrap_or_else(|| "CRL của tổ chức cấp".into());
+            let mut todo = format!("; để kiểm tra, hãy cung cấp {issuer}");
+            if !u.crl_urls.is_empty() {
+                todo.push_str(&format!(" (công bố tại {})", u.crl_urls.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")));
+            }
+            let fetchable: Vec<String> = u.ocsp_urls.iter().chain(u.crl_urls.iter()).map(|x| clean(x)).collect();
+            if !fetchable.is_empty() {
+                todo.push_str(&format!(" hoặc cho phép kyso tải từ {}", fetchable.join(", ")));
+            }
+            s.push_str(&todo);
             s
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fetch_kind(k: FetchKind) -> &'static str {
+    match k {
+        FetchKind::Crl => "CRL",
+        FetchKind::Ocsp => "phản hồi OCSP",
+    }
+}
+
+/// One fetch, in Vietnamese (the system's own message is left out: it is English).
+fn fetch_text(f: &Fetch) -> String {
+    let url = clean(&f.url);
+    match &f.outcome {
+        FetchOutcome::Received { bytes, cached: false } => format!("đã tải {} từ {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Received { bytes, cached: true } => format!("{} lấy từ bộ nhớ đệm của {url} ({bytes} byte)", fetch_kind(f.kind)),
+        FetchOutcome::Failed(e) => match e {
+            FetchFailure::Offline => format!("{url}: không tải (đang làm việc ngoại tuyến)"),
+            FetchFailure::NotHttp => format!("{url}: không tải (chỉ tải địa chỉ http://)"),
+            FetchFailure::Connect { .. } => format!("{url}: không kết nối được"),
+            FetchFailure::Timeout { seconds } => format!("{url}: không có trả lời trong {seconds} giây"),
+            FetchFailure::HttpStatus { code } => format!("{url}: máy chủ trả lời HTTP {code}"),
+            FetchFailure::TooLarge { limit } => format!("{url}: dữ liệu trả về lớn hơn {limit} byte"),
+            FetchFailure::Protocol { .. } => format!("{url}: trả lời HTTP không dùng được"),
+            FetchFailure::Budget => format!("{url}: không tải (đã hết giới hạn số lần tải)"),
+        },
+    }
+}
+
+fn ocsp_status_vi(s: OcspErrorStatus) -> String {
+    match s {
+        OcspErrorStatus::MalformedRequest => "yêu cầu sai định dạng (mã 1)".into(),
+        OcspErrorStatus::InternalError => "lỗi nội bộ (mã 2)".into(),
+        OcspErrorStatus::TryLater => "hãy thử lại sau (mã 3)".into(),
+        OcspErrorStatus::SigRequired => "yêu cầu phải được ký (mã 5)".into(),
+        OcspErrorStatus::Unauthorized => "không có thẩm quyền trả lời (mã 6)".into(),
+        OcspErrorStatus::Other(c) => format!("mã {c}"),
+    }
+}
+
+fn ocsp_problem(p: &OcspProblem, c: &Ctx<'_>) -> String {
+    match p {
+        OcspProblem::Malformed => "phản hồi OCSP sai định dạng".into(),
+        OcspProblem::ErrorStatus(s) => format!("máy chủ OCSP trả lời lỗi: {}", ocsp_status_vi(*s)),
+        OcspProblem::NotAboutCertificate => "phản hồi OCSP nói về chứng thư khác".into(),
+        OcspProblem::UnknownToResponder { responder } => format!("máy chủ OCSP {} không biết chứng thư này (trạng thái không xác định)", c.name(responder)),
+        OcspProblem::BadSignature { responder } => format!("chữ ký của phản hồi OCSP từ {} không hợp lệ", c.name(responder)),
+        OcspProblem::AlgorithmNotAllowed { responder } => {
+            format!("thuật toán ký của phản hồi OCSP từ {} không được chính sách cho phép", c.name(responder))
+        }
+        OcspProblem::ResponderNotAuthorised => {
+            "phản hồi OCSP không do tổ chức cấp chứng thư hoặc máy chủ OCSP được tổ chức đó ủy quyền ký (RFC 6960 §4.2.2.2)".into()
+        }
+        OcspProblem::ResponderNotValid { responder, produced_at } => {
+            format!("chứng thư của máy chủ OCSP {} không có hiệu lực lúc ký phản hồi ({})", c.name(responder), c.time(*produced_at))
+        }
+        OcspProblem::ResponderUnchecked { responder } => {
+            format!("chứng thư của máy chủ OCSP {} không có phần mở rộng ocsp-nocheck và không xác định được tình trạng của nó", c.name(responder))
+        }
+        OcspProblem::Stale { responder, next_update } => format!("phản hồi OCSP của {} đã quá hạn (nextUpdate {})", c.name(responder), c.time(*next_update)),
+        OcspProblem::NonceMismatch => "nonce của phản hồi OCSP không khớp với yêu cầu (phản hồi bị phát lại?)".into(),
+        OcspProblem::UnknownCriticalExtension { oid } => format!("phản hồi OCSP có phần mở rộng critical không xác định {}", clean(oid)),
+        OcspProblem::Budget => "hết giới hạn kiểm tra OCSP".into(),
+    }
 }
 
 /// A CRLReason in Vietnamese, with its RFC 5280 name.

@@ -80,7 +80,7 @@ fn oid_of(o: &x509_parser::der_parser::oid::Oid<'_>) -> ObjectIdentifier {
     ObjectIdentifier::from_bytes(o.as_bytes()).unwrap_or(ObjectIdentifier::new_unwrap("0.0"))
 }
 
-fn reason_of(code: u8) -> RevocationReason {
+pub(super) fn reason_of(code: u8) -> RevocationReason {
     use RevocationReason::*;
     match code {
         1 => KeyCompromise,

@@ -13,7 +13,7 @@ pub const READ_BUFFER: usize = 1 << 16;
 /// Digests everything `reader` yields with each of `algorithms` in one pass, reading through a
 /// buffer of `buffer` bytes (memory stays constant whatever the document's size).
 pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buffer: usize) -> io::Result<Vec<Vec<u8>>> {
-    let mut contexts: Vec<ring::digest::Context> = algorithms.iter().map(|a| ring::digest::Context::new(a.ring())).collect();
+    let mut contexts: Vec<crate::alg::Hasher> = algorithms.iter().map(|a| crate::alg::Hasher::new(*a)).collect();
     let mut buf = vec![0u8; buffer.max(1)];
     loop {
         match reader.read(&mut buf) {
@@ -28,7 +28,7 @@ pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buf
             Err(e) => return Err(e),
         }
     }
-    Ok(contexts.into_iter().map(|c| c.finish().as_ref().to_vec()).collect())
+    Ok(contexts.into_iter().map(|c| c.finish()).collect())
 }
 
 /// The digest of the file at `path` with `algorithm`, read as

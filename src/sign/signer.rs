@@ -249,7 +249,7 @@ impl<K: Signer> DocumentSigner<K> {
 
     /// Signs the bytes of a document in memory.
     pub fn sign_bytes(&self, document: &[u8], signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
-        let digest = ring::digest::digest(self.digest.ring(), document);
+        let digest = self.digest.digest(document);
         self.sign_digest(digest.as_ref(), signing_time)
     }
 

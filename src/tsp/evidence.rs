@@ -15,6 +15,14 @@ pub const MAX_EMBEDDED_CRLS: usize = 32;
 /// after the CRLs it already holds; a CRL already present (same bytes) is not added twice. The
 /// result is DER at the outer layers (definite lengths), the inner values as received.
 pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
+    embed_revocation(p7s, crls, &[])
+}
+
+/// Adds `crls` (DER CertificateLists) and `ocsps` (DER OCSPResponses, each as a
+/// RevocationInfoChoice `other` with format id-ri-ocsp-response, RFC 5940 §4.1) to the `crls`
+/// field of the DER/BER CMS SignedData `p7s`, after what it already holds; an item already
+/// present is not added twice. Like [`embed_crls`], everything else is copied as received.
+pub fn embed_revocation(p7s: &[u8], crls: &[Vec<u8>], ocsps: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
     let m = |e: asn1::Error| malformed("signature file", e);
     let ci = asn1::read_ber_all(asn1::without_padding(p7s)).map_err(m)?;
     if ci.tag != 0x30 {
@@ -50,6 +58,22 @@ pub fn embed_crls(p7s: &[u8], crls: &[Vec<u8>]) -> Result<Vec<u8>, TspError> {
         }
         if !present.contains(&c.as_slice()) {
             present.push(c);
+        }
+    }
+    let others: Vec<Vec<u8>> = ocsps
+        .iter()
+        .map(|r| {
+            let t = asn1::read_all(r).map_err(|e| malformed("OCSP response", e))?;
+            if t.tag != 0x30 {
+                return Err(malformed("OCSP response", "not a DER OCSPResponse"));
+            }
+            // [1] IMPLICIT OtherRevocationInfoFormat { otherRevInfoFormat, otherRevInfo }
+            Ok(asn1::tlv(0xa1, &[&asn1::tlv(0x06, &[crate::ocsp::OID_RI_OCSP_RESPONSE.as_bytes()]), r]))
+        })
+        .collect::<Result<_, TspError>>()?;
+    for o in &others {
+        if !present.contains(&o.as_slice()) {
+            present.push(o);
         }
     }
     if present.len() > MAX_EMBEDDED_CRLS {

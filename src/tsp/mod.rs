@@ -49,7 +49,7 @@ pub use cades::{
     add_signature_timestamp, signature_imprint, signature_timestamp_tokens, timestamp_signature, verify_signature_timestamp, SignerTimestamps,
     TimestampedSignature,
 };
-pub use evidence::{embed_crls, evidence_certificates, MAX_EMBEDDED_CRLS};
+pub use evidence::{embed_crls, embed_revocation, evidence_certificates, MAX_EMBEDDED_CRLS};
 pub use client::{TsaClient, MAX_RESPONSE_BYTES};
 #[cfg(feature = "tsa")]
 pub use http::HttpClient;

@@ -224,7 +224,7 @@ pub fn verify_token_with(token: &[u8], expected: &Imprint, check: &TokenCheck<'_
         nonce: tst.nonce.as_ref().map(|n| n.as_bytes().to_vec()),
     };
     if let Some(anchors) = check.anchors {
-        match validate_path(signer_der, &certs, signer_idx, anchors, check.time) {
+        match validate_path(signer_der, &certs, signer_idx, anchors, check.time, check.policy) {
             Ok(chain) => {
                 info.chain = chain;
                 info.chain_checked = true;
@@ -311,7 +311,14 @@ pub(crate) fn check_tsa_certificate(cert_der: &[u8]) -> Result<(), TsaCertificat
     Ok(())
 }
 
-fn validate_path(signer_der: &[u8], certs: &[&[u8]], signer_idx: usize, anchors: &[Vec<u8>], time: OffsetDateTime) -> Result<Vec<Name>, PathProblem> {
+fn validate_path(
+    signer_der: &[u8],
+    certs: &[&[u8]],
+    signer_idx: usize,
+    anchors: &[Vec<u8>],
+    time: OffsetDateTime,
+    policy: Policy,
+) -> Result<Vec<Name>, PathProblem> {
     use crate::path::{build_and_validate, Anchor, Cert, EkuRule, Settings};
     // An unusable anchor is no anchor (the verifier checks its own anchors when it is built).
     let trust: Vec<Anchor> = anchors.iter().filter_map(|a| Anchor::from_der(a).ok()).collect();
@@ -320,6 +327,8 @@ fn validate_path(signer_der: &[u8], certs: &[&[u8]], signer_idx: usize, anchors:
     let subject = Name::subject_of(signer_der);
     let ee = Cert::from_der(signer_der).map_err(|_| PathProblem::Malformed { cert: CertInPath { position: 0, subject } })?;
     let mut settings = Settings::at(time.unix_timestamp());
+    // The TSA's path under the same algorithm policy as the signature it dates (legacy: SHA-1).
+    settings.alg_policy = policy;
     // CA certificates with an EKU must allow id-kp-timeStamping; the TSA certificate's own EKU
     // is required by check_tsa_certificate (critical, id-kp-timeStamping alone).
     settings.eku = EkuRule::AnyOf(vec![crate::alg::oid::KP_TIME_STAMPING]);

@@ -124,6 +124,8 @@ impl Verifier {
             revocation: self.opts.revocation,
             purpose: &super::Purpose::Any,
             policies: &path::PolicyInputs::default(),
+            ocsp: &self.ocsp,
+            source: self.source(),
         };
         let out = path::validate(&info.tsa_certificate, &params);
         r.checks.extend(out.checks.into_iter().filter(|c| c.name == CheckName::Revocation));

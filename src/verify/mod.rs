@@ -4,19 +4,29 @@
 //! reports ([`crate::report`]).
 //!
 //! Per SignerInfo, in order: the signature file parses (DER, or BER normalised to DER, raw or
-//! PEM); the signer certificate is found by its sid; content-type is id-data; the document digest
-//! equals the message-digest attribute; the signature verifies over the signed-attribute bytes
-//! as received (re-tagged as SET); signing-certificate-v2 (or v1) matches the signer
-//! certificate; the algorithm policy allows what was used; the path to a trust anchor validates
-//! (`src/verify/path.rs`); revocation from verified CRLs.
+//! PEM, zero padding cut); the signer certificate is found by its sid (issuer compared by RFC 5280
+//! §7.1); content-type equals the eContentType (any type: a detached signature signs the document
+//! whatever type its signer named); the document digest equals the message-digest attribute; the
+//! signature verifies over the signed-attribute bytes as received (re-tagged as SET) or, when
+//! they are not in DER order and that fails, over their DER form (a warning says which);
+//! signing-certificate-v2 (or v1) matches the signer certificate (issuerSerial compared as
+//! names); the algorithm policy allows what was used (strict: SHA-2/SHA-3, RSA ≥ 2048, ECDSA on
+//! P-256/P-384/P-521/brainpoolP256r1/P384r1, Ed25519, Ed448; legacy adds SHA-1 and RSA ≥ 1024,
+//! each with a warning; a refusal is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, never
+//! SIG_CRYPTO_FAILURE); the path to a trust anchor validates (`src/verify/path.rs`); revocation
+//! from verified CRLs. A SignerInfo **without signed attributes** (PKCS#7) is verified over the
+//! document's digest and reported with a warning: not CAdES (no signed signing time, no signed
+//! certificate binding).
 //!
 //! Signature timestamps (CAdES-B-T) are verified and used as proof of existence (see
 //! `src/verify/poe.rs` for the rule and the revocation reasons it accepts).
 //!
 //! What is **not** checked: archive attributes and evidence records (B-LT/B-LTA),
-//! signature policies, counter-signatures, OCSP, attached (non-detached) content, and signatures
-//! without signed attributes (CAdES requires them: they are a FORMAT_FAILURE). Attached content
-//! is accepted only when it equals the given document.
+//! signature policies, counter-signatures, CAdES revocation-values attributes (OCSP answers are
+//! read from the SignedData's `crls` field, RFC 5940, and from a PDF's /DSS), attached (non-detached) content, and pure
+//! EdDSA signatures without signed attributes (they sign the document itself, of which only the
+//! digests are kept: INDETERMINATE). Attached content is accepted only when it equals the given
+//! document.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,7 +68,6 @@ pub use path::{KeyUsageBit, PolicyInputs, MAX_CHAIN_DEPTH};
 use crate::alg::{DigestAlgorithm, Policy};
 use crate::cms::certs::{self as certcache, CertFacts};
 use crate::cms::signer::{self, Candidate, Content, SignerInput};
-use crate::asn1 as der;
 use crate::cms::signed_data;
 use crate::findings::{
     Check, CheckName, CheckStatus, Element, EvidenceSource, Finding, FormatKind, FormatProblem, IoProblem, Name,
@@ -66,6 +75,8 @@ use crate::findings::{
 use crate::report::{
     CertReport, DocumentReport, Indication, RunReport, SignatureReport, Signer, SubIndication, Validity,
 };
+use crate::revocation::source::RevocationSource;
+use crate::revocation::OcspResponse;
 use rustls_pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::io::Read;
@@ -93,6 +104,8 @@ pub(crate) struct Evidence<'a> {
     pub certificates: &'a [Vec<u8>],
     /// DER CRLs: verified like embedded ones before use.
     pub crls: &'a [Vec<u8>],
+    /// DER OCSPResponses: verified like embedded ones before use.
+    pub ocsps: &'a [Vec<u8>],
     /// A proof of existence from outside the signature: a valid document timestamp that covers
     /// it (used like a signature timestamp, see `poe`).
     pub poe: Option<&'a ExternalPoe>,
@@ -110,7 +123,7 @@ pub(crate) struct ExternalPoe {
 
 impl Default for Evidence<'_> {
     fn default() -> Self {
-        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], poe: None }
+        Evidence { source: EvidenceSource::Signature, certificates: &[], crls: &[], ocsps: &[], poe: None }
     }
 }
 
@@ -307,6 +320,20 @@ pub struct Verifier {
     /// Embedded and `--chain` certificates, parsed (and decoded strictly, see
     /// `cms_crate_check`) once per run (see `certcache`).
     signer_certs: certcache::CertCache,
+    /// OCSP responses given by the caller.
+    ocsp: Vec<OcspResponse>,
+    /// Where missing revocation data may be fetched (the CLI's HTTP fetcher); None: never.
+    source: Option<SourceHandle>,
+}
+
+/// A revocation source held by a verifier.
+#[derive(Clone)]
+struct SourceHandle(std::sync::Arc<dyn RevocationSource>);
+
+impl std::fmt::Debug for SourceHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevocationSource")
+    }
 }
 
 /// One document of a batch: the document and its signature file.
@@ -367,7 +394,36 @@ impl Verifier {
             cache: Mutex::new(HashMap::new()),
             signer_certs: certcache::CertCache::default(),
             policy_inputs: path::PolicyInputs::default(),
+            ocsp: Vec::new(),
+            source: None,
         })
+    }
+
+    /// With OCSP responses (DER OCSPResponses) to use like CRLs: each is verified before use
+    /// (responder authorisation, signature, freshness, CertID); one that cannot be read is
+    /// left out.
+    pub fn with_ocsp_responses(mut self, responses: &[Vec<u8>]) -> Verifier {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        h.update(&self.config_hash);
+        h.update(b"|ocsp");
+        for r in responses.iter().take(MAX_CRLS) {
+            feed(&mut h, r);
+            self.ocsp.push(OcspResponse::from_der(r));
+        }
+        self.config_hash = h.finish().as_ref().to_vec();
+        self
+    }
+
+    /// With a source of revocation data to fetch from when what is given or embedded leaves a
+    /// certificate's status unknown (see [`crate::revocation::source`]); every fetch is named in
+    /// the report.
+    pub fn with_revocation_source(mut self, source: std::sync::Arc<dyn RevocationSource>) -> Verifier {
+        self.source = Some(SourceHandle(source));
+        self
+    }
+
+    pub(crate) fn source(&self) -> Option<&dyn RevocationSource> {
+        self.source.as_ref().map(|s| s.0.as_ref())
     }
 
     /// With RFC 5280 policy inputs: the user-initial-policy-set (`policies`, empty = any-policy)
@@ -390,12 +446,18 @@ impl Verifier {
         &self.opts
     }
 
+    /// The extra certificates given for path building (`--chain`), DER.
+    #[cfg_attr(not(feature = "mail"), allow(dead_code))]
+    pub(crate) fn chain_certificates(&self) -> impl Iterator<Item = &[u8]> {
+        self.intermediates.iter().map(|c| c.as_ref())
+    }
+
     /// Validates one certificate's path (`kyso cert verify`): same core and rules as for a
     /// signer certificate, with `purpose` applied to the leaf.
     pub fn verify_certificate(&self, cert_der: &[u8], purpose: &Purpose) -> CertReport {
         let mut checks = Vec::new();
         let mut warnings = Vec::new();
-        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &[], purpose);
+        let outcome = self.path_outcome(cert_der, None, &self.intermediates, &self.crls, &self.ocsp, &[], purpose);
         let leaf_validity = validity_check(cert_der, self.opts.time.unix_timestamp());
         checks.extend(outcome.checks.iter().cloned());
         if let Some(c) = leaf_validity {
@@ -429,7 +491,7 @@ impl Verifier {
         if let Ok(der) = &parsed {
             if let Ok(parts) = signed_data::parse(der) {
                 for s in &parts.signers {
-                    if let Some(d) = signed_data::parse_signer(s).ok().and_then(|p| signer::digest_of(p.digest_alg)) {
+                    for d in signer::needed_digests(s) {
                         if !needed.contains(&d) {
                             needed.push(d);
                         }
@@ -450,13 +512,9 @@ impl Verifier {
             Ok(p) => p,
             Err(why) => return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::Malformed(why)),
         };
-        if parts.econtent_type != signer::oid_tlv(&crate::alg::oid::CT_DATA).as_slice() {
-            let econtent_type = der::read_all(parts.econtent_type)
-                .ok()
-                .and_then(|t| const_oid::ObjectIdentifier::from_bytes(t.body).ok())
-                .unwrap_or(crate::alg::oid::CT_DATA);
-            return DocumentReport::failed(label, sha256, SubIndication::FormatFailure, Finding::EContentTypeNotData { econtent_type });
-        }
+        // Any eContentType: a detached signature signs the document whatever type the signer
+        // named; the content-type attribute must equal it (the signer check), and a SignerInfo
+        // without signed attributes needs id-data (RFC 5652 §5.3).
         // An attached signature (what `openssl cms -sign -stream` writes) is verified over the
         // given document like a detached one; the embedded copy must be the same bytes.
         let mut attached_warning = None;
@@ -498,14 +556,21 @@ impl Verifier {
                 Err(problem) => crl_problems.push(Finding::CrlIgnored { source, problem }),
             }
         }
+        // OCSP responses: the caller's, the SignedData's (RevocationInfoChoices other,
+        // id-ri-ocsp-response), the extra evidence's (/DSS /OCSPs).
+        let mut ocsp: std::borrow::Cow<'_, [OcspResponse]> = std::borrow::Cow::Borrowed(&self.ocsp);
+        for r in parts.ocsps.iter().copied().chain(extra.ocsps.iter().map(Vec::as_slice)).take(MAX_CRLS) {
+            ocsp.to_mut().push(OcspResponse::from_der(r));
+        }
         let context_hash = self.context_hash(
             parts.certificates.iter().copied().chain(extra.certificates.iter().map(Vec::as_slice)),
-            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)),
+            parts.crls.iter().copied().chain(extra.crls.iter().map(Vec::as_slice)).chain(parts.ocsps.iter().copied()).chain(extra.ocsps.iter().map(Vec::as_slice)),
         );
         let ctx = FileContext {
             candidates: &candidates,
             intermediates: &intermediates,
             crls: &crls,
+            ocsp: &ocsp,
             context_hash: &context_hash,
             listed_digests: &parts.digest_algorithms,
             econtent_type: parts.econtent_type,
@@ -564,6 +629,7 @@ impl Verifier {
         leaf_sha256: Option<&[u8; 32]>,
         intermediates: &[CertificateDer<'static>],
         crls: &[crl::Crl],
+        ocsp: &[OcspResponse],
         context_hash: &[u8],
         purpose: &Purpose,
     ) -> path::PathOutcome {
@@ -593,6 +659,8 @@ impl Verifier {
             revocation: self.opts.revocation,
             purpose,
             policies: &self.policy_inputs,
+            ocsp,
+            source: self.source(),
         };
         let outcome = path::validate(leaf, &params);
         if let Ok(mut cache) = self.cache.lock() {
@@ -650,7 +718,7 @@ impl Verifier {
         r.certificate = Some(validity_of(facts));
         claimed_signing_time(&mut r, cms.signing_time, facts);
         // 3. Path, purpose, revocation (cached per certificate and context).
-        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.context_hash, &Purpose::DocumentSigning);
+        let outcome = self.path_outcome(cand.der, Some(&cand.entry.sha256), ctx.intermediates, ctx.crls, ctx.ocsp, ctx.context_hash, &Purpose::DocumentSigning);
         // 4. Signature timestamps and document timestamps: a valid one may prove the signature
         // existed before a revocation or an expiry; then the path is judged at that time (poe.rs).
         let (outcome, check_time) = self.proof_of_existence(&mut r, raw, cms.signature, ctx, cand.der, outcome);
@@ -672,6 +740,8 @@ pub(crate) struct FileContext<'a> {
     pub intermediates: &'a [CertificateDer<'static>],
     /// CRLs (given, embedded, extra evidence), parsed.
     pub crls: &'a [crl::Crl],
+    /// OCSP responses (given, embedded, extra evidence), parsed.
+    pub ocsp: &'a [OcspResponse],
     /// The path-cache key part of the file's certificates and CRLs.
     pub context_hash: &'a [u8],
     /// SignedData.digestAlgorithms.
@@ -802,6 +872,16 @@ fn cms_crate_check(der_bytes: &[u8], certs: &certcache::CertCache) -> Result<(),
             return Err(bad(Element::Certificates));
         }
     }
+    // RevocationInfoChoices element by element: a CertificateList must decode strictly; an
+    // `other` choice ([1] IMPLICIT OtherRevocationInfoFormat, RFC 5652 §10.2.1 — e.g. an OCSP
+    // response, RFC 5940) is read by kyso's own walker. (cms 0.3.0-rc.0 decodes `other` as
+    // if it were EXPLICIT and refuses RFC-conforming OCSP entries.)
+    for c in sd.crls.iter().flat_map(|set| set.iter()) {
+        if ::der::Tagged::tag(c) == ::der::Tag::Sequence {
+            let bytes = c.to_der().map_err(|_| bad(Element::Crls))?;
+            <x509_cert::crl::CertificateList>::from_der(&bytes).map_err(|_| bad(Element::Crls))?;
+        }
+    }
     Ok(())
 }
 
@@ -809,11 +889,10 @@ mod strict {
     //! `cms::signed_data::SignedData` with the certificate set kept as raw elements (each is
     //! then decoded as `CertificateChoices` by `cms_crate_check`, unless already seen).
     use cms::content_info::CmsVersion;
-    use cms::revocation::RevocationInfoChoices;
     use cms::signed_data::{DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerInfos};
     use der::asn1::{AnyRef, SetOfVec};
 
-    /// RFC 5652 §5.1 SignedData; `certificates` as a DER SET OF any element.
+    /// RFC 5652 §5.1 SignedData; `certificates` and `crls` as DER SETs OF any element.
     #[derive(Clone, Debug, der::Sequence)]
     pub(super) struct SignedData<'a> {
         pub version: CmsVersion,
@@ -822,15 +901,14 @@ mod strict {
         #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
         pub certificates: Option<SetOfVec<AnyRef<'a>>>,
         #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-        pub crls: Option<RevocationInfoChoices>,
+        pub crls: Option<SetOfVec<AnyRef<'a>>>,
         pub signer_infos: SignerInfos,
     }
 }
 
 /// Reads the document once, computing every digest in `algs`.
 fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result<HashMap<DigestAlgorithm, Vec<u8>>> {
-    let mut ctxs: Vec<(DigestAlgorithm, ring::digest::Context)> =
-        algs.iter().map(|a| (*a, ring::digest::Context::new(a.ring()))).collect();
+    let mut ctxs: Vec<(DigestAlgorithm, crate::alg::Hasher)> = algs.iter().map(|a| (*a, crate::alg::Hasher::new(*a))).collect();
     // One 64 KiB buffer per thread, reused: zeroing a fresh one per document was 6% of a
     // cached verification.
     thread_local! {
@@ -849,13 +927,13 @@ fn stream_digests(mut r: impl Read, algs: &[DigestAlgorithm]) -> std::io::Result
         }
         read_into(&mut r, buf, &mut ctxs)
     })?;
-    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish().as_ref().to_vec())).collect())
+    Ok(ctxs.into_iter().map(|(a, c)| (a, c.finish())).collect())
 }
 
 /// Read size for documents (64 KiB: fits the L2 cache with the hash state; see benches/RESULTS.md).
 const STREAM_BUFFER: usize = 1 << 16;
 
-fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, ring::digest::Context)]) -> std::io::Result<()> {
+fn read_into(r: &mut impl Read, buf: &mut [u8], ctxs: &mut [(DigestAlgorithm, crate::alg::Hasher)]) -> std::io::Result<()> {
     loop {
         let n = match r.read(buf) {
             Ok(0) => break,

@@ -5,19 +5,22 @@
 //! flows — the signer's key usage and EKU purpose, the key strength of the leaf, SHA-1
 //! warnings — and turns the typed outcome into the report's checks.
 //!
-//! Not checked: OCSP, CRL distribution point fetching (kyso never goes online).
+//! Revocation data the caller lacks is fetched through the verifier's revocation source (the
+//! CLI's HTTP fetcher; the library itself does no I/O): OCSP from authorityInfoAccess, then CRL
+//! distribution points, only for certificates of a validated path, each fetch reported.
 
 use super::crl::Crl;
 use super::{Purpose, RevocationMode};
 use crate::alg::{oid, Policy};
 use crate::asn1 as der;
 use crate::findings::{
-    Check, CheckName, CheckStatus, CrlProblem, CrlReason, CrlSignerProblem, Finding, KeyDescription, KeyProblem, Name,
-    PoeJudgement, SubIndication, UnknownStatus,
+    Check, CheckName, CheckStatus, CrlProblem, CrlReason, CrlSignerProblem, Fetch, FetchKind, FetchOutcome, Finding, KeyDescription,
+    KeyProblem, Name, PoeJudgement, SubIndication, UnknownStatus,
 };
 use crate::path::{self as engine, PathError, PolicySet};
 use crate::report::RevocationStatus;
-use crate::revocation::{self, CertStatus};
+use crate::revocation::source::{RevocationSource, MAX_FETCHES_PER_PATH, MAX_URLS_PER_CERTIFICATE};
+use crate::revocation::{self, CertStatus, OcspResponse};
 use ::time::OffsetDateTime;
 use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::*;
@@ -71,6 +74,10 @@ pub(crate) struct PathParams<'a> {
     pub revocation: RevocationMode,
     pub purpose: &'a Purpose,
     pub policies: &'a PolicyInputs,
+    /// OCSP responses given or embedded.
+    pub ocsp: &'a [OcspResponse],
+    /// Where to fetch missing revocation data (None: nothing is fetched).
+    pub source: Option<&'a dyn RevocationSource>,
 }
 
 /// EKU OIDs (contents bytes) of a certificate, None when it has no EKU extension.
@@ -88,7 +95,7 @@ fn check(name: CheckName, status: CheckStatus, finding: Finding) -> Check {
 }
 
 /// The leaf's purpose checks (DESIGN.md §4 rule 3 for document signing).
-fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, checks: &mut Vec<Check>, warnings: &mut Vec<Finding>) -> Option<SubIndication> {
+fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, checks: &mut Vec<Check>) -> Option<SubIndication> {
     let fail = |checks: &mut Vec<Check>, f: Finding| {
         checks.push(check(CheckName::SignerKeyUsage, CheckStatus::Failed, f));
         Some(SubIndication::ChainConstraintsFailure)
@@ -120,9 +127,8 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
                 Some(k) if !k.digital_signature() && !k.non_repudiation() => {
                     return fail(checks, Finding::KeyUsageInsufficient { bits: KeyUsageBit::set_in(k) });
                 }
-                Some(k) if !k.digital_signature() && policy == Policy::Legacy => {
-                    warnings.push(Finding::LegacyNonRepudiationOnly);
-                }
+                // nonRepudiation (contentCommitment) alone is enough under both policies: ETSI EN
+                // 319 412-2 profiles qualified signing certificates that way (DESIGN.md §4 rule 3).
                 _ => {}
             }
             if let Some(ekus) = &ekus {
@@ -155,32 +161,16 @@ fn leaf_purpose(leaf: &X509Certificate<'_>, purpose: &Purpose, policy: Policy, c
     }
 }
 
-/// Strength of the leaf's own key (the engine checks the keys that sign certificates).
-fn leaf_key_strength(leaf: &X509Certificate<'_>) -> Result<KeyDescription, KeyProblem> {
-    let spki = leaf.public_key();
-    let alg = &spki.algorithm.algorithm;
-    match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
-            let bits = rsa.key_size();
-            if bits < 2048 {
-                Err(KeyProblem::RsaTooSmall { bits, minimum: 2048 })
-            } else {
-                Ok(KeyDescription::Rsa { bits })
-            }
+/// Strength of the leaf's own key under the policy (the engine checks the keys that sign
+/// certificates): the description, and whether only the legacy policy allows it.
+fn leaf_key_strength(leaf: &X509Certificate<'_>, policy: Policy) -> Result<(KeyDescription, bool), KeyProblem> {
+    use crate::alg::pubkey;
+    match pubkey::parse(leaf.public_key().raw) {
+        Ok(key) => pubkey::judge(policy, &key),
+        Err(pubkey::KeyError::Unsupported(p)) => Err(p),
+        Err(pubkey::KeyError::Malformed) => {
+            Err(KeyProblem::AlgorithmNotAllowed { algorithm: leaf.public_key().algorithm.algorithm.to_id_string() })
         }
-        Ok(x509_parser::public_key::PublicKey::EC(_)) => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
-            let name = curve.map(|c| c.to_id_string()).unwrap_or_default();
-            if name == oid::P256.to_string() {
-                Ok(KeyDescription::EcdsaP256)
-            } else if name == oid::P384.to_string() {
-                Ok(KeyDescription::EcdsaP384)
-            } else {
-                Err(KeyProblem::CurveNotAllowed { curve: name })
-            }
-        }
-        _ if alg.to_id_string() == oid::ED25519.to_string() => Ok(KeyDescription::Ed25519),
-        _ => Err(KeyProblem::AlgorithmNotAllowed { algorithm: alg.to_id_string() }),
     }
 }
 
@@ -256,11 +246,18 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
     out.chain.push(Name::from_x509(leaf.subject()));
 
     // Leaf purpose (key usage, EKU, not a CA) and key strength.
-    if let Some(f) = leaf_purpose(&leaf, p.purpose, p.policy, &mut out.checks, &mut out.warnings) {
+    if let Some(f) = leaf_purpose(&leaf, p.purpose, &mut out.checks) {
         out.failures.push(f);
     }
-    match leaf_key_strength(&leaf) {
-        Ok(desc) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+    match leaf_key_strength(&leaf, p.policy) {
+        Ok((desc, false)) => out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Passed, Finding::CertificateKey(desc))),
+        Ok((desc, true)) => {
+            // Only the legacy policy allows it (RSA of 1024–2047 bits): a warning on the signature.
+            if let KeyDescription::Rsa { bits } = desc {
+                out.warnings.push(Finding::LegacyRsaKey { bits, strict_minimum: crate::alg::pubkey::rsa_minimum(Policy::Strict) });
+            }
+            out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Warning, Finding::CertificateKey(desc)));
+        }
         Err(why) => {
             out.checks.push(check(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::CertificateKeyRejected(why)));
             out.failures.push(SubIndication::CryptoConstraintsFailure);
@@ -286,9 +283,23 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             return out;
         }
     };
-    // Candidates that do not parse cannot be issuers; they are left out.
-    let candidates: Vec<engine::Cert> = p.intermediates.iter().filter_map(|c| engine::Cert::from_der(c.as_ref()).ok()).collect();
     let anchors: Vec<engine::Anchor> = p.anchors.iter().map(|a| a.engine.clone()).collect();
+    // Candidates that do not parse cannot be issuers; they are left out. Each distinct
+    // certificate is read once: a signature file usually carries the signer's certificate and the
+    // chain given with --chain again, and reading a certificate is most of the work of a path
+    // validation besides the signatures. Copies of the leaf and of anchors are the certificates
+    // already read.
+    let mut candidates: Vec<engine::Cert> = Vec::with_capacity(p.intermediates.len());
+    for c in p.intermediates {
+        let der = c.as_ref();
+        if candidates.iter().any(|k| k.der() == der) {
+            continue;
+        }
+        let known = if der == leaf_der { Some(leaf_cert.clone()) } else { anchors.iter().find(|a| a.cert().der() == der).map(|a| a.cert().clone()) };
+        if let Some(k) = known.or_else(|| engine::Cert::from_der(der).ok()) {
+            candidates.push(k);
+        }
+    }
     let mut settings = engine::Settings::at(p.time);
     settings.alg_policy = p.policy;
     settings.eku = eku;
@@ -322,11 +333,8 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
 
     // SHA-1 in the path (only reachable under the legacy policy: strict's list has no SHA-1).
     for c in &path.certs {
-        if let Ok((_, x)) = X509Certificate::from_der(c.der()) {
-            let a = x.signature_algorithm.algorithm.to_id_string();
-            if a == "1.2.840.113549.1.1.5" || a == "1.2.840.10045.4.1" {
-                out.warnings.push(Finding::LegacySha1Certificate { subject: Name::from_x509(x.subject()) });
-            }
+        if matches!(c.signature_algorithm(), Some(a) if a == oid::SHA1_WITH_RSA || a == oid::ECDSA_SHA1) {
+            out.warnings.push(Finding::LegacySha1Certificate { subject: c.subject().report() });
         }
     }
 
@@ -337,31 +345,52 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
         out.warnings.push(Finding::RevocationOff);
         return out;
     }
-    let statuses = revocation::check_path(&path, revocation::Inputs { crls: p.crls, certificates: &candidates, settings: &settings });
+    let (outcomes, fetches) = revocation_with_fetching(&path, p, &candidates, &settings);
     let mut unknown: Vec<UnknownStatus> = Vec::new();
     let mut checked: Vec<Name> = Vec::new();
-    for (c, st) in path.certs.iter().zip(statuses.iter()) {
+    // Where each status came from, and every fetch (named in the report).
+    let mut data: Vec<Check> = Vec::new();
+    for (k, (c, o)) in path.certs.iter().zip(outcomes.iter()).enumerate() {
         let who = c.subject().report();
-        match st {
+        if let Some(src) = &o.source {
+            data.push(check(CheckName::RevocationData, CheckStatus::Passed, Finding::StatusFrom { subject: who.clone(), source: src.clone() }));
+        }
+        for f in fetches.get(k).into_iter().flatten() {
+            let status = if matches!(f.outcome, FetchOutcome::Received { .. }) { CheckStatus::Passed } else { CheckStatus::Warning };
+            data.push(check(CheckName::RevocationData, status, Finding::RevocationFetched { subject: who.clone(), fetch: f.clone() }));
+        }
+    }
+    for (k, (c, o)) in path.certs.iter().zip(outcomes.iter()).enumerate() {
+        let who = c.subject().report();
+        match &o.status {
             CertStatus::Revoked { date, reason, .. } => {
                 let code = reason.map(|r| r.code());
                 out.revocation = RevocationStatus::Revoked;
                 out.revoked_at = Some((date.unix_timestamp(), code));
                 let finding = Finding::Revoked { subject: who, date: *date, reason: code.map(CrlReason::from_code), poe: None };
                 out.checks.push(check(CheckName::Revocation, CheckStatus::Failed, finding));
+                out.checks.extend(data);
                 out.failures.push(if date.unix_timestamp() <= p.time { SubIndication::Revoked } else { SubIndication::RevokedNoPoe });
                 return out;
             }
             CertStatus::Good => checked.push(who),
             CertStatus::Unknown(problems) => {
                 let problems = problems.iter().filter(|q| **q != revocation::CrlProblem::NoCrl).map(|q| crl_problem(q, p.time)).collect();
-                unknown.push(UnknownStatus { subject: who, problems });
+                let mut u = UnknownStatus::new(who, problems);
+                u.ocsp = o.ocsp_problems.clone();
+                u.fetches = fetches.get(k).cloned().unwrap_or_default();
+                u.issuer = Some(c.issuer().report());
+                let (ocsp_urls, crl_urls) = crate::ocsp::certificate_urls(c.der());
+                u.ocsp_urls = ocsp_urls;
+                u.crl_urls = crl_urls;
+                unknown.push(u);
             }
         }
     }
     if unknown.is_empty() {
         out.revocation = RevocationStatus::Good;
         out.checks.push(check(CheckName::Revocation, CheckStatus::Passed, Finding::NotRevoked { subjects: checked }));
+        out.checks.extend(data);
         return out;
     }
     out.revocation = RevocationStatus::Unknown;
@@ -375,7 +404,90 @@ pub(crate) fn validate(leaf_der: &[u8], p: &PathParams<'_>) -> PathOutcome {
             out.checks.push(check(CheckName::Revocation, CheckStatus::Warning, Finding::RevocationUnknown { certificates: unknown }));
         }
     }
+    out.checks.extend(data);
     out
+}
+
+/// The revocation outcome of each certificate of `path` from the CRLs and OCSP responses at
+/// hand, then — for those still unknown, when the caller gave a source — from what the
+/// certificate's OCSP responders (authorityInfoAccess) and CRL distribution points answer
+/// (http only, at most [`MAX_FETCHES_PER_PATH`] fetches). Returns the outcomes and, per
+/// certificate, the fetches made.
+fn revocation_with_fetching(
+    path: &engine::ValidPath,
+    p: &PathParams<'_>,
+    candidates: &[engine::Cert],
+    settings: &engine::Settings,
+) -> (Vec<revocation::Outcome>, Vec<Vec<Fetch>>) {
+    let mut crls: Vec<Crl> = p.crls.to_vec();
+    let mut ocsps: Vec<OcspResponse> = p.ocsp.to_vec();
+    let run = |crls: &[Crl], ocsps: &[OcspResponse]| {
+        revocation::check_path_with(path, revocation::Inputs { crls, certificates: candidates, settings }, ocsps)
+    };
+    let mut outcomes = run(&crls, &ocsps);
+    let mut fetches: Vec<Vec<Fetch>> = vec![Vec::new(); path.certs.len()];
+    let Some(source) = p.source else { return (outcomes, fetches) };
+    let mut budget = MAX_FETCHES_PER_PATH;
+    let unknown = |o: &[revocation::Outcome], k: usize| o.get(k).is_some_and(|x| matches!(x.status, CertStatus::Unknown(_)));
+    for k in 0..path.certs.len() {
+        if !unknown(&outcomes, k) {
+            continue;
+        }
+        let Some(cert) = path.certs.get(k) else { continue };
+        let issuer_der = path.certs.get(k + 1).map(|c| c.der()).unwrap_or_else(|| path.anchor.cert().der());
+        let (ocsp_urls, crl_urls) = crate::ocsp::certificate_urls(cert.der());
+        for url in ocsp_urls.iter().take(MAX_URLS_PER_CERTIFICATE) {
+            if budget == 0 || !unknown(&outcomes, k) {
+                break;
+            }
+            budget -= 1;
+            let Ok(issuer) = crate::ocsp::IssuerKey::from_cert(issuer_der) else { break };
+            // SHA-1 CertIDs: what RFC 5019 responders (and OpenSSL's client) use; the hash only
+            // names the certificate — the answer's signature is what is trusted.
+            let id = crate::ocsp::CertId::new(crate::ocsp::CertIdHash::Sha1, &issuer, cert.serial());
+            let mut nonce = [0u8; 16];
+            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).is_err() {
+                break;
+            }
+            let request = crate::ocsp::request_der(&[id], Some(&nonce));
+            let outcome = match source.ocsp(url, &request) {
+                Ok(f) => {
+                    // A cached answer was made for an earlier request: its nonce is not this one's.
+                    let r = OcspResponse::from_der(&f.bytes);
+                    ocsps.push(if f.cached { r } else { r.with_request_nonce(&nonce) });
+                    FetchOutcome::Received { bytes: f.bytes.len(), cached: f.cached }
+                }
+                Err(e) => FetchOutcome::Failed(e),
+            };
+            if let Some(v) = fetches.get_mut(k) {
+                v.push(Fetch { url: url.clone(), kind: FetchKind::Ocsp, outcome });
+            }
+            outcomes = run(&crls, &ocsps);
+        }
+        for url in crl_urls.iter().take(MAX_URLS_PER_CERTIFICATE) {
+            if budget == 0 || !unknown(&outcomes, k) {
+                break;
+            }
+            budget -= 1;
+            let outcome = match source.crl(url) {
+                Ok(f) => {
+                    let ders = crate::objects::crls(&f.bytes).unwrap_or_else(|_| vec![f.bytes.clone()]);
+                    for d in ders.iter().take(4) {
+                        if let Ok(c) = super::crl::parse(d) {
+                            crls.push(c);
+                        }
+                    }
+                    FetchOutcome::Received { bytes: f.bytes.len(), cached: f.cached }
+                }
+                Err(e) => FetchOutcome::Failed(e),
+            };
+            if let Some(v) = fetches.get_mut(k) {
+                v.push(Fetch { url: url.clone(), kind: FetchKind::Crl, outcome });
+            }
+            outcomes = run(&crls, &ocsps);
+        }
+    }
+    (outcomes, fetches)
 }
 
 impl PathOutcome {

@@ -37,6 +37,9 @@ use crate::report::{DocumentReport, PdfFacts, SignatureReport};
 const DETACHED_CMS: [&str; 2] = ["ETSI.CAdES.detached", "adbe.pkcs7.detached"];
 /// The SubFilter of a document timestamp: /Contents is an RFC 3161 token over the byte ranges.
 const DOC_TIMESTAMP: &str = "ETSI.RFC3161";
+/// The SubFilter whose /Contents is a SignedData encapsulating the SHA-1 digest of the byte
+/// ranges (ISO 32000-1 §12.8.3.3.1; deprecated by ISO 32000-2, still in old documents).
+const PKCS7_SHA1: &str = "adbe.pkcs7.sha1";
 
 impl Verifier {
     /// Verifies every signature of the PDF `pdf` in place. `label` is the document's name in the
@@ -66,6 +69,12 @@ impl Verifier {
         let sha256 = Some(hex::encode(crate::DigestAlgorithm::Sha256.digest(pdf)));
         let (sigs, dss) = match crate::pdf::signatures_and_dss(pdf) {
             Ok(s) => s,
+            // An encrypted PDF whose structure cannot be read without its key: the signed data
+            // cannot be found — INDETERMINATE, not a failure of any signature.
+            Err(PdfError::Encrypted) => {
+                let f = Finding::PdfUnreadable(PdfProblem::Encrypted);
+                return (DocumentReport::failed(label.to_string(), sha256, SubIndication::SignedDataNotFound, f), Vec::new());
+            }
             Err(e) => return (DocumentReport::failed(label.to_string(), sha256, SubIndication::FormatFailure, Finding::PdfUnreadable(pdf_problem(e))), Vec::new()),
         };
         if sigs.is_empty() {
@@ -126,7 +135,7 @@ impl Verifier {
             sub_filter: s.sub_filter.clone(),
         };
         let sub_filter = s.sub_filter.as_deref().unwrap_or("(none)");
-        if !DETACHED_CMS.contains(&sub_filter) && sub_filter != DOC_TIMESTAMP {
+        if !DETACHED_CMS.contains(&sub_filter) && sub_filter != DOC_TIMESTAMP && sub_filter != PKCS7_SHA1 {
             return format_failure(facts, CheckName::PdfSubFilter, Finding::PdfSubFilterUnsupported { sub_filter: sub_filter.to_string() });
         }
         // Problems that leave it unclear what was signed come first: no CMS check is meaningful.
@@ -139,11 +148,15 @@ impl Verifier {
         };
         // The /DSS (PAdES-B-LT): its certificates and CRLs are evidence for every signature,
         // within the verifier's budgets for a signature's own certificates and CRLs.
-        let (dss_certs, dss_crls) = match dss {
-            Some(d) => (&d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)], &d.crls[..d.crls.len().min(MAX_CRLS)]),
-            None => (&[][..], &[][..]),
+        let (dss_certs, dss_crls, dss_ocsps) = match dss {
+            Some(d) => (
+                &d.certificates[..d.certificates.len().min(MAX_CERTIFICATES)],
+                &d.crls[..d.crls.len().min(MAX_CRLS)],
+                &d.ocsps[..d.ocsps.len().min(MAX_CRLS)],
+            ),
+            None => (&[][..], &[][..], &[][..]),
         };
-        let evidence = Evidence { source: EvidenceSource::Dss, certificates: dss_certs, crls: dss_crls, poe };
+        let evidence = Evidence { source: EvidenceSource::Dss, certificates: dss_certs, crls: dss_crls, ocsps: dss_ocsps, poe };
         let field = Finding::PdfSignatureField {
             field: s.field_name.clone(),
             revision: s.revision,
@@ -152,6 +165,11 @@ impl Verifier {
         };
         let mut r = if sub_filter == DOC_TIMESTAMP {
             self.verify_document_timestamp(&s.contents, &ranges, &evidence)
+        } else if sub_filter == PKCS7_SHA1 {
+            match self.verify_pkcs7_sha1(label, &s.contents, &ranges, &evidence) {
+                Ok(r) => r,
+                Err(why) => return format_failure(facts, CheckName::Format, why),
+            }
         } else {
             let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
             match <[SignatureReport; 1]>::try_from(inner.signatures) {
@@ -218,8 +236,60 @@ impl Verifier {
             r.checks.push(Check::new(CheckName::PdfPermissions, CheckStatus::Passed, Finding::PdfPermissions(s.permissions.clone())));
         }
         claimed_time_from_m(&mut r, s);
+        if s.encryption != crate::pdf::PdfEncryption::None {
+            r.warnings.push(Finding::PdfEncrypted(s.encryption));
+        }
         r.pdf = Some(facts);
         r
+    }
+}
+
+impl Verifier {
+    /// `/SubFilter adbe.pkcs7.sha1`: the SignedData encapsulates (as id-data eContent) the SHA-1
+    /// digest of the byte ranges and signs that. The signer check runs with the encapsulated
+    /// digest as the content; the digest must equal SHA-1 of the signed bytes (else
+    /// HASH_FAILURE). SHA-1 is what this SubFilter signs: refused by the strict policy
+    /// (CRYPTO_CONSTRAINTS_FAILURE), a warning under legacy — whatever the CMS's own digest.
+    fn verify_pkcs7_sha1(
+        &self,
+        label: &str,
+        contents: &[u8],
+        ranges: &crate::pdf::SignedRanges<'_>,
+        evidence: &Evidence<'_>,
+    ) -> Result<SignatureReport, Finding> {
+        use crate::alg::{DigestAlgorithm, Policy};
+        let der = super::decode_p7s(contents).map_err(Finding::Malformed)?;
+        let parts = crate::cms::signed_data::parse(&der).map_err(Finding::Malformed)?;
+        let Some(econtent) = parts.econtent else {
+            let p = crate::findings::FormatProblem::new(crate::findings::Element::EContent, crate::findings::FormatKind::Missing);
+            return Err(Finding::Malformed(p));
+        };
+        let inner = self.verify_detached_with(label, econtent, contents, evidence);
+        let mut r = match <[SignatureReport; 1]>::try_from(inner.signatures) {
+            Ok([one]) => one,
+            Err(v) if v.is_empty() => return Err(inner.detail.unwrap_or(Finding::NoSignerInfo)),
+            Err(v) => return Err(Finding::PdfSignerInfoCount { count: v.len() }),
+        };
+        // The embedded content is the digest, not a copy of the document: no "attached" warning.
+        r.warnings.retain(|w| *w != Finding::AttachedContentEqual);
+        let computed = ranges.digest(DigestAlgorithm::Sha1);
+        if computed.as_slice() != econtent {
+            let f = Finding::DigestMismatch { algorithm: DigestAlgorithm::Sha1, computed, signed: econtent.to_vec() };
+            r.checks.push(Check::new(CheckName::MessageDigest, CheckStatus::Failed, f));
+            demote(&mut r, SubIndication::HashFailure);
+        } else {
+            r.checks.push(Check::new(CheckName::MessageDigest, CheckStatus::Passed, Finding::DigestMatches { algorithm: DigestAlgorithm::Sha1 }));
+        }
+        let already = |f: &Finding| r.checks.iter().any(|c| c.finding == *f);
+        match self.opts.policy {
+            Policy::Strict if !already(&Finding::Sha1NotAllowed) => {
+                r.checks.push(Check::new(CheckName::AlgorithmPolicy, CheckStatus::Failed, Finding::Sha1NotAllowed));
+                demote(&mut r, SubIndication::CryptoConstraintsFailure);
+            }
+            Policy::Legacy if !r.warnings.contains(&Finding::LegacySha1Signature) => r.warnings.push(Finding::LegacySha1Signature),
+            _ => {}
+        }
+        Ok(r)
     }
 }
 

@@ -122,6 +122,8 @@ impl Verifier {
             revocation: super::RevocationMode::Warn,
             purpose: &super::Purpose::Any,
             policies: &path::PolicyInputs::default(),
+            ocsp: &self.ocsp,
+            source: self.source(),
         };
         let out = path::validate(tsa_cert, &params);
         if let Some((date, reason)) = out.revoked_at {
@@ -262,6 +264,8 @@ impl Verifier {
             revocation: self.opts.revocation,
             purpose: &super::Purpose::DocumentSigning,
             policies: &self.policy_inputs,
+            ocsp: ctx.ocsp,
+            source: self.source(),
         };
         let mut past = path::validate(cert_der, &params);
         if outcome.revoked_at.is_some() && past.revoked_at.is_none() {

@@ -677,10 +677,7 @@ fn names_a_cli_flag(text: &str) -> bool {
 
 /// Library messages that still name a CLI flag, each with who removes it. Nothing may be
 /// added here.
-const FLAG_MESSAGES_ALLOWED: &[(&str, &str)] = &[
-    // Another tool's flag (qpdf), not kyso's.
-    ("src/pdf/mod.rs", "qpdf --decrypt"),
-];
+const FLAG_MESSAGES_ALLOWED: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------- the tests
 

@@ -1,5 +1,6 @@
-//! BER and zero padding wherever a signature can stand (issue 15): detached `.p7s`/`.sig` files
-//! and a PDF's /Contents, in the shapes real signing tools write — indefinite lengths
+//! BER and zero padding wherever a signature can stand (issue 15): detached `.p7s`/`.sig` files,
+//! a PDF signature's /Contents and a PDF document timestamp's token (the library-level token test
+//! is in tsa.rs), in the shapes real signing tools write — indefinite lengths
 //! (`openssl cms -sign -stream`, iText, BouncyCastle), constructed OCTET STRINGs, and the zero
 //! padding that follows the signature. Oracle: `openssl cms -verify` accepts each BER input
 //! kyso is asked to accept. Any byte other than zero after the signature stays an error.
@@ -77,7 +78,7 @@ fn padded(bytes: &[u8], zeros: usize) -> Vec<u8> {
 
 /// `kyso verify doc --sig sig --trust root --json` → (exit code, report).
 fn verify_json(pki: &Pki, doc: &str, sig: &str) -> (i32, Value) {
-    let (code, out, err) = summary(&run(pki.dir.path(), &["verify", doc, "--sig", sig, "--trust", pki.root.cert.to_str().unwrap(), "--json"]));
+    let (code, out, err) = summary(&run(pki.dir.path(), &["verify", doc, "--sig", sig, "--trust", pki.root.cert.to_str().unwrap(), "--json", "--revocation", "warn", "--offline"]));
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"));
     (code, v)
 }
@@ -176,15 +177,8 @@ fn pdf_contents_in_ber_with_zero_padding_verify() {
         .unwrap();
     assert_eq!(summary(&o).0, 0, "{:?}", summary(&o));
     let mut pdf = std::fs::read(dir.join("ky.pdf")).unwrap();
-    let sig = kyso::pdf::signatures(&pdf).unwrap().remove(0);
-    let [_, a, b, _] = sig.byte_range.map(|x| x as usize);
-    // the hex string between '<' and '>'
-    let (start, end) = (a + 1, b - 1);
-    let ber = ber_of(&sig.contents);
-    let hex = hex::encode(&ber);
-    assert!(hex.len() < end - start, "the reserved space holds the BER form");
-    pdf[start..end].fill(b'0');
-    pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    let ber = rewrite_contents_as_ber(&mut pdf, "Signature1");
+    let end = kyso::pdf::signatures(&pdf).unwrap()[0].byte_range[1] as usize - 1;
     std::fs::write(dir.join("ber.pdf"), &pdf).unwrap();
     let contents = &kyso::pdf::signatures(&pdf).unwrap()[0].contents;
     assert_eq!(contents, &ber, "the padding is cut after an indefinite length too");
@@ -204,4 +198,45 @@ fn pdf_contents_in_ber_with_zero_padding_verify() {
     let (code, v) = verify("bad.pdf");
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(indications(&v), ("TOTAL_FAILED".into(), "FORMAT_FAILURE".into()), "{v:#}");
+}
+
+/// The /Contents of `field` in `pdf` rewritten as the BER form of its CMS, zero-padded to the
+/// reserved size; the byte ranges are untouched.
+fn rewrite_contents_as_ber(pdf: &mut [u8], field: &str) -> Vec<u8> {
+    let sig = kyso::pdf::signatures(pdf).unwrap().into_iter().find(|s| s.field_name == field).unwrap();
+    let [_, a, b, _] = sig.byte_range.map(|x| x as usize);
+    let (start, end) = (a + 1, b - 1);
+    let ber = ber_of(&sig.contents);
+    let hex = hex::encode(&ber);
+    assert!(hex.len() < end - start, "the reserved space holds the BER form");
+    pdf[start..end].fill(b'0');
+    pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    ber
+}
+
+/// A document timestamp (PAdES /SubFilter ETSI.RFC3161) whose token is BER plus zero padding:
+/// still a valid timestamp over the same byte ranges, and still proof of existence.
+#[test]
+fn pdf_document_timestamp_in_ber_with_zero_padding_verifies() {
+    let pki = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let tsa = crate::tsa::tsa_leaf(&pki, "TSA BER");
+    crate::doc_ts::signed_and_timestamped(&pki, &tsa);
+    let mut pdf = std::fs::read(d.join("ts.pdf")).unwrap();
+    let ber = rewrite_contents_as_ber(&mut pdf, "Timestamp1");
+    assert_eq!(ber[1], 0x80);
+    std::fs::write(d.join("ber-ts.pdf"), &pdf).unwrap();
+    assert_eq!(kyso::pdf::signatures(&pdf).unwrap().iter().find(|s| s.field_name == "Timestamp1").unwrap().contents, ber);
+    let (code, sigs) = crate::doc_ts::verify(d, "ber-ts.pdf", &pki.root.cert, &[]);
+    assert_eq!(code, 0, "{sigs:#?}");
+    let t = crate::doc_ts::doc_ts(&sigs);
+    assert_eq!(t["indication"], "TOTAL_PASSED", "{t:#}");
+    assert!(t["signer"]["subject"].as_str().unwrap().contains("TSA BER"), "{t:#}");
+    // the same token with a non-zero byte in its padding is no longer a token
+    let sig = kyso::pdf::signatures(&pdf).unwrap().into_iter().find(|s| s.field_name == "Timestamp1").unwrap();
+    pdf[sig.byte_range[1] as usize - 3] = b'7';
+    std::fs::write(d.join("bad-ts.pdf"), &pdf).unwrap();
+    let (code, sigs) = crate::doc_ts::verify(d, "bad-ts.pdf", &pki.root.cert, &[]);
+    assert_eq!(code, 1, "{sigs:#?}");
+    assert_eq!(crate::doc_ts::doc_ts(&sigs)["indication"], "TOTAL_FAILED", "{sigs:#?}");
 }

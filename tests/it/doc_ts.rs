@@ -18,16 +18,20 @@ fn sample(d: &Path, name: &str) {
 }
 
 /// `kyso verify --json`: exit code and the document's signatures.
-fn verify(d: &Path, doc: &str, trust: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
+pub(crate) fn verify(d: &Path, doc: &str, trust: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
     let mut args = vec!["verify", doc, "--trust", p(trust), "--json"];
     args.extend_from_slice(extra);
+    // Cases about timestamps: without CRLs, `--revocation warn` (offline) explicitly.
+    if !extra.iter().any(|x| *x == "--crl" || *x == "--revocation") {
+        args.extend(["--revocation", "warn", "--offline"]);
+    }
     let (code, out, err) = summary(&run(d, &args));
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"));
     (code, v["documents"][0]["signatures"].as_array().unwrap().clone())
 }
 
 /// The entry of the document timestamp (its /SubFilter) among a PDF's signatures.
-fn doc_ts(sigs: &[Value]) -> &Value {
+pub(crate) fn doc_ts(sigs: &[Value]) -> &Value {
     let found: Vec<&Value> = sigs.iter().filter(|s| s["sub_filter"] == "ETSI.RFC3161").collect();
     assert_eq!(found.len(), 1, "one document timestamp in {sigs:#?}");
     found[0]
@@ -35,7 +39,7 @@ fn doc_ts(sigs: &[Value]) -> &Value {
 
 /// A signed PDF (B-B, `signed.pdf`) and the same with a kyso document timestamp (`ts.pdf`);
 /// returns the signer.
-fn signed_and_timestamped(pki: &Pki, tsa: &Party) -> Party {
+pub(crate) fn signed_and_timestamped(pki: &Pki, tsa: &Party) -> Party {
     let d = pki.dir.path();
     let unit = pki.leaf("Sở Giáo dục", Leaf::default());
     sample(d, "cong-van.pdf");
@@ -234,7 +238,7 @@ fn timestamp_with_embedded_revocation_adds_the_dss_under_the_document_timestamp(
     args.extend(evidence);
     let (code, out, err) = summary(&run(d, &[&args[..], &["--out", "lta.pdf", "signed.pdf"]].concat()));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("/DSS: 2 certificate(s), 2 CRL(s) added"), "{out}");
+    assert!(out.contains("/DSS: 2 certificate(s), 2 CRL(s), 0 OCSP response(s) added"), "{out}");
     let (code, out, err) = summary(&run(d, &[&args[..], &["doc.txt.p7s"]].concat()));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(server.terminate().0, Some(0));

@@ -258,9 +258,12 @@ fn unsigned_or_unreadable_pdfs_are_format_failures() {
     assert_eq!((v["indication"].as_str(), v["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("FORMAT_FAILURE")));
     assert_eq!(v["documents"][0]["detail"], "the PDF has no signature");
     std::fs::copy(samples().join("cong-van-encrypted.pdf"), d.path().join("enc.pdf")).unwrap();
+    // An encrypted PDF is read without decrypting it (issue 15): this unsigned one has no
+    // signature — and no advice to decrypt it.
     let (code, v) = verify_json(d.path(), "enc.pdf");
     assert_eq!(code, 1);
-    assert!(v["documents"][0]["detail"].as_str().unwrap().contains("the PDF is encrypted"), "{v:#}");
+    assert_eq!(v["documents"][0]["detail"], "the PDF has no signature", "{v:#}");
+    assert!(!v.to_string().contains("qpdf") && !v.to_string().contains("decrypt"), "{v:#}");
     // Signing an encrypted PDF is refused with the same clear message (exit 1: the document).
     let (code, _, err) = summary(&sign(d.path(), AGENCY, &["--out", "x.pdf", "enc.pdf"]));
     assert_eq!(code, 1, "{err}");
@@ -307,7 +310,7 @@ fn a_p7s_beside_a_pdf_is_still_used_and_pdf_cms_made_by_openssl_verifies() {
     assert!(sigs(&v)[0].get("field_name").is_none(), "verified as a .p7s: {v:#}");
     // --sig forces the detached path as well, even for a PDF.
     std::fs::rename(d.path().join("openssl.pdf.p7s"), d.path().join("other.p7s")).unwrap();
-    let o = kyso().args(["verify", "openssl.pdf", "--sig", "other.p7s", "--trust", &ex("root.pem"), "--json"]).current_dir(d.path()).output().unwrap();
+    let o = kyso().args(["verify", "openssl.pdf", "--sig", "other.p7s", "--trust", &ex("root.pem"), "--json", "--revocation", "warn", "--offline"]).current_dir(d.path()).output().unwrap();
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(sigs(&v)[0].get("revision").is_none(), "{v:#}");
@@ -428,4 +431,18 @@ fn kyso_verify_accepts_pyhanko_signed_pdfs_then_adds_a_signature() {
         assert_eq!(sigs(&v)[0]["modifications"], "signatures_and_form_filling");
         pyhanko_validate_example(&out, 2);
     }
+}
+
+/// Issue 15: a PDF with bytes before `%PDF-` (within the first 1,024, as PDF readers accept) is
+/// recognised as a PDF: kyso signs it and verifies it in place.
+#[test]
+fn pdf_with_bytes_before_the_header_is_signed_and_verified() {
+    let d = tempfile::tempdir().unwrap();
+    let mut pdf = b"Content-Type: application/pdf\r\n\r\n".to_vec();
+    pdf.extend(std::fs::read(crate::pdf::samples().join("cong-van.pdf")).unwrap());
+    std::fs::write(d.path().join("pre.pdf"), &pdf).unwrap();
+    sign_ok(d.path(), AGENCY, &["--out", "signed.pdf", "pre.pdf"]);
+    let (code, v) = verify_json(d.path(), "signed.pdf");
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["documents"][0]["signatures"][0]["indication"], "TOTAL_PASSED", "{v:#}");
 }

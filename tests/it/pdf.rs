@@ -280,7 +280,9 @@ fn encrypted_pdfs_are_refused_with_a_clear_message() {
     let e = pdf::sign(&input, &opts(Appearance::None), cms).unwrap_err();
     assert!(matches!(e, PdfError::Encrypted), "{e}");
     assert!(e.to_string().contains("encrypted"));
-    assert!(matches!(pdf::signatures(&input), Err(PdfError::Encrypted)));
+    // Verification reads an encrypted PDF without decrypting it (issue 15): this one opens with
+    // the empty user password and has no signature.
+    assert!(matches!(pdf::signatures(&input).as_deref(), Ok([])));
 }
 
 #[test]

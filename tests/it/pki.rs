@@ -21,6 +21,9 @@ pub enum KeyKind {
     P384,
     Rsa2048,
     Rsa1024,
+    P521,
+    BrainpoolP256,
+    BrainpoolP384,
 }
 
 /// A certificate with its (unencrypted PKCS#8 PEM) key.
@@ -85,6 +88,9 @@ pub fn genkey(dir: &Path, kind: KeyKind, out: &str) {
         KeyKind::P384 => vec!["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", out],
         KeyKind::Rsa2048 => vec!["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", out],
         KeyKind::Rsa1024 => vec!["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", out],
+        KeyKind::P521 => vec!["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521", "-out", out],
+        KeyKind::BrainpoolP256 => vec!["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-out", out],
+        KeyKind::BrainpoolP384 => vec!["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP384r1", "-out", out],
     };
     openssl(dir, &args);
 }

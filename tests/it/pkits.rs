@@ -236,34 +236,68 @@ pub(crate) fn policy_oids(r: &Run) -> Vec<const_oid::ObjectIdentifier> {
     r.policies.iter().map(|n| const_oid::ObjectIdentifier::new_unwrap(&format!("2.16.840.1.101.3.2.1.48.{n}"))).collect()
 }
 
-/// The exceptions file: case → (where: lib | verify | cert | cli (= verify and cert) | all, reason).
-pub(crate) fn exceptions() -> BTreeMap<String, (String, String)> {
+/// One exceptions-file entry: where it applies (lib | verify | cert | mail | cli (= verify and
+/// cert) | all), the reason, and — optional fourth column — the codes of the failed checks that every
+/// divergent `kyso verify` / `kyso cert verify` run of the case must report, exactly (so that an
+/// entry cannot hide a divergence for another reason).
+#[derive(Debug, Clone)]
+pub(crate) struct Exception {
+    pub level: String,
+    pub reason: String,
+    pub codes: Option<Vec<String>>,
+}
+
+impl Exception {
+    /// Does this entry apply to runs at `level` (lib, verify, cert or mail)?
+    fn covers(&self, level: &str) -> bool {
+        self.level == level || self.level == "all" || (self.level == "cli" && (level == "verify" || level == "cert"))
+    }
+}
+
+/// The exceptions file: case → its entries (several when the levels differ in their codes; at
+/// most one entry covers a level).
+pub(crate) fn exceptions() -> BTreeMap<String, Vec<Exception>> {
     let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pkits-exceptions.tsv")).expect("tests/pkits-exceptions.tsv");
     let mut m = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let mut f = line.splitn(3, '\t');
+        let mut f = line.splitn(4, '\t');
         let (Some(id), Some(level), Some(reason)) = (f.next(), f.next(), f.next()) else {
-            panic!("pkits-exceptions.tsv line {}: expected case<TAB>lib|verify|cert|cli|all<TAB>reason", i + 1)
+            panic!("pkits-exceptions.tsv line {}: expected case<TAB>lib|verify|cert|mail|cli|all<TAB>reason[<TAB>codes]", i + 1)
         };
-        assert!(matches!(level, "lib" | "verify" | "cert" | "cli" | "all") && !reason.trim().is_empty(), "line {}", i + 1);
-        assert!(m.insert(id.to_string(), (level.to_string(), reason.to_string())).is_none(), "duplicate {id}");
+        assert!(matches!(level, "lib" | "verify" | "cert" | "mail" | "cli" | "all") && !reason.trim().is_empty(), "line {}", i + 1);
+        let codes = f.next().map(|c| {
+            let mut v: Vec<String> = c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            v.sort();
+            assert!(!v.is_empty() && level != "lib", "line {}: a codes column needs codes and a CLI level", i + 1);
+            v
+        });
+        let e = Exception { level: level.to_string(), reason: reason.to_string(), codes };
+        let entries: &mut Vec<Exception> = m.entry(id.to_string()).or_default();
+        for l in ["lib", "verify", "cert", "mail"] {
+            assert!(!(e.covers(l) && entries.iter().any(|x| x.covers(l))), "line {}: a second entry for {id} at {l}", i + 1);
+        }
+        entries.push(e);
     }
     m
 }
 
+/// One run's outcome: settings, valid?, why not (text), and — for the CLI — the sorted codes of
+/// the failed checks.
+pub(crate) type RunResult = (Run, bool, String, Vec<String>);
+
 /// Checks one level's results: every divergence listed, every listed one divergent, ≥ 196 of the
 /// 202 named cases agree, no Invalid* case passes.
-pub(crate) fn judge(level: &str, results: &[(String, bool, Vec<(Run, bool, String)>)]) {
+pub(crate) fn judge(level: &str, results: &[(String, bool, Vec<RunResult>)]) {
     let exc = exceptions();
     let mut problems = Vec::new();
     let mut agree_named = 0;
     let mut lines = Vec::new();
     for (name, named, runs) in results {
-        let bad: Vec<&(Run, bool, String)> = runs.iter().filter(|(r, got, _)| r.valid != *got).collect();
-        let listed = exc.get(name).filter(|(l, _)| l == level || l == "all" || (l == "cli" && (level == "verify" || level == "cert")));
+        let bad: Vec<&RunResult> = runs.iter().filter(|(r, got, _, _)| r.valid != *got).collect();
+        let listed = exc.get(name).and_then(|v| v.iter().find(|e| e.covers(level)));
         if bad.is_empty() {
             if *named {
                 agree_named += 1;
@@ -272,13 +306,24 @@ pub(crate) fn judge(level: &str, results: &[(String, bool, Vec<(Run, bool, Strin
                 problems.push(format!("{name}: listed as a divergence ({level}) but agrees: remove it"));
             }
         } else {
-            for (r, got, why) in &bad {
-                lines.push(format!("{name}\t{r:?}\tgot {}\t{why}", if *got { "valid" } else { "invalid" }));
+            for (r, got, why, codes) in &bad {
+                lines.push(format!("{name}\t{r:?}\tgot {}\t[{}] {why}", if *got { "valid" } else { "invalid" }, codes.join(",")));
             }
-            if listed.is_none() {
-                problems.push(format!("{name}: diverges and is not listed: {:?}", bad.iter().map(|(r, g, w)| format!("{r:?} → {g} ({w})")).collect::<Vec<_>>()));
+            match listed {
+                None => problems.push(format!(
+                    "{name}: diverges and is not listed: {:?}",
+                    bad.iter().map(|(r, g, w, c)| format!("{r:?} → {g} ([{}] {w})", c.join(","))).collect::<Vec<_>>()
+                )),
+                Some(Exception { codes: Some(want), reason, .. }) if level != "lib" => {
+                    for (r, _, why, codes) in &bad {
+                        if codes != want {
+                            problems.push(format!("{name} ({level}, {r:?}): listed for [{}] ({reason}) but fails with [{}]: {why}", want.join(","), codes.join(",")));
+                        }
+                    }
+                }
+                Some(_) => {}
             }
-            if name.starts_with("Invalid") && bad.iter().any(|(_, got, _)| *got) {
+            if name.starts_with("Invalid") && bad.iter().any(|(_, got, _, _)| *got) {
                 problems.push(format!("{name}: an Invalid case PASSES"));
             }
         }
@@ -323,7 +368,7 @@ fn pkits_library() {
                 Ok(())
             })();
             let why = got.as_ref().err().cloned().unwrap_or_default();
-            runs.push((r.clone(), got.is_ok(), why));
+            runs.push((r.clone(), got.is_ok(), why, Vec::new()));
         }
         results.push((case.name.clone(), case.named, runs));
     }
@@ -332,11 +377,11 @@ fn pkits_library() {
 
 /// Can the CLI express this run? It has --policy-oid and --require-explicit-policy; the two
 /// inhibit inputs are library settings only (those runs are checked by `pkits_library`).
-fn cli_expressible(r: &Run) -> bool {
+pub(crate) fn cli_expressible(r: &Run) -> bool {
     !r.mapping_inhibit && !r.any_inhibit
 }
 
-fn cli_policy_args(r: &Run) -> Vec<String> {
+pub(crate) fn cli_policy_args(r: &Run) -> Vec<String> {
     let mut a = Vec::new();
     for o in policy_oids(r) {
         a.push("--policy-oid".to_string());
@@ -370,6 +415,23 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
+/// The outcome of one `kyso … --json` run: exit 0 = valid; the failed checks' details (text,
+/// for the log) and their codes (sorted, for the exceptions file).
+fn cli_outcome(out: &std::process::Output) -> (bool, String, Vec<String>) {
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    // `kyso verify` reports documents → signatures → checks; `kyso cert verify` checks at the top.
+    let mut lists: Vec<&serde_json::Value> = vec![&report["checks"]];
+    for d in report["documents"].as_array().into_iter().flatten() {
+        lists.extend(d["signatures"].as_array().into_iter().flatten().map(|s| &s["checks"]));
+    }
+    let failed: Vec<&serde_json::Value> = lists.iter().flat_map(|l| l.as_array().into_iter().flatten()).filter(|c| c["status"] == "failed").collect();
+    let why = failed.iter().map(|c| c["detail"].as_str().unwrap_or_default()).collect::<Vec<_>>().join(" | ");
+    let why = if report.is_null() { format!("no JSON report: {}", String::from_utf8_lossy(&out.stderr).trim()) } else { why };
+    let mut codes: Vec<String> = failed.iter().map(|c| c["code"].as_str().unwrap_or_default().to_string()).collect();
+    codes.sort();
+    (out.status.code() == Some(0), why, codes)
+}
+
 /// `kyso verify` (the S/MIME content and its SignedData; chain and CRLs come from the SignedData)
 /// and `kyso cert verify --purpose any` (the signer certificate, with the message's certificates
 /// as --chain and its CRLs as --crl), both with `--revocation require`: exit 0 = valid.
@@ -382,7 +444,7 @@ fn pkits_cli() {
     let cases = load_all();
     let work = tempfile::tempdir().unwrap();
     let kyso = env!("CARGO_BIN_EXE_kyso");
-    type Out = (String, bool, Vec<(Run, bool, String)>);
+    type Out = (String, bool, Vec<RunResult>);
     let results: Vec<(Out, Out)> = cases
         .par_iter()
         .map(|case| {
@@ -399,7 +461,7 @@ fn pkits_cli() {
             let mut v_runs = Vec::new();
             let mut c_runs = Vec::new();
             for r in case.runs.iter().filter(|r| cli_expressible(r)) {
-                let common = ["--trust".to_string(), anchor.display().to_string(), "--at".into(), TIME.into(), "--revocation".into(), "require".into(), "--lang".into(), "en".into()];
+                let common = ["--trust".to_string(), anchor.display().to_string(), "--at".into(), TIME.into(), "--revocation".into(), "require".into(), "--lang".into(), "en".into(), "--json".into()];
                 let out = std::process::Command::new(kyso)
                     .arg("verify")
                     .arg(&content)
@@ -407,8 +469,8 @@ fn pkits_cli() {
                     .args(cli_policy_args(r))
                     .output()
                     .expect("kyso runs");
-                let why = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("FAILED") || l.contains("INDETERMINATE") || l.contains("fail")).take(3).collect::<Vec<_>>().join(" | ");
-                v_runs.push((r.clone(), out.status.code() == Some(0), why));
+                let (ok, why, codes) = cli_outcome(&out);
+                v_runs.push((r.clone(), ok, why, codes));
                 let mut cmd = std::process::Command::new(kyso);
                 cmd.args(["cert", "verify"]).arg(d.join("leaf.der")).args(&common).args(["--purpose", "any"]).args(cli_policy_args(r));
                 if case.certificates.len() > 1 {
@@ -418,8 +480,8 @@ fn pkits_cli() {
                     cmd.arg("--crl").arg(d.join("crls.pem"));
                 }
                 let out = cmd.output().expect("kyso runs");
-                let why = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("FAILED") || l.contains("INDETERMINATE") || l.contains("fail")).take(3).collect::<Vec<_>>().join(" | ");
-                c_runs.push((r.clone(), out.status.code() == Some(0), why));
+                let (ok, why, codes) = cli_outcome(&out);
+                c_runs.push((r.clone(), ok, why, codes));
             }
             ((case.name.clone(), case.named, v_runs), (case.name.clone(), case.named, c_runs))
         })

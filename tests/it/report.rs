@@ -186,7 +186,7 @@ fn passed_person_and_agency_in_both_languages() {
         "Tính toàn vẹn: nội dung còn nguyên vẹn",
         "Thời hạn chứng thư số: từ ",
         "còn hiệu lực tại thời điểm ký",
-        "Tình trạng thu hồi: chưa bị thu hồi (đã kiểm tra CRL)",
+        "Tình trạng thu hồi: chưa bị thu hồi (đã kiểm tra CRL hoặc phản hồi OCSP)",
     ] {
         assert!(vi.contains(want), "missing {want:?} in:\n{vi}");
     }
@@ -295,17 +295,43 @@ fn failed_hash_revoked_expired_untrusted_and_unchecked_revocation() {
     check_report(&out, true);
     assert!(out.contains(&format!("Người ký: {PERSON} (chưa xác thực)")), "{out}");
 
-    // No CRL: valid, with a warning named up front, both languages.
+    // No CRL, offline: the status of both certificates is unknown, so INDETERMINATE/TRY_LATER
+    // (the default from wave 3); the report names each certificate, where kyso looked (each
+    // fetch, here not attempted) and what to give.
     let root = ex("root.pem");
-    let (code, out) = f.verify(&["cv.txt", "--trust", s(&root)]);
-    assert_eq!(code, 0);
+    let (code, out) = f.verify(&["cv.txt", "--trust", s(&root), "--offline"]);
+    assert_eq!(code, 3, "{out}");
     check_report(&out, true);
     check_snapshot("report-no-crl-vi", &out);
-    assert!(out.contains("HỢP LỆ (TOTAL_PASSED) — có 1 cảnh báo, xem cuối mục"), "{out}");
-    assert!(out.contains("Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL dùng được cho Trần Thị Bình; không có CRL dùng được cho CA Tỉnh Bắc Ninh"), "{out}");
-    let (_, out) = f.verify(&["cv.txt", "--trust", s(&root), "--lang", "en"]);
+    assert!(out.contains("TRY_LATER"), "{out}");
+    for want in [
+        "không có CRL hoặc phản hồi OCSP dùng được cho Trần Thị Bình",
+        "http://ca.bacninh.example/crl/ca.crl: không tải (đang làm việc ngoại tuyến)",
+        "hãy cung cấp CRL của CA Tỉnh Bắc Ninh (công bố tại http://ca.bacninh.example/crl/ca.crl)",
+        "không có CRL hoặc phản hồi OCSP dùng được cho CA Tỉnh Bắc Ninh",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let (code, out) = f.verify(&["cv.txt", "--trust", s(&root), "--offline", "--lang", "en"]);
+    assert_eq!(code, 3, "{out}");
+    for want in [
+        "no usable CRL or OCSP response for Trần Thị Bình",
+        "looked at: http://ca.bacninh.example/crl/ca.crl: not fetched (working offline)",
+        "to check it, give the CRL of CA Tỉnh Bắc Ninh (published at http://ca.bacninh.example/crl/ca.crl)",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    // --revocation warn (offline triage): valid, but never VALID alone, both languages.
+    let (code, out) = f.verify(&["cv.txt", "--trust", s(&root), "--offline", "--revocation", "warn"]);
+    assert_eq!(code, 0);
+    check_report(&out, true);
+    assert!(out.contains("HỢP LỆ (TOTAL_PASSED) — CHƯA KIỂM TRA tình trạng thu hồi — có 1 cảnh báo, xem cuối mục"), "{out}");
+    assert!(out.contains("Kết quả: HỢP LỆ (TOTAL_PASSED) — CHƯA KIỂM TRA tình trạng thu hồi\n"), "{out}");
+    assert!(out.contains("Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL hoặc phản hồi OCSP dùng được cho Trần Thị Bình"), "{out}");
+    let (_, out) = f.verify(&["cv.txt", "--trust", s(&root), "--offline", "--revocation", "warn", "--lang", "en"]);
     check_report(&out, false);
-    assert!(out.contains("Warning: revocation not checked: no usable CRL for Trần Thị Bình; no usable CRL for CA Tỉnh Bắc Ninh"), "{out}");
+    assert!(out.contains("Result: VALID (TOTAL_PASSED) — revocation NOT CHECKED\n"), "{out}");
+    assert!(out.contains("Warning: revocation not checked: no usable CRL or OCSP response for Trần Thị Bình"), "{out}");
     // The warning comes after the facts.
     let warn = out.find("Warning:").unwrap();
     assert!(out.find("Revocation:").unwrap() < warn && out.find("Signer:").unwrap() < warn, "{out}");

@@ -21,7 +21,9 @@
 //!    digestAlgorithms set (not covered by any signature), the order of certificates and of
 //!    SignerInfos, and BER re-encodings that normalise back to the same DER.
 //!    A mutant may be TOTAL_PASSED only if its normalised form parses as a detached SignedData
-//!    whose SignerInfos are distinct and each byte-identical to one of the original's, and which
+//!    whose SignerInfos are distinct and each byte-identical to one of the original's (or differs
+//!    from it only in the spelling of the sid's issuer Name — string type, letter case — the same
+//!    name by RFC 5280 §7.1, which kyso compares sids by), and which
 //!    contains every protected original certificate unchanged. Dropping a whole SignerInfo is
 //!    allowed (what remains is an honest signature, and the report lists exactly who signed);
 //!    a duplicated SignerInfo is not (it would count as two signatures). Anything else that passes
@@ -303,6 +305,39 @@ pub fn mutants(orig: &[u8], seed: u64, n_random: usize) -> Vec<Mutant> {
     out
 }
 
+/// A SignerInfo whose only change is in its sid's issuer Name, the two names equal by RFC 5280
+/// §7.1 — another string type, another letter case (e.g. "Bắc" → "BẮc": one bit of the UTF-8):
+/// the sid is not signed, it only points at the certificate, and kyso compares it as a name
+/// (issue 15); the signature and signing-certificate attribute still bind the same certificate.
+/// The comparison here is the harness's own approximation of RFC 4518 (same attribute types in
+/// the same order, values equal after lower-casing and collapsing spaces).
+fn sid_respelt(orig: &[u8], mutant: &[u8]) -> bool {
+    fn parts(si: &[u8]) -> Option<(&[u8], &[u8], &[u8], &[u8])> {
+        let si = kyso::asn1::read_all(si).ok()?;
+        let (version, rest) = kyso::asn1::read(si.body).ok()?;
+        let (sid, after) = kyso::asn1::read(rest).ok()?;
+        let (issuer, serial) = kyso::asn1::read(sid.body).ok()?;
+        Some((version.raw, issuer.raw, serial, after))
+    }
+    fn name(der: &[u8]) -> Option<Vec<(String, String)>> {
+        use x509_parser::prelude::FromDer;
+        let (rest, n) = x509_parser::x509::X509Name::from_der(der).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let fold = |s: &str| s.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        n.iter_attributes()
+            .map(|a| Some((a.attr_type().to_id_string(), a.as_str().ok().map(fold).unwrap_or_else(|| format!("{:?}", a.attr_value().data)))))
+            .collect()
+    }
+    match (parts(orig), parts(mutant)) {
+        (Some((v1, i1, s1, r1)), Some((v2, i2, s2, r2))) => {
+            v1 == v2 && s1 == s2 && r1 == r2 && i1 != i2 && name(i1).is_some_and(|a| name(i2) == Some(a))
+        }
+        _ => false,
+    }
+}
+
 /// Rule 3 of the module docs: may a mutant that verified TOTAL_PASSED be accepted?
 pub fn protected_parts_intact(orig: &[u8], mutant: &[u8]) -> Result<(), String> {
     let anchor = read(&fixtures().join("anchor.der"));
@@ -317,7 +352,7 @@ pub fn protected_parts_intact(orig: &[u8], mutant: &[u8]) -> Result<(), String> 
     if ms.len() != n {
         return Err("a SignerInfo appears twice".into());
     }
-    if ms.is_empty() || !ms.iter().all(|s| os.contains(s)) {
+    if ms.is_empty() || !ms.iter().all(|s| os.contains(s) || os.iter().any(|o| sid_respelt(o, s))) {
         return Err("the SignerInfos differ from the original's".into());
     }
     for c in o.certificates.iter().filter(|c| c.raw != anchor.as_slice()) {

@@ -1184,3 +1184,136 @@ fn ber_timestamp_token_with_padding_verifies_like_its_der_form() {
     );
     assert!(ok && out.contains("Verification: OK"), "{out}");
 }
+
+/// `tlv` with every element equal to `old` replaced by `new`, the lengths of the elements around it
+/// re-encoded (DER in, DER out).
+fn replace_element(tlv: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
+    if tlv == old {
+        return new.to_vec();
+    }
+    let t = kyso::asn1::read_all(tlv).unwrap();
+    if t.tag & 0x20 == 0 {
+        return tlv.to_vec();
+    }
+    let mut body = Vec::new();
+    let mut rest = t.body;
+    while !rest.is_empty() {
+        let (child, r) = kyso::asn1::read(rest).unwrap();
+        body.extend(replace_element(child.raw, old, new));
+        rest = r;
+    }
+    let mut out = Vec::new();
+    kyso::asn1::push_header(&mut out, t.tag, body.len());
+    out.extend(body);
+    out
+}
+
+/// A token's (single) SignerInfo's signed attributes, signatureAlgorithm and signature, as received.
+fn signer_info_parts(token: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let children = |raw: &[u8]| -> Vec<Vec<u8>> {
+        let t = kyso::asn1::read_all(raw).unwrap();
+        let mut out = Vec::new();
+        let mut rest = t.body;
+        while !rest.is_empty() {
+            let (c, r) = kyso::asn1::read(rest).unwrap();
+            out.push(c.raw.to_vec());
+            rest = r;
+        }
+        out
+    };
+    let content = children(token).remove(1); // [0] EXPLICIT
+    let signed_data = children(&content).remove(0);
+    let signer_infos = children(&signed_data).pop().unwrap();
+    let signer_info = children(&signer_infos).remove(0);
+    let fields = children(&signer_info);
+    let k = fields.iter().position(|f| f[0] == 0xa0).expect("signed attributes");
+    (fields[k].clone(), fields[k + 1].clone(), fields[k + 2].clone())
+}
+
+/// RSASSA-PSS is resolved by the one CMS signer check for timestamp tokens exactly as for
+/// documents (issue 13): a token whose SignerInfo uses PSS with the maximal salt length — what
+/// OpenSSL writes by default, and what the old token verifier refused — verifies, as a document
+/// signature with the same parameters does; `openssl ts -verify` and `openssl cms -verify` are the
+/// oracles. A wrong salt length in the parameters fails both the same way.
+#[test]
+fn rsa_pss_with_any_salt_is_handled_alike_in_tokens_and_documents() {
+    let pki = Pki::new(KeyKind::P256);
+    let rsa_tsa = Leaf {
+        eku: Some("critical,timeStamping".into()),
+        key_usage: Some("critical,digitalSignature".into()),
+        key: KeyKind::Rsa2048,
+        ..Leaf::default()
+    };
+    let party = pki.leaf("TSA PSS", rsa_tsa);
+    let tsa = library_tsa(&pki, &party);
+    let d = pki.dir.path();
+    write(d, "doc.txt", b"van ban");
+    let imprint = Imprint::of(DigestAlgorithm::Sha256, b"van ban");
+    let now = SystemTime::now();
+    let req = tsp::request(&imprint, None, true, None).unwrap();
+    let token = tsp::parse_response(&tsa.respond(&req, odt(now), &[1]).der).unwrap();
+    let root = [cert_der(&pki.root.cert)];
+    let check = TokenCheck::new(&root, odt(now));
+    tsp::verify_token_with(&token, &imprint, &check).expect("kyso's own PSS token (salt 32)");
+
+    // Re-sign the token's signed attributes with PSS and salt = k - hLen - 2 = 222 (OpenSSL's
+    // maximum), and say so in the SignerInfo's signatureAlgorithm parameters.
+    let (attrs, old_alg, old_sig) = signer_info_parts(&token);
+    let pss_oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+    assert!(old_alg[2..].starts_with(&pss_oid), "the token is signed with RSASSA-PSS");
+    let mut set = attrs.clone();
+    set[0] = 0x31;
+    write(d, "attrs.der", &set);
+    let key = party.key.to_str().unwrap();
+    let sign = |salt: &str, out: &str| {
+        let o = openssl(d, &["dgst", "-sha256", "-sign", key, "-sigopt", "rsa_padding_mode:pss", "-sigopt", &format!("rsa_pss_saltlen:{salt}"), "-out", out, "attrs.der"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(d.join(out)).unwrap()
+    };
+    let sig = sign("max", "sig-max.bin");
+    let pss_params = |salt: u8| {
+        let sha256 = kyso::asn1::tlv(0x30, &[&[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01], &[0x05, 0x00]]);
+        let mgf1 = kyso::asn1::tlv(0x30, &[&[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08], &sha256]);
+        let params = kyso::asn1::tlv(0x30, &[&kyso::asn1::tlv(0xa0, &[&sha256]), &kyso::asn1::tlv(0xa1, &[&mgf1]), &kyso::asn1::tlv(0xa2, &[&if salt < 0x80 { vec![0x02, 0x01, salt] } else { vec![0x02, 0x02, 0x00, salt] }])]);
+        kyso::asn1::tlv(0x30, &[&[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a], &params])
+    };
+    let resigned = |salt: u8, sig: &[u8]| {
+        let t = replace_element(&token, &old_alg, &pss_params(salt));
+        replace_element(&t, &old_sig, &kyso::asn1::tlv(0x04, &[sig]))
+    };
+    let max = resigned(222, &sig);
+    let info = tsp::verify_token_with(&max, &imprint, &check).expect("a PSS token with the maximal salt verifies");
+    assert_eq!(info.tsa_certificate, cert_der(&party.cert));
+    write(d, "max.tst", &max);
+    let untrusted = d.join("untrusted.pem");
+    std::fs::write(&untrusted, [std::fs::read(&party.cert).unwrap(), std::fs::read(&pki.sub.cert).unwrap()].concat()).unwrap();
+    // OpenSSL 3.0's `ts -verify` checks token signatures through its PKCS#7 code, which knows
+    // PKCS#1 v1.5 only; its CMS code reads the same token as a SignedData and knows PSS.
+    let (ok, out) = openssl_ok(
+        d,
+        &["cms", "-verify", "-inform", "DER", "-in", "max.tst", "-CAfile", pki.root.cert.to_str().unwrap(), "-certfile", untrusted.to_str().unwrap(), "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(ok && out.contains("Verification successful"), "the oracle accepts it too: {out}");
+    write(d, "wrong.tst", &resigned(32, &sig));
+    let (ok, out) = openssl_ok(
+        d,
+        &["cms", "-verify", "-inform", "DER", "-in", "wrong.tst", "-CAfile", pki.root.cert.to_str().unwrap(), "-certfile", untrusted.to_str().unwrap(), "-purpose", "any", "-out", "/dev/null"],
+    );
+    assert!(!ok && out.contains("salt length check failed"), "and refuses the wrong salt: {out}");
+    // The same salt stated wrongly (32 while 222 was used): the signature does not verify.
+    let wrong = resigned(32, &sig);
+    assert_eq!(failed(tsp::verify_token_with(&wrong, &imprint, &check).unwrap_err()), Finding::SignatureInvalid);
+
+    // A document signed by OpenSSL with the same PSS parameters goes through the same check.
+    let signer = pki.leaf("Signer PSS", Leaf { key: KeyKind::Rsa2048, ..Leaf::default() });
+    let o = openssl(
+        d,
+        &["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256", "-signer", signer.cert.to_str().unwrap(), "-inkey", signer.key.to_str().unwrap(),
+          "-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:max", "-certfile", pki.sub.cert.to_str().unwrap(), "-in", "doc.txt", "-out", "doc.txt.p7s"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = kyso::Verifier::builder(odt(now) + time::Duration::minutes(1)).trust(&std::fs::read(&pki.root.cert).unwrap()).revocation(kyso::RevocationMode::Off).build().unwrap();
+    let r = v.verify_detached("doc.txt", &b"van ban"[..], &std::fs::read(d.join("doc.txt.p7s")).unwrap());
+    assert_eq!(r.indication, kyso::Indication::TotalPassed, "{r:?}");
+    assert_eq!(r.signatures[0].signature_algorithm, Some(kyso::findings::SignatureScheme::RsaPssSalt { hash: DigestAlgorithm::Sha256, salt_len: 222 }));
+}

@@ -33,6 +33,11 @@ fn write_doc(pki: &Pki, name: &str, text: &str) -> PathBuf {
 fn verify_json(pki: &Pki, args: &[&str]) -> (i32, Value) {
     let mut a = vec!["verify"];
     a.extend_from_slice(args);
+    // These cases are about other checks than revocation: without CRLs they run under
+    // `--revocation warn` (the default before wave 3), explicitly.
+    if !args.iter().any(|x| *x == "--crl" || *x == "--revocation") {
+        a.extend(["--revocation", "warn", "--offline"]);
+    }
     a.push("--json");
     let (code, out, err) = summary(&run(pki.dir.path(), &a));
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"));
@@ -368,8 +373,11 @@ fn substituted_signer_certificate_is_caught_by_signing_certificate_v2() {
     assert_eq!(v["documents"][0]["signatures"][0]["signer"]["serial"], serial_of(&c.unit).as_str(), "{v:#}");
 }
 
+/// Stripping the signed attributes turns a CAdES signature into a PKCS#7 one (issue 15: verified
+/// over the document itself): the signature value, computed over the attributes, no longer
+/// verifies — a forgery attempt stays TOTAL_FAILED.
 #[test]
-fn stripped_signed_attributes_are_a_format_failure() {
+fn stripped_signed_attributes_fail_the_signature() {
     let c = case();
     edit_signed_data(&c.pki.path("cv.txt.p7s"), |sd| {
         let mut v: Vec<cms::signed_data::SignerInfo> = sd.signer_infos.0.iter().cloned().collect();
@@ -378,8 +386,10 @@ fn stripped_signed_attributes_are_a_format_failure() {
     });
     let (code, v) = verify_case(&c, &[]);
     assert_eq!(code, 1, "{v:#}");
-    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "FORMAT_FAILURE".into()));
-    assert!(check(&v, "format").1.contains("no signed attributes"));
+    assert_eq!(sig0(&v), ("TOTAL_FAILED".into(), "SIG_CRYPTO_FAILURE".into()));
+    assert!(check(&v, "signature").1.contains("does not verify"));
+    let warnings = v["documents"][0]["signatures"][0]["warnings"].to_string();
+    assert!(warnings.contains("PKCS#7 signature without signed attributes"), "{warnings}");
 }
 
 #[test]
@@ -390,7 +400,7 @@ fn crl_from_the_wrong_issuer_is_ignored_and_revocation_is_unknown() {
     let other = Pki::new(KeyKind::P256);
     let forged_sub = other.crl(By::Sub, "sub-crl.pem", 30);
     let forged_root = other.crl(By::Root, "root-crl.pem", 30);
-    let (code, v) = verify_case(&c, &["--crl", s(&forged_sub), "--crl", s(&forged_root)]);
+    let (code, v) = verify_case(&c, &["--crl", s(&forged_sub), "--crl", s(&forged_root), "--revocation", "warn", "--offline"]);
     assert_eq!(code, 0, "{v:#}");
     let (st, detail) = check(&v, "revocation");
     assert_eq!(st, "warning");
@@ -433,26 +443,26 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     let warnings = v["documents"][0]["signatures"][0]["warnings"].as_array().unwrap().clone();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("legacy policy: the signature uses SHA-1")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("signed with SHA-1")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
+    // nonRepudiation alone is enough under both policies (DESIGN.md §4 rule 3): no legacy warning.
+    assert!(!warnings.iter().any(|w| w.as_str().unwrap().contains("nonRepudiation only")), "{warnings:?}");
     let (st, detail) = check(&v, "signing_certificate");
     assert_eq!(st, "passed");
     assert!(detail.contains("signing-certificate (v1)"), "{detail}");
     // the human output shows the warning in Vietnamese
-    let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy"]));
+    let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy", "--revocation", "warn", "--offline"]));
     for want in [
-        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — có 4 cảnh báo, xem cuối mục",
+        "Chữ ký 1/1: HỢP LỆ (TOTAL_PASSED) — CHƯA KIỂM TRA tình trạng thu hồi — có 3 cảnh báo, xem cuối mục",
         "Thuật toán: RSA PKCS#1 v1.5 với SHA-1",
         "Cảnh báo: chính sách legacy: chữ ký dùng SHA-1 (thuật toán cũ, chỉ chấp nhận cho văn bản cũ)",
         "Cảnh báo: chính sách legacy: chứng thư số Unit 2012 được ký bằng SHA-1 (thuật toán cũ)",
-        "Cảnh báo: chính sách legacy: chứng thư số của người ký chỉ có mục đích nonRepudiation (không có digitalSignature)",
-        "Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL dùng được cho Unit 2012",
+        "Cảnh báo: chưa kiểm tra được tình trạng thu hồi: không có CRL hoặc phản hồi OCSP dùng được cho Unit 2012",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
     assert!(!out.contains("(tiếng Anh)"), "{out}");
-    let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy", "--lang", "en"]));
+    let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert), "--policy", "legacy", "--lang", "en", "--revocation", "warn", "--offline"]));
     for want in [
-        "Signature 1/1: VALID (TOTAL_PASSED) — 4 warnings, see below",
+        "Signature 1/1: VALID (TOTAL_PASSED) — revocation NOT CHECKED — 3 warnings, see below",
         "Algorithm: RSA PKCS#1 v1.5 with SHA-1",
         "Warning: legacy policy: the signature uses SHA-1",
         "Warning: legacy policy: the certificate of Unit 2012 is signed with SHA-1",
@@ -462,6 +472,8 @@ fn sha1_is_refused_by_strict_and_accepted_by_legacy_with_a_warning() {
     // Under strict: the reason and its detail, in Vietnamese.
     let (_, out, _) = summary(&run(pki.dir.path(), &["verify", "old.txt", "--trust", s(&pki.root.cert)]));
     assert!(out.contains("Chi tiết: chính sách strict không cho phép SHA-1 (với văn bản cũ, dùng chính sách legacy)"), "{out}");
+    // …and how to proceed, with the CLI's flag (issue 15).
+    assert!(out.contains("Cách xử lý:") && out.contains("chính sách legacy (--policy legacy)"), "{out}");
 }
 
 #[test]
@@ -501,11 +513,12 @@ fn garbage_truncated_and_trailing_data_are_format_failures_without_panic() {
 #[test]
 fn human_output_in_vietnamese_and_english() {
     let c = case();
-    let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert)]));
+    let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert), "--revocation", "warn", "--offline"]));
     assert_eq!(code, 0);
     for want in [
         "Tài liệu: cv.txt",
-        "Kết quả: HỢP LỆ (TOTAL_PASSED)",
+        // Checked with --revocation warn: VALID is never said alone.
+        "Kết quả: HỢP LỆ (TOTAL_PASSED) — CHƯA KIỂM TRA tình trạng thu hồi",
         "Người ký: Văn phòng UBND tỉnh — Test Province",
         "Đơn vị: Test Province",
         "Tổ chức cấp chứng thư số (CA): Test Issuing CA — Test Province",
@@ -520,7 +533,7 @@ fn human_output_in_vietnamese_and_english() {
     }
     assert!(!out.chars().any(|ch| ('\u{300}'..='\u{36f}').contains(&ch)), "decomposed diacritics in:\n{out}");
     std::fs::write(&c.doc, "changed").unwrap();
-    let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert)]));
+    let (code, out, _) = summary(&run(c.pki.dir.path(), &["verify", "cv.txt", "--trust", s(&c.pki.root.cert), "--revocation", "warn", "--offline"]));
     assert_eq!(code, 1);
     assert!(out.contains("KHÔNG HỢP LỆ (TOTAL_FAILED)"), "{out}");
     assert!(out.contains("HASH_FAILURE — giá trị băm của tài liệu không khớp"), "{out}");
@@ -577,7 +590,7 @@ fn cert_verify_json_and_exit_codes() {
     let unit = pki.leaf("Unit A", Leaf::default());
     let tls = pki.leaf("Server", Leaf { eku: Some("serverAuth".into()), ..Leaf::default() });
     let d = pki.dir.path();
-    let base = ["--trust", s(&pki.root.cert), "--chain", s(&pki.sub.cert), "--json"];
+    let base = ["--trust", s(&pki.root.cert), "--chain", s(&pki.sub.cert), "--json", "--offline"];
     let cv = |cert: &Path, extra: &[&str]| {
         let mut a = vec!["cert", "verify", s(cert)];
         a.extend_from_slice(&base);
@@ -586,7 +599,11 @@ fn cert_verify_json_and_exit_codes() {
         let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
         (code, v)
     };
+    // The default requires revocation (DESIGN §4 rule 4, wave 3): without a CRL or OCSP answer,
+    // and offline, the status is unknown — INDETERMINATE/TRY_LATER, exit 3.
     let (code, v) = cv(&unit.cert, &[]);
+    assert_eq!((code, v["sub_indication"].as_str()), (3, Some("TRY_LATER")), "{v:#}");
+    let (code, v) = cv(&unit.cert, &["--revocation", "warn"]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["indication"], "TOTAL_PASSED");
     assert!(v["sub_indication"].is_null());
@@ -596,7 +613,7 @@ fn cert_verify_json_and_exit_codes() {
     assert!(v["checks"].as_array().unwrap().iter().all(|c| c.get("name").is_some() && c.get("status").is_some() && c.get("detail").is_some()));
     let (code, v) = cv(&tls.cert, &[]);
     assert_eq!((code, v["sub_indication"].as_str()), (3, Some("CHAIN_CONSTRAINTS_FAILURE")));
-    let (code, v) = cv(&tls.cert, &["--purpose", "any"]);
+    let (code, v) = cv(&tls.cert, &["--purpose", "any", "--revocation", "warn"]);
     assert_eq!(code, 0, "{v:#}");
     // revoked
     pki.revoke(By::Sub, &unit, "superseded");

@@ -28,7 +28,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::cmd_ca::CaCommand,
     },
-    /// Private keys: new
+    /// Private keys: new, export (to .p12/.pfx), import (from .p12/.pfx)
     Key {
         #[command(subcommand)]
         cmd: crate::cmd_key::KeyCommand,
@@ -52,6 +52,8 @@ pub enum Command {
     Tsa(crate::cmd_tsa::TsaArgs),
     /// Add a signature timestamp to an existing .p7s (CAdES-B-T)
     Timestamp(crate::cmd_timestamp::TimestampArgs),
+    /// Signed documents by e-mail (S/MIME): mail sign, mail verify
+    Mail(crate::cmd_mail::MailArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -89,6 +91,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Cert(a) => crate::cmd_verify::run_cert(a),
         Command::Tsa(a) => crate::cmd_tsa::run(a),
         Command::Timestamp(a) => crate::cmd_timestamp::run(a),
+        Command::Mail(a) => crate::cmd_mail::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

@@ -39,6 +39,9 @@ pub enum ProfileArg {
     Person,
     /// A timestamping unit (EKU timeStamping, critical)
     Tsa,
+    /// A delegated OCSP responder (EKU OCSPSigning, ocsp-nocheck, valid 30 days); `ca serve`
+    /// uses DIR/ocsp.pem and DIR/ocsp.key
+    Ocsp,
 }
 
 /// RFC 5280 revocation reason.
@@ -123,16 +126,22 @@ pub enum CaCommand {
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca.crl\n",
         "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
         "   the parent key's from --parent-pass-file, else the same source)\n\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca/crl --ocsp-url http://ca.bacninh.example/ocsp \\\n      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt   # what `kyso ca serve` publishes\n",
         "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --key-out syt.key --cert-out syt.pem\n",
-        "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 \\\n      --csr binh.csr --cert-out binh.pem\n\n",
+        "  kyso ca issue --dir ca --profile person --cn \"Trần Thị Bình\" --title \"Giám đốc\" \\\n      --org \"Sở Y tế tỉnh Bắc Ninh\" --uid CCCD:027185000002 \\\n      --csr binh.csr --cert-out binh.pem\n",
+        "  # a .p12/.pfx for the unit (key, certificate, chain), under the unit's own passphrase\n",
+        "  kyso ca issue --dir ca --profile agency --cn \"Sở Y tế tỉnh Bắc Ninh\" --uid MNS:1000002 \\\n      --p12-out syt.p12 --key-pass-file unit-pass.txt\n\n",
+        "--p12-out writes PBES2 (PBKDF2-SHA-256, AES-256-CBC) and an HMAC-SHA-256, as Windows 10+ and\n",
+        "OpenSSL 3 write; friendly name = the CN. Its passphrase is the unit's, never the CA's:\n",
+        "--key-pass-file, else $KYSO_KEY_PASSPHRASE, else a prompt (the CA key's passphrase is refused).\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
-        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase"))]
+        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
     Issue(IssueArgs),
     /// Revoke a certificate and publish a new CRL at once
     #[command(after_help = concat!(
@@ -149,7 +158,9 @@ pub enum CaCommand {
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca crl --dir ca                       # DIR/crl.pem, valid 30 days (or the last --days)\n",
-        "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n\n",
+        "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n",
+        "  kyso ca crl --dir ca --out crls.pem --with-parents   # this CA's CRL and its parents': all a\n",
+        "                                                       # recipient needs (give it with --crl)\n\n",
         "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
     Crl(CrlArgs),
     /// List the certificates this CA issued, with their status
@@ -169,6 +180,9 @@ pub enum CaCommand {
         "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
         "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
+    /// Publish CAs over HTTP: CRLs, CA certificates and an OCSP responder
+    #[command(after_help = crate::cmd_ca_serve::EXAMPLES)]
+    Serve(crate::cmd_ca_serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +208,12 @@ pub struct InitArgs {
     /// URL where this CA's CRL is published (put in the certificates it issues)
     #[arg(long, value_name = "URL")]
     pub crl_url: Option<String>,
+    /// URL of this CA's OCSP responder (authorityInfoAccess of the certificates it issues)
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// URL where this CA's certificate is published (authorityInfoAccess caIssuers)
+    #[arg(long, value_name = "URL")]
+    pub ca_issuers_url: Option<String>,
     /// Make DIR an issuing CA certified by the CA in this directory
     #[arg(long, value_name = "DIR")]
     pub parent: Option<PathBuf>,
@@ -205,7 +225,8 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("keysource").required(true).args(["csr", "key_out"]))]
+#[command(group = clap::ArgGroup::new("keysource").required(true).multiple(true).args(["csr", "key_out", "p12_out"]))]
+#[command(group = clap::ArgGroup::new("newkey").multiple(true).args(["key_out", "p12_out"]))]
 pub struct IssueArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
@@ -219,24 +240,33 @@ pub struct IssueArgs {
     #[arg(long, value_name = "N")]
     pub years: Option<u32>,
     /// Certify the public key of this PKCS#10 request (PEM or DER)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key_out", "p12_out"])]
     pub csr: Option<PathBuf>,
     /// Generate a key and write it here (encrypted PKCS#8, mode 0600)
     #[arg(long, value_name = "FILE")]
     pub key_out: Option<PathBuf>,
-    /// Algorithm of the generated key
-    #[arg(long, value_enum, default_value_t = AlgArg::P256, requires = "key_out")]
-    pub alg: AlgArg,
-    /// Write the new key unencrypted (not recommended)
-    #[arg(long, requires = "key_out")]
-    pub no_passphrase: bool,
-    /// Passphrase file for the new key (default: the same source as the CA key's)
-    #[arg(long, value_name = "FILE", requires = "key_out")]
-    pub key_pass_file: Option<PathBuf>,
-    /// Where to write the certificate (PEM)
+    /// Generate a key and write it, its certificate and the CA chain here as PKCS#12
+    /// (.p12/.pfx, mode 0600), protected by the unit's own passphrase
     #[arg(long, value_name = "FILE")]
-    pub cert_out: PathBuf,
-    /// Overwrite --cert-out / --key-out if they exist
+    pub p12_out: Option<PathBuf>,
+    /// With --p12-out: legacy encryption (3DES, RC2-40, SHA-1 MAC) for software that cannot open
+    /// AES (weak)
+    #[arg(long, requires = "p12_out")]
+    pub p12_legacy: bool,
+    /// Algorithm of the generated key
+    #[arg(long, value_enum, default_value_t = AlgArg::P256, requires = "newkey")]
+    pub alg: AlgArg,
+    /// Write the new --key-out key unencrypted (not recommended)
+    #[arg(long, requires = "key_out", conflicts_with = "p12_out")]
+    pub no_passphrase: bool,
+    /// The unit's passphrase for the new key and .p12 (else $KYSO_KEY_PASSPHRASE, else a prompt;
+    /// for --key-out alone, else the CA key's source)
+    #[arg(long, value_name = "FILE", requires = "newkey")]
+    pub key_pass_file: Option<PathBuf>,
+    /// Where to write the certificate (PEM); optional with --p12-out, which holds it
+    #[arg(long, value_name = "FILE", required_unless_present = "p12_out")]
+    pub cert_out: Option<PathBuf>,
+    /// Overwrite --cert-out / --key-out / --p12-out if they exist
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -269,6 +299,10 @@ pub struct CrlArgs {
     /// Validity in days (nextUpdate); default 30, or the last value used
     #[arg(long, value_name = "N")]
     pub days: Option<u32>,
+    /// Write to --out the parents' current CRLs too (up to the root): every CRL a recipient
+    /// needs to check a certificate of this CA
+    #[arg(long, requires = "out")]
+    pub with_parents: bool,
     /// Overwrite --out if it exists
     #[arg(long)]
     pub force: bool,
@@ -312,6 +346,7 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::BadValidity { years, max } => CliError::usage(format!("--years {years}: between 1 and {max}")),
         CaError::BadCrlDays { days, max } => CliError::usage(format!("--days {days}: between 1 and {max}")),
         CaError::BadCrlUrl(u) => CliError::usage(format!("--crl-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
+        CaError::BadAiaUrl(u) => CliError::usage(format!("--ocsp-url / --ca-issuers-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
         CaError::CaProfileNotIssued => CliError::usage("CA certificates are made with `ca init --parent`"),
         CaError::BadParameter(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
         CaError::InitFailedAfterParentIssued { dir, parent, serial, source } => CliError::failed(format!(
@@ -356,14 +391,30 @@ fn now() -> time::OffsetDateTime {
 
 /// Opens the CA key, asking for its passphrase only when it is encrypted.
 fn open_ca_key(ca: &Ca, pass: &PassArgs) -> Result<PrivateKey, CliError> {
+    open_ca_key_with_passphrase(ca, pass).map(|(k, _)| k)
+}
+
+/// Opens the CA key; also returns the passphrase that opened it (to refuse it for a unit).
+fn open_ca_key_with_passphrase(ca: &Ca, pass: &PassArgs) -> Result<(PrivateKey, Option<zeroize::Zeroizing<Vec<u8>>>), CliError> {
     let what = format!("the CA key {}", ca.dir().join(kyso::ca::CA_KEY_FILE).display());
     if ca.key_is_encrypted().map_err(ca_error)? {
         let p = pass.get(&what)?;
-        ca.open_key(Some(&p)).map_err(ca_error)
+        ca.open_key(Some(&p)).map(|k| (k, Some(p))).map_err(ca_error)
     } else {
         eprintln!("warning: {what} is not encrypted");
-        ca.open_key(None).map_err(ca_error)
+        ca.open_key(None).map(|k| (k, None)).map_err(ca_error)
     }
+}
+
+/// The certificates a unit's .p12 carries after its own: the CA's chain file (an issuing CA's
+/// certificate and its parents up to the root), or the CA's own certificate for a root.
+fn ca_chain(ca: &Ca) -> Result<Vec<Vec<u8>>, CliError> {
+    let path = ca.dir().join(kyso::ca::CHAIN_FILE);
+    if path.exists() {
+        let bytes = read_input(&path, "the CA chain", 1 << 20)?;
+        return kyso::objects::certificates(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())));
+    }
+    Ok(vec![ca.certificate().to_vec()])
 }
 
 fn pass_from_file(file: &Option<PathBuf>, fallback: &PassArgs) -> PassArgs {
@@ -396,6 +447,7 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
         CaCommand::Crl(a) => crl(a),
         CaCommand::List(a) => list(a),
         CaCommand::Audit(a) => audit(a),
+        CaCommand::Serve(a) => crate::cmd_ca_serve::run(a),
     }
 }
 
@@ -421,6 +473,9 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         alg: a.alg.key_algorithm(),
         years: a.years,
         crl_url: a.crl_url.clone(),
+        ocsp_url: a.ocsp_url.clone(),
+        ca_issuers_url: a.ca_issuers_url.clone(),
+        ..InitParams::new(&a.name)
     };
     let par = match (&mut parent, &parent_key) {
         (Some(p), Some(k)) => Some((p, k as &dyn Signer)),
@@ -437,19 +492,21 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 
 fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     // Cheap checks first: outputs, request, profile rules — before any passphrase is asked.
-    check_output(&a.cert_out, a.force, "--cert-out")?;
-    if let Some(k) = &a.key_out {
-        check_output(k, a.force, "--key-out")?;
+    for (path, flag) in [(&a.cert_out, "--cert-out"), (&a.key_out, "--key-out"), (&a.p12_out, "--p12-out")] {
+        if let Some(p) = path {
+            check_output(p, a.force, flag)?;
+        }
     }
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let profile = match a.profile {
         ProfileArg::Agency => Profile::Agency,
         ProfileArg::Person => Profile::Person,
         ProfileArg::Tsa => Profile::Tsa,
+        ProfileArg::Ocsp => Profile::Ocsp,
     };
     let req = IssueRequest { profile, subject: a.subject.subject(), years: a.years };
     req.subject.check(profile).map_err(|e| CliError::usage(profile_message(&e)))?;
-    let (spki, new_key) = match (&a.csr, &a.key_out) {
+    let (spki, new_key) = match (&a.csr, a.key_out.is_some() || a.p12_out.is_some()) {
         (Some(csr), _) => {
             let bytes = read_input(csr, "the request", MAX_CSR_FILE)?;
             let v = kyso::csr::verify_csr(&bytes)
@@ -459,29 +516,51 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
             }
             (v.spki, None)
         }
-        (None, Some(_)) => {
+        (None, true) => {
             let k = PrivateKey::generate(a.alg.key_algorithm()).map_err(|e| CliError::failed(e.to_string()))?;
             (k.public_key_spki().to_vec(), Some(k))
         }
-        (None, None) => return Err(CliError::usage("give --csr FILE or --key-out FILE")),
+        (None, false) => return Err(CliError::usage("give --csr FILE, --key-out FILE or --p12-out FILE")),
     };
-    let ca_key = open_ca_key(&ca, &a.pass)?;
-    // The new key's passphrase before issuing, so a missing one does not leave a recorded
-    // certificate without its key.
+    let chain = match &a.p12_out {
+        Some(_) => ca_chain(&ca)?,
+        None => Vec::new(),
+    };
+    let (ca_key, ca_pass) = open_ca_key_with_passphrase(&ca, &a.pass)?;
+    // The unit's passphrase before issuing, so a missing one does not leave a recorded
+    // certificate without its key. With --p12-out it is the unit's own (--key-pass-file,
+    // KYSO_KEY_PASSPHRASE or a prompt), never the CA's; --key-out alone keeps falling back to
+    // the CA key's source, as it always has.
+    let unit_source = crate::util::PassSource { file: a.key_pass_file.as_deref(), env: "KYSO_KEY_PASSPHRASE", flag: "--key-pass-file" };
+    let unit_pass = match (&a.p12_out, &a.key_out) {
+        (Some(p12), _) => {
+            let p = unit_source.obtain(&format!("the unit's new file {}", p12.display()), true)?;
+            if ca_pass.as_ref().is_some_and(|c| **c == *p) {
+                return Err(CliError::usage("the unit's passphrase for --p12-out is the CA key's passphrase")
+                    .hint("give the unit its own passphrase with --key-pass-file FILE or KYSO_KEY_PASSPHRASE: it travels with the file"));
+            }
+            Some(p)
+        }
+        (None, Some(path)) if !a.no_passphrase => Some(match unit_source.given()? {
+            Some(p) => p,
+            None => a.pass.get_new(&format!("the new key {}", path.display()))?,
+        }),
+        _ => None,
+    };
     let key_pem = match (&new_key, &a.key_out) {
-        (Some(k), Some(path)) => Some(if a.no_passphrase {
-            k.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?
-        } else {
-            let p = pass_from_file(&a.key_pass_file, &a.pass).get_new(&format!("the new key {}", path.display()))?;
-            k.to_encrypted_pem(&p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?
+        (Some(k), Some(_)) => Some(match &unit_pass {
+            Some(p) if !a.no_passphrase => k.to_encrypted_pem(p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?,
+            _ => k.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?,
         }),
         _ => None,
     };
     // The key is written before the certificate is recorded, and removed again if issuance
     // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
-    if let Some(dir) = a.cert_out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(CliError::usage(format!("the folder {} of --cert-out does not exist", dir.display())));
+    for out in [&a.cert_out, &a.p12_out].into_iter().flatten() {
+        if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(CliError::usage(format!("the folder {} of {} does not exist", dir.display(), out.display())));
+            }
         }
     }
     if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
@@ -496,10 +575,27 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
             return Err(ca_error(e));
         }
     };
-    write_out(&a.cert_out, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(|e| {
+    let recorded = |e: CliError| {
         let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
         CliError { message: m, ..e }
-    })?;
+    };
+    // The .p12 needs the certificate: it is written right after issuance. If that fails, the
+    // key exists only in this process (unless --key-out has it too): say so.
+    if let (Some(path), Some(k), Some(p)) = (&a.p12_out, &new_key, &unit_pass) {
+        if a.p12_legacy {
+            eprintln!("{}", crate::p12::LEGACY_WARNING);
+        }
+        let opts = if a.p12_legacy { kyso::pkcs12::WriteOptions::legacy() } else { kyso::pkcs12::WriteOptions::new() };
+        let lost = |m: String| {
+            let m = format!("{m}; the certificate {} is recorded but its key is lost{}", issued.serial, if a.key_out.is_some() { " (except in --key-out)" } else { ": revoke it" });
+            CliError::failed(m)
+        };
+        let file = kyso::pkcs12::write(k, &issued.der, &chain, p, &opts).map_err(|e| lost(e.to_string()))?;
+        write_out(path, &file, a.force, Secrecy::Secret).map_err(|e| lost(e.message))?;
+    }
+    if let Some(path) = &a.cert_out {
+        write_out(path, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(recorded)?;
+    }
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
     println!("issued {} certificate, serial {}", profile, issued.serial);
     println!("  subject:     {subject}");
@@ -507,9 +603,19 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     if issued.shortened {
         println!("  (shortened to the CA certificate's own notAfter)");
     }
-    println!("  certificate: {}", a.cert_out.display());
+    if let Some(c) = &a.cert_out {
+        println!("  certificate: {}", c.display());
+    }
     if let Some(k) = &a.key_out {
         println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
+    }
+    if let Some(p) = &a.p12_out {
+        println!(
+            "  PKCS#12:     {} (key, certificate and {} CA certificate(s); {}; the unit's passphrase)",
+            p.display(),
+            chain.len(),
+            if a.p12_legacy { "legacy 3DES/RC2-40" } else { "AES-256" }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -535,9 +641,40 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let key = open_ca_key(&ca, &a.pass)?;
     let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
+    let mut parents = Vec::new();
+    if a.with_parents {
+        let mut dir = ca.parent_dir().map_err(ca_error)?;
+        while let Some(d) = dir {
+            if parents.len() >= 8 {
+                return Err(CliError::failed("more than 8 parent CAs: the parent_dir records form a loop?"));
+            }
+            let mut parent = Ca::open(&d).map_err(ca_error)?;
+            let path = d.join(kyso::ca::CRL_FILE);
+            let bytes = read_input(&path, "the parent's CRL", 64 << 20)?;
+            let der = kyso::objects::crls(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+            for c in &der {
+                if let Ok((_, x)) = <x509_parser::revocation_list::CertificateRevocationList as x509_parser::prelude::FromDer<_>>::from_der(c) {
+                    if x.next_update().is_some_and(|n| n.timestamp() < now().unix_timestamp()) {
+                        eprintln!("warning: the CRL of {} is past its nextUpdate: publish a new one with `kyso ca crl --dir {}`", d.display(), d.display());
+                    }
+                }
+            }
+            parents.extend(der);
+            dir = parent.parent_dir().map_err(ca_error)?;
+        }
+        if parents.is_empty() {
+            eprintln!("note: {} is a root CA (or was made before kyso recorded parents): only its own CRL is written", a.dir.display());
+        }
+    }
     if let Some(out) = &a.out {
         let der = matches!(out.extension().and_then(|e| e.to_str()), Some("der" | "crl"));
-        let bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
+        if der && !parents.is_empty() {
+            return Err(CliError::usage("--with-parents writes several CRLs: use a PEM --out (e.g. crls.pem)"));
+        }
+        let mut bytes = if der { crl.der.clone() } else { crl.pem().into_bytes() };
+        for p in &parents {
+            bytes.extend_from_slice(pem::encode(&pem::Pem::new("X509 CRL", p.clone())).as_bytes());
+        }
         write_out(out, &bytes, a.force, Secrecy::Public)?;
     }
     println!(
@@ -548,6 +685,9 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         a.dir.join(kyso::ca::CRL_FILE).display(),
         a.out.as_ref().map(|o| format!(" and {}", o.display())).unwrap_or_default()
     );
+    if !parents.is_empty() {
+        println!("{} parent CRL(s) added to {}", parents.len(), a.out.as_ref().map(|o| o.display().to_string()).unwrap_or_default());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -249,8 +249,14 @@ fn play(d: &mut Demo) {
         "1. Sở TT&TT lập CA gốc và CA cấp phát của tỉnh",
         "1. The Department of Information and Communications sets up the provincial root and issuing CAs",
     );
-    d.kyso(&["ca", "init", "--dir", "root-ca", "--name", "Root CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "20"], 0, false);
-    d.kyso(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "10", "--parent", "root-ca"], 0, false);
+    // Where the CAs publish (chapter 4): a free loopback port, written in every certificate.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(18080);
+    let base = format!("http://127.0.0.1:{port}");
+    let urls = |dir: &str| [format!("{base}/{dir}/crl"), format!("{base}/{dir}/ca.crt"), format!("{base}/ocsp")];
+    let [crl, cert, ocsp] = urls("root-ca");
+    d.kyso(&["ca", "init", "--dir", "root-ca", "--name", "Root CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "20", "--crl-url", &crl, "--ca-issuers-url", &cert, "--ocsp-url", &ocsp], 0, false);
+    let [crl, cert, ocsp] = urls("ca");
+    d.kyso(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--org", org, "--province", "Bắc Ninh", "--years", "10", "--parent", "root-ca", "--crl-url", &crl, "--ca-issuers-url", &cert, "--ocsp-url", &ocsp], 0, false);
 
     d.chapter(
         "2. CA cấp chứng thư số cho ba đơn vị thí điểm: chữ ký cơ quan và chữ ký người có thẩm quyền",
@@ -283,13 +289,18 @@ fn play(d: &mut Demo) {
     }
 
     d.chapter(
-        "4. Nơi nhận kiểm tra cả ba văn bản (một báo cáo chung)",
-        "4. A recipient verifies all three documents (one combined report)",
+        "4. Sở TT&TT công bố CRL, chứng thư CA và dịch vụ OCSP; nơi nhận chỉ có chứng thư gốc và kiểm tra cả ba văn bản (một báo cáo chung)",
+        "4. The CA publishes its CRLs, certificates and OCSP responder; a recipient holding only the root verifies all three documents (one combined report)",
     );
+    let listen = format!("127.0.0.1:{port}");
+    let Some(server) = Background::start_any(d, &["ca", "serve", "--dir", "root-ca", "--dir", "ca", "--listen", &listen], "kyso ca serve: listening on ") else {
+        return;
+    };
     let docs: Vec<String> = UNITS.iter().map(|u| format!("docs/{}", u.doc)).collect();
     let mut verify: Vec<&str> = vec!["verify"];
     verify.extend(docs.iter().map(String::as_str));
-    verify.extend(["--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem"]);
+    // No --crl: kyso asks the OCSP responder named in each certificate (cached in recipient-1/).
+    verify.extend(["--trust", "root-ca/ca.pem", "--cache", "recipient-1"]);
     let lang_args: [&str; 2] = ["--lang", if d.lang == Lang::Vi { "vi" } else { "en" }];
     let mut human = verify.clone();
     human.extend(lang_args);
@@ -307,9 +318,9 @@ fn play(d: &mut Demo) {
     let altered = format!("docs/{}", UNITS[2].doc);
     d.write(&altered, &UNITS[2].text.replace("412", "512"));
     println!("{}", d.t("(sửa số liệu \"412\" thành \"512\" trong báo cáo)", "(the figure \"412\" changed to \"512\" in the report)"));
-    let v = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", lang_args[0], lang_args[1]];
+    let v = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--cache", "recipient-1", lang_args[0], lang_args[1]];
     d.kyso(&v, 1, true);
-    let vj = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", "--json"];
+    let vj = ["verify", altered.as_str(), "--trust", "root-ca/ca.pem", "--cache", "recipient-1", "--json"];
     let out = d.kyso(&vj, 1, false);
     d.expect_indications(&out, &[(UNITS[2].doc, "TOTAL_FAILED")]);
 
@@ -319,6 +330,7 @@ fn play(d: &mut Demo) {
     );
     let Some(serial) = d.serial_of(UNITS[1].name, "agency") else {
         d.failures.push("the Health Department's agency certificate is missing from `ca list --json`".into());
+        server.stop(d);
         return;
     };
     d.kyso(&["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "key-compromise"], 0, false);
@@ -327,11 +339,23 @@ fn play(d: &mut Demo) {
     let dir = format!("units/{}", UNITS[1].slug);
     println!("{}", d.t("(ai đó vẫn dùng khóa đã bị thu hồi để ký một giấy mời mới)", "(someone still signs a new invitation with the revoked key)"));
     d.kyso(&["sign", "--cert", &format!("{dir}/agency.pem"), "--key", &format!("{dir}/agency.key"), "--chain", "ca/chain.pem", new_doc], 0, false);
-    let v = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", lang_args[0], lang_args[1]];
+    // Another recipient (an empty cache): the responder answers "revoked" at once.
+    println!("{}", d.t("(một nơi nhận khác hỏi máy chủ OCSP: câu trả lời \"đã thu hồi\" có ngay)", "(another recipient asks the OCSP responder: the answer \"revoked\" is there at once)"));
+    let v = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--cache", "recipient-2", lang_args[0], lang_args[1]];
     d.kyso(&v, 1, true);
-    let vj = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--crl", "ca/crl.pem", "--crl", "root-ca/crl.pem", "--json"];
+    let vj = ["verify", new_doc, "--trust", "root-ca/ca.pem", "--cache", "recipient-2", "--json"];
     let out = d.kyso(&vj, 1, false);
     d.expect_indications(&out, &[("giay-moi-46-SYT.txt", "TOTAL_FAILED")]);
+    // The server stops: a recipient who cannot reach it gets INDETERMINATE/TRY_LATER, with the
+    // URLs kyso tried and what to give instead.
+    server.stop(d);
+    println!("{}", d.t("(máy chủ công bố dừng: nơi nhận chưa có dữ liệu thu hồi không thể kết luận)", "(the publication server is down: a recipient without revocation data cannot conclude)"));
+    let first = format!("docs/{}", UNITS[0].doc);
+    let v = ["verify", first.as_str(), "--trust", "root-ca/ca.pem", "--cache", "recipient-3", "--fetch-timeout", "2", lang_args[0], lang_args[1]];
+    d.kyso(&v, 3, true);
+    let vj = ["verify", first.as_str(), "--trust", "root-ca/ca.pem", "--cache", "recipient-3", "--fetch-timeout", "2", "--json"];
+    let out = d.kyso(&vj, 3, false);
+    d.expect_indications(&out, &[(UNITS[0].doc, "INDETERMINATE")]);
 }
 
 /// The sample dispatch and the drawn signature and seal images of certs-example/pdf, embedded so
@@ -415,6 +439,16 @@ struct TsaProcess {
 impl TsaProcess {
     /// Starts the server on a free loopback port and waits for its "listening on URL" line.
     fn start(d: &mut Demo, args: &[&str]) -> Option<TsaProcess> {
+        Self::start_any(d, args, "kyso tsa: listening on ")
+    }
+}
+
+/// A kyso server started in the background (chapter 4: `ca serve`; chapter 8: `tsa serve`).
+type Background = TsaProcess;
+
+impl Background {
+    /// Starts `kyso ARGS` and waits for its `ready` line ("… listening on URL").
+    fn start_any(d: &mut Demo, args: &[&str], ready: &str) -> Option<Background> {
         use std::io::{BufRead, BufReader};
         println!("$ kyso {} &", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
         let spawned = Command::new(&d.exe)
@@ -427,7 +461,7 @@ impl TsaProcess {
         let mut child = match spawned {
             Ok(c) => c,
             Err(e) => {
-                d.failures.push(format!("kyso tsa serve: cannot run: {e}"));
+                d.failures.push(format!("kyso {}: cannot run: {e}", args.first().copied().unwrap_or("")));
                 return None;
             }
         };
@@ -439,7 +473,7 @@ impl TsaProcess {
         let mut lines = BufReader::new(stderr).lines();
         let mut url = None;
         for line in lines.by_ref().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("kyso tsa: listening on ") {
+            if let Some(rest) = line.strip_prefix(ready) {
                 url = rest.split_whitespace().next().map(str::to_string);
                 break;
             }
@@ -448,11 +482,11 @@ impl TsaProcess {
         std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
         match url {
             Some(url) => {
-                println!("    ✓ {} {url}", d.t("máy chủ dấu thời gian đang chạy tại", "the timestamp server listens on"));
+                println!("    ✓ {} {url}", d.t("máy chủ đang chạy tại", "the server listens on"));
                 Some(TsaProcess { child, url })
             }
             None => {
-                d.failures.push("kyso tsa serve did not start".into());
+                d.failures.push(format!("kyso {} did not start", args.iter().take(2).copied().collect::<Vec<_>>().join(" ")));
                 let _ = child.kill();
                 let _ = child.wait();
                 None
@@ -468,12 +502,12 @@ impl TsaProcess {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) if status.success() => return println!("    ✓ exit 0"),
-                Ok(Some(status)) => return d.failures.push(format!("kyso tsa serve exited with {status}")),
+                Ok(Some(status)) => return d.failures.push(format!("the server exited with {status}")),
                 Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(50)),
                 _ => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
-                    return d.failures.push("kyso tsa serve did not stop on SIGTERM".into());
+                    return d.failures.push("the server did not stop on SIGTERM".into());
                 }
             }
         }

@@ -4,12 +4,9 @@ use crate::cmd_ca::{AlgArg, SubjectArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
-use kyso::keys::{Kdf, KeyError, KeyFile, PrivateKey};
+use kyso::keys::{Kdf, KeyError, PrivateKey};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Largest key file read (64 KiB: an RSA-8192 PEM key is ~6.5 KB).
-const MAX_KEY_FILE: u64 = 64 * 1024;
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
@@ -21,6 +18,99 @@ pub enum KeyCommand {
         "  openssl pkcs8 -in unit.key -passin file:pass.txt -noout   # OpenSSL opens it too\n\n",
         "EXIT CODES:\n  0  success\n  1  the output exists (use --force)\n  2  usage error, no passphrase available (or use --no-passphrase)"))]
     New(KeyNewArgs),
+    /// Write a key, its certificate and chain as one PKCS#12 file (.p12/.pfx) for Windows,
+    /// browsers or Adobe Reader
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso key export --key unit.key --cert unit.pem --chain ca/chain.pem --out unit.p12\n",
+        "  kyso key export --key old.pfx --out new.p12     # re-protect a legacy file with AES-256\n",
+        "  kyso key export --key unit.key --cert unit.pem --out unit-win7.p12 --legacy\n",
+        "  openssl pkcs12 -info -noout -in unit.p12 -passin file:p12-pass.txt   # OpenSSL opens it\n\n",
+        "The key's passphrase comes from --pass-file, else $KYSO_PASSPHRASE, else a prompt. The\n",
+        "file's password comes from --p12-pass-file, else $KYSO_P12_PASSPHRASE, else it is the key's\n",
+        "passphrase (for a key without one: a prompt). The file holds the key (PBES2: PBKDF2-SHA-256,\n",
+        "AES-256-CBC), the certificates (the same) and an HMAC-SHA-256, as Windows 10+ and OpenSSL 3\n",
+        "write; friendly name: the certificate's CN (or --name). --legacy writes 3DES, RC2-40 and a\n",
+        "SHA-1 MAC for older software: weak, only when nothing else opens.\n\n",
+        "EXIT CODES:\n  0  success\n  1  the output exists (use --force)\n  2  usage error, key or certificate missing or unusable,\n     the certificate is not the key's, no or wrong passphrase"))]
+    Export(KeyExportArgs),
+    /// Read a PKCS#12 file (.p12/.pfx): write its key (encrypted PKCS#8), certificate and chain
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso key import unit.pfx --key-out unit.key --cert-out unit.pem --chain-out chain.pem\n",
+        "  kyso key import several.p12 --p12-name 'Nguyễn Văn An' --key-out an.key --cert-out an.pem\n\n",
+        "The file's password comes from --pass-file, else $KYSO_PASSPHRASE, else a prompt. The new\n",
+        "key file's passphrase comes from --key-pass-file, else $KYSO_KEY_PASSPHRASE, else it is the\n",
+        "file's password (--no-passphrase: written unencrypted). Reads what Windows, browsers, Java\n",
+        "and OpenSSL write: PBES2 (AES, 3DES) and the legacy PKCS#12 ciphers (3DES, RC2, RC4),\n",
+        "MACs with SHA-1 or SHA-2, BER encodings.\n\n",
+        "EXIT CODES:\n  0  success\n  1  an output exists (use --force)\n  2  usage error, the file is missing or unusable, no or wrong password, several keys\n     without --p12-name"))]
+    Import(KeyImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyExportArgs {
+    /// The key: a key file (PEM or DER, encrypted or not) or a .p12/.pfx
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The key's certificate (PEM or DER; further certificates in the file count as chain);
+    /// optional when --key is a .p12/.pfx
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The issuing CA certificates (PEM bundle or DER), included after the key's certificate
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+    /// With a .p12/.pfx --key holding several keys: the friendly name of the one to export
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
+    /// Where to write the PKCS#12 file (mode 0600)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The friendly name shown by Windows and browsers (default: the certificate's CN)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Legacy encryption (3DES, RC2-40, SHA-1 MAC) for software that cannot open AES (weak)
+    #[arg(long)]
+    pub legacy: bool,
+    /// Read the file's password from the first line of FILE (else $KYSO_P12_PASSPHRASE, else the key's)
+    #[arg(long, value_name = "FILE")]
+    pub p12_pass_file: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyImportArgs {
+    /// The PKCS#12 file (.p12/.pfx)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where to write the key (encrypted PKCS#8 PEM, mode 0600)
+    #[arg(long, value_name = "FILE")]
+    pub key_out: PathBuf,
+    /// Where to write the key's certificate (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: Option<PathBuf>,
+    /// Where to write the file's other certificates (PEM bundle, in file order)
+    #[arg(long, value_name = "FILE")]
+    pub chain_out: Option<PathBuf>,
+    /// With a file holding several keys: the friendly name of the one to import
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
+    /// Read the new key file's passphrase from the first line of FILE (else $KYSO_KEY_PASSPHRASE,
+    /// else the .p12's password)
+    #[arg(long, value_name = "FILE")]
+    pub key_pass_file: Option<PathBuf>,
+    /// Write the key unencrypted (not recommended)
+    #[arg(long, conflicts_with = "key_pass_file")]
+    pub no_passphrase: bool,
+    /// Overwrite the outputs if they exist
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
 }
 
 #[derive(Debug, Args)]
@@ -58,9 +148,12 @@ pub enum CsrCommand {
 
 #[derive(Debug, Args)]
 pub struct CsrNewArgs {
-    /// Your private key (PEM or DER; encrypted or not)
+    /// Your private key (PEM or DER; encrypted or not; or a .p12/.pfx)
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
+    /// With a .p12/.pfx holding several keys: the friendly name of the one to use
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Where to write the request (PEM)
@@ -83,11 +176,14 @@ fn write_out(path: &std::path::Path, bytes: &[u8], force: bool, secrecy: Secrecy
     })
 }
 
-/// Opens a key file, asking for a passphrase only when it is encrypted. A wrong or missing
-/// passphrase is exit 2 (an input that stops the run, as in `kyso sign`).
-pub fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<PrivateKey, CliError> {
-    let bytes = zeroize::Zeroizing::new(read_input(path, "the key file", MAX_KEY_FILE)?);
-    let file = KeyFile::parse(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+/// Opens a key file (or the key of a .p12/.pfx, chosen by `p12_name` when it holds several),
+/// asking for a passphrase only when it is encrypted. A wrong or missing passphrase is exit 2
+/// (an input that stops the run, as in `kyso sign`).
+pub fn open_key(path: &std::path::Path, pass: &PassArgs, p12_name: Option<&str>) -> Result<PrivateKey, CliError> {
+    let file = match crate::p12::read_key_input(path, pass, p12_name, CliError::failed)? {
+        crate::p12::KeyInput::Pkcs12(p12, _) => return p12.key(p12_name).map(|(k, _)| k).map_err(|e| crate::p12::p12_error(path, e)),
+        crate::p12::KeyInput::File(f) => f,
+    };
     let res = if file.is_encrypted() {
         let p = pass.get(&format!("the key {}", path.display()))?;
         file.open(Some(&p))
@@ -104,6 +200,8 @@ pub fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<PrivateKey, C
 
 pub fn run_key(cmd: KeyCommand) -> Result<ExitCode, CliError> {
     match cmd {
+        KeyCommand::Export(a) => export(a),
+        KeyCommand::Import(a) => import(a),
         KeyCommand::New(a) => {
             if a.out.exists() && !a.force {
                 return Err(CliError::failed(format!("{} already exists", a.out.display())).hint("use --force to overwrite it"));
@@ -137,7 +235,7 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
             let subject = a.subject.subject();
             // Only the generic rules here: the CA applies its profile when it issues.
             subject.check(kyso::ca::Profile::Tsa).map_err(|e| CliError::usage(crate::cmd_ca::profile_message(&e)))?;
-            let key = open_key(&a.key, &a.pass)?;
+            let key = open_key(&a.key, &a.pass, a.p12_name.as_deref())?;
             let der = kyso::csr::new_csr(&key, &subject).map_err(|e| CliError::failed(e.to_string()))?;
             let pem = pem::encode_config(
                 &pem::Pem::new("CERTIFICATE REQUEST", der),
@@ -148,4 +246,133 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn refuse_existing(path: &std::path::Path, force: bool) -> Result<(), CliError> {
+    if path.exists() && !force {
+        return Err(CliError::failed(format!("{} already exists", path.display())).hint("use --force to overwrite it"));
+    }
+    Ok(())
+}
+
+fn certificates_pem(certs: &[Vec<u8>]) -> String {
+    certs
+        .iter()
+        .map(|c| pem::encode_config(&pem::Pem::new("CERTIFICATE", c.clone()), pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF)))
+        .collect()
+}
+
+/// `kyso key export`: key + certificate + chain → one PKCS#12 file.
+fn export(a: KeyExportArgs) -> Result<ExitCode, CliError> {
+    refuse_existing(&a.out, a.force)?;
+    let cert_file = match &a.cert {
+        Some(path) => Some(
+            kyso::objects::certificates(&read_input(path, "the certificate file", crate::p12::MAX_KEY_FILE)?)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let mut chain_files = Vec::new();
+    for c in &a.chain {
+        let bytes = read_input(c, "the chain file", crate::p12::MAX_KEY_FILE)?;
+        chain_files.extend(kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?);
+    }
+    let (creds, key_pass) = match crate::p12::read_key_input(&a.key, &a.pass, a.p12_name.as_deref(), CliError::usage)? {
+        crate::p12::KeyInput::Pkcs12(p12, p) => (crate::p12::p12_credentials(&a.key, &p12, a.p12_name.as_deref(), cert_file, chain_files)?, Some(p)),
+        crate::p12::KeyInput::File(file) => {
+            let mut certs = cert_file
+                .ok_or_else(|| CliError::usage("--cert is required with this --key (only a .p12/.pfx holds its certificate)"))?
+                .into_iter();
+            let cert = certs.next().ok_or_else(|| CliError::usage("the --cert file holds no certificate"))?;
+            let (key, pass) = if file.is_encrypted() {
+                let p = a.pass.get(&format!("the key {}", a.key.display()))?;
+                let key = file.open(Some(&p)).map_err(|e| match e {
+                    KeyError::WrongPassphrase => CliError::usage(format!("cannot open the key {}: {e}", a.key.display())).hint("check --pass-file / KYSO_PASSPHRASE"),
+                    _ => CliError::usage(format!("cannot open the key {}: {e}", a.key.display())),
+                })?;
+                (key, Some(p))
+            } else {
+                eprintln!("warning: the key {} is not encrypted", a.key.display());
+                (file.open(None).map_err(|e| CliError::usage(format!("cannot open the key {}: {e}", a.key.display())))?, None)
+            };
+            (crate::p12::Credentials { key, cert, chain: certs.chain(chain_files).collect() }, pass)
+        }
+    };
+    let source = crate::util::PassSource { file: a.p12_pass_file.as_deref(), env: "KYSO_P12_PASSPHRASE", flag: "--p12-pass-file" };
+    let (password, whose) = match (source.given()?, key_pass) {
+        (Some(p), _) => (p, "the given password"),
+        (None, Some(p)) if !p.is_empty() => (p, "the key's passphrase"),
+        _ => (source.obtain(&format!("the new file {}", a.out.display()), true)?, "the given password"),
+    };
+    if a.legacy {
+        eprintln!("{}", crate::p12::LEGACY_WARNING);
+    }
+    let mut opts = if a.legacy { kyso::pkcs12::WriteOptions::legacy() } else { kyso::pkcs12::WriteOptions::new() };
+    opts.friendly_name = a.name.clone();
+    let file = kyso::pkcs12::write(&creds.key, &creds.cert, &creds.chain, &password, &opts).map_err(|e| match e {
+        kyso::pkcs12::Pkcs12Error::CertificateKeyMismatch => {
+            CliError::usage(format!("the certificate is not the certificate of the key {}", a.key.display())).hint("check --cert and --key")
+        }
+        other => CliError::usage(other.to_string()),
+    })?;
+    write_out(&a.out, &file, a.force, Secrecy::Secret)?;
+    let subject = kyso::inspect::cert_subject(&creds.cert).unwrap_or_default();
+    println!(
+        "PKCS#12 written to {} ({}; protected by {whose}): the key of {subject}, its certificate and {} chain certificate(s)",
+        a.out.display(),
+        if a.legacy { "legacy 3DES/RC2-40, HMAC-SHA-1" } else { "AES-256-CBC, HMAC-SHA-256" },
+        creds.chain.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kyso key import`: one PKCS#12 file → key file, certificate, chain.
+fn import(a: KeyImportArgs) -> Result<ExitCode, CliError> {
+    let outputs = [Some(&a.key_out), a.cert_out.as_ref(), a.chain_out.as_ref()];
+    for o in outputs.into_iter().flatten() {
+        refuse_existing(o, a.force)?;
+    }
+    let bytes = zeroize::Zeroizing::new(read_input(&a.file, "the PKCS#12 file", crate::p12::MAX_KEY_FILE)?);
+    if !kyso::pkcs12::is_pkcs12(&bytes) {
+        return Err(CliError::usage(format!("{}: not a PKCS#12 (.p12/.pfx) file", a.file.display())));
+    }
+    let (p12, p12_pass) = crate::p12::open_p12(&a.file, &bytes, &a.pass)?;
+    let (key, cert) = p12.key(a.p12_name.as_deref()).map_err(|e| crate::p12::p12_error(&a.file, e))?;
+    let chain: Vec<Vec<u8>> = match &cert {
+        Some(c) => p12.identity(a.p12_name.as_deref(), Some(c)).map_err(|e| crate::p12::p12_error(&a.file, e))?.chain,
+        None => p12.certificates.iter().map(|c| c.der.clone()).collect(),
+    };
+    if a.cert_out.is_some() && cert.is_none() {
+        return Err(CliError::usage(format!("{}: the file holds no certificate for the key", a.file.display())).hint("leave out --cert-out to import the key alone"));
+    }
+    let key_pem = if a.no_passphrase {
+        key.to_unencrypted_pem().map_err(|e| CliError::failed(e.to_string()))?
+    } else {
+        let source = crate::util::PassSource { file: a.key_pass_file.as_deref(), env: "KYSO_KEY_PASSPHRASE", flag: "--key-pass-file" };
+        let p = match source.given()? {
+            Some(p) => p,
+            None if !p12_pass.is_empty() => p12_pass,
+            // a file without a password: the key file needs one of its own
+            None => source.obtain(&format!("the new key {}", a.key_out.display()), true)?,
+        };
+        key.to_encrypted_pem(&p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?
+    };
+    write_out(&a.key_out, key_pem.as_bytes(), a.force, Secrecy::Secret)?;
+    println!("{} key written to {}{}", key.algorithm(), a.key_out.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted PKCS#8)" });
+    if let (Some(path), Some(c)) = (&a.cert_out, &cert) {
+        write_out(path, certificates_pem(std::slice::from_ref(c)).as_bytes(), a.force, Secrecy::Public)?;
+        println!("certificate written to {}: {}", path.display(), kyso::inspect::cert_subject(c).unwrap_or_default());
+    }
+    match &a.chain_out {
+        Some(path) => {
+            write_out(path, certificates_pem(&chain).as_bytes(), a.force, Secrecy::Public)?;
+            println!("{} chain certificate(s) written to {}", chain.len(), path.display());
+        }
+        None if !chain.is_empty() => eprintln!("note: the file also holds {} other certificate(s); write them with --chain-out FILE", chain.len()),
+        None => {}
+    }
+    if cert.is_some() && a.cert_out.is_none() {
+        eprintln!("note: the file also holds the key's certificate; write it with --cert-out FILE");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use crate::util::{read_input, CliError, PassArgs};
 use kyso::pdf::{PadesOptions, SignedRanges};
 use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode};
 use kyso::sign::{DocumentSigner, Profile, SignError};
-use kyso::{KeyFile, RsaPadding};
+use kyso::RsaPadding;
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,8 @@ EXAMPLES:
   # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
   kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
       --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
+  # with the .p12/.pfx the unit already has (key, certificate and chain in one file)
+  kyso sign --key unit.p12 cong-van-123.pdf
   # check with OpenSSL
   openssl cms -verify -binary -inform DER -in doc.p7s -content doc \\
       -CAfile root.pem -purpose any
@@ -56,6 +58,10 @@ message-digest, signing-time and signing-certificate-v2, with the certificate an
 SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
 $KYSO_PASSPHRASE, else a prompt.
 
+--key may be a PKCS#12 file (.p12/.pfx, as Windows, browsers and `kyso ca issue --p12-out`
+write), opened with the same passphrase: the certificate and chain come from it when --cert
+and --chain are not given; --p12-name chooses among several keys.
+
 With --pades, the signature goes inside the PDF (PAdES-B-B, an incremental update: earlier
 signatures stay valid) and the signing time in /M instead of a signing-time attribute;
 --rect is in millimetres from the page's top-left; --out refuses an existing file without
@@ -67,12 +73,17 @@ EXIT CODES:
   2  usage error, or an input that stops the whole run (certificate, key, chain,
      a single missing document)")]
 pub struct SignArgs {
-    /// The signer's certificate (PEM or DER; further certificates in the file count as chain)
+    /// The signer's certificate (PEM or DER; further certificates in the file count as chain);
+    /// optional with a .p12/.pfx --key, which holds it
     #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// The signer's private key (kyso's encrypted PKCS#8, or a key made by openssl)
+    pub cert: Option<PathBuf>,
+    /// The signer's private key (kyso's encrypted PKCS#8, a key made by openssl, or a
+    /// .p12/.pfx with the certificate and chain)
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
+    /// With a .p12/.pfx holding several keys: the friendly name of the one to sign with
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
     /// The issuing CA certificates (PEM bundle or DER); the root is left out of signatures
     #[arg(long, value_name = "FILE")]
     pub chain: Vec<PathBuf>,
@@ -176,37 +187,55 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     let pades = if args.pades.pades { Some(prepare_pdf(&args)?) } else { None };
 
     // Credentials: read once, checked before anything is written.
-    let cert_bytes = read_input(&args.cert, "the certificate file", CREDENTIAL_LIMIT)?;
-    let certs = kyso::objects::certificates(&cert_bytes)
-        .map_err(|e| CliError::usage(format!("{}: {e}", args.cert.display())))?;
-    let mut certs = certs.into_iter();
-    let cert = certs
-        .next()
-        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", args.cert.display())))?;
-    let mut chain: Vec<Vec<u8>> = certs.collect();
+    let cert_file = match &args.cert {
+        Some(path) => {
+            let bytes = read_input(path, "the certificate file", CREDENTIAL_LIMIT)?;
+            let certs = kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(CliError::usage(format!("{} holds no certificate", path.display())));
+            }
+            Some(certs)
+        }
+        None => None,
+    };
+    let mut chain_files: Vec<Vec<u8>> = Vec::new();
     for c in &args.chain {
         let bytes = read_input(c, "the chain file", CREDENTIAL_LIMIT)?;
-        chain.extend(
+        chain_files.extend(
             kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?,
         );
     }
-    let key_bytes = zeroize::Zeroizing::new(read_input(&args.key, "the key file", CREDENTIAL_LIMIT)?);
-    let key_file =
-        KeyFile::parse(&key_bytes).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?;
     // A batch of new signatures hashes its documents while the passphrase is stretched
     // (kyso::sign::batch).
     let mut batch = Batch::new(jobs, mode);
-    let mut key = if key_file.is_encrypted() {
-        let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
-        let open = || key_file.open(Some(&pass));
-        let key = if pades.is_none() { batch.open_key_while_hashing(&cert, open) } else { open() };
-        key.map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
-    } else {
-        eprintln!(
-            "warning: the key {} is not encrypted; anyone who can read the file can sign in your name",
-            args.key.display()
-        );
-        key_file.open(None).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
+    let (mut key, cert, chain) = match crate::p12::read_key_input(&args.key, &args.pass, args.p12_name.as_deref(), CliError::usage)? {
+        crate::p12::KeyInput::Pkcs12(p12, _) => {
+            let c = crate::p12::p12_credentials(&args.key, &p12, args.p12_name.as_deref(), cert_file, chain_files)?;
+            (c.key, c.cert, c.chain)
+        }
+        crate::p12::KeyInput::File(key_file) => {
+            let mut certs = cert_file
+                .ok_or_else(|| {
+                    CliError::usage("--cert is required with this --key (only a .p12/.pfx key file holds its certificate)")
+                        .hint("give the certificate with --cert FILE")
+                })?
+                .into_iter();
+            let cert = certs.next().unwrap_or_default();
+            let chain: Vec<Vec<u8>> = certs.chain(chain_files).collect();
+            let key = if key_file.is_encrypted() {
+                let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
+                let open = || key_file.open(Some(&pass));
+                let key = if pades.is_none() { batch.open_key_while_hashing(&cert, open) } else { open() };
+                key.map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
+            } else {
+                eprintln!(
+                    "warning: the key {} is not encrypted; anyone who can read the file can sign in your name",
+                    args.key.display()
+                );
+                key_file.open(None).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
+            };
+            (key, cert, chain)
+        }
     };
     if args.rsa_pkcs1 {
         if !matches!(key.algorithm(), kyso::KeyAlgorithm::Rsa(_)) {
@@ -371,8 +400,14 @@ fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> 
                 // second incremental update after the signature's.
                 let certs = kyso::tsp::evidence_certificates(&cms_written.borrow())
                     .map_err(|e| CliError::failed(format!("{}: cannot list the signature's certificates: {e}", input.display())))?;
-                let up = kyso::pdf::add_dss(&signed.bytes, &certs, finish.crls()).map_err(|e| pdf_error(input, e))?;
-                dss_note = format!("; /DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+                let (crls, ocsps) = finish.evidence(&certs);
+                let cms = cms_written.borrow().clone();
+                let items = kyso::pdf::DssItems::new(&certs, &crls, &ocsps, Some(&cms));
+                let up = kyso::pdf::add_dss_with(&signed.bytes, &items).map_err(|e| pdf_error(input, e))?;
+                dss_note = format!(
+                    "; /DSS: {} certificate(s), {} CRL(s), {} OCSP response(s) added",
+                    up.certificates_added, up.crls_added, up.ocsps_added
+                );
                 let mut signed = signed;
                 signed.bytes = up.bytes;
                 Ok(signed)

@@ -3,7 +3,7 @@
 //! after signing and before it is written.
 
 use crate::util::{read_input, CliError};
-use kyso::tsp::{add_signature_timestamp, embed_crls, HttpClient, TokenCheck, TspError};
+use kyso::tsp::{add_signature_timestamp, embed_revocation, HttpClient, TokenCheck, TspError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,10 +25,16 @@ pub struct TrustedTimeArgs {
     /// Seconds before giving up on the TSA (per request)
     #[arg(long, value_name = "SECS", default_value_t = 30, requires = "tsa", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub tsa_timeout: u64,
-    /// Embed the CRLs given with --crl for offline verification: in the SignedData (crls) of a
-    /// .p7s; in the document security store (/DSS, with the certificates) of a PDF: PAdES-B-LT
-    #[arg(long, requires = "crl")]
+    /// Embed revocation evidence for offline verification: the CRLs given with --crl, and an
+    /// OCSP answer for each certificate of the signature fetched from its CA's responder (its
+    /// CRL when there is no responder and no --crl): in the SignedData (crls) of a .p7s; in the
+    /// document security store (/DSS with a /VRI entry, and the certificates) of a PDF:
+    /// PAdES-B-LT
+    #[arg(long)]
     pub embed_revocation: bool,
+    /// Seconds allowed for each OCSP or CRL fetch of --embed-revocation
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "embed_revocation", value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub fetch_timeout: u64,
     /// A CRL to embed (PEM or DER; repeatable); needs --embed-revocation
     #[arg(long, value_name = "FILE", requires = "embed_revocation")]
     pub crl: Vec<PathBuf>,
@@ -52,6 +58,8 @@ pub struct Finisher {
     tsa: Option<(HttpClient, String)>,
     anchors: Vec<Vec<u8>>,
     crls: Vec<Vec<u8>>,
+    /// With --embed-revocation: where OCSP answers (and missing CRLs) are fetched.
+    fetcher: Option<crate::fetch::HttpFetcher>,
 }
 
 impl Finisher {
@@ -73,7 +81,25 @@ impl Finisher {
             eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
         }
         let crls = read_crls(&a.crl)?;
-        Ok(Finisher { tsa, anchors, crls })
+        let fetcher = a.embed_revocation.then(|| {
+            crate::fetch::HttpFetcher::new(Duration::from_secs(a.fetch_timeout), crate::fetch::default_cache_dir(), time::OffsetDateTime::now_utc().unix_timestamp())
+        });
+        Ok(Finisher { tsa, anchors, crls, fetcher })
+    }
+
+    /// The CRLs (given and fetched) and OCSP answers (fetched) to embed for the certificates of
+    /// the signature `cms` (nothing without --embed-revocation).
+    pub fn evidence(&self, certs: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let Some(f) = &self.fetcher else { return (self.crls.clone(), Vec::new()) };
+        let (fetched, ocsps) = crate::fetch::revocation_evidence(certs, !self.crls.is_empty(), f);
+        // The given CRLs first, in their order; then what was fetched.
+        let mut crls = self.crls.clone();
+        for c in fetched {
+            if !crls.contains(&c) {
+                crls.push(c);
+            }
+        }
+        (crls, ocsps)
     }
 
     /// Embeds the CRLs, then timestamps every SignerInfo that has no signature timestamp yet
@@ -82,15 +108,12 @@ impl Finisher {
     /// it is embedded.
     pub fn apply(&self, p7s: Vec<u8>) -> Result<Vec<u8>, String> {
         let mut p7s = p7s;
-        if !self.crls.is_empty() {
-            p7s = embed_crls(&p7s, &self.crls).map_err(|e| format!("cannot embed the CRLs: {e}"))?;
+        if self.fetcher.is_some() {
+            let certs = kyso::tsp::evidence_certificates(&p7s).map_err(|e| format!("cannot list the signature's certificates: {e}"))?;
+            let (crls, ocsps) = self.evidence(&certs);
+            p7s = embed_revocation(&p7s, &crls, &ocsps).map_err(|e| format!("cannot embed the revocation evidence: {e}"))?;
         }
         self.timestamp(p7s)
-    }
-
-    /// The CRLs given with --crl (DER), for a PDF's /DSS.
-    pub fn crls(&self) -> &[Vec<u8>] {
-        &self.crls
     }
 
     /// With --tsa: timestamps every SignerInfo that has no signature timestamp yet (see

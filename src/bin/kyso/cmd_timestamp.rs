@@ -64,10 +64,12 @@ pub struct TimestampArgs {
     /// Overwrite --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
-    /// Also embed the CRLs given with --crl for offline verification: in the SignedData (crls)
-    /// of a .p7s; in the /DSS of a PDF, with the certificates of its signatures, before the
-    /// document timestamp (which then covers them)
-    #[arg(long, requires = "crl")]
+    /// Also embed revocation evidence for offline verification: the CRLs given with --crl and
+    /// an OCSP answer for each certificate of the signatures, fetched from its CA's responder
+    /// (its CRL when there is none): in the SignedData (crls) of a .p7s; in the /DSS of a PDF,
+    /// with the certificates of its signatures, before the document timestamp (which then
+    /// covers them)
+    #[arg(long)]
     pub embed_revocation: bool,
     /// A CRL to embed (PEM or DER; repeatable); needs --embed-revocation
     #[arg(long, value_name = "FILE", requires = "embed_revocation")]
@@ -85,6 +87,11 @@ fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
         out.extend(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?);
     }
     Ok(out)
+}
+
+/// The fetcher of --embed-revocation.
+fn fetcher() -> crate::fetch::HttpFetcher {
+    crate::fetch::HttpFetcher::new(Duration::from_secs(10), crate::fetch::default_cache_dir(), time::OffsetDateTime::now_utc().unix_timestamp())
 }
 
 /// Runs `kyso timestamp`.
@@ -118,10 +125,14 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     } else {
         (input, None)
     };
-    let der = if crls.is_empty() {
-        der
+    let der = if a.embed_revocation {
+        let certs = kyso::tsp::evidence_certificates(&der).map_err(|e| CliError::usage(format!("{}: {e}", a.file.display())))?;
+        let (fetched, ocsps) = crate::fetch::revocation_evidence(&certs, !crls.is_empty(), &fetcher());
+        let all: Vec<Vec<u8>> = crls.iter().chain(fetched.iter()).cloned().collect();
+        kyso::tsp::embed_revocation(&der, &all, &ocsps)
+            .map_err(|e| CliError::usage(format!("{}: cannot embed the revocation evidence: {e}", a.file.display())))?
     } else {
-        kyso::tsp::embed_crls(&der, &crls).map_err(|e| CliError::usage(format!("{}: cannot embed the CRLs: {e}", a.file.display())))?
+        der
     };
     let result = add_signature_timestamp(&der, &client, &check).map_err(|e| match e {
         TspError::Malformed { .. } | TspError::TooLarge { .. } => CliError::usage(format!("{}: {e}", a.file.display())),
@@ -174,8 +185,10 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
                 certs.push(c);
             }
         }
-        let up = kyso::pdf::add_dss(pdf, &certs, crls).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
-        dss_note = format!("/DSS: {} certificate(s), {} CRL(s) added", up.certificates_added, up.crls_added);
+        let (fetched, ocsps) = crate::fetch::revocation_evidence(&certs, !crls.is_empty(), &fetcher());
+        let all: Vec<Vec<u8>> = crls.iter().chain(fetched.iter()).cloned().collect();
+        let up = kyso::pdf::add_dss_with(pdf, &kyso::pdf::DssItems::new(&certs, &all, &ocsps, None)).map_err(|e| crate::cmd_pdf::pdf_error(&a.file, e))?;
+        dss_note = format!("/DSS: {} certificate(s), {} CRL(s), {} OCSP response(s) added", up.certificates_added, up.crls_added, up.ocsps_added);
         with_dss = up.bytes;
         &with_dss[..]
     } else {

@@ -52,12 +52,17 @@ pub enum TsaCommand {
 /// `kyso tsa serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical)
+    /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical); optional with a
+    /// .p12/.pfx --key, which holds it
     #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// The TSA's private key (encrypted PKCS#8 PEM, or an unencrypted key with a warning)
+    pub cert: Option<PathBuf>,
+    /// The TSA's private key (encrypted PKCS#8 PEM, an unencrypted key with a warning, or a
+    /// .p12/.pfx with the certificate and chain)
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
+    /// With a .p12/.pfx holding several keys: the friendly name of the one to use
+    #[arg(long, value_name = "NAME")]
+    pub p12_name: Option<String>,
     /// Issuing CA certificates to include in tokens (PEM bundle)
     #[arg(long, value_name = "FILE")]
     pub chain: Option<PathBuf>,
@@ -90,33 +95,50 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         Some(p) => p.parse::<const_oid::ObjectIdentifier>().map_err(|e| CliError::usage(format!("--policy {p} is not an OID: {e}")))?,
         None => DEFAULT_POLICY,
     };
-    let cert_bytes = read_input(&a.cert, "the certificate", INPUT_LIMIT)?;
-    let cert = kyso::objects::certificates(&cert_bytes)
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.cert.display())))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", a.cert.display())))?;
-    let chain = match &a.chain {
+    let given_cert = match &a.cert {
+        Some(path) => {
+            let b = read_input(path, "the certificate", INPUT_LIMIT)?;
+            let c = kyso::objects::certificates(&b)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))?;
+            Some(c)
+        }
+        None => None,
+    };
+    let given_chain = match &a.chain {
         Some(p) => {
             let b = read_input(p, "the chain file", INPUT_LIMIT)?;
-            let mut certs = kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
-            certs.retain(|c| *c != cert);
-            certs
+            Some(kyso::objects::certificates(&b).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?)
         }
-        None => Vec::new(),
+        None => None,
     };
-    let key_bytes = read_input(&a.key, "the key", INPUT_LIMIT)?;
-    let key_file = kyso::KeyFile::parse(&key_bytes).map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
-    let key = if key_file.is_encrypted() {
-        let pass = a.pass.get(&a.key.display().to_string())?;
-        key_file.open(Some(&pass))
-    } else {
-        eprintln!("warning: {} is not encrypted", a.key.display());
-        key_file.open(None)
-    }
-    .map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
+    let (key, cert, mut chain) = match crate::p12::read_key_input(&a.key, &a.pass, a.p12_name.as_deref(), CliError::usage)? {
+        crate::p12::KeyInput::Pkcs12(p12, _) => {
+            let c = crate::p12::p12_credentials(&a.key, &p12, a.p12_name.as_deref(), given_cert.map(|c| vec![c]), given_chain.unwrap_or_default())?;
+            (c.key, c.cert, c.chain)
+        }
+        crate::p12::KeyInput::File(key_file) => {
+            let cert = given_cert.ok_or_else(|| {
+                CliError::usage("--cert is required with this --key (only a .p12/.pfx key file holds its certificate)")
+                    .hint("give the TSA certificate with --cert FILE")
+            })?;
+            let key = if key_file.is_encrypted() {
+                let pass = a.pass.get(&a.key.display().to_string())?;
+                key_file.open(Some(&pass))
+            } else {
+                eprintln!("warning: {} is not encrypted", a.key.display());
+                key_file.open(None)
+            }
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
+            (key, cert, given_chain.unwrap_or_default())
+        }
+    };
+    chain.retain(|c| *c != cert);
+    let cert_path = a.cert.clone().unwrap_or_else(|| a.key.clone());
     let tsa = Tsa::new(&cert, &chain, Arc::new(key), policy).map_err(|e| {
-        CliError::usage(format!("{}: {e}", a.cert.display()))
+        CliError::usage(format!("{}: {e}", cert_path.display()))
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);

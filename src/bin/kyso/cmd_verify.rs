@@ -17,12 +17,16 @@ const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
 
 const VERIFY_EXAMPLES: &str = "\
 EXAMPLES:
+  # only the root: the status of each certificate is asked of its CA's OCSP responder or CRL
+  # distribution point (http, cached until nextUpdate); each fetch is named in the report
+  kyso verify cong-van-123.pdf --trust root.pem
+  kyso verify cong-van-123.pdf --trust root.pem --offline --crl crls.pem   # never connect
   kyso verify cong-van-123.pdf --trust root.pem --crl ca/crl.pem
   kyso verify *.docx --trust root.pem --chain ca/chain.pem --json > report.json
   kyso verify scan.pdf --sig scan.sig.p7s --trust root.pem --lang en
   kyso verify cong-van.txt --trust root.pem --crl ca/crl.pem --verbose   # full names, every check
   kyso verify old-2012.doc --trust old-root.pem --policy legacy --at 2013-01-15T09:00:00+07:00
-  kyso verify a.pdf --trust root.pem --crl ca/crl.pem --revocation require
+  kyso verify a.pdf --trust root.pem --offline --revocation warn   # triage: VALID says \"revocation NOT CHECKED\"
   # a signed PDF (PAdES) without a .p7s beside it: every signature inside is verified
   kyso verify cong-van-ky.pdf --trust root.pem --crl crl.pem --json
 
@@ -30,11 +34,13 @@ EXIT CODES:
   0  every signature TOTAL_PASSED
   1  some signature TOTAL_FAILED, or in a batch some file could not be read
   2  usage error, or an input that stops the run (missing --trust, a single missing document)
-  3  some signature INDETERMINATE (and none failed)";
+  3  some signature INDETERMINATE (and none failed), e.g. TRY_LATER: no usable CRL or OCSP answer
+     for some certificate (the report says which, where kyso looked, and what to give)";
 
 const CERT_EXAMPLES: &str = "\
 EXAMPLES:
-  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem --crl ca/crl.pem
+  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem   # OCSP/CRL fetched as needed
+  kyso cert verify unit.pem --trust root.pem --chain ca/chain.pem --crl ca/crl.pem --offline
   kyso cert verify unit.pem --trust root.pem --purpose any --json
   kyso cert verify old.pem --trust root.pem --at 2020-06-01T00:00:00Z
 
@@ -42,7 +48,7 @@ EXIT CODES:
   0  TOTAL_PASSED
   1  TOTAL_FAILED (revoked, not yet valid, malformed)
   2  usage error, or an input that stops the run
-  3  INDETERMINATE (no path, expired, constraints, no revocation data under --revocation require)";
+  3  INDETERMINATE (no path, expired, constraints, no usable CRL or OCSP answer: TRY_LATER)";
 
 /// Algorithm policy (DESIGN.md §4 rule 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,9 +62,9 @@ pub enum PolicyArg {
 /// Revocation mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RevocationArg {
-    /// no usable CRL → INDETERMINATE/TRY_LATER
+    /// no usable CRL or OCSP answer → INDETERMINATE/TRY_LATER (the default)
     Require,
-    /// no usable CRL → a warning
+    /// no usable CRL or OCSP answer → a warning ("revocation not checked"), for offline triage
     Warn,
     /// do not check revocation
     Off,
@@ -94,11 +100,26 @@ pub struct TrustArgs {
     /// CRL(s), PEM or DER; each is verified before use
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<PathBuf>,
+    /// OCSP response file(s), DER; each is verified before use
+    #[arg(long, value_name = "FILE")]
+    pub ocsp: Vec<PathBuf>,
+    /// Never fetch: use only the CRLs and OCSP answers given or embedded (without it, a missing
+    /// status is fetched from the certificate's OCSP responder and CRL distribution points,
+    /// http only, and each fetch is named in the report)
+    #[arg(long)]
+    pub offline: bool,
+    /// Folder caching fetched CRLs and OCSP answers until their nextUpdate [default:
+    /// $XDG_CACHE_HOME/kyso or ~/.cache/kyso]
+    #[arg(long, value_name = "DIR", env = "KYSO_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// Seconds allowed for each fetch
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub fetch_timeout: u64,
     /// Validation time, RFC 3339 (default: now)
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
     /// What to do when revocation status cannot be established
-    #[arg(long, value_enum, default_value = "warn")]
+    #[arg(long, value_enum, default_value = "require")]
     pub revocation: RevocationArg,
     /// Algorithm policy
     #[arg(long, value_enum, default_value = "strict")]
@@ -183,7 +204,7 @@ fn read_certs(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
     Ok(out)
 }
 
-fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
+pub(crate) fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
     let time = parse_time(&t.at)?;
     let anchors = read_certs(&t.trust, "the trust anchor file")?;
     let chain = read_certs(&t.chain, "the chain file")?;
@@ -208,12 +229,27 @@ fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
                 .map_err(|e| CliError::usage(format!("--policy-oid {o:?} is not an OID: {e}")).hint("for example --policy-oid 2.16.704.1.1.1"))?,
         );
     }
-    Ok(Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
+    let mut ocsps = Vec::new();
+    for p in &t.ocsp {
+        ocsps.push(read_input(p, "the OCSP response file", INPUT_LIMIT)?);
+    }
+    let v = Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
         .map_err(|e| CliError::usage(e.to_string()))?
-        .with_policies(oids, t.require_explicit_policy))
+        .with_policies(oids, t.require_explicit_policy)
+        .with_ocsp_responses(&ocsps);
+    Ok(v.with_revocation_source(revocation_source(t, time::OffsetDateTime::now_utc().unix_timestamp())))
 }
 
-fn lang(l: LangArg) -> Lang {
+/// Where missing revocation data comes from: nothing with --offline, else HTTP with a cache.
+pub fn revocation_source(t: &TrustArgs, now: i64) -> std::sync::Arc<dyn kyso::revocation::source::RevocationSource> {
+    if t.offline {
+        return std::sync::Arc::new(kyso::revocation::source::Offline);
+    }
+    let cache = t.cache.clone().or_else(crate::fetch::default_cache_dir);
+    std::sync::Arc::new(crate::fetch::HttpFetcher::new(std::time::Duration::from_secs(t.fetch_timeout), cache, now))
+}
+
+pub(crate) fn lang(l: LangArg) -> Lang {
     match l {
         LangArg::Vi => Lang::Vi,
         LangArg::En => Lang::En,
@@ -299,7 +335,10 @@ pub fn run_verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(format!("cannot encode the report: {e}")))?;
         print_out(&format!("{text}\n"));
     } else {
-        let opts = RenderOptions::new(lang(a.trust.lang)).verbose(a.verbose).validation_time(v.options().time);
+        let opts = RenderOptions::new(lang(a.trust.lang))
+            .verbose(a.verbose)
+            .validation_time(v.options().time)
+            .legacy_policy_hint("--policy legacy");
         print_out(&render_run_with(&report, &opts));
     }
     Ok(ExitCode::from(report.exit_code()))

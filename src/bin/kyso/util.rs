@@ -65,7 +65,29 @@ impl PassArgs {
     }
 
     fn obtain(&self, what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
-        if let Some(f) = &self.pass_file {
+        let source = PassSource { file: self.pass_file.as_deref(), env: "KYSO_PASSPHRASE", flag: "--pass-file" };
+        source.obtain(what, confirm)
+    }
+}
+
+/// A passphrase source other than the default one: a file flag and an environment variable,
+/// then a prompt on a terminal (e.g. `--key-pass-file` / `KYSO_KEY_PASSPHRASE` for a unit's own
+/// passphrase, which never falls back to the CA's).
+#[derive(Debug, Clone, Copy)]
+pub struct PassSource<'a> {
+    /// The file given with `flag`, if any.
+    pub file: Option<&'a Path>,
+    /// The environment variable read when no file is given.
+    pub env: &'static str,
+    /// The flag that gives the file (for messages).
+    pub flag: &'static str,
+}
+
+impl PassSource<'_> {
+    /// The passphrase from the file or the environment variable, without prompting: `None`
+    /// when neither is given.
+    pub fn given(&self) -> Result<Option<Zeroizing<Vec<u8>>>, CliError> {
+        if let Some(f) = self.file {
             let bytes = Zeroizing::new(std::fs::read(f).map_err(|e| {
                 CliError::usage(format!("cannot read the passphrase file {}: {e}", f.display()))
             })?);
@@ -74,13 +96,22 @@ impl PassArgs {
             if line.is_empty() {
                 return Err(CliError::usage(format!("the passphrase file {} is empty", f.display())));
             }
-            return Ok(Zeroizing::new(line.to_vec()));
+            return Ok(Some(Zeroizing::new(line.to_vec())));
         }
-        if let Some(v) = std::env::var_os("KYSO_PASSPHRASE") {
+        if let Some(v) = std::env::var_os(self.env) {
             let v = Zeroizing::new(v.into_encoded_bytes());
             if !v.is_empty() {
-                return Ok(v);
+                return Ok(Some(v));
             }
+        }
+        Ok(None)
+    }
+
+    /// The passphrase from the file, the environment variable or a prompt (asked twice when
+    /// `confirm`); an error naming `flag` and `env` when none is available.
+    pub fn obtain(&self, what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        if let Some(p) = self.given()? {
+            return Ok(p);
         }
         if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
             let p = Zeroizing::new(
@@ -102,7 +133,7 @@ impl PassArgs {
             return Ok(Zeroizing::new(p.as_bytes().to_vec()));
         }
         Err(CliError::usage(format!("a passphrase is needed for {what} and none is available"))
-            .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"))
+            .hint(format!("use {} FILE or set {} (passphrases are never taken on the command line)", self.flag, self.env)))
     }
 }
 

@@ -1,0 +1,187 @@
+//! `kyso ca serve`: publish one or more CAs over HTTP (CRLs, CA certificates, OCSP). Argument
+//! definitions, key opening and start-up output; the server is `kyso::ca::serve`.
+
+use crate::util::{read_input, CliError, PassArgs};
+use clap::Args;
+use kyso::ca::ocsp::{Publisher, DEFAULT_OCSP_VALIDITY_SECS, OCSP_CERT_FILE, OCSP_KEY_FILE};
+use kyso::ca::serve::{CaServer, ServeOptions};
+use kyso::ca::Ca;
+use kyso::keys::Signer;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const EXAMPLES: &str = "\
+EXAMPLES:
+  # a root and an issuing CA whose certificates say where to look
+  kyso ca init --dir root --name 'Root CA Tỉnh Bắc Ninh' \\
+      --crl-url http://ca.bacninh.example/root/crl \\
+      --ca-issuers-url http://ca.bacninh.example/root/ca.crt \\
+      --ocsp-url http://ca.bacninh.example/ocsp
+  kyso ca init --dir ca --name 'CA Tỉnh Bắc Ninh' --parent root \\
+      --crl-url http://ca.bacninh.example/ca/crl \\
+      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt \\
+      --ocsp-url http://ca.bacninh.example/ocsp
+  # optional: a delegated responder, so that the CA key can stay offline
+  kyso ca issue --dir ca --profile ocsp --cn 'OCSP CA Tỉnh Bắc Ninh' \\
+      --key-out ca/ocsp.key --cert-out ca/ocsp.pem
+  kyso ca serve --dir root --dir ca --listen 127.0.0.1:8080 --pass-file pass.txt
+
+  # what a recipient (or OpenSSL) sees
+  curl -sI http://127.0.0.1:8080/ca/crl        # application/pkix-crl
+  openssl ocsp -issuer ca/ca.pem -cert unit.pem -url http://127.0.0.1:8080/ocsp \\
+      -CAfile root/ca.pem
+
+Each CA is served at the paths of its --crl-url, --ca-issuers-url and --ocsp-url, and at
+/DIR/crl, /DIR/ca.crt and /DIR/ocsp (DIR: the CA directory's name); /ocsp answers for every CA.
+OCSP answers are signed with DIR/ocsp.key (certificate DIR/ocsp.pem) when both exist, else with
+the CA key; every key is opened with the same passphrase source. A revocation (kyso ca revoke)
+is in the next answer and the next CRL fetched. SIGTERM or SIGINT stops the server.
+
+EXIT CODES:
+  0  stopped cleanly (SIGTERM/SIGINT)
+  1  the server could not start (address in use, …)
+  2  usage error, CA directory missing or not a CA, unusable responder, no or wrong passphrase";
+
+/// `kyso ca serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A CA directory to publish (repeatable: root and issuing CA from one server)
+    #[arg(long, value_name = "DIR", required = true)]
+    pub dir: Vec<PathBuf>,
+    /// Address to listen on (port 0 picks a free port, printed at start)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Validity of an OCSP answer in seconds (its nextUpdate − thisUpdate)
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_OCSP_VALIDITY_SECS as u64, value_parser = clap::value_parser!(u64).range(60..=864_000))]
+    pub ocsp_validity: u64,
+    /// Simultaneous connections (HTTP 503 beyond)
+    #[arg(long, value_name = "N", default_value_t = kyso::ca::serve::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_connections: u64,
+    /// Seconds a client has to send a whole request once it started (HTTP 408 beyond); also the
+    /// idle time allowed between requests on a kept-alive connection
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout: u64,
+    /// Also log every OCSP answer that is not good and every refused request (stderr)
+    #[arg(long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<kyso::PrivateKey, CliError> {
+    let bytes = read_input(path, "the key", 1 << 20)?;
+    let kf = kyso::KeyFile::parse(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    if kf.is_encrypted() {
+        let p = pass.get(&path.display().to_string())?;
+        kf.open(Some(&p)).map_err(|e| CliError::usage(format!("{}: {e}", path.display())).hint("check --pass-file / KYSO_PASSPHRASE"))
+    } else {
+        eprintln!("warning: {} is not encrypted", path.display());
+        kf.open(None).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    }
+}
+
+/// A key shared by the OCSP signer and the CRL re-publisher.
+struct Shared(Arc<kyso::PrivateKey>);
+
+impl Signer for Shared {
+    fn signature_algorithm(&self) -> kyso::SignatureAlgorithm {
+        self.0.signature_algorithm()
+    }
+    fn public_key_spki(&self) -> &[u8] {
+        self.0.public_key_spki()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, kyso::KeyError> {
+        self.0.sign(message)
+    }
+}
+
+/// Runs `kyso ca serve`.
+pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut publishers = Vec::new();
+    let mut ca_keys: Vec<(usize, Arc<kyso::PrivateKey>)> = Vec::new();
+    for dir in &a.dir {
+        let ca = Ca::open(dir).map_err(|e| CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"))?;
+        let (cert_path, key_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE));
+        let (signer, responder): (Box<dyn Signer>, _) = if cert_path.is_file() && key_path.is_file() {
+            let bytes = read_input(&cert_path, "the responder certificate", 1 << 20)?;
+            let der = kyso::objects::certificates(&bytes)
+                .map_err(|e| CliError::usage(format!("{}: {e}", cert_path.display())))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::usage(format!("{} holds no certificate", cert_path.display())))?;
+            (Box::new(open_key(&key_path, &a.pass)?), Some((cert_path.as_path(), der)))
+        } else {
+            let key = Arc::new(open_key(&dir.join(kyso::ca::CA_KEY_FILE), &a.pass)?);
+            ca_keys.push((publishers.len(), Arc::clone(&key)));
+            (Box::new(Shared(key)), None)
+        };
+        let p = Publisher::new(ca, signer, responder, a.ocsp_validity as i64, now.unix_timestamp())
+            .map_err(|e| CliError::usage(e.to_string()).hint("issue a responder certificate with `kyso ca issue --profile ocsp`, or remove ocsp.pem/ocsp.key to sign with the CA key"))?;
+        publishers.push(Arc::new(p));
+    }
+    let options = {
+        let mut o = ServeOptions::default();
+        o.max_connections = a.max_connections as usize;
+        o.request_timeout = Duration::from_secs(a.request_timeout);
+        o.keep_alive = Duration::from_secs(a.request_timeout.min(5));
+        o
+    };
+    let server = CaServer::bind(&a.listen, publishers.clone(), Arc::new(time::OffsetDateTime::now_utc), options)
+        .map_err(|e| CliError::failed(format!("cannot listen on {}: {e}", a.listen)))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(|e| CliError::failed(format!("cannot install a signal handler: {e}")))?;
+    }
+    let addr = server.local_addr().map(|a| a.to_string()).unwrap_or_else(|| a.listen.clone());
+    eprintln!("kyso ca serve: listening on http://{addr}/");
+    for p in &publishers {
+        match p.delegated_until() {
+            Some(t) => eprintln!("  {}: OCSP signed by the delegated responder (valid until {})", p.name(), kyso::ca::rfc3339(time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(now))),
+            None => eprintln!("  {}: OCSP signed by the CA key", p.name()),
+        }
+    }
+    for r in server.routes() {
+        eprintln!("  http://{addr}{}  {}", r.path, r.what);
+    }
+    // With the CA key at hand, the CRL is re-published when half its validity has passed (the
+    // server would otherwise keep serving a CRL that recipients will soon call stale).
+    let republisher = {
+        let stop = Arc::clone(&stop);
+        let publishers = publishers.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                for (i, key) in &ca_keys {
+                    if let Some(p) = publishers.get(*i) {
+                        match p.republish_if_due(key.as_ref(), time::OffsetDateTime::now_utc()) {
+                            Ok(Some(n)) => eprintln!("kyso ca serve: {}: CRL number {n} published", p.name()),
+                            Ok(None) => {}
+                            Err(e) => eprintln!("kyso ca serve: {}: cannot publish a CRL: {e}", p.name()),
+                        }
+                    }
+                }
+                for _ in 0..600 {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        })
+    };
+    let verbose = a.verbose;
+    let stats = server.run(&stop, &|line| {
+        if verbose || line.contains("accept error") || line.contains("cannot read the registry") {
+            eprintln!("{line}")
+        }
+    });
+    let _ = republisher.join();
+    eprintln!(
+        "kyso ca serve: stopped: {} OCSP answers, {} OCSP error answers, {} CRLs/certificates, {} refused, {} connections",
+        stats.ocsp_answers, stats.ocsp_errors, stats.files, stats.refused, stats.connections
+    );
+    Ok(ExitCode::SUCCESS)
+}
