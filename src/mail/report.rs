@@ -201,7 +201,7 @@ pub fn render_mail(r: &MailReport, opts: &RenderOptions) -> String {
     let mut s = String::new();
     let m = &r.message;
     let _ = writeln!(s, "{}: {}", l.message, clean(&m.signature.path));
-    let _ = writeln!(s, "{}: {}", l.overall, verdict_text(r.indication, lang));
+    let _ = writeln!(s, "{}: {}", l.overall, verdict_text(r.indication, lang, std::iter::once(&m.signature).chain(&r.documents)));
     let _ = writeln!(s, "{}: {}", l.from, list(&m.from, l.none));
     let _ = writeln!(s, "{}: {}", l.to, list(&m.to, l.none));
     if !m.cc.is_empty() {

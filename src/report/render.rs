@@ -77,10 +77,12 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
     }
 }
 
-/// "HỢP LỆ (TOTAL_PASSED)" in `lang` (for other reports built on this one, e.g. an e-mail's).
+/// "HỢP LỆ (TOTAL_PASSED)" in `lang` for other reports built on this one (an e-mail's), with
+/// "revocation not checked" beside a VALID when any of `docs`' signatures was not checked.
 #[cfg(feature = "mail")]
-pub(crate) fn verdict_text(i: Indication, lang: Lang) -> String {
-    verdict_with_code(words(lang), i)
+pub(crate) fn verdict_text<'a>(i: Indication, lang: Lang, docs: impl IntoIterator<Item = &'a DocumentReport>) -> String {
+    let unchecked = docs.into_iter().any(|d| d.signatures.iter().any(sig_unchecked));
+    verdict_noting(words(lang), i, unchecked)
 }
 
 /// The verdict, with "revocation not checked" next to a VALID whose revocation was not checked

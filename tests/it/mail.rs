@@ -156,6 +156,26 @@ fn openssl_accepts_kyso_messages_and_kyso_verifies_them_whole_ecdsa_and_rsa() {
     }
 }
 
+/// Issue 17's rule holds for a message too: a VALID whose revocation was not checked is never
+/// shown alone (the overall line of the human report, both languages).
+#[test]
+fn an_unchecked_revocation_is_said_beside_the_overall_valid() {
+    let s = Setup::new(false);
+    s.sign(FROM, &["cong-van.txt"], "m.eml");
+    let overall = |extra: &[&str], lang: &str| -> String {
+        let mut a = vec!["mail", "verify", "m.eml", "--trust", "ex/root.pem", "--lang", lang];
+        a.extend(extra);
+        let o = kyso(s.path(), &a);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let label = if lang == "vi" { "Kết quả chung: " } else { "Overall result: " };
+        out.lines().find_map(|l| l.strip_prefix(label)).unwrap_or_else(|| panic!("no overall line: {out}")).to_string()
+    };
+    assert_eq!(overall(&["--revocation", "warn", "--offline"], "en"), "VALID (TOTAL_PASSED) — revocation NOT CHECKED");
+    assert_eq!(overall(&["--revocation", "off"], "vi"), "HỢP LỆ (TOTAL_PASSED) — CHƯA KIỂM TRA tình trạng thu hồi");
+    assert_eq!(overall(&["--crl", "ex/crl.pem"], "en"), "VALID (TOTAL_PASSED)");
+}
+
 #[test]
 fn unsigned_documents_are_refused_by_mail_sign() {
     let s = Setup::new(false);
