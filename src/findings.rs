@@ -1730,7 +1730,7 @@ impl CheckName {
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 22] = [
+    pub const ALL: [CheckName; 24] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,

@@ -32,6 +32,7 @@
 //! revision's rules look at what that revision wrote, and the roles are computed in full once,
 //! again only at a signed revision that follows a change no rule allows.
 
+mod hash;
 mod revisions;
 mod roles;
 mod step;

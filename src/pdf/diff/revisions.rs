@@ -17,7 +17,7 @@
 use super::syntax::{self, Cursor};
 use lopdf::{Dictionary, Object, ObjectId};
 use std::cell::{Cell, RefCell};
-use super::value::NumMap;
+use super::hash::NumMap;
 use std::rc::Rc;
 
 /// Cross-reference sections read per revision: one, two in a linearized first revision or a
