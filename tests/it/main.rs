@@ -12,6 +12,7 @@ mod lta;
 mod mail;
 mod pades;
 mod pdf;
+mod pdfdiff;
 mod pki;
 mod readme;
 mod report;

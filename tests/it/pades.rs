@@ -204,7 +204,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     let mut junk = signed.clone();
     junk.extend_from_slice(b"\n% appended after signing\n1 0 obj (x) endobj\n");
     for (name, bytes, detail) in [
-        ("drawn.pdf", append_content_change(&signed), "(Page) changed: /Contents"),
+        ("drawn.pdf", append_content_change(&signed), "(/Page), page 1 changed: /Contents"),
         ("junk.pdf", junk, "bytes of data after the last revision (not an incremental update)"),
     ] {
         pki::write(d.path(), name, &bytes);

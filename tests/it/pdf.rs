@@ -942,7 +942,7 @@ fn document_signer(pki: &Pki, party: &Party) -> kyso::DocumentSigner {
 }
 
 /// kyso's verification core on every signature of `pdf` (revocation off: no CRLs here).
-fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
+pub(crate) fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
     use kyso::verify::{Options, Verifier};
     let opts = Options::at(at).revocation(kyso::RevocationMode::Off);
     let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], opts).unwrap();
@@ -998,7 +998,7 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         for s in &report.signatures {
             let (status, detail) = check(s, "pdf_modifications");
             assert_eq!(status, kyso::report::CheckStatus::Failed);
-            assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
+            assert!(detail.contains("(/Page), page 1 changed: /Contents"), "{detail}");
         }
         let (report, facts) = verifier.verify_pdf_parts(name, &sample(name));
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));

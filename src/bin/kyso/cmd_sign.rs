@@ -45,6 +45,12 @@ EXAMPLES:
   # an attachment in a separate file: the agency's text stamp, top right of page 1
   kyso sign --pades --cert agency.pem --key agency.key --appearance stamp \\
       --doc-number 'Số: 123/UBND-VP' --in-place phu-luc.pdf
+  # a form certified by its author: later only form filling and (invisible) signatures
+  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --certify 2 \\
+      --out to-khai-chung-nhan.pdf to-khai.pdf
+  # a signature that locks the form's fields (any later change to them breaks it)
+  kyso sign --pades --cert person.pem --key person.key --chain ca/chain.pem --lock-fields \\
+      --in-place to-khai-chung-nhan.pdf
   # PAdES-B-LT: timestamp, plus the chain and CRLs in the PDF's /DSS for offline verification
   kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --tsa http://127.0.0.1:3180/ \
       --tsa-trust root.pem --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem --in-place cong-van-ky.pdf
