@@ -2,8 +2,8 @@
 # Regenerates the example province of certs-example/ with kyso itself:
 #   root CA "Root CA Tỉnh Bắc Ninh" → issuing CA "CA Tỉnh Bắc Ninh" → the three pilot units
 #   (an agency and a person certificate each), a revoked person certificate, a TSA certificate,
-#   and the CRLs. The units' keys are encrypted with the DEMO passphrase of passphrase.txt, the
-#   CAs' keys with that of ca-passphrase.txt (kyso never lets a unit's key share the CA's).
+#   and the CRLs. Every key is encrypted with the DEMO passphrase of passphrase.txt (example only:
+#   `ca issue` refuses a unit's key under the CA's passphrase unless --reuse-ca-passphrase).
 #
 # Usage: certs-example/generate.sh            (uses `kyso` from PATH, else builds it with cargo)
 #        KYSO=/path/to/kyso certs-example/generate.sh
@@ -39,7 +39,6 @@ fi
 k() { "$KYSO" "$@"; }
 
 PASS="$here/passphrase.txt"
-CA_PASS="$here/ca-passphrase.txt"
 ORG="Sở Thông tin và Truyền thông tỉnh Bắc Ninh"
 ST="Bắc Ninh"
 # Example CRLs live long (5 years, like the certificates); real CRLs last days.
@@ -47,9 +46,9 @@ CRL_DAYS=1826
 
 rm -rf root ca units revoked tsa root.pem chain.pem crl.pem
 k ca init --dir root --name "Root CA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" --years 20 \
-  --crl-url http://ca.bacninh.example/crl/root.crl --pass-file "$CA_PASS"
+  --crl-url http://ca.bacninh.example/crl/root.crl --pass-file "$PASS"
 k ca init --dir ca --name "CA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" --years 10 \
-  --crl-url http://ca.bacninh.example/crl/ca.crl --parent root --pass-file "$CA_PASS"
+  --crl-url http://ca.bacninh.example/crl/ca.crl --parent root --pass-file "$PASS"
 
 # slug | unit | unit identifier | head of the unit | title | CCCD (all fictional)
 units=(
@@ -61,25 +60,25 @@ for u in "${units[@]}"; do
   IFS='|' read -r slug name uid head title cccd <<<"$u"
   mkdir -p "units/$slug"
   k ca issue --dir ca --profile agency --cn "$name" --org "$name" --uid "$uid" --province "$ST" \
-    --key-out "units/$slug/agency.key" --cert-out "units/$slug/agency.pem" --key-pass-file "$PASS" --pass-file "$CA_PASS"
+    --key-out "units/$slug/agency.key" --cert-out "units/$slug/agency.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
   k ca issue --dir ca --profile person --cn "$head" --title "$title" --org "$name" --uid "$cccd" --province "$ST" \
-    --key-out "units/$slug/person.key" --cert-out "units/$slug/person.pem" --key-pass-file "$PASS" --pass-file "$CA_PASS"
+    --key-out "units/$slug/person.key" --cert-out "units/$slug/person.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 done
 
 # A former deputy director whose key was compromised: revoked, listed in crl.pem.
 mkdir -p revoked
 k ca issue --dir ca --profile person --cn "Phạm Văn Cường" --title "Phó Giám đốc" --org "Sở Y tế tỉnh Bắc Ninh" \
-  --uid CCCD:027082000004 --province "$ST" --key-out revoked/person.key --cert-out revoked/person.pem --key-pass-file "$PASS" --pass-file "$CA_PASS"
+  --uid CCCD:027082000004 --province "$ST" --key-out revoked/person.key --cert-out revoked/person.pem --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 serial=$(openssl x509 -in revoked/person.pem -noout -serial | cut -d= -f2)
-k ca revoke --dir ca --serial "$serial" --reason key-compromise --pass-file "$CA_PASS"
+k ca revoke --dir ca --serial "$serial" --reason key-compromise --pass-file "$PASS"
 
 # The province's timestamping unit (RFC 3161; EKU timeStamping, critical and alone).
 mkdir -p tsa
 k ca issue --dir ca --profile tsa --cn "TSA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" \
-  --key-out tsa/tsa.key --cert-out tsa/tsa.pem --key-pass-file "$PASS" --pass-file "$CA_PASS"
+  --key-out tsa/tsa.key --cert-out tsa/tsa.pem --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 
-k ca crl --dir root --days "$CRL_DAYS" --pass-file "$CA_PASS"
-k ca crl --dir ca --days "$CRL_DAYS" --pass-file "$CA_PASS"
+k ca crl --dir root --days "$CRL_DAYS" --pass-file "$PASS"
+k ca crl --dir ca --days "$CRL_DAYS" --pass-file "$PASS"
 
 cp root/ca.pem root.pem
 cp ca/chain.pem chain.pem             # issuing CA, then root

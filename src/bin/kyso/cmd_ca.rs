@@ -290,6 +290,10 @@ pub struct IssueArgs {
     /// Overwrite --cert-out / --key-out / --p12-out if they exist
     #[arg(long)]
     pub force: bool,
+    /// Example provinces only (certs-example, demos): accept the CA key's passphrase as the
+    /// unit's, which hands the CA's secret to whoever gets the key
+    #[arg(long, hide = true)]
+    pub reuse_ca_passphrase: bool,
     /// Accept a new passphrase shorter than 8 characters or easy to guess (a warning says so)
     #[arg(long)]
     pub weak_passphrase: bool,
@@ -630,7 +634,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }),
         Some(file) => {
             let p = unit_source.obtain_new(&format!("the unit's new file {}", file.display()), a.weak_passphrase)?;
-            if ca_pass.as_ref().is_some_and(|c| **c == *p) {
+            if ca_pass.as_ref().is_some_and(|c| **c == *p) && !a.reuse_ca_passphrase {
                 let flag = if a.p12_out.is_some() { "--p12-out" } else { "--key-out" };
                 return Err(CliError::usage(format!("the unit's passphrase for {flag} is the CA key's passphrase"))
                     .hint("give the unit its own passphrase with --key-pass-file FILE or KYSO_KEY_PASSPHRASE: it travels with the file"));

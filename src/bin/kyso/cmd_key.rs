@@ -432,7 +432,7 @@ fn export(a: KeyExportArgs) -> Result<ExitCode, CliError> {
                 eprintln!("warning: the key {} is not encrypted", a.key.display());
                 (file.open(None).map_err(|e| CliError::usage(format!("cannot open the key {}: {e}", a.key.display())))?, None)
             };
-            (crate::p12::Credentials { key, cert, chain: certs.chain(chain_files).collect() }, pass)
+            (crate::p12::Credentials { key, cert, chain: crate::util::distinct_certs(certs.chain(chain_files)) }, pass)
         }
     };
     let source = crate::util::PassSource { file: a.p12_pass_file.as_deref(), env: "KYSO_P12_PASSPHRASE", flag: "--p12-pass-file" };
@@ -479,6 +479,8 @@ fn import(a: KeyImportArgs) -> Result<ExitCode, CliError> {
         Some(c) => p12.identity(a.p12_name.as_deref(), Some(c)).map_err(|e| crate::p12::p12_error(&a.file, e))?.chain,
         None => p12.certificates.iter().map(|c| c.der.clone()).collect(),
     };
+    // a file made from a certificate file that carries its chain, plus that chain again
+    let chain = crate::util::distinct_certs(chain.into_iter().filter(|c| cert.as_ref() != Some(c)));
     if a.cert_out.is_some() && cert.is_none() {
         return Err(CliError::usage(format!("{}: the file holds no certificate for the key", a.file.display())).hint("leave out --cert-out to import the key alone"));
     }

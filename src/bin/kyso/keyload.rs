@@ -227,7 +227,7 @@ pub fn credentials(
                 })?
                 .into_iter();
             let cert = certs.next().unwrap_or_default();
-            let chain = certs.chain(chain_given).collect();
+            let chain = crate::util::distinct_certs(certs.chain(chain_given));
             Ok(Credentials { opener: ks.prepare(pass, pin, p12_name)?, cert, chain })
         }
         ks @ KeySpec::Token { .. } => {
@@ -240,7 +240,7 @@ pub fn credentials(
                         .hint("or store it on the token: kyso token import-cert --key URI --cert FILE"))
                 }
             };
-            Ok(Credentials { opener, cert, chain: certs.chain(chain_given).collect() })
+            Ok(Credentials { opener, cert, chain: crate::util::distinct_certs(certs.chain(chain_given)) })
         }
     }
 }

@@ -148,7 +148,7 @@ pub fn p12_credentials(path: &Path, p12: &Pkcs12, name: Option<&str>, cert: Opti
     let mut given = cert.unwrap_or_default().into_iter();
     let given_cert = given.next();
     let id = p12.identity(name, given_cert.as_deref()).map_err(|e| p12_error(path, e))?;
-    let mut extra: Vec<Vec<u8>> = given.chain(chain).collect();
+    let mut extra: Vec<Vec<u8>> = crate::util::distinct_certs(given.chain(chain));
     if extra.is_empty() {
         extra = id.chain;
     }

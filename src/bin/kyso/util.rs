@@ -275,3 +275,15 @@ pub fn read_input(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, CliErr
         _ => CliError::usage(format!("cannot read {what} {}: {e}", path.display())),
     })
 }
+
+/// Certificates without repeats, in first-seen order: a certificate file that carries its chain
+/// (as `kyso ca issue --cert-out` writes it) given together with --chain names the CAs twice.
+pub fn distinct_certs(certs: impl IntoIterator<Item = Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for c in certs {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
