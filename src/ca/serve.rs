@@ -63,6 +63,14 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     /// Idle time allowed between requests on a kept-alive connection.
     pub keep_alive: Duration,
+    /// Time the request line and headers may take to arrive once the first byte came (HTTP 408
+    /// beyond; never more than `request_timeout`): a slow-loris client trickling headers is
+    /// dropped after this even when bodies may take longer.
+    pub header_timeout: Duration,
+    /// Request body bytes held in memory at once across all connections (HTTP 503 for a
+    /// request whose body would go beyond): with `max_connections` uploads of
+    /// `max_request_bytes` each, memory would otherwise grow with the number of clients.
+    pub max_body_bytes_in_flight: usize,
 }
 
 impl Default for ServeOptions {
@@ -72,6 +80,8 @@ impl Default for ServeOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             request_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(5),
+            header_timeout: Duration::from_secs(10),
+            max_body_bytes_in_flight: usize::MAX,
         }
     }
 }
@@ -98,7 +108,6 @@ struct Counters {
     ocsp_errors: AtomicU64,
     files: AtomicU64,
     refused: AtomicU64,
-    connections: AtomicU64,
 }
 
 /// What a path serves.
@@ -208,90 +217,15 @@ impl CaServer {
     /// `log` receives one line per refused request and per non-good OCSP answer.
     pub fn run(&self, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync)) -> ServeStats {
         let counters = Counters::default();
-        let active = AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            let acceptor = s.spawn(|| {
-                for conn in self.listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let stream = match conn {
-                        Ok(c) => c,
-                        Err(e) => {
-                            log(&format!("serve: accept error: {e}"));
-                            std::thread::sleep(POLL);
-                            continue;
-                        }
-                    };
-                    counters.connections.fetch_add(1, Ordering::Relaxed);
-                    if active.fetch_add(1, Ordering::SeqCst) >= self.options.max_connections {
-                        active.fetch_sub(1, Ordering::SeqCst);
-                        counters.refused.fetch_add(1, Ordering::Relaxed);
-                        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-                        write_simple(&stream, 503, "too many connections, try again", false);
-                        let _ = stream.shutdown(Shutdown::Both);
-                        continue;
-                    }
-                    let (counters, active) = (&counters, &active);
-                    let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn_scoped(s, move || {
-                        self.serve_connection(stream, stop, counters, log);
-                        active.fetch_sub(1, Ordering::SeqCst);
-                    });
-                    if spawned.is_err() {
-                        active.fetch_sub(1, Ordering::SeqCst);
-                        counters.refused.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            });
-            while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(POLL);
-            }
-            if let Some(addr) = self.local_addr() {
-                let wake = match addr.ip() {
-                    IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
-                    IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
-                    _ => addr,
-                };
-                let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-            }
-            let _ = acceptor.join();
-        });
+        let handler = |req: &HttpRequest, peer: &str| self.handle(req, &counters, log, peer);
+        let (connections, refused) = serve_http(&self.listener, &self.options, stop, log, &handler);
         ServeStats {
             ocsp_answers: counters.ocsp_answers.into_inner(),
             ocsp_errors: counters.ocsp_errors.into_inner(),
             files: counters.files.into_inner(),
-            refused: counters.refused.into_inner(),
-            connections: counters.connections.into_inner(),
+            refused: counters.refused.into_inner() + refused,
+            connections,
         }
-    }
-
-    fn serve_connection(&self, mut stream: TcpStream, stop: &AtomicBool, counters: &Counters, log: &(dyn Fn(&str) + Sync)) {
-        let _ = stream.set_nodelay(true);
-        let _ = stream.set_write_timeout(Some(self.options.request_timeout));
-        // One read timeout for the connection's life (a system call per request otherwise):
-        // reads wake at least this often to check the deadlines and the stop flag.
-        let _ = stream.set_read_timeout(Some(READ_SLICE));
-        let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-        let mut buf: Vec<u8> = Vec::with_capacity(2048);
-        for _ in 0..MAX_REQUESTS_PER_CONNECTION {
-            let req = match read_request(&mut stream, &mut buf, &self.options, stop) {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(Refusal(code, why)) => {
-                    counters.refused.fetch_add(1, Ordering::Relaxed);
-                    log(&format!("serve: refused HTTP {code} from={peer}: {why}"));
-                    write_simple(&stream, code, &why, true);
-                    linger(&mut stream);
-                    return;
-                }
-            };
-            let keep = req.keep_alive && !stop.load(Ordering::SeqCst);
-            let reply = self.handle(&req, counters, log, &peer);
-            if write_reply(&mut stream, &req, &reply, keep).is_err() || !keep {
-                break;
-            }
-        }
-        let _ = stream.shutdown(Shutdown::Write);
     }
 
     fn handle(&self, req: &HttpRequest, counters: &Counters, log: &(dyn Fn(&str) + Sync), peer: &str) -> Reply {
@@ -334,6 +268,7 @@ impl CaServer {
                                 ("ETag", etag),
                                 ("Cache-Control", format!("public, max-age={max_age}, no-transform, must-revalidate")),
                             ],
+                            close: false,
                         }
                     }
                     Ok(None) => refuse(404, "this CA has published no CRL"),
@@ -351,7 +286,7 @@ impl CaServer {
                 if req.if_none_match.as_deref().is_some_and(|v| v.split(',').any(|x| x.trim() == etag)) {
                     return Reply::not_modified(etag);
                 }
-                Reply { code: 200, content_type: "application/pkix-cert", body: der, headers: vec![("ETag", etag), ("Cache-Control", "public, max-age=86400".into())] }
+                Reply { code: 200, content_type: "application/pkix-cert", body: der, headers: vec![("ETag", etag), ("Cache-Control", "public, max-age=86400".into())], close: false }
             }
             (Some(Target::Ocsp), "POST") => self.ocsp_post(req, t, counters, log, peer),
             (None, "POST") if path == "/" || path.is_empty() => self.ocsp_post(req, t, counters, log, peer),
@@ -407,7 +342,110 @@ impl CaServer {
     }
 }
 
-fn clip(s: &str) -> String {
+/// A request handler of the shared HTTP layer: the request and the peer's address → the reply.
+pub(crate) type Handler<'a> = dyn Fn(&HttpRequest, &str) -> Reply + Sync + 'a;
+
+/// The shared HTTP/1.1 layer (`kyso ca serve`, `kyso web`): accepts on `listener` until `stop`
+/// is set, one thread per connection up to `options.max_connections` (an immediate 503
+/// beyond), keep-alive, every request read within the budgets of `options` and answered by
+/// `handle`. Returns (connections accepted, requests refused at the HTTP level).
+pub(crate) fn serve_http(listener: &TcpListener, options: &ServeOptions, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync), handle: &Handler<'_>) -> (u64, u64) {
+    let connections = AtomicU64::new(0);
+    let refused = AtomicU64::new(0);
+    let active = AtomicUsize::new(0);
+    let in_flight = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let acceptor = s.spawn(|| {
+            for conn in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let stream = match conn {
+                    Ok(c) => c,
+                    Err(e) => {
+                        log(&format!("serve: accept error: {e}"));
+                        std::thread::sleep(POLL);
+                        continue;
+                    }
+                };
+                connections.fetch_add(1, Ordering::Relaxed);
+                if active.fetch_add(1, Ordering::SeqCst) >= options.max_connections {
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                    write_simple(&stream, 503, "too many connections, try again", false);
+                    let _ = stream.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let (refused, active, in_flight) = (&refused, &active, &in_flight);
+                let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn_scoped(s, move || {
+                    serve_connection(stream, options, stop, refused, in_flight, log, handle);
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
+                if spawned.is_err() {
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(POLL);
+        }
+        if let Ok(addr) = listener.local_addr() {
+            let wake = match addr.ip() {
+                IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
+                IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
+                _ => addr,
+            };
+            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        }
+        let _ = acceptor.join();
+    });
+    (connections.into_inner(), refused.into_inner())
+}
+
+fn serve_connection(
+    mut stream: TcpStream,
+    options: &ServeOptions,
+    stop: &AtomicBool,
+    refused: &AtomicU64,
+    in_flight: &AtomicUsize,
+    log: &(dyn Fn(&str) + Sync),
+    handle: &Handler<'_>,
+) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(options.request_timeout));
+    // One read timeout for the connection's life (a system call per request otherwise):
+    // reads wake at least this often to check the deadlines and the stop flag.
+    let _ = stream.set_read_timeout(Some(READ_SLICE));
+    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let mut buf: Vec<u8> = Vec::with_capacity(2048);
+    for _ in 0..MAX_REQUESTS_PER_CONNECTION {
+        let req = match read_request(&mut stream, &mut buf, options, stop, in_flight) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(Refusal(code, why)) => {
+                refused.fetch_add(1, Ordering::Relaxed);
+                log(&format!("serve: refused HTTP {code} from={peer}: {why}"));
+                write_simple(&stream, code, &why, true);
+                linger(&mut stream);
+                return;
+            }
+        };
+        let keep = req.keep_alive && !stop.load(Ordering::SeqCst);
+        let reply = handle(&req, &peer);
+        let keep = keep && !reply.close;
+        let written = write_reply(&mut stream, &req, &reply, keep);
+        in_flight.fetch_sub(req.body.len(), Ordering::SeqCst);
+        drop(req);
+        if written.is_err() || !keep {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+pub(crate) fn clip(s: &str) -> String {
     s.chars().take(80).filter(|c| !c.is_control()).collect()
 }
 
@@ -476,20 +514,23 @@ pub fn http_date(t: i64) -> String {
     format!("{wd}, {:02} {mo} {:04} {:02}:{:02}:{:02} GMT", d.day(), d.year(), d.hour(), d.minute(), d.second())
 }
 
-struct Reply {
-    code: u16,
-    content_type: &'static str,
-    body: Arc<Vec<u8>>,
-    headers: Vec<(&'static str, String)>,
+/// An answer of the shared HTTP layer.
+pub(crate) struct Reply {
+    pub(crate) code: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Arc<Vec<u8>>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Close the connection after this answer.
+    pub(crate) close: bool,
 }
 
 impl Reply {
-    fn text(code: u16, why: &str) -> Reply {
-        Reply { code, content_type: "text/plain; charset=utf-8", body: Arc::new(format!("{why}\n").into_bytes()), headers: Vec::new() }
+    pub(crate) fn text(code: u16, why: &str) -> Reply {
+        Reply { code, content_type: "text/plain; charset=utf-8", body: Arc::new(format!("{why}\n").into_bytes()), headers: Vec::new(), close: false }
     }
 
     fn not_modified(etag: String) -> Reply {
-        Reply { code: 304, content_type: "", body: Arc::new(Vec::new()), headers: vec![("ETag", etag)] }
+        Reply { code: 304, content_type: "", body: Arc::new(Vec::new()), headers: vec![("ETag", etag)], close: false }
     }
 }
 
@@ -509,7 +550,7 @@ fn ocsp_reply_arc(der: Arc<Vec<u8>>, times: Option<(i64, i64)>, get: bool, now: 
         }
         _ => headers.push(("Cache-Control", "no-cache".into())),
     }
-    Reply { code: 200, content_type: "application/ocsp-response", body: der, headers }
+    Reply { code: 200, content_type: "application/ocsp-response", body: der, headers, close: false }
 }
 
 fn reason_phrase(code: u16) -> &'static str {
@@ -524,6 +565,7 @@ fn reason_phrase(code: u16) -> &'static str {
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
         431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Error",
     }
@@ -575,20 +617,24 @@ fn linger(stream: &mut TcpStream) {
     }
 }
 
-struct HttpRequest {
-    method: String,
-    target: String,
-    content_type: Option<String>,
-    if_none_match: Option<String>,
-    keep_alive: bool,
-    body: Vec<u8>,
+/// A request read by the shared HTTP layer.
+pub(crate) struct HttpRequest {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) if_none_match: Option<String>,
+    pub(crate) keep_alive: bool,
+    pub(crate) body: Vec<u8>,
 }
 
-struct Refusal(u16, String);
+pub(crate) struct Refusal(u16, String);
 
 /// Reads one request. `buf` holds bytes already received beyond the previous request
 /// (pipelining). `Ok(None)`: the client closed, or stayed idle past the keep-alive time.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, stop: &AtomicBool) -> Result<Option<HttpRequest>, Refusal> {
+/// `in_flight` counts the body bytes held by all connections: the body's length is reserved
+/// before it is read (HTTP 503 beyond `max_body_bytes_in_flight`) and released by the caller
+/// once the request is answered (`body.len()`), or here when reading it fails.
+pub(crate) fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, stop: &AtomicBool, in_flight: &AtomicUsize) -> Result<Option<HttpRequest>, Refusal> {
     let mut chunk = [0u8; 8192];
     // Wait for the first byte: idle time (keep-alive), checked against the stop flag.
     let idle_until = Instant::now() + o.keep_alive;
@@ -603,7 +649,9 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, sto
             Err(_) => return Ok(None),
         }
     }
-    let deadline = Instant::now() + o.request_timeout;
+    let started = Instant::now();
+    let deadline = started + o.request_timeout;
+    let head_deadline = started + o.header_timeout.min(o.request_timeout);
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
@@ -611,7 +659,7 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, sto
         if buf.len() > MAX_HEADER_BYTES {
             return Err(Refusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
         }
-        let n = read_some(stream, &mut chunk, deadline)?;
+        let n = read_some(stream, &mut chunk, head_deadline)?;
         if n == 0 {
             return Err(Refusal(400, "the connection closed inside the request headers".into()));
         }
@@ -668,12 +716,23 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, sto
         return Err(Refusal(413, format!("request larger than {} bytes", o.max_request_bytes)));
     }
     let body_start = head_end + 4;
+    if in_flight.fetch_add(length, Ordering::SeqCst).saturating_add(length) > o.max_body_bytes_in_flight {
+        in_flight.fetch_sub(length, Ordering::SeqCst);
+        return Err(Refusal(503, "the server is receiving too many uploads at once, try again".into()));
+    }
     if expect && buf.len() < body_start + length {
         let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     while buf.len() < body_start + length {
-        let n = read_some(stream, &mut chunk, deadline)?;
+        let n = match read_some(stream, &mut chunk, deadline) {
+            Ok(n) => n,
+            Err(e) => {
+                in_flight.fetch_sub(length, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
         if n == 0 {
+            in_flight.fetch_sub(length, Ordering::SeqCst);
             return Err(Refusal(400, format!("the body ended after {} of {length} bytes", buf.len().saturating_sub(body_start))));
         }
         buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));

@@ -32,3 +32,4 @@ mod ocsp;
 mod pkcs12;
 mod realworld;
 mod policy_nc;
+mod web;
