@@ -251,6 +251,14 @@ fn missing(name: String) -> IoProblem {
     IoProblem { kind: std::io::ErrorKind::NotFound, message: format!("{name} was not uploaded") }
 }
 
+/// What `POST /api/verify` does with a body: parses `body` (sent as `content_type`) within the
+/// limits of `options`, pairs the files by name and verifies them with `v`. Returns the report
+/// and the language the form asked for (a part named `lang`), or why the upload is refused.
+pub fn verify_multipart(v: &Verifier, content_type: &str, body: &[u8], options: &WebOptions) -> Result<(RunReport, Option<Lang>), UploadError> {
+    let (files, lang) = read_upload(content_type, body, options)?;
+    Ok((verify_uploads(v, &files), lang))
+}
+
 /// Verifies the uploaded files, paired by name as `kyso verify` pairs them on disk.
 fn verify_uploads(v: &Verifier, files: &[Upload<'_>]) -> RunReport {
     let find = |name: &str| files.iter().find(|f| f.name == name);

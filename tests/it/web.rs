@@ -525,3 +525,24 @@ fn web_refuses_meaningless_and_bad_flags_before_starting() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn bodies_written_by_urllib3_parse_and_verify_through_the_library() {
+    // fuzz/seeds/multipart: bodies written by urllib3 (fuzz/make-seeds.sh), the fuzz fixtures'
+    // document with its two-signer .p7s, the language field "en".
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seed = std::fs::read(root.join("fuzz/seeds/multipart/pair-double.bin")).unwrap();
+    let nl = seed.iter().position(|&b| b == b'\n').unwrap();
+    let (ct, body) = (std::str::from_utf8(&seed[..nl]).unwrap(), &seed[nl + 1..]);
+    let anchor = std::fs::read(root.join("fuzz/fixtures/anchor.der")).unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap();
+    let v = kyso::Verifier::new(&[anchor], &[], &[], kyso::verify::Options::at(at)).unwrap();
+    let (report, lang) = kyso::web::verify_multipart(&v, ct, body, &kyso::web::WebOptions::default()).unwrap();
+    assert_eq!(lang, Some(kyso::Lang::En));
+    assert_eq!(report.documents.len(), 1);
+    assert_eq!(report.documents[0].path, "document.txt");
+    assert_eq!(report.documents[0].signatures.len(), 2);
+    let cli_doc = std::fs::read(root.join("fuzz/fixtures/document.txt")).unwrap();
+    let direct = v.verify_detached("document.txt", &cli_doc[..], &std::fs::read(root.join("fuzz/fixtures/double.p7s")).unwrap());
+    assert_eq!(report.documents[0], direct, "the upload path and verify_detached differ");
+}
