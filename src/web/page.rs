@@ -250,7 +250,7 @@ pub(super) fn render(p: &Page<'_>) -> String {
         for (k, (d, v)) in r.report.documents.iter().zip(&views).enumerate() {
             document(&mut s, v, d.indication, &d.path, k + 1000);
         }
-        let _ = write!(s, "<p class=\"screen\"><a href=\"#result\">{}</a></p></section>", w.back);
+        let _ = write!(s, "<p class=\"noprint\"><a href=\"#result\">{}</a></p></section>", w.back);
     }
     let _ = write!(s, "</main><footer class=\"screen\"><p>{}</p></footer></body></html>\n", w.footer);
     s
@@ -296,7 +296,7 @@ body:has(#record:target) .screen { display: none; }
 footer { margin-top: 2rem; font-size: .85rem; color: #3d3d3d; }
 @media (max-width: 40rem) { .row { grid-template-columns: 1fr; gap: 0; } }
 @media print {
-  .screen { display: none !important; }
+  .screen, .noprint { display: none !important; }
   #record { display: block !important; }
   body { max-width: none; padding: 0; }
   .document, .card { break-inside: avoid; }

@@ -546,3 +546,38 @@ fn bodies_written_by_urllib3_parse_and_verify_through_the_library() {
     let direct = v.verify_detached("document.txt", &cli_doc[..], &std::fs::read(root.join("fuzz/fixtures/double.p7s")).unwrap());
     assert_eq!(report.documents[0], direct, "the upload path and verify_detached differ");
 }
+
+/// The Python of the CI venv (selenium installed there by .ci/run), or `python3`.
+fn python() -> String {
+    std::env::var("KYSO_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Headless Chromium over WebDriver (tests/web_browser.py, selenium): the five cases with and
+/// without JavaScript, the card fields, the language switch, the printable view (and its PDF),
+/// the JSON download, keyboard focus order, no CSP violation, and the markup-named certificate
+/// shown as text with no dialog. Screenshots go to target/web-screenshots/ (the README's
+/// come from there). Needs chromium, chromium-driver and selenium: a missing one fails.
+#[test]
+#[ignore = "needs chromium, chromium-driver and selenium (.ci/run installs them)"]
+fn browser_chromium_over_webdriver_shows_every_case_with_and_without_javascript() {
+    let f = Fixtures::new();
+    let web = Web::start(&[]);
+    let x = xss_fixture();
+    let crl = x.path().join("ca/crl.pem").to_string_lossy().into_owned();
+    let xss = Web::start_with(&["--trust", &example("root.pem"), "--crl", &crl, "--crl", &example("root/crl.pem"), "--offline"], &[]);
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web-screenshots");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web_browser.py");
+    let o = Command::new(python())
+        .arg(&script)
+        .args([web.url(""), f.dir.path().to_string_lossy().into_owned(), xss.url(""), x.path().to_string_lossy().into_owned(), shots.to_string_lossy().into_owned()])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} (set KYSO_PYTHON to a Python with selenium): {e}", python()));
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "browser tests failed:\n{out}\n{err}");
+    assert!(out.contains("checks passed"), "{out}{err}");
+    for png in ["valid-vi.png", "valid-en.png", "record.png", "tampered-vi.png", "pdf-vi.png", "revoked-vi.png", "unsigned-vi.png", "tampered-en-nojs.png", "xss.png"] {
+        let bytes = std::fs::read(shots.join(png)).unwrap_or_else(|e| panic!("{png}: {e}"));
+        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{png} is not a screenshot");
+    }
+    eprintln!("{out}");
+}
