@@ -9,7 +9,9 @@
 //! (`<dir>` is the CA directory's last component) and `/ocsp`. Every OCSP path answers for every
 //! CA of the server: the CertID says which CA is asked.
 //!
-//! How it is built (the approach of the TSA server, `tsp::server`, with persistent connections):
+//! How it is built (the approach of the TSA server, `tsp::server`, with persistent connections;
+//! the HTTP layer — `serve_http`, `read_request`, `Reply` — is shared with `kyso web`,
+//! `kyso::web`, which adds a header deadline and a budget of body bytes in memory):
 //! std threads, one per open connection, at most `max_connections` at once (beyond that an
 //! immediate HTTP 503); HTTP/1.1 keep-alive (HTTP/1.0 with `Connection: keep-alive`) so that a
 //! busy client pays for one TCP handshake, not one per request. Every attacker-driven quantity is

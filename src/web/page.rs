@@ -212,7 +212,7 @@ pub(super) fn render(p: &Page<'_>) -> String {
         let _ = write!(s, "<section id=\"error\" role=\"alert\" class=\"error\"><h2>{}</h2><p>{}</p></section>", w.error, escape(e));
     }
     if let Some(r) = &p.result {
-        let opts = RenderOptions::new(p.lang).validation_time(r.checked_at).legacy_policy_hint("kyso verify --policy legacy");
+        let opts = RenderOptions::new(p.lang).validation_time(r.checked_at);
         let views: Vec<DocumentView> = r.report.documents.iter().map(|d| document_view(d, &opts)).collect();
         let verdict = crate::report::verdict_text(r.report.indication, p.lang, &r.report.documents);
         let json = serde_json::to_string_pretty(r.report).unwrap_or_default();

@@ -581,3 +581,97 @@ fn browser_chromium_over_webdriver_shows_every_case_with_and_without_javascript(
     }
     eprintln!("{out}");
 }
+
+/// A tiny xorshift generator (fixed seed: every run makes the same mutants).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One mutant of `body`: a bit flipped, a byte inserted or deleted, a truncation, or an edit
+/// where the multipart syntax lives (a CRLF, a `--`, a quote, a colon, a semicolon).
+fn mutate(rng: &mut Rng, body: &[u8]) -> Vec<u8> {
+    let mut b = body.to_vec();
+    let syntax: Vec<usize> = b.iter().enumerate().filter(|(_, c)| b"\r\n-\";:=".contains(c)).map(|(i, _)| i).collect();
+    for _ in 0..1 + rng.below(3) {
+        if b.is_empty() {
+            break;
+        }
+        let at = if rng.below(2) == 0 && !syntax.is_empty() { syntax[rng.below(syntax.len())].min(b.len() - 1) } else { rng.below(b.len()) };
+        match rng.below(5) {
+            0 => b[at] ^= 1 << rng.below(8),
+            1 => b.insert(at, [b'\r', b'\n', b'-', b'"', b';', 0, 0xff][rng.below(7)]),
+            2 => {
+                b.remove(at);
+            }
+            3 => b.truncate(at),
+            _ => {
+                let len = rng.below(64).min(b.len() - at);
+                let chunk = b[at..at + len].to_vec();
+                b.splice(at..at, chunk);
+            }
+        }
+    }
+    b
+}
+
+#[test]
+fn mutated_multipart_bodies_are_typed_errors_in_process_and_4xx_or_200_over_http() {
+    use kyso::web::{multipart, verify_multipart, UploadError, WebOptions};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let anchor = std::fs::read(root.join("fuzz/fixtures/anchor.der")).unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap();
+    let v = kyso::Verifier::new(&[anchor], &[], &[], kyso::verify::Options::at(at)).unwrap();
+    let mut seeds = Vec::new();
+    for e in std::fs::read_dir(root.join("fuzz/seeds/multipart")).unwrap() {
+        let s = std::fs::read(e.unwrap().path()).unwrap();
+        let nl = s.iter().position(|&b| b == b'\n').unwrap();
+        seeds.push((String::from_utf8(s[..nl].to_vec()).unwrap(), s[nl + 1..].to_vec()));
+    }
+    seeds.sort();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut ok, mut refused) = (0, 0);
+    let mut http_cases = Vec::new();
+    for i in 0..6000 {
+        let (ct, body) = &seeds[i % seeds.len()];
+        let m = mutate(&mut rng, body);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify_multipart(&v, ct, &m, &WebOptions::default())));
+        match r {
+            Ok(Ok((report, _))) => {
+                ok += 1;
+                serde_json::to_string(&report).unwrap();
+            }
+            Ok(Err(UploadError::Multipart(e))) => {
+                refused += 1;
+                // The same fault from the parser alone.
+                assert_eq!(multipart::parse(ct, &m, &multipart::Limits::default()).err(), Some(e), "mutant {i}");
+            }
+            Ok(Err(_)) => refused += 1,
+            Err(_) => panic!("panic on mutant {i} of {ct}: {:?}", String::from_utf8_lossy(&m)),
+        }
+        if i % 20 == 0 {
+            http_cases.push((ct.clone(), m));
+        }
+    }
+    assert!(ok > 100 && refused > 1000, "mutants: {ok} verified, {refused} refused");
+    // Over HTTP: 200 or 4xx, never 5xx, and the server is alive at the end.
+    let mut web = Web::start(&[]);
+    let mut codes = std::collections::BTreeMap::new();
+    for (ct, body) in &http_cases {
+        let (code, _, answer) = post_raw(web.port, "/api/verify", ct, body);
+        assert!(code == 200 || (400..500).contains(&code), "HTTP {code}: {answer}");
+        *codes.entry(code).or_insert(0) += 1;
+    }
+    assert!(web.alive());
+    eprintln!("mutants: {ok} verified, {refused} refused in process; over HTTP {codes:?}");
+}
