@@ -138,6 +138,7 @@ pub mod alg;
 pub mod asn1;
 pub mod files;
 pub mod findings;
+pub mod http;
 pub mod keys;
 pub mod objects;
 pub mod ocsp;

@@ -163,6 +163,46 @@ pub enum CaError {
         /// What is wrong.
         reason: String,
     },
+    /// An output file of [`super::Ca::issue_to_files`] cannot be reserved or prepared (nothing
+    /// was issued).
+    #[error("{}: {source}", .path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An output file of [`super::Ca::issue_to_files`] exists and may not be replaced (checked
+    /// under its lock, before anything was issued).
+    #[error("{} already exists", .0.display())]
+    OutputExists(PathBuf),
+    /// The certificate was issued, but an output file could not be written. Neither file was
+    /// left (the certificate file is removed when the key file could not follow); the
+    /// certificate was revoked as superseded, unless `revoked` says why not.
+    #[error("{}", output_failed(.path, .serial, .source, .revoked))]
+    OutputFailed {
+        /// The file that could not be written.
+        path: PathBuf,
+        /// The certificate issued.
+        serial: String,
+        /// Why.
+        source: std::io::Error,
+        /// Whether the certificate was revoked (superseded), or why it could not be.
+        revoked: Result<(), Box<CaError>>,
+    },
+}
+
+fn output_failed(path: &Path, serial: &str, source: &std::io::Error, revoked: &Result<(), Box<CaError>>) -> String {
+    match revoked {
+        Ok(()) => format!(
+            "cannot write {}: {source}; certificate {serial} had been issued and was revoked as superseded (no file was left)",
+            path.display()
+        ),
+        Err(e) => format!(
+            "cannot write {}: {source}; certificate {serial} had been issued and could not be revoked ({e}): it is recorded as valid but was never delivered",
+            path.display()
+        ),
+    }
 }
 
 impl From<rusqlite::Error> for CaError {

@@ -306,6 +306,8 @@ impl Ca {
                     "subject": crate::util::cert_subject(&cert_der).unwrap_or_default(),
                     "sha256": sha256_hex(&cert_der),
                     "issuing_ca": chain.is_some(),
+                    // the registry settings the audit checks (meta)
+                    "crl_url": params.crl_url,
                 });
                 registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
                 tx.commit()?;

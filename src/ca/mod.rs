@@ -41,11 +41,13 @@ mod registry;
 pub mod serve;
 mod revoke;
 pub(crate) mod signer;
+mod output;
 #[cfg(test)]
 mod tests;
 
 pub use audit::AuditReport;
 pub use error::CaError;
+pub use output::{BuildBundle, IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};
 pub use issue::{add_years, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
 pub use profile::{Field, Profile, ProfileError, SubjectInfo};
 pub use registry::{Record, Status, REGISTRY_FILE};

@@ -261,6 +261,21 @@ pub(crate) fn all_certs(tx: &Tx<'_>) -> rusqlite::Result<Vec<CertRow>> {
     rows
 }
 
+/// serial → issued_at of every certificate (the column `ca list` orders by; checked by the
+/// audit against the time of the certificate's log entry).
+pub(crate) fn issued_at(tx: &Tx<'_>) -> rusqlite::Result<std::collections::HashMap<String, i64>> {
+    let mut st = tx.prepare("SELECT serial, issued_at FROM certificates")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>();
+    rows
+}
+
+/// (number, this_update, next_update, der) of every CRL, oldest first.
+pub(crate) fn all_crls(tx: &Tx<'_>) -> rusqlite::Result<Vec<(i64, i64, i64, Vec<u8>)>> {
+    let mut st = tx.prepare("SELECT number, this_update, next_update, der FROM crls ORDER BY number")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<Vec<_>>>();
+    rows
+}
+
 /// (serial, revoked_at, reason) of every revoked certificate, without loading the DER blobs.
 pub(crate) fn revoked(tx: &Tx<'_>) -> rusqlite::Result<Vec<(String, i64, Option<String>)>> {
     let mut st = tx.prepare("SELECT serial, revoked_at, reason FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, rowid")?;

@@ -217,7 +217,9 @@ impl Ca {
         let tx = self.registry.write()?;
         let Some((_, der)) = registry::latest_crl(&tx)? else { return Ok(()) };
         let pem = pem_encode("X509 CRL", &der);
-        if std::fs::read(&path).ok().as_deref() != Some(pem.as_bytes()) {
+        // Read back with a bound (one byte more than the new file: anything longer differs).
+        let current = crate::files::read_limited(&path, pem.len() as u64 + 1).ok();
+        if current.as_deref() != Some(pem.as_bytes()) {
             write_atomic(&path, pem.as_bytes(), Overwrite::Replace, Secrecy::Public).map_err(|e| io_err(&path, e))?;
         }
         drop(tx);

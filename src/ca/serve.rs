@@ -9,48 +9,40 @@
 //! (`<dir>` is the CA directory's last component) and `/ocsp`. Every OCSP path answers for every
 //! CA of the server: the CertID says which CA is asked.
 //!
-//! How it is built (the approach of the TSA server, `tsp::server`, with persistent connections;
-//! the HTTP layer — `serve_http`, `read_request`, `Reply` — is shared with `kyso web`,
-//! `kyso::web`, which adds a header deadline and a budget of body bytes in memory):
-//! std threads, one per open connection, at most `max_connections` at once (beyond that an
-//! immediate HTTP 503); HTTP/1.1 keep-alive (HTTP/1.0 with `Connection: keep-alive`) so that a
-//! busy client pays for one TCP handshake, not one per request. Every attacker-driven quantity is
-//! bounded: header bytes and lines, body bytes, the time a request may take to arrive once its
-//! first byte came, the idle time between requests, requests per connection. Errors in an OCSP
-//! request are answered with the RFC 6960 error statuses (malformedRequest, unauthorized,
-//! tryLater); HTTP errors (405, 408, 413, 415, 431, 503) for what is not an OCSP request at all.
+//! How it is built: on kyso's shared HTTP/1.1 layer, [`crate::http`] (the one `kyso tsa serve`
+//! uses): std threads, one per open connection, at most `max_connections` at once and
+//! `max_connections_per_client` from one address (beyond that an immediate HTTP 503); HTTP/1.1
+//! keep-alive (HTTP/1.0 with `Connection: keep-alive`) so that a busy client pays for one TCP
+//! handshake, not one per request. Every attacker-driven quantity is bounded: header bytes and
+//! lines, body bytes, the time a request may take to arrive, the idle time between requests,
+//! requests per connection. Errors in an OCSP request are answered with the RFC 6960 error
+//! statuses (malformedRequest, unauthorized, tryLater); HTTP errors (400, 404, 405, 408, 411, 413,
+//! 415, 431, 503) for what is not an OCSP request at all.
 //!
 //! Load (benches/ocsp_load.rs, loopback, this 2-core machine): see benches/RESULTS.md.
 
 use super::ocsp::{answer_request, Publisher};
 use crate::ocsp::ResponseStatus;
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::http::{HttpServer, Limits, Request, Response};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The time source (the library never reads the clock; the CLI passes `OffsetDateTime::now_utc`).
 pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 
-/// Budget on the request line and headers (HTTP 431 beyond): OpenSSL and curl send under
-/// 300 bytes; a GET OCSP request carries ~200 bytes of base64 in its path.
-pub const MAX_HEADER_BYTES: usize = 8 * 1024;
-/// Budget on header lines (a flood of tiny headers).
-const MAX_HEADERS: usize = 64;
-/// Default limit on simultaneous connections (one thread each, 64 KiB stacks): a provincial
-/// responder has tens of clients at once; 512 absorbs a burst while bounding threads and memory.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+pub use crate::http::{DEFAULT_MAX_CONNECTIONS, MAX_HEADER_BYTES};
+
+/// Default limit on open connections from one client address: the recipients of a province
+/// may reach the responder through one NAT address of a government network, each verifying
+/// client keeping a connection open for a few seconds; 128 (a quarter of
+/// [`DEFAULT_MAX_CONNECTIONS`]) leaves room for that while one address cannot take them all.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 128;
+
 /// Requests served on one connection before it is closed (bounds how long one client holds a
 /// thread).
 const MAX_REQUESTS_PER_CONNECTION: usize = 10_000;
-/// Stack size of connection threads: the handler's deepest path (parsing, signing) needs a few
-/// kilobytes; 256 KiB leaves a wide margin while keeping 512 threads under 128 MiB reserved.
-const THREAD_STACK: usize = 256 * 1024;
-const POLL: Duration = Duration::from_millis(50);
-/// How often a blocked read wakes to check its deadline and the stop flag: deadlines (request
-/// timeout, keep-alive) are met to within this.
-const READ_SLICE: Duration = Duration::from_millis(250);
 
 /// Server settings.
 #[derive(Debug, Clone, Copy)]
@@ -60,19 +52,13 @@ pub struct ServeOptions {
     pub max_request_bytes: usize,
     /// Simultaneous connections (HTTP 503 beyond).
     pub max_connections: usize,
+    /// Simultaneous connections from one client address (HTTP 503 beyond).
+    pub max_connections_per_client: usize,
     /// Time a request may take to arrive once its first byte came (HTTP 408 beyond); also the
     /// timeout of writing an answer.
     pub request_timeout: Duration,
     /// Idle time allowed between requests on a kept-alive connection.
     pub keep_alive: Duration,
-    /// Time the request line and headers may take to arrive once the first byte came (HTTP 408
-    /// beyond; never more than `request_timeout`): a slow-loris client trickling headers is
-    /// dropped after this even when bodies may take longer.
-    pub header_timeout: Duration,
-    /// Request body bytes held in memory at once across all connections (HTTP 503 for a
-    /// request whose body would go beyond): with `max_connections` uploads of
-    /// `max_request_bytes` each, memory would otherwise grow with the number of clients.
-    pub max_body_bytes_in_flight: usize,
 }
 
 impl Default for ServeOptions {
@@ -80,10 +66,9 @@ impl Default for ServeOptions {
         ServeOptions {
             max_request_bytes: crate::ocsp::MAX_REQUEST_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
             request_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(5),
-            header_timeout: Duration::from_secs(10),
-            max_body_bytes_in_flight: usize::MAX,
         }
     }
 }
@@ -132,11 +117,10 @@ pub struct Route {
 
 /// A bound publication server.
 pub struct CaServer {
-    listener: TcpListener,
+    http: HttpServer,
     publishers: Vec<Arc<Publisher>>,
     routes: Vec<(String, Target)>,
     clock: Clock,
-    options: ServeOptions,
 }
 
 impl std::fmt::Debug for CaServer {
@@ -168,7 +152,20 @@ fn slug(dir: &std::path::Path) -> String {
 impl CaServer {
     /// Binds `addr` (port 0 picks a free port) for `publishers`.
     pub fn bind(addr: &str, publishers: Vec<Arc<Publisher>>, clock: Clock, options: ServeOptions) -> std::io::Result<CaServer> {
-        let listener = TcpListener::bind(addr)?;
+        // The request timeout counts from the connection (first request) or the request's first
+        // byte, for the headers and the whole request alike.
+        let limits = Limits {
+            max_connections: options.max_connections,
+            max_connections_per_client: options.max_connections_per_client,
+            header_timeout: options.request_timeout,
+            body_timeout: options.request_timeout,
+            request_timeout: options.request_timeout,
+            keep_alive: Some(options.keep_alive),
+            max_body_bytes: options.max_request_bytes,
+            max_requests_per_connection: MAX_REQUESTS_PER_CONNECTION,
+            max_body_bytes_in_flight: usize::MAX,
+        };
+        let http = HttpServer::bind(addr, limits)?;
         let mut routes: Vec<(String, Target)> = Vec::new();
         let add = |path: String, t: Target, routes: &mut Vec<(String, Target)>| {
             if !routes.iter().any(|(p, _)| *p == path) {
@@ -192,12 +189,12 @@ impl CaServer {
             add(format!("/{s}/ca.crt"), Target::CaCert(i), &mut routes);
             add(format!("/{s}/ocsp"), Target::Ocsp, &mut routes);
         }
-        Ok(CaServer { listener, publishers, routes, clock, options })
+        Ok(CaServer { http, publishers, routes, clock })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        self.http.local_addr()
     }
 
     /// The paths served.
@@ -218,22 +215,28 @@ impl CaServer {
     /// Serves until `stop` is set; connections in progress finish their current request.
     /// `log` receives one line per refused request and per non-good OCSP answer.
     pub fn run(&self, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync)) -> ServeStats {
-        let counters = Counters::default();
-        let handler = |req: &HttpRequest, peer: &str| self.handle(req, &counters, log, peer);
-        let (connections, refused) = serve_http(&self.listener, &self.options, stop, log, &handler);
+        let handler = Handler { server: self, counters: Counters::default(), log };
+        let stats = self.http.run(&handler, stop);
+        let c = handler.counters;
         ServeStats {
-            ocsp_answers: counters.ocsp_answers.into_inner(),
-            ocsp_errors: counters.ocsp_errors.into_inner(),
-            files: counters.files.into_inner(),
-            refused: counters.refused.into_inner() + refused,
-            connections,
+            ocsp_answers: c.ocsp_answers.into_inner(),
+            ocsp_errors: c.ocsp_errors.into_inner(),
+            files: c.files.into_inner(),
+            refused: c.refused.into_inner(),
+            connections: stats.connections,
         }
     }
 
-    fn handle(&self, req: &HttpRequest, counters: &Counters, log: &(dyn Fn(&str) + Sync), peer: &str) -> Reply {
+    fn handle(&self, req: &Request, counters: &Counters, log: &(dyn Fn(&str) + Sync)) -> Response {
+        let peer = req.peer;
         let now = (self.clock)();
         let t = now.unix_timestamp();
-        let path = req.target.split('?').next().unwrap_or("");
+        if !req.target.starts_with('/') {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            log(&format!("serve: refused HTTP 400 from={peer}: not an origin-form request target"));
+            return Response::text(400, "not an HTTP/1.x request line").closing();
+        }
+        let path = req.path();
         let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
         let exact = self.routes.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
         // GET {ocsp path}/{base64 request} (RFC 6960 Appendix A.1), or POST to `/`.
@@ -246,7 +249,7 @@ impl CaServer {
         let refuse = |code: u16, why: &str| {
             counters.refused.fetch_add(1, Ordering::Relaxed);
             log(&format!("serve: refused HTTP {code} {} {} from={peer}: {why}", req.method, clip(&req.target)));
-            Reply::text(code, why)
+            Response::text(code, why)
         };
         let is_get = req.method == "GET" || req.method == "HEAD";
         match (exact, req.method.as_str()) {
@@ -256,27 +259,20 @@ impl CaServer {
                     Ok(Some(crl)) => {
                         counters.files.fetch_add(1, Ordering::Relaxed);
                         let etag = format!("\"crl-{}-{}\"", crl.number, hex::encode(ring::digest::digest(&ring::digest::SHA256, &crl.der).as_ref().get(..8).unwrap_or(&[])));
-                        if req.if_none_match.as_deref().is_some_and(|v| v.split(',').any(|x| x.trim() == etag || x.trim() == "*")) {
-                            return Reply::not_modified(etag);
+                        if req.header("if-none-match").is_some_and(|v| v.split(',').any(|x| x.trim() == etag || x.trim() == "*")) {
+                            return Response::empty(304).with_header("ETag", etag);
                         }
                         let max_age = (crl.next_update - t).max(0);
-                        Reply {
-                            code: 200,
-                            content_type: "application/pkix-crl",
-                            body: crl.der.clone(),
-                            headers: vec![
-                                ("Last-Modified", http_date(crl.this_update)),
-                                ("Expires", http_date(crl.next_update)),
-                                ("ETag", etag),
-                                ("Cache-Control", format!("public, max-age={max_age}, no-transform, must-revalidate")),
-                            ],
-                            close: false,
-                        }
+                        Response::new(200, "application/pkix-crl", crl.der.clone())
+                            .with_header("Last-Modified", http_date(crl.this_update))
+                            .with_header("Expires", http_date(crl.next_update))
+                            .with_header("ETag", etag)
+                            .with_header("Cache-Control", format!("public, max-age={max_age}, no-transform, must-revalidate"))
                     }
                     Ok(None) => refuse(404, "this CA has published no CRL"),
                     Err(e) => {
                         log(&format!("serve: cannot read the registry of {}: {e}", p.dir().display()));
-                        Reply::text(503, "the CA registry cannot be read now, try again")
+                        Response::text(503, "the CA registry cannot be read now, try again")
                     }
                 }
             }
@@ -285,13 +281,13 @@ impl CaServer {
                 counters.files.fetch_add(1, Ordering::Relaxed);
                 let der = p.ca_certificate();
                 let etag = format!("\"cert-{}\"", hex::encode(ring::digest::digest(&ring::digest::SHA256, &der).as_ref().get(..8).unwrap_or(&[])));
-                if req.if_none_match.as_deref().is_some_and(|v| v.split(',').any(|x| x.trim() == etag)) {
-                    return Reply::not_modified(etag);
+                if req.header("if-none-match").is_some_and(|v| v.split(',').any(|x| x.trim() == etag)) {
+                    return Response::empty(304).with_header("ETag", etag);
                 }
-                Reply { code: 200, content_type: "application/pkix-cert", body: der, headers: vec![("ETag", etag), ("Cache-Control", "public, max-age=86400".into())], close: false }
+                Response::new(200, "application/pkix-cert", der).with_header("ETag", etag).with_header("Cache-Control", "public, max-age=86400")
             }
-            (Some(Target::Ocsp), "POST") => self.ocsp_post(req, t, counters, log, peer),
-            (None, "POST") if path == "/" || path.is_empty() => self.ocsp_post(req, t, counters, log, peer),
+            (Some(Target::Ocsp), "POST") => self.ocsp_post(req, t, counters, log),
+            (None, "POST") if path == "/" || path.is_empty() => self.ocsp_post(req, t, counters, log),
             (_, "GET" | "HEAD") if ocsp_get().is_some() => {
                 let Some(encoded) = ocsp_get() else { return refuse(404, "not found") };
                 match decode_get(encoded) {
@@ -302,23 +298,24 @@ impl CaServer {
                     }
                 }
             }
-            (Some(_), _) => refuse(405, "method not allowed here (GET for CRLs and certificates, POST or GET for OCSP)"),
+            (Some(_), _) => refuse(405, "method not allowed here (GET for CRLs and certificates, POST or GET for OCSP)").with_header("Allow", "GET, HEAD, POST"),
             (None, _) => refuse(404, "not found"),
         }
     }
 
-    fn ocsp_post(&self, req: &HttpRequest, t: i64, counters: &Counters, log: &(dyn Fn(&str) + Sync), peer: &str) -> Reply {
-        if let Some(ct) = &req.content_type {
+    fn ocsp_post(&self, req: &Request, t: i64, counters: &Counters, log: &(dyn Fn(&str) + Sync)) -> Response {
+        let peer = req.peer;
+        if let Some(ct) = req.header("content-type") {
             if !ct.trim().to_ascii_lowercase().starts_with("application/ocsp-request") {
                 counters.refused.fetch_add(1, Ordering::Relaxed);
                 log(&format!("serve: refused HTTP 415 from={peer}: content type {}", clip(ct)));
-                return Reply::text(415, "the body must be application/ocsp-request");
+                return Response::text(415, "the body must be application/ocsp-request");
             }
         }
         self.ocsp_answer(&req.body, t, false, counters, log, peer)
     }
 
-    fn ocsp_answer(&self, der: &[u8], t: i64, get: bool, counters: &Counters, log: &(dyn Fn(&str) + Sync), peer: &str) -> Reply {
+    fn ocsp_answer(&self, der: &[u8], t: i64, get: bool, counters: &Counters, log: &(dyn Fn(&str) + Sync), peer: SocketAddr) -> Response {
         let (answer, who) = answer_request(&self.publishers, der, t);
         if answer.status == ResponseStatus::Successful {
             counters.ocsp_answers.fetch_add(1, Ordering::Relaxed);
@@ -344,110 +341,7 @@ impl CaServer {
     }
 }
 
-/// A request handler of the shared HTTP layer: the request and the peer's address → the reply.
-pub(crate) type Handler<'a> = dyn Fn(&HttpRequest, &str) -> Reply + Sync + 'a;
-
-/// The shared HTTP/1.1 layer (`kyso ca serve`, `kyso web`): accepts on `listener` until `stop`
-/// is set, one thread per connection up to `options.max_connections` (an immediate 503
-/// beyond), keep-alive, every request read within the budgets of `options` and answered by
-/// `handle`. Returns (connections accepted, requests refused at the HTTP level).
-pub(crate) fn serve_http(listener: &TcpListener, options: &ServeOptions, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync), handle: &Handler<'_>) -> (u64, u64) {
-    let connections = AtomicU64::new(0);
-    let refused = AtomicU64::new(0);
-    let active = AtomicUsize::new(0);
-    let in_flight = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let acceptor = s.spawn(|| {
-            for conn in listener.incoming() {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let stream = match conn {
-                    Ok(c) => c,
-                    Err(e) => {
-                        log(&format!("serve: accept error: {e}"));
-                        std::thread::sleep(POLL);
-                        continue;
-                    }
-                };
-                connections.fetch_add(1, Ordering::Relaxed);
-                if active.fetch_add(1, Ordering::SeqCst) >= options.max_connections {
-                    active.fetch_sub(1, Ordering::SeqCst);
-                    refused.fetch_add(1, Ordering::Relaxed);
-                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-                    write_simple(&stream, 503, "too many connections, try again", false);
-                    let _ = stream.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let (refused, active, in_flight) = (&refused, &active, &in_flight);
-                let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn_scoped(s, move || {
-                    serve_connection(stream, options, stop, refused, in_flight, log, handle);
-                    active.fetch_sub(1, Ordering::SeqCst);
-                });
-                if spawned.is_err() {
-                    active.fetch_sub(1, Ordering::SeqCst);
-                    refused.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
-        while !stop.load(Ordering::SeqCst) {
-            std::thread::sleep(POLL);
-        }
-        if let Ok(addr) = listener.local_addr() {
-            let wake = match addr.ip() {
-                IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
-                IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
-                _ => addr,
-            };
-            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-        }
-        let _ = acceptor.join();
-    });
-    (connections.into_inner(), refused.into_inner())
-}
-
-fn serve_connection(
-    mut stream: TcpStream,
-    options: &ServeOptions,
-    stop: &AtomicBool,
-    refused: &AtomicU64,
-    in_flight: &AtomicUsize,
-    log: &(dyn Fn(&str) + Sync),
-    handle: &Handler<'_>,
-) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(options.request_timeout));
-    // One read timeout for the connection's life (a system call per request otherwise):
-    // reads wake at least this often to check the deadlines and the stop flag.
-    let _ = stream.set_read_timeout(Some(READ_SLICE));
-    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-    let mut buf: Vec<u8> = Vec::with_capacity(2048);
-    for _ in 0..MAX_REQUESTS_PER_CONNECTION {
-        let req = match read_request(&mut stream, &mut buf, options, stop, in_flight) {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(Refusal(code, why)) => {
-                refused.fetch_add(1, Ordering::Relaxed);
-                log(&format!("serve: refused HTTP {code} from={peer}: {why}"));
-                write_simple(&stream, code, &why, true);
-                linger(&mut stream);
-                return;
-            }
-        };
-        let keep = req.keep_alive && !stop.load(Ordering::SeqCst);
-        let reply = handle(&req, &peer);
-        let keep = keep && !reply.close;
-        let written = write_reply(&mut stream, &req, &reply, keep);
-        in_flight.fetch_sub(req.body.len(), Ordering::SeqCst);
-        drop(req);
-        if written.is_err() || !keep {
-            break;
-        }
-    }
-    let _ = stream.shutdown(Shutdown::Write);
-}
-
-pub(crate) fn clip(s: &str) -> String {
+fn clip(s: &str) -> String {
     s.chars().take(80).filter(|c| !c.is_control()).collect()
 }
 
@@ -516,32 +410,12 @@ pub fn http_date(t: i64) -> String {
     format!("{wd}, {:02} {mo} {:04} {:02}:{:02}:{:02} GMT", d.day(), d.year(), d.hour(), d.minute(), d.second())
 }
 
-/// An answer of the shared HTTP layer.
-pub(crate) struct Reply {
-    pub(crate) code: u16,
-    pub(crate) content_type: &'static str,
-    pub(crate) body: Arc<Vec<u8>>,
-    pub(crate) headers: Vec<(&'static str, String)>,
-    /// Close the connection after this answer.
-    pub(crate) close: bool,
-}
-
-impl Reply {
-    pub(crate) fn text(code: u16, why: &str) -> Reply {
-        Reply { code, content_type: "text/plain; charset=utf-8", body: Arc::new(format!("{why}\n").into_bytes()), headers: Vec::new(), close: false }
-    }
-
-    fn not_modified(etag: String) -> Reply {
-        Reply { code: 304, content_type: "", body: Arc::new(Vec::new()), headers: vec![("ETag", etag)], close: false }
-    }
-}
-
-fn ocsp_reply(der: Vec<u8>, times: Option<(i64, i64)>, get: bool, now: i64) -> Reply {
+fn ocsp_reply(der: Vec<u8>, times: Option<(i64, i64)>, get: bool, now: i64) -> Response {
     ocsp_reply_arc(Arc::new(der), times, get, now)
 }
 
 /// RFC 5019 §6.2: a GET answer may be cached until nextUpdate; a POST answer is not cached.
-fn ocsp_reply_arc(der: Arc<Vec<u8>>, times: Option<(i64, i64)>, get: bool, now: i64) -> Reply {
+fn ocsp_reply_arc(der: Arc<Vec<u8>>, times: Option<(i64, i64)>, get: bool, now: i64) -> Response {
     let mut headers = Vec::new();
     match (get, times) {
         (true, Some((this, next))) => {
@@ -552,210 +426,30 @@ fn ocsp_reply_arc(der: Arc<Vec<u8>>, times: Option<(i64, i64)>, get: bool, now: 
         }
         _ => headers.push(("Cache-Control", "no-cache".into())),
     }
-    Reply { code: 200, content_type: "application/ocsp-response", body: der, headers, close: false }
+    let mut r = Response::new(200, "application/ocsp-response", der);
+    r.headers.extend(headers);
+    r
 }
 
-fn reason_phrase(code: u16) -> &'static str {
-    match code {
-        200 => "OK",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Error",
-    }
+/// The server's side of a running server: what [`crate::http`] calls for each request.
+struct Handler<'a> {
+    server: &'a CaServer,
+    counters: Counters,
+    log: &'a (dyn Fn(&str) + Sync),
 }
 
-fn write_reply(stream: &mut TcpStream, req: &HttpRequest, r: &Reply, keep: bool) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", r.code, reason_phrase(r.code));
-    if !r.content_type.is_empty() {
-        head.push_str(&format!("Content-Type: {}\r\n", r.content_type));
+impl crate::http::Handler for Handler<'_> {
+    fn handle(&self, request: &Request) -> Response {
+        self.server.handle(request, &self.counters, self.log)
     }
-    head.push_str(&format!("Content-Length: {}\r\n", if r.code == 304 { 0 } else { r.body.len() }));
-    for (k, v) in &r.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(if keep { "Connection: keep-alive\r\n\r\n" } else { "Connection: close\r\n\r\n" });
-    let mut out = head.into_bytes();
-    if req.method != "HEAD" && r.code != 304 {
-        out.extend_from_slice(&r.body);
-    }
-    stream.write_all(&out)?;
-    stream.flush()
-}
 
-fn write_simple(mut stream: &TcpStream, code: u16, why: &str, _linger: bool) {
-    let body = format!("{why}\n");
-    let allow = if code == 405 { "Allow: GET, POST\r\n" } else { "" };
-    let head = format!(
-        "HTTP/1.1 {code} {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n{body}",
-        reason_phrase(code),
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.flush();
-}
+    fn refused(&self, peer: SocketAddr, status: u16, why: &str) {
+        self.counters.refused.fetch_add(1, Ordering::Relaxed);
+        (self.log)(&format!("serve: refused HTTP {status} from={peer}: {why}"));
+    }
 
-/// After an error answer: stop writing and drain (bounded) what the client still sends, so that
-/// it reads the answer rather than a reset caused by its unread request.
-fn linger(stream: &mut TcpStream) {
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
-    let started = Instant::now();
-    let mut sink = [0u8; 4096];
-    let mut drained = 0;
-    while drained < 64 * 1024 && started.elapsed() < Duration::from_millis(300) {
-        match stream.read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => drained += n,
-        }
-    }
-}
-
-/// A request read by the shared HTTP layer.
-pub(crate) struct HttpRequest {
-    pub(crate) method: String,
-    pub(crate) target: String,
-    pub(crate) content_type: Option<String>,
-    pub(crate) if_none_match: Option<String>,
-    pub(crate) keep_alive: bool,
-    pub(crate) body: Vec<u8>,
-}
-
-pub(crate) struct Refusal(u16, String);
-
-/// Reads one request. `buf` holds bytes already received beyond the previous request
-/// (pipelining). `Ok(None)`: the client closed, or stayed idle past the keep-alive time.
-/// `in_flight` counts the body bytes held by all connections: the body's length is reserved
-/// before it is read (HTTP 503 beyond `max_body_bytes_in_flight`) and released by the caller
-/// once the request is answered (`body.len()`), or here when reading it fails.
-pub(crate) fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, o: &ServeOptions, stop: &AtomicBool, in_flight: &AtomicUsize) -> Result<Option<HttpRequest>, Refusal> {
-    let mut chunk = [0u8; 8192];
-    // Wait for the first byte: idle time (keep-alive), checked against the stop flag.
-    let idle_until = Instant::now() + o.keep_alive;
-    while buf.is_empty() {
-        if stop.load(Ordering::SeqCst) || Instant::now() >= idle_until {
-            return Ok(None);
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Ok(None),
-            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => continue,
-            Err(_) => return Ok(None),
-        }
-    }
-    let started = Instant::now();
-    let deadline = started + o.request_timeout;
-    let head_deadline = started + o.header_timeout.min(o.request_timeout);
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_HEADER_BYTES {
-            return Err(Refusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
-        }
-        let n = read_some(stream, &mut chunk, head_deadline)?;
-        if n == 0 {
-            return Err(Refusal(400, "the connection closed inside the request headers".into()));
-        }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-    };
-    if head_end > MAX_HEADER_BYTES {
-        return Err(Refusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
-    }
-    let head = std::str::from_utf8(buf.get(..head_end).unwrap_or(&[])).map_err(|_| Refusal(400, "request headers are not text".into()))?;
-    let mut lines = head.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split(' ');
-    let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if method.is_empty() || !target.starts_with('/') || !version.starts_with("HTTP/1.") || parts.next().is_some() {
-        return Err(Refusal(400, "not an HTTP/1.x request line".into()));
-    }
-    let http10 = version == "HTTP/1.0";
-    let mut keep_alive = !http10;
-    let (mut content_length, mut content_type, mut if_none_match, mut expect) = (None::<usize>, None, None, false);
-    for (count, line) in lines.enumerate() {
-        if count >= MAX_HEADERS {
-            return Err(Refusal(431, format!("more than {MAX_HEADERS} header lines")));
-        }
-        let (name, value) = line.split_once(':').ok_or_else(|| Refusal(400, "malformed header line".into()))?;
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => {
-                let n: usize = value.parse().map_err(|_| Refusal(400, "bad Content-Length".into()))?;
-                if content_length.is_some_and(|m| m != n) {
-                    return Err(Refusal(400, "conflicting Content-Length headers".into()));
-                }
-                content_length = Some(n);
-            }
-            "transfer-encoding" => return Err(Refusal(411, "send the request with a Content-Length (no transfer coding)".into())),
-            "content-type" => content_type = Some(value.to_string()),
-            "if-none-match" => if_none_match = Some(value.to_string()),
-            "expect" => expect = value.eq_ignore_ascii_case("100-continue"),
-            "connection" => {
-                let v = value.to_ascii_lowercase();
-                if v.split(',').any(|x| x.trim() == "close") {
-                    keep_alive = false;
-                } else if v.split(',').any(|x| x.trim() == "keep-alive") {
-                    keep_alive = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    let (method, target) = (method.to_string(), target.to_string());
-    let length = match (method.as_str(), content_length) {
-        ("POST", None) => return Err(Refusal(411, "a Content-Length is required".into())),
-        (_, n) => n.unwrap_or(0),
-    };
-    if length > o.max_request_bytes {
-        return Err(Refusal(413, format!("request larger than {} bytes", o.max_request_bytes)));
-    }
-    let body_start = head_end + 4;
-    if in_flight.fetch_add(length, Ordering::SeqCst).saturating_add(length) > o.max_body_bytes_in_flight {
-        in_flight.fetch_sub(length, Ordering::SeqCst);
-        return Err(Refusal(503, "the server is receiving too many uploads at once, try again".into()));
-    }
-    if expect && buf.len() < body_start + length {
-        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    while buf.len() < body_start + length {
-        let n = match read_some(stream, &mut chunk, deadline) {
-            Ok(n) => n,
-            Err(e) => {
-                in_flight.fetch_sub(length, Ordering::SeqCst);
-                return Err(e);
-            }
-        };
-        if n == 0 {
-            in_flight.fetch_sub(length, Ordering::SeqCst);
-            return Err(Refusal(400, format!("the body ended after {} of {length} bytes", buf.len().saturating_sub(body_start))));
-        }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-    }
-    let body = buf.get(body_start..body_start + length).unwrap_or(&[]).to_vec();
-    let req = HttpRequest { method, target, content_type, if_none_match, keep_alive, body };
-    buf.drain(..body_start + length);
-    Ok(Some(req))
-}
-
-/// One read bounded by the request deadline (the socket's read timeout is [`READ_SLICE`]).
-fn read_some(stream: &mut TcpStream, chunk: &mut [u8], deadline: Instant) -> Result<usize, Refusal> {
-    loop {
-        if Instant::now() >= deadline {
-            return Err(Refusal(408, "the request took too long to arrive".into()));
-        }
-        match stream.read(chunk) {
-            Ok(n) => return Ok(n),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
-            Err(e) => return Err(Refusal(400, format!("read error: {e}"))),
-        }
+    fn accept_failed(&self, error: &std::io::Error) {
+        (self.log)(&format!("serve: accept error: {error}"));
     }
 }
 

@@ -147,3 +147,60 @@ fn weak_or_unsupported_subject_keys_are_refused() {
     assert!(ca.list(datetime!(2027-01-01 00:00 UTC)).unwrap().is_empty());
     assert_eq!(ca.audit().unwrap().certificates, 0);
 }
+
+/// Issue 24: `ca audit` covers every registry column a command shows or relies on. Each edit
+/// below (as someone with write access to registry.db would make it) is detected, naming the
+/// column; undone, the audit is intact again.
+#[test]
+fn the_audit_detects_an_edit_of_every_column_shown_or_relied_on() {
+    let d = tempfile::tempdir().unwrap();
+    let mut p = InitParams::new("Root CA Tỉnh Bắc Ninh");
+    p.crl_url = Some("http://ca.bacninh.gov.vn/crl".into());
+    let mut ca = Ca::init(&d.path().join("r"), &p, None, b"pw", FAST, datetime!(2026-11-30 00:00 UTC)).unwrap();
+    let key = ca.open_key(Some(b"pw")).unwrap();
+    let unit = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    let serial = ca.issue(&key, &agency(), unit.public_key_spki(), datetime!(2027-01-01 00:00 UTC)).unwrap().serial;
+    ca.revoke(&key, &serial, Reason::KeyCompromise, datetime!(2027-02-01 00:00 UTC)).unwrap();
+    ca.audit().unwrap();
+    let cases: &[(&str, &str)] = &[
+        // certificates: what `ca list` shows (and OCSP/CRLs rely on)
+        ("UPDATE certificates SET subject = 'CN=Giả mạo, O=Giả mạo'", "subject"),
+        ("UPDATE certificates SET not_after = 2240524800", "not_after"),
+        ("UPDATE certificates SET profile = 'person'", "profile"),
+        ("UPDATE certificates SET profile = 'tsa'", "profile"),
+        ("UPDATE certificates SET not_before = not_before - 86400", "not_before"),
+        ("UPDATE certificates SET issued_at = issued_at + 1", "issued_at"),
+        ("UPDATE certificates SET reason = 'superseded'", "revocation"),
+        ("UPDATE certificates SET revoked_at = revoked_at + 1", "revocation"),
+        // CRLs
+        ("UPDATE crls SET next_update = next_update + 86400 WHERE number = (SELECT max(number) FROM crls)", "next_update"),
+        ("UPDATE crls SET this_update = this_update - 1 WHERE number = 1", "this_update"),
+        // settings that issuance and `ca crl` rely on
+        ("UPDATE meta SET value = '365' WHERE key = 'crl_days'", "CRL validity"),
+        ("UPDATE meta SET value = 'http://evil.example/crl' WHERE key = 'crl_url'", "CRL"),
+        ("DELETE FROM meta WHERE key = 'crl_url'", "CRL"),
+        ("UPDATE meta SET value = 'kyso-ca-0' WHERE key = 'format'", "format"),
+    ];
+    drop(ca);
+    let pristine = d.path().join("r");
+    for (n, (sql, column)) in cases.iter().enumerate() {
+        // each edit on a fresh copy of the CA directory
+        let dir = d.path().join(format!("case-{n}"));
+        std::fs::create_dir(&dir).unwrap();
+        for e in std::fs::read_dir(&pristine).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+        let mut ca = Ca::open(&dir).unwrap();
+        ca.audit().unwrap();
+        {
+            let tx = ca.registry.write().unwrap();
+            tx.execute_batch(sql).unwrap();
+            tx.commit().unwrap();
+        }
+        match ca.audit() {
+            Err(CaError::AuditBroken { reason, .. }) => assert!(reason.contains(column), "{sql}: {reason}"),
+            other => panic!("{sql}: not detected: {other:?}"),
+        }
+    }
+}

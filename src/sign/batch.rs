@@ -9,16 +9,21 @@
 //!    from the certificate and checked against the signer's in [`Batch::sign`]: a wrong guess
 //!    only means the documents are read again.
 //! 2. [`Batch::sign`] first removes the temporary files an interrupted earlier run left in the
-//!    output folders (older than [`STALE_TEMPORARY_AGE`]). Then, per chunk of [`COMMIT_CHUNK`]
+//!    output folders (those whose owner process is gone, at once; see [`crate::files`]). Then, per chunk of [`COMMIT_CHUNK`]
 //!    documents, the signatures are made in parallel (rayon), each passed through the caller's
 //!    `finish` step (a signature timestamp, embedded CRLs), staged into temporary files by the
 //!    calling thread, and committed at once ([`crate::files::commit`]: the temporary files
 //!    fsynced together, renamed, one fsync per folder). A document is reported done only once its
 //!    signature's data and name are on disk.
 //!
-//! A document that fails (missing, unreadable, an existing signature that does not belong to
-//! it, a file that may not be overwritten…) fails alone, with a [`BatchError`]; the others are
-//! still signed.
+//! A document that fails (missing, not a regular file, unreadable, changed while it was
+//! hashed, an existing signature that does not belong to it, a file that may not be
+//! overwritten…) fails alone, with a [`BatchError`]; the others are still signed.
+//!
+//! [`Mode::Add`] is a read-modify-write of the signature file: each job takes the file's
+//! advisory lock ([`crate::files::lock_target`], waiting up to [`LOCK_WAIT`]), reads the file
+//! after it holds the lock, and keeps the lock until its new version is committed — two runs
+//! adding signers to one `.p7s` take turns, and neither signer is lost.
 //!
 //! The library never reads the clock: the signing time is an argument of [`Batch::sign`], the
 //! same for every document of the batch, and it is also the "now" against which temporary files
@@ -64,15 +69,27 @@ use time::OffsetDateTime;
 /// making the per-chunk folder fsync negligible (1 in 512).
 pub const COMMIT_CHUNK: usize = 512;
 
-/// Age after which a kyso temporary file in an output folder is taken as left by an interrupted
-/// run and removed. kyso's own temporary files live for the time of one write or of one chunk
-/// (seconds); an hour leaves a wide margin for a concurrent kyso on a slow disk.
-pub const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(3600);
+/// Age after which a kyso temporary file of the older pattern (no owner in its name) is taken
+/// as left by an interrupted run ([`crate::files::STALE_TEMPORARY_AGE`]); temporaries of the
+/// current pattern are removed as soon as their owner is gone, whatever their age.
+pub const STALE_TEMPORARY_AGE: Duration = crate::files::STALE_TEMPORARY_AGE;
 
 /// Size limit for an existing signature file read in [`Mode::Add`]: a signature with its
 /// certificates is a few KB, with embedded CRLs at most a few MB; 64 MiB leaves room without
 /// risking memory.
 pub const MAX_EXISTING_SIGNATURE: u64 = 64 << 20;
+
+/// How long [`Mode::Add`] waits for another kyso that holds a signature file's lock
+/// ([`crate::files::lock_target`]). Adding a signer holds it for one reading, one signature and
+/// one write (milliseconds; seconds with a timestamp from a slow TSA); 60 s lets a queue of
+/// clerks adding their signatures to one file take turns, and a stuck holder is reported
+/// instead of waited for forever.
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Signatures committed together in [`Mode::Add`]: each holds its signature file's lock (one
+/// open descriptor) from the reading to the commit, so a chunk is kept well under the usual
+/// limit of 1,024 open files.
+pub const ADD_COMMIT_CHUNK: usize = 128;
 
 /// One document and where its signature goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,9 +158,26 @@ pub enum BatchError {
         /// Why.
         source: SignError,
     },
-    /// The document cannot be opened or read.
+    /// The document cannot be opened or read (missing, not a regular file — a FIFO or a
+    /// device is refused at once —, unreadable).
     #[error("cannot open the document: {0}")]
     Document(io::Error),
+    /// The document changed while it was being signed (its size, modification time, or the
+    /// file at its path differ before and after hashing): no signature was made, since it
+    /// would cover a state that may have existed only for a moment.
+    #[error("the document changed while it was being signed ({change}); nothing was written")]
+    DocumentChanged {
+        /// What changed.
+        change: crate::files::Change,
+    },
+    /// The signature file's lock could not be taken (another kyso kept extending it).
+    #[error("cannot lock {}: {source}", .path.display())]
+    Lock {
+        /// The signature file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// Signing failed.
     #[error(transparent)]
     Sign(SignError),
@@ -246,15 +280,27 @@ impl Batch {
             _ => None,
         };
         let mut results = Vec::with_capacity(self.jobs.len());
-        for (c, chunk) in self.jobs.chunks(COMMIT_CHUNK).enumerate() {
-            let first = c * COMMIT_CHUNK;
+        let chunk_len = if self.mode == Mode::Add { ADD_COMMIT_CHUNK } else { COMMIT_CHUNK };
+        for (c, chunk) in self.jobs.chunks(chunk_len).enumerate() {
+            let first = c * chunk_len;
+            // The locks of Mode::Add, held until the chunk is committed.
+            let mut locks: Vec<Option<crate::files::TargetLock>> = Vec::new();
             let signed: Vec<Result<Vec<u8>, BatchError>> = chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, job)| {
                     let digest = digests.and_then(|d| d.get(first + i));
-                    let p7s = self.sign_one(signer, job, digest, signing_time)?;
-                    finish(p7s).map_err(|e| BatchError::Finish(e.into()))
+                    let (p7s, lock) = self.sign_one(signer, job, digest, signing_time)?;
+                    let p7s = finish(p7s).map_err(|e| BatchError::Finish(e.into()))?;
+                    Ok((p7s, lock))
+                })
+                .collect::<Vec<Result<(Vec<u8>, Option<crate::files::TargetLock>), BatchError>>>()
+                .into_iter()
+                .map(|r| {
+                    r.map(|(p7s, lock)| {
+                        locks.push(lock);
+                        p7s
+                    })
                 })
                 .collect();
             // The temporary files are created by this thread alone: on an ordinary journaled
@@ -279,6 +325,7 @@ impl Batch {
                     *slot = Some(r.map_err(|e| write_error(job, e)));
                 }
             }
+            drop(locks);
             for (job, r) in chunk.iter().zip(chunk_results) {
                 let r = r.unwrap_or_else(|| Err(BatchError::Write { path: job.output.clone(), source: io::Error::other("not committed") }));
                 progress.finished(job, &r);
@@ -289,9 +336,18 @@ impl Batch {
     }
 
     /// One document's signature file bytes (before `finish`), from its digest when it was
-    /// hashed ahead.
-    fn sign_one<K: Signer>(&self, signer: &DocumentSigner<K>, job: &Job, digest: Option<&io::Result<Vec<u8>>>, at: OffsetDateTime) -> Result<Vec<u8>, BatchError> {
+    /// hashed ahead; in [`Mode::Add`] with the signature file's lock, to be held until the new
+    /// version is committed.
+    fn sign_one<K: Signer>(
+        &self,
+        signer: &DocumentSigner<K>,
+        job: &Job,
+        digest: Option<&io::Result<Vec<u8>>>,
+        at: OffsetDateTime,
+    ) -> Result<(Vec<u8>, Option<crate::files::TargetLock>), BatchError> {
         if self.mode == Mode::Add {
+            let lock = crate::files::lock_target(&job.output, LOCK_WAIT).map_err(|e| BatchError::Lock { path: job.output.clone(), source: e })?;
+            // Read only now that the lock is held: a concurrent run's signer is in it.
             let existing = match crate::files::read_limited(&job.output, MAX_EXISTING_SIGNATURE) {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(BatchError::NoSignatureToAdd(job.output.clone())),
@@ -299,8 +355,17 @@ impl Batch {
             };
             let existing = crate::cms::signature_der(&existing)
                 .map_err(|e| BatchError::ExistingUnreadable { path: job.output.clone(), source: e })?;
-            let doc = std::fs::File::open(&job.input).map_err(BatchError::Document)?;
-            return signer.add_to(&existing, doc, at).map_err(|e| BatchError::CannotAdd { path: job.output.clone(), source: e });
+            let mut doc = crate::files::InputFile::open(&job.input).map_err(document_error)?;
+            let added = signer.add_to(&existing, &mut doc, at);
+            // A document that changed while it was read is reported as such, before what the
+            // changed bytes made add_to say (typically "not a signature of this document").
+            doc.check_unchanged().map_err(document_error)?;
+            let p7s = added.map_err(|e| match e {
+                SignError::Io(io) => document_error(io),
+                e => BatchError::CannotAdd { path: job.output.clone(), source: e },
+            })?;
+            doc.finish().map_err(document_error)?;
+            return Ok((p7s, Some(lock)));
         }
         if self.mode == Mode::New && std::fs::symlink_metadata(&job.output).is_ok() {
             return Err(BatchError::AlreadyExists(job.output.clone()));
@@ -308,13 +373,29 @@ impl Batch {
         let signed = match digest {
             // hashed ahead (the same reading as sign_file, which also checks validity)
             Some(Ok(d)) => signer.check_validity(at).and_then(|()| signer.sign_digest(d, at)),
-            Some(Err(e)) => return Err(BatchError::Document(io::Error::new(e.kind(), e.to_string()))),
+            Some(Err(e)) => return Err(document_error(copy_io_error(e))),
             None => signer.sign_file(&job.input, at),
         };
-        signed.map_err(|e| match e {
-            SignError::Io(io) => BatchError::Document(io),
+        signed.map(|p7s| (p7s, None)).map_err(|e| match e {
+            SignError::Io(io) => document_error(io),
             other => BatchError::Sign(other),
         })
+    }
+}
+
+/// A document's reading error: a change while it was hashed is its own error.
+fn document_error(e: io::Error) -> BatchError {
+    match crate::files::problem(&e) {
+        Some(crate::files::FileProblem::Changed { change }) => BatchError::DocumentChanged { change: *change },
+        _ => BatchError::Document(e),
+    }
+}
+
+/// A copy of an error hashed ahead (io::Error is not Clone), keeping kyso's typed problem.
+fn copy_io_error(e: &io::Error) -> io::Error {
+    match crate::files::problem(e) {
+        Some(p) => p.clone().into(),
+        None => io::Error::new(e.kind(), e.to_string()),
     }
 }
 

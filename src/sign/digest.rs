@@ -36,10 +36,16 @@ pub fn digest_reader<R: Read>(mut reader: R, algorithms: &[DigestAlgorithm], buf
 /// buffer size). With [`DocumentSigner::sign_digest`](super::DocumentSigner::sign_digest) it
 /// splits `sign_file` in two, so that a batch can hash its documents before the key is ready
 /// ([`super::batch`] hashes them while the key's passphrase is being stretched).
+///
+/// The file must be a regular file, and must not change while it is read (size, times, or the
+/// file at the path): otherwise the error carries a [`crate::files::FileProblem`]
+/// (`NotRegular`, `Changed`) — a digest of a state that existed only for a moment is never
+/// returned.
 pub fn digest_file(path: &Path, algorithm: DigestAlgorithm) -> io::Result<Vec<u8>> {
-    let f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    let mut digest = digest_reader(f, &[algorithm], buffer_for(len))?;
+    let mut f = crate::files::InputFile::open(path)?;
+    let len = f.len();
+    let mut digest = digest_reader(&mut f, &[algorithm], buffer_for(len))?;
+    f.finish()?;
     Ok(digest.pop().unwrap_or_default())
 }
 

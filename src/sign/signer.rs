@@ -260,12 +260,16 @@ impl<K: Signer> DocumentSigner<K> {
         self.sign_digest(digest.first().map(Vec::as_slice).unwrap_or_default(), signing_time)
     }
 
-    /// Signs the file at `path` (streamed).
+    /// Signs the file at `path` (streamed). The file must be a regular file and must not change
+    /// while it is hashed (size, modification time, the file at the path): otherwise
+    /// [`SignError::Io`] with a [`crate::files::FileProblem`] (`NotRegular`, `Changed`), and no
+    /// signature.
     pub fn sign_file(&self, path: &Path, signing_time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
         self.check_validity(signing_time)?;
-        let f = std::fs::File::open(path)?;
-        let len = f.metadata()?.len();
-        let digest = digest_reader(f, &[self.digest], buffer_for(len))?;
+        let mut f = crate::files::InputFile::open(path)?;
+        let len = f.len();
+        let digest = digest_reader(&mut f, &[self.digest], buffer_for(len))?;
+        f.finish()?;
         self.sign_digest(digest.first().map(Vec::as_slice).unwrap_or_default(), signing_time)
     }
 

@@ -1,21 +1,33 @@
 //! An RFC 3161 HTTP server (RFC 3161 §3.4): `POST` a DER `TimeStampReq` as
 //! `application/timestamp-query`, get a DER `TimeStampResp` as `application/timestamp-reply`.
 //!
-//! A small HTTP/1.x server on std: one thread accepts; a fixed pool of `workers` threads each
-//! serves one connection at a time (read the request, sign, answer, close). Every attacker-driven
-//! quantity is bounded: request-header bytes, body bytes, the time a client may take to send its
-//! request, and the connections waiting for a worker (beyond that, an immediate HTTP 503).
-//! The server stops when the caller's stop flag is set (the CLI sets it on SIGTERM/SIGINT):
-//! connections already accepted are answered, then [`TsaServer::run`] returns.
+//! The HTTP side is kyso's shared server layer, [`crate::http`] (the one `kyso ca serve` uses),
+//! built so that slow or idle clients cannot take it down (issue 24):
+//!
+//! - one thread accepts; each admitted connection is read by a thread of its own (small stack),
+//!   so a client that trickles its request holds its own thread, never one that signs;
+//! - at most [`ServerOptions::max_connections`] connections are open at once and at most
+//!   [`ServerOptions::max_connections_per_client`] from one client address: beyond either, an
+//!   immediate HTTP 503 and close (no thread, no waiting);
+//! - the request line and headers must arrive within [`ServerOptions::header_timeout`] of the
+//!   connection, the body within [`ServerOptions::body_timeout`] of the headers, the whole
+//!   request within [`ServerOptions::request_timeout`]: a slower client is dropped (HTTP 408);
+//! - signing is done by at most [`ServerOptions::workers`] threads at once (tens of microseconds
+//!   each), only for requests that have fully arrived.
+//!
+//! Every attacker-driven quantity is bounded: request-header bytes and lines, body bytes, the
+//! times above, the connections per address and in total. One request per connection
+//! (`Connection: close`). The server stops when the caller's stop flag is set (the CLI sets it
+//! on SIGTERM/SIGINT): connections already accepted are answered, then [`TsaServer::run`]
+//! returns.
 
 use super::token::{Outcome, Tsa};
 use super::TspError;
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use crate::http::{HttpServer, Limits, Request, Response};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The time source of a server: the library never reads the clock itself, the caller passes one
 /// (the CLI passes `OffsetDateTime::now_utc`).
@@ -26,41 +38,41 @@ pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 /// the server buffer large bodies.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 8 * 1024;
 
-/// Budget on the request line and headers: curl and OpenSSL-based clients send under 300 bytes;
-/// 8 KiB is the usual limit of HTTP servers (HTTP 431 beyond).
-const MAX_HEADER_BYTES: usize = 8 * 1024;
-
-/// Budget on header lines, for the same reason (a flood of tiny headers).
-const MAX_HEADERS: usize = 64;
-
-/// Connections accepted but waiting for a worker, per worker: a short burst is absorbed, a flood
-/// gets HTTP 503 at once instead of growing memory and latency without bound.
-const QUEUE_PER_WORKER: usize = 16;
-
-/// How often idle workers and the stop watcher look at the stop flag.
-const POLL: Duration = Duration::from_millis(50);
-
-/// Bytes drained (and time spent) after an error answer so that the client reads the answer
-/// instead of a connection reset caused by its unread request.
-const LINGER_BYTES: usize = 64 * 1024;
-const LINGER_TIME: Duration = Duration::from_millis(500);
+pub use crate::http::{CONNECTION_STACK, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT};
 
 /// Server settings.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerOptions {
     /// Largest request body accepted (HTTP 413 beyond).
     pub max_request_bytes: usize,
-    /// Threads serving connections (at least 1). A worker is busy for one request: reading it
-    /// (at most `request_timeout`), signing (tens of microseconds), answering.
+    /// Requests signed at once (at least 1). Signing takes tens of microseconds; reading a
+    /// request happens before, in the connection's own thread, so a slow client never holds
+    /// one of these.
     pub workers: usize,
     /// Time a client has to send its whole request after the connection is accepted (HTTP 408
     /// beyond); also the timeout of writing the answer.
     pub request_timeout: Duration,
+    /// Time for the request line and headers to arrive after the connection is accepted.
+    pub header_timeout: Duration,
+    /// Time for the body to arrive after the headers.
+    pub body_timeout: Duration,
+    /// Connections open at once (HTTP 503 beyond).
+    pub max_connections: usize,
+    /// Connections open at once from one client address (HTTP 503 beyond).
+    pub max_connections_per_client: usize,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { max_request_bytes: DEFAULT_MAX_REQUEST_BYTES, workers: 8, request_timeout: Duration::from_secs(10) }
+        ServerOptions {
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            workers: 8,
+            request_timeout: Duration::from_secs(10),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+        }
     }
 }
 
@@ -104,7 +116,7 @@ impl SerialSource {
 
 /// A bound RFC 3161 server.
 pub struct TsaServer {
-    listener: TcpListener,
+    http: HttpServer,
     tsa: Arc<Tsa>,
     serials: SerialSource,
     clock: Clock,
@@ -117,326 +129,236 @@ impl std::fmt::Debug for TsaServer {
     }
 }
 
-enum Handled {
-    Granted,
-    Rejected,
-    Refused,
-    /// The client went away before sending a request (nothing to count).
-    Nothing,
+/// At most `n` holders at once (the signing stage).
+struct Permits {
+    free: Mutex<usize>,
+    cv: Condvar,
 }
 
-struct Counters {
-    granted: AtomicU64,
-    rejected: AtomicU64,
-    refused: AtomicU64,
-}
+struct Permit<'a>(&'a Permits);
 
-impl Counters {
-    fn add(&self, h: Handled) {
-        match h {
-            Handled::Granted => self.granted.fetch_add(1, Ordering::Relaxed),
-            Handled::Rejected => self.rejected.fetch_add(1, Ordering::Relaxed),
-            Handled::Refused => self.refused.fetch_add(1, Ordering::Relaxed),
-            Handled::Nothing => 0,
-        };
+impl Permits {
+    fn new(n: usize) -> Permits {
+        Permits { free: Mutex::new(n.max(1)), cv: Condvar::new() }
+    }
+    fn acquire(&self) -> Option<Permit<'_>> {
+        let mut free = self.free.lock().ok()?;
+        while *free == 0 {
+            free = self.cv.wait(free).ok()?;
+        }
+        *free -= 1;
+        Some(Permit(self))
     }
 }
 
-/// A request as read from the wire.
-struct HttpRequest {
-    method: String,
-    content_type: Option<String>,
-    body: Vec<u8>,
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut free) = self.0.free.lock() {
+            *free += 1;
+        }
+        self.0.cv.notify_one();
+    }
 }
 
-/// Why a request could not be read: the HTTP status to answer, and a reason for the log.
-struct HttpRefusal(u16, String);
+/// The TSA's side of a running server: what [`crate::http`] calls for each request.
+struct Handler<'a> {
+    server: &'a TsaServer,
+    permits: Permits,
+    granted: AtomicU64,
+    rejected: AtomicU64,
+    refused: AtomicU64,
+    log: &'a (dyn Fn(&str) + Sync),
+}
 
-fn reason_phrase(code: u16) -> &'static str {
-    match code {
-        200 => "OK",
-        400 => "Bad Request",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
-        _ => "Error",
+impl Handler<'_> {
+    fn refuse(&self, peer: SocketAddr, code: u16, why: &str) -> Response {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        (self.log)(&format!("tsa: refused HTTP {code} from={peer}: {why}"));
+        Response::text(code, why)
+    }
+}
+
+impl crate::http::Handler for Handler<'_> {
+    fn handle(&self, req: &Request) -> Response {
+        let peer = req.peer;
+        if req.method != "POST" {
+            return self.refuse(peer, 405, "use POST with an application/timestamp-query body").with_header("Allow", "POST");
+        }
+        if let Some(ct) = req.header("content-type") {
+            // RFC 3161 §3.4 names application/timestamp-query; some old clients send the name of
+            // an earlier draft, application/timestamp-request.
+            let ct = ct.trim().to_ascii_lowercase();
+            if !ct.starts_with("application/timestamp-query") && !ct.starts_with("application/timestamp-request") {
+                return self.refuse(peer, 415, "the body must be application/timestamp-query");
+            }
+        }
+        let s = self.server;
+        let (reply, now) = {
+            let _permit = self.permits.acquire();
+            let now = (s.clock)();
+            let serial = s.serials.next_serial();
+            (s.tsa.respond(&req.body, now, &serial), now)
+        };
+        match &reply.outcome {
+            Outcome::Granted { serial, algorithm, nonce, cert_included } => {
+                self.granted.fetch_add(1, Ordering::Relaxed);
+                let t = super::GenTime::from_time(now, 3).map(|t| t.to_rfc3339()).unwrap_or_default();
+                (self.log)(&format!(
+                    "tsa: token serial={serial} time={t} imprint={algorithm} nonce={} cert={} from={peer}",
+                    if *nonce { "yes" } else { "no" },
+                    if *cert_included { "yes" } else { "no" }
+                ));
+            }
+            Outcome::Rejected { fail_info, reason } => {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                (self.log)(&format!("tsa: rejected {} from={peer}: {reason}", fail_info.name()));
+            }
+        }
+        Response::new(200, "application/timestamp-reply", reply.der)
+    }
+
+    fn refused(&self, peer: SocketAddr, status: u16, why: &str) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        (self.log)(&format!("tsa: refused HTTP {status} from={peer}: {why}"));
+    }
+
+    fn accept_failed(&self, error: &std::io::Error) {
+        (self.log)(&format!("tsa: accept error: {error}"));
     }
 }
 
 impl TsaServer {
     /// Binds `addr` (e.g. `127.0.0.1:3180`; port 0 picks a free port).
     pub fn bind(addr: &str, tsa: Tsa, clock: Clock, options: ServerOptions) -> Result<TsaServer, TspError> {
-        let listener = TcpListener::bind(addr).map_err(|e| TspError::Config(format!("cannot listen on {addr}: {e}")))?;
-        Ok(TsaServer { listener, tsa: Arc::new(tsa), serials: SerialSource::new()?, clock, options })
+        let limits = Limits {
+            max_connections: options.max_connections,
+            max_connections_per_client: options.max_connections_per_client,
+            header_timeout: options.header_timeout,
+            body_timeout: options.body_timeout,
+            request_timeout: options.request_timeout,
+            keep_alive: None,
+            max_body_bytes: options.max_request_bytes,
+            max_requests_per_connection: 1,
+            max_body_bytes_in_flight: usize::MAX,
+        };
+        let http = HttpServer::bind(addr, limits).map_err(|e| TspError::Config(format!("cannot listen on {addr}: {e}")))?;
+        Ok(TsaServer { http, tsa: Arc::new(tsa), serials: SerialSource::new()?, clock, options })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        self.http.local_addr()
     }
 
     /// Serves until `stop` is set, then answers the connections already accepted and returns.
     /// `log` receives one line per token issued or request refused.
     pub fn run(&self, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync)) -> ServeStats {
-        let counters = Counters { granted: AtomicU64::new(0), rejected: AtomicU64::new(0), refused: AtomicU64::new(0) };
-        let workers = self.options.workers.max(1);
-        let (tx, rx) = sync_channel::<(TcpStream, SocketAddr)>(workers * QUEUE_PER_WORKER);
-        let rx: Mutex<Receiver<(TcpStream, SocketAddr)>> = Mutex::new(rx);
-        let accepting = AtomicBool::new(true);
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let next = match rx.lock() {
-                        Ok(r) => r.recv_timeout(POLL),
-                        Err(_) => Err(RecvTimeoutError::Disconnected),
-                    };
-                    match next {
-                        Ok((stream, peer)) => counters.add(self.serve_connection(stream, peer, log)),
-                        Err(RecvTimeoutError::Timeout) => continue,
-                        Err(RecvTimeoutError::Disconnected) => break,
-                    }
-                });
-            }
-            // The acceptor: blocking accept; woken for shutdown by a connection to itself.
-            let acceptor = s.spawn(|| {
-                let tx = tx;
-                for conn in self.listener.incoming() {
-                    if !accepting.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let stream = match conn {
-                        Ok(c) => c,
-                        Err(e) => {
-                            log(&format!("tsa: accept error: {e}"));
-                            std::thread::sleep(POLL);
-                            continue;
-                        }
-                    };
-                    let peer = stream.peer_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-                    match tx.try_send((stream, peer)) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full((stream, peer))) => {
-                            log(&format!("tsa: refused HTTP 503 from={peer}: all workers busy"));
-                            // No lingering here: the acceptor must not stall under a flood.
-                            answer_error(stream, 503, "all workers are busy, try again", self.options.request_timeout, false);
-                            counters.refused.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(TrySendError::Disconnected(_)) => break,
-                    }
-                }
-                // Dropping `tx` here lets the workers drain the queue and stop.
-            });
-            while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(POLL);
-            }
-            accepting.store(false, Ordering::SeqCst);
-            if let Some(addr) = self.local_addr() {
-                let wake = match addr.ip() {
-                    IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
-                    IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
-                    _ => addr,
-                };
-                let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-            }
-            let _ = acceptor.join();
-        });
-        ServeStats {
-            granted: counters.granted.into_inner(),
-            rejected: counters.rejected.into_inner(),
-            refused: counters.refused.into_inner(),
-        }
-    }
-
-    fn serve_connection(&self, mut stream: TcpStream, peer: SocketAddr, log: &(dyn Fn(&str) + Sync)) -> Handled {
-        let timeout = self.options.request_timeout;
-        let _ = stream.set_write_timeout(Some(timeout));
-        let req = match read_request(&mut stream, Instant::now() + timeout, self.options.max_request_bytes) {
-            Ok(Some(r)) => r,
-            Ok(None) => return Handled::Nothing,
-            Err(HttpRefusal(code, why)) => {
-                log(&format!("tsa: refused HTTP {code} from={peer}: {why}"));
-                answer_error(stream, code, &why, timeout, true);
-                return Handled::Refused;
-            }
+        let handler = Handler {
+            server: self,
+            permits: Permits::new(self.options.workers),
+            granted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            log,
         };
-        if req.method != "POST" {
-            let why = "use POST with an application/timestamp-query body";
-            log(&format!("tsa: refused HTTP 405 from={peer}: {why}"));
-            answer_error(stream, 405, why, timeout, true);
-            return Handled::Refused;
-        }
-        if let Some(ct) = &req.content_type {
-            // RFC 3161 §3.4 names application/timestamp-query; some old clients send the name of
-            // an earlier draft, application/timestamp-request.
-            let ct = ct.trim().to_ascii_lowercase();
-            if !ct.starts_with("application/timestamp-query") && !ct.starts_with("application/timestamp-request") {
-                let why = "the body must be application/timestamp-query";
-                log(&format!("tsa: refused HTTP 415 from={peer}: {why}"));
-                answer_error(stream, 415, why, timeout, true);
-                return Handled::Refused;
-            }
-        }
-        let now = (self.clock)();
-        let serial = self.serials.next_serial();
-        let reply = self.tsa.respond(&req.body, now, &serial);
-        let handled = match &reply.outcome {
-            Outcome::Granted { serial, algorithm, nonce, cert_included } => {
-                let t = super::GenTime::from_time(now, 3).map(|t| t.to_rfc3339()).unwrap_or_default();
-                log(&format!(
-                    "tsa: token serial={serial} time={t} imprint={algorithm} nonce={} cert={} from={peer}",
-                    if *nonce { "yes" } else { "no" },
-                    if *cert_included { "yes" } else { "no" }
-                ));
-                Handled::Granted
-            }
-            Outcome::Rejected { fail_info, reason } => {
-                log(&format!("tsa: rejected {} from={peer}: {reason}", fail_info.name()));
-                Handled::Rejected
-            }
-        };
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            reply.der.len()
-        );
-        let sent = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&reply.der)).and_then(|_| stream.flush());
-        if let Err(e) = sent {
-            log(&format!("tsa: cannot send the answer to {peer}: {e}"));
-        }
-        let _ = stream.shutdown(Shutdown::Write);
-        handled
-    }
-}
-
-/// Reads one request within `deadline`: `Ok(None)` when the client closed without sending one.
-fn read_request(stream: &mut TcpStream, deadline: Instant, max_body: usize) -> Result<Option<HttpRequest>, HttpRefusal> {
-    let mut buf: Vec<u8> = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_HEADER_BYTES {
-            return Err(HttpRefusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
-        }
-        let n = read_some(stream, &mut chunk, deadline)?;
-        if n == 0 {
-            if buf.is_empty() {
-                return Ok(None);
-            }
-            return Err(HttpRefusal(400, "the connection closed inside the request headers".into()));
-        }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-    };
-    if head_end > MAX_HEADER_BYTES {
-        return Err(HttpRefusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
-    }
-    let head = std::str::from_utf8(buf.get(..head_end).unwrap_or(&[])).map_err(|_| HttpRefusal(400, "request headers are not text".into()))?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    let mut parts = request_line.split(' ');
-    let (method, _target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if method.is_empty() || !version.starts_with("HTTP/1.") || parts.next().is_some() {
-        return Err(HttpRefusal(400, "not an HTTP/1.x request line".into()));
-    }
-    let mut content_length: Option<usize> = None;
-    let mut content_type = None;
-    let mut expect_continue = false;
-    for (count, line) in lines.enumerate() {
-        if count >= MAX_HEADERS {
-            return Err(HttpRefusal(431, format!("more than {MAX_HEADERS} header lines")));
-        }
-        let (name, value) = line.split_once(':').ok_or_else(|| HttpRefusal(400, "malformed header line".into()))?;
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => {
-                let n: usize = value.parse().map_err(|_| HttpRefusal(400, "bad Content-Length".into()))?;
-                if content_length.is_some_and(|m| m != n) {
-                    return Err(HttpRefusal(400, "conflicting Content-Length headers".into()));
-                }
-                content_length = Some(n);
-            }
-            "transfer-encoding" => return Err(HttpRefusal(411, "send the request with a Content-Length (no transfer coding)".into())),
-            "content-type" => content_type = Some(value.to_string()),
-            "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
-            _ => {}
-        }
-    }
-    if method != "POST" {
-        return Ok(Some(HttpRequest { method: method.to_string(), content_type, body: Vec::new() }));
-    }
-    let length = content_length.ok_or_else(|| HttpRefusal(411, "a Content-Length is required".into()))?;
-    if length > max_body {
-        return Err(HttpRefusal(413, format!("request larger than {max_body} bytes")));
-    }
-    let mut body: Vec<u8> = buf.get(head_end + 4..).unwrap_or(&[]).to_vec();
-    if expect_continue && body.len() < length {
-        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    while body.len() < length {
-        let n = read_some(stream, &mut chunk, deadline)?;
-        if n == 0 {
-            return Err(HttpRefusal(400, format!("the body ended after {} of {length} bytes", body.len())));
-        }
-        body.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-    }
-    body.truncate(length); // bytes beyond the body (pipelining) are not served: one request per connection
-    Ok(Some(HttpRequest { method: method.to_string(), content_type, body }))
-}
-
-/// One read bounded by the request deadline; timeouts become HTTP 408.
-fn read_some(stream: &mut TcpStream, chunk: &mut [u8], deadline: Instant) -> Result<usize, HttpRefusal> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(HttpRefusal(408, "the request took too long to arrive".into()));
-    }
-    stream.set_read_timeout(Some(left)).map_err(|e| HttpRefusal(400, e.to_string()))?;
-    match stream.read(chunk) {
-        Ok(n) => Ok(n),
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-            Err(HttpRefusal(408, "the request took too long to arrive".into()))
-        }
-        Err(e) => Err(HttpRefusal(400, format!("read error: {e}"))),
-    }
-}
-
-/// Sends an error status with a one-line text body, then closes gracefully: stop writing and,
-/// with `linger`, drain what the client still sends (bounded), so that it reads the answer
-/// rather than a reset caused by its unread request.
-fn answer_error(mut stream: TcpStream, code: u16, why: &str, timeout: Duration, linger: bool) {
-    let _ = stream.set_write_timeout(Some(timeout));
-    let body = format!("{why}\n");
-    let allow = if code == 405 { "Allow: POST\r\n" } else { "" };
-    let head = format!(
-        "HTTP/1.1 {code} {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
-        reason_phrase(code),
-        body.len()
-    );
-    if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
-        return;
-    }
-    let _ = stream.shutdown(Shutdown::Write);
-    if !linger {
-        return;
-    }
-    let _ = stream.set_read_timeout(Some(LINGER_TIME));
-    let started = Instant::now();
-    let mut drained = 0;
-    let mut sink = [0u8; 4096];
-    while drained < LINGER_BYTES && started.elapsed() < LINGER_TIME {
-        match stream.read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => drained += n,
-        }
+        self.http.run(&handler, stop);
+        ServeStats { granted: handler.granted.into_inner(), rejected: handler.rejected.into_inner(), refused: handler.refused.into_inner() }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Instant;
+
+    /// A TSA with a fresh key and a self-signed certificate carrying the critical timestamping EKU.
+    fn test_tsa() -> Tsa {
+        use crate::{KeyAlgorithm, PrivateKey};
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, "TSA thử");
+        p.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        let mut eku = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], vec![0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08]);
+        eku.set_criticality(true);
+        p.custom_extensions = vec![eku];
+        let cert = p.self_signed(&key.rcgen_key_pair().unwrap()).unwrap();
+        Tsa::new(cert.der(), &[], Arc::new(key), crate::tsp::DEFAULT_POLICY).unwrap()
+    }
+
+    fn good_request(addr: SocketAddr, body: &[u8]) -> (String, Duration) {
+        let t = Instant::now();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let head = format!("POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/timestamp-query\r\nContent-Length: {}\r\n\r\n", body.len());
+        // a refused connection may be closed before the request is written: the answer counts
+        let _ = s.write_all(head.as_bytes()).and_then(|()| s.write_all(body));
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        (String::from_utf8_lossy(answer.get(..12).unwrap_or(&answer)).into_owned(), t.elapsed())
+    }
+
+    /// Issue 24: forty clients holding connections without finishing their requests do not
+    /// keep good requests waiting (on main, with two workers, every good request waited for the
+    /// 10-s deadline of the slow ones); the slow ones are dropped after the header timeout; past
+    /// the connection limit a new connection gets 503 at once.
+    #[test]
+    fn slow_connections_do_not_hold_the_signers() {
+        let options = ServerOptions {
+            workers: 2,
+            header_timeout: Duration::from_secs(2),
+            max_connections: 50,
+            max_connections_per_client: 50,
+            ..ServerOptions::default()
+        };
+        let server = TsaServer::bind("127.0.0.1:0", test_tsa(), Arc::new(time::OffsetDateTime::now_utc), options).unwrap();
+        let addr = server.local_addr().unwrap();
+        let stop = AtomicBool::new(false);
+        let imprint = crate::tsp::Imprint::of(crate::DigestAlgorithm::Sha256, b"document");
+        let body = crate::tsp::request(&imprint, None, true, None).unwrap();
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| server.run(&stop, &|_| {}));
+            struct StopOnDrop<'a>(&'a AtomicBool);
+            impl Drop for StopOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, Ordering::SeqCst);
+                }
+            }
+            let _guard = StopOnDrop(&stop);
+            let mut slow: Vec<TcpStream> = (0..40)
+                .map(|_| {
+                    let mut s = TcpStream::connect(addr).unwrap();
+                    s.write_all(b"P").unwrap();
+                    s
+                })
+                .collect();
+            std::thread::sleep(Duration::from_millis(100));
+            for i in 0..20 {
+                let (status, took) = good_request(addr, &body);
+                assert_eq!(status, "HTTP/1.1 200", "request {i}");
+                assert!(took < Duration::from_secs(1), "request {i} took {took:?}");
+            }
+            // ten more slow ones reach the limit of 50: the next connection is refused at once
+            slow.extend((0..10).map(|_| TcpStream::connect(addr).unwrap()));
+            std::thread::sleep(Duration::from_millis(100));
+            let (status, took) = good_request(addr, &body);
+            assert_eq!(status, "HTTP/1.1 503");
+            assert!(took < Duration::from_secs(1), "{took:?}");
+            // the slow ones are dropped with 408 once their headers are late
+            let mut first = slow.remove(0);
+            first.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let t = Instant::now();
+            let mut answer = Vec::new();
+            let _ = first.read_to_end(&mut answer);
+            assert!(answer.starts_with(b"HTTP/1.1 408"), "{}", String::from_utf8_lossy(&answer));
+            assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+            drop(slow);
+            drop(_guard);
+            let stats = h.join().unwrap();
+            assert_eq!(stats.granted, 20);
+        });
+    }
 
     #[test]
     fn serials_are_positive_sixteen_bytes_and_increasing() {

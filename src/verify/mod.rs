@@ -615,7 +615,8 @@ impl Verifier {
                 return DocumentReport::failed(label, None, SubIndication::FormatFailure, finding);
             }
         };
-        match std::fs::File::open(&job.document) {
+        // A regular file only: a FIFO or a device would block or never end.
+        match crate::files::InputFile::open(&job.document) {
             Ok(f) => self.verify_detached(&label, std::io::BufReader::with_capacity(1 << 16, f), &p7s),
             Err(e) => DocumentReport::failed(label, None, SubIndication::FormatFailure, Finding::DocumentUnreadable(IoProblem::from(&e))),
         }

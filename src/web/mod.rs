@@ -1,5 +1,8 @@
 //! `kyso web` (issue 20): the recipients' verification page and its JSON API.
 //!
+//! Built on kyso's HTTP layer ([`crate::http`], shared with `ca serve` and `tsa serve`), with its
+//! budget of body bytes in memory ([`crate::http::Limits::max_body_bytes_in_flight`]) set.
+//!
 //! Paths (nothing else answers: 404; no directory listing, no file is read from disk):
 //! - `GET /` — the page (`?lang=en` for English; Vietnamese by default): a form to upload one
 //!   PDF, a document with its `.p7s`, or several files at once (paired by name).
@@ -30,13 +33,16 @@
 pub mod multipart;
 mod page;
 
-use crate::ca::serve::{serve_http, Clock, HttpRequest, Reply, ServeOptions};
 use crate::findings::{Finding, IoProblem, SubIndication};
+use crate::http::{Handler, HttpServer, Limits, Request, Response};
 use crate::report::{DocumentReport, Lang, RunReport};
 use crate::verify::{Verifier, VerifyError};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// The time source (the library never reads the clock; the CLI passes `OffsetDateTime::now_utc`).
+pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 
 /// Builds the verifier of one request, validating at the given time (the server's clock at
 /// the request). The CLI builds it from `--trust`, `--chain`, `--crl`, `--ocsp` and its
@@ -104,8 +110,9 @@ impl std::fmt::Debug for WebConfig {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct WebOptions {
-    /// The HTTP layer's budgets; `max_request_bytes` is the upload limit (HTTP 413 beyond).
-    pub http: ServeOptions,
+    /// The HTTP layer's budgets ([`crate::http`]); `max_body_bytes` is the upload limit (HTTP
+    /// 413 beyond).
+    pub http: Limits,
     /// Files in one upload.
     pub max_files: usize,
     /// Verifications running at once (HTTP 503 with Retry-After beyond).
@@ -116,10 +123,11 @@ pub struct WebOptions {
 
 impl Default for WebOptions {
     fn default() -> Self {
-        let mut http = ServeOptions::default();
-        http.max_request_bytes = DEFAULT_MAX_UPLOAD;
+        let mut http = Limits::default();
+        http.max_body_bytes = DEFAULT_MAX_UPLOAD;
         // A 50 MiB upload over a slow office link (10 Mbit/s) takes ~40 s; the headers still
-        // have to arrive within `header_timeout` (10 s).
+        // have to arrive within `header_timeout` (the layer's 5 s).
+        http.body_timeout = std::time::Duration::from_secs(120);
         http.request_timeout = std::time::Duration::from_secs(120);
         // One thread per connection; a LAN page has tens of users, not hundreds.
         http.max_connections = 128;
@@ -153,7 +161,7 @@ pub struct WebStats {
 
 /// A bound verification server.
 pub struct WebServer {
-    listener: TcpListener,
+    server: HttpServer,
     config: WebConfig,
     clock: Clock,
     options: WebOptions,
@@ -296,20 +304,44 @@ fn split_target(target: &str) -> (&str, Option<Lang>) {
 }
 
 /// The headers of every answer of this server.
-fn security_headers(r: &mut Reply) {
-    r.headers.push((
+fn security_headers(r: Response) -> Response {
+    r.with_header(
         "Content-Security-Policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'".into(),
-    ));
-    r.headers.push(("X-Content-Type-Options", "nosniff".into()));
-    r.headers.push(("X-Frame-Options", "DENY".into()));
-    r.headers.push(("Referrer-Policy", "no-referrer".into()));
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    )
+    .with_header("X-Content-Type-Options", "nosniff")
+    .with_header("X-Frame-Options", "DENY")
+    .with_header("Referrer-Policy", "no-referrer")
 }
 
-fn reply(code: u16, content_type: &'static str, body: Vec<u8>, cache: &str) -> Reply {
-    let mut r = Reply { code, content_type, body: Arc::new(body), headers: vec![("Cache-Control", cache.to_string())], close: false };
-    security_headers(&mut r);
-    r
+fn reply(code: u16, content_type: &str, body: Vec<u8>, cache: &str) -> Response {
+    security_headers(Response::new(code, content_type, body).with_header("Cache-Control", cache))
+}
+
+/// The server's [`Handler`]: routes, counters, the log.
+struct Served<'a> {
+    server: &'a WebServer,
+    counters: Counters,
+    log: &'a (dyn Fn(&str) + Sync),
+}
+
+impl Handler for Served<'_> {
+    fn handle(&self, req: &Request) -> Response {
+        let r = self.server.handle(req, &self.counters);
+        if r.status >= 400 {
+            self.counters.refused.fetch_add(1, Ordering::Relaxed);
+            (self.log)(&format!("web: HTTP {} {} {} from={}", r.status, req.method, req.target.chars().take(80).filter(|c| !c.is_control()).collect::<String>(), req.peer));
+        }
+        r
+    }
+
+    fn refused(&self, peer: SocketAddr, status: u16, why: &str) {
+        (self.log)(&format!("web: refused HTTP {status} from={peer}: {why}"));
+    }
+
+    fn accept_failed(&self, error: &std::io::Error) {
+        (self.log)(&format!("web: accept error: {error}"));
+    }
 }
 
 /// Releases a verification slot when dropped.
@@ -324,35 +356,27 @@ impl Drop for Slot<'_> {
 impl WebServer {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: &str, config: WebConfig, clock: Clock, options: WebOptions) -> std::io::Result<WebServer> {
-        Ok(WebServer { listener: TcpListener::bind(addr)?, config, clock, options })
+        Ok(WebServer { server: HttpServer::bind(addr, options.http)?, config, clock, options })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        self.server.local_addr()
     }
 
     /// Serves until `stop` is set. `log` receives one line per refused request.
     pub fn run(&self, stop: &AtomicBool, log: &(dyn Fn(&str) + Sync)) -> WebStats {
-        let counters = Counters::default();
-        let handler = |req: &HttpRequest, peer: &str| {
-            let r = self.handle(req, &counters);
-            if r.code >= 400 {
-                counters.refused.fetch_add(1, Ordering::Relaxed);
-                log(&format!("web: HTTP {} {} {} from={peer}", r.code, req.method, req.target.chars().take(80).filter(|c| !c.is_control()).collect::<String>()));
-            }
-            r
-        };
-        let (connections, refused) = serve_http(&self.listener, &self.options.http, stop, log, &handler);
+        let handler = Served { server: self, counters: Counters::default(), log };
+        let stats = self.server.run(&handler, stop);
         WebStats {
-            verified: counters.verified.into_inner(),
-            refused: counters.refused.into_inner() + refused,
-            busy: counters.busy.into_inner(),
-            connections,
+            verified: handler.counters.verified.into_inner(),
+            refused: handler.counters.refused.into_inner() + stats.refused,
+            busy: handler.counters.busy.into_inner(),
+            connections: stats.connections,
         }
     }
 
-    fn handle(&self, req: &HttpRequest, counters: &Counters) -> Reply {
+    fn handle(&self, req: &Request, counters: &Counters) -> Response {
         let (path, query_lang) = split_target(&req.target);
         let get = req.method == "GET" || req.method == "HEAD";
         match (path, get, req.method.as_str()) {
@@ -365,15 +389,14 @@ impl WebServer {
             ("/verify", _, "POST") => self.verify(req, counters, false, query_lang),
             ("/api/verify", _, "POST") => self.verify(req, counters, true, None),
             ("/" | "/kyso.css" | "/kyso.js" | "/verify" | "/api/verify", _, _) => {
-                let mut r = reply(405, "text/plain; charset=utf-8", b"method not allowed\n".to_vec(), "no-store");
-                r.headers.push(("Allow", if path.contains("verify") { "POST" } else { "GET, HEAD" }.into()));
-                r
+                reply(405, "text/plain; charset=utf-8", b"method not allowed\n".to_vec(), "no-store")
+                    .with_header("Allow", if path.contains("verify") { "POST" } else { "GET, HEAD" })
             }
             _ => reply(404, "text/plain; charset=utf-8", b"not found\n".to_vec(), "no-store"),
         }
     }
 
-    fn verify(&self, req: &HttpRequest, counters: &Counters, api: bool, query_lang: Option<Lang>) -> Reply {
+    fn verify(&self, req: &Request, counters: &Counters, api: bool, query_lang: Option<Lang>) -> Response {
         let now = (self.clock)();
         let error = |code: u16, e: &dyn std::fmt::Display, lang: Lang| {
             if api {
@@ -384,7 +407,7 @@ impl WebServer {
                 reply(code, "text/html; charset=utf-8", html.into_bytes(), "no-store")
             }
         };
-        let ct = req.content_type.as_deref().unwrap_or("");
+        let ct = req.header("content-type").unwrap_or("");
         let (files, lang) = match read_upload(ct, &req.body, &self.options) {
             Ok(x) => x,
             Err(e) => {
@@ -397,9 +420,7 @@ impl WebServer {
         if counters.running.fetch_add(1, Ordering::SeqCst) >= self.options.max_verifications {
             counters.running.fetch_sub(1, Ordering::SeqCst);
             counters.busy.fetch_add(1, Ordering::Relaxed);
-            let mut r = error(503, &"every verification slot is busy; try again in a few seconds", lang);
-            r.headers.push(("Retry-After", "2".into()));
-            return r;
+            return error(503, &"every verification slot is busy; try again in a few seconds", lang).with_header("Retry-After", "2");
         }
         let _slot = Slot(&counters.running);
         let verifier = match (self.config.verifier)(now) {

@@ -23,6 +23,7 @@ mod robust_limits;
 mod robust_crash;
 mod robust_files;
 mod robust_regressions;
+mod reliability;
 mod dss;
 mod doc_ts;
 mod ber;

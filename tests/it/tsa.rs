@@ -1071,7 +1071,8 @@ fn pyhanko_validates_kyso_b_t_signature_with_its_timestamp() {
 }
 
 /// The HTTP layer's budgets, on the library server with one
-/// worker (3-second request deadline): a silent client gets 408, a header flood 431, a full queue 503 at once, and
+/// worker (3-second request deadline): a silent client gets 408, a header flood 431, a client
+/// over its connection limit 503 at once, and
 /// `Expect: 100-continue` is honoured. The server then stops on its flag.
 #[test]
 fn http_budgets_timeout_header_flood_overload_and_continue() {
@@ -1080,7 +1081,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
     let pki = Pki::new(KeyKind::P256);
     let party = tsa_leaf(&pki, "TSA http");
     let tsa = library_tsa(&pki, &party);
-    let options = ServerOptions { workers: 1, request_timeout: Duration::from_secs(3), ..ServerOptions::default() };
+    let options = ServerOptions { workers: 1, request_timeout: Duration::from_secs(3), max_connections_per_client: 20, ..ServerOptions::default() };
     let server = TsaServer::bind("127.0.0.1:0", tsa, Arc::new(OffsetDateTime::now_utc), options).unwrap();
     let addr = server.local_addr().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -1125,7 +1126,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
         s.write_all(&req).unwrap();
         let answer = read_all(&mut s);
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply"), "{answer}");
-        // 503: the worker is held by a silent client, the queue (16 per worker) fills up.
+        // 503: twenty silent connections from this address, the limit for one client.
         let idle: Vec<std::net::TcpStream> = (0..20).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
         let mut extra = std::net::TcpStream::connect(addr).unwrap();
         assert!(read_all(&mut extra).starts_with("HTTP/1.1 503 Service Unavailable"));

@@ -484,17 +484,23 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
     let ca = Ca::init(&a.dir, &params, par, &pass, Kdf::default(), now()).map_err(ca_error)?;
     let subject = kyso::inspect::cert_subject(ca.certificate()).unwrap_or_default();
     match &a.parent {
-        Some(p) => println!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
-        None => println!("root CA created in {}: {subject}", a.dir.display()),
+        Some(p) => outln!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
+        None => outln!("root CA created in {}: {subject}", a.dir.display()),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     // Cheap checks first: outputs, request, profile rules — before any passphrase is asked.
-    for (path, flag) in [(&a.cert_out, "--cert-out"), (&a.key_out, "--key-out"), (&a.p12_out, "--p12-out")] {
-        if let Some(p) = path {
-            check_output(p, a.force, flag)?;
+    // (Checked again under the outputs' locks. An interrupted earlier run's journal beside the
+    // first output means the library repairs what it left first: not checked here then.)
+    let first_output = a.cert_out.as_ref().or(a.p12_out.as_ref()).or(a.key_out.as_ref());
+    let interrupted = first_output.is_some_and(|p| std::fs::metadata(kyso::files::lock_path(p)).is_ok_and(|m| m.len() > 0));
+    if !interrupted {
+        for (path, flag) in [(&a.cert_out, "--cert-out"), (&a.key_out, "--key-out"), (&a.p12_out, "--p12-out")] {
+            if let Some(p) = path {
+                check_output(p, a.force, flag)?;
+            }
         }
     }
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
@@ -554,8 +560,6 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         }),
         _ => None,
     };
-    // The key is written before the certificate is recorded, and removed again if issuance
-    // fails: a recorded certificate never lacks its key, and a failed run leaves no key behind.
     for out in [&a.cert_out, &a.p12_out].into_iter().flatten() {
         if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !dir.is_dir() {
@@ -563,54 +567,63 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
             }
         }
     }
-    if let (Some(pem), Some(path)) = (&key_pem, &a.key_out) {
-        write_out(path, pem.as_bytes(), a.force, Secrecy::Secret)?;
+    // The .p12 needs the certificate: the library builds it right after issuance.
+    if a.p12_out.is_some() && a.p12_legacy {
+        eprintln!("{}", crate::p12::LEGACY_WARNING);
     }
-    let issued = match ca.issue(&ca_key, &req, &spki, now()) {
-        Ok(i) => i,
-        Err(e) => {
-            if let Some(path) = &a.key_out {
-                let _ = std::fs::remove_file(path);
+    let p12_opts = if a.p12_legacy { kyso::pkcs12::WriteOptions::legacy() } else { kyso::pkcs12::WriteOptions::new() };
+    let build_p12 = |issued: &kyso::ca::Issued| -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        match (&new_key, &unit_pass) {
+            (Some(k), Some(p)) => Ok(kyso::pkcs12::write(k, &issued.der, &chain, p, &p12_opts)?),
+            _ => Err("no key or passphrase for the .p12".into()),
+        }
+    };
+    // The outputs are reserved (locked, checked) before the CA signs; a file holding the key
+    // appears only with (or after) the certificate; a failure after issuance revokes the
+    // certificate (kyso::ca, issue_to_files).
+    let outputs = kyso::ca::IssueOutputs {
+        cert_out: a.cert_out.as_deref(),
+        key: match (&key_pem, &a.key_out) {
+            (Some(pem), Some(path)) => Some((path.as_path(), pem.as_bytes())),
+            _ => None,
+        },
+        bundle: a.p12_out.as_deref().map(|p| (p, &build_p12 as kyso::ca::BuildBundle<'_>)),
+        overwrite: if a.force { Overwrite::Replace } else { Overwrite::Refuse },
+    };
+    let done = ca.issue_to_files(&ca_key, &req, &spki, &outputs, now()).map_err(|e| issue_output_error(&a.dir, e))?;
+    let shown = first_output.map(|p| p.display().to_string()).unwrap_or_default();
+    for r in &done.recovered {
+        match r {
+            kyso::ca::Recovered::Revoked { serial } => eprintln!(
+                "note: an earlier run writing {shown} was interrupted after the CA had issued certificate {serial}; it was never delivered and is now revoked (superseded)"
+            ),
+            kyso::ca::Recovered::RemovedFile { path } => {
+                eprintln!("note: removed {}, written by that interrupted run without the rest of its files", path.display())
             }
-            return Err(ca_error(e));
+            kyso::ca::Recovered::OtherCa { ca, spki_sha256 } => eprintln!(
+                "note: an earlier run writing {shown} for the CA {} was interrupted; check that CA's registry (kyso ca list --dir {}) for a certificate of the key with SPKI SHA-256 {spki_sha256}",
+                ca.display(),
+                ca.display()
+            ),
+            _ => {}
         }
-    };
-    let recorded = |e: CliError| {
-        let m = format!("{} (the certificate {} is recorded in the registry)", e.message, issued.serial);
-        CliError { message: m, ..e }
-    };
-    // The .p12 needs the certificate: it is written right after issuance. If that fails, the
-    // key exists only in this process (unless --key-out has it too): say so.
-    if let (Some(path), Some(k), Some(p)) = (&a.p12_out, &new_key, &unit_pass) {
-        if a.p12_legacy {
-            eprintln!("{}", crate::p12::LEGACY_WARNING);
-        }
-        let opts = if a.p12_legacy { kyso::pkcs12::WriteOptions::legacy() } else { kyso::pkcs12::WriteOptions::new() };
-        let lost = |m: String| {
-            let m = format!("{m}; the certificate {} is recorded but its key is lost{}", issued.serial, if a.key_out.is_some() { " (except in --key-out)" } else { ": revoke it" });
-            CliError::failed(m)
-        };
-        let file = kyso::pkcs12::write(k, &issued.der, &chain, p, &opts).map_err(|e| lost(e.to_string()))?;
-        write_out(path, &file, a.force, Secrecy::Secret).map_err(|e| lost(e.message))?;
     }
-    if let Some(path) = &a.cert_out {
-        write_out(path, issued.pem().as_bytes(), a.force, Secrecy::Public).map_err(recorded)?;
-    }
+    let issued = done.issued;
     let subject = kyso::inspect::cert_subject(&issued.der).unwrap_or_default();
-    println!("issued {} certificate, serial {}", profile, issued.serial);
-    println!("  subject:     {subject}");
-    println!("  valid until: {}", kyso::ca::rfc3339(issued.not_after));
+    outln!("issued {} certificate, serial {}", profile, issued.serial);
+    outln!("  subject:     {subject}");
+    outln!("  valid until: {}", kyso::ca::rfc3339(issued.not_after));
     if issued.shortened {
-        println!("  (shortened to the CA certificate's own notAfter)");
+        outln!("  (shortened to the CA certificate's own notAfter)");
     }
     if let Some(c) = &a.cert_out {
-        println!("  certificate: {}", c.display());
+        outln!("  certificate: {}", c.display());
     }
     if let Some(k) = &a.key_out {
-        println!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
+        outln!("  key:         {}{}", k.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted)" });
     }
     if let Some(p) = &a.p12_out {
-        println!(
+        outln!(
             "  PKCS#12:     {} (key, certificate and {} CA certificate(s); {}; the unit's passphrase)",
             p.display(),
             chain.len(),
@@ -620,17 +633,32 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ca issue`'s output errors in the CLI's words.
+fn issue_output_error(dir: &Path, e: CaError) -> CliError {
+    match e {
+        CaError::OutputExists(p) => CliError::failed(format!("{} already exists", p.display())).hint("use --force to overwrite it"),
+        e @ CaError::Output { .. } => CliError::failed(e.to_string()),
+        CaError::OutputFailed { path, serial, source, revoked: Err(why) } => CliError::failed(format!(
+            "cannot write {}: {source}; certificate {serial} had been issued and could not be revoked ({why})",
+            path.display()
+        ))
+        .hint(format!("revoke it: kyso ca revoke --dir {} --serial {serial} --reason superseded", dir.display())),
+        e @ CaError::OutputFailed { .. } => CliError::failed(e.to_string()),
+        e => ca_error(e),
+    }
+}
+
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     let key = open_ca_key(&ca, &a.pass)?;
     let Some(reason) = a.reason.reason() else {
         let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
-        println!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+        outln!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
         return Ok(ExitCode::SUCCESS);
     };
     let crl = ca.revoke(&key, &serial, reason, now()).map_err(ca_error)?;
-    println!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
+    outln!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -677,7 +705,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         }
         write_out(out, &bytes, a.force, Secrecy::Public)?;
     }
-    println!(
+    outln!(
         "CRL number {} ({} revoked), next update {}, written to {}{}",
         crl.number,
         crl.revoked,
@@ -713,17 +741,17 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
                 o
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&arr).map_err(|e| CliError::failed(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&arr).map_err(|e| CliError::failed(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
     }
     if records.is_empty() {
-        println!("no certificates issued by {} yet", a.dir.display());
+        outln!("no certificates issued by {} yet", a.dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<32}  {:<7}  {:<7}  {:<10}  SUBJECT", "SERIAL", "STATUS", "PROFILE", "NOT AFTER");
+    outln!("{:<32}  {:<7}  {:<7}  {:<10}  SUBJECT", "SERIAL", "STATUS", "PROFILE", "NOT AFTER");
     for r in &records {
         let date = kyso::ca::rfc3339(r.not_after);
-        println!(
+        outln!(
             "{:<32}  {:<7}  {:<7}  {:<10}  {}",
             r.serial,
             r.status.name(),
@@ -739,11 +767,11 @@ fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
     match ca.audit() {
         Ok(r) => {
-            println!(
+            outln!(
                 "audit log intact: {} entries, {} certificates and {} CRLs accounted for",
                 r.entries, r.certificates, r.crls
             );
-            println!("head {}", r.head);
+            outln!("head {}", r.head);
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ CaError::AuditBroken { .. }) => Err(CliError::failed(e.to_string())

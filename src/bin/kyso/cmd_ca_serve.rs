@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Simultaneous connections (HTTP 503 beyond)
     #[arg(long, value_name = "N", default_value_t = kyso::ca::serve::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_connections: u64,
+    /// Simultaneous connections from one client address (HTTP 503 beyond)
+    #[arg(long, value_name = "N", default_value_t = kyso::ca::serve::DEFAULT_MAX_CONNECTIONS_PER_CLIENT as u64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_connections_per_client: u64,
     /// Seconds a client has to send a whole request once it started (HTTP 408 beyond); also the
     /// idle time allowed between requests on a kept-alive connection
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -126,6 +129,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let options = {
         let mut o = ServeOptions::default();
         o.max_connections = a.max_connections as usize;
+        o.max_connections_per_client = a.max_connections_per_client as usize;
         o.request_timeout = Duration::from_secs(a.request_timeout);
         o.keep_alive = Duration::from_secs(a.request_timeout.min(5));
         o

@@ -41,9 +41,9 @@ pub fn run(a: InspectArgs) -> Result<ExitCode, CliError> {
     };
     let text = kyso::inspect::describe(&bytes, pass.as_ref().map(|p| p.as_slice()))
         .map_err(|e| CliError::failed(format!("{}: {e}", a.file.display())))?;
-    print!("{text}");
+    out!("{text}");
     if !text.ends_with('\n') {
-        println!();
+        outln!();
     }
     if pass.is_none() && kyso::KeyFile::parse(&bytes).is_ok_and(|k| k.is_encrypted()) {
         eprintln!("hint: give the passphrase with --pass-file FILE or KYSO_PASSPHRASE to see the key's algorithm and fingerprint");
@@ -59,33 +59,33 @@ fn inspect_p12(a: &InspectArgs, bytes: &[u8]) -> Result<ExitCode, CliError> {
     let p12 = match kyso::pkcs12::parse(bytes, &password) {
         Ok(p) => p,
         Err(kyso::pkcs12::Pkcs12Error::MacMismatch | kyso::pkcs12::Pkcs12Error::DecryptionFailed { .. }) if given.is_none() => {
-            println!("PKCS#12 file (.p12/.pfx), protected by a password");
+            outln!("PKCS#12 file (.p12/.pfx), protected by a password");
             eprintln!("hint: give the password with --pass-file FILE or KYSO_PASSPHRASE to see its keys and certificates");
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => return Err(crate::p12::p12_error(&a.file, e)),
     };
-    println!("PKCS#12 file (.p12/.pfx){}", if given.is_none() { ", without a password" } else { "" });
+    outln!("PKCS#12 file (.p12/.pfx){}", if given.is_none() { ", without a password" } else { "" });
     match &p12.protection.mac {
-        Some(m) => println!("  integrity:    {m}"),
-        None => println!("  integrity:    none (no MAC)"),
+        Some(m) => outln!("  integrity:    {m}"),
+        None => outln!("  integrity:    none (no MAC)"),
     }
     for s in &p12.protection.encryption {
-        println!("  encryption:   {s}{}", if s.legacy { " (legacy)" } else { "" });
+        outln!("  encryption:   {s}{}", if s.legacy { " (legacy)" } else { "" });
     }
     if p12.protection.plain_keys > 0 {
-        println!("  unencrypted keys: {}", p12.protection.plain_keys);
+        outln!("  unencrypted keys: {}", p12.protection.plain_keys);
     }
     for k in &p12.keys {
         let alg = kyso::PrivateKey::from_pkcs8_der(k.pkcs8_der()).map(|k| k.algorithm().to_string()).unwrap_or_else(|e| e.to_string());
-        println!("  key:          {alg}{}", k.friendly_name.as_ref().map(|n| format!(", friendly name '{n}'")).unwrap_or_default());
+        outln!("  key:          {alg}{}", k.friendly_name.as_ref().map(|n| format!(", friendly name '{n}'")).unwrap_or_default());
     }
     for c in &p12.certificates {
         let subject = kyso::inspect::cert_subject(&c.der).unwrap_or_else(|| "(unreadable certificate)".into());
-        println!("  certificate:  {subject}{}", c.friendly_name.as_ref().map(|n| format!(", friendly name '{n}'")).unwrap_or_default());
+        outln!("  certificate:  {subject}{}", c.friendly_name.as_ref().map(|n| format!(", friendly name '{n}'")).unwrap_or_default());
     }
     if p12.skipped_bags > 0 {
-        println!("  other bags:   {} (CRLs, secrets: not used by kyso)", p12.skipped_bags);
+        outln!("  other bags:   {} (CRLs, secrets: not used by kyso)", p12.skipped_bags);
     }
     Ok(ExitCode::SUCCESS)
 }

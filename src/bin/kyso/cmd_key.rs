@@ -215,7 +215,7 @@ pub fn run_key(cmd: KeyCommand) -> Result<ExitCode, CliError> {
                 key.to_encrypted_pem(&p, kdf).map_err(|e| CliError::failed(e.to_string()))?
             };
             write_out(&a.out, pem.as_bytes(), a.force, Secrecy::Secret)?;
-            println!(
+            outln!(
                 "{} key written to {}{}",
                 key.algorithm(),
                 a.out.display(),
@@ -242,7 +242,7 @@ pub fn run_csr(cmd: CsrCommand) -> Result<ExitCode, CliError> {
                 pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
             );
             write_out(&a.out, pem.as_bytes(), a.force, Secrecy::Public)?;
-            println!("certificate request written to {}", a.out.display());
+            outln!("certificate request written to {}", a.out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -317,7 +317,7 @@ fn export(a: KeyExportArgs) -> Result<ExitCode, CliError> {
     })?;
     write_out(&a.out, &file, a.force, Secrecy::Secret)?;
     let subject = kyso::inspect::cert_subject(&creds.cert).unwrap_or_default();
-    println!(
+    outln!(
         "PKCS#12 written to {} ({}; protected by {whose}): the key of {subject}, its certificate and {} chain certificate(s)",
         a.out.display(),
         if a.legacy { "legacy 3DES/RC2-40, HMAC-SHA-1" } else { "AES-256-CBC, HMAC-SHA-256" },
@@ -358,15 +358,15 @@ fn import(a: KeyImportArgs) -> Result<ExitCode, CliError> {
         key.to_encrypted_pem(&p, Kdf::default()).map_err(|e| CliError::failed(e.to_string()))?
     };
     write_out(&a.key_out, key_pem.as_bytes(), a.force, Secrecy::Secret)?;
-    println!("{} key written to {}{}", key.algorithm(), a.key_out.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted PKCS#8)" });
+    outln!("{} key written to {}{}", key.algorithm(), a.key_out.display(), if a.no_passphrase { " (NOT encrypted)" } else { " (encrypted PKCS#8)" });
     if let (Some(path), Some(c)) = (&a.cert_out, &cert) {
         write_out(path, certificates_pem(std::slice::from_ref(c)).as_bytes(), a.force, Secrecy::Public)?;
-        println!("certificate written to {}: {}", path.display(), kyso::inspect::cert_subject(c).unwrap_or_default());
+        outln!("certificate written to {}: {}", path.display(), kyso::inspect::cert_subject(c).unwrap_or_default());
     }
     match &a.chain_out {
         Some(path) => {
             write_out(path, certificates_pem(&chain).as_bytes(), a.force, Secrecy::Public)?;
-            println!("{} chain certificate(s) written to {}", chain.len(), path.display());
+            outln!("{} chain certificate(s) written to {}", chain.len(), path.display());
         }
         None if !chain.is_empty() => eprintln!("note: the file also holds {} other certificate(s); write them with --chain-out FILE", chain.len()),
         None => {}

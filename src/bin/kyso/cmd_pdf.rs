@@ -135,6 +135,11 @@ where
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
     T: FnOnce(pdf::SignedPdf) -> Result<pdf::SignedPdf, CliError>,
 {
+    // The output's advisory lock, held from the reading to the write: two runs signing the
+    // same PDF in place take turns (the second reads the first's result) instead of one
+    // losing the other's signature.
+    let _lock = kyso::files::lock_target(output, kyso::sign::batch::LOCK_WAIT)
+        .map_err(|e| CliError::failed(format!("cannot lock {}: {e}", output.display())))?;
     let bytes = read_input(input, "PDF", MAX_PDF_BYTES)?;
     let signed = pdf::sign(&bytes, opts, make_cms).map_err(|e| pdf_error(input, e))?;
     let signed = then(signed)?;

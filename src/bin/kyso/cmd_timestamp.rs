@@ -105,6 +105,15 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::usage(format!("{} exists", out.display())).hint("add --force to replace it"));
         }
     }
+    // Without --out the file is read, extended and replaced: under its advisory lock, read
+    // once the lock is held (a concurrent `sign --add` or `timestamp` takes turns with this one).
+    let _lock = match &a.out {
+        None => Some(
+            kyso::files::lock_target(&a.file, kyso::sign::batch::LOCK_WAIT)
+                .map_err(|e| CliError::failed(format!("cannot lock {}: {e}", a.file.display())))?,
+        ),
+        Some(_) => None,
+    };
     let input = read_input(&a.file, "the signature file", P7S_LIMIT)?;
     if anchors.is_empty() {
         eprintln!("warning: no --tsa-trust given: the TSA's certificate chain is NOT checked");
@@ -151,7 +160,7 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
     write_atomic(&path, &bytes, overwrite, Secrecy::Public)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     for (i, t) in result.timestamps.iter().enumerate() {
-        println!(
+        outln!(
             "timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             i + 1,
             kyso::report::rfc3339(t.gen_time),
@@ -162,9 +171,9 @@ pub fn run(a: TimestampArgs) -> Result<ExitCode, CliError> {
         );
     }
     if result.already_timestamped > 0 {
-        println!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
+        outln!("{} signature(s) already had a timestamp and were left as they were", result.already_timestamped);
     }
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -218,7 +227,7 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
     write_atomic(&path, &signed.bytes, overwrite, Secrecy::Public)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     if let Some(t) = issued {
-        println!(
+        outln!(
             "document timestamp {}: {} by {} (serial {}, policy {}, TSA chain {})",
             signed.field_name,
             kyso::report::rfc3339(t.gen_time),
@@ -229,8 +238,8 @@ fn run_pdf(a: &TimestampArgs, client: &HttpClient, check: &TokenCheck<'_>, crls:
         );
     }
     if !dss_note.is_empty() {
-        println!("{dss_note}");
+        outln!("{dss_note}");
     }
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

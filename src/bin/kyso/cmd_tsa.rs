@@ -2,7 +2,7 @@
 
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand};
-use kyso::tsp::server::{ServerOptions, TsaServer, DEFAULT_MAX_REQUEST_BYTES};
+use kyso::tsp::server::{ServerOptions, TsaServer, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_REQUEST_BYTES};
 use kyso::tsp::{Tsa, DEFAULT_POLICY};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +28,10 @@ EXAMPLES:
 
 One line per token issued or request refused goes to stderr. SIGTERM or SIGINT stops the
 server cleanly: requests already received are answered first.
+
+Slow clients: each connection has 5 s for its request line and headers and 5 s more for its
+body (HTTP 408 beyond, and the connection is closed); connections beyond --max-connections,
+or beyond --max-connections-per-client from one address, get HTTP 503 at once.
 
 EXIT CODES:
   0  stopped cleanly (SIGTERM/SIGINT)
@@ -73,9 +77,16 @@ pub struct ServeArgs {
     /// time-stamp policy]
     #[arg(long, value_name = "OID")]
     pub policy: Option<String>,
-    /// Threads serving connections (each reads a request, signs, answers)
+    /// Requests signed at once (each connection is read by its own thread first, so a slow
+    /// client never holds one of these)
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
+    /// Connections open at once (HTTP 503 beyond)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections: u32,
+    /// Connections open at once from one client address (HTTP 503 beyond)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_CLIENT as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections_per_client: u32,
     /// Largest request body accepted, in bytes (HTTP 413 beyond)
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_REQUEST_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
     pub max_request_bytes: u64,
@@ -142,7 +153,13 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);
-    let options = ServerOptions { max_request_bytes, workers: usize::from(a.workers), ..ServerOptions::default() };
+    let options = ServerOptions {
+        max_request_bytes,
+        workers: usize::from(a.workers),
+        max_connections: a.max_connections as usize,
+        max_connections_per_client: a.max_connections_per_client as usize,
+        ..ServerOptions::default()
+    };
     let server = TsaServer::bind(&a.listen, tsa, Arc::new(time::OffsetDateTime::now_utc), options)
         .map_err(|e| CliError::failed(e.to_string()))?;
     let stop = Arc::new(AtomicBool::new(false));

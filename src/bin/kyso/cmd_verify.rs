@@ -308,7 +308,8 @@ pub fn verify_in_place(path: &Path, sig: Option<&Path>) -> bool {
         return false;
     }
     let mut head = [0u8; 1024];
-    let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) {
+    // Opened without blocking, regular files only (a FIFO is reported by the verification).
+    let n = match kyso::files::InputFile::open(path).and_then(|mut f| f.read(&mut head)) {
         Ok(n) => n,
         Err(_) => return false,
     };

@@ -53,9 +53,12 @@ pub struct WebArgs {
     /// Simultaneous connections (HTTP 503 beyond)
     #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_connections: u64,
-    /// Seconds a client has to send its request headers once it started (HTTP 408 beyond: a
-    /// slow client is dropped)
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    /// Simultaneous connections from one client address (HTTP 503 beyond)
+    #[arg(long, value_name = "N", default_value_t = kyso::http::DEFAULT_MAX_CONNECTIONS_PER_CLIENT as u64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_connections_per_client: u64,
+    /// Seconds a client has to send its request headers (HTTP 408 beyond: a slow client is
+    /// dropped)
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout: u64,
     /// Seconds a client has to send a whole request, upload included (HTTP 408 beyond)
     #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -117,10 +120,12 @@ pub fn run(a: WebArgs) -> Result<ExitCode, CliError> {
     )
     .default_lang(crate::cmd_verify::lang(a.trust.lang));
     let mut options = WebOptions::default();
-    options.http.max_request_bytes = a.max_upload;
+    options.http.max_body_bytes = a.max_upload;
     options.http.max_connections = a.max_connections as usize;
+    options.http.max_connections_per_client = a.max_connections_per_client as usize;
     options.http.header_timeout = Duration::from_secs(a.header_timeout);
     options.http.request_timeout = Duration::from_secs(a.request_timeout.max(a.header_timeout));
+    options.http.body_timeout = options.http.request_timeout;
     options.http.max_body_bytes_in_flight = options.http.max_body_bytes_in_flight.max(a.max_upload);
     options.max_files = a.max_files as usize;
     if let Some(n) = a.max_verifications {

@@ -1,5 +1,23 @@
 //! The `kyso` command: a thin shell over the library. `main → run() → ExitCode`.
 
+/// `println!` for command output: a reader that closed the pipe (`kyso ca list | head -1`)
+/// ends the command quietly with exit 0 ([`util::CliError::quiet`]) instead of a panic.
+macro_rules! outln {
+    () => {
+        $crate::util::out_str("\n")?
+    };
+    ($($t:tt)*) => {
+        $crate::util::out_str(&format!("{}\n", format_args!($($t)*)))?
+    };
+}
+
+/// `print!` for command output, as [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::util::out_str(&format!($($t)*))?
+    };
+}
+
 mod cli;
 mod cmd_ca;
 mod cmd_ca_serve;

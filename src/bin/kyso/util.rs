@@ -31,8 +31,16 @@ impl CliError {
         self.hint = Some(hint.into());
         self
     }
-    /// Prints `error: …` and `hint: …` to stderr.
+    /// The reader of standard output went away (a closed pipe): the command ends quietly,
+    /// exit 0 — like `head` closing `cat`'s pipe, it is not an error of the command.
+    pub fn quiet() -> Self {
+        CliError { code: 0, message: String::new(), hint: None }
+    }
+    /// Prints `error: …` and `hint: …` to stderr (nothing for [`CliError::quiet`]).
     pub fn print(&self) {
+        if self.code == 0 && self.message.is_empty() {
+            return;
+        }
         eprintln!("error: {}", self.message);
         if let Some(h) = &self.hint {
             eprintln!("hint: {h}");
@@ -43,6 +51,13 @@ impl CliError {
         ExitCode::from(self.code)
     }
 }
+
+/// Bound of a passphrase file's first line, the only one read: passphrases are tens of bytes;
+/// 4 KiB is far above any real one and keeps `--pass-file /dev/zero` from filling memory.
+pub const MAX_PASSPHRASE: usize = 4096;
+
+/// How long a `--pass-file` pipe (`<(…)`, a FIFO) may take to deliver its line.
+pub const PIPE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where a passphrase comes from: `--pass-file FILE` (first line), else `KYSO_PASSPHRASE`, else a
 /// prompt on a terminal. Never the command line itself.
@@ -88,15 +103,13 @@ impl PassSource<'_> {
     /// when neither is given.
     pub fn given(&self) -> Result<Option<Zeroizing<Vec<u8>>>, CliError> {
         if let Some(f) = self.file {
-            let bytes = Zeroizing::new(std::fs::read(f).map_err(|e| {
+            let line = kyso::files::read_first_line(f, MAX_PASSPHRASE, PIPE_WAIT).map_err(|e| {
                 CliError::usage(format!("cannot read the passphrase file {}: {e}", f.display()))
-            })?);
-            let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            })?;
             if line.is_empty() {
                 return Err(CliError::usage(format!("the passphrase file {} is empty", f.display())));
             }
-            return Ok(Some(Zeroizing::new(line.to_vec())));
+            return Ok(Some(line));
         }
         if let Some(v) = std::env::var_os(self.env) {
             let v = Zeroizing::new(v.into_encoded_bytes());
@@ -134,6 +147,18 @@ impl PassSource<'_> {
         }
         Err(CliError::usage(format!("a passphrase is needed for {what} and none is available"))
             .hint(format!("use {} FILE or set {} (passphrases are never taken on the command line)", self.flag, self.env)))
+    }
+}
+
+/// Writes command output to stdout: a closed pipe is [`CliError::quiet`], another write error
+/// fails the command.
+pub fn out_str(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::quiet()),
+        Err(e) => Err(CliError::failed(format!("cannot write to standard output: {e}"))),
     }
 }
 
