@@ -149,8 +149,9 @@ fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for c in data.chunks(3) {
-        let b = [c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0), c.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        // Three octets as one 24-bit group (RFC 4648 §4), padded with zero octets.
+        let b = |i: usize| c.get(i).copied().unwrap_or(0);
+        let n = u32::from_be_bytes([0, b(0), b(1), b(2)]);
         for (i, shift) in [18u32, 12, 6, 0].iter().enumerate() {
             if i <= c.len() {
                 out.push(char::from(A[((n >> shift) & 63) as usize]));
