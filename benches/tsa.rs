@@ -1,7 +1,12 @@
 //! Timestamp authority hot paths: answering a request (parse, TSTInfo, CMS, one ECDSA P-256
-//! signature) and verifying a token with its path to a root. The PKI is made once with rcgen.
+//! signature), verifying a token with its path to a root, and the HTTP server's throughput with
+//! 8 concurrent clients on loopback (what tests/it/tsa.rs used to time inside `cargo test`: the
+//! test now checks the same traffic for correctness, bounded in count, and this bench measures
+//! it). The PKI is made once with rcgen.
+//!
+//! `cargo bench --bench tsa`
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kyso::tsp::{self, Imprint, Tsa};
 use kyso::{DigestAlgorithm, KeyAlgorithm, PrivateKey};
 use std::sync::Arc;
@@ -56,5 +61,46 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// Requests per client per batch, and concurrent clients (as the load test in tests/it/tsa.rs).
+const PER_CLIENT: usize = 100;
+const CLIENTS: usize = 8;
+
+/// `TsaServer` (8 workers) on 127.0.0.1, 8 client threads each sending PER_CLIENT requests with
+/// `HttpClient` (one connection per request, as kyso's client does); one iteration = one batch.
+fn bench_server(c: &mut Criterion) {
+    use kyso::tsp::server::{ServerOptions, TsaServer};
+    use kyso::tsp::TsaClient as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let f = fixture();
+    let server = TsaServer::bind("127.0.0.1:0", f.tsa, Arc::new(time::OffsetDateTime::now_utc), ServerOptions::default()).unwrap();
+    let url = format!("http://{}/", server.local_addr().unwrap());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|sc| {
+        let serving = sc.spawn(|| server.run(&stop, &|_| {}));
+        let mut g = c.benchmark_group("tsa serve (HTTP over loopback)");
+        g.throughput(Throughput::Elements((CLIENTS * PER_CLIENT) as u64));
+        g.sample_size(10);
+        g.bench_function(format!("{CLIENTS} clients x {PER_CLIENT} requests"), |b| {
+            b.iter(|| {
+                std::thread::scope(|cs| {
+                    for _ in 0..CLIENTS {
+                        cs.spawn(|| {
+                            let client = tsp::HttpClient::new(&url, Duration::from_secs(60)).unwrap();
+                            for _ in 0..PER_CLIENT {
+                                let reply = client.exchange(&f.request).unwrap();
+                                tsp::parse_response(&reply).unwrap();
+                            }
+                        });
+                    }
+                });
+            })
+        });
+        g.finish();
+        stop.store(true, Ordering::SeqCst);
+        let stats = serving.join().unwrap();
+        assert_eq!(stats.rejected + stats.refused, 0, "{stats:?}");
+    });
+}
+
+criterion_group!(benches, bench, bench_server);
 criterion_main!(benches);

@@ -7,6 +7,22 @@
 # Usage: certs-example/generate.sh            (uses `kyso` from PATH, else builds it with cargo)
 #        KYSO=/path/to/kyso certs-example/generate.sh
 # The sample documents in docs/ and README.md are hand-written and left untouched.
+#
+# Dates and renewal. The unit, person and TSA certificates last 5 years (kyso's maximum for leaf
+# profiles) and the CRLs CRL_DAYS; the checked-in set expires on 2031-11-30. The test suite does
+# not depend on it being current (issue 23): tests that sign at the current time run this script
+# on a copy (tests/it/example.rs, once per test run), and tests of the checked-in files check at
+# a pinned time inside every validity. `cargo test` passes with the clock set past the expiry
+# (.ci/run runs it under faketime at 2032-01-01). To renew the checked-in folder (new keys,
+# serials and dates), from the repository root:
+#   certs-example/generate.sh
+#   KYSO_BLESS=1 cargo test --test it snapshots report   # the report snapshots show the new
+#   git diff tests/snapshots                             # dates and serials: review them
+#   (then copy the new sample report lines into README.md: report::the_readme_sample_is_the_snapshot
+#   names the lines that differ)
+#   cargo test                                           # README blocks, everything else
+# fuzz/fixtures and fuzz/seeds are made from it by fuzz/make-seeds.sh, separately (they are
+# verified at their own pinned time).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -24,7 +40,7 @@ k() { "$KYSO" "$@"; }
 PASS="$here/passphrase.txt"
 ORG="Sở Thông tin và Truyền thông tỉnh Bắc Ninh"
 ST="Bắc Ninh"
-# Example CRLs live long (5 years) so that tests using them keep working; real CRLs last days.
+# Example CRLs live long (5 years, like the certificates); real CRLs last days.
 CRL_DAYS=1826
 
 rm -rf root ca units revoked tsa root.pem chain.pem crl.pem

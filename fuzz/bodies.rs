@@ -161,8 +161,10 @@ pub fn ocsp(data: &[u8]) {
 }
 
 /// The whole verification of `data` as a signed PDF (`kyso verify FILE.pdf`): signatures,
-/// document timestamps, the /DSS, change classification, against the fixed anchor. Invariant:
-/// the report serialises to JSON.
+/// document timestamps, the /DSS, the difference analysis of every revision (DocMDP/FieldMDP),
+/// against the fixed anchor. Invariant: the report serialises to JSON. Work per input is capped
+/// by the analysis's own budget, linear in the input's size (8 units per byte + 10⁶:
+/// src/pdf/diff/mod.rs `work_budget`), so a slow input is a bug, not bad luck.
 pub fn pdf_verify(data: &[u8]) {
     static V: OnceLock<kyso::verify::Verifier> = OnceLock::new();
     let v = V.get_or_init(|| {

@@ -994,7 +994,8 @@ pub enum TsaCertificateProblem {
     IsCa,
 }
 
-/// An object of a PDF (number, generation, and its /Type when it has one).
+/// An object of a PDF (number, generation, its /Type when it has one, and what it is in the
+/// document).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PdfObject {
     /// Object number.
@@ -1003,6 +1004,86 @@ pub struct PdfObject {
     pub generation: u16,
     /// Its /Type (a PDF name, e.g. `Page`), if any.
     pub kind: Option<String>,
+    /// Its role in the revision before the change.
+    pub role: ObjectRole,
+}
+
+/// What an object is in a document: the role it plays in the revision a change is judged
+/// against (the signed revision and the allowed updates after it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectRole {
+    /// None of the roles below (an object the document does not reach, or one the analysis does
+    /// not name).
+    Other,
+    /// The document catalog (trailer /Root).
+    Catalog,
+    /// A node of the page tree.
+    PageTree,
+    /// A page (1-based).
+    Page {
+        /// The page number.
+        page: usize,
+    },
+    /// A page's content stream, or its array of content streams.
+    PageContent {
+        /// The page number.
+        page: usize,
+    },
+    /// An object a page uses (resources, fonts, images, …), reached from that page.
+    PageResource {
+        /// The page number.
+        page: usize,
+    },
+    /// A page's array of annotations.
+    AnnotationList {
+        /// The page number.
+        page: usize,
+    },
+    /// An annotation that is not a form widget.
+    Annotation {
+        /// The page number (0 when it is on no page).
+        page: usize,
+        /// Its /Subtype (a PDF name, e.g. `FreeText`), if any.
+        subtype: Option<String>,
+    },
+    /// The interactive form dictionary (/AcroForm).
+    AcroForm,
+    /// The form's list of fields, or a field's list of kids.
+    FieldList,
+    /// A form field that is not a signature field.
+    FormField {
+        /// Its fully qualified name.
+        name: String,
+    },
+    /// A signature field.
+    SignatureField {
+        /// Its fully qualified name.
+        name: String,
+        /// Whether it holds a signature.
+        signed: bool,
+    },
+    /// A widget annotation of a field (or its appearance dictionary).
+    Widget {
+        /// The field's fully qualified name.
+        field: String,
+    },
+    /// An appearance stream of a field's widget (or something it uses).
+    Appearance {
+        /// The field's fully qualified name.
+        field: String,
+    },
+    /// A signature dictionary (a signature field's value).
+    SignatureValue {
+        /// The field's fully qualified name.
+        field: String,
+    },
+    /// The document security store (/DSS) or part of it.
+    Dss,
+    /// The document's XMP metadata stream.
+    Metadata,
+    /// The document information dictionary (trailer /Info).
+    Info,
 }
 
 /// How an object changed after a signature.
@@ -1021,9 +1102,16 @@ pub enum ObjectChange {
     Array,
     /// The object was replaced by one of another kind.
     Replaced,
+    /// The new version cannot be read.
+    Unreadable,
+    /// The new metadata is not an XMP packet.
+    NotXmp,
+    /// The new version does not have the structure its role needs (e.g. a /DSS entry that is
+    /// not an array of streams).
+    Structure,
 }
 
-/// One change found in a PDF after a signature's revision.
+/// One change found in a PDF after a signature's revision, that no rule allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PdfChange {
@@ -1039,7 +1127,7 @@ pub enum PdfChange {
     },
     /// The AcroForm was removed.
     AcroFormRemoved,
-    /// A page, page tree or catalog object was added.
+    /// An object was added that no allowed update explains.
     ObjectAdded(PdfObject),
     /// An object changed.
     ObjectChanged {
@@ -1050,6 +1138,217 @@ pub enum PdfChange {
     },
     /// An object was deleted.
     ObjectDeleted(PdfObject),
+    /// The trailer changed in these keys (e.g. `Root`: the document now starts from another
+    /// catalog).
+    TrailerChanged {
+        /// The keys (PDF names without the slash).
+        keys: Vec<String>,
+    },
+    /// An annotation was taken off a page.
+    AnnotationRemoved {
+        /// The page number.
+        page: usize,
+        /// The annotation.
+        object: PdfObject,
+    },
+    /// A form field that is not a signature field was added.
+    FieldAdded {
+        /// Its fully qualified name.
+        name: String,
+        /// Its field type (/FT, a PDF name), if any.
+        field_type: Option<String>,
+    },
+    /// A form field was removed.
+    FieldRemoved {
+        /// Its fully qualified name.
+        name: String,
+    },
+    /// A new signature field uses an object that already existed as its value, widget or
+    /// part of its structure (a signature dictionary, an annotation, … reused).
+    ObjectReused {
+        /// The new field's fully qualified name.
+        field: String,
+        /// The object.
+        object: PdfObject,
+    },
+    /// One signature dictionary is the value of several signature fields.
+    SignatureShared {
+        /// The fields' fully qualified names.
+        fields: Vec<String>,
+    },
+    /// An object that an earlier revision referred to without defining it was defined.
+    DanglingReferenceFilled(PdfObject),
+}
+
+/// An update after a signature that the rules allow (what a later revision did, as a reader
+/// would describe it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PdfUpdate {
+    /// A signature (or a document timestamp) was added.
+    SignatureAdded {
+        /// The field's fully qualified name.
+        field: String,
+        /// It is a document timestamp (/Type /DocTimeStamp).
+        timestamp: bool,
+        /// Its widget has an area on a page.
+        visible: bool,
+    },
+    /// An empty signature field was added.
+    SignatureFieldAdded {
+        /// The field's fully qualified name.
+        field: String,
+        /// Its widget has an area on a page.
+        visible: bool,
+    },
+    /// A form field that is not a signature field was filled in (its value or its own
+    /// appearance changed).
+    FormFilled {
+        /// The field's fully qualified name.
+        field: String,
+    },
+    /// The form's default resources (/DR) changed.
+    FormResources,
+    /// The document security store (/DSS: certificates, CRLs, OCSP responses) was updated.
+    Dss,
+    /// The XMP metadata was updated.
+    Metadata,
+    /// The document information dictionary (/Info) was updated.
+    Info,
+    /// Objects nothing refers to were added.
+    UnusedObjects {
+        /// How many.
+        count: usize,
+    },
+}
+
+impl PdfUpdate {
+    /// The modification level the update needs: `true` for form filling and signing (DocMDP
+    /// P ≥ 2), `false` for what P = 1 allows (document timestamps, /DSS, metadata).
+    pub fn needs_form_filling(&self) -> bool {
+        match self {
+            PdfUpdate::SignatureAdded { timestamp, visible, .. } => !timestamp || *visible,
+            PdfUpdate::SignatureFieldAdded { visible, .. } => *visible,
+            PdfUpdate::FormFilled { .. } | PdfUpdate::FormResources => true,
+            PdfUpdate::Dss | PdfUpdate::Metadata | PdfUpdate::Info | PdfUpdate::UnusedObjects { .. } => false,
+        }
+    }
+}
+
+/// One revision after a signature: what it updated (allowed) and what it changed (not allowed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PdfRevision {
+    /// The revision (1-based).
+    pub revision: usize,
+    /// Allowed updates.
+    pub updates: Vec<PdfUpdate>,
+    /// Changes no rule allows.
+    pub changes: Vec<PdfChange>,
+}
+
+/// A certification signature's DocMDP level (ISO 32000-1 §12.8.2.2, /TransformParams /P).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MdpLevel {
+    /// P = 1: no change (document timestamps and validation data only).
+    NoChanges,
+    /// P = 2: filling in forms and signing.
+    FormFilling,
+    /// P = 3: also annotations (kyso, like pyHanko, still accepts no annotation change).
+    Annotations,
+}
+
+impl MdpLevel {
+    /// The /P value.
+    pub fn p(self) -> u8 {
+        match self {
+            MdpLevel::NoChanges => 1,
+            MdpLevel::FormFilling => 2,
+            MdpLevel::Annotations => 3,
+        }
+    }
+    /// The level of a /P value.
+    pub fn from_p(p: i64) -> Option<MdpLevel> {
+        match p {
+            1 => Some(MdpLevel::NoChanges),
+            2 => Some(MdpLevel::FormFilling),
+            3 => Some(MdpLevel::Annotations),
+            _ => None,
+        }
+    }
+}
+
+/// Which form fields a signature locks (FieldMDP, ISO 32000-1 §12.8.2.4, or the signature
+/// field's /Lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldLock {
+    /// Every field.
+    All,
+    /// These fields (fully qualified names; a name also covers the fields below it).
+    Include(Vec<String>),
+    /// Every field but these.
+    Exclude(Vec<String>),
+}
+
+impl FieldLock {
+    /// Whether the lock covers the field `name` (as pyHanko's `FieldMDPSpec.is_locked`).
+    pub fn locks(&self, name: &str) -> bool {
+        let listed = |fields: &[String]| fields.iter().any(|f| name == f || name.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with('.')));
+        match self {
+            FieldLock::All => true,
+            FieldLock::Include(f) => listed(f),
+            FieldLock::Exclude(f) => !listed(f),
+        }
+    }
+}
+
+/// The modification permissions a signature sets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PdfPermissions {
+    /// It is a certification signature (or its field's /Lock sets /P) with this level.
+    pub certification: Option<MdpLevel>,
+    /// The fields it locks.
+    pub lock: Option<FieldLock>,
+}
+
+impl PdfPermissions {
+    /// No certification and no lock.
+    pub fn is_empty(&self) -> bool {
+        self.certification.is_none() && self.lock.is_none()
+    }
+}
+
+/// An update after a signature that its permissions forbid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PermissionViolation {
+    /// The certification level does not allow this update.
+    DocMdp {
+        /// The level in force.
+        level: MdpLevel,
+        /// The revision (1-based) that made the update.
+        revision: usize,
+        /// The update.
+        update: PdfUpdate,
+    },
+    /// A visible signature field was added after a certification signature (the "sneaky
+    /// signature" overlay; pyHanko refuses it too).
+    VisibleSignatureAfterCertification {
+        /// The revision (1-based).
+        revision: usize,
+        /// The new field's fully qualified name.
+        field: String,
+    },
+    /// A locked field was changed.
+    FieldLocked {
+        /// The revision (1-based).
+        revision: usize,
+        /// The field's fully qualified name.
+        field: String,
+    },
 }
 
 /// Why the changes after a signature could not be analysed.
@@ -1063,6 +1362,17 @@ pub enum PdfAnalysisProblem {
         /// The parser's message.
         message: String,
     },
+    /// The revisions do not form one chain of cross-reference sections, or an entry names bytes
+    /// after its revision (revision 1-based).
+    BrokenRevisionChain {
+        /// The first revision whose cross-reference data is missing or does not lead back to
+        /// the previous revision.
+        revision: usize,
+    },
+    /// The file needs more work than the analysis allows for its size.
+    TooComplex,
+    /// The signature's dictionary is not a signature field's value in the signed revision.
+    SignatureNotInRevision,
 }
 
 /// What is wrong with a PDF signature's /ByteRange.
@@ -1372,6 +1682,11 @@ pub enum CheckName {
     PdfModifications,
     /// `pdf_dss`
     PdfDss,
+    /// `pdf_revisions`: what each revision after the signed one did.
+    PdfRevisions,
+    /// `pdf_permissions`: the certification level and field locks the signature sets, and
+    /// whether later revisions kept to them.
+    PdfPermissions,
     /// `document_timestamp`
     DocumentTimestamp,
     /// `document_timestamp_poe`
@@ -1405,6 +1720,8 @@ impl CheckName {
             CheckName::PdfByteRange => "pdf_byte_range",
             CheckName::PdfModifications => "pdf_modifications",
             CheckName::PdfDss => "pdf_dss",
+            CheckName::PdfRevisions => "pdf_revisions",
+            CheckName::PdfPermissions => "pdf_permissions",
             CheckName::DocumentTimestamp => "document_timestamp",
             CheckName::DocumentTimestampPoe => "document_timestamp_poe",
             CheckName::MailFrom => "mail_from",
@@ -1413,7 +1730,7 @@ impl CheckName {
     }
 
     /// Every check name (for tests and documentation).
-    pub const ALL: [CheckName; 22] = [
+    pub const ALL: [CheckName; 24] = [
         CheckName::Format,
         CheckName::SignerCertificate,
         CheckName::ContentType,
@@ -1432,6 +1749,8 @@ impl CheckName {
         CheckName::PdfByteRange,
         CheckName::PdfModifications,
         CheckName::PdfDss,
+        CheckName::PdfRevisions,
+        CheckName::PdfPermissions,
         CheckName::DocumentTimestamp,
         CheckName::DocumentTimestampPoe,
         CheckName::MailFrom,
@@ -1925,6 +2244,18 @@ pub enum Finding {
         /// How many.
         bytes: usize,
     },
+    /// The revisions after the signed one, each with what it did.
+    PdfLaterRevisions {
+        /// In file order.
+        revisions: Vec<PdfRevision>,
+    },
+    /// The permissions the signature sets (certification level, field locks).
+    PdfPermissions(PdfPermissions),
+    /// Later revisions made updates the signature's permissions forbid.
+    PdfPermissionsViolated {
+        /// What was forbidden.
+        violations: Vec<PermissionViolation>,
+    },
 
     // ----- e-mail (S/MIME, RFC 8551; `kyso::mail`) -----
     /// The message cannot be verified as a signed message (why the message fails as a whole).
@@ -2113,6 +2444,9 @@ impl Finding {
             PdfOnlySignaturesAndForms => "pdf_only_signatures_and_forms",
             PdfChanged { .. } => "pdf_changed",
             PdfChangesUnknown(_) => "pdf_changes_unknown",
+            PdfLaterRevisions { .. } => "pdf_later_revisions",
+            PdfPermissions(_) => "pdf_permissions",
+            PdfPermissionsViolated { .. } => "pdf_permissions_violated",
             PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
             MailMalformed(_) => "mail_malformed",

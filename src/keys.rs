@@ -1,6 +1,6 @@
 //! Private keys: generation, encrypted PKCS#8 at rest (PBES2: PBKDF2-SHA256 or scrypt with
-//! AES-256-CBC), reading keys made by OpenSSL, and the [`Signer`] abstraction that a hardware
-//! token can implement later.
+//! AES-256-CBC), reading keys made by OpenSSL, and the [`Signer`] abstraction that file keys and
+//! hardware-token keys (`pkcs11::TokenKey`, feature `pkcs11`) both implement.
 //!
 //! Key material is held in [`Zeroizing`] buffers and never printed: [`PrivateKey`]'s `Debug`
 //! shows only the algorithm.
@@ -124,6 +124,14 @@ pub enum KeyError {
         /// The limit.
         limit: u64,
     },
+    /// A hardware token (PKCS#11) failed an operation on a key it holds.
+    #[error("the token failed to {operation}: {code}")]
+    Token {
+        /// What was asked of the token (`sign`, `open a session`).
+        operation: &'static str,
+        /// The PKCS#11 return value (`CKR_DEVICE_REMOVED`, …) or the binding's words.
+        code: String,
+    },
 }
 
 /// Signs messages with a private key. File keys implement it; a PKCS#11 token can too.
@@ -134,6 +142,41 @@ pub trait Signer: Send + Sync {
     fn public_key_spki(&self) -> &[u8];
     /// Signs `message` (the signer hashes it).
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+}
+
+/// A boxed signer signs as the signer inside (file and token keys chosen at run time).
+impl<S: Signer + ?Sized> Signer for Box<S> {
+    fn signature_algorithm(&self) -> SignatureAlgorithm {
+        (**self).signature_algorithm()
+    }
+    fn public_key_spki(&self) -> &[u8] {
+        (**self).public_key_spki()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        (**self).sign(message)
+    }
+}
+
+/// A shared signer signs as the signer inside.
+impl<S: Signer + ?Sized> Signer for std::sync::Arc<S> {
+    fn signature_algorithm(&self) -> SignatureAlgorithm {
+        (**self).signature_algorithm()
+    }
+    fn public_key_spki(&self) -> &[u8] {
+        (**self).public_key_spki()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        (**self).sign(message)
+    }
+}
+
+/// True when two DER SubjectPublicKeyInfos hold the same key: the algorithm OID and the key bits
+/// (parameter encodings may differ).
+pub(crate) fn same_public_key(a: &[u8], b: &[u8]) -> bool {
+    match (spki::SubjectPublicKeyInfoRef::from_der(a), spki::SubjectPublicKeyInfoRef::from_der(b)) {
+        (Ok(a), Ok(b)) => a.algorithm.oid == b.algorithm.oid && a.subject_public_key == b.subject_public_key,
+        _ => false,
+    }
 }
 
 enum Inner {
@@ -343,7 +386,7 @@ fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     wrap_pkcs8(oid::EC_PUBLIC_KEY, Some(curve_any), sec1)
 }
 
-fn spki_der(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
+pub(crate) fn spki_der(alg: ObjectIdentifier, params: Option<AnyRef<'_>>, public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
     let spki = spki::SubjectPublicKeyInfo {
         algorithm: spki::AlgorithmIdentifier { oid: alg, parameters: params },
         subject_public_key: BitString::from_bytes(public_key).map_err(|e| KeyError::Malformed(e.to_string()))?,
@@ -507,13 +550,7 @@ impl PrivateKey {
     /// True when `spki_der` (a certificate's SubjectPublicKeyInfo) is this key's public key.
     pub fn matches_spki(&self, spki_der: &[u8]) -> bool {
         // Compare the algorithm OID and the key bits, not the encoding of the parameters.
-        match (
-            spki::SubjectPublicKeyInfoRef::from_der(spki_der),
-            spki::SubjectPublicKeyInfoRef::from_der(&self.spki),
-        ) {
-            (Ok(a), Ok(b)) => a.algorithm.oid == b.algorithm.oid && a.subject_public_key == b.subject_public_key,
-            _ => false,
-        }
+        same_public_key(spki_der, &self.spki)
     }
 }
 

@@ -142,6 +142,9 @@ pub mod http;
 pub mod keys;
 pub mod objects;
 pub mod ocsp;
+// --- section: pkcs11 (issue 19) ---
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 // Helpers at the bottom layer (public for kyso's binary and tests, not a stable API).
 #[doc(hidden)]
 pub mod util;

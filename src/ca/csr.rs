@@ -138,8 +138,6 @@ pub fn verify_csr(bytes: &[u8]) -> Result<VerifiedCsr, CsrError> {
 /// Makes a request for `subject`, signed by `key` (RSA keys sign with PKCS#1 v1.5, which every
 /// CA accepts). Returns DER.
 pub fn new_csr(key: &PrivateKey, subject: &SubjectInfo) -> Result<Vec<u8>, CsrError> {
-    let mut params = rcgen::CertificateParams::default();
-    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.to_string()))?;
     let rsa_copy;
     let signer_key: &PrivateKey = if matches!(key.algorithm(), KeyAlgorithm::Rsa(_)) {
         let mut k = PrivateKey::from_pkcs8_der(key.pkcs8_der()).map_err(|e| CsrError::Build(e.to_string()))?;
@@ -149,7 +147,16 @@ pub fn new_csr(key: &PrivateKey, subject: &SubjectInfo) -> Result<Vec<u8>, CsrEr
     } else {
         key
     };
-    let signer = RcgenSigner::new(signer_key).map_err(|e| CsrError::Build(e.to_string()))?;
+    new_csr_with(signer_key, subject)
+}
+
+/// Makes a request for `subject`, signed by any [`Signer`](crate::Signer) — a key on a token
+/// too. An RSA signer must sign with PKCS#1 v1.5 ([`RsaPadding::Pkcs1`]): RSASSA-PSS requests
+/// are refused ([`CsrError::Build`]). Returns DER.
+pub fn new_csr_with(key: &dyn crate::keys::Signer, subject: &SubjectInfo) -> Result<Vec<u8>, CsrError> {
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = subject.dn(false).map_err(|e| CsrError::Build(e.to_string()))?;
+    let signer = RcgenSigner::new(key).map_err(|e| CsrError::Build(e.to_string()))?;
     let csr = params.serialize_request(&signer).map_err(|e| CsrError::Build(e.to_string()))?;
     Ok(csr.der().to_vec())
 }

@@ -38,6 +38,22 @@ pub enum CaError {
         /// Why.
         source: KeyError,
     },
+    /// The CA key is on a token: it is opened through its URI, not as a file.
+    #[error("the key of the CA in {dir} is on a token: {uri}")]
+    KeyOnToken {
+        /// The CA directory.
+        dir: PathBuf,
+        /// The key's URI.
+        uri: String,
+    },
+    /// The CA directory's key URI file cannot be used.
+    #[error("{path}: {message}")]
+    BadKeyUri {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The CA key does not belong to the CA certificate.
     #[error("the CA key {0} does not match the CA certificate")]
     KeyMismatch(PathBuf),

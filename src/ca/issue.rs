@@ -5,7 +5,9 @@ use super::error::io_err;
 use super::registry::{self, CertRow, Registry};
 use super::signer::RcgenSigner;
 use super::{ca_facts, csr, pem_encode, profile, sha256_hex, unix, Ca, CaError, Profile, SubjectInfo};
-use super::{CA_CERT_FILE, CA_KEY_FILE, CHAIN_FILE, CRL_FILE, MAX_CA_FILE, REGISTRY_FILE};
+use super::{CA_CERT_FILE, CA_KEY_FILE, CA_KEY_URI_FILE, CHAIN_FILE, CRL_FILE, MAX_CA_FILE, REGISTRY_FILE};
+use crate::alg::SignatureAlgorithm;
+use zeroize::Zeroizing;
 use super::revoke::DEFAULT_CRL_DAYS;
 use crate::files::{write_atomic, Overwrite, Secrecy};
 use crate::keys::{Kdf, KeyAlgorithm, PrivateKey, Signer};
@@ -128,7 +130,36 @@ fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, CaError> {
 
 /// The files `init` makes, in the order they are linked into the CA directory. The key comes
 /// first: when two `init`s race for one directory, the one whose key link fails gives way.
-const INIT_FILES: [&str; 5] = [CA_KEY_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, CRL_FILE];
+const INIT_FILES: [&str; 6] = [CA_KEY_FILE, CA_KEY_URI_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, CRL_FILE];
+
+/// The key of a new CA.
+pub enum InitKey<'a> {
+    /// Generate a key of [`InitParams::alg`], written to [`CA_KEY_FILE`] encrypted with the
+    /// passphrase.
+    Generate {
+        /// The passphrase of the new key file.
+        passphrase: &'a [u8],
+        /// The key derivation.
+        kdf: Kdf,
+    },
+    /// A key kept elsewhere (a token, an HSM): it signs; [`CA_KEY_URI_FILE`] records `uri`.
+    /// ECDSA P-256/P-384, or RSA ≥ 2048 signing with PKCS#1 v1.5.
+    External {
+        /// The key.
+        signer: &'a dyn Signer,
+        /// Where it is (an RFC 7512 URI, without a PIN).
+        uri: &'a str,
+    },
+}
+
+impl std::fmt::Debug for InitKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitKey::Generate { kdf, .. } => f.debug_struct("Generate").field("kdf", kdf).finish_non_exhaustive(),
+            InitKey::External { uri, .. } => f.debug_struct("External").field("uri", uri).finish_non_exhaustive(),
+        }
+    }
+}
 
 /// A staging folder (`.kyso-init-*`) inside a new CA's directory. [`Staging::commit`] links its
 /// files into the directory, refusing to replace any (except `crl.pem`, which `init` has always
@@ -207,13 +238,50 @@ impl Ca {
         kdf: Kdf,
         now: OffsetDateTime,
     ) -> Result<Ca, CaError> {
-        for f in [CA_CERT_FILE, CA_KEY_FILE, REGISTRY_FILE] {
+        Ca::init_with(dir, params, parent, InitKey::Generate { passphrase, kdf }, now)
+    }
+
+    /// As [`Ca::init`], with the CA's key kept on a token or HSM: `key` signs the certificate
+    /// (or its request to the parent) and the first CRL, and `ca-key.uri` records `uri` for
+    /// later commands ([`Ca::key_ref`]). `params.alg` is ignored: the key decides.
+    pub fn init_with_key(
+        dir: &Path,
+        params: &InitParams,
+        parent: Option<(&mut Ca, &dyn Signer)>,
+        key: &dyn Signer,
+        uri: &str,
+        now: OffsetDateTime,
+    ) -> Result<Ca, CaError> {
+        Ca::init_with(dir, params, parent, InitKey::External { signer: key, uri }, now)
+    }
+
+    /// [`Ca::init`] or [`Ca::init_with_key`], as `key` says.
+    pub fn init_with(
+        dir: &Path,
+        params: &InitParams,
+        parent: Option<(&mut Ca, &dyn Signer)>,
+        key: InitKey<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Ca, CaError> {
+        for f in [CA_CERT_FILE, CA_KEY_FILE, CA_KEY_URI_FILE, REGISTRY_FILE] {
             if dir.join(f).exists() {
                 return Err(CaError::AlreadyExists { dir: dir.to_path_buf(), found: f });
             }
         }
-        if !matches!(params.alg, KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384) {
-            return Err(CaError::BadParameter(format!("a CA key must be ECDSA P-256 or P-384, not {}", params.alg)));
+        match &key {
+            InitKey::Generate { .. } if !matches!(params.alg, KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384) => {
+                return Err(CaError::BadParameter(format!("a CA key must be ECDSA P-256 or P-384, not {}", params.alg)));
+            }
+            InitKey::External { signer, .. } => match signer.signature_algorithm() {
+                SignatureAlgorithm::EcdsaP256Sha256 | SignatureAlgorithm::EcdsaP384Sha384 | SignatureAlgorithm::RsaPkcs1Sha256 => {}
+                other => {
+                    return Err(CaError::BadParameter(format!(
+                        "a CA key must sign with ECDSA P-256/P-384 or RSA PKCS#1 v1.5, not {}",
+                        other.name()
+                    )))
+                }
+            },
+            _ => {}
         }
         let subject = SubjectInfo {
             cn: params.name.clone(),
@@ -228,8 +296,21 @@ impl Ca {
         for u in [&params.ocsp_url, &params.ca_issuers_url].into_iter().flatten() {
             check_url(u).map_err(|_| CaError::BadAiaUrl(u.clone()))?;
         }
-        let key = PrivateKey::generate(params.alg).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
-        let key_pem = key.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+        let generated;
+        let (key, key_file): (&dyn Signer, (&str, Zeroizing<String>, Secrecy)) = match key {
+            InitKey::Generate { passphrase, kdf } => {
+                let k = PrivateKey::generate(params.alg).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+                let pem = k.to_encrypted_pem(passphrase, kdf).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+                generated = k;
+                (&generated, (CA_KEY_FILE, pem, Secrecy::Secret))
+            }
+            InitKey::External { signer, uri } => {
+                if uri.is_empty() || uri.contains(['\n', '\r']) {
+                    return Err(CaError::BadParameter("the key URI is empty or spans several lines".into()));
+                }
+                (signer, (CA_KEY_URI_FILE, Zeroizing::new(format!("{uri}\n")), Secrecy::Public))
+            }
+        };
         let now = now.replace_nanosecond(0).unwrap_or(now);
         // Everything is made in a staging folder inside `dir` and linked into place only when
         // complete, so that a failure leaves no CA file behind (and `ca init` can be run again).
@@ -239,7 +320,7 @@ impl Ca {
             let p = staging.path().join(name);
             write_atomic(&p, bytes, Overwrite::Refuse, s).map_err(|e| io_err(&dir.join(name), e))
         };
-        w(CA_KEY_FILE, key_pem.as_bytes(), Secrecy::Secret)?;
+        w(key_file.0, key_file.1.as_bytes(), key_file.2)?;
         let (cert_der, chain, parent_serial) = match parent {
             None => {
                 let years = params.years.unwrap_or(DEFAULT_ROOT_YEARS);
@@ -253,7 +334,7 @@ impl Ca {
                 cp.serial_number = Some(rcgen::SerialNumber::from_slice(&random_serial()?));
                 cp.not_before = now;
                 cp.not_after = add_years(now, years)?;
-                let signer = RcgenSigner::new(&key).map_err(|e| CaError::Key { path: dir.join(CA_KEY_FILE), source: e })?;
+                let signer = RcgenSigner::new(key).map_err(|e| CaError::Key { path: dir.join(key_file.0), source: e })?;
                 let cert = cp.self_signed(&signer).map_err(|e| CaError::Build { what: "certificate", message: e.to_string() })?;
                 (cert.der().to_vec(), None, None)
             }
@@ -313,7 +394,7 @@ impl Ca {
                 tx.commit()?;
             }
             let mut staged = Ca { dir: staging.path().to_path_buf(), cert_der: cert_der.clone(), registry };
-            staged.publish_crl(&key, None, now)?;
+            staged.publish_crl(key, None, now)?;
             // The registry is closed before it is linked into place (SQLite names its journal
             // after the path it was opened with).
             drop(staged);
@@ -359,7 +440,7 @@ impl Ca {
         let cert_path = self.dir.join(CA_CERT_FILE);
         let facts = ca_facts(&self.cert_der, &cert_path)?;
         if !spki_equal(ca_key.public_key_spki(), &facts.spki) {
-            return Err(CaError::KeyMismatch(self.dir.join(CA_KEY_FILE)));
+            return Err(CaError::KeyMismatch(self.key_path()));
         }
         if now < facts.not_before || now >= facts.not_after {
             return Err(CaError::CaNotValid {
@@ -426,7 +507,7 @@ impl Ca {
         }
         let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject_spki)
             .map_err(|e| CaError::Build { what: "certificate", message: format!("subject public key: {e}") })?;
-        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
+        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
         let issuer = rcgen::Issuer::from_ca_cert_der(&self.cert_der.clone().into(), &signer)
             .map_err(|e| CaError::BadCaCert { path: cert_path.clone(), message: e.to_string() })?;
 

@@ -2,9 +2,10 @@
 //! current CRL, registry), certificate issuance by profile, revocation, CRLs and the
 //! hash-chained audit log.
 //!
-//! A CA directory holds `ca.pem`, `ca.key` (encrypted PKCS#8, 0600), `chain.pem` (issuing CAs:
-//! their certificate and their parents' up to the root), `crl.pem` (regenerated on every
-//! revocation) and `registry.db` (SQLite, see [`REGISTRY_FILE`]).
+//! A CA directory holds `ca.pem`, `ca.key` (encrypted PKCS#8, 0600) — or `ca-key.uri`, the
+//! RFC 7512 URI of a key kept on a token or HSM ([`Ca::init_with_key`], [`CaKeyRef`]) —,
+//! `chain.pem` (issuing CAs: their certificate and their parents' up to the root), `crl.pem`
+//! (regenerated on every revocation) and `registry.db` (SQLite, see [`REGISTRY_FILE`]).
 //!
 //! By topic: this module opens a CA directory ([`Ca`]); `issue` creates CAs and issues
 //! certificates, `revoke` revokes and publishes CRLs, `registry` is the SQLite store and the
@@ -48,7 +49,7 @@ mod tests;
 pub use audit::AuditReport;
 pub use error::CaError;
 pub use output::{BuildBundle, IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};
-pub use issue::{add_years, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
+pub use issue::{add_years, InitKey, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
 pub use profile::{Field, Profile, ProfileError, SubjectInfo};
 pub use registry::{Record, Status, REGISTRY_FILE};
 pub use revoke::{normalize_serial, Crl, Reason, DEFAULT_CRL_DAYS, MAX_CRL_DAYS};
@@ -66,6 +67,22 @@ use x509_parser::prelude::FromDer;
 pub const CA_CERT_FILE: &str = "ca.pem";
 /// The CA key file (encrypted PKCS#8 PEM, mode 0600).
 pub const CA_KEY_FILE: &str = "ca.key";
+/// In place of [`CA_KEY_FILE`] for a CA whose key is on a PKCS#11 token or HSM: one line, the
+/// key's RFC 7512 URI (never a PIN).
+pub const CA_KEY_URI_FILE: &str = "ca-key.uri";
+
+/// Where a CA's key is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaKeyRef {
+    /// In the CA directory: [`CA_KEY_FILE`].
+    File(PathBuf),
+    /// On a token: the URI written in [`CA_KEY_URI_FILE`].
+    Uri(String),
+}
+
+/// Longest `ca-key.uri` read: a URI is a few hundred bytes.
+const MAX_URI_FILE: u64 = 16 * 1024;
 /// The chain file of an issuing CA (its certificate, then its parents' up to the root).
 pub const CHAIN_FILE: &str = "chain.pem";
 /// The current CRL (PEM).
@@ -156,7 +173,7 @@ impl Ca {
             return Err(CaError::NoSuchDir(dir.to_path_buf()));
         }
         for f in [CA_CERT_FILE, CA_KEY_FILE, REGISTRY_FILE] {
-            if !dir.join(f).is_file() {
+            if !dir.join(f).is_file() && !(f == CA_KEY_FILE && dir.join(CA_KEY_URI_FILE).is_file()) {
                 return Err(CaError::NotACa { dir: dir.to_path_buf(), missing: f });
             }
         }
@@ -182,15 +199,60 @@ impl Ca {
         &self.cert_der
     }
 
-    /// True when the CA key file is encrypted.
+    /// The file that says where the key is: [`CA_KEY_FILE`], or [`CA_KEY_URI_FILE`] for a key on
+    /// a token.
+    pub fn key_path(&self) -> PathBuf {
+        let uri = self.dir.join(CA_KEY_URI_FILE);
+        if !self.dir.join(CA_KEY_FILE).exists() && uri.is_file() {
+            uri
+        } else {
+            self.dir.join(CA_KEY_FILE)
+        }
+    }
+
+    /// Where the CA key is: a file in the directory, or a key on a token (its URI).
+    pub fn key_ref(&self) -> Result<CaKeyRef, CaError> {
+        let path = self.key_path();
+        if path.ends_with(CA_KEY_URI_FILE) {
+            let bytes = crate::files::read_limited(&path, MAX_URI_FILE).map_err(|e| io_err(&path, e))?;
+            let text = String::from_utf8(bytes).map_err(|_| CaError::BadKeyUri { path: path.clone(), message: "not UTF-8 text".into() })?;
+            let uri = text.lines().next().unwrap_or_default().trim().to_string();
+            if uri.is_empty() {
+                return Err(CaError::BadKeyUri { path, message: "empty".into() });
+            }
+            return Ok(CaKeyRef::Uri(uri));
+        }
+        Ok(CaKeyRef::File(path))
+    }
+
+    /// Checks that `key` is the key of the CA certificate ([`CaError::KeyMismatch`] otherwise).
+    pub fn check_key(&self, key: &dyn crate::keys::Signer) -> Result<(), CaError> {
+        let facts = ca_facts(&self.cert_der, &self.dir.join(CA_CERT_FILE))?;
+        if !crate::keys::same_public_key(key.public_key_spki(), &facts.spki) {
+            return Err(CaError::KeyMismatch(self.key_path()));
+        }
+        Ok(())
+    }
+
+    /// True when the CA key file is encrypted ([`CaError::KeyOnToken`] for a key on a token).
     pub fn key_is_encrypted(&self) -> Result<bool, CaError> {
+        self.file_key_only()?;
         let path = self.dir.join(CA_KEY_FILE);
         let bytes = crate::files::read_limited(&path, MAX_CA_FILE).map_err(|e| io_err(&path, e))?;
         KeyFile::parse(&bytes).map(|k| k.is_encrypted()).map_err(|e| CaError::Key { path, source: e })
     }
 
-    /// Opens the CA key with `passphrase` and checks that it belongs to the CA certificate.
+    fn file_key_only(&self) -> Result<(), CaError> {
+        match self.key_ref()? {
+            CaKeyRef::Uri(uri) => Err(CaError::KeyOnToken { dir: self.dir.clone(), uri }),
+            CaKeyRef::File(_) => Ok(()),
+        }
+    }
+
+    /// Opens the CA key file with `passphrase` and checks that it belongs to the CA certificate
+    /// ([`CaError::KeyOnToken`] for a key on a token: open it through [`Ca::key_ref`]'s URI).
     pub fn open_key(&self, passphrase: Option<&[u8]>) -> Result<PrivateKey, CaError> {
+        self.file_key_only()?;
         let path = self.dir.join(CA_KEY_FILE);
         let bytes = zeroize::Zeroizing::new(crate::files::read_limited(&path, MAX_CA_FILE).map_err(|e| io_err(&path, e))?);
         let key = PrivateKey::load(&bytes, passphrase).map_err(|e| CaError::Key { path: path.clone(), source: e })?;

@@ -4,7 +4,7 @@
 use super::error::io_err;
 use super::registry::{self, CertRow};
 use super::signer::RcgenSigner;
-use super::{ca_facts, from_unix, pem_encode, sha256_hex, unix, Ca, CaError, CA_CERT_FILE, CA_KEY_FILE, CRL_FILE};
+use super::{ca_facts, from_unix, pem_encode, sha256_hex, unix, Ca, CaError, CA_CERT_FILE, CRL_FILE};
 use crate::files::{write_atomic, Overwrite, Secrecy};
 use crate::keys::Signer;
 use crate::util::rfc3339;
@@ -182,7 +182,8 @@ impl Ca {
     ) -> Result<Crl, CaError> {
         let serial = normalize_serial(serial)?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
-        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
+        self.check_key(ca_key)?;
+        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
         let cert_der = self.cert_der.clone();
         let dir = self.dir.clone();
         let tx = self.registry.write()?;
@@ -198,7 +199,8 @@ impl Ca {
     /// [`DEFAULT_CRL_DAYS`]), writes it to `crl.pem` and returns it.
     pub fn publish_crl(&mut self, ca_key: &dyn Signer, days: Option<u32>, now: OffsetDateTime) -> Result<Crl, CaError> {
         let now = now.replace_nanosecond(0).unwrap_or(now);
-        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.dir.join(CA_KEY_FILE), source: e })?;
+        self.check_key(ca_key)?;
+        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
         let cert_der = self.cert_der.clone();
         let dir = self.dir.clone();
         let tx = self.registry.write()?;

@@ -104,7 +104,7 @@ fn only_a_hold_is_lifted_and_the_audit_replays_it() {
 fn wrong_key_wrong_passphrase_and_duplicate_init_are_typed_errors() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("r");
-    let (mut ca, _) = root(&dir, 5);
+    let (mut ca, key) = root(&dir, 5);
     match ca.open_key(Some(b"wrong")) {
         Err(CaError::Key { source: KeyError::WrongPassphrase, .. }) => {}
         other => panic!("{other:?}"),
@@ -118,7 +118,17 @@ fn wrong_key_wrong_passphrase_and_duplicate_init_are_typed_errors() {
         Err(CaError::KeyMismatch(_)) => {}
         r => panic!("{r:?}"),
     }
+    // the key is checked before anything is recorded or signed (issue 19: a CA key on a token
+    // is only known to be the right one once compared with the certificate)
     match ca.revoke(&other, "01", Reason::Superseded, datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::KeyMismatch(_)) => {}
+        r => panic!("{r:?}"),
+    }
+    match ca.publish_crl(&other, None, datetime!(2027-01-01 00:00 UTC)) {
+        Err(CaError::KeyMismatch(_)) => {}
+        r => panic!("{r:?}"),
+    }
+    match ca.revoke(&key, "01", Reason::Superseded, datetime!(2027-01-01 00:00 UTC)) {
         Err(CaError::UnknownSerial(s)) => assert_eq!(s, "1"),
         r => panic!("{r:?}"),
     }

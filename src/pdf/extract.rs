@@ -1,19 +1,19 @@
 //! Finding the signatures of a PDF, checking their /ByteRange against the file's revisions, and
 //! classifying what changed after each one.
 
-use super::{decode_text, deref, dict_get, is_sig_field, load, load_for_verification, PdfEncryption, PdfError, SignedRanges};
+use super::diff::{self, Modifications};
+use super::{decode_text, deref, dict_get, is_sig_field, load_for_verification, PdfEncryption, PdfError, SignedRanges};
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
-/// At most this many signatures are examined: official documents carry two or three; each one
-/// costs a parse of the revision it signs, so the bound caps the work at 64 parses.
+/// At most this many signatures are examined: official documents carry two or three; the bound
+/// caps the difference analysis's full walks of the object graph (one per signed revision that
+/// follows a forbidden change) at 64.
 const MAX_SIGNATURES: usize = 64;
 /// Bound on form fields walked: real forms have tens to hundreds of fields.
 const MAX_FIELDS: usize = 10_000;
 /// Bound on field-tree depth: real forms nest a few levels.
 const MAX_DEPTH: usize = 32;
-/// At most this many change descriptions are kept per signature (the first ones tell the story).
-const MAX_REPORTED_CHANGES: usize = 20;
 
 /// One signature found in a PDF.
 #[derive(Debug, Clone)]
@@ -43,6 +43,12 @@ pub struct PdfSignature {
     pub byte_range_problems: Vec<ByteRangeProblem>,
     /// What changed in the file after the revision this signature signs.
     pub modifications: Modifications,
+    /// Each revision after the signed one: what it updated (allowed) and changed (forbidden).
+    pub later_revisions: Vec<PdfRevision>,
+    /// The modification permissions this signature sets (certification level, field locks).
+    pub permissions: PdfPermissions,
+    /// Updates after the signature that its permissions forbid.
+    pub permission_violations: Vec<PermissionViolation>,
     /// Whether (and how) the PDF is encrypted: for [`PdfEncryption::Opaque`] the field name is
     /// the signature's position (`#1`, …) and /M is unknown, their strings being encrypted.
     pub encryption: PdfEncryption,
@@ -64,43 +70,7 @@ impl PdfSignature {
 }
 
 pub use crate::findings::ByteRangeProblem;
-use crate::findings::{ObjectChange, PdfAnalysisProblem, PdfChange, PdfObject};
-
-/// What changed after a signature's revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Modifications {
-    /// Nothing: the signature covers the whole file.
-    None,
-    /// Only later signatures (fields, widgets, appearances, signature dictionaries, validation
-    /// data) and form filling.
-    SignaturesAndFormFilling,
-    /// Anything else: the document a reader sees may differ from what was signed.
-    Other {
-        /// What changed.
-        changes: Vec<PdfChange>,
-    },
-    /// The later file could not be compared.
-    Unknown(PdfAnalysisProblem),
-}
-
-impl Modifications {
-    /// A stable machine-readable name: `none`, `signatures_and_form_filling`, `other`, `unknown`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Modifications::None => "none",
-            Modifications::SignaturesAndFormFilling => "signatures_and_form_filling",
-            Modifications::Other { .. } => "other",
-            Modifications::Unknown(_) => "unknown",
-        }
-    }
-
-    /// True when the document a reader sees is the one signed (no change, or only later
-    /// signatures and form filling).
-    pub fn is_acceptable(&self) -> bool {
-        matches!(self, Modifications::None | Modifications::SignaturesAndFormFilling)
-    }
-}
+use crate::findings::{PdfAnalysisProblem, PdfChange, PdfPermissions, PdfRevision, PermissionViolation};
 
 /// Lists the signatures of `pdf`: every signature field with a value, in field order.
 ///
@@ -114,12 +84,10 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, PdfError> {
 /// [`signatures`] and the document's /DSS ([`super::document_security_store`]), from one parse.
 pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Option<super::Dss>), PdfError> {
     let (doc, encryption) = load_for_verification(pdf)?;
-    // An encrypted file that cannot be decrypted is read through a copy without its /Encrypt
-    // entry (same offsets): earlier revisions are read the same way.
-    let opaque_view = match encryption {
-        PdfEncryption::Opaque => super::without_encrypt_entry(pdf),
-        _ => None,
-    };
+    // The difference analysis below reads every revision from the file as written, whether
+    // encrypted or not (it ignores /Encrypt): strings and streams of an encrypted file are
+    // compared as their encrypted bytes, so a change shows, while streams it must read (object
+    // streams, XMP) cannot be, which makes it stop or flag rather than accept.
     let dss = super::dss::read(&doc);
     let root = match doc.trailer.get(b"Root") {
         Ok(o) => deref(&doc, o),
@@ -130,10 +98,14 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
     };
     let fields = signature_fields(&doc, catalog)?;
     let revision_ends = revision_ends(pdf);
-    let mut prefix_docs: BTreeMap<usize, Result<Document, String>> = BTreeMap::new();
     let mut out = Vec::new();
-    for (index, (name, sig)) in fields.into_iter().take(MAX_SIGNATURES).enumerate() {
-        let name = if encryption == PdfEncryption::Opaque { format!("#{}", index + 1) } else { name };
+    let mut inputs = Vec::new();
+    let mut shared: Vec<Vec<PdfChange>> = Vec::new();
+    for (index, f) in fields.into_iter().take(MAX_SIGNATURES).enumerate() {
+        let sig = f.value;
+        // An encrypted file's field names are encrypted strings: the signature is named by its
+        // position instead.
+        let name = if encryption == PdfEncryption::Opaque { format!("#{}", index + 1) } else { f.name.clone() };
         let mut problems = Vec::new();
         let contents_raw = match sig.get(b"Contents") {
             Ok(Object::String(s, _)) => s.clone(),
@@ -182,34 +154,7 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             problems.push(ByteRangeProblem::NotAtRevisionEnd);
         }
         let covers_whole_document = problems.is_empty() && pdf.get(signed_end..).is_some_and(|rest| rest.iter().all(|b| b.is_ascii_whitespace() || *b == 0));
-        let modifications = if covers_whole_document {
-            Modifications::None
-        } else if signed_end == 0 || signed_end > pdf.len() {
-            Modifications::Unknown(PdfAnalysisProblem::NotARevision)
-        } else {
-            let prev = prefix_docs.entry(signed_end).or_insert_with(|| {
-                let prefix = opaque_view.as_deref().unwrap_or(pdf).get(..signed_end).unwrap_or_default();
-                match encryption {
-                    PdfEncryption::EmptyUserPassword => load_for_verification(prefix).map(|(d, _)| d),
-                    _ => load(prefix),
-                }
-                .map_err(|e| e.to_string())
-            });
-            let m = match prev {
-                Ok(prev) => classify(prev, &doc),
-                Err(e) => Modifications::Unknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: e.to_string() }),
-            };
-            // Bytes after the last revision are no revision at all: readers may interpret them
-            // (e.g. by rebuilding the xref), so they are a change of their own.
-            let last_end = revision_ends.last().map_or(0, |e| e.1).max(signed_end);
-            let junk = pdf.get(last_end..).map_or(0, |rest| rest.iter().filter(|b| !(b.is_ascii_whitespace() || **b == 0)).count());
-            match m {
-                Modifications::None | Modifications::SignaturesAndFormFilling if junk > 0 => Modifications::Other {
-                    changes: vec![PdfChange::TrailingBytes { bytes: junk }],
-                },
-                m => m,
-            }
-        };
+        inputs.push(diff::Signed { signed_end, value: f.value_id.map(|id| id.0), field: f.field_id.map(|id| id.0) });
         let name_of = |k: &[u8]| match dict_get(&doc, sig, k) {
             Some(Object::Name(n)) => Some(String::from_utf8_lossy(n).into_owned()),
             _ => None,
@@ -217,6 +162,12 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
         let claimed_time = match dict_get(&doc, sig, b"M") {
             Some(Object::String(s, _)) if encryption != PdfEncryption::Opaque => Some(decode_text(s)),
             _ => None,
+        };
+        let modifications = match (covers_whole_document, signed_end) {
+            (true, _) => Modifications::None,
+            (false, 0) => Modifications::Unknown(PdfAnalysisProblem::NotARevision),
+            // Filled in by the difference analysis below.
+            (false, _) => Modifications::None,
         };
         out.push(PdfSignature {
             field_name: name,
@@ -230,43 +181,67 @@ pub(crate) fn signatures_and_dss(pdf: &[u8]) -> Result<(Vec<PdfSignature>, Optio
             covers_whole_document,
             byte_range_problems: problems,
             modifications,
+            later_revisions: Vec::new(),
+            permissions: PdfPermissions::default(),
+            permission_violations: Vec::new(),
             encryption,
         });
+        // One signature dictionary reached through several fields is one signature, and the
+        // sharing is a change of its own (a reader shows it "signed" in each field).
+        let mut pre = Vec::new();
+        if !f.shared_with.is_empty() {
+            if let Some(last) = out.last_mut() {
+                let mut fields = vec![last.field_name.clone()];
+                fields.extend(f.shared_with);
+                last.covers_whole_document = false;
+                pre.push(PdfChange::SignatureShared { fields });
+            }
+        }
+        shared.push(pre);
+    }
+    // The difference analysis, once for all signatures (its steps are shared). It reads the
+    // file itself: lopdf's document is freed first (a lopdf object takes 120 bytes, and a
+    // hostile file's million-element arrays would otherwise be held twice).
+    drop(doc);
+    let outcomes = diff::analyse(pdf, &inputs);
+    // Bytes after the last revision are no revision at all: readers may interpret them (e.g.
+    // by rebuilding the xref), so they are a change of their own.
+    let last_end = revision_ends.last().map_or(0, |e| e.1);
+    for ((s, o), pre) in out.iter_mut().zip(outcomes).zip(shared) {
+        s.permissions = o.permissions;
+        s.later_revisions = o.later;
+        s.permission_violations = o.violations;
+        if !pre.is_empty() {
+            let mut changes = pre;
+            if let Modifications::Other { changes: more } = o.modifications {
+                changes.extend(more);
+            }
+            s.modifications = Modifications::Other { changes };
+            continue;
+        }
+        if s.covers_whole_document || matches!(s.modifications, Modifications::Unknown(_)) {
+            continue;
+        }
+        let signed_end = usize::try_from(s.byte_range[2].saturating_add(s.byte_range[3])).unwrap_or(usize::MAX);
+        let junk = pdf.get(last_end.max(signed_end)..).map_or(0, |rest| rest.iter().filter(|b| !(b.is_ascii_whitespace() || **b == 0)).count());
+        s.modifications = match o.modifications {
+            Modifications::None | Modifications::SignaturesAndFormFilling if junk > 0 => Modifications::Other {
+                changes: vec![PdfChange::TrailingBytes { bytes: junk }],
+            },
+            m => m,
+        };
     }
     Ok((out, dss))
 }
 
-/// Ends of revisions: for each `%%EOF` that follows a `startxref <offset>`, the offset just after
-/// the marker and the offset after its end-of-line, if any.
+/// Ends of revisions: for each `%%EOF` that follows `startxref <offset>` (offset not 0: a
+/// linearized file's first-page trailer says `startxref 0` and ends no revision), the offset
+/// just after the marker and the offset after its end-of-line, if any.
 fn revision_ends(pdf: &[u8]) -> Vec<(usize, usize)> {
-    let mut ends = Vec::new();
-    let mut i = 0;
-    while let Some(p) = find(&pdf[i..], b"%%EOF") {
-        let at = i + p;
-        i = at + 5;
-        // Look back over whitespace, the offset digits, whitespace, then "startxref".
-        let before = &pdf[..at];
-        let t = before.trim_ascii_end();
-        let digits = t.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 {
-            continue;
-        }
-        let t = t[..t.len() - digits].trim_ascii_end();
-        if !t.ends_with(b"startxref") {
-            continue;
-        }
-        let mut e2 = i;
-        if pdf.get(e2) == Some(&b'\r') {
-            e2 += 1;
-        }
-        if pdf.get(e2) == Some(&b'\n') {
-            e2 += 1;
-        }
-        ends.push((i, e2));
-    }
-    ends
+    diff::markers(pdf).into_iter().filter(|m| m.startxref != 0).map(|m| (m.end, m.end_eol)).collect()
 }
 
+#[cfg(test)]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -288,7 +263,7 @@ fn gap_is_contents(gap: &[u8], contents: &[u8]) -> bool {
 /// Walks the AcroForm's field tree in document order, calling `visit` with each field's fully
 /// qualified name and dictionary. Bounded by [`MAX_FIELDS`] and [`MAX_DEPTH`]; a field reached
 /// twice by reference (a cycle or a shared kid) is visited once.
-pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut visit: impl FnMut(&str, &'a Dictionary)) -> Result<(), PdfError> {
+pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut visit: impl FnMut(&str, Option<ObjectId>, &'a Dictionary)) -> Result<(), PdfError> {
     let Some(Object::Dictionary(form)) = dict_get(doc, catalog, b"AcroForm") else { return Ok(()) };
     let Some(Object::Array(fields)) = dict_get(doc, form, b"Fields") else { return Ok(()) };
     let mut stack: Vec<(&Object, String, usize)> = fields.iter().rev().map(|f| (f, String::new(), 0)).collect();
@@ -299,8 +274,12 @@ pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut vi
         if seen > MAX_FIELDS || depth > MAX_DEPTH {
             return Err(PdfError::TooComplex("too many or too deeply nested form fields".into()));
         }
-        if let Object::Reference(id) = f {
-            if !visited.insert(*id) {
+        let id = match f {
+            Object::Reference(id) => Some(*id),
+            _ => None,
+        };
+        if let Some(id) = id {
+            if !visited.insert(id) {
                 continue; // a field reached twice (cycle or shared kid)
             }
         }
@@ -312,7 +291,7 @@ pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut vi
             }
             _ => prefix.clone(),
         };
-        visit(&name, d);
+        visit(&name, id, d);
         if let Some(Object::Array(kids)) = dict_get(doc, d, b"Kids") {
             for k in kids.iter().rev() {
                 stack.push((k, name.clone(), depth + 1));
@@ -322,225 +301,44 @@ pub(crate) fn walk_fields<'a>(doc: &'a Document, catalog: &'a Dictionary, mut vi
     Ok(())
 }
 
-/// Signature fields with a value: (fully qualified name, signature dictionary).
-fn signature_fields<'a>(doc: &'a Document, catalog: &'a Dictionary) -> Result<Vec<(String, &'a Dictionary)>, PdfError> {
-    let mut out = Vec::new();
-    walk_fields(doc, catalog, |name, d| {
-        if is_sig_field(doc, d) {
-            if let Some(Object::Dictionary(v)) = dict_get(doc, d, b"V") {
-                out.push((name.to_string(), v));
+/// A signature field with a value.
+struct SigField<'a> {
+    name: String,
+    field_id: Option<ObjectId>,
+    value: &'a Dictionary,
+    value_id: Option<ObjectId>,
+    /// Other fields whose value is the same signature dictionary (one signature is one
+    /// dictionary: it is listed once, under its first field, and the sharing is a change).
+    shared_with: Vec<String>,
+}
+
+/// Signature fields with a value, in field order; a dictionary that is the value of several
+/// fields is listed once.
+fn signature_fields<'a>(doc: &'a Document, catalog: &'a Dictionary) -> Result<Vec<SigField<'a>>, PdfError> {
+    let mut out: Vec<SigField<'a>> = Vec::new();
+    let mut by_value: HashMap<ObjectId, usize> = HashMap::new();
+    walk_fields(doc, catalog, |name, field_id, d| {
+        if !is_sig_field(doc, d) {
+            return;
+        }
+        let value_id = match d.get(b"V") {
+            Ok(Object::Reference(id)) => Some(*id),
+            _ => None,
+        };
+        if let Some(Object::Dictionary(v)) = dict_get(doc, d, b"V") {
+            if let Some(first) = value_id.and_then(|id| by_value.get(&id)) {
+                if let Some(f) = out.get_mut(*first) {
+                    f.shared_with.push(name.to_string());
+                }
+                return;
             }
+            if let Some(id) = value_id {
+                by_value.insert(id, out.len());
+            }
+            out.push(SigField { name: name.to_string(), field_id, value: v, value_id, shared_with: Vec::new() });
         }
     })?;
     Ok(out)
-}
-
-fn same(a: &Object, b: &Object) -> bool {
-    match (a, b) {
-        (Object::Stream(x), Object::Stream(y)) => x.dict == y.dict && x.content == y.content,
-        _ => a == b,
-    }
-}
-
-fn type_of(o: &Object) -> Option<&[u8]> {
-    let d = match o {
-        Object::Dictionary(d) => d,
-        Object::Stream(s) => &s.dict,
-        _ => return None,
-    };
-    match d.get(b"Type") {
-        Ok(Object::Name(n)) => Some(n),
-        _ => None,
-    }
-}
-
-fn dict_of(o: &Object) -> Option<&Dictionary> {
-    match o {
-        Object::Dictionary(d) => Some(d),
-        Object::Stream(s) => Some(&s.dict),
-        _ => None,
-    }
-}
-
-/// Keys whose values differ between two dictionaries (added, removed or changed).
-fn diff_keys(a: &Dictionary, b: &Dictionary) -> BTreeSet<Vec<u8>> {
-    let mut keys = BTreeSet::new();
-    for (k, v) in a.iter() {
-        if b.get(k).ok() != Some(v) {
-            keys.insert(k.clone());
-        }
-    }
-    for (k, _) in b.iter() {
-        if !a.has(k) {
-            keys.insert(k.clone());
-        }
-    }
-    keys
-}
-
-fn names(keys: &BTreeSet<Vec<u8>>) -> Vec<String> {
-    keys.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect()
-}
-
-fn changed(object: PdfObject, change: ObjectChange) -> PdfChange {
-    PdfChange::ObjectChanged { object, change }
-}
-
-/// A dictionary that is a form field or a widget annotation.
-fn is_field_or_widget(d: &Dictionary) -> bool {
-    d.has(b"FT") || d.has(b"Kids") || d.has(b"T") || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Widget")
-}
-
-/// `new` keeps every element of `old` and adds only references to fields or widgets.
-fn array_extension_ok(old: &[Object], new: &[Object], f: &Document) -> bool {
-    if new.len() < old.len() || !old.iter().all(|o| new.contains(o)) {
-        return false;
-    }
-    new.iter().filter(|n| !old.contains(n)).all(|n| matches!(deref(f, n), Object::Dictionary(d) if is_field_or_widget(d)))
-}
-
-/// Compares the signed revision `r` with the final document `f`.
-fn classify(r: &Document, f: &Document) -> Modifications {
-    let mut changes = Vec::new();
-    let mut any = false;
-    let f_root = match f.trailer.get(b"Root") {
-        Ok(Object::Reference(id)) => Some(*id),
-        _ => None,
-    };
-    let f_info = match f.trailer.get(b"Info") {
-        Ok(Object::Reference(id)) => Some(*id),
-        _ => None,
-    };
-    let catalog_f = f_root.and_then(|id| f.objects.get(&id)).and_then(dict_of);
-    let catalog_r = match r.trailer.get(b"Root") {
-        Ok(o) => dict_of(deref(r, o)),
-        Err(_) => None,
-    };
-    let acroform_id = catalog_f.and_then(|c| match c.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => Some(*id),
-        _ => None,
-    });
-    let dss_id = catalog_f.and_then(|c| match c.get(b"DSS") {
-        Ok(Object::Reference(id)) => Some(*id),
-        _ => None,
-    });
-    // Appearance streams of fields in the final document may be rewritten by form filling.
-    let mut ap_ids = BTreeSet::new();
-    for o in f.objects.values() {
-        if let Some(d) = dict_of(o).filter(|d| is_field_or_widget(d)) {
-            if let Some(Object::Dictionary(ap)) = dict_get(f, d, b"AP") {
-                for (_, v) in ap.iter() {
-                    if let Object::Reference(id) = v {
-                        ap_ids.insert(*id);
-                    }
-                }
-            }
-        }
-    }
-    // The AcroForm, wherever it lives, may only gain fields and signature flags.
-    let form_r = catalog_r.and_then(|c| dict_get(r, c, b"AcroForm")).and_then(dict_of);
-    let form_f = catalog_f.and_then(|c| dict_get(f, c, b"AcroForm")).and_then(dict_of);
-    if let (Some(fr), Some(ff)) = (form_r, form_f) {
-        let allowed: [&[u8]; 5] = [b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"];
-        let diff = diff_keys(fr, ff);
-        let bad: BTreeSet<Vec<u8>> = diff.iter().filter(|k| !allowed.contains(&k.as_slice())).cloned().collect();
-        if !bad.is_empty() {
-            changes.push(PdfChange::AcroFormChanged { keys: names(&bad) });
-        }
-    } else if form_r.is_some() && form_f.is_none() {
-        changes.push(PdfChange::AcroFormRemoved);
-    }
-
-    let skip = |o: &Object| matches!(type_of(o), Some(b"XRef") | Some(b"ObjStm"));
-    for (id, fo) in &f.objects {
-        if skip(fo) {
-            continue;
-        }
-        let label = |o: &Object| PdfObject { number: id.0, generation: id.1, kind: type_of(o).map(|t| String::from_utf8_lossy(t).into_owned()) };
-        let Some(ro) = r.objects.get(id) else {
-            any = true;
-            if matches!(type_of(fo), Some(b"Page") | Some(b"Pages") | Some(b"Catalog")) {
-                changes.push(PdfChange::ObjectAdded(label(fo)));
-            }
-            continue;
-        };
-        if same(ro, fo) {
-            continue;
-        }
-        any = true;
-        let problem: Option<PdfChange> = match (ro, fo) {
-            (Object::Array(a), Object::Array(b)) => (!array_extension_ok(a, b, f)).then(|| changed(label(fo), ObjectChange::Array)),
-            _ => match (dict_of(ro), dict_of(fo)) {
-                (Some(rd), Some(fd)) => {
-                    let diff = diff_keys(rd, fd);
-                    let content_changed = matches!((ro, fo), (Object::Stream(x), Object::Stream(y)) if x.content != y.content);
-                    let allowed: &[&[u8]] = if Some(*id) == f_root {
-                        // /Version: a later update may declare a newer PDF version (e.g. 2.0 for
-                        // document timestamps); it changes no content.
-                        &[b"AcroForm", b"DSS", b"Extensions", b"Version"]
-                    } else if Some(*id) == acroform_id {
-                        &[b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"]
-                    } else if Some(*id) == dss_id {
-                        &[b"Certs", b"CRLs", b"OCSPs", b"VRI"]
-                    } else if Some(*id) == f_info {
-                        &[b"ModDate", b"Producer"]
-                    } else if type_of(fo) == Some(b"Page") {
-                        &[b"Annots"]
-                    } else if is_field_or_widget(fd) {
-                        // An existing signature's value may not be replaced.
-                        let resigned = is_sig_field(f, fd) && rd.has(b"V") && rd.get(b"V").ok() != fd.get(b"V").ok();
-                        if resigned { &[] } else { &[b"V", b"AP", b"AS"] }
-                    } else if ap_ids.contains(id) {
-                        &[b"BBox", b"Resources", b"Matrix", b"Length", b"Filter", b"DecodeParms"]
-                    } else {
-                        &[]
-                    };
-                    let bad: BTreeSet<Vec<u8>> = diff.iter().filter(|k| !allowed.contains(&k.as_slice())).cloned().collect();
-                    let mut problem = (!bad.is_empty()).then(|| changed(label(fo), ObjectChange::Keys(names(&bad))));
-                    if problem.is_none() && content_changed && !ap_ids.contains(id) {
-                        problem = Some(changed(label(fo), ObjectChange::StreamContent));
-                    }
-                    if problem.is_none() && diff.contains(b"Annots".as_slice()) {
-                        let arr = |doc: &Document, d: &Dictionary| match dict_get(doc, d, b"Annots") {
-                            Some(Object::Array(a)) => a.clone(),
-                            _ => Vec::new(),
-                        };
-                        if !array_extension_ok(&arr(r, rd), &arr(f, fd), f) {
-                            problem = Some(changed(label(fo), ObjectChange::Annots));
-                        }
-                    }
-                    if problem.is_none() && diff.contains(b"Fields".as_slice()) {
-                        let arr = |doc: &Document, d: &Dictionary| match dict_get(doc, d, b"Fields") {
-                            Some(Object::Array(a)) => a.clone(),
-                            _ => Vec::new(),
-                        };
-                        if !array_extension_ok(&arr(r, rd), &arr(f, fd), f) {
-                            problem = Some(changed(label(fo), ObjectChange::Fields));
-                        }
-                    }
-                    problem
-                }
-                _ => Some(changed(label(fo), ObjectChange::Replaced)),
-            },
-        };
-        if let Some(p) = problem {
-            changes.push(p);
-        }
-    }
-    for (id, ro) in &r.objects {
-        if !skip(ro) && !f.objects.contains_key(id) {
-            any = true;
-            changes.push(PdfChange::ObjectDeleted(PdfObject { number: id.0, generation: id.1, kind: type_of(ro).map(|t| String::from_utf8_lossy(t).into_owned()) }));
-        }
-    }
-    if !changes.is_empty() {
-        changes.truncate(MAX_REPORTED_CHANGES);
-        Modifications::Other { changes }
-    } else if any {
-        Modifications::SignaturesAndFormFilling
-    } else {
-        Modifications::None
-    }
 }
 
 #[cfg(test)]

@@ -4,12 +4,24 @@
 //! - [`sign()`] appends one PAdES-B-B signature (SubFilter `ETSI.CAdES.detached`) to a PDF as an
 //!   incremental update, so that earlier signatures stay valid. The CMS itself is produced by the
 //!   caller's closure over the signed byte ranges ([`SignedRanges`]): this module knows PDF, not CMS.
+//!   [`PadesOptions::certify`] makes it a certification signature (DocMDP) and
+//!   [`PadesOptions::lock_fields`] locks form fields (FieldMDP); signing refuses what the
+//!   document's own permissions forbid.
 //! - [`signatures`] lists the signature fields of a PDF with their byte ranges, the revision each
-//!   signs, whether it covers the whole file, and what changed after it ([`Modifications`]). It does
-//!   **not** check the CMS (that is the verification core's job).
+//!   signs, whether it covers the whole file, what each later revision did and whether that is
+//!   allowed ([`Modifications`], [`PdfSignature::later_revisions`]), and the signature's
+//!   permissions and their violations. It does **not** check the CMS (that is the verification
+//!   core's job).
 //!
-//! Parsing is done by `lopdf`; its panics on hostile input are caught as a last resort
-//! ([`PdfError::ParserPanicked`]), see `load`.
+//! What changed after a signature is judged by a difference analysis per revision (module
+//! `diff`, after pyHanko's): the roles objects play in the signed revision (pages, content,
+//! annotations, form fields, signatures, appearance streams, /DSS, metadata) decide which
+//! changes later revisions may make; anything else is named and makes the signature
+//! INDETERMINATE. Its work is linear in the file's size, with a budget.
+//!
+//! Parsing is done by `lopdf` (the final document) and, for every earlier version of each object,
+//! by the analysis's own reader, which never repairs; lopdf's panics on hostile input are caught
+//! as a last resort ([`PdfError::ParserPanicked`]), see `load`.
 //!
 //! ```no_run
 //! # fn demo(pdf: &[u8]) -> Result<(), kyso::pdf::PdfError> {
@@ -23,6 +35,7 @@
 //! # let _ = signed; Ok(()) }
 //! ```
 
+mod diff;
 mod dss;
 mod extract;
 mod font;
@@ -34,9 +47,11 @@ pub use dss::{add_dss, add_dss_with, document_security_store, Dss, DssItems, Dss
 #[cfg(feature = "verify")]
 pub(crate) use extract::signatures_and_dss;
 pub use crate::findings::PdfEncryption;
-pub use extract::{signatures, ByteRangeProblem, Modifications, PdfSignature};
+pub use diff::Modifications;
+pub use extract::{signatures, ByteRangeProblem, PdfSignature};
 pub use sign::sign;
 
+pub use crate::findings::{FieldLock, MdpLevel};
 use crate::DigestAlgorithm;
 use std::path::PathBuf;
 
@@ -72,6 +87,15 @@ pub enum PdfError {
     /// A certification signature (DocMDP, P=1) forbids any change to the document.
     #[error("the document carries a certification signature that forbids any change (DocMDP P=1)")]
     ChangesForbidden,
+    /// A certification signature (DocMDP P=2 or 3) allows no new visible signature field.
+    #[error("the document carries a certification signature that allows new signatures only without a visible appearance")]
+    VisibleSignatureForbidden,
+    /// The signature in this field locks the field a new signature would use.
+    #[error("the signature in field {0:?} locks form fields: a new signature would break it")]
+    LockedBy(String),
+    /// A certification signature must be the document's first signature.
+    #[error("a certification signature must be the document's first signature, and this document is already signed")]
+    CertificationNotFirst,
     /// The appearance needs a rectangle ([`PadesOptions::rect`]).
     #[error("the {0} appearance needs a position (a rectangle in millimetres from the page's top-left)")]
     MissingRect(&'static str),
@@ -207,6 +231,13 @@ pub struct PadesOptions {
     /// ETSI.RFC3161, no /M, invisible): the producer returns an RFC 3161 TimeStampToken whose
     /// imprint is the digest of the signed ranges. Default field name `TimestampN`.
     pub document_timestamp: bool,
+    /// Make a certification signature (DocMDP, ISO 32000-1 §12.8.2.2) with this level: the
+    /// document's first signature, saying what later revisions may do (P=1 nothing but document
+    /// timestamps and validation data, P=2 form filling and signing, P=3 also annotations).
+    pub certify: Option<MdpLevel>,
+    /// Lock these form fields once signed (FieldMDP, ISO 32000-1 §12.8.2.4, with the field's
+    /// /Lock): later revisions may not change them.
+    pub lock_fields: Option<FieldLock>,
 }
 
 impl PadesOptions {
@@ -225,6 +256,8 @@ impl PadesOptions {
             contents_reserve: 16 * 1024,
             image_dpi: 300.0,
             document_timestamp: false,
+            certify: None,
+            lock_fields: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 use super::font::{deflate, TextFont};
 use super::image::Png;
 use super::write::{catalog_entry_object, next_object_number, real, text_string, update_trailer, write_object, Update, XrefKind};
-use super::{deref, dict_get, is_sig_field, load, num, rect_of, Appearance, MmRect, PadesOptions, PdfError, SignedPdf, SignedRanges};
+use super::{decode_text, deref, dict_get, is_sig_field, load, num, rect_of, Appearance, MmRect, PadesOptions, PdfError, SignedPdf, SignedRanges};
+use crate::findings::{FieldLock, MdpLevel};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -87,6 +88,10 @@ struct Plan {
     /// Widget rectangle in default user space.
     rect: [f64; 4],
     appearance: Option<AppearancePlan>,
+    /// A certification signature with this DocMDP level.
+    certify: Option<MdpLevel>,
+    /// The fields this signature locks.
+    lock: Option<FieldLock>,
 }
 
 enum AppearancePlan {
@@ -108,7 +113,6 @@ impl Plan {
             Some(Object::Dictionary(d)) => d,
             _ => return Err(PdfError::Structure("the catalog is not a dictionary".into())),
         };
-        check_docmdp(doc, catalog)?;
         let first_free = next_object_number(doc)?;
         let pages = doc.get_pages();
         let page_id = *pages.get(&opts.page).ok_or(PdfError::NoSuchPage { page: opts.page, count: pages.len() })?;
@@ -169,13 +173,14 @@ impl Plan {
                 (rect, Some(AppearancePlan::Stamp { lines, font }))
             }
         };
+        check_permissions(doc, catalog, opts, &field_name, appearance.is_some())?;
         if appearance.is_some() {
             if geometry.rotate != 0 {
                 return Err(PdfError::RotatedPage(geometry.rotate));
             }
             geometry.check_inside(rect)?;
         }
-        Ok(Plan { kind, prev: doc.xref_start, first_free, root_id, page_id, field_name, rect, appearance })
+        Ok(Plan { kind, prev: doc.xref_start, first_free, root_id, page_id, field_name, rect, appearance, certify: opts.certify, lock: opts.lock_fields.clone() })
     }
 
     /// Writes the update with `reserve` bytes for /Contents. Returns the output, the offset of
@@ -237,7 +242,13 @@ impl Plan {
         let mut ap_stream = Stream::new(form, Vec::new());
         ap_stream.set_plain_content(deflate(&content));
         ap_stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-        objects.push((ap_id, Object::Stream(ap_stream)));
+        // An invisible widget (an empty /Rect) needs no appearance (ISO 32000-2 §12.7.5.5; PDF/A
+        // exempts it too), and an appearance stream would make a document timestamp "form
+        // filling" for validators that count appearance streams (pyHanko), which a
+        // certification with P=1 forbids.
+        if self.appearance.is_some() {
+            objects.push((ap_id, Object::Stream(ap_stream)));
+        }
 
         // The merged signature field and widget annotation.
         let mut field = Dictionary::new();
@@ -249,9 +260,18 @@ impl Plan {
         field.set("F", Object::Integer(132)); // Print + Locked
         field.set("P", Object::Reference(self.page_id));
         field.set("Rect", Object::Array(self.rect.iter().map(|v| Object::Real(*v as f32)).collect()));
-        let mut ap = Dictionary::new();
-        ap.set("N", Object::Reference(ap_id));
-        field.set("AP", Object::Dictionary(ap));
+        if self.appearance.is_some() {
+            let mut ap = Dictionary::new();
+            ap.set("N", Object::Reference(ap_id));
+            field.set("AP", Object::Dictionary(ap));
+        }
+        if let Some(lock) = &self.lock {
+            // ISO 32000-1 §12.7.4.5 Table 233: the field's lock dictionary, mirrored by the
+            // FieldMDP transform in the signature dictionary.
+            let mut l = lock_dict(lock);
+            l.set("Type", Object::Name(b"SigFieldLock".to_vec()));
+            field.set("Lock", Object::Dictionary(l));
+        }
         objects.push((field_id, Object::Dictionary(field)));
 
         // The page's /Annots.
@@ -273,15 +293,25 @@ impl Plan {
             Some(Object::Dictionary(d)) => d,
             _ => return Err(PdfError::Structure("the catalog is not a dictionary".into())),
         };
-        let (form_id, mut acroform, rewrite_catalog) = catalog_entry_object(doc, catalog, b"AcroForm", &mut alloc);
+        let (form_id, mut acroform, mut rewrite_catalog) = catalog_entry_object(doc, catalog, b"AcroForm", &mut alloc);
         match append_ref(doc, acroform.get(b"Fields"), field_id) {
             Extended::InPlace(arr_id, arr) => objects.push((arr_id, Object::Array(arr))),
             Extended::Inline(arr) => acroform.set("Fields", Object::Array(arr)),
         }
         acroform.set("SigFlags", Object::Integer(3)); // SignaturesExist + AppendOnly
         objects.push((form_id, Object::Dictionary(acroform)));
+        let mut c = catalog.clone();
+        if self.certify.is_some() {
+            // ISO 32000-1 §12.8.4: the catalog's /Perms /DocMDP names the certification signature.
+            let mut perms = match dict_get(doc, catalog, b"Perms") {
+                Some(Object::Dictionary(d)) => d.clone(),
+                _ => Dictionary::new(),
+            };
+            perms.set("DocMDP", Object::Reference(sig_id));
+            c.set("Perms", Object::Dictionary(perms));
+            rewrite_catalog = true;
+        }
         if rewrite_catalog {
-            let mut c = catalog.clone();
             c.set("AcroForm", Object::Reference(form_id));
             objects.push((self.root_id, Object::Dictionary(c)));
         }
@@ -303,6 +333,35 @@ impl Plan {
                 up.buf.extend_from_slice(key.as_bytes());
                 write_object(&mut up.buf, &text_string(v));
             }
+        }
+        // The permissions this signature sets (ISO 32000-1 §12.8.1 Table 253, signature
+        // reference dictionaries), written as pyHanko and Acrobat write them.
+        let mut references = Vec::new();
+        if let Some(level) = self.certify {
+            let mut tp = Dictionary::new();
+            tp.set("Type", Object::Name(b"TransformParams".to_vec()));
+            tp.set("P", Object::Integer(i64::from(level.p())));
+            tp.set("V", Object::Name(b"1.2".to_vec()));
+            let mut r = Dictionary::new();
+            r.set("Type", Object::Name(b"SigRef".to_vec()));
+            r.set("TransformMethod", Object::Name(b"DocMDP".to_vec()));
+            r.set("TransformParams", Object::Dictionary(tp));
+            references.push(Object::Dictionary(r));
+        }
+        if let Some(lock) = &self.lock {
+            let mut tp = lock_dict(lock);
+            tp.set("Type", Object::Name(b"TransformParams".to_vec()));
+            tp.set("V", Object::Name(b"1.2".to_vec()));
+            let mut r = Dictionary::new();
+            r.set("Type", Object::Name(b"SigRef".to_vec()));
+            r.set("TransformMethod", Object::Name(b"FieldMDP".to_vec()));
+            r.set("Data", Object::Reference(self.root_id));
+            r.set("TransformParams", Object::Dictionary(tp));
+            references.push(Object::Dictionary(r));
+        }
+        if !references.is_empty() {
+            up.buf.extend_from_slice(b"/Reference");
+            write_object(&mut up.buf, &Object::Array(references));
         }
         up.buf.extend_from_slice(b"/ByteRange[");
         let br_at = up.buf.len();
@@ -486,7 +545,7 @@ fn last_visible_signature(doc: &Document, page_id: ObjectId) -> Option<[f64; 4]>
 /// Fully qualified names of the document's form fields.
 fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>, PdfError> {
     let mut names = BTreeSet::new();
-    super::extract::walk_fields(doc, catalog, |name, _| {
+    super::extract::walk_fields(doc, catalog, |name, _, _| {
         if !name.is_empty() {
             names.insert(name.to_string());
         }
@@ -494,17 +553,108 @@ fn field_names(doc: &Document, catalog: &Dictionary) -> Result<BTreeSet<String>,
     Ok(names)
 }
 
-/// Refuses documents certified with DocMDP P=1 (no changes permitted).
-fn check_docmdp(doc: &Document, catalog: &Dictionary) -> Result<(), PdfError> {
-    let Some(Object::Dictionary(perms)) = dict_get(doc, catalog, b"Perms") else { return Ok(()) };
-    let Some(Object::Dictionary(sig)) = dict_get(doc, perms, b"DocMDP") else { return Ok(()) };
-    let Some(Object::Array(refs)) = dict_get(doc, sig, b"Reference") else { return Ok(()) };
-    for r in refs.iter().take(16) {
-        let Object::Dictionary(r) = deref(doc, r) else { continue };
-        if let Some(Object::Dictionary(tp)) = dict_get(doc, r, b"TransformParams") {
-            if dict_get(doc, tp, b"P").and_then(num) == Some(1.0) {
-                return Err(PdfError::ChangesForbidden);
+/// /Action and /Fields of a FieldMDP transform or lock dictionary.
+fn lock_dict(lock: &FieldLock) -> Dictionary {
+    let mut d = Dictionary::new();
+    let (action, fields): (&[u8], &[String]) = match lock {
+        FieldLock::All => (b"All", &[]),
+        FieldLock::Include(f) => (b"Include", f),
+        FieldLock::Exclude(f) => (b"Exclude", f),
+    };
+    d.set("Action", Object::Name(action.to_vec()));
+    if !matches!(lock, FieldLock::All) {
+        d.set("Fields", Object::Array(fields.iter().map(|f| text_string(f)).collect()));
+    }
+    d
+}
+
+/// The DocMDP level of a signature dictionary's /Reference, if it certifies.
+fn docmdp_of(doc: &Document, sig: &Dictionary) -> Option<MdpLevel> {
+    let Some(Object::Array(refs)) = dict_get(doc, sig, b"Reference") else { return None };
+    refs.iter().take(16).find_map(|r| {
+        let Object::Dictionary(r) = deref(doc, r) else { return None };
+        if !matches!(dict_get(doc, r, b"TransformMethod"), Some(Object::Name(m)) if m == b"DocMDP") {
+            return None;
+        }
+        let p = match dict_get(doc, r, b"TransformParams") {
+            Some(Object::Dictionary(tp)) => dict_get(doc, tp, b"P").and_then(num),
+            _ => None,
+        };
+        // ISO 32000-1 Table 254: /P defaults to 2; an unknown value is the strictest.
+        Some(MdpLevel::from_p(p.unwrap_or(2.0) as i64).unwrap_or(MdpLevel::NoChanges))
+    })
+}
+
+/// The fields a FieldMDP transform or a /Lock dictionary locks.
+fn lock_of(doc: &Document, d: &Dictionary) -> Option<FieldLock> {
+    let names = || -> Vec<String> {
+        match dict_get(doc, d, b"Fields") {
+            Some(Object::Array(a)) => a.iter().take(MAX_FIELDS).filter_map(|o| match deref(doc, o) {
+                Object::String(s, _) => Some(decode_text(s)),
+                _ => None,
+            }).collect(),
+            _ => Vec::new(),
+        }
+    };
+    match dict_get(doc, d, b"Action") {
+        Some(Object::Name(a)) if a == b"Include" => Some(FieldLock::Include(names())),
+        Some(Object::Name(a)) if a == b"Exclude" => Some(FieldLock::Exclude(names())),
+        Some(Object::Name(_)) => Some(FieldLock::All),
+        _ => None,
+    }
+}
+
+/// Refuses a signature the document's permissions forbid, as kyso's difference analysis (and
+/// pyHanko's) would judge it afterwards: after a certification with P = 1 only a document
+/// timestamp; after any certification no visible signature field; no signature in a field an
+/// earlier signature locks (an invisible document timestamp excepted). A certification
+/// signature must be the document's first signature (ISO 32000-1 §12.8.2.2).
+fn check_permissions(doc: &Document, catalog: &Dictionary, opts: &PadesOptions, field: &str, visible: bool) -> Result<(), PdfError> {
+    if let Some(Object::Dictionary(perms)) = dict_get(doc, catalog, b"Perms") {
+        if let Some(Object::Dictionary(sig)) = dict_get(doc, perms, b"DocMDP") {
+            match docmdp_of(doc, sig) {
+                Some(MdpLevel::NoChanges) if !opts.document_timestamp => return Err(PdfError::ChangesForbidden),
+                Some(_) if visible => return Err(PdfError::VisibleSignatureForbidden),
+                _ => {}
             }
+        }
+    }
+    let mut signed = Vec::new();
+    super::extract::walk_fields(doc, catalog, |name, _, d| {
+        if is_sig_field(doc, d) {
+            if let Some(Object::Dictionary(v)) = dict_get(doc, d, b"V") {
+                signed.push((name.to_string(), d, v));
+            }
+        }
+    })?;
+    if opts.certify.is_some() {
+        if opts.document_timestamp {
+            return Err(PdfError::Unsupported("a certifying document timestamp".into()));
+        }
+        if !signed.is_empty() {
+            return Err(PdfError::CertificationNotFirst);
+        }
+    }
+    let counts = visible || !opts.document_timestamp;
+    for (name, fd, v) in signed {
+        let from_sig = match dict_get(doc, v, b"Reference") {
+            Some(Object::Array(refs)) => refs.iter().take(16).find_map(|r| match deref(doc, r) {
+                Object::Dictionary(r) if matches!(dict_get(doc, r, b"TransformMethod"), Some(Object::Name(m)) if m == b"FieldMDP") => {
+                    match dict_get(doc, r, b"TransformParams") {
+                        Some(Object::Dictionary(tp)) => lock_of(doc, tp),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        let lock = from_sig.or_else(|| match dict_get(doc, fd, b"Lock") {
+            Some(Object::Dictionary(l)) => lock_of(doc, l),
+            _ => None,
+        });
+        if counts && lock.is_some_and(|l| l.locks(field)) {
+            return Err(PdfError::LockedBy(name));
         }
     }
     Ok(())

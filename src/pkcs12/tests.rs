@@ -200,13 +200,14 @@ fn with_mac_iterations(file: &[u8], iterations: u64) -> Vec<u8> {
 fn absurd_iteration_counts_are_refused_before_any_work() {
     let (key, cert) = party("u", KeyAlgorithm::EcdsaP256);
     let file = write(&key, &cert, &[], b"pw", &quick(false)).unwrap();
+    // No clock (issue 23: no wall-clock threshold in plain tests): the refusal of 2^32 - 1 and
+    // 2^64 - 1 iterations returning at all shows it comes before the iterations (they would run
+    // for hours or never end), and the error names the stated count and the limit.
     for n in [u64::from(MAX_ITERATIONS) + 1, u64::from(u32::MAX), u64::MAX] {
-        let started = std::time::Instant::now();
         assert_eq!(
             parse(&with_mac_iterations(&file, n), b"pw").unwrap_err(),
             Pkcs12Error::ExcessiveWork { what: "MAC iterations", stated: n, limit: MAX_ITERATIONS.into() }
         );
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
     // PBES2 and legacy PBE counts in the parts (no MAC, so that they are reached).
     for how in [Encrypt::Pbes2 { iterations: 1 }, Encrypt::Legacy { pbe: LegacyPbe::TripleDes3Key, iterations: 1 }] {

@@ -277,9 +277,22 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             match p {
                 PdfAnalysisProblem::NotARevision => "the byte range does not delimit a revision".to_string(),
                 PdfAnalysisProblem::SignedRevisionUnreadable { message } => format!("the signed revision does not parse: {}", clean(message)),
+                PdfAnalysisProblem::BrokenRevisionChain { revision } => format!(
+                    "the cross-reference data of revision {revision} is missing, names bytes after that revision, or does not lead back to the previous revision"
+                ),
+                PdfAnalysisProblem::TooComplex => "the file needs more work than the analysis allows for its size".into(),
+                PdfAnalysisProblem::SignatureNotInRevision => {
+                    "the signature dictionary is not the value of a signature field in the signed revision".into()
+                }
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} bytes after the signed revision are not a signature or form filling"),
+        PdfLaterRevisions { revisions } => revisions.iter().map(pdf_revision).collect::<Vec<_>>().join("; "),
+        PdfPermissions(p) => pdf_permissions(p),
+        PdfPermissionsViolated { violations } => format!(
+            "later revisions break this signature's permissions: {}",
+            violations.iter().map(violation).collect::<Vec<_>>().join("; ")
+        ),
         MailMalformed(p) => mail_problem(p),
         MailFromMatches { address } => format!("the sender's address {} is one of the signer certificate's e-mail addresses", clean(address)),
         MailFromMismatch { from, certificate } => format!(
@@ -315,6 +328,114 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             clean(name)
         ),
         MailSignatureWithoutDocument { name } => format!("the signature file {} is attached without its document", clean(name)),
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("{:?}", clean(s))
+}
+
+fn object_role(r: &ObjectRole) -> String {
+    match r {
+        ObjectRole::Other => String::new(),
+        ObjectRole::Catalog => "the document catalog".into(),
+        ObjectRole::PageTree => "the page tree".into(),
+        ObjectRole::Page { page } => format!("page {page}"),
+        ObjectRole::PageContent { page } => format!("the content of page {page}"),
+        ObjectRole::PageResource { page } => format!("used by page {page}"),
+        ObjectRole::AnnotationList { page } => format!("the annotation list of page {page}"),
+        ObjectRole::Annotation { page, subtype } => {
+            let what = match subtype {
+                Some(t) => format!("a /{} annotation", clean(t)),
+                None => "an annotation".into(),
+            };
+            if *page == 0 {
+                what
+            } else {
+                format!("{what} on page {page}")
+            }
+        }
+        ObjectRole::AcroForm => "the form (/AcroForm)".into(),
+        ObjectRole::FieldList => "a list of form fields".into(),
+        ObjectRole::FormField { name } => format!("form field {}", quoted(name)),
+        ObjectRole::SignatureField { name, signed } => {
+            format!("signature field {} ({})", quoted(name), if *signed { "signed" } else { "empty" })
+        }
+        ObjectRole::Widget { field } => format!("the widget of field {}", quoted(field)),
+        ObjectRole::Appearance { field } => format!("the appearance of field {}", quoted(field)),
+        ObjectRole::SignatureValue { field } => format!("the signature dictionary of field {}", quoted(field)),
+        ObjectRole::Dss => "the document security store (/DSS)".into(),
+        ObjectRole::Metadata => "the XMP metadata".into(),
+        ObjectRole::Info => "the document information (/Info)".into(),
+    }
+}
+
+fn pdf_update(u: &PdfUpdate) -> String {
+    let vis = |v: bool| if v { "visible" } else { "invisible" };
+    match u {
+        PdfUpdate::SignatureAdded { field, timestamp: true, visible } => format!("document timestamp {} added ({})", quoted(field), vis(*visible)),
+        PdfUpdate::SignatureAdded { field, visible, .. } => format!("signature {} added ({})", quoted(field), vis(*visible)),
+        PdfUpdate::SignatureFieldAdded { field, visible } => format!("empty signature field {} added ({})", quoted(field), vis(*visible)),
+        PdfUpdate::FormFilled { field } => format!("form field {} filled in", quoted(field)),
+        PdfUpdate::FormResources => "the form's default resources (/DR) updated".into(),
+        PdfUpdate::Dss => "validation data added to the /DSS".into(),
+        PdfUpdate::Metadata => "the XMP metadata updated".into(),
+        PdfUpdate::Info => "the document information (/Info) updated".into(),
+        PdfUpdate::UnusedObjects { count } => format!("{count} unused object(s) added"),
+    }
+}
+
+fn pdf_revision(r: &PdfRevision) -> String {
+    let mut parts: Vec<String> = r.updates.iter().map(pdf_update).collect();
+    if !r.changes.is_empty() {
+        parts.push(format!("CHANGED: {}", r.changes.iter().map(pdf_change).collect::<Vec<_>>().join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("no change".into());
+    }
+    format!("revision {}: {}", r.revision, parts.join(", "))
+}
+
+fn mdp_level(l: MdpLevel) -> String {
+    let what = match l {
+        MdpLevel::NoChanges => "no change allowed",
+        MdpLevel::FormFilling => "form filling and signing allowed",
+        MdpLevel::Annotations => "form filling and signing allowed (annotations too by the standard; kyso accepts none)",
+    };
+    format!("P={} ({what})", l.p())
+}
+
+fn field_list(f: &[String]) -> String {
+    f.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(", ")
+}
+
+fn pdf_permissions(p: &PdfPermissions) -> String {
+    let mut parts = Vec::new();
+    if let Some(l) = p.certification {
+        parts.push(format!("certification signature, {}", mdp_level(l)));
+    }
+    match &p.lock {
+        Some(FieldLock::All) => parts.push("locks every form field".into()),
+        Some(FieldLock::Include(f)) => parts.push(format!("locks the form fields {}", field_list(f))),
+        Some(FieldLock::Exclude(f)) => parts.push(format!("locks every form field but {}", field_list(f))),
+        None => {}
+    }
+    if parts.is_empty() {
+        "no certification and no field lock".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn violation(v: &PermissionViolation) -> String {
+    match v {
+        PermissionViolation::DocMdp { level, revision, update } => {
+            format!("revision {revision}: {} (the certification's {} does not allow it)", pdf_update(update), mdp_level(*level))
+        }
+        PermissionViolation::VisibleSignatureAfterCertification { revision, field } => {
+            format!("revision {revision}: visible signature field {} added after the certification signature", quoted(field))
+        }
+        PermissionViolation::FieldLocked { revision, field } => format!("revision {revision}: locked form field {} changed", quoted(field)),
     }
 }
 
@@ -753,10 +874,16 @@ fn dss_problem(p: &DssProblem) -> String {
 }
 
 pub(crate) fn pdf_object(o: &PdfObject) -> String {
-    match &o.kind {
-        Some(k) => format!("object {} {} ({})", o.number, o.generation, clean(k)),
+    let mut s = match &o.kind {
+        Some(k) => format!("object {} {} (/{})", o.number, o.generation, clean(k)),
         None => format!("object {} {}", o.number, o.generation),
+    };
+    let role = object_role(&o.role);
+    if !role.is_empty() {
+        s.push_str(", ");
+        s.push_str(&role);
     }
+    s
 }
 
 pub(crate) fn pdf_keys(keys: &[String]) -> String {
@@ -777,6 +904,23 @@ fn pdf_change(ch: &PdfChange) -> String {
             ObjectChange::Fields => format!("{} changed: /Fields other than new fields", pdf_object(object)),
             ObjectChange::Array => format!("{} changed (array)", pdf_object(object)),
             ObjectChange::Replaced => format!("{} changed", pdf_object(object)),
+            ObjectChange::Unreadable => format!("{} cannot be read", pdf_object(object)),
+            ObjectChange::NotXmp => format!("{} changed: not an XMP packet", pdf_object(object)),
+            ObjectChange::Structure => format!("{} changed: not the structure its role needs", pdf_object(object)),
         },
+        PdfChange::TrailerChanged { keys } => format!("the trailer changed: {}", pdf_keys(keys)),
+        PdfChange::AnnotationRemoved { page, object } => format!("{} removed from page {page}", pdf_object(object)),
+        PdfChange::FieldAdded { name, field_type } => match field_type {
+            Some(t) => format!("form field {} (/FT /{}) added", quoted(name), clean(t)),
+            None => format!("form field {} added", quoted(name)),
+        },
+        PdfChange::FieldRemoved { name } => format!("form field {} removed", quoted(name)),
+        PdfChange::ObjectReused { field, object } => {
+            format!("the new signature field {} reuses {} of an earlier revision", quoted(field), pdf_object(object))
+        }
+        PdfChange::SignatureShared { fields } => format!("one signature dictionary is the value of several fields: {}", field_list(fields)),
+        PdfChange::DanglingReferenceFilled(o) => {
+            format!("{} was added where an earlier revision referred to an object it did not contain", pdf_object(o))
+        }
     }
 }

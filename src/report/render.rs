@@ -392,6 +392,15 @@ fn render_signature(o: &mut Out, sig: &SignatureReport, file_index: usize, opts:
     if let Some(p) = &sig.pdf {
         render_pdf_facts(o, p, lang);
     }
+    // What each revision after this signature did, and the permissions it sets.
+    if let Some(c) = sig.check(CheckName::PdfRevisions) {
+        let label = if lang == Lang::Vi { "Các phiên bản sau chữ ký" } else { "Revisions after the signature" };
+        o.field(label, ctx.finding(&c.finding));
+    }
+    if let Some(c) = sig.check(CheckName::PdfPermissions) {
+        let label = if lang == Lang::Vi { "Quyền sửa đổi" } else { "Modification permissions" };
+        o.field(label, ctx.finding(&c.finding));
+    }
     // PAdES-B-LT: the validation data the document carries.
     if let Some(c) = sig.check(CheckName::PdfDss) {
         let label = if lang == Lang::Vi { "Dữ liệu kiểm tra gắn trong PDF" } else { "Validation data in the PDF" };
@@ -614,6 +623,8 @@ fn check_name(name: CheckName, lang: Lang) -> &'static str {
         CheckName::PdfByteRange => ("Phạm vi byte được ký (PDF)", "PDF byte range"),
         CheckName::PdfModifications => ("Thay đổi sau khi ký (PDF)", "PDF changes after signing"),
         CheckName::PdfDss => ("Dữ liệu kiểm tra gắn trong PDF (/DSS)", "PDF document security store (/DSS)"),
+        CheckName::PdfRevisions => ("Các phiên bản sau chữ ký (PDF)", "PDF revisions after the signature"),
+        CheckName::PdfPermissions => ("Quyền sửa đổi do chữ ký đặt ra (PDF)", "PDF modification permissions"),
         CheckName::DocumentTimestamp => ("Dấu thời gian cho tài liệu", "Document timestamp"),
         CheckName::DocumentTimestampPoe => ("Bằng chứng tồn tại từ dấu thời gian cho tài liệu", "Proof of existence from a document timestamp"),
         CheckName::MailFrom => ("Địa chỉ người gửi (From)", "Sender address (From)"),

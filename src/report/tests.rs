@@ -161,11 +161,14 @@ fn finding_index(f: &Finding) -> usize {
         MailSignatureWithoutDocument { .. } => 117,
         RevocationFetched { .. } => 118,
         StatusFrom { .. } => 119,
+        PdfLaterRevisions { .. } => 120,
+        PdfPermissions(_) => 121,
+        PdfPermissionsViolated { .. } => 122,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 120;
+const FINDING_VARIANTS: usize = 123;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -587,13 +590,60 @@ fn dss_problems() -> Vec<DssProblem> {
     )
 }
 
+fn object_roles() -> Vec<ObjectRole> {
+    use ObjectRole::*;
+    all_of!(
+        ObjectRole,
+        [
+            Other,
+            Catalog,
+            PageTree,
+            Page { page: 1 },
+            PageContent { page: 2 },
+            PageResource { page: 3 },
+            AnnotationList { page: 1 },
+            Annotation { page: 1, subtype: Some("FreeText".into()) },
+            AcroForm,
+            FieldList,
+            FormField { name: "Họ tên".into() },
+            SignatureField { name: "Chữ ký Giám đốc".into(), signed: true },
+            Widget { field: "Chữ ký Văn phòng".into() },
+            Appearance { field: "Chữ ký Giám đốc".into() },
+            SignatureValue { field: "Chữ ký Giám đốc".into() },
+            Dss,
+            Metadata,
+            Info,
+        ],
+        |r| match r {
+            Other => 0,
+            Catalog => 1,
+            PageTree => 2,
+            Page { .. } => 3,
+            PageContent { .. } => 4,
+            PageResource { .. } => 5,
+            AnnotationList { .. } => 6,
+            Annotation { .. } => 7,
+            AcroForm => 8,
+            FieldList => 9,
+            FormField { .. } => 10,
+            SignatureField { .. } => 11,
+            Widget { .. } => 12,
+            Appearance { .. } => 13,
+            SignatureValue { .. } => 14,
+            Dss => 15,
+            Metadata => 16,
+            Info => 17,
+        }
+    )
+}
+
 fn pdf_changes() -> Vec<PdfChange> {
-    let obj = PdfObject { number: 12, generation: 0, kind: Some("Page".into()) };
-    let bare = PdfObject { number: 9, generation: 0, kind: None };
+    let obj = PdfObject { number: 12, generation: 0, kind: Some("Page".into()), role: ObjectRole::Page { page: 1 } };
+    let bare = PdfObject { number: 9, generation: 0, kind: None, role: ObjectRole::Other };
     use ObjectChange as C;
     let changes = all_of!(
         ObjectChange,
-        [C::Keys(vec!["Contents".into(), "MediaBox".into()]), C::StreamContent, C::Annots, C::Fields, C::Array, C::Replaced],
+        [C::Keys(vec!["Contents".into(), "MediaBox".into()]), C::StreamContent, C::Annots, C::Fields, C::Array, C::Replaced, C::Unreadable, C::NotXmp, C::Structure],
         |c| match c {
             C::Keys(_) => 0,
             C::StreamContent => 1,
@@ -601,6 +651,9 @@ fn pdf_changes() -> Vec<PdfChange> {
             C::Fields => 3,
             C::Array => 4,
             C::Replaced => 5,
+            C::Unreadable => 6,
+            C::NotXmp => 7,
+            C::Structure => 8,
         }
     );
     use PdfChange::*;
@@ -613,6 +666,13 @@ fn pdf_changes() -> Vec<PdfChange> {
             ObjectAdded(obj.clone()),
             ObjectChanged { object: obj.clone(), change: C::Array },
             ObjectDeleted(bare.clone()),
+            TrailerChanged { keys: vec!["Root".into()] },
+            AnnotationRemoved { page: 2, object: bare.clone() },
+            FieldAdded { name: "Ghi chú".into(), field_type: Some("Tx".into()) },
+            FieldRemoved { name: "Chữ ký Giám đốc".into() },
+            ObjectReused { field: "Chữ ký Văn phòng".into(), object: obj.clone() },
+            SignatureShared { fields: vec!["Chữ ký Giám đốc".into(), "Chữ ký Văn phòng".into()] },
+            DanglingReferenceFilled(bare.clone()),
         ],
         |c| match c {
             TrailingBytes { .. } => 0,
@@ -621,10 +681,112 @@ fn pdf_changes() -> Vec<PdfChange> {
             ObjectAdded(_) => 3,
             ObjectChanged { .. } => 4,
             ObjectDeleted(_) => 5,
+            TrailerChanged { .. } => 6,
+            AnnotationRemoved { .. } => 7,
+            FieldAdded { .. } => 8,
+            FieldRemoved { .. } => 9,
+            ObjectReused { .. } => 10,
+            SignatureShared { .. } => 11,
+            DanglingReferenceFilled(_) => 12,
         }
     );
+    all.push(FieldAdded { name: "Ghi chú".into(), field_type: None });
     all.extend(changes.into_iter().map(|change| ObjectChanged { object: bare.clone(), change }));
+    all.extend(object_roles().into_iter().map(|role| ObjectChanged { object: PdfObject { number: 14, generation: 0, kind: Some("XObject".into()), role }, change: C::StreamContent }));
+    all.push(ObjectAdded(PdfObject { number: 30, generation: 0, kind: Some("Annot".into()), role: ObjectRole::Annotation { page: 0, subtype: None } }));
     all
+}
+
+fn pdf_updates() -> Vec<PdfUpdate> {
+    use PdfUpdate::*;
+    let mut all = all_of!(
+        PdfUpdate,
+        [
+            SignatureAdded { field: "Chữ ký Văn phòng".into(), timestamp: false, visible: true },
+            SignatureFieldAdded { field: "Chữ ký 3".into(), visible: false },
+            FormFilled { field: "Họ tên".into() },
+            FormResources,
+            Dss,
+            Metadata,
+            Info,
+            UnusedObjects { count: 3 },
+        ],
+        |u| match u {
+            SignatureAdded { .. } => 0,
+            SignatureFieldAdded { .. } => 1,
+            FormFilled { .. } => 2,
+            FormResources => 3,
+            Dss => 4,
+            Metadata => 5,
+            Info => 6,
+            UnusedObjects { .. } => 7,
+        }
+    );
+    all.push(SignatureAdded { field: "Dấu thời gian".into(), timestamp: true, visible: false });
+    all.push(SignatureFieldAdded { field: "Chữ ký 4".into(), visible: true });
+    all
+}
+
+fn pdf_revisions() -> Vec<PdfRevision> {
+    vec![
+        PdfRevision { revision: 3, updates: pdf_updates(), changes: Vec::new() },
+        PdfRevision { revision: 4, updates: vec![PdfUpdate::Dss], changes: pdf_changes() },
+        PdfRevision { revision: 5, updates: Vec::new(), changes: Vec::new() },
+    ]
+}
+
+fn pdf_permissions() -> Vec<PdfPermissions> {
+    let levels = all_of!(MdpLevel, [MdpLevel::NoChanges, MdpLevel::FormFilling, MdpLevel::Annotations], |l| match l {
+        MdpLevel::NoChanges => 0,
+        MdpLevel::FormFilling => 1,
+        MdpLevel::Annotations => 2,
+    });
+    let locks = all_of!(
+        FieldLock,
+        [FieldLock::All, FieldLock::Include(vec!["Họ tên".into()]), FieldLock::Exclude(vec!["Ghi chú".into(), "Ngày".into()])],
+        |l| match l {
+            FieldLock::All => 0,
+            FieldLock::Include(_) => 1,
+            FieldLock::Exclude(_) => 2,
+        }
+    );
+    let mut v = vec![PdfPermissions::default()];
+    v.extend(levels.into_iter().map(|l| PdfPermissions { certification: Some(l), lock: None }));
+    v.extend(locks.into_iter().map(|l| PdfPermissions { certification: None, lock: Some(l) }));
+    v.push(PdfPermissions { certification: Some(MdpLevel::FormFilling), lock: Some(FieldLock::All) });
+    v
+}
+
+fn permission_violations() -> Vec<PermissionViolation> {
+    use PermissionViolation::*;
+    all_of!(
+        PermissionViolation,
+        [
+            DocMdp { level: MdpLevel::NoChanges, revision: 3, update: PdfUpdate::FormFilled { field: "Họ tên".into() } },
+            VisibleSignatureAfterCertification { revision: 3, field: "Chữ ký 2".into() },
+            FieldLocked { revision: 4, field: "Họ tên".into() },
+        ],
+        |v| match v {
+            DocMdp { .. } => 0,
+            VisibleSignatureAfterCertification { .. } => 1,
+            FieldLocked { .. } => 2,
+        }
+    )
+}
+
+fn analysis_problems() -> Vec<PdfAnalysisProblem> {
+    use PdfAnalysisProblem::*;
+    all_of!(
+        PdfAnalysisProblem,
+        [NotARevision, SignedRevisionUnreadable { message: "lỗi".into() }, BrokenRevisionChain { revision: 3 }, TooComplex, SignatureNotInRevision],
+        |p| match p {
+            NotARevision => 0,
+            SignedRevisionUnreadable { .. } => 1,
+            BrokenRevisionChain { .. } => 2,
+            TooComplex => 3,
+            SignatureNotInRevision => 4,
+        }
+    )
 }
 
 fn mail_problems() -> Vec<MailProblem> {
@@ -881,9 +1043,9 @@ fn samples() -> Vec<Finding> {
         PdfCoversWholeFile,
         PdfOnlySignaturesAndForms,
         PdfChanged { changes: pdf_changes() },
-        PdfChangesUnknown(PdfAnalysisProblem::NotARevision),
-        PdfChangesUnknown(PdfAnalysisProblem::SignedRevisionUnreadable { message: "lỗi".into() }),
         PdfUnexplainedBytes { bytes: 42 },
+        PdfLaterRevisions { revisions: pdf_revisions() },
+        PdfPermissionsViolated { violations: permission_violations() },
         Pkcs7WithoutSignedAttributes,
         SignedAttributesNotDer { signed_form: SignedAttributesForm::AsReceived },
         SignedAttributesNotDer { signed_form: SignedAttributesForm::DerSorted },
@@ -907,6 +1069,8 @@ fn samples() -> Vec<Finding> {
         MailAttachmentUnsigned { name: "ảnh-hiện-trường.jpg".into() },
         MailSignatureWithoutDocument { name: "công-văn.pdf.p7s".into() },
     ];
+    v.extend(analysis_problems().into_iter().map(PdfChangesUnknown));
+    v.extend(pdf_permissions().into_iter().map(PdfPermissions));
     v.extend(mail_problems().into_iter().map(MailMalformed));
     for element in elements() {
         for kind in format_kinds() {

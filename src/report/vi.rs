@@ -298,11 +298,22 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
         PdfChangesUnknown(p) => format!(
             "không phân tích được các thay đổi sau chữ ký này: {}",
             match p {
-                PdfAnalysisProblem::NotARevision => "phạm vi byte không giới hạn đúng một phiên bản",
-                PdfAnalysisProblem::SignedRevisionUnreadable { .. } => "không đọc được phiên bản đã ký",
+                PdfAnalysisProblem::NotARevision => "phạm vi byte không giới hạn đúng một phiên bản".to_string(),
+                PdfAnalysisProblem::SignedRevisionUnreadable { .. } => "không đọc được phiên bản đã ký".to_string(),
+                PdfAnalysisProblem::BrokenRevisionChain { revision } => {
+                    format!("dữ liệu tham chiếu chéo (xref) của phiên bản {revision} bị thiếu, trỏ ra ngoài phiên bản đó, hoặc không dẫn về phiên bản trước")
+                }
+                PdfAnalysisProblem::TooComplex => "tệp đòi hỏi nhiều xử lý hơn mức cho phép với kích thước của nó".into(),
+                PdfAnalysisProblem::SignatureNotInRevision => "từ điển chữ ký không phải giá trị của một trường chữ ký trong phiên bản đã ký".into(),
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} byte sau phiên bản đã ký không phải chữ ký hay điền biểu mẫu"),
+        PdfLaterRevisions { revisions } => revisions.iter().map(pdf_revision).collect::<Vec<_>>().join("; "),
+        PdfPermissions(p) => pdf_permissions(p),
+        PdfPermissionsViolated { violations } => format!(
+            "các phiên bản sau vi phạm quyền sửa đổi do chữ ký này đặt ra: {}",
+            violations.iter().map(violation).collect::<Vec<_>>().join("; ")
+        ),
         MailMalformed(p) => mail_problem(p),
         MailFromMatches { address } => format!("địa chỉ người gửi {} là một địa chỉ thư điện tử ghi trong chứng thư số của người ký", clean(address)),
         MailFromMismatch { from, certificate } => format!(
@@ -338,6 +349,114 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             clean(name)
         ),
         MailSignatureWithoutDocument { name } => format!("tệp chữ ký {} được đính kèm mà không có văn bản của nó", clean(name)),
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("{:?}", clean(s))
+}
+
+fn object_role(r: &ObjectRole) -> String {
+    match r {
+        ObjectRole::Other => String::new(),
+        ObjectRole::Catalog => "danh mục gốc của tài liệu (/Root)".into(),
+        ObjectRole::PageTree => "cây trang".into(),
+        ObjectRole::Page { page } => format!("trang {page}"),
+        ObjectRole::PageContent { page } => format!("nội dung của trang {page}"),
+        ObjectRole::PageResource { page } => format!("tài nguyên dùng trên trang {page}"),
+        ObjectRole::AnnotationList { page } => format!("danh sách chú thích của trang {page}"),
+        ObjectRole::Annotation { page, subtype } => {
+            let what = match subtype {
+                Some(t) => format!("chú thích /{}", clean(t)),
+                None => "một chú thích".into(),
+            };
+            if *page == 0 {
+                what
+            } else {
+                format!("{what} trên trang {page}")
+            }
+        }
+        ObjectRole::AcroForm => "biểu mẫu (/AcroForm)".into(),
+        ObjectRole::FieldList => "danh sách trường biểu mẫu".into(),
+        ObjectRole::FormField { name } => format!("trường biểu mẫu {}", quoted(name)),
+        ObjectRole::SignatureField { name, signed } => {
+            format!("trường chữ ký {} ({})", quoted(name), if *signed { "đã ký" } else { "còn trống" })
+        }
+        ObjectRole::Widget { field } => format!("ô hiển thị của trường {}", quoted(field)),
+        ObjectRole::Appearance { field } => format!("hình hiển thị của trường {}", quoted(field)),
+        ObjectRole::SignatureValue { field } => format!("từ điển chữ ký của trường {}", quoted(field)),
+        ObjectRole::Dss => "kho dữ liệu kiểm tra (/DSS)".into(),
+        ObjectRole::Metadata => "siêu dữ liệu XMP".into(),
+        ObjectRole::Info => "thông tin tài liệu (/Info)".into(),
+    }
+}
+
+fn pdf_update(u: &PdfUpdate) -> String {
+    let vis = |v: bool| if v { "hiển thị" } else { "không hiển thị" };
+    match u {
+        PdfUpdate::SignatureAdded { field, timestamp: true, visible } => format!("thêm dấu thời gian cho tài liệu {} ({})", quoted(field), vis(*visible)),
+        PdfUpdate::SignatureAdded { field, visible, .. } => format!("thêm chữ ký {} ({})", quoted(field), vis(*visible)),
+        PdfUpdate::SignatureFieldAdded { field, visible } => format!("thêm trường chữ ký trống {} ({})", quoted(field), vis(*visible)),
+        PdfUpdate::FormFilled { field } => format!("điền trường biểu mẫu {}", quoted(field)),
+        PdfUpdate::FormResources => "cập nhật tài nguyên mặc định của biểu mẫu (/DR)".into(),
+        PdfUpdate::Dss => "thêm dữ liệu kiểm tra vào /DSS".into(),
+        PdfUpdate::Metadata => "cập nhật siêu dữ liệu XMP".into(),
+        PdfUpdate::Info => "cập nhật thông tin tài liệu (/Info)".into(),
+        PdfUpdate::UnusedObjects { count } => format!("thêm {count} đối tượng không được dùng đến"),
+    }
+}
+
+fn pdf_revision(r: &PdfRevision) -> String {
+    let mut parts: Vec<String> = r.updates.iter().map(pdf_update).collect();
+    if !r.changes.is_empty() {
+        parts.push(format!("BỊ THAY ĐỔI: {}", r.changes.iter().map(pdf_change).collect::<Vec<_>>().join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("không thay đổi gì".into());
+    }
+    format!("phiên bản {}: {}", r.revision, parts.join(", "))
+}
+
+fn mdp_level(l: MdpLevel) -> String {
+    let what = match l {
+        MdpLevel::NoChanges => "không cho phép thay đổi",
+        MdpLevel::FormFilling => "cho phép điền biểu mẫu và ký",
+        MdpLevel::Annotations => "cho phép điền biểu mẫu và ký; tiêu chuẩn cho phép cả chú thích nhưng kyso không chấp nhận",
+    };
+    format!("P={} ({what})", l.p())
+}
+
+fn field_list(f: &[String]) -> String {
+    f.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(", ")
+}
+
+fn pdf_permissions(p: &PdfPermissions) -> String {
+    let mut parts = Vec::new();
+    if let Some(l) = p.certification {
+        parts.push(format!("chữ ký chứng nhận tài liệu, {}", mdp_level(l)));
+    }
+    match &p.lock {
+        Some(FieldLock::All) => parts.push("khóa mọi trường biểu mẫu".into()),
+        Some(FieldLock::Include(f)) => parts.push(format!("khóa các trường biểu mẫu {}", field_list(f))),
+        Some(FieldLock::Exclude(f)) => parts.push(format!("khóa mọi trường biểu mẫu trừ {}", field_list(f))),
+        None => {}
+    }
+    if parts.is_empty() {
+        "không chứng nhận tài liệu và không khóa trường nào".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn violation(v: &PermissionViolation) -> String {
+    match v {
+        PermissionViolation::DocMdp { level, revision, update } => {
+            format!("phiên bản {revision}: {} (mức chứng nhận {} không cho phép)", pdf_update(update), mdp_level(*level))
+        }
+        PermissionViolation::VisibleSignatureAfterCertification { revision, field } => {
+            format!("phiên bản {revision}: thêm trường chữ ký hiển thị {} sau chữ ký chứng nhận tài liệu", quoted(field))
+        }
+        PermissionViolation::FieldLocked { revision, field } => format!("phiên bản {revision}: trường bị khóa {} đã bị sửa", quoted(field)),
     }
 }
 
@@ -785,10 +904,16 @@ fn dss_problem(p: &DssProblem) -> String {
 }
 
 fn pdf_object(o: &PdfObject) -> String {
-    match &o.kind {
-        Some(k) => format!("đối tượng {} {} ({})", o.number, o.generation, clean(k)),
+    let mut s = match &o.kind {
+        Some(k) => format!("đối tượng {} {} (/{})", o.number, o.generation, clean(k)),
         None => format!("đối tượng {} {}", o.number, o.generation),
+    };
+    let role = object_role(&o.role);
+    if !role.is_empty() {
+        s.push_str(", ");
+        s.push_str(&role);
     }
+    s
 }
 
 fn pdf_change(ch: &PdfChange) -> String {
@@ -801,10 +926,27 @@ fn pdf_change(ch: &PdfChange) -> String {
         PdfChange::ObjectChanged { object, change } => match change {
             ObjectChange::Keys(k) => format!("{} bị sửa: {}", pdf_object(object), pdf_keys(k)),
             ObjectChange::StreamContent => format!("{} bị sửa: nội dung luồng (stream)", pdf_object(object)),
-            ObjectChange::Annots => format!("{} bị sửa: /Annots, ngoài các widget mới", pdf_object(object)),
+            ObjectChange::Annots => format!("{} bị sửa: /Annots, ngoài các ô chữ ký mới", pdf_object(object)),
             ObjectChange::Fields => format!("{} bị sửa: /Fields, ngoài các trường mới", pdf_object(object)),
             ObjectChange::Array => format!("{} (mảng) bị sửa", pdf_object(object)),
             ObjectChange::Replaced => format!("{} bị thay bằng đối tượng khác loại", pdf_object(object)),
+            ObjectChange::Unreadable => format!("{} không đọc được", pdf_object(object)),
+            ObjectChange::NotXmp => format!("{} bị sửa: không phải gói XMP", pdf_object(object)),
+            ObjectChange::Structure => format!("{} bị sửa: cấu trúc không đúng với vai trò của nó", pdf_object(object)),
         },
+        PdfChange::TrailerChanged { keys } => format!("phần cuối tệp bị sửa: {}", pdf_keys(keys)),
+        PdfChange::AnnotationRemoved { page, object } => format!("{} bị gỡ khỏi trang {page}", pdf_object(object)),
+        PdfChange::FieldAdded { name, field_type } => match field_type {
+            Some(t) => format!("thêm trường biểu mẫu {} (/FT /{})", quoted(name), clean(t)),
+            None => format!("thêm trường biểu mẫu {}", quoted(name)),
+        },
+        PdfChange::FieldRemoved { name } => format!("trường biểu mẫu {} bị xóa", quoted(name)),
+        PdfChange::ObjectReused { field, object } => {
+            format!("trường chữ ký mới {} dùng lại {} của phiên bản trước", quoted(field), pdf_object(object))
+        }
+        PdfChange::SignatureShared { fields } => format!("một từ điển chữ ký là giá trị của nhiều trường: {}", field_list(fields)),
+        PdfChange::DanglingReferenceFilled(o) => {
+            format!("{} được thêm vào chỗ một phiên bản trước tham chiếu tới đối tượng không có", pdf_object(o))
+        }
     }
 }

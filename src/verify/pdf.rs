@@ -18,6 +18,13 @@
 //! signed, and nothing explains the extra bytes (the JSON `modifications` says `other`). A byte range that is
 //! malformed, does not start at 0, or whose gap is not exactly the /Contents string is a
 //! FORMAT_FAILURE (TOTAL_FAILED): the signature does not say unambiguously what it signs.
+//!
+//! **Permissions.** A certification signature (DocMDP /P 1–3) or a signature that locks form
+//! fields (FieldMDP, /Lock) is also judged by check `pdf_permissions`: an update after it that
+//! its permissions forbid (P = 1: anything but document timestamps and validation data; after
+//! any certification: a new visible signature field; a locked field changed) makes it
+//! INDETERMINATE / SIG_CONSTRAINTS_FAILURE for the same reason as above. Check `pdf_revisions`
+//! lists what each revision after the signature did.
 
 use super::{path, Evidence, ExternalPoe, Verifier, MAX_CERTIFICATES, MAX_CRLS};
 use crate::findings::{
@@ -46,9 +53,11 @@ impl Verifier {
     /// path-building candidates and its CRLs are verified and used like CRLs embedded in the CMS
     /// (check `pdf_dss`; unusable entries are warnings). Its OCSP responses are not used. A
     /// document timestamp (/SubFilter ETSI.RFC3161) is verified as a token over its byte ranges
-    /// (see `doc_ts`), reported like a signature whose signer is the TSA. Not checked:
-    /// DocMDP/FieldMDP permissions, /Lock dictionaries, signatures outside
-    /// the AcroForm.
+    /// (see `doc_ts`), reported like a signature whose signer is the TSA. Changes after each
+    /// signature are judged by [`crate::pdf::signatures`]' difference analysis, with the
+    /// signature's DocMDP and FieldMDP permissions (checks `pdf_modifications`,
+    /// `pdf_revisions`, `pdf_permissions`). Not checked: signatures outside the AcroForm, seed
+    /// values (/SV).
     pub fn verify_pdf(&self, label: &str, pdf: &[u8]) -> DocumentReport {
         self.verify_pdf_parts(label, pdf).0
     }
@@ -209,6 +218,22 @@ impl Verifier {
         r.checks.push(Check::new(CheckName::PdfModifications, status, detail));
         if status == CheckStatus::Failed {
             demote(&mut r, SubIndication::SigConstraintsFailure);
+        }
+        // What each later revision did, for a reader (the verdict is the check above).
+        if !s.later_revisions.is_empty() {
+            let status = if s.later_revisions.iter().any(|v| !v.changes.is_empty()) { CheckStatus::Failed } else { CheckStatus::Passed };
+            r.checks.push(Check::new(CheckName::PdfRevisions, status, Finding::PdfLaterRevisions { revisions: s.later_revisions.clone() }));
+        }
+        // DocMDP and FieldMDP: the permissions this signature sets, kept or broken.
+        if !s.permission_violations.is_empty() {
+            r.checks.push(Check::new(
+                CheckName::PdfPermissions,
+                CheckStatus::Failed,
+                Finding::PdfPermissionsViolated { violations: s.permission_violations.clone() },
+            ));
+            demote(&mut r, SubIndication::SigConstraintsFailure);
+        } else if !s.permissions.is_empty() {
+            r.checks.push(Check::new(CheckName::PdfPermissions, CheckStatus::Passed, Finding::PdfPermissions(s.permissions.clone())));
         }
         claimed_time_from_m(&mut r, s);
         if s.encryption != crate::pdf::PdfEncryption::None {

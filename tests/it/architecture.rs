@@ -26,7 +26,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[];
 // ---------------------------------------------------------------- tokens
 
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub(crate) enum Tok {
     Ident(String),
     /// `::`
     PathSep,
@@ -37,7 +37,7 @@ enum Tok {
     Str(String),
 }
 
-fn tokenize(src: &str) -> Vec<(Tok, usize)> {
+pub(crate) fn tokenize(src: &str) -> Vec<(Tok, usize)> {
     let c: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
     let (mut i, mut line) = (0usize, 1usize);
@@ -202,7 +202,7 @@ fn punct(t: Option<&(Tok, usize)>, p: char) -> bool {
 
 /// From `i` at the start of an item (after its attributes), the index just after the item: its
 /// `;` or its closing `}` at nesting level zero.
-fn skip_item(toks: &[(Tok, usize)], mut i: usize) -> usize {
+pub(crate) fn skip_item(toks: &[(Tok, usize)], mut i: usize) -> usize {
     // the item's own further attributes
     while punct(toks.get(i), '#') && punct(toks.get(i + 1), '[') {
         i = skip_group(toks, i + 1);
@@ -246,7 +246,7 @@ fn skip_group(toks: &[(Tok, usize)], mut i: usize) -> usize {
     i
 }
 
-fn is_cfg_test(toks: &[(Tok, usize)], i: usize) -> bool {
+pub(crate) fn is_cfg_test(toks: &[(Tok, usize)], i: usize) -> bool {
     punct(toks.get(i), '#')
         && punct(toks.get(i + 1), '[')
         && ident(toks.get(i + 2)) == Some("cfg")

@@ -5,7 +5,7 @@
 //! (ignored test).
 
 use crate::cli::{kyso, run, summary};
-use crate::pki::{openssl_cms_verify, write, By, KeyKind, Leaf, Party, Pki};
+use crate::pki::{openssl_cms_verify, refused_because, write, By, KeyKind, Leaf, Party, Pki};
 use crate::tsa::{tsa_leaf, Server};
 use serde_json::Value;
 use std::path::Path;
@@ -270,8 +270,16 @@ fn embedded_crls_let_the_recipient_check_revocation_offline() {
     // OpenSSL finds the CRLs in the SignedData and checks the whole chain with them.
     let (ok, msg) = openssl_cms_verify(d, &d.join("ev.txt.p7s"), &d.join("ev.txt"), &pki.root.cert, &["-crl_check_all"]);
     assert!(ok, "{msg}");
-    let (ok, _) = openssl_cms_verify(d, &d.join("plain.txt.p7s"), &d.join("plain.txt"), &pki.root.cert, &["-crl_check_all"]);
-    assert!(!ok, "without embedded CRLs openssl -crl_check_all must fail");
+    // Without embedded CRLs OpenSSL refuses, because it has no CRL (not for another reason).
+    let (ok, msg) = openssl_cms_verify(d, &d.join("plain.txt.p7s"), &d.join("plain.txt"), &pki.root.cert, &["-crl_check_all"]);
+    refused_because(ok, &msg, "unable to get certificate CRL").unwrap();
+    // The check fails on a signature with the CRLs (OpenSSL accepts it), and on one refused for
+    // another reason (its document modified).
+    let (ok, msg) = openssl_cms_verify(d, &d.join("ev.txt.p7s"), &d.join("ev.txt"), &pki.root.cert, &["-crl_check_all"]);
+    assert!(refused_because(ok, &msg, "unable to get certificate CRL").unwrap_err().starts_with("it succeeded"), "{msg}");
+    write(d, "ev-modified.txt", b"Bao cao (sua)");
+    let (ok, msg) = openssl_cms_verify(d, &d.join("ev.txt.p7s"), &d.join("ev-modified.txt"), &pki.root.cert, &["-crl_check_all"]);
+    assert!(refused_because(ok, &msg, "unable to get certificate CRL").unwrap_err().starts_with("it failed, but not because of"), "{msg}");
 
     // Usage errors: --crl without --embed-revocation, and the reverse.
     let o = run(d, &["sign", "--cert", p(&unit.cert), "--key", p(&unit.key), "--crl", "sub.crl", "--force", "ev.txt"]);

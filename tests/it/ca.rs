@@ -3,7 +3,7 @@
 //! concurrent issuance and audit-log tampering.
 
 use crate::cli::{kyso, summary};
-use crate::pki::openssl;
+use crate::pki::{openssl, refused_because};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -35,6 +35,20 @@ fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) -> String {
 fn openssl_try(dir: &Path, args: &[&str]) -> (bool, String) {
     let o = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
     (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+}
+
+/// OpenSSL's verdict on the self-signature of the certificate request `csr` (PEM, or DER with
+/// `-inform DER` in `extra`): Ok(its output) only when it says "verify OK". OpenSSL 3.0's
+/// `req -verify` exits 0 even on a bad signature, so the exit status alone proves nothing.
+fn openssl_req_verifies(dir: &Path, csr: &str, extra: &[&str]) -> Result<String, String> {
+    let mut args = vec!["req", "-in", csr, "-verify", "-noout"];
+    args.extend_from_slice(extra);
+    let (exit_ok, out) = openssl_try(dir, &args);
+    if exit_ok && out.contains("self-signature verify OK") && !out.contains("verify failure") {
+        Ok(out)
+    } else {
+        Err(out)
+    }
 }
 
 fn text(dir: &Path, cert: &str) -> String {
@@ -181,8 +195,8 @@ fn keys_are_encrypted_0600_and_openssl_decrypts_them() {
         }
         let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", &format!("pass:{PASS}"), "-out", "/dev/null"]);
         assert!(good, "{f}: {out}");
-        let (good, _) = openssl_try(d, &["pkcs8", "-in", f, "-passin", "pass:wrong", "-out", "/dev/null"]);
-        assert!(!good, "{f} opened with a wrong passphrase");
+        let (good, out) = openssl_try(d, &["pkcs8", "-in", f, "-passin", "pass:wrong", "-out", "/dev/null"]);
+        refused_because(good, &out, "Error decrypting key").unwrap_or_else(|e| panic!("{f} with a wrong passphrase: {e}"));
     }
     let t = String::from_utf8_lossy(&openssl(d, &["pkey", "-in", "unit384.key", "-passin", &format!("pass:{PASS}"), "-noout", "-text"]).stdout).into_owned();
     assert!(t.contains("NIST CURVE: P-384"), "{t}");
@@ -286,7 +300,7 @@ fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     der[pos] = b'J';
     std::fs::write(d.join("tampered.csr"), &der).unwrap();
     // (OpenSSL 3.0's `req -verify` exits 0 either way: read its message)
-    let (_, out) = openssl_try(d, &["req", "-in", "tampered.csr", "-inform", "DER", "-verify", "-noout"]);
+    let out = openssl_req_verifies(d, "tampered.csr", &["-inform", "DER"]).unwrap_err();
     assert!(out.contains("verify failure"), "openssl agrees the tampered request is bad: {out}");
     fails(d, &["ca", "issue", "--dir", "ca", "--cn", "T", "--csr", "tampered.csr", "--cert-out", "t.pem"], 1, "signature does not verify");
     // malformed: truncated, trailing data, not a request
@@ -302,8 +316,8 @@ fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     // kyso csr new: OpenSSL verifies the request; the CA certifies it
     ok(d, &["key", "new", "--out", "unit.key"]);
     ok(d, &["csr", "new", "--key", "unit.key", "--cn", "Trần Thị Bình", "--org", "Sở Y tế tỉnh Bắc Ninh", "--out", "unit.csr"]);
-    let (good, out) = openssl_try(d, &["req", "-in", "unit.csr", "-verify", "-noout", "-subject", "-nameopt", "utf8"]);
-    assert!(good && out.contains("verify OK") && out.contains("Trần Thị Bình"), "{out}");
+    let out = openssl_req_verifies(d, "unit.csr", &["-subject", "-nameopt", "utf8"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.contains("Trần Thị Bình"), "{out}");
     ok(d, &["ca", "issue", "--dir", "ca", "--profile", "person", "--cn", "Trần Thị Bình", "--title", "Giám đốc", "--org", "Sở Y tế tỉnh Bắc Ninh", "--csr", "unit.csr", "--cert-out", "unit.pem"]);
     assert!(p.verify("unit.pem", &[]).0);
     // csr new with an OpenSSL RSA key (unencrypted: a warning)
@@ -311,8 +325,15 @@ fn csr_path_openssl_requests_kyso_requests_and_refusals() {
     let (code, _, err) = summary(&o);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("not encrypted"), "{err}");
-    let (good, out) = openssl_try(d, &["req", "-in", "rsa-kyso.csr", "-verify", "-noout"]);
-    assert!(good, "{out}");
+    openssl_req_verifies(d, "rsa-kyso.csr", &[]).unwrap_or_else(|e| panic!("{e}"));
+    // The same check on kyso's RSA request with one bit of its signature flipped (the last byte
+    // of the DER is the signature's): OpenSSL exits 0 and says "verify failure"; the check fails.
+    let mut bad = openssl(d, &["req", "-in", "rsa-kyso.csr", "-outform", "DER"]).stdout;
+    *bad.last_mut().unwrap() ^= 1;
+    std::fs::write(d.join("rsa-kyso-bad-signature.csr"), &bad).unwrap();
+    let out = openssl_req_verifies(d, "rsa-kyso-bad-signature.csr", &["-inform", "DER"]).unwrap_err();
+    assert!(out.contains("verify failure"), "{out}");
+    fails(d, &["ca", "issue", "--dir", "ca", "--cn", "T", "--csr", "rsa-kyso-bad-signature.csr", "--cert-out", "t.pem"], 1, "signature does not verify");
     // wrong passphrase for the unit key: exit 2 (as `kyso sign`)
     let o = kyso().args(["csr", "new", "--key", "unit.key", "--cn", "X", "--out", "x.csr"]).env("KYSO_PASSPHRASE", "sai").current_dir(d).output().unwrap();
     let (code, _, err) = summary(&o);
@@ -843,21 +864,24 @@ fn inspect_describes_without_key_material() {
     fails(d, &["inspect", "missing.pem"], 2, "does not exist");
 }
 
+/// The checked-in certs-example/, at a time inside every validity (its certificates and CRLs
+/// expire; see tests/it/example.rs).
 #[test]
 fn certs_example_is_consistent_and_verifies_with_openssl() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
+    let root = crate::example::checked_in();
+    let at = crate::example::checked_in_epoch();
     let units = ["van-phong-ubnd", "so-y-te", "so-ke-hoach-dau-tu"];
     for u in units {
         for role in ["agency", "person"] {
             let cert = format!("units/{u}/{role}.pem");
-            let (v, out) = openssl_try(&root, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", &cert]);
+            let (v, out) = openssl_try(&root, &["verify", "-x509_strict", "-attime", &at, "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", &cert]);
             assert!(v, "{cert}: {out}");
             let (v, out) = openssl_try(&root, &["pkcs8", "-in", &format!("units/{u}/{role}.key"), "-passin", "file:passphrase.txt", "-out", "/dev/null"]);
             assert!(v, "{u}/{role}.key: {out}");
         }
     }
-    let (v, out) = openssl_try(&root, &["verify", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
-    assert!(!v && out.contains("certificate revoked"), "{out}");
+    let (v, out) = openssl_try(&root, &["verify", "-attime", &at, "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
+    refused_because(v, &out, "certificate revoked").unwrap();
     let (_, out) = openssl_try(&root, &["crl", "-in", "ca/crl.pem", "-CAfile", "chain.pem", "-verify", "-noout"]);
     assert!(out.contains("verify OK"), "{out}");
     for doc in ["cong-van.txt", "giay-moi.txt", "bao-cao.txt"] {
@@ -880,35 +904,23 @@ fn files_under(base: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// certs-example/generate.sh, run on a copy with this build's kyso, reproduces the checked-in
-/// layout file for file (the contents differ: new keys and serials).
+/// certs-example/generate.sh, run with this build's kyso (the fresh copy of tests/it/example.rs),
+/// reproduces the checked-in layout file for file (the contents differ: new keys, serials and
+/// dates), and what it makes verifies now.
 #[test]
 fn certs_example_generate_script_reproduces_the_layout() {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example");
-    let t = tempfile::tempdir().unwrap();
-    let dst = t.path().join("certs-example");
-    std::fs::create_dir_all(dst.join("docs")).unwrap();
-    for f in ["generate.sh", "passphrase.txt", "README.md", "docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"] {
-        std::fs::copy(src.join(f), dst.join(f)).unwrap();
-    }
-    let o = Command::new("bash")
-        .arg(dst.join("generate.sh"))
-        .env("KYSO", env!("CARGO_BIN_EXE_kyso"))
-        .env_remove("KYSO_PASSPHRASE")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let src = crate::example::checked_in();
+    let dst = crate::example::fresh();
     let (mut want, mut got) = (Vec::new(), Vec::new());
     files_under(&src, &src, &mut want);
-    files_under(&dst, &dst, &mut got);
-    // other parts of the project keep their own folders in certs-example (e.g. pdf/)
-    const OWN: [&str; 11] = ["root", "ca", "units", "revoked", "tsa", "root.pem", "chain.pem", "crl.pem", "generate.sh", "passphrase.txt", "README.md"];
-    want.retain(|f| OWN.iter().any(|o| f.split('/').next() == Some(o)) || ["docs/cong-van.txt", "docs/giay-moi.txt", "docs/bao-cao.txt"].contains(&f.as_str()));
+    files_under(dst, dst, &mut got);
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    let (v, out) = openssl_try(&dst, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "units/so-y-te/person.pem"]);
+    let (v, out) = openssl_try(dst, &["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "units/so-y-te/person.pem"]);
     assert!(v, "{out}");
+    let (v, out) = openssl_try(dst, &["verify", "-CAfile", "root.pem", "-untrusted", "chain.pem", "-CRLfile", "crl.pem", "-crl_check_all", "revoked/person.pem"]);
+    refused_because(v, &out, "certificate revoked").unwrap();
 }
 
 /// pkilint on every kind of object kyso issues. Ignored by default (pkilint is a Python tool):

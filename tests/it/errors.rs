@@ -6,8 +6,10 @@ use crate::cli::kyso;
 use crate::snapshots::check_snapshot;
 use std::path::{Path, PathBuf};
 
+/// The example province made now (tests/it/example.rs): the checked-in certificates expire, and
+/// `kyso sign` with an expired certificate stops at that (another snapshot).
 fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example")
+    crate::example::fresh().to_path_buf()
 }
 
 /// Runs kyso in `dir` and renders "exit N" + stderr with `dir` and the repository replaced.

@@ -34,16 +34,24 @@ fn load() -> Value {
     serde_json::from_slice(&out.stdout).expect("limbo JSON")
 }
 
-fn pem_list(v: &Value) -> Vec<Vec<u8>> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str()).flat_map(|p| kyso::objects::certificates(p.as_bytes()).unwrap_or_default()).collect())
-        .unwrap_or_default()
+/// The certificates of a list of PEM strings; a string that does not read is a setup error (it
+/// must not silently shrink the anchors or the chain, which would turn into a FAILURE verdict).
+fn pem_list(v: &Value) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    for p in v.as_array().into_iter().flatten() {
+        let p = p.as_str().ok_or("a PEM entry that is not a string")?;
+        out.extend(kyso::objects::certificates(p.as_bytes()).map_err(|e| format!("certificate PEM: {e}"))?);
+    }
+    Ok(out)
 }
 
-fn crl_list(v: &Value) -> Vec<Vec<u8>> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str()).flat_map(|p| kyso::objects::crls(p.as_bytes()).unwrap_or_default()).collect())
-        .unwrap_or_default()
+fn crl_list(v: &Value) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    for p in v.as_array().into_iter().flatten() {
+        let p = p.as_str().ok_or("a PEM entry that is not a string")?;
+        out.extend(kyso::objects::crls(p.as_bytes()).map_err(|e| format!("CRL PEM: {e}"))?);
+    }
+    Ok(out)
 }
 
 fn eku_oid(name: &str) -> Option<const_oid::ObjectIdentifier> {
@@ -73,8 +81,27 @@ fn ku_bit(name: &str) -> Option<KeyUsageBit> {
     })
 }
 
-/// kyso's answer for one case: Ok(true) = SUCCESS, Ok(false) = FAILURE, Err = cannot express it.
-fn run_case(tc: &Value, now: time::OffsetDateTime) -> Result<(bool, String), String> {
+/// kyso's answer for one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// A verdict: true = SUCCESS, false = FAILURE, with kyso's reason.
+    Verdict(bool, String),
+    /// The case needs something this harness cannot express (listed as `skip` with a reason).
+    Inexpressible(String),
+    /// The harness could not set the case up — the case's PEM did not read, or
+    /// `Verifier::new` refused its anchors, chain or CRLs. Not a verdict: counting it as FAILURE
+    /// would match every FAILURE-expected case for the wrong reason (issue 23). Always a problem.
+    Setup(String),
+}
+
+fn run_case(tc: &Value, now: time::OffsetDateTime) -> Outcome {
+    match run_case_inner(tc, now) {
+        Ok(o) => o,
+        Err(why) => Outcome::Inexpressible(why),
+    }
+}
+
+fn run_case_inner(tc: &Value, now: time::OffsetDateTime) -> Result<Outcome, String> {
     let time = match tc["validation_time"].as_str() {
         Some(t) => time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(|e| format!("time: {e}"))?,
         None => now,
@@ -93,26 +120,44 @@ fn run_case(tc: &Value, now: time::OffsetDateTime) -> Result<(bool, String), Str
         key_usage.push(ku_bit(n).ok_or_else(|| format!("unknown key usage {n}"))?);
     }
     let max_chain_depth = tc["max_chain_depth"].as_u64().map(|d| d as usize);
-    let crls = crl_list(&tc["crls"]);
+    let setup = |what: &str, r: Result<Vec<Vec<u8>>, String>| r.map_err(|e| format!("{what}: {e}"));
+    let (crls, anchors, chain, leaf) = match (
+        setup("crls", crl_list(&tc["crls"])),
+        setup("trusted_certs", pem_list(&tc["trusted_certs"])),
+        setup("untrusted_intermediates", pem_list(&tc["untrusted_intermediates"])),
+        setup("peer_certificate", pem_list(&serde_json::json!([tc["peer_certificate"].clone()]))),
+    ) {
+        (Ok(c), Ok(a), Ok(ch), Ok(l)) => (c, a, ch, l),
+        (c, a, ch, l) => return Ok(Outcome::Setup([c.err(), a.err(), ch.err(), l.err()].into_iter().flatten().collect::<Vec<_>>().join("; "))),
+    };
     let revocation = if crls.is_empty() { RevocationMode::Off } else { RevocationMode::Require };
-    let anchors = pem_list(&tc["trusted_certs"]);
-    let chain = pem_list(&tc["untrusted_intermediates"]);
-    let leaf = pem_list(&serde_json::json!([tc["peer_certificate"].clone()]));
-    let Some(leaf) = leaf.into_iter().next() else { return Ok((false, "leaf does not parse as PEM".into())) };
+    let [leaf] = <[Vec<u8>; 1]>::try_from(leaf).map_err(|l| format!("peer_certificate holds {} certificates", l.len()))?;
     let v = match Verifier::new(&anchors, &chain, &crls, Options::at(time).revocation(revocation)) {
         Ok(v) => v,
-        Err(e) => return Ok((false, format!("setup: {e}"))),
+        Err(e) => return Ok(Outcome::Setup(format!("Verifier::new: {e}"))),
     };
     let r = v.verify_certificate(&leaf, &Purpose::Custom { required_eku, key_usage, max_chain_depth });
     let why = r.sub_indication.map(|s| s.as_str().to_string()).unwrap_or_default();
     let detail = r.checks.iter().find(|c| c.status == kyso::report::CheckStatus::Failed).map(|c| c.finding.to_string()).unwrap_or_default();
-    Ok((r.indication == Indication::TotalPassed, format!("{why} {detail}")))
+    Ok(Outcome::Verdict(r.indication == Indication::TotalPassed, format!("{why} {detail}")))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Skip,
     Diverge,
+    /// A FAILURE-expected case that kyso refuses before validation (`Verifier::new` refuses the
+    /// anchors, chain or CRLs: a budget, a malformed constraint). The reason quotes the error
+    /// text in "…"; the harness checks that the setup error says it and that the case expects
+    /// FAILURE. Counted apart from agreement (issue 23).
+    Setup,
+}
+
+/// The quoted part of a `setup` exception's reason: the text the setup error must contain.
+fn quoted(reason: &str) -> Option<&str> {
+    let start = reason.find('"')? + 1;
+    let len = reason[start..].find('"')?;
+    Some(&reason[start..start + len]).filter(|q| !q.is_empty())
 }
 
 fn exceptions() -> BTreeMap<String, (Kind, String)> {
@@ -131,6 +176,10 @@ fn exceptions() -> BTreeMap<String, (Kind, String)> {
         let kind = match kind {
             "skip" => Kind::Skip,
             "diverge" => Kind::Diverge,
+            "setup" => {
+                assert!(quoted(reason).is_some(), "line {}: a setup exception quotes the expected error text in \"…\"", n + 1);
+                Kind::Setup
+            }
             k => panic!("line {}: unknown kind {k}", n + 1),
         };
         assert!(m.insert(id.to_string(), (kind, reason.to_string())).is_none(), "duplicate exception {id}");
@@ -145,8 +194,7 @@ fn x509_limbo_agreement() {
     let cases = data["testcases"].as_array().expect("testcases");
     let exc = exceptions();
     let now = time::OffsetDateTime::now_utc();
-    type Outcome = (String, bool, Result<(bool, String), String>);
-    let results: Vec<Outcome> = cases
+    let results: Vec<(String, bool, Outcome)> = cases
         .par_iter()
         .map(|tc| {
             let id = tc["id"].as_str().unwrap_or("").to_string();
@@ -154,16 +202,24 @@ fn x509_limbo_agreement() {
             (id, expected, run_case(tc, now))
         })
         .collect();
-    let (mut passed, mut skipped, mut divergent) = (0usize, 0usize, 0usize);
+    let (mut passed, mut skipped, mut divergent, mut setup_errors, mut setup_refusals) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut problems = Vec::new();
     let mut report = Vec::new();
     for (id, expected, got) in &results {
         let listed = exc.get(id);
         match (got, listed) {
+            // A setup error is never a verdict: a problem unless listed as a setup refusal of a
+            // FAILURE-expected case, with the error it must give.
+            (Outcome::Setup(why), Some((Kind::Setup, reason))) if !*expected && quoted(reason).is_some_and(|q| why.contains(q)) => setup_refusals += 1,
+            (Outcome::Setup(why), _) => {
+                setup_errors += 1;
+                problems.push(format!("{id}: setup error ({why}), expected {}: not a verdict", if *expected { "SUCCESS" } else { "FAILURE" }));
+            }
+            (_, Some((Kind::Setup, _))) => problems.push(format!("{id}: listed as a setup refusal but kyso sets it up (remove its line)")),
             (_, Some((Kind::Skip, _))) => skipped += 1,
-            (Err(why), None) => problems.push(format!("{id}: cannot be expressed ({why}) and is not listed as skip")),
-            (Err(_), Some((Kind::Diverge, _))) => problems.push(format!("{id}: listed as diverge but cannot be run")),
-            (Ok((ok, why)), listed) => {
+            (Outcome::Inexpressible(why), None) => problems.push(format!("{id}: cannot be expressed ({why}) and is not listed as skip")),
+            (Outcome::Inexpressible(_), Some((Kind::Diverge, _))) => problems.push(format!("{id}: listed as diverge but cannot be run")),
+            (Outcome::Verdict(ok, why), listed) => {
                 let agrees = ok == expected;
                 if agrees {
                     passed += 1;
@@ -187,7 +243,11 @@ fn x509_limbo_agreement() {
     }
     let considered = passed + divergent;
     let agreement = if considered == 0 { 0.0 } else { passed as f64 / considered as f64 };
-    println!("x509-limbo: {} cases: passed {passed}, skipped {skipped}, divergent {divergent}; agreement {:.2}% of non-skipped", results.len(), agreement * 100.0);
+    println!(
+        "x509-limbo: {} cases: passed {passed}, skipped {skipped}, divergent {divergent}, refused at setup as listed {setup_refusals}, setup errors {setup_errors}; agreement {:.2}% of the verdicts",
+        results.len(),
+        agreement * 100.0
+    );
     if std::env::var_os("KYSO_LIMBO_REPORT").is_some() {
         for line in &report {
             println!("DIVERGENT\t{line}");
@@ -195,4 +255,41 @@ fn x509_limbo_agreement() {
     }
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
     assert!(agreement >= 0.97, "agreement {:.2}% < 97%", agreement * 100.0);
+}
+
+/// A case whose anchor cannot be set up is a setup error, not a FAILURE verdict — the harness
+/// used to report it as FAILURE, agreeing with every FAILURE-expected case for the wrong reason.
+/// Also: a PEM that does not read is a setup error (it used to be dropped silently); a good case
+/// gives a verdict. Plain test (no limbo data needed).
+#[test]
+fn limbo_setup_errors_are_not_verdicts() {
+    let pki = crate::pki::Pki::new(crate::pki::KeyKind::P256);
+    let leaf = pki.leaf("limbo leaf", crate::pki::Leaf { eku: None, ..crate::pki::Leaf::default() });
+    let pem = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    let case = |anchors: Vec<String>, peer: String| {
+        serde_json::json!({
+            "id": "synthetic", "expected_result": "FAILURE", "validation_time": null,
+            "trusted_certs": anchors, "untrusted_intermediates": [pem(&pki.sub.cert)], "peer_certificate": peer,
+            "crls": [], "key_usage": [], "extended_key_usage": [], "max_chain_depth": null,
+        })
+    };
+    let now = time::OffsetDateTime::now_utc();
+    // a good case: a verdict (SUCCESS)
+    assert!(matches!(run_case(&case(vec![pem(&pki.root.cert)], pem(&leaf.cert)), now), Outcome::Verdict(true, _)));
+    // an anchor that is a certificate block holding garbage: Verifier::new refuses it
+    let garbage = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n".to_string();
+    match run_case(&case(vec![garbage], pem(&leaf.cert)), now) {
+        Outcome::Setup(why) => assert!(why.starts_with("Verifier::new: "), "{why}"),
+        other => panic!("expected a setup error, got {other:?}"),
+    }
+    // no anchor at all
+    match run_case(&case(vec![], pem(&leaf.cert)), now) {
+        Outcome::Setup(why) => assert!(why.starts_with("Verifier::new: "), "{why}"),
+        other => panic!("expected a setup error, got {other:?}"),
+    }
+    // a PEM that does not read
+    match run_case(&case(vec![pem(&pki.root.cert)], "-----BEGIN CERTIFICATE-----\n!!!\n".into()), now) {
+        Outcome::Setup(why) => assert!(why.starts_with("peer_certificate: "), "{why}"),
+        other => panic!("expected a setup error, got {other:?}"),
+    }
 }

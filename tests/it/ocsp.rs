@@ -379,10 +379,15 @@ fn server_down_is_try_later_naming_the_url_and_offline_makes_no_connection() {
     assert!(out.contains("TRY_LATER") && out.contains("đang làm việc ngoại tuyến"), "{out}");
 }
 
+/// Bound of the reads in this file that only catch a hang (a server that never answers): far
+/// above the milliseconds an answer takes, so that a loaded machine never trips it (issue 23: no
+/// wall-clock threshold in plain tests).
+const WATCHDOG: Duration = Duration::from_secs(120);
+
 /// A raw HTTP exchange with the server: what it answers (status line … body bytes).
 fn raw(port: u16, request: &[u8]) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(WATCHDOG)).unwrap();
     let _ = s.write_all(request);
     let _ = s.shutdown(std::net::Shutdown::Write);
     let mut out = Vec::new();
@@ -434,17 +439,16 @@ fn hostile_requests_get_rfc_6960_errors_or_http_4xx_and_the_server_goes_on() {
     // GET with bad base64: malformedRequest.
     assert_eq!(body(&raw(p.port, b"GET /ocsp/%%%%** HTTP/1.1\r\n\r\n")), [0x30, 0x03, 0x0a, 0x01, 0x01]);
     // A slow client (headers never finished) gets 408 after the request timeout, while
-    // another client is served meanwhile.
+    // another client is served meanwhile. (The 408 is the server's own timer at work; the read
+    // only has a hang watchdog, no speed threshold.)
     let mut slow = TcpStream::connect(("127.0.0.1", p.port)).unwrap();
     slow.write_all(b"POST /ocsp HTTP/1.1\r\nContent-Le").unwrap();
-    let started = Instant::now();
     let a = raw(p.port, &post("/ocsp", &req));
     assert!(a.starts_with(b"HTTP/1.1 200") && body(&a).starts_with(&[0x30]) && body(&a).len() > 100);
-    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    slow.set_read_timeout(Some(WATCHDOG)).unwrap();
     let mut answer = Vec::new();
     let _ = slow.read_to_end(&mut answer);
     assert!(answer.starts_with(b"HTTP/1.1 408"), "{}", String::from_utf8_lossy(&answer));
-    assert!(started.elapsed() < Duration::from_secs(8));
     // Many connections that send nothing do not stop the server.
     let idle: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(("127.0.0.1", p.port)).unwrap()).collect();
     let (_, out) = openssl(&d, &["ocsp", "-issuer", "ca/ca.pem", "-cert", "u1.pem", "-url", &p.url("/ocsp"), "-CAfile", "root/ca.pem"]);

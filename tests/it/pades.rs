@@ -1,5 +1,5 @@
 //! `kyso sign --pades` and `kyso verify FILE.pdf` through the CLI, on the certs-example province
-//! and its sample PDFs. Oracles: `openssl cms -verify` on each signature's CMS over the byte
+//! (made now by its generate.sh: tests/it/example.rs) and its sample PDFs. Oracles: `openssl cms -verify` on each signature's CMS over the byte
 //! ranges; a PDF whose CMS OpenSSL made is verified by kyso; and — in the #[ignore]d tests —
 //! pyHanko and poppler's pdfsig on kyso CLI-signed PDFs, and kyso on a pyHanko-signed PDF.
 
@@ -10,8 +10,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+/// The example province made now (tests/it/example.rs): `kyso sign` needs a current
+/// certificate, and the checked-in one expires.
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("certs-example")
+    crate::example::fresh().to_path_buf()
 }
 
 fn ex(rel: &str) -> String {
@@ -202,7 +204,7 @@ fn changes_after_signing_are_indeterminate_sig_constraints_failure() {
     let mut junk = signed.clone();
     junk.extend_from_slice(b"\n% appended after signing\n1 0 obj (x) endobj\n");
     for (name, bytes, detail) in [
-        ("drawn.pdf", append_content_change(&signed), "(Page) changed: /Contents"),
+        ("drawn.pdf", append_content_change(&signed), "(/Page), page 1 changed: /Contents"),
         ("junk.pdf", junk, "bytes of data after the last revision (not an incremental update)"),
     ] {
         pki::write(d.path(), name, &bytes);

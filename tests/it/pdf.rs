@@ -571,9 +571,52 @@ fn pyhanko_detects_content_appended_after_a_kyso_signature() {
         .arg(&path)
         .output()
         .unwrap();
+    // pyHanko (an independent implementation) agrees with kyso's "other changes": it ran, judged
+    // the signature INVALID, and said why.
+    pyhanko_refuses(&out, &["The signature is judged INVALID.", "The signature is cryptographically sound.", APPENDED_CONTENT]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// What pyHanko's `sign validate --pretty-print` says about content appended after a signature.
+/// (pyHanko 0.38's wording; the signature itself stays "cryptographically sound".)
+pub(crate) const APPENDED_CONTENT: &str = "Some modifications may be illegitimate, and they appear to be incompatible with the current document modification policy.";
+
+/// pyHanko's refusal, read from a `pyhanko sign validate` run: Ok(its text) only when it ran to
+/// its verdict — exit status 1 (its "Validation failed"; a usage error is 2), no Python
+/// traceback — and its text says every one of `reasons`. A pyHanko that crashed, was
+/// misinvoked or accepted the file does not confirm a refusal.
+pub(crate) fn pyhanko_refuses(out: &std::process::Output, reasons: &[&str]) -> Result<String, String> {
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    // pyHanko (an independent implementation) agrees with kyso's "other changes".
-    assert!(!text.contains("The signature is judged VALID"), "{text}");
+    if out.status.code() != Some(1) {
+        return Err(format!("pyHanko exited {:?}, not 1 (a refusal):\n{text}", out.status.code()));
+    }
+    if text.contains("Traceback (most recent call last)") {
+        return Err(format!("pyHanko crashed:\n{text}"));
+    }
+    match reasons.iter().find(|r| !text.contains(*r)) {
+        Some(missing) => Err(format!("pyHanko refused without saying {missing:?}:\n{text}")),
+        None => Ok(text),
+    }
+}
+
+/// The refusal check fails on a pyHanko crash stand-in (a traceback, exit 1, even one that
+/// prints the expected words), on a usage error (exit 2), on an acceptance (exit 0), and on a
+/// refusal for another reason.
+#[test]
+fn pyhanko_refusal_check_fails_on_a_crash_a_usage_error_or_an_acceptance() {
+    let sh = |script: &str| Command::new("sh").args(["-c", script]).output().unwrap();
+    let reasons = ["The signature is judged INVALID.", APPENDED_CONTENT];
+    let verdict = format!("echo 'The signature is judged INVALID.'; echo '{APPENDED_CONTENT}'");
+    assert!(pyhanko_refuses(&sh(&format!("{verdict}; exit 1")), &reasons).is_ok());
+    let crash = sh(&format!(
+        "{verdict}; echo 'Traceback (most recent call last):' >&2; echo '  File \"pyhanko/sign/validation/pdf_embedded.py\"' >&2; echo 'KeyError: /ByteRange' >&2; exit 1"
+    ));
+    assert!(pyhanko_refuses(&crash, &reasons).unwrap_err().starts_with("pyHanko crashed"));
+    let usage = sh("echo 'Usage: pyhanko sign validate [OPTIONS] INFILE' >&2; echo \"Error: Invalid value for 'INFILE'\" >&2; exit 2");
+    assert!(pyhanko_refuses(&usage, &reasons).unwrap_err().starts_with("pyHanko exited Some(2)"));
+    let accepted = sh("echo 'The signature is judged VALID.'; exit 0");
+    assert!(pyhanko_refuses(&accepted, &reasons).unwrap_err().starts_with("pyHanko exited Some(0)"));
+    let other = sh("echo 'The signer'\\''s certificate is untrusted.'; echo 'The signature is judged INVALID.'; exit 1");
+    assert!(pyhanko_refuses(&other, &reasons).unwrap_err().starts_with("pyHanko refused without saying"));
 }
 
 #[test]
@@ -899,7 +942,7 @@ fn document_signer(pki: &Pki, party: &Party) -> kyso::DocumentSigner {
 }
 
 /// kyso's verification core on every signature of `pdf` (revocation off: no CRLs here).
-fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
+pub(crate) fn kyso_verify_all(pki: &Pki, pdf_bytes: &[u8], at: time::OffsetDateTime) -> Vec<(kyso::Indication, Modifications)> {
     use kyso::verify::{Options, Verifier};
     let opts = Options::at(at).revocation(kyso::RevocationMode::Off);
     let verifier = Verifier::new(&[pem_to_der(&pki.root.cert)], &[], &[], opts).unwrap();
@@ -955,7 +998,7 @@ fn document_signer_cms_in_pdf_verifies_with_openssl_and_kyso_verify() {
         for s in &report.signatures {
             let (status, detail) = check(s, "pdf_modifications");
             assert_eq!(status, kyso::report::CheckStatus::Failed);
-            assert!(detail.contains("(Page) changed: /Contents"), "{detail}");
+            assert!(detail.contains("(/Page), page 1 changed: /Contents"), "{detail}");
         }
         let (report, facts) = verifier.verify_pdf_parts(name, &sample(name));
         assert_eq!((report.indication, report.sub_indication), (kyso::Indication::TotalFailed, Some(kyso::SubIndication::FormatFailure)));

@@ -6,39 +6,23 @@
 //! chain byte for byte; the error messages of wrong passwords, truncated files, files with two
 //! keys and absurd iteration counts are snapshots (`KYSO_BLESS=1` regenerates them).
 
-use crate::cli::{kyso, summary};
+use crate::cli::{assert_within_cpu_budget, cpu_budget, kyso, summary};
 use crate::pki::openssl;
 use crate::robust_mutation::{serialize, tree, Node};
 use crate::snapshots::check_snapshot;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const DEMO_PASS: &str = "kyso-demo-2026";
 const UNIT_PASS: &str = "mật khẩu của Sở Y tế";
 const DOC: &str = "CÔNG VĂN số 25/SYT\nV/v ký số bằng tệp .p12\n";
 
-fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
-/// A scratch folder with a copy of certs-example (as `ex/`), the demo passphrase in
+/// A scratch folder with a copy of certs-example made now (tests/it/example.rs: the checked-in
+/// certificates expire, and these tests sign at the current time) as `ex/`, the demo passphrase in
 /// `demo-pass.txt`, the unit's passphrase in `unit-pass.txt` and a document `doc.txt`.
 fn scratch() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&example(), &t.path().join("ex"));
+    crate::example::copy_dir(crate::example::fresh(), &t.path().join("ex"));
     std::fs::write(t.path().join("demo-pass.txt"), format!("{DEMO_PASS}\n")).unwrap();
     std::fs::write(t.path().join("unit-pass.txt"), format!("{UNIT_PASS}\n")).unwrap();
     std::fs::write(t.path().join("doc.txt"), DOC).unwrap();
@@ -53,9 +37,16 @@ fn ok(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
     (out, err)
 }
 
-/// Runs kyso in `dir` expecting failure; returns "exit N" + stderr with the folder hidden.
+/// CPU seconds a refused run of kyso may spend (`crate::cli::cpu_budget`: work done, not
+/// wall-clock time). Each refusal needs milliseconds; an absurd iteration count that reached the
+/// key derivation would need hours (OpenSSL's does).
+const REFUSAL_CPU_SECONDS: u32 = 20;
+
+/// Runs kyso in `dir` expecting failure within [`REFUSAL_CPU_SECONDS`]; returns "exit N" +
+/// stderr with the folder hidden.
 fn fails(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let o = kyso().args(args).envs(env.iter().copied()).current_dir(dir).output().unwrap();
+    let o = cpu_budget(kyso().args(args).envs(env.iter().copied()).current_dir(dir), REFUSAL_CPU_SECONDS).output().unwrap();
+    assert_within_cpu_budget(&o, &format!("kyso {args:?}"));
     let (code, _, err) = summary(&o);
     assert_ne!(code, 0, "kyso {args:?} succeeded:\n{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -409,10 +400,9 @@ fn p12_error_messages_are_typed_and_stable() {
     ];
     for (name, args, pass) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let started = std::time::Instant::now();
+        // the absurd count is refused before any key derivation (OpenSSL would run for hours):
+        // `fails` stops a run at its CPU budget
         let got = fails(d, &args, &[("KYSO_PASSPHRASE", pass)]);
-        // the absurd count is refused before any key derivation (OpenSSL would run for hours)
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{name} took {:?}", started.elapsed());
         check_snapshot(name, &got);
     }
     // --p12-out refuses the CA's own passphrase for the unit

@@ -267,3 +267,38 @@ fn fixture_chain_verifies_with_openssl_and_crl_marks_revoked() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stdout).contains("revoked") || String::from_utf8_lossy(&bad.stderr).contains("revoked"));
 }
+
+/// An oracle's refusal, checked for its reason: Ok when the run failed (`succeeded` is false)
+/// and its output says `reason`; Err, naming what happened, when it succeeded or failed for
+/// another reason. A refusal for the wrong reason (a file not found, an untrusted root, a tool
+/// that crashed) does not confirm the case under test.
+pub fn refused_because(succeeded: bool, output: &str, reason: &str) -> Result<(), String> {
+    if succeeded {
+        return Err(format!("it succeeded (expected a refusal because of {reason:?}):\n{output}"));
+    }
+    if !output.contains(reason) {
+        return Err(format!("it failed, but not because of {reason:?}:\n{output}"));
+    }
+    Ok(())
+}
+
+/// `refused_because` fails on the two wrong answers: a success, and a refusal for another reason
+/// (OpenSSL's own outputs: an untrusted root is not a modified document).
+#[test]
+fn refusal_checks_need_the_reason() {
+    let pki = Pki::new(KeyKind::P256);
+    let other = Pki::new(KeyKind::P256);
+    let d = pki.dir.path();
+    let leaf = pki.leaf("Unit", Leaf::default());
+    let doc = write(d, "doc.txt", b"original");
+    openssl(d, &["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256", "-signer", leaf.cert.to_str().unwrap(), "-inkey", leaf.key.to_str().unwrap(), "-certfile", pki.sub.cert.to_str().unwrap(), "-in", "doc.txt", "-out", "doc.p7s"]);
+    let sig = d.join("doc.p7s");
+    let (ok, out) = openssl_cms_verify(d, &sig, &doc, &pki.root.cert, &[]);
+    assert!(refused_because(ok, &out, "content verify error").unwrap_err().starts_with("it succeeded"));
+    write(d, "doc.txt", b"modified");
+    let (ok, out) = openssl_cms_verify(d, &sig, &doc, &pki.root.cert, &[]);
+    refused_because(ok, &out, "content verify error").unwrap();
+    let (ok, out) = openssl_cms_verify(d, &sig, &doc, &other.root.cert, &[]);
+    let e = refused_because(ok, &out, "content verify error").unwrap_err();
+    assert!(e.starts_with("it failed, but not because of") && e.contains("unable to get local issuer certificate"), "{e}");
+}

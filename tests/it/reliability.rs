@@ -132,6 +132,30 @@ fn simultaneous_sign_add_runs_never_lose_a_signer() {
 /// A document, key, certificate or signature that is a FIFO (no writer) or /dev/zero: `sign`
 /// and `verify` return within a second with a clear error naming it; in a batch, that document
 /// fails alone and the others are signed.
+/// Hang watchdog of the runs below that must not block (a FIFO without a writer, /dev/zero):
+/// a run still going after this long is killed and the test fails. Far above the milliseconds a
+/// refusal takes, so a loaded machine never trips it; no speed is asserted (issue 23: no
+/// wall-clock threshold in plain tests).
+const HANG_WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Runs `cmd` (stdout and stderr piped) to its end; returns its output and whether it ended by
+/// itself (false: killed by [`HANG_WATCHDOG`]).
+fn run_watched(cmd: &mut Command) -> (Output, bool) {
+    let t = Instant::now();
+    let mut c = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let by_itself = loop {
+        if c.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if t.elapsed() > HANG_WATCHDOG {
+            let _ = c.kill();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    (c.wait_with_output().unwrap(), by_itself)
+}
+
 #[test]
 fn fifos_and_devices_as_inputs_fail_within_a_second() {
     let pki = Pki::new(KeyKind::P256);
@@ -143,20 +167,12 @@ fn fifos_and_devices_as_inputs_fail_within_a_second() {
     let cert = s(&unit.cert).to_string();
     let key = s(&unit.key).to_string();
     let chain = s(&pki.sub.cert).to_string();
-    let timed = |args: &[&str]| -> (i32, String, Duration) {
-        let t = Instant::now();
-        let mut c = kyso().args(args).current_dir(d).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        // never let a regression hang the test run
-        loop {
-            if c.try_wait().unwrap().is_some() || t.elapsed() > Duration::from_secs(20) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let _ = c.kill();
-        let o = c.wait_with_output().unwrap();
+    // (the name says "within a second"; what is checked is that the run ends by itself, not
+    // blocked on the FIFO or reading /dev/zero forever: no speed threshold, issue 23)
+    let timed = |args: &[&str]| -> (i32, String, bool) {
+        let (o, by_itself) = run_watched(kyso().args(args).current_dir(d));
         let (code, _, err) = summary(&o);
-        (code, err, t.elapsed())
+        (code, err, by_itself)
     };
     for bad in [s(&fifo), "/dev/zero"] {
         let cases: Vec<(&str, Vec<&str>)> = vec![
@@ -171,8 +187,8 @@ fn fifos_and_devices_as_inputs_fail_within_a_second() {
         let o = kyso().args(["sign", "--cert", &cert, "--key", &key, "--chain", &chain, "--force", s(&doc)]).current_dir(d).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
         for (what, args) in cases {
-            let (code, err, took) = timed(&args);
-            assert!(took < Duration::from_secs(1), "{what} {bad}: took {took:?}");
+            let (code, err, by_itself) = timed(&args);
+            assert!(by_itself, "{what} {bad}: still running after {HANG_WATCHDOG:?} (blocked): {err}");
             assert_ne!(code, 0, "{what} {bad}: {err}");
             let kind = if bad == "/dev/zero" { "character device" } else { "named pipe (FIFO)" };
             let said = err.contains(kind) || err.contains("regular file");
@@ -188,10 +204,9 @@ fn fifos_and_devices_as_inputs_fail_within_a_second() {
     let a = write(d, "a.txt", b"A");
     let b = write(d, "b.txt", b"B");
     std::fs::create_dir(d.join("out")).unwrap();
-    let t = Instant::now();
-    let o = kyso().args(["sign", "--cert", &cert, "--key", &key, "--out-dir", "out", s(&a), s(&fifo), "/dev/zero", s(&b)]).current_dir(d).output().unwrap();
+    let (o, by_itself) = run_watched(kyso().args(["sign", "--cert", &cert, "--key", &key, "--out-dir", "out", s(&a), s(&fifo), "/dev/zero", s(&b)]).current_dir(d));
     let (code, _, err) = summary(&o);
-    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(by_itself, "the batch blocked: {err}");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("error: {}: cannot open the document: the file is a named pipe (FIFO)", fifo.display())), "{err}");
     assert!(err.contains("error: /dev/zero: cannot open the document: the file is a character device"), "{err}");
@@ -280,14 +295,14 @@ fn pass_file_reads_one_bounded_line() {
     // the error is the first thing written: the process was stopped after reading
     assert!(err.starts_with("error: cannot read the passphrase file /dev/zero: the first line is longer than 4096 bytes"), "{err}");
     assert!(peak > 1024 && peak < 32 * 1024, "peak RSS {peak} KiB");
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    // (no speed threshold, issue 23: a run past peak_rss_kib's 20 s watchdog is killed, and
+    // then has no exit code 2)
     eprintln!("--pass-file /dev/zero: peak RSS {peak} KiB, {took:?}");
     let fifo = d.join("pass.fifo");
     mkfifo(&fifo);
-    let t = Instant::now();
-    let o = kyso().args(["inspect", "k.pem", "--pass-file", s(&fifo)]).current_dir(d).output().unwrap();
+    let (o, by_itself) = run_watched(kyso().args(["inspect", "k.pem", "--pass-file", s(&fifo)]).current_dir(d));
     let (code, _, err) = summary(&o);
-    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(by_itself, "blocked on a FIFO without a writer");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is empty"), "{err}");
     std::fs::write(d.join("pass.txt"), format!("{PASS}\nignored second line\n")).unwrap();
@@ -481,46 +496,31 @@ fn sigkill_of_ca_issue_never_leaves_an_orphan_key_or_a_key_in_a_temporary() {
         // --no-passphrase: the new key's KDF would only lengthen the runs (the CA key's stays)
         ca_cmd(root, &["ca", "issue", "--dir", "ca", "--cn", cn, "--org", "Sở Y tế", "--no-passphrase", "--key-out", &key, "--cert-out", &cert])
     };
-    let t0 = Instant::now();
-    let o = issue("calibrate").output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
-    let full = t0.elapsed().as_micros() as u64;
-    let mut rng = Rng::new(0x2424);
+    // Crash points counted in events, not in time (issue 23; tests/it/killer.rs): a run to its
+    // end counts its mutating system calls, then runs are killed at the entry of the k-th for 60
+    // k spread over all of them (every state a SIGKILL can leave is "before call k"), and five
+    // more run to their end.
+    let full = crate::killer::run(issue("calibrate"), |_, _| false);
+    assert_eq!(full.code, Some(0), "{}", full.stderr);
+    let mut points: Vec<Option<usize>> = crate::robust_crash::spread(full.mutating, 60).into_iter().map(Some).collect();
+    let kill_points = points.len();
+    points.extend([None; 5]);
     let (mut kills, mut completions, mut recorded_by_killed, mut repaired) = (0, 0, 0, 0);
     let mut trial = 0;
-    // Kills at random points of the second half of a run (the first half opens the CA key),
-    // the span adapting to the machine: a completion shrinks it, a kill widens it.
-    let mut span = full;
-    while kills < 60 || completions < 5 {
+    for point in points {
         trial += 1;
-        assert!(trial < 200, "only {kills} kills and {completions} completions in {trial} trials");
         let cn = format!("unit-{trial}");
         let (key, cert) = (certs.join(format!("{cn}.key")), certs.join(format!("{cn}.pem")));
         let before = ca_list(root);
-        let delay = Duration::from_micros(span / 2 + rng.next() % (span / 2 + 1));
-        let mut c = issue(&cn).spawn().unwrap();
-        let t = Instant::now();
-        let killed = loop {
-            if c.try_wait().unwrap().is_some() {
-                break false;
-            }
-            if t.elapsed() >= delay {
-                let _ = c.kill();
-                break true;
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        };
-        let o = c.wait_with_output().unwrap();
-        if !killed || o.status.code().is_some() {
-            assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
+        let t = crate::killer::run(issue(&cn), |n, _| Some(n) == point);
+        if t.killed_at.is_none() {
+            assert_eq!(t.code, Some(0), "{}", t.stderr);
             assert!(key_matches_cert(root, &key, &cert));
             completions += 1;
-            span = span * 17 / 20;
             continue;
         }
         kills += 1;
-        span = span * 21 / 20;
-        let step = format!("trial {trial}, killed after {delay:?}");
+        let step = format!("trial {trial}, killed at mutating system call {point:?} of {}", full.mutating);
         // right after the kill
         assert!(!key.exists() || cert.exists(), "{step}: a key without its certificate");
         if key.exists() {
@@ -570,6 +570,10 @@ fn sigkill_of_ca_issue_never_leaves_an_orphan_key_or_a_key_in_a_temporary() {
     assert!(litter.is_empty(), "{litter:?}");
     let o = ca_cmd(root, &["ca", "audit", "--dir", "ca"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", summary(&o).2);
+    // counted, not hoped for: (nearly) every kill point falls inside its run (later runs make
+    // about as many mutating calls as the first: 49 here, all of them kill points), and the
+    // five unkilled runs completed
+    assert!(kills * 10 >= kill_points * 9 && completions >= 5, "only {kills} kills of {kill_points} kill points and {completions} completions in {trial} trials ({} mutating calls in a full run)", full.mutating);
     eprintln!("ca issue SIGKILL: {kills} kills and {completions} completions in {trial} trials; {recorded_by_killed} killed runs had recorded their certificate ({repaired} repaired by the rerun: revoked as superseded)");
 }
 

@@ -20,6 +20,12 @@ fn ex(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-example").join(p)
 }
 
+/// certs-example/ made now (tests/it/example.rs), for the tests that sign through the CLI at the
+/// current time (the checked-in certificates expire; `kyso sign` refuses an expired one).
+fn fresh(p: &str) -> PathBuf {
+    crate::example::fresh().join(p)
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -411,22 +417,22 @@ fn pdf_with_person_and_agency_signatures_in_both_languages() {
     // The PDF path of the report: signed with the CLI (the signing time is now), so only
     // properties are asserted, not a snapshot.
     let d = tempfile::tempdir().unwrap();
-    let pass = ex("passphrase.txt");
+    let pass = fresh("passphrase.txt");
     let sign = |stem: &str, extra: &[&str]| {
-        let cert = ex(&format!("{stem}.pem"));
-        let key = ex(&format!("{stem}.key"));
-        let chain = ex("chain.pem");
+        let cert = fresh(&format!("{stem}.pem"));
+        let key = fresh(&format!("{stem}.key"));
+        let chain = fresh("chain.pem");
         let mut args = vec!["sign", "--pades", "--cert", s(&cert), "--key", s(&key), "--chain", s(&chain), "--pass-file", s(&pass)];
         args.extend_from_slice(extra);
         let (code, _, err) = summary(&run(d.path(), &args));
         assert_eq!(code, 0, "{err}");
     };
-    let input = ex("pdf/cong-van.pdf");
+    let input = fresh("pdf/cong-van.pdf");
     sign("units/so-y-te/person", &["--appearance", "none", "--out", "cv.pdf", s(&input)]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     sign("units/so-y-te/agency", &["--appearance", "none", "--in-place", "cv.pdf"]);
-    let root = ex("root.pem");
-    let crl = ex("crl.pem");
+    let root = fresh("root.pem");
+    let crl = fresh("crl.pem");
     for (lang, verbose) in [("vi", false), ("vi", true), ("en", false), ("en", true)] {
         let mut args = vec!["verify", "cv.pdf", "--trust", s(&root), "--crl", s(&crl), "--lang", lang];
         if verbose {
@@ -482,9 +488,9 @@ fn timestamps_and_a_pdf_document_timestamp_in_both_languages() {
     // A PAdES-B-T signature by the person, then a document timestamp over the whole PDF, from
     // certs-example's TSA (signing times are now: properties only).
     let d = tempfile::tempdir().unwrap();
-    let (pass, chain, root, crl) = (ex("passphrase.txt"), ex("chain.pem"), ex("root.pem"), ex("crl.pem"));
-    let server = crate::tsa::Server::start_with(&ex("tsa/tsa.pem"), &ex("tsa/tsa.key"), &chain, &["--pass-file", s(&pass)]);
-    let (cert, key, input) = (ex("units/so-y-te/person.pem"), ex("units/so-y-te/person.key"), ex("pdf/cong-van.pdf"));
+    let (pass, chain, root, crl) = (fresh("passphrase.txt"), fresh("chain.pem"), fresh("root.pem"), fresh("crl.pem"));
+    let server = crate::tsa::Server::start_with(&fresh("tsa/tsa.pem"), &fresh("tsa/tsa.key"), &chain, &["--pass-file", s(&pass)]);
+    let (cert, key, input) = (fresh("units/so-y-te/person.pem"), fresh("units/so-y-te/person.key"), fresh("pdf/cong-van.pdf"));
     let sign = [
         "sign", "--pades", "--cert", s(&cert), "--key", s(&key), "--chain", s(&chain), "--pass-file", s(&pass), "--appearance", "none", "--tsa", &server.url,
         "--tsa-trust", s(&root), "--out", "bt.pdf", s(&input),

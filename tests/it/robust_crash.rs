@@ -1,5 +1,8 @@
 //! Crash safety of the CA: `kyso ca issue` and `kyso ca revoke` are killed with SIGKILL at
-//! seeded random points, dozens of times, and after every kill the CA directory is checked.
+//! chosen points, dozens of times, and after every kill the CA directory is checked. The points
+//! are counted in events, not time (issue 23): the command runs under ptrace (tests/it/killer.rs)
+//! and is killed at the entry of its k-th mutating system call, so every kill lands where it was
+//! aimed on any machine, and the test counts the kills it made.
 //!
 //! What the CA promises (and this test checks):
 //! - the registry opens, and `kyso ca audit` verifies its hash chain and accounts for every
@@ -23,10 +26,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use super::cli::kyso;
-use super::robust_mutation::Rng;
+use super::killer;
 
 const PASS: &str = "crash-test passphrase";
 
@@ -73,23 +75,25 @@ fn crl_file(ca: &Path) -> (i64, BTreeSet<String>, Vec<u8>) {
     (number, serials, der)
 }
 
-/// Runs `cmd`, killing it with SIGKILL after `delay` if it has not finished. Returns the exit
-/// status code (None when killed) and stdout.
-fn run_killed(mut cmd: Command, delay: Duration) -> (Option<i32>, String) {
-    let mut child = cmd.spawn().unwrap();
-    let start = std::time::Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() >= delay {
-            let _ = child.kill(); // SIGKILL
-            break;
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
-    let out = child.wait_with_output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+/// Runs `cmd` and kills it at the entry of its `k`-th mutating system call (never, if it makes
+/// fewer). Returns the exit code (None when killed) and stdout.
+fn run_killed_at(cmd: Command, k: usize) -> (Option<i32>, String) {
+    let t = killer::run(cmd, |n, _| n == k);
+    (t.code, t.stdout)
+}
+
+/// The number of mutating system calls `cmd` makes when it runs to its end (asserting exit 0).
+fn mutating_calls(cmd: Command, what: &str) -> usize {
+    let t = killer::run(cmd, |_, _| false);
+    assert_eq!(t.code, Some(0), "{what}: {}", t.stderr);
+    t.mutating
+}
+
+/// `n` kill points spread evenly over 1..=`max` (deterministic).
+pub(crate) fn spread(max: usize, n: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..n).map(|j| 1 + j * max.saturating_sub(1) / n.saturating_sub(1).max(1)).collect();
+    v.dedup();
+    v
 }
 
 fn check_invariants(ca: &Path, certs_dir: &Path, killed_outputs: &BTreeSet<String>, issued_ok: &BTreeSet<String>, step: &str) {
@@ -144,6 +148,9 @@ fn check_after_next_command(ca: &Path, step: &str) {
     assert_eq!(serials, revoked, "{step}: the CRL does not match the registry's revocations");
 }
 
+/// Kills spread over the whole of `ca issue` (with `--key-out`) and `ca revoke`: 30 issue and 15
+/// revoke kill points, evenly over the mutating calls an uninterrupted run makes, interleaved with
+/// runs left to complete.
 #[test]
 fn sigkill_during_issue_and_revoke_loses_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -153,50 +160,57 @@ fn sigkill_during_issue_and_revoke_loses_nothing() {
     std::fs::create_dir(&certs).unwrap();
     let o = ca_cmd(root, &["ca", "init", "--dir", "ca", "--name", "Crash Test CA"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let issue = |cn: &str| {
+        let (key, cert) = (format!("certs/{cn}.key"), format!("certs/{cn}.pem"));
+        ca_cmd(root, &["ca", "issue", "--dir", "ca", "--cn", cn, "--org", "Sở Y tế", "--key-out", &key, "--cert-out", &cert])
+    };
+    let revoke = |serial: &str| ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", serial, "--reason", "superseded"]);
 
-    // Calibrate: how long an uninterrupted issue takes here, so kills land all over it.
-    let t0 = std::time::Instant::now();
-    let o = ca_cmd(root, &["ca", "issue", "--dir", "ca", "--cn", "calibrate", "--org", "Sở Y tế", "--key-out", "certs/calibrate.key", "--cert-out", "certs/calibrate.pem"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let full = t0.elapsed().as_micros().max(1000) as u64;
+    // Calibrate in events: the mutating calls of an uninterrupted issue and revoke.
+    let m_issue = mutating_calls(issue("calibrate"), "ca issue");
+    let first = registry(&ca).0.keys().next().unwrap().clone();
+    let m_revoke = mutating_calls(revoke(&first), "ca revoke");
+    assert!(m_issue >= 10 && m_revoke >= 5, "{m_issue} / {m_revoke} mutating calls: the tracer sees too little");
+    let mut issue_points = spread(m_issue, 30).into_iter();
+    let mut revoke_points = spread(m_revoke, 15).into_iter();
 
-    let mut rng = Rng::new(0xdead_beef);
     let mut killed_outputs = BTreeSet::new();
     let mut issued_ok = BTreeSet::new();
     let (mut kills, mut completions) = (0, 0);
-    // Delays adapt to the machine's speed: a run that completed shrinks the span, a kill widens
-    // it, so that both kills at all points and some completions happen. Stops after 30 kills.
-    let mut span = [full, full / 2]; // issue, revoke (about half the work: no new key)
     let mut i = 0;
-    while kills < 30 || completions < 5 {
-        assert!(i < 200, "{kills} kills and {completions} completions after {i} runs");
+    loop {
         i += 1;
-        let revoke = i % 3 == 2;
-        let delay = Duration::from_micros(rng.next() % (span[revoke as usize] + 1));
-        let step = format!("step {i} ({}, killed after {delay:?})", if revoke { "revoke" } else { "issue" });
-        if revoke {
+        // every 4th run completes; the others are killed at their point (issue, issue, revoke)
+        let complete = i % 4 == 0;
+        let is_revoke = !complete && i % 3 == 2;
+        let k = if complete {
+            None
+        } else if is_revoke {
+            match revoke_points.next() {
+                Some(k) => Some(k),
+                None => continue,
+            }
+        } else {
+            match issue_points.next() {
+                Some(k) => Some(k),
+                None if revoke_points.len() == 0 => break,
+                None => continue,
+            }
+        };
+        let step = format!("step {i} ({}, killed at mutating call {k:?})", if is_revoke { "revoke" } else { "issue" });
+        if is_revoke {
             let (reg, _) = registry(&ca);
             let valid: Vec<&String> = reg.iter().filter(|(_, (_, r))| !*r).map(|(s, _)| s).collect();
-            if valid.is_empty() {
-                continue;
-            }
-            let serial = valid[rng.below(valid.len())].clone();
-            let (code, _) = run_killed(ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "superseded"]), delay);
+            let Some(serial) = valid.get(i % valid.len().max(1)).map(|s| s.to_string()) else { continue };
+            let (code, _) = run_killed_at(revoke(&serial), k.unwrap_or(usize::MAX));
             match code {
                 None => kills += 1,
                 Some(0) => completions += 1,
                 Some(c) => panic!("{step}: ca revoke exited {c}"),
             }
-            span[1] = if code.is_none() { span[1] * 21 / 20 } else { span[1] * 17 / 20 };
         } else {
             let cn = format!("unit-{i}");
-            let (key, cert) = (format!("certs/{cn}.key"), format!("certs/{cn}.pem"));
-            let (code, out) = run_killed(
-                ca_cmd(root, &["ca", "issue", "--dir", "ca", "--cn", &cn, "--org", "Sở Y tế", "--key-out", &key, "--cert-out", &cert]),
-                delay,
-            );
+            let (code, out) = run_killed_at(issue(&cn), k.unwrap_or(usize::MAX));
             match code {
                 None => {
                     kills += 1;
@@ -206,11 +220,10 @@ fn sigkill_during_issue_and_revoke_loses_nothing() {
                     completions += 1;
                     let serial = out.split("serial ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
                     issued_ok.insert(serial);
-                    assert!(root.join(&key).exists() && root.join(&cert).exists(), "{step}: outputs missing after exit 0");
+                    assert!(root.join(format!("certs/{cn}.key")).exists() && root.join(format!("certs/{cn}.pem")).exists(), "{step}: outputs missing after exit 0");
                 }
                 Some(c) => panic!("{step}: ca issue exited {c}"),
             }
-            span[0] = if code.is_none() { span[0] * 21 / 20 } else { span[0] * 17 / 20 };
         }
         check_invariants(&ca, &certs, &killed_outputs, &issued_ok, &step);
         if i % 4 == 3 {
@@ -218,6 +231,11 @@ fn sigkill_during_issue_and_revoke_loses_nothing() {
         }
     }
     check_after_next_command(&ca, "end");
+    println!("crash: ca issue makes {m_issue} mutating calls, ca revoke {m_revoke}; {kills} kills, {completions} completions");
+    // Kill points at or below the calibrated count land (a run's count varies a little with the
+    // registry's size; a point past it lets the run complete, which is checked as well).
+    assert!(kills >= 40, "only {kills} of 45 kill points landed");
+    assert!(completions >= 10, "{completions} completions");
     // Temporary files a killed write left behind are never world-readable (keys: 0600 from creation).
     for dir in [&ca, &certs] {
         for e in std::fs::read_dir(dir).unwrap() {
@@ -232,7 +250,8 @@ fn sigkill_during_issue_and_revoke_loses_nothing() {
 }
 
 /// Kills aimed at the end of `ca revoke`, where the new CRL is written and the transaction
-/// commits: the window in which `crl.pem` could get ahead of the registry.
+/// commits: the window in which `crl.pem` could get ahead of the registry. Each of 29 revokes is
+/// killed at one of the last 10 mutating calls of an uninterrupted revoke.
 #[test]
 fn sigkill_at_the_end_of_revoke_keeps_crl_and_registry_in_step() {
     let tmp = tempfile::tempdir().unwrap();
@@ -247,26 +266,20 @@ fn sigkill_at_the_end_of_revoke_keeps_crl_and_registry_in_step() {
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let serials: Vec<String> = registry(&ca).0.keys().cloned().collect();
-    // calibrate one revoke
-    let t0 = std::time::Instant::now();
-    let o = ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", &serials[0]]).output().unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    let full = t0.elapsed().as_micros() as u64;
-    let mut rng = Rng::new(42);
+    let revoke = |serial: &str| ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", serial]);
+    // calibrate one revoke, in mutating calls
+    let full = mutating_calls(revoke(&serials[0]), "ca revoke");
+    assert!(full >= 10, "{full} mutating calls");
     let mut kills = 0;
-    // `full` adapts to the machine's load: shorter after a run that completed, longer after a kill
-    let mut full = full;
     for (i, serial) in serials.iter().enumerate().skip(1) {
-        // between 70% and 110% of a full run
-        let delay = Duration::from_micros(full * 7 / 10 + rng.next() % (full * 4 / 10 + 1));
-        let (code, _) = run_killed(ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", serial]), delay);
+        let k = full - (i % 10);
+        let (code, _) = run_killed_at(revoke(serial), k);
         if code.is_none() {
             kills += 1;
-            full = full * 21 / 20;
         } else {
-            full = full * 4 / 5;
+            assert_eq!(code, Some(0), "revoke {i}");
         }
-        let step = format!("revoke {i} killed={} after {delay:?}", code.is_none());
+        let step = format!("revoke {i} killed={} at mutating call {k} of {full}", code.is_none());
         let (reg, latest) = registry(&ca);
         let (number, listed, _) = crl_file(&ca);
         assert!(number <= latest.unwrap().0, "{step}: crl.pem is ahead of the registry");
@@ -278,13 +291,15 @@ fn sigkill_at_the_end_of_revoke_keeps_crl_and_registry_in_step() {
         }
     }
     check_after_next_command(&ca, "end");
-    assert!(kills >= 5, "only {kills} kills");
+    println!("crash: ca revoke makes {full} mutating calls; {kills} of 29 revokes killed in its last 10");
+    assert!(kills >= 20, "only {kills} of 29 kills landed");
 }
 
 /// Regression: `ca revoke` wrote `crl.pem` inside its transaction, before the commit. Killed
 /// between the two, `crl.pem` listed a revocation the registry never recorded, under a CRL
 /// number the next CRL would reuse. Made deterministic by holding a read transaction on the
-/// registry, which keeps the revoke waiting at its commit; the process is killed there.
+/// registry, which keeps the revoke waiting at its commit (SQLite's busy handler sleeps); the
+/// process is killed at its first sleep — an event, not a time.
 #[test]
 fn revoke_killed_while_waiting_to_commit_leaves_crl_pem_behind_not_ahead() {
     let tmp = tempfile::tempdir().unwrap();
@@ -300,17 +315,21 @@ fn revoke_killed_while_waiting_to_commit_leaves_crl_pem_behind_not_ahead() {
     let reader = rusqlite::Connection::open(ca.join("registry.db")).unwrap();
     reader.execute_batch("BEGIN").unwrap();
     let _: i64 = reader.query_row("SELECT count(*) FROM certificates", [], |r| r.get(0)).unwrap();
-    let mut child = ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", &serial]).spawn().unwrap();
-    // Wait until crl.pem changes (the old order) or 3 s (the revoke is then blocked at its commit).
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(3) && std::fs::read(ca.join("crl.pem")).unwrap() == before {
-        assert!(child.try_wait().unwrap().is_none(), "the revoke finished despite the reader");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let mut crl_at_kill = None;
+    let t = killer::run(ca_cmd(root, &["ca", "revoke", "--dir", "ca", "--serial", &serial]), |k, call| {
+        let waits = k == 0 && call.sleeps();
+        if waits {
+            // (the journal shows the revoke holds the write lock and has written: it waits at its commit)
+            crl_at_kill = Some((std::fs::read(ca.join("crl.pem")).unwrap(), ca.join("registry.db-journal").exists()));
+        }
+        waits
+    });
     reader.execute_batch("ROLLBACK").unwrap();
     drop(reader);
+    assert!(t.killed_at.is_some(), "the revoke never waited for the reader (exit {:?}): {}", t.code, t.stderr);
+    let (crl_then, journal) = crl_at_kill.unwrap();
+    assert!(journal, "killed at a sleep before the revoke wrote its transaction");
+    assert!(crl_then == before, "crl.pem was rewritten before the commit");
 
     let (reg, latest) = registry(&ca);
     assert!(!reg[&serial].1, "the killed revoke did not commit");

@@ -19,6 +19,58 @@ fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Paths that create or write a file by themselves (`fs::copy` and `File::options` included: the
+/// text search this replaces missed them, issue 23).
+const FORBIDDEN_PATHS: [(&str, &str); 6] = [("fs", "write"), ("fs", "copy"), ("File", "create"), ("File", "create_new"), ("File", "options"), ("tempfile", "tempfile")];
+/// Names whose only use is writing files.
+const FORBIDDEN_NAMES: [&str; 5] = ["OpenOptions", "OpenOptionsExt", "create_new", "generate_to", "NamedTempFile"];
+
+/// The places in a source file, outside `#[cfg(test)]` items, comments and string literals, that
+/// create or write files without kyso::files: (line, what). Tokenised with the architecture
+/// test's tokenizer, so `use std::fs::{self, write};` and a path split over lines count too.
+fn bypassing_writes(src: &str) -> Vec<(usize, String)> {
+    use crate::architecture::{is_cfg_test, skip_item, tokenize, Tok};
+    let toks = tokenize(src);
+    let ident = |i: usize| match toks.get(i) {
+        Some((Tok::Ident(s), _)) => Some(s.as_str()),
+        _ => None,
+    };
+    let is = |i: usize, t: Tok| toks.get(i).is_some_and(|(x, _)| *x == t);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if is_cfg_test(&toks, i) {
+            i = skip_item(&toks, i + 7);
+            continue;
+        }
+        let line = toks[i].1;
+        if let (Some(a), true, Some(b)) = (ident(i), is(i + 1, Tok::PathSep), ident(i + 2)) {
+            if FORBIDDEN_PATHS.contains(&(a, b)) {
+                out.push((line, format!("{a}::{b}")));
+            }
+        }
+        if let Some(name) = ident(i).filter(|n| FORBIDDEN_NAMES.contains(n)) {
+            out.push((line, name.to_string()));
+        }
+        // `fs::{…, write, …}` / `fs::{…, copy, …}` in a use tree
+        if ident(i) == Some("fs") && is(i + 1, Tok::PathSep) && is(i + 2, Tok::Punct('{')) {
+            let mut j = i + 3;
+            let mut depth = 1;
+            while j < toks.len() && depth > 0 {
+                match &toks[j].0 {
+                    Tok::Punct('{') => depth += 1,
+                    Tok::Punct('}') => depth -= 1,
+                    Tok::Ident(n) if depth == 1 && (n == "write" || n == "copy") => out.push((toks[j].1, format!("fs::{{{n}}}"))),
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// A static check (regression for the man-page and demo writers, which bypassed it): no code
 /// outside src/files.rs creates or writes files by itself. Test modules are not looked at.
 #[test]
@@ -27,26 +79,71 @@ fn every_file_write_goes_through_write_atomic() {
     let mut files = Vec::new();
     rs_files(&src, &mut files);
     assert!(files.len() > 20);
-    let forbidden = ["fs::write(", "File::create(", "OpenOptions::new(", "generate_to(", "create_new(true)"];
+    // Test-only modules in files of their own (`#[cfg(test)] mod tests;` beside the file that
+    // declares it, e.g. src/ca/tests.rs): skipped like the `#[cfg(test)]` items inside a file.
+    let mut test_only = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let dir = if f.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs" || n == "main.rs") {
+            f.parent().unwrap().to_path_buf()
+        } else {
+            f.with_extension("")
+        };
+        for (i, _) in text.match_indices("#[cfg(test)]") {
+            let rest = text[i + "#[cfg(test)]".len()..].trim_start();
+            let Some(decl) = rest.strip_prefix("mod ") else { continue };
+            let Some(name) = decl.split(';').next().filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_')) else { continue };
+            test_only.push(dir.join(format!("{name}.rs")));
+            test_only.push(dir.join(name).join("mod.rs"));
+        }
+    }
+    assert!(test_only.iter().any(|p| p.ends_with("ca/tests.rs")), "the test-only module files were not found: {test_only:?}");
     let mut found = Vec::new();
     for f in files {
-        if f.ends_with("src/files.rs") {
+        if f.ends_with("src/files.rs") || test_only.contains(&f) {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap_or("");
-        for (n, line) in code.lines().enumerate() {
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            for pat in forbidden {
-                if line.contains(pat) {
-                    found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap().display(), n + 1, line.trim()));
-                }
-            }
+        for (line, what) in bypassing_writes(&text) {
+            found.push(format!("{}:{line}: {what}", f.strip_prefix(&src).unwrap().display()));
         }
     }
     assert!(found.is_empty(), "file writes that bypass kyso::files::write_atomic:\n{}", found.join("\n"));
+}
+
+/// The check sees every way to create a file that the old text search missed (`File::options`,
+/// `fs::copy`, a `use` tree, a path over two lines), and nothing in comments, strings or tests.
+#[test]
+fn the_write_check_fails_on_each_way_to_create_a_file() {
+    let bad = [
+        ("fn f(p: &Path) { let _ = std::fs::File::options().write(true).open(p); }", "File::options"),
+        ("fn f(a: &Path, b: &Path) { std::fs::copy(a, b).unwrap(); }", "fs::copy"),
+        ("use std::fs::{self, copy};", "fs::{copy}"),
+        ("use std::fs::{self, write as put};", "fs::{write}"),
+        ("fn f() { let o = std::fs::OpenOptions::new(); }", "OpenOptions"),
+        ("fn f(p: &Path) { fs::write(p, b\"x\") }", "fs::write"),
+        ("fn f(p: &Path) { std::fs::\n    write(p, b\"x\") }", "fs::write"),
+        ("fn f(p: &Path) { File::create(p) }", "File::create"),
+        ("fn f(p: &Path) { File::create_new(p) }", "File::create_new"),
+        ("fn f(d: &Path) { tempfile::NamedTempFile::new_in(d) }", "NamedTempFile"),
+        ("fn f() { let t = tempfile::tempfile(); }", "tempfile::tempfile"),
+        ("fn f(c: &Command) { clap_mangen::generate_to(c, \"man\") }", "generate_to"),
+    ];
+    for (src, what) in bad {
+        let found = bypassing_writes(src);
+        assert!(found.iter().any(|(_, w)| w == what), "{src:?}: expected {what}, found {found:?}");
+    }
+    let fine = [
+        "// std::fs::write(p, b)\nfn f() {}",
+        "fn f() { let s = \"fs::copy(a, b) and File::options()\"; }",
+        "#[cfg(test)]\nmod tests { fn t(p: &Path) { std::fs::write(p, b\"x\").unwrap(); std::fs::copy(p, p).unwrap(); } }",
+        "fn f(p: &Path) -> Vec<u8> { std::fs::read(p).unwrap() }",
+        "fn f(a: &Path, b: &Path) { std::fs::rename(a, b).unwrap(); }",
+        "use std::fs::{self, File};",
+    ];
+    for src in fine {
+        assert_eq!(bypassing_writes(src), vec![], "{src:?}");
+    }
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {

@@ -104,16 +104,17 @@ impl Server {
         Server { child, url, log, reader: Some(reader) }
     }
 
-    /// Sends SIGTERM and waits (bounded) for the exit; returns the exit code and the log.
+    /// Sends SIGTERM and waits for the exit; returns the exit code and the log. The wait has a
+    /// watchdog (WATCHDOG: catches a server that never stops; it stops in milliseconds).
     pub(crate) fn terminate(mut self) -> (Option<i32>, Vec<String>) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + WATCHDOG;
         let code = loop {
             if let Some(s) = self.child.try_wait().unwrap() {
                 break s.code();
             }
-            assert!(Instant::now() < deadline, "the server did not stop within 20 s of SIGTERM");
+            assert!(Instant::now() < deadline, "the server did not stop within {WATCHDOG:?} of SIGTERM (a hang)");
             std::thread::sleep(Duration::from_millis(50));
         };
         if let Some(r) = self.reader.take() {
@@ -132,8 +133,14 @@ impl Drop for Server {
     }
 }
 
+/// Bound of the waits in this file that only catch a hang (a server that never stops or never
+/// answers): two minutes, orders of magnitude above the milliseconds the awaited event takes, so
+/// that a loaded machine never trips them. No test here asserts a speed (throughput:
+/// benches/tsa.rs).
+const WATCHDOG: Duration = Duration::from_secs(120);
+
 fn client(url: &str) -> tsp::HttpClient {
-    tsp::HttpClient::new(url, Duration::from_secs(20)).unwrap()
+    tsp::HttpClient::new(url, WATCHDOG).unwrap()
 }
 
 use kyso::tsp::TsaClient as _;
@@ -143,7 +150,7 @@ fn raw_post(url: &str, content_type: &str, body: &[u8], method: &str) -> (u16, V
     use std::io::{Read, Write};
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.set_read_timeout(Some(WATCHDOG)).unwrap();
     let head = format!(
         "{method} / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -370,7 +377,7 @@ fn kyso_server_answers_bad_requests_with_the_right_failure_status_and_http_error
     assert_eq!(raw_post(&server.url, "text/plain", &ok, "POST").0, 415);
     assert_eq!(raw_post(&server.url, "application/timestamp-query", &vec![0x30; 1025], "POST").0, 413);
     // The server is still serving, and the error path of the client names the HTTP status.
-    let e = tsp::HttpClient::new(&server.url, Duration::from_secs(5))
+    let e = tsp::HttpClient::new(&server.url, WATCHDOG)
         .unwrap()
         .exchange(&vec![0u8; 2000])
         .unwrap_err();
@@ -483,19 +490,18 @@ fn tsa_refuses_certificates_without_critical_lone_timestamping_eku() {
     assert!(err.contains("hint: a TSA certificate needs the extended key usage id-kp-timeStamping alone"), "{err}");
 }
 
-/// Bounded load test on loopback: 20,000 requests from 8 concurrent clients (2,500 each), one in
-/// every 100 malformed. Every well-formed request gets a token with a distinct serial; every
-/// malformed one gets a badDataFormat rejection; the server stops cleanly on SIGTERM and logged
-/// one line per token. Bounded in count, and the clients stop after 240 s whatever happens.
+/// Concurrent requests on loopback, bounded in count: 2,000 requests from 8 concurrent clients
+/// (250 each), one in every 100 malformed. Every well-formed request gets a token with a distinct
+/// serial; every malformed one gets a badDataFormat rejection; the server stops cleanly on SIGTERM
+/// and logged one line per token. No time budget: how fast is measured by benches/tsa.rs
+/// ("tsa serve: 8 clients").
 #[test]
-fn load_20000_requests_from_8_clients_unique_serials_and_malformed_rejected() {
+fn load_2000_requests_from_8_clients_unique_serials_and_malformed_rejected() {
     const CLIENTS: usize = 8;
-    const PER_CLIENT: usize = 2_500;
-    const TIME_BUDGET: Duration = Duration::from_secs(240);
+    const PER_CLIENT: usize = 250;
     let pki = Pki::new(KeyKind::P256);
     let party = tsa_leaf(&pki, "TSA load");
     let server = Server::start(&pki, &party, &[]);
-    let started = Instant::now();
     let results: Vec<(Vec<String>, usize, Vec<String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..CLIENTS)
             .map(|c| {
@@ -507,10 +513,6 @@ fn load_20000_requests_from_8_clients_unique_serials_and_malformed_rejected() {
                     let mut rejected = 0;
                     let mut failures = Vec::new();
                     for i in 0..PER_CLIENT {
-                        if started.elapsed() > TIME_BUDGET {
-                            failures.push(format!("client {c}: time budget exhausted at request {i}"));
-                            break;
-                        }
                         if i % 100 == 99 {
                             match client.exchange(&[0x30, 0x03, 0x02, 0x01, 0x01]).map(|r| tsp::parse_response(&r)) {
                                 Ok(Err(TspError::Rejected { fail_info, .. })) if fail_info == vec!["badDataFormat"] => rejected += 1,
@@ -549,7 +551,7 @@ fn load_20000_requests_from_8_clients_unique_serials_and_malformed_rejected() {
     let malformed: usize = results.iter().map(|r| r.1).sum();
     assert_eq!(all.len(), CLIENTS * (PER_CLIENT - PER_CLIENT / 100));
     assert_eq!(unique.len(), all.len(), "duplicate serials");
-    assert_eq!(malformed, CLIENTS * PER_CLIENT / 100);
+    assert_eq!(malformed, CLIENTS * (PER_CLIENT / 100));
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0));
     assert_eq!(log.iter().filter(|l| l.starts_with("tsa: token serial=")).count(), all.len());
@@ -563,33 +565,44 @@ fn sigterm_stops_the_server_cleanly_while_clients_are_busy() {
     let party = tsa_leaf(&pki, "TSA stop");
     let server = Server::start(&pki, &party, &["--workers", "2"]);
     let url = server.url.clone();
-    // Two clients keep asking (bounded: 2,000 requests each at most) while SIGTERM arrives.
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Two clients keep asking (bounded: 100,000 requests each at most) while SIGTERM arrives. The
+    // signal is sent once they have had 20 answers between them — an event, not a time — so the
+    // clients are busy when it arrives however slow the machine is.
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    let stop = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..2)
         .map(|_| {
             let url = url.clone();
-            let stop = Arc::clone(&stop);
+            let (stop, answers, finished) = (Arc::clone(&stop), Arc::clone(&answers), Arc::clone(&finished));
             std::thread::spawn(move || {
                 let c = client(&url);
                 let req = tsp::request(&Imprint::of(DigestAlgorithm::Sha256, b"x"), None, false, None).unwrap();
                 let mut ok = 0;
-                for _ in 0..2_000 {
-                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                for _ in 0..100_000 {
+                    if stop.load(SeqCst) {
                         break;
                     }
                     match c.exchange(&req) {
                         Ok(r) => {
                             assert!(tsp::parse_response(&r).is_ok());
-                            ok += 1
+                            ok += 1;
+                            answers.fetch_add(1, SeqCst);
                         }
                         Err(_) => break, // the server has gone: expected after SIGTERM
                     }
                 }
+                finished.fetch_add(1, SeqCst);
                 ok
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(500));
+    while answers.load(SeqCst) < 20 {
+        assert!(finished.load(SeqCst) < 2, "the clients stopped before SIGTERM after {} answers", answers.load(SeqCst));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(finished.load(SeqCst), 0, "a client stopped before SIGTERM");
     let (code, log) = server.terminate();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let answered: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
@@ -975,10 +988,10 @@ fn client_times_out_on_a_silent_server_and_serve_reports_a_busy_port() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
     let c = tsp::HttpClient::new(&format!("http://{addr}/"), Duration::from_secs(1)).unwrap();
-    let started = Instant::now();
+    // (the error is the client's own deadline, so no clock is read here: a loaded machine only
+    // makes it later)
     let e = c.exchange(b"x").unwrap_err();
     assert_eq!(e, TspError::Transport("no answer within 1 s".into()));
-    assert!(started.elapsed() < Duration::from_secs(10));
     // `kyso tsa serve` on a port already in use: exit 1 and the reason.
     let pki = Pki::new(KeyKind::P256);
     let tsa = tsa_leaf(&pki, "TSA");
@@ -1087,7 +1100,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
     let stop = std::sync::atomic::AtomicBool::new(false);
     let log = Mutex::new(Vec::<String>::new());
     let read_all = |s: &mut std::net::TcpStream| {
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(WATCHDOG)).unwrap();
         let mut v = Vec::new();
         let _ = s.read_to_end(&mut v);
         String::from_utf8_lossy(&v).into_owned()
@@ -1104,9 +1117,8 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
         // 408: the request line, then silence.
         let mut s = std::net::TcpStream::connect(addr).unwrap();
         s.write_all(b"POST / HTTP/1.1\r\n").unwrap();
-        let t = Instant::now();
+        // 408 is the server's own deadline firing (the read's 10 s timeout would give no answer)
         assert!(read_all(&mut s).starts_with("HTTP/1.1 408 Request Timeout"));
-        assert!(t.elapsed() < Duration::from_secs(8));
         // 431: 10 KiB of headers.
         let mut s = std::net::TcpStream::connect(addr).unwrap();
         let mut flood = b"POST / HTTP/1.1\r\n".to_vec();
@@ -1120,7 +1132,7 @@ fn http_budgets_timeout_header_flood_overload_and_continue() {
         let mut s = std::net::TcpStream::connect(addr).unwrap();
         s.write_all(format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/timestamp-query\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", req.len()).as_bytes()).unwrap();
         let mut first = [0u8; 25];
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(WATCHDOG)).unwrap();
         s.read_exact(&mut first).unwrap();
         assert_eq!(&first, b"HTTP/1.1 100 Continue\r\n\r\n");
         s.write_all(&req).unwrap();

@@ -28,10 +28,15 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::cmd_ca::CaCommand,
     },
-    /// Private keys: new, export (to .p12/.pfx), import (from .p12/.pfx)
+    /// Private keys: new, export (to .p12/.pfx), import (from .p12/.pfx); --token: on a token
     Key {
         #[command(subcommand)]
         cmd: crate::cmd_key::KeyCommand,
+    },
+    /// Keys on USB tokens and HSMs (PKCS#11): list, import-cert
+    Token {
+        #[command(subcommand)]
+        cmd: crate::cmd_token::TokenCommand,
     },
     /// Certificate requests (PKCS#10): new
     Csr {
@@ -86,6 +91,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Ca { cmd } => crate::cmd_ca::run(cmd),
         Command::Key { cmd } => crate::cmd_key::run_key(cmd),
         Command::Csr { cmd } => crate::cmd_key::run_csr(cmd),
+        Command::Token { cmd } => crate::cmd_token::run(cmd),
         Command::Inspect(a) => crate::cmd_inspect::run(a),
         Command::Demo(a) => crate::cmd_demo::run(a),
         Command::Sign(a) => crate::cmd_sign::run(a),

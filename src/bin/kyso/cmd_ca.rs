@@ -1,9 +1,10 @@
 //! `kyso ca …`: the CA administrator's commands. Argument definitions and output only; the
 //! work is done by `kyso::ca`.
 
+use crate::keyload::{load_key, Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::ca::{Ca, CaError, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
+use kyso::ca::{Ca, CaError, CaKeyRef, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
 use std::path::{Path, PathBuf};
@@ -125,8 +126,10 @@ pub enum CaCommand {
         "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --org \"Sở Thông tin và Truyền thông tỉnh Bắc Ninh\" --province \"Bắc Ninh\" --years 20\n",
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca.crl\n",
         "  (the new key's passphrase comes from --pass-file, KYSO_PASSPHRASE or a prompt; with --parent,\n",
-        "   the parent key's from --parent-pass-file, else the same source)\n\n",
+        "   the parent key's from --parent-pass-file, else the same source)\n",
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca/crl --ocsp-url http://ca.bacninh.example/ocsp \\\n      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt   # what `kyso ca serve` publishes\n",
+        "  # the CA key on an HSM or token (made with kyso key new --token): DIR records its URI\n",
+        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n\n",
         "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
@@ -222,6 +225,13 @@ pub struct InitArgs {
     /// Passphrase file of the parent CA's key (default: the same source as the new key's)
     #[arg(long, value_name = "FILE", requires = "parent")]
     pub parent_pass_file: Option<PathBuf>,
+    /// Use this key on a token or HSM (a pkcs11: URI) instead of generating ca.key: DIR/ca-key.uri
+    /// records it (--alg is then the key's)
+    #[arg(long, value_name = "URI", conflicts_with = "alg")]
+    pub key: Option<PathBuf>,
+    /// The PIN of a CA key on a token (this CA's or the parent's)
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +281,8 @@ pub struct IssueArgs {
     pub force: bool,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +298,8 @@ pub struct RevokeArgs {
     pub reason: ReasonArg,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +322,8 @@ pub struct CrlArgs {
     pub force: bool,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +353,7 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::Key { source: KeyError::WrongPassphrase, .. } => {
             CliError::usage(e.to_string()).hint("check --pass-file / KYSO_PASSPHRASE")
         }
+        CaError::KeyMismatch(_) | CaError::BadKeyUri { .. } => CliError::usage(e.to_string()),
         CaError::Key { source: KeyError::PassphraseRequired, .. } => CliError::usage(e.to_string())
             .hint("use --pass-file FILE or set KYSO_PASSPHRASE (passphrases are never taken on the command line)"),
         CaError::AlreadyRevoked { .. } | CaError::UnknownSerial(_) | CaError::NotOnHold { .. } => {
@@ -389,20 +406,33 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-/// Opens the CA key, asking for its passphrase only when it is encrypted.
-fn open_ca_key(ca: &Ca, pass: &PassArgs) -> Result<PrivateKey, CliError> {
-    open_ca_key_with_passphrase(ca, pass).map(|(k, _)| k)
+/// Opens the CA key: the key file (its passphrase asked only when it is encrypted), or the key
+/// on a token that `ca-key.uri` names (its PIN from `pin`); either way checked against the CA
+/// certificate.
+fn open_ca_key(ca: &Ca, pass: &PassArgs, pin: &PinArgs) -> Result<Key, CliError> {
+    open_ca_key_with_passphrase(ca, pass, pin).map(|(k, _)| k)
 }
 
-/// Opens the CA key; also returns the passphrase that opened it (to refuse it for a unit).
-fn open_ca_key_with_passphrase(ca: &Ca, pass: &PassArgs) -> Result<(PrivateKey, Option<zeroize::Zeroizing<Vec<u8>>>), CliError> {
+/// Opens the CA key; also returns the passphrase that opened a key file (to refuse it for a
+/// unit).
+fn open_ca_key_with_passphrase(ca: &Ca, pass: &PassArgs, pin: &PinArgs) -> Result<(Key, Option<zeroize::Zeroizing<Vec<u8>>>), CliError> {
+    if let CaKeyRef::Uri(uri) = ca.key_ref().map_err(ca_error)? {
+        let mut key = load_key(std::path::Path::new(&uri), pass, pin, None).map_err(|e| CliError {
+            message: format!("the key of the CA {} ({}): {}", ca.dir().display(), ca.key_path().display(), e.message),
+            ..e
+        })?;
+        // Certificates and CRLs are signed with PKCS#1 v1.5 by an RSA CA key.
+        key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+        ca.check_key(&key).map_err(ca_error)?;
+        return Ok((key, None));
+    }
     let what = format!("the CA key {}", ca.dir().join(kyso::ca::CA_KEY_FILE).display());
     if ca.key_is_encrypted().map_err(ca_error)? {
         let p = pass.get(&what)?;
-        ca.open_key(Some(&p)).map(|k| (k, Some(p))).map_err(ca_error)
+        ca.open_key(Some(&p)).map(|k| (Key::File(k), Some(p))).map_err(ca_error)
     } else {
         eprintln!("warning: {what} is not encrypted");
-        ca.open_key(None).map(|k| (k, None)).map_err(ca_error)
+        ca.open_key(None).map(|k| (Key::File(k), None)).map_err(ca_error)
     }
 }
 
@@ -452,7 +482,7 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
 }
 
 fn init(a: InitArgs) -> Result<ExitCode, CliError> {
-    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::REGISTRY_FILE] {
+    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::CA_KEY_URI_FILE, kyso::ca::REGISTRY_FILE] {
         if a.dir.join(f).exists() {
             return Err(ca_error(CaError::AlreadyExists { dir: a.dir.clone(), found: f }));
         }
@@ -462,10 +492,30 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         None => None,
     };
     let parent_key = match &parent {
-        Some(p) => Some(open_ca_key(p, &pass_from_file(&a.parent_pass_file, &a.pass))?),
+        Some(p) => Some(open_ca_key(p, &pass_from_file(&a.parent_pass_file, &a.pass), &a.pin)?),
         None => None,
     };
-    let pass = a.pass.get_new(&format!("the new CA key {}", a.dir.join(kyso::ca::CA_KEY_FILE).display()))?;
+    // The new CA's key: on a token (its URI recorded), or generated into ca.key.
+    let token_key = match &a.key {
+        Some(k) if crate::keyload::is_token_uri(k) => {
+            let mut key = load_key(k, &a.pass, &a.pin, None)?;
+            key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+            let uri = match &key {
+                Key::Token(t) => t.uri().to_string(),
+                Key::File(_) => String::new(),
+            };
+            Some((key, uri))
+        }
+        Some(k) => {
+            return Err(CliError::usage(format!("--key {}: not a pkcs11: URI", k.display()))
+                .hint("ca init generates a CA key file itself; --key names a key on a token ('pkcs11:token=…;object=…')"))
+        }
+        None => None,
+    };
+    let pass = match &token_key {
+        Some(_) => None,
+        None => Some(a.pass.get_new(&format!("the new CA key {}", a.dir.join(kyso::ca::CA_KEY_FILE).display()))?),
+    };
     let params = InitParams {
         name: a.name.clone(),
         org: a.org.clone(),
@@ -481,7 +531,15 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         (Some(p), Some(k)) => Some((p, k as &dyn Signer)),
         _ => None,
     };
-    let ca = Ca::init(&a.dir, &params, par, &pass, Kdf::default(), now()).map_err(ca_error)?;
+    let ca = match (&token_key, &pass) {
+        (Some((key, uri)), _) => Ca::init_with_key(&a.dir, &params, par, key, uri, now()),
+        (None, Some(pass)) => Ca::init(&a.dir, &params, par, pass, Kdf::default(), now()),
+        (None, None) => return Err(CliError::usage("no key for the new CA")),
+    }
+    .map_err(ca_error)?;
+    if let Some((_, uri)) = &token_key {
+        println!("the CA key stays on the token: {uri}");
+    }
     let subject = kyso::inspect::cert_subject(ca.certificate()).unwrap_or_default();
     match &a.parent {
         Some(p) => outln!("issuing CA created in {} under {}: {subject}", a.dir.display(), p.display()),
@@ -532,7 +590,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         Some(_) => ca_chain(&ca)?,
         None => Vec::new(),
     };
-    let (ca_key, ca_pass) = open_ca_key_with_passphrase(&ca, &a.pass)?;
+    let (ca_key, ca_pass) = open_ca_key_with_passphrase(&ca, &a.pass, &a.pin)?;
     // The unit's passphrase before issuing, so a missing one does not leave a recorded
     // certificate without its key. With --p12-out it is the unit's own (--key-pass-file,
     // KYSO_KEY_PASSPHRASE or a prompt), never the CA's; --key-out alone keeps falling back to
@@ -651,7 +709,7 @@ fn issue_output_error(dir: &Path, e: CaError) -> CliError {
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
-    let key = open_ca_key(&ca, &a.pass)?;
+    let key = open_ca_key(&ca, &a.pass, &a.pin)?;
     let Some(reason) = a.reason.reason() else {
         let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
         outln!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
@@ -667,7 +725,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         check_output(out, a.force, "--out")?;
     }
     let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
-    let key = open_ca_key(&ca, &a.pass)?;
+    let key = open_ca_key(&ca, &a.pass, &a.pin)?;
     let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
     let mut parents = Vec::new();
     if a.with_parents {

@@ -1,11 +1,12 @@
 //! `kyso ca serve`: publish one or more CAs over HTTP (CRLs, CA certificates, OCSP). Argument
 //! definitions, key opening and start-up output; the server is `kyso::ca::serve`.
 
+use crate::keyload::{Key, KeySpec, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::Args;
 use kyso::ca::ocsp::{Publisher, DEFAULT_OCSP_VALIDITY_SECS, OCSP_CERT_FILE, OCSP_KEY_FILE};
 use kyso::ca::serve::{CaServer, ServeOptions};
-use kyso::ca::Ca;
+use kyso::ca::{Ca, CaKeyRef};
 use kyso::keys::Signer;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,16 @@ OCSP answers are signed with DIR/ocsp.key (certificate DIR/ocsp.pem) when both e
 the CA key; every key is opened with the same passphrase source. A revocation (kyso ca revoke)
 is in the next answer and the next CRL fetched. SIGTERM or SIGINT stops the server.
 
+Keys on a token (PKCS#11): a CA made with `ca init --key URI` signs with its token key; a
+delegated responder's key on a token is named by DIR/ocsp-key.uri (one line, a pkcs11: URI)
+instead of DIR/ocsp.key, its certificate DIR/ocsp.pem or, without it, the one on the token.
+The PIN comes from pin-source in the URI, --pin-file, KYSO_PIN or a prompt.
+  kyso key new --token 'pkcs11:token=ca' --label ocsp --csr ocsp.csr --cn 'OCSP CA Tỉnh Bắc Ninh'
+  kyso ca issue --dir ca --profile ocsp --cn 'OCSP CA Tỉnh Bắc Ninh' --csr ocsp.csr \\
+      --cert-out ca/ocsp.pem
+  echo 'pkcs11:token=ca;object=ocsp' > ca/ocsp-key.uri
+  kyso ca serve --dir ca --pin-file pin.txt
+
 EXIT CODES:
   0  stopped cleanly (SIGTERM/SIGINT)
   1  the server could not start (address in use, …)
@@ -72,6 +83,45 @@ pub struct ServeArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+}
+
+/// The file that names a delegated responder's key on a token (a `pkcs11:` URI on its first
+/// line), in place of [`OCSP_KEY_FILE`].
+pub const OCSP_KEY_URI_FILE: &str = "ocsp-key.uri";
+
+/// Longest `ocsp-key.uri` read: a URI is a few hundred bytes (as for the CA's `ca-key.uri`).
+const MAX_URI_FILE: u64 = 16 * 1024;
+
+/// The responder key that `DIR/ocsp-key.uri` names, and the certificate stored next to it on
+/// the token (if any). RSA keys sign with PKCS#1 v1.5, as the CA's own do.
+fn open_token_responder(uri_path: &std::path::Path, pass: &PassArgs, pin: &PinArgs) -> Result<(Key, Option<Vec<u8>>), CliError> {
+    let bytes = read_input(uri_path, "the responder key URI", MAX_URI_FILE)?;
+    let text = String::from_utf8(bytes).map_err(|_| CliError::usage(format!("{}: not UTF-8 text", uri_path.display())))?;
+    let uri = text.lines().next().unwrap_or_default().trim().to_string();
+    let in_file = |e: CliError| CliError { message: format!("the OCSP responder key ({}): {}", uri_path.display(), e.message), ..e };
+    if !crate::keyload::is_token_uri(std::path::Path::new(&uri)) {
+        return Err(CliError::usage(format!("{}: the first line is not a pkcs11: URI", uri_path.display()))
+            .hint("write the URI of the responder's key, e.g. pkcs11:token=ca;object=ocsp (a key file goes in ocsp.key)"));
+    }
+    let opener = KeySpec::read(std::path::Path::new(&uri), pass, None, CliError::usage)
+        .and_then(|k| k.prepare(pass, pin, None))
+        .map_err(in_file)?;
+    let cert = opener.token_certificate();
+    let mut key = opener.open().map_err(in_file)?;
+    key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+    Ok((key, cert))
+}
+
+/// The first certificate of a PEM/DER file.
+fn read_responder_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    let bytes = read_input(path, "the responder certificate", 1 << 20)?;
+    kyso::objects::certificates(&bytes)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::usage(format!("{} holds no certificate", path.display())))
 }
 
 fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<kyso::PrivateKey, CliError> {
@@ -87,7 +137,7 @@ fn open_key(path: &std::path::Path, pass: &PassArgs) -> Result<kyso::PrivateKey,
 }
 
 /// A key shared by the OCSP signer and the CRL re-publisher.
-struct Shared(Arc<kyso::PrivateKey>);
+struct Shared(Arc<Key>);
 
 impl Signer for Shared {
     fn signature_algorithm(&self) -> kyso::SignatureAlgorithm {
@@ -105,23 +155,45 @@ impl Signer for Shared {
 pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let now = time::OffsetDateTime::now_utc();
     let mut publishers = Vec::new();
-    let mut ca_keys: Vec<(usize, Arc<kyso::PrivateKey>)> = Vec::new();
+    let mut ca_keys: Vec<(usize, Arc<Key>)> = Vec::new();
     for dir in &a.dir {
         let ca = Ca::open(dir).map_err(|e| CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"))?;
-        let (cert_path, key_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE));
-        let (signer, responder): (Box<dyn Signer>, _) = if cert_path.is_file() && key_path.is_file() {
-            let bytes = read_input(&cert_path, "the responder certificate", 1 << 20)?;
-            let der = kyso::objects::certificates(&bytes)
-                .map_err(|e| CliError::usage(format!("{}: {e}", cert_path.display())))?
-                .into_iter()
-                .next()
-                .ok_or_else(|| CliError::usage(format!("{} holds no certificate", cert_path.display())))?;
-            (Box::new(open_key(&key_path, &a.pass)?), Some((cert_path.as_path(), der)))
+        let (cert_path, key_path, uri_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE), dir.join(OCSP_KEY_URI_FILE));
+        let (signer, responder): (Box<dyn Signer>, _) = if uri_path.is_file() {
+            if key_path.exists() {
+                return Err(CliError::usage(format!("{} and {} both name the OCSP responder's key", key_path.display(), uri_path.display()))
+                    .hint("keep ocsp.key for a key file or ocsp-key.uri for a key on a token, not both"));
+            }
+            let (key, on_token) = open_token_responder(&uri_path, &a.pass, &a.pin)?;
+            let (path, der) = if cert_path.is_file() {
+                (cert_path.clone(), read_responder_cert(&cert_path)?)
+            } else {
+                let der = on_token.ok_or_else(|| {
+                    CliError::usage(format!("no {} and the token holds no certificate for the key {} names", cert_path.display(), uri_path.display()))
+                        .hint("issue one with `kyso ca issue --profile ocsp --csr …` and store it with `kyso token import-cert`, or write it to ocsp.pem")
+                })?;
+                (uri_path.clone(), der)
+            };
+            (Box::new(key), Some((path, der)))
+        } else if cert_path.is_file() && key_path.is_file() {
+            (Box::new(Key::File(open_key(&key_path, &a.pass)?)), Some((cert_path.clone(), read_responder_cert(&cert_path)?)))
         } else {
-            let key = Arc::new(open_key(&dir.join(kyso::ca::CA_KEY_FILE), &a.pass)?);
+            let key = match ca.key_ref().map_err(|e| CliError::usage(e.to_string()))? {
+                // a CA key on a token (`ca init --key URI`); Publisher::new checks it against
+                // the CA certificate
+                CaKeyRef::Uri(uri) => {
+                    let mut key = crate::keyload::load_key(std::path::Path::new(&uri), &a.pass, &a.pin, None)
+                        .map_err(|e| CliError { message: format!("the key of the CA {} ({}): {}", dir.display(), ca.key_path().display(), e.message), ..e })?;
+                    key.set_rsa_padding(kyso::RsaPadding::Pkcs1);
+                    key
+                }
+                _ => Key::File(open_key(&dir.join(kyso::ca::CA_KEY_FILE), &a.pass)?),
+            };
+            let key = Arc::new(key);
             ca_keys.push((publishers.len(), Arc::clone(&key)));
             (Box::new(Shared(key)), None)
         };
+        let responder = responder.as_ref().map(|(p, d): &(PathBuf, Vec<u8>)| (p.as_path(), d.clone()));
         let p = Publisher::new(ca, signer, responder, a.ocsp_validity as i64, now.unix_timestamp())
             .map_err(|e| CliError::usage(e.to_string()).hint("issue a responder certificate with `kyso ca issue --profile ocsp`, or remove ocsp.pem/ocsp.key to sign with the CA key"))?;
         publishers.push(Arc::new(p));

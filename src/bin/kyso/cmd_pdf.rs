@@ -58,6 +58,13 @@ pub struct PadesArgs {
     /// Replace the input PDF (atomically) instead of writing --out
     #[arg(long, requires = "pades")]
     pub in_place: bool,
+    /// Make a certification signature (the document's first): 1 = no later change but
+    /// document timestamps, 2 = form filling and signing allowed, 3 = also annotations
+    #[arg(long, value_name = "1|2|3", value_parser = clap::value_parser!(u8).range(1..=3), requires = "pades")]
+    pub certify: Option<u8>,
+    /// Lock every form field once signed (later changes to any field break this signature)
+    #[arg(long, requires = "pades")]
+    pub lock_fields: bool,
 }
 
 fn parse_rect(s: &str) -> Result<MmRect, String> {
@@ -96,6 +103,10 @@ pub fn pades_options(args: &PadesArgs, now: time::OffsetDateTime) -> Result<Pade
     let mut opts = PadesOptions::new(now, appearance);
     opts.page = args.page;
     opts.rect = args.rect;
+    opts.certify = args.certify.and_then(|p| pdf::MdpLevel::from_p(i64::from(p)));
+    if args.lock_fields {
+        opts.lock_fields = Some(pdf::FieldLock::All);
+    }
     if args.appearance == AppearanceKind::Stamp {
         let path = match &args.font {
             Some(p) => p.clone(),

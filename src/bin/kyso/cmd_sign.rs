@@ -2,6 +2,7 @@
 //! `--add` to append a signer (the agency's after the competent person's).
 
 use crate::cmd_pdf::{pades_options, pades_output, pdf_error, sign_pdf_file, PadesArgs};
+use crate::keyload::{Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use kyso::pdf::{PadesOptions, SignedRanges};
 use kyso::sign::batch::{Batch, BatchError, BatchProgress, Job, Mode};
@@ -29,6 +30,8 @@ EXAMPLES:
   # CAdES-B-T (a checked signature timestamp) with the CRLs embedded for offline verification
   kyso sign --cert unit.pem --key unit.key --tsa http://127.0.0.1:3180/ --tsa-trust root.pem \\
       --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem cong-van-123.pdf
+  # with a key on a USB token (PKCS#11): the certificate stored on the token is used
+  kyso sign --key 'pkcs11:token=kyso;object=syt' --pin-file pin.txt --chain ca/chain.pem doc.pdf
   # with the .p12/.pfx the unit already has (key, certificate and chain in one file)
   kyso sign --key unit.p12 cong-van-123.pdf
   # check with OpenSSL
@@ -42,6 +45,12 @@ EXAMPLES:
   # an attachment in a separate file: the agency's text stamp, top right of page 1
   kyso sign --pades --cert agency.pem --key agency.key --appearance stamp \\
       --doc-number 'Số: 123/UBND-VP' --in-place phu-luc.pdf
+  # a form certified by its author: later only form filling and (invisible) signatures
+  kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --certify 2 \\
+      --out to-khai-chung-nhan.pdf to-khai.pdf
+  # a signature that locks the form's fields (any later change to them breaks it)
+  kyso sign --pades --cert person.pem --key person.key --chain ca/chain.pem --lock-fields \\
+      --in-place to-khai-chung-nhan.pdf
   # PAdES-B-LT: timestamp, plus the chain and CRLs in the PDF's /DSS for offline verification
   kyso sign --pades --cert agency.pem --key agency.key --chain ca/chain.pem --tsa http://127.0.0.1:3180/ \
       --tsa-trust root.pem --embed-revocation --crl ca/crl.pem --crl root-ca/crl.pem --in-place cong-van-ky.pdf
@@ -50,7 +59,9 @@ The signature is a detached CMS SignedData (DER), profile CAdES-B-B: content-typ
 message-digest, signing-time and signing-certificate-v2, with the certificate and its chain
 (not the root). P-256 keys sign with SHA-256, P-384 with SHA-384, RSA with RSASSA-PSS and
 SHA-256 (--rsa-pkcs1: PKCS#1 v1.5). The key passphrase comes from --pass-file, else
-$KYSO_PASSPHRASE, else a prompt.
+$KYSO_PASSPHRASE, else a prompt. A key on a token (--key pkcs11:…, RFC 7512) never leaves
+it: its PIN comes from pin-source in the URI, --pin-file, $KYSO_PIN or a prompt, and
+without --cert the certificate stored next to the key on the token is used.
 
 --key may be a PKCS#12 file (.p12/.pfx, as Windows, browsers and `kyso ca issue --p12-out`
 write), opened with the same passphrase: the certificate and chain come from it when --cert
@@ -68,12 +79,13 @@ EXIT CODES:
      a single missing document)")]
 pub struct SignArgs {
     /// The signer's certificate (PEM or DER; further certificates in the file count as chain);
-    /// optional with a .p12/.pfx --key, which holds it
+    /// with a key on a token or a .p12/.pfx --key, which hold it, it may be left out
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
     /// The signer's private key (kyso's encrypted PKCS#8, a key made by openssl, or a
-    /// .p12/.pfx with the certificate and chain)
-    #[arg(long, value_name = "FILE")]
+    /// .p12/.pfx with the certificate and chain), or a key on a token:
+    /// 'pkcs11:token=…;object=…' (RFC 7512)
+    #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
     /// With a .p12/.pfx holding several keys: the friendly name of the one to sign with
     #[arg(long, value_name = "NAME")]
@@ -100,6 +112,8 @@ pub struct SignArgs {
     pub trusted_time: crate::cmd_sign_evidence::TrustedTimeArgs,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
     #[command(flatten)]
     pub pades: PadesArgs,
     /// The documents to sign
@@ -180,7 +194,9 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
     // PDF signatures (--pades): flags checked and images/font loaded before the key is opened.
     let pades = if args.pades.pades { Some(prepare_pdf(&args)?) } else { None };
 
-    // Credentials: read once, checked before anything is written.
+    // Credentials: read once, checked before anything is written: the certificate and chain
+    // files first, then the key (a .p12's password, a key file's passphrase, or the token and
+    // its PIN); a .p12 or a token brings the certificate when --cert is left out.
     let cert_file = match &args.cert {
         Some(path) => {
             let bytes = read_input(path, "the certificate file", CREDENTIAL_LIMIT)?;
@@ -199,45 +215,55 @@ pub fn run(args: SignArgs) -> Result<ExitCode, CliError> {
             kyso::objects::certificates(&bytes).map_err(|e| CliError::usage(format!("{}: {e}", c.display())))?,
         );
     }
+    let creds = crate::keyload::credentials(
+        &args.key,
+        &args.pass,
+        &args.pin,
+        args.p12_name.as_deref(),
+        cert_file,
+        chain_files,
+        CliError::usage,
+        "give the certificate with --cert FILE",
+    )?;
+    let (cert, chain, opener) = (creds.cert, creds.chain, creds.opener);
     // A batch of new signatures hashes its documents while the passphrase is stretched
     // (kyso::sign::batch).
     let mut batch = Batch::new(jobs, mode);
-    let (mut key, cert, chain) = match crate::p12::read_key_input(&args.key, &args.pass, args.p12_name.as_deref(), CliError::usage)? {
-        crate::p12::KeyInput::Pkcs12(p12, _) => {
-            let c = crate::p12::p12_credentials(&args.key, &p12, args.p12_name.as_deref(), cert_file, chain_files)?;
-            (c.key, c.cert, c.chain)
-        }
-        crate::p12::KeyInput::File(key_file) => {
-            let mut certs = cert_file
-                .ok_or_else(|| {
-                    CliError::usage("--cert is required with this --key (only a .p12/.pfx key file holds its certificate)")
-                        .hint("give the certificate with --cert FILE")
-                })?
-                .into_iter();
-            let cert = certs.next().unwrap_or_default();
-            let chain: Vec<Vec<u8>> = certs.chain(chain_files).collect();
-            let key = if key_file.is_encrypted() {
-                let pass = args.pass.get(&format!("the key {}", args.key.display()))?;
-                let open = || key_file.open(Some(&pass));
-                let key = if pades.is_none() { batch.open_key_while_hashing(&cert, open) } else { open() };
-                key.map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
-            } else {
-                eprintln!(
-                    "warning: the key {} is not encrypted; anyone who can read the file can sign in your name",
-                    args.key.display()
-                );
-                key_file.open(None).map_err(|e| CliError::usage(format!("{}: {e}", args.key.display())))?
-            };
-            (key, cert, chain)
-        }
-    };
+    let mut key: Key = if pades.is_none() { batch.open_key_while_hashing(&cert, || opener.open())? } else { opener.open()? };
     if args.rsa_pkcs1 {
         if !matches!(key.algorithm(), kyso::KeyAlgorithm::Rsa(_)) {
             return Err(CliError::usage(format!("--rsa-pkcs1 applies to RSA keys; {} is {}", args.key.display(), key.algorithm())));
         }
         key.set_rsa_padding(RsaPadding::Pkcs1);
     }
-    let signer = DocumentSigner::new(key, &cert, &chain).map_err(sign_error)?;
+    // A CAdES batch signs on one token session per signing thread; a token that allows fewer
+    // sessions than there are threads makes the batch wait for it: say so. (PDFs are signed one
+    // after the other.)
+    if let Key::Token(k) = &key {
+        let threads = rayon::current_num_threads();
+        if pades.is_none() && batch.jobs().len() > 1 && k.max_sessions() < threads {
+            eprintln!(
+                "note: the batch signs at most {} document(s) at a time on the token '{}' (the sessions it allows, at most {}), not {threads}",
+                k.max_sessions(),
+                k.token_label(),
+                kyso::pkcs11::MAX_SESSIONS
+            );
+        }
+    }
+    // A token key names itself and the certificate it was checked against.
+    let token_key = match &key {
+        Key::Token(k) => Some(format!("the key object={} on the token '{}'", k.label(), k.token_label())),
+        _ => None,
+    };
+    let cert_source = match &args.cert {
+        Some(p) => format!("the certificate {}", p.display()),
+        None => "the certificate stored on the token".to_string(),
+    };
+    let signer = DocumentSigner::new(key, &cert, &chain).map_err(|e| match (e, &token_key) {
+        (SignError::KeyMismatch, Some(k)) => CliError::usage(format!("{k} does not match {cert_source} (the certificate holds a different public key)"))
+            .hint("check that --key names the key the certificate was issued for (`kyso token list --login` shows the keys)"),
+        (e, _) => sign_error(e),
+    })?;
     // The signing time of every signature of the run: the clock is read once, here.
     let now = time::OffsetDateTime::now_utc();
     signer.check_validity(now).map_err(sign_error)?;
@@ -355,7 +381,7 @@ fn prepare_pdf(args: &SignArgs) -> Result<PreparedPdf, CliError> {
 
 /// Signs every PDF of `args.files` with `signer` (sequentially: each file may be signed several
 /// times in a row by separate runs; within a run the files are distinct).
-fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner) -> Result<ExitCode, CliError> {
+fn sign_pdfs(args: &SignArgs, prepared: PreparedPdf, signer: DocumentSigner<Key>) -> Result<ExitCode, CliError> {
     let signer = signer.with_profile(Profile::Pades);
     let mut opts = prepared.opts;
     // The signing time: read once per run by the CLI (the library never reads the clock).

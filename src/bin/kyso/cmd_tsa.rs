@@ -1,5 +1,6 @@
 //! `kyso tsa serve`: an RFC 3161 timestamp authority over HTTP.
 
+use crate::keyload::PinArgs;
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand};
 use kyso::tsp::server::{ServerOptions, TsaServer, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_REQUEST_BYTES};
@@ -19,6 +20,10 @@ EXAMPLES:
       --key-out tsa.key --cert-out tsa.pem
   kyso tsa serve --cert tsa.pem --key tsa.key --chain ca/chain.pem \\
       --listen 127.0.0.1:3180 --pass-file pass.txt
+
+  # the TSA key on an HSM or token (its certificate stored next to it, or --cert)
+  kyso tsa serve --key 'pkcs11:token=tsa;object=tsa' --pin-file pin.txt \\
+      --chain ca/chain.pem --listen 127.0.0.1:3180
 
   # ask it for a timestamp with OpenSSL and check the answer
   openssl ts -query -data doc.pdf -sha256 -cert -out req.tsq
@@ -57,12 +62,12 @@ pub enum TsaCommand {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The TSA certificate (PEM or DER; EKU id-kp-timeStamping, critical); optional with a
-    /// .p12/.pfx --key, which holds it
+    /// .p12/.pfx --key or a key on a token, which hold it
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
     /// The TSA's private key (encrypted PKCS#8 PEM, an unencrypted key with a warning, or a
-    /// .p12/.pfx with the certificate and chain)
-    #[arg(long, value_name = "FILE")]
+    /// .p12/.pfx with the certificate and chain), or a key on a token (pkcs11: URI)
+    #[arg(long, value_name = "FILE|URI")]
     pub key: PathBuf,
     /// With a .p12/.pfx holding several keys: the friendly name of the one to use
     #[arg(long, value_name = "NAME")]
@@ -92,6 +97,8 @@ pub struct ServeArgs {
     pub max_request_bytes: u64,
     #[command(flatten)]
     pub pass: PassArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
 }
 
 /// Runs `kyso tsa …`.
@@ -125,31 +132,26 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
-    let (key, cert, mut chain) = match crate::p12::read_key_input(&a.key, &a.pass, a.p12_name.as_deref(), CliError::usage)? {
-        crate::p12::KeyInput::Pkcs12(p12, _) => {
-            let c = crate::p12::p12_credentials(&a.key, &p12, a.p12_name.as_deref(), given_cert.map(|c| vec![c]), given_chain.unwrap_or_default())?;
-            (c.key, c.cert, c.chain)
-        }
-        crate::p12::KeyInput::File(key_file) => {
-            let cert = given_cert.ok_or_else(|| {
-                CliError::usage("--cert is required with this --key (only a .p12/.pfx key file holds its certificate)")
-                    .hint("give the TSA certificate with --cert FILE")
-            })?;
-            let key = if key_file.is_encrypted() {
-                let pass = a.pass.get(&a.key.display().to_string())?;
-                key_file.open(Some(&pass))
-            } else {
-                eprintln!("warning: {} is not encrypted", a.key.display());
-                key_file.open(None)
-            }
-            .map_err(|e| CliError::usage(format!("{}: {e}", a.key.display())))?;
-            (key, cert, given_chain.unwrap_or_default())
-        }
-    };
+    let creds = crate::keyload::credentials(
+        &a.key,
+        &a.pass,
+        &a.pin,
+        a.p12_name.as_deref(),
+        given_cert.map(|c| vec![c]),
+        given_chain.unwrap_or_default(),
+        CliError::usage,
+        "give the TSA certificate with --cert FILE",
+    )?;
+    let (cert, mut chain) = (creds.cert, creds.chain);
+    let key = creds.opener.open()?;
     chain.retain(|c| *c != cert);
-    let cert_path = a.cert.clone().unwrap_or_else(|| a.key.clone());
+    let cert_name = match (&a.cert, crate::keyload::is_token_uri(&a.key)) {
+        (Some(p), _) => p.display().to_string(),
+        (None, true) => "the token's certificate".into(),
+        (None, false) => a.key.display().to_string(),
+    };
     let tsa = Tsa::new(&cert, &chain, Arc::new(key), policy).map_err(|e| {
-        CliError::usage(format!("{}: {e}", cert_path.display()))
+        CliError::usage(format!("{cert_name}: {e}"))
             .hint("a TSA certificate needs the extended key usage id-kp-timeStamping alone, marked critical (kyso ca issue --profile tsa)")
     })?;
     let max_request_bytes = usize::try_from(a.max_request_bytes).unwrap_or(DEFAULT_MAX_REQUEST_BYTES);

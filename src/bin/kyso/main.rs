@@ -33,6 +33,8 @@ mod fetch;
 mod cmd_timestamp;
 mod cmd_tsa;
 mod cmd_pdf;
+mod cmd_token;
+mod keyload;
 mod p12;
 #[allow(dead_code)] // shared plumbing; each command module uses part of it
 mod util;
