@@ -1084,7 +1084,8 @@ fn cli_certify_and_lock_fields_then_verify_names_the_permissions_and_catches_a_l
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     crate::pki::write(d, "to-khai.pdf", &base(Parts { form: true, ..Parts::default() }));
-    let ex = |rel: &str| example(rel).to_str().unwrap().to_string();
+    // signs at the real time: the example province made now, not the checked-in one (issue 23)
+    let ex = crate::example::fresh_path;
     let who = |w: &str| ["--cert".to_string(), ex(&format!("units/van-phong-ubnd/{w}.pem")), "--key".into(), ex(&format!("units/van-phong-ubnd/{w}.key"))];
     let common = ["--chain".to_string(), ex("ca/chain.pem"), "--pass-file".into(), ex("passphrase.txt")];
     let sign = |args: Vec<String>| {
