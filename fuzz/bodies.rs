@@ -205,6 +205,40 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "ocsp" => ocsp,
         "pkcs12" => pkcs12,
         "mail" => mail,
+        "multipart" => multipart,
         _ => return None,
     })
+}
+
+/// The upload path of `kyso web` (`POST /api/verify`): the multipart/form-data parser and the
+/// pairing and verification of the uploaded files against `ANCHOR` at 2027-01-01. The input is
+/// the Content-Type (its first line, when it starts with `multipart/`) and the body. Invariants:
+/// parts lie inside the body in order without overlap, within the part budget; file names are a
+/// last path component; an accepted upload's report serialises to JSON.
+pub fn multipart(data: &[u8]) {
+    use kyso::web::multipart::{parse, Limits};
+    let (ct, body) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) if data.starts_with(b"multipart/") && i < 300 => (String::from_utf8_lossy(&data[..i]).into_owned(), &data[i + 1..]),
+        _ => ("multipart/form-data; boundary=XyZ".to_string(), data),
+    };
+    let limits = Limits::default();
+    if let Ok(parts) = parse(&ct, body, &limits) {
+        assert!(parts.len() <= limits.max_parts);
+        let mut end = 0;
+        for p in &parts {
+            assert!(p.data.start >= end && p.data.end >= p.data.start && p.data.end <= body.len(), "{:?}", p.data);
+            end = p.data.end;
+            if let Some(f) = &p.filename {
+                assert!(!f.contains('/') && !f.contains('\\') && f.len() <= limits.max_name_bytes, "{f:?}");
+            }
+        }
+    }
+    static VERIFIER: OnceLock<kyso::Verifier> = OnceLock::new();
+    let v = VERIFIER.get_or_init(|| {
+        let at = time::OffsetDateTime::from_unix_timestamp(AT_UNIX).unwrap();
+        kyso::Verifier::new(&[ANCHOR.to_vec()], &[], &[], kyso::verify::Options::at(at)).unwrap()
+    });
+    if let Ok((report, _)) = kyso::web::verify_multipart(v, &ct, body, &kyso::web::WebOptions::default()) {
+        serde_json::to_string(&report).expect("the report serialises");
+    }
 }

@@ -115,3 +115,20 @@ tr -d '\r' < "$S/mail/kyso.eml" > "$S/mail/kyso-lf.eml"
 printf 'From: a@b.vn\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary=S\r\n\r\n--S\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nx\r\n--S\r\n\r\ny\r\n' > "$S/mail/unclosed.eml"
 printf 'From: a@b.vn\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n' > "$S/mail/truncated-p7m.eml"
 echo "fixtures in $F, seeds in $S"
+
+# multipart (kyso web uploads): bodies written by urllib3 (an independent multipart writer), each
+# seed its Content-Type, a newline, then the body.
+mkdir -p "$S/multipart"
+"${KYSO_PYTHON:-python3}" - "$F" "$S/multipart" <<'PY'
+import sys, os
+from urllib3.filepost import encode_multipart_formdata
+f, out = sys.argv[1], sys.argv[2]
+doc = open(os.path.join(f, "document.txt"), "rb").read()
+def seed(name, fields):
+    body, ct = encode_multipart_formdata(fields, boundary="kysoSeedBoundary")
+    open(os.path.join(out, name), "wb").write(ct.encode() + b"\n" + body)
+seed("pair-double.bin", [("files", ("document.txt", doc)), ("files", ("document.txt.p7s", open(os.path.join(f, "double.p7s"), "rb").read())), ("lang", "en")])
+seed("pair-single.bin", [("files", ("document.txt", doc)), ("files", ("document.txt.p7s", open(os.path.join(f, "single.p7s"), "rb").read()))])
+seed("unpaired.bin", [("files", ("a.txt", b"x")), ("files", ("b.txt.p7s", b"0\x80"))])
+seed("pdf-like.bin", [("files", ("x.pdf", b"%PDF-1.7\n%%EOF\n"))])
+PY

@@ -182,6 +182,9 @@ pub mod pdf;
 // --- section: mail (issue 21) ---
 #[cfg(feature = "mail")]
 pub mod mail;
+// --- section: web (issue 20) ---
+#[cfg(feature = "web")]
+pub mod web;
 #[cfg(feature = "verify")]
 pub use report::{DocumentReport, Lang, RunReport, SignatureReport};
 #[cfg(feature = "verify")]

@@ -163,6 +163,7 @@ impl CaServer {
             keep_alive: Some(options.keep_alive),
             max_body_bytes: options.max_request_bytes,
             max_requests_per_connection: MAX_REQUESTS_PER_CONNECTION,
+            max_body_bytes_in_flight: usize::MAX,
         };
         let http = HttpServer::bind(addr, limits)?;
         let mut routes: Vec<(String, Target)> = Vec::new();

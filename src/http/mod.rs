@@ -128,6 +128,11 @@ pub struct Limits {
     /// Requests served on one connection before it is closed (bounds how long one client holds
     /// a thread).
     pub max_requests_per_connection: usize,
+    /// Request body bytes held in memory at once across all connections (HTTP 503 for a
+    /// request whose body would go beyond, before it is read): with large `max_body_bytes`
+    /// (`kyso web`'s uploads), memory would otherwise grow with the number of clients.
+    /// Default: no limit beyond `max_connections × max_body_bytes`.
+    pub max_body_bytes_in_flight: usize,
 }
 
 impl Default for Limits {
@@ -141,6 +146,7 @@ impl Default for Limits {
             keep_alive: Some(Duration::from_secs(5)),
             max_body_bytes: 64 * 1024,
             max_requests_per_connection: 10_000,
+            max_body_bytes_in_flight: usize::MAX,
         }
     }
 }
@@ -294,6 +300,9 @@ pub fn reason_phrase(code: u16) -> &'static str {
 pub struct HttpServer {
     listener: TcpListener,
     limits: Limits,
+    /// Body bytes reserved by requests being read or answered (see
+    /// [`Limits::max_body_bytes_in_flight`]).
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 /// Open connections, in total and per client address.
@@ -350,7 +359,7 @@ struct Counters {
 impl HttpServer {
     /// Binds `addr` (e.g. `127.0.0.1:8080`; port 0 picks a free port).
     pub fn bind(addr: &str, limits: Limits) -> std::io::Result<HttpServer> {
-        Ok(HttpServer { listener: TcpListener::bind(addr)?, limits })
+        Ok(HttpServer { listener: TcpListener::bind(addr)?, limits, in_flight: std::sync::atomic::AtomicUsize::new(0) })
     }
 
     /// The address actually bound.
@@ -450,7 +459,7 @@ impl HttpServer {
         let accepted = Instant::now();
         for n in 0..l.max_requests_per_connection.max(1) {
             let first = n == 0;
-            let read = read_request(&mut stream, &mut buf, l, stop, first.then_some(accepted), peer);
+            let read = read_request(&mut stream, &mut buf, l, stop, first.then_some(accepted), peer, &self.in_flight);
             let request = match read {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
@@ -469,7 +478,10 @@ impl HttpServer {
                 && !response.close
                 && !stop.load(Ordering::SeqCst)
                 && n + 1 < l.max_requests_per_connection;
-            if write_response(&mut stream, &request, &response, keep).is_err() || !keep {
+            let written = write_response(&mut stream, &request, &response, keep);
+            self.in_flight.fetch_sub(request.body.len(), Ordering::SeqCst);
+            drop(request);
+            if written.is_err() || !keep {
                 break;
             }
         }
@@ -536,7 +548,18 @@ fn refuse(mut stream: TcpStream, code: u16, why: &str, linger: bool) {
 /// first byte is waited for within the header timeout, HTTP 408 beyond); later requests wait
 /// for their first byte up to the keep-alive time. `Ok(None)`: the client closed, stayed idle
 /// past the keep-alive time, or the server is stopping and no request had begun.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, l: &Limits, stop: &AtomicBool, accepted: Option<Instant>, peer: SocketAddr) -> Result<Option<Request>, Refusal> {
+/// The body's length is reserved in `in_flight` before it is read (HTTP 503 beyond
+/// [`Limits::max_body_bytes_in_flight`]); the caller releases `body.len()` once the request is
+/// answered, this function when reading it fails.
+fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    l: &Limits,
+    stop: &AtomicBool,
+    accepted: Option<Instant>,
+    peer: SocketAddr,
+    in_flight: &std::sync::atomic::AtomicUsize,
+) -> Result<Option<Request>, Refusal> {
     let mut chunk = [0u8; 8192];
     let header_time = l.header_timeout.min(l.request_timeout);
     let idle_until = match accepted {
@@ -619,13 +642,21 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, l: &Limits, stop: &At
         return Err(Refusal(413, format!("request larger than {} bytes", l.max_body_bytes)));
     }
     let body_start = head_end + 4;
+    if in_flight.fetch_add(length, Ordering::SeqCst).saturating_add(length) > l.max_body_bytes_in_flight {
+        in_flight.fetch_sub(length, Ordering::SeqCst);
+        return Err(Refusal(503, "the server is receiving too many uploads at once, try again".into()));
+    }
+    let release = |e: Refusal| {
+        in_flight.fetch_sub(length, Ordering::SeqCst);
+        e
+    };
     if expect_continue && buf.len() < body_start + length {
         let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     while buf.len() < body_start + length {
-        let n = read_some(stream, &mut chunk, body_deadline, "the request body took too long to arrive")?;
+        let n = read_some(stream, &mut chunk, body_deadline, "the request body took too long to arrive").map_err(release)?;
         if n == 0 {
-            return Err(Refusal(400, format!("the body ended after {} of {length} bytes", buf.len().saturating_sub(body_start))));
+            return Err(release(Refusal(400, format!("the body ended after {} of {length} bytes", buf.len().saturating_sub(body_start)))));
         }
         buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
     }

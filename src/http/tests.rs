@@ -204,3 +204,30 @@ fn stop_returns_while_idle_connections_are_open() {
     assert!(t < READ_SLICE + Duration::from_millis(500), "{t:?}");
     drop(idle);
 }
+
+#[test]
+fn bodies_beyond_the_in_flight_budget_get_503_before_they_are_read_and_the_budget_is_released() {
+    let mut l = Limits::default();
+    l.max_body_bytes_in_flight = 100;
+    let h = Echo::default();
+    with_server(l, &h, |addr| {
+        // A body that is still arriving holds 80 bytes of the budget.
+        let mut slow = TcpStream::connect(addr).unwrap();
+        slow.write_all(b"POST /a HTTP/1.1\r\nContent-Length: 80\r\n\r\nxx").unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        // 30 more would exceed 100: refused at once, unread.
+        let a = exchange(addr, b"POST /b HTTP/1.1\r\nContent-Length: 30\r\nConnection: close\r\n\r\n");
+        assert!(a.starts_with("HTTP/1.1 503"), "{a}");
+        // 20 fit.
+        let a = exchange(addr, b"POST /c HTTP/1.1\r\nContent-Length: 20\r\nConnection: close\r\n\r\n01234567890123456789");
+        assert!(a.starts_with("HTTP/1.1 200") && a.ends_with("POST /c 20 -\n"), "{a}");
+        // The slow body completes and is answered; its 80 bytes are given back.
+        slow.write_all(&[b'y'; 78]).unwrap();
+        slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        assert!(read_answer(&mut slow).ends_with("POST /a 80 -\n"));
+        drop(slow);
+        let a = exchange(addr, b"POST /d HTTP/1.1\r\nContent-Length: 90\r\nConnection: close\r\n\r\n".iter().chain([b'z'; 90].iter()).copied().collect::<Vec<u8>>().as_slice());
+        assert!(a.starts_with("HTTP/1.1 200"), "the budget was not released: {a}");
+    });
+    assert_eq!(*h.refused.lock().unwrap(), vec![503]);
+}

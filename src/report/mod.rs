@@ -20,11 +20,13 @@ mod text;
 mod vi;
 
 pub use crate::findings::{Check, CheckStatus, Indication, NameParts, SubIndication};
-pub use render::{render_cert, render_run, render_run_with, RenderOptions};
-#[cfg(feature = "mail")]
+pub use render::{document_view, render_cert, render_run, render_run_with, DocumentView, Line, RenderOptions, SignatureView};
+#[cfg(any(feature = "mail", feature = "web"))]
 pub(crate) use render::verdict_text;
 #[cfg(feature = "mail")]
-pub(crate) use text::{clean, format_local};
+pub(crate) use text::clean;
+#[cfg(any(feature = "mail", feature = "web"))]
+pub(crate) use text::format_local;
 pub use text::{explain, rfc3339};
 
 impl Serialize for Check {

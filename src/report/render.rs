@@ -79,7 +79,7 @@ fn verdict_with_code(w: &Words, i: Indication) -> String {
 
 /// "HỢP LỆ (TOTAL_PASSED)" in `lang` for other reports built on this one (an e-mail's), with
 /// "revocation not checked" beside a VALID when any of `docs`' signatures was not checked.
-#[cfg(feature = "mail")]
+#[cfg(any(feature = "mail", feature = "web"))]
 pub(crate) fn verdict_text<'a>(i: Indication, lang: Lang, docs: impl IntoIterator<Item = &'a DocumentReport>) -> String {
     let unchecked = docs.into_iter().any(|d| d.signatures.iter().any(sig_unchecked));
     verdict_noting(words(lang), i, unchecked)
@@ -159,24 +159,106 @@ fn is_agency(subject: &crate::findings::Name) -> bool {
     p.common_name.is_some() && p.common_name == p.organization && p.title.is_none()
 }
 
+/// One line of a rendered report: a labelled fact or a line of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Line {
+    /// `label: value` (e.g. "Người ký" and the signer's name).
+    Field {
+        /// The label, in the report's language.
+        label: String,
+        /// The value, in the report's language (names and texts from the document as found,
+        /// control characters removed; escape them for the medium you write to).
+        value: String,
+    },
+    /// A line of its own (advice, a verbose detail; may start with spaces for indentation).
+    Text(String),
+}
+
+/// A document's rendering as data: what the text report shows, line by line, for renderers of
+/// other media (the HTML page of `kyso web`). [`render_run_with`] prints exactly this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentView {
+    /// The document's verdict lines (name, result, reason, counts, SHA-256, time of checking).
+    pub lines: Vec<Line>,
+    /// The signatures, in reading order (signing time).
+    pub signatures: Vec<SignatureView>,
+}
+
+/// One signature's rendering as data (see [`DocumentView`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignatureView {
+    /// "Chữ ký 1/2" / "Signature 1/2" (with "(document timestamp)" for a PDF document timestamp).
+    pub heading: String,
+    /// The verdict in words with its ETSI name ("HỢP LỆ (TOTAL_PASSED)"), with a note on warnings.
+    pub verdict: String,
+    /// The signature's indication.
+    pub indication: Indication,
+    /// Position of the signature in the signature file or PDF (0-based; the JSON's order).
+    pub file_index: usize,
+    /// The facts: reason, signer, unit, CA, times, integrity, validity, revocation, chain,
+    /// algorithm, PDF revision, warnings.
+    pub lines: Vec<Line>,
+}
+
+/// Collects lines.
+#[derive(Default)]
+struct Out {
+    lines: Vec<Line>,
+}
+
+impl Out {
+    fn field(&mut self, label: impl std::fmt::Display, value: impl std::fmt::Display) {
+        self.lines.push(Line::Field { label: label.to_string(), value: value.to_string() });
+    }
+
+    fn text(&mut self, t: impl std::fmt::Display) {
+        self.lines.push(Line::Text(t.to_string()));
+    }
+}
+
+fn write_lines(s: &mut String, lines: &[Line], ind: &str) {
+    for l in lines {
+        let _ = match l {
+            Line::Field { label, value } => writeln!(s, "{ind}{label}: {value}"),
+            Line::Text(t) => writeln!(s, "{ind}{t}"),
+        };
+    }
+}
+
 fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
+    let view = document_view(doc, opts);
+    write_lines(s, &view.lines, "");
+    for sig in &view.signatures {
+        s.push('\n');
+        let _ = writeln!(s, "  {}: {}", sig.heading, sig.verdict);
+        write_lines(s, &sig.lines, "    ");
+    }
+}
+
+/// The rendering of one document as data, in `opts.lang` (the text report prints it).
+pub fn document_view(doc: &DocumentReport, opts: &RenderOptions) -> DocumentView {
     let lang = opts.lang;
     let w = words(lang);
-    let _ = writeln!(s, "{}: {}", w.document, clean(&doc.path));
-    let _ = writeln!(s, "{}: {}", w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
+    let mut o = Out::default();
+    let mut signatures = Vec::new();
+    o.field(w.document, clean(&doc.path));
+    o.field(w.result, verdict_noting(w, doc.indication, doc.signatures.iter().any(sig_unchecked)));
     // A missing file is said as such, not as the sub-indication's general explanation (a
     // document without its signature is not a "malformed signature file").
     let missing = matches!(doc.detail, Some(Finding::SignatureMissing { .. } | Finding::DocumentMissing { .. }));
     match (doc.sub_indication, &doc.detail) {
         (Some(sub), Some(d)) if missing => {
-            let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), Ctx::human(lang, None).finding(d));
+            o.field(w.reason, format!("{} — {}", sub.as_str(), Ctx::human(lang, None).finding(d)));
         }
         (sub, detail) => {
             if let Some(sub) = sub {
-                let _ = writeln!(s, "{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+                o.field(w.reason, format!("{} — {}", sub.as_str(), text::explain(sub, lang)));
             }
             if let Some(d) = detail {
-                let _ = writeln!(s, "{}: {}", w.detail, Ctx::human(lang, None).finding(d));
+                o.field(w.detail, Ctx::human(lang, None).finding(d));
             }
         }
     }
@@ -197,17 +279,16 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (true, Lang::Vi) => ", liệt kê theo thời điểm ký",
             (true, Lang::En) => ", listed in signing-time order",
         };
-        let _ = writeln!(s, "{}: {n} ({}){order_note}", w.signatures, parts.join(", "));
+        o.field(w.signatures, format!("{n} ({}){order_note}", parts.join(", ")));
     }
     if let Some(h) = &doc.sha256 {
-        let _ = writeln!(s, "SHA-256: {}", clean(h));
+        o.field("SHA-256", clean(h));
     }
     if let Some(t) = opts.validation_time {
-        let _ = writeln!(s, "{}: {}", w.checked_at, text::format_local(t, lang, true));
+        o.field(w.checked_at, text::format_local(t, lang, true));
     }
     for (k, &i) in reading_order(doc).iter().enumerate() {
         let Some(sig) = doc.signatures.get(i) else { continue };
-        s.push('\n');
         // Say up front that warnings follow, so that a VALID with reservations is not read as
         // a plain VALID (e.g. SHA-1 accepted by the legacy policy).
         let warnings = distinct_warnings(sig).len();
@@ -222,26 +303,34 @@ fn render_document(s: &mut String, doc: &DocumentReport, opts: &RenderOptions) {
             (true, Lang::Vi) => " (dấu thời gian cho tài liệu)",
             (true, Lang::En) => " (document timestamp)",
         };
-        let _ = writeln!(s, "  {} {}/{n}{kind}: {}{note}", w.signature, k + 1, verdict_noting(w, sig.indication, sig_unchecked(sig)));
-        render_signature(s, sig, i, opts, "    ");
+        let mut so = Out::default();
+        render_signature(&mut so, sig, i, opts);
+        signatures.push(SignatureView {
+            heading: format!("{} {}/{n}{kind}", w.signature, k + 1),
+            verdict: format!("{}{note}", verdict_noting(w, sig.indication, sig_unchecked(sig))),
+            indication: sig.indication,
+            file_index: i,
+            lines: so.lines,
+        });
     }
+    DocumentView { lines: o.lines, signatures }
 }
 
 fn failing(checks: &[Check]) -> Option<&Check> {
     checks.iter().find(|c| c.status == CheckStatus::Failed)
 }
 
-fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, opts: &RenderOptions, ind: &str) {
+fn render_signature(o: &mut Out, sig: &SignatureReport, file_index: usize, opts: &RenderOptions) {
     let lang = opts.lang;
     let w = words(lang);
     let ctx = Ctx::human(lang, sig.signer.as_ref().map(|x| &x.subject));
     // 1. Why, when it did not pass.
     let fail = failing(&sig.checks);
     if let Some(sub) = sig.sub_indication {
-        let _ = writeln!(s, "{ind}{}: {} — {}", w.reason, sub.as_str(), text::explain(sub, lang));
+        o.field(w.reason, format!("{} — {}", sub.as_str(), text::explain(sub, lang)));
         // The revocation line below states the revocation itself.
         if let Some(c) = fail.filter(|c| c.name != CheckName::Revocation) {
-            let _ = writeln!(s, "{ind}{}: {}", w.detail, ctx.finding(&c.finding));
+            o.field(w.detail, ctx.finding(&c.finding));
         }
         // A policy INDETERMINATE: which rule, and how to proceed.
         let legacy = sig.checks.iter().any(|c| c.status == CheckStatus::Failed && c.finding.legacy_policy_accepts());
@@ -255,7 +344,7 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
                     "How to proceed: the strict policy (the default) refuses SHA-1 and RSA keys under 2048 bits; a document signed when these were in use (around 2012) can be verified with the legacy policy{hint}, which accepts them with a warning"
                 ),
             };
-            let _ = writeln!(s, "{ind}{line}");
+            o.text(line);
         }
     }
     // 2. Who signed, and who vouches for them. Without a validated path to a trust anchor the
@@ -277,20 +366,20 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
                 (true, Lang::Vi) => "Đơn vị cấp dấu thời gian (TSA)",
                 (true, Lang::En) => "Timestamping authority (TSA)",
             };
-            let _ = writeln!(s, "{ind}{label}: {}{unverified}", text::person_line(&signer.subject));
+            o.field(label, format!("{}{unverified}", text::person_line(&signer.subject)));
             if let Some(uid) = &signer.subject.parts.uid {
-                let _ = writeln!(s, "{ind}{}: {}", w.identifier, clean(uid));
+                o.field(w.identifier, clean(uid));
             }
-            let _ = writeln!(s, "{ind}{}: {}", w.unit, signer.organization().map(clean).unwrap_or_else(|| w.none.to_string()));
-            let _ = writeln!(s, "{ind}{}: {}{unverified}", w.issuing_ca, text::ca_line(&signer.issuer));
+            o.field(w.unit, signer.organization().map(clean).unwrap_or_else(|| w.none.to_string()));
+            o.field(w.issuing_ca, format!("{}{unverified}", text::ca_line(&signer.issuer)));
             if opts.verbose {
-                let _ = writeln!(s, "{ind}{}: {}", w.subject_dn, clean(&signer.subject.dn));
-                let _ = writeln!(s, "{ind}{}: {}", w.issuer_dn, clean(&signer.issuer.dn));
-                let _ = writeln!(s, "{ind}{}: {}", w.serial, clean(&signer.serial));
+                o.field(w.subject_dn, clean(&signer.subject.dn));
+                o.field(w.issuer_dn, clean(&signer.issuer.dn));
+                o.field(w.serial, clean(&signer.serial));
             }
         }
         None => {
-            let _ = writeln!(s, "{ind}{}: {}", w.signer, w.none);
+            o.field(w.signer, w.none);
         }
     }
     // 3. When.
@@ -300,9 +389,9 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
             Some(t) => format!("{}, {}", format_local(t, lang, true), w.claimed),
             None => w.none.to_string(),
         };
-        let _ = writeln!(s, "{ind}{}: {when}", w.signing_time);
+        o.field(w.signing_time, when);
     }
-    render_timestamps(s, sig, lang, ind);
+    render_timestamps(o, sig, lang);
     // 4. Integrity (and, for a PDF, what changed after the signature).
     let digest_check = sig.check(CheckName::MessageDigest).map(|c| c.status);
     let ts_verified = sig.checks.iter().any(|c| c.name == CheckName::DocumentTimestamp && c.status == CheckStatus::Passed);
@@ -320,23 +409,23 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
         (true, Lang::En) => "the signed revision is intact, but the file was CHANGED after signing",
         (false, _) => integrity,
     };
-    let _ = writeln!(s, "{ind}{}: {integrity}", w.integrity);
+    o.field(w.integrity, integrity);
     if let Some(p) = &sig.pdf {
-        render_pdf_facts(s, p, lang, ind);
+        render_pdf_facts(o, p, lang);
     }
     // What each revision after this signature did, and the permissions it sets.
     if let Some(c) = sig.check(CheckName::PdfRevisions) {
         let label = if lang == Lang::Vi { "Các phiên bản sau chữ ký" } else { "Revisions after the signature" };
-        let _ = writeln!(s, "{ind}{label}: {}", ctx.finding(&c.finding));
+        o.field(label, ctx.finding(&c.finding));
     }
     if let Some(c) = sig.check(CheckName::PdfPermissions) {
         let label = if lang == Lang::Vi { "Quyền sửa đổi" } else { "Modification permissions" };
-        let _ = writeln!(s, "{ind}{label}: {}", ctx.finding(&c.finding));
+        o.field(label, ctx.finding(&c.finding));
     }
     // PAdES-B-LT: the validation data the document carries.
     if let Some(c) = sig.check(CheckName::PdfDss) {
         let label = if lang == Lang::Vi { "Dữ liệu kiểm tra gắn trong PDF" } else { "Validation data in the PDF" };
-        let _ = writeln!(s, "{ind}{label}: {}", ctx.finding(&c.finding));
+        o.field(label, ctx.finding(&c.finding));
     }
     // 5. The certificate: validity and revocation.
     if let Some(v) = &sig.certificate {
@@ -345,16 +434,16 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
             Some(false) => format!("; {}", w.covered_no),
             None => String::new(),
         };
-        let _ = writeln!(s, "{ind}{}: {}{covered}", w.cert_validity, text::local_period(v.not_before, v.not_after, lang));
+        o.field(w.cert_validity, format!("{}{covered}", text::local_period(v.not_before, v.not_after, lang)));
     }
-    let _ = writeln!(s, "{ind}{}: {}", w.revocation, revocation_line(sig, &ctx));
+    o.field(w.revocation, revocation_line(sig, &ctx));
     // A path that failed holds the signer certificate alone: nothing to show as a chain.
     if sig.chain.len() > 1 {
         let names: Vec<String> = sig.chain.iter().map(|c| ctx.name(c)).collect();
-        let _ = writeln!(s, "{ind}{}: {}", w.chain, names.join(" → "));
+        o.field(w.chain, names.join(" → "));
         if opts.verbose {
             for c in &sig.chain {
-                let _ = writeln!(s, "{ind}  {}", clean(&c.dn));
+                o.text(format!("  {}", clean(&c.dn)));
             }
         }
     }
@@ -363,22 +452,22 @@ fn render_signature(s: &mut String, sig: &SignatureReport, file_index: usize, op
             Lang::En => super::en::scheme_name(a),
             Lang::Vi => super::vi::scheme_name(a),
         };
-        let _ = writeln!(s, "{ind}{}: {name}", w.algorithm);
+        o.field(w.algorithm, name);
     }
     if opts.verbose {
         let position = match lang {
             Lang::Vi => "Vị trí trong tệp chữ ký",
             Lang::En => "Position in the signature file",
         };
-        let _ = writeln!(s, "{ind}{position}: {}", file_index + 1);
-        let _ = writeln!(s, "{ind}{}:", w.checks);
+        o.field(position, file_index + 1);
+        o.text(format!("{}:", w.checks));
         for c in &sig.checks {
-            let _ = writeln!(s, "{ind}  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), ctx.finding(&c.finding));
+            o.text(format!("  [{}] {}: {}", status_word(c.status, lang), check_name(c.name, lang), ctx.finding(&c.finding)));
         }
     }
     // 6. Warnings last.
     for warn in distinct_warnings(sig) {
-        let _ = writeln!(s, "{ind}{}: {}", w.warning, ctx.finding(warn));
+        o.field(w.warning, ctx.finding(warn));
     }
 }
 
@@ -431,7 +520,7 @@ fn revocation_line(sig: &SignatureReport, ctx: &Ctx<'_>) -> String {
 }
 
 /// The PDF lines of a signature: field, revision, and what changed after it.
-fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
+fn render_pdf_facts(o: &mut Out, p: &PdfFacts, lang: Lang) {
     let (field, revision, of, changes) = match lang {
         Lang::Vi => ("Trường chữ ký", "Phiên bản được ký", "trên", "Thay đổi sau khi ký"),
         Lang::En => ("Signature field", "Signed revision", "of", "Changes after signing"),
@@ -446,14 +535,14 @@ fn render_pdf_facts(s: &mut String, p: &PdfFacts, lang: Lang, ind: &str) {
         (Lang::En, "other") => "OTHER CHANGES after signing (the document shown may differ from the one signed)",
         (Lang::En, _) => "could not be analysed",
     };
-    let _ = writeln!(s, "{ind}{field}: {}", clean(&p.field_name));
-    let _ = writeln!(s, "{ind}{revision}: {} {of} {}", p.revision, p.revision_count);
-    let _ = writeln!(s, "{ind}{changes}: {what}");
+    o.field(field, clean(&p.field_name));
+    o.field(revision, format!("{} {of} {}", p.revision, p.revision_count));
+    o.field(changes, what);
 }
 
 /// The signature timestamps and the time the verdict used (CAdES-B-T, proof of existence).
 /// Why a timestamp was not used is said among the warnings.
-fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &str) {
+fn render_timestamps(o: &mut Out, sig: &SignatureReport, lang: Lang) {
     let vi = lang == Lang::Vi;
     let ctx = Ctx::human(lang, None);
     for t in &sig.timestamps {
@@ -471,14 +560,14 @@ fn render_timestamps(s: &mut String, sig: &SignatureReport, lang: Lang, ind: &st
         let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
         let time = t.time.map(|x| format_local(x, lang, true)).unwrap_or_else(|| unknown.to_string());
         let tsa = t.tsa.as_ref().map(|n| ctx.name(n)).unwrap_or_else(|| unknown.to_string());
-        let _ = writeln!(s, "{ind}{label}: {time} — {tsa} ({status})");
+        o.field(label, format!("{time} — {tsa} ({status})"));
     }
     if let (true, Some(used)) = (sig.poe_used, sig.verdict_time) {
         let used = format_local(used, lang, true);
-        let _ = match lang {
-            Lang::Vi => writeln!(s, "{ind}Thời điểm dùng để kết luận: {used} (bằng chứng tồn tại từ dấu thời gian)"),
-            Lang::En => writeln!(s, "{ind}Time used for the verdict: {used} (proof of existence from the timestamp)"),
-        };
+        match lang {
+            Lang::Vi => o.field("Thời điểm dùng để kết luận", format!("{used} (bằng chứng tồn tại từ dấu thời gian)")),
+            Lang::En => o.field("Time used for the verdict", format!("{used} (proof of existence from the timestamp)")),
+        }
     }
 }
 

@@ -239,6 +239,7 @@ impl TsaServer {
             keep_alive: None,
             max_body_bytes: options.max_request_bytes,
             max_requests_per_connection: 1,
+            max_body_bytes_in_flight: usize::MAX,
         };
         let http = HttpServer::bind(addr, limits).map_err(|e| TspError::Config(format!("cannot listen on {addr}: {e}")))?;
         Ok(TsaServer { http, tsa: Arc::new(tsa), serials: SerialSource::new()?, clock, options })

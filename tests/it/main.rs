@@ -39,3 +39,4 @@ mod realworld;
 mod policy_nc;
 mod newcomer;
 mod token;
+mod web;

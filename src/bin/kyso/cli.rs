@@ -59,6 +59,8 @@ pub enum Command {
     Timestamp(crate::cmd_timestamp::TimestampArgs),
     /// Signed documents by e-mail (S/MIME): mail sign, mail verify
     Mail(crate::cmd_mail::MailArgs),
+    /// Serve the recipients' verification page and its JSON API over HTTP
+    Web(crate::cmd_web::WebArgs),
     /// Print shell completions (bash, zsh or fish)
     #[command(after_help = "EXAMPLES:\n  kyso completions bash > /etc/bash_completion.d/kyso\n  kyso completions zsh > ~/.zfunc/_kyso")]
     Completions {
@@ -112,6 +114,7 @@ pub fn run() -> Result<ExitCode, CliError> {
         Command::Tsa(a) => crate::cmd_tsa::run(a),
         Command::Timestamp(a) => crate::cmd_timestamp::run(a),
         Command::Mail(a) => crate::cmd_mail::run(a),
+        Command::Web(a) => crate::cmd_web::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "kyso", &mut std::io::stdout());

@@ -229,6 +229,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
         if args.keep.is_some() {
             println!("{} {}", d.t("Các tệp được giữ lại tại", "The files are kept in"), dir.display());
         }
+        print_web_command(&d, args.keep.as_deref());
         Ok(ExitCode::SUCCESS)
     } else {
         println!("{}", d.t("✗ Một số bước không như mong đợi:", "✗ Some steps did not behave as expected:"));
@@ -237,6 +238,42 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
         }
         Ok(ExitCode::from(1))
     }
+}
+
+/// The command that opens the recipients' page (`kyso web`) on the demo's province: its root,
+/// with the CRLs the demo published (offline: the demo's publication server has stopped).
+/// Without --keep the folder is gone: the command names the folder of a `--keep` run.
+fn web_command(dir: &Path) -> String {
+    let p = |rel: &str| shell_quote(&dir.join(rel).to_string_lossy());
+    format!(
+        "kyso web --trust {} --crl {} --crl {} --offline --listen 127.0.0.1:8090",
+        p("root-ca/ca.pem"),
+        p("ca/crl.pem"),
+        p("root-ca/crl.pem")
+    )
+}
+
+fn print_web_command(d: &Demo, keep: Option<&Path>) {
+    println!();
+    match keep {
+        Some(dir) => {
+            println!("{}", d.t("Trang kiểm tra cho nơi nhận, trên tỉnh của demo:", "The recipients' verification page, on the demo's province:"));
+            println!("  {}", web_command(dir));
+        }
+        None => {
+            let dir = Path::new("/tmp/kyso-demo");
+            println!(
+                "{}",
+                d.t(
+                    "Trang kiểm tra cho nơi nhận, trên tỉnh của demo (thư mục tạm đã được xóa; giữ lại bằng --keep):",
+                    "The recipients' verification page, on the demo's province (the temporary folder is gone; keep one with --keep):"
+                )
+            );
+            println!("  kyso demo --keep {}", dir.display());
+            println!("  {}", web_command(dir));
+        }
+    }
+    println!("  {} http://127.0.0.1:8090/", d.t("rồi mở", "then open"));
 }
 
 fn play(d: &mut Demo) {

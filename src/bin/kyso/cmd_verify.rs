@@ -193,7 +193,7 @@ pub struct CertVerifyArgs {
     pub trust: TrustArgs,
 }
 
-fn parse_time(at: &Option<String>) -> Result<time::OffsetDateTime, CliError> {
+pub(crate) fn parse_time(at: &Option<String>) -> Result<time::OffsetDateTime, CliError> {
     match at {
         None => Ok(time::OffsetDateTime::now_utc()),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|e| {
@@ -213,16 +213,22 @@ fn read_certs(paths: &[PathBuf], what: &str) -> Result<Vec<Vec<u8>>, CliError> {
     Ok(out)
 }
 
-pub(crate) fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
-    verifier_with(t, Vec::new())
+/// The trust inputs of `TrustArgs`, read once (`kyso web` builds a verifier per request from them).
+pub(crate) struct TrustInputs {
+    pub(crate) anchors: Vec<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    ocsps: Vec<Vec<u8>>,
+    policy: Policy,
+    revocation: RevocationMode,
+    oids: Vec<const_oid::ObjectIdentifier>,
+    require_explicit_policy: bool,
 }
 
-/// [`verifier`] with extra intermediate certificates (those after the certificate in its file).
-fn verifier_with(t: &TrustArgs, extra_chain: Vec<Vec<u8>>) -> Result<Verifier, CliError> {
-    let time = parse_time(&t.at)?;
+/// Reads the files and checks the flags of `t`.
+pub(crate) fn trust_inputs(t: &TrustArgs) -> Result<TrustInputs, CliError> {
     let anchors = read_certs(&t.trust, "the trust anchor file")?;
-    let mut chain = read_certs(&t.chain, "the chain file")?;
-    chain.extend(extra_chain);
+    let chain = read_certs(&t.chain, "the chain file")?;
     let mut crls = Vec::new();
     for p in &t.crl {
         let bytes = read_input(p, "the CRL file", INPUT_LIMIT)?;
@@ -248,11 +254,35 @@ fn verifier_with(t: &TrustArgs, extra_chain: Vec<Vec<u8>>) -> Result<Verifier, C
     for p in &t.ocsp {
         ocsps.push(read_input(p, "the OCSP response file", INPUT_LIMIT)?);
     }
-    let v = Verifier::new(&anchors, &chain, &crls, Options::at(time).policy(policy).revocation(revocation))
-        .map_err(|e| CliError::usage(e.to_string()))?
-        .with_policies(oids, t.require_explicit_policy)
-        .with_ocsp_responses(&ocsps);
-    Ok(v.with_revocation_source(revocation_source(t, time::OffsetDateTime::now_utc().unix_timestamp())))
+    Ok(TrustInputs { anchors, chain, crls, ocsps, policy, revocation, oids, require_explicit_policy: t.require_explicit_policy })
+}
+
+impl TrustInputs {
+    /// A verifier validating at `time`, fetching missing revocation data from `source`.
+    pub(crate) fn verifier(
+        &self,
+        time: time::OffsetDateTime,
+        source: std::sync::Arc<dyn kyso::revocation::source::RevocationSource>,
+    ) -> Result<Verifier, kyso::VerifyError> {
+        Ok(Verifier::new(&self.anchors, &self.chain, &self.crls, Options::at(time).policy(self.policy).revocation(self.revocation))?
+            .with_policies(self.oids.clone(), self.require_explicit_policy)
+            .with_ocsp_responses(&self.ocsps)
+            .with_revocation_source(source))
+    }
+}
+
+pub(crate) fn verifier(t: &TrustArgs) -> Result<Verifier, CliError> {
+    verifier_with(t, Vec::new())
+}
+
+/// [`verifier`] with extra intermediate certificates (those after the certificate in its file).
+fn verifier_with(t: &TrustArgs, extra_chain: Vec<Vec<u8>>) -> Result<Verifier, CliError> {
+    let time = parse_time(&t.at)?;
+    let mut inputs = trust_inputs(t)?;
+    inputs.chain.extend(extra_chain);
+    inputs
+        .verifier(time, revocation_source(t, time::OffsetDateTime::now_utc().unix_timestamp()))
+        .map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Where missing revocation data comes from: nothing with --offline, else HTTP with a cache.

@@ -28,6 +28,7 @@ mod cmd_demo;
 mod cmd_sign;
 mod cmd_sign_evidence;
 mod cmd_verify;
+mod cmd_web;
 mod fetch;
 mod cmd_timestamp;
 mod cmd_tsa;

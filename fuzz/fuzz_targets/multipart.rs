@@ -1,0 +1,8 @@
+//! Fuzz target `multipart`: see `multipart` in fuzz/bodies.rs (shared with the regression test).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../bodies.rs"]
+mod bodies;
+
+fuzz_target!(|data: &[u8]| bodies::multipart(data));
