@@ -387,10 +387,11 @@ pub(crate) fn xss_fixture() -> tempfile::TempDir {
     let status = Command::new("cp").args(["-r", &example("ca"), &d.join("ca").to_string_lossy()]).status().unwrap();
     assert!(status.success());
     let pass = example("passphrase.txt");
-    ok(d, &["ca", "issue", "--dir", "ca", "--cn", "<img src=x onerror=alert(1)>", "--org", "<script>alert(2)</script>", "--key-out", "x.key", "--cert-out", "x.pem", "--pass-file", &pass]);
+    std::fs::write(d.join("unit-pass.txt"), "the unit's own passphrase\n").unwrap();
+    ok(d, &["ca", "issue", "--dir", "ca", "--cn", "<img src=x onerror=alert(1)>", "--org", "<script>alert(2)</script>", "--key-out", "x.key", "--key-pass-file", "unit-pass.txt", "--cert-out", "x.pem", "--pass-file", &pass]);
     ok(d, &["ca", "crl", "--dir", "ca", "--pass-file", &pass]);
     std::fs::copy(example("docs/cong-van.txt"), d.join("thu.txt")).unwrap();
-    ok(d, &["sign", "--cert", "x.pem", "--key", "x.key", "--chain", "ca/chain.pem", "--pass-file", &pass, "thu.txt"]);
+    ok(d, &["sign", "--cert", "x.pem", "--key", "x.key", "--chain", "ca/chain.pem", "--pass-file", "unit-pass.txt", "thu.txt"]);
     dir
 }
 
