@@ -6,7 +6,7 @@
 
 Outputs (deterministic: reportlab `invariant`, pikepdf `deterministic_id`; the encrypted one has a random salt):
   signature.png         blue handwriting-like signature, transparent, 50 x 20 mm (pHYs 300 dpi)
-  seal.png              red round seal of the Department, transparent, 40 mm (pHYs 300 dpi)
+  seal.png              red round seal of the Văn phòng UBND (the dispatch's unit), transparent, 40 mm (pHYs 300 dpi)
   cong-van.pdf          one-page Vietnamese dispatch, classic xref table (reportlab)
   cong-van-xref-stream.pdf   the same, rewritten with xref + object streams (pikepdf/qpdf)
   to-khai-form.pdf      a page with an AcroForm text field and a link annotation (classic xref)
@@ -105,8 +105,8 @@ def make_seal(path, font_file):
     for r, wdt in [(c - 4, 9), (c - 24, 4), (c * 0.40, 4)]:
         d.ellipse([c - r, c - r, c + r, c + r], outline=red, width=wdt)
     font = ImageFont.truetype(bold_path(font_file), int(side * 0.075))
-    text_on_circle(img, "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", font, (c, c), c * 0.74, 150, 390, red)
-    text_on_circle(img, "TỈNH BẮC NINH", font, (c, c), c * 0.70, 128, 52, red, bottom=True)
+    text_on_circle(img, "UBND TỈNH BẮC NINH", font, (c, c), c * 0.74, 150, 390, red)
+    text_on_circle(img, "VĂN PHÒNG", font, (c, c), c * 0.70, 128, 52, red, bottom=True)
     for deg in (140, 40):  # separators between the two texts
         a = math.radians(deg)
         x, y = c + c * 0.74 * math.cos(a), c + c * 0.74 * math.sin(a)
@@ -175,9 +175,9 @@ def make_pdfs(font_file):
         c.drawString(25 * mm, H - 201 * mm, "- Lưu: VT.")
         c.setFont("SerifBold", 13)
         x, y, w, h = SIGNATURE_RECT_MM
-        c.drawCentredString((x + w / 2) * mm, H - 190 * mm, "KT. CHÁNH VĂN PHÒNG")
-        c.drawCentredString((x + w / 2) * mm, H - 196 * mm, "PHÓ CHÁNH VĂN PHÒNG")
-        c.drawCentredString((x + w / 2) * mm, H - (y + h + 8) * mm, "Nguyễn Văn Ấn")
+        # the signatory as certs-example/units/van-phong-ubnd/person.pem names them
+        c.drawCentredString((x + w / 2) * mm, H - 196 * mm, "CHÁNH VĂN PHÒNG")
+        c.drawCentredString((x + w / 2) * mm, H - (y + h + 8) * mm, "Nguyễn Văn An")
         c.showPage()
         c.save()
 
