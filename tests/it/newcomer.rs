@@ -669,3 +669,70 @@ fn finding_7_the_stamp_avoids_the_page_text_checked_with_pdftotext_bbox() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning: the stamp overlaps the text of page 1"), "{err}");
 }
+
+/// The subject attribute `key` (e.g. "CN", "O", "title") of a certificate, as OpenSSL prints it.
+fn subject_attr(cert: &Path, key: &str) -> String {
+    let o = std::process::Command::new("openssl").args(["x509", "-noout", "-subject", "-nameopt", "utf8,sep_multiline,lname"]).arg("-in").arg(cert).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let long = match key {
+        "CN" => "commonName",
+        "O" => "organizationName",
+        other => other,
+    };
+    text.lines().find_map(|l| l.trim().strip_prefix(&format!("{long}=")).map(str::to_string)).unwrap_or_else(|| panic!("no {key} in {text}"))
+}
+
+/// Finding 7, the README half: its signed-PDF example is one unit's throughout. The `--cert`s of
+/// the block that makes `cong-van-da-ky.pdf` are one unit's person and agency; the dispatch, as
+/// poppler reads it, names that person and their title and is headed by that unit; the seal image
+/// the block stamps is drawn (by make_samples.py) with that unit's name. Before the fix the
+/// README signed the Văn phòng's dispatch with Sở Y tế's keys, the PDF named "Nguyễn Văn Ấn"
+/// (the certificate: "An") and the seal was the Sở TT&TT's.
+#[test]
+#[ignore = "needs poppler-utils (pdftotext); run by .ci/run with --ignored"]
+fn finding_7_the_readme_pdf_example_is_one_units_certificates_signature_and_seal() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let md = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let block = md.split("```sh").skip(1).map(|b| b.split("```").next().unwrap_or_default()).find(|b| b.contains("--out cong-van-da-ky.pdf")).expect("the README's signed-PDF block");
+    let words: Vec<&str> = block.split_whitespace().collect();
+    let after = |flag: &str| -> Vec<String> { words.windows(2).filter(|w| w[0] == flag).map(|w| w[1].to_string()).collect() };
+    let certs = after("--cert");
+    assert_eq!(certs.len(), 2, "{block}");
+    let unit_of = |p: &str| Path::new(p).parent().unwrap().to_path_buf();
+    assert_eq!(unit_of(&certs[0]), unit_of(&certs[1]), "person and agency from one unit: {certs:?}");
+    assert!(certs[0].ends_with("/person.pem") && certs[1].ends_with("/agency.pem"), "{certs:?}");
+    for (c, k) in certs.iter().zip(after("--key")) {
+        assert_eq!(unit_of(c), unit_of(&k), "each --key beside its --cert: {c} {k}");
+    }
+    let person = root.join(&certs[0]);
+    let agency = root.join(&certs[1]);
+    let (name, title, unit) = (subject_attr(&person, "CN"), subject_attr(&person, "title"), subject_attr(&agency, "O"));
+    assert_eq!(subject_attr(&person, "O"), unit);
+
+    // the document the block signs, read by poppler
+    let copied = after("cp");
+    assert_eq!(copied.first().map(String::as_str), Some("certs-example/pdf/cong-van.pdf"), "{block}");
+    let o = std::process::Command::new("pdftotext").args(["-f", "1", "-l", "1"]).arg(root.join("certs-example/pdf/cong-van.pdf")).arg("-").output().expect("pdftotext must be installed (poppler-utils)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(lines.contains(&name.as_str()), "the dispatch is signed by {name:?}, as the certificate says:\n{text}");
+    assert!(lines.contains(&title.to_uppercase().as_str()), "the signatory's title {title:?}:\n{text}");
+    // the header: "UBND TỈNH BẮC NINH" over "VĂN PHÒNG" is the unit "Văn phòng UBND tỉnh Bắc Ninh"
+    let head: Vec<&str> = lines.iter().take(6).flat_map(|l| l.split_whitespace()).collect();
+    assert!(unit.to_uppercase().split_whitespace().all(|w| head.contains(&w)), "the dispatch's header names {unit:?}:\n{text}");
+
+    // the seal image: make_samples.py draws it with the unit's name around the rim
+    let images = after("--image");
+    assert_eq!(images, ["certs-example/pdf/signature.png", "certs-example/pdf/seal.png"], "{block}");
+    let script = std::fs::read_to_string(root.join("certs-example/pdf/make_samples.py")).unwrap();
+    let seal_fn = script.split("def make_seal").nth(1).and_then(|r| r.split("\ndef ").next()).expect("make_seal in make_samples.py");
+    let rim: Vec<&str> = seal_fn.split("text_on_circle(img, \"").skip(1).filter_map(|r| r.split('"').next()).collect();
+    assert_eq!(rim.len(), 2, "{seal_fn}");
+    let mut on_seal: Vec<&str> = rim.iter().flat_map(|t| t.split_whitespace()).collect();
+    let mut of_unit: Vec<String> = unit.to_uppercase().split_whitespace().map(str::to_string).collect();
+    on_seal.sort_unstable();
+    of_unit.sort_unstable();
+    assert_eq!(on_seal, of_unit, "the seal names the unit {unit:?}: {rim:?}");
+}
