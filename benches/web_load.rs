@@ -30,11 +30,11 @@ fn kyso() -> Command {
 }
 
 /// A signed PDF of about 100 KiB: the sample dispatch with a visible seal (PNG) and a PAdES
-/// signature of Sở Y tế's agency certificate.
+/// signature of the Văn phòng UBND agency certificate (its seal image).
 fn signed_pdf(dir: &Path) -> PathBuf {
     let out = dir.join("cong-van-ky.pdf");
     let o = kyso()
-        .args(["sign", "--pades", "--cert", &example("units/so-y-te/agency.pem"), "--key", &example("units/so-y-te/agency.key")])
+        .args(["sign", "--pades", "--cert", &example("units/van-phong-ubnd/agency.pem"), "--key", &example("units/van-phong-ubnd/agency.key")])
         .args(["--chain", &example("chain.pem"), "--pass-file", &example("passphrase.txt"), "--appearance", "seal"])
         .args(["--image", &example("pdf/seal.png"), "--out", out.to_str().unwrap(), &example("pdf/cong-van.pdf")])
         .output()

@@ -45,6 +45,10 @@ ST="Bắc Ninh"
 CRL_DAYS=1826
 
 rm -rf root ca units revoked tsa root.pem chain.pem crl.pem
+# `ca issue --cert-out` writes the certificate followed by its chain; the example keeps each
+# certificate alone in its file (the chain is chain.pem), so the chains go to a scratch folder.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 k ca init --dir root --name "Root CA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" --years 20 \
   --crl-url http://ca.bacninh.example/crl/root.crl --pass-file "$PASS"
 k ca init --dir ca --name "CA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" --years 10 \
@@ -60,22 +64,22 @@ for u in "${units[@]}"; do
   IFS='|' read -r slug name uid head title cccd <<<"$u"
   mkdir -p "units/$slug"
   k ca issue --dir ca --profile agency --cn "$name" --org "$name" --uid "$uid" --province "$ST" \
-    --key-out "units/$slug/agency.key" --cert-out "units/$slug/agency.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
+    --key-out "units/$slug/agency.key" --cert-out "units/$slug/agency.pem" --chain-out "$scratch/$slug-agency.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
   k ca issue --dir ca --profile person --cn "$head" --title "$title" --org "$name" --uid "$cccd" --province "$ST" \
-    --key-out "units/$slug/person.key" --cert-out "units/$slug/person.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
+    --key-out "units/$slug/person.key" --cert-out "units/$slug/person.pem" --chain-out "$scratch/$slug-person.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 done
 
 # A former deputy director whose key was compromised: revoked, listed in crl.pem.
 mkdir -p revoked
 k ca issue --dir ca --profile person --cn "Phạm Văn Cường" --title "Phó Giám đốc" --org "Sở Y tế tỉnh Bắc Ninh" \
-  --uid CCCD:027082000004 --province "$ST" --key-out revoked/person.key --cert-out revoked/person.pem --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
+  --uid CCCD:027082000004 --province "$ST" --key-out revoked/person.key --cert-out revoked/person.pem --chain-out "$scratch/revoked.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 serial=$(openssl x509 -in revoked/person.pem -noout -serial | cut -d= -f2)
 k ca revoke --dir ca --serial "$serial" --reason key-compromise --pass-file "$PASS"
 
 # The province's timestamping unit (RFC 3161; EKU timeStamping, critical and alone).
 mkdir -p tsa
 k ca issue --dir ca --profile tsa --cn "TSA Tỉnh Bắc Ninh" --org "$ORG" --province "$ST" \
-  --key-out tsa/tsa.key --cert-out tsa/tsa.pem --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
+  --key-out tsa/tsa.key --cert-out tsa/tsa.pem --chain-out "$scratch/tsa.pem" --key-pass-file "$PASS" --reuse-ca-passphrase --pass-file "$PASS"
 
 k ca crl --dir root --days "$CRL_DAYS" --pass-file "$PASS"
 k ca crl --dir ca --days "$CRL_DAYS" --pass-file "$PASS"

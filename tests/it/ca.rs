@@ -957,15 +957,17 @@ fn pkilint_finds_no_warning() {
     let p = Province::new();
     let d = p.path();
     p.agency("Sở Y tế tỉnh Bắc Ninh", "agency");
-    ok(d, &["ca", "issue", "--dir", "ca", "--profile", "person", "--cn", "Trần Thị Bình", "--title", "Giám đốc", "--org", "Sở Y tế tỉnh Bắc Ninh", "--uid", "CCCD:027185000002", "--email", "binh@syt.bacninh.example", "--key-out", "person.key", "--cert-out", "person.pem"]);
-    ok(d, &["ca", "issue", "--dir", "ca", "--profile", "tsa", "--cn", "TSA Tỉnh Bắc Ninh", "--org", "Sở Thông tin và Truyền thông tỉnh Bắc Ninh", "--key-out", "tsa.key", "--cert-out", "tsa.pem"]);
+    ok(d, &["ca", "issue", "--dir", "ca", "--profile", "person", "--cn", "Trần Thị Bình", "--title", "Giám đốc", "--org", "Sở Y tế tỉnh Bắc Ninh", "--uid", "CCCD:027185000002", "--email", "binh@syt.bacninh.example", "--key-out", "person.key", "--cert-out", "person.pem", "--chain-out", "person-chain.pem"]);
+    ok(d, &["ca", "issue", "--dir", "ca", "--profile", "tsa", "--cn", "TSA Tỉnh Bắc Ninh", "--org", "Sở Thông tin và Truyền thông tỉnh Bắc Ninh", "--key-out", "tsa.key", "--cert-out", "tsa.pem", "--chain-out", "tsa-chain.pem"]);
+    // lint_pkix_cert reads one certificate per file: `--cert-out` alone holds the chain after it
+    std::fs::write(d.join("agency-alone.pem"), first_pem(&d.join("agency.pem"))).unwrap();
     ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial_of(d, "agency.pem"), "--reason", "key-compromise"]);
     let run = |tool: &str, args: &[&str]| {
         let o = Command::new(bin(tool)).args(args).current_dir(d).output().unwrap();
         let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         assert!(o.status.success() && !out.contains("WARNING") && !out.contains("ERROR") && !out.contains("FATAL"), "{tool} {args:?}:\n{out}");
     };
-    for cert in ["root/ca.pem", "ca/ca.pem", "agency.pem", "person.pem", "tsa.pem"] {
+    for cert in ["root/ca.pem", "ca/ca.pem", "agency-alone.pem", "person.pem", "tsa.pem"] {
         run("lint_pkix_cert", &["lint", "-s", "WARNING", cert]);
     }
     for crl in ["ca/crl.pem", "root/crl.pem"] {
@@ -1029,4 +1031,12 @@ fn mutated_inputs_never_panic() {
     }
     // some single-bit flips (e.g. inside a signature) still parse: the loop did reach the parsers
     assert!(described > 0);
+}
+
+/// The first PEM object of a file (a certificate file that holds its chain after it).
+fn first_pem(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let end = "-----END CERTIFICATE-----";
+    let cut = text.find(end).map(|i| i + end.len()).unwrap_or_else(|| panic!("no certificate in {}", path.display()));
+    format!("{}\n", &text[..cut])
 }

@@ -163,3 +163,35 @@ fn fresh_example_is_current_and_checked_in_time_is_inside_every_validity() {
         .unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
+
+/// Every file below `dir` (relative paths, sorted).
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            } else {
+                out.push(e.path().strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// generate.sh, run now, makes the folder that is checked in: the same files, and each PEM file
+/// holds as many objects (a unit's certificate alone, the chain two). It failed when `ca issue
+/// --cert-out` began to append the chain: the fresh units' files held three certificates, and
+/// pyHanko and pkilint, which read exactly one, refused them in CI.
+#[test]
+fn fresh_example_has_the_checked_in_shape() {
+    let (old, new) = (checked_in(), fresh().to_path_buf());
+    let (a, b) = (files_below(&old), files_below(&new));
+    assert_eq!(a, b, "files of certs-example (checked in) vs made by generate.sh now");
+    let blocks = |p: &Path| std::fs::read_to_string(p).unwrap().matches("-----BEGIN ").count();
+    for f in a.iter().filter(|f| f.extension().is_some_and(|e| e == "pem")) {
+        assert_eq!(blocks(&old.join(f)), blocks(&new.join(f)), "PEM objects in {}", f.display());
+    }
+}

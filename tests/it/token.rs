@@ -64,6 +64,8 @@ impl SoftHsm {
         c.env("SOFTHSM2_CONF", &self.conf)
             .env("KYSO_PKCS11_MODULE", &self.module)
             .env("KYSO_PASSPHRASE", "ca passphrase")
+            // a unit's key file made by `ca issue --key-out` takes the unit's own passphrase
+            .env("KYSO_KEY_PASSPHRASE", "the unit's own passphrase, not the CA's")
             .env_remove("KYSO_PIN")
             .current_dir(self.dir.path());
         c
@@ -349,7 +351,7 @@ fn ca_serve_signs_ocsp_with_keys_on_the_token() {
     hsm.ok(&["key", "new", "--token", "pkcs11:token=kyso", "--label", "root", "--alg", "p384", "--pin-file", "pin.txt"]);
     hsm.ok(&["ca", "init", "--dir", "root", "--name", "Root CA Tỉnh Bắc Ninh", "--key", "pkcs11:token=kyso;object=root", "--pin-file", "pin.txt"]);
     hsm.ok(&["ca", "init", "--dir", "ca", "--name", "CA Tỉnh Bắc Ninh", "--parent", "root", "--pin-file", "pin.txt"]);
-    hsm.ok(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế", "--uid", "MNS:1000002", "--key-out", "unit.key", "--cert-out", "unit.pem"]);
+    hsm.ok(&["ca", "issue", "--dir", "ca", "--profile", "agency", "--cn", "Sở Y tế", "--uid", "MNS:1000002", "--key-out", "unit.key", "--cert-out", "unit.pem", "--chain-out", "unit-chain.pem"]);
     hsm.ok(&[
         "key", "new", "--token", "pkcs11:token=kyso", "--label", "ocsp", "--alg", "rsa2048", "--pin-file", "pin.txt", "--csr", "ocsp.csr", "--cn",
         "OCSP CA Tỉnh Bắc Ninh",
@@ -393,6 +395,7 @@ fn ca_serve_signs_ocsp_with_keys_on_the_token() {
     let unit_answer = ask("ca/ca.pem", "unit.pem", "root/ca.pem");
     // (a CA signing its own answer is trusted as the issuer OpenSSL is given: only the
     // delegated responder's answer depends on the trust anchor)
+    // (unit.pem is the certificate alone: its chain went to --chain-out)
     let wrong_root = ask("ca/ca.pem", "unit.pem", "unit.pem");
     let serial = {
         let v: serde_json::Value = serde_json::from_str(&hsm.ok(&["ca", "list", "--dir", "ca", "--json"])).unwrap();
