@@ -35,7 +35,7 @@ fn signed_pdf(dir: &Path) -> PathBuf {
     let out = dir.join("cong-van-ky.pdf");
     let o = kyso()
         .args(["sign", "--pades", "--cert", &example("units/van-phong-ubnd/agency.pem"), "--key", &example("units/van-phong-ubnd/agency.key")])
-        .args(["--chain", &example("chain.pem"), "--pass-file", &example("passphrase.txt"), "--appearance", "seal"])
+        .args(["--chain", &example("chain.pem"), "--pass-file", &example("passphrase.txt"), "--appearance", "seal", "--page", "1", "--rect", "110,200"])
         .args(["--image", &example("pdf/seal.png"), "--out", out.to_str().unwrap(), &example("pdf/cong-van.pdf")])
         .output()
         .unwrap();
