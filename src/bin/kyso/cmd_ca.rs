@@ -4,7 +4,7 @@
 use crate::keyload::{load_key, Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::ca::{Ca, CaError, CaKeyRef, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
+use kyso::ca::{Ca, CaError, CaKeyRef, DbOutcome, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
 use std::path::{Path, PathBuf};
@@ -196,6 +196,8 @@ pub struct InitArgs {
     /// The CA directory to create
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// The CA's name (CN), e.g. "CA Tỉnh Bắc Ninh"
     #[arg(long, value_name = "NAME")]
     pub name: String,
@@ -247,6 +249,8 @@ pub struct IssueArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Certificate profile
@@ -308,6 +312,8 @@ pub struct RevokeArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Serial number in hex (as `ca list` or `openssl x509 -serial` print it)
     #[arg(long, value_name = "HEX")]
     pub serial: String,
@@ -325,6 +331,8 @@ pub struct CrlArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Also write the CRL here (.der or .crl: DER; otherwise PEM)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -349,6 +357,8 @@ pub struct ListArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Print a JSON array
     #[arg(long)]
     pub json: bool,
@@ -359,6 +369,71 @@ pub struct AuditArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Where the registry is, when not in DIR (`ca.conf` or `registry.db`): a PostgreSQL database.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbArgs {
+    /// The CA registry in this PostgreSQL database (postgres://USER@HOST:PORT/DBNAME) instead of
+    /// DIR/registry.db; overrides DIR/ca.conf. With `ca init`: the registry is created there and
+    /// DIR/ca.conf records the URL (never a password)
+    #[arg(long, value_name = "URL", env = "KYSO_DB", hide_env_values = true)]
+    pub db: Option<String>,
+    /// File whose first line is the database password (else $KYSO_DB_PASSWORD, else the URL's)
+    #[arg(long, value_name = "FILE")]
+    pub db_pass_file: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// The registry options: the database (if given) and the password.
+    pub fn options(&self) -> Result<kyso::ca::RegistryOptions, CliError> {
+        let mut o = kyso::ca::RegistryOptions::default();
+        if let Some(url) = &self.db {
+            let t = kyso::ca::PgTarget::parse(url).map_err(|e| CliError::usage(format!("--db: {e}")))?;
+            if t.url_has_password() && std::env::var("KYSO_DB").ok().as_deref() != Some(url.as_str()) {
+                eprintln!("warning: the --db URL carries a password, which other users of this machine can see in the process list: use --db-pass-file or KYSO_DB_PASSWORD");
+            }
+            o.db = Some(t);
+        }
+        o.password = self.password()?;
+        Ok(o)
+    }
+
+    fn password(&self) -> Result<Option<zeroize::Zeroizing<String>>, CliError> {
+        if let Some(f) = &self.db_pass_file {
+            let bytes = zeroize::Zeroizing::new(read_input(f, "the database password file", 4096)?);
+            let text = std::str::from_utf8(&bytes).map_err(|_| CliError::usage(format!("--db-pass-file {}: not UTF-8 text", f.display())))?;
+            let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
+            if line.is_empty() {
+                return Err(CliError::usage(format!("--db-pass-file {}: the first line is empty", f.display())));
+            }
+            return Ok(Some(zeroize::Zeroizing::new(line.to_string())));
+        }
+        Ok(std::env::var("KYSO_DB_PASSWORD").ok().filter(|p| !p.is_empty()).map(zeroize::Zeroizing::new))
+    }
+
+    /// Only the password (a parent CA finds its own registry through its directory).
+    fn password_only(&self) -> Result<kyso::ca::RegistryOptions, CliError> {
+        let mut o = kyso::ca::RegistryOptions::default();
+        o.password = self.password()?;
+        Ok(o)
+    }
+
+    /// The database for `ca init`, with its password.
+    fn target(&self) -> Result<Option<kyso::ca::PgTarget>, CliError> {
+        let o = self.options()?;
+        Ok(match (o.db, o.password) {
+            (Some(t), Some(p)) => Some(t.with_password(&p)),
+            (t, _) => t,
+        })
+    }
+}
+
+/// Opens the CA in `dir`, its registry where `db`, `DIR/ca.conf` or `DIR/registry.db` say.
+pub fn open_ca(dir: &Path, db: &DbArgs) -> Result<Ca, CliError> {
+    Ca::open_with(dir, &db.options()?).map_err(ca_error)
 }
 
 /// Maps a library error to an exit code: 2 when the command could not start (missing or
@@ -384,6 +459,20 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::BadAiaUrl(u) => CliError::usage(format!("--ocsp-url / --ca-issuers-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
         CaError::CaProfileNotIssued => CliError::usage("CA certificates are made with `ca init --parent`"),
         CaError::BadParameter(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
+        CaError::DbUnreachable { .. } => CliError::failed(e.to_string())
+            .hint("check --db (or DIR/ca.conf), that the database server is up, and the password (--db-pass-file, KYSO_DB_PASSWORD)"),
+        CaError::Database { outcome: DbOutcome::NotApplied, .. } => {
+            CliError::failed(e.to_string()).hint("nothing was recorded: run the command again when the database is back")
+        }
+        CaError::Database { .. } => CliError::failed(e.to_string())
+            .hint("`kyso ca list` shows whether it was recorded; an interrupted `ca issue` is repaired by the next `ca issue` to the same --cert-out"),
+        CaError::RegistryIsSqlite { dir } => CliError::usage(format!(
+            "--db given, but the registry of {} is the SQLite file registry.db",
+            dir.display()
+        ))
+        .hint(format!("move it to the database with `kyso ca migrate --dir {} --to URL`, or leave out --db (and unset KYSO_DB)", dir.display())),
+        CaError::NoRegistry { .. } => CliError::usage(e.to_string()).hint("create the CA with `kyso ca init --db URL`, or check --db and DIR/ca.conf"),
+        CaError::BadRegistryConfig { .. } | CaError::NoPostgresSupport | CaError::RegistryTooNew { .. } => CliError::usage(e.to_string()),
         CaError::InitFailedAfterParentIssued { dir, parent, serial, source } => CliError::failed(format!(
             "{source}; nothing was kept in {}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {} --serial {serial} --reason cessation-of-operation)",
             dir.display(),
@@ -506,13 +595,13 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
 }
 
 fn init(a: InitArgs) -> Result<ExitCode, CliError> {
-    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::CA_KEY_URI_FILE, kyso::ca::REGISTRY_FILE] {
+    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::CA_KEY_URI_FILE, kyso::ca::REGISTRY_FILE, kyso::ca::REGISTRY_CONF_FILE] {
         if a.dir.join(f).exists() {
             return Err(ca_error(CaError::AlreadyExists { dir: a.dir.clone(), found: f }));
         }
     }
     let mut parent = match &a.parent {
-        Some(p) => Some(Ca::open(p).map_err(ca_error)?),
+        Some(p) => Some(Ca::open_with(p, &a.db.password_only()?).map_err(ca_error)?),
         None => None,
     };
     let parent_key = match &parent {
@@ -549,6 +638,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         crl_url: a.crl_url.clone(),
         ocsp_url: a.ocsp_url.clone(),
         ca_issuers_url: a.ca_issuers_url.clone(),
+        registry: a.db.target()?,
         ..InitParams::new(&a.name)
     };
     let par = match (&mut parent, &parent_key) {
@@ -585,7 +675,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
             }
         }
     }
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let profile = match a.profile {
         ProfileArg::Agency => Profile::Agency,
         ProfileArg::Person => Profile::Person,
@@ -761,7 +851,7 @@ fn issue_output_error(dir: &Path, e: CaError) -> CliError {
 
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let key = open_ca_key(&ca, &a.pass, &a.pin)?;
     let Some(reason) = a.reason.reason() else {
         let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
@@ -786,7 +876,7 @@ fn holds_this_cas_crl(out: &Path, ca: &Ca) -> bool {
 }
 
 fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let mut a = a;
     if let Some(out) = &a.out {
         if !a.force && out.exists() && holds_this_cas_crl(out, &ca) {
@@ -803,7 +893,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
             if parents.len() >= 8 {
                 return Err(CliError::failed("more than 8 parent CAs: the parent_dir records form a loop?"));
             }
-            let mut parent = Ca::open(&d).map_err(ca_error)?;
+            let mut parent = Ca::open_with(&d, &a.db.password_only()?).map_err(ca_error)?;
             let path = d.join(kyso::ca::CRL_FILE);
             let bytes = read_input(&path, "the parent's CRL", 64 << 20)?;
             let der = kyso::objects::crls(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
@@ -847,7 +937,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
 }
 
 fn list(a: ListArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let records = ca.list(now()).map_err(ca_error)?;
     if a.json {
         let arr: Vec<serde_json::Value> = records
@@ -891,7 +981,7 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
 }
 
 fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     match ca.audit() {
         Ok(r) => {
             outln!(

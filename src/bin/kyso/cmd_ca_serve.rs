@@ -82,6 +82,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub verbose: bool,
     #[command(flatten)]
+    pub db: crate::cmd_ca::DbArgs,
+    #[command(flatten)]
     pub pass: PassArgs,
     #[command(flatten)]
     pub pin: PinArgs,
@@ -157,7 +159,10 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let mut publishers = Vec::new();
     let mut ca_keys: Vec<(usize, Arc<Key>)> = Vec::new();
     for dir in &a.dir {
-        let ca = Ca::open(dir).map_err(|e| CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"))?;
+        let ca = Ca::open_with(dir, &a.db.options()?).map_err(|e| match e {
+            e @ (kyso::ca::CaError::DbUnreachable { .. } | kyso::ca::CaError::Database { .. } | kyso::ca::CaError::RegistryIsSqlite { .. } | kyso::ca::CaError::NoRegistry { .. }) => crate::cmd_ca::ca_error(e),
+            e => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
+        })?;
         let (cert_path, key_path, uri_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE), dir.join(OCSP_KEY_URI_FILE));
         let (signer, responder): (Box<dyn Signer>, _) = if uri_path.is_file() {
             if key_path.exists() {

@@ -100,9 +100,25 @@ fn connection_lost(e: &postgres::Error) -> bool {
     }
 }
 
+/// The driver's message with its causes (its own `Display` leaves out why a connection failed;
+/// neither carries a password).
+fn describe(e: &postgres::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
+}
+
 /// Sorts a driver error into what the CA code must know: could it have been applied?
 pub(crate) fn classify(e: &postgres::Error, during_commit: bool) -> StoreError {
-    let message = e.to_string();
+    let message = describe(e);
     if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
         return StoreError::Busy { message };
     }
@@ -134,7 +150,7 @@ pub(crate) fn config(target: &PgTarget) -> Result<Config, StoreError> {
 }
 
 fn connect(config: &Config, schema: &str) -> Result<Client, StoreError> {
-    let unreachable = |e: postgres::Error| StoreError::Unavailable { message: format!("cannot reach the database: {e}") };
+    let unreachable = |e: postgres::Error| StoreError::Unavailable { message: describe(&e) };
     let mut client = config.connect(NoTls).map_err(unreachable)?;
     let enc: String = client.query_one("SHOW server_encoding", &[]).and_then(|r| r.try_get(0)).map_err(|e| classify(&e, false))?;
     if enc != "UTF8" {
