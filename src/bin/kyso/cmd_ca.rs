@@ -129,8 +129,11 @@ pub enum CaCommand {
         "   the parent key's from --parent-pass-file, else the same source)\n",
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca/crl --ocsp-url http://ca.bacninh.example/ocsp \\\n      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt   # what `kyso ca serve` publishes\n",
         "  # the CA key on an HSM or token (made with kyso key new --token): DIR records its URI\n",
-        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n\n",
-        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
+        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n",
+        "  # the registry in a PostgreSQL database (several machines issue, several `ca serve`\n",
+        "  # answer): DIR/ca.conf records the URL, never the password; later commands follow it\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" \\\n      --db postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA, the registry\n     database cannot be reached\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
     #[command(after_help = concat!(
@@ -147,7 +150,7 @@ pub enum CaCommand {
         "--cert-out holds the certificate followed by the CA chain up to the root (--chain-out: apart).\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
-        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
+        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force); the registry database\n     failed or cannot be reached\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
     Issue(IssueArgs),
     /// Revoke a certificate and publish a new CRL at once
     #[command(after_help = concat!(
@@ -158,7 +161,7 @@ pub enum CaCommand {
         "  kyso ca list --dir ca --json | jq -r '.[] | select(.status==\"valid\") | .serial'\n\n",
         "remove-from-crl lifts a certificate-hold only: the certificate is valid again and leaves\n",
         "the new CRL; any other revocation is final.\n\n",
-        "EXIT CODES:\n  0  revoked (or hold lifted), crl.pem rewritten\n  1  unknown serial, already revoked, remove-from-crl of a certificate not on hold\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
+        "EXIT CODES:\n  0  revoked (or hold lifted), crl.pem rewritten\n  1  unknown serial, already revoked, remove-from-crl of a certificate not on hold; the\n     registry database failed or cannot be reached\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
     Revoke(RevokeArgs),
     /// Publish a CRL (also written to DIR/crl.pem)
     #[command(after_help = concat!(
@@ -167,14 +170,14 @@ pub enum CaCommand {
         "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n",
         "  kyso ca crl --dir ca --out crls.pem --with-parents   # this CA's CRL and its parents': all a\n",
         "                                                       # recipient needs (give it with --crl)\n\n",
-        "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
+        "EXIT CODES:\n  0  success\n  1  output exists (use --force); the registry database failed or cannot be reached\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
     Crl(CrlArgs),
     /// List the certificates this CA issued, with their status
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca list --dir ca\n",
         "  kyso ca list --dir ca --json   # [{serial, subject, profile, not_before, not_after, status, revoked_at?, reason?}]\n\n",
-        "EXIT CODES:\n  0  success\n  1  the registry cannot be read\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  success\n  1  the registry cannot be read (or its database reached)\n  2  usage error, CA directory missing or not a CA"))]
     List(ListArgs),
     /// Verify the hash-chained audit log against the registry
     #[command(after_help = concat!(
@@ -184,7 +187,7 @@ pub enum CaCommand {
         "certificate, revocation and CRL in the registry matches a log entry (and the reverse), and\n",
         "that every stored certificate and CRL carries this CA's signature. Keep the printed head\n",
         "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
-        "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered; the registry database cannot be reached\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
     /// Publish CAs over HTTP: CRLs, CA certificates and an OCSP responder
     #[command(after_help = crate::cmd_ca_serve::EXAMPLES)]

@@ -51,9 +51,14 @@ The PIN comes from pin-source in the URI, --pin-file, KYSO_PIN or a prompt.
   echo 'pkcs11:token=ca;object=ocsp' > ca/ocsp-key.uri
   kyso ca serve --dir ca --pin-file pin.txt
 
+Several servers, one registry: with the registry in PostgreSQL (ca init --db, or DIR/ca.conf),
+run `kyso ca serve` on several machines behind any HTTP load balancer; each answers from the
+database, sees a revocation in its next answer, and the CRL is re-published once between them.
+  kyso ca serve --dir root --dir ca --listen 0.0.0.0:8080 --db-pass-file db-pass.txt
+
 EXIT CODES:
   0  stopped cleanly (SIGTERM/SIGINT)
-  1  the server could not start (address in use, …)
+  1  the server could not start (address in use, the registry database cannot be reached, …)
   2  usage error, CA directory missing or not a CA, unusable responder, no or wrong passphrase";
 
 /// `kyso ca serve`
