@@ -42,3 +42,4 @@ mod token;
 mod web;
 mod pg;
 mod registry_suite;
+mod pg_scale;
