@@ -147,6 +147,14 @@ impl Ca {
                         init_crl_url = Some(u.as_str().map(str::to_string));
                     }
                 }
+                "migrate" => {
+                    // the registry was moved (SQLite → PostgreSQL) after entry seq − 1, whose
+                    // hash the entry names
+                    let entries = d.get("entries").and_then(|v| v.as_i64());
+                    if s("head") != r.prev_hash || entries != Some(r.seq - 1) {
+                        return Err(broken("the migration entry does not name the entry before it".into()));
+                    }
+                }
                 other => return Err(broken(format!("unknown operation '{other}'"))),
             }
         }

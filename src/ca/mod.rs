@@ -42,12 +42,14 @@ mod registry;
 pub mod serve;
 mod revoke;
 mod store;
+mod migrate;
 pub(crate) mod signer;
 mod output;
 #[cfg(test)]
 mod tests;
 
 pub use audit::AuditReport;
+pub use migrate::MigrationReport;
 pub use error::{CaError, DbOutcome};
 pub use store::{PgTarget, RegistryLocation, TargetError};
 pub use output::{BuildBundle, IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};

@@ -480,3 +480,92 @@ fn pg_sigkill_mid_transaction_leaves_no_serial_without_its_audit_entry() {
     ok(d, &["ca", "audit", "--dir", "ca"]);
     ok(d, &["ca", "issue", "--dir", "ca", "--csr", "unit.csr", "--cn", "After", "--cert-out", "after.pem"]);
 }
+
+// ---------------------------------------------------------------------------- migration
+
+fn schemas(c: &mut postgres::Client) -> Vec<String> {
+    c.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kyso_%' ORDER BY 1", &[]).unwrap().iter().map(|r| r.get(0)).collect()
+}
+
+fn names_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
+#[test]
+#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl): .ci/run installs them"]
+fn pg_migrate_moves_everything_verifies_and_refuses_what_it_must() {
+    let cluster = PgCluster::start();
+    let url = cluster.create_db("kyso");
+    let mut c = cluster.client("kyso");
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    province(&Backend::Sqlite, d, 9);
+    unit_csr(d);
+    for i in 0..3 {
+        ok(d, &["ca", "issue", "--dir", "ca", "--csr", "unit.csr", "--cn", &format!("Đơn vị {i}"), "--cert-out", &format!("u{i}.pem")]);
+    }
+    let list = list_json(d, "ca");
+    let (s0, s1) = (list[0]["serial"].as_str().unwrap().to_string(), list[1]["serial"].as_str().unwrap().to_string());
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &s0, "--reason", "superseded"]);
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &s1, "--reason", "certificate-hold"]);
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &s1, "--reason", "remove-from-crl"]);
+    ok(d, &["ca", "crl", "--dir", "ca", "--days", "9"]);
+    let before = ok(d, &["ca", "list", "--dir", "ca", "--json"]);
+    let crl_before = std::fs::read(d.join("ca/crl.pem")).unwrap();
+    let audit_before = ok(d, &["ca", "audit", "--dir", "ca"]);
+    let head = audit_before.lines().find_map(|l| l.strip_prefix("head ")).unwrap().to_string();
+    let files_before = names_in(&d.join("ca"));
+
+    // refused: a registry that fails its audit (nothing in the database, DIR untouched)
+    let sq = rusqlite::Connection::open(d.join("ca/registry.db")).unwrap();
+    sq.execute_batch("UPDATE meta SET value = '1' WHERE key = 'crl_days'").unwrap();
+    let (code, _, err) = summary(&crate::registry_suite::k(d, &["ca", "migrate", "--dir", "ca", "--to", &url]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("audit log broken") && err.contains("nothing was moved"), "{err}");
+    assert!(schemas(&mut c).is_empty());
+    assert_eq!(names_in(&d.join("ca")), files_before);
+    sq.execute_batch("UPDATE meta SET value = '9' WHERE key = 'crl_days'").unwrap();
+    drop(sq);
+    // refused: the schema exists already (another copy of this CA moved there?)
+    let schema = crate::pg::schema_of(&d.join("ca"));
+    c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let (code, _, err) = summary(&crate::registry_suite::k(d, &["ca", "migrate", "--dir", "ca", "--to", &url]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already has a schema"), "{err}");
+    assert_eq!(names_in(&d.join("ca")), files_before);
+    c.batch_execute(&format!("DROP SCHEMA {schema}")).unwrap();
+    // refused: not a PostgreSQL URL (a usage error)
+    let (code, _, _) = summary(&crate::registry_suite::k(d, &["ca", "migrate", "--dir", "ca", "--to", "sqlite:///x"]));
+    assert_eq!(code, 2);
+
+    // the move
+    let out = ok(d, &["ca", "migrate", "--dir", "ca", "--to", &url]);
+    assert!(out.contains(&format!("schema {schema}")) && out.contains("3 certificates, 5 CRLs") && out.contains(&format!("head {head}")), "{out}");
+    let files: BTreeSet<String> = names_in(&d.join("ca"));
+    assert!(files.contains("ca.conf") && files.contains("registry.db.migrated") && !files.contains("registry.db"), "{files:?}");
+    assert_eq!(ok(d, &["ca", "list", "--dir", "ca", "--json"]), before);
+    assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl_before);
+    let audit_after = ok(d, &["ca", "audit", "--dir", "ca"]);
+    let entries = |s: &str| s.split("intact: ").nth(1).unwrap().split(' ').next().unwrap().parse::<usize>().unwrap();
+    assert_eq!(entries(&audit_after), entries(&audit_before) + 1, "{audit_after}");
+    assert_eq!(schemas(&mut c), [schema.clone()]);
+    // a forged migration entry is caught: its head must name the entry before it
+    c.batch_execute(&format!(
+        "SET search_path TO {schema}; DROP TRIGGER audit_no_update ON audit;
+         UPDATE audit SET detail = replace(detail, '\"head\":\"', '\"head\":\"0') WHERE operation = 'migrate'"
+    ))
+    .unwrap();
+    let (code, _, err) = summary(&crate::registry_suite::k(d, &["ca", "audit", "--dir", "ca"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("audit log broken at entry"), "{err}");
+    // it works on: a new issuance and revocation in the database; migrating again is refused
+    let (code, _, err) = summary(&crate::registry_suite::k(d, &["ca", "migrate", "--dir", "ca", "--to", &url]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already in a database"), "{err}");
+    ok(d, &["ca", "issue", "--dir", "ca", "--csr", "unit.csr", "--cn", "Sau khi chuyển", "--cert-out", "after.pem"]);
+    // the root moves too, into its own schema in the same database
+    ok(d, &["ca", "migrate", "--dir", "root", "--to", &url]);
+    assert_eq!(schemas(&mut c).len(), 2);
+    ok(d, &["ca", "audit", "--dir", "root"]);
+    ok(d, &["ca", "crl", "--dir", "ca", "--out", "all.pem", "--with-parents"]);
+}

@@ -189,6 +189,17 @@ pub enum CaCommand {
         "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
         "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered; the registry database cannot be reached\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
+    /// Move a CA's SQLite registry into a PostgreSQL database, audit chain included
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca migrate --dir ca --to postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "The SQLite audit must pass first; registry.db is locked throughout. Every row is copied in\n",
+        "one transaction into the CA's own schema (which must not exist), read back, compared and\n",
+        "audited; the move is recorded in the audit chain. Then DIR/ca.conf names the database (never\n",
+        "the password) and registry.db is renamed registry.db.migrated. On failure the schema is\n",
+        "dropped and DIR is left as it was.\n\n",
+        "EXIT CODES:\n  0  moved and verified\n  1  refused (broken audit, schema exists, copy differs) or the database failed\n  2  usage error, CA directory missing or not a CA, already in a database"))]
+    Migrate(MigrateArgs),
     /// Publish CAs over HTTP: CRLs, CA certificates and an OCSP responder
     #[command(after_help = crate::cmd_ca_serve::EXAMPLES)]
     Serve(crate::cmd_ca_serve::ServeArgs),
@@ -365,6 +376,23 @@ pub struct ListArgs {
     /// Print a JSON array
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The CA directory (its registry is registry.db)
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The PostgreSQL database to move the registry into (postgres://USER@HOST:PORT/DBNAME)
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The schema name in the database (default: kyso_ and 16 hex digits of the CA
+    /// certificate's SHA-256, the same on every machine); recorded in DIR/ca.conf
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+    /// File whose first line is the database password (else $KYSO_DB_PASSWORD, else the URL's)
+    #[arg(long, value_name = "FILE")]
+    pub db_pass_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -593,6 +621,7 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
         CaCommand::Crl(a) => crl(a),
         CaCommand::List(a) => list(a),
         CaCommand::Audit(a) => audit(a),
+        CaCommand::Migrate(a) => migrate(a),
         CaCommand::Serve(a) => crate::cmd_ca_serve::run(a),
     }
 }
@@ -998,4 +1027,36 @@ fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
             .hint("the registry was modified outside kyso; restore it from a backup and investigate")),
         Err(e) => Err(ca_error(e)),
     }
+}
+
+fn migrate(a: MigrateArgs) -> Result<ExitCode, CliError> {
+    let db = DbArgs { db: Some(a.to.clone()), db_pass_file: a.db_pass_file.clone() };
+    let mut target = db.target()?.ok_or_else(|| CliError::usage("--to: no database"))?;
+    if let Some(s) = &a.schema {
+        target = target.with_schema(s).map_err(|e| CliError::usage(format!("--schema: {e}")))?;
+    }
+    let mut ca = open_ca(&a.dir, &DbArgs::default())?;
+    if !matches!(ca.location(), kyso::ca::RegistryLocation::Sqlite(_)) {
+        return Err(CliError::usage(format!("the registry of {} is already in a database ({})", a.dir.display(), ca.location())));
+    }
+    let r = match ca.migrate_to(&target, now()) {
+        Ok(r) => r,
+        Err(e @ CaError::AuditBroken { .. }) => {
+            return Err(CliError::failed(e.to_string()).hint("the SQLite registry fails its audit: nothing was moved; restore it from a backup first"))
+        }
+        Err(e @ CaError::BadParameter(_)) => return Err(CliError::failed(e.to_string()).hint("nothing was changed; the schema belongs to another copy of this CA?")),
+        Err(e) => return Err(ca_error(e)),
+    };
+    outln!(
+        "registry of {} moved to {} (schema {}): {} certificates, {} CRLs, {} audit entries, verified",
+        a.dir.display(),
+        r.location,
+        r.schema,
+        r.certificates,
+        r.crls,
+        r.entries
+    );
+    outln!("head {}", r.head);
+    outln!("{} now names the database; the old file is {}", a.dir.join(kyso::ca::REGISTRY_CONF_FILE).display(), r.old_registry.display());
+    Ok(ExitCode::SUCCESS)
 }

@@ -147,6 +147,11 @@ pub(crate) trait Txn {
     fn audit_head(&mut self) -> Result<Option<(i64, String)>, StoreError>;
     /// The highest CRL number (0 when none).
     fn max_crl_number(&mut self) -> Result<i64, StoreError>;
+    /// Every setting, by key.
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Every certificate with its issue time, in insertion order (what a migration copies, so
+    /// that the orderings that break ties by insertion stay the same).
+    fn certs_in_insertion_order(&mut self) -> Result<Vec<(CertRow, i64)>, StoreError>;
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
     fn insert_cert(&mut self, row: &CertRow, issued_at: i64) -> Result<(), StoreError>;

@@ -453,6 +453,18 @@ impl Txn for PgTxn<'_> {
         Ok(max.into_iter().flatten().next().unwrap_or(0))
     }
 
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        self.rows("SELECT key, value FROM meta ORDER BY key", &[], |r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    }
+
+    fn certs_in_insertion_order(&mut self) -> Result<Vec<(CertRow, i64)>, StoreError> {
+        self.rows(
+            "SELECT serial, subject, profile, not_before, not_after, der, revoked_at, reason, issued_at FROM certificates ORDER BY ord",
+            &[],
+            |r| Ok((cert_from_row(r)?, r.try_get(8)?)),
+        )
+    }
+
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

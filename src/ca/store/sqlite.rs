@@ -259,6 +259,18 @@ impl Txn for SqliteTxn<'_> {
         Ok(max.unwrap_or(0))
     }
 
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut st = self.tx.prepare("SELECT key, value FROM meta ORDER BY key").map_err(err)?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?.collect::<rusqlite::Result<Vec<_>>>().map_err(err);
+        rows
+    }
+
+    fn certs_in_insertion_order(&mut self) -> Result<Vec<(CertRow, i64)>, StoreError> {
+        let mut st = self.tx.prepare(&format!("SELECT {CERT_COLUMNS}, issued_at FROM certificates ORDER BY rowid")).map_err(err)?;
+        let rows = st.query_map([], |r| Ok((cert_from_row(r)?, r.get(8)?))).map_err(err)?.collect::<rusqlite::Result<Vec<_>>>().map_err(err);
+        rows
+    }
+
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.writing()?;
         self.tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map_err(err)?;
