@@ -151,9 +151,6 @@ impl PgCluster {
         self.client(db).batch_execute(sql)
     }
 
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
 }
 
 impl Drop for PgCluster {
