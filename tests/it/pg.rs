@@ -46,11 +46,21 @@ pub struct PgCluster {
     bin: PathBuf,
     pub port: u16,
     as_postgres: bool,
+    durable: bool,
 }
 
 impl PgCluster {
     /// Makes and starts a cluster (user `kyso`, trust authentication on loopback, fsync off).
     pub fn start() -> PgCluster {
+        PgCluster::start_with(false)
+    }
+
+    /// As [`PgCluster::start`] with fsync and synchronous commits on (for benchmarks).
+    pub fn start_durable() -> PgCluster {
+        PgCluster::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> PgCluster {
         let bin = bin_dir();
         let dir = tempfile::Builder::new().prefix("kyso-pg-").tempdir().unwrap();
         let as_postgres = is_root();
@@ -58,7 +68,7 @@ impl PgCluster {
             let st = Command::new("chown").args(["postgres", dir.path().to_str().unwrap()]).status().unwrap();
             assert!(st.success(), "chown postgres {}", dir.path().display());
         }
-        let mut c = PgCluster { dir, bin, port: 0, as_postgres };
+        let mut c = PgCluster { dir, bin, port: 0, as_postgres, durable };
         let data = c.data();
         c.run("initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "kyso", "-E", "UTF8", "--locale=C", "--no-sync"]);
         for attempt in 0.. {
@@ -103,8 +113,9 @@ impl PgCluster {
     }
 
     fn try_pg_ctl(&self, action: &[&str]) -> bool {
+        let speed = if self.durable { "" } else { " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" };
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300{speed}",
             self.port,
             self.dir.path().display()
         );

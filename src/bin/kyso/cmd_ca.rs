@@ -4,7 +4,8 @@
 use crate::keyload::{load_key, Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
-use kyso::ca::{Ca, CaError, CaKeyRef, DbOutcome, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
+use crate::cmd_db::DbArgs;
+use kyso::ca::{Ca, CaError, CaKeyRef, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
 use std::path::{Path, PathBuf};
@@ -404,64 +405,6 @@ pub struct AuditArgs {
     pub db: DbArgs,
 }
 
-/// Where the registry is, when not in DIR (`ca.conf` or `registry.db`): a PostgreSQL database.
-#[derive(Debug, Args, Clone, Default)]
-pub struct DbArgs {
-    /// The CA registry in this PostgreSQL database (postgres://USER@HOST:PORT/DBNAME) instead of
-    /// DIR/registry.db; overrides DIR/ca.conf. With `ca init`: the registry is created there and
-    /// DIR/ca.conf records the URL (never a password)
-    #[arg(long, value_name = "URL", env = "KYSO_DB", hide_env_values = true)]
-    pub db: Option<String>,
-    /// File whose first line is the database password (else $KYSO_DB_PASSWORD, else the URL's)
-    #[arg(long, value_name = "FILE")]
-    pub db_pass_file: Option<PathBuf>,
-}
-
-impl DbArgs {
-    /// The registry options: the database (if given) and the password.
-    pub fn options(&self) -> Result<kyso::ca::RegistryOptions, CliError> {
-        let mut o = kyso::ca::RegistryOptions::default();
-        if let Some(url) = &self.db {
-            let t = kyso::ca::PgTarget::parse(url).map_err(|e| CliError::usage(format!("--db: {e}")))?;
-            if t.url_has_password() && std::env::var("KYSO_DB").ok().as_deref() != Some(url.as_str()) {
-                eprintln!("warning: the --db URL carries a password, which other users of this machine can see in the process list: use --db-pass-file or KYSO_DB_PASSWORD");
-            }
-            o.db = Some(t);
-        }
-        o.password = self.password()?;
-        Ok(o)
-    }
-
-    fn password(&self) -> Result<Option<zeroize::Zeroizing<String>>, CliError> {
-        if let Some(f) = &self.db_pass_file {
-            let bytes = zeroize::Zeroizing::new(read_input(f, "the database password file", 4096)?);
-            let text = std::str::from_utf8(&bytes).map_err(|_| CliError::usage(format!("--db-pass-file {}: not UTF-8 text", f.display())))?;
-            let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
-            if line.is_empty() {
-                return Err(CliError::usage(format!("--db-pass-file {}: the first line is empty", f.display())));
-            }
-            return Ok(Some(zeroize::Zeroizing::new(line.to_string())));
-        }
-        Ok(std::env::var("KYSO_DB_PASSWORD").ok().filter(|p| !p.is_empty()).map(zeroize::Zeroizing::new))
-    }
-
-    /// Only the password (a parent CA finds its own registry through its directory).
-    fn password_only(&self) -> Result<kyso::ca::RegistryOptions, CliError> {
-        let mut o = kyso::ca::RegistryOptions::default();
-        o.password = self.password()?;
-        Ok(o)
-    }
-
-    /// The database for `ca init`, with its password.
-    fn target(&self) -> Result<Option<kyso::ca::PgTarget>, CliError> {
-        let o = self.options()?;
-        Ok(match (o.db, o.password) {
-            (Some(t), Some(p)) => Some(t.with_password(&p)),
-            (t, _) => t,
-        })
-    }
-}
-
 /// Opens the CA in `dir`, its registry where `db`, `DIR/ca.conf` or `DIR/registry.db` say.
 pub fn open_ca(dir: &Path, db: &DbArgs) -> Result<Ca, CliError> {
     Ca::open_with(dir, &db.options()?).map_err(ca_error)
@@ -471,6 +414,10 @@ pub fn open_ca(dir: &Path, db: &DbArgs) -> Result<Ca, CliError> {
 /// non-CA directory, bad parameter, no or wrong passphrase — as `kyso sign` does), 1 when the
 /// operation was refused or failed.
 pub fn ca_error(e: CaError) -> CliError {
+    let e = match crate::cmd_db::db_error(e) {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
     match e {
         CaError::NoSuchDir(_) => CliError::usage(e.to_string()).hint("check --dir, or create the CA with `kyso ca init`"),
         CaError::NotACa { .. } => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
@@ -490,20 +437,6 @@ pub fn ca_error(e: CaError) -> CliError {
         CaError::BadAiaUrl(u) => CliError::usage(format!("--ocsp-url / --ca-issuers-url '{u}' must be an ASCII http://, https:// or ldap:// URL")),
         CaError::CaProfileNotIssued => CliError::usage("CA certificates are made with `ca init --parent`"),
         CaError::BadParameter(_) | CaError::BadSerial(_) => CliError::usage(e.to_string()),
-        CaError::DbUnreachable { .. } => CliError::failed(e.to_string())
-            .hint("check --db (or DIR/ca.conf), that the database server is up, and the password (--db-pass-file, KYSO_DB_PASSWORD)"),
-        CaError::Database { outcome: DbOutcome::NotApplied, .. } => {
-            CliError::failed(e.to_string()).hint("nothing was recorded: run the command again when the database is back")
-        }
-        CaError::Database { .. } => CliError::failed(e.to_string())
-            .hint("`kyso ca list` shows whether it was recorded; an interrupted `ca issue` is repaired by the next `ca issue` to the same --cert-out"),
-        CaError::RegistryIsSqlite { dir } => CliError::usage(format!(
-            "--db given, but the registry of {} is the SQLite file registry.db",
-            dir.display()
-        ))
-        .hint(format!("move it to the database with `kyso ca migrate --dir {} --to URL`, or leave out --db (and unset KYSO_DB)", dir.display())),
-        CaError::NoRegistry { .. } => CliError::usage(e.to_string()).hint("create the CA with `kyso ca init --db URL`, or check --db and DIR/ca.conf"),
-        CaError::BadRegistryConfig { .. } | CaError::NoPostgresSupport | CaError::RegistryTooNew { .. } => CliError::usage(e.to_string()),
         CaError::InitFailedAfterParentIssued { dir, parent, serial, source } => CliError::failed(format!(
             "{source}; nothing was kept in {}, but the parent CA had already issued certificate {serial} for the discarded key: revoke it there (kyso ca revoke --dir {} --serial {serial} --reason cessation-of-operation)",
             dir.display(),

@@ -87,7 +87,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub verbose: bool,
     #[command(flatten)]
-    pub db: crate::cmd_ca::DbArgs,
+    pub db: crate::cmd_db::DbArgs,
     #[command(flatten)]
     pub pass: PassArgs,
     #[command(flatten)]
@@ -165,8 +165,9 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let mut ca_keys: Vec<(usize, Arc<Key>)> = Vec::new();
     for dir in &a.dir {
         let ca = Ca::open_with(dir, &a.db.options()?).map_err(|e| match e {
-            e @ (kyso::ca::CaError::DbUnreachable { .. } | kyso::ca::CaError::Database { .. } | kyso::ca::CaError::RegistryIsSqlite { .. } | kyso::ca::CaError::NoRegistry { .. }) => crate::cmd_ca::ca_error(e),
-            e => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
+            e => crate::cmd_db::db_error(e).unwrap_or_else(|e| {
+                CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`")
+            }),
         })?;
         let (cert_path, key_path, uri_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE), dir.join(OCSP_KEY_URI_FILE));
         let (signer, responder): (Box<dyn Signer>, _) = if uri_path.is_file() {

@@ -328,8 +328,6 @@ impl Drop for PgTxn<'_> {
     }
 }
 
-const CERT_COLUMNS: &str = "serial, subject, profile, not_before, not_after, der, revoked_at, reason";
-
 fn cert_from_row(r: &postgres::Row) -> Result<CertRow, postgres::Error> {
     Ok(CertRow {
         serial: r.try_get(0)?,
@@ -344,7 +342,7 @@ fn cert_from_row(r: &postgres::Row) -> Result<CertRow, postgres::Error> {
 }
 
 fn crl_from_row(r: &postgres::Row) -> Result<CrlRow, postgres::Error> {
-    Ok(CrlRow { number: r.try_get(0)?, this_update: r.try_get(1)?, next_update: r.try_get(2)? , der: r.try_get(3)? })
+    Ok(CrlRow { number: r.try_get(0)?, this_update: r.try_get(1)?, next_update: r.try_get(2)?, der: r.try_get(3)? })
 }
 
 impl PgTxn<'_> {
@@ -399,7 +397,6 @@ impl Txn for PgTxn<'_> {
     }
 
     fn all_certs(&mut self) -> Result<Vec<CertRow>, StoreError> {
-        debug_assert!(CERT_COLUMNS.starts_with("serial"));
         self.rows(
             "SELECT serial, subject, profile, not_before, not_after, der, revoked_at, reason FROM certificates ORDER BY issued_at, ord",
             &[],
