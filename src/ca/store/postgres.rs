@@ -27,7 +27,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Statement};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// How long a writer waits for the CA's lock (the same as SQLite's busy timeout).
@@ -278,19 +278,38 @@ impl Store for PgStore {
     }
 
     fn watcher(&self) -> Result<Box<dyn Watch>, StoreError> {
-        Ok(Box::new(PgWatch { config: self.config.clone(), schema: self.schema.clone(), client: Mutex::new(None) }))
+        Ok(Box::new(PgWatch::new(self.config.clone(), self.schema.clone())))
     }
 }
 
-/// The audit head, read on a connection of its own (reconnected when lost).
+/// The audit head, read on a connection of its own (reconnected when lost). Concurrent callers
+/// share reads: each caller gets the result of a read that **started after it called** (so the
+/// answer is as strict as one read per caller), but one read serves every caller queued behind
+/// the one in flight — eight OCSP threads cost about one round trip per batch, not eight.
 struct PgWatch {
     config: Config,
     schema: String,
     client: Mutex<Option<Client>>,
+    shared: Mutex<Shared>,
+    done: Condvar,
 }
 
-impl Watch for PgWatch {
-    fn token(&self) -> Result<ChangeToken, StoreError> {
+/// The reads of a [`PgWatch`]: how many were started and finished, and the newest result.
+#[derive(Default)]
+struct Shared {
+    started: u64,
+    finished: u64,
+    in_flight: bool,
+    last: Option<Result<ChangeToken, StoreError>>,
+}
+
+impl PgWatch {
+    fn new(config: Config, schema: String) -> PgWatch {
+        PgWatch { config, schema, client: Mutex::new(None), shared: Mutex::new(Shared::default()), done: Condvar::new() }
+    }
+
+    /// One read of the audit head.
+    fn read(&self) -> Result<ChangeToken, StoreError> {
         let mut guard = self.client.lock().map_err(|_| StoreError::Other { message: "watcher lock poisoned".into() })?;
         if guard.as_ref().is_none_or(|c| c.is_closed()) {
             *guard = Some(connect(&self.config, &self.schema)?);
@@ -308,6 +327,36 @@ impl Watch for PgWatch {
                 *guard = None;
                 Err(classify(&e, false))
             }
+        }
+    }
+}
+
+impl Watch for PgWatch {
+    fn token(&self) -> Result<ChangeToken, StoreError> {
+        let poisoned = || StoreError::Other { message: "watcher lock poisoned".into() };
+        let mut s = self.shared.lock().map_err(|_| poisoned())?;
+        // reads numbered `target` and later start after this call
+        let target = s.started + 1;
+        loop {
+            if s.finished >= target {
+                if let Some(r) = &s.last {
+                    return r.clone();
+                }
+            }
+            if !s.in_flight {
+                s.in_flight = true;
+                s.started += 1;
+                let number = s.started;
+                drop(s);
+                let result = self.read();
+                let mut s = self.shared.lock().map_err(|_| poisoned())?;
+                s.in_flight = false;
+                s.finished = number;
+                s.last = Some(result.clone());
+                self.done.notify_all();
+                return result;
+            }
+            s = self.done.wait(s).map_err(|_| poisoned())?;
         }
     }
 }
