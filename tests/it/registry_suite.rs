@@ -514,3 +514,20 @@ fn a_missing_postgresql_fails_the_test_rather_than_passing() {
     assert_ne!(code, 0, "{out}{err}");
     assert!(format!("{out}{err}").contains("holds no initdb"), "{out}{err}");
 }
+
+both!(a_registry_from_a_newer_kyso_is_refused);
+fn a_registry_from_a_newer_kyso_is_refused(b: &Backend) {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    province(b, d, 9);
+    let ca = d.join("ca");
+    // schema version 1 is what this build writes (absent = 1) and reads
+    b.exec(&ca, "INSERT INTO meta (key, value) VALUES ('schema_version', '1')").unwrap();
+    ok(d, &["ca", "list", "--dir", "ca"]);
+    b.exec(&ca, "UPDATE meta SET value = '99' WHERE key = 'schema_version'").unwrap();
+    for args in [&["ca", "list", "--dir", "ca"][..], &["ca", "issue", "--dir", "ca", "--cn", "X", "--key-out", "x.key", "--cert-out", "x.pem"]] {
+        let err = fails(d, args, 2, "the registry has schema version 99; this kyso knows up to version 1");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!d.join("x.pem").exists());
+}
