@@ -55,7 +55,8 @@ impl PgCluster {
         PgCluster::start_with(false)
     }
 
-    /// As [`PgCluster::start`] with fsync and synchronous commits on (for benchmarks).
+    /// As [`PgCluster::start`] with fsync and synchronous commits on (benches/registry.rs).
+    #[allow(dead_code)]
     pub fn start_durable() -> PgCluster {
         PgCluster::start_with(true)
     }
