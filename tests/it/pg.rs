@@ -132,6 +132,16 @@ impl PgCluster {
         assert!(self.try_pg_ctl(&["restart", "-m", "fast"]), "pg_ctl restart failed: {}", self.log());
     }
 
+    /// Makes a superuser `role` that must log in over TCP with `password` (SCRAM-SHA-256; the
+    /// cluster trusts everyone else).
+    pub fn password_role(&self, role: &str, password: &str) {
+        self.exec("postgres", &format!("SET password_encryption = 'scram-sha-256'; CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}'")).unwrap();
+        let hba = self.data().join("pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(&hba, format!("host all {role} 127.0.0.1/32 scram-sha-256\n{old}")).unwrap();
+        self.exec("postgres", "SELECT pg_reload_conf()").unwrap();
+    }
+
     /// `postgres://kyso@127.0.0.1:PORT/DB`.
     pub fn url(&self, db: &str) -> String {
         format!("postgres://kyso@127.0.0.1:{}/{db}", self.port)

@@ -531,3 +531,49 @@ fn a_registry_from_a_newer_kyso_is_refused(b: &Backend) {
     }
     assert!(!d.join("x.pem").exists());
 }
+
+/// The database password reaches the server from --db-pass-file or KYSO_DB_PASSWORD (SCRAM
+/// authentication), is never written to ca.conf nor printed, and a wrong or missing one fails
+/// with exit 1.
+#[test]
+#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl): .ci/run installs them"]
+fn pg_password_from_a_file_or_the_environment_never_shown_nor_stored() {
+    let cluster = PgCluster::start();
+    cluster.create_db("kyso");
+    cluster.password_role("secured", "Mk-22-s3cret");
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("pw"), "Mk-22-s3cret\n").unwrap();
+    std::fs::write(d.join("wrong"), "not-it\n").unwrap();
+    let url = format!("postgres://secured@127.0.0.1:{}/kyso", cluster.port);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = kyso();
+        c.args(args).current_dir(d).env("KYSO_PASSPHRASE", PASS).env("KYSO_KEY_PASSPHRASE", UNIT_PASS);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        summary(&c.output().unwrap())
+    };
+    let (code, out, err) = run(&["ca", "init", "--dir", "ca", "--name", "CA", "--db", &url, "--db-pass-file", "pw"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let conf = std::fs::read_to_string(d.join("ca/ca.conf")).unwrap();
+    assert!(conf.contains(&format!("db = {url}")) && !conf.contains("s3cret"), "{conf}");
+    // without a password: refused by the server, exit 1
+    let (code, out, err) = run(&["ca", "list", "--dir", "ca"], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("cannot reach the CA registry database"), "{err}");
+    // a wrong one: the same, and it is not echoed
+    let (code, _, err) = run(&["ca", "list", "--dir", "ca", "--db-pass-file", "wrong"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot reach the CA registry database") && !err.contains("not-it"), "{err}");
+    // from the environment, and from the file
+    let (code, out, err) = run(&["ca", "issue", "--dir", "ca", "--cn", "Đơn vị", "--key-out", "u.key", "--cert-out", "u.pem"], &[("KYSO_DB_PASSWORD", "Mk-22-s3cret")]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(&["ca", "audit", "--dir", "ca", "--db-pass-file", "pw"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    // in the URL: works, with a warning, and the password is not shown anywhere
+    let with_pw = format!("postgres://secured:Mk-22-s3cret@127.0.0.1:{}/kyso", cluster.port);
+    let (code, out, err) = run(&["ca", "list", "--dir", "ca", "--db", &with_pw], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("warning: the --db URL carries a password") && !err.contains("s3cret") && !out.contains("s3cret"), "{err}");
+}
