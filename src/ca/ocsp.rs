@@ -311,6 +311,26 @@ impl Publisher {
         Ok(crl.map(|c| c.number))
     }
 
+    /// As [`Publisher::republish_if_due`], writing through `ca` — another handle on the same CA
+    /// (its own registry connection), so that the answers' reloads never wait behind a
+    /// publication waiting for the registry's write lock. Refused for another CA.
+    pub fn republish_if_due_with(&self, ca: &mut Ca, ca_key: &dyn Signer, now: time::OffsetDateTime) -> Result<Option<i64>, CaError> {
+        if ca.certificate() != self.ca_cert.as_slice() {
+            return Err(CaError::BadParameter(format!("{} is not the CA this publisher serves", ca.dir().display())));
+        }
+        let t = now.unix_timestamp();
+        let due = match self.crl(t)? {
+            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
+            None => true,
+        };
+        if !due {
+            return Ok(None);
+        }
+        let crl = ca.publish_crl_if_due(ca_key, now)?;
+        self.reload(t)?;
+        Ok(crl.map(|c| c.number))
+    }
+
     /// Answers `req` (whose CertIDs this CA issued — see [`Publisher::issued`]) at `now`.
     pub fn answer(&self, req: &Request, now: i64) -> OcspAnswer {
         let error = |status: ResponseStatus| OcspAnswer { der: Arc::new(ocsp::error_response(status)), status, times: None, statuses: Vec::new(), cached: false };

@@ -569,3 +569,48 @@ fn pg_migrate_moves_everything_verifies_and_refuses_what_it_must() {
     ok(d, &["ca", "audit", "--dir", "root"]);
     ok(d, &["ca", "crl", "--dir", "ca", "--out", "all.pem", "--with-parents"]);
 }
+
+/// Two `ca serve` processes on one registry, started 20 days after a 30-day CRL (faketime): the
+/// CRL is due, one publishes, the other does not publish again, and both then serve the new CRL.
+/// (They start one after the other, so this does not force the race between two publishers:
+/// `pg_crl_republication_by_several_servers_happens_once` does, with four handles at one instant
+/// — it fails when "due" is decided outside the write transaction; this one did not.)
+#[test]
+#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl) and faketime: .ci/run installs them"]
+fn pg_two_servers_republish_a_due_crl_once() {
+    let b = Backend::pg();
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    province(&b, d, 9);
+    let out = ok(d, &["ca", "audit", "--dir", "ca"]);
+    assert!(out.contains("0 certificates and 1 CRLs"), "{out}");
+    let (okf, text) = {
+        let o = Command::new("faketime").args(["-f", "+20d", "date"]).output().expect("faketime (Debian's faketime package)");
+        (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    assert!(okf, "faketime does not run: {text}");
+    let wrapper = d.join("kyso-later");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nexec faketime -f +20d '{}' \"$@\"\n", env!("CARGO_BIN_EXE_kyso"))).unwrap();
+    std::process::Command::new("chmod").args(["+x", wrapper.to_str().unwrap()]).status().unwrap();
+    let servers = [Server::start(&wrapper, d, &[]), Server::start(&wrapper, d, &[])];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let numbers: Vec<i64> = servers
+            .iter()
+            .map(|s| {
+                std::fs::write(d.join("served.crl"), http_get(s.port, "/ca/crl")).unwrap();
+                crl_number_of(d, "served.crl", "DER")
+            })
+            .collect();
+        if numbers == [2, 2] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the servers serve CRLs {numbers:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // give a second publication (the bug this prevents) time to happen, then count
+    std::thread::sleep(Duration::from_secs(2));
+    drop(servers);
+    let out = ok(d, &["ca", "audit", "--dir", "ca"]);
+    assert!(out.contains("0 certificates and 2 CRLs"), "exactly one re-publication: {out}");
+}
