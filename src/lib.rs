@@ -114,9 +114,12 @@ assert!(text.contains("Kết quả: HỢP LỆ (TOTAL_PASSED)"), "{text}");
 //! (issuance, registry, CRLs) → `sign` and `verify` (the flows, single and batch) → `report`
 //! ([`findings`] rendered for a recipient). The `kyso` binary is a thin shell over this library.
 //!
-//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa`, `mail` and `cli` (the binary), all on by
-//! default; `default-features = false, features = ["verify"]` builds a verifier without the CLI,
-//! the CA registry (SQLite), the TSA server or PDF support. The core (keys, objects, CMS types)
+//! Cargo features: `verify`, `sign`, `ca`, `pdf`, `tsa`, `mail`, `postgres` and `cli` (the
+//! binary), all on by default; `default-features = false, features = ["verify"]` builds a
+//! verifier without the CLI, the CA registry (SQLite, PostgreSQL), the TSA server or PDF support.
+//! Only two features make the library do network I/O: `server` (the HTTP servers it runs) and
+//! `postgres` (the CA registry in a PostgreSQL database: connections to the database that the CA
+//! directory's `ca.conf` or the caller names, nowhere else). The core (keys, objects, CMS types)
 //! is always built:
 //!
 //! ```

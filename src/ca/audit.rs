@@ -94,8 +94,8 @@ impl Ca {
     /// the rows they account for detected: compare [`AuditReport::head`] with a copy kept
     /// elsewhere for both.
     pub fn audit(&mut self) -> Result<AuditReport, CaError> {
-        let tx = self.registry.read()?;
-        let rows = registry::audit_rows(&tx)?;
+        let mut tx = self.registry.read()?;
+        let rows = tx.audit_rows()?;
         let mut prev = registry::GENESIS.to_string();
         let mut issued: std::collections::HashMap<String, LoggedIssue> = Default::default();
         let mut revoked: std::collections::HashMap<String, (String, String)> = Default::default();
@@ -147,10 +147,18 @@ impl Ca {
                         init_crl_url = Some(u.as_str().map(str::to_string));
                     }
                 }
+                "migrate" => {
+                    // the registry was moved (SQLite → PostgreSQL) after entry seq − 1, whose
+                    // hash the entry names
+                    let entries = d.get("entries").and_then(|v| v.as_i64());
+                    if s("head") != r.prev_hash || entries != Some(r.seq - 1) {
+                        return Err(broken("the migration entry does not name the entry before it".into()));
+                    }
+                }
                 other => return Err(broken(format!("unknown operation '{other}'"))),
             }
         }
-        let certs = registry::all_certs(&tx)?;
+        let certs = tx.all_certs()?;
         let broken0 = |reason: String| CaError::AuditBroken { seq: 0, reason };
         // The chain holds no secret: whoever can write the database can rewrite the whole log
         // consistently. What they cannot forge is the CA's signature: every stored certificate
@@ -158,9 +166,9 @@ impl Ca {
         let (_, ca_cert) = x509_parser::certificate::X509Certificate::from_der(&self.cert_der)
             .map_err(|e| CaError::BadCaCert { path: self.dir.join(CA_CERT_FILE), message: e.to_string() })?;
         let ca_key = ca_cert.public_key();
-        let issued_at = registry::issued_at(&tx)?;
-        let crl_url = registry::meta(&tx, "crl_url")?;
-        match registry::meta(&tx, "format")?.as_deref() {
+        let issued_at = tx.issued_at()?;
+        let crl_url = tx.meta("crl_url")?;
+        match tx.meta("format")?.as_deref() {
             Some(FORMAT) => {}
             other => return Err(broken0(format!("the registry's format is {other:?}, not {FORMAT} (edited outside kyso)"))),
         }
@@ -238,8 +246,8 @@ impl Ca {
         if let Some(serial) = revoked.keys().next() {
             return Err(broken0(format!("a revocation of {serial} was logged for a certificate missing from the registry")));
         }
-        let crl_rows = registry::all_crls(&tx)?;
-        for (n, this_update, next_update, der) in &crl_rows {
+        let crl_rows = tx.all_crls()?;
+        for super::store::CrlRow { number: n, this_update, next_update, der } in &crl_rows {
             let times = match x509_parser::revocation_list::CertificateRevocationList::from_der(der) {
                 Ok(([], crl)) if crl.verify_signature(ca_key).is_ok() => {
                     Some((crl.last_update().timestamp(), crl.next_update().map(|t| t.timestamp())))
@@ -261,7 +269,7 @@ impl Ca {
             }
         }
         // The validity of the next CRL (`ca crl` without --days) is the newest CRL's.
-        if let (Some(days), Some((n, this_update, next_update, _))) = (registry::meta(&tx, "crl_days")?, crl_rows.last()) {
+        if let (Some(days), Some(super::store::CrlRow { number: n, this_update, next_update, .. })) = (tx.meta("crl_days")?, crl_rows.last()) {
             if days.parse::<i64>().ok().map(|d| d * 86_400) != Some(next_update - this_update) {
                 return Err(broken0(format!("the registry's CRL validity ({days} days) is not that of CRL number {n} (edited outside kyso)")));
             }

@@ -76,6 +76,56 @@ pub enum CaError {
     /// The registry database failed.
     #[error("registry error: {0}")]
     Registry(String),
+    /// The CA's registry database (PostgreSQL) cannot be reached: nothing was done.
+    #[error("cannot reach the CA registry database {location}: {message}")]
+    DbUnreachable {
+        /// The database (its URL without the password).
+        location: String,
+        /// Why.
+        message: String,
+    },
+    /// The registry database failed during an operation; `outcome` says whether the operation
+    /// may have been recorded.
+    #[error("{}", database_failed(.message, .outcome))]
+    Database {
+        /// What the database or the connection said.
+        message: String,
+        /// Whether the operation was applied.
+        outcome: DbOutcome,
+    },
+    /// The database holds no registry for this CA.
+    #[error("the database {location} holds no registry for this CA (schema {schema}) (made by init with a database, or by a migration)")]
+    NoRegistry {
+        /// The database (its URL without the password).
+        location: String,
+        /// The CA's schema.
+        schema: String,
+    },
+    /// A database was named for a CA whose registry is the SQLite file in its directory.
+    #[error("the registry of {} is the SQLite file registry.db, not a database: migrate it first", .dir.display())]
+    RegistryIsSqlite {
+        /// The CA directory.
+        dir: PathBuf,
+    },
+    /// The CA directory's `ca.conf` cannot be used.
+    #[error("{}: {message}", .path.display())]
+    BadRegistryConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The registry is in a PostgreSQL database and this build lacks the `postgres` feature.
+    #[error("the registry of this CA is in a PostgreSQL database, and this kyso was built without PostgreSQL support (feature `postgres`)")]
+    NoPostgresSupport,
+    /// The registry was made by a newer kyso.
+    #[error("the registry has schema version {found}; this kyso knows up to version {known}: use a newer kyso")]
+    RegistryTooNew {
+        /// The registry's version.
+        found: String,
+        /// This build's.
+        known: u32,
+    },
     /// The request breaks a profile rule.
     #[error("{0}")]
     Profile(#[from] ProfileError),
@@ -221,9 +271,34 @@ fn output_failed(path: &Path, serial: &str, source: &std::io::Error, revoked: &R
     }
 }
 
-impl From<rusqlite::Error> for CaError {
-    fn from(e: rusqlite::Error) -> Self {
-        CaError::Registry(e.to_string())
+/// Whether an operation the registry database failed on was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbOutcome {
+    /// It was not: the transaction was rolled back (or never started).
+    NotApplied,
+    /// Unknown: the connection was lost while the commit was under way.
+    Unknown,
+}
+
+fn database_failed(message: &str, outcome: &DbOutcome) -> String {
+    match outcome {
+        DbOutcome::NotApplied => format!("the CA registry database failed: {message}; the operation was not recorded"),
+        DbOutcome::Unknown => format!(
+            "the CA registry database failed: {message}; the operation may or may not have been recorded: check with `kyso ca list` and `kyso ca audit`"
+        ),
+    }
+}
+
+impl From<super::store::StoreError> for CaError {
+    fn from(e: super::store::StoreError) -> Self {
+        use super::store::StoreError;
+        match e {
+            StoreError::Unavailable { message } => CaError::Database { message, outcome: DbOutcome::NotApplied },
+            StoreError::InDoubt { message } => CaError::Database { message, outcome: DbOutcome::Unknown },
+            StoreError::TooNew { found } => CaError::RegistryTooNew { found, known: super::store::SCHEMA_VERSION },
+            other => CaError::Registry(other.to_string()),
+        }
     }
 }
 

@@ -2,7 +2,10 @@
 //! issuing certificates by profile, each recorded in the registry and the audit log.
 
 use super::error::io_err;
-use super::registry::{self, CertRow, Registry};
+use super::registry::{self, CertRow};
+use super::store::sqlite::SqliteStore;
+use super::store::Store;
+use super::{PgTarget, RegistryLocation, REGISTRY_CONF_FILE};
 use super::signer::RcgenSigner;
 use super::{ca_facts, csr, pem_encode, profile, sha256_hex, unix, Ca, CaError, Profile, SubjectInfo};
 use super::{CA_CERT_FILE, CA_KEY_FILE, CA_KEY_URI_FILE, CHAIN_FILE, CRL_FILE, MAX_CA_FILE, REGISTRY_FILE};
@@ -45,6 +48,10 @@ pub struct InitParams {
     pub ocsp_url: Option<String>,
     /// Where this CA's certificate is published: the id-ad-caIssuers URL of the same extension.
     pub ca_issuers_url: Option<String>,
+    /// Where the registry goes: `None` for the SQLite file in the CA directory, or a
+    /// PostgreSQL database (feature `postgres`; the CA gets a schema of its own, recorded with
+    /// the URL — never its password — in `ca.conf`).
+    pub registry: Option<PgTarget>,
 }
 
 impl InitParams {
@@ -59,6 +66,7 @@ impl InitParams {
             crl_url: None,
             ocsp_url: None,
             ca_issuers_url: None,
+            registry: None,
         }
     }
 }
@@ -130,7 +138,7 @@ fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, CaError> {
 
 /// The files `init` makes, in the order they are linked into the CA directory. The key comes
 /// first: when two `init`s race for one directory, the one whose key link fails gives way.
-const INIT_FILES: [&str; 6] = [CA_KEY_FILE, CA_KEY_URI_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, CRL_FILE];
+const INIT_FILES: [&str; 7] = [CA_KEY_FILE, CA_KEY_URI_FILE, CA_CERT_FILE, CHAIN_FILE, REGISTRY_FILE, REGISTRY_CONF_FILE, CRL_FILE];
 
 /// The key of a new CA.
 pub enum InitKey<'a> {
@@ -263,7 +271,7 @@ impl Ca {
         key: InitKey<'_>,
         now: OffsetDateTime,
     ) -> Result<Ca, CaError> {
-        for f in [CA_CERT_FILE, CA_KEY_FILE, CA_KEY_URI_FILE, REGISTRY_FILE] {
+        for f in [CA_CERT_FILE, CA_KEY_FILE, CA_KEY_URI_FILE, REGISTRY_FILE, REGISTRY_CONF_FILE] {
             if dir.join(f).exists() {
                 return Err(CaError::AlreadyExists { dir: dir.to_path_buf(), found: f });
             }
@@ -359,29 +367,38 @@ impl Ca {
                 (issued.der, Some(chain), Some((serial, parent.dir.clone())))
             }
         };
-        let finish = || -> Result<Registry, CaError> {
+        // A PostgreSQL schema made by this call (dropped again if the CA cannot be completed).
+        let pg_created = std::cell::Cell::new(false);
+        let finish = || -> Result<(Box<dyn Store>, RegistryLocation), CaError> {
             w(CA_CERT_FILE, pem_encode("CERTIFICATE", &cert_der).as_bytes(), Secrecy::Public)?;
             if let Some(chain) = &chain {
                 w(CHAIN_FILE, chain.as_bytes(), Secrecy::Public)?;
             }
-            let mut registry = Registry::create(&staging.path().join(REGISTRY_FILE))?;
+            let mut registry: Box<dyn Store> = match &params.registry {
+                None => Box::new(SqliteStore::create(&staging.path().join(REGISTRY_FILE))?),
+                Some(t) => {
+                    let store = super::create_pg(t, &cert_der, &pg_created)?;
+                    w(REGISTRY_CONF_FILE, super::registry_conf_text(t).as_bytes(), Secrecy::Public)?;
+                    store
+                }
+            };
             {
-                let tx = registry.write()?;
-                registry::set_meta(&tx, "format", "kyso-ca-1")?;
-                registry::set_meta(&tx, "crl_days", &DEFAULT_CRL_DAYS.to_string())?;
+                let mut tx = registry.write()?;
+                tx.set_meta("format", "kyso-ca-1")?;
+                tx.set_meta("crl_days", &DEFAULT_CRL_DAYS.to_string())?;
                 if let Some(u) = &params.crl_url {
-                    registry::set_meta(&tx, "crl_url", u)?;
+                    tx.set_meta("crl_url", u)?;
                 }
                 if let Some(u) = &params.ocsp_url {
-                    registry::set_meta(&tx, "ocsp_url", u)?;
+                    tx.set_meta("ocsp_url", u)?;
                 }
                 if let Some(u) = &params.ca_issuers_url {
-                    registry::set_meta(&tx, "ca_issuers_url", u)?;
+                    tx.set_meta("ca_issuers_url", u)?;
                 }
                 if let Some((_, parent_dir)) = &parent_serial {
                     // `ca crl --with-parents` walks up to the root's CRL from here.
                     let abs = std::fs::canonicalize(parent_dir).unwrap_or_else(|_| parent_dir.clone());
-                    registry::set_meta(&tx, "parent_dir", &abs.to_string_lossy())?;
+                    tx.set_meta("parent_dir", &abs.to_string_lossy())?;
                 }
                 let detail = serde_json::json!({
                     "subject": crate::util::cert_subject(&cert_der).unwrap_or_default(),
@@ -390,19 +407,38 @@ impl Ca {
                     // the registry settings the audit checks (meta)
                     "crl_url": params.crl_url,
                 });
-                registry::append_audit(&tx, unix(now), "init", &detail.to_string())?;
+                registry::append_audit(&mut *tx, unix(now), "init", &detail.to_string())?;
                 tx.commit()?;
             }
-            let mut staged = Ca { dir: staging.path().to_path_buf(), cert_der: cert_der.clone(), registry };
+            let staged_location = match &params.registry {
+                None => RegistryLocation::Sqlite(staging.path().join(REGISTRY_FILE)),
+                Some(t) => RegistryLocation::Postgres(t.clone()),
+            };
+            let mut staged = Ca { dir: staging.path().to_path_buf(), cert_der: cert_der.clone(), registry, location: staged_location };
             staged.publish_crl(key, None, now)?;
-            // The registry is closed before it is linked into place (SQLite names its journal
-            // after the path it was opened with).
-            drop(staged);
-            staging.commit()?;
-            Registry::open(&dir.join(REGISTRY_FILE)).map_err(CaError::from)
+            match &params.registry {
+                None => {
+                    // The registry is closed before it is linked into place (SQLite names its
+                    // journal after the path it was opened with).
+                    drop(staged);
+                    staging.commit()?;
+                    let path = dir.join(REGISTRY_FILE);
+                    Ok((Box::new(SqliteStore::open(&path)?), RegistryLocation::Sqlite(path)))
+                }
+                Some(t) => {
+                    staging.commit()?;
+                    Ok((staged.registry, RegistryLocation::Postgres(t.clone())))
+                }
+            }
         };
-        match finish() {
-            Ok(registry) => Ok(Ca { dir: dir.to_path_buf(), cert_der, registry }),
+        let result = finish();
+        if result.is_err() && pg_created.get() {
+            if let Some(t) = &params.registry {
+                super::drop_pg_schema(t, &cert_der);
+            }
+        }
+        match result {
+            Ok((registry, location)) => Ok(Ca { dir: dir.to_path_buf(), cert_der, registry, location }),
             Err(e) => Err(match parent_serial {
                 Some((serial, parent)) => CaError::InitFailedAfterParentIssued { dir: dir.to_path_buf(), parent, serial, source: Box::new(e) },
                 None => e,
@@ -512,12 +548,12 @@ impl Ca {
             .map_err(|e| CaError::BadCaCert { path: cert_path.clone(), message: e.to_string() })?;
 
         // One transaction: draw a fresh serial, sign, record, log.
-        let tx = self.registry.write()?;
+        let mut tx = self.registry.write()?;
         let mut attempt = 0;
         let serial_bytes = loop {
             attempt += 1;
             let s = random_serial()?;
-            if !registry::serial_exists(&tx, &serial_hex(&s))? {
+            if !tx.serial_exists(&serial_hex(&s))? {
                 break s;
             }
             if attempt >= SERIAL_ATTEMPTS {
@@ -541,7 +577,7 @@ impl Ca {
             revoked_at: None,
             reason: None,
         };
-        registry::insert_cert(&tx, &row, unix(now))?;
+        tx.insert_cert(&row, unix(now))?;
         let detail = serde_json::json!({
             "serial": serial,
             "subject": subject,
@@ -550,7 +586,7 @@ impl Ca {
             "not_after": rfc3339(not_after),
             "sha256": sha256_hex(&der),
         });
-        registry::append_audit(&tx, unix(now), "issue", &detail.to_string())?;
+        registry::append_audit(&mut *tx, unix(now), "issue", &detail.to_string())?;
         tx.commit()?;
         Ok(Issued { serial, der, not_before: now, not_after, shortened })
     }

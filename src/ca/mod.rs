@@ -41,13 +41,17 @@ mod registry;
 #[cfg(feature = "server")]
 pub mod serve;
 mod revoke;
+mod store;
+mod migrate;
 pub(crate) mod signer;
 mod output;
 #[cfg(test)]
 mod tests;
 
 pub use audit::AuditReport;
-pub use error::CaError;
+pub use migrate::MigrationReport;
+pub use error::{CaError, DbOutcome};
+pub use store::{PgTarget, RegistryLocation, TargetError};
 pub use output::{BuildBundle, IssueOutputs, IssuedFiles, Recovered, OUTPUT_LOCK_WAIT};
 pub use issue::{add_years, InitKey, InitParams, IssueRequest, Issued, DEFAULT_ISSUING_YEARS, DEFAULT_ROOT_YEARS};
 pub use profile::{Field, Profile, ProfileError, SubjectInfo};
@@ -57,7 +61,7 @@ pub use revoke::{normalize_serial, Crl, Reason, DEFAULT_CRL_DAYS, MAX_CRL_DAYS};
 use crate::keys::{KeyFile, PrivateKey};
 use error::io_err;
 pub use crate::util::rfc3339;
-use registry::Registry;
+use store::Store;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -93,11 +97,31 @@ pub const CRL_FILE: &str = "crl.pem";
 /// registry, not from here).
 const MAX_CA_FILE: u64 = 1 << 20;
 
+/// In a CA directory whose registry is in a PostgreSQL database: where it is, as lines
+/// `db = postgres://user@host:port/dbname` and optionally `schema = NAME` (`#` starts a
+/// comment). Without this file the registry is the SQLite file [`REGISTRY_FILE`].
+pub const REGISTRY_CONF_FILE: &str = "ca.conf";
+
+/// Longest `ca.conf` read.
+const MAX_CONF_FILE: u64 = 16 * 1024;
+
+/// How to reach a CA's registry when opening it ([`Ca::open_with`]).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RegistryOptions {
+    /// A database that overrides `ca.conf`'s `db` (another host name on this machine, say).
+    /// Refused for a CA whose registry is SQLite ([`CaError::RegistryIsSqlite`]).
+    pub db: Option<PgTarget>,
+    /// The database password, overriding one in the URL.
+    pub password: Option<zeroize::Zeroizing<String>>,
+}
+
 /// An open CA directory.
 pub struct Ca {
     dir: PathBuf,
     cert_der: Vec<u8>,
-    registry: Registry,
+    registry: Box<dyn Store>,
+    location: RegistryLocation,
 }
 
 impl fmt::Debug for Ca {
@@ -167,12 +191,37 @@ fn read_cert_file(path: &Path) -> Result<Vec<u8>, CaError> {
 }
 
 impl Ca {
-    /// Opens the CA in `dir`, checking that it holds a CA certificate and a registry.
+    /// Opens the CA in `dir`, checking that it holds a CA certificate and a registry: the
+    /// database `ca.conf` names ([`REGISTRY_CONF_FILE`]), else `registry.db`.
     pub fn open(dir: &Path) -> Result<Ca, CaError> {
+        Ca::open_with(dir, &RegistryOptions::default())
+    }
+
+    /// As [`Ca::open`], with a database or password given by the caller.
+    pub fn open_with(dir: &Path, opts: &RegistryOptions) -> Result<Ca, CaError> {
         if !dir.is_dir() {
             return Err(CaError::NoSuchDir(dir.to_path_buf()));
         }
-        for f in [CA_CERT_FILE, CA_KEY_FILE, REGISTRY_FILE] {
+        let conf = read_registry_conf(dir)?;
+        let pg = match (&opts.db, conf) {
+            (Some(db), conf) => {
+                if conf.is_none() && dir.join(REGISTRY_FILE).exists() {
+                    return Err(CaError::RegistryIsSqlite { dir: dir.to_path_buf() });
+                }
+                let mut t = db.clone();
+                if let (None, Some(s)) = (t.schema(), conf.as_ref().and_then(|c| c.schema())) {
+                    t = t.with_schema(s).map_err(|e| CaError::BadRegistryConfig { path: dir.join(REGISTRY_CONF_FILE), message: e.to_string() })?;
+                }
+                Some(t)
+            }
+            (None, conf) => conf,
+        };
+        let pg = match (pg, &opts.password) {
+            (Some(t), Some(p)) => Some(t.with_password(p)),
+            (t, _) => t,
+        };
+        let needed: &[&'static str] = if pg.is_some() { &[CA_CERT_FILE, CA_KEY_FILE] } else { &[CA_CERT_FILE, CA_KEY_FILE, REGISTRY_FILE] };
+        for &f in needed {
             if !dir.join(f).is_file() && !(f == CA_KEY_FILE && dir.join(CA_KEY_URI_FILE).is_file()) {
                 return Err(CaError::NotACa { dir: dir.to_path_buf(), missing: f });
             }
@@ -182,11 +231,23 @@ impl Ca {
         if ca_facts(&cert_der, &cert_path)?.path_len.is_none() {
             return Err(CaError::BadCaCert { path: cert_path, message: "not a CA certificate (basicConstraints cA is not set)".into() });
         }
-        let reg_path = dir.join(REGISTRY_FILE);
-        let registry = Registry::open(&reg_path).map_err(|e| CaError::Registry(format!("{}: {e}", reg_path.display())))?;
-        let mut ca = Ca { dir: dir.to_path_buf(), cert_der, registry };
+        let location = match pg {
+            Some(t) => RegistryLocation::Postgres(t),
+            None => RegistryLocation::Sqlite(dir.join(REGISTRY_FILE)),
+        };
+        let registry = open_store(&location, &cert_der)?;
+        let mut ca = Ca { dir: dir.to_path_buf(), cert_der, registry, location };
+        {
+            let mut tx = ca.registry.read()?;
+            store::check_schema_version(&mut *tx)?;
+        }
         ca.write_crl_file()?;
         Ok(ca)
+    }
+
+    /// Where this CA's registry is.
+    pub fn location(&self) -> &RegistryLocation {
+        &self.location
     }
 
     /// The CA directory.
@@ -265,19 +326,15 @@ impl Ca {
 
     /// The parent CA's directory, as recorded by `init` (an issuing CA made with a parent).
     pub fn parent_dir(&mut self) -> Result<Option<PathBuf>, CaError> {
-        let tx = self.registry.read()?;
-        Ok(registry::meta(&tx, "parent_dir")?.map(PathBuf::from))
+        let mut tx = self.registry.read()?;
+        Ok(tx.meta("parent_dir")?.map(PathBuf::from))
     }
 
     /// Where this CA says its CRL, OCSP responder and certificate are published (`ca init
     /// --crl-url/--ocsp-url/--ca-issuers-url`).
     pub fn publication(&mut self) -> Result<Publication, CaError> {
-        let tx = self.registry.read()?;
-        Ok(Publication {
-            crl_url: registry::meta(&tx, "crl_url")?,
-            ocsp_url: registry::meta(&tx, "ocsp_url")?,
-            ca_issuers_url: registry::meta(&tx, "ca_issuers_url")?,
-        })
+        let mut tx = self.registry.read()?;
+        Ok(Publication { crl_url: tx.meta("crl_url")?, ocsp_url: tx.meta("ocsp_url")?, ca_issuers_url: tx.meta("ca_issuers_url")? })
     }
 }
 
@@ -292,3 +349,114 @@ pub struct Publication {
     /// The CA certificate's URL (authorityInfoAccess id-ad-caIssuers).
     pub ca_issuers_url: Option<String>,
 }
+
+/// The schema of a CA's registry in a PostgreSQL database when `ca.conf` names none: `kyso_`
+/// and the first 16 hex digits of the CA certificate's SHA-256, the same on every machine
+/// holding a copy of the CA directory.
+pub fn default_schema(ca_cert_der: &[u8]) -> String {
+    format!("kyso_{}", &sha256_hex(ca_cert_der)[..16])
+}
+
+/// The schema a target uses for this CA.
+fn schema_of(target: &PgTarget, cert_der: &[u8]) -> String {
+    target.schema().map(str::to_string).unwrap_or_else(|| default_schema(cert_der))
+}
+
+/// Reads `ca.conf`, if the directory has one.
+fn read_registry_conf(dir: &Path) -> Result<Option<PgTarget>, CaError> {
+    let path = dir.join(REGISTRY_CONF_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bad = |message: String| CaError::BadRegistryConfig { path: path.clone(), message };
+    let bytes = crate::files::read_limited(&path, MAX_CONF_FILE).map_err(|e| io_err(&path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
+    let (mut db, mut schema) = (None, None);
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = l.split_once('=') else { return Err(bad(format!("line {}: expected `key = value`", i + 1))) };
+        match k.trim() {
+            "db" => db = Some(v.trim().to_string()),
+            "schema" => schema = Some(v.trim().to_string()),
+            other => return Err(bad(format!("line {}: unknown setting '{}' (known: db, schema)", i + 1, other.chars().take(40).collect::<String>()))),
+        }
+    }
+    let db = db.ok_or_else(|| bad("no `db = postgres://…` line".into()))?;
+    let mut t = PgTarget::parse(&db).map_err(|e| bad(e.to_string()))?;
+    if let Some(s) = schema {
+        t = t.with_schema(&s).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(Some(t))
+}
+
+/// The text of a `ca.conf` for `target` (never its password).
+fn registry_conf_text(target: &PgTarget) -> String {
+    let mut s = format!("# where this CA's registry is (written by kyso ca init or ca migrate)\ndb = {}\n", target.url_without_password());
+    if let Some(schema) = target.schema() {
+        s.push_str(&format!("schema = {schema}\n"));
+    }
+    s
+}
+
+/// Opens the registry at `location` (it must exist).
+fn open_store(location: &RegistryLocation, cert_der: &[u8]) -> Result<Box<dyn Store>, CaError> {
+    match location {
+        RegistryLocation::Sqlite(path) => {
+            let s = store::sqlite::SqliteStore::open(path).map_err(|e| CaError::Registry(format!("{}: {e}", path.display())))?;
+            Ok(Box::new(s))
+        }
+        RegistryLocation::Postgres(t) => open_pg(t, cert_der, true),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn connect_pg(t: &PgTarget, cert_der: &[u8]) -> Result<store::postgres::PgStore, CaError> {
+    let schema = schema_of(t, cert_der);
+    store::postgres::PgStore::connect(t, &schema).map_err(|e| CaError::DbUnreachable { location: t.to_string(), message: e.to_string() })
+}
+
+#[cfg(feature = "postgres")]
+fn open_pg(t: &PgTarget, cert_der: &[u8], must_exist: bool) -> Result<Box<dyn Store>, CaError> {
+    let mut s = connect_pg(t, cert_der)?;
+    if must_exist && !s.exists()? {
+        return Err(CaError::NoRegistry { location: t.to_string(), schema: schema_of(t, cert_der) });
+    }
+    Ok(Box::new(s))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_pg(_: &PgTarget, _: &[u8], _: bool) -> Result<Box<dyn Store>, CaError> {
+    Err(CaError::NoPostgresSupport)
+}
+
+/// Connects to `t` and creates this CA's schema in it (refused if the schema exists); sets
+/// `created` once it was made.
+#[cfg(feature = "postgres")]
+fn create_pg(t: &PgTarget, cert_der: &[u8], created: &std::cell::Cell<bool>) -> Result<Box<dyn Store>, CaError> {
+    let mut s = connect_pg(t, cert_der)?;
+    if s.schema_exists()? {
+        return Err(CaError::BadParameter(format!("the database {t} already has a schema {} for this CA", schema_of(t, cert_der))));
+    }
+    s.create_schema()?;
+    created.set(true);
+    Ok(Box::new(s))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn create_pg(_: &PgTarget, _: &[u8], _: &std::cell::Cell<bool>) -> Result<Box<dyn Store>, CaError> {
+    Err(CaError::NoPostgresSupport)
+}
+
+/// Best effort: drops the schema an unfinished `init` made.
+#[cfg(feature = "postgres")]
+fn drop_pg_schema(t: &PgTarget, cert_der: &[u8]) {
+    if let Ok(mut s) = connect_pg(t, cert_der) {
+        let _ = s.drop_schema();
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn drop_pg_schema(_: &PgTarget, _: &[u8]) {}

@@ -3,16 +3,19 @@
 //! signed by the CA key or by a delegated responder certificate (`ca issue --profile ocsp`:
 //! id-kp-OCSPSigning, id-pkix-ocsp-nocheck, short-lived), the current CRL and the CA certificate.
 //!
-//! The registry is read into memory and read again whenever it changes: every commit of a
-//! rollback-journal SQLite database increments the file change counter in its header (offset
-//! 24), which [`Publisher`] reads before each answer (one `pread` of 4 bytes). A revocation made
-//! by `kyso ca revoke` in another process is therefore in the very next answer, and so is the CRL
-//! it published. Responses to requests without a nonce are cached (per CertID set) until the
+//! The registry is read into memory and read again whenever it changes: before each answer
+//! [`Publisher`] reads the registry's change token — for SQLite the file change counter in the
+//! header of the rollback-journal database (offset 24, one `pread` of 4 bytes), which every
+//! commit increments; for PostgreSQL the audit head (seq, hash), which every write moves, read
+//! on a connection of its own. A revocation made by `kyso ca revoke` in another process (or on
+//! another machine sharing the database) is therefore in the very next answer, and so is the
+//! CRL it published. Responses to requests without a nonce are cached (per CertID set) until the
 //! registry changes or half their validity has passed; requests with a nonce are signed afresh.
 //!
 //! The library never reads the clock: every call takes `now`.
 
-use super::{registry, Ca, CaError, Reason, CA_CERT_FILE, REGISTRY_FILE};
+use super::store::{ChangeToken, Watch};
+use super::{Ca, CaError, Reason, CA_CERT_FILE};
 use crate::keys::Signer;
 use crate::ocsp::{self, CertId, IssuerKey, Request, ResponseStatus, SingleAnswer, SingleStatus};
 use std::collections::HashMap;
@@ -79,7 +82,7 @@ pub struct PublishedCrl {
 }
 
 struct Snapshot {
-    counter: Option<[u8; 4]>,
+    counter: Option<ChangeToken>,
     loaded_at: i64,
     /// Serial (INTEGER contents, leading zero octets removed) → status.
     statuses: HashMap<Vec<u8>, Known>,
@@ -122,10 +125,8 @@ pub struct Publisher {
     responder_not_after: Option<i64>,
     validity: i64,
     ca: Mutex<Ca>,
-    db_path: PathBuf,
-    /// The registry file, kept open for its change counter (the file is never replaced: the
-    /// registry is written in place by SQLite).
-    db_file: Option<std::fs::File>,
+    /// The registry's change watcher (its own file handle or database connection).
+    watch: Box<dyn Watch>,
     snapshot: RwLock<Snapshot>,
     cache: Mutex<HashMap<Vec<u8>, Cached>>,
 }
@@ -140,29 +141,6 @@ impl std::fmt::Debug for Publisher {
 fn serial_key(bytes: &[u8]) -> Vec<u8> {
     let i = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
     bytes.get(i..).unwrap_or(bytes).to_vec()
-}
-
-/// The SQLite file change counter (header bytes 24–27), read through `open` (kept open: one
-/// `pread` per answer) or, without it, by opening `db`.
-fn change_counter(open: Option<&std::fs::File>, db: &Path) -> Option<[u8; 4]> {
-    let mut buf = [0u8; 4];
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        match open {
-            Some(f) => f.read_exact_at(&mut buf, 24).ok()?,
-            None => std::fs::File::open(db).ok()?.read_exact_at(&mut buf, 24).ok()?,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        use std::io::{Read, Seek, SeekFrom};
-        let _ = open;
-        let mut f = std::fs::File::open(db).ok()?;
-        f.seek(SeekFrom::Start(24)).ok()?;
-        f.read_exact(&mut buf).ok()?;
-    }
-    Some(buf)
 }
 
 impl Publisher {
@@ -211,8 +189,7 @@ impl Publisher {
             }));
         }
         let responder_key_sha1 = IssuerKey::from_parts(&[], &spki).map(|k| k.key_sha1()).map_err(|e| PublishError::BadResponder { path: dir.clone(), why: e.to_string() })?;
-        let db_path = dir.join(REGISTRY_FILE);
-        let db_file = std::fs::File::open(&db_path).ok();
+        let watch = ca.registry.watcher().map_err(CaError::from)?;
         let p = Publisher {
             dir,
             name,
@@ -224,8 +201,7 @@ impl Publisher {
             responder_not_after,
             validity: validity.max(60),
             ca: Mutex::new(ca),
-            db_path,
-            db_file,
+            watch,
             snapshot: RwLock::new(Snapshot { counter: None, loaded_at: i64::MIN, statuses: HashMap::new(), crl: None }),
             cache: Mutex::new(HashMap::new()),
         };
@@ -265,12 +241,13 @@ impl Publisher {
     }
 
     fn reload(&self, now: i64) -> Result<(), CaError> {
-        let counter = change_counter(self.db_file.as_ref(), &self.db_path);
+        // The token first, then the snapshot: a change in between makes the next answer reload.
+        let counter = self.watch.token().ok();
         let (rows, crl) = {
             let mut ca = self.ca.lock().map_err(|_| CaError::Registry("lock poisoned".into()))?;
-            let tx = ca.registry.read()?;
-            let rows = registry::statuses(&tx)?;
-            let crl = registry::latest_crl_with_times(&tx)?;
+            let mut tx = ca.registry.read()?;
+            let rows = tx.statuses()?;
+            let crl = tx.latest_crl()?;
             (rows, crl)
         };
         let mut statuses = HashMap::with_capacity(rows.len());
@@ -283,7 +260,7 @@ impl Publisher {
             };
             statuses.insert(serial_key(&bytes), known);
         }
-        let crl = crl.map(|(number, this_update, next_update, der)| PublishedCrl { number, this_update, next_update, der: Arc::new(der) });
+        let crl = crl.map(|c| PublishedCrl { number: c.number, this_update: c.this_update, next_update: c.next_update, der: Arc::new(c.der) });
         if let Ok(mut s) = self.snapshot.write() {
             *s = Snapshot { counter, loaded_at: now, statuses, crl };
         }
@@ -296,7 +273,9 @@ impl Publisher {
     /// Reads the registry again when it changed since the last read.
     fn refresh(&self, now: i64) -> Result<(), CaError> {
         let stale = match self.snapshot.read() {
-            Ok(s) => s.counter.is_none() || s.counter != change_counter(self.db_file.as_ref(), &self.db_path) || now - s.loaded_at > MAX_SNAPSHOT_AGE_SECS || now < s.loaded_at,
+            Ok(s) => {
+                s.counter.is_none() || s.counter != self.watch.token().ok() || now - s.loaded_at > MAX_SNAPSHOT_AGE_SECS || now < s.loaded_at
+            }
             Err(_) => true,
         };
         if stale {
@@ -312,7 +291,9 @@ impl Publisher {
     }
 
     /// Publishes a new CRL with `ca_key` (the CA key: only a server that holds it) when the
-    /// current one has passed half its validity; returns its number when one was made.
+    /// current one has passed half its validity; returns its number when one was made. "Due" is
+    /// decided again inside the registry's write transaction ([`Ca::publish_crl_if_due`]), so
+    /// several servers on one registry publish once between them.
     pub fn republish_if_due(&self, ca_key: &dyn Signer, now: time::OffsetDateTime) -> Result<Option<i64>, CaError> {
         let t = now.unix_timestamp();
         let due = match self.crl(t)? {
@@ -324,10 +305,30 @@ impl Publisher {
         }
         let crl = {
             let mut ca = self.ca.lock().map_err(|_| CaError::Registry("lock poisoned".into()))?;
-            ca.publish_crl(ca_key, None, now)?
+            ca.publish_crl_if_due(ca_key, now)?
         };
         self.reload(t)?;
-        Ok(Some(crl.number))
+        Ok(crl.map(|c| c.number))
+    }
+
+    /// As [`Publisher::republish_if_due`], writing through `ca` — another handle on the same CA
+    /// (its own registry connection), so that the answers' reloads never wait behind a
+    /// publication waiting for the registry's write lock. Refused for another CA.
+    pub fn republish_if_due_with(&self, ca: &mut Ca, ca_key: &dyn Signer, now: time::OffsetDateTime) -> Result<Option<i64>, CaError> {
+        if ca.certificate() != self.ca_cert.as_slice() {
+            return Err(CaError::BadParameter(format!("{} is not the CA this publisher serves", ca.dir().display())));
+        }
+        let t = now.unix_timestamp();
+        let due = match self.crl(t)? {
+            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
+            None => true,
+        };
+        if !due {
+            return Ok(None);
+        }
+        let crl = ca.publish_crl_if_due(ca_key, now)?;
+        self.reload(t)?;
+        Ok(crl.map(|c| c.number))
     }
 
     /// Answers `req` (whose CertIDs this CA issued — see [`Publisher::issued`]) at `now`.

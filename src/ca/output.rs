@@ -25,7 +25,7 @@
 //! [`Recovered`].
 
 use super::revoke::Reason;
-use super::{registry, Ca, CaError, IssueRequest, Issued};
+use super::{Ca, CaError, IssueRequest, Issued};
 use crate::files::{self, Overwrite, Pending, Secrecy};
 use crate::keys::Signer;
 use std::path::{Path, PathBuf};
@@ -304,9 +304,10 @@ impl Ca {
     /// public key whose SubjectPublicKeyInfo has this SHA-256.
     fn certificates_of_run(&mut self, spki_sha256: &str, issued_at: i64) -> Result<Vec<(String, Vec<u8>)>, CaError> {
         use x509_parser::prelude::FromDer;
-        let tx = self.registry.read()?;
-        let times = registry::issued_at(&tx)?;
-        let rows = registry::all_certs(&tx)?;
+        let (times, rows) = {
+            let mut tx = self.registry.read()?;
+            (tx.issued_at()?, tx.all_certs()?)
+        };
         Ok(rows
             .into_iter()
             .filter(|r| r.revoked_at.is_none() && times.get(&r.serial) == Some(&issued_at))

@@ -3,6 +3,7 @@
 
 use super::error::io_err;
 use super::registry::{self, CertRow};
+use super::store::{CrlRow, Txn};
 use super::signer::RcgenSigner;
 use super::{ca_facts, from_unix, pem_encode, sha256_hex, unix, Ca, CaError, CA_CERT_FILE, CRL_FILE};
 use crate::files::{write_atomic, Overwrite, Secrecy};
@@ -139,9 +140,9 @@ impl Ca {
                     reason: row.reason.clone().unwrap_or_else(|| "unspecified".into()),
                 });
             }
-            registry::mark_revoked(tx, serial, unix(now), reason.name())?;
+            tx.set_revocation(serial, Some((unix(now), reason.name())))?;
             let detail = serde_json::json!({ "serial": serial, "reason": reason.name(), "revoked_at": rfc3339(now) });
-            registry::append_audit(tx, unix(now), "revoke", &detail.to_string())?;
+            registry::append_audit(&mut *tx, unix(now), "revoke", &detail.to_string())?;
             Ok(())
         })
     }
@@ -163,9 +164,9 @@ impl Ca {
                     return Err(CaError::NotOnHold { serial: serial.to_string(), state });
                 }
             };
-            registry::mark_unrevoked(tx, serial)?;
+            tx.set_revocation(serial, None)?;
             let detail = serde_json::json!({ "serial": serial, "held_since": rfc3339(from_unix(held_since)), "removed_at": rfc3339(now) });
-            registry::append_audit(tx, unix(now), "remove-from-crl", &detail.to_string())?;
+            registry::append_audit(&mut *tx, unix(now), "remove-from-crl", &detail.to_string())?;
             Ok(())
         })
     }
@@ -178,7 +179,7 @@ impl Ca {
         ca_key: &dyn Signer,
         serial: &str,
         now: OffsetDateTime,
-        change: impl FnOnce(&registry::Tx<'_>, &str, &CertRow, OffsetDateTime) -> Result<(), CaError>,
+        change: impl FnOnce(&mut dyn Txn, &str, &CertRow, OffsetDateTime) -> Result<(), CaError>,
     ) -> Result<Crl, CaError> {
         let serial = normalize_serial(serial)?;
         let now = now.replace_nanosecond(0).unwrap_or(now);
@@ -186,10 +187,10 @@ impl Ca {
         let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
         let cert_der = self.cert_der.clone();
         let dir = self.dir.clone();
-        let tx = self.registry.write()?;
-        let row = registry::cert(&tx, &serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
-        change(&tx, &serial, &row, now)?;
-        let crl = make_crl(&tx, &dir, &cert_der, &signer, None, now)?;
+        let mut tx = self.registry.write()?;
+        let row = tx.cert(&serial)?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
+        change(&mut *tx, &serial, &row, now)?;
+        let crl = make_crl(&mut *tx, &dir, &cert_der, &signer, None, now)?;
         tx.commit()?;
         self.write_crl_file()?;
         Ok(crl)
@@ -203,11 +204,36 @@ impl Ca {
         let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
         let cert_der = self.cert_der.clone();
         let dir = self.dir.clone();
-        let tx = self.registry.write()?;
-        let crl = make_crl(&tx, &dir, &cert_der, &signer, days, now)?;
+        let mut tx = self.registry.write()?;
+        let crl = make_crl(&mut *tx, &dir, &cert_der, &signer, days, now)?;
         tx.commit()?;
         self.write_crl_file()?;
         Ok(crl)
+    }
+
+    /// Publishes a new CRL (as [`Ca::publish_crl`] without `days`) only if the newest one has
+    /// passed half its validity at `now`, decided inside the write transaction: several
+    /// `ca serve` instances on one registry publish once per half-period between them, and CRL
+    /// numbers only grow. Returns the CRL made, if any.
+    pub fn publish_crl_if_due(&mut self, ca_key: &dyn Signer, now: OffsetDateTime) -> Result<Option<Crl>, CaError> {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        self.check_key(ca_key)?;
+        let signer = RcgenSigner::new(ca_key).map_err(|e| CaError::Key { path: self.key_path(), source: e })?;
+        let cert_der = self.cert_der.clone();
+        let dir = self.dir.clone();
+        let t = unix(now);
+        let mut tx = self.registry.write()?;
+        let due = match tx.latest_crl()? {
+            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
+            None => true,
+        };
+        if !due {
+            return Ok(None);
+        }
+        let crl = make_crl(&mut *tx, &dir, &cert_der, &signer, None, now)?;
+        tx.commit()?;
+        self.write_crl_file()?;
+        Ok(Some(crl))
     }
 
     /// Makes `crl.pem` the registry's newest CRL, if it is not already. Runs after every commit
@@ -216,8 +242,9 @@ impl Ca {
     /// concurrent publishers leave the newest CRL in place.
     pub(super) fn write_crl_file(&mut self) -> Result<(), CaError> {
         let path = self.dir.join(CRL_FILE);
-        let tx = self.registry.write()?;
-        let Some((_, der)) = registry::latest_crl(&tx)? else { return Ok(()) };
+        // Pinned: no writer commits a newer CRL while this one is being written.
+        let mut tx = self.registry.pinned()?;
+        let Some(CrlRow { der, .. }) = tx.latest_crl()? else { return Ok(()) };
         let pem = pem_encode("X509 CRL", &der);
         // Read back with a bound (one byte more than the new file: anything longer differs).
         let current = crate::files::read_limited(&path, pem.len() as u64 + 1).ok();
@@ -231,7 +258,7 @@ impl Ca {
 
 /// Builds, records and writes a CRL inside the caller's transaction.
 fn make_crl(
-    tx: &registry::Tx<'_>,
+    tx: &mut dyn Txn,
     dir: &Path,
     cert_der: &[u8],
     signer: &RcgenSigner<'_>,
@@ -243,16 +270,16 @@ fn make_crl(
             if d == 0 || d > MAX_CRL_DAYS {
                 return Err(CaError::BadCrlDays { days: d, max: MAX_CRL_DAYS });
             }
-            registry::set_meta(tx, "crl_days", &d.to_string())?;
+            tx.set_meta("crl_days", &d.to_string())?;
             d
         }
-        None => registry::meta(tx, "crl_days")?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CRL_DAYS),
+        None => tx.meta("crl_days")?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CRL_DAYS),
     };
     let cert_path = dir.join(CA_CERT_FILE);
     let facts = ca_facts(cert_der, &cert_path)?;
-    let number = registry::next_crl_number(tx)?;
+    let number = registry::next_crl_number(&mut *tx)?;
     let next_update = now + time::Duration::days(i64::from(days));
-    let revoked: Vec<rcgen::RevokedCertParams> = registry::revoked(tx)?
+    let revoked: Vec<rcgen::RevokedCertParams> = tx.revoked()?
         .into_iter()
         .filter_map(|(serial, at, reason)| {
             let serial = hex::decode(if serial.len() % 2 == 1 { format!("0{serial}") } else { serial }).ok()?;
@@ -280,7 +307,7 @@ fn make_crl(
     let count = params.revoked_certs.len();
     let crl = params.signed_by(&issuer).map_err(|e| CaError::Build { what: "CRL", message: e.to_string() })?;
     let der = crl.der().to_vec();
-    registry::insert_crl(tx, number, unix(now), unix(next_update), &der)?;
+    tx.insert_crl(&CrlRow { number, this_update: unix(now), next_update: unix(next_update), der: der.clone() })?;
     let detail = serde_json::json!({
         "number": number,
         "this_update": rfc3339(now),
@@ -288,7 +315,7 @@ fn make_crl(
         "revoked": count,
         "sha256": sha256_hex(&der),
     });
-    registry::append_audit(tx, unix(now), "crl", &detail.to_string())?;
+    registry::append_audit(&mut *tx, unix(now), "crl", &detail.to_string())?;
     // crl.pem is written only after the commit (Ca::write_crl_file): written here, a crash
     // before the commit would publish a revocation the registry never recorded, under a CRL
     // number that the next CRL reuses.

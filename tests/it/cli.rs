@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 pub fn kyso() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kyso"));
     c.env_remove("KYSO_PASSPHRASE");
+    // a registry database named by the environment would redirect every `ca` command
+    c.env_remove("KYSO_DB").env_remove("KYSO_DB_PASSWORD");
     c
 }
 

@@ -40,3 +40,6 @@ mod policy_nc;
 mod newcomer;
 mod token;
 mod web;
+mod pg;
+mod registry_suite;
+mod pg_scale;

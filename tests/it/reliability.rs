@@ -868,8 +868,8 @@ fn every_file_read_goes_through_kyso_files() {
         ("bin/kyso/cmd_demo.rs", "fs::read(d.dir.join(signed))"),
         // ca serve reads 4 bytes of the registry's SQLite header (the change counter at offset
         // 24) with read_exact_at: bounded by construction; the file is kept open for that
-        ("ca/ocsp.rs", "File::open(db)"),
-        ("ca/ocsp.rs", "File::open(&db_path)"),
+        ("ca/store/sqlite.rs", "File::open(db)"),
+        ("ca/store/sqlite.rs", "File::open(&self.path)"),
     ];
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();

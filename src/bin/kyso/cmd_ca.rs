@@ -4,6 +4,7 @@
 use crate::keyload::{load_key, Key, PinArgs};
 use crate::util::{read_input, CliError, PassArgs};
 use clap::{Args, Subcommand, ValueEnum};
+use crate::cmd_db::DbArgs;
 use kyso::ca::{Ca, CaError, CaKeyRef, Field, InitParams, IssueRequest, Profile, ProfileError, Reason, SubjectInfo};
 use kyso::files::{write_atomic, Overwrite, Secrecy};
 use kyso::keys::{Kdf, KeyAlgorithm, KeyError, PrivateKey, Signer};
@@ -129,8 +130,11 @@ pub enum CaCommand {
         "   the parent key's from --parent-pass-file, else the same source)\n",
         "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" --parent root-ca \\\n      --crl-url http://ca.bacninh.example/ca/crl --ocsp-url http://ca.bacninh.example/ocsp \\\n      --ca-issuers-url http://ca.bacninh.example/ca/ca.crt   # what `kyso ca serve` publishes\n",
         "  # the CA key on an HSM or token (made with kyso key new --token): DIR records its URI\n",
-        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n\n",
-        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
+        "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n",
+        "  # the registry in a PostgreSQL database (several machines issue, several `ca serve`\n",
+        "  # answer): DIR/ca.conf records the URL, never the password; later commands follow it\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" \\\n      --db postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA, the registry\n     database cannot be reached\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
     #[command(after_help = concat!(
@@ -147,7 +151,7 @@ pub enum CaCommand {
         "--cert-out holds the certificate followed by the CA chain up to the root (--chain-out: apart).\n\n",
         "The CA decides every extension; a CSR contributes only its public key (its signature is\n",
         "verified; ECDSA P-256/P-384, RSA 2048-8192 and Ed25519 keys are accepted).\n\n",
-        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force)\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
+        "EXIT CODES:\n  0  success\n  1  refused: bad/tampered/weak CSR, output exists (use --force); the registry database\n     failed or cannot be reached\n  2  usage error, profile rule broken, CA directory or CSR missing, not a CA directory,\n     no or wrong passphrase, the unit's passphrase is the CA's"))]
     Issue(IssueArgs),
     /// Revoke a certificate and publish a new CRL at once
     #[command(after_help = concat!(
@@ -158,7 +162,7 @@ pub enum CaCommand {
         "  kyso ca list --dir ca --json | jq -r '.[] | select(.status==\"valid\") | .serial'\n\n",
         "remove-from-crl lifts a certificate-hold only: the certificate is valid again and leaves\n",
         "the new CRL; any other revocation is final.\n\n",
-        "EXIT CODES:\n  0  revoked (or hold lifted), crl.pem rewritten\n  1  unknown serial, already revoked, remove-from-crl of a certificate not on hold\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
+        "EXIT CODES:\n  0  revoked (or hold lifted), crl.pem rewritten\n  1  unknown serial, already revoked, remove-from-crl of a certificate not on hold; the\n     registry database failed or cannot be reached\n  2  usage error, CA directory missing or not a CA, no or wrong passphrase"))]
     Revoke(RevokeArgs),
     /// Publish a CRL (also written to DIR/crl.pem)
     #[command(after_help = concat!(
@@ -167,14 +171,14 @@ pub enum CaCommand {
         "  kyso ca crl --dir ca --days 7 --out ca.crl  # .der/.crl: DER; otherwise PEM\n",
         "  kyso ca crl --dir ca --out crls.pem --with-parents   # this CA's CRL and its parents': all a\n",
         "                                                       # recipient needs (give it with --crl)\n\n",
-        "EXIT CODES:\n  0  success\n  1  output exists (use --force)\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
+        "EXIT CODES:\n  0  success\n  1  output exists (use --force); the registry database failed or cannot be reached\n  2  usage error, bad --days, CA directory missing or not a CA, no or wrong passphrase"))]
     Crl(CrlArgs),
     /// List the certificates this CA issued, with their status
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  kyso ca list --dir ca\n",
         "  kyso ca list --dir ca --json   # [{serial, subject, profile, not_before, not_after, status, revoked_at?, reason?}]\n\n",
-        "EXIT CODES:\n  0  success\n  1  the registry cannot be read\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  success\n  1  the registry cannot be read (or its database reached)\n  2  usage error, CA directory missing or not a CA"))]
     List(ListArgs),
     /// Verify the hash-chained audit log against the registry
     #[command(after_help = concat!(
@@ -184,8 +188,19 @@ pub enum CaCommand {
         "certificate, revocation and CRL in the registry matches a log entry (and the reverse), and\n",
         "that every stored certificate and CRL carries this CA's signature. Keep the printed head\n",
         "hash elsewhere: it also detects a rewritten log or removed newest entries later.\n\n",
-        "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered\n  2  usage error, CA directory missing or not a CA"))]
+        "EXIT CODES:\n  0  the log is intact\n  1  the log or the registry was altered; the registry database cannot be reached\n  2  usage error, CA directory missing or not a CA"))]
     Audit(AuditArgs),
+    /// Move a CA's SQLite registry into a PostgreSQL database, audit chain included
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  kyso ca migrate --dir ca --to postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "The SQLite audit must pass first; registry.db is locked throughout. Every row is copied in\n",
+        "one transaction into the CA's own schema (which must not exist), read back, compared and\n",
+        "audited; the move is recorded in the audit chain. Then DIR/ca.conf names the database (never\n",
+        "the password) and registry.db is renamed registry.db.migrated. On failure the schema is\n",
+        "dropped and DIR is left as it was.\n\n",
+        "EXIT CODES:\n  0  moved and verified\n  1  refused (broken audit, schema exists, copy differs) or the database failed\n  2  usage error, CA directory missing or not a CA, already in a database"))]
+    Migrate(MigrateArgs),
     /// Publish CAs over HTTP: CRLs, CA certificates and an OCSP responder
     #[command(after_help = crate::cmd_ca_serve::EXAMPLES)]
     Serve(crate::cmd_ca_serve::ServeArgs),
@@ -196,6 +211,8 @@ pub struct InitArgs {
     /// The CA directory to create
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// The CA's name (CN), e.g. "CA Tỉnh Bắc Ninh"
     #[arg(long, value_name = "NAME")]
     pub name: String,
@@ -247,6 +264,8 @@ pub struct IssueArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Certificate profile
@@ -308,6 +327,8 @@ pub struct RevokeArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Serial number in hex (as `ca list` or `openssl x509 -serial` print it)
     #[arg(long, value_name = "HEX")]
     pub serial: String,
@@ -325,6 +346,8 @@ pub struct CrlArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Also write the CRL here (.der or .crl: DER; otherwise PEM)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -349,9 +372,28 @@ pub struct ListArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Print a JSON array
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The CA directory (its registry is registry.db)
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The PostgreSQL database to move the registry into (postgres://USER@HOST:PORT/DBNAME)
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The schema name in the database (default: kyso_ and 16 hex digits of the CA
+    /// certificate's SHA-256, the same on every machine); recorded in DIR/ca.conf
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+    /// File whose first line is the database password (else $KYSO_DB_PASSWORD, else the URL's)
+    #[arg(long, value_name = "FILE")]
+    pub db_pass_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -359,12 +401,23 @@ pub struct AuditArgs {
     /// The CA directory
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Opens the CA in `dir`, its registry where `db`, `DIR/ca.conf` or `DIR/registry.db` say.
+pub fn open_ca(dir: &Path, db: &DbArgs) -> Result<Ca, CliError> {
+    Ca::open_with(dir, &db.options()?).map_err(ca_error)
 }
 
 /// Maps a library error to an exit code: 2 when the command could not start (missing or
 /// non-CA directory, bad parameter, no or wrong passphrase — as `kyso sign` does), 1 when the
 /// operation was refused or failed.
 pub fn ca_error(e: CaError) -> CliError {
+    let e = match crate::cmd_db::db_error(e) {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
     match e {
         CaError::NoSuchDir(_) => CliError::usage(e.to_string()).hint("check --dir, or create the CA with `kyso ca init`"),
         CaError::NotACa { .. } => CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"),
@@ -501,18 +554,19 @@ pub fn run(cmd: CaCommand) -> Result<ExitCode, CliError> {
         CaCommand::Crl(a) => crl(a),
         CaCommand::List(a) => list(a),
         CaCommand::Audit(a) => audit(a),
+        CaCommand::Migrate(a) => migrate(a),
         CaCommand::Serve(a) => crate::cmd_ca_serve::run(a),
     }
 }
 
 fn init(a: InitArgs) -> Result<ExitCode, CliError> {
-    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::CA_KEY_URI_FILE, kyso::ca::REGISTRY_FILE] {
+    for f in [kyso::ca::CA_CERT_FILE, kyso::ca::CA_KEY_FILE, kyso::ca::CA_KEY_URI_FILE, kyso::ca::REGISTRY_FILE, kyso::ca::REGISTRY_CONF_FILE] {
         if a.dir.join(f).exists() {
             return Err(ca_error(CaError::AlreadyExists { dir: a.dir.clone(), found: f }));
         }
     }
     let mut parent = match &a.parent {
-        Some(p) => Some(Ca::open(p).map_err(ca_error)?),
+        Some(p) => Some(Ca::open_with(p, &a.db.password_only()?).map_err(ca_error)?),
         None => None,
     };
     let parent_key = match &parent {
@@ -549,6 +603,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
         crl_url: a.crl_url.clone(),
         ocsp_url: a.ocsp_url.clone(),
         ca_issuers_url: a.ca_issuers_url.clone(),
+        registry: a.db.target()?,
         ..InitParams::new(&a.name)
     };
     let par = match (&mut parent, &parent_key) {
@@ -585,7 +640,7 @@ fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
             }
         }
     }
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let profile = match a.profile {
         ProfileArg::Agency => Profile::Agency,
         ProfileArg::Person => Profile::Person,
@@ -761,7 +816,7 @@ fn issue_output_error(dir: &Path, e: CaError) -> CliError {
 
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let key = open_ca_key(&ca, &a.pass, &a.pin)?;
     let Some(reason) = a.reason.reason() else {
         let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
@@ -786,7 +841,7 @@ fn holds_this_cas_crl(out: &Path, ca: &Ca) -> bool {
 }
 
 fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let mut a = a;
     if let Some(out) = &a.out {
         if !a.force && out.exists() && holds_this_cas_crl(out, &ca) {
@@ -803,7 +858,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
             if parents.len() >= 8 {
                 return Err(CliError::failed("more than 8 parent CAs: the parent_dir records form a loop?"));
             }
-            let mut parent = Ca::open(&d).map_err(ca_error)?;
+            let mut parent = Ca::open_with(&d, &a.db.password_only()?).map_err(ca_error)?;
             let path = d.join(kyso::ca::CRL_FILE);
             let bytes = read_input(&path, "the parent's CRL", 64 << 20)?;
             let der = kyso::objects::crls(&bytes).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
@@ -847,7 +902,7 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
 }
 
 fn list(a: ListArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     let records = ca.list(now()).map_err(ca_error)?;
     if a.json {
         let arr: Vec<serde_json::Value> = records
@@ -891,7 +946,7 @@ fn list(a: ListArgs) -> Result<ExitCode, CliError> {
 }
 
 fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
-    let mut ca = Ca::open(&a.dir).map_err(ca_error)?;
+    let mut ca = open_ca(&a.dir, &a.db)?;
     match ca.audit() {
         Ok(r) => {
             outln!(
@@ -905,4 +960,36 @@ fn audit(a: AuditArgs) -> Result<ExitCode, CliError> {
             .hint("the registry was modified outside kyso; restore it from a backup and investigate")),
         Err(e) => Err(ca_error(e)),
     }
+}
+
+fn migrate(a: MigrateArgs) -> Result<ExitCode, CliError> {
+    let db = DbArgs { db: Some(a.to.clone()), db_pass_file: a.db_pass_file.clone() };
+    let mut target = db.target()?.ok_or_else(|| CliError::usage("--to: no database"))?;
+    if let Some(s) = &a.schema {
+        target = target.with_schema(s).map_err(|e| CliError::usage(format!("--schema: {e}")))?;
+    }
+    let mut ca = open_ca(&a.dir, &DbArgs::default())?;
+    if !matches!(ca.location(), kyso::ca::RegistryLocation::Sqlite(_)) {
+        return Err(CliError::usage(format!("the registry of {} is already in a database ({})", a.dir.display(), ca.location())));
+    }
+    let r = match ca.migrate_to(&target, now()) {
+        Ok(r) => r,
+        Err(e @ CaError::AuditBroken { .. }) => {
+            return Err(CliError::failed(e.to_string()).hint("the SQLite registry fails its audit: nothing was moved; restore it from a backup first"))
+        }
+        Err(e @ CaError::BadParameter(_)) => return Err(CliError::failed(e.to_string()).hint("nothing was changed; the schema belongs to another copy of this CA?")),
+        Err(e) => return Err(ca_error(e)),
+    };
+    outln!(
+        "registry of {} moved to {} (schema {}): {} certificates, {} CRLs, {} audit entries, verified",
+        a.dir.display(),
+        r.location,
+        r.schema,
+        r.certificates,
+        r.crls,
+        r.entries
+    );
+    outln!("head {}", r.head);
+    outln!("{} now names the database; the old file is {}", a.dir.join(kyso::ca::REGISTRY_CONF_FILE).display(), r.old_registry.display());
+    Ok(ExitCode::SUCCESS)
 }

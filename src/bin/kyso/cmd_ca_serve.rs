@@ -51,9 +51,14 @@ The PIN comes from pin-source in the URI, --pin-file, KYSO_PIN or a prompt.
   echo 'pkcs11:token=ca;object=ocsp' > ca/ocsp-key.uri
   kyso ca serve --dir ca --pin-file pin.txt
 
+Several servers, one registry: with the registry in PostgreSQL (ca init --db, or DIR/ca.conf),
+run `kyso ca serve` on several machines behind any HTTP load balancer; each answers from the
+database, sees a revocation in its next answer, and the CRL is re-published once between them.
+  kyso ca serve --dir root --dir ca --listen 0.0.0.0:8080 --db-pass-file db-pass.txt
+
 EXIT CODES:
   0  stopped cleanly (SIGTERM/SIGINT)
-  1  the server could not start (address in use, …)
+  1  the server could not start (address in use, the registry database cannot be reached, …)
   2  usage error, CA directory missing or not a CA, unusable responder, no or wrong passphrase";
 
 /// `kyso ca serve`
@@ -81,6 +86,8 @@ pub struct ServeArgs {
     /// Also log every OCSP answer that is not good and every refused request (stderr)
     #[arg(long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub db: crate::cmd_db::DbArgs,
     #[command(flatten)]
     pub pass: PassArgs,
     #[command(flatten)]
@@ -155,9 +162,17 @@ impl Signer for Shared {
 pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let now = time::OffsetDateTime::now_utc();
     let mut publishers = Vec::new();
-    let mut ca_keys: Vec<(usize, Arc<Key>)> = Vec::new();
+    // the CA keys at hand, each with a handle of its own on the CA for re-publishing CRLs
+    let mut ca_keys: Vec<(usize, Arc<Key>, Ca)> = Vec::new();
+    let open = |dir: &std::path::Path| -> Result<Ca, CliError> {
+        Ca::open_with(dir, &a.db.options()?).map_err(|e| {
+            crate::cmd_db::db_error(e).unwrap_or_else(|e| {
+                CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`")
+            })
+        })
+    };
     for dir in &a.dir {
-        let ca = Ca::open(dir).map_err(|e| CliError::usage(e.to_string()).hint("a CA directory holds ca.pem, ca.key and registry.db made by `kyso ca init`"))?;
+        let ca = open(dir)?;
         let (cert_path, key_path, uri_path) = (dir.join(OCSP_CERT_FILE), dir.join(OCSP_KEY_FILE), dir.join(OCSP_KEY_URI_FILE));
         let (signer, responder): (Box<dyn Signer>, _) = if uri_path.is_file() {
             if key_path.exists() {
@@ -190,7 +205,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
                 _ => Key::File(open_key(&dir.join(kyso::ca::CA_KEY_FILE), &a.pass)?),
             };
             let key = Arc::new(key);
-            ca_keys.push((publishers.len(), Arc::clone(&key)));
+            ca_keys.push((publishers.len(), Arc::clone(&key), open(dir)?));
             (Box::new(Shared(key)), None)
         };
         let responder = responder.as_ref().map(|(p, d): &(PathBuf, Vec<u8>)| (p.as_path(), d.clone()));
@@ -228,11 +243,12 @@ pub fn run(a: ServeArgs) -> Result<ExitCode, CliError> {
     let republisher = {
         let stop = Arc::clone(&stop);
         let publishers = publishers.clone();
+        let mut ca_keys = ca_keys;
         std::thread::spawn(move || {
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                for (i, key) in &ca_keys {
+                for (i, key, ca) in ca_keys.iter_mut() {
                     if let Some(p) = publishers.get(*i) {
-                        match p.republish_if_due(key.as_ref(), time::OffsetDateTime::now_utc()) {
+                        match p.republish_if_due_with(ca, key.as_ref(), time::OffsetDateTime::now_utc()) {
                             Ok(Some(n)) => eprintln!("kyso ca serve: {}: CRL number {n} published", p.name()),
                             Ok(None) => {}
                             Err(e) => eprintln!("kyso ca serve: {}: cannot publish a CRL: {e}", p.name()),

@@ -21,6 +21,7 @@ macro_rules! out {
 mod cli;
 mod cmd_ca;
 mod cmd_ca_serve;
+mod cmd_db;
 mod cmd_inspect;
 mod cmd_key;
 mod cmd_mail;

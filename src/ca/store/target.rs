@@ -1,0 +1,205 @@
+//! Where a CA's registry is: [`RegistryLocation`], and a PostgreSQL database as named by a
+//! `postgres://` URL ([`PgTarget`], whose `Display` never shows a password).
+
+use std::fmt;
+use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+/// Where a CA's registry is.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RegistryLocation {
+    /// An SQLite file (`registry.db` in the CA directory).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (feature `postgres`): one schema per CA.
+    Postgres(PgTarget),
+}
+
+impl fmt::Display for RegistryLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryLocation::Sqlite(p) => write!(f, "{}", p.display()),
+            RegistryLocation::Postgres(t) => t.fmt(f),
+        }
+    }
+}
+
+/// Why a database URL or schema name cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// Not a `postgres://` or `postgresql://` URL (only its scheme is kept: the rest might
+    /// hold a password in a form kyso does not know).
+    #[error("a URL of scheme '{0}' is not a postgres:// or postgresql:// URL")]
+    NotPostgres(String),
+    /// The URL does not parse.
+    #[error("the database URL {url} cannot be used: {message}")]
+    BadUrl {
+        /// The URL, password hidden.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// A schema name other than 1–63 of `a-z`, `0-9` and `_`, starting with a letter or `_`.
+    #[error("'{0}' is not a usable schema name (1 to 63 of a-z, 0-9 and _, not starting with a digit)")]
+    BadSchema(String),
+}
+
+/// A PostgreSQL database for a CA's registry: a `postgres://user@host:port/dbname` URL, an
+/// optional password kept apart from it, and an optional schema name (default: derived from
+/// the CA certificate, so every machine with a copy of the CA directory finds the same one).
+#[derive(Clone)]
+pub struct PgTarget {
+    url: String,
+    password: Option<Zeroizing<String>>,
+    schema: Option<String>,
+}
+
+impl fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgTarget").field("url", &redact(&self.url)).field("schema", &self.schema).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.url))
+    }
+}
+
+/// The URL with any password replaced by `***` (in the user-info part and in a `password=`
+/// query parameter).
+pub(crate) fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return "***".into() };
+    let (scheme, rest) = url.split_at(scheme_end + 3);
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = authority.split_at(at);
+            match userinfo.find(':') {
+                Some(c) => format!("{}:***{host}", &userinfo[..c]),
+                None => authority.to_string(),
+            }
+        }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let q: Vec<String> = query
+                .split('&')
+                .map(|kv| if kv.to_ascii_lowercase().starts_with("password=") { "password=***".to_string() } else { kv.to_string() })
+                .collect();
+            format!("{path}?{}", q.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// Whether `s` is a schema name kyso accepts (it is written into SQL as an identifier).
+pub(crate) fn valid_schema(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+impl PgTarget {
+    /// A target from a `postgres://` or `postgresql://` URL.
+    pub fn parse(url: &str) -> Result<PgTarget, TargetError> {
+        let url = url.trim();
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            let scheme = url.split_once("://").map_or("", |(s, _)| s).chars().take(20).collect();
+            return Err(TargetError::NotPostgres(scheme));
+        }
+        if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(TargetError::BadUrl { url: redact(url), message: "it contains spaces or control characters".into() });
+        }
+        #[cfg(feature = "postgres")]
+        {
+            use std::str::FromStr;
+            ::postgres::Config::from_str(url).map_err(|e| TargetError::BadUrl { url: redact(url), message: e.to_string() })?;
+        }
+        Ok(PgTarget { url: url.to_string(), password: None, schema: None })
+    }
+
+    /// The same target with a password (from a file or the environment) that overrides the
+    /// URL's.
+    pub fn with_password(mut self, password: &str) -> PgTarget {
+        self.password = Some(Zeroizing::new(password.to_string()));
+        self
+    }
+
+    /// The same target with an explicit schema name.
+    pub fn with_schema(mut self, schema: &str) -> Result<PgTarget, TargetError> {
+        if !valid_schema(schema) {
+            return Err(TargetError::BadSchema(schema.to_string()));
+        }
+        self.schema = Some(schema.to_string());
+        Ok(self)
+    }
+
+    /// The explicit schema name, if one was given.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// Whether the URL itself carries a password.
+    pub fn url_has_password(&self) -> bool {
+        redact(&self.url) != self.url
+    }
+
+    /// The URL as given (it may hold a password: never print it; use `Display`).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The password given apart from the URL.
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_ref().map(|p| p.as_str())
+    }
+
+    /// The URL without its password, fit to be written into `ca.conf`.
+    pub fn url_without_password(&self) -> String {
+        // the redacted form with the placeholder removed
+        let r = redact(&self.url);
+        r.replace(":***@", "@").replace("&password=***", "").replace("?password=***&", "?").replace("?password=***", "")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_shown() {
+        let t = PgTarget::parse("postgres://kyso:s3cret@db.example:5432/ca?password=other&sslmode=disable").unwrap();
+        let shown = format!("{t} {t:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("other"), "{shown}");
+        assert_eq!(t.to_string(), "postgres://kyso:***@db.example:5432/ca?password=***&sslmode=disable");
+        assert_eq!(t.url_without_password(), "postgres://kyso@db.example:5432/ca?sslmode=disable");
+        assert!(t.url_has_password());
+        let plain = PgTarget::parse("postgresql://kyso@127.0.0.1/ca").unwrap();
+        assert!(!plain.url_has_password());
+        assert_eq!(plain.to_string(), "postgresql://kyso@127.0.0.1/ca");
+        // a password with '@' in it (user-info ends at the last '@')
+        let t = PgTarget::parse("postgres://u:a@b@h/d").unwrap();
+        assert_eq!(t.to_string(), "postgres://u:***@h/d");
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(matches!(PgTarget::parse("mysql://x"), Err(TargetError::NotPostgres(_))));
+        match PgTarget::parse("sqlite:///u:pw@x") {
+            Err(TargetError::NotPostgres(s)) => assert!(!s.contains("pw")),
+            r => panic!("{r:?}"),
+        }
+        assert!(matches!(PgTarget::parse("postgres://h/d b"), Err(TargetError::BadUrl { .. })));
+        let t = PgTarget::parse("postgres://h/d").unwrap();
+        for bad in ["", "A", "1a", "a-b", "a;drop", &"a".repeat(64)] {
+            assert!(matches!(t.clone().with_schema(bad), Err(TargetError::BadSchema(_))), "{bad}");
+        }
+        assert_eq!(t.with_schema("kyso_ab12").unwrap().schema(), Some("kyso_ab12"));
+    }
+}
