@@ -498,6 +498,21 @@ fn an_unreachable_database_fails_clearly_without_showing_its_password() {
     let (code, _, err) = summary(&kyso().args(["ca", "list", "--dir", "pgca"]).current_dir(d).output().unwrap());
     assert_eq!(code, 2);
     assert!(err.contains("not a postgres:// or postgresql:// URL") && !err.contains("pw@"), "{err}");
+    // no TLS yet: another machine only with sslmode=disable, in ca.conf as on the command line
+    std::fs::write(ca.join("ca.conf"), "db = postgres://kyso:s3cr3t-pw@db.bacninh.example/kyso\n").unwrap();
+    let (code, _, err) = summary(&kyso().args(["ca", "list", "--dir", "pgca"]).current_dir(d).output().unwrap());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("names db.bacninh.example, another machine") && err.contains("add sslmode=disable") && !err.contains("s3cr3t"), "{err}");
+    let o = kyso()
+        .args(["ca", "init", "--dir", "remote", "--name", "CA", "--db", "postgres://kyso:s3cr3t-pw@192.0.2.7/kyso?sslmode=require"])
+        .env("KYSO_PASSPHRASE", PASS)
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let (code, out, err) = summary(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--db: ") && err.contains("asks for TLS (sslmode=require)") && !err.contains("s3cr3t") && !out.contains("s3cr3t"), "{err}");
+    assert!(!d.join("remote").exists(), "nothing made");
 }
 
 /// A PostgreSQL test whose server binaries are missing fails (it never passes vacuously): the

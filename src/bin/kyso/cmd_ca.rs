@@ -132,8 +132,9 @@ pub enum CaCommand {
         "  # the CA key on an HSM or token (made with kyso key new --token): DIR records its URI\n",
         "  kyso ca init --dir root-ca --name \"Root CA Tỉnh Bắc Ninh\" \\\n      --key 'pkcs11:token=ca;object=root' --pin-file pin.txt\n",
         "  # the registry in a PostgreSQL database (several machines issue, several `ca serve`\n",
-        "  # answer): DIR/ca.conf records the URL, never the password; later commands follow it\n",
-        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" \\\n      --db postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "  # answer): DIR/ca.conf records the URL, never the password; later commands follow it.\n",
+        "  # No TLS yet: a database on another machine needs sslmode=disable (a protected network)\n",
+        "  kyso ca init --dir ca --name \"CA Tỉnh Bắc Ninh\" \\\n      --db 'postgres://kyso@db.bacninh.example/kyso?sslmode=disable' --db-pass-file db-pass.txt\n\n",
         "EXIT CODES:\n  0  success\n  1  the directory already holds a CA, the parent cannot certify a CA, the registry\n     database cannot be reached\n  2  usage error, bad parameter, parent directory missing or not a CA, no or wrong passphrase"))]
     Init(InitArgs),
     /// Issue a certificate (agency, person or tsa profile) for a new key or a CSR
@@ -193,7 +194,9 @@ pub enum CaCommand {
     /// Move a CA's SQLite registry into a PostgreSQL database, audit chain included
     #[command(after_help = concat!(
         "EXAMPLES:\n",
-        "  kyso ca migrate --dir ca --to postgres://kyso@db.bacninh.example/kyso --db-pass-file db-pass.txt\n\n",
+        "  kyso ca migrate --dir ca --to postgres://kyso@127.0.0.1:5432/kyso --db-pass-file db-pass.txt\n",
+        "  # another machine (no TLS yet: only over a protected network, said with sslmode=disable)\n",
+        "  kyso ca migrate --dir ca --to 'postgres://kyso@db.bacninh.example/kyso?sslmode=disable' --db-pass-file db-pass.txt\n\n",
         "The SQLite audit must pass first; registry.db is locked throughout. Every row is copied in\n",
         "one transaction into the CA's own schema (which must not exist), read back, compared and\n",
         "audited; the move is recorded in the audit chain. Then DIR/ca.conf names the database (never\n",

@@ -40,6 +40,26 @@ pub enum TargetError {
         /// Why.
         message: String,
     },
+    /// The URL names a database on another machine and does not say `sslmode=disable`: kyso
+    /// makes no TLS connections to PostgreSQL yet, so the registry (certificates, revocations,
+    /// the audit log) would cross the network in the clear without the operator having said so.
+    #[error(
+        "the database URL {url} names {host}, another machine, and kyso does not make TLS connections to PostgreSQL yet: \
+         the registry would cross the network unencrypted; reach the database over a Unix socket or loopback \
+         (an SSH tunnel, stunnel or a VPN), or add sslmode=disable to the URL to accept an unencrypted connection"
+    )]
+    Unencrypted {
+        /// The URL, password hidden.
+        url: String,
+        /// The first host (or hostaddr) that is neither loopback nor a Unix socket.
+        host: String,
+    },
+    /// The URL asks for TLS (`sslmode=require`), which kyso cannot make yet.
+    #[error("the database URL {url} asks for TLS (sslmode=require), and kyso does not make TLS connections to PostgreSQL yet: reach the database over a Unix socket or loopback (an SSH tunnel or stunnel)")]
+    TlsRequired {
+        /// The URL, password hidden.
+        url: String,
+    },
     /// A schema name other than 1–63 of `a-z`, `0-9` and `_`, starting with a letter or `_`.
     #[error("'{0}' is not a usable schema name (1 to 63 of a-z, 0-9 and _, not starting with a digit)")]
     BadSchema(String),
@@ -119,7 +139,8 @@ impl PgTarget {
         #[cfg(feature = "postgres")]
         {
             use std::str::FromStr;
-            ::postgres::Config::from_str(url).map_err(|e| TargetError::BadUrl { url: redact(url), message: e.to_string() })?;
+            let config = ::postgres::Config::from_str(url).map_err(|e| TargetError::BadUrl { url: redact(url), message: e.to_string() })?;
+            transport_check(&config, url)?;
         }
         Ok(PgTarget { url: url.to_string(), password: None, schema: None })
     }
@@ -168,6 +189,33 @@ impl PgTarget {
     }
 }
 
+/// kyso connects without TLS (`NoTls`): a URL must keep the connection on this machine (Unix
+/// sockets, loopback addresses, `localhost`) unless it says `sslmode=disable`, the operator's
+/// statement that the network is protected otherwise. `sslmode=require` cannot be honoured.
+#[cfg(feature = "postgres")]
+fn transport_check(config: &::postgres::Config, url: &str) -> Result<(), TargetError> {
+    use ::postgres::config::{Host, SslMode};
+    let mode = config.get_ssl_mode();
+    if matches!(mode, SslMode::Require) {
+        return Err(TargetError::TlsRequired { url: redact(url) });
+    }
+    let loopback = |h: &str| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+    };
+    let hosts = config.get_hosts().iter().filter_map(|h| match h {
+        Host::Tcp(name) => Some(name.clone()),
+        Host::Unix(_) => None,
+    });
+    let addrs = config.get_hostaddrs().iter().map(|a| a.to_string());
+    // a hostaddr, when given, is where the connection goes; the host name then only names it
+    let remote = if config.get_hostaddrs().is_empty() { hosts.filter(|h| !loopback(h)).next() } else { addrs.filter(|a| !loopback(a)).next() };
+    match remote {
+        Some(host) if !matches!(mode, SslMode::Disable) => Err(TargetError::Unencrypted { url: redact(url), host }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,9 +231,10 @@ mod tests {
         let plain = PgTarget::parse("postgresql://kyso@127.0.0.1/ca").unwrap();
         assert!(!plain.url_has_password());
         assert_eq!(plain.to_string(), "postgresql://kyso@127.0.0.1/ca");
-        // a password with '@' in it (user-info ends at the last '@')
-        let t = PgTarget::parse("postgres://u:a@b@h/d").unwrap();
-        assert_eq!(t.to_string(), "postgres://u:***@h/d");
+        // a password with an unescaped '@' in it: hidden up to the last '@' (more than the
+        // driver, which ends the user-info at the first, would call the password)
+        let t = PgTarget::parse("postgres://u:a@b@h/d?sslmode=disable").unwrap();
+        assert_eq!(t.to_string(), "postgres://u:***@h/d?sslmode=disable");
     }
 
     #[test]
@@ -196,10 +245,48 @@ mod tests {
             r => panic!("{r:?}"),
         }
         assert!(matches!(PgTarget::parse("postgres://h/d b"), Err(TargetError::BadUrl { .. })));
-        let t = PgTarget::parse("postgres://h/d").unwrap();
+        let t = PgTarget::parse("postgres://127.0.0.1/d").unwrap();
         for bad in ["", "A", "1a", "a-b", "a;drop", &"a".repeat(64)] {
             assert!(matches!(t.clone().with_schema(bad), Err(TargetError::BadSchema(_))), "{bad}");
         }
         assert_eq!(t.with_schema("kyso_ab12").unwrap().schema(), Some("kyso_ab12"));
+    }
+
+    /// No TLS yet: another machine only with an explicit sslmode=disable; TLS asked for is refused.
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn connections_stay_on_this_machine_unless_the_url_says_sslmode_disable() {
+        for local in [
+            "postgres://kyso@127.0.0.1:5432/ca",
+            "postgres://kyso@localhost/ca",
+            "postgres://kyso@[::1]:5432/ca",
+            "postgresql://kyso@127.0.0.2/ca",
+            "postgres://kyso@%2Fvar%2Frun%2Fpostgresql/ca",
+            "postgres:///ca?host=/var/run/postgresql",
+            "postgres://kyso@db.example/ca?hostaddr=127.0.0.1",
+            "postgres://kyso@db.example/ca?sslmode=prefer&hostaddr=::1",
+            "postgres://kyso@db.example:5432/ca?sslmode=disable",
+            "postgres://kyso@10.0.0.5/ca?sslmode=disable",
+        ] {
+            assert!(PgTarget::parse(local).is_ok(), "{local}: {:?}", PgTarget::parse(local).err());
+        }
+        for (remote, host) in [
+            ("postgres://kyso:pw@db.example:5432/ca", "db.example"),
+            ("postgres://kyso@10.0.0.5/ca?sslmode=prefer", "10.0.0.5"),
+            ("postgres://kyso@localhost,db2.example/ca", "db2.example"),
+            ("postgres://kyso@localhost/ca?hostaddr=192.0.2.7", "192.0.2.7"),
+        ] {
+            match PgTarget::parse(remote) {
+                Err(e @ TargetError::Unencrypted { .. }) => {
+                    let text = e.to_string();
+                    assert!(text.contains(&format!("names {host}, another machine")) && text.contains("sslmode=disable") && !text.contains(":pw@"), "{text}");
+                }
+                r => panic!("{remote}: {r:?}"),
+            }
+        }
+        match PgTarget::parse("postgres://kyso@127.0.0.1/ca?sslmode=require") {
+            Err(e @ TargetError::TlsRequired { .. }) => assert!(e.to_string().contains("asks for TLS"), "{e}"),
+            r => panic!("{r:?}"),
+        }
     }
 }
