@@ -82,6 +82,10 @@ pub struct PublishedCrl {
 }
 
 struct Snapshot {
+    /// The order in which the registry was read (reads are made one at a time, under the `Ca`
+    /// mutex): a snapshot replaces only an older one, and a cached answer is kept only while the
+    /// snapshot it was made from is the current one.
+    generation: u64,
     counter: Option<ChangeToken>,
     loaded_at: i64,
     /// Serial (INTEGER contents, leading zero octets removed) → status.
@@ -90,6 +94,7 @@ struct Snapshot {
 }
 
 struct Cached {
+    generation: u64,
     der: Arc<Vec<u8>>,
     this_update: i64,
     next_update: i64,
@@ -129,6 +134,8 @@ pub struct Publisher {
     watch: Box<dyn Watch>,
     snapshot: RwLock<Snapshot>,
     cache: Mutex<HashMap<Vec<u8>, Cached>>,
+    /// The generation of the next registry read (taken under the `Ca` mutex).
+    reads: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -202,8 +209,9 @@ impl Publisher {
             validity: validity.max(60),
             ca: Mutex::new(ca),
             watch,
-            snapshot: RwLock::new(Snapshot { counter: None, loaded_at: i64::MIN, statuses: HashMap::new(), crl: None }),
+            snapshot: RwLock::new(Snapshot { generation: 0, counter: None, loaded_at: i64::MIN, statuses: HashMap::new(), crl: None }),
             cache: Mutex::new(HashMap::new()),
+            reads: std::sync::atomic::AtomicU64::new(1),
         };
         p.reload(now)?;
         Ok(p)
@@ -243,12 +251,14 @@ impl Publisher {
     fn reload(&self, now: i64) -> Result<(), CaError> {
         // The token first, then the snapshot: a change in between makes the next answer reload.
         let counter = self.watch.token().ok();
-        let (rows, crl) = {
+        let (generation, rows, crl) = {
             let mut ca = self.ca.lock().map_err(|_| CaError::Registry("lock poisoned".into()))?;
+            // numbered under the mutex: a higher number is a later read, so newer data
+            let generation = self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut tx = ca.registry.read()?;
             let rows = tx.statuses()?;
             let crl = tx.latest_crl()?;
-            (rows, crl)
+            (generation, rows, crl)
         };
         let mut statuses = HashMap::with_capacity(rows.len());
         for (serial, revoked_at, reason) in rows {
@@ -261,11 +271,20 @@ impl Publisher {
             statuses.insert(serial_key(&bytes), known);
         }
         let crl = crl.map(|c| PublishedCrl { number: c.number, this_update: c.this_update, next_update: c.next_update, der: Arc::new(c.der) });
-        if let Ok(mut s) = self.snapshot.write() {
-            *s = Snapshot { counter, loaded_at: now, statuses, crl };
-        }
-        if let Ok(mut c) = self.cache.lock() {
-            c.clear();
+        // A reload that read earlier but gets here later must not put its older data back.
+        let installed = match self.snapshot.write() {
+            Ok(mut s) if s.generation < generation => {
+                *s = Snapshot { generation, counter, loaded_at: now, statuses, crl };
+                true
+            }
+            _ => false,
+        };
+        // Cleared after the new snapshot is in place: an answer made from an older snapshot
+        // that is inserted later is refused by its generation (see `answer`).
+        if installed {
+            if let Ok(mut c) = self.cache.lock() {
+                c.clear();
+            }
         }
         Ok(())
     }
@@ -344,8 +363,8 @@ impl Publisher {
         if req.nonce.is_none() {
             if let Ok(cache) = self.cache.lock() {
                 if let Some(c) = cache.get(&key) {
-                    if now >= c.this_update && now < c.this_update + self.validity / 2 {
-                        let statuses = self.statuses_of(req);
+                    if now >= c.this_update && now < c.this_update + self.validity / 2 && c.generation == self.generation() {
+                        let (statuses, _) = self.statuses_of(req);
                         return OcspAnswer {
                             der: c.der.clone(),
                             status: ResponseStatus::Successful,
@@ -357,7 +376,7 @@ impl Publisher {
                 }
             }
         }
-        let statuses = self.statuses_of(req);
+        let (statuses, generation) = self.statuses_of(req);
         let this_update = now;
         let next_update = now + self.validity;
         let answers: Vec<SingleAnswer> = req
@@ -372,25 +391,37 @@ impl Publisher {
         let der = Arc::new(ocsp::basic_response_der(&tbs, self.signer.signature_algorithm().algorithm_identifier_der(), &signature, &certs));
         if req.nonce.is_none() {
             if let Ok(mut cache) = self.cache.lock() {
-                if cache.len() >= MAX_CACHED_RESPONSES {
-                    cache.clear();
+                // only an answer from the current snapshot: one made from a snapshot that a
+                // reload has replaced since would outlive the change (a "good" after a revocation)
+                if generation == self.generation() {
+                    if cache.len() >= MAX_CACHED_RESPONSES {
+                        cache.clear();
+                    }
+                    cache.insert(key, Cached { generation, der: der.clone(), this_update, next_update });
                 }
-                cache.insert(key, Cached { der: der.clone(), this_update, next_update });
             }
         }
         OcspAnswer { der, status: ResponseStatus::Successful, times: Some((this_update, next_update)), statuses, cached: false }
     }
 
-    fn statuses_of(&self, req: &Request) -> Vec<SingleStatus> {
+    /// The generation of the current snapshot (0 when it cannot be read).
+    fn generation(&self) -> u64 {
+        self.snapshot.read().map(|s| s.generation).unwrap_or(0)
+    }
+
+    /// The status of each CertID, from one snapshot, and that snapshot's generation.
+    fn statuses_of(&self, req: &Request) -> (Vec<SingleStatus>, u64) {
         let snap = self.snapshot.read().ok();
-        req.cert_ids
+        let generation = snap.as_ref().map_or(0, |s| s.generation);
+        let statuses = req.cert_ids
             .iter()
             .map(|id| match snap.as_ref().and_then(|s| s.statuses.get(&serial_key(&id.serial)).copied()) {
                 Some(Known::Good) => SingleStatus::Good,
                 Some(Known::Revoked { at, reason }) => SingleStatus::Revoked { time: at, reason },
                 None => SingleStatus::Unknown,
             })
-            .collect()
+            .collect();
+        (statuses, generation)
     }
 }
 

@@ -225,6 +225,15 @@ fn openssl_gets_good_revoked_and_unknown_from_kyso_serve_and_accepts_the_signatu
         assert!(get.contains("Cache-Control: max-age=") && get.contains("Expires: "), "{get}");
         let (_, out) = openssl(p.dir.path(), &["ocsp", "-respin", "get.der", "-issuer", "ca/ca.pem", "-cert", "u1.pem", "-CAfile", "root/ca.pem"]);
         assert!(out.contains("Response verify OK") && out.contains("u1.pem: good"), "{out}");
+        // The same nonce-less request again is served from the cache; after a revocation the
+        // cached "good" is gone from the very next answer.
+        let again = curl(&[&format!("{}/{}", p.url("/ocsp"), b64.replace('/', "%2F")), "-o", get_path.to_str().unwrap(), "-D", "-"]);
+        assert!(again.contains("200"), "{again}");
+        p.revoke("u1.pem", "superseded");
+        let get = curl(&[&format!("{}/{}", p.url("/ocsp"), b64.replace('/', "%2F")), "-o", get_path.to_str().unwrap(), "-D", "-"]);
+        assert!(get.contains("200"), "{get}");
+        let (_, out) = openssl(p.dir.path(), &["ocsp", "-respin", "get.der", "-issuer", "ca/ca.pem", "-cert", "u1.pem", "-CAfile", "root/ca.pem"]);
+        assert!(out.contains("Response verify OK") && out.contains("u1.pem: revoked") && out.contains("Reason: superseded"), "{out}");
         p.stop();
     }
 }

@@ -352,24 +352,28 @@ fn pg_restart_mid_run_fails_clearly_or_completes_and_nothing_is_half_applied() {
     std::thread::sleep(Duration::from_millis(1500));
     stop.store(true, Ordering::SeqCst);
     let mut outcomes: Vec<(String, (i32, String, String))> = Vec::new();
+    let mut parked_cut = 0;
     for (i, c) in parked.into_iter().enumerate() {
         let (code, out, err) = summary(&c.wait_with_output().unwrap());
-        // cut before its commit: a clear failure, and nothing of it recorded (checked below)
-        assert_eq!(code, 1, "Parked {i}: {out}{err}");
-        assert!(err.contains("the CA registry database failed") && err.contains("the operation was not recorded"), "Parked {i}: {err}");
+        // The one that held the CA's lock had written its certificate row: cut before its
+        // commit, it fails clearly and nothing of it is recorded (checked below). The two
+        // waiting for the lock had written nothing: they may reconnect once and complete.
+        if code == 1 {
+            assert!(err.contains("the CA registry database failed") && err.contains("the operation was not recorded"), "Parked {i}: {err}");
+            parked_cut += 1;
+        }
         outcomes.push((format!("Parked {i}"), (code, out, err)));
     }
+    assert!(parked_cut >= 1, "the restart cut no parked transaction: {outcomes:?}");
     for l in loops {
         outcomes.extend(l.join().unwrap());
     }
     let listed: BTreeSet<String> = list_json(d, "ca").iter().map(|c| c["subject"].as_str().unwrap().to_string()).collect();
-    let mut failed = 0;
     for (cn, (code, out, err)) in &outcomes {
         let present = listed.iter().any(|s| s.ends_with(&format!("CN={cn}")));
         match code {
             0 => assert!(present, "{cn} succeeded but is not in the registry: {out}"),
             1 => {
-                failed += 1;
                 // a clear error: the database, and whether it was recorded
                 assert!(err.contains("database"), "{cn}: {err}");
                 if err.contains("was not recorded") || err.contains("cannot reach") {
@@ -381,7 +385,6 @@ fn pg_restart_mid_run_fails_clearly_or_completes_and_nothing_is_half_applied() {
             other => panic!("{cn}: exit {other}: {out}{err}"),
         }
     }
-    assert!(failed >= 1, "the restart made no operation fail: {outcomes:?}");
     // nothing half-applied: the audit accounts for every row, and the next run succeeds
     ok(d, &["ca", "audit", "--dir", "ca"]);
     ok(d, &["ca", "issue", "--dir", "ca", "--csr", "unit.csr", "--cn", "After", "--cert-out", "after.pem"]);

@@ -87,34 +87,113 @@ impl fmt::Display for PgTarget {
     }
 }
 
-/// The URL with any password replaced by `***` (in the user-info part and in a `password=`
-/// query parameter).
-pub(crate) fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return "***".into() };
-    let (scheme, rest) = url.split_at(scheme_end + 3);
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(auth_end);
-    let authority = match authority.rfind('@') {
+/// A `postgres://` URL cut where the driver (tokio-postgres's URL parser) cuts it: the user-info
+/// ends at the *first* `@` anywhere after the scheme (a `/` or `?` before it does not end it),
+/// and a query key counts after percent-decoding (`pass%77ord=` is `password=`). Redaction that
+/// cuts elsewhere shows passwords the driver uses.
+struct UrlParts<'a> {
+    scheme: &'a str,
+    user: Option<&'a str>,
+    password: Option<&'a str>,
+    /// host, port, path (everything up to the query)
+    rest: &'a str,
+    /// `key=value` pairs, raw, with whether the key is a password
+    params: Vec<(&'a str, bool)>,
+}
+
+fn split_url(url: &str) -> Option<UrlParts<'_>> {
+    let scheme_end = url.find("://")? + 3;
+    let (scheme, after) = url.split_at(scheme_end);
+    let (user, password, tail) = match after.find('@') {
         Some(at) => {
-            let (userinfo, host) = authority.split_at(at);
-            match userinfo.find(':') {
-                Some(c) => format!("{}:***{host}", &userinfo[..c]),
-                None => authority.to_string(),
+            let creds = &after[..at];
+            let (u, p) = match creds.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (creds, None),
+            };
+            (Some(u), p, &after[at + 1..])
+        }
+        None => (None, None, after),
+    };
+    let (rest, query) = match tail.find('?') {
+        Some(q) => (&tail[..q], Some(&tail[q + 1..])),
+        None => (tail, None),
+    };
+    let params = query
+        .map(|q| {
+            q.split('&')
+                .filter(|kv| !kv.is_empty())
+                .map(|kv| {
+                    let key = kv.split('=').next().unwrap_or_default();
+                    (kv, percent_decoded(key).eq_ignore_ascii_case(b"password"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(UrlParts { scheme, user, password, rest, params })
+}
+
+/// `%XY` sequences decoded (others kept as they are), as the driver decodes query keys.
+fn percent_decoded(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
             }
         }
-        None => authority.to_string(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let q: Vec<String> = query
-                .split('&')
-                .map(|kv| if kv.to_ascii_lowercase().starts_with("password=") { "password=***".to_string() } else { kv.to_string() })
-                .collect();
-            format!("{path}?{}", q.join("&"))
+    }
+    out
+}
+
+impl UrlParts<'_> {
+    fn render(&self, password: Option<&str>, keep_password_params: Option<&str>) -> String {
+        let mut out = self.scheme.to_string();
+        if let Some(u) = self.user {
+            out.push_str(u);
+            if let Some(p) = password {
+                out.push(':');
+                out.push_str(p);
+            }
+            out.push('@');
         }
-        None => tail.to_string(),
-    };
-    format!("{scheme}{authority}{tail}")
+        out.push_str(self.rest);
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .filter_map(|(kv, is_pw)| match (is_pw, keep_password_params) {
+                (false, _) => Some(kv.to_string()),
+                (true, Some(mask)) => Some(format!("{}={mask}", kv.split('=').next().unwrap_or_default())),
+                (true, None) => None,
+            })
+            .collect();
+        if !params.is_empty() {
+            out.push('?');
+            out.push_str(&params.join("&"));
+        }
+        out
+    }
+
+    fn has_password(&self) -> bool {
+        self.password.is_some() || self.params.iter().any(|(_, pw)| *pw)
+    }
+}
+
+/// The URL with any password replaced by `***` (in the user-info part and in a `password=`
+/// query parameter, however its key is percent-encoded).
+pub(crate) fn redact(url: &str) -> String {
+    match split_url(url) {
+        Some(parts) => parts.render(parts.password.map(|_| "***"), Some("***")),
+        None => "***".into(),
+    }
 }
 
 /// Whether `s` is a schema name kyso accepts (it is written into SQL as an identifier).
@@ -140,6 +219,13 @@ impl PgTarget {
         {
             use std::str::FromStr;
             let config = ::postgres::Config::from_str(url).map_err(|e| TargetError::BadUrl { url: redact(url), message: e.to_string() })?;
+            // the driver and the redaction must agree on whether there is a password
+            if config.get_password().is_some() != split_url(url).is_some_and(|p| p.has_password()) {
+                return Err(TargetError::BadUrl {
+                    url: redact(url),
+                    message: "kyso cannot tell which part of it is a password: leave the password out of the URL and give it with --db-pass-file or KYSO_DB_PASSWORD".into(),
+                });
+            }
             transport_check(&config, url)?;
         }
         Ok(PgTarget { url: url.to_string(), password: None, schema: None })
@@ -168,7 +254,7 @@ impl PgTarget {
 
     /// Whether the URL itself carries a password.
     pub fn url_has_password(&self) -> bool {
-        redact(&self.url) != self.url
+        split_url(&self.url).is_none_or(|p| p.has_password())
     }
 
     /// The URL as given (it may hold a password: never print it; use `Display`).
@@ -183,9 +269,10 @@ impl PgTarget {
 
     /// The URL without its password, fit to be written into `ca.conf`.
     pub fn url_without_password(&self) -> String {
-        // the redacted form with the placeholder removed
-        let r = redact(&self.url);
-        r.replace(":***@", "@").replace("&password=***", "").replace("?password=***&", "?").replace("?password=***", "")
+        match split_url(&self.url) {
+            Some(parts) => parts.render(None, None),
+            None => String::new(),
+        }
     }
 }
 
@@ -234,7 +321,31 @@ mod tests {
         // a password with an unescaped '@' in it: hidden up to the last '@' (more than the
         // driver, which ends the user-info at the first, would call the password)
         let t = PgTarget::parse("postgres://u:a@b@h/d?sslmode=disable").unwrap();
-        assert_eq!(t.to_string(), "postgres://u:***@h/d?sslmode=disable");
+        assert_eq!(t.to_string(), "postgres://u:***@b@h/d?sslmode=disable");
+        // cut where the driver cuts: the user-info ends at the first '@' even after a '/'; a
+        // query key counts after percent-decoding
+        for (url, shown, stored) in [
+            ("postgres://kyso:pa/ss@127.0.0.1/ca", "postgres://kyso:***@127.0.0.1/ca", "postgres://kyso@127.0.0.1/ca"),
+            ("postgres://kyso:pa?ss@127.0.0.1/ca", "postgres://kyso:***@127.0.0.1/ca", "postgres://kyso@127.0.0.1/ca"),
+            ("postgres://kyso@127.0.0.1/ca?pass%77ord=s3cret&application_name=k", "postgres://kyso@127.0.0.1/ca?pass%77ord=***&application_name=k", "postgres://kyso@127.0.0.1/ca?application_name=k"),
+            ("postgres://kyso@127.0.0.1/ca?PASSWORD=s3cret", "postgres://kyso@127.0.0.1/ca?PASSWORD=***", "postgres://kyso@127.0.0.1/ca"),
+        ] {
+            let t = PgTarget::parse(url);
+            #[cfg(feature = "postgres")]
+            let t = match t {
+                // the driver may refuse a form outright (an upper-case key): refused is fine too
+                Err(TargetError::BadUrl { url: u, .. }) => {
+                    assert!(!u.contains("s3cret") && !u.contains("pa/ss") && !u.contains("pa?ss"), "{u}");
+                    continue;
+                }
+                t => t,
+            };
+            let t = t.unwrap();
+            assert_eq!(t.to_string(), shown, "{url}");
+            assert_eq!(format!("{t:?}").contains("s3cret"), false, "{url}");
+            assert!(t.url_has_password(), "{url}");
+            assert_eq!(t.url_without_password(), stored, "{url}");
+        }
     }
 
     #[test]
