@@ -140,16 +140,26 @@ impl Ca {
                 registry::append_audit(&mut *ptx, unix(now), "migrate", &detail.to_string())?;
                 ptx.commit()?;
             }
-            // point the directory at the database, then retire the file (still under its lock)
+            // point the directory at the database (still under the SQLite lock)
             let conf = self.dir.join(REGISTRY_CONF_FILE);
             write_atomic(&conf, super::registry_conf_text(target).as_bytes(), Overwrite::Refuse, Secrecy::Public)
                 .map_err(|e| super::error::io_err(&conf, e))?;
-            let old = self.dir.join(format!("{REGISTRY_FILE}.migrated"));
-            if let Err(e) = std::fs::rename(&sqlite_path, &old) {
+            // retire the file for every process that has it open: the mark is committed in the
+            // transaction that holds the write lock, so a writer waiting for the lock, or a
+            // `ca serve` reloading, finds it and stops instead of using the stale copy
+            let marked = stx.set_meta(super::store::sqlite::MOVED_TO, &target.url_without_password()).and_then(|()| stx.commit());
+            if let Err(e) = marked {
                 let _ = std::fs::remove_file(&conf);
-                return Err(super::error::io_err(&sqlite_path, e));
+                return Err(e.into());
             }
-            drop(stx);
+            // then rename it, so that older kyso builds stop too (NotACa); the move is complete
+            // without it (ca.conf names the database, the file is marked): a failed rename is
+            // reported by naming the file that stays
+            let renamed = self.dir.join(format!("{REGISTRY_FILE}.migrated"));
+            let old = match std::fs::rename(&sqlite_path, &renamed) {
+                Ok(()) => renamed,
+                Err(_) => sqlite_path.clone(),
+            };
             let report = MigrationReport {
                 location: target.to_string(),
                 schema: super::schema_of(target, &cert_der),

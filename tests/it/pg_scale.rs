@@ -541,6 +541,17 @@ fn pg_migrate_moves_everything_verifies_and_refuses_what_it_must() {
     let (code, _, _) = summary(&crate::registry_suite::k(d, &["ca", "migrate", "--dir", "ca", "--to", "sqlite:///x"]));
     assert_eq!(code, 2);
 
+    // a `ca serve` that has registry.db open from before the move
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_kyso"));
+    let old_server = Server::start(&exe, d, &[]);
+    let s2 = list[2]["serial"].as_str().unwrap().to_string();
+    let ask_old = |serial: &str| {
+        let url = format!("http://127.0.0.1:{}/ocsp", old_server.port);
+        openssl(d, &["ocsp", "-issuer", "ca/ca.pem", "-url", &url, "-CAfile", "root/ca.pem", "-serial", &format!("0x{serial}")]).1
+    };
+    let text = ask_old(&s2);
+    assert!(text.contains(&format!("0x{s2}: good")), "{text}");
+
     // the move
     let out = ok(d, &["ca", "migrate", "--dir", "ca", "--to", &url]);
     assert!(out.contains(&format!("schema {schema}")) && out.contains("3 certificates, 5 CRLs") && out.contains(&format!("head {head}")), "{out}");
@@ -552,6 +563,19 @@ fn pg_migrate_moves_everything_verifies_and_refuses_what_it_must() {
     let entries = |s: &str| s.split("intact: ").nth(1).unwrap().split(' ').next().unwrap().parse::<usize>().unwrap();
     assert_eq!(entries(&audit_after), entries(&audit_before) + 1, "{audit_after}");
     assert_eq!(schemas(&mut c), [schema.clone()]);
+    // the old server does not answer from the retired copy: a revocation made now, in the
+    // database, is never "good" there — the file is marked moved, so it says tryLater
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &s2, "--reason", "key-compromise"]);
+    let text = ask_old(&s2);
+    assert!(!text.contains(": good") && text.contains("Responder Error: trylater"), "{text}");
+    // and a command that opened the SQLite file before the move cannot write into it: the
+    // mark is in the file (what a waiting `ca issue` finds once it gets the lock)
+    let moved: String = rusqlite::Connection::open(d.join("ca/registry.db.migrated"))
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE key = 'moved_to'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(moved, url, "the mark names the database without its password");
+    drop(old_server);
     // a forged migration entry is caught: its head must name the entry before it
     c.batch_execute(&format!(
         "SET search_path TO {schema}; DROP TRIGGER audit_no_update ON audit;

@@ -51,6 +51,10 @@ fn err(e: rusqlite::Error) -> StoreError {
     StoreError::Other { message: e.to_string() }
 }
 
+/// The `meta` key a migration sets (to the database's URL, without its password) in the
+/// SQLite registry it retires, in the transaction that holds the write lock.
+pub(crate) const MOVED_TO: &str = "moved_to";
+
 /// An SQLite registry file.
 pub(crate) struct SqliteStore {
     conn: Connection,
@@ -81,6 +85,15 @@ impl SqliteStore {
 
     fn begin(&mut self, behavior: TransactionBehavior, writable: bool) -> Result<Box<dyn Txn + '_>, StoreError> {
         let tx = self.conn.transaction_with_behavior(behavior).map_err(err)?;
+        // A registry that `kyso ca migrate` moved into a database is retired: a process that
+        // had it open before (a `ca serve`, a `ca issue` waiting for the lock) must not go on
+        // reading or writing it. Checked inside the transaction, so under the write lock.
+        let moved: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = ?1", params![MOVED_TO], |r| r.get(0)).optional().map_err(err)?;
+        if let Some(to) = moved.filter(|t| !t.is_empty()) {
+            return Err(StoreError::Unavailable {
+                message: format!("{} was moved into the database {to} by `kyso ca migrate`: the CA directory's ca.conf names it now; run the command again", self.path.display()),
+            });
+        }
         Ok(Box::new(SqliteTxn { tx, writable }))
     }
 }
