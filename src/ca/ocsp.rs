@@ -309,17 +309,22 @@ impl Publisher {
         Ok(self.snapshot.read().ok().and_then(|s| s.crl.clone()))
     }
 
+    /// Whether the current CRL has passed half its validity at `t` (or there is none): the
+    /// cheap check before the write transaction, which decides again.
+    fn crl_due(&self, t: i64) -> Result<bool, CaError> {
+        Ok(match self.crl(t)? {
+            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
+            None => true,
+        })
+    }
+
     /// Publishes a new CRL with `ca_key` (the CA key: only a server that holds it) when the
     /// current one has passed half its validity; returns its number when one was made. "Due" is
     /// decided again inside the registry's write transaction ([`Ca::publish_crl_if_due`]), so
     /// several servers on one registry publish once between them.
     pub fn republish_if_due(&self, ca_key: &dyn Signer, now: time::OffsetDateTime) -> Result<Option<i64>, CaError> {
         let t = now.unix_timestamp();
-        let due = match self.crl(t)? {
-            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
-            None => true,
-        };
-        if !due {
+        if !self.crl_due(t)? {
             return Ok(None);
         }
         let crl = {
@@ -338,11 +343,7 @@ impl Publisher {
             return Err(CaError::BadParameter(format!("{} is not the CA this publisher serves", ca.dir().display())));
         }
         let t = now.unix_timestamp();
-        let due = match self.crl(t)? {
-            Some(c) => t >= c.this_update + (c.next_update - c.this_update) / 2,
-            None => true,
-        };
-        if !due {
+        if !self.crl_due(t)? {
             return Ok(None);
         }
         let crl = ca.publish_crl_if_due(ca_key, now)?;

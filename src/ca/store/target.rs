@@ -223,7 +223,7 @@ impl PgTarget {
             if config.get_password().is_some() != split_url(url).is_some_and(|p| p.has_password()) {
                 return Err(TargetError::BadUrl {
                     url: redact(url),
-                    message: "kyso cannot tell which part of it is a password: leave the password out of the URL and give it with --db-pass-file or KYSO_DB_PASSWORD".into(),
+                    message: "kyso cannot tell which part of it is a password: leave the password out of the URL and give it apart (from a file or the environment)".into(),
                 });
             }
             transport_check(&config, url)?;
