@@ -206,6 +206,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "pkcs12" => pkcs12,
         "mail" => mail,
         "multipart" => multipart,
+        "http_head" => http_head,
         _ => return None,
     })
 }
@@ -240,5 +241,39 @@ pub fn multipart(data: &[u8]) {
     });
     if let Ok((report, _)) = kyso::web::verify_multipart(v, &ct, body, &kyso::web::WebOptions::default()) {
         serde_json::to_string(&report).expect("the report serialises");
+    }
+}
+
+/// The request-head parser of kyso's HTTP layer (`kyso tsa serve`, `ca serve`, `web`):
+/// `http::parse_head` of the input, the bytes before a request's empty line. Invariants: an
+/// accepted head has a token method, a target without white space or control characters, at
+/// most `MAX_HEADERS` fields whose names are lower-case tokens and whose values hold no control
+/// character but HTAB and no surrounding blanks, no Transfer-Encoding, and a `content_length`
+/// equal to every Content-Length field; a refusal is 400, 411 or 431 with a one-line reason that
+/// does not copy the request.
+pub fn http_head(data: &[u8]) {
+    use kyso::http::{parse_head, Refusal, MAX_HEADERS};
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    match parse_head(data) {
+        Ok(h) => {
+            assert!(token(&h.method), "{:?}", h.method);
+            assert!(!h.target.is_empty() && !h.target.bytes().any(|b| b <= b' ' || b == 0x7f), "{:?}", h.target);
+            assert!(h.headers.len() <= MAX_HEADERS);
+            for (n, v) in &h.headers {
+                assert!(token(n) && !n.bytes().any(|b| b.is_ascii_uppercase()), "{n:?}");
+                assert!(!v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) && v.trim_matches([' ', '\t']) == v, "{v:?}");
+                assert_ne!(n, "transfer-encoding");
+                if n == "content-length" {
+                    assert_eq!(v.parse::<usize>().ok(), Some(h.content_length), "{v:?}");
+                }
+            }
+            if !h.headers.iter().any(|(n, _)| n == "content-length") {
+                assert_eq!(h.content_length, 0);
+            }
+        }
+        Err(Refusal(code, why)) => {
+            assert!(matches!(code, 400 | 411 | 431), "{code}");
+            assert!(!why.contains(['\r', '\n']) && why.len() < 120, "{why:?}");
+        }
     }
 }

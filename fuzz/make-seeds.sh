@@ -132,3 +132,47 @@ seed("pair-single.bin", [("files", ("document.txt", doc)), ("files", ("document.
 seed("unpaired.bin", [("files", ("a.txt", b"x")), ("files", ("b.txt.p7s", b"0\x80"))])
 seed("pdf-like.bin", [("files", ("x.pdf", b"%PDF-1.7\n%%EOF\n"))])
 PY
+
+# http_head seeds: request heads as real clients send them to kyso's servers (curl GET and POST
+# with Expect, Python's urllib, `openssl ocsp -url` POST, with and without its own Host header),
+# captured by a listener that keeps the bytes before the empty line, plus an HTTP/1.0 head.
+mkdir -p "$S/http_head"
+"${KYSO_PYTHON:-python3}" - "$S/http_head" "$EX" "$U" <<'PY'
+import os, socket, subprocess, sys, threading, urllib.request
+out, ex, u = sys.argv[1:4]
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(8)
+url = "http://127.0.0.1:%d" % srv.getsockname()[1]
+def serve(name):
+    c, _ = srv.accept()
+    c.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = c.recv(65536)
+        if not d:
+            break
+        data += d
+    open(os.path.join(out, name), "wb").write(data.split(b"\r\n\r\n", 1)[0])
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    c.close()
+def client(name, run):
+    t = threading.Thread(target=serve, args=(name,))
+    t.start()
+    try:
+        run()
+    except Exception:  # the empty answer is not what the clients wanted; only their request counts
+        pass
+    t.join()
+q = subprocess.run
+client("curl-get.bin", lambda: q(["curl", "-s", "-o", "/dev/null", url + "/ca/crl.der"]))
+client("curl-post-expect.bin", lambda: q(["curl", "-s", "-o", "/dev/null", "-H", "Content-Type: application/timestamp-query",
+                                         "-H", "Expect: 100-continue", "--data-binary", "@" + os.path.join(ex, "root.pem"), url + "/tsa"]))
+client("urllib-post.bin", lambda: urllib.request.urlopen(urllib.request.Request(url + "/api/verify?lang=en", data=b"x" * 10,
+                                                         headers={"Content-Type": "multipart/form-data; boundary=kysoSeedBoundary"}), timeout=10))
+client("openssl-ocsp-post.bin", lambda: q(["openssl", "ocsp", "-issuer", os.path.join(ex, "ca/ca.pem"), "-cert", os.path.join(u, "agency.pem"),
+                                          "-url", url + "/ocsp", "-noverify"], capture_output=True, timeout=20))
+client("openssl-ocsp-host.bin", lambda: q(["openssl", "ocsp", "-issuer", os.path.join(ex, "ca/ca.pem"), "-cert", os.path.join(u, "agency.pem"),
+                                     "-url", url + "/ocsp", "-noverify", "-header", "Host=ca.bacninh.gov.vn"], capture_output=True, timeout=20))
+open(os.path.join(out, "http10-keep-alive.bin"), "wb").write(b"GET /ca.pem HTTP/1.0\r\nHost: ca.bacninh.gov.vn\r\nConnection: keep-alive\r\nAccept: */*")
+PY

@@ -109,7 +109,7 @@ pub(crate) fn entry_hash(prev_hash: &str, seq: i64, time: i64, operation: &str, 
 /// writer's lock); returns its hash.
 pub(crate) fn append_audit(tx: &mut dyn Txn, time: i64, operation: &str, detail: &str) -> Result<String, StoreError> {
     let (seq, prev) = match tx.audit_head()? {
-        Some((s, h)) => (s + 1, h),
+        Some((s, h)) => (s.checked_add(1).filter(|_| s >= 1).ok_or_else(|| StoreError::Damaged { message: format!("an audit entry numbered {s}") })?, h),
         None => (1, GENESIS.to_string()),
     };
     let hash = entry_hash(&prev, seq, time, operation, detail);
@@ -120,5 +120,6 @@ pub(crate) fn append_audit(tx: &mut dyn Txn, time: i64, operation: &str, detail:
 /// The number of the next CRL: one more than the highest recorded, decided under the writer's
 /// lock (never a database sequence: sequence order is not commit order).
 pub(crate) fn next_crl_number(tx: &mut dyn Txn) -> Result<i64, StoreError> {
-    Ok(tx.max_crl_number()? + 1)
+    let max = tx.max_crl_number()?;
+    max.checked_add(1).filter(|_| max >= 0).ok_or_else(|| StoreError::Damaged { message: format!("a CRL numbered {max}") })
 }

@@ -347,8 +347,92 @@ fn admit<'a>(slots: &'a Mutex<Slots>, ip: IpAddr, l: &Limits) -> Result<Admitted
     Ok(Admitted { slots, ip })
 }
 
-/// A request refused while it was read: the status and why.
-struct Refusal(u16, String);
+/// A request refused while it was read: the HTTP status (400, 408, 411, 413, 431, 503) and a
+/// one-line reason (never a copy of the request's bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub u16, pub String);
+
+/// A request's line and header fields, as [`parse_head`] reads them before the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestHead {
+    /// The method (a token, case-sensitive).
+    pub method: String,
+    /// The request target as sent (no white space or control characters).
+    pub target: String,
+    /// `true` for HTTP/1.0, `false` for HTTP/1.1.
+    pub http10: bool,
+    /// The header fields in order, names in lower case, values without surrounding spaces and tabs.
+    pub headers: Vec<(String, String)>,
+    /// The body's length: the `Content-Length`, or 0 for a method sent without one.
+    pub content_length: usize,
+    /// The client sent `Expect: 100-continue`.
+    pub expect_continue: bool,
+}
+
+/// Parses a request's head: the bytes before the empty line that ends it (without that CRLF
+/// CRLF). Strict wherever a lenient reading could differ from that of a proxy or load balancer
+/// in front (request smuggling, RFC 9112 §11.2): the request line is `method SP target SP
+/// HTTP/1.x`; lines end with CRLF only (a bare CR or LF, NUL or any control character other
+/// than HTAB is refused); a field name is a token with no white space before its colon
+/// (§5.1); obsolete line folding is refused (§5.2); `Content-Length` is digits only, repeated
+/// only with the same value; `Transfer-Encoding` is refused (411: no chunked bodies, so every
+/// length is known before the body is read); POST, PUT and PATCH need a `Content-Length` (411).
+/// More than [`MAX_HEADERS`] field lines: 431. The caller bounds the head's size
+/// ([`MAX_HEADER_BYTES`]).
+pub fn parse_head(head: &[u8]) -> Result<RequestHead, Refusal> {
+    let bad = |why: &str| Refusal(400, why.into());
+    let head = std::str::from_utf8(head).map_err(|_| bad("request headers are not text"))?;
+    if head.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f) {
+        return Err(bad("a control character in the request headers"));
+    }
+    let mut lines = head.split("\r\n");
+    if lines.clone().any(|line| line.contains(['\r', '\n'])) {
+        return Err(bad("a bare CR or LF in the request headers (lines end with CRLF)"));
+    }
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if !token(method) || target.is_empty() || target.contains('\t') || !matches!(version, "HTTP/1.0" | "HTTP/1.1") || parts.next().is_some() {
+        return Err(bad("not an HTTP/1.x request line"));
+    }
+    let mut headers = Vec::new();
+    let (mut content_length, mut expect_continue) = (None::<usize>, false);
+    for (count, line) in lines.enumerate() {
+        if count >= MAX_HEADERS {
+            return Err(Refusal(431, format!("more than {MAX_HEADERS} header lines")));
+        }
+        if line.starts_with([' ', '\t']) {
+            return Err(bad("a header line starting with white space (obsolete line folding)"));
+        }
+        let (name, value) = line.split_once(':').ok_or_else(|| bad("malformed header line"))?;
+        if !token(name) {
+            return Err(bad("a header field name that is not a token (white space before the colon?)"));
+        }
+        let (name, value) = (name.to_ascii_lowercase(), value.trim_matches([' ', '\t']));
+        match name.as_str() {
+            "content-length" => {
+                let n = Some(value)
+                    .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .ok_or_else(|| bad("bad Content-Length"))?;
+                if content_length.is_some_and(|m| m != n) {
+                    return Err(bad("conflicting Content-Length headers"));
+                }
+                content_length = Some(n);
+            }
+            "transfer-encoding" => return Err(Refusal(411, "send the request with a Content-Length (no transfer coding)".into())),
+            "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
+            _ => {}
+        }
+        headers.push((name, value.to_string()));
+    }
+    let content_length = match (method, content_length) {
+        ("POST" | "PUT" | "PATCH", None) => return Err(Refusal(411, "a Content-Length is required".into())),
+        (_, n) => n.unwrap_or(0),
+    };
+    Ok(RequestHead { method: method.to_string(), target: target.to_string(), http10: version == "HTTP/1.0", headers, content_length, expect_continue })
+}
 
 struct Counters {
     connections: AtomicU64,
@@ -603,41 +687,7 @@ fn read_request(
     if head_end > MAX_HEADER_BYTES {
         return Err(Refusal(431, format!("request headers larger than {MAX_HEADER_BYTES} bytes")));
     }
-    let head = std::str::from_utf8(buf.get(..head_end).unwrap_or(&[])).map_err(|_| Refusal(400, "request headers are not text".into()))?;
-    let mut lines = head.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split(' ');
-    let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !token(method) || target.is_empty() || !version.starts_with("HTTP/1.") || parts.next().is_some() {
-        return Err(Refusal(400, "not an HTTP/1.x request line".into()));
-    }
-    let (method, target, http10) = (method.to_string(), target.to_string(), version == "HTTP/1.0");
-    let mut headers = Vec::new();
-    let (mut content_length, mut expect_continue) = (None::<usize>, false);
-    for (count, line) in lines.enumerate() {
-        if count >= MAX_HEADERS {
-            return Err(Refusal(431, format!("more than {MAX_HEADERS} header lines")));
-        }
-        let (name, value) = line.split_once(':').ok_or_else(|| Refusal(400, "malformed header line".into()))?;
-        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
-        match name.as_str() {
-            "content-length" => {
-                let n: usize = value.parse().map_err(|_| Refusal(400, "bad Content-Length".into()))?;
-                if content_length.is_some_and(|m| m != n) {
-                    return Err(Refusal(400, "conflicting Content-Length headers".into()));
-                }
-                content_length = Some(n);
-            }
-            "transfer-encoding" => return Err(Refusal(411, "send the request with a Content-Length (no transfer coding)".into())),
-            "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
-            _ => {}
-        }
-        headers.push((name, value.to_string()));
-    }
-    let length = match (method.as_str(), content_length) {
-        ("POST" | "PUT" | "PATCH", None) => return Err(Refusal(411, "a Content-Length is required".into())),
-        (_, n) => n.unwrap_or(0),
-    };
+    let RequestHead { method, target, http10, headers, content_length: length, expect_continue } = parse_head(buf.get(..head_end).unwrap_or(&[]))?;
     if length > l.max_body_bytes {
         return Err(Refusal(413, format!("request larger than {} bytes", l.max_body_bytes)));
     }

@@ -100,7 +100,7 @@ fn malformed_requests_get_their_status_before_the_body_is_read() {
     let limits = Limits { max_body_bytes: 100, ..Limits::default() };
     let h = Echo::default();
     with_server(limits, &h, |addr| {
-        let cases: [(&[u8], &str); 7] = [
+        let cases: [(&[u8], &str); 8] = [
             (b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", "413"),
             (b"POST / HTTP/1.1\r\n\r\n", "411"),
             (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "411"),
@@ -108,6 +108,7 @@ fn malformed_requests_get_their_status_before_the_body_is_read() {
             (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", "400"),
             (b"GET / HTTP/2\r\n\r\n", "400"),
             (b"GET / HTTP/1.1\r\nno colon\r\n\r\n", "400"),
+            (b"POST / HTTP/1.1\r\nContent-Length : 1\r\n\r\na", "400"),
         ];
         for (req, code) in cases {
             let a = exchange(addr, req);
@@ -118,7 +119,7 @@ fn malformed_requests_get_their_status_before_the_body_is_read() {
         let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_HEADER_BYTES));
         assert!(exchange(addr, long.as_bytes()).starts_with("HTTP/1.1 431 "));
     });
-    assert_eq!(*h.refused.lock().unwrap(), [413, 411, 411, 400, 400, 400, 400, 431, 431]);
+    assert_eq!(*h.refused.lock().unwrap(), [413, 411, 411, 400, 400, 400, 400, 400, 431, 431]);
     assert_eq!(h.handled.load(Ordering::SeqCst), 0);
 }
 
@@ -230,4 +231,45 @@ fn bodies_beyond_the_in_flight_budget_get_503_before_they_are_read_and_the_budge
         assert!(a.starts_with("HTTP/1.1 200"), "the budget was not released: {a}");
     });
     assert_eq!(*h.refused.lock().unwrap(), vec![503]);
+}
+
+#[test]
+fn heads_that_a_proxy_in_front_could_read_otherwise_are_refused_with_their_reason() {
+    let h = parse_head(b"POST /ocsp HTTP/1.1\r\nHost: ca.example\r\nContent-Type:application/ocsp-request\r\nContent-Length: \t12 \r\ncontent-length: 12\r\nExpect: 100-Continue").unwrap();
+    assert_eq!((h.method.as_str(), h.target.as_str(), h.http10, h.content_length, h.expect_continue), ("POST", "/ocsp", false, 12, true));
+    assert_eq!(h.headers.len(), 5);
+    assert_eq!(h.headers[1], ("content-type".to_string(), "application/ocsp-request".to_string()));
+    let h = parse_head(b"GET /ca.crl HTTP/1.0\r\nConnection: keep-alive").unwrap();
+    assert_eq!((h.http10, h.content_length, h.expect_continue), (true, 0, false));
+    let cases: [(&[u8], u16, &str); 21] = [
+        (b"POST / HTTP/1.1\r\nContent-Length : 5", 400, "not a token (white space before the colon?)"),
+        (b"POST / HTTP/1.1\r\nContent Length: 5", 400, "not a token"),
+        (b"POST / HTTP/1.1\r\nContent-Length: +5", 400, "bad Content-Length"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5, 5", 400, "bad Content-Length"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 0x5", 400, "bad Content-Length"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999", 400, "bad Content-Length"),
+        (b"POST / HTTP/1.1\r\nContent-Length:", 400, "bad Content-Length"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2", 400, "conflicting Content-Length"),
+        (b"POST / HTTP/1.1\r\nX-A: a\nContent-Length: 5", 400, "a bare CR or LF"),
+        (b"POST / HTTP/1.1\r\nX-A: a\rContent-Length: 5", 400, "a bare CR or LF"),
+        (b"GET / HTTP/1.1\r\nX-A: a\r\n b", 400, "obsolete line folding"),
+        (b"GET / HTTP/1.1\r\n\tX-A: b", 400, "obsolete line folding"),
+        (b"GET / HTTP/1.1\r\nX-A: a\x00b", 400, "a control character"),
+        (b"GET /\x7f HTTP/1.1", 400, "a control character"),
+        (b"GET / HTTP/1.9", 400, "not an HTTP/1.x request line"),
+        (b"GET  / HTTP/1.1", 400, "not an HTTP/1.x request line"),
+        (b"GET / HTTP/1.1 ", 400, "not an HTTP/1.x request line"),
+        (b"G\xc3\xa9T / HTTP/1.1", 400, "not an HTTP/1.x request line"),
+        (b"GET / HTTP/1.1\r\nX: \xff", 400, "not text"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: identity", 411, "no transfer coding"),
+        (b"PUT / HTTP/1.1", 411, "a Content-Length is required"),
+    ];
+    for (head, code, why) in cases {
+        match parse_head(head) {
+            Err(Refusal(c, w)) => assert!(c == code && w.contains(why), "{:?}: {c} {w}", String::from_utf8_lossy(head)),
+            Ok(h) => panic!("{:?} accepted: {h:?}", String::from_utf8_lossy(head)),
+        }
+    }
+    let many = format!("GET / HTTP/1.1{}", "\r\nX-A: b".repeat(MAX_HEADERS + 1));
+    assert_eq!(parse_head(many.as_bytes()).unwrap_err(), Refusal(431, format!("more than {MAX_HEADERS} header lines")));
 }

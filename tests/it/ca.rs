@@ -795,6 +795,41 @@ fn audit_detects_edits_of_the_log_and_of_the_registry() {
     ok(d, &["ca", "audit", "--dir", "ca"]);
 }
 
+/// A registry edited outside kyso so that a counter cannot grow (the newest CRL number or audit
+/// sequence at the top of i64, or a CRL number below zero): the next operation that would
+/// number past it stops with the reason and writes nothing, instead of wrapping around (a
+/// negative CRL number, signed) or panicking.
+#[test]
+fn counters_edited_to_their_end_stop_the_next_operation_and_nothing_is_written() {
+    let p = Province::new();
+    let d = p.path();
+    let (cert, _) = p.agency("Sở Y tế tỉnh Bắc Ninh", "a");
+    let serial = serial_of(d, &cert);
+    let pristine = std::fs::read(d.join("ca/registry.db")).unwrap();
+    let crl = std::fs::read(d.join("ca/crl.pem")).unwrap();
+    for (number, shown) in [("9223372036854775807", "9223372036854775807"), ("-number", "-1")] {
+        std::fs::write(d.join("ca/registry.db"), &pristine).unwrap();
+        db(d).execute(&format!("UPDATE crls SET number = {number}"), []).unwrap();
+        let edited = std::fs::read(d.join("ca/registry.db")).unwrap();
+        fails(d, &["ca", "crl", "--dir", "ca"], 1, &format!("registry error: the registry holds a CRL numbered {shown}, which kyso never writes"));
+        fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "superseded"], 1, &format!("a CRL numbered {shown}"));
+        assert_eq!(std::fs::read(d.join("ca/registry.db")).unwrap(), edited, "the registry changed");
+        assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl, "a CRL was published");
+    }
+    std::fs::write(d.join("ca/registry.db"), &pristine).unwrap();
+    {
+        let c = db(d);
+        c.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        c.execute("UPDATE audit SET seq = 9223372036854775807 WHERE seq = (SELECT max(seq) FROM audit)", []).unwrap();
+    }
+    let edited = std::fs::read(d.join("ca/registry.db")).unwrap();
+    fails(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "superseded"], 1, "the registry holds an audit entry numbered 9223372036854775807");
+    assert_eq!(std::fs::read(d.join("ca/registry.db")).unwrap(), edited, "the registry changed");
+    assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl, "a CRL was published");
+    std::fs::write(d.join("ca/registry.db"), &pristine).unwrap();
+    ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial, "--reason", "superseded"]);
+}
+
 /// True when `out` has a line `  label:   value`.
 fn has_field(out: &str, label: &str, value: &str) -> bool {
     out.lines().any(|l| l.trim_start().strip_prefix(label).and_then(|r| r.strip_prefix(':')).is_some_and(|v| v.trim() == value))

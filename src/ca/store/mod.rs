@@ -88,6 +88,10 @@ pub(crate) enum StoreError {
     /// The registry is newer than this build.
     #[error("the registry has schema version {found}; this kyso knows up to {SCHEMA_VERSION}: use a newer kyso")]
     TooNew { found: String },
+    /// A value read from the registry that kyso never writes (edited outside kyso): nothing
+    /// is written on top of it.
+    #[error("the registry holds {message}, which kyso never writes (edited outside kyso?): nothing was recorded; check it with `kyso ca audit`")]
+    Damaged { message: String },
     /// Anything else the database said.
     #[error("{message}")]
     Other { message: String },
