@@ -592,3 +592,33 @@ fn pg_password_from_a_file_or_the_environment_never_shown_nor_stored() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.contains("warning: the --db URL carries a password") && !err.contains("s3cret") && !out.contains("s3cret"), "{err}");
 }
+
+/// A CA whose `ca.conf` names its schema with an SQL key word (`user`): kyso writes the name as
+/// a quoted identifier, so every command works there (unquoted, `SET search_path TO user` and
+/// `CREATE SCHEMA user` are syntax errors). The registry is moved there as an administrator
+/// would: the schema renamed, the line added to `ca.conf`.
+#[test]
+#[ignore = "needs PostgreSQL server binaries (initdb, pg_ctl): .ci/run installs them"]
+fn pg_a_schema_named_by_a_key_word_works() {
+    let b = Backend::pg();
+    let Backend::Pg(cluster) = &b else { unreachable!() };
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    province(&b, d, 9);
+    ok(d, &["ca", "issue", "--dir", "ca", "--cn", "Đơn vị một", "--key-out", "u1.key", "--cert-out", "u1.pem"]);
+    let old = crate::pg::schema_of(&d.join("ca"));
+    cluster.exec("kyso", &format!("ALTER SCHEMA {old} RENAME TO \"user\"")).unwrap();
+    let conf = d.join("ca/ca.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, format!("{text}schema = user\n")).unwrap();
+    ok(d, &["ca", "issue", "--dir", "ca", "--cn", "Đơn vị hai", "--key-out", "u2.key", "--cert-out", "u2.pem"]);
+    let out = ok(d, &["ca", "revoke", "--dir", "ca", "--serial", &serial_of(d, "u1.pem"), "--reason", "superseded"]);
+    assert_eq!(crl_file_number(d, "ca"), printed_crl_number(&out));
+    let list = list_json(d, "ca");
+    assert_eq!(list.iter().map(|c| c["status"].as_str().unwrap()).collect::<Vec<_>>(), ["revoked", "valid"], "{list:?}");
+    let out = ok(d, &["ca", "audit", "--dir", "ca"]);
+    assert!(out.contains("audit log intact"), "{out}");
+    let mut c = cluster.client("kyso");
+    let n: i64 = c.query_one("SELECT count(*) FROM \"user\".certificates", &[]).unwrap().get(0);
+    assert_eq!(n, 2);
+}

@@ -46,6 +46,14 @@ pub(crate) fn lock_key(schema: &str) -> i64 {
     i64::from_be_bytes(k)
 }
 
+/// `schema` as a quoted SQL identifier, so that any name [`super::target::valid_schema`] accepts
+/// works, SQL key words (`user`, `order`, `table`) included; that check leaves no `"` to escape.
+/// A lower-case name quoted is the same schema as unquoted, so registries made before this
+/// quoting are found under it.
+fn ident(schema: &str) -> String {
+    format!("\"{schema}\"")
+}
+
 /// The DDL of schema version 1, the same tables as SQLite's (`ord` takes the place of SQLite's
 /// rowid in the two orderings that use it), plus the chain's backstops.
 fn schema_sql(s: &str) -> String {
@@ -157,7 +165,7 @@ fn connect(config: &Config, schema: &str) -> Result<Client, StoreError> {
         return Err(StoreError::Other { message: format!("the database's encoding is {enc}, not UTF8: create it with ENCODING 'UTF8'") });
     }
     client
-        .batch_execute(&format!("SET search_path TO {schema}; SET lock_timeout = '{LOCK_TIMEOUT}'"))
+        .batch_execute(&format!("SET search_path TO {}; SET lock_timeout = '{LOCK_TIMEOUT}'", ident(schema)))
         .map_err(|e| classify(&e, false))?;
     Ok(client)
 }
@@ -222,7 +230,7 @@ impl PgStore {
     /// Creates the schema and its tables, in a transaction of its own. Fails if the schema
     /// exists.
     pub(crate) fn create_schema(&mut self) -> Result<(), StoreError> {
-        let ddl = schema_sql(&self.schema);
+        let ddl = schema_sql(&ident(&self.schema));
         let mut tx = self.begin(Kind::Write)?;
         tx.batch(&ddl)?;
         tx.commit()
@@ -231,7 +239,7 @@ impl PgStore {
     /// Drops the CA's schema and everything in it (undoing a `create` whose CA directory could
     /// not be made).
     pub(crate) fn drop_schema(&mut self) -> Result<(), StoreError> {
-        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(&self.schema));
         self.client()?.batch_execute(&sql).map_err(|e| classify(&e, false))
     }
 
