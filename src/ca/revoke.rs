@@ -278,7 +278,18 @@ fn make_crl(
     let cert_path = dir.join(CA_CERT_FILE);
     let facts = ca_facts(cert_der, &cert_path)?;
     let number = registry::next_crl_number(&mut *tx)?;
-    let next_update = now + time::Duration::days(i64::from(days));
+    // thisUpdate never goes back. A machine whose clock is behind the one that made the newest
+    // CRL (several administrators or `ca serve` instances on one database, or a clock set back)
+    // dates its CRL at the newest one's thisUpdate instead: a relying party holding both that
+    // takes the one with the strictly later thisUpdate (OpenSSL does, among CRLs that fit
+    // equally) no longer takes the older one over it and misses the revocation this one may
+    // add. Not one second later: CRLs made in quick succession would creep into the future, and
+    // OpenSSL refuses a CRL whose thisUpdate is ahead of its clock.
+    let this_update = match tx.latest_crl()? {
+        Some(newest) if newest.this_update > unix(now) => from_unix(newest.this_update),
+        _ => now,
+    };
+    let next_update = this_update + time::Duration::days(i64::from(days));
     let revoked: Vec<rcgen::RevokedCertParams> = tx.revoked()?
         .into_iter()
         .filter_map(|(serial, at, reason)| {
@@ -294,7 +305,7 @@ fn make_crl(
     let issuer = rcgen::Issuer::from_ca_cert_der(&cert_der.to_vec().into(), signer)
         .map_err(|e| CaError::BadCaCert { path: cert_path.clone(), message: e.to_string() })?;
     let params = rcgen::CertificateRevocationListParams {
-        this_update: now,
+        this_update,
         next_update,
         crl_number: rcgen::SerialNumber::from(number as u64),
         issuing_distribution_point: None,
@@ -307,10 +318,10 @@ fn make_crl(
     let count = params.revoked_certs.len();
     let crl = params.signed_by(&issuer).map_err(|e| CaError::Build { what: "CRL", message: e.to_string() })?;
     let der = crl.der().to_vec();
-    tx.insert_crl(&CrlRow { number, this_update: unix(now), next_update: unix(next_update), der: der.clone() })?;
+    tx.insert_crl(&CrlRow { number, this_update: unix(this_update), next_update: unix(next_update), der: der.clone() })?;
     let detail = serde_json::json!({
         "number": number,
-        "this_update": rfc3339(now),
+        "this_update": rfc3339(this_update),
         "next_update": rfc3339(next_update),
         "revoked": count,
         "sha256": sha256_hex(&der),
@@ -319,7 +330,7 @@ fn make_crl(
     // crl.pem is written only after the commit (Ca::write_crl_file): written here, a crash
     // before the commit would publish a revocation the registry never recorded, under a CRL
     // number that the next CRL reuses.
-    Ok(Crl { number, der, this_update: now, next_update, revoked: count })
+    Ok(Crl { number, der, this_update, next_update, revoked: count })
 }
 
 #[cfg(test)]

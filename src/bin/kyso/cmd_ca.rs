@@ -817,16 +817,32 @@ fn issue_output_error(dir: &Path, e: CaError) -> CliError {
     }
 }
 
+/// A CRL is never dated before the newest one (kyso::ca's make_crl): say so when this machine's
+/// clock is behind it, which the administrator should fix.
+fn warn_if_dated_ahead(crl: &kyso::ca::Crl, now: time::OffsetDateTime) {
+    if crl.this_update > now {
+        eprintln!(
+            "warning: this machine's clock ({}) is behind the newest CRL's thisUpdate: CRL number {} is dated {} so that CRL dates never go back; check the clock (NTP)",
+            kyso::ca::rfc3339(now),
+            crl.number,
+            kyso::ca::rfc3339(crl.this_update)
+        );
+    }
+}
+
 fn revoke(a: RevokeArgs) -> Result<ExitCode, CliError> {
     let serial = kyso::ca::normalize_serial(&a.serial).map_err(|e| CliError::usage(e.to_string()))?;
     let mut ca = open_ca(&a.dir, &a.db)?;
     let key = open_ca_key(&ca, &a.pass, &a.pin)?;
+    let now = now();
     let Some(reason) = a.reason.reason() else {
-        let crl = ca.remove_from_crl(&key, &serial, now()).map_err(ca_error)?;
+        let crl = ca.remove_from_crl(&key, &serial, now).map_err(ca_error)?;
+        warn_if_dated_ahead(&crl, now);
         outln!("hold lifted on {serial} (remove-from-crl); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
         return Ok(ExitCode::SUCCESS);
     };
-    let crl = ca.revoke(&key, &serial, reason, now()).map_err(ca_error)?;
+    let crl = ca.revoke(&key, &serial, reason, now).map_err(ca_error)?;
+    warn_if_dated_ahead(&crl, now);
     outln!("revoked {serial} ({reason}); CRL number {} written to {}", crl.number, a.dir.join(kyso::ca::CRL_FILE).display());
     Ok(ExitCode::SUCCESS)
 }
@@ -853,7 +869,9 @@ fn crl(a: CrlArgs) -> Result<ExitCode, CliError> {
         check_output(out, a.force, "--out")?;
     }
     let key = open_ca_key(&ca, &a.pass, &a.pin)?;
-    let crl = ca.publish_crl(&key, a.days, now()).map_err(ca_error)?;
+    let at = now();
+    let crl = ca.publish_crl(&key, a.days, at).map_err(ca_error)?;
+    warn_if_dated_ahead(&crl, at);
     let mut parents = Vec::new();
     if a.with_parents {
         let mut dir = ca.parent_dir().map_err(ca_error)?;
