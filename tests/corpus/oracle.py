@@ -12,7 +12,9 @@ Oracles (see README.md for the policy):
       <field>=<intact|broken>,<valid|invalid>,<trusted|untrusted(SUB_INDICATION)>,<coverage>,<modification level>
   or <field>=error(<exception class>). pyHanko does not read /SubFilter adbe.pkcs7.sha1: for such a
   field OpenSSL checks the CMS (`cms -verify -noverify` over its encapsulated SHA-1 digest) and this
-  script compares that digest with SHA-1 of the /ByteRange: <field>=openssl-sha1:<ok|fail>,digest:<match|mismatch>.
+  script compares that digest with SHA-1 of the /ByteRange, and pyHanko's difference analysis
+  (its DEFAULT_DIFF_POLICY.review_file, what validate_pdf_signature runs) judges the revisions after
+  the one the field signs: <field>=openssl-sha1:<ok|fail>,digest:<match|mismatch>,diff:<level|SUSPICIOUS>.
 - CMS (.p7s/.p7m with its content): OpenSSL for the cryptographic integrity of every SignerInfo
   (`openssl cms -verify -noverify`), OpenSSL again for the path to the trust anchors at the row's time
   (`-CAfile -purpose any -attime`), and pyHanko (async_validate_detached_cms, or async_validate_cms_signature over the
@@ -224,6 +226,21 @@ def signed_bytes(sig_object, path):
     return b"".join(data[br[i]:br[i] + br[i + 1]] for i in range(0, len(br), 2))
 
 
+def sha1_diff(reader, sig_ref):
+    """pyHanko's difference analysis of what follows the revision that the signature dictionary
+    `sig_ref` was written in (as EmbeddedPdfSignature.signed_revision): the modification level, or
+    SUSPICIOUS when pyHanko's policy refuses a change."""
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, SuspiciousModification
+    rev = reader.xrefs.get_last_change(sig_ref)
+    try:
+        result = DEFAULT_DIFF_POLICY.review_file(reader, rev)
+    except SuspiciousModification:
+        return "SUSPICIOUS"
+    if isinstance(result, SuspiciousModification):
+        return "SUSPICIOUS"
+    return result.modification_level.name
+
+
 def sha1_field(sig_object, path):
     """adbe.pkcs7.sha1: the CMS signs (attached) the SHA-1 of the /ByteRange."""
     signed = signed_bytes(sig_object, path)
@@ -278,11 +295,12 @@ def pdf_row(row):
                     tok += f" openssl=error({type(e).__name__})"
             tokens.append(tok)
         # pyHanko skips /SubFilter adbe.pkcs7.sha1 fields ("unsupported SubFilter"): OpenSSL checks them.
-        for name, value, _ in enumerate_sig_fields(r, filled_status=True):
+        for name, value, field_ref in enumerate_sig_fields(r, filled_status=True):
+            sig_ref = field_ref.get_object().raw_get("/V")
             value = value.get_object()
             if str(value.get("/SubFilter")) == "/adbe.pkcs7.sha1":
                 try:
-                    tokens.append(f"{name}={sha1_field(value, path)}")
+                    tokens.append(f"{name}={sha1_field(value, path)},diff:{sha1_diff(r, sig_ref.reference)}")
                 except Exception as e:
                     tokens.append(f"{name}=error({type(e).__name__}: {str(e)[:70]})")
         return " ; ".join(tokens) if tokens else "no-signatures"

@@ -900,7 +900,10 @@ impl Cx<'_, '_> {
             if let Object::Reference(x) = v {
                 let x = x.0;
                 let same_ref = ref_of(&old_ap, key) == Some(x);
-                if in_place && !stateful && same_ref && self.updated.contains(&x) && self.appearance_owned(x, f, ap_holder) {
+                // Through an appearance dictionary of its own, referred to by this widget alone:
+                // one reached from elsewhere too (another key of any object) would change there.
+                let holder_own = ap_holder == owner || self.st.incoming(ap_holder).single() == Some(owner);
+                if in_place && !stateful && same_ref && holder_own && self.updated.contains(&x) && self.appearance_owned(x, f, ap_holder) {
                     self.claim(x);
                     if let Some(o) = self.store.get_number(x, self.t)? {
                         self.claim_new_deps(&o, Some(Role::Appearance { field: f, stateful }))?;
