@@ -294,3 +294,34 @@ fn corpus_oracles_agree_with_manifest() {
     assert_eq!(said.len(), rows.len(), "oracle.py printed {} verdicts for {} rows", said.len(), rows.len());
     assert!(problems.is_empty(), "the oracles no longer say what MANIFEST.tsv records:\n{}", problems.join("\n"));
 }
+
+/// dss/DSS-2821.pdf (row dss-2821): the changes after its document timestamp include a refused
+/// one (a /StructTreeRoot entry of the catalog), and its signature is followed by /DSS and /Info
+/// updates in cross-reference-stream revisions. pyHanko (the row's oracle column: OTHER, then
+/// LTA_UPDATES) and DSS's own test (undefined changes for the timestamp only) allow what follows
+/// the signature. kyso used to count each cross-reference stream's /Info reference as a document
+/// reference once a refused revision made it carry every new object's references, so the
+/// signature's later in-place /Info update looked like a change to a shared object.
+#[test]
+fn dss_2821_info_updates_after_a_refused_revision_are_allowed() {
+    let dir = corpus();
+    let out = Command::new(env!("CARGO_BIN_EXE_kyso"))
+        .arg("verify")
+        .arg(dir.join("dss/DSS-2821.pdf"))
+        .args(["--trust"])
+        .arg(dir.join("roots/QuoVadis-Root-CA-1-G3-1b8eea57.pem"))
+        .args(["--trust"])
+        .arg(dir.join("roots/Entrust-net-Certification-Authority-2048-50300609.pem"))
+        .args(["--at", "2022-08-04T12:00:00Z", "--revocation", "off", "--json", "--lang", "en"])
+        .output()
+        .expect("run kyso");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let sigs = report["documents"][0]["signatures"].as_array().expect("signatures");
+    let by_field = |f: &str| sigs.iter().find(|s| s["field_name"] == f).unwrap_or_else(|| panic!("no signature {f}: {sigs:?}"));
+    let signature = by_field("6831d54d-907d-4ddc-8d58-94a6ac69697b");
+    assert_eq!(signature["modifications"], "signatures_and_form_filling", "{signature}");
+    let timestamp = by_field("Signature1");
+    assert_eq!(timestamp["modifications"], "other", "{timestamp}");
+    let refused: Vec<&str> = timestamp["checks"].as_array().unwrap().iter().filter(|c| c["name"] == "pdf_modifications").filter_map(|c| c["detail"].as_str()).collect();
+    assert!(refused.iter().any(|d| d.contains("/StructTreeRoot")) && !refused.iter().any(|d| d.contains("object 5 0")), "{refused:?}");
+}
