@@ -421,7 +421,10 @@ impl Cx<'_, '_> {
                     if old_vri.has(k) {
                         continue;
                     }
-                    let key_ok = k.len() == 40 && k.iter().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
+                    // The base-16 SHA-1 of the signature (ISO 32000-2 §12.8.4.4); some signing
+                    // tools (seen: Slovak ones, DSS's Signature-P-SK-6.pdf) key by SHA-256. The
+                    // key only names validation data, nothing a reader shows.
+                    let key_ok = matches!(k.len(), 40 | 64) && k.iter().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
                     if !key_ok {
                         return self.dss_structure(dss_ref);
                     }
