@@ -2261,6 +2261,12 @@ pub enum Finding {
         /// How many.
         bytes: usize,
     },
+    /// Warning: the signature's /Contents holds other bytes than zero padding after the CMS
+    /// (outside the signed bytes and the signature; the CMS is the first element).
+    PdfContentsTrailingBytes {
+        /// How many, up to the last non-zero byte.
+        bytes: usize,
+    },
     /// The revisions after the signed one, each with what it did.
     PdfLaterRevisions {
         /// In file order.
@@ -2468,6 +2474,7 @@ impl Finding {
             PdfPermissionsViolated { .. } => "pdf_permissions_violated",
             PdfEncrypted(_) => "pdf_encrypted",
             PdfUnexplainedBytes { .. } => "pdf_unexplained_bytes",
+            PdfContentsTrailingBytes { .. } => "pdf_contents_trailing_bytes",
             MailMalformed(_) => "mail_malformed",
             MailFromMatches { .. } => "mail_from_matches",
             MailFromMismatch { .. } => "mail_from_mismatch",

@@ -289,6 +289,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} bytes after the signed revision are not a signature or form filling"),
+        PdfContentsTrailingBytes { bytes } => {
+            format!("the signature's /Contents holds {bytes} bytes after the CMS that are not zero padding (outside what was signed; ignored)")
+        }
         PdfLaterRevisions { revisions } => revisions.iter().map(pdf_revision).collect::<Vec<_>>().join("; "),
         PdfPermissions(p) => pdf_permissions(p),
         PdfPermissionsViolated { violations } => format!(

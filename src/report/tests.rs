@@ -166,11 +166,12 @@ fn finding_index(f: &Finding) -> usize {
         PdfPermissionsViolated { .. } => 122,
         SignatureMissing { .. } => 123,
         DocumentMissing { .. } => 124,
+        PdfContentsTrailingBytes { .. } => 125,
     }
 }
 
 /// Number of `Finding` variants (the indices above are 0..FINDING_VARIANTS).
-const FINDING_VARIANTS: usize = 125;
+const FINDING_VARIANTS: usize = 126;
 
 /// Every variant of a nested enum, checked by a guard that matches without a wildcard.
 macro_rules! all_of {
@@ -1048,6 +1049,7 @@ fn samples() -> Vec<Finding> {
         PdfOnlySignaturesAndForms,
         PdfChanged { changes: pdf_changes() },
         PdfUnexplainedBytes { bytes: 42 },
+        PdfContentsTrailingBytes { bytes: 275 },
         PdfLaterRevisions { revisions: pdf_revisions() },
         PdfPermissionsViolated { violations: permission_violations() },
         Pkcs7WithoutSignedAttributes,

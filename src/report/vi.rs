@@ -310,6 +310,9 @@ pub(crate) fn finding(f: &Finding, c: &Ctx<'_>) -> String {
             }
         ),
         PdfUnexplainedBytes { bytes } => format!("{bytes} byte sau phiên bản đã ký không phải chữ ký hay điền biểu mẫu"),
+        PdfContentsTrailingBytes { bytes } => {
+            format!("vùng /Contents của chữ ký có {bytes} byte sau khối CMS không phải byte 0 đệm (nằm ngoài phần được ký; bỏ qua)")
+        }
         PdfLaterRevisions { revisions } => revisions.iter().map(pdf_revision).collect::<Vec<_>>().join("; "),
         PdfPermissions(p) => pdf_permissions(p),
         PdfPermissionsViolated { violations } => format!(

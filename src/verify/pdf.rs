@@ -163,15 +163,20 @@ impl Verifier {
             count: s.revision_count,
             whole: s.covers_whole_document,
         };
+        // /Contents is a placeholder of fixed size: the CMS, then (normally) zeros. Some tools
+        // leave other bytes after the CMS (DSS's DSS-2155.pdf: 275 of them before the zeros).
+        // They are outside the signed bytes and outside the signature; the first element is the
+        // signature, as DSS, pyHanko and OpenSSL read it, and the rest is reported.
+        let (contents, stray) = contents_element(&s.contents);
         let mut r = if sub_filter == DOC_TIMESTAMP {
-            self.verify_document_timestamp(&s.contents, &ranges, &evidence)
+            self.verify_document_timestamp(contents, &ranges, &evidence)
         } else if sub_filter == PKCS7_SHA1 {
-            match self.verify_pkcs7_sha1(label, &s.contents, &ranges, &evidence) {
+            match self.verify_pkcs7_sha1(label, contents, &ranges, &evidence) {
                 Ok(r) => r,
                 Err(why) => return format_failure(facts, CheckName::Format, why),
             }
         } else {
-            let inner = self.verify_detached_with(label, ranges.reader(), &s.contents, &evidence);
+            let inner = self.verify_detached_with(label, ranges.reader(), contents, &evidence);
             match <[SignatureReport; 1]>::try_from(inner.signatures) {
                 Ok([one]) => one,
                 Err(v) if v.is_empty() => {
@@ -236,6 +241,9 @@ impl Verifier {
             r.checks.push(Check::new(CheckName::PdfPermissions, CheckStatus::Passed, Finding::PdfPermissions(s.permissions.clone())));
         }
         claimed_time_from_m(&mut r, s);
+        if stray > 0 {
+            r.warnings.push(Finding::PdfContentsTrailingBytes { bytes: stray });
+        }
         if s.encryption != crate::pdf::PdfEncryption::None {
             r.warnings.push(Finding::PdfEncrypted(s.encryption));
         }
@@ -390,6 +398,19 @@ fn parse_pdf_date(s: &str) -> Option<i64> {
         Some(_) => return None,
     };
     Some(::time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp() - i64::from(offset))
+}
+
+/// The first BER element of a signature's /Contents and how many bytes after it are not zero
+/// padding (up to the last non-zero byte). When /Contents does not start with a readable element,
+/// all of it, for the CMS decoder to judge and report.
+fn contents_element(contents: &[u8]) -> (&[u8], usize) {
+    match crate::asn1::read_ber(contents) {
+        Ok((t, rest)) => match rest.iter().rposition(|&b| b != 0) {
+            Some(last) => (t.raw, last + 1),
+            None => (contents, 0),
+        },
+        Err(_) => (contents, 0),
+    }
 }
 
 #[cfg(test)]

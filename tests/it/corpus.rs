@@ -325,3 +325,41 @@ fn dss_2821_info_updates_after_a_refused_revision_are_allowed() {
     let refused: Vec<&str> = timestamp["checks"].as_array().unwrap().iter().filter(|c| c["name"] == "pdf_modifications").filter_map(|c| c["detail"].as_str()).collect();
     assert!(refused.iter().any(|d| d.contains("/StructTreeRoot")) && !refused.iter().any(|d| d.contains("object 5 0")), "{refused:?}");
 }
+
+/// dss/DSS-2155.pdf (row dss-2155): 242 non-zero bytes follow the CMS inside /Contents, before
+/// the zero padding. The CMS is read as DSS, pyHanko and OpenSSL read it (the first element):
+/// its signature verifies (OpenSSL agrees: the row's oracle column), and the stray bytes are a
+/// warning, not a FORMAT_FAILURE. The same bytes in a detached `.p7s` stay an error.
+#[test]
+fn dss_2155_stray_bytes_after_the_cms_are_a_warning() {
+    let dir = corpus();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kyso")).arg("verify").args(args).args(["--revocation", "off", "--json", "--lang", "en"]).output().expect("run kyso");
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON report")
+    };
+    let pdf = dir.join("dss/DSS-2155.pdf");
+    let root = dir.join("roots/test-nsdl-com-ea067492.pem");
+    let report = run(&[pdf.as_os_str(), "--trust".as_ref(), root.as_os_str(), "--at".as_ref(), "2020-07-24T12:00:00Z".as_ref()]);
+    let sig = &report["documents"][0]["signatures"][0];
+    let check = |name: &str| sig["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).map(|c| c["status"].as_str().unwrap_or("").to_string());
+    assert_eq!(check("signature").as_deref(), Some("passed"), "{sig}");
+    assert_eq!(check("message_digest").as_deref(), Some("passed"), "{sig}");
+    assert!(sig["warning_codes"].as_array().unwrap().iter().any(|c| c == "pdf_contents_trailing_bytes"), "{sig}");
+    assert!(sig["warnings"].as_array().unwrap().iter().any(|w| w.as_str().is_some_and(|w| w.contains("holds 242 bytes after the CMS"))), "{sig}");
+    // The /Contents bytes as a detached signature over the signed bytes: still refused.
+    let bytes = std::fs::read(&pdf).unwrap();
+    let at = bytes.windows(10).position(|w| w == b"/ByteRange").unwrap();
+    let br = &bytes[at..];
+    let (open, close) = (br.iter().position(|&x| x == b'[').unwrap(), br.iter().position(|&x| x == b']').unwrap());
+    let nums: Vec<usize> = String::from_utf8_lossy(&br[open + 1..close]).split_whitespace().map(|n| n.parse().unwrap()).collect();
+    let (a, b, c, d) = (nums[0], nums[1], nums[2], nums[3]);
+    let hexed = String::from_utf8_lossy(&bytes[a + b..c]).into_owned();
+    let contents = hex::decode(hexed.trim().trim_start_matches('<').trim_end_matches('>')).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let doc = t.path().join("signed.bin");
+    std::fs::write(&doc, [&bytes[a..a + b], &bytes[c..c + d]].concat()).unwrap();
+    std::fs::write(t.path().join("signed.bin.p7s"), &contents).unwrap();
+    let detached = run(&[doc.as_os_str(), "--trust".as_ref(), root.as_os_str(), "--at".as_ref(), "2020-07-24T12:00:00Z".as_ref()]);
+    let doc_report = &detached["documents"][0];
+    assert_eq!((doc_report["indication"].as_str(), doc_report["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("FORMAT_FAILURE")), "{detached}");
+}
