@@ -557,7 +557,9 @@ fn render_timestamps(o: &mut Out, sig: &SignatureReport, lang: Lang) {
             (TimestampStatus::Invalid, false) => "INVALID, not used as proof",
         };
         let label = if vi { "Dấu thời gian" } else { "Timestamp" };
-        let unknown = if vi { "(không đọc được)" } else { "(unreadable)" };
+        // No time or TSA when the token was not verified: unreadable, or refused before its
+        // contents count (an imprint algorithm the policy refuses).
+        let unknown = if vi { "(chưa xác minh)" } else { "(not verified)" };
         let time = t.time.map(|x| format_local(x, lang, true)).unwrap_or_else(|| unknown.to_string());
         let tsa = t.tsa.as_ref().map(|n| ctx.name(n)).unwrap_or_else(|| unknown.to_string());
         o.field(label, format!("{time} — {tsa} ({status})"));

@@ -346,6 +346,11 @@ fn dss_2155_stray_bytes_after_the_cms_are_a_warning() {
     assert_eq!(check("message_digest").as_deref(), Some("passed"), "{sig}");
     assert!(sig["warning_codes"].as_array().unwrap().iter().any(|c| c == "pdf_contents_trailing_bytes"), "{sig}");
     assert!(sig["warnings"].as_array().unwrap().iter().any(|w| w.as_str().is_some_and(|w| w.contains("holds 242 bytes after the CMS"))), "{sig}");
+    // Its signature timestamp has a SHA-1 imprint, refused under `strict` before its time and TSA
+    // count: the text report says they were not verified (it said "unreadable").
+    let text = Command::new(env!("CARGO_BIN_EXE_kyso")).arg("verify").arg(&pdf).arg("--trust").arg(&root).args(["--at", "2020-07-24T12:00:00Z", "--revocation", "off", "--lang", "en"]).output().expect("run kyso");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Timestamp: (not verified) — (not verified) (INVALID, not used as proof)"), "{text}");
     // The /Contents bytes as a detached signature over the signed bytes: still refused.
     let bytes = std::fs::read(&pdf).unwrap();
     let at = bytes.windows(10).position(|w| w == b"/ByteRange").unwrap();
