@@ -164,7 +164,7 @@ impl Verifier {
             whole: s.covers_whole_document,
         };
         // /Contents is a placeholder of fixed size: the CMS, then (normally) zeros. Some tools
-        // leave other bytes after the CMS (DSS's DSS-2155.pdf: 275 of them before the zeros).
+        // leave other bytes after the CMS (DSS's DSS-2155.pdf: 242 of them before the zeros).
         // They are outside the signed bytes and outside the signature; the first element is the
         // signature, as DSS, pyHanko and OpenSSL read it, and the rest is reported.
         let (contents, stray) = contents_element(&s.contents);

@@ -17,7 +17,7 @@
 use super::syntax::{self, Cursor};
 use lopdf::{Dictionary, Object, ObjectId};
 use std::cell::{Cell, RefCell};
-use super::hash::NumMap;
+use super::hash::{NumMap, NumSet};
 use std::rc::Rc;
 
 /// Cross-reference sections read per revision: one, two in a linearized first revision or a
@@ -135,6 +135,8 @@ pub(crate) struct Store<'a> {
     decoded: Cell<usize>,
     work: Cell<u64>,
     budget: u64,
+    /// Byte offsets of the cross-reference streams the revisions were read from.
+    xref_streams: NumSet<usize>,
 }
 
 impl<'a> Store<'a> {
@@ -154,6 +156,7 @@ impl<'a> Store<'a> {
             decoded: Cell::new(0),
             work: Cell::new(0),
             budget,
+            xref_streams: NumSet::default(),
         };
         let mut span_start = 0usize;
         let mut prev_startxref: Option<usize> = None;
@@ -169,6 +172,9 @@ impl<'a> Store<'a> {
                     return Err(StructureError::Chain { revision });
                 }
                 let sec = store.section(off, m.end).ok_or(StructureError::Xref { revision })?;
+                if sec.is_stream {
+                    store.xref_streams.insert(off);
+                }
                 store.charge(sec.entries.len() as u64 + 1).map_err(|_| StructureError::TooComplex)?;
                 for (n, e) in sec.entries {
                     entries.entry(n).or_insert(e);
@@ -176,6 +182,7 @@ impl<'a> Store<'a> {
                 // A hybrid file's table names a cross-reference stream with more entries.
                 if let Some(x) = sec.xref_stm {
                     let extra = store.section(x, m.end).filter(|s| s.is_stream).ok_or(StructureError::Xref { revision })?;
+                    store.xref_streams.insert(x);
                     for (n, e) in extra.entries {
                         match entries.get(&n) {
                             Some(Entry::InUse { .. } | Entry::Compressed { .. }) => {}
@@ -234,6 +241,13 @@ impl<'a> Store<'a> {
             Entry::Free => None,
             e => Some((r, e)),
         }
+    }
+
+    /// Whether the version of object `n` visible in revision index `rev` is one of the
+    /// cross-reference streams the revisions were read from (file structure, not document
+    /// content; a stream that only says /Type /XRef is not enough).
+    pub(crate) fn is_xref_stream(&self, n: u32, rev: usize) -> bool {
+        matches!(self.entry_at(n, rev), Some((_, Entry::InUse { offset, .. })) if self.xref_streams.contains(&offset))
     }
 
     /// Whether object `n` exists (is in use) in revision index `rev`.

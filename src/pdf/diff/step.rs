@@ -1231,10 +1231,12 @@ impl Cx<'_, '_> {
 
     fn add_edges_of(&mut self, n: u32, refs: &mut Vec<u32>) -> R<()> {
         if let Some(o) = self.store.get_number(n, self.t).ok().flatten() {
-            // A cross-reference stream is file structure, not a document object: its /Root and
-            // /Info are the trailer's (counted as such), and counting them again made every
-            // later in-place /Info update look shared after a revision with a refused change.
-            if matches!(o.as_ref(), Object::Stream(x) if matches!(x.dict.get(b"Type"), Ok(Object::Name(t)) if t == b"XRef")) {
+            // A cross-reference stream the file's revisions were read from is file structure,
+            // not a document object: its /Root and /Info are the trailer's (counted as such), and
+            // counting them again made every later in-place /Info update look shared after a
+            // revision with a refused change. (By its offset, not its /Type: a stream that only
+            // calls itself /XRef could be drawn as a form XObject, and its references count.)
+            if self.store.is_xref_stream(n, self.t) {
                 return Ok(());
             }
             refs_of(&o, refs);
