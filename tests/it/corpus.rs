@@ -368,3 +368,25 @@ fn dss_2155_stray_bytes_after_the_cms_are_a_warning() {
     let doc_report = &detached["documents"][0];
     assert_eq!((doc_report["indication"].as_str(), doc_report["sub_indication"].as_str()), (Some("TOTAL_FAILED"), Some("FORMAT_FAILURE")), "{detached}");
 }
+
+/// dss/DSS-3577.pdf (row dss-3577): the revision after the certification signature fills one
+/// text field; the change list names it once (it said "form field … filled in" twice), and the
+/// change is allowed form filling under P=3, as DSS's own test says (pyHanko refuses: the row's
+/// note).
+#[test]
+fn dss_3577_a_field_filled_through_two_widgets_is_listed_once() {
+    let dir = corpus();
+    let out = Command::new(env!("CARGO_BIN_EXE_kyso"))
+        .arg("verify")
+        .arg(dir.join("dss/DSS-3577.pdf"))
+        .arg("--trust")
+        .arg(dir.join("roots/unrelated-anchor.pem"))
+        .args(["--at", "2025-03-01T12:00:00Z", "--revocation", "off", "--json", "--lang", "en"])
+        .output()
+        .expect("run kyso");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let sig = &report["documents"][0]["signatures"][0];
+    assert_eq!(sig["modifications"], "signatures_and_form_filling", "{sig}");
+    let revisions = sig["checks"].as_array().unwrap().iter().find(|c| c["name"] == "pdf_revisions").and_then(|c| c["detail"].as_str()).unwrap_or_default().to_string();
+    assert_eq!(revisions.matches("form field \"FullName_a6e77c05-1aad-495c-9b3b-d6ef8e9102d5\" filled in").count(), 1, "{revisions}");
+}

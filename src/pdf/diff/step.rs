@@ -312,7 +312,7 @@ impl Cx<'_, '_> {
         }
         self.claim(m);
         self.st.add_role(m, Role::Metadata);
-        self.res.updates.push(PdfUpdate::Metadata);
+        self.push_update(PdfUpdate::Metadata);
         Ok(())
     }
 
@@ -335,7 +335,7 @@ impl Cx<'_, '_> {
         if let Some(o) = obj {
             self.claim_new_deps(&o, Some(Role::Info))?;
         }
-        self.res.updates.push(PdfUpdate::Info);
+        self.push_update(PdfUpdate::Info);
         Ok(())
     }
 
@@ -455,7 +455,7 @@ impl Cx<'_, '_> {
             self.claim(d);
             self.st.add_role(d, Role::Dss);
         }
-        self.res.updates.push(PdfUpdate::Dss);
+        self.push_update(PdfUpdate::Dss);
         Ok(())
     }
 
@@ -595,7 +595,7 @@ impl Cx<'_, '_> {
                 let dr = entry(self.store, &new_d, b"DR", self.t)?;
                 let dr = dr.get().clone();
                 self.claim_new_deps(&dr, None)?;
-                self.res.updates.push(PdfUpdate::FormResources);
+                self.push_update(PdfUpdate::FormResources);
             }
         }
         self.existing_fields()
@@ -690,7 +690,7 @@ impl Cx<'_, '_> {
             Ok(Object::Reference(id)) => {
                 let timestamp = self.signature_value(f, &name, id.0)?;
                 if let Some(timestamp) = timestamp {
-                    self.res.updates.push(PdfUpdate::SignatureAdded { field: name.clone(), timestamp, visible });
+                    self.push_update(PdfUpdate::SignatureAdded { field: name.clone(), timestamp, visible });
                     if !timestamp || visible {
                         self.res.locked_changes.push(name.clone());
                     }
@@ -701,7 +701,7 @@ impl Cx<'_, '_> {
                 self.reject(PdfChange::ObjectChanged { object: l, change: ObjectChange::Structure });
             }
             Err(_) => {
-                self.res.updates.push(PdfUpdate::SignatureFieldAdded { field: name.clone(), visible });
+                self.push_update(PdfUpdate::SignatureFieldAdded { field: name.clone(), visible });
                 if visible {
                     self.res.locked_changes.push(name.clone());
                 }
@@ -821,7 +821,7 @@ impl Cx<'_, '_> {
                 if let Some(timestamp) = self.signature_value(f, &field.name, v)? {
                     signed_now.insert(f);
                     let visible = has_area(self.store, &new, self.t);
-                    self.res.updates.push(PdfUpdate::SignatureAdded { field: field.name.clone(), timestamp, visible });
+                    self.push_update(PdfUpdate::SignatureAdded { field: field.name.clone(), timestamp, visible });
                     if !timestamp || visible {
                         self.res.locked_changes.push(field.name.clone());
                     }
@@ -845,7 +845,7 @@ impl Cx<'_, '_> {
             return Ok(());
         }
         self.res.locked_changes.push(field.name.clone());
-        self.res.updates.push(PdfUpdate::FormFilled { field: field.name.clone() });
+        self.push_update(PdfUpdate::FormFilled { field: field.name.clone() });
         Ok(())
     }
 
@@ -969,7 +969,7 @@ impl Cx<'_, '_> {
                 self.claim_new_deps(&o, Some(Role::Appearance { field: f, stateful: false }))?;
             }
             self.res.locked_changes.push(field.name.clone());
-            self.res.updates.push(PdfUpdate::FormFilled { field: field.name.clone() });
+            self.push_update(PdfUpdate::FormFilled { field: field.name.clone() });
         }
         Ok(())
     }
@@ -1124,7 +1124,7 @@ impl Cx<'_, '_> {
             }
         }
         if count > 0 {
-            self.res.updates.push(PdfUpdate::UnusedObjects { count });
+            self.push_update(PdfUpdate::UnusedObjects { count });
         }
         self.claimed.extend(orphans);
         Ok(())
@@ -1227,6 +1227,13 @@ impl Cx<'_, '_> {
         }
         self.st.rev = t;
         Ok(())
+    }
+
+    /// Records an allowed update once per revision (a field with two widgets is filled once).
+    fn push_update(&mut self, u: PdfUpdate) {
+        if !self.res.updates.contains(&u) {
+            self.res.updates.push(u);
+        }
     }
 
     fn add_edges_of(&mut self, n: u32, refs: &mut Vec<u32>) -> R<()> {
