@@ -295,6 +295,19 @@ fn corpus_oracles_agree_with_manifest() {
     assert!(problems.is_empty(), "the oracles no longer say what MANIFEST.tsv records:\n{}", problems.join("\n"));
 }
 
+/// `kyso verify FILE --trust ROOT… --at AT --revocation off --json` on a corpus file (paths
+/// relative to tests/corpus/): the JSON report.
+fn corpus_report(file: &str, roots: &[&str], at: &str) -> Value {
+    let dir = corpus();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kyso"));
+    cmd.arg("verify").arg(dir.join(file));
+    for r in roots {
+        cmd.arg("--trust").arg(dir.join(r));
+    }
+    let out = cmd.args(["--at", at, "--revocation", "off", "--json", "--lang", "en"]).output().expect("run kyso");
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
 /// dss/DSS-2821.pdf (row dss-2821): the changes after its document timestamp include a refused
 /// one (a /StructTreeRoot entry of the catalog), and its signature is followed by /DSS and /Info
 /// updates in cross-reference-stream revisions. pyHanko (the row's oracle column: OTHER, then
@@ -304,18 +317,11 @@ fn corpus_oracles_agree_with_manifest() {
 /// signature's later in-place /Info update looked like a change to a shared object.
 #[test]
 fn dss_2821_info_updates_after_a_refused_revision_are_allowed() {
-    let dir = corpus();
-    let out = Command::new(env!("CARGO_BIN_EXE_kyso"))
-        .arg("verify")
-        .arg(dir.join("dss/DSS-2821.pdf"))
-        .args(["--trust"])
-        .arg(dir.join("roots/QuoVadis-Root-CA-1-G3-1b8eea57.pem"))
-        .args(["--trust"])
-        .arg(dir.join("roots/Entrust-net-Certification-Authority-2048-50300609.pem"))
-        .args(["--at", "2022-08-04T12:00:00Z", "--revocation", "off", "--json", "--lang", "en"])
-        .output()
-        .expect("run kyso");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let report = corpus_report(
+        "dss/DSS-2821.pdf",
+        &["roots/QuoVadis-Root-CA-1-G3-1b8eea57.pem", "roots/Entrust-net-Certification-Authority-2048-50300609.pem"],
+        "2022-08-04T12:00:00Z",
+    );
     let sigs = report["documents"][0]["signatures"].as_array().expect("signatures");
     let by_field = |f: &str| sigs.iter().find(|s| s["field_name"] == f).unwrap_or_else(|| panic!("no signature {f}: {sigs:?}"));
     let signature = by_field("6831d54d-907d-4ddc-8d58-94a6ac69697b");
@@ -375,16 +381,7 @@ fn dss_2155_stray_bytes_after_the_cms_are_a_warning() {
 /// note).
 #[test]
 fn dss_3577_a_field_filled_through_two_widgets_is_listed_once() {
-    let dir = corpus();
-    let out = Command::new(env!("CARGO_BIN_EXE_kyso"))
-        .arg("verify")
-        .arg(dir.join("dss/DSS-3577.pdf"))
-        .arg("--trust")
-        .arg(dir.join("roots/unrelated-anchor.pem"))
-        .args(["--at", "2025-03-01T12:00:00Z", "--revocation", "off", "--json", "--lang", "en"])
-        .output()
-        .expect("run kyso");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let report = corpus_report("dss/DSS-3577.pdf", &["roots/unrelated-anchor.pem"], "2025-03-01T12:00:00Z");
     let sig = &report["documents"][0]["signatures"][0];
     assert_eq!(sig["modifications"], "signatures_and_form_filling", "{sig}");
     let revisions = sig["checks"].as_array().unwrap().iter().find(|c| c["name"] == "pdf_revisions").and_then(|c| c["detail"].as_str()).unwrap_or_default().to_string();
